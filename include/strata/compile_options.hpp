@@ -1,0 +1,32 @@
+#pragma once
+/// @file compile_options.hpp
+/// Options of `Model::compile` and of `predict`.
+
+#include <cstdint>
+#include <string>
+
+namespace strata {
+
+/// How `Model::compile` lowers and runs the graph.
+struct CompileOptions {
+  /// Threads per forward pass; 0 means all cores.
+  int num_threads = 0;
+  /// "onednn" (fused oneDNN primitives) or "reference" (naive loops, the test oracle).
+  std::string backend = "onednn";
+  /// "float32" (only float32 is supported so far; anything else is a ValueError).
+  std::string precision = "float32";
+  /// Whether to run the fusion passes (activations, residual adds). Off gives one primitive per op.
+  bool fuse = true;
+  /// Print the IR after each compiler pass to stderr. Also switched on by the environment variable
+  /// `STRATA_DUMP_IR=1`.
+  bool dump_ir = false;
+};
+
+/// Options of `predict`.
+struct PredictOptions {
+  /// Run the input in slices of this many samples, as Keras's `predict(x, batch_size)`; 0 runs the
+  /// whole batch at once. The result is the same either way.
+  int64_t batch_size = 0;
+};
+
+}  // namespace strata

@@ -1,0 +1,47 @@
+#pragma once
+/// @file conv2d.hpp
+/// `strata::layers::Conv2D`, Keras's 2D convolution.
+
+#include <string>
+
+#include "strata/layer.hpp"
+
+namespace strata::layers {
+
+/// Keras `Conv2D` keyword arguments after `filters` and `kernel_size`, in Keras's order.
+struct Conv2DOptions {
+  /// Stride along height and width.
+  Size2 strides = 1;
+  /// "valid" (no padding) or "same" (output size ceil(in / stride), padding split as TensorFlow does).
+  std::string padding = "valid";
+  /// Dilation along height and width; above 1 only together with strides of 1.
+  Size2 dilation_rate = 1;
+  /// Number of channel groups; must divide both the input channels and `filters`.
+  int groups = 1;
+  /// Activation applied after the bias, by Keras name (see docs/layers.md for the list).
+  std::string activation = "linear";
+  /// Whether the layer has a bias vector.
+  bool use_bias = true;
+  /// "glorot_uniform", "he_normal", "he_uniform", "glorot_normal", "lecun_normal", "lecun_uniform",
+  /// "zeros" or "ones".
+  std::string kernel_initializer = "glorot_uniform";
+  /// "zeros" or "ones", or any of the kernel initializers.
+  std::string bias_initializer = "zeros";
+  /// The layer's name; empty means the default (`conv2d`, `conv2d_1`, ...).
+  std::string name = "";
+};
+
+/// A 2D convolution over NHWC input, as `keras.layers.Conv2D(filters, kernel_size, ...)`.
+/// The kernel is HWIO `(kh, kw, in / groups, filters)`, then the bias `(filters,)`.
+class Conv2D : public Layer {
+ public:
+  /// Creates the layer. Throws ValueError for filters, kernel size, strides or dilation of zero or
+  /// less, for strides and dilation both above 1, and for an unknown padding, activation or initializer.
+  Conv2D(int filters, Size2 kernel_size, Conv2DOptions options = {});
+  /// Calls the layer on a rank-4 input. Throws ShapeError when the input is not rank 4, when its channels
+  /// are not divisible by groups or differ from an earlier call's, or when the output size would be zero
+  /// or less.
+  SymbolicTensor operator()(const SymbolicTensor& input) const;
+};
+
+}  // namespace strata::layers

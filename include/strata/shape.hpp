@@ -1,0 +1,86 @@
+#pragma once
+/// @file shape.hpp
+/// Shapes with unknown dimensions, and the two-number sizes that kernels, strides and pools take.
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace strata {
+
+/// One dimension of a symbolic shape: a number, or unknown (`None`) until data arrives.
+using Dim = std::optional<int64_t>;
+
+/// Keras's `None`: an unknown dimension. `strata::Input({None, None, 3})` accepts any image size.
+inline constexpr std::nullopt_t None = std::nullopt;
+
+/// A shape including the batch dimension, each dimension possibly unknown.
+class Shape {
+ public:
+  /// An empty (rank 0) shape.
+  Shape() = default;
+  /// A shape from its dimensions, batch first: `Shape({None, 30, 30, 32})`.
+  Shape(std::vector<Dim> dims) : dims_(std::move(dims)) {}
+  /// A shape from a braced list: `Shape{None, 30, 30, 32}`.
+  Shape(std::initializer_list<Dim> dims) : dims_(dims) {}
+
+  /// The number of dimensions, the batch included.
+  int rank() const { return static_cast<int>(dims_.size()); }
+  /// The dimension at `axis` (0 is the batch); negative axes count from the end. Throws ValueError
+  /// when the axis is out of range.
+  const Dim& operator[](int axis) const;
+  /// All dimensions, batch first.
+  const std::vector<Dim>& dims() const { return dims_; }
+  /// True when every dimension is known.
+  bool is_fully_defined() const;
+  /// Keras's tuple text: `(None, 30, 30, 32)`; rank 1 prints as `(None,)`.
+  std::string to_string() const;
+  /// The shape without its first (batch) dimension, as Keras prints it in error messages.
+  Shape without_batch() const;
+
+  /// Two shapes are equal when they have the same rank and the same dimensions, unknowns included.
+  friend bool operator==(const Shape&, const Shape&) = default;
+
+ private:
+  std::vector<Dim> dims_;
+};
+
+/// A fully known Shape from concrete dimensions.
+Shape to_shape(const std::vector<int64_t>& dims);
+
+/// Writes `shape.to_string()`.
+std::ostream& operator<<(std::ostream& os, const Shape& shape);
+
+/// A (height, width) pair, the type of every kernel_size, strides, pool_size and dilation_rate.
+/// Converts from an int (`3` means 3x3) and from `{h, w}`. Default-constructed means "not given".
+class Size2 {
+ public:
+  /// Not given: pooling strides then default to the pool size.
+  constexpr Size2() = default;
+  /// The same value for height and width.
+  constexpr Size2(int both) : h_(both), w_(both), given_(true) {}
+  /// Height and width: `{3, 5}`.
+  constexpr Size2(int h, int w) : h_(h), w_(w), given_(true) {}
+
+  /// The height component.
+  constexpr int h() const { return h_; }
+  /// The width component.
+  constexpr int w() const { return w_; }
+  /// False for a default-constructed Size2.
+  constexpr bool given() const { return given_; }
+  /// Keras's text: `(3, 3)`, or `None` when not given.
+  std::string to_string() const;
+
+  /// Equal when both are given with the same components, or neither is given.
+  friend constexpr bool operator==(const Size2&, const Size2&) = default;
+
+ private:
+  int h_ = 0;
+  int w_ = 0;
+  bool given_ = false;
+};
+
+}  // namespace strata

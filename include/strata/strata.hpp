@@ -1,0 +1,14 @@
+#pragma once
+/// @file strata.hpp
+/// The umbrella header: everything a strata user needs.
+
+#include "strata/compile_options.hpp"
+#include "strata/compiled_model.hpp"
+#include "strata/error.hpp"
+#include "strata/layer.hpp"
+#include "strata/layers.hpp"
+#include "strata/model.hpp"
+#include "strata/session.hpp"
+#include "strata/shape.hpp"
+#include "strata/symbolic_tensor.hpp"
+#include "strata/tensor.hpp"

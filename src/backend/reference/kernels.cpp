@@ -1,0 +1,118 @@
+#include "backend/reference/kernels.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace strata::reference {
+
+void conv2d(const ir::Conv2DOp& op, const std::vector<int64_t>& src_dims, const float* src,
+            const std::vector<int64_t>& dst_dims, float* dst) {
+  const int64_t N = src_dims[0], IH = src_dims[1], IW = src_dims[2], IC = src_dims[3];
+  const int64_t OH = dst_dims[1], OW = dst_dims[2], OC = dst_dims[3];
+  const auto& k = op.kernel->dims();  // (KH, KW, IC / groups, OC)
+  const int64_t KH = k[0], KW = k[1], ICG = k[2];
+  const int64_t OCG = OC / op.groups;
+  const float* w = op.kernel->data();
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t oh = 0; oh < OH; ++oh)
+      for (int64_t ow = 0; ow < OW; ++ow)
+        for (int64_t oc = 0; oc < OC; ++oc) {
+          const int64_t g = oc / OCG;
+          // Accumulate in double so the oracle's own rounding error is negligible next to float32's.
+          double acc = op.bias ? op.bias->data()[oc] : 0.0;
+          for (int64_t kh = 0; kh < KH; ++kh) {
+            const int64_t ih = oh * op.stride_h - op.padding.top + kh * op.dilation_h;
+            if (ih < 0 || ih >= IH) continue;
+            for (int64_t kw = 0; kw < KW; ++kw) {
+              const int64_t iw = ow * op.stride_w - op.padding.left + kw * op.dilation_w;
+              if (iw < 0 || iw >= IW) continue;
+              const float* s = src + ((n * IH + ih) * IW + iw) * IC + g * ICG;
+              const float* wk = w + ((kh * KW + kw) * ICG) * OC + oc;
+              for (int64_t ic = 0; ic < ICG; ++ic) acc += static_cast<double>(s[ic]) * wk[ic * OC];
+            }
+          }
+          dst[((n * OH + oh) * OW + ow) * OC + oc] = static_cast<float>(acc);
+        }
+}
+
+void pool2d(const ir::Pool2DOp& op, const std::vector<int64_t>& src_dims, const float* src,
+            const std::vector<int64_t>& dst_dims, float* dst) {
+  const int64_t N = src_dims[0], IH = src_dims[1], IW = src_dims[2], C = src_dims[3];
+  const int64_t OH = dst_dims[1], OW = dst_dims[2];
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t oh = 0; oh < OH; ++oh)
+      for (int64_t ow = 0; ow < OW; ++ow)
+        for (int64_t c = 0; c < C; ++c) {
+          double sum = 0.0;
+          float best = -std::numeric_limits<float>::infinity();
+          int64_t count = 0;
+          for (int64_t kh = 0; kh < op.pool_h; ++kh) {
+            const int64_t ih = oh * op.stride_h - op.padding.top + kh;
+            if (ih < 0 || ih >= IH) continue;
+            for (int64_t kw = 0; kw < op.pool_w; ++kw) {
+              const int64_t iw = ow * op.stride_w - op.padding.left + kw;
+              if (iw < 0 || iw >= IW) continue;
+              const float v = src[((n * IH + ih) * IW + iw) * C + c];
+              sum += v;
+              best = std::max(best, v);
+              ++count;
+            }
+          }
+          float& out = dst[((n * OH + oh) * OW + ow) * C + c];
+          out = op.kind == ir::Pool2DOp::Kind::kMax ? best : static_cast<float>(sum / static_cast<double>(count));
+        }
+}
+
+void activation(const detail::Activation& act, const float* src, float* dst, int64_t count) {
+  for (int64_t i = 0; i < count; ++i) dst[i] = detail::apply_activation(act, src[i]);
+}
+
+void binary(const ir::BinaryOp&, const std::vector<int64_t>& a_dims, const float* a,
+            const std::vector<int64_t>& b_dims, const float* b, const std::vector<int64_t>& dst_dims, float* dst) {
+  const size_t rank = dst_dims.size();
+  // Strides of a and b in dst's index space; a broadcast (size-1 or missing) axis gets stride 0.
+  auto strides_for = [&](const std::vector<int64_t>& dims) {
+    std::vector<int64_t> strides(rank, 0);
+    int64_t s = 1;
+    for (size_t i = 0; i < dims.size(); ++i) {
+      const size_t axis = dims.size() - 1 - i;
+      const size_t dst_axis = rank - 1 - i;
+      strides[dst_axis] = dims[axis] == 1 ? 0 : s;
+      s *= dims[axis];
+    }
+    return strides;
+  };
+  const std::vector<int64_t> sa = strides_for(a_dims), sb = strides_for(b_dims);
+  int64_t total = 1;
+  for (int64_t d : dst_dims) total *= d;
+  std::vector<int64_t> index(rank, 0);
+  for (int64_t i = 0; i < total; ++i) {
+    int64_t ia = 0, ib = 0;
+    for (size_t d = 0; d < rank; ++d) {
+      ia += index[d] * sa[d];
+      ib += index[d] * sb[d];
+    }
+    dst[i] = a[ia] + b[ib];
+    for (size_t d = rank; d-- > 0;) {
+      if (++index[d] < dst_dims[d]) break;
+      index[d] = 0;
+    }
+  }
+}
+
+void softmax(const std::vector<int64_t>& dims, const float* src, float* dst) {
+  const int64_t inner = dims.back();
+  int64_t outer = 1;
+  for (size_t i = 0; i + 1 < dims.size(); ++i) outer *= dims[i];
+  for (int64_t o = 0; o < outer; ++o) {
+    const float* s = src + o * inner;
+    float* d = dst + o * inner;
+    const float m = *std::max_element(s, s + inner);
+    double sum = 0.0;
+    for (int64_t i = 0; i < inner; ++i) sum += std::exp(static_cast<double>(s[i]) - m);
+    for (int64_t i = 0; i < inner; ++i) d[i] = static_cast<float>(std::exp(static_cast<double>(s[i]) - m) / sum);
+  }
+}
+
+}  // namespace strata::reference

@@ -1,0 +1,26 @@
+#pragma once
+// Naive kernels, written straight from the definitions: the oracle the oneDNN plans are tested against.
+// They share no code with the oneDNN backend.
+
+#include <cstdint>
+#include <vector>
+
+#include "compiler/ir.hpp"
+
+namespace strata::reference {
+
+/// NHWC convolution with an HWIO kernel, groups, dilation, explicit padding, and optional bias.
+void conv2d(const ir::Conv2DOp& op, const std::vector<int64_t>& src_dims, const float* src,
+            const std::vector<int64_t>& dst_dims, float* dst);
+/// NHWC max or average pooling; average divides by the count of cells inside the input.
+void pool2d(const ir::Pool2DOp& op, const std::vector<int64_t>& src_dims, const float* src,
+            const std::vector<int64_t>& dst_dims, float* dst);
+/// dst[i] = activation(src[i]).
+void activation(const detail::Activation& activation, const float* src, float* dst, int64_t count);
+/// Element-wise binary op with size-1 broadcasting (dimensions aligned at the end).
+void binary(const ir::BinaryOp& op, const std::vector<int64_t>& a_dims, const float* a,
+            const std::vector<int64_t>& b_dims, const float* b, const std::vector<int64_t>& dst_dims, float* dst);
+/// Softmax over the last axis.
+void softmax(const std::vector<int64_t>& dims, const float* src, float* dst);
+
+}  // namespace strata::reference

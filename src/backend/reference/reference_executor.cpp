@@ -1,0 +1,85 @@
+#include "backend/reference/reference_executor.hpp"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+#include "backend/reference/kernels.hpp"
+#include "strata/error.hpp"
+
+namespace strata::detail {
+namespace {
+
+int64_t count_of(const std::vector<int64_t>& dims) {
+  int64_t n = 1;
+  for (int64_t d : dims) n *= d;
+  return n;
+}
+
+class ReferenceExecutor : public Executor {
+ public:
+  explicit ReferenceExecutor(ir::Graph graph) : graph_(std::move(graph)) {}
+
+  void run(const std::vector<const float*>& inputs, const std::vector<float*>& outputs) const override {
+    // Fresh buffers per call: simple, and trivially safe across threads.
+    std::vector<std::vector<float>> buffers(graph_.values.size());
+    auto buffer = [&](ir::ValueId v) -> std::vector<float>& {
+      if (buffers[v].empty()) buffers[v].resize(static_cast<size_t>(count_of(graph_.values[v].dims)));
+      return buffers[v];
+    };
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      std::vector<float>& b = buffer(graph_.inputs[i]);
+      std::memcpy(b.data(), inputs[i], b.size() * sizeof(float));
+    }
+    for (const ir::Op& op : graph_.ops) {
+      std::vector<float>& dst = buffer(op.output);
+      const auto& dst_dims = graph_.values[op.output].dims;
+      const ir::ValueId in0 = op.inputs.empty() ? -1 : op.inputs[0];
+      if (const auto* c = std::get_if<ir::Conv2DOp>(&op.attrs)) {
+        reference::conv2d(*c, graph_.values[in0].dims, buffer(in0).data(), dst_dims, dst.data());
+      } else if (const auto* p = std::get_if<ir::Pool2DOp>(&op.attrs)) {
+        reference::pool2d(*p, graph_.values[in0].dims, buffer(in0).data(), dst_dims, dst.data());
+      } else if (const auto* a = std::get_if<ir::ActivationOp>(&op.attrs)) {
+        reference::activation(a->activation, buffer(in0).data(), dst.data(), static_cast<int64_t>(dst.size()));
+      } else if (const auto* b = std::get_if<ir::BinaryOp>(&op.attrs)) {
+        const ir::ValueId in1 = op.inputs[1];
+        reference::binary(*b, graph_.values[in0].dims, buffer(in0).data(), graph_.values[in1].dims,
+                          buffer(in1).data(), dst_dims, dst.data());
+      } else if (std::holds_alternative<ir::SoftmaxOp>(op.attrs)) {
+        reference::softmax(dst_dims, buffer(in0).data(), dst.data());
+      } else {
+        throw InternalError("reference executor: unknown op kind " + ir::op_kind_name(op));
+      }
+      if (!op.post_ops.empty()) {
+        throw InternalError("reference executor: fused post-ops reached the oracle; it runs unfused programs only");
+      }
+    }
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      const std::vector<float>& b = buffer(graph_.outputs[i]);
+      std::memcpy(outputs[i], b.data(), b.size() * sizeof(float));
+    }
+  }
+
+  std::string plan_string() const override {
+    std::string text;
+    int i = 0;
+    for (const ir::Op& op : graph_.ops) {
+      text += fmt::format("  {:>3}  {:<28} {:<40} reference loops\n", i++, ir::post_op_chain(graph_, op),
+                          fmt::join(op.layers, ", "));
+    }
+    return text;
+  }
+
+  int step_count() const override { return static_cast<int>(graph_.ops.size()); }
+
+ private:
+  ir::Graph graph_;
+};
+
+}  // namespace
+
+std::unique_ptr<Executor> make_reference_executor(const ir::Graph& graph) {
+  return std::make_unique<ReferenceExecutor>(graph);
+}
+
+}  // namespace strata::detail

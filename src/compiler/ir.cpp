@@ -1,0 +1,97 @@
+#include "compiler/ir.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace strata::ir {
+
+ValueId Graph::add_value(std::vector<int64_t> dims, std::string name) {
+  values.push_back(Value{std::move(dims), std::move(name)});
+  return static_cast<ValueId>(values.size() - 1);
+}
+
+std::vector<std::vector<int>> Graph::readers() const {
+  std::vector<std::vector<int>> r(values.size());
+  for (size_t i = 0; i < ops.size(); ++i) {
+    for (ValueId v : ops[i].inputs) r[v].push_back(static_cast<int>(i));
+    for (const PostOp& p : ops[i].post_ops) {
+      if (p.operand >= 0) r[p.operand].push_back(static_cast<int>(i));
+    }
+  }
+  return r;
+}
+
+std::vector<int> Graph::producers() const {
+  std::vector<int> p(values.size(), -1);
+  for (size_t i = 0; i < ops.size(); ++i) p[ops[i].output] = static_cast<int>(i);
+  return p;
+}
+
+bool Graph::is_output(ValueId v) const { return std::find(outputs.begin(), outputs.end(), v) != outputs.end(); }
+
+std::string op_kind_name(const Op& op) {
+  struct Visitor {
+    std::string operator()(const Conv2DOp&) const { return "conv"; }
+    std::string operator()(const Pool2DOp& p) const {
+      return p.kind == Pool2DOp::Kind::kMax ? "max_pool" : "avg_pool";
+    }
+    std::string operator()(const ActivationOp& a) const { return detail::activation_name(a.activation); }
+    std::string operator()(const BinaryOp&) const { return "add"; }
+    std::string operator()(const SoftmaxOp&) const { return "softmax"; }
+  };
+  return std::visit(Visitor{}, op.attrs);
+}
+
+std::string post_op_chain(const Graph&, const Op& op) {
+  std::string chain = op_kind_name(op);
+  for (const PostOp& p : op.post_ops) {
+    chain += " + ";
+    chain += p.kind == PostOp::Kind::kSum ? std::string("sum") : detail::activation_name(p.activation);
+  }
+  return chain;
+}
+
+namespace {
+
+std::string dims_text(const std::vector<int64_t>& dims) { return fmt::format("{}", fmt::join(dims, "x")); }
+
+std::string attrs_text(const Op& op) {
+  if (const auto* c = std::get_if<Conv2DOp>(&op.attrs)) {
+    return fmt::format("k={}x{} s={}x{} d={}x{} pad=[{},{},{},{}] g={}{}", c->kernel->dims()[0],
+                       c->kernel->dims()[1], c->stride_h, c->stride_w, c->dilation_h, c->dilation_w,
+                       c->padding.top, c->padding.bottom, c->padding.left, c->padding.right, c->groups,
+                       c->bias ? " bias" : "");
+  }
+  if (const auto* p = std::get_if<Pool2DOp>(&op.attrs)) {
+    return fmt::format("k={}x{} s={}x{} pad=[{},{},{},{}]", p->pool_h, p->pool_w, p->stride_h, p->stride_w,
+                       p->padding.top, p->padding.bottom, p->padding.left, p->padding.right);
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string Graph::to_string() const {
+  std::string text;
+  for (ValueId v : inputs) {
+    text += fmt::format("  input %{} {} {}\n", v, values[v].name, dims_text(values[v].dims));
+  }
+  for (const Op& op : ops) {
+    std::vector<std::string> ins;
+    for (ValueId v : op.inputs) ins.push_back(fmt::format("%{}", v));
+    for (const PostOp& p : op.post_ops) {
+      if (p.operand >= 0) ins.push_back(fmt::format("sum:%{}", p.operand));
+    }
+    const Value& out = values[op.output];
+    std::string in_place = out.in_place_of >= 0 ? fmt::format(" (in place of %{})", out.in_place_of) : "";
+    text += fmt::format("  %{} {} = {}({}) {} [{}]{}\n", op.output, dims_text(out.dims), post_op_chain(*this, op),
+                        fmt::join(ins, ", "), attrs_text(op), fmt::join(op.layers, ", "), in_place);
+  }
+  std::vector<std::string> outs;
+  for (ValueId v : outputs) outs.push_back(fmt::format("%{}", v));
+  text += fmt::format("  outputs {}\n", fmt::join(outs, ", "));
+  return text;
+}
+
+}  // namespace strata::ir

@@ -1,0 +1,118 @@
+#pragma once
+// The compiler's intermediate representation: a list of ops in run order over values with concrete
+// dimensions. Layers lower into it; passes rewrite it; backends execute it.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/activation.hpp"
+#include "strata/tensor.hpp"
+
+namespace strata::ir {
+
+using ValueId = int;
+
+/// A tensor flowing between ops. Dimensions are concrete and in Keras's logical order: (N, H, W, C) for
+/// images (stored NHWC), (N, C) for vectors.
+struct Value {
+  std::vector<int64_t> dims;
+  std::string name;
+  /// When set, this value is written into the buffer of `in_place_of` (a residual add fused as a sum
+  /// post-op reads the other branch and overwrites it). The memory planner gives both one buffer.
+  ValueId in_place_of = -1;
+  /// Byte offset in the activation arena, set by the plan_memory pass (-1 before).
+  int64_t offset = -1;
+};
+
+/// Explicit padding in pixels, top/bottom and left/right, as TensorFlow splits `same` padding.
+struct Padding2D {
+  int top = 0;
+  int bottom = 0;
+  int left = 0;
+  int right = 0;
+  friend bool operator==(const Padding2D&, const Padding2D&) = default;
+};
+
+/// A 2D convolution. Kernel in Keras's HWIO layout (kh, kw, in / groups, out); bias (out) or null.
+struct Conv2DOp {
+  int stride_h = 1, stride_w = 1;
+  int dilation_h = 1, dilation_w = 1;
+  Padding2D padding;
+  int groups = 1;
+  std::shared_ptr<const Tensor> kernel;
+  std::shared_ptr<const Tensor> bias;
+};
+
+/// Max or average pooling; average pooling excludes padded cells from the divisor.
+struct Pool2DOp {
+  enum class Kind { kMax, kAverage };
+  Kind kind = Kind::kMax;
+  int pool_h = 1, pool_w = 1;
+  int stride_h = 1, stride_w = 1;
+  Padding2D padding;
+};
+
+/// An element-wise activation as a separate op (before fusion moves it into a post-op).
+struct ActivationOp {
+  detail::Activation activation;
+};
+
+/// An element-wise binary op over two inputs with Keras's size-1 broadcasting.
+struct BinaryOp {
+  enum class Kind { kAdd };
+  Kind kind = Kind::kAdd;
+};
+
+/// Softmax over the last axis.
+struct SoftmaxOp {};
+
+using OpAttrs = std::variant<Conv2DOp, Pool2DOp, ActivationOp, BinaryOp, SoftmaxOp>;
+
+/// A step fused into an op, applied to its result in order.
+struct PostOp {
+  enum class Kind {
+    kActivation,  ///< dst = activation(dst)
+    kSum,         ///< dst = dst + operand, where dst's buffer already holds `operand` (in place)
+  };
+  Kind kind = Kind::kActivation;
+  detail::Activation activation;
+  ValueId operand = -1;
+};
+
+struct Op {
+  OpAttrs attrs;
+  std::vector<ValueId> inputs;
+  ValueId output = -1;
+  std::vector<PostOp> post_ops;
+  /// The Keras layers this op computes, for plan reports and profiles.
+  std::vector<std::string> layers;
+};
+
+/// The whole program for one concrete input shape.
+struct Graph {
+  std::vector<Value> values;
+  std::vector<Op> ops;
+  std::vector<ValueId> inputs;
+  std::vector<ValueId> outputs;
+  /// Bytes of the activation arena, set by the plan_memory pass.
+  int64_t arena_bytes = 0;
+
+  ValueId add_value(std::vector<int64_t> dims, std::string name);
+  /// The ops (by index) that read each value, as inputs or as post-op operands.
+  std::vector<std::vector<int>> readers() const;
+  /// The op index producing each value, or -1 for graph inputs.
+  std::vector<int> producers() const;
+  bool is_output(ValueId v) const;
+  /// A readable listing, one op per line, for dumps and failing tests.
+  std::string to_string() const;
+};
+
+/// The short name of an op's kind ("conv2d", "pool2d", ...).
+std::string op_kind_name(const Op& op);
+/// The post-op chain of an op as text: "conv + sum + relu".
+std::string post_op_chain(const Graph& graph, const Op& op);
+
+}  // namespace strata::ir

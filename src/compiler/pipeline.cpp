@@ -1,0 +1,56 @@
+#include "compiler/pipeline.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include "compiler/passes/passes.hpp"
+#include "graph/functional.hpp"
+
+namespace strata::detail {
+namespace {
+
+// After each pass, optionally print the IR (Halide's LoweringLogger idea): the first thing to look at when
+// a plan is not what you expected.
+class PassLog {
+ public:
+  explicit PassLog(bool enabled) : enabled_(enabled) {}
+  void after(const char* pass, const ir::Graph& graph) const {
+    if (!enabled_) return;
+    std::cerr << "=== strata IR after " << pass << " (" << graph.ops.size() << " ops) ===\n" << graph.to_string();
+  }
+
+ private:
+  bool enabled_;
+};
+
+bool dump_requested(const CompileOptions& options) {
+  const char* env = std::getenv("STRATA_DUMP_IR");
+  return options.dump_ir || (env != nullptr && std::strcmp(env, "") != 0 && std::strcmp(env, "0") != 0);
+}
+
+}  // namespace
+
+ir::Graph compile_program(const FunctionalImpl& model, const std::vector<std::vector<int64_t>>& input_dims,
+                          const CompileOptions& options) {
+  const PassLog log(dump_requested(options));
+  ir::Graph graph = ir::lower_layers(model, input_dims);
+  log.after("lower_layers", graph);
+  // The reference backend is the oracle: it runs the lowered program exactly as the layers describe it.
+  if (options.backend == "reference") return graph;
+  if (options.fuse) {
+    ir::fuse_activations(graph);
+    log.after("fuse_activations", graph);
+    ir::fuse_residual_adds(graph);
+    log.after("fuse_residual_adds", graph);
+    // The activation after a residual add (ResNet's `add -> relu`) can only join the chain now.
+    ir::fuse_activations(graph);
+    log.after("fuse_activations (after residual adds)", graph);
+  }
+  ir::plan_memory(graph);
+  log.after("plan_memory", graph);
+  return graph;
+}
+
+}  // namespace strata::detail

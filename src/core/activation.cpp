@@ -1,0 +1,103 @@
+#include "core/activation.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "strata/error.hpp"
+
+namespace strata::detail {
+namespace {
+
+// swish and silu are one activation under two names; the first name is the canonical one.
+const std::vector<std::pair<std::string, ActivationKind>>& table() {
+  static const std::vector<std::pair<std::string, ActivationKind>> t = {
+      {"linear", ActivationKind::kLinear},
+      {"relu", ActivationKind::kRelu},
+      {"relu6", ActivationKind::kRelu6},
+      {"sigmoid", ActivationKind::kSigmoid},
+      {"hard_sigmoid", ActivationKind::kHardSigmoid},
+      {"tanh", ActivationKind::kTanh},
+      {"softmax", ActivationKind::kSoftmax},
+      {"elu", ActivationKind::kElu},
+      {"selu", ActivationKind::kSelu},
+      {"gelu", ActivationKind::kGelu},
+      {"swish", ActivationKind::kSwish},
+      {"silu", ActivationKind::kSwish},
+      {"softplus", ActivationKind::kSoftplus},
+      {"leaky_relu", ActivationKind::kLeakyRelu},
+  };
+  return t;
+}
+
+constexpr float kKerasLeakySlope = 0.2f;  // keras.activations.leaky_relu's default negative_slope
+
+}  // namespace
+
+const std::vector<std::string>& activation_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n;
+    for (const auto& [name, kind] : table()) n.push_back(name);
+    return n;
+  }();
+  return names;
+}
+
+Activation parse_activation(const std::string& name, const std::string& where) {
+  for (const auto& [known, kind] : table()) {
+    if (known == name) {
+      Activation a{kind};
+      if (kind == ActivationKind::kLeakyRelu) a.alpha = kKerasLeakySlope;
+      return a;
+    }
+  }
+  throw ValueError(fmt::format("{} Unknown activation '{}'. Expected one of: {}", where, name,
+                               fmt::join(activation_names(), ", ")));
+}
+
+std::string activation_name(const Activation& activation) {
+  for (const auto& [name, kind] : table()) {
+    if (kind == activation.kind) return name;
+  }
+  return "unknown";
+}
+
+float apply_activation(const Activation& a, float x) {
+  switch (a.kind) {
+    case ActivationKind::kLinear:
+      return x;
+    case ActivationKind::kRelu:
+      return x > 0.0f ? x : 0.0f;
+    case ActivationKind::kRelu6:
+      return std::min(std::max(x, 0.0f), 6.0f);
+    case ActivationKind::kSigmoid:
+      return 1.0f / (1.0f + std::exp(-x));
+    case ActivationKind::kHardSigmoid:
+      return std::min(std::max(x + 3.0f, 0.0f), 6.0f) / 6.0f;
+    case ActivationKind::kTanh:
+      return std::tanh(x);
+    case ActivationKind::kElu:
+      return x > 0.0f ? x : std::expm1(x);
+    case ActivationKind::kSelu: {
+      constexpr float kAlpha = 1.6732632423543772f;
+      constexpr float kScale = 1.0507009873554805f;
+      return kScale * (x > 0.0f ? x : kAlpha * std::expm1(x));
+    }
+    case ActivationKind::kGelu:
+      return 0.5f * x * (1.0f + std::erf(x / std::sqrt(2.0f)));
+    case ActivationKind::kSwish:
+      return x / (1.0f + std::exp(-x));
+    case ActivationKind::kSoftplus:
+      // log1p(exp(x)) overflows for large x, where the answer is x itself.
+      return x > 20.0f ? x : std::log1p(std::exp(x));
+    case ActivationKind::kLeakyRelu:
+      return x >= 0.0f ? x : a.alpha * x;
+    case ActivationKind::kSoftmax:
+      break;
+  }
+  throw InternalError("apply_activation: softmax is not element-wise");
+}
+
+}  // namespace strata::detail

@@ -1,0 +1,232 @@
+#include "graph/functional.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "runtime/compiled_model_impl.hpp"
+#include "strata/error.hpp"
+
+namespace strata::detail {
+namespace {
+
+bool same_tensor(const SymbolicTensor& a, const SymbolicTensor& b) { return a == b; }
+
+struct GraphWalk {
+  const std::vector<SymbolicTensor>& model_inputs;
+  std::string model_prefix;
+  std::set<const Node*> finished;
+  std::set<const Node*> in_progress;
+  std::vector<std::shared_ptr<Node>> decreasing_depth;  // post-order: parents before children
+  std::map<const LayerImpl*, int> layer_index;          // order first met walking back from the outputs
+
+  bool is_model_input(const SymbolicTensor& t) const {
+    return std::any_of(model_inputs.begin(), model_inputs.end(), [&](const auto& x) { return same_tensor(x, t); });
+  }
+
+  // Keras's `_build_map_helper`, plus the disconnection check at the point where it is found, so the message
+  // can name the layer that needs the missing input.
+  void visit(const SymbolicTensor& tensor, const Node* consumer) {
+    const std::shared_ptr<Node>& node = tensor.node();
+    if (finished.contains(node.get())) return;
+    if (in_progress.contains(node.get())) {
+      throw GraphError(fmt::format("{} The graph has a cycle through layer '{}'", model_prefix, node->layer->name()));
+    }
+    if (node->is_input() && !is_model_input(tensor)) {
+      throw GraphError(fmt::format(
+          "{} Graph disconnected: cannot find parent for tensor {} (shape {}) at layer '{}'. It is the output of "
+          "Input '{}', which is not among the model's inputs. The following previous layers were accessed "
+          "without issue: [{}]",
+          model_prefix, tensor.name(), tensor.shape().to_string(), consumer ? consumer->layer->name() : "(output)",
+          node->layer->name(), accessed_names()));
+    }
+    layer_index.emplace(node->layer.get(), static_cast<int>(layer_index.size()));
+    in_progress.insert(node.get());
+    if (!is_model_input(tensor)) {
+      for (const SymbolicTensor& parent : node->inputs) visit(parent, node.get());
+    }
+    in_progress.erase(node.get());
+    finished.insert(node.get());
+    decreasing_depth.push_back(node);
+  }
+
+  std::string accessed_names() const {
+    std::vector<std::string> names;
+    for (const auto& n : decreasing_depth) names.push_back("'" + n->layer->name() + "'");
+    return fmt::format("{}", fmt::join(names, ", "));
+  }
+};
+
+}  // namespace
+
+FunctionalImpl::FunctionalImpl(std::vector<SymbolicTensor> inputs, std::vector<SymbolicTensor> outputs,
+                               const std::string& name)
+    : LayerImpl("Functional", name.empty() ? std::string() : name),
+      inputs_(std::move(inputs)),
+      outputs_(std::move(outputs)) {
+  map_graph();
+  mark_built();
+}
+
+void FunctionalImpl::map_graph() {
+  const std::string where = fmt::format("[Model \"{}\"]", this->name());
+  if (inputs_.empty()) throw GraphError(where + " Expected at least one input, received none");
+  if (outputs_.empty()) throw GraphError(where + " Expected at least one output, received none");
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    if (!inputs_[i]) throw ValueError(fmt::format("{} Input {} is an empty SymbolicTensor", where, i));
+    if (!inputs_[i].node()->is_input()) {
+      throw GraphError(fmt::format("{} Model inputs must be tensors made by strata::Input; input {} is {}, the "
+                                   "output of layer '{}' ({})",
+                                   where, i, inputs_[i].name(), inputs_[i].node()->layer->name(),
+                                   inputs_[i].node()->layer->class_name()));
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (inputs_[j] == inputs_[i]) {
+        throw GraphError(fmt::format("{} Input {} is given twice (positions {} and {})", where, inputs_[i].name(), j, i));
+      }
+    }
+  }
+  for (size_t i = 0; i < outputs_.size(); ++i) {
+    if (!outputs_[i]) throw ValueError(fmt::format("{} Output {} is an empty SymbolicTensor", where, i));
+  }
+
+  GraphWalk walk{inputs_, where, {}, {}, {}, {}};
+  for (const SymbolicTensor& out : outputs_) walk.visit(out, nullptr);
+
+  // Keras's depth assignment: a node is one deeper than its deepest consumer; a layer is as deep as its
+  // deepest node.
+  std::map<const Node*, int> node_depth;
+  std::map<const LayerImpl*, int> layer_depth;
+  for (auto it = walk.decreasing_depth.rbegin(); it != walk.decreasing_depth.rend(); ++it) {
+    const Node* node = it->get();
+    int depth = node_depth.emplace(node, 0).first->second;
+    depth = std::max(depth, layer_depth[node->layer.get()]);
+    layer_depth[node->layer.get()] = depth;
+    node_depth[node] = depth;
+    if (!walk.is_model_input(SymbolicTensor(*it, 0)) || !node->is_input()) {
+      for (const SymbolicTensor& parent : node->inputs) {
+        int& d = node_depth[parent.node().get()];
+        d = std::max(d, depth + 1);
+      }
+    }
+  }
+  // Inputs the outputs do not need still belong to the model, at depth 0, ahead of the other depth-0 layers.
+  for (const SymbolicTensor& in : inputs_) {
+    const LayerImpl* layer = in.node()->layer.get();
+    if (!layer_depth.contains(layer)) {
+      layer_depth[layer] = 0;
+      walk.layer_index[layer] = -1;
+      node_depth[in.node().get()] = 0;
+      walk.decreasing_depth.insert(walk.decreasing_depth.begin(), in.node());
+    }
+  }
+
+  std::vector<std::shared_ptr<LayerImpl>> layers;
+  std::vector<std::shared_ptr<Node>> order = walk.decreasing_depth;
+  std::set<const LayerImpl*> seen;
+  for (const auto& node : order) {
+    if (seen.insert(node->layer.get()).second) layers.push_back(node->layer);
+  }
+  std::stable_sort(layers.begin(), layers.end(), [&](const auto& a, const auto& b) {
+    const int da = layer_depth[a.get()], db = layer_depth[b.get()];
+    if (da != db) return da > db;
+    return walk.layer_index[a.get()] < walk.layer_index[b.get()];
+  });
+  std::map<const Node*, int> post_order;
+  for (size_t i = 0; i < order.size(); ++i) post_order[order[i].get()] = static_cast<int>(i);
+  std::stable_sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
+    const int da = node_depth[a.get()], db = node_depth[b.get()];
+    if (da != db) return da > db;
+    return post_order[a.get()] < post_order[b.get()];
+  });
+
+  std::map<std::string, int> name_count;
+  for (const auto& layer : layers) ++name_count[layer->name()];
+  for (const auto& layer : layers) {
+    const int n = name_count[layer->name()];
+    if (n > 1) {
+      throw GraphError(fmt::format("{} The name \"{}\" is used {} times in the model. All layer names should be "
+                                   "unique.",
+                                   where, layer->name(), n));
+    }
+  }
+
+  // Keras prints the Connected-to column unless every depth has one node with at most one input and no
+  // layer is called twice within the model.
+  std::map<int, int> nodes_at_depth;
+  for (const auto& node : order) ++nodes_at_depth[node_depth[node.get()]];
+  sequential_like_ = true;
+  for (const auto& node : order) {
+    if (nodes_at_depth[node_depth[node.get()]] > 1 || node->inputs.size() > 1) sequential_like_ = false;
+  }
+  std::map<const LayerImpl*, int> calls_in_model;
+  for (const auto& node : order) {
+    if (++calls_in_model[node->layer.get()] > 1) sequential_like_ = false;
+  }
+
+  layers_ = std::move(layers);
+  nodes_ = std::move(order);
+  node_depth_ = std::move(node_depth);
+}
+
+bool FunctionalImpl::contains(const Node* node) const { return node_depth_.contains(node); }
+
+uint64_t FunctionalImpl::weights_version() const {
+  uint64_t v = 0;
+  for (const auto& layer : layers_) v += layer->weights_version();
+  return v;
+}
+
+std::vector<Variable> FunctionalImpl::weights() const {
+  std::vector<Variable> all;
+  for (const auto& layer : layers_) {
+    for (const Variable& v : layer->weights()) all.push_back(v);
+  }
+  return all;
+}
+
+void FunctionalImpl::set_weights(const std::vector<Tensor>& values) {
+  // Split the flat list by layer, check every layer's share, then assign: all or nothing.
+  size_t expected = 0;
+  for (const auto& layer : layers_) expected += layer->weights().size();
+  if (values.size() != expected) {
+    throw ValueError(fmt::format("{} set_weights: expected {} weight tensors, received {}", prefix(), expected,
+                                 values.size()));
+  }
+  size_t at = 0;
+  for (const auto& layer : layers_) {
+    const std::vector<Variable> own = layer->weights();
+    for (size_t i = 0; i < own.size(); ++i, ++at) {
+      if (values[at].dims() != own[i].value->dims()) {
+        throw ValueError(fmt::format("{} set_weights: weight {} of layer '{}' ('{}') expected shape {}, received {}",
+                                     prefix(), at, layer->name(), own[i].name, own[i].value->shape().to_string(),
+                                     values[at].shape().to_string()));
+      }
+    }
+  }
+  at = 0;
+  for (const auto& layer : layers_) {
+    const size_t n = layer->weights().size();
+    if (n == 0) continue;
+    layer->set_weights(std::vector<Tensor>(values.begin() + static_cast<long>(at), values.begin() + static_cast<long>(at + n)));
+    at += n;
+  }
+}
+
+std::vector<Shape> FunctionalImpl::compute_output_shapes(const std::vector<Shape>&) const {
+  throw ValueError(fmt::format("{} Calling a model on tensors (nesting) is not supported yet", prefix()));
+}
+
+std::vector<ir::ValueId> FunctionalImpl::lower(ir::Graph&, const Node&, const std::vector<ir::ValueId>&) const {
+  throw InternalError(fmt::format("{} nested models are not lowered yet", prefix()));
+}
+
+std::shared_ptr<CompiledModelImpl> FunctionalImpl::default_compiled() const {
+  std::lock_guard lock(compiled_mutex_);
+  // The cache lives inside this model, so it refers back without owning it (owning would be a cycle).
+  if (!default_compiled_) default_compiled_ = std::make_shared<CompiledModelImpl>(this, nullptr, CompileOptions{});
+  return default_compiled_;
+}
+
+}  // namespace strata::detail

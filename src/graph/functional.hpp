@@ -1,0 +1,61 @@
+#pragma once
+// The validated graph behind a `strata::Model`: its nodes in run order and its layers in Keras's order.
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "graph/node.hpp"
+#include "layers/layer_impl.hpp"
+#include "strata/symbolic_tensor.hpp"
+
+namespace strata::detail {
+
+class CompiledModelImpl;
+
+class FunctionalImpl : public LayerImpl {
+ public:
+  /// Validates and maps the graph (Keras's `map_graph`). Throws GraphError or ValueError.
+  FunctionalImpl(std::vector<SymbolicTensor> inputs, std::vector<SymbolicTensor> outputs, const std::string& name);
+
+  const std::vector<SymbolicTensor>& inputs() const { return inputs_; }
+  const std::vector<SymbolicTensor>& outputs() const { return outputs_; }
+  /// Layers in Keras's `model.layers` order: by depth from the outputs (deepest first), ties broken by the
+  /// order in which a walk back from the outputs first meets them.
+  const std::vector<std::shared_ptr<LayerImpl>>& layers() const { return layers_; }
+  /// The nodes of this graph in an order that runs every node after its inputs (deepest first); the
+  /// model's InputLayer nodes come first.
+  const std::vector<std::shared_ptr<Node>>& nodes() const { return nodes_; }
+  /// True when this model's graph contains `node` (a layer may also have calls outside the model).
+  bool contains(const Node* node) const;
+  /// True when Keras would print the summary without the `Connected to` column.
+  bool sequential_like() const { return sequential_like_; }
+  /// Sum of every layer's weights version; changes whenever any weight changes.
+  uint64_t weights_version() const;
+
+  std::vector<Variable> weights() const override;
+  void set_weights(const std::vector<Tensor>& values) override;
+
+  std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override;
+  std::vector<ir::ValueId> lower(ir::Graph& graph, const Node& node,
+                                 const std::vector<ir::ValueId>& inputs) const override;
+
+  /// The plan cache `Model::predict` uses, compiled with default options on first use.
+  std::shared_ptr<CompiledModelImpl> default_compiled() const;
+
+ private:
+  void map_graph();
+
+  std::vector<SymbolicTensor> inputs_;
+  std::vector<SymbolicTensor> outputs_;
+  std::vector<std::shared_ptr<LayerImpl>> layers_;
+  std::vector<std::shared_ptr<Node>> nodes_;
+  std::map<const Node*, int> node_depth_;
+  bool sequential_like_ = true;
+  mutable std::mutex compiled_mutex_;
+  mutable std::shared_ptr<CompiledModelImpl> default_compiled_;
+};
+
+}  // namespace strata::detail

@@ -1,0 +1,260 @@
+#include "graph/summary.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "strata/error.hpp"
+
+namespace strata::detail {
+namespace {
+
+enum class Justify { kLeft, kRight };
+
+// Python's round(): halves go to the even neighbour. rich uses it to share out excess width.
+int64_t round_half_even(double x) {
+  const double r = std::nearbyint(x);  // default rounding mode is to-nearest-even
+  return static_cast<int64_t>(r);
+}
+
+std::string thousands(int64_t n) {
+  std::string digits = std::to_string(n < 0 ? -n : n);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return n < 0 ? "-" + out : out;
+}
+
+// Cell widths (padding included) as rich computes them for Keras's fixed-width columns.
+std::vector<int> cell_widths(bool sequential_like, int line_length) {
+  const std::vector<double> positions =
+      sequential_like ? std::vector<double>{0.45, 0.80, 1.0} : std::vector<double>{0.3, 0.56, 0.74, 1.0};
+  std::vector<int> cells;
+  int current = 0;
+  for (double p : positions) {
+    const int w = static_cast<int>(p * line_length) - current;
+    if (w < 4) {
+      throw ValueError(fmt::format("[summary] Insufficient line length {} to print the summary", line_length));
+    }
+    cells.push_back(w);
+    current += w;
+  }
+  const int n = static_cast<int>(cells.size());
+  const int available = line_length - (n + 1);
+  int total = 0;
+  for (int& c : cells) {
+    c = std::min(c + 2, available);
+    total += c;
+  }
+  if (total > available) {
+    int64_t remaining = total - available;
+    int columns_left = n;
+    for (int& c : cells) {
+      const int64_t d = std::min<int64_t>(c, round_half_even(static_cast<double>(remaining) / columns_left));
+      c -= static_cast<int>(d);
+      remaining -= d;
+      --columns_left;
+    }
+  }
+  return cells;
+}
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n'; }
+
+std::string rstrip(std::string s) {
+  while (!s.empty() && is_space(s.back())) s.pop_back();
+  return s;
+}
+
+// Display width in terminal cells; every character strata prints is one cell wide, so count code points.
+size_t display_width(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+// The first `cells` code points of s.
+std::string take(const std::string& s, size_t cells) {
+  size_t n = 0, i = 0;
+  for (; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {
+      if (n == cells) break;
+      ++n;
+    }
+  }
+  return s.substr(0, i);
+}
+
+// rich's word wrap for one cell: break only at spaces, cut an over-long word with an ellipsis.
+std::vector<std::string> wrap(const std::string& text, int width, Justify justify) {
+  struct Word {
+    size_t start;
+    std::string text;
+  };
+  std::vector<Word> words;
+  size_t i = 0;
+  while (i < text.size()) {
+    const size_t start = i;
+    while (i < text.size() && is_space(text[i])) ++i;
+    if (i == text.size()) break;
+    while (i < text.size() && !is_space(text[i])) ++i;
+    while (i < text.size() && is_space(text[i])) ++i;
+    words.push_back({start, text.substr(start, i - start)});
+  }
+  std::vector<size_t> breaks;
+  size_t pos = 0;
+  const size_t w = static_cast<size_t>(width);
+  for (const Word& word : words) {
+    const size_t length = display_width(rstrip(word.text));
+    if (pos + length > w) {
+      if (length > w) {
+        if (word.start > 0) breaks.push_back(word.start);
+        pos = display_width(word.text);
+      } else if (pos > 0 && word.start > 0) {
+        breaks.push_back(word.start);
+        pos = display_width(word.text);
+      }
+    } else {
+      pos += display_width(word.text);
+    }
+  }
+  std::vector<size_t> bounds{0};
+  bounds.insert(bounds.end(), breaks.begin(), breaks.end());
+  bounds.push_back(text.size());
+  std::vector<std::string> lines;
+  for (size_t b = 0; b + 1 < bounds.size(); ++b) {
+    std::string line = rstrip(text.substr(bounds[b], bounds[b + 1] - bounds[b]));
+    if (display_width(line) > w) line = take(line, w - 1) + "\u2026";
+    const std::string pad(w - display_width(line), ' ');
+    lines.push_back(justify == Justify::kLeft ? line + pad : pad + line);
+  }
+  if (lines.empty()) lines.push_back(std::string(w, ' '));
+  return lines;
+}
+
+std::string rule(const std::vector<int>& cells, const char* left, const char* fill, const char* mid,
+                 const char* right) {
+  std::string line = left;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (i > 0) line += mid;
+    for (int k = 0; k < cells[i]; ++k) line += fill;
+  }
+  return line + right + "\n";
+}
+
+std::string row(const std::vector<int>& cells, const std::vector<std::string>& fields,
+                const std::vector<Justify>& justify, bool pad_top, const char* edge) {
+  std::vector<std::vector<std::string>> columns;
+  size_t height = 0;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    columns.push_back(wrap(fields[i], cells[i] - 2, justify[i]));
+    height = std::max(height, columns.back().size());
+  }
+  for (size_t i = 0; i < cells.size(); ++i) {
+    std::vector<std::string>& c = columns[i];
+    const std::vector<std::string> blank(height - c.size(), std::string(cells[i] - 2, ' '));
+    c.insert(pad_top ? c.begin() : c.end(), blank.begin(), blank.end());
+  }
+  std::string text;
+  for (size_t k = 0; k < height; ++k) {
+    text += edge;
+    for (size_t i = 0; i < cells.size(); ++i) {
+      if (i > 0) text += edge;
+      text += " " + columns[i][k] + " ";
+    }
+    text += std::string(edge) + "\n";
+  }
+  return text;
+}
+
+// Keras's format_layer_shape: no one-tuple comma, unlike Shape::to_string.
+std::string summary_shape(const Shape& shape) {
+  std::vector<std::string> dims;
+  for (const Dim& d : shape.dims()) dims.push_back(d ? std::to_string(*d) : "None");
+  return fmt::format("({})", fmt::join(dims, ", "));
+}
+
+std::string output_shape_text(const LayerImpl& layer) {
+  // Keras shows the shape of the layer's last call.
+  for (auto it = layer.inbound_nodes.rbegin(); it != layer.inbound_nodes.rend(); ++it) {
+    if (auto node = it->lock()) {
+      if (node->output_shapes.size() == 1) return summary_shape(node->output_shapes[0]);
+      std::vector<std::string> shapes;
+      for (const Shape& s : node->output_shapes) shapes.push_back(summary_shape(s));
+      return fmt::format("[{}]", fmt::join(shapes, ", "));
+    }
+  }
+  return "?";
+}
+
+std::string connected_to(const FunctionalImpl& model, const LayerImpl& layer) {
+  std::vector<std::string> parts;
+  for (const auto& weak : layer.inbound_nodes) {
+    auto node = weak.lock();
+    if (!node || !model.contains(node.get())) continue;
+    for (const SymbolicTensor& t : node->inputs) parts.push_back(t.name());
+  }
+  if (parts.empty()) return "-";
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+int64_t params_of(const LayerImpl& layer, bool want_trainable) {
+  int64_t n = 0;
+  for (const Variable& v : layer.variables()) {
+    const bool counts_as_trainable = layer.trainable && v.trainable;
+    if (counts_as_trainable == want_trainable) n += v.value->size();
+  }
+  return n;
+}
+
+}  // namespace
+
+std::string readable_memory_size(double bytes) {
+  static const char* units[] = {"B", "KB", "MB", "GB", "TB", "PB"};
+  for (const char* unit : units) {
+    if (bytes / 1024 < 1) return fmt::format("{:.2f} {}", bytes, unit);
+    bytes /= 1024;
+  }
+  return fmt::format("{:.2f} PB", bytes);
+}
+
+std::string render_summary(const FunctionalImpl& model, const SummaryOptions& options) {
+  const bool sequential = model.sequential_like();
+  const int line_length = options.line_length > 0 ? options.line_length : (sequential ? 88 : 108);
+  const std::vector<int> cells = cell_widths(sequential, line_length);
+  std::vector<std::string> header = {"Layer (type)", "Output Shape", "Param #"};
+  std::vector<Justify> justify = {Justify::kLeft, Justify::kLeft, Justify::kRight};
+  if (!sequential) {
+    header.push_back("Connected to");
+    justify.push_back(Justify::kLeft);
+  }
+
+  std::string text = fmt::format("Model: \"{}\"\n", model.name());
+  text += rule(cells, "\u250f", "\u2501", "\u2533", "\u2513");
+  text += row(cells, header, justify, /*pad_top=*/true, "\u2503");
+  text += rule(cells, "\u2521", "\u2501", "\u2547", "\u2529");
+  int64_t trainable = 0, non_trainable = 0;
+  const auto& layers = model.layers();
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const LayerImpl& layer = *layers[i];
+    const int64_t t = params_of(layer, true), nt = params_of(layer, false);
+    trainable += t;
+    non_trainable += nt;
+    std::vector<std::string> fields = {fmt::format("{} ({})", layer.name(), layer.class_name()),
+                                       output_shape_text(layer), thousands(t + nt)};
+    if (!sequential) fields.push_back(connected_to(model, layer));
+    text += row(cells, fields, justify, /*pad_top=*/false, "\u2502");
+    if (i + 1 < layers.size()) text += rule(cells, "\u251c", "\u2500", "\u253c", "\u2524");
+  }
+  text += rule(cells, "\u2514", "\u2500", "\u2534", "\u2518");
+  const int64_t total = trainable + non_trainable;
+  text += fmt::format(" Total params: {} ({})\n", thousands(total), readable_memory_size(total * 4.0));
+  text += fmt::format(" Trainable params: {} ({})\n", thousands(trainable), readable_memory_size(trainable * 4.0));
+  text += fmt::format(" Non-trainable params: {} ({})\n", thousands(non_trainable),
+                      readable_memory_size(non_trainable * 4.0));
+  return text;
+}
+
+}  // namespace strata::detail

@@ -1,0 +1,26 @@
+#include "strata/symbolic_tensor.hpp"
+
+#include <fmt/format.h>
+
+#include "graph/node.hpp"
+#include "strata/error.hpp"
+#include "strata/layer.hpp"
+
+namespace strata {
+
+const Shape& SymbolicTensor::shape() const {
+  if (!node_) throw ValueError("[SymbolicTensor] This SymbolicTensor is empty; it has no shape");
+  return node_->output_shapes.at(index_);
+}
+
+Layer SymbolicTensor::layer() const {
+  if (!node_) throw ValueError("[SymbolicTensor] This SymbolicTensor is empty; it has no layer");
+  return Layer(node_->layer);
+}
+
+std::string SymbolicTensor::name() const {
+  if (!node_) return "<empty>";
+  return fmt::format("{}[{}][{}]", node_->layer->name(), node_->index_in_layer, index_);
+}
+
+}  // namespace strata

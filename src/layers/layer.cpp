@@ -1,0 +1,109 @@
+#include "strata/layer.hpp"
+
+#include <fmt/format.h>
+
+#include "graph/node.hpp"
+#include "strata/error.hpp"
+
+namespace strata {
+
+namespace {
+
+const detail::LayerImpl& checked(const std::shared_ptr<detail::LayerImpl>& impl) {
+  if (!impl) throw ValueError("[Layer] This Layer handle is empty");
+  return *impl;
+}
+
+std::shared_ptr<detail::Node> first_call(const std::shared_ptr<detail::LayerImpl>& impl, const char* what) {
+  const detail::LayerImpl& layer = checked(impl);
+  if (layer.inbound_nodes.empty()) {
+    throw GraphError(fmt::format("{} The layer has never been called, so it has no {}", layer.prefix(), what));
+  }
+  auto node = layer.inbound_nodes.front().lock();
+  if (!node) {
+    throw GraphError(fmt::format("{} The graph of the layer's first call no longer exists, so it has no {}",
+                                 layer.prefix(), what));
+  }
+  return node;
+}
+
+}  // namespace
+
+const std::string& Layer::name() const { return checked(impl_).name(); }
+
+std::string Layer::class_name() const { return checked(impl_).class_name(); }
+
+std::vector<Tensor> Layer::get_weights() const {
+  std::vector<Tensor> weights;
+  for (const detail::Variable& v : checked(impl_).weights()) weights.push_back(*v.value);
+  return weights;
+}
+
+void Layer::set_weights(const std::vector<Tensor>& weights) {
+  checked(impl_);
+  impl_->set_weights(weights);
+}
+
+int64_t Layer::count_params() const {
+  int64_t n = 0;
+  for (const detail::Variable& v : checked(impl_).weights()) n += v.value->size();
+  return n;
+}
+
+SymbolicTensor Layer::output() const {
+  auto node = first_call(impl_, "output");
+  if (node->output_shapes.size() != 1) {
+    throw GraphError(fmt::format("{} The layer has {} outputs; output() needs exactly one", impl_->prefix(),
+                                 node->output_shapes.size()));
+  }
+  return SymbolicTensor(node, 0);
+}
+
+SymbolicTensor Layer::input() const {
+  auto node = first_call(impl_, "input");
+  if (node->is_input()) return SymbolicTensor(node, 0);
+  if (node->inputs.size() != 1) {
+    throw GraphError(fmt::format("{} The layer's first call had {} inputs; input() needs exactly one",
+                                 impl_->prefix(), node->inputs.size()));
+  }
+  return node->inputs.front();
+}
+
+bool Layer::trainable() const { return checked(impl_).trainable; }
+
+void Layer::set_trainable(bool trainable) {
+  checked(impl_);
+  impl_->trainable = trainable;
+}
+
+std::vector<SymbolicTensor> Layer::call(const std::vector<SymbolicTensor>& inputs) const {
+  const detail::LayerImpl& layer = checked(impl_);
+  std::vector<Shape> shapes;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i]) {
+      throw ValueError(fmt::format("{} Input {} is an empty SymbolicTensor; expected the output of Input() or "
+                                   "of a layer call",
+                                   layer.prefix(), i));
+    }
+    shapes.push_back(inputs[i].shape());
+  }
+  // The shape rule runs first and may throw; only then is the layer built and the node added, so a failed
+  // call leaves the layer as it was.
+  std::vector<Shape> output_shapes = layer.compute_output_shapes(shapes);
+  if (!impl_->built()) {
+    impl_->build(shapes);
+    impl_->mark_built();
+  }
+  auto node = std::make_shared<detail::Node>();
+  node->layer = impl_;
+  node->inputs = inputs;
+  node->output_shapes = std::move(output_shapes);
+  node->padding = layer.static_padding(shapes);
+  node->index_in_layer = static_cast<int>(impl_->inbound_nodes.size());
+  impl_->inbound_nodes.push_back(node);
+  std::vector<SymbolicTensor> outputs;
+  for (size_t i = 0; i < node->output_shapes.size(); ++i) outputs.emplace_back(node, static_cast<int>(i));
+  return outputs;
+}
+
+}  // namespace strata

@@ -1,0 +1,85 @@
+#pragma once
+// The shared state behind every `strata::Layer` handle, and the interface each layer implements:
+// a shape rule, weight creation, and lowering to IR ops.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/ir.hpp"
+#include "strata/shape.hpp"
+#include "strata/tensor.hpp"
+
+namespace strata::detail {
+
+struct Node;
+
+/// One weight of a layer. The tensor is immutable and replaced whole by set_weights, so a compiled
+/// plan may hold on to it without copying.
+struct Variable {
+  std::string name;
+  std::shared_ptr<const Tensor> value;
+  bool trainable = true;
+};
+
+class LayerImpl {
+ public:
+  /// `name` empty means the next default name for this class.
+  LayerImpl(std::string class_name, const std::string& name);
+  virtual ~LayerImpl() = default;
+  LayerImpl(const LayerImpl&) = delete;
+  LayerImpl& operator=(const LayerImpl&) = delete;
+
+  const std::string& name() const { return name_; }
+  const std::string& class_name() const { return class_name_; }
+  /// "[conv2d (Conv2D)]", the start of every message about this layer.
+  std::string prefix() const;
+
+  /// Checks the inputs of a call and returns the output shapes. Throws ShapeError or ValueError with
+  /// `prefix()`. Must not change the layer.
+  virtual std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const = 0;
+  /// Creates the weights on the first call, from the (already checked) input shapes.
+  virtual void build(const std::vector<Shape>& inputs);
+  /// Emits the ops computing one call of this layer on concrete values; returns the output values.
+  virtual std::vector<ir::ValueId> lower(ir::Graph& graph, const Node& node,
+                                         const std::vector<ir::ValueId>& inputs) const = 0;
+  /// For sliding-window layers with known spatial input sizes, the padding TensorFlow applies.
+  virtual std::optional<ir::Padding2D> static_padding(const std::vector<Shape>& inputs) const;
+  /// Multiply-accumulates of one sample of a call, for summaries and benchmarks (0 when negligible).
+  virtual int64_t macs(const Node& node) const;
+
+  bool built() const { return built_; }
+  void mark_built() { built_ = true; }
+  const std::vector<Variable>& variables() const { return variables_; }
+  /// All weights this layer owns or contains (a model: its layers' weights, in layer order).
+  virtual std::vector<Variable> weights() const { return variables_; }
+  /// Replaces `weights()` in order; checks everything first so that a failure changes nothing.
+  virtual void set_weights(const std::vector<Tensor>& values) { set_variable_values(values); }
+  /// Replaces all variable values after checking count and shapes; bumps the weights version.
+  void set_variable_values(const std::vector<Tensor>& values);
+  /// Increases whenever the weights change, so that compiled plans know to rebuild.
+  uint64_t weights_version() const { return weights_version_; }
+
+  bool trainable = true;
+  /// The calls of this layer, in call order. Weak: nodes own their layer, not the reverse.
+  std::vector<std::weak_ptr<Node>> inbound_nodes;
+
+ protected:
+  void add_variable(std::string name, Tensor value, bool trainable = true);
+
+ private:
+  std::string class_name_;
+  std::string name_;
+  bool built_ = false;
+  std::vector<Variable> variables_;
+  uint64_t weights_version_ = 0;
+};
+
+/// Throws ShapeError unless `shape` has rank `rank`, naming the layer.
+void expect_rank(const LayerImpl& layer, const Shape& shape, int rank);
+/// Throws ValueError unless exactly `count` inputs were given.
+void expect_input_count(const LayerImpl& layer, const std::vector<Shape>& inputs, size_t count);
+
+}  // namespace strata::detail

@@ -1,0 +1,67 @@
+#include "layers/window_geometry.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "strata/error.hpp"
+
+namespace strata::detail {
+
+Padding parse_padding(const std::string& text, const std::string& where) {
+  if (text == "valid") return Padding::kValid;
+  if (text == "same") return Padding::kSame;
+  throw ValueError(fmt::format("{} Unknown padding '{}'. Expected one of: valid, same", where, text));
+}
+
+std::string padding_name(Padding padding) { return padding == Padding::kSame ? "same" : "valid"; }
+
+WindowAxis window_axis(int64_t in, int kernel, int stride, int dilation, Padding padding) {
+  const int64_t effective = static_cast<int64_t>(dilation) * (kernel - 1) + 1;
+  WindowAxis axis;
+  if (padding == Padding::kValid) {
+    // C++ division truncates toward zero, so a window larger than the input must be caught first.
+    axis.out = in < effective ? 0 : (in - effective) / stride + 1;
+    return axis;
+  }
+  axis.out = (in + stride - 1) / stride;
+  const int64_t total = std::max<int64_t>((axis.out - 1) * stride + effective - in, 0);
+  axis.before = static_cast<int>(total / 2);
+  axis.after = static_cast<int>(total - total / 2);
+  return axis;
+}
+
+Window2D window_2d(const std::string& where, const Dim& in_h, const Dim& in_w, Size2 kernel, Size2 strides,
+                   Size2 dilation, Padding padding) {
+  Window2D w;
+  WindowAxis ah, aw;
+  const char* names[2] = {"height", "width"};
+  const Dim ins[2] = {in_h, in_w};
+  const int ks[2] = {kernel.h(), kernel.w()};
+  const int ss[2] = {strides.h(), strides.w()};
+  const int ds[2] = {dilation.h(), dilation.w()};
+  WindowAxis* axes[2] = {&ah, &aw};
+  for (int i = 0; i < 2; ++i) {
+    if (!ins[i]) continue;
+    *axes[i] = window_axis(*ins[i], ks[i], ss[i], ds[i], padding);
+    if (axes[i]->out <= 0) {
+      const int64_t effective = static_cast<int64_t>(ds[i]) * (ks[i] - 1) + 1;
+      throw ShapeError(fmt::format(
+          "{} Output {} would be {}: expected an input {} of at least {} (kernel {}, dilation {}) with "
+          "padding '{}', received {}",
+          where, names[i], axes[i]->out, names[i], effective, ks[i], ds[i], padding_name(padding), *ins[i]));
+    }
+  }
+  if (in_h) w.out_h = ah.out;
+  if (in_w) w.out_w = aw.out;
+  if (in_h && in_w) w.padding = ir::Padding2D{ah.before, ah.after, aw.before, aw.after};
+  return w;
+}
+
+void expect_positive(const std::string& where, const char* what, Size2 size) {
+  if (!size.given() || size.h() <= 0 || size.w() <= 0) {
+    throw ValueError(fmt::format("{} Expected a positive {}, received {}", where, what, size.to_string()));
+  }
+}
+
+}  // namespace strata::detail

@@ -1,0 +1,43 @@
+#pragma once
+// Output sizes and padding of sliding-window layers (convolution, pooling), by Keras's formulas.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "compiler/ir.hpp"
+#include "strata/shape.hpp"
+
+namespace strata::detail {
+
+enum class Padding { kValid, kSame };
+
+/// Parses "valid" or "same"; throws ValueError, prefixed with `where`, listing both.
+Padding parse_padding(const std::string& text, const std::string& where);
+std::string padding_name(Padding padding);
+
+/// One spatial axis of a window: the output size and TensorFlow's padding split.
+struct WindowAxis {
+  int64_t out = 0;
+  int before = 0;
+  int after = 0;
+};
+
+/// Keras's rule for one axis: valid: floor((in - d*(k-1) - 1) / s) + 1; same: ceil(in / s), with
+/// total = max((out-1)*s + (k-1)*d + 1 - in, 0), before = total/2, after = total - before.
+/// Returns an `out` of zero or less when the window does not fit (callers raise the error).
+WindowAxis window_axis(int64_t in, int kernel, int stride, int dilation, Padding padding);
+
+/// The two spatial axes of an NHWC input. Throws ShapeError, prefixed with `where`, when an output size
+/// would be zero or less. Unknown input sizes give unknown output sizes and no padding.
+struct Window2D {
+  Dim out_h, out_w;
+  std::optional<ir::Padding2D> padding;
+};
+Window2D window_2d(const std::string& where, const Dim& in_h, const Dim& in_w, Size2 kernel, Size2 strides,
+                   Size2 dilation, Padding padding);
+
+/// Throws ValueError, prefixed with `where`, unless both components of `size` are positive.
+void expect_positive(const std::string& where, const char* what, Size2 size);
+
+}  // namespace strata::detail

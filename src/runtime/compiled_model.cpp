@@ -1,0 +1,33 @@
+#include "strata/compiled_model.hpp"
+
+#include <fmt/format.h>
+
+#include "graph/functional.hpp"
+#include "runtime/compiled_model_impl.hpp"
+#include "strata/error.hpp"
+
+namespace strata {
+
+Tensor CompiledModel::predict(const Tensor& input, PredictOptions options) const {
+  const size_t n_outputs = impl_->model().outputs().size();
+  if (n_outputs != 1) {
+    throw ValueError(fmt::format("[predict] Model \"{}\" has {} outputs; call predict with a vector of inputs to get "
+                                 "them all",
+                                 impl_->model().name(), n_outputs));
+  }
+  return std::move(impl_->predict(std::vector<Tensor>{input}, options).front());
+}
+
+std::vector<Tensor> CompiledModel::predict(const std::vector<Tensor>& inputs, PredictOptions options) const {
+  return impl_->predict(inputs, options);
+}
+
+std::string CompiledModel::plan_string(const std::vector<std::vector<int64_t>>& input_dims) const {
+  return impl_->plan_string(input_dims);
+}
+
+std::string CompiledModel::plan_string(int64_t batch) const { return impl_->plan_string(impl_->dims_for_batch(batch)); }
+
+const CompileOptions& CompiledModel::options() const { return impl_->options(); }
+
+}  // namespace strata

@@ -1,0 +1,183 @@
+#include "runtime/compiled_model_impl.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <thread>
+
+#include "backend/onednn/onednn_executor.hpp"
+#include "backend/reference/reference_executor.hpp"
+#include "compiler/pipeline.hpp"
+#include "graph/functional.hpp"
+#include "strata/error.hpp"
+
+namespace strata::detail {
+
+void validate_compile_options(const CompileOptions& options) {
+  if (options.backend != "onednn" && options.backend != "reference") {
+    throw ValueError(fmt::format("[compile] Unknown backend '{}'. Expected one of: onednn, reference", options.backend));
+  }
+  if (options.precision != "float32") {
+    throw ValueError(fmt::format("[compile] Unsupported precision '{}'. Expected one of: float32", options.precision));
+  }
+  if (options.num_threads < 0) {
+    throw ValueError(fmt::format("[compile] Expected num_threads >= 0 (0 means all cores), received {}",
+                                 options.num_threads));
+  }
+}
+
+CompiledModelImpl::CompiledModelImpl(const FunctionalImpl* model, std::shared_ptr<const FunctionalImpl> owner,
+                                     CompileOptions options)
+    : model_(model), owner_(std::move(owner)), options_(std::move(options)) {
+  validate_compile_options(options_);
+}
+
+void CompiledModelImpl::check_input_dims(const std::vector<std::vector<int64_t>>& dims, const char* where) const {
+  const auto& expected = model_->inputs();
+  if (dims.size() != expected.size()) {
+    throw ValueError(fmt::format("[{}] Model \"{}\" expects {} input tensor{}, received {}", where, model_->name(),
+                                 expected.size(), expected.size() == 1 ? "" : "s", dims.size()));
+  }
+  for (size_t i = 0; i < dims.size(); ++i) {
+    const Shape& want = expected[i].shape();
+    const std::string input_name = expected[i].node()->layer->name();
+    bool ok = static_cast<int>(dims[i].size()) == want.rank();
+    for (int d = 1; ok && d < want.rank(); ++d) ok = !want[d] || *want[d] == dims[i][d];
+    if (!ok) {
+      throw ShapeError(fmt::format("[{}] Input {} ('{}') expected shape {}, received {}", where, i, input_name,
+                                   want.to_string(), to_shape(dims[i]).to_string()));
+    }
+    for (int64_t d : dims[i]) {
+      if (d <= 0) {
+        throw ShapeError(fmt::format("[{}] Input {} ('{}') is empty: received shape {}; expected at least one "
+                                     "sample and no zero dimensions",
+                                     where, i, input_name, to_shape(dims[i]).to_string()));
+      }
+    }
+    if (dims[i][0] != dims[0][0]) {
+      throw ShapeError(fmt::format("[{}] All inputs must have the same batch size; input 0 has {} samples, "
+                                   "input {} ('{}') has {}",
+                                   where, dims[0][0], i, input_name, dims[i][0]));
+    }
+  }
+}
+
+std::shared_ptr<const Plan> CompiledModelImpl::plan_for(const std::vector<std::vector<int64_t>>& input_dims) const {
+  const uint64_t version = model_->weights_version();
+  std::lock_guard lock(mutex_);
+  for (auto it = cache_.begin(); it != cache_.end(); ++it) {
+    if (it->first == input_dims) {
+      if (it->second->weights_version != version) {
+        cache_.erase(it);  // weights changed since this plan was built
+        break;
+      }
+      cache_.splice(cache_.begin(), cache_, it);
+      return cache_.front().second;
+    }
+  }
+  auto plan = std::make_shared<Plan>();
+  plan->graph = compile_program(*model_, input_dims, options_);
+  if (options_.backend == "reference") {
+    plan->executor = make_reference_executor(plan->graph);
+  } else {
+    plan->executor = make_onednn_executor(plan->graph, options_);
+  }
+  plan->weights_version = version;
+  cache_.emplace_front(input_dims, plan);
+  if (cache_.size() > kMaxCachedPlans) cache_.pop_back();
+  return plan;
+}
+
+std::vector<Tensor> CompiledModelImpl::run(const std::vector<Tensor>& inputs) const {
+  std::vector<std::vector<int64_t>> dims;
+  for (const Tensor& t : inputs) dims.push_back(t.dims());
+  std::shared_ptr<const Plan> plan = plan_for(dims);
+  std::vector<const float*> in;
+  for (const Tensor& t : inputs) in.push_back(t.data());
+  std::vector<Tensor> outputs;
+  for (ir::ValueId v : plan->graph.outputs) outputs.push_back(Tensor::zeros(plan->graph.values[v].dims));
+  std::vector<float*> out;
+  for (Tensor& t : outputs) out.push_back(t.data());
+  plan->executor->run(in, out);
+  return outputs;
+}
+
+namespace {
+
+Tensor slice_batch(const Tensor& t, int64_t begin, int64_t end) {
+  const int64_t per_sample = t.size() / t.dims()[0];
+  std::vector<int64_t> dims = t.dims();
+  dims[0] = end - begin;
+  return Tensor(dims, std::vector<float>(t.data() + begin * per_sample, t.data() + end * per_sample));
+}
+
+Tensor concat_batches(const std::vector<Tensor>& parts) {
+  std::vector<int64_t> dims = parts.front().dims();
+  dims[0] = 0;
+  std::vector<float> values;
+  for (const Tensor& p : parts) {
+    dims[0] += p.dims()[0];
+    values.insert(values.end(), p.values().begin(), p.values().end());
+  }
+  return Tensor(dims, std::move(values));
+}
+
+}  // namespace
+
+std::vector<Tensor> CompiledModelImpl::predict(const std::vector<Tensor>& inputs, const PredictOptions& options) const {
+  std::vector<std::vector<int64_t>> dims;
+  for (const Tensor& t : inputs) dims.push_back(t.dims());
+  check_input_dims(dims, "predict");
+  if (options.batch_size < 0) {
+    throw ValueError(fmt::format("[predict] Expected batch_size >= 0 (0 means the whole batch), received {}",
+                                 options.batch_size));
+  }
+  const int64_t batch = inputs[0].dims()[0];
+  if (options.batch_size == 0 || options.batch_size >= batch) return run(inputs);
+  // Slices of equal size reuse one cached plan; only the last, shorter slice may need a second one.
+  std::vector<std::vector<Tensor>> per_output;
+  for (int64_t begin = 0; begin < batch; begin += options.batch_size) {
+    const int64_t end = std::min(batch, begin + options.batch_size);
+    std::vector<Tensor> slice;
+    for (const Tensor& t : inputs) slice.push_back(slice_batch(t, begin, end));
+    std::vector<Tensor> result = run(slice);
+    per_output.resize(result.size());
+    for (size_t i = 0; i < result.size(); ++i) per_output[i].push_back(std::move(result[i]));
+  }
+  std::vector<Tensor> outputs;
+  for (const auto& parts : per_output) outputs.push_back(concat_batches(parts));
+  return outputs;
+}
+
+std::vector<std::vector<int64_t>> CompiledModelImpl::dims_for_batch(int64_t batch) const {
+  if (batch <= 0) throw ValueError(fmt::format("[plan_string] Expected a positive batch size, received {}", batch));
+  std::vector<std::vector<int64_t>> all;
+  for (const SymbolicTensor& in : model_->inputs()) {
+    std::vector<int64_t> dims{batch};
+    for (int d = 1; d < in.shape().rank(); ++d) {
+      if (!in.shape()[d]) {
+        throw ValueError(fmt::format("[plan_string] Input '{}' has shape {} with an unknown dimension; pass the "
+                                     "input dimensions explicitly",
+                                     in.node()->layer->name(), in.shape().to_string()));
+      }
+      dims.push_back(*in.shape()[d]);
+    }
+    all.push_back(dims);
+  }
+  return all;
+}
+
+std::string CompiledModelImpl::plan_string(const std::vector<std::vector<int64_t>>& input_dims) const {
+  check_input_dims(input_dims, "plan_string");
+  std::shared_ptr<const Plan> plan = plan_for(input_dims);
+  std::vector<std::string> shapes;
+  for (const auto& dims : input_dims) shapes.push_back(to_shape(dims).to_string());
+  const int steps = plan->executor->step_count();
+  std::string text = fmt::format("Plan for model \"{}\", input {}: backend {}, {}, {} step{}\n", model_->name(),
+                                 fmt::join(shapes, ", "), options_.backend, options_.precision, steps,
+                                 steps == 1 ? "" : "s");
+  return text + plan->executor->plan_string();
+}
+
+}  // namespace strata::detail

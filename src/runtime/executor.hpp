@@ -1,0 +1,21 @@
+#pragma once
+// What a backend hands the runtime: something that runs one compiled program on raw buffers.
+
+#include <string>
+#include <vector>
+
+namespace strata::detail {
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  /// Runs the program: reads one dense row-major buffer per graph input, writes one per graph output.
+  /// Must be safe to call from several threads at once.
+  virtual void run(const std::vector<const float*>& inputs, const std::vector<float*>& outputs) const = 0;
+  /// The plan report (one line per primitive), without the header the runtime adds.
+  virtual std::string plan_string() const = 0;
+  /// Number of primitives (or kernel calls) per forward pass.
+  virtual int step_count() const = 0;
+};
+
+}  // namespace strata::detail
