@@ -2,6 +2,12 @@
 /// @file layers.hpp
 /// Every built-in layer; `namespace L = strata::layers;` reads like Keras's `layers`.
 
+#include "strata/layers/activations.hpp"
+#include "strata/layers/batch_normalization.hpp"
 #include "strata/layers/conv2d.hpp"
+#include "strata/layers/dense.hpp"
+#include "strata/layers/depthwise_conv2d.hpp"
+#include "strata/layers/global_pooling2d.hpp"
 #include "strata/layers/merge.hpp"
 #include "strata/layers/pooling2d.hpp"
+#include "strata/layers/reshaping.hpp"

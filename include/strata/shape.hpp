@@ -7,6 +7,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace strata {
@@ -81,6 +82,36 @@ class Size2 {
   int h_ = 0;
   int w_ = 0;
   bool given_ = false;
+};
+
+/// Per-side margins of an image, the type of ZeroPadding2D's `padding` and Cropping2D's `cropping`.
+/// Converts from an int (all four sides), from `{h, w}` (symmetric), and from `{{top, bottom}, {left, right}}`.
+class Margins2D {
+ public:
+  /// The same margin on all four sides.
+  constexpr Margins2D(int all) : top_(all), bottom_(all), left_(all), right_(all) {}
+  /// `h` above and below, `w` left and right.
+  constexpr Margins2D(int h, int w) : top_(h), bottom_(h), left_(w), right_(w) {}
+  /// `{top, bottom}` and `{left, right}`.
+  constexpr Margins2D(std::pair<int, int> top_bottom, std::pair<int, int> left_right)
+      : top_(top_bottom.first), bottom_(top_bottom.second), left_(left_right.first), right_(left_right.second) {}
+
+  /// Rows added or removed above.
+  constexpr int top() const { return top_; }
+  /// Rows added or removed below.
+  constexpr int bottom() const { return bottom_; }
+  /// Columns added or removed on the left.
+  constexpr int left() const { return left_; }
+  /// Columns added or removed on the right.
+  constexpr int right() const { return right_; }
+  /// Keras's text: `((top, bottom), (left, right))`.
+  std::string to_string() const;
+
+  /// Equal when all four margins are.
+  friend constexpr bool operator==(const Margins2D&, const Margins2D&) = default;
+
+ private:
+  int top_, bottom_, left_, right_;
 };
 
 }  // namespace strata

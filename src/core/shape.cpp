@@ -48,3 +48,11 @@ std::string Size2::to_string() const {
 }
 
 }  // namespace strata
+
+namespace strata {
+
+std::string Margins2D::to_string() const {
+  return fmt::format("(({}, {}), ({}, {}))", top_, bottom_, left_, right_);
+}
+
+}  // namespace strata

@@ -1,7 +1,9 @@
 #pragma once
 /// @file merge.hpp
-/// Merge layers, which combine several tensors of compatible shapes: `Add` and the `add` helper.
+/// Merge layers, which combine several tensors: Add, Subtract, Multiply, Average, Maximum, Minimum,
+/// Concatenate, and their lower-case helpers.
 
+#include <string>
 #include <vector>
 
 #include "strata/layer.hpp"
@@ -19,7 +21,83 @@ class Add : public Layer {
   SymbolicTensor operator()(const std::vector<SymbolicTensor>& inputs) const;
 };
 
+/// Element-wise difference of exactly two tensors, as `keras.layers.Subtract()`.
+class Subtract : public Layer {
+ public:
+  /// Creates the layer.
+  explicit Subtract(LayerOptions options = {});
+  /// Calls the layer. Throws ValueError unless there are exactly two inputs; ShapeError as Add.
+  SymbolicTensor operator()(const std::vector<SymbolicTensor>& inputs) const;
+};
+
+/// Element-wise product, as `keras.layers.Multiply()`.
+class Multiply : public Layer {
+ public:
+  /// Creates the layer.
+  explicit Multiply(LayerOptions options = {});
+  /// Calls the layer. Errors as Add.
+  SymbolicTensor operator()(const std::vector<SymbolicTensor>& inputs) const;
+};
+
+/// Element-wise mean, as `keras.layers.Average()`.
+class Average : public Layer {
+ public:
+  /// Creates the layer.
+  explicit Average(LayerOptions options = {});
+  /// Calls the layer. Errors as Add.
+  SymbolicTensor operator()(const std::vector<SymbolicTensor>& inputs) const;
+};
+
+/// Element-wise maximum, as `keras.layers.Maximum()`.
+class Maximum : public Layer {
+ public:
+  /// Creates the layer.
+  explicit Maximum(LayerOptions options = {});
+  /// Calls the layer. Errors as Add.
+  SymbolicTensor operator()(const std::vector<SymbolicTensor>& inputs) const;
+};
+
+/// Element-wise minimum, as `keras.layers.Minimum()`.
+class Minimum : public Layer {
+ public:
+  /// Creates the layer.
+  explicit Minimum(LayerOptions options = {});
+  /// Calls the layer. Errors as Add.
+  SymbolicTensor operator()(const std::vector<SymbolicTensor>& inputs) const;
+};
+
+/// Keras `Concatenate` arguments.
+struct ConcatenateOptions {
+  /// The axis to join along; negative counts from the end. The batch axis (0) is not allowed.
+  int axis = -1;
+  /// The layer's name; empty means the default.
+  std::string name = "";
+};
+
+/// Joins tensors along one axis, as `keras.layers.Concatenate(axis)`.
+class Concatenate : public Layer {
+ public:
+  /// Creates the layer.
+  explicit Concatenate(ConcatenateOptions options = {});
+  /// Calls the layer. Throws ValueError for fewer than two inputs; ShapeError when ranks differ, the axis is
+  /// out of range, or another dimension differs ("A Concatenate layer requires inputs with matching shapes
+  /// except for the concatenation axis").
+  SymbolicTensor operator()(const std::vector<SymbolicTensor>& inputs) const;
+};
+
 /// Keras's `layers.add([a, b])`: a new `Add` layer called on `inputs`.
 SymbolicTensor add(const std::vector<SymbolicTensor>& inputs, LayerOptions options = {});
+/// Keras's `layers.subtract([a, b])`.
+SymbolicTensor subtract(const std::vector<SymbolicTensor>& inputs, LayerOptions options = {});
+/// Keras's `layers.multiply([...])`.
+SymbolicTensor multiply(const std::vector<SymbolicTensor>& inputs, LayerOptions options = {});
+/// Keras's `layers.average([...])`.
+SymbolicTensor average(const std::vector<SymbolicTensor>& inputs, LayerOptions options = {});
+/// Keras's `layers.maximum([...])`.
+SymbolicTensor maximum(const std::vector<SymbolicTensor>& inputs, LayerOptions options = {});
+/// Keras's `layers.minimum([...])`.
+SymbolicTensor minimum(const std::vector<SymbolicTensor>& inputs, LayerOptions options = {});
+/// Keras's `layers.concatenate([...], axis)`.
+SymbolicTensor concatenate(const std::vector<SymbolicTensor>& inputs, ConcatenateOptions options = {});
 
 }  // namespace strata::layers

@@ -1,0 +1,41 @@
+#pragma once
+/// @file imagenet.hpp
+/// ImageNet helpers for the applications: Keras's `preprocess_input` for each model and
+/// `decode_predictions`.
+
+#include <string>
+#include <vector>
+
+#include "strata/tensor.hpp"
+
+namespace strata::applications {
+
+/// One entry of `decode_predictions`: the class index (0..999), its name, and the score.
+struct Prediction {
+  /// The ImageNet class index.
+  int index = 0;
+  /// The human-readable class name.
+  std::string name;
+  /// The model's score for the class.
+  float score = 0.0f;
+};
+
+/// The top `top` classes of each row of a `(batch, 1000)` prediction tensor, best first. Throws
+/// ShapeError for another shape and ValueError for `top` outside 1..1000.
+std::vector<std::vector<Prediction>> decode_predictions(const Tensor& predictions, int top = 5);
+
+/// The name of ImageNet class `index`. Throws ValueError outside 0..999.
+const std::string& imagenet_class_name(int index);
+
+namespace resnet50 {
+/// Keras's "caffe" preprocessing: RGB to BGR, then subtract the ImageNet mean (103.939, 116.779, 123.68)
+/// per channel. Input NHWC with 3 channels in [0, 255]. Throws ShapeError otherwise.
+Tensor preprocess_input(const Tensor& images);
+}  // namespace resnet50
+
+namespace mobilenet_v2 {
+/// Keras's "tf" preprocessing: scale [0, 255] to [-1, 1]. Throws ShapeError for a non-NHWC input.
+Tensor preprocess_input(const Tensor& images);
+}  // namespace mobilenet_v2
+
+}  // namespace strata::applications

@@ -1,0 +1,34 @@
+#pragma once
+/// @file mobilenet_v2.hpp
+/// `strata::applications::MobileNetV2`, Keras's MobileNetV2 architecture with Keras's layer names.
+
+#include <string>
+#include <vector>
+
+#include "strata/model.hpp"
+
+namespace strata::applications {
+
+/// Keras `MobileNetV2` arguments, in Keras's order (`weights` and `input_tensor` aside).
+struct MobileNetV2Options {
+  /// The input shape without the batch; empty means Keras's default (224, 224, 3).
+  std::vector<Dim> input_shape = {};
+  /// Width multiplier; Keras's published weights exist for 0.35, 0.5, 0.75, 1.0, 1.3 and 1.4.
+  float alpha = 1.0f;
+  /// Whether to add the top: global average pooling and the dense `predictions` layer.
+  bool include_top = true;
+  /// Without the top: "" (4D output), "avg" or "max".
+  std::string pooling = "";
+  /// Number of classes of the top.
+  int classes = 1000;
+  /// Activation of the top's `predictions` layer.
+  std::string classifier_activation = "softmax";
+  /// The model's name; empty means Keras's `mobilenetv2_<alpha>_<rows>`.
+  std::string name = "";
+};
+
+/// Builds MobileNetV2 as `keras.applications.MobileNetV2` does (3,538,984 parameters at alpha 1.0 with the
+/// top). Throws ValueError for bad options.
+Model MobileNetV2(MobileNetV2Options options = {});
+
+}  // namespace strata::applications

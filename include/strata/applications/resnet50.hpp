@@ -1,0 +1,35 @@
+#pragma once
+/// @file resnet50.hpp
+/// `strata::applications::ResNet50`, Keras's ResNet50 architecture with Keras's layer names.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "strata/model.hpp"
+
+namespace strata::applications {
+
+/// Keras `ResNet50` arguments, in Keras's order (`weights` and `input_tensor` aside: strata builds the
+/// architecture with seeded initial weights; load trained ones with `Model::load_weights`).
+struct ResNet50Options {
+  /// Whether to add the top: global average pooling `avg_pool` and the dense `predictions` layer.
+  bool include_top = true;
+  /// The input shape without the batch, e.g. `{224, 224, 3}`; empty means Keras's default (224, 224, 3).
+  std::vector<Dim> input_shape = {};
+  /// Without the top: "" (4D output), "avg" or "max" (global pooling to 2D).
+  std::string pooling = "";
+  /// Number of classes of the top.
+  int classes = 1000;
+  /// Activation of the top's `predictions` layer.
+  std::string classifier_activation = "softmax";
+  /// The model's name.
+  std::string name = "resnet50";
+};
+
+/// Builds ResNet50 as `keras.applications.ResNet50` does: same layers, names, order and parameter counts
+/// (25,636,712 with the top). Throws ValueError for bad options (an input smaller than 32x32, 3 channels
+/// required, unknown pooling).
+Model ResNet50(ResNet50Options options = {});
+
+}  // namespace strata::applications

@@ -1,0 +1,77 @@
+#pragma once
+/// @file activations.hpp
+/// Activation layers: `Activation`, `ReLU`, `LeakyReLU`, `Softmax`.
+
+#include <optional>
+#include <string>
+
+#include "strata/layer.hpp"
+
+namespace strata::layers {
+
+/// Applies an activation by Keras name, as `keras.layers.Activation("relu")`.
+class Activation : public Layer {
+ public:
+  /// Creates the layer. Throws ValueError for an unknown activation, listing the valid names.
+  explicit Activation(const std::string& activation, LayerOptions options = {});
+  /// Calls the layer; the output has the input's shape. Softmax applies over the last axis.
+  SymbolicTensor operator()(const SymbolicTensor& input) const;
+};
+
+/// Keras `ReLU` arguments, in Keras's order.
+struct ReLUOptions {
+  /// Upper bound of the output; none means unbounded. `ReLU({.max_value = 6})` is relu6.
+  std::optional<float> max_value = std::nullopt;
+  /// Slope below the threshold.
+  float negative_slope = 0.0f;
+  /// Inputs at or below it are mapped to `negative_slope * (x - threshold)`.
+  float threshold = 0.0f;
+  /// The layer's name; empty means the default (`re_lu`, ...).
+  std::string name = "";
+};
+
+/// Keras's parametrised ReLU: `x` above `threshold` (capped at `max_value`), `negative_slope * (x -
+/// threshold)` at or below it.
+class ReLU : public Layer {
+ public:
+  /// Creates the layer. Throws ValueError for a negative max_value, negative_slope or threshold.
+  explicit ReLU(ReLUOptions options = {});
+  /// Calls the layer; the output has the input's shape.
+  SymbolicTensor operator()(const SymbolicTensor& input) const;
+};
+
+/// Keras `LeakyReLU` arguments.
+struct LeakyReLUOptions {
+  /// Slope for negative inputs (Keras 3's default is 0.3).
+  float negative_slope = 0.3f;
+  /// The layer's name; empty means the default (`leaky_re_lu`, ...).
+  std::string name = "";
+};
+
+/// `x` for non-negative inputs, `negative_slope * x` otherwise, as `keras.layers.LeakyReLU`.
+class LeakyReLU : public Layer {
+ public:
+  /// Creates the layer. Throws ValueError for a negative slope.
+  explicit LeakyReLU(LeakyReLUOptions options = {});
+  /// Calls the layer; the output has the input's shape.
+  SymbolicTensor operator()(const SymbolicTensor& input) const;
+};
+
+/// Keras `Softmax` arguments.
+struct SoftmaxOptions {
+  /// The axis to normalize; only the last axis (-1) is supported.
+  int axis = -1;
+  /// The layer's name; empty means the default.
+  std::string name = "";
+};
+
+/// Softmax over the last axis, as `keras.layers.Softmax()`.
+class Softmax : public Layer {
+ public:
+  /// Creates the layer. Throws ValueError for an axis other than -1.
+  explicit Softmax(SoftmaxOptions options = {});
+  /// Calls the layer; the output has the input's shape.
+  SymbolicTensor operator()(const SymbolicTensor& input) const;
+};
+
+}  // namespace strata::layers

@@ -1,0 +1,47 @@
+#pragma once
+/// @file batch_normalization.hpp
+/// `strata::layers::BatchNormalization`, in inference mode.
+
+#include <string>
+
+#include "strata/layer.hpp"
+
+namespace strata::layers {
+
+/// Keras `BatchNormalization` keyword arguments, in Keras's order.
+struct BatchNormalizationOptions {
+  /// The normalized (channel) axis; only the last axis (-1, or rank - 1) is supported.
+  int axis = -1;
+  /// Kept for Keras compatibility; inference does not use it.
+  float momentum = 0.99f;
+  /// Added to the variance before the square root.
+  float epsilon = 1e-3f;
+  /// Whether there is a `beta` offset.
+  bool center = true;
+  /// Whether there is a `gamma` scale.
+  bool scale = true;
+  /// Initializer of beta.
+  std::string beta_initializer = "zeros";
+  /// Initializer of gamma.
+  std::string gamma_initializer = "ones";
+  /// Initializer of the moving mean.
+  std::string moving_mean_initializer = "zeros";
+  /// Initializer of the moving variance.
+  std::string moving_variance_initializer = "ones";
+  /// The layer's name; empty means the default.
+  std::string name = "";
+};
+
+/// `gamma * (x - moving_mean) / sqrt(moving_variance + epsilon) + beta` per channel, as Keras's
+/// BatchNormalization at inference. Weights, in order: gamma (if scale), beta (if center), moving_mean,
+/// moving_variance; the last two are non-trainable. The compiler folds it into the convolution or dense
+/// layer before it when that layer's output has no other reader.
+class BatchNormalization : public Layer {
+ public:
+  /// Creates the layer. Throws ValueError for an axis other than the last, or a negative epsilon.
+  explicit BatchNormalization(BatchNormalizationOptions options = {});
+  /// Calls the layer. Throws ShapeError when the channel dimension is unknown or differs from an earlier call's.
+  SymbolicTensor operator()(const SymbolicTensor& input) const;
+};
+
+}  // namespace strata::layers

@@ -1,0 +1,36 @@
+#pragma once
+/// @file dense.hpp
+/// `strata::layers::Dense`, Keras's densely connected layer.
+
+#include <string>
+
+#include "strata/layer.hpp"
+
+namespace strata::layers {
+
+/// Keras `Dense` keyword arguments after `units`, in Keras's order.
+struct DenseOptions {
+  /// Activation applied after the bias, by Keras name.
+  std::string activation = "linear";
+  /// Whether the layer has a bias vector.
+  bool use_bias = true;
+  /// Kernel initializer name (see Conv2DOptions).
+  std::string kernel_initializer = "glorot_uniform";
+  /// Bias initializer name.
+  std::string bias_initializer = "zeros";
+  /// The layer's name; empty means the default (`dense`, `dense_1`, ...).
+  std::string name = "";
+};
+
+/// `output = activation(dot(input, kernel) + bias)` over the last axis, as `keras.layers.Dense(units)`.
+/// On inputs of rank above 2 it applies to the last axis, as Keras does. Kernel `(in, units)`, bias `(units,)`.
+class Dense : public Layer {
+ public:
+  /// Creates the layer. Throws ValueError for units of zero or less or an unknown activation or initializer.
+  Dense(int units, DenseOptions options = {});
+  /// Calls the layer. Throws ShapeError for an input of rank below 2, an unknown last dimension, or one that
+  /// differs from an earlier call's.
+  SymbolicTensor operator()(const SymbolicTensor& input) const;
+};
+
+}  // namespace strata::layers
