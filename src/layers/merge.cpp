@@ -26,8 +26,10 @@ class AddImpl : public detail::LayerImpl {
       const Shape next = inputs[i].without_batch();
       std::optional<Shape> merged = detail::broadcast_shapes(out, next);
       if (!merged) {
+        // Keras swaps the two so that the longer shape comes first, and names them in that order.
+        const bool swap = out.rank() < next.rank();
         throw ShapeError(fmt::format("{} Inputs have incompatible shapes. Received shapes {} and {}", prefix(),
-                                     out.to_string(), next.to_string()));
+                                     (swap ? next : out).to_string(), (swap ? out : next).to_string()));
       }
       out = *merged;
     }
