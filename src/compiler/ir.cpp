@@ -30,6 +30,11 @@ std::vector<int> Graph::producers() const {
 
 bool Graph::is_output(ValueId v) const { return std::find(outputs.begin(), outputs.end(), v) != outputs.end(); }
 
+ValueId Graph::buffer_root(ValueId v) const {
+  while (values[v].in_place_of >= 0) v = values[v].in_place_of;
+  return v;
+}
+
 std::string op_kind_name(const Op& op) {
   struct Visitor {
     std::string operator()(const Conv2DOp&) const { return "conv"; }
@@ -37,8 +42,29 @@ std::string op_kind_name(const Op& op) {
       return p.kind == Pool2DOp::Kind::kMax ? "max_pool" : "avg_pool";
     }
     std::string operator()(const ActivationOp& a) const { return detail::activation_name(a.activation); }
-    std::string operator()(const BinaryOp&) const { return "add"; }
+    std::string operator()(const BinaryOp& b) const {
+      switch (b.kind) {
+        case BinaryOp::Kind::kAdd:
+          return "add";
+        case BinaryOp::Kind::kSubtract:
+          return "subtract";
+        case BinaryOp::Kind::kMultiply:
+          return "multiply";
+        case BinaryOp::Kind::kMaximum:
+          return "maximum";
+        case BinaryOp::Kind::kMinimum:
+          return "minimum";
+      }
+      return "binary";
+    }
     std::string operator()(const SoftmaxOp&) const { return "softmax"; }
+    std::string operator()(const DenseOp&) const { return "dense"; }
+    std::string operator()(const BatchNormOp&) const { return "batch_norm"; }
+    std::string operator()(const PadOp&) const { return "zero_pad"; }
+    std::string operator()(const CropOp&) const { return "crop"; }
+    std::string operator()(const UpsampleOp&) const { return "upsample"; }
+    std::string operator()(const ReshapeOp&) const { return "reshape"; }
+    std::string operator()(const ConcatOp&) const { return "concat"; }
   };
   return std::visit(Visitor{}, op.attrs);
 }
@@ -67,6 +93,15 @@ std::string attrs_text(const Op& op) {
     return fmt::format("k={}x{} s={}x{} pad=[{},{},{},{}]", p->pool_h, p->pool_w, p->stride_h, p->stride_w,
                        p->padding.top, p->padding.bottom, p->padding.left, p->padding.right);
   }
+  if (const auto* p = std::get_if<PadOp>(&op.attrs)) {
+    return fmt::format("pad=[{},{},{},{}]", p->padding.top, p->padding.bottom, p->padding.left, p->padding.right);
+  }
+  if (const auto* c = std::get_if<CropOp>(&op.attrs)) {
+    return fmt::format("crop=[{},{},{},{}]", c->cropping.top, c->cropping.bottom, c->cropping.left,
+                       c->cropping.right);
+  }
+  if (const auto* c = std::get_if<ConcatOp>(&op.attrs)) return fmt::format("axis={}", c->axis);
+  if (const auto* b = std::get_if<BatchNormOp>(&op.attrs)) return fmt::format("eps={}", b->epsilon);
   return "";
 }
 

@@ -20,8 +20,8 @@ using ValueId = int;
 struct Value {
   std::vector<int64_t> dims;
   std::string name;
-  /// When set, this value is written into the buffer of `in_place_of` (a residual add fused as a sum
-  /// post-op reads the other branch and overwrites it). The memory planner gives both one buffer.
+  /// When set, this value lives in the buffer of `in_place_of`: a residual add fused as a sum post-op
+  /// overwrites the other branch, and a reshape views its input. The memory planner gives both one buffer.
   ValueId in_place_of = -1;
   /// Byte offset in the activation arena, set by the plan_memory pass (-1 before).
   int64_t offset = -1;
@@ -62,14 +62,51 @@ struct ActivationOp {
 
 /// An element-wise binary op over two inputs with Keras's size-1 broadcasting.
 struct BinaryOp {
-  enum class Kind { kAdd };
+  enum class Kind { kAdd, kSubtract, kMultiply, kMaximum, kMinimum };
   Kind kind = Kind::kAdd;
 };
 
 /// Softmax over the last axis.
 struct SoftmaxOp {};
 
-using OpAttrs = std::variant<Conv2DOp, Pool2DOp, ActivationOp, BinaryOp, SoftmaxOp>;
+/// A dense layer over the last axis: the input is viewed as (rows, in). Kernel (in, out), bias (out) or null.
+struct DenseOp {
+  std::shared_ptr<const Tensor> kernel;
+  std::shared_ptr<const Tensor> bias;
+};
+
+/// Batch normalization at inference over the last axis, with Keras's variables. Any of gamma and beta may be
+/// null (scale or center off).
+struct BatchNormOp {
+  std::shared_ptr<const Tensor> gamma, beta, mean, variance;
+  float epsilon = 1e-3f;
+};
+
+/// Zero padding of an NHWC image.
+struct PadOp {
+  Padding2D padding;
+};
+
+/// Cropping of an NHWC image.
+struct CropOp {
+  Padding2D cropping;
+};
+
+/// Nearest-neighbour upsampling of an NHWC image by whole factors.
+struct UpsampleOp {
+  int factor_h = 1, factor_w = 1;
+};
+
+/// A new shape for the same row-major data; the output shares the input's buffer, so it costs nothing.
+struct ReshapeOp {};
+
+/// Joins the inputs along `axis` (Keras's axis, 1..rank-1).
+struct ConcatOp {
+  int axis = 1;
+};
+
+using OpAttrs = std::variant<Conv2DOp, Pool2DOp, ActivationOp, BinaryOp, SoftmaxOp, DenseOp, BatchNormOp, PadOp,
+                             CropOp, UpsampleOp, ReshapeOp, ConcatOp>;
 
 /// A step fused into an op, applied to its result in order.
 struct PostOp {
@@ -106,6 +143,8 @@ struct Graph {
   /// The op index producing each value, or -1 for graph inputs.
   std::vector<int> producers() const;
   bool is_output(ValueId v) const;
+  /// The value owning the buffer `v` lives in (follows in_place_of to its end).
+  ValueId buffer_root(ValueId v) const;
   /// A readable listing, one op per line, for dumps and failing tests.
   std::string to_string() const;
 };

@@ -40,6 +40,10 @@ ir::Graph compile_program(const FunctionalImpl& model, const std::vector<std::ve
   // The reference backend is the oracle: it runs the lowered program exactly as the layers describe it.
   if (options.backend == "reference") return graph;
   if (options.fuse) {
+    ir::fold_zero_padding(graph);
+    log.after("fold_zero_padding", graph);
+    ir::fold_batch_norm(graph);
+    log.after("fold_batch_norm", graph);
     ir::fuse_activations(graph);
     log.after("fuse_activations", graph);
     ir::fuse_residual_adds(graph);

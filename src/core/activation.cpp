@@ -57,7 +57,13 @@ Activation parse_activation(const std::string& name, const std::string& where) {
                                fmt::join(activation_names(), ", ")));
 }
 
+bool is_standard_eltwise(const Activation& activation) {
+  if (activation.kind == ActivationKind::kSoftmax) return false;
+  return !(activation.kind == ActivationKind::kRelu && activation.threshold != 0.0f);
+}
+
 std::string activation_name(const Activation& activation) {
+  if (activation.kind == ActivationKind::kScale) return "scale";
   for (const auto& [name, kind] : table()) {
     if (kind == activation.kind) return name;
   }
@@ -68,8 +74,13 @@ float apply_activation(const Activation& a, float x) {
   switch (a.kind) {
     case ActivationKind::kLinear:
       return x;
-    case ActivationKind::kRelu:
-      return x > 0.0f ? x : 0.0f;
+    case ActivationKind::kRelu: {
+      // Keras's activations.relu with negative_slope, max_value and threshold, term by term.
+      float positive = x > a.threshold ? x : 0.0f;
+      positive = std::min(positive, a.max_value);
+      const float negative = a.threshold - x > 0.0f ? a.threshold - x : 0.0f;
+      return positive - a.alpha * negative;
+    }
     case ActivationKind::kRelu6:
       return std::min(std::max(x, 0.0f), 6.0f);
     case ActivationKind::kSigmoid:
@@ -94,6 +105,8 @@ float apply_activation(const Activation& a, float x) {
       return x > 20.0f ? x : std::log1p(std::exp(x));
     case ActivationKind::kLeakyRelu:
       return x >= 0.0f ? x : a.alpha * x;
+    case ActivationKind::kScale:
+      return x * a.alpha;
     case ActivationKind::kSoftmax:
       break;
   }

@@ -1,6 +1,7 @@
 #pragma once
 // Keras activations by name: parsing, and the scalar definitions the reference executor uses.
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -20,17 +21,26 @@ enum class ActivationKind {
   kSwish,
   kSoftplus,
   kLeakyRelu,
+  /// x * alpha; internal (Average's division), not a Keras name.
+  kScale,
 };
 
 /// An element-wise activation. Softmax is not element-wise; it is listed so that Keras's activation
 /// strings parse in one place, and lowers to its own op.
 struct Activation {
   ActivationKind kind = ActivationKind::kLinear;
-  /// The negative slope of leaky_relu.
+  /// The negative slope of relu and leaky_relu; the factor of kScale.
   float alpha = 0.0f;
+  /// relu only: the upper bound (infinity for none) and the threshold, as Keras's ReLU layer.
+  float max_value = std::numeric_limits<float>::infinity();
+  float threshold = 0.0f;
 
   friend bool operator==(const Activation&, const Activation&) = default;
 };
+
+/// True when the activation is a chain of standard element-wise functions (every one but softmax and a
+/// relu with a non-zero threshold), so a backend can fuse it as post-ops.
+bool is_standard_eltwise(const Activation& activation);
 
 /// Parses a Keras activation name ("relu", "swish", ...). Throws ValueError, prefixed with `where`,
 /// listing the valid names.

@@ -39,11 +39,46 @@ void LayerImpl::set_variable_values(const std::vector<Tensor>& values) {
   ++weights_version_;
 }
 
+ir::ValueId emit_activation(ir::Graph& graph, ir::ValueId value, const Activation& activation,
+                            const std::string& layer) {
+  if (activation.kind == ActivationKind::kLinear) return value;
+  const std::vector<int64_t> dims = graph.values[value].dims;
+  const ir::ValueId out = graph.add_value(dims, layer + "." + activation_name(activation));
+  if (activation.kind == ActivationKind::kSoftmax) {
+    graph.ops.push_back(ir::Op{ir::SoftmaxOp{}, {value}, out, {}, {layer}});
+  } else {
+    graph.ops.push_back(ir::Op{ir::ActivationOp{activation}, {value}, out, {}, {layer}});
+  }
+  return out;
+}
+
+ir::ValueId emit_reshape(ir::Graph& graph, ir::ValueId value, std::vector<int64_t> dims, const std::string& layer) {
+  if (graph.values[value].dims == dims) return value;
+  const ir::ValueId out = graph.add_value(std::move(dims), layer);
+  graph.values[out].in_place_of = value;
+  graph.ops.push_back(ir::Op{ir::ReshapeOp{}, {value}, out, {}, {layer}});
+  return out;
+}
+
 void expect_rank(const LayerImpl& layer, const Shape& shape, int rank) {
   if (shape.rank() != rank) {
     throw ShapeError(fmt::format("{} Expected an input of rank {} (batch included), received shape {} of rank {}",
                                  layer.prefix(), rank, shape.to_string(), shape.rank()));
   }
+}
+
+int64_t expect_channels(const LayerImpl& layer, const Shape& shape, int64_t built_channels) {
+  const Dim& channels = shape[-1];
+  if (!channels) {
+    throw ShapeError(fmt::format("{} The last (channel) dimension of the input must be known, received shape {}",
+                                 layer.prefix(), shape.to_string()));
+  }
+  if (layer.built() && *channels != built_channels) {
+    throw ShapeError(fmt::format("{} Expected axis -1 of the input to have value {} (the layer was built for it), "
+                                 "received input shape {}",
+                                 layer.prefix(), built_channels, shape.to_string()));
+  }
+  return *channels;
 }
 
 void expect_input_count(const LayerImpl& layer, const std::vector<Shape>& inputs, size_t count) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "compiler/ir.hpp"
+#include "core/activation.hpp"
 #include "strata/shape.hpp"
 #include "strata/tensor.hpp"
 
@@ -77,8 +78,20 @@ class LayerImpl {
   uint64_t weights_version_ = 0;
 };
 
+/// Appends the op computing `activation` on `value` (softmax, or an element-wise one) and returns its output;
+/// linear returns `value` itself. The op is attributed to `layer`.
+ir::ValueId emit_activation(ir::Graph& graph, ir::ValueId value, const Activation& activation,
+                            const std::string& layer);
+
+/// Appends a reshape of `value` to `dims` (same element count) and returns its output, a view of the same
+/// buffer that costs nothing at run time; returns `value` itself when the dims are unchanged.
+ir::ValueId emit_reshape(ir::Graph& graph, ir::ValueId value, std::vector<int64_t> dims, const std::string& layer);
+
 /// Throws ShapeError unless `shape` has rank `rank`, naming the layer.
 void expect_rank(const LayerImpl& layer, const Shape& shape, int rank);
+/// The input's last (channel) dimension. Throws ShapeError when it is unknown, or when the layer is built
+/// and it differs from `built_channels`.
+int64_t expect_channels(const LayerImpl& layer, const Shape& shape, int64_t built_channels);
 /// Throws ValueError unless exactly `count` inputs were given.
 void expect_input_count(const LayerImpl& layer, const std::vector<Shape>& inputs, size_t count);
 

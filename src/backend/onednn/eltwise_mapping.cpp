@@ -1,5 +1,8 @@
 #include "backend/onednn/eltwise_mapping.hpp"
 
+#include <cmath>
+#include <limits>
+
 #include "strata/error.hpp"
 
 namespace strata::onednn {
@@ -11,8 +14,14 @@ std::vector<EltwiseStep> eltwise_steps(const detail::Activation& a) {
   switch (a.kind) {
     case ActivationKind::kLinear:
       return {};
-    case ActivationKind::kRelu:
-      return {{algorithm::eltwise_relu, 0.0f, 0.0f}};
+    case ActivationKind::kRelu: {
+      if (a.threshold != 0.0f) break;  // not a standard eltwise chain; callers check is_standard_eltwise
+      if (a.alpha == 0.0f && a.max_value == 6.0f) return {{algorithm::eltwise_clip, 0.0f, 6.0f}};
+      std::vector<EltwiseStep> steps = {{algorithm::eltwise_relu, a.alpha, 0.0f}};
+      // The slope part is never above zero, so only the upper bound needs a clip.
+      if (std::isfinite(a.max_value)) steps.push_back({algorithm::eltwise_clip, -std::numeric_limits<float>::max(), a.max_value});
+      return steps;
+    }
     case ActivationKind::kRelu6:
       return {{algorithm::eltwise_clip, 0.0f, 6.0f}};
     case ActivationKind::kSigmoid:
@@ -34,10 +43,12 @@ std::vector<EltwiseStep> eltwise_steps(const detail::Activation& a) {
       return {{algorithm::eltwise_soft_relu}};
     case ActivationKind::kLeakyRelu:
       return {{algorithm::eltwise_relu, a.alpha}};
+    case ActivationKind::kScale:
+      return {{algorithm::eltwise_linear, a.alpha, 0.0f}};
     case ActivationKind::kSoftmax:
       break;
   }
-  throw InternalError("eltwise_steps: softmax is not an eltwise operation");
+  throw InternalError("eltwise_steps: " + detail::activation_name(a) + " is not a standard eltwise chain");
 }
 
 }  // namespace strata::onednn

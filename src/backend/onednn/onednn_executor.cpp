@@ -6,12 +6,14 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <mutex>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <unordered_map>
 
 #include "backend/onednn/eltwise_mapping.hpp"
 #include "strata/error.hpp"
+#include "strata/tensor.hpp"
 
 namespace strata::detail {
 namespace {
@@ -75,6 +77,8 @@ struct Arg {
 
 struct Step {
   dnnl::primitive primitive;
+  /// Set for ops oneDNN has no primitive for: plain C++ run between primitives on the arena.
+  std::function<void(uint8_t* arena)> kernel;
   std::vector<Arg> activations;
   std::vector<std::pair<int, memory>> constants;
   size_t scratchpad_bytes = 0;
@@ -94,10 +98,33 @@ Buffer allocate(size_t bytes) {
   return Buffer(static_cast<uint8_t*>(p));
 }
 
+// Sets the calling thread's OpenMP thread count for a scope (0 leaves it alone). OpenMP keeps this setting
+// per thread, so concurrent compiles and predicts do not disturb each other.
+class OmpThreadScope {
+ public:
+  explicit OmpThreadScope(int threads) : saved_(omp_get_max_threads()), active_(threads > 0) {
+    if (active_) omp_set_num_threads(threads);
+  }
+  ~OmpThreadScope() {
+    if (active_) omp_set_num_threads(saved_);
+  }
+  OmpThreadScope(const OmpThreadScope&) = delete;
+  OmpThreadScope& operator=(const OmpThreadScope&) = delete;
+
+ private:
+  int saved_;
+  bool active_;
+};
+
 class OnednnExecutor : public Executor {
  public:
   OnednnExecutor(const ir::Graph& graph, const CompileOptions& options)
       : graph_(graph), num_threads_(options.num_threads), engine_(dnnl::engine::kind::cpu, 0) {
+    // oneDNN's JIT convolutions read omp_get_max_threads() when the primitive is created and keep that
+    // thread count (and the blocking chosen for it) for every execution; the omp_set_num_threads in run()
+    // does not reach them. Created outside this scope, a num_threads=1 plan ran on every core, and on a
+    // busy machine each primitive's closing barrier waited out a scheduler time slice (~8 ms).
+    const OmpThreadScope threads(num_threads_);
     for (size_t i = 0; i < graph_.ops.size(); ++i) add_op(graph_.ops[i]);
     for (const Step& s : steps_) scratchpad_bytes_ = std::max(scratchpad_bytes_, s.scratchpad_bytes);
   }
@@ -111,7 +138,13 @@ class OnednnExecutor : public Executor {
         const ir::Value& v = graph_.values[graph_.inputs[i]];
         std::memcpy(ctx->arena.get() + v.offset, inputs[i], bytes_of(v));
       }
-      for (size_t i = 0; i < steps_.size(); ++i) steps_[i].primitive.execute(ctx->stream, ctx->args[i]);
+      for (size_t i = 0; i < steps_.size(); ++i) {
+        if (steps_[i].kernel) {
+          steps_[i].kernel(ctx->arena.get());
+        } else {
+          steps_[i].primitive.execute(ctx->stream, ctx->args[i]);
+        }
+      }
       ctx->stream.wait();
       for (size_t i = 0; i < outputs.size(); ++i) {
         const ir::Value& v = graph_.values[graph_.outputs[i]];
@@ -221,6 +254,20 @@ class OnednnExecutor : public Executor {
     steps_.push_back(std::move(step));
   }
 
+  void add_kernel_step(const ir::Op& op, std::function<void(uint8_t*)> kernel, std::string layouts) {
+    Step step;
+    step.kernel = std::move(kernel);
+    step.implementation = "strata:cpp";
+    step.chain = ir::post_op_chain(graph_, op);
+    step.layers = fmt::format("{}", fmt::join(op.layers, ", "));
+    step.layouts = std::move(layouts);
+    steps_.push_back(std::move(step));
+  }
+
+  float* at(uint8_t* arena, ir::ValueId v) const {
+    return reinterpret_cast<float*>(arena + graph_.values[v].offset);
+  }
+
   memory reorder_constant(const memory& user, const memory::desc& wanted) {
     memory out(wanted, engine_);
     dnnl::stream stream(engine_);
@@ -280,6 +327,17 @@ class OnednnExecutor : public Executor {
   }
 
   void add_activation(const ir::Op& op, const ir::ActivationOp& a) {
+    if (!detail::is_standard_eltwise(a.activation)) {
+      // A thresholded ReLU has no oneDNN form; it is one cheap pass in plain C++.
+      const ir::ValueId src = op.inputs[0], dst = op.output;
+      const int64_t count = element_count(graph_.values[dst].dims);
+      const detail::Activation act = a.activation;
+      return add_kernel_step(op, [this, src, dst, count, act](uint8_t* arena) {
+        const float* s = at(arena, src);
+        float* d = at(arena, dst);
+        for (int64_t i = 0; i < count; ++i) d[i] = detail::apply_activation(act, s[i]);
+      }, "nhwc -> nhwc");
+    }
     const memory::desc md = value_desc(graph_.values[op.output].dims);
     const std::vector<onednn::EltwiseStep> parts = onednn::eltwise_steps(a.activation);
     for (size_t i = 0; i < parts.size(); ++i) {
@@ -294,21 +352,45 @@ class OnednnExecutor : public Executor {
     }
   }
 
-  void add_binary(const ir::Op& op) {
+  void add_binary(const ir::Op& op, const ir::BinaryOp& b_op) {
     const auto& dst_dims = graph_.values[op.output].dims;
     ir::ValueId a = op.inputs[0], b = op.inputs[1];
-    // oneDNN broadcasts only the second source; addition commutes, so put the full-size one first.
-    if (padded(graph_.values[a].dims, dst_dims.size()) != dst_dims) std::swap(a, b);
+    ir::Op flipped = op;
+    // oneDNN broadcasts only the second source. Every kind but subtract commutes; a - b becomes -(b - a).
+    if (padded(graph_.values[a].dims, dst_dims.size()) != dst_dims) {
+      std::swap(a, b);
+      if (b_op.kind == ir::BinaryOp::Kind::kSubtract) {
+        flipped.post_ops.insert(flipped.post_ops.begin(),
+                                ir::PostOp{ir::PostOp::Kind::kActivation, {detail::ActivationKind::kScale, -1.0f}, -1});
+      }
+    }
     const std::vector<int64_t> a_dims = padded(graph_.values[a].dims, dst_dims.size());
     if (a_dims != dst_dims) {
-      throw InternalError(fmt::format("onednn: add of {} needs both inputs broadcast, which oneDNN's binary "
-                                      "primitive cannot do",
-                                      fmt::join(op.layers, ", ")));
+      // Both inputs stretched ((1, W) + (H, 1)): oneDNN's binary cannot, so run it in plain C++.
+      return add_broadcast_kernel(op, b_op);
     }
     const memory::desc src0 = value_desc(a_dims), src1 = value_desc(padded(graph_.values[b].dims, dst_dims.size()));
     const memory::desc dst = value_desc(dst_dims);
-    dnnl::binary::desc desc(dnnl::algorithm::binary_add, src0, src1, dst);
-    dnnl::binary::primitive_desc pd(desc, attributes(op), engine_);
+    dnnl::algorithm alg = dnnl::algorithm::binary_add;
+    switch (b_op.kind) {
+      case ir::BinaryOp::Kind::kAdd:
+        alg = dnnl::algorithm::binary_add;
+        break;
+      case ir::BinaryOp::Kind::kSubtract:
+        alg = dnnl::algorithm::binary_sub;
+        break;
+      case ir::BinaryOp::Kind::kMultiply:
+        alg = dnnl::algorithm::binary_mul;
+        break;
+      case ir::BinaryOp::Kind::kMaximum:
+        alg = dnnl::algorithm::binary_max;
+        break;
+      case ir::BinaryOp::Kind::kMinimum:
+        alg = dnnl::algorithm::binary_min;
+        break;
+    }
+    dnnl::binary::desc desc(alg, src0, src1, dst);
+    dnnl::binary::primitive_desc pd(desc, attributes(flipped), engine_);
     Step step;
     step.primitive = dnnl::binary(pd);
     step.activations = {{DNNL_ARG_SRC_0, a, src0}, {DNNL_ARG_SRC_1, b, src1}, {DNNL_ARG_DST, op.output, dst}};
@@ -328,6 +410,178 @@ class OnednnExecutor : public Executor {
     finish_step(step, pd, op, fmt::format("{} -> {}", layout_name(md), layout_name(md)));
   }
 
+  // Both binary inputs broadcast: index arithmetic in plain C++ (rare; never on a hot path of the models
+  // strata ships).
+  void add_broadcast_kernel(const ir::Op& op, const ir::BinaryOp& b_op) {
+    const ir::ValueId a = op.inputs[0], b = op.inputs[1], dst = op.output;
+    const std::vector<int64_t> dst_dims = graph_.values[dst].dims;
+    const std::vector<int64_t> a_dims = padded(graph_.values[a].dims, dst_dims.size());
+    const std::vector<int64_t> b_dims = padded(graph_.values[b].dims, dst_dims.size());
+    std::vector<detail::Activation> post;
+    for (const ir::PostOp& p : op.post_ops) post.push_back(p.activation);
+    add_kernel_step(op, [this, a, b, dst, dst_dims, a_dims, b_dims, kind = b_op.kind, post](uint8_t* arena) {
+      const size_t rank = dst_dims.size();
+      std::vector<int64_t> sa(rank), sb(rank);
+      int64_t stride_a = 1, stride_b = 1;
+      for (size_t d = rank; d-- > 0;) {
+        sa[d] = a_dims[d] == 1 ? 0 : stride_a;
+        sb[d] = b_dims[d] == 1 ? 0 : stride_b;
+        stride_a *= a_dims[d];
+        stride_b *= b_dims[d];
+      }
+      const float* pa = at(arena, a);
+      const float* pb = at(arena, b);
+      float* pd = at(arena, dst);
+      std::vector<int64_t> index(rank, 0);
+      const int64_t total = element_count(dst_dims);
+      for (int64_t i = 0; i < total; ++i) {
+        int64_t ia = 0, ib = 0;
+        for (size_t d = 0; d < rank; ++d) {
+          ia += index[d] * sa[d];
+          ib += index[d] * sb[d];
+        }
+        float v = 0.0f;
+        switch (kind) {
+          case ir::BinaryOp::Kind::kAdd: v = pa[ia] + pb[ib]; break;
+          case ir::BinaryOp::Kind::kSubtract: v = pa[ia] - pb[ib]; break;
+          case ir::BinaryOp::Kind::kMultiply: v = pa[ia] * pb[ib]; break;
+          case ir::BinaryOp::Kind::kMaximum: v = std::max(pa[ia], pb[ib]); break;
+          case ir::BinaryOp::Kind::kMinimum: v = std::min(pa[ia], pb[ib]); break;
+        }
+        for (const detail::Activation& act : post) v = detail::apply_activation(act, v);
+        pd[i] = v;
+        for (size_t d = rank; d-- > 0;) {
+          if (++index[d] < dst_dims[d]) break;
+          index[d] = 0;
+        }
+      }
+    }, "broadcast");
+  }
+
+  void add_dense(const ir::Op& op, const ir::DenseOp& d) {
+    const auto& src_dims = graph_.values[op.inputs[0]].dims;
+    const int64_t in = d.kernel->dims()[0], out = d.kernel->dims()[1];
+    const int64_t rows = element_count(src_dims) / in;
+    // Keras applies Dense to the last axis: any leading dims are rows of one matrix product.
+    const memory::desc src({rows, in}, memory::data_type::f32, tag::ab);
+    const memory::desc dst({rows, out}, memory::data_type::f32, tag::ab);
+    const memory::desc weights_any({out, in}, memory::data_type::f32, tag::any);
+    const memory::desc bias_desc = d.bias ? memory::desc({out}, memory::data_type::f32, tag::a) : memory::desc();
+    dnnl::inner_product_forward::desc desc(dnnl::prop_kind::forward_inference, src, weights_any, bias_desc, dst);
+    dnnl::inner_product_forward::primitive_desc pd(desc, attributes(op), engine_);
+    check_layout(pd.src_desc(), src, op, "source");
+    check_layout(pd.dst_desc(), dst, op, "destination");
+    Step step;
+    step.primitive = dnnl::inner_product_forward(pd);
+    step.activations = {{DNNL_ARG_SRC, op.inputs[0], src}, {DNNL_ARG_DST, op.output, dst}};
+    // Keras's (in, out) kernel is oneDNN's (out, in) weights in the transposed ("ba") layout.
+    memory user_weights(memory::desc({out, in}, memory::data_type::f32, tag::ba), engine_,
+                        const_cast<float*>(d.kernel->data()));
+    step.constants.emplace_back(DNNL_ARG_WEIGHTS, reorder_constant(user_weights, pd.weights_desc()));
+    if (d.bias) {
+      memory user_bias(bias_desc, engine_, const_cast<float*>(d.bias->data()));
+      step.constants.emplace_back(DNNL_ARG_BIAS, reorder_constant(user_bias, pd.bias_desc()));
+    }
+    finish_step(step, pd, op,
+                fmt::format("{} -> {}; {}", layout_name(src), layout_name(dst), layout_name(pd.weights_desc())));
+  }
+
+  memory channel_constant(const std::shared_ptr<const Tensor>& t, int64_t channels, float fill) {
+    memory m(memory::desc({channels}, memory::data_type::f32, tag::a), engine_);
+    float* p = static_cast<float*>(m.get_data_handle());
+    for (int64_t c = 0; c < channels; ++c) p[c] = t ? t->data()[c] : fill;
+    return m;
+  }
+
+  void add_batch_norm(const ir::Op& op, const ir::BatchNormOp& bn) {
+    const auto& dims = graph_.values[op.output].dims;
+    const memory::desc md = value_desc(dims);
+    const int64_t channels = dims.back();
+    const auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
+                       dnnl::normalization_flags::use_shift;
+    dnnl::batch_normalization_forward::desc desc(dnnl::prop_kind::forward_inference, md, bn.epsilon, flags);
+    dnnl::batch_normalization_forward::primitive_desc pd(desc, attributes(op), engine_);
+    Step step;
+    step.primitive = dnnl::batch_normalization_forward(pd);
+    step.activations = {{DNNL_ARG_SRC, op.inputs[0], md}, {DNNL_ARG_DST, op.output, md}};
+    step.constants.emplace_back(DNNL_ARG_MEAN, channel_constant(bn.mean, channels, 0.0f));
+    step.constants.emplace_back(DNNL_ARG_VARIANCE, channel_constant(bn.variance, channels, 1.0f));
+    step.constants.emplace_back(DNNL_ARG_SCALE, channel_constant(bn.gamma, channels, 1.0f));
+    step.constants.emplace_back(DNNL_ARG_SHIFT, channel_constant(bn.beta, channels, 0.0f));
+    finish_step(step, pd, op, fmt::format("{} -> {}", layout_name(md), layout_name(md)));
+  }
+
+  // Padding, cropping and nearest upsampling move whole rows of channels: memcpy in plain C++, since 2.6
+  // has no pad primitive and these ops are a rounding error next to the convolutions around them.
+  void add_pad(const ir::Op& op, const ir::PadOp& p) {
+    const ir::ValueId src = op.inputs[0], dst = op.output;
+    const std::vector<int64_t> in = graph_.values[src].dims, out = graph_.values[dst].dims;
+    const ir::Padding2D pad = p.padding;
+    add_kernel_step(op, [this, src, dst, in, out, pad](uint8_t* arena) {
+      const float* s = at(arena, src);
+      float* d = at(arena, dst);
+      const int64_t C = in[3], row = in[2] * C;
+      std::memset(d, 0, static_cast<size_t>(element_count(out)) * sizeof(float));
+      for (int64_t n = 0; n < in[0]; ++n)
+        for (int64_t h = 0; h < in[1]; ++h) {
+          const float* from = s + (n * in[1] + h) * row;
+          float* to = d + ((n * out[1] + h + pad.top) * out[2] + pad.left) * C;
+          std::memcpy(to, from, static_cast<size_t>(row) * sizeof(float));
+        }
+    }, "nhwc -> nhwc");
+  }
+
+  void add_crop(const ir::Op& op, const ir::CropOp& c) {
+    const ir::ValueId src = op.inputs[0], dst = op.output;
+    const std::vector<int64_t> in = graph_.values[src].dims, out = graph_.values[dst].dims;
+    const ir::Padding2D crop = c.cropping;
+    add_kernel_step(op, [this, src, dst, in, out, crop](uint8_t* arena) {
+      const float* s = at(arena, src);
+      float* d = at(arena, dst);
+      const int64_t C = in[3], row = out[2] * C;
+      for (int64_t n = 0; n < out[0]; ++n)
+        for (int64_t h = 0; h < out[1]; ++h) {
+          const float* from = s + ((n * in[1] + h + crop.top) * in[2] + crop.left) * C;
+          std::memcpy(d + (n * out[1] + h) * row, from, static_cast<size_t>(row) * sizeof(float));
+        }
+    }, "nhwc -> nhwc");
+  }
+
+  void add_upsample(const ir::Op& op, const ir::UpsampleOp& u) {
+    const ir::ValueId src = op.inputs[0], dst = op.output;
+    const std::vector<int64_t> in = graph_.values[src].dims, out = graph_.values[dst].dims;
+    const int fh = u.factor_h, fw = u.factor_w;
+    add_kernel_step(op, [this, src, dst, in, out, fh, fw](uint8_t* arena) {
+      const float* s = at(arena, src);
+      float* d = at(arena, dst);
+      const int64_t C = in[3];
+      for (int64_t n = 0; n < out[0]; ++n)
+        for (int64_t h = 0; h < out[1]; ++h)
+          for (int64_t w = 0; w < out[2]; ++w) {
+            const float* from = s + ((n * in[1] + h / fh) * in[2] + w / fw) * C;
+            std::memcpy(d + ((n * out[1] + h) * out[2] + w) * C, from, static_cast<size_t>(C) * sizeof(float));
+          }
+    }, "nhwc -> nhwc");
+  }
+
+  void add_concat(const ir::Op& op, const ir::ConcatOp& c) {
+    const auto& dst_dims = graph_.values[op.output].dims;
+    const int rank = static_cast<int>(dst_dims.size());
+    // Keras's last axis is oneDNN's channel axis 1; the spatial axes follow it.
+    const int axis = rank <= 2 ? c.axis : (c.axis == rank - 1 ? 1 : c.axis + 1);
+    std::vector<memory::desc> srcs;
+    Step step;
+    for (size_t i = 0; i < op.inputs.size(); ++i) {
+      srcs.push_back(value_desc(graph_.values[op.inputs[i]].dims));
+      step.activations.push_back({DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i), op.inputs[i], srcs.back()});
+    }
+    const memory::desc dst = value_desc(dst_dims);
+    dnnl::concat::primitive_desc pd(dst, axis, srcs, engine_, attributes(op));
+    step.primitive = dnnl::concat(pd);
+    step.activations.push_back({DNNL_ARG_DST, op.output, dst});
+    finish_step(step, pd, op, fmt::format("{} -> {}", layout_name(srcs.front()), layout_name(dst)));
+  }
+
   // Activations stay NHWC end to end; a primitive that wanted another layout would need a reorder here.
   void check_layout(const memory::desc& chosen, const memory::desc& wanted, const ir::Op& op, const char* what) const {
     if (chosen != wanted) {
@@ -341,8 +595,15 @@ class OnednnExecutor : public Executor {
       if (const auto* c = std::get_if<ir::Conv2DOp>(&op.attrs)) return add_conv(op, *c);
       if (const auto* p = std::get_if<ir::Pool2DOp>(&op.attrs)) return add_pool(op, *p);
       if (const auto* a = std::get_if<ir::ActivationOp>(&op.attrs)) return add_activation(op, *a);
-      if (std::holds_alternative<ir::BinaryOp>(op.attrs)) return add_binary(op);
+      if (const auto* b = std::get_if<ir::BinaryOp>(&op.attrs)) return add_binary(op, *b);
       if (std::holds_alternative<ir::SoftmaxOp>(op.attrs)) return add_softmax(op);
+      if (const auto* d = std::get_if<ir::DenseOp>(&op.attrs)) return add_dense(op, *d);
+      if (const auto* bn = std::get_if<ir::BatchNormOp>(&op.attrs)) return add_batch_norm(op, *bn);
+      if (const auto* p = std::get_if<ir::PadOp>(&op.attrs)) return add_pad(op, *p);
+      if (const auto* c = std::get_if<ir::CropOp>(&op.attrs)) return add_crop(op, *c);
+      if (const auto* u = std::get_if<ir::UpsampleOp>(&op.attrs)) return add_upsample(op, *u);
+      if (std::holds_alternative<ir::ReshapeOp>(op.attrs)) return;  // the output shares the input's buffer
+      if (const auto* c = std::get_if<ir::ConcatOp>(&op.attrs)) return add_concat(op, *c);
     } catch (const dnnl::error& e) {
       throw InternalError(fmt::format("onednn: could not create the primitive for {} ({}): {}",
                                       fmt::join(op.layers, ", "), ir::post_op_chain(graph_, op), e.what()));

@@ -68,7 +68,7 @@ void activation(const detail::Activation& act, const float* src, float* dst, int
   for (int64_t i = 0; i < count; ++i) dst[i] = detail::apply_activation(act, src[i]);
 }
 
-void binary(const ir::BinaryOp&, const std::vector<int64_t>& a_dims, const float* a,
+void binary(const ir::BinaryOp& op, const std::vector<int64_t>& a_dims, const float* a,
             const std::vector<int64_t>& b_dims, const float* b, const std::vector<int64_t>& dst_dims, float* dst) {
   const size_t rank = dst_dims.size();
   // Strides of a and b in dst's index space; a broadcast (size-1 or missing) axis gets stride 0.
@@ -93,7 +93,24 @@ void binary(const ir::BinaryOp&, const std::vector<int64_t>& a_dims, const float
       ia += index[d] * sa[d];
       ib += index[d] * sb[d];
     }
-    dst[i] = a[ia] + b[ib];
+    const float x = a[ia], y = b[ib];
+    switch (op.kind) {
+      case ir::BinaryOp::Kind::kAdd:
+        dst[i] = x + y;
+        break;
+      case ir::BinaryOp::Kind::kSubtract:
+        dst[i] = x - y;
+        break;
+      case ir::BinaryOp::Kind::kMultiply:
+        dst[i] = x * y;
+        break;
+      case ir::BinaryOp::Kind::kMaximum:
+        dst[i] = std::max(x, y);
+        break;
+      case ir::BinaryOp::Kind::kMinimum:
+        dst[i] = std::min(x, y);
+        break;
+    }
     for (size_t d = rank; d-- > 0;) {
       if (++index[d] < dst_dims[d]) break;
       index[d] = 0;
@@ -112,6 +129,86 @@ void softmax(const std::vector<int64_t>& dims, const float* src, float* dst) {
     double sum = 0.0;
     for (int64_t i = 0; i < inner; ++i) sum += std::exp(static_cast<double>(s[i]) - m);
     for (int64_t i = 0; i < inner; ++i) d[i] = static_cast<float>(std::exp(static_cast<double>(s[i]) - m) / sum);
+  }
+}
+
+void dense(const ir::DenseOp& op, int64_t rows, const float* src, float* dst) {
+  const int64_t in = op.kernel->dims()[0], out = op.kernel->dims()[1];
+  const float* w = op.kernel->data();
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t o = 0; o < out; ++o) {
+      double acc = op.bias ? op.bias->data()[o] : 0.0;
+      for (int64_t i = 0; i < in; ++i) acc += static_cast<double>(src[r * in + i]) * w[i * out + o];
+      dst[r * out + o] = static_cast<float>(acc);
+    }
+}
+
+void batch_norm(const ir::BatchNormOp& op, const std::vector<int64_t>& dims, const float* src, float* dst) {
+  const int64_t channels = dims.back();
+  int64_t total = 1;
+  for (int64_t d : dims) total *= d;
+  for (int64_t i = 0; i < total; ++i) {
+    const int64_t c = i % channels;
+    const double gamma = op.gamma ? op.gamma->data()[c] : 1.0;
+    const double beta = op.beta ? op.beta->data()[c] : 0.0;
+    const double normalized = (src[i] - static_cast<double>(op.mean->data()[c])) /
+                              std::sqrt(static_cast<double>(op.variance->data()[c]) + op.epsilon);
+    dst[i] = static_cast<float>(gamma * normalized + beta);
+  }
+}
+
+void pad(const ir::PadOp& op, const std::vector<int64_t>& src_dims, const float* src,
+         const std::vector<int64_t>& dst_dims, float* dst) {
+  const int64_t N = dst_dims[0], OH = dst_dims[1], OW = dst_dims[2], C = dst_dims[3];
+  const int64_t IH = src_dims[1], IW = src_dims[2];
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t h = 0; h < OH; ++h)
+      for (int64_t w = 0; w < OW; ++w)
+        for (int64_t c = 0; c < C; ++c) {
+          const int64_t ih = h - op.padding.top, iw = w - op.padding.left;
+          const bool inside = ih >= 0 && ih < IH && iw >= 0 && iw < IW;
+          dst[((n * OH + h) * OW + w) * C + c] = inside ? src[((n * IH + ih) * IW + iw) * C + c] : 0.0f;
+        }
+}
+
+void crop(const ir::CropOp& op, const std::vector<int64_t>& src_dims, const float* src,
+          const std::vector<int64_t>& dst_dims, float* dst) {
+  const int64_t N = dst_dims[0], OH = dst_dims[1], OW = dst_dims[2], C = dst_dims[3];
+  const int64_t IH = src_dims[1], IW = src_dims[2];
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t h = 0; h < OH; ++h)
+      for (int64_t w = 0; w < OW; ++w)
+        for (int64_t c = 0; c < C; ++c) {
+          dst[((n * OH + h) * OW + w) * C + c] =
+              src[((n * IH + h + op.cropping.top) * IW + w + op.cropping.left) * C + c];
+        }
+}
+
+void upsample(const ir::UpsampleOp& op, const std::vector<int64_t>& src_dims, const float* src,
+              const std::vector<int64_t>& dst_dims, float* dst) {
+  const int64_t N = dst_dims[0], OH = dst_dims[1], OW = dst_dims[2], C = dst_dims[3];
+  const int64_t IH = src_dims[1], IW = src_dims[2];
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t h = 0; h < OH; ++h)
+      for (int64_t w = 0; w < OW; ++w)
+        for (int64_t c = 0; c < C; ++c) {
+          dst[((n * OH + h) * OW + w) * C + c] = src[((n * IH + h / op.factor_h) * IW + w / op.factor_w) * C + c];
+        }
+}
+
+void concat(int axis, const std::vector<std::vector<int64_t>>& src_dims, const std::vector<const float*>& srcs,
+            const std::vector<int64_t>& dst_dims, float* dst) {
+  int64_t outer = 1, inner = 1;
+  for (int d = 0; d < axis; ++d) outer *= dst_dims[d];
+  for (size_t d = axis + 1; d < dst_dims.size(); ++d) inner *= dst_dims[d];
+  const int64_t dst_axis = dst_dims[axis];
+  for (int64_t o = 0; o < outer; ++o) {
+    int64_t at = 0;
+    for (size_t i = 0; i < srcs.size(); ++i) {
+      const int64_t len = src_dims[i][axis];
+      for (int64_t k = 0; k < len * inner; ++k) dst[(o * dst_axis + at) * inner + k] = srcs[i][o * len * inner + k];
+      at += len;
+    }
   }
 }
 

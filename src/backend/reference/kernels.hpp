@@ -22,5 +22,21 @@ void binary(const ir::BinaryOp& op, const std::vector<int64_t>& a_dims, const fl
             const std::vector<int64_t>& b_dims, const float* b, const std::vector<int64_t>& dst_dims, float* dst);
 /// Softmax over the last axis.
 void softmax(const std::vector<int64_t>& dims, const float* src, float* dst);
+/// dst (rows, out) = src (rows, in) x kernel (in, out) + bias.
+void dense(const ir::DenseOp& op, int64_t rows, const float* src, float* dst);
+/// gamma * (x - mean) / sqrt(variance + epsilon) + beta over the last axis.
+void batch_norm(const ir::BatchNormOp& op, const std::vector<int64_t>& dims, const float* src, float* dst);
+/// Zero padding of NHWC.
+void pad(const ir::PadOp& op, const std::vector<int64_t>& src_dims, const float* src,
+         const std::vector<int64_t>& dst_dims, float* dst);
+/// Cropping of NHWC.
+void crop(const ir::CropOp& op, const std::vector<int64_t>& src_dims, const float* src,
+          const std::vector<int64_t>& dst_dims, float* dst);
+/// Nearest upsampling of NHWC: dst[h][w] = src[h / factor_h][w / factor_w].
+void upsample(const ir::UpsampleOp& op, const std::vector<int64_t>& src_dims, const float* src,
+              const std::vector<int64_t>& dst_dims, float* dst);
+/// Concatenation along `axis`.
+void concat(int axis, const std::vector<std::vector<int64_t>>& src_dims, const std::vector<const float*>& srcs,
+            const std::vector<int64_t>& dst_dims, float* dst);
 
 }  // namespace strata::reference

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "backend/reference/kernels.hpp"
@@ -47,6 +48,27 @@ class ReferenceExecutor : public Executor {
                           buffer(in1).data(), dst_dims, dst.data());
       } else if (std::holds_alternative<ir::SoftmaxOp>(op.attrs)) {
         reference::softmax(dst_dims, buffer(in0).data(), dst.data());
+      } else if (const auto* d = std::get_if<ir::DenseOp>(&op.attrs)) {
+        reference::dense(*d, count_of(dst_dims) / dst_dims.back(), buffer(in0).data(), dst.data());
+      } else if (const auto* bn = std::get_if<ir::BatchNormOp>(&op.attrs)) {
+        reference::batch_norm(*bn, dst_dims, buffer(in0).data(), dst.data());
+      } else if (const auto* pd = std::get_if<ir::PadOp>(&op.attrs)) {
+        reference::pad(*pd, graph_.values[in0].dims, buffer(in0).data(), dst_dims, dst.data());
+      } else if (const auto* cr = std::get_if<ir::CropOp>(&op.attrs)) {
+        reference::crop(*cr, graph_.values[in0].dims, buffer(in0).data(), dst_dims, dst.data());
+      } else if (const auto* up = std::get_if<ir::UpsampleOp>(&op.attrs)) {
+        reference::upsample(*up, graph_.values[in0].dims, buffer(in0).data(), dst_dims, dst.data());
+      } else if (std::holds_alternative<ir::ReshapeOp>(op.attrs)) {
+        const std::vector<float>& src = buffer(in0);
+        std::copy(src.begin(), src.end(), dst.begin());
+      } else if (const auto* cc = std::get_if<ir::ConcatOp>(&op.attrs)) {
+        std::vector<std::vector<int64_t>> dims;
+        std::vector<const float*> srcs;
+        for (ir::ValueId v : op.inputs) {
+          dims.push_back(graph_.values[v].dims);
+          srcs.push_back(buffer(v).data());
+        }
+        reference::concat(cc->axis, dims, srcs, dst_dims, dst.data());
       } else {
         throw InternalError("reference executor: unknown op kind " + ir::op_kind_name(op));
       }

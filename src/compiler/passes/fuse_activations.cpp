@@ -14,11 +14,16 @@ void fuse_activations(Graph& graph) {
       Op& act = graph.ops[i];
       const auto* a = std::get_if<ActivationOp>(&act.attrs);
       if (a == nullptr) continue;
+      if (!detail::is_standard_eltwise(a->activation)) continue;
       const ValueId src = act.inputs[0];
       const int p = producers[src];
-      // Only convolutions take post-ops here; their result must have no other use, since after fusion it
-      // no longer exists on its own.
-      if (p < 0 || !std::holds_alternative<Conv2DOp>(graph.ops[p].attrs)) continue;
+      // Convolutions, dense layers and binary ops take post-ops; their result must have no other use, since
+      // after fusion it no longer exists on its own.
+      if (p < 0) continue;
+      const OpAttrs& producer = graph.ops[p].attrs;
+      const bool takes_post_ops = std::holds_alternative<Conv2DOp>(producer) ||
+                                  std::holds_alternative<DenseOp>(producer) || std::holds_alternative<BinaryOp>(producer);
+      if (!takes_post_ops) continue;
       if (readers[src].size() != 1 || graph.is_output(src)) continue;
       Op& conv = graph.ops[p];
       conv.post_ops.push_back(PostOp{PostOp::Kind::kActivation, a->activation, -1});

@@ -5,10 +5,7 @@
 namespace strata::ir {
 namespace {
 
-ValueId buffer_root(const Graph& graph, ValueId v) {
-  while (graph.values[v].in_place_of >= 0) v = graph.values[v].in_place_of;
-  return v;
-}
+ValueId buffer_root(const Graph& graph, ValueId v) { return graph.buffer_root(v); }
 
 // Can the add at `add_index` become a sum post-op of the conv producing `branch`, writing into `other`?
 bool can_fuse(const Graph& graph, const std::vector<std::vector<int>>& readers, const std::vector<int>& producers,
@@ -24,9 +21,15 @@ bool can_fuse(const Graph& graph, const std::vector<std::vector<int>>& readers, 
   if (readers[branch].size() != 1 || graph.is_output(branch) || graph.is_output(other)) return false;
   const auto& out_dims = graph.values[add.output].dims;
   if (graph.values[branch].dims != out_dims || graph.values[other].dims != out_dims) return false;
-  // Every other reader of `other` must have run before the add, since the conv overwrites it there.
-  for (int r : readers[other]) {
-    if (r != add_index && r > add_index) return false;
+  // Every other reader of `other`'s buffer (it may be a reshape's view too) must have run before the add,
+  // since the conv overwrites it there.
+  const ValueId other_root = buffer_root(graph, other);
+  for (ValueId v = 0; v < static_cast<ValueId>(graph.values.size()); ++v) {
+    if (buffer_root(graph, v) != other_root) continue;
+    if (v != other && graph.is_output(v)) return false;
+    for (int r : readers[v]) {
+      if (r > add_index) return false;
+    }
   }
   // The conv must not read the buffer it writes into.
   const ValueId target = buffer_root(graph, other);

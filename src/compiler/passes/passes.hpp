@@ -17,8 +17,17 @@ namespace strata::ir {
 /// activation is a separate op (fusion is left to later passes).
 Graph lower_layers(const detail::FunctionalImpl& model, const std::vector<std::vector<int64_t>>& input_dims);
 
-/// fuse_activations.cpp: moves an activation op into the post-op chain of the conv before it when the conv's
-/// result has no other reader and is not a model output. Guarantees the same numbers, one op fewer per fusion.
+/// fold_batch_norm.cpp: folds a batch normalization into the convolution or dense op before it (W' = W*s,
+/// b' = (b - mean)*s + beta with s = gamma / sqrt(var + eps)) when that op's result has no other reader and
+/// no post-ops yet. Guarantees the same numbers up to float32 rounding, one op fewer per fold.
+void fold_batch_norm(Graph& graph);
+
+/// fold_zero_padding.cpp: folds a zero padding into the padding of the convolutions that are its only
+/// readers (Keras's ResNet50 conv1_pad before conv1_conv). Guarantees the same numbers.
+void fold_zero_padding(Graph& graph);
+
+/// fuse_activations.cpp: moves a standard element-wise activation into the post-op chain of the conv, dense or
+/// binary op before it when that op's result has no other reader and is not a model output. Guarantees the same numbers, one op fewer per fusion.
 void fuse_activations(Graph& graph);
 
 /// fuse_residual_adds.cpp: folds `add(a, b)` into the conv producing `b` as a `sum` post-op that writes in

@@ -44,18 +44,18 @@ void plan_memory(Graph& graph) {
   }
   for (ValueId v : graph.outputs) last[root[v]] = end_of_program;
 
-  std::vector<ValueId> buffers;
-  for (ValueId v = 0; v < n_values; ++v) {
-    if (root[v] == v && used[v]) buffers.push_back(v);
-    if (root[v] != v && graph.values[v].dims != graph.values[root[v]].dims) {
-      throw InternalError(fmt::format("plan_memory: value %{} is in place of %{} but their shapes differ", v, root[v]));
-    }
-  }
   auto bytes = [&](ValueId v) {
     int64_t n = 1;
     for (int64_t d : graph.values[v].dims) n *= d;
     return align_up(n * static_cast<int64_t>(sizeof(float)));
   };
+  std::vector<ValueId> buffers;
+  for (ValueId v = 0; v < n_values; ++v) {
+    if (root[v] == v && used[v]) buffers.push_back(v);
+    if (root[v] != v && bytes(v) != bytes(root[v])) {
+      throw InternalError(fmt::format("plan_memory: value %{} shares the buffer of %{} but their sizes differ", v, root[v]));
+    }
+  }
   // Largest first, each at the lowest offset free for its whole lifetime.
   std::stable_sort(buffers.begin(), buffers.end(), [&](ValueId a, ValueId b) { return bytes(a) > bytes(b); });
   std::vector<ValueId> placed;

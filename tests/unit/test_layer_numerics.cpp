@@ -1,0 +1,136 @@
+// Every issue-4 layer and fusion: the oneDNN plan (fused and unfused) equals the reference executor on
+// random weights, non-trivial batch-norm statistics and random inputs.
+#include "test_util.hpp"
+
+#include <functional>
+
+using namespace strata_test;
+
+namespace {
+
+// Replaces every weight of `model` with random values; variances (names ending in "variance") stay positive.
+void randomize(const strata::Model& model, uint64_t seed) {
+  for (strata::Layer layer : model.layers()) {
+    std::vector<strata::Tensor> weights = layer.get_weights();
+    for (size_t i = 0; i < weights.size(); ++i) {
+      const bool variance = layer.class_name() == "BatchNormalization" && i + 1 == weights.size();
+      weights[i] = strata::Tensor::random_uniform(weights[i].dims(), seed++, variance ? 0.5f : -1.0f, variance ? 2.0f : 1.0f);
+    }
+    layer.set_weights(weights);
+  }
+}
+
+double check_model(const strata::Model& model, const std::vector<std::vector<int64_t>>& input_dims, uint64_t seed = 3) {
+  randomize(model, seed);
+  std::vector<strata::Tensor> inputs;
+  for (const auto& dims : input_dims) inputs.push_back(strata::Tensor::random_uniform(dims, seed++, -1.0f, 1.0f));
+  return onednn_vs_reference(model, inputs);
+}
+
+strata::Model single(const std::vector<strata::Dim>& dims,
+                     const std::function<strata::SymbolicTensor(strata::SymbolicTensor)>& body) {
+  auto in = strata::Input(dims);
+  return strata::Model(in, body(in));
+}
+
+}  // namespace
+
+TEST_CASE("dense layers match the reference", "[numerics][dense]") {
+  CHECK(check_model(single({17}, [](auto x) { return L::Dense(9, {.activation = "relu"})(x); }), {{3, 17}}) <
+        float32_tolerance(17));
+  CHECK(check_model(single({5, 6, 7}, [](auto x) { return L::Dense(4)(x); }), {{2, 5, 6, 7}}) < float32_tolerance(7));
+  CHECK(check_model(single({8}, [](auto x) { return L::Dense(6, {.activation = "softmax", .use_bias = false})(x); }),
+                    {{4, 8}}) < float32_tolerance(8));
+}
+
+TEST_CASE("batch normalization folds into conv and dense, and runs alone", "[numerics][batchnorm]") {
+  auto conv_bn = single({9, 9, 4}, [](auto x) {
+    x = L::Conv2D(6, 3, {.padding = "same"})(x);
+    x = L::BatchNormalization({.epsilon = 1.001e-5f})(x);
+    return L::Activation("relu")(x);
+  });
+  const std::string plan = conv_bn.compile().plan_string(1);
+  INFO(plan);
+  CHECK(plan.find("1 step") != std::string::npos);
+  CHECK(check_model(conv_bn, {{2, 9, 9, 4}}) < float32_tolerance(36));
+
+  auto dense_bn = single({12}, [](auto x) { return L::BatchNormalization({.center = false})(L::Dense(5)(x)); });
+  CHECK(check_model(dense_bn, {{3, 12}}) < float32_tolerance(12));
+
+  // BatchNormalization straight after the input cannot fold: a oneDNN batch normalization runs it.
+  auto alone = single({5, 5, 3}, [](auto x) { return L::BatchNormalization({.scale = false})(x); });
+  CHECK(check_model(alone, {{2, 5, 5, 3}}) < float32_tolerance(1));
+}
+
+TEST_CASE("depthwise and separable convolutions match the reference", "[numerics][depthwise]") {
+  for (int dm : {1, 2}) {
+    for (const char* padding : {"valid", "same"}) {
+      INFO("depth_multiplier " << dm << " padding " << padding);
+      auto dw = single({11, 10, 6}, [&](auto x) {
+        return L::DepthwiseConv2D(3, {.strides = 2, .padding = padding, .depth_multiplier = dm, .activation = "relu6"})(x);
+      });
+      CHECK(check_model(dw, {{2, 11, 10, 6}}) < float32_tolerance(9));
+      auto sep = single({9, 9, 4}, [&](auto x) {
+        return L::SeparableConv2D(5, {3, 5}, {.padding = padding, .depth_multiplier = dm, .activation = "swish"})(x);
+      });
+      CHECK(check_model(sep, {{2, 9, 9, 4}}) < float32_tolerance(60));
+    }
+  }
+}
+
+TEST_CASE("activation layers match the reference", "[numerics][activations]") {
+  const std::vector<std::function<strata::SymbolicTensor(strata::SymbolicTensor)>> layers = {
+      [](auto x) { return L::ReLU()(x); },
+      [](auto x) { return L::ReLU({.max_value = 6.0f})(x); },
+      [](auto x) { return L::ReLU({.max_value = 0.5f, .negative_slope = 0.1f})(x); },
+      [](auto x) { return L::ReLU({.negative_slope = 0.2f, .threshold = 0.3f})(x); },
+      [](auto x) { return L::LeakyReLU()(x); },
+      [](auto x) { return L::Softmax()(x); },
+      [](auto x) { return L::Activation("hard_sigmoid")(x); },
+      [](auto x) { return L::Activation("selu")(x); },
+  };
+  for (size_t i = 0; i < layers.size(); ++i) {
+    INFO("layer " << i);
+    // Alone, and after a convolution where the compiler fuses it.
+    CHECK(check_model(single({6, 6, 4}, layers[i]), {{2, 6, 6, 4}}) < float32_tolerance(1));
+    CHECK(check_model(single({6, 6, 4}, [&](auto x) { return layers[i](L::Conv2D(5, 3)(x)); }), {{2, 6, 6, 4}}) <
+          float32_tolerance(36));
+  }
+}
+
+TEST_CASE("pooling, padding, cropping, upsampling and reshaping match the reference", "[numerics][reshaping]") {
+  CHECK(check_model(single({7, 9, 3}, [](auto x) { return L::GlobalAveragePooling2D()(x); }), {{2, 7, 9, 3}}) <
+        float32_tolerance(63));
+  CHECK(check_model(single({7, 9, 3}, [](auto x) { return L::GlobalMaxPooling2D({.keepdims = true})(x); }),
+                    {{2, 7, 9, 3}}) < float32_tolerance(1));
+  auto padded_conv = single({8, 8, 3}, [](auto x) {
+    return L::Conv2D(4, 7, {.strides = 2})(L::ZeroPadding2D({{3, 2}, {1, 3}})(x));
+  });
+  const std::string plan = padded_conv.compile().plan_string(1);
+  INFO(plan);
+  CHECK(plan.find("1 step") != std::string::npos);  // the padding folded into the convolution
+  CHECK(check_model(padded_conv, {{2, 8, 8, 3}}) < float32_tolerance(147));
+  CHECK(check_model(single({6, 7, 2}, [](auto x) { return L::MaxPooling2D(3, {.strides = 2})(L::ZeroPadding2D(1)(x)); }),
+                    {{2, 6, 7, 2}}) < float32_tolerance(1));
+  CHECK(check_model(single({9, 8, 3}, [](auto x) { return L::Cropping2D({{1, 2}, {3, 0}})(x); }), {{2, 9, 8, 3}}) <
+        float32_tolerance(1));
+  CHECK(check_model(single({3, 4, 2}, [](auto x) { return L::UpSampling2D({2, 3})(x); }), {{2, 3, 4, 2}}) <
+        float32_tolerance(1));
+  CHECK(check_model(single({4, 5, 3}, [](auto x) { return L::Dense(3)(L::Flatten()(x)); }), {{2, 4, 5, 3}}) <
+        float32_tolerance(60));
+  CHECK(check_model(single({4, 6}, [](auto x) { return L::Reshape({3, -1})(L::Dropout(0.5f)(x)); }), {{2, 4, 6}}) <
+        float32_tolerance(1));
+}
+
+TEST_CASE("merge layers match the reference, with broadcasting", "[numerics][merge]") {
+  auto in_a = strata::Input({4, 5, 3});
+  auto in_b = strata::Input({1, 5, 3});
+  auto in_c = strata::Input({4, 1, 1});
+  std::vector<strata::SymbolicTensor> outs = {
+      L::subtract({in_a, in_b}), L::subtract({in_b, in_a}), L::multiply({in_a, in_b, in_c}),
+      L::average({in_a, in_b}),  L::maximum({in_a, in_c}),  L::minimum({in_b, in_c}),
+      L::concatenate({in_a, in_a}, {.axis = 1}), L::concatenate({in_a, L::Conv2D(2, 1)(in_a)}),
+  };
+  strata::Model model({in_a, in_b, in_c}, outs);
+  CHECK(check_model(model, {{2, 4, 5, 3}, {2, 1, 5, 3}, {2, 4, 1, 1}}) < float32_tolerance(3));
+}
