@@ -8,6 +8,7 @@
 #include "strata/layers/dense.hpp"
 #include "strata/layers/depthwise_conv2d.hpp"
 #include "strata/layers/global_pooling2d.hpp"
+#include "strata/layers/input_layer.hpp"
 #include "strata/layers/merge.hpp"
 #include "strata/layers/pooling2d.hpp"
 #include "strata/layers/reshaping.hpp"

@@ -29,10 +29,17 @@ class TensorList {
   std::vector<SymbolicTensor> tensors_;
 };
 
-/// Options of `Model::summary`.
+/// Options of `Model::summary`, Keras's `summary()` arguments plus strata's cost columns.
 struct SummaryOptions {
   /// Total width of the table; 0 means Keras's default (88, or 108 with the `Connected to` column).
   int line_length = 0;
+  /// Also list the layers of nested models, indented under the model's row, as Keras's `expand_nested`.
+  bool expand_nested = false;
+  /// Add Keras's `Trainable` column (Y, N, or - for layers without weights).
+  bool show_trainable = false;
+  /// strata's extra: add each layer's multiply-accumulates and output activation bytes per sample, and
+  /// their totals after the parameter counts. Unknown spatial sizes count as 0.
+  bool show_costs = false;
 };
 
 /// A functional model, as `keras.Model(inputs, outputs, name)`. Layers are listed in Keras's order.
@@ -42,6 +49,13 @@ class Model : public Layer {
   /// when there are no inputs or outputs, when an output needs an input not given ("Graph disconnected"),
   /// when two layers share a name, or when an input is not made by `strata::Input`.
   Model(TensorList inputs, TensorList outputs, std::string name = "");
+
+  /// Calls the model as a layer on new tensors (Keras's nesting): the graph inside is shared, weights
+  /// included, and the compiler inlines it. Throws ValueError for a wrong number of inputs or for a model
+  /// with several outputs (use `call_all`), ShapeError for incompatible shapes.
+  SymbolicTensor operator()(const TensorList& inputs) const;
+  /// Calls the model as a layer and returns all of its outputs.
+  std::vector<SymbolicTensor> call_all(const TensorList& inputs) const;
 
   /// The model's input tensors.
   const std::vector<SymbolicTensor>& inputs() const;
@@ -55,7 +69,8 @@ class Model : public Layer {
   void summary(SummaryOptions options = {}) const;
   /// The Keras-style summary table as text.
   std::string summary_string(SummaryOptions options = {}) const;
-  /// The number of trainable weights' scalars.
+  /// The number of trainable weights' scalars (weights of layers whose `trainable` flag is off, and
+  /// BatchNormalization's moving statistics, are non-trainable).
   int64_t count_trainable_params() const;
 
   /// Compiles the model. Throws ValueError for an unknown backend or precision, or a negative thread count.
@@ -65,6 +80,33 @@ class Model : public Layer {
   Tensor predict(const Tensor& input, PredictOptions options = {}) const;
   /// Runs a forward pass with one tensor per input; returns one tensor per output.
   std::vector<Tensor> predict(const std::vector<Tensor>& inputs, PredictOptions options = {}) const;
+
+ protected:
+  /// For Sequential, which sets its graph once it knows its input.
+  Model() = default;
+};
+
+/// Keras's `Sequential`: a stack of single-input, single-output layers. Give the input shape with a
+/// `layers::InputLayer` first (or call `build`); each `add` then calls the layer at once, so shapes and
+/// errors appear as in Keras. It is a Model in every other respect (summary, predict, compile, nesting).
+class Sequential : public Model {
+ public:
+  /// A model from `layers`, in order; the first may be a `layers::InputLayer`. Errors as `add`.
+  explicit Sequential(std::vector<Layer> layers = {}, std::string name = "");
+  /// Appends a layer. Throws ValueError for a second InputLayer, a Model with several inputs or outputs, or a
+  /// layer already in this model; ShapeError (and nothing added) when the layer does not fit the output so far.
+  void add(const Layer& layer);
+  /// Sets the input shape (without the batch) when no InputLayer was given, and calls the layers added so
+  /// far. Throws ValueError if the model already has an input.
+  void build(std::vector<Dim> input_shape);
+  /// The layers, InputLayer excluded, in order (Keras's `Sequential.layers`).
+  std::vector<Layer> layers() const;
+
+ private:
+  void rebuild();
+  std::string name_;
+  Layer input_;
+  std::vector<Layer> layers_;
 };
 
 }  // namespace strata

@@ -61,8 +61,8 @@ struct GraphWalk {
 }  // namespace
 
 FunctionalImpl::FunctionalImpl(std::vector<SymbolicTensor> inputs, std::vector<SymbolicTensor> outputs,
-                               const std::string& name)
-    : LayerImpl("Functional", name.empty() ? std::string() : name),
+                               const std::string& name, std::string class_name)
+    : LayerImpl(std::move(class_name), name),
       inputs_(std::move(inputs)),
       outputs_(std::move(outputs)) {
   map_graph();
@@ -179,9 +179,13 @@ uint64_t FunctionalImpl::weights_version() const {
 }
 
 std::vector<Variable> FunctionalImpl::weights() const {
+  // A weight is trainable only if its layer (and, recursively, every model around it) is.
   std::vector<Variable> all;
   for (const auto& layer : layers_) {
-    for (const Variable& v : layer->weights()) all.push_back(v);
+    for (Variable v : layer->weights()) {
+      v.trainable = v.trainable && layer->trainable;
+      all.push_back(std::move(v));
+    }
   }
   return all;
 }
@@ -214,12 +218,64 @@ void FunctionalImpl::set_weights(const std::vector<Tensor>& values) {
   }
 }
 
-std::vector<Shape> FunctionalImpl::compute_output_shapes(const std::vector<Shape>&) const {
-  throw ValueError(fmt::format("{} Calling a model on tensors (nesting) is not supported yet", prefix()));
+std::vector<Shape> FunctionalImpl::compute_output_shapes(const std::vector<Shape>& inputs) const {
+  if (inputs.size() != inputs_.size()) {
+    throw ValueError(fmt::format("{} The model expects {} input{}, received {}", prefix(), inputs_.size(),
+                                 inputs_.size() == 1 ? "" : "s", inputs.size()));
+  }
+  // Run every inner shape rule again on the new input shapes: a model built for (None, None, 3) called on
+  // (None, 32, 32, 3) gives Keras's concrete output shapes.
+  std::map<std::pair<const Node*, int>, Shape> shape_of;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Shape& want = inputs_[i].shape();
+    const Shape& got = inputs[i];
+    bool ok = got.rank() == want.rank();
+    for (int d = 1; ok && d < want.rank(); ++d) ok = !want[d] || !got[d] || *want[d] == *got[d];
+    if (!ok) {
+      throw ShapeError(fmt::format("{} Input {} ('{}') expected shape {}, received {}", prefix(), i,
+                                   inputs_[i].node()->layer->name(), want.to_string(), got.to_string()));
+    }
+    std::vector<Dim> merged = got.dims();
+    for (int d = 1; d < want.rank(); ++d) {
+      if (!merged[d]) merged[d] = want[d];
+    }
+    shape_of[{inputs_[i].node().get(), inputs_[i].index()}] = Shape(merged);
+  }
+  for (const auto& node : nodes_) {
+    if (node->is_input()) continue;
+    std::vector<Shape> in;
+    for (const SymbolicTensor& t : node->inputs) in.push_back(shape_of.at({t.node().get(), t.index()}));
+    const std::vector<Shape> out = node->layer->compute_output_shapes(in);
+    for (size_t k = 0; k < out.size(); ++k) shape_of[{node.get(), static_cast<int>(k)}] = out[k];
+  }
+  std::vector<Shape> outputs;
+  for (const SymbolicTensor& t : outputs_) outputs.push_back(shape_of.at({t.node().get(), t.index()}));
+  return outputs;
 }
 
-std::vector<ir::ValueId> FunctionalImpl::lower(ir::Graph&, const Node&, const std::vector<ir::ValueId>&) const {
-  throw InternalError(fmt::format("{} nested models are not lowered yet", prefix()));
+std::vector<ir::ValueId> FunctionalImpl::lower_into(ir::Graph& graph, const std::vector<ir::ValueId>& inputs) const {
+  std::map<std::pair<const Node*, int>, ir::ValueId> value_of;
+  for (size_t i = 0; i < inputs_.size(); ++i) value_of[{inputs_[i].node().get(), inputs_[i].index()}] = inputs[i];
+  for (const auto& node : nodes_) {
+    if (node->is_input()) continue;
+    std::vector<ir::ValueId> ins;
+    for (const SymbolicTensor& t : node->inputs) {
+      auto it = value_of.find({t.node().get(), t.index()});
+      if (it == value_of.end()) {
+        throw InternalError(fmt::format("lower: {} is used by '{}' before it is computed", t.name(), node->layer->name()));
+      }
+      ins.push_back(it->second);
+    }
+    const std::vector<ir::ValueId> outs = node->layer->lower(graph, *node, ins);
+    for (size_t k = 0; k < outs.size(); ++k) value_of[{node.get(), static_cast<int>(k)}] = outs[k];
+  }
+  std::vector<ir::ValueId> outputs;
+  for (const SymbolicTensor& out : outputs_) outputs.push_back(value_of.at({out.node().get(), out.index()}));
+  return outputs;
+}
+
+std::vector<ir::ValueId> FunctionalImpl::lower(ir::Graph& graph, const Node&, const std::vector<ir::ValueId>& inputs) const {
+  return lower_into(graph, inputs);
 }
 
 std::shared_ptr<CompiledModelImpl> FunctionalImpl::default_compiled() const {

@@ -17,8 +17,10 @@ class CompiledModelImpl;
 
 class FunctionalImpl : public LayerImpl {
  public:
-  /// Validates and maps the graph (Keras's `map_graph`). Throws GraphError or ValueError.
-  FunctionalImpl(std::vector<SymbolicTensor> inputs, std::vector<SymbolicTensor> outputs, const std::string& name);
+  /// Validates and maps the graph (Keras's `map_graph`). Throws GraphError or ValueError. `class_name` is
+  /// "Functional", or "Sequential" for the graph behind a strata::Sequential.
+  FunctionalImpl(std::vector<SymbolicTensor> inputs, std::vector<SymbolicTensor> outputs, const std::string& name,
+                 std::string class_name = "Functional");
 
   const std::vector<SymbolicTensor>& inputs() const { return inputs_; }
   const std::vector<SymbolicTensor>& outputs() const { return outputs_; }
@@ -33,7 +35,12 @@ class FunctionalImpl : public LayerImpl {
   /// True when Keras would print the summary without the `Connected to` column.
   bool sequential_like() const { return sequential_like_; }
   /// Sum of every layer's weights version; changes whenever any weight changes.
-  uint64_t weights_version() const;
+  uint64_t weights_version() const override;
+  /// True for the graph behind a strata::Sequential (its summary and layers() leave out the InputLayer).
+  bool is_sequential() const { return class_name() == "Sequential"; }
+  /// Lowers this graph's nodes into `graph`, reading `inputs` (one value per model input); returns one value
+  /// per model output. Used for the whole program and to inline a nested model.
+  std::vector<ir::ValueId> lower_into(ir::Graph& graph, const std::vector<ir::ValueId>& inputs) const;
 
   std::vector<Variable> weights() const override;
   void set_weights(const std::vector<Tensor>& values) override;

@@ -7,6 +7,8 @@
 #include "core/session.hpp"
 #include "graph/functional.hpp"
 #include "graph/summary.hpp"
+#include "layers/input_layer.hpp"
+#include "strata/layers/input_layer.hpp"
 #include "runtime/compiled_model_impl.hpp"
 #include "strata/error.hpp"
 
@@ -14,7 +16,9 @@ namespace strata {
 namespace {
 
 const detail::FunctionalImpl& functional(const std::shared_ptr<detail::LayerImpl>& impl) {
-  if (!impl) throw ValueError("[Model] This Model handle is empty");
+  if (!impl) {
+    throw ValueError("[Model] This model has no graph yet: a Sequential needs a layers::InputLayer first, or build()");
+  }
   return static_cast<const detail::FunctionalImpl&>(*impl);
 }
 
@@ -25,13 +29,32 @@ Model::Model(TensorList inputs, TensorList outputs, std::string name) {
                                                    name.empty() ? detail::unique_name("functional") : name);
 }
 
+SymbolicTensor Model::operator()(const TensorList& inputs) const {
+  const size_t n_outputs = functional(impl_).outputs().size();
+  if (n_outputs != 1) {
+    throw ValueError(fmt::format("[Model \"{}\"] The model has {} outputs; use call_all to get them all", impl_->name(),
+                                 n_outputs));
+  }
+  return call_all(inputs).front();
+}
+
+std::vector<SymbolicTensor> Model::call_all(const TensorList& inputs) const {
+  functional(impl_);
+  return detail::call_layer(impl_, inputs.tensors());
+}
+
 const std::vector<SymbolicTensor>& Model::inputs() const { return functional(impl_).inputs(); }
 
 const std::vector<SymbolicTensor>& Model::outputs() const { return functional(impl_).outputs(); }
 
 std::vector<Layer> Model::layers() const {
+  const detail::FunctionalImpl& model = functional(impl_);
   std::vector<Layer> layers;
-  for (const auto& layer : functional(impl_).layers()) layers.emplace_back(layer);
+  for (const auto& layer : model.layers()) {
+    // Keras's Sequential.layers leaves out the InputLayer.
+    if (model.is_sequential() && layer->class_name() == "InputLayer") continue;
+    layers.emplace_back(layer);
+  }
   return layers;
 }
 
@@ -53,11 +76,8 @@ std::string Model::summary_string(SummaryOptions options) const {
 
 int64_t Model::count_trainable_params() const {
   int64_t n = 0;
-  for (const auto& layer : functional(impl_).layers()) {
-    if (!layer->trainable) continue;
-    for (const detail::Variable& v : layer->variables()) {
-      if (v.trainable) n += v.value->size();
-    }
+  for (const detail::Variable& v : functional(impl_).weights()) {
+    if (v.trainable) n += v.value->size();
   }
   return n;
 }
@@ -80,6 +100,80 @@ Tensor Model::predict(const Tensor& input, PredictOptions options) const {
 
 std::vector<Tensor> Model::predict(const std::vector<Tensor>& inputs, PredictOptions options) const {
   return functional(impl_).default_compiled()->predict(inputs, options);
+}
+
+}  // namespace strata
+
+namespace strata {
+
+Sequential::Sequential(std::vector<Layer> layers, std::string name)
+    : name_(name.empty() ? detail::unique_name("sequential") : std::move(name)) {
+  for (const Layer& layer : layers) add(layer);
+}
+
+void Sequential::add(const Layer& layer) {
+  const std::string where = fmt::format("[Sequential \"{}\"]", name_);
+  if (!layer) throw ValueError(where + " add: the Layer handle is empty");
+  if (auto input = std::dynamic_pointer_cast<detail::InputLayer>(layer.impl())) {
+    if (input_ || !layers_.empty()) {
+      throw ValueError(fmt::format("{} An InputLayer must be the first layer, and there can be only one; received "
+                                   "'{}' after {} layer(s)",
+                                   where, layer.name(), layers_.size() + (input_ ? 1 : 0)));
+    }
+    input_ = layer;
+    rebuild();
+    return;
+  }
+  for (const Layer& existing : layers_) {
+    if (existing == layer) throw ValueError(fmt::format("{} The layer '{}' is already in this model", where, layer.name()));
+  }
+  layers_.push_back(layer);
+  try {
+    rebuild();
+  } catch (...) {
+    layers_.pop_back();  // a layer that does not fit is not added
+    throw;
+  }
+}
+
+void Sequential::build(std::vector<Dim> input_shape) {
+  if (input_) {
+    throw ValueError(fmt::format("[Sequential \"{}\"] build: the model already has an input of shape {}", name_,
+                                 input_.output().shape().to_string()));
+  }
+  input_ = layers::InputLayer(std::move(input_shape));
+  try {
+    rebuild();
+  } catch (...) {
+    input_ = Layer();
+    throw;
+  }
+}
+
+std::vector<Layer> Sequential::layers() const { return layers_; }
+
+void Sequential::rebuild() {
+  // Until the input is known the layers wait, as in Keras; then every add calls the new layer at once.
+  if (!input_) return;
+  SymbolicTensor x = detail::input_tensor(std::static_pointer_cast<detail::InputLayer>(input_.impl()));
+  const SymbolicTensor input = x;
+  if (impl_) {
+    // Reuse the calls made so far; only the newest layer needs calling.
+    const auto& model = functional(impl_);
+    x = model.outputs().front();
+    for (size_t i = model.layers().size() - 1; i < layers_.size(); ++i) {
+      const std::vector<SymbolicTensor> out = detail::call_layer(layers_[i].impl(), {x});
+      if (out.size() != 1) {
+        throw ValueError(fmt::format("[Sequential \"{}\"] Layers of a Sequential model must have one output; '{}' has {}",
+                                     name_, layers_[i].name(), out.size()));
+      }
+      x = out.front();
+    }
+  } else {
+    for (const Layer& layer : layers_) x = detail::call_layer(layer.impl(), {x}).front();
+  }
+  impl_ = std::make_shared<detail::FunctionalImpl>(std::vector<SymbolicTensor>{input}, std::vector<SymbolicTensor>{x},
+                                                   name_, "Sequential");
 }
 
 }  // namespace strata

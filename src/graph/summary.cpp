@@ -9,7 +9,7 @@
 namespace strata::detail {
 namespace {
 
-enum class Justify { kLeft, kRight };
+enum class Justify { kLeft, kRight, kCenter };
 
 // Python's round(): halves go to the even neighbour. rich uses it to share out excess width.
 int64_t round_half_even(double x) {
@@ -28,9 +28,7 @@ std::string thousands(int64_t n) {
 }
 
 // Cell widths (padding included) as rich computes them for Keras's fixed-width columns.
-std::vector<int> cell_widths(bool sequential_like, int line_length) {
-  const std::vector<double> positions =
-      sequential_like ? std::vector<double>{0.45, 0.80, 1.0} : std::vector<double>{0.3, 0.56, 0.74, 1.0};
+std::vector<int> cell_widths(const std::vector<double>& positions, int line_length) {
   std::vector<int> cells;
   int current = 0;
   for (double p : positions) {
@@ -127,8 +125,14 @@ std::vector<std::string> wrap(const std::string& text, int width, Justify justif
   for (size_t b = 0; b + 1 < bounds.size(); ++b) {
     std::string line = rstrip(text.substr(bounds[b], bounds[b + 1] - bounds[b]));
     if (display_width(line) > w) line = take(line, w - 1) + "\u2026";
-    const std::string pad(w - display_width(line), ' ');
-    lines.push_back(justify == Justify::kLeft ? line + pad : pad + line);
+    const size_t space = w - display_width(line);
+    if (justify == Justify::kLeft) {
+      lines.push_back(line + std::string(space, ' '));
+    } else if (justify == Justify::kRight) {
+      lines.push_back(std::string(space, ' ') + line);
+    } else {
+      lines.push_back(std::string(space / 2, ' ') + line + std::string(space - space / 2, ' '));
+    }
   }
   if (lines.empty()) lines.push_back(std::string(w, ' '));
   return lines;
@@ -202,11 +206,66 @@ std::string connected_to(const FunctionalImpl& model, const LayerImpl& layer) {
 
 int64_t params_of(const LayerImpl& layer, bool want_trainable) {
   int64_t n = 0;
-  for (const Variable& v : layer.variables()) {
+  for (const Variable& v : layer.weights()) {
     const bool counts_as_trainable = layer.trainable && v.trainable;
     if (counts_as_trainable == want_trainable) n += v.value->size();
   }
   return n;
+}
+
+// The rows Keras prints: a Sequential leaves out its InputLayer; expand_nested lists a nested model's layers
+// under it.
+struct SummaryRow {
+  const LayerImpl* layer;
+  const FunctionalImpl* owner;  // the model whose graph the row's calls belong to
+  int level;
+};
+
+void collect_rows(const FunctionalImpl& model, int level, bool expand, std::vector<SummaryRow>& rows) {
+  for (const auto& layer : model.layers()) {
+    if (model.is_sequential() && layer->class_name() == "InputLayer") continue;
+    rows.push_back({layer.get(), &model, level});
+    if (!expand) continue;
+    if (const auto* nested = dynamic_cast<const FunctionalImpl*>(layer.get())) collect_rows(*nested, level + 1, expand, rows);
+  }
+}
+
+int64_t macs_of(const FunctionalImpl& model, const LayerImpl& layer) {
+  int64_t macs = 0;
+  for (const auto& weak : layer.inbound_nodes) {
+    auto node = weak.lock();
+    if (!node || !model.contains(node.get())) continue;
+    if (const auto* nested = dynamic_cast<const FunctionalImpl*>(&layer)) {
+      for (const auto& inner : nested->layers()) macs += macs_of(*nested, *inner);
+    } else {
+      macs += layer.macs(*node);
+    }
+  }
+  return macs;
+}
+
+int64_t output_bytes_of(const FunctionalImpl& model, const LayerImpl& layer) {
+  int64_t bytes = 0;
+  for (const auto& weak : layer.inbound_nodes) {
+    auto node = weak.lock();
+    if (!node || !model.contains(node.get())) continue;
+    for (const Shape& shape : node->output_shapes) {
+      int64_t n = 4;
+      for (int d = 1; d < shape.rank(); ++d) n *= shape[d].value_or(0);
+      bytes += n;
+    }
+  }
+  return bytes;
+}
+
+std::string readable_count(double n) {
+  static const char* units[] = {"", " K", " M", " G", " T"};
+  int u = 0;
+  while (n >= 1000.0 && u < 4) {
+    n /= 1000.0;
+    ++u;
+  }
+  return u == 0 ? fmt::format("{:.0f}", n) : fmt::format("{:.2f}{}", n, units[u]);
 }
 
 }  // namespace
@@ -221,32 +280,72 @@ std::string readable_memory_size(double bytes) {
 }
 
 std::string render_summary(const FunctionalImpl& model, const SummaryOptions& options) {
-  const bool sequential = model.sequential_like();
-  const int line_length = options.line_length > 0 ? options.line_length : (sequential ? 88 : 108);
-  const std::vector<int> cells = cell_widths(sequential, line_length);
+  // Keras's layout: 3 columns for sequential-like graphs, 4 with Connected to; show_trainable adds 12
+  // characters and a centred column at 90% of the old positions. strata's cost columns follow the same rule.
+  const bool sequential = model.is_sequential() || model.sequential_like();
+  int default_length = sequential ? 88 : 108;
+  std::vector<double> positions = sequential ? std::vector<double>{0.45, 0.80, 1.0} : std::vector<double>{0.3, 0.56, 0.74, 1.0};
   std::vector<std::string> header = {"Layer (type)", "Output Shape", "Param #"};
   std::vector<Justify> justify = {Justify::kLeft, Justify::kLeft, Justify::kRight};
   if (!sequential) {
     header.push_back("Connected to");
     justify.push_back(Justify::kLeft);
   }
+  if (options.show_trainable) {
+    default_length += 12;
+    for (double& p : positions) p *= 0.90;
+    positions.push_back(1.0);
+    header.push_back("Trainable");
+    justify.push_back(Justify::kCenter);
+  }
+  if (options.show_costs) {
+    default_length += 36;
+    for (double& p : positions) p *= 0.76;
+    positions.push_back(0.88);
+    positions.push_back(1.0);
+    header.push_back("MACs");
+    header.push_back("Output bytes");
+    justify.push_back(Justify::kRight);
+    justify.push_back(Justify::kRight);
+  }
+  const int line_length = options.line_length > 0 ? options.line_length : default_length;
+  const std::vector<int> cells = cell_widths(positions, line_length);
+
+  std::vector<SummaryRow> rows;
+  collect_rows(model, 0, options.expand_nested, rows);
 
   std::string text = fmt::format("Model: \"{}\"\n", model.name());
   text += rule(cells, "\u250f", "\u2501", "\u2533", "\u2513");
   text += row(cells, header, justify, /*pad_top=*/true, "\u2503");
   text += rule(cells, "\u2521", "\u2501", "\u2547", "\u2529");
-  int64_t trainable = 0, non_trainable = 0;
-  const auto& layers = model.layers();
-  for (size_t i = 0; i < layers.size(); ++i) {
-    const LayerImpl& layer = *layers[i];
+  int64_t trainable = 0, non_trainable = 0, total_macs = 0, total_bytes = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const LayerImpl& layer = *rows[i].layer;
     const int64_t t = params_of(layer, true), nt = params_of(layer, false);
-    trainable += t;
-    non_trainable += nt;
-    std::vector<std::string> fields = {fmt::format("{} ({})", layer.name(), layer.class_name()),
+    std::string prefix;
+    for (int l = 0; l < rows[i].level; ++l) prefix += "   ";
+    if (rows[i].level > 0) prefix += "\u2514 ";
+    std::vector<std::string> fields = {fmt::format("{}{} ({})", prefix, layer.name(), layer.class_name()),
                                        output_shape_text(layer), thousands(t + nt)};
-    if (!sequential) fields.push_back(connected_to(model, layer));
+    // Rows of a nested model's layers have no connections in the outer graph.
+    if (!sequential) fields.push_back(rows[i].level == 0 ? connected_to(model, layer) : "-");
+    if (options.show_trainable) fields.push_back(layer.weights().empty() ? "-" : (layer.trainable ? "Y" : "N"));
+    if (options.show_costs) {
+      const int64_t macs = macs_of(*rows[i].owner, layer);
+      const int64_t bytes = output_bytes_of(*rows[i].owner, layer);
+      fields.push_back(thousands(macs));
+      fields.push_back(thousands(bytes));
+      if (rows[i].level == 0) {
+        total_macs += macs;
+        total_bytes += bytes;
+      }
+    }
+    if (rows[i].level == 0) {
+      trainable += t;
+      non_trainable += nt;
+    }
     text += row(cells, fields, justify, /*pad_top=*/false, "\u2502");
-    if (i + 1 < layers.size()) text += rule(cells, "\u251c", "\u2500", "\u253c", "\u2524");
+    if (i + 1 < rows.size()) text += rule(cells, "\u251c", "\u2500", "\u253c", "\u2524");
   }
   text += rule(cells, "\u2514", "\u2500", "\u2534", "\u2518");
   const int64_t total = trainable + non_trainable;
@@ -254,6 +353,11 @@ std::string render_summary(const FunctionalImpl& model, const SummaryOptions& op
   text += fmt::format(" Trainable params: {} ({})\n", thousands(trainable), readable_memory_size(trainable * 4.0));
   text += fmt::format(" Non-trainable params: {} ({})\n", thousands(non_trainable),
                       readable_memory_size(non_trainable * 4.0));
+  if (options.show_costs) {
+    text += fmt::format(" Multiply-accumulates per sample: {} ({})\n", thousands(total_macs), readable_count(total_macs));
+    text += fmt::format(" Output activations per sample: {} ({})\n", thousands(total_bytes),
+                        readable_memory_size(static_cast<double>(total_bytes)));
+  }
   return text;
 }
 

@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "graph/node.hpp"
 #include "strata/error.hpp"
+#include "strata/layers/input_layer.hpp"
 #include "strata/symbolic_tensor.hpp"
 
 namespace strata {
@@ -20,6 +23,16 @@ std::vector<ir::ValueId> InputLayer::lower(ir::Graph&, const Node&, const std::v
   throw InternalError(fmt::format("{} an InputLayer is bound to a graph input, never lowered", prefix()));
 }
 
+SymbolicTensor input_tensor(const std::shared_ptr<InputLayer>& layer) {
+  std::erase_if(layer->inbound_nodes, [](const std::weak_ptr<Node>& n) { return n.expired(); });
+  if (!layer->inbound_nodes.empty()) return SymbolicTensor(layer->inbound_nodes.front().lock(), 0);
+  auto node = std::make_shared<Node>();
+  node->layer = layer;
+  node->output_shapes = {layer->shape()};
+  layer->inbound_nodes.push_back(node);
+  return SymbolicTensor(node, 0);
+}
+
 }  // namespace detail
 
 SymbolicTensor Input(std::vector<Dim> dims, std::string name) {
@@ -33,14 +46,18 @@ SymbolicTensor Input(std::vector<Dim> dims, std::string name) {
     }
   }
   dims.insert(dims.begin(), None);
-  Shape shape(std::move(dims));
-  auto layer = std::make_shared<detail::InputLayer>(shape, name);
-  auto node = std::make_shared<detail::Node>();
-  node->layer = layer;
-  node->output_shapes = {shape};
-  layer->inbound_nodes.push_back(node);
+  auto layer = std::make_shared<detail::InputLayer>(Shape(std::move(dims)), name);
   layer->mark_built();
-  return SymbolicTensor(node, 0);
+  return detail::input_tensor(layer);
 }
 
 }  // namespace strata
+
+namespace strata::layers {
+
+InputLayer::InputLayer(std::vector<Dim> shape, LayerOptions options) {
+  // The node made here dies with the returned tensor; input_tensor() makes it again when needed.
+  impl_ = strata::Input(std::move(shape), std::move(options.name)).node()->layer;
+}
+
+}  // namespace strata::layers

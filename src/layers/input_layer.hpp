@@ -1,7 +1,10 @@
 #pragma once
 // Keras's InputLayer: the layer behind `strata::Input`, with one call and no inputs.
 
+#include <memory>
+
 #include "layers/layer_impl.hpp"
+#include "strata/symbolic_tensor.hpp"
 
 namespace strata::detail {
 
@@ -16,5 +19,9 @@ class InputLayer : public LayerImpl {
  private:
   Shape shape_;
 };
+
+/// The tensor of an InputLayer: the one its live node produces, or a new node's when none is alive (a
+/// `layers::InputLayer` handle keeps only the layer, so a Sequential re-creates the node from it).
+SymbolicTensor input_tensor(const std::shared_ptr<InputLayer>& layer);
 
 }  // namespace strata::detail

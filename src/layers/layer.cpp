@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "graph/node.hpp"
+#include "layers/input_layer.hpp"
 #include "strata/error.hpp"
 
 namespace strata {
@@ -16,6 +17,7 @@ const detail::LayerImpl& checked(const std::shared_ptr<detail::LayerImpl>& impl)
 
 std::shared_ptr<detail::Node> first_call(const std::shared_ptr<detail::LayerImpl>& impl, const char* what) {
   const detail::LayerImpl& layer = checked(impl);
+  if (auto input = std::dynamic_pointer_cast<detail::InputLayer>(impl)) return detail::input_tensor(input).node();
   if (layer.inbound_nodes.empty()) {
     throw GraphError(fmt::format("{} The layer has never been called, so it has no {}", layer.prefix(), what));
   }
@@ -77,7 +79,14 @@ void Layer::set_trainable(bool trainable) {
 }
 
 std::vector<SymbolicTensor> Layer::call(const std::vector<SymbolicTensor>& inputs) const {
-  const detail::LayerImpl& layer = checked(impl_);
+  checked(impl_);
+  return detail::call_layer(impl_, inputs);
+}
+
+namespace detail {
+
+std::vector<SymbolicTensor> call_layer(const std::shared_ptr<LayerImpl>& impl, const std::vector<SymbolicTensor>& inputs) {
+  const LayerImpl& layer = *impl;
   std::vector<Shape> shapes;
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (!inputs[i]) {
@@ -90,20 +99,22 @@ std::vector<SymbolicTensor> Layer::call(const std::vector<SymbolicTensor>& input
   // The shape rule runs first and may throw; only then is the layer built and the node added, so a failed
   // call leaves the layer as it was.
   std::vector<Shape> output_shapes = layer.compute_output_shapes(shapes);
-  if (!impl_->built()) {
-    impl_->build(shapes);
-    impl_->mark_built();
+  if (!impl->built()) {
+    impl->build(shapes);
+    impl->mark_built();
   }
-  auto node = std::make_shared<detail::Node>();
-  node->layer = impl_;
+  auto node = std::make_shared<Node>();
+  node->layer = impl;
   node->inputs = inputs;
   node->output_shapes = std::move(output_shapes);
   node->padding = layer.static_padding(shapes);
-  node->index_in_layer = static_cast<int>(impl_->inbound_nodes.size());
-  impl_->inbound_nodes.push_back(node);
+  node->index_in_layer = static_cast<int>(impl->inbound_nodes.size());
+  impl->inbound_nodes.push_back(node);
   std::vector<SymbolicTensor> outputs;
   for (size_t i = 0; i < node->output_shapes.size(); ++i) outputs.emplace_back(node, static_cast<int>(i));
   return outputs;
 }
+
+}  // namespace detail
 
 }  // namespace strata

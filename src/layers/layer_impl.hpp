@@ -11,6 +11,7 @@
 #include "compiler/ir.hpp"
 #include "core/activation.hpp"
 #include "strata/shape.hpp"
+#include "strata/symbolic_tensor.hpp"
 #include "strata/tensor.hpp"
 
 namespace strata::detail {
@@ -61,7 +62,7 @@ class LayerImpl {
   /// Replaces all variable values after checking count and shapes; bumps the weights version.
   void set_variable_values(const std::vector<Tensor>& values);
   /// Increases whenever the weights change, so that compiled plans know to rebuild.
-  uint64_t weights_version() const { return weights_version_; }
+  virtual uint64_t weights_version() const { return weights_version_; }
 
   bool trainable = true;
   /// The calls of this layer, in call order. Weak: nodes own their layer, not the reverse.
@@ -77,6 +78,10 @@ class LayerImpl {
   std::vector<Variable> variables_;
   uint64_t weights_version_ = 0;
 };
+
+/// Calls `layer` on `inputs`: checks shapes, builds the layer on its first call, adds a node. A failed call
+/// leaves the layer as it was.
+std::vector<SymbolicTensor> call_layer(const std::shared_ptr<LayerImpl>& layer, const std::vector<SymbolicTensor>& inputs);
 
 /// Appends the op computing `activation` on `value` (softmax, or an element-wise one) and returns its output;
 /// linear returns `value` itself. The op is attributed to `layer`.
