@@ -5,6 +5,7 @@
 #include "strata/compile_options.hpp"
 #include "strata/applications.hpp"
 #include "strata/compiled_model.hpp"
+#include "strata/custom_layer.hpp"
 #include "strata/error.hpp"
 #include "strata/layer.hpp"
 #include "strata/layers.hpp"

@@ -65,6 +65,7 @@ std::string op_kind_name(const Op& op) {
     std::string operator()(const UpsampleOp&) const { return "upsample"; }
     std::string operator()(const ReshapeOp&) const { return "reshape"; }
     std::string operator()(const ConcatOp&) const { return "concat"; }
+    std::string operator()(const CustomOp& c) const { return "custom:" + c.definition->class_name(); }
   };
   return std::visit(Visitor{}, op.attrs);
 }

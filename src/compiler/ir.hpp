@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/activation.hpp"
+#include "strata/custom_layer.hpp"
 #include "strata/tensor.hpp"
 
 namespace strata::ir {
@@ -105,8 +106,14 @@ struct ConcatOp {
   int axis = 1;
 };
 
+/// A user-defined layer's kernel, run as plain C++ on dense row-major tensors.
+struct CustomOp {
+  std::shared_ptr<const CustomLayerDefinition> definition;
+  std::vector<std::shared_ptr<const Tensor>> weights;
+};
+
 using OpAttrs = std::variant<Conv2DOp, Pool2DOp, ActivationOp, BinaryOp, SoftmaxOp, DenseOp, BatchNormOp, PadOp,
-                             CropOp, UpsampleOp, ReshapeOp, ConcatOp>;
+                             CropOp, UpsampleOp, ReshapeOp, ConcatOp, CustomOp>;
 
 /// A step fused into an op, applied to its result in order.
 struct PostOp {

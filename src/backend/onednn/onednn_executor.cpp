@@ -11,6 +11,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 #include <unordered_map>
 
+#include "backend/custom_kernel.hpp"
 #include "backend/onednn/eltwise_mapping.hpp"
 #include "strata/error.hpp"
 #include "strata/tensor.hpp"
@@ -564,6 +565,17 @@ class OnednnExecutor : public Executor {
     }, "nhwc -> nhwc");
   }
 
+  void add_custom(const ir::Op& op, const ir::CustomOp& custom) {
+    std::vector<std::vector<int64_t>> dims;
+    for (ir::ValueId v : op.inputs) dims.push_back(graph_.values[v].dims);
+    const std::vector<int64_t> out_dims = graph_.values[op.output].dims;
+    add_kernel_step(op, [this, custom, inputs = op.inputs, dims, out = op.output, out_dims](uint8_t* arena) {
+      std::vector<const float*> srcs;
+      for (ir::ValueId v : inputs) srcs.push_back(at(arena, v));
+      run_custom_op(custom, dims, srcs, out_dims, at(arena, out));
+    }, "row-major");
+  }
+
   void add_concat(const ir::Op& op, const ir::ConcatOp& c) {
     const auto& dst_dims = graph_.values[op.output].dims;
     const int rank = static_cast<int>(dst_dims.size());
@@ -604,6 +616,7 @@ class OnednnExecutor : public Executor {
       if (const auto* u = std::get_if<ir::UpsampleOp>(&op.attrs)) return add_upsample(op, *u);
       if (std::holds_alternative<ir::ReshapeOp>(op.attrs)) return;  // the output shares the input's buffer
       if (const auto* c = std::get_if<ir::ConcatOp>(&op.attrs)) return add_concat(op, *c);
+      if (const auto* c = std::get_if<ir::CustomOp>(&op.attrs)) return add_custom(op, *c);
     } catch (const dnnl::error& e) {
       throw InternalError(fmt::format("onednn: could not create the primitive for {} ({}): {}",
                                       fmt::join(op.layers, ", "), ir::post_op_chain(graph_, op), e.what()));

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "backend/custom_kernel.hpp"
 #include "backend/reference/kernels.hpp"
 #include "strata/error.hpp"
 
@@ -69,6 +70,14 @@ class ReferenceExecutor : public Executor {
           srcs.push_back(buffer(v).data());
         }
         reference::concat(cc->axis, dims, srcs, dst_dims, dst.data());
+      } else if (const auto* custom = std::get_if<ir::CustomOp>(&op.attrs)) {
+        std::vector<std::vector<int64_t>> dims;
+        std::vector<const float*> srcs;
+        for (ir::ValueId v : op.inputs) {
+          dims.push_back(graph_.values[v].dims);
+          srcs.push_back(buffer(v).data());
+        }
+        run_custom_op(*custom, dims, srcs, dst_dims, dst.data());
       } else {
         throw InternalError("reference executor: unknown op kind " + ir::op_kind_name(op));
       }

@@ -1,0 +1,54 @@
+#pragma once
+/// @file custom_layer.hpp
+/// User-defined layers: a shape rule, weights, and a plain C++ kernel that strata runs between oneDNN
+/// primitives (and in the reference backend). See docs/custom_layers.md and samples/custom_layer.cpp.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "strata/layer.hpp"
+
+namespace strata {
+
+/// One weight a custom layer creates when it is first called.
+struct WeightSpec {
+  /// The weight's name, e.g. "scale".
+  std::string name;
+  /// Its initial value; the shape fixes what `set_weights` accepts.
+  Tensor initial;
+  /// Whether the summary counts it as trainable.
+  bool trainable = true;
+};
+
+/// Subclass this to define a layer. The object is shared by every call of the layer and by compiled
+/// plans, so its methods must be const-safe to call from several threads at once.
+class CustomLayerDefinition {
+ public:
+  virtual ~CustomLayerDefinition() = default;
+  /// The class name shown by summaries and used for default names (`"ChannelScale"` -> `channel_scale`).
+  virtual std::string class_name() const = 0;
+  /// The shape rule: the output shape from the input shapes (batch first, dims possibly unknown). Throw
+  /// strata::ShapeError for inputs the layer cannot take; strata adds the layer's name to the message.
+  virtual Shape compute_output_shape(const std::vector<Shape>& inputs) const = 0;
+  /// The weights to create on the first call. The default creates none.
+  virtual std::vector<WeightSpec> build(const std::vector<Shape>& inputs) const;
+  /// The kernel: fill `output` (already sized to the output shape) from the inputs and the current weights.
+  virtual void call(const std::vector<const Tensor*>& inputs, const std::vector<const Tensor*>& weights,
+                    Tensor& output) const = 0;
+  /// Multiply-accumulates per sample, for summaries with `show_costs`. The default is 0.
+  virtual int64_t macs(const std::vector<Shape>& inputs) const;
+};
+
+/// The layer handle for a CustomLayerDefinition: call it like any built-in layer.
+class CustomLayer : public Layer {
+ public:
+  /// Wraps `definition`. Throws ValueError for a null definition or an empty class name.
+  explicit CustomLayer(std::shared_ptr<const CustomLayerDefinition> definition, LayerOptions options = {});
+  /// Calls the layer on one input.
+  SymbolicTensor operator()(const SymbolicTensor& input) const;
+  /// Calls the layer on several inputs.
+  SymbolicTensor operator()(const std::vector<SymbolicTensor>& inputs) const;
+};
+
+}  // namespace strata

@@ -1,0 +1,15 @@
+#pragma once
+// Runs a user-defined layer's kernel on raw buffers. Both backends use it: a custom kernel is the user's
+// code, so there is no independent oracle for it anyway.
+
+#include <vector>
+
+#include "compiler/ir.hpp"
+
+namespace strata::detail {
+
+/// Copies the inputs into Tensors, calls the definition, checks the output kept its shape, copies it out.
+void run_custom_op(const ir::CustomOp& op, const std::vector<std::vector<int64_t>>& input_dims,
+                   const std::vector<const float*>& inputs, const std::vector<int64_t>& output_dims, float* output);
+
+}  // namespace strata::detail

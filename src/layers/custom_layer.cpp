@@ -1,0 +1,76 @@
+#include "strata/custom_layer.hpp"
+
+#include <fmt/format.h>
+
+#include "graph/node.hpp"
+#include "strata/error.hpp"
+
+namespace strata {
+
+std::vector<WeightSpec> CustomLayerDefinition::build(const std::vector<Shape>&) const { return {}; }
+
+int64_t CustomLayerDefinition::macs(const std::vector<Shape>&) const { return 0; }
+
+namespace detail {
+namespace {
+
+class CustomLayerImpl : public LayerImpl {
+ public:
+  CustomLayerImpl(std::shared_ptr<const CustomLayerDefinition> definition, const std::string& name)
+      : LayerImpl(definition->class_name(), name), definition_(std::move(definition)) {}
+
+  std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
+    try {
+      return {definition_->compute_output_shape(inputs)};
+    } catch (const ShapeError& e) {
+      throw ShapeError(fmt::format("{} {}", prefix(), e.what()));
+    } catch (const ValueError& e) {
+      throw ValueError(fmt::format("{} {}", prefix(), e.what()));
+    }
+  }
+
+  void build(const std::vector<Shape>& inputs) override {
+    for (WeightSpec& spec : definition_->build(inputs)) add_variable(spec.name, std::move(spec.initial), spec.trainable);
+  }
+
+  std::vector<ir::ValueId> lower(ir::Graph& graph, const Node&, const std::vector<ir::ValueId>& inputs) const override {
+    std::vector<Shape> shapes;
+    for (ir::ValueId v : inputs) shapes.push_back(to_shape(graph.values[v].dims));
+    const Shape out = compute_output_shapes(shapes).front();
+    if (!out.is_fully_defined()) {
+      throw ShapeError(fmt::format("{} compute_output_shape returned {} for concrete inputs; expected known dims",
+                                   prefix(), out.to_string()));
+    }
+    std::vector<int64_t> dims;
+    for (const Dim& d : out.dims()) dims.push_back(*d);
+    ir::CustomOp op{definition_, {}};
+    for (const Variable& v : variables()) op.weights.push_back(v.value);
+    const ir::ValueId value = graph.add_value(std::move(dims), name());
+    graph.ops.push_back(ir::Op{op, inputs, value, {}, {name()}});
+    return {value};
+  }
+
+  int64_t macs(const Node& node) const override {
+    std::vector<Shape> shapes;
+    for (const SymbolicTensor& t : node.inputs) shapes.push_back(t.shape());
+    return definition_->macs(shapes);
+  }
+
+ private:
+  std::shared_ptr<const CustomLayerDefinition> definition_;
+};
+
+}  // namespace
+}  // namespace detail
+
+CustomLayer::CustomLayer(std::shared_ptr<const CustomLayerDefinition> definition, LayerOptions options) {
+  if (!definition) throw ValueError("[CustomLayer] Expected a definition, received a null pointer");
+  if (definition->class_name().empty()) throw ValueError("[CustomLayer] The definition's class_name() is empty");
+  impl_ = std::make_shared<detail::CustomLayerImpl>(std::move(definition), options.name);
+}
+
+SymbolicTensor CustomLayer::operator()(const SymbolicTensor& input) const { return call({input}).front(); }
+
+SymbolicTensor CustomLayer::operator()(const std::vector<SymbolicTensor>& inputs) const { return call(inputs).front(); }
+
+}  // namespace strata
