@@ -42,6 +42,15 @@ struct SummaryOptions {
   bool show_costs = false;
 };
 
+/// Options of `Model::load_weights`, as Keras's `load_weights(filepath, skip_mismatch, by_name)`.
+struct LoadWeightsOptions {
+  /// Legacy (Keras 2) files only: match layers by name instead of by order; layers missing from the file
+  /// keep their weights.
+  bool by_name = false;
+  /// With `by_name`: skip layers whose weight count or shapes differ instead of failing.
+  bool skip_mismatch = false;
+};
+
 /// A functional model, as `keras.Model(inputs, outputs, name)`. Layers are listed in Keras's order.
 class Model : public Layer {
  public:
@@ -72,6 +81,15 @@ class Model : public Layer {
   /// The number of trainable weights' scalars (weights of layers whose `trainable` flag is off, and
   /// BatchNormalization's moving statistics, are non-trainable).
   int64_t count_trainable_params() const;
+
+  /// Loads weights from a Keras 3 `.weights.h5` file or a legacy Keras 2 HDF5 weights file (told apart by
+  /// content). Keras 3 files are matched by the class-name paths Keras writes (`layers/conv2d_1/vars/0`, in
+  /// `layers()` order); legacy files in order of the layers with weights, or by name. Throws FileError for a
+  /// missing, non-HDF5, truncated or mismatched file, naming the layer, the variable and both shapes; on any
+  /// error no weight of the model changes.
+  void load_weights(const std::string& path, LoadWeightsOptions options = {}) const;
+  /// Saves the weights in Keras 3's `.weights.h5` format. Throws FileError when the file cannot be written.
+  void save_weights(const std::string& path) const;
 
   /// Compiles the model. Throws ValueError for an unknown backend or precision, or a negative thread count.
   CompiledModel compile(CompileOptions options = {}) const;
