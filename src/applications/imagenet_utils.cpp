@@ -1,0 +1,58 @@
+#include "applications/imagenet_utils.hpp"
+
+#include <fmt/format.h>
+
+#include "strata/error.hpp"
+
+namespace strata::applications::detail {
+
+std::vector<Dim> obtain_input_shape(const std::vector<Dim>& input_shape, int default_size, int min_size,
+                                    bool require_flatten, const std::string& where) {
+  // strata builds the architecture without weights, so Keras's `weights=None` rules apply (any input size
+  // with the top, as long as it is fully known), except that 3 channels are required: the published
+  // ImageNet weights that load_weights reads need them.
+  if (input_shape.empty()) {
+    if (require_flatten) return {default_size, default_size, 3};
+    return {None, None, 3};
+  }
+  const std::string received = Shape(input_shape).to_string();
+  if (input_shape.size() != 3) {
+    throw ValueError(fmt::format("{} Expected `input_shape` of three dims (height, width, channels), received {}",
+                                 where, received));
+  }
+  if (input_shape[2] != Dim(3)) {
+    throw ValueError(fmt::format("{} The input must have 3 channels; received input_shape={}", where, received));
+  }
+  for (int axis : {0, 1}) {
+    const Dim& d = input_shape[static_cast<size_t>(axis)];
+    if (d && *d < min_size) {
+      throw ValueError(fmt::format("{} Input size must be at least {}x{}; received input_shape={}", where, min_size,
+                                   min_size, received));
+    }
+  }
+  if (require_flatten && (!input_shape[0] || !input_shape[1])) {
+    throw ValueError(fmt::format(
+        "{} If `include_top` is true, you should specify a static `input_shape`; received input_shape={}", where,
+        received));
+  }
+  return input_shape;
+}
+
+void check_pooling(const std::string& pooling, const std::string& where) {
+  if (pooling != "" && pooling != "avg" && pooling != "max") {
+    throw ValueError(
+        fmt::format("{} Expected `pooling` to be \"\" (none), \"avg\" or \"max\", received \"{}\"", where, pooling));
+  }
+}
+
+void check_classes(int classes, const std::string& where) {
+  if (classes <= 0) {
+    throw ValueError(fmt::format("{} Expected a positive number of `classes`, received {}", where, classes));
+  }
+}
+
+std::string classifier_activation_name(const std::string& activation) {
+  return activation.empty() ? std::string("linear") : activation;
+}
+
+}  // namespace strata::applications::detail

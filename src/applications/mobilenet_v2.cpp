@@ -1,0 +1,159 @@
+// keras.applications.MobileNetV2 (keras/src/applications/mobilenet_v2.py: MobileNetV2, _inverted_res_block,
+// _make_divisible; imagenet_utils.correct_pad), layer for layer and name for name.
+#include "strata/applications/mobilenet_v2.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "applications/imagenet_utils.hpp"
+#include "strata/error.hpp"
+#include "strata/layers.hpp"
+
+namespace strata::applications {
+namespace {
+
+namespace L = strata::layers;
+
+constexpr float kBnEpsilon = 1e-3f;
+constexpr float kBnMomentum = 0.999f;
+
+// Keras computes widths from a Python float; widening the float option bit for bit would give
+// 1.2999999523 for 1.3 and could round a width differently (int(160 * 1.3) is 208 in Python but 207 from
+// the float). The shortest decimal text of the float is exactly what the user wrote.
+double alpha_as_python_float(float alpha) { return std::strtod(fmt::format("{}", alpha).c_str(), nullptr); }
+
+int64_t make_divisible(double v, int64_t divisor) {
+  const int64_t min_value = divisor;
+  int64_t new_v = std::max(min_value, static_cast<int64_t>(v + static_cast<double>(divisor) / 2) / divisor * divisor);
+  // Rounding down must not lose more than 10%.
+  if (static_cast<double>(new_v) < 0.9 * v) new_v += divisor;
+  return new_v;
+}
+
+// The padding that makes a stride-2 valid 3x3 convolution sample the same pixels as TensorFlow's "same":
+// the extra row and column go bottom and right, and an odd size needs one on each side. An unknown size
+// is treated as even, as Keras does.
+Margins2D correct_pad(const SymbolicTensor& x, int kernel_size) {
+  const Shape& shape = x.shape();
+  int adjust_h = 1, adjust_w = 1;
+  if (shape[1]) {
+    adjust_h = 1 - static_cast<int>(*shape[1] % 2);
+    adjust_w = shape[2] ? 1 - static_cast<int>(*shape[2] % 2) : 1;
+  }
+  const int correct = kernel_size / 2;
+  return Margins2D({correct - adjust_h, correct}, {correct - adjust_w, correct});
+}
+
+SymbolicTensor batch_norm(const SymbolicTensor& x, const std::string& name) {
+  return L::BatchNormalization({.momentum = kBnMomentum, .epsilon = kBnEpsilon, .name = name})(x);
+}
+
+SymbolicTensor relu6(const SymbolicTensor& x, const std::string& name) {
+  return L::ReLU({.max_value = 6.0f, .name = name})(x);
+}
+
+SymbolicTensor inverted_res_block(const SymbolicTensor& inputs, int expansion, int stride, double alpha, int filters,
+                                  int block_id) {
+  const int64_t in_channels = *inputs.shape()[-1];
+  const auto pointwise_conv_filters = static_cast<int64_t>(filters * alpha);
+  const int64_t pointwise_filters = make_divisible(static_cast<double>(pointwise_conv_filters), 8);
+  SymbolicTensor x = inputs;
+  std::string prefix = fmt::format("block_{}_", block_id);
+
+  if (block_id != 0) {
+    x = L::Conv2D(static_cast<int>(expansion * in_channels), 1,
+                  {.padding = "same", .use_bias = false, .name = prefix + "expand"})(x);
+    x = batch_norm(x, prefix + "expand_BN");
+    x = relu6(x, prefix + "expand_relu");
+  } else {
+    prefix = "expanded_conv_";
+  }
+
+  if (stride == 2) x = L::ZeroPadding2D(correct_pad(x, 3), {.name = prefix + "pad"})(x);
+  x = L::DepthwiseConv2D(3, {.strides = stride,
+                             .padding = stride == 1 ? "same" : "valid",
+                             .use_bias = false,
+                             .name = prefix + "depthwise"})(x);
+  x = batch_norm(x, prefix + "depthwise_BN");
+  x = relu6(x, prefix + "depthwise_relu");
+
+  x = L::Conv2D(static_cast<int>(pointwise_filters), 1,
+                {.padding = "same", .use_bias = false, .name = prefix + "project"})(x);
+  x = batch_norm(x, prefix + "project_BN");
+
+  if (in_channels == pointwise_filters && stride == 1) return L::Add({.name = prefix + "add"})({inputs, x});
+  return x;
+}
+
+}  // namespace
+
+Model MobileNetV2(MobileNetV2Options options) {
+  const std::string where = "[MobileNetV2]";
+  if (!std::isfinite(options.alpha) || options.alpha <= 0.0f) {
+    throw ValueError(fmt::format("{} Expected a positive `alpha`, received {}", where, options.alpha));
+  }
+  detail::check_pooling(options.pooling, where);
+  if (options.include_top) detail::check_classes(options.classes, where);
+  // Keras picks a default size from a square input_shape, but a given input_shape is returned as is, so
+  // the default size only matters when input_shape is empty: 224.
+  const std::vector<Dim> input_shape =
+      detail::obtain_input_shape(options.input_shape, /*default_size=*/224, /*min_size=*/32,
+                                 /*require_flatten=*/options.include_top, where);
+  const Dim rows = input_shape[0];
+  const double alpha = alpha_as_python_float(options.alpha);
+
+  // Keras passes no name, so the input gets the default `input_layer[_N]`.
+  const SymbolicTensor img_input = Input(input_shape);
+
+  const int64_t first_block_filters = make_divisible(32 * alpha, 8);
+  SymbolicTensor x = L::Conv2D(static_cast<int>(first_block_filters), 3,
+                               {.strides = 2, .padding = "same", .use_bias = false, .name = "Conv1"})(img_input);
+  x = batch_norm(x, "bn_Conv1");
+  x = relu6(x, "Conv1_relu");
+
+  struct Block {
+    int filters, stride, expansion;
+  };
+  static constexpr Block kBlocks[] = {
+      {16, 1, 1},                                         // block 0
+      {24, 2, 6},  {24, 1, 6},                            // 1-2
+      {32, 2, 6},  {32, 1, 6},  {32, 1, 6},               // 3-5
+      {64, 2, 6},  {64, 1, 6},  {64, 1, 6},  {64, 1, 6},  // 6-9
+      {96, 1, 6},  {96, 1, 6},  {96, 1, 6},               // 10-12
+      {160, 2, 6}, {160, 1, 6}, {160, 1, 6},              // 13-15
+      {320, 1, 6},                                        // 16
+  };
+  int block_id = 0;
+  for (const Block& b : kBlocks) x = inverted_res_block(x, b.expansion, b.stride, alpha, b.filters, block_id++);
+
+  // The last convolution is widened for alpha above 1 but never narrowed, as in the paper.
+  const int64_t last_block_filters = alpha > 1.0 ? make_divisible(1280 * alpha, 8) : 1280;
+  x = L::Conv2D(static_cast<int>(last_block_filters), 1, {.use_bias = false, .name = "Conv_1"})(x);
+  x = batch_norm(x, "Conv_1_bn");
+  x = relu6(x, "out_relu");
+
+  // Keras names neither pooling layer, so they get default names (`global_average_pooling2d[_N]`).
+  if (options.include_top) {
+    x = L::GlobalAveragePooling2D()(x);
+    x = L::Dense(options.classes, {.activation = detail::classifier_activation_name(options.classifier_activation),
+                                   .name = "predictions"})(x);
+  } else if (options.pooling == "avg") {
+    x = L::GlobalAveragePooling2D()(x);
+  } else if (options.pooling == "max") {
+    x = L::GlobalMaxPooling2D()(x);
+  }
+
+  std::string name = options.name;
+  if (name.empty()) {
+    // Keras formats `rows` with Python's str(), so an unknown height reads "None".
+    name = fmt::format("mobilenetv2_{:.2f}_{}", alpha, rows ? std::to_string(*rows) : std::string("None"));
+  }
+  return Model(img_input, x, name);
+}
+
+}  // namespace strata::applications
