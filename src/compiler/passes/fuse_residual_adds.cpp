@@ -65,6 +65,8 @@ void fuse_residual_adds(Graph& graph) {
       const int p = producers[branch];
       Op conv = graph.ops[p];
       conv.post_ops.push_back(PostOp{PostOp::Kind::kSum, {}, other});
+      // Activations already fused into the add (ResNet's add -> relu) follow the sum.
+      conv.post_ops.insert(conv.post_ops.end(), add.post_ops.begin(), add.post_ops.end());
       conv.output = add.output;
       graph.values[add.output].in_place_of = other;
       for (const std::string& layer : add.layers) {
