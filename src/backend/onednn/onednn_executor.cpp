@@ -161,11 +161,12 @@ class OnednnExecutor : public Executor {
   }
 
   std::string plan_string() const override {
-    std::string text = fmt::format("  {:>3}  {:<24} {:<28} {:<24} {}\n", "#", "primitive", "layers", "implementation",
-                                   "layouts (src -> dst; weights)");
+    // Layers last: their list is the only column of unbounded width.
+    std::string text = fmt::format("  {:>3}  {:<22} {:<24} {:<28} {}\n", "#", "primitive", "implementation",
+                                   "layouts (src -> dst; weights)", "Keras layers");
     for (size_t i = 0; i < steps_.size(); ++i) {
       const Step& s = steps_[i];
-      text += fmt::format("  {:>3}  {:<24} {:<28} {:<24} {}\n", i, s.chain, s.layers, s.implementation, s.layouts);
+      text += fmt::format("  {:>3}  {:<22} {:<24} {:<28} {}\n", i, s.chain, s.implementation, s.layouts, s.layers);
     }
     size_t weight_bytes = 0;
     for (const Step& s : steps_) {

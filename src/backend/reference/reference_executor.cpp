@@ -95,7 +95,7 @@ class ReferenceExecutor : public Executor {
     std::string text;
     int i = 0;
     for (const ir::Op& op : graph_.ops) {
-      text += fmt::format("  {:>3}  {:<28} {:<40} reference loops\n", i++, ir::post_op_chain(graph_, op),
+      text += fmt::format("  {:>3}  {:<22} {:<24} {}\n", i++, ir::post_op_chain(graph_, op), "reference loops",
                           fmt::join(op.layers, ", "));
     }
     return text;
