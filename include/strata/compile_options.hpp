@@ -13,7 +13,9 @@ struct CompileOptions {
   int num_threads = 0;
   /// "onednn" (fused oneDNN primitives) or "reference" (naive loops, the test oracle).
   std::string backend = "onednn";
-  /// "float32" (only float32 is supported so far; anything else is a ValueError).
+  /// "float32", or "bfloat16": convolutions, dense layers and the ops between them run in bfloat16, with
+  /// float32 inputs and outputs at the model's boundary. bfloat16 needs a CPU with native bfloat16
+  /// (AVX512-BF16); elsewhere compile throws ValueError rather than run an emulation slower than float32.
   std::string precision = "float32";
   /// Whether to run the fusion passes (activations, residual adds). Off gives one primitive per op.
   bool fuse = true;

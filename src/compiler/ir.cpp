@@ -11,6 +11,14 @@ ValueId Graph::add_value(std::vector<int64_t> dims, std::string name) {
   return static_cast<ValueId>(values.size() - 1);
 }
 
+int64_t element_size(DataType type) { return type == DataType::kBFloat16 ? 2 : 4; }
+
+int64_t Graph::bytes(ValueId v) const {
+  int64_t n = element_size(values[v].dtype);
+  for (int64_t d : values[v].dims) n *= d;
+  return n;
+}
+
 std::vector<std::vector<int>> Graph::readers() const {
   std::vector<std::vector<int>> r(values.size());
   for (size_t i = 0; i < ops.size(); ++i) {
@@ -66,6 +74,7 @@ std::string op_kind_name(const Op& op) {
     std::string operator()(const ReshapeOp&) const { return "reshape"; }
     std::string operator()(const ConcatOp&) const { return "concat"; }
     std::string operator()(const CustomOp& c) const { return "custom:" + c.definition->class_name(); }
+    std::string operator()(const ConvertOp&) const { return "convert"; }
   };
   return std::visit(Visitor{}, op.attrs);
 }
@@ -82,6 +91,10 @@ std::string post_op_chain(const Graph&, const Op& op) {
 namespace {
 
 std::string dims_text(const std::vector<int64_t>& dims) { return fmt::format("{}", fmt::join(dims, "x")); }
+
+std::string value_text(const Value& v) {
+  return dims_text(v.dims) + (v.dtype == DataType::kBFloat16 ? " bf16" : "");
+}
 
 std::string attrs_text(const Op& op) {
   if (const auto* c = std::get_if<Conv2DOp>(&op.attrs)) {
@@ -111,7 +124,7 @@ std::string attrs_text(const Op& op) {
 std::string Graph::to_string() const {
   std::string text;
   for (ValueId v : inputs) {
-    text += fmt::format("  input %{} {} {}\n", v, values[v].name, dims_text(values[v].dims));
+    text += fmt::format("  input %{} {} {}\n", v, values[v].name, value_text(values[v]));
   }
   for (const Op& op : ops) {
     std::vector<std::string> ins;
@@ -121,7 +134,7 @@ std::string Graph::to_string() const {
     }
     const Value& out = values[op.output];
     std::string in_place = out.in_place_of >= 0 ? fmt::format(" (in place of %{})", out.in_place_of) : "";
-    text += fmt::format("  %{} {} = {}({}) {} [{}]{}\n", op.output, dims_text(out.dims), post_op_chain(*this, op),
+    text += fmt::format("  %{} {} = {}({}) {} [{}]{}\n", op.output, value_text(out), post_op_chain(*this, op),
                         fmt::join(ins, ", "), attrs_text(op), fmt::join(op.layers, ", "), in_place);
   }
   std::vector<std::string> outs;

@@ -16,11 +16,19 @@ namespace strata::ir {
 
 using ValueId = int;
 
+/// Element types of values. Model inputs and outputs are always float32; with precision "bfloat16" the
+/// values between them may be bfloat16.
+enum class DataType { kFloat32, kBFloat16 };
+
+/// Bytes per element of `type`.
+int64_t element_size(DataType type);
+
 /// A tensor flowing between ops. Dimensions are concrete and in Keras's logical order: (N, H, W, C) for
 /// images (stored NHWC), (N, C) for vectors.
 struct Value {
   std::vector<int64_t> dims;
   std::string name;
+  DataType dtype = DataType::kFloat32;
   /// When set, this value lives in the buffer of `in_place_of`: a residual add fused as a sum post-op
   /// overwrites the other branch, and a reshape views its input. The memory planner gives both one buffer.
   ValueId in_place_of = -1;
@@ -106,6 +114,10 @@ struct ConcatOp {
   int axis = 1;
 };
 
+/// A conversion of the input to the output's data type (float32 <-> bfloat16), inserted by the
+/// choose_precision pass at the model's boundary and around ops that only run in float32.
+struct ConvertOp {};
+
 /// A user-defined layer's kernel, run as plain C++ on dense row-major tensors.
 struct CustomOp {
   std::shared_ptr<const CustomLayerDefinition> definition;
@@ -113,7 +125,7 @@ struct CustomOp {
 };
 
 using OpAttrs = std::variant<Conv2DOp, Pool2DOp, ActivationOp, BinaryOp, SoftmaxOp, DenseOp, BatchNormOp, PadOp,
-                             CropOp, UpsampleOp, ReshapeOp, ConcatOp, CustomOp>;
+                             CropOp, UpsampleOp, ReshapeOp, ConcatOp, CustomOp, ConvertOp>;
 
 /// A step fused into an op, applied to its result in order.
 struct PostOp {
@@ -145,6 +157,8 @@ struct Graph {
   int64_t arena_bytes = 0;
 
   ValueId add_value(std::vector<int64_t> dims, std::string name);
+  /// Bytes of value `v`.
+  int64_t bytes(ValueId v) const;
   /// The ops (by index) that read each value, as inputs or as post-op operands.
   std::vector<std::vector<int>> readers() const;
   /// The op index producing each value, or -1 for graph inputs.

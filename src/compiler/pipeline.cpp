@@ -44,6 +44,13 @@ ir::Graph compile_program(const FunctionalImpl& model, const std::vector<std::ve
     log.after("fold_zero_padding", graph);
     ir::fold_batch_norm(graph);
     log.after("fold_batch_norm", graph);
+  }
+  // Before the fusions, so that they only join ops of one type (a sum post-op writes in place).
+  if (options.precision == "bfloat16") {
+    ir::choose_precision(graph);
+    log.after("choose_precision", graph);
+  }
+  if (options.fuse) {
     ir::fuse_activations(graph);
     log.after("fuse_activations", graph);
     ir::fuse_residual_adds(graph);

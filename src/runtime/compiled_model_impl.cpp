@@ -18,8 +18,14 @@ void validate_compile_options(const CompileOptions& options) {
   if (options.backend != "onednn" && options.backend != "reference") {
     throw ValueError(fmt::format("[compile] Unknown backend '{}'. Expected one of: onednn, reference", options.backend));
   }
-  if (options.precision != "float32") {
-    throw ValueError(fmt::format("[compile] Unsupported precision '{}'. Expected one of: float32", options.precision));
+  if (options.precision != "float32" && options.precision != "bfloat16") {
+    throw ValueError(fmt::format("[compile] Unknown precision '{}'. Expected one of: float32, bfloat16", options.precision));
+  }
+  if (options.precision == "bfloat16") {
+    if (options.backend == "reference") {
+      throw ValueError("[compile] The reference backend runs float32 only; precision 'bfloat16' needs backend 'onednn'");
+    }
+    check_precision_support(options.precision);
   }
   if (options.num_threads < 0) {
     throw ValueError(fmt::format("[compile] Expected num_threads >= 0 (0 means all cores), received {}",
@@ -35,30 +41,38 @@ CompiledModelImpl::CompiledModelImpl(const FunctionalImpl* model, std::shared_pt
 
 void CompiledModelImpl::check_input_dims(const std::vector<std::vector<int64_t>>& dims, const char* where) const {
   const auto& expected = model_->inputs();
+  auto input_name = [&](size_t i) { return expected[i].node()->layer->name(); };
   if (dims.size() != expected.size()) {
-    throw ValueError(fmt::format("[{}] Model \"{}\" expects {} input tensor{}, received {}", where, model_->name(),
-                                 expected.size(), expected.size() == 1 ? "" : "s", dims.size()));
+    // Name every input with its shape, and every shape received, so the mix-up is visible.
+    std::vector<std::string> wanted, received;
+    for (size_t i = 0; i < expected.size(); ++i) {
+      wanted.push_back(fmt::format("'{}' {}", input_name(i), expected[i].shape().to_string()));
+    }
+    for (const auto& d : dims) received.push_back(to_shape(d).to_string());
+    throw ValueError(fmt::format("[{}] Model \"{}\" expects {} input tensor{} ({}), received {} ({})", where,
+                                 model_->name(), expected.size(), expected.size() == 1 ? "" : "s",
+                                 fmt::join(wanted, ", "), dims.size(), fmt::join(received, ", ")));
   }
   for (size_t i = 0; i < dims.size(); ++i) {
     const Shape& want = expected[i].shape();
-    const std::string input_name = expected[i].node()->layer->name();
     bool ok = static_cast<int>(dims[i].size()) == want.rank();
     for (int d = 1; ok && d < want.rank(); ++d) ok = !want[d] || *want[d] == dims[i][d];
     if (!ok) {
-      throw ShapeError(fmt::format("[{}] Input {} ('{}') expected shape {}, received {}", where, i, input_name,
+      throw ShapeError(fmt::format("[{}] Input {} ('{}') expected shape {}, received {}", where, i, input_name(i),
                                    want.to_string(), to_shape(dims[i]).to_string()));
     }
     for (int64_t d : dims[i]) {
       if (d <= 0) {
-        throw ShapeError(fmt::format("[{}] Input {} ('{}') is empty: received shape {}; expected at least one "
-                                     "sample and no zero dimensions",
-                                     where, i, input_name, to_shape(dims[i]).to_string()));
+        throw ShapeError(fmt::format("[{}] Input {} ('{}') is empty: expected shape {} with at least one sample "
+                                     "and no zero dimensions, received {}",
+                                     where, i, input_name(i), want.to_string(), to_shape(dims[i]).to_string()));
       }
     }
     if (dims[i][0] != dims[0][0]) {
-      throw ShapeError(fmt::format("[{}] All inputs must have the same batch size; input 0 has {} samples, "
-                                   "input {} ('{}') has {}",
-                                   where, dims[0][0], i, input_name, dims[i][0]));
+      throw ShapeError(fmt::format("[{}] All inputs must have the same batch size; input 0 ('{}') has shape {}, "
+                                   "input {} ('{}') has shape {}",
+                                   where, input_name(0), to_shape(dims[0]).to_string(), i, input_name(i),
+                                   to_shape(dims[i]).to_string()));
     }
   }
 }

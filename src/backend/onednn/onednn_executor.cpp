@@ -23,8 +23,12 @@ using dnnl::memory;
 using tag = dnnl::memory::format_tag;
 
 // oneDNN orders image dims logically as (N, C, H, W); Keras's (N, H, W, C) is the `nhwc` layout of that.
-memory::desc value_desc(const std::vector<int64_t>& keras_dims) {
-  const memory::data_type f32 = memory::data_type::f32;
+memory::data_type data_type_of(ir::DataType type) {
+  return type == ir::DataType::kBFloat16 ? memory::data_type::bf16 : memory::data_type::f32;
+}
+
+memory::desc value_desc(const std::vector<int64_t>& keras_dims, ir::DataType type = ir::DataType::kFloat32) {
+  const memory::data_type f32 = data_type_of(type);
   switch (keras_dims.size()) {
     case 4:
       return memory::desc({keras_dims[0], keras_dims[3], keras_dims[1], keras_dims[2]}, f32, tag::nhwc);
@@ -266,6 +270,8 @@ class OnednnExecutor : public Executor {
     steps_.push_back(std::move(step));
   }
 
+  memory::desc desc_of(ir::ValueId v) const { return value_desc(graph_.values[v].dims, graph_.values[v].dtype); }
+
   float* at(uint8_t* arena, ir::ValueId v) const {
     return reinterpret_cast<float*>(arena + graph_.values[v].offset);
   }
@@ -279,13 +285,12 @@ class OnednnExecutor : public Executor {
   }
 
   void add_conv(const ir::Op& op, const ir::Conv2DOp& c) {
-    const auto& src_dims = graph_.values[op.inputs[0]].dims;
-    const auto& dst_dims = graph_.values[op.output].dims;
-    const memory::desc src = value_desc(src_dims), dst = value_desc(dst_dims);
+    const memory::desc src = desc_of(op.inputs[0]), dst = desc_of(op.output);
     const auto& k = c.kernel->dims();  // (KH, KW, IC/G, OC)
     const int64_t oc = k[3], icg = k[2], g = c.groups;
     const memory::dims weight_dims = g == 1 ? memory::dims{oc, icg, k[0], k[1]} : memory::dims{g, oc / g, icg, k[0], k[1]};
-    const memory::desc weights_any(weight_dims, memory::data_type::f32, tag::any);
+    // Weights take the activations' type (bfloat16 weights for a bfloat16 convolution); the bias stays float32.
+    const memory::desc weights_any(weight_dims, src.data_type(), tag::any);
     const memory::desc bias_desc = c.bias ? memory::desc({oc}, memory::data_type::f32, tag::a) : memory::desc();
     const memory::dims strides{c.stride_h, c.stride_w};
     const memory::dims dilates{c.dilation_h - 1, c.dilation_w - 1};  // oneDNN counts the gaps, Keras the step
@@ -314,8 +319,8 @@ class OnednnExecutor : public Executor {
   }
 
   void add_pool(const ir::Op& op, const ir::Pool2DOp& p) {
-    const memory::desc src = value_desc(graph_.values[op.inputs[0]].dims);
-    const memory::desc dst = value_desc(graph_.values[op.output].dims);
+    const memory::desc src = desc_of(op.inputs[0]);
+    const memory::desc dst = desc_of(op.output);
     const auto alg = p.kind == ir::Pool2DOp::Kind::kMax ? dnnl::algorithm::pooling_max
                                                          : dnnl::algorithm::pooling_avg_exclude_padding;
     dnnl::pooling_forward::desc desc(dnnl::prop_kind::forward_inference, alg, src, dst, {p.stride_h, p.stride_w},
@@ -340,7 +345,7 @@ class OnednnExecutor : public Executor {
         for (int64_t i = 0; i < count; ++i) d[i] = detail::apply_activation(act, s[i]);
       }, "nhwc -> nhwc");
     }
-    const memory::desc md = value_desc(graph_.values[op.output].dims);
+    const memory::desc md = desc_of(op.output);
     const std::vector<onednn::EltwiseStep> parts = onednn::eltwise_steps(a.activation);
     for (size_t i = 0; i < parts.size(); ++i) {
       dnnl::eltwise_forward::desc desc(dnnl::prop_kind::forward_inference, parts[i].algorithm, md, parts[i].alpha,
@@ -371,8 +376,9 @@ class OnednnExecutor : public Executor {
       // Both inputs stretched ((1, W) + (H, 1)): oneDNN's binary cannot, so run it in plain C++.
       return add_broadcast_kernel(op, b_op);
     }
-    const memory::desc src0 = value_desc(a_dims), src1 = value_desc(padded(graph_.values[b].dims, dst_dims.size()));
-    const memory::desc dst = value_desc(dst_dims);
+    const memory::desc src0 = value_desc(a_dims, graph_.values[a].dtype);
+    const memory::desc src1 = value_desc(padded(graph_.values[b].dims, dst_dims.size()), graph_.values[b].dtype);
+    const memory::desc dst = desc_of(op.output);
     dnnl::algorithm alg = dnnl::algorithm::binary_add;
     switch (b_op.kind) {
       case ir::BinaryOp::Kind::kAdd:
@@ -401,7 +407,7 @@ class OnednnExecutor : public Executor {
 
   void add_softmax(const ir::Op& op) {
     const auto& dims = graph_.values[op.output].dims;
-    const memory::desc md = value_desc(dims);
+    const memory::desc md = desc_of(op.output);
     // Keras's last axis is the channel axis, which oneDNN numbers 1 for every rank above 1.
     const int axis = dims.size() == 1 ? 0 : 1;
     dnnl::softmax_forward::desc desc(dnnl::prop_kind::forward_inference, md, axis);
@@ -465,9 +471,9 @@ class OnednnExecutor : public Executor {
     const int64_t in = d.kernel->dims()[0], out = d.kernel->dims()[1];
     const int64_t rows = element_count(src_dims) / in;
     // Keras applies Dense to the last axis: any leading dims are rows of one matrix product.
-    const memory::desc src({rows, in}, memory::data_type::f32, tag::ab);
-    const memory::desc dst({rows, out}, memory::data_type::f32, tag::ab);
-    const memory::desc weights_any({out, in}, memory::data_type::f32, tag::any);
+    const memory::desc src({rows, in}, data_type_of(graph_.values[op.inputs[0]].dtype), tag::ab);
+    const memory::desc dst({rows, out}, data_type_of(graph_.values[op.output].dtype), tag::ab);
+    const memory::desc weights_any({out, in}, src.data_type(), tag::any);
     const memory::desc bias_desc = d.bias ? memory::desc({out}, memory::data_type::f32, tag::a) : memory::desc();
     dnnl::inner_product_forward::desc desc(dnnl::prop_kind::forward_inference, src, weights_any, bias_desc, dst);
     dnnl::inner_product_forward::primitive_desc pd(desc, attributes(op), engine_);
@@ -497,7 +503,7 @@ class OnednnExecutor : public Executor {
 
   void add_batch_norm(const ir::Op& op, const ir::BatchNormOp& bn) {
     const auto& dims = graph_.values[op.output].dims;
-    const memory::desc md = value_desc(dims);
+    const memory::desc md = desc_of(op.output);
     const int64_t channels = dims.back();
     const auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
                        dnnl::normalization_flags::use_shift;
@@ -515,20 +521,26 @@ class OnednnExecutor : public Executor {
 
   // Padding, cropping and nearest upsampling move whole rows of channels: memcpy in plain C++, since 2.6
   // has no pad primitive and these ops are a rounding error next to the convolutions around them.
+  // Padding, cropping and nearest upsampling move whole rows of channels: memcpy in plain C++, since 2.6
+  // has no pad primitive and these ops are a rounding error next to the convolutions around them. They copy
+  // bytes, so they serve float32 and bfloat16 alike.
+  uint8_t* bytes_at(uint8_t* arena, ir::ValueId v) const { return arena + graph_.values[v].offset; }
+
   void add_pad(const ir::Op& op, const ir::PadOp& p) {
     const ir::ValueId src = op.inputs[0], dst = op.output;
     const std::vector<int64_t> in = graph_.values[src].dims, out = graph_.values[dst].dims;
     const ir::Padding2D pad = p.padding;
-    add_kernel_step(op, [this, src, dst, in, out, pad](uint8_t* arena) {
-      const float* s = at(arena, src);
-      float* d = at(arena, dst);
-      const int64_t C = in[3], row = in[2] * C;
-      std::memset(d, 0, static_cast<size_t>(element_count(out)) * sizeof(float));
+    const int64_t esize = ir::element_size(graph_.values[dst].dtype);
+    add_kernel_step(op, [this, src, dst, in, out, pad, esize](uint8_t* arena) {
+      const uint8_t* s = bytes_at(arena, src);
+      uint8_t* d = bytes_at(arena, dst);
+      const int64_t C = in[3] * esize, row = in[2] * C;
+      std::memset(d, 0, static_cast<size_t>(element_count(out) * esize));
       for (int64_t n = 0; n < in[0]; ++n)
         for (int64_t h = 0; h < in[1]; ++h) {
-          const float* from = s + (n * in[1] + h) * row;
-          float* to = d + ((n * out[1] + h + pad.top) * out[2] + pad.left) * C;
-          std::memcpy(to, from, static_cast<size_t>(row) * sizeof(float));
+          const uint8_t* from = s + (n * in[1] + h) * row;
+          uint8_t* to = d + ((n * out[1] + h + pad.top) * out[2] + pad.left) * C;
+          std::memcpy(to, from, static_cast<size_t>(row));
         }
     }, "nhwc -> nhwc");
   }
@@ -537,14 +549,15 @@ class OnednnExecutor : public Executor {
     const ir::ValueId src = op.inputs[0], dst = op.output;
     const std::vector<int64_t> in = graph_.values[src].dims, out = graph_.values[dst].dims;
     const ir::Padding2D crop = c.cropping;
-    add_kernel_step(op, [this, src, dst, in, out, crop](uint8_t* arena) {
-      const float* s = at(arena, src);
-      float* d = at(arena, dst);
-      const int64_t C = in[3], row = out[2] * C;
+    const int64_t esize = ir::element_size(graph_.values[dst].dtype);
+    add_kernel_step(op, [this, src, dst, in, out, crop, esize](uint8_t* arena) {
+      const uint8_t* s = bytes_at(arena, src);
+      uint8_t* d = bytes_at(arena, dst);
+      const int64_t C = in[3] * esize, row = out[2] * C;
       for (int64_t n = 0; n < out[0]; ++n)
         for (int64_t h = 0; h < out[1]; ++h) {
-          const float* from = s + ((n * in[1] + h + crop.top) * in[2] + crop.left) * C;
-          std::memcpy(d + (n * out[1] + h) * row, from, static_cast<size_t>(row) * sizeof(float));
+          const uint8_t* from = s + ((n * in[1] + h + crop.top) * in[2] + crop.left) * C;
+          std::memcpy(d + (n * out[1] + h) * row, from, static_cast<size_t>(row));
         }
     }, "nhwc -> nhwc");
   }
@@ -553,15 +566,16 @@ class OnednnExecutor : public Executor {
     const ir::ValueId src = op.inputs[0], dst = op.output;
     const std::vector<int64_t> in = graph_.values[src].dims, out = graph_.values[dst].dims;
     const int fh = u.factor_h, fw = u.factor_w;
-    add_kernel_step(op, [this, src, dst, in, out, fh, fw](uint8_t* arena) {
-      const float* s = at(arena, src);
-      float* d = at(arena, dst);
-      const int64_t C = in[3];
+    const int64_t esize = ir::element_size(graph_.values[dst].dtype);
+    add_kernel_step(op, [this, src, dst, in, out, fh, fw, esize](uint8_t* arena) {
+      const uint8_t* s = bytes_at(arena, src);
+      uint8_t* d = bytes_at(arena, dst);
+      const int64_t C = in[3] * esize;
       for (int64_t n = 0; n < out[0]; ++n)
         for (int64_t h = 0; h < out[1]; ++h)
           for (int64_t w = 0; w < out[2]; ++w) {
-            const float* from = s + ((n * in[1] + h / fh) * in[2] + w / fw) * C;
-            std::memcpy(d + ((n * out[1] + h) * out[2] + w) * C, from, static_cast<size_t>(C) * sizeof(float));
+            const uint8_t* from = s + ((n * in[1] + h / fh) * in[2] + w / fw) * C;
+            std::memcpy(d + ((n * out[1] + h) * out[2] + w) * C, from, static_cast<size_t>(C));
           }
     }, "nhwc -> nhwc");
   }
@@ -577,6 +591,19 @@ class OnednnExecutor : public Executor {
     }, "row-major");
   }
 
+  void add_convert(const ir::Op& op) {
+    const memory::desc src = desc_of(op.inputs[0]), dst = desc_of(op.output);
+    dnnl::primitive_attr attr;
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    dnnl::reorder::primitive_desc pd(engine_, src, engine_, dst, attr);
+    Step step;
+    step.primitive = dnnl::reorder(pd);
+    step.activations = {{DNNL_ARG_SRC, op.inputs[0], src}, {DNNL_ARG_DST, op.output, dst}};
+    finish_step(step, pd, op,
+                fmt::format("{} {} -> {}", layout_name(src), src.data_type() == memory::data_type::bf16 ? "bf16" : "f32",
+                            dst.data_type() == memory::data_type::bf16 ? "bf16" : "f32"));
+  }
+
   void add_concat(const ir::Op& op, const ir::ConcatOp& c) {
     const auto& dst_dims = graph_.values[op.output].dims;
     const int rank = static_cast<int>(dst_dims.size());
@@ -585,10 +612,10 @@ class OnednnExecutor : public Executor {
     std::vector<memory::desc> srcs;
     Step step;
     for (size_t i = 0; i < op.inputs.size(); ++i) {
-      srcs.push_back(value_desc(graph_.values[op.inputs[i]].dims));
+      srcs.push_back(desc_of(op.inputs[i]));
       step.activations.push_back({DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i), op.inputs[i], srcs.back()});
     }
-    const memory::desc dst = value_desc(dst_dims);
+    const memory::desc dst = desc_of(op.output);
     dnnl::concat::primitive_desc pd(dst, axis, srcs, engine_, attributes(op));
     step.primitive = dnnl::concat(pd);
     step.activations.push_back({DNNL_ARG_DST, op.output, dst});
@@ -618,6 +645,7 @@ class OnednnExecutor : public Executor {
       if (std::holds_alternative<ir::ReshapeOp>(op.attrs)) return;  // the output shares the input's buffer
       if (const auto* c = std::get_if<ir::ConcatOp>(&op.attrs)) return add_concat(op, *c);
       if (const auto* c = std::get_if<ir::CustomOp>(&op.attrs)) return add_custom(op, *c);
+      if (std::holds_alternative<ir::ConvertOp>(op.attrs)) return add_convert(op);
     } catch (const dnnl::error& e) {
       throw InternalError(fmt::format("onednn: could not create the primitive for {} ({}): {}",
                                       fmt::join(op.layers, ", "), ir::post_op_chain(graph_, op), e.what()));
@@ -635,6 +663,18 @@ class OnednnExecutor : public Executor {
 };
 
 }  // namespace
+
+void check_precision_support(const std::string& precision) {
+  if (precision != "bfloat16") return;
+  const dnnl::cpu_isa isa = dnnl::get_effective_cpu_isa();
+  // oneDNN emulates bfloat16 on older AVX-512 CPUs, slower than float32: refuse rather than run slowly.
+  if (isa != dnnl::cpu_isa::avx512_core_bf16 && isa != dnnl::cpu_isa::avx512_core_amx) {
+    throw ValueError(fmt::format("[compile] precision 'bfloat16' needs a CPU with native bfloat16 instructions "
+                                 "(oneDNN ISA avx512_core_bf16 or newer); this CPU's effective ISA is {}. Use "
+                                 "'float32'",
+                                 static_cast<int>(isa)));
+  }
+}
 
 std::unique_ptr<Executor> make_onednn_executor(const ir::Graph& graph, const CompileOptions& options) {
   return std::make_unique<OnednnExecutor>(graph, options);

@@ -3,12 +3,16 @@
 // differs from 3.x, and keeping it here keeps a future port to one place.
 
 #include <memory>
+#include <string>
 
 #include "compiler/ir.hpp"
 #include "runtime/executor.hpp"
 #include "strata/compile_options.hpp"
 
 namespace strata::detail {
+
+/// Throws ValueError when `precision` cannot run natively on this CPU (bfloat16 without avx512_core_bf16).
+void check_precision_support(const std::string& precision);
 
 /// Creates every primitive for `graph` (after plan_memory) and reorders every weight, now. Throws
 /// InternalError when oneDNN refuses a primitive the IR should allow.

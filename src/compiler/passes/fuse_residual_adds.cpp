@@ -21,6 +21,8 @@ bool can_fuse(const Graph& graph, const std::vector<std::vector<int>>& readers, 
   if (readers[branch].size() != 1 || graph.is_output(branch) || graph.is_output(other)) return false;
   const auto& out_dims = graph.values[add.output].dims;
   if (graph.values[branch].dims != out_dims || graph.values[other].dims != out_dims) return false;
+  const DataType type = graph.values[add.output].dtype;
+  if (graph.values[branch].dtype != type || graph.values[other].dtype != type) return false;
   // Every other reader of `other`'s buffer (it may be a reshape's view too) must have run before the add,
   // since the conv overwrites it there.
   const ValueId other_root = buffer_root(graph, other);

@@ -36,6 +36,13 @@ void fuse_activations(Graph& graph);
 /// (to the add's place) so that `a` exists when it runs; that never breaks a dependency.
 void fuse_residual_adds(Graph& graph);
 
+/// choose_precision.cpp: for precision bfloat16, makes the values produced by ops oneDNN runs natively in
+/// bfloat16 (convolutions, dense, pooling, binary, standard activations, softmax, batch norm, concat) and of
+/// the byte-copying steps (pad, crop, upsample) bfloat16,
+/// keeps model inputs and outputs and plain C++ steps float32, and inserts a convert op wherever a value's
+/// type differs from what its reader takes. Guarantees: every op reads the types it runs in; outputs are float32.
+void choose_precision(Graph& graph);
+
 /// plan_memory.cpp: gives every value a 64-byte-aligned offset in one arena, reusing the space of values
 /// whose last reader has run. Values written in place share their target's buffer. Sets Graph::arena_bytes.
 void plan_memory(Graph& graph);

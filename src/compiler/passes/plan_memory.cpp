@@ -24,11 +24,13 @@ void plan_memory(Graph& graph) {
     root[v] = r;
   }
   // A buffer lives from its first write to its last read; graph inputs are written before op 0 and outputs
-  // are read after the last op.
+  // are read after the last op. An input no op reads (the model takes it but its outputs do not need it)
+  // still lives while the inputs are copied in, or it could share, and overwrite, another input's buffer.
   std::vector<int> first(n_values, end_of_program + 1), last(n_values, -2);
   std::vector<bool> used(n_values, false);
   for (ValueId v : graph.inputs) {
     first[root[v]] = -1;
+    last[root[v]] = -1;
     used[root[v]] = true;
   }
   for (int i = 0; i < end_of_program; ++i) {
@@ -44,11 +46,7 @@ void plan_memory(Graph& graph) {
   }
   for (ValueId v : graph.outputs) last[root[v]] = end_of_program;
 
-  auto bytes = [&](ValueId v) {
-    int64_t n = 1;
-    for (int64_t d : graph.values[v].dims) n *= d;
-    return align_up(n * static_cast<int64_t>(sizeof(float)));
-  };
+  auto bytes = [&](ValueId v) { return align_up(graph.bytes(v)); };
   std::vector<ValueId> buffers;
   for (ValueId v = 0; v < n_values; ++v) {
     if (root[v] == v && used[v]) buffers.push_back(v);

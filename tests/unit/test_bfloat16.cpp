@@ -1,0 +1,62 @@
+// precision "bfloat16": convolutions and the ops between them run in bfloat16 with float32 at the model's
+// boundary. Checked against the float32 reference with a bfloat16 tolerance.
+#include "numerics_util.hpp"
+
+#include "message_matcher.hpp"
+
+using namespace strata_test;
+
+namespace {
+
+bool cpu_has_bf16() {
+  try {
+    seed_block_1("probe").compile({.precision = "bfloat16"});
+    return true;
+  } catch (const strata::ValueError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("native bfloat16"));
+    return false;
+  }
+}
+
+// bfloat16 keeps 8 significant bits: rounding a layer's inputs and weights costs about 2^-8 of the result,
+// and storing it 2^-9 more. Twice 2^-8 per layer leaves room for accumulation without hiding a wrong index.
+double bf16_tolerance(int layers) { return layers * 2.0 / 256.0; }
+
+}  // namespace
+
+TEST_CASE("bfloat16 plans agree with the float32 reference", "[bfloat16]") {
+  if (!cpu_has_bf16()) {
+    WARN("This CPU has no native bfloat16; only the refusal was checked");
+    return;
+  }
+  strata::Model block = seed_block_2("bf16_block");
+  randomize_weights_keeping_scale(block, 3);
+  const std::string plan = block.compile({.precision = "bfloat16"}).plan_string(1);
+  INFO(plan);
+  CHECK(plan.find("avx512_core_bf16") != std::string::npos);
+  CHECK(plan.find("conv + sum") != std::string::npos);  // the residual add still fuses, in bfloat16
+  const auto x = random_input({3, 32, 32, 3}, 4);
+  const auto reference = block.compile({.backend = "reference"}).predict(x);
+  const auto bf16 = block.compile({.precision = "bfloat16"}).predict(x);
+  CHECK(max_relative_error(bf16, reference) < bf16_tolerance(3));
+
+  // Layers that run as plain C++ steps sit between conversions; custom-free graphs stay correct.
+  auto in = strata::Input({9, 9, 4});
+  auto y = L::ZeroPadding2D(1)(in);
+  y = L::DepthwiseConv2D(3, {.activation = "relu6"})(y);
+  y = L::ReLU({.negative_slope = 0.1f, .threshold = 0.2f})(y);  // a C++ step: float32 around it
+  y = L::Concatenate()({y, L::UpSampling2D(1)(y)});
+  strata::Model mixed(in, L::Dense(3)(L::GlobalAveragePooling2D()(y)));
+  randomize_weights_keeping_scale(mixed, 5);
+  const auto xm = random_input({2, 9, 9, 4}, 6);
+  CHECK(max_relative_error(mixed.compile({.precision = "bfloat16"}).predict(xm),
+                           mixed.compile({.backend = "reference"}).predict(xm)) < bf16_tolerance(3));
+}
+
+TEST_CASE("precision errors", "[bfloat16][errors]") {
+  strata::Model block = seed_block_1("bf16_errors");
+  REQUIRE_THROWS_MATCHES(block.compile({.precision = "float16"}), strata::ValueError,
+                         MessageThat(Catch::Contains("Unknown precision 'float16'") && Catch::Contains("bfloat16")));
+  REQUIRE_THROWS_MATCHES(block.compile({.backend = "reference", .precision = "bfloat16"}), strata::ValueError,
+                         MessageThat(Catch::Contains("reference backend runs float32 only")));
+}
