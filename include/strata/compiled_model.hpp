@@ -15,6 +15,34 @@ namespace detail {
 class CompiledModelImpl;
 }
 
+/// One primitive's share of a forward pass, from `CompiledModel::profile`.
+struct ProfileEntry {
+  /// The primitive and its post-op chain, e.g. "conv + sum + relu".
+  std::string primitive;
+  /// The Keras layers it computes, comma-separated.
+  std::string layers;
+  /// The implementation oneDNN chose (e.g. "brgconv:avx512_core"), "strata:cpp", or "reference loops".
+  std::string implementation;
+  /// Median time per forward pass, in milliseconds.
+  double milliseconds = 0.0;
+  /// Arithmetic rate of convolutions and dense layers (2 FLOP per multiply-accumulate); 0 for other steps.
+  double gflops = 0.0;
+  /// Fraction of the summed step times.
+  double share = 0.0;
+};
+
+/// Per-primitive timings of a compiled model, in run order.
+struct ProfileReport {
+  /// One entry per primitive, in run order.
+  std::vector<ProfileEntry> entries;
+  /// Sum of the entries' median times, in milliseconds.
+  double total_milliseconds = 0.0;
+  /// Median wall time of a whole forward pass (includes copying inputs and outputs), in milliseconds.
+  double forward_milliseconds = 0.0;
+  /// The report as a table, slowest steps easy to spot.
+  std::string to_string() const;
+};
+
 /// A model compiled with fixed options. A plan is built for each concrete input shape (batch size, and
 /// image size where an Input said `None`) the first time it is seen, then cached (at most 8 shapes,
 /// least recently used dropped first). If the model's weights change (`set_weights`), the next call
@@ -39,6 +67,10 @@ class CompiledModel {
   /// The plan report for batch size `batch`, for models whose Input shapes are known but for the batch.
   /// Throws ValueError when an Input has an unknown (`None`) non-batch dimension.
   std::string plan_string(int64_t batch = 1) const;
+  /// Times each primitive separately over `repetitions` forward passes (after one warm-up pass) on these
+  /// inputs and returns medians mapped to Keras layer names. Errors as `predict`; ValueError for
+  /// repetitions below 1.
+  ProfileReport profile(const std::vector<Tensor>& inputs, int repetitions = 10) const;
   /// The options this model was compiled with.
   const CompileOptions& options() const;
 

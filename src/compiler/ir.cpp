@@ -43,6 +43,20 @@ ValueId Graph::buffer_root(ValueId v) const {
   return v;
 }
 
+double op_flops(const Graph& graph, const Op& op) {
+  const std::vector<int64_t>& out = graph.values[op.output].dims;
+  double out_elements = 1.0;
+  for (int64_t d : out) out_elements *= static_cast<double>(d);
+  if (const auto* c = std::get_if<Conv2DOp>(&op.attrs)) {
+    const auto& k = c->kernel->dims();  // (kh, kw, in / groups, out)
+    return 2.0 * out_elements * static_cast<double>(k[0] * k[1] * k[2]);
+  }
+  if (const auto* d = std::get_if<DenseOp>(&op.attrs)) {
+    return 2.0 * out_elements * static_cast<double>(d->kernel->dims()[0]);
+  }
+  return 0.0;
+}
+
 std::string op_kind_name(const Op& op) {
   struct Visitor {
     std::string operator()(const Conv2DOp&) const { return "conv"; }

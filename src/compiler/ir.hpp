@@ -170,6 +170,10 @@ struct Graph {
   std::string to_string() const;
 };
 
+/// Floating-point operations of one run of `op` (2 per multiply-accumulate of convolutions and dense ops;
+/// 0 for the rest, whose cost is memory traffic).
+double op_flops(const Graph& graph, const Op& op);
+
 /// The short name of an op's kind ("conv2d", "pool2d", ...).
 std::string op_kind_name(const Op& op);
 /// The post-op chain of an op as text: "conv + sum + relu".

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <thread>
 
@@ -162,6 +163,39 @@ std::vector<Tensor> CompiledModelImpl::predict(const std::vector<Tensor>& inputs
   std::vector<Tensor> outputs;
   for (const auto& parts : per_output) outputs.push_back(concat_batches(parts));
   return outputs;
+}
+
+ProfileReport CompiledModelImpl::profile(const std::vector<Tensor>& inputs, int repetitions) const {
+  if (repetitions < 1) throw ValueError(fmt::format("[profile] Expected repetitions >= 1, received {}", repetitions));
+  std::vector<std::vector<int64_t>> dims;
+  for (const Tensor& t : inputs) dims.push_back(t.dims());
+  check_input_dims(dims, "profile");
+  std::shared_ptr<const Plan> plan = plan_for(dims);
+  std::vector<const float*> in;
+  for (const Tensor& t : inputs) in.push_back(t.data());
+  run(inputs);  // warm-up: first-touch of the arena, JIT caches
+  std::vector<double> whole;
+  for (int r = 0; r < repetitions; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    run(inputs);
+    whole.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0.0 : v[v.size() / 2];
+  };
+  ProfileReport report;
+  report.forward_milliseconds = median(whole);
+  for (StepProfile& step : plan->executor->profile(in, repetitions)) {
+    ProfileEntry entry{step.primitive, step.layers, step.implementation, median(step.milliseconds), 0.0, 0.0};
+    if (step.flops > 0 && entry.milliseconds > 0) entry.gflops = step.flops / (entry.milliseconds * 1e6);
+    report.total_milliseconds += entry.milliseconds;
+    report.entries.push_back(std::move(entry));
+  }
+  for (ProfileEntry& e : report.entries) {
+    e.share = report.total_milliseconds > 0 ? e.milliseconds / report.total_milliseconds : 0.0;
+  }
+  return report;
 }
 
 std::vector<std::vector<int64_t>> CompiledModelImpl::dims_for_batch(int64_t batch) const {

@@ -10,6 +10,7 @@
 #include "compiler/ir.hpp"
 #include "runtime/executor.hpp"
 #include "strata/compile_options.hpp"
+#include "strata/compiled_model.hpp"
 #include "strata/tensor.hpp"
 
 namespace strata::detail {
@@ -35,6 +36,7 @@ class CompiledModelImpl {
   /// The plan for these input dimensions, compiled now or taken from the cache.
   std::shared_ptr<const Plan> plan_for(const std::vector<std::vector<int64_t>>& input_dims) const;
   std::string plan_string(const std::vector<std::vector<int64_t>>& input_dims) const;
+  ProfileReport profile(const std::vector<Tensor>& inputs, int repetitions) const;
   /// Input dimensions with batch `batch`; ValueError when an input has an unknown non-batch dimension.
   std::vector<std::vector<int64_t>> dims_for_batch(int64_t batch) const;
   const CompileOptions& options() const { return options_; }

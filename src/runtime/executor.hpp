@@ -6,6 +6,13 @@
 
 namespace strata::detail {
 
+/// One step's timing from Executor::profile.
+struct StepProfile {
+  std::string primitive, layers, implementation;
+  std::vector<double> milliseconds;  // one per repetition
+  double flops = 0.0;                // per forward pass
+};
+
 class Executor {
  public:
   virtual ~Executor() = default;
@@ -14,6 +21,8 @@ class Executor {
   virtual void run(const std::vector<const float*>& inputs, const std::vector<float*>& outputs) const = 0;
   /// The plan report (one line per primitive), without the header the runtime adds.
   virtual std::string plan_string() const = 0;
+  /// Runs `repetitions` forward passes, timing every step on its own (waiting for it to finish).
+  virtual std::vector<StepProfile> profile(const std::vector<const float*>& inputs, int repetitions) const = 0;
   /// Number of primitives (or kernel calls) per forward pass.
   virtual int step_count() const = 0;
 };

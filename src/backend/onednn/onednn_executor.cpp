@@ -4,6 +4,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -87,6 +88,7 @@ struct Step {
   std::vector<Arg> activations;
   std::vector<std::pair<int, memory>> constants;
   size_t scratchpad_bytes = 0;
+  double flops = 0.0;
   // For the plan report.
   std::string chain, layers, implementation, layouts;
 };
@@ -182,6 +184,34 @@ class OnednnExecutor : public Executor {
   }
 
   int step_count() const override { return static_cast<int>(steps_.size()); }
+
+  std::vector<StepProfile> profile(const std::vector<const float*>& inputs, int repetitions) const override {
+    std::vector<StepProfile> result(steps_.size());
+    for (size_t i = 0; i < steps_.size(); ++i) {
+      result[i] = StepProfile{steps_[i].chain, steps_[i].layers, steps_[i].implementation, {}, steps_[i].flops};
+    }
+    std::unique_ptr<Context> ctx = acquire();
+    const OmpThreadScope threads(num_threads_);
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const ir::Value& v = graph_.values[graph_.inputs[i]];
+      std::memcpy(ctx->arena.get() + v.offset, inputs[i], bytes_of(v));
+    }
+    for (int r = 0; r < repetitions; ++r) {
+      for (size_t i = 0; i < steps_.size(); ++i) {
+        const auto start = std::chrono::steady_clock::now();
+        if (steps_[i].kernel) {
+          steps_[i].kernel(ctx->arena.get());
+        } else {
+          steps_[i].primitive.execute(ctx->stream, ctx->args[i]);
+          ctx->stream.wait();
+        }
+        result[i].milliseconds.push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+      }
+    }
+    release(std::move(ctx));
+    return result;
+  }
 
  private:
   // Everything one forward pass writes: concurrent calls each take their own.
@@ -631,6 +661,12 @@ class OnednnExecutor : public Executor {
   }
 
   void add_op(const ir::Op& op) {
+    const size_t first = steps_.size();
+    dispatch(op);
+    if (steps_.size() > first) steps_[first].flops = ir::op_flops(graph_, op);
+  }
+
+  void dispatch(const ir::Op& op) {
     try {
       if (const auto* c = std::get_if<ir::Conv2DOp>(&op.attrs)) return add_conv(op, *c);
       if (const auto* p = std::get_if<ir::Pool2DOp>(&op.attrs)) return add_pool(op, *p);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 #include "backend/custom_kernel.hpp"
@@ -23,6 +24,27 @@ class ReferenceExecutor : public Executor {
   explicit ReferenceExecutor(ir::Graph graph) : graph_(std::move(graph)) {}
 
   void run(const std::vector<const float*>& inputs, const std::vector<float*>& outputs) const override {
+    run_timed(inputs, outputs, nullptr);
+  }
+
+  std::vector<StepProfile> profile(const std::vector<const float*>& inputs, int repetitions) const override {
+    std::vector<StepProfile> result;
+    for (const ir::Op& op : graph_.ops) {
+      result.push_back(StepProfile{ir::post_op_chain(graph_, op), fmt::format("{}", fmt::join(op.layers, ", ")),
+                                   "reference loops", {}, ir::op_flops(graph_, op)});
+    }
+    std::vector<std::vector<float>> outs(graph_.outputs.size());
+    std::vector<float*> out_ptrs;
+    for (size_t i = 0; i < outs.size(); ++i) {
+      outs[i].resize(static_cast<size_t>(count_of(graph_.values[graph_.outputs[i]].dims)));
+      out_ptrs.push_back(outs[i].data());
+    }
+    for (int r = 0; r < repetitions; ++r) run_timed(inputs, out_ptrs, &result);
+    return result;
+  }
+
+  void run_timed(const std::vector<const float*>& inputs, const std::vector<float*>& outputs,
+                 std::vector<StepProfile>* timings) const {
     // Fresh buffers per call: simple, and trivially safe across threads.
     std::vector<std::vector<float>> buffers(graph_.values.size());
     auto buffer = [&](ir::ValueId v) -> std::vector<float>& {
@@ -33,7 +55,9 @@ class ReferenceExecutor : public Executor {
       std::vector<float>& b = buffer(graph_.inputs[i]);
       std::memcpy(b.data(), inputs[i], b.size() * sizeof(float));
     }
-    for (const ir::Op& op : graph_.ops) {
+    for (size_t index = 0; index < graph_.ops.size(); ++index) {
+      const ir::Op& op = graph_.ops[index];
+      const auto start = std::chrono::steady_clock::now();
       std::vector<float>& dst = buffer(op.output);
       const auto& dst_dims = graph_.values[op.output].dims;
       const ir::ValueId in0 = op.inputs.empty() ? -1 : op.inputs[0];
@@ -83,6 +107,10 @@ class ReferenceExecutor : public Executor {
       }
       if (!op.post_ops.empty()) {
         throw InternalError("reference executor: fused post-ops reached the oracle; it runs unfused programs only");
+      }
+      if (timings != nullptr) {
+        (*timings)[index].milliseconds.push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
       }
     }
     for (size_t i = 0; i < outputs.size(); ++i) {

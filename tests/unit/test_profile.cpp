@@ -1,0 +1,38 @@
+// CompiledModel::profile: one entry per primitive, mapped to Keras layers, shares summing to one.
+#include "test_util.hpp"
+
+#include "message_matcher.hpp"
+
+using namespace strata_test;
+
+TEST_CASE("profile maps every primitive to its Keras layers", "[profile]") {
+  strata::clear_session();
+  strata::Model block = seed_block_1();
+  const strata::CompiledModel compiled = block.compile({.num_threads = 1});
+  const auto x = strata::Tensor::random_uniform({2, 32, 32, 3}, 1);
+  const strata::ProfileReport report = compiled.profile({x}, 3);
+  REQUIRE(report.entries.size() == 3);
+  CHECK(report.entries[2].primitive == "conv + sum");
+  CHECK(report.entries[2].layers == "conv2d_2, add");
+  double share = 0.0;
+  for (const auto& e : report.entries) {
+    CHECK(e.milliseconds > 0.0);
+    CHECK(e.gflops > 0.0);  // all three are convolutions
+    share += e.share;
+  }
+  CHECK(share == Approx(1.0));
+  const std::string table = report.to_string();
+  INFO(table);
+  CHECK(table.find("conv2d_1") != std::string::npos);
+  CHECK(table.find("forward pass") != std::string::npos);
+}
+
+TEST_CASE("profile works on the reference backend and checks its arguments", "[profile][errors]") {
+  strata::Model block = seed_block_2("profiled");
+  const auto x = strata::Tensor::random_uniform({1, 32, 32, 3}, 1);
+  // The reference runs the unfused program: conv, relu, conv, relu, pool, conv, add.
+  CHECK(block.compile({.backend = "reference"}).profile({x}, 1).entries.size() == 7);
+  REQUIRE_THROWS_MATCHES(block.compile().profile({x}, 0), strata::ValueError,
+                         MessageThat(Catch::Contains("repetitions >= 1")));
+  CHECK_THROWS_AS(block.compile().profile({strata::Tensor::zeros({1, 31, 32, 3})}, 1), strata::ShapeError);
+}
