@@ -1,0 +1,437 @@
+// Model::load_weights and Model::save_weights against files in Keras's exact layouts, written at test time
+// by tests/data/make_keras_weights.py with h5py (Debian python3-h5py): the Keras 3 `.weights.h5` format
+// (Keras 3.0-3.9 with empty groups, and 3.10+ without), the legacy tf.keras 2 weights file, a tf.keras 2
+// full-model file, and Keras 3's legacy writer. Every error is checked for its type, its message, and that
+// no weight changed.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "message_matcher.hpp"
+#include "test_util.hpp"
+
+using namespace strata_test;
+using Catch::Matchers::Contains;
+using strata::None;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* const kPython = "/usr/bin/python3";
+
+std::string data_dir() { return std::string(STRATA_GOLDEN_DIR) + "/../data"; }
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Runs a command through the shell; returns its stdout and stderr. REQUIREs success.
+std::string run(const std::string& command, const std::string& scratch) {
+  const std::string out = scratch + "/command_output.txt";
+  const int rc = std::system((command + " > '" + out + "' 2>&1").c_str());
+  const std::string text = read_text(out);
+  INFO(command << "\n" << text);
+  REQUIRE(rc == 0);
+  return text;
+}
+
+// The files the script writes, made once per process in a private directory removed at exit.
+struct Fixtures {
+  std::string dir;
+  Fixtures() {
+    dir = (fs::temp_directory_path() / fmt::format("strata_keras_weights_{}", static_cast<long>(getpid()))).string();
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    run(fmt::format("{} '{}/make_keras_weights.py' '{}'", kPython, data_dir(), dir), dir);
+  }
+  ~Fixtures() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+  std::string operator()(const std::string& name) const { return dir + "/" + name; }
+};
+
+const Fixtures& files() {
+  static const Fixtures fixtures;
+  return fixtures;
+}
+
+std::string dump(const std::string& path) {
+  return run(fmt::format("{} '{}/make_keras_weights.py' --dump '{}'", kPython, data_dir(), path), files().dir);
+}
+
+// The models of make_keras_weights.py's CASES, built after clear_session so that the names agree.
+strata::Model build(const std::string& name) {
+  strata::clear_session();
+  if (name == "seed1") return seed_block_1();
+  if (name == "seed2") return seed_block_2();
+  if (name == "bn_dw_dense") {
+    auto in = strata::Input({16, 16, 3});
+    auto x = L::Conv2D(8, 3, {.padding = "same"})(in);
+    x = L::BatchNormalization()(x);
+    x = L::ReLU()(x);
+    x = L::DepthwiseConv2D(3, {.padding = "same"})(x);
+    x = L::BatchNormalization()(x);
+    x = L::ReLU()(x);
+    x = L::GlobalAveragePooling2D()(x);
+    x = L::Dense(10, {.activation = "softmax"})(x);
+    return strata::Model(in, x, "bn_dw_dense");
+  }
+  if (name == "nested") {
+    auto inner_in = strata::Input({None, None, 3});
+    auto y = L::BatchNormalization()(inner_in);
+    y = L::Conv2D(4, 3, {.padding = "same", .activation = "relu"})(y);
+    strata::Model inner(inner_in, y, "inner");
+    auto in = strata::Input({8, 8, 3});
+    auto x = L::GlobalAveragePooling2D()(inner(in));
+    return strata::Model(in, L::Dense(2)(x), "outer");
+  }
+  if (name == "sequential") {
+    return strata::Sequential({L::InputLayer({8, 8, 2}), L::Conv2D(3, 3), L::Flatten(), L::Dense(4)});
+  }
+  FAIL("unknown case " << name);
+  return seed_block_1();
+}
+
+const std::vector<std::string> kCases = {"seed1", "seed2", "bn_dw_dense", "nested", "sequential"};
+
+// The values the script wrote, in get_weights() order.
+std::vector<strata::Tensor> expected_weights(const std::string& stem, size_t count) {
+  std::vector<strata::Tensor> weights;
+  for (size_t i = 0; i < count; ++i) weights.push_back(strata::load_npy(files()(fmt::format("{}.w{}.npy", stem, i))));
+  return weights;
+}
+
+// Weights unlike any in the files, so that a load that did nothing is seen.
+std::vector<strata::Tensor> scrambled(const strata::Model& model, uint64_t seed) {
+  std::vector<strata::Tensor> weights = model.get_weights();
+  for (auto& w : weights) w = strata::Tensor::random_uniform(w.dims(), seed++, 0.5f, 1.5f);
+  return weights;
+}
+
+std::string scratch(const std::string& name) { return files()(name); }
+
+template <class Fn>
+std::string capture_stderr(Fn&& fn) {
+  std::stringstream captured;
+  std::streambuf* old = std::cerr.rdbuf(captured.rdbuf());
+  try {
+    fn();
+  } catch (...) {
+    std::cerr.rdbuf(old);
+    throw;
+  }
+  std::cerr.rdbuf(old);
+  return captured.str();
+}
+
+}  // namespace
+
+TEST_CASE("save_weights then load_weights into a fresh model gives bitwise-equal predictions", "[weights]") {
+  for (const std::string& name : kCases) {
+    INFO(name);
+    strata::Model original = build(name);
+    original.set_weights(scrambled(original, 11));
+    const std::string path = scratch(name + ".roundtrip.weights.h5");
+    original.save_weights(path);
+
+    strata::Model fresh = build(name);
+    const auto fresh_initial = fresh.get_weights();
+    REQUIRE(fresh_initial != original.get_weights());
+    fresh.load_weights(path);
+    CHECK(fresh.get_weights() == original.get_weights());
+    const auto x = strata::load_npy(files()(name + ".x.npy"));
+    CHECK(fresh.predict(x) == original.predict(x));
+  }
+}
+
+TEST_CASE("save_weights writes Keras 3's layout: the same groups, datasets and bytes as Keras", "[weights]") {
+  for (const std::string& name : kCases) {
+    INFO(name);
+    strata::Model model = build(name);
+    model.set_weights(expected_weights(name, model.get_weights().size()));
+    const std::string path = scratch(name + ".strata.weights.h5");
+    model.save_weights(path);
+    const std::string ours = dump(path);
+    CHECK(ours == dump(files()(name + ".weights.h5")));
+    INFO(ours);
+    CHECK(ours.find("G vars\n") != std::string::npos);
+  }
+  // The paths themselves, for one model with nesting: class names in snake case, counted per model.
+  strata::Model nested = build("nested");
+  nested.save_weights(scratch("paths.weights.h5"));
+  const std::string listing = dump(scratch("paths.weights.h5"));
+  INFO(listing);
+  CHECK(listing.find("D layers/functional/layers/batch_normalization/vars/3 <f4 (3,) None None") != std::string::npos);
+  CHECK(listing.find("D layers/functional/layers/conv2d/vars/0 <f4 (3, 3, 3, 4) None None") != std::string::npos);
+  CHECK(listing.find("D layers/dense/vars/1 <f4 (2,) None None") != std::string::npos);
+  CHECK(listing.find("G layers/input_layer/vars") != std::string::npos);
+}
+
+TEST_CASE("files written in Keras's layouts load and give the same predictions", "[weights]") {
+  for (const std::string& name : kCases) {
+    strata::Model reference = build(name);
+    const auto expected = expected_weights(name, reference.get_weights().size());
+    reference.set_weights(expected);
+    const auto x = strata::load_npy(files()(name + ".x.npy"));
+    const strata::Tensor want = reference.predict(x);
+    for (const std::string kind : {".weights.h5", ".new.weights.h5", ".legacy.h5", ".full.h5", ".k3legacy.h5"}) {
+      INFO(name << kind);
+      strata::Model model = build(name);
+      model.set_weights(scrambled(model, 3));
+      model.load_weights(files()(name + kind));
+      CHECK(model.get_weights() == expected);
+      CHECK(model.predict(x) == want);
+    }
+  }
+}
+
+TEST_CASE("legacy files load by name too", "[weights]") {
+  for (const std::string& name : kCases) {
+    for (const std::string kind : {".legacy.h5", ".full.h5", ".k3legacy.h5"}) {
+      INFO(name << kind);
+      strata::Model model = build(name);
+      const auto expected = expected_weights(name, model.get_weights().size());
+      model.set_weights(scrambled(model, 5));
+      model.load_weights(files()(name + kind), {.by_name = true});
+      CHECK(model.get_weights() == expected);
+    }
+  }
+}
+
+TEST_CASE("float16, bfloat16, big-endian, gzip-compressed and split-attribute files load exactly", "[weights]") {
+  for (const auto& [file, stem] : std::vector<std::pair<std::string, std::string>>{
+           {"seed1.float16.weights.h5", "seed1.float16"},
+           {"seed1.bfloat16.weights.h5", "seed1.bfloat16"},
+           {"seed1.bigendian.weights.h5", "seed1"},
+           {"seed1.gzip.weights.h5", "seed1"},
+           {"seed1.legacy_chunked.h5", "seed1"}}) {
+    INFO(file);
+    strata::Model model = build("seed1");
+    const auto expected = expected_weights(stem, 6);
+    model.load_weights(files()(file));
+    CHECK(model.get_weights() == expected);
+  }
+}
+
+TEST_CASE("the legacy order of a nested model puts its trainable weights first", "[weights]") {
+  // The file lists gamma, beta, kernel, bias, moving_mean, moving_variance for the nested model; strata's
+  // get_weights order is gamma, beta, moving_mean, moving_variance, kernel, bias.
+  strata::Model model = build("nested");
+  model.load_weights(files()("nested.legacy.h5"));
+  const auto weights = model.get_layer("inner").get_weights();
+  REQUIRE(weights.size() == 6);
+  CHECK(weights[2] == strata::load_npy(files()("nested.w2.npy")));  // moving_mean
+  CHECK(weights[4] == strata::load_npy(files()("nested.w4.npy")));  // conv kernel
+  CHECK(weights[4].dims() == std::vector<int64_t>{3, 3, 3, 4});
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// Errors: the type, the message, and no weight changed.
+
+namespace {
+
+// Loads `file` into a fresh `name` model with scrambled weights; REQUIREs a FileError matching `matcher` and
+// that every weight is as before; the model still predicts.
+template <class Matcher>
+void expect_load_error(const std::string& name, const std::string& file, const Matcher& matcher,
+                       strata::LoadWeightsOptions options = {}) {
+  strata::Model model = build(name);
+  model.set_weights(scrambled(model, 21));
+  const auto before = model.get_weights();
+  const auto x = strata::load_npy(files()(name + ".x.npy"));
+  const auto prediction = model.predict(x);
+  REQUIRE_THROWS_MATCHES(model.load_weights(file, options), strata::FileError, MessageThat(matcher));
+  CHECK(model.get_weights() == before);
+  CHECK(model.predict(x) == prediction);
+}
+
+}  // namespace
+
+TEST_CASE("load_weights: a missing file", "[weights][errors]") {
+  const std::string path = scratch("no_such_file.weights.h5");
+  expect_load_error("seed1", path, Contains("[load_weights \"" + path + "\"] No such file"));
+}
+
+TEST_CASE("load_weights: a directory, a text file, a .keras zip archive", "[weights][errors]") {
+  expect_load_error("seed1", files().dir, Contains("It is a directory, not a file"));
+  expect_load_error("seed1", files()("not_hdf5.h5"),
+                    Contains("Not an HDF5 file: no HDF5 signature (it starts with bytes 74 68 69 73"));
+  expect_load_error("seed1", files()("model.keras"),
+                    Contains("Not an HDF5 file") && Contains("zip archive") && Contains("model.weights.h5"));
+  const std::string empty = scratch("empty.h5");
+  std::ofstream(empty).close();
+  expect_load_error("seed1", empty, Contains("Not an HDF5 file: the file is empty"));
+}
+
+TEST_CASE("load_weights: an HDF5 file that holds no Keras weights", "[weights][errors]") {
+  expect_load_error("seed1", files()("not_keras.h5"),
+                    Contains("The file holds no Keras weights: neither Keras 3 groups ('layers', 'vars') nor a legacy "
+                             "'layer_names' attribute"));
+}
+
+TEST_CASE("load_weights: a truncated file, cut anywhere", "[weights][errors]") {
+  for (const std::string source : {"seed1.weights.h5", "seed1.legacy.h5"}) {
+    const std::string good = files()(source);
+    const auto size = fs::file_size(good);
+    const std::string cut = scratch("cut.h5");
+    // Every cut point in the first 4 KB (the superblock and the metadata), then every 997 bytes.
+    for (uintmax_t keep = 1; keep < size; keep += keep < 4096 ? 1 : 997) {
+      fs::copy_file(good, cut, fs::copy_options::overwrite_existing);
+      fs::resize_file(cut, keep);
+      INFO(source << " cut to " << keep << " of " << size << " bytes");
+      strata::Model model = build("seed1");
+      const auto before = model.get_weights();
+      REQUIRE_THROWS_AS(model.load_weights(cut), strata::FileError);
+      REQUIRE(model.get_weights() == before);
+    }
+    fs::copy_file(good, cut, fs::copy_options::overwrite_existing);
+    fs::resize_file(cut, size / 2);
+    expect_load_error("seed1", cut,
+                      Contains(fmt::format("Truncated file: it has {} bytes, its HDF5 superblock says {}", size / 2, size)));
+  }
+}
+
+TEST_CASE("load_weights (Keras 3): a layer missing from the file", "[weights][errors]") {
+  expect_load_error("seed1", files()("seed1.missing_layer.weights.h5"),
+                    Contains("Layer 'conv2d_2' (Conv2D) is missing from the file: it expects 2 variables [kernel, bias] "
+                             "at layers/conv2d_2/vars, the file has none there"));
+}
+
+TEST_CASE("load_weights (Keras 3): a variable missing from a layer", "[weights][errors]") {
+  expect_load_error("seed1", files()("seed1.missing_bias.weights.h5"),
+                    Contains("Layer 'conv2d_2' (Conv2D) expects 2 variables [kernel, bias], the file has 1 at "
+                             "layers/conv2d_2/vars"));
+}
+
+TEST_CASE("load_weights (Keras 3): an extra layer in the file", "[weights][errors]") {
+  expect_load_error("seed1", files()("seed1.extra_layer.weights.h5"),
+                    Contains("The file has weights for a layer that model 'residual_block' does not have: "
+                             "layers/conv2d_3 matches none of its layers [add, conv2d, conv2d_1, conv2d_2, input_layer]"));
+}
+
+TEST_CASE("load_weights (Keras 3): a variable of the wrong shape", "[weights][errors]") {
+  expect_load_error("seed1", files()("seed1.wrong_shape.weights.h5"),
+                    Contains("Layer 'conv2d_1' (Conv2D), variable 'kernel': expected shape (3, 3, 32, 64), the file has "
+                             "shape (3, 3, 32, 32) at layers/conv2d_1/vars/0"));
+}
+
+TEST_CASE("load_weights (Keras 3): a variable of the wrong dtype", "[weights][errors]") {
+  expect_load_error("seed1", files()("seed1.float64.weights.h5"),
+                    Contains("Layer 'conv2d_1' (Conv2D), variable 'kernel': expected float32 values, the file has "
+                             "float64 at layers/conv2d_1/vars/0"));
+  expect_load_error("seed1", files()("seed1.int32.weights.h5"),
+                    Contains("Layer 'conv2d_1' (Conv2D), variable 'bias': expected float32 values, the file has int32 "
+                             "at layers/conv2d_1/vars/1"));
+}
+
+TEST_CASE("load_weights (Keras 3): by_name is for legacy files, as in Keras", "[weights][errors]") {
+  expect_load_error("seed1", files()("seed1.weights.h5"), Contains("by_name applies to legacy Keras 2 HDF5 files only"),
+                    {.by_name = true});
+}
+
+TEST_CASE("load_weights (Keras 3): skip_mismatch skips the mismatched layer with a warning", "[weights]") {
+  strata::Model model = build("seed1");
+  model.set_weights(scrambled(model, 8));
+  const auto before = model.get_weights();
+  const std::string warnings = capture_stderr(
+      [&] { model.load_weights(files()("seed1.wrong_shape.weights.h5"), {.skip_mismatch = true}); });
+  INFO(warnings);
+  CHECK_THAT(warnings, Contains("strata warning: [load_weights") && Contains("Skipping: Layer 'conv2d_1' (Conv2D)"));
+  const auto expected = expected_weights("seed1", 6);
+  const auto after = model.get_weights();
+  CHECK(after[0] == expected[0]);
+  CHECK(after[1] == expected[1]);
+  CHECK(after[2] == before[2]);  // conv2d_1 kept its weights, both of them
+  CHECK(after[3] == before[3]);
+  CHECK(after[4] == expected[4]);
+  CHECK(after[5] == expected[5]);
+}
+
+TEST_CASE("load_weights (legacy): a layer missing from the file", "[weights][errors]") {
+  expect_load_error("seed1", files()("seed1.legacy_missing.h5"),
+                    Contains("Layer count mismatch when loading weights from file. Model 'residual_block' expected 3 "
+                             "layers with weights, found 2 saved layers with weights. Only in the file: []; only in the "
+                             "model: [conv2d_2]"));
+}
+
+TEST_CASE("load_weights (legacy): an extra layer in the file", "[weights][errors]") {
+  expect_load_error("seed1", files()("seed1.legacy_extra.h5"),
+                    Contains("Layer count mismatch when loading weights from file. Model 'residual_block' expected 3 "
+                             "layers with weights, found 4 saved layers with weights. Only in the file: [dense]; only "
+                             "in the model: []"));
+}
+
+TEST_CASE("load_weights (legacy): a weight of the wrong shape", "[weights][errors]") {
+  expect_load_error("seed1", files()("seed1.legacy_wrong_shape.h5"),
+                    Contains("Layer 'conv2d_1' (Conv2D), variable 'kernel' (layer #1 with weights, 'conv2d_1' in the "
+                             "file): expected shape (3, 3, 32, 64), the file has shape (3, 3, 32, 16) at "
+                             "conv2d_1/conv2d_1/kernel:0"));
+}
+
+TEST_CASE("load_weights (legacy): a weight of the wrong dtype", "[weights][errors]") {
+  expect_load_error("seed1", files()("seed1.legacy_float64.h5"),
+                    Contains("Layer 'conv2d_2' (Conv2D), variable 'bias' (layer #2 with weights, 'conv2d_2' in the "
+                             "file): expected float32 values, the file has float64 at conv2d_2/conv2d_2/bias:0"));
+}
+
+TEST_CASE("load_weights (legacy): by_name without skip_mismatch fails on the first mismatch", "[weights][errors]") {
+  expect_load_error("bn_dw_dense", files()("bn_dw_dense.by_name.h5"),
+                    Contains("Weight count mismatch for layer 'conv2d' (Conv2D) (layer #1 in the file): the layer "
+                             "expects 2 weights [kernel, bias], the file has 1 [conv2d/kernel:0]"),
+                    {.by_name = true});
+}
+
+TEST_CASE("load_weights (legacy): by_name with skip_mismatch loads what matches and warns about the rest",
+          "[weights]") {
+  strata::Model model = build("bn_dw_dense");
+  model.set_weights(scrambled(model, 30));
+  const auto before = model.get_weights();
+  const std::string warnings = capture_stderr(
+      [&] { model.load_weights(files()("bn_dw_dense.by_name.h5"), {.by_name = true, .skip_mismatch = true}); });
+  INFO(warnings);
+  CHECK_THAT(warnings, Contains("Skipping: Weight count mismatch for layer 'conv2d' (Conv2D)"));
+  CHECK_THAT(warnings, Contains("Skipping: Layer 'dense' (Dense), variable 'kernel' (layer #7 in the file): expected "
+                                "shape (8, 10), the file has shape (8, 5)"));
+  CHECK_THAT(warnings, Contains("variable 'bias'"));
+  const auto expected = expected_weights("bn_dw_dense", before.size());
+  const auto after = model.get_weights();
+  // get_weights order: conv2d (2), batch_normalization (4), depthwise_conv2d (2), batch_normalization_1 (4),
+  // dense (2).
+  REQUIRE(after.size() == 14);
+  for (size_t i : {0, 1}) CHECK(after[i] == before[i]);     // conv2d: weight count mismatch, skipped
+  for (size_t i : {2, 3, 4, 5}) CHECK(after[i] == expected[i]);
+  for (size_t i : {6, 7}) CHECK(after[i] == before[i]);     // depthwise_conv2d: not in the file
+  for (size_t i : {8, 9, 10, 11}) CHECK(after[i] == expected[i]);
+  for (size_t i : {12, 13}) CHECK(after[i] == before[i]);   // dense: shapes differ, skipped
+}
+
+TEST_CASE("save_weights: errors, and an existing file is replaced only by a complete one", "[weights][errors]") {
+  strata::Model model = build("seed1");
+  REQUIRE_THROWS_MATCHES(model.save_weights(files().dir), strata::FileError,
+                         MessageThat(Contains("[save_weights \"" + files().dir + "\"] It is a directory")));
+  const std::string nowhere = scratch("no_such_dir/model.weights.h5");
+  REQUIRE_THROWS_MATCHES(model.save_weights(nowhere), strata::FileError,
+                         MessageThat(Contains("[save_weights \"" + nowhere + "\"] Cannot create the file")));
+  CHECK_FALSE(fs::exists(scratch("no_such_dir")));
+  // Overwriting keeps the layout and leaves no temporary file behind.
+  const std::string path = scratch("overwrite.weights.h5");
+  model.save_weights(path);
+  model.set_weights(scrambled(model, 2));
+  model.save_weights(path);
+  strata::Model fresh = build("seed1");
+  fresh.load_weights(path);
+  CHECK(fresh.get_weights() == model.get_weights());
+  for (const auto& entry : fs::directory_iterator(files().dir)) {
+    CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);
+  }
+}
