@@ -4,6 +4,9 @@
     make_keras_weights.py OUTDIR     writes the files below into OUTDIR
     make_keras_weights.py --dump F   prints every group, dataset (dtype, shape, SHA-1 of the data) and
                                      attribute of the HDF5 file F, sorted, one per line
+    make_keras_weights.py --to-legacy SRC LAYERS OUT
+                                     rewrites the Keras 3 file SRC as a legacy tf.keras 2 file OUT, for the
+                                     layers listed in LAYERS (see to_legacy)
 
 This script is the source of truth for the layouts; it needs only numpy and h5py (Debian python3-h5py), not
 Keras. The layouts follow keras/src/saving/saving_lib.py (Keras 3 `.weights.h5`) and
@@ -309,6 +312,10 @@ def variants(out, values_by_case):
         np.save(p(f"seed1.bfloat16.w{i}.npy"), (bf16_bits[key].astype(np.uint32) << 16).view(F32))
     write_keras3(p("seed1.bigendian.weights.h5"), seed1, v1, dtype=">f4")
     write_keras3(p("seed1.gzip.weights.h5"), seed1, v1, compression="gzip", chunks=True)
+    # Keras 2.13's format named the layer container after tf.keras's attribute; Keras 3 still reads it.
+    write_keras3(p("seed1.k213.weights.h5"), seed1, v1)
+    with h5py.File(p("seed1.k213.weights.h5"), "r+") as f:
+        f.move("layers", "_layer_checkpoint_dependencies")
 
     # Legacy mismatches.
     write_legacy_file(p("seed1.legacy_missing.h5"), seed1, v1, skip=("conv2d_2",))
@@ -379,9 +386,42 @@ def dump(path):
     print("\n".join(sorted(lines)))
 
 
+def to_legacy(source, layers_file, out):
+    """Rewrites a Keras 3 file as tf.keras 2's legacy file of the same model. `layers_file` lists
+    `model.layers`, one per line: class name, layer name, then its variable names (Keras order), by spaces.
+    Top-level layers only (the applications have no nested models)."""
+    layers = [line.split() for line in open(layers_file) if line.strip()]
+    used = {}
+    with h5py.File(source, "r") as src, h5py.File(out, "w") as f:
+        f.attrs["layer_names"] = np.asarray([layer[1].encode("utf8") for layer in layers])
+        f.attrs["backend"] = b"tensorflow"
+        f.attrs["keras_version"] = b"2.15.0"
+        groups = {}
+        for cls, name, *variables in layers:
+            key = to_snake_case(cls)
+            if key in used:
+                used[key] += 1
+                key = f"{key}_{used[key]}"
+            else:
+                used[key] = 0
+            vars_ = src.get(f"layers/{key}/vars")
+            if len(variables) != (0 if vars_ is None else len(vars_)):
+                sys.exit(f"{name}: {len(variables)} variables listed, layers/{key}/vars has a different count")
+            groups[name] = [(f"{name}/{v}:0", vars_[str(i)][()]) for i, v in enumerate(variables)]
+        for name in sorted(groups):
+            g = f.create_group(name)
+            weights = groups[name]
+            g.attrs["weight_names"] = np.asarray([w.encode("utf8") for w, _ in weights]) if weights else np.asarray([])
+            for weight_name, array in weights:
+                g.create_dataset(weight_name, array.shape, dtype=array.dtype)[...] = array
+
+
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--dump":
         dump(sys.argv[2])
+        return
+    if len(sys.argv) == 5 and sys.argv[1] == "--to-legacy":
+        to_legacy(*sys.argv[2:])
         return
     if len(sys.argv) != 2:
         sys.exit(__doc__)
