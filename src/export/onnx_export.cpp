@@ -1,0 +1,795 @@
+// ONNX export: the compiler's lowered IR at the model's input size, written as an ONNX graph that keeps
+// NCHW inside (what ONNX's Conv and pooling operators expect) and NHWC at the model boundary.
+//
+// Layout. Every IR value is logically NHWC (Keras's order). Each rank-4 value may exist in the ONNX graph
+// in either order; an op asks for the order it needs and a conversion is emitted once, the first time it
+// is asked for, right before that op. Convolutions, pooling, padding and resizing want NCHW; element-wise
+// ops, softmax and concat take whatever their inputs already have; reshapes want Keras's order. So a CNN
+// gets one Transpose after each input and one before each output, not one around every op. When a
+// rank-4 value has H = W = 1 or C = 1 both orders hold the same bytes, and the conversion is a Reshape.
+//
+// Passes. Zero padding is folded into the convolutions it feeds and batch normalization into the
+// convolution or dense layer before it (the compiler's own passes), so ONNX Runtime sees Conv nodes with
+// biases; zero padding of non-negative values also folds into max pooling. Activations stay separate
+// nodes, which ONNX Runtime fuses itself.
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <onnx/checker.h>
+#include <onnx/defs/schema.h>
+#include <onnx/onnx_pb.h>
+
+#include "compiler/ir.hpp"
+#include "compiler/passes/passes.hpp"
+#include "graph/functional.hpp"
+#include "graph/node.hpp"
+#include "strata/error.hpp"
+#include "strata/onnx.hpp"
+
+namespace strata {
+namespace {
+
+using detail::Activation;
+using detail::ActivationKind;
+
+constexpr int kMinOpset = 13;  // Softmax over one axis, Resize with optional roi, Clip/Pad/Slice inputs.
+const std::vector<int64_t> kToNchw = {0, 3, 1, 2};
+const std::vector<int64_t> kToNhwc = {0, 2, 3, 1};
+
+enum class Layout { kNhwc, kNchw };
+
+int max_supported_opset() {
+  const auto& ranges = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
+  const auto it = ranges.find(onnx::ONNX_DOMAIN);
+  return it == ranges.end() ? 17 : it->second.second;
+}
+
+std::vector<int64_t> to_nchw(const std::vector<int64_t>& d) { return {d[0], d[3], d[1], d[2]}; }
+
+// Both orders of an NHWC value hold the same bytes when only one of (H*W, C) is larger than one.
+bool orders_coincide(const std::vector<int64_t>& d) { return d.size() == 4 && (d[1] * d[2] == 1 || d[3] == 1); }
+
+std::string join_layers(const ir::Op& op) {
+  std::string name;
+  for (const std::string& layer : op.layers) name += (name.empty() ? "" : "+") + layer;
+  return name;
+}
+
+// True when every element of `v` is >= 0 (it comes out of relu, relu6, sigmoid, softplus or softmax).
+bool non_negative(const ir::Graph& graph, const std::vector<int>& producers, ir::ValueId v) {
+  const int p = producers[v];
+  if (p < 0) return false;
+  const ir::Op& op = graph.ops[p];
+  if (std::holds_alternative<ir::SoftmaxOp>(op.attrs)) return true;
+  const auto* a = std::get_if<ir::ActivationOp>(&op.attrs);
+  if (a == nullptr) return false;
+  switch (a->activation.kind) {
+    case ActivationKind::kRelu:
+      return a->activation.alpha == 0.0f && a->activation.threshold >= 0.0f;
+    case ActivationKind::kRelu6:
+    case ActivationKind::kSigmoid:
+    case ActivationKind::kHardSigmoid:
+    case ActivationKind::kSoftplus:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Folds a zero padding into the max pooling that reads it (ResNet50's pool1_pad before pool1_pool) when the
+// padded values are non-negative: a window's maximum is then the same whether its padded cells hold 0 or
+// are left out, as ONNX's MaxPool leaves them out. Each pad must stay below the window size, so no window
+// lies wholly in the padding (ONNX Runtime also requires it).
+void fold_padding_into_max_pool(ir::Graph& graph) {
+  for (size_t i = 0; i < graph.ops.size(); ++i) {
+    const auto* pad = std::get_if<ir::PadOp>(&graph.ops[i].attrs);
+    if (pad == nullptr) continue;
+    const ir::ValueId padded = graph.ops[i].output, src = graph.ops[i].inputs[0];
+    if (graph.is_output(padded) || !non_negative(graph, graph.producers(), src)) continue;
+    const std::vector<std::vector<int>> readers = graph.readers();
+    bool foldable = !readers[padded].empty();
+    for (int r : readers[padded]) {
+      const auto* pool = std::get_if<ir::Pool2DOp>(&graph.ops[r].attrs);
+      foldable = foldable && pool != nullptr && pool->kind == ir::Pool2DOp::Kind::kMax &&
+                 pool->padding.top + pad->padding.top < pool->pool_h &&
+                 pool->padding.bottom + pad->padding.bottom < pool->pool_h &&
+                 pool->padding.left + pad->padding.left < pool->pool_w &&
+                 pool->padding.right + pad->padding.right < pool->pool_w;
+    }
+    if (!foldable) continue;
+    for (int r : readers[padded]) {
+      ir::Op& reader = graph.ops[r];
+      ir::Padding2D& p = std::get<ir::Pool2DOp>(reader.attrs).padding;
+      p.top += pad->padding.top;
+      p.bottom += pad->padding.bottom;
+      p.left += pad->padding.left;
+      p.right += pad->padding.right;
+      reader.inputs[0] = src;
+      for (const std::string& layer : graph.ops[i].layers) reader.layers.insert(reader.layers.begin(), layer);
+    }
+    graph.ops.erase(graph.ops.begin() + static_cast<long>(i));
+    --i;
+  }
+}
+
+// Builds the ONNX graph from the IR, one value and one op at a time.
+class OnnxBuilder {
+ public:
+  OnnxBuilder(const ir::Graph& ir, onnx::GraphProto& graph, bool dynamic_batch)
+      : ir_(ir), graph_(graph), dynamic_batch_(dynamic_batch), tensors_(ir.values.size()), readers_(ir.readers()) {
+    plan_layouts();
+  }
+
+  // Names that must stay as they are (the model's inputs and outputs); other tensors avoid them.
+  void reserve(const std::string& name) { used_.insert(name); }
+
+  void add_input(ir::ValueId v, const std::string& name) {
+    add_value_info(graph_.add_input(), name, ir_.values[v].dims);
+    tensors_[v].nhwc = name;
+  }
+
+  void add_output(ir::ValueId v, const std::string& name) {
+    const std::string tensor = get(v, Layout::kNhwc);
+    // Rename the producing node's output when nothing else already exposes that tensor under its name;
+    // otherwise (an input passed straight through, one value returned twice) add an Identity.
+    onnx::NodeProto* producer = renamable_.count(tensor) != 0 ? find_producer(tensor) : nullptr;
+    if (producer != nullptr) {
+      for (onnx::NodeProto& node : *graph_.mutable_node()) {
+        for (std::string& in : *node.mutable_input()) {
+          if (in == tensor) in = name;
+        }
+        for (std::string& out : *node.mutable_output()) {
+          if (out == tensor) out = name;
+        }
+      }
+      renamable_.erase(tensor);
+      for (Tensors& t : tensors_) {
+        if (t.nhwc == tensor) t.nhwc = name;
+        if (t.nchw == tensor) t.nchw = name;
+      }
+    } else {
+      node("Identity", {tensor}, {name}, name + "/identity");
+    }
+    add_value_info(graph_.add_output(), name, ir_.values[v].dims);
+  }
+
+  void emit(const ir::Op& op) {
+    if (!op.post_ops.empty()) throw InternalError("ONNX export: fused post-ops reached the exporter");
+    const std::string name = join_layers(op);
+    if (const auto* c = std::get_if<ir::Conv2DOp>(&op.attrs)) return conv(op, *c, name);
+    if (const auto* p = std::get_if<ir::Pool2DOp>(&op.attrs)) return pool(op, *p, name);
+    if (const auto* a = std::get_if<ir::ActivationOp>(&op.attrs)) return activation(op, a->activation, name);
+    if (const auto* b = std::get_if<ir::BinaryOp>(&op.attrs)) return binary(op, *b, name);
+    if (std::holds_alternative<ir::SoftmaxOp>(op.attrs)) return softmax(op, name);
+    if (const auto* d = std::get_if<ir::DenseOp>(&op.attrs)) return dense(op, *d, name);
+    if (const auto* bn = std::get_if<ir::BatchNormOp>(&op.attrs)) return batch_norm(op, *bn, name);
+    if (const auto* pd = std::get_if<ir::PadOp>(&op.attrs)) return pad(op, *pd, name);
+    if (const auto* cr = std::get_if<ir::CropOp>(&op.attrs)) return crop(op, *cr, name);
+    if (const auto* up = std::get_if<ir::UpsampleOp>(&op.attrs)) return upsample(op, *up, name);
+    if (std::holds_alternative<ir::ReshapeOp>(op.attrs)) return reshape(op, name);
+    if (const auto* cc = std::get_if<ir::ConcatOp>(&op.attrs)) return concat(op, *cc, name);
+    if (const auto* custom = std::get_if<ir::CustomOp>(&op.attrs)) {
+      throw ValueError(fmt::format(
+          "[{} ({})] Cannot export to ONNX: a custom layer runs a strata C++ kernel that ONNX has no operator for",
+          name, custom->definition->class_name()));
+    }
+    throw InternalError("ONNX export: unknown op kind " + ir::op_kind_name(op));
+  }
+
+ private:
+  // The names of one IR value in the ONNX graph, per layout (empty: not emitted in that order yet).
+  struct Tensors {
+    std::string nhwc, nchw;
+  };
+
+  const std::vector<int64_t>& dims(ir::ValueId v) const { return ir_.values[v].dims; }
+  int rank(ir::ValueId v) const { return static_cast<int>(dims(v).size()); }
+
+  // A ":N" suffix, as TensorFlow's tensor names have, cannot be mistaken for a Keras layer name (`conv2d_1`).
+  std::string unique(const std::string& base) {
+    std::string name = base;
+    for (int i = 1; used_.count(name) != 0; ++i) name = fmt::format("{}:{}", base, i);
+    used_.insert(name);
+    return name;
+  }
+
+  void add_value_info(onnx::ValueInfoProto* info, const std::string& name, const std::vector<int64_t>& d) {
+    info->set_name(name);
+    onnx::TypeProto_Tensor* type = info->mutable_type()->mutable_tensor_type();
+    type->set_elem_type(onnx::TensorProto_DataType_FLOAT);
+    onnx::TensorShapeProto* shape = type->mutable_shape();
+    for (size_t i = 0; i < d.size(); ++i) {
+      onnx::TensorShapeProto_Dimension* dim = shape->add_dim();
+      if (i == 0 && dynamic_batch_) {
+        dim->set_dim_param("N");
+      } else {
+        dim->set_dim_value(d[i]);
+      }
+    }
+  }
+
+  onnx::NodeProto* find_producer(const std::string& tensor) {
+    for (onnx::NodeProto& node : *graph_.mutable_node()) {
+      for (const std::string& out : node.output()) {
+        if (out == tensor) return &node;
+      }
+    }
+    return nullptr;
+  }
+
+  onnx::NodeProto& node(const std::string& type, const std::vector<std::string>& inputs,
+                        const std::vector<std::string>& outputs, const std::string& name) {
+    onnx::NodeProto* n = graph_.add_node();
+    n->set_op_type(type);
+    n->set_name(unique_node_name(name));
+    for (const std::string& in : inputs) n->add_input(in);
+    for (const std::string& out : outputs) {
+      n->add_output(out);
+      renamable_.insert(out);
+    }
+    return *n;
+  }
+
+  std::string unique_node_name(const std::string& base) {
+    std::string name = base;
+    for (int i = 1; node_names_.count(name) != 0; ++i) name = fmt::format("{}:{}", base, i);
+    node_names_.insert(name);
+    return name;
+  }
+
+  static void attr(onnx::NodeProto& n, const std::string& name, int64_t value) {
+    onnx::AttributeProto* a = n.add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto_AttributeType_INT);
+    a->set_i(value);
+  }
+  static void attr(onnx::NodeProto& n, const std::string& name, float value) {
+    onnx::AttributeProto* a = n.add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto_AttributeType_FLOAT);
+    a->set_f(value);
+  }
+  static void attr(onnx::NodeProto& n, const std::string& name, const std::string& value) {
+    onnx::AttributeProto* a = n.add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto_AttributeType_STRING);
+    a->set_s(value);
+  }
+  static void attr(onnx::NodeProto& n, const std::string& name, const std::vector<int64_t>& values) {
+    onnx::AttributeProto* a = n.add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto_AttributeType_INTS);
+    for (int64_t v : values) a->add_ints(v);
+  }
+
+  // Weights and constants are initializers; ONNX stores them little-endian, as this machine does.
+  std::string initializer(const std::string& base, const std::vector<int64_t>& d, const std::vector<float>& values) {
+    const std::string name = unique(base);
+    onnx::TensorProto* t = graph_.add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto_DataType_FLOAT);
+    for (int64_t x : d) t->add_dims(x);
+    t->set_raw_data(values.data(), values.size() * sizeof(float));
+    return name;
+  }
+  std::string int64_initializer(const std::string& base, const std::vector<int64_t>& values) {
+    const std::string name = unique(base);
+    onnx::TensorProto* t = graph_.add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto_DataType_INT64);
+    t->add_dims(static_cast<int64_t>(values.size()));
+    t->set_raw_data(values.data(), values.size() * sizeof(int64_t));
+    return name;
+  }
+  // Scalars are shared by value: MobileNetV2's 35 relu6 need one pair of bounds.
+  std::string scalar(float value) {
+    const auto it = scalars_.find(value);
+    if (it != scalars_.end()) return it->second;
+    return scalars_[value] = initializer(fmt::format("scalar/{}", value), {}, {value});
+  }
+
+  // A weight converted by `convert` once per (tensor, conversion), so a layer called twice shares it.
+  template <typename Convert>
+  std::string weight(const std::shared_ptr<const Tensor>& tensor, const std::string& kind, const std::string& base,
+                     Convert convert) {
+    const auto key = std::make_pair(tensor.get(), kind);
+    const auto it = weights_.find(key);
+    if (it != weights_.end()) return it->second;
+    auto [d, values] = convert(*tensor);
+    const std::string name = initializer(base, d, values);
+    weights_.emplace(key, name);
+    return name;
+  }
+
+  static std::pair<std::vector<int64_t>, std::vector<float>> as_is(const Tensor& t) { return {t.dims(), t.values()}; }
+
+  // HWIO (kh, kw, in, out) -> OIHW (out, in, kh, kw).
+  static std::pair<std::vector<int64_t>, std::vector<float>> hwio_to_oihw(const Tensor& t) {
+    const int64_t kh = t.dims()[0], kw = t.dims()[1], ci = t.dims()[2], co = t.dims()[3];
+    std::vector<float> dst(static_cast<size_t>(t.size()));
+    const float* src = t.data();
+    for (int64_t y = 0; y < kh; ++y)
+      for (int64_t x = 0; x < kw; ++x)
+        for (int64_t i = 0; i < ci; ++i)
+          for (int64_t o = 0; o < co; ++o) dst[((o * ci + i) * kh + y) * kw + x] = src[((y * kw + x) * ci + i) * co + o];
+    return {{co, ci, kh, kw}, std::move(dst)};
+  }
+
+  // Dense (in, out) -> a 1x1 convolution's OIHW (out, in, 1, 1).
+  static std::pair<std::vector<int64_t>, std::vector<float>> dense_to_oihw(const Tensor& t) {
+    const int64_t ci = t.dims()[0], co = t.dims()[1];
+    std::vector<float> dst(static_cast<size_t>(t.size()));
+    for (int64_t i = 0; i < ci; ++i)
+      for (int64_t o = 0; o < co; ++o) dst[o * ci + i] = t.data()[i * co + o];
+    return {{co, ci, 1, 1}, std::move(dst)};
+  }
+
+  // A Reshape target: the batch copied from the input (0), so a symbolic batch survives.
+  std::string shape_constant(const std::string& base, std::vector<int64_t> d) {
+    d[0] = 0;
+    return int64_initializer(base + "/shape", d);
+  }
+
+  // The ONNX tensor holding value `v` in `layout`, converting (once) when needed.
+  std::string get(ir::ValueId v, Layout layout) {
+    Tensors& t = tensors_[v];
+    if (rank(v) != 4) {
+      if (t.nhwc.empty()) throw InternalError(fmt::format("ONNX export: value {} used before it is defined", v));
+      return t.nhwc;
+    }
+    std::string& wanted = layout == Layout::kNchw ? t.nchw : t.nhwc;
+    if (!wanted.empty()) return wanted;
+    const std::string& have = layout == Layout::kNchw ? t.nhwc : t.nchw;
+    if (have.empty()) throw InternalError(fmt::format("ONNX export: value {} used before it is defined", v));
+    const std::string base = ir_.values[v].name + (layout == Layout::kNchw ? "/nchw" : "/nhwc");
+    const std::string out = unique(base);
+    if (orders_coincide(dims(v))) {
+      const std::vector<int64_t> target = layout == Layout::kNchw ? to_nchw(dims(v)) : dims(v);
+      node("Reshape", {have, shape_constant(base, target)}, {out}, base);
+    } else {
+      attr(node("Transpose", {have}, {out}, base), "perm", layout == Layout::kNchw ? kToNchw : kToNhwc);
+    }
+    wanted = out;
+    return out;
+  }
+
+  // Defines the output of `op` in `layout` and returns its tensor name.
+  std::string define(const ir::Op& op, Layout layout) {
+    const ir::ValueId v = op.output;
+    const std::string name = unique(ir_.values[v].name);
+    if (rank(v) == 4 && layout == Layout::kNchw) {
+      tensors_[v].nchw = name;
+    } else {
+      tensors_[v].nhwc = name;
+    }
+    return name;
+  }
+
+  // What an op wants of its rank-4 input: a layout, nothing (kAny), or whatever its own result prefers.
+  enum class Want { kNchw, kNhwc, kAny, kFollow };
+
+  Want wants(const ir::Op& op) const {
+    const ir::ValueId in = op.inputs.empty() ? -1 : op.inputs[0];
+    if (std::holds_alternative<ir::Conv2DOp>(op.attrs) || std::holds_alternative<ir::Pool2DOp>(op.attrs) ||
+        std::holds_alternative<ir::PadOp>(op.attrs) || std::holds_alternative<ir::CropOp>(op.attrs) ||
+        std::holds_alternative<ir::UpsampleOp>(op.attrs) || std::holds_alternative<ir::BatchNormOp>(op.attrs) ||
+        std::holds_alternative<ir::DenseOp>(op.attrs)) {
+      return Want::kNchw;
+    }
+    if (std::holds_alternative<ir::ReshapeOp>(op.attrs)) return orders_coincide(dims(in)) ? Want::kAny : Want::kNhwc;
+    if (std::holds_alternative<ir::BinaryOp>(op.attrs) && rank(op.inputs[0]) != rank(op.inputs[1])) {
+      return Want::kNhwc;
+    }
+    if (std::holds_alternative<ir::CustomOp>(op.attrs)) return Want::kNhwc;
+    return Want::kFollow;  // activations, softmax, binary ops, concat
+  }
+
+  // Walks the program backwards and records, for each rank-4 value, the layout most of its readers want, so
+  // that an op indifferent to layout produces what comes next needs (a model output wants NHWC).
+  void plan_layouts() {
+    std::vector<int> votes(ir_.values.size(), 0);  // > 0: NCHW, < 0: NHWC
+    for (ir::ValueId v : ir_.outputs) --votes[v];
+    preferred_.assign(ir_.values.size(), std::nullopt);
+    for (auto op = ir_.ops.rbegin(); op != ir_.ops.rend(); ++op) {
+      const ir::ValueId out = op->output;
+      if (votes[out] != 0) preferred_[out] = votes[out] > 0 ? Layout::kNchw : Layout::kNhwc;
+      const Want want = wants(*op);
+      for (ir::ValueId in : op->inputs) {
+        if (want == Want::kNchw) ++votes[in];
+        if (want == Want::kNhwc) --votes[in];
+        if (want == Want::kFollow && preferred_[out]) votes[in] += *preferred_[out] == Layout::kNchw ? 1 : -1;
+      }
+    }
+  }
+
+  // The layout for an op indifferent to it: the one needing the fewest conversions of its inputs and of its
+  // result (for what its readers prefer); a tie goes to NCHW, the order convolutions want.
+  Layout agnostic_layout(const ir::Op& op) const {
+    bool all_rank4 = rank(op.output) == 4;
+    for (ir::ValueId v : op.inputs) all_rank4 = all_rank4 && rank(v) == 4;
+    if (!all_rank4) return Layout::kNhwc;
+    auto cost = [&](Layout layout) {
+      int c = 0;
+      for (ir::ValueId v : op.inputs) {
+        const std::string& have = layout == Layout::kNchw ? tensors_[v].nchw : tensors_[v].nhwc;
+        if (have.empty()) c += orders_coincide(dims(v)) ? 1 : 2;  // a Reshape is cheaper than a Transpose
+      }
+      if (preferred_[op.output] && *preferred_[op.output] != layout) c += orders_coincide(dims(op.output)) ? 1 : 2;
+      return c;
+    };
+    return cost(Layout::kNhwc) < cost(Layout::kNchw) ? Layout::kNhwc : Layout::kNchw;
+  }
+
+  void conv(const ir::Op& op, const ir::Conv2DOp& c, const std::string& name) {
+    std::vector<std::string> inputs = {get(op.inputs[0], Layout::kNchw),
+                                       weight(c.kernel, "oihw", name + "/kernel", hwio_to_oihw)};
+    if (c.bias) inputs.push_back(weight(c.bias, "", name + "/bias", as_is));
+    onnx::NodeProto& n = node("Conv", inputs, {define(op, Layout::kNchw)}, name);
+    const int64_t kh = c.kernel->dims()[0], kw = c.kernel->dims()[1];
+    attr(n, "kernel_shape", std::vector<int64_t>{kh, kw});
+    attr(n, "strides", std::vector<int64_t>{c.stride_h, c.stride_w});
+    attr(n, "dilations", std::vector<int64_t>{c.dilation_h, c.dilation_w});
+    attr(n, "pads", std::vector<int64_t>{c.padding.top, c.padding.left, c.padding.bottom, c.padding.right});
+    attr(n, "group", static_cast<int64_t>(c.groups));
+  }
+
+  void pool(const ir::Op& op, const ir::Pool2DOp& p, const std::string& name) {
+    const bool max = p.kind == ir::Pool2DOp::Kind::kMax;
+    const std::vector<int64_t>& in = dims(op.inputs[0]);
+    const std::string x = get(op.inputs[0], Layout::kNchw);
+    const bool global = p.pool_h == in[1] && p.pool_w == in[2] && p.padding == ir::Padding2D{};
+    if (global) {
+      node(max ? "GlobalMaxPool" : "GlobalAveragePool", {x}, {define(op, Layout::kNchw)}, name);
+      return;
+    }
+    onnx::NodeProto& n = node(max ? "MaxPool" : "AveragePool", {x}, {define(op, Layout::kNchw)}, name);
+    attr(n, "kernel_shape", std::vector<int64_t>{p.pool_h, p.pool_w});
+    attr(n, "strides", std::vector<int64_t>{p.stride_h, p.stride_w});
+    attr(n, "pads", std::vector<int64_t>{p.padding.top, p.padding.left, p.padding.bottom, p.padding.right});
+    // Keras leaves padded cells out of the average.
+    if (!max) attr(n, "count_include_pad", int64_t{0});
+  }
+
+  // Emits `a(x)` into tensor `out`; the nodes are named after `name`.
+  void emit_activation(const Activation& a, const std::string& x, const std::string& out, const std::string& name) {
+    auto unary = [&](const std::string& type) -> onnx::NodeProto& { return node(type, {x}, {out}, name); };
+    switch (a.kind) {
+      case ActivationKind::kLinear:
+        unary("Identity");
+        return;
+      case ActivationKind::kRelu:
+        return relu(a, x, out, name);
+      case ActivationKind::kRelu6:
+        node("Clip", {x, scalar(0.0f), scalar(6.0f)}, {out}, name);
+        return;
+      case ActivationKind::kSigmoid:
+        unary("Sigmoid");
+        return;
+      case ActivationKind::kHardSigmoid: {
+        // Keras 3: relu6(x + 3) / 6 = clip(x / 6 + 0.5, 0, 1).
+        onnx::NodeProto& n = unary("HardSigmoid");
+        attr(n, "alpha", 1.0f / 6.0f);
+        attr(n, "beta", 0.5f);
+        return;
+      }
+      case ActivationKind::kTanh:
+        unary("Tanh");
+        return;
+      case ActivationKind::kElu:
+        attr(unary("Elu"), "alpha", 1.0f);
+        return;
+      case ActivationKind::kSelu: {
+        onnx::NodeProto& n = unary("Selu");
+        attr(n, "alpha", 1.6732632423543772f);
+        attr(n, "gamma", 1.0507009873554805f);
+        return;
+      }
+      case ActivationKind::kGelu: {
+        // Keras's exact gelu, 0.5 x (1 + erf(x / sqrt 2)); the Gelu operator needs opset 20, and ONNX
+        // Runtime fuses this pattern into its own Gelu kernel.
+        const std::string scaled = unique(out + "/div"), erf = unique(out + "/erf"), one = unique(out + "/add"),
+                          half = unique(out + "/mul");
+        node("Div", {x, scalar(static_cast<float>(std::sqrt(2.0)))}, {scaled}, name + "/div");
+        node("Erf", {scaled}, {erf}, name + "/erf");
+        node("Add", {erf, scalar(1.0f)}, {one}, name + "/add");
+        node("Mul", {x, one}, {half}, name + "/mul");
+        node("Mul", {half, scalar(0.5f)}, {out}, name);
+        return;
+      }
+      case ActivationKind::kSwish: {
+        const std::string sigmoid = unique(out + "/sigmoid");
+        node("Sigmoid", {x}, {sigmoid}, name + "/sigmoid");
+        node("Mul", {x, sigmoid}, {out}, name);
+        return;
+      }
+      case ActivationKind::kSoftplus:
+        unary("Softplus");
+        return;
+      case ActivationKind::kLeakyRelu:
+        attr(unary("LeakyRelu"), "alpha", a.alpha);
+        return;
+      case ActivationKind::kScale:
+        node("Mul", {x, scalar(a.alpha)}, {out}, name);
+        return;
+      case ActivationKind::kSoftmax:
+        break;
+    }
+    throw InternalError("ONNX export: softmax reached the element-wise activation mapping");
+  }
+
+  // Keras's relu(x, negative_slope, max_value, threshold).
+  void relu(const Activation& a, const std::string& x, const std::string& out, const std::string& name) {
+    const bool bounded = std::isfinite(a.max_value);
+    if (a.threshold == 0.0f) {
+      if (a.alpha == 0.0f) {
+        if (bounded) {
+          node("Clip", {x, scalar(0.0f), scalar(a.max_value)}, {out}, name);
+        } else {
+          node("Relu", {x}, {out}, name);
+        }
+        return;
+      }
+      // With a slope, negative inputs give alpha * x, positive ones min(x, max_value).
+      const std::string leaky = bounded ? unique(out + "/leaky") : out;
+      attr(node("LeakyRelu", {x}, {leaky}, bounded ? name + "/leaky" : name), "alpha", a.alpha);
+      if (bounded) node("Min", {leaky, scalar(a.max_value)}, {out}, name);
+      return;
+    }
+    // A threshold: where(x > t, min(x, max), 0) - alpha * relu(t - x).
+    const std::string t = scalar(a.threshold);
+    const std::string above = unique(out + "/above"), kept = unique(out + "/kept");
+    node("Greater", {x, t}, {above}, name + "/above");
+    const bool sloped = a.alpha != 0.0f;
+    const std::string positive = (bounded || sloped) ? unique(out + "/positive") : out;
+    node("Where", {above, x, scalar(0.0f)}, {positive}, name + "/where");
+    std::string result = positive;
+    if (bounded) {
+      const std::string clipped = sloped ? unique(out + "/clipped") : out;
+      node("Min", {positive, scalar(a.max_value)}, {clipped}, name + "/min");
+      result = clipped;
+    }
+    if (sloped) {
+      const std::string below = unique(out + "/below"), negative = unique(out + "/negative");
+      node("Sub", {t, x}, {below}, name + "/below");
+      node("Relu", {below}, {kept}, name + "/relu");
+      node("Mul", {kept, scalar(a.alpha)}, {negative}, name + "/alpha");
+      node("Sub", {result, negative}, {out}, name);
+    }
+  }
+
+  void activation(const ir::Op& op, const Activation& a, const std::string& name) {
+    const Layout layout = agnostic_layout(op);
+    const std::string x = get(op.inputs[0], layout);
+    emit_activation(a, x, define(op, layout), name);
+  }
+
+  void binary(const ir::Op& op, const ir::BinaryOp& b, const std::string& name) {
+    static const std::map<ir::BinaryOp::Kind, const char*> types = {
+        {ir::BinaryOp::Kind::kAdd, "Add"},     {ir::BinaryOp::Kind::kSubtract, "Sub"},
+        {ir::BinaryOp::Kind::kMultiply, "Mul"}, {ir::BinaryOp::Kind::kMaximum, "Max"},
+        {ir::BinaryOp::Kind::kMinimum, "Min"}};
+    // Equal ranks (merge layers expand the shorter input), so permuting both keeps the broadcasting.
+    const Layout layout = rank(op.inputs[0]) == rank(op.inputs[1]) ? agnostic_layout(op) : Layout::kNhwc;
+    const std::string x = get(op.inputs[0], layout), y = get(op.inputs[1], layout);
+    node(types.at(b.kind), {x, y}, {define(op, layout)}, name);
+  }
+
+  void softmax(const ir::Op& op, const std::string& name) {
+    const Layout layout = agnostic_layout(op);
+    const std::string x = get(op.inputs[0], layout);
+    // Over Keras's last axis, which is the channel axis 1 in NCHW.
+    const int64_t axis = layout == Layout::kNchw ? 1 : -1;
+    attr(node("Softmax", {x}, {define(op, layout)}, name), "axis", axis);
+  }
+
+  void dense(const ir::Op& op, const ir::DenseOp& d, const std::string& name) {
+    const ir::ValueId in = op.inputs[0];
+    if (rank(in) == 2) {
+      std::vector<std::string> inputs = {get(in, Layout::kNhwc), weight(d.kernel, "", name + "/kernel", as_is)};
+      if (d.bias) inputs.push_back(weight(d.bias, "", name + "/bias", as_is));
+      node("Gemm", inputs, {define(op, Layout::kNhwc)}, name);
+      return;
+    }
+    const bool nchw_wanted = !tensors_[in].nchw.empty() || preferred_[op.output] == Layout::kNchw;
+    if (rank(in) == 4 && nchw_wanted) {
+      // A dense layer over the channels of an image is a 1x1 convolution.
+      std::vector<std::string> inputs = {get(in, Layout::kNchw),
+                                         weight(d.kernel, "oihw", name + "/kernel", dense_to_oihw)};
+      if (d.bias) inputs.push_back(weight(d.bias, "", name + "/bias", as_is));
+      onnx::NodeProto& n = node("Conv", inputs, {define(op, Layout::kNchw)}, name);
+      attr(n, "kernel_shape", std::vector<int64_t>{1, 1});
+      return;
+    }
+    const std::string x = get(in, Layout::kNhwc);
+    const std::string product = d.bias ? unique(ir_.values[op.output].name + "/matmul") : define(op, Layout::kNhwc);
+    node("MatMul", {x, weight(d.kernel, "", name + "/kernel", as_is)}, {product},
+         d.bias ? name + "/matmul" : name);
+    if (d.bias) node("Add", {product, weight(d.bias, "", name + "/bias", as_is)}, {define(op, Layout::kNhwc)}, name);
+  }
+
+  void batch_norm(const ir::Op& op, const ir::BatchNormOp& bn, const std::string& name) {
+    const ir::ValueId in = op.inputs[0];
+    const int64_t channels = dims(in).back();
+    if (rank(in) == 4 || rank(in) == 2) {
+      // ONNX's BatchNormalization normalizes axis 1: the channels of NCHW, and of (N, C).
+      const std::string x = get(in, Layout::kNchw);
+      auto or_fill = [&](const std::shared_ptr<const Tensor>& t, const std::string& what, float fill) {
+        return t ? weight(t, "", name + "/" + what, as_is)
+                 : initializer(name + "/" + what, {channels}, std::vector<float>(static_cast<size_t>(channels), fill));
+      };
+      const std::string scale = or_fill(bn.gamma, "gamma", 1.0f), bias = or_fill(bn.beta, "beta", 0.0f);
+      const std::string mean = weight(bn.mean, "", name + "/moving_mean", as_is);
+      const std::string var = weight(bn.variance, "", name + "/moving_variance", as_is);
+      attr(node("BatchNormalization", {x, scale, bias, mean, var}, {define(op, Layout::kNchw)}, name), "epsilon",
+           bn.epsilon);
+      return;
+    }
+    // Other ranks: the last axis is not axis 1, so scale and shift with broadcasting.
+    std::vector<float> scale(static_cast<size_t>(channels)), shift(static_cast<size_t>(channels));
+    for (int64_t c = 0; c < channels; ++c) {
+      const double gamma = bn.gamma ? bn.gamma->data()[c] : 1.0, beta = bn.beta ? bn.beta->data()[c] : 0.0;
+      const double s = gamma / std::sqrt(static_cast<double>(bn.variance->data()[c]) + bn.epsilon);
+      scale[static_cast<size_t>(c)] = static_cast<float>(s);
+      shift[static_cast<size_t>(c)] = static_cast<float>(beta - bn.mean->data()[c] * s);
+    }
+    const std::string scaled = unique(ir_.values[op.output].name + "/scaled");
+    node("Mul", {get(in, Layout::kNhwc), initializer(name + "/scale", {channels}, scale)}, {scaled}, name + "/scale");
+    node("Add", {scaled, initializer(name + "/shift", {channels}, shift)}, {define(op, Layout::kNhwc)}, name);
+  }
+
+  void pad(const ir::Op& op, const ir::PadOp& p, const std::string& name) {
+    const std::string x = get(op.inputs[0], Layout::kNchw);
+    const std::string pads = int64_initializer(
+        name + "/pads", {0, 0, p.padding.top, p.padding.left, 0, 0, p.padding.bottom, p.padding.right});
+    // ONNX Runtime (1.30 included) fuses a Pad whose constant is all zero bytes into the MaxPool after it,
+    // whose padding means "left out", not zero: wrong for negative inputs. Zero padding written as -0.0
+    // (numerically zero, a different bit pattern) keeps the Pad; a Pad before a Conv still fuses.
+    bool before_max_pool = false;
+    for (int r : readers_[op.output]) {
+      const auto* pool = std::get_if<ir::Pool2DOp>(&ir_.ops[r].attrs);
+      before_max_pool = before_max_pool || (pool != nullptr && pool->kind == ir::Pool2DOp::Kind::kMax);
+    }
+    std::vector<std::string> inputs = {x, pads};
+    if (before_max_pool) inputs.push_back(initializer(name + "/negative_zero", {}, {-0.0f}));
+    node("Pad", inputs, {define(op, Layout::kNchw)}, name);
+  }
+
+  void crop(const ir::Op& op, const ir::CropOp& c, const std::string& name) {
+    const std::vector<int64_t>& in = dims(op.inputs[0]);
+    const std::string x = get(op.inputs[0], Layout::kNchw);
+    const std::string starts = int64_initializer(name + "/starts", {c.cropping.top, c.cropping.left});
+    const std::string ends =
+        int64_initializer(name + "/ends", {in[1] - c.cropping.bottom, in[2] - c.cropping.right});
+    const std::string axes = int64_initializer(name + "/axes", {2, 3});
+    node("Slice", {x, starts, ends, axes}, {define(op, Layout::kNchw)}, name);
+  }
+
+  void upsample(const ir::Op& op, const ir::UpsampleOp& u, const std::string& name) {
+    const std::string x = get(op.inputs[0], Layout::kNchw);
+    const std::string scales = initializer(
+        name + "/scales", {4}, {1.0f, 1.0f, static_cast<float>(u.factor_h), static_cast<float>(u.factor_w)});
+    // dst[h] = src[floor(h / factor)], Keras's nearest upsampling.
+    onnx::NodeProto& n = node("Resize", {x, "", scales}, {define(op, Layout::kNchw)}, name);
+    attr(n, "mode", std::string("nearest"));
+    attr(n, "coordinate_transformation_mode", std::string("asymmetric"));
+    attr(n, "nearest_mode", std::string("floor"));
+  }
+
+  void reshape(const ir::Op& op, const std::string& name) {
+    const ir::ValueId in = op.inputs[0], out = op.output;
+    // The source in Keras's element order: NCHW serves when both orders hold the same bytes.
+    const bool nchw_in = rank(in) == 4 && tensors_[in].nhwc.empty() && orders_coincide(dims(in));
+    const std::string x = nchw_in ? tensors_[in].nchw : get(in, Layout::kNhwc);
+    // The result in NCHW when that costs nothing (a (N, C) vector back to (N, 1, 1, C)).
+    const bool nchw_out = rank(out) == 4 && orders_coincide(dims(out));
+    const std::vector<int64_t> target = nchw_out ? to_nchw(dims(out)) : dims(out);
+    const Layout layout = nchw_out ? Layout::kNchw : Layout::kNhwc;
+    node("Reshape", {x, shape_constant(name, target)}, {define(op, layout)}, name);
+  }
+
+  void concat(const ir::Op& op, const ir::ConcatOp& c, const std::string& name) {
+    const Layout layout = agnostic_layout(op);
+    std::vector<std::string> inputs;
+    for (ir::ValueId v : op.inputs) inputs.push_back(get(v, layout));
+    // Keras's axes 1, 2, 3 (H, W, C) are NCHW's 2, 3, 1.
+    int64_t axis = c.axis;
+    if (layout == Layout::kNchw) axis = c.axis == 3 ? 1 : c.axis + 1;
+    attr(node("Concat", inputs, {define(op, layout)}, name), "axis", axis);
+  }
+
+  const ir::Graph& ir_;
+  onnx::GraphProto& graph_;
+  bool dynamic_batch_;
+  std::vector<Tensors> tensors_;
+  std::vector<std::optional<Layout>> preferred_;
+  std::vector<std::vector<int>> readers_;
+  std::set<std::string> used_;
+  std::set<std::string> node_names_;
+  // Tensors made by a node, which add_output may rename (graph inputs and initializers are not).
+  std::set<std::string> renamable_;
+  std::map<std::pair<const Tensor*, std::string>, std::string> weights_;
+  std::map<float, std::string> scalars_;
+};
+
+}  // namespace
+
+void export_onnx(const Model& model, const std::string& path, OnnxExportOptions options) {
+  const int max_opset = max_supported_opset();
+  if (options.opset < kMinOpset || options.opset > max_opset) {
+    throw ValueError(fmt::format("[export_onnx] Unsupported opset {}: expected an opset from {} to {}", options.opset,
+                                 kMinOpset, max_opset));
+  }
+  const auto& impl = static_cast<const detail::FunctionalImpl&>(*model.impl());
+
+  // The IR needs concrete sizes; the batch is 1 here and symbolic in the file when asked.
+  std::vector<std::vector<int64_t>> input_dims;
+  for (const SymbolicTensor& input : impl.inputs()) {
+    std::vector<int64_t> d = {1};
+    for (int i = 1; i < input.shape().rank(); ++i) {
+      if (!input.shape()[i]) {
+        throw ValueError(fmt::format("[{} (InputLayer)] Cannot export to ONNX: the input shape {} has unknown "
+                                     "sizes; export needs concrete ones (e.g. Input({{224, 224, 3}}))",
+                                     input.node()->layer->name(), input.shape().to_string()));
+      }
+      d.push_back(*input.shape()[i]);
+    }
+    input_dims.push_back(std::move(d));
+  }
+  ir::Graph program = ir::lower_layers(impl, input_dims);
+  ir::fold_zero_padding(program);
+  ir::fold_batch_norm(program);
+  fold_padding_into_max_pool(program);
+
+  onnx::ModelProto proto;
+  proto.set_ir_version(onnx::IR_VERSION);
+  proto.set_producer_name("strata");
+  proto.set_model_version(1);
+  onnx::OperatorSetIdProto* opset = proto.add_opset_import();
+  opset->set_domain("");
+  opset->set_version(options.opset);
+  onnx::GraphProto* graph = proto.mutable_graph();
+  graph->set_name(impl.name());
+  graph->set_doc_string("Exported by strata from the Keras-style model '" + impl.name() +
+                        "'. Inputs and outputs are NHWC (channels last), as in Keras.");
+
+  OnnxBuilder builder(program, *graph, options.dynamic_batch);
+  std::vector<std::string> output_names;
+  {
+    std::set<std::string> taken;
+    for (ir::ValueId v : program.inputs) taken.insert(program.values[v].name);
+    for (const SymbolicTensor& output : impl.outputs()) {
+      std::string base = output.node()->layer->name();
+      if (output.node()->output_shapes.size() > 1) base += fmt::format("_{}", output.index());
+      std::string name = base;
+      for (int i = 1; taken.count(name) != 0; ++i) name = fmt::format("{}:{}", base, i);
+      taken.insert(name);
+      output_names.push_back(name);
+    }
+    for (const std::string& name : taken) builder.reserve(name);
+  }
+  for (ir::ValueId v : program.inputs) builder.add_input(v, program.values[v].name);
+  for (const ir::Op& op : program.ops) builder.emit(op);
+  for (size_t i = 0; i < program.outputs.size(); ++i) builder.add_output(program.outputs[i], output_names[i]);
+
+  try {
+    onnx::checker::check_model(proto);
+  } catch (const std::exception& e) {
+    throw InternalError(fmt::format("[export_onnx] The exported graph of '{}' fails the ONNX checker: {}", impl.name(),
+                                    e.what()));
+  }
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out || !proto.SerializeToOstream(&out) || !out.flush()) {
+    throw FileError(fmt::format("[export_onnx] Cannot write the ONNX file '{}'", path));
+  }
+}
+
+}  // namespace strata
