@@ -14,3 +14,23 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# Node.js for the ONNX Runtime tests and peer benchmarks: Debian's nodejs and npm, only when node is missing
+# (a node from elsewhere, e.g. NodeSource's, which bundles npm, is kept).
+if ! command -v node >/dev/null 2>&1; then
+  echo "Installing: nodejs npm"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+# ONNX Runtime (CPU) from npm, pinned in tests/ort/package-lock.json and installed once into
+# tests/ort/node_modules; --ignore-scripts skips the install script's GPU download (the CPU library ships in
+# the package). Reinstalled only when the pinned version changes.
+ort_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/ort"
+ort_wanted=$(sed -n 's/.*"onnxruntime-node": "\([^"]*\)".*/\1/p' "$ort_dir/package.json")
+ort_installed=$(sed -n 's/^  "version": "\([^"]*\)".*/\1/p' "$ort_dir/node_modules/onnxruntime-node/package.json" \
+                2>/dev/null || true)
+if [ "$ort_installed" != "$ort_wanted" ]; then
+  echo "Installing: onnxruntime-node $ort_wanted (npm) into $ort_dir/node_modules"
+  (cd "$ort_dir" && npm ci --ignore-scripts --no-audit --no-fund)
+fi
