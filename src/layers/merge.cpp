@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "graph/node.hpp"
 #include "layers/broadcast.hpp"
 #include "strata/error.hpp"
@@ -51,7 +53,17 @@ class ElementwiseMergeImpl : public detail::LayerImpl {
   }
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&,
-                                 const std::vector<ir::ValueId>& inputs) const override {
+                                 const std::vector<ir::ValueId>& given) const override {
+    // Keras expands a lower-rank input at axis 1 until the ranks agree, so the batch axes line up and the
+    // other axes align from the right, as the shape rule assumes; BinaryOp aligns whole shapes from the right.
+    size_t rank = 0;
+    for (ir::ValueId v : given) rank = std::max(rank, graph.values[v].dims.size());
+    std::vector<ir::ValueId> inputs;
+    for (ir::ValueId v : given) {
+      std::vector<int64_t> dims = graph.values[v].dims;
+      dims.insert(dims.begin() + 1, rank - dims.size(), 1);
+      inputs.push_back(detail::emit_reshape(graph, v, std::move(dims), name()));
+    }
     ir::ValueId acc = inputs[0];
     for (size_t i = 1; i < inputs.size(); ++i) {
       auto dims = detail::broadcast_dims(graph.values[acc].dims, graph.values[inputs[i]].dims);

@@ -1,0 +1,130 @@
+// Several threads predicting on one CompiledModel at once get, bitwise, the answers of serial calls: each
+// call takes its own activation arena and scratchpad. Catch's assertions are not thread-safe, so the
+// threads only record what they saw and the main thread checks it.
+#include <atomic>
+#include <string>
+#include <thread>
+
+#include "numerics_util.hpp"
+
+using namespace strata_test;
+
+namespace {
+
+constexpr int kThreads = 4;
+
+struct Outcome {
+  std::atomic<int> calls{0};
+  std::atomic<int> mismatches{0};
+  std::atomic<int> failures{0};
+  std::string first_failure;  // written once, by the thread that counts the first failure
+};
+
+// Runs `iterations` predicts per thread; thread t cycles through its own inputs[t][...] and compares every
+// answer with expected[t][...].
+template <class Predict>
+void hammer(const Predict& predict, const std::vector<std::vector<strata::Tensor>>& inputs,
+            const std::vector<std::vector<strata::Tensor>>& expected, int iterations, Outcome& outcome) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < static_cast<int>(inputs.size()); ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < iterations; ++i) {
+        const size_t k = static_cast<size_t>(i) % inputs[t].size();
+        try {
+          if (!(predict(inputs[t][k]) == expected[t][k])) ++outcome.mismatches;
+        } catch (const std::exception& e) {
+          if (outcome.failures++ == 0) outcome.first_failure = e.what();
+        }
+        ++outcome.calls;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+}
+
+strata::Model residual_model() {
+  strata::Model block = seed_block_1("concurrent_block");
+  randomize_weights_keeping_scale(block, 1);
+  return block;
+}
+
+}  // namespace
+
+TEST_CASE("threads predicting on one compiled model agree with serial calls", "[concurrency][runtime]") {
+  const strata::Model block = residual_model();
+  for (int num_threads : {0, 1}) {
+    for (bool fuse : {true, false}) {
+      INFO("num_threads " << num_threads << ", fuse " << fuse);
+      const strata::CompiledModel compiled = block.compile({.num_threads = num_threads, .fuse = fuse});
+      // Different inputs per thread, and different batch sizes, so that calls share plans and also run
+      // different plans at the same time.
+      std::vector<std::vector<strata::Tensor>> inputs(kThreads), expected(kThreads);
+      for (int t = 0; t < kThreads; ++t) {
+        for (int k = 0; k < 3; ++k) {
+          const int64_t batch = 1 + (t + k) % 2;
+          inputs[t].push_back(random_input({batch, 32, 32, 3}, static_cast<uint64_t>(100 * t + k)));
+          expected[t].push_back(compiled.predict(inputs[t].back()));
+        }
+      }
+      Outcome outcome;
+      hammer([&](const strata::Tensor& x) { return compiled.predict(x); }, inputs, expected, 12, outcome);
+      INFO(outcome.first_failure);
+      CHECK(outcome.failures == 0);
+      CHECK(outcome.mismatches == 0);
+      CHECK(outcome.calls == kThreads * 12);
+    }
+  }
+}
+
+TEST_CASE("threads compiling plans for new shapes at once agree with serial calls", "[concurrency][runtime]") {
+  // Each thread brings image sizes no other call has used, so plans are compiled while others run.
+  auto inputs = strata::Input({strata::None, strata::None, 3});
+  auto x = L::Conv2D(8, 3, {.activation = "relu"})(inputs);
+  auto residual = x;
+  x = L::Conv2D(8, 3, {.padding = "same", .activation = "relu"})(x);
+  x = L::MaxPooling2D(2, {.padding = "same"})(x);
+  residual = L::Conv2D(8, 1, {.strides = 2})(residual);
+  strata::Model model(inputs, L::add({x, residual}));
+  randomize_weights_keeping_scale(model, 2);
+
+  std::vector<std::vector<strata::Tensor>> images(kThreads), expected(kThreads);
+  const strata::CompiledModel serial = model.compile();
+  for (int t = 0; t < kThreads; ++t) {
+    for (int k = 0; k < 2; ++k) {
+      const int64_t size = 9 + 2 * t + k;
+      images[t].push_back(random_input({2, size, size + 1, 3}, static_cast<uint64_t>(200 + 10 * t + k)));
+      expected[t].push_back(serial.predict(images[t].back()));
+    }
+  }
+  const strata::CompiledModel fresh = model.compile();
+  Outcome outcome;
+  hammer([&](const strata::Tensor& image) { return fresh.predict(image); }, images, expected, 6, outcome);
+  INFO(outcome.first_failure);
+  CHECK(outcome.failures == 0);
+  CHECK(outcome.mismatches == 0);
+
+  // Model::predict shares one cache between threads too.
+  Outcome through_model;
+  hammer([&](const strata::Tensor& image) { return model.predict(image); }, images, expected, 6, through_model);
+  INFO(through_model.first_failure);
+  CHECK(through_model.failures == 0);
+  CHECK(through_model.mismatches == 0);
+}
+
+TEST_CASE("the reference backend is safe across threads too", "[concurrency][runtime]") {
+  auto inputs = strata::Input({8, 8, 3});
+  auto x = L::Conv2D(4, 3, {.padding = "same", .activation = "relu"})(inputs);
+  strata::Model model(inputs, L::add({x, L::Conv2D(4, 1)(inputs)}));
+  randomize_weights(model, 3);
+  const strata::CompiledModel compiled = model.compile({.backend = "reference"});
+  std::vector<std::vector<strata::Tensor>> xs(kThreads), expected(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    xs[t].push_back(random_input({1 + t, 8, 8, 3}, static_cast<uint64_t>(300 + t)));
+    expected[t].push_back(compiled.predict(xs[t].back()));
+  }
+  Outcome outcome;
+  hammer([&](const strata::Tensor& image) { return compiled.predict(image); }, xs, expected, 10, outcome);
+  INFO(outcome.first_failure);
+  CHECK(outcome.failures == 0);
+  CHECK(outcome.mismatches == 0);
+}
