@@ -365,6 +365,7 @@ TEST_CASE("merges with broadcasting, several inputs and outputs", "[onnx][merge]
   auto in_a = strata::Input({4, 5, 3});
   auto in_b = strata::Input({1, 5, 3});
   auto in_c = strata::Input({4, 1, 1});
+  auto in_d = strata::Input({3});
   auto conv = L::Conv2D(3, 1)(in_a);
   std::vector<strata::SymbolicTensor> outs = {
       L::subtract({conv, in_b}),
@@ -379,8 +380,9 @@ TEST_CASE("merges with broadcasting, several inputs and outputs", "[onnx][merge]
       in_b,
       conv,
       conv,
+      L::add({conv, in_d}),  // Keras lines up the batch axes: (N, 3) is added as (N, 1, 1, 3)
   };
-  strata::Model model({in_a, in_b, in_c}, outs, "merges");
+  strata::Model model({in_a, in_b, in_c, in_d}, outs, "merges");
   randomize(model, 2);
   const Comparison c = export_and_compare(model, random_inputs(model, 2, 7), "merges");
   CHECK(c.max_error < float32_tolerance(3));
