@@ -5,6 +5,7 @@
 #include <iostream>
 #include <string>
 
+#include "backend/onednn/post_op_rules.hpp"
 #include "compiler/passes/passes.hpp"
 #include "graph/functional.hpp"
 
@@ -51,12 +52,14 @@ ir::Graph compile_program(const FunctionalImpl& model, const std::vector<std::ve
     log.after("choose_precision", graph);
   }
   if (options.fuse) {
-    ir::fuse_activations(graph);
+    // Only the oneDNN backend fuses, so its rules decide which post-op chains may be built.
+    const ir::PostOpCheck accepts = onednn_accepts_post_ops;
+    ir::fuse_activations(graph, accepts);
     log.after("fuse_activations", graph);
-    ir::fuse_residual_adds(graph);
+    ir::fuse_residual_adds(graph, accepts);
     log.after("fuse_residual_adds", graph);
     // The activation after a residual add (ResNet's `add -> relu`) can only join the chain now.
-    ir::fuse_activations(graph);
+    ir::fuse_activations(graph, accepts);
     log.after("fuse_activations (after residual adds)", graph);
   }
   ir::plan_memory(graph);

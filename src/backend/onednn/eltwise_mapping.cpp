@@ -1,5 +1,9 @@
 #include "backend/onednn/eltwise_mapping.hpp"
 
+#include <set>
+
+#include "backend/onednn/post_op_rules.hpp"
+
 #include <cmath>
 #include <limits>
 
@@ -52,3 +56,19 @@ std::vector<EltwiseStep> eltwise_steps(const detail::Activation& a) {
 }
 
 }  // namespace strata::onednn
+
+namespace strata::detail {
+
+bool onednn_accepts_post_ops(const std::vector<ir::PostOp>& chain) {
+  std::set<dnnl::algorithm> seen;
+  for (const ir::PostOp& p : chain) {
+    if (p.kind != ir::PostOp::Kind::kActivation) continue;
+    if (!is_standard_eltwise(p.activation)) return false;
+    for (const onednn::EltwiseStep& step : onednn::eltwise_steps(p.activation)) {
+      if (!seen.insert(step.algorithm).second) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace strata::detail

@@ -137,9 +137,10 @@ class OnednnExecutor : public Executor {
   }
 
   void run(const std::vector<const float*>& inputs, const std::vector<float*>& outputs) const override {
-    std::unique_ptr<Context> ctx = acquire();
-    const int saved_threads = omp_get_max_threads();
-    if (num_threads_ > 0) omp_set_num_threads(num_threads_);
+    // Scoped: the context goes back to the pool and the thread count is restored even when a step throws
+    // (a custom kernel may throw anything).
+    const PooledContext ctx(*this);
+    const OmpThreadScope threads(num_threads_);
     try {
       for (size_t i = 0; i < inputs.size(); ++i) {
         const ir::Value& v = graph_.values[graph_.inputs[i]];
@@ -158,12 +159,8 @@ class OnednnExecutor : public Executor {
         std::memcpy(outputs[i], ctx->arena.get() + v.offset, bytes_of(v));
       }
     } catch (const dnnl::error& e) {
-      if (num_threads_ > 0) omp_set_num_threads(saved_threads);
-      release(std::move(ctx));
       throw InternalError(fmt::format("[predict] oneDNN failed: {}", e.what()));
     }
-    if (num_threads_ > 0) omp_set_num_threads(saved_threads);
-    release(std::move(ctx));
   }
 
   std::string plan_string() const override {
@@ -190,7 +187,7 @@ class OnednnExecutor : public Executor {
     for (size_t i = 0; i < steps_.size(); ++i) {
       result[i] = StepProfile{steps_[i].chain, steps_[i].layers, steps_[i].implementation, {}, steps_[i].flops};
     }
-    std::unique_ptr<Context> ctx = acquire();
+    const PooledContext ctx(*this);
     const OmpThreadScope threads(num_threads_);
     for (size_t i = 0; i < inputs.size(); ++i) {
       const ir::Value& v = graph_.values[graph_.inputs[i]];
@@ -209,7 +206,6 @@ class OnednnExecutor : public Executor {
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
       }
     }
-    release(std::move(ctx));
     return result;
   }
 
@@ -227,6 +223,20 @@ class OnednnExecutor : public Executor {
     for (int64_t d : v.dims) n *= static_cast<size_t>(d);
     return n;
   }
+
+  // Takes a context from the pool for one forward pass and gives it back when the pass ends, however it ends.
+  class PooledContext {
+   public:
+    explicit PooledContext(const OnednnExecutor& owner) : owner_(owner), ctx_(owner.acquire()) {}
+    ~PooledContext() { owner_.release(std::move(ctx_)); }
+    PooledContext(const PooledContext&) = delete;
+    PooledContext& operator=(const PooledContext&) = delete;
+    Context* operator->() const { return ctx_.get(); }
+
+   private:
+    const OnednnExecutor& owner_;
+    std::unique_ptr<Context> ctx_;
+  };
 
   std::unique_ptr<Context> acquire() const {
     {

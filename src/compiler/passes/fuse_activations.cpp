@@ -4,7 +4,7 @@
 
 namespace strata::ir {
 
-void fuse_activations(Graph& graph) {
+void fuse_activations(Graph& graph, const PostOpCheck& accepts) {
   bool changed = true;
   while (changed) {
     changed = false;
@@ -26,7 +26,10 @@ void fuse_activations(Graph& graph) {
       if (!takes_post_ops) continue;
       if (readers[src].size() != 1 || graph.is_output(src)) continue;
       Op& conv = graph.ops[p];
-      conv.post_ops.push_back(PostOp{PostOp::Kind::kActivation, a->activation, -1});
+      std::vector<PostOp> chain = conv.post_ops;
+      chain.push_back(PostOp{PostOp::Kind::kActivation, a->activation, -1});
+      if (!accepts(chain)) continue;
+      conv.post_ops = std::move(chain);
       // An in-place conv keeps writing into its target buffer under the new value.
       graph.values[act.output].in_place_of = graph.values[src].in_place_of;
       conv.output = act.output;

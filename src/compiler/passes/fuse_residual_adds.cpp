@@ -9,7 +9,7 @@ ValueId buffer_root(const Graph& graph, ValueId v) { return graph.buffer_root(v)
 
 // Can the add at `add_index` become a sum post-op of the conv producing `branch`, writing into `other`?
 bool can_fuse(const Graph& graph, const std::vector<std::vector<int>>& readers, const std::vector<int>& producers,
-              int add_index, ValueId branch, ValueId other) {
+              int add_index, ValueId branch, ValueId other, const PostOpCheck& accepts) {
   const Op& add = graph.ops[add_index];
   const int p = producers[branch];
   if (p < 0 || producers[other] < 0) return false;  // never overwrite a model input
@@ -19,6 +19,10 @@ bool can_fuse(const Graph& graph, const std::vector<std::vector<int>>& readers, 
     return false;
   }
   if (readers[branch].size() != 1 || graph.is_output(branch) || graph.is_output(other)) return false;
+  std::vector<PostOp> chain = conv.post_ops;
+  chain.push_back(PostOp{PostOp::Kind::kSum, {}, other});
+  chain.insert(chain.end(), add.post_ops.begin(), add.post_ops.end());
+  if (!accepts(chain)) return false;
   const auto& out_dims = graph.values[add.output].dims;
   if (graph.values[branch].dims != out_dims || graph.values[other].dims != out_dims) return false;
   const DataType type = graph.values[add.output].dtype;
@@ -52,7 +56,7 @@ bool can_fuse(const Graph& graph, const std::vector<std::vector<int>>& readers, 
 
 }  // namespace
 
-void fuse_residual_adds(Graph& graph) {
+void fuse_residual_adds(Graph& graph, const PostOpCheck& accepts) {
   for (int i = 0; i < static_cast<int>(graph.ops.size()); ++i) {
     const Op& add = graph.ops[i];
     const auto* binary = std::get_if<BinaryOp>(&add.attrs);
@@ -63,7 +67,7 @@ void fuse_residual_adds(Graph& graph) {
     std::pair<ValueId, ValueId> candidates[2] = {{add.inputs[1], add.inputs[0]}, {add.inputs[0], add.inputs[1]}};
     if (producers[add.inputs[0]] > producers[add.inputs[1]]) std::swap(candidates[0], candidates[1]);
     for (const auto& [branch, other] : candidates) {
-      if (!can_fuse(graph, readers, producers, i, branch, other)) continue;
+      if (!can_fuse(graph, readers, producers, i, branch, other, accepts)) continue;
       const int p = producers[branch];
       Op conv = graph.ops[p];
       conv.post_ops.push_back(PostOp{PostOp::Kind::kSum, {}, other});

@@ -6,6 +6,8 @@
 
 #include "compiler/ir.hpp"
 
+#include <functional>
+
 namespace strata::detail {
 class FunctionalImpl;
 }
@@ -26,15 +28,18 @@ void fold_batch_norm(Graph& graph);
 /// readers (Keras's ResNet50 conv1_pad before conv1_conv). Guarantees the same numbers.
 void fold_zero_padding(Graph& graph);
 
+/// Whether a backend computes a post-op chain correctly; fusion passes never build a chain it refuses.
+using PostOpCheck = std::function<bool(const std::vector<PostOp>&)>;
+
 /// fuse_activations.cpp: moves a standard element-wise activation into the post-op chain of the conv, dense or
 /// binary op before it when that op's result has no other reader and is not a model output. Guarantees the same numbers, one op fewer per fusion.
-void fuse_activations(Graph& graph);
+void fuse_activations(Graph& graph, const PostOpCheck& accepts);
 
 /// fuse_residual_adds.cpp: folds `add(a, b)` into the conv producing `b` as a `sum` post-op that writes in
 /// place into `a`'s buffer, when that is legal: `b` is read only by the add, `a` is not a model input or
 /// output, has the add's shape, and no op reads `a` after the add. The conv may move later in the op order
 /// (to the add's place) so that `a` exists when it runs; that never breaks a dependency.
-void fuse_residual_adds(Graph& graph);
+void fuse_residual_adds(Graph& graph, const PostOpCheck& accepts);
 
 /// choose_precision.cpp: for precision bfloat16, makes the values produced by ops oneDNN runs natively in
 /// bfloat16 (convolutions, dense, pooling, binary, standard activations, softmax, batch norm, concat) and of
