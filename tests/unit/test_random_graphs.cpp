@@ -1,0 +1,423 @@
+// Random-graph differential tests (issue 7): a generator of random valid functional graphs over strata's
+// layers, each run on the oneDNN plans (fused and unfused) and on the reference executor, outputs compared
+// with a tolerance derived from the float32 accumulation along the graph's deepest path.
+//
+// Every graph comes from one seed. The sweep runs seeds 1..STRATA_GRAPH_COUNT (default 500; 60 under the
+// sanitizers); a failing graph prints its seed and the command that rebuilds exactly that graph:
+//   STRATA_GRAPH_SEED=123 ./test_random_graphs
+// Soak: STRATA_GRAPH_COUNT=5000 ./test_random_graphs ; STRATA_GRAPH_FIRST moves the start of the range.
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "numerics_util.hpp"
+
+namespace {
+
+namespace L = strata::layers;
+using strata::SymbolicTensor;
+
+/// A tensor of the graph being built and what the generator knows about it.
+struct Value {
+  SymbolicTensor tensor;
+  int64_t h = 0, w = 0, c = 0;  // rank 4 (batch, h, w, c)
+  double err = 0;               // the float32 error bound accumulated along the deepest path to it
+  uint32_t inputs = 0;          // bit i: depends on model input i
+};
+
+class GraphGenerator {
+ public:
+  explicit GraphGenerator(uint64_t seed) : rng_(seed) {}
+
+  int uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
+  bool chance(double p) { return std::bernoulli_distribution(p)(rng_); }
+  template <class T>
+  const T& pick(const std::vector<T>& v) { return v[static_cast<size_t>(uniform(0, static_cast<int>(v.size()) - 1))]; }
+
+  /// Adds one step to the graph, described in `log_`.
+  void step() {
+    const int kind = uniform(0, 15);
+    Value x = pick(values_);
+    switch (kind) {
+      case 0: case 1: case 2: conv(x); break;
+      case 3: depthwise(x); break;
+      case 4: separable(x); break;
+      case 5: pool(x); break;
+      case 6: batch_norm(x); break;
+      case 7: activation(x); break;
+      case 8: reshaping(x); break;
+      case 9: case 10: residual(x); break;
+      case 11: case 12: merge(); break;
+      case 13: shared(x); break;
+      case 14: nested(x); break;
+      default: conv(x); break;
+    }
+  }
+
+  strata::Model build(std::vector<std::vector<int64_t>>& input_dims, int& batch, double& tolerance) {
+    const int num_inputs = chance(0.7) ? 1 : uniform(2, 3);
+    for (int i = 0; i < num_inputs; ++i) {
+      Value v;
+      v.h = uniform(3, 13);
+      v.w = chance(0.5) ? v.h : uniform(3, 13);
+      v.c = uniform(1, 6);
+      v.tensor = strata::Input({v.h, v.w, v.c}, "in" + std::to_string(i));
+      v.inputs = 1u << i;
+      inputs_.push_back(v.tensor);
+      values_.push_back(v);
+      input_dims.push_back({v.h, v.w, v.c});
+    }
+    const int steps = uniform(2, 12);
+    for (int i = 0; i < steps; ++i) step();
+    // Outputs: the newest value, sometimes a few more, and one per input nothing else reaches yet.
+    std::vector<Value> outs{values_.back()};
+    if (chance(0.3)) outs.push_back(pick(values_));
+    uint32_t covered = 0;
+    for (const Value& v : outs) covered |= v.inputs;
+    for (size_t i = 0; i < inputs_.size(); ++i) {
+      if (covered & (1u << i)) continue;
+      Value best = values_[i];
+      for (const Value& v : values_) if (v.inputs & (1u << i)) best = v;
+      if (best.tensor == inputs_[i]) { conv(best); best = values_.back(); }
+      outs.push_back(best);
+      covered |= best.inputs;
+    }
+    std::vector<SymbolicTensor> outputs;
+    for (Value v : outs) {
+      if (chance(0.25)) v = head(v);
+      if (std::find(outputs.begin(), outputs.end(), v.tensor) != outputs.end()) continue;
+      outputs.push_back(v.tensor);
+      tolerance = std::max(tolerance, v.err);
+    }
+    batch = uniform(1, 3);
+    return strata::Model(inputs_, outputs, "random_graph");
+  }
+
+  std::string log() const { return log_.str(); }
+  std::vector<strata::Layer> batch_norms;
+
+ private:
+  static double term_error(int64_t terms) { return strata_test::float32_tolerance(terms); }
+
+  Value push(const SymbolicTensor& t, const Value& from, int64_t terms, const std::string& what) {
+    Value v;
+    v.tensor = t;
+    const strata::Shape& s = t.shape();
+    v.h = *s[1];
+    v.w = *s[2];
+    v.c = *s[3];
+    v.err = from.err + term_error(terms);
+    v.inputs = from.inputs;
+    values_.push_back(v);
+    log_ << "  " << what << " -> (" << v.h << ", " << v.w << ", " << v.c << ")\n";
+    return v;
+  }
+
+  std::string random_activation() {
+    static const std::vector<std::string> kinds{"linear", "relu", "relu6", "sigmoid", "tanh", "elu",
+                                                "swish", "hard_sigmoid", "gelu", "softplus", "leaky_relu"};
+    return chance(0.4) ? "linear" : pick(kinds);
+  }
+
+  /// A window (kernel, stride, dilation, padding) that gives an output of at least one pixel.
+  struct Window {
+    int kh, kw, stride, dilation;
+    std::string padding;
+  };
+  Window window(const Value& x, int max_kernel) {
+    for (;;) {
+      Window w{uniform(1, max_kernel), uniform(1, max_kernel), 1, 1, chance(0.5) ? "same" : "valid"};
+      if (chance(0.3)) w.stride = 2;
+      else if (chance(0.2)) w.dilation = 2;
+      const int64_t eh = (w.kh - 1) * w.dilation + 1, ew = (w.kw - 1) * w.dilation + 1;
+      if (w.padding == "same" || (eh <= x.h && ew <= x.w)) return w;
+    }
+  }
+
+  void conv(const Value& x) {
+    Window w = window(x, 3);
+    int filters = uniform(1, 8);
+    int groups = 1;
+    if (x.c % 2 == 0 && chance(0.2)) { groups = 2; filters = 2 * uniform(1, 4); }
+    strata::layers::Conv2D layer(filters, {w.kh, w.kw},
+                                 {.strides = w.stride, .padding = w.padding, .dilation_rate = w.dilation,
+                                  .groups = groups, .activation = random_activation(), .use_bias = chance(0.8)});
+    convs_.push_back({layer, x.c});
+    push(layer(x.tensor), x, w.kh * w.kw * x.c / groups,
+         "conv " + std::to_string(w.kh) + "x" + std::to_string(w.kw) + " s" + std::to_string(w.stride) + " d" +
+             std::to_string(w.dilation) + " " + w.padding + " g" + std::to_string(groups));
+  }
+
+  void depthwise(const Value& x) {
+    Window w = window(x, 3);
+    const int mult = uniform(1, 2);
+    auto t = L::DepthwiseConv2D({w.kh, w.kw}, {.strides = w.stride, .padding = w.padding, .depth_multiplier = mult,
+                                               .dilation_rate = w.dilation, .activation = random_activation()})(x.tensor);
+    push(t, x, w.kh * w.kw, "depthwise " + std::to_string(w.kh) + "x" + std::to_string(w.kw) + " " + w.padding);
+  }
+
+  void separable(const Value& x) {
+    Window w = window(x, 3);
+    auto t = L::SeparableConv2D(uniform(1, 8), {w.kh, w.kw},
+                                {.strides = w.stride, .padding = w.padding, .dilation_rate = w.dilation,
+                                 .activation = random_activation()})(x.tensor);
+    push(t, x, w.kh * w.kw + x.c, "separable " + std::to_string(w.kh) + "x" + std::to_string(w.kw) + " " + w.padding);
+  }
+
+  void pool(const Value& x) {
+    const int p = uniform(1, 3);
+    const int s = uniform(1, 3);
+    const std::string padding = chance(0.5) ? "same" : "valid";
+    if (padding == "valid" && (p > x.h || p > x.w)) return;
+    const bool max = chance(0.5);
+    SymbolicTensor t = max ? L::MaxPooling2D(p, {.strides = s, .padding = padding})(x.tensor)
+                           : L::AveragePooling2D(p, {.strides = s, .padding = padding})(x.tensor);
+    push(t, x, p * p, std::string(max ? "max" : "avg") + "pool " + std::to_string(p) + " s" + std::to_string(s) + " " + padding);
+  }
+
+  void batch_norm(const Value& x) {
+    L::BatchNormalization layer;
+    batch_norms.push_back(layer);
+    push(layer(x.tensor), x, 4, "batch_norm");
+  }
+
+  void activation(const Value& x) {
+    switch (uniform(0, 3)) {
+      case 0: push(L::ReLU({.max_value = 6.0f})(x.tensor), x, 1, "relu6 layer"); break;
+      case 1: push(L::LeakyReLU({.negative_slope = 0.2f})(x.tensor), x, 1, "leaky_relu layer"); break;
+      case 2: push(L::Softmax()(x.tensor), x, x.c, "softmax layer"); break;
+      default: {
+        const std::string a = random_activation();
+        push(L::Activation(a)(x.tensor), x, 1, "activation " + a);
+      }
+    }
+  }
+
+  void reshaping(const Value& x) {
+    switch (uniform(0, 2)) {
+      case 0: push(L::ZeroPadding2D({uniform(0, 2), uniform(0, 2)})(x.tensor), x, 1, "zero_padding"); break;
+      case 1:
+        if (x.h >= 3 && x.w >= 3) push(L::Cropping2D(1)(x.tensor), x, 1, "cropping 1");
+        break;
+      default:
+        if (x.h <= 8 && x.w <= 8) push(L::UpSampling2D(2)(x.tensor), x, 1, "upsampling 2");
+    }
+  }
+
+  /// A residual block: identity, projected (1x1 conv) or strided (1x1 conv, stride 2) shortcut.
+  void residual(const Value& x) {
+    const int stride = (x.h >= 2 && x.w >= 2 && chance(0.3)) ? 2 : 1;
+    const int filters = chance(0.5) ? static_cast<int>(x.c) : uniform(1, 8);
+    const int k = chance(0.7) ? 3 : 1;
+    Value main = push(L::Conv2D(filters, k, {.strides = stride, .padding = "same", .activation = "relu"})(x.tensor), x,
+                      k * k * x.c, "residual main conv");
+    if (chance(0.5)) main = push(L::Conv2D(filters, k, {.padding = "same"})(main.tensor), main, k * k * filters, "residual main conv 2");
+    Value shortcut = x;
+    if (stride != 1 || filters != x.c) {
+      shortcut = push(L::Conv2D(filters, 1, {.strides = stride})(x.tensor), x, x.c,
+                      stride != 1 ? "strided shortcut" : "projected shortcut");
+    } else {
+      log_ << "  identity shortcut\n";
+    }
+    combine({main, shortcut}, chance(0.7) ? 0 : uniform(0, 6));
+    if (chance(0.5)) {
+      const Value y = values_.back();
+      push(L::ReLU()(y.tensor), y, 1, "relu after add");
+    }
+  }
+
+  /// Merges two or three values of equal spatial size: kind 0 add, 1 subtract, 2 multiply, 3 average,
+  /// 4 maximum, 5 minimum, 6 concatenate.
+  void combine(std::vector<Value> xs, int kind) {
+    std::vector<SymbolicTensor> ts;
+    Value joined = xs[0];
+    for (const Value& v : xs) {
+      ts.push_back(v.tensor);
+      joined.err = std::max(joined.err, v.err);
+      joined.inputs |= v.inputs;
+    }
+    static const char* names[] = {"add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate"};
+    if (kind == 1 && ts.size() != 2) kind = 0;
+    SymbolicTensor t;
+    switch (kind) {
+      case 0: t = L::add(ts); break;
+      case 1: t = L::subtract(ts); break;
+      case 2: t = L::multiply(ts); break;
+      case 3: t = L::average(ts); break;
+      case 4: t = L::maximum(ts); break;
+      case 5: t = L::minimum(ts); break;
+      default: t = L::concatenate(ts); break;
+    }
+    // A product doubles the relative error of its factors.
+    if (kind == 2) joined.err *= static_cast<double>(ts.size());
+    push(t, joined, static_cast<int64_t>(ts.size()), std::string(names[kind]) + " of " + std::to_string(ts.size()));
+  }
+
+  void merge() {
+    const Value a = pick(values_);
+    std::vector<Value> same_size{a}, same_shape{a};
+    for (const Value& v : values_) {
+      if (v.tensor == a.tensor || v.h != a.h || v.w != a.w) continue;
+      same_size.push_back(v);
+      if (v.c == a.c) same_shape.push_back(v);
+    }
+    if (same_shape.size() >= 2 && chance(0.6)) {
+      std::vector<Value> xs{same_shape[0], same_shape[static_cast<size_t>(uniform(1, static_cast<int>(same_shape.size()) - 1))]};
+      if (same_shape.size() >= 3 && chance(0.3)) xs.push_back(same_shape.back());
+      combine(xs, uniform(0, 5));
+    } else if (same_size.size() >= 2) {
+      combine({same_size[0], same_size[static_cast<size_t>(uniform(1, static_cast<int>(same_size.size()) - 1))]}, 6);
+    } else {
+      conv(a);
+    }
+  }
+
+  /// Calls an earlier Conv2D again (shared weights) on a value with its input channels, when the window fits.
+  void shared(const Value& x) {
+    for (const auto& [layer, channels] : convs_) {
+      if (channels != x.c || x.h < 5 || x.w < 5) continue;
+      try {
+        const SymbolicTensor t = layer(x.tensor);
+        push(t, x, 9 * x.c, "shared conv " + layer.name());
+        return;
+      } catch (const strata::Error&) {
+        // The window does not fit this value; the layer is unchanged (calls fail before any change).
+      }
+    }
+    conv(x);
+  }
+
+  /// A nested model (conv, batch norm, activation; sometimes itself nesting one) called on `x`.
+  void nested(const Value& x) {
+    auto in = strata::Input({x.h, x.w, x.c});
+    L::BatchNormalization bn;
+    batch_norms.push_back(bn);
+    auto y = L::Conv2D(uniform(1, 6), 3, {.padding = "same"})(in);
+    y = bn(y);
+    y = L::Activation(random_activation())(y);
+    strata::Model inner(in, y);
+    if (chance(0.3)) {
+      auto in2 = strata::Input({x.h, x.w, x.c});
+      auto z = inner(in2);
+      z = L::Conv2D(uniform(1, 4), 1)(z);
+      inner = strata::Model(in2, z);
+    }
+    push(inner(x.tensor), x, 9 * x.c + 8, "nested model " + inner.name());
+    values_.back().err += term_error(9 * 8);
+  }
+
+  /// A classifier head: global pooling or flatten, then dense, sometimes softmax.
+  Value head(const Value& x) {
+    SymbolicTensor t;
+    int64_t features = x.c;
+    const int kind = uniform(0, 2);
+    if (kind == 0) t = L::GlobalAveragePooling2D()(x.tensor);
+    else if (kind == 1) t = L::GlobalMaxPooling2D()(x.tensor);
+    else { t = L::Flatten()(x.tensor); features = x.h * x.w * x.c; }
+    t = L::Dense(uniform(1, 10), {.activation = chance(0.3) ? "softmax" : random_activation()})(t);
+    Value v = x;
+    v.tensor = t;
+    v.err = x.err + term_error(features * (kind == 0 ? x.h * x.w : 1));
+    log_ << "  head " << kind << " dense\n";
+    return v;
+  }
+
+  std::mt19937_64 rng_;
+  std::vector<SymbolicTensor> inputs_;
+  std::vector<Value> values_;
+  std::vector<std::pair<L::Conv2D, int64_t>> convs_;
+  std::ostringstream log_;
+};
+
+int64_t env_int(const char* name, int64_t fallback) {
+  const char* s = std::getenv(name);
+  return (s && *s) ? std::strtoll(s, nullptr, 10) : fallback;
+}
+
+/// Builds, weights and runs graph `seed` on the reference executor and on both oneDNN plans; true when
+/// they agree. A disagreement is recorded as a failed CHECK with the graph, the plans and the seed.
+bool check_graph(uint64_t seed) {
+  GraphGenerator gen(seed);
+  std::vector<std::vector<int64_t>> input_dims;
+  int batch = 1;
+  double tolerance = 0;
+  const std::string reproduce = "reproduce: STRATA_GRAPH_SEED=" + std::to_string(seed) + " ./build/tests/test_random_graphs";
+  std::optional<strata::Model> built;
+  try {
+    built = gen.build(input_dims, batch, tolerance);
+  } catch (const strata::Error& e) {
+    FAIL_CHECK("graph " << seed << " could not be built: " << e.what() << "\n" << gen.log() << reproduce);
+    return false;
+  }
+  const strata::Model& model = *built;
+  strata_test::randomize_weights_keeping_scale(model, seed * 1000);
+  // Moving variances must be positive: [0.5, 1.5).
+  for (strata::Layer bn : gen.batch_norms) {
+    std::vector<strata::Tensor> w = bn.get_weights();
+    w.back() = strata::Tensor::random_uniform(w.back().dims(), seed + 7, 0.5f, 1.5f);
+    bn.set_weights(w);
+  }
+  std::vector<strata::Tensor> inputs;
+  std::vector<std::vector<int64_t>> dims;
+  for (size_t i = 0; i < input_dims.size(); ++i) {
+    std::vector<int64_t> d{batch};
+    d.insert(d.end(), input_dims[i].begin(), input_dims[i].end());
+    inputs.push_back(strata_test::random_input(d, seed * 31 + i));
+    dims.push_back(d);
+  }
+  tolerance = 4.0 * tolerance + 1e-5;
+  if (std::getenv("STRATA_GRAPH_VERBOSE")) std::fprintf(stderr, "batch %d\n%s", batch, gen.log().c_str());
+  bool ok = true;
+  try {
+    const auto reference = model.compile({.backend = "reference"}).predict(inputs);
+    for (bool fuse : {true, false}) {
+      const strata::CompiledModel compiled = model.compile({.num_threads = 1, .fuse = fuse});
+      const auto got = compiled.predict(inputs);
+      for (size_t i = 0; i < got.size() && i < reference.size(); ++i) {
+        const double error = got[i].dims() == reference[i].dims() ? strata_test::max_relative_error(got[i], reference[i]) : INFINITY;
+        if (error <= tolerance) continue;
+        ok = false;
+        FAIL_CHECK("graph " << seed << ", batch " << batch << ", fuse " << fuse << ", output " << i << ": error " << error
+                            << " > tolerance " << tolerance << "\n" << gen.log() << compiled.plan_string(dims) << reproduce);
+      }
+      if (got.size() != reference.size()) {
+        ok = false;
+        FAIL_CHECK("graph " << seed << ": " << got.size() << " outputs, reference " << reference.size() << "\n" << reproduce);
+      }
+    }
+  } catch (const std::exception& e) {
+    FAIL_CHECK("graph " << seed << " threw: " << e.what() << "\n" << gen.log() << reproduce);
+    return false;
+  }
+  return ok;
+}
+
+}  // namespace
+
+TEST_CASE("random functional graphs agree with the reference executor", "[random_graphs]") {
+  const int64_t only = env_int("STRATA_GRAPH_SEED", 0);
+#ifdef STRATA_SANITIZED
+  const int64_t default_count = 60;
+#else
+  const int64_t default_count = 500;
+#endif
+  const int64_t first = only ? only : env_int("STRATA_GRAPH_FIRST", 1);
+  const int64_t count = only ? 1 : env_int("STRATA_GRAPH_COUNT", default_count);
+  int64_t passed = 0;
+  // STRATA_GRAPH_VERBOSE=1 names each seed before running it, for a crash that stops the program.
+  const bool verbose = env_int("STRATA_GRAPH_VERBOSE", 0) != 0;
+  for (int64_t seed = first; seed < first + count; ++seed) {
+    if (verbose) std::fprintf(stderr, "graph seed %lld\n", static_cast<long long>(seed));
+    passed += check_graph(static_cast<uint64_t>(seed)) ? 1 : 0;
+  }
+  std::printf("random graphs: %lld generated (seeds %lld..%lld), %lld passed\n", static_cast<long long>(count),
+              static_cast<long long>(first), static_cast<long long>(first + count - 1), static_cast<long long>(passed));
+  CHECK(passed == count);
+}
