@@ -51,6 +51,19 @@ void check_classes(int classes, const std::string& where) {
   }
 }
 
+void check_weights(const std::string& weights, const std::string& keras_class, const std::string& where) {
+  if (weights != "imagenet") return;
+  throw ValueError(fmt::format(
+      "{} Expected `weights` to be empty (seeded initial weights) or the path of a Keras weights file, received "
+      "\"imagenet\": strata downloads nothing. Save the weights once in Python, e.g. "
+      "`keras.applications.{}(weights=\"imagenet\").save_weights(\"{}.weights.h5\")`, and pass that file's path",
+      where, keras_class, keras_class == "ResNet50" ? "resnet50" : "mobilenet_v2"));
+}
+
+void load_weights_option(const Model& model, const std::string& weights) {
+  if (!weights.empty()) model.load_weights(weights);
+}
+
 std::string classifier_activation_name(const std::string& activation) {
   return activation.empty() ? std::string("linear") : activation;
 }

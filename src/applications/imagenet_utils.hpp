@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "strata/model.hpp"
 #include "strata/shape.hpp"
 
 namespace strata::applications::detail {
@@ -23,5 +24,12 @@ void check_classes(int classes, const std::string& where);
 
 /// Keras's `classifier_activation=None` is an empty string here; the Dense layer spells it "linear".
 std::string classifier_activation_name(const std::string& activation);
+
+/// Throws ValueError for `weights` "imagenet" (strata downloads nothing), before the model is built; the
+/// message shows how to save the file from Keras's `keras_class` (e.g. "ResNet50").
+void check_weights(const std::string& weights, const std::string& keras_class, const std::string& where);
+
+/// Loads `weights` into the built `model` with `Model::load_weights` unless it is empty.
+void load_weights_option(const Model& model, const std::string& weights);
 
 }  // namespace strata::applications::detail

@@ -97,6 +97,7 @@ Model MobileNetV2(MobileNetV2Options options) {
   if (!std::isfinite(options.alpha) || options.alpha <= 0.0f) {
     throw ValueError(fmt::format("{} Expected a positive `alpha`, received {}", where, options.alpha));
   }
+  detail::check_weights(options.weights, "MobileNetV2", where);
   detail::check_pooling(options.pooling, where);
   if (options.include_top) detail::check_classes(options.classes, where);
   // Keras picks a default size from a square input_shape, but a given input_shape is returned as is, so
@@ -153,7 +154,9 @@ Model MobileNetV2(MobileNetV2Options options) {
     // Keras formats `rows` with Python's str(), so an unknown height reads "None".
     name = fmt::format("mobilenetv2_{:.2f}_{}", alpha, rows ? std::to_string(*rows) : std::string("None"));
   }
-  return Model(img_input, x, name);
+  Model model(img_input, x, name);
+  detail::load_weights_option(model, options.weights);
+  return model;
 }
 
 }  // namespace strata::applications

@@ -59,6 +59,7 @@ SymbolicTensor stack_residual_blocks_v1(SymbolicTensor x, int filters, int block
 
 Model ResNet50(ResNet50Options options) {
   const std::string where = "[ResNet50]";
+  detail::check_weights(options.weights, "ResNet50", where);
   detail::check_pooling(options.pooling, where);
   if (options.include_top) detail::check_classes(options.classes, where);
   const std::vector<Dim> input_shape =
@@ -91,7 +92,9 @@ Model ResNet50(ResNet50Options options) {
     x = L::GlobalMaxPooling2D({.name = "max_pool"})(x);
   }
 
-  return Model(img_input, x, options.name.empty() ? std::string("resnet50") : options.name);
+  Model model(img_input, x, options.name.empty() ? std::string("resnet50") : options.name);
+  detail::load_weights_option(model, options.weights);
+  return model;
 }
 
 }  // namespace strata::applications

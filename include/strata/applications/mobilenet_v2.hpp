@@ -9,7 +9,7 @@
 
 namespace strata::applications {
 
-/// Keras `MobileNetV2` arguments, in Keras's order (`weights` and `input_tensor` aside).
+/// Keras `MobileNetV2` arguments, in Keras's order (`input_tensor` aside).
 struct MobileNetV2Options {
   /// The input shape without the batch; empty means Keras's default (224, 224, 3).
   std::vector<Dim> input_shape = {};
@@ -17,6 +17,10 @@ struct MobileNetV2Options {
   float alpha = 1.0f;
   /// Whether to add the top: global average pooling and the dense `predictions` layer.
   bool include_top = true;
+  /// A Keras weights file to load after building (a Keras 3 `.weights.h5` or a legacy Keras 2 HDF5 file, as
+  /// `Model::load_weights` reads them); empty means the seeded initial weights. strata downloads nothing:
+  /// "imagenet" is a ValueError, pass the path of a file saved from Keras instead.
+  std::string weights = "";
   /// Without the top: "" (4D output), "avg" or "max".
   std::string pooling = "";
   /// Number of classes of the top.
@@ -28,7 +32,8 @@ struct MobileNetV2Options {
 };
 
 /// Builds MobileNetV2 as `keras.applications.MobileNetV2` does (3,538,984 parameters at alpha 1.0 with the
-/// top). Throws ValueError for bad options.
+/// top). Throws ValueError for bad options (`weights` "imagenet" among them), and `Model::load_weights`'s
+/// FileError when `weights` names a file that is missing or does not match the model.
 Model MobileNetV2(MobileNetV2Options options = {});
 
 }  // namespace strata::applications

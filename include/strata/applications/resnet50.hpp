@@ -10,11 +10,14 @@
 
 namespace strata::applications {
 
-/// Keras `ResNet50` arguments, in Keras's order (`weights` and `input_tensor` aside: strata builds the
-/// architecture with seeded initial weights; load trained ones with `Model::load_weights`).
+/// Keras `ResNet50` arguments, in Keras's order (`input_tensor` aside).
 struct ResNet50Options {
   /// Whether to add the top: global average pooling `avg_pool` and the dense `predictions` layer.
   bool include_top = true;
+  /// A Keras weights file to load after building (a Keras 3 `.weights.h5` or a legacy Keras 2 HDF5 file, as
+  /// `Model::load_weights` reads them); empty means the seeded initial weights. strata downloads nothing:
+  /// "imagenet" is a ValueError, pass the path of a file saved from Keras instead.
+  std::string weights = "";
   /// The input shape without the batch, e.g. `{224, 224, 3}`; empty means Keras's default (224, 224, 3).
   std::vector<Dim> input_shape = {};
   /// Without the top: "" (4D output), "avg" or "max" (global pooling to 2D).
@@ -29,7 +32,8 @@ struct ResNet50Options {
 
 /// Builds ResNet50 as `keras.applications.ResNet50` does: same layers, names, order and parameter counts
 /// (25,636,712 with the top). Throws ValueError for bad options (an input smaller than 32x32, 3 channels
-/// required, unknown pooling).
+/// required, unknown pooling, `weights` "imagenet"), and `Model::load_weights`'s FileError when `weights`
+/// names a file that is missing or does not match the model.
 Model ResNet50(ResNet50Options options = {});
 
 }  // namespace strata::applications
