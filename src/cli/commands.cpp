@@ -1,0 +1,230 @@
+#include "commands.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <thread>
+
+#include <strata/strata.hpp>
+
+#include "models.hpp"
+
+namespace strata_cli {
+namespace {
+
+namespace apps = strata::applications;
+
+std::vector<OptionSpec> with_model_options(std::vector<OptionSpec> own, bool with_weights) {
+  std::vector<OptionSpec> all = model_options(with_weights);
+  all.insert(all.end(), own.begin(), own.end());
+  return all;
+}
+
+// The first positional argument is the model; the rest are the command's own.
+strata::Model model_from(const Args& args) {
+  if (args.positional().empty()) throw UsageError("missing MODEL (resnet50, mobilenet_v2, seed or seed2)");
+  return build_model(args.positional()[0], args);
+}
+
+std::string compile_description(const strata::CompileOptions& options) {
+  const std::string threads =
+      options.num_threads == 0
+          ? fmt::format("all {} cores", std::max(1u, std::thread::hardware_concurrency()))
+          : fmt::format("{} thread{}", options.num_threads, options.num_threads == 1 ? "" : "s");
+  return fmt::format("{}, {}", options.precision, threads);
+}
+
+strata::CompileOptions compile_options(const Args& args) {
+  const std::string precision = args.get("precision", "float32");
+  if (precision != "float32" && precision != "bfloat16") {
+    throw UsageError(fmt::format("option '--precision' expects float32 or bfloat16, received '{}'", precision));
+  }
+  return {.num_threads = static_cast<int>(args.get_int("threads", 0, 0)), .precision = precision};
+}
+
+const OptionSpec kThreads{"threads", "T", "threads per forward pass (default 0: all cores)"};
+const OptionSpec kPrecision{"precision", "P", "float32 (default) or bfloat16 (needs a CPU with AVX512-BF16)"};
+
+int run_summary(const Args& args) {
+  args.expect_positional(1, "MODEL");
+  const strata::Model model = model_from(args);
+  std::fputs(model
+                 .summary_string({.line_length = static_cast<int>(args.get_int("line-length", 0, 0)),
+                                  .show_trainable = args.has("show-trainable"),
+                                  .show_costs = args.has("show-costs")})
+                 .c_str(),
+             stdout);
+  return 0;
+}
+
+int run_predict(const Args& args) {
+  args.expect_positional(1, "MODEL");
+  if (!args.has("input")) throw UsageError("missing --input X.npy");
+  if (!args.has("output")) throw UsageError("missing --output Y.npy");
+  const strata::Model model = model_from(args);
+  strata::Tensor input = strata::load_npy(args.get("input"));
+  const std::string preprocess = args.get("preprocess");
+  if (preprocess == "resnet50") {
+    input = apps::resnet50::preprocess_input(input);
+  } else if (preprocess == "mobilenet_v2") {
+    input = apps::mobilenet_v2::preprocess_input(input);
+  } else if (!preprocess.empty()) {
+    throw UsageError(fmt::format("option '--preprocess' expects resnet50 or mobilenet_v2, received '{}'", preprocess));
+  }
+  const int64_t top = args.get_int("top", 0, 1);
+  const strata::Tensor output = model.compile(compile_options(args))
+                                    .predict(input, {.batch_size = args.get_int("batch", 0, 1)});
+  strata::save_npy(args.get("output"), output);
+  fmt::print("{} {} -> {} {}\n", args.get("input"), format_dims(input.dims()), args.get("output"),
+             format_dims(output.dims()));
+  if (top > 0) {
+    const auto rows = apps::decode_predictions(output, static_cast<int>(top));
+    for (size_t i = 0; i < rows.size(); ++i) {
+      fmt::print("sample {}:\n", i);
+      for (const apps::Prediction& p : rows[i]) fmt::print("  {:>3}  {:<30} {:.4f}\n", p.index, p.name, p.score);
+    }
+  }
+  return 0;
+}
+
+int run_export(const Args& args) {
+  args.expect_positional(2, "MODEL and OUT.onnx");
+  const strata::Model model = model_from(args);
+  const std::string path = args.positional()[1];
+  strata::export_onnx(model, path,
+                      {.opset = static_cast<int>(args.get_int("opset", 17, 1)), .dynamic_batch = !args.has("fixed-batch")});
+  fmt::print("wrote {} ({}, {} parameters)\n", path, model.name(), model.count_params());
+  return 0;
+}
+
+int run_plot(const Args& args) {
+  args.expect_positional(2, "MODEL and OUT.png|svg|dot");
+  const strata::Model model = model_from(args);
+  const std::string path = args.positional()[1];
+  strata::plot_model(model, path,
+                     {.show_shapes = args.has("show-shapes"),
+                      .show_dtype = args.has("show-dtype"),
+                      .show_layer_names = !args.has("hide-layer-names"),
+                      .rankdir = args.get("rankdir", "TB"),
+                      .dpi = static_cast<int>(args.get_int("dpi", 200, 1))});
+  fmt::print("wrote {} ({}, {} layers)\n", path, model.name(), model.layers().size());
+  return 0;
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const size_t n = values.size();
+  return n % 2 == 1 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
+
+int run_bench(const Args& args) {
+  using clock = std::chrono::steady_clock;
+  args.expect_positional(1, "MODEL");
+  const strata::Model model = model_from(args);
+  const int64_t batch = args.get_int("batch", 1, 1);
+  const int64_t warmup = args.get_int("warmup", 3, 0);
+  const int64_t repetitions = args.get_int("repetitions", 10, 1);
+  const strata::CompileOptions options = compile_options(args);
+  const strata::CompiledModel compiled = model.compile(options);
+  const std::vector<int64_t> dims = input_dims(model, batch);
+  const strata::Tensor input = strata::Tensor::random_uniform(dims, /*seed=*/1);
+
+  // The first predict builds the plan for this shape; it is timed apart, then the warm-up runs.
+  const auto compile_start = clock::now();
+  compiled.predict(input);
+  const double first_ms = std::chrono::duration<double, std::milli>(clock::now() - compile_start).count();
+  for (int64_t i = 0; i < warmup; ++i) compiled.predict(input);
+  std::vector<double> times;
+  for (int64_t i = 0; i < repetitions; ++i) {
+    const auto start = clock::now();
+    compiled.predict(input);
+    times.push_back(std::chrono::duration<double, std::milli>(clock::now() - start).count());
+  }
+  const double ms = median(times);
+  const double gflop = 2.0 * static_cast<double>(multiply_accumulates_per_sample(model)) * batch * 1e-9;
+
+  if (args.has("plan")) std::fputs(compiled.plan_string(batch).c_str(), stdout);
+  fmt::print("model      {} {}, {}\n", model.name(), format_dims(dims), compile_description(options));
+  fmt::print("first run  {:.2f} ms (builds the plan)\n", first_ms);
+  fmt::print("time       median {:.3f} ms per batch over {} runs after {} warm-up (min {:.3f}, max {:.3f})\n", ms,
+             repetitions, warmup, *std::min_element(times.begin(), times.end()),
+             *std::max_element(times.begin(), times.end()));
+  fmt::print("throughput {:.1f} samples/s, {:.1f} GFLOP/s ({:.3f} GFLOP per batch in convolutions and dense layers)\n",
+             1e3 * static_cast<double>(batch) / ms, gflop / (ms * 1e-3), gflop);
+  if (args.has("profile")) {
+    fmt::print("\n");
+    std::fputs(compiled.profile({input}, static_cast<int>(repetitions)).to_string().c_str(), stdout);
+  }
+  return 0;
+}
+
+}  // namespace
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> all = {
+      {"summary", "MODEL [options]", "print the Keras-style summary table of a model",
+       "Prints the table Keras's model.summary() prints: each layer, its output shape and parameters, and the\n"
+       "totals.\n",
+       with_model_options({{"show-costs", "", "add multiply-accumulates and activation bytes per sample"},
+                           {"show-trainable", "", "add Keras's Trainable column"},
+                           {"line-length", "N", "total width of the table"}},
+                          false),
+       run_summary},
+      {"predict", "MODEL --input X.npy --output Y.npy [--weights W.h5] [--batch N] [options]",
+       "run a model on a NumPy array and write the result as another",
+       "Reads X.npy (float32, C order, NHWC with the batch first, e.g. (2, 224, 224, 3)), runs a forward pass\n"
+       "and writes the output to Y.npy. Without --weights the model has its seeded initial weights, the same\n"
+       "on every run.\n",
+       with_model_options({{"input", "X.npy", "the input array (float32, batch first, NHWC)"},
+                           {"output", "Y.npy", "where to write the output array"},
+                           {"batch", "N", "run the input in slices of N samples (Keras's batch_size)"},
+                           {"preprocess", "MODEL", "apply resnet50's or mobilenet_v2's preprocess_input first"},
+                           {"top", "K", "also print the top K ImageNet classes of each sample"},
+                           kThreads,
+                           kPrecision},
+                          true),
+       run_predict},
+      {"export", "MODEL [--weights W.h5] OUT.onnx [options]", "write a model as an ONNX file",
+       "Writes the graph and weights as an ONNX model (NHWC inputs and outputs, as strata's; see docs/onnx.md).\n",
+       with_model_options({{"opset", "N", "ONNX opset (default 17)"},
+                           {"fixed-batch", "", "fix the batch to 1 instead of a symbolic N"}},
+                          true),
+       run_export},
+      {"plot", "MODEL OUT.png|OUT.svg|OUT.dot [options]", "draw a model's graph with Graphviz",
+       "Writes the graph as Keras's plot_model draws it: DOT text, or PNG or SVG through Graphviz's dot\n"
+       "(Debian package graphviz).\n",
+       with_model_options({{"show-shapes", "", "show each layer's output shape"},
+                           {"show-dtype", "", "show the dtype"},
+                           {"hide-layer-names", "", "show class names only"},
+                           {"rankdir", "TB|LR", "top to bottom (default) or left to right"},
+                           {"dpi", "N", "resolution of PNG output (default 200)"}},
+                          false),
+       run_plot},
+      {"bench", "MODEL [--batch N] [--threads T] [options]", "time forward passes",
+       "Compiles the model, runs one pass to build the plan, then the warm-up passes, then times the\n"
+       "repetitions on a seeded random input and prints the median time per batch and the GFLOP/s of the\n"
+       "convolutions and dense layers (2 FLOP per multiply-accumulate).\n",
+       with_model_options({{"batch", "N", "samples per forward pass (default 1)"},
+                           kThreads,
+                           kPrecision,
+                           {"warmup", "N", "untimed passes before timing (default 3)"},
+                           {"repetitions", "N", "timed passes (default 10)"},
+                           {"profile", "", "also print the per-primitive profile (CompiledModel::profile)"},
+                           {"plan", "", "also print the compiled plan (CompiledModel::plan_string)"}},
+                          false),
+       run_bench},
+  };
+  return all;
+}
+
+std::string command_help(const Command& command) {
+  std::vector<OptionSpec> options = command.options;
+  options.push_back({"help", "", "show this help"});
+  return fmt::format("usage: strata {} {}\n\n{}\nMODEL is one of:\n{}\noptions:\n{}", command.name, command.usage,
+                     command.description, models_help(), format_options(options));
+}
+
+}  // namespace strata_cli
