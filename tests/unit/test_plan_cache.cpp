@@ -137,3 +137,32 @@ TEST_CASE("a layer shared by two models rebuilds both models' plans", "[cache][r
   CHECK(c2.predict(x) != y2);
   CHECK(c2.predict(x) == two.compile().predict(x));
 }
+
+TEST_CASE("plans for different input shapes share their reordered and folded weights", "[plan][memory]") {
+  strata::clear_session();
+  auto in = strata::Input({strata::None, strata::None, 8});
+  auto x = L::Conv2D(16, 3, {.padding = "same", .use_bias = false})(in);
+  x = L::BatchNormalization()(x);
+  x = L::Activation("relu")(x);
+  strata::Model model(in, L::Conv2D(8, 1)(x), "shared_weights");
+  const strata::CompiledModel compiled = model.compile();
+  const std::string first = compiled.plan_string({{1, 12, 12, 8}});
+  INFO(first);
+  CHECK(first.find("(0 shared with other plans)") != std::string::npos);
+  const std::string second = compiled.plan_string({{2, 20, 20, 8}});
+  INFO(second);
+  // Both convolutions' weights (the first folded with the batch norm) come from the first plan.
+  CHECK(second.find("(0 shared with other plans)") == std::string::npos);
+  const auto total = second.substr(second.find("weights ") + 8);
+  const auto bytes = total.substr(0, total.find(' '));
+  CHECK(second.find("(" + bytes + " shared with other plans)") != std::string::npos);
+  // New weights are never served from the cache.
+  std::vector<strata::Tensor> w = model.get_layer("conv2d").get_weights();
+  w[0] = strata::Tensor::random_uniform(w[0].dims(), 3);
+  model.get_layer("conv2d").set_weights(w);
+  const std::string third = compiled.plan_string({{3, 12, 12, 8}});
+  CHECK(third.find("(0 shared") == std::string::npos);  // the 1x1 conv's weights are still shared
+  const auto x0 = strata::Tensor::random_uniform({1, 12, 12, 8}, 4);
+  CHECK(max_relative_error(compiled.predict(x0), model.compile({.backend = "reference"}).predict(x0)) <
+        float32_tolerance(72));
+}

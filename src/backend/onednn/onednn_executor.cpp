@@ -14,6 +14,7 @@
 
 #include "backend/custom_kernel.hpp"
 #include "backend/onednn/eltwise_mapping.hpp"
+#include "core/derived_cache.hpp"
 #include "strata/error.hpp"
 #include "strata/tensor.hpp"
 
@@ -171,12 +172,14 @@ class OnednnExecutor : public Executor {
       const Step& s = steps_[i];
       text += fmt::format("  {:>3}  {:<22} {:<24} {:<28} {}\n", i, s.chain, s.implementation, s.layouts, s.layers);
     }
-    size_t weight_bytes = 0;
-    for (const Step& s : steps_) {
-      for (const auto& [arg, mem] : s.constants) weight_bytes += mem.get_desc().get_size();
+    size_t weight_bytes = 0, shared_bytes = 0;
+    for (const auto& w : owned_weights_) {
+      weight_bytes += w->get_desc().get_size();
+      // Held by another live plan too (another input shape, or another model with the same weights).
+      if (w.use_count() > 1) shared_bytes += w->get_desc().get_size();
     }
-    text += fmt::format("  arena {} bytes, weights {} bytes, scratchpad {} bytes\n", graph_.arena_bytes, weight_bytes,
-                        scratchpad_bytes_);
+    text += fmt::format("  arena {} bytes, weights {} bytes ({} shared with other plans), scratchpad {} bytes\n",
+                        graph_.arena_bytes, weight_bytes, shared_bytes, scratchpad_bytes_);
     return text;
   }
 
@@ -316,12 +319,21 @@ class OnednnExecutor : public Executor {
     return reinterpret_cast<float*>(arena + graph_.values[v].offset);
   }
 
-  memory reorder_constant(const memory& user, const memory::desc& wanted) {
-    memory out(wanted, engine_);
-    dnnl::stream stream(engine_);
-    dnnl::reorder(user, out).execute(stream, const_cast<memory&>(user), out);
-    stream.wait();
-    return out;
+  // Reorders a weight into the layout a primitive chose. Plans for other input shapes (and other models
+  // built from the same weights) usually choose the same layout, so they share one reordered copy.
+  memory reorder_constant(const std::shared_ptr<const Tensor>& source, const memory::desc& source_desc,
+                          const memory::desc& wanted) {
+    static DerivedCache<memory, memory::desc> cache;
+    std::shared_ptr<memory> shared = cache.get({source}, wanted, [&] {
+      memory user(source_desc, engine_, const_cast<float*>(source->data()));
+      auto out = std::make_shared<memory>(wanted, engine_);
+      dnnl::stream stream(engine_);
+      dnnl::reorder(user, *out).execute(stream, user, *out);
+      stream.wait();
+      return out;
+    });
+    owned_weights_.push_back(shared);
+    return *shared;
   }
 
   void add_conv(const ir::Op& op, const ir::Conv2DOp& c) {
@@ -347,12 +359,8 @@ class OnednnExecutor : public Executor {
     // Keras's HWIO kernel, viewed with oneDNN's logical dims, then reordered once into the layout the
     // primitive chose.
     const memory::desc keras_weights(weight_dims, memory::data_type::f32, g == 1 ? tag::hwio : tag::hwigo);
-    memory user_weights(keras_weights, engine_, const_cast<float*>(c.kernel->data()));
-    step.constants.emplace_back(DNNL_ARG_WEIGHTS, reorder_constant(user_weights, pd.weights_desc()));
-    if (c.bias) {
-      memory user_bias(bias_desc, engine_, const_cast<float*>(c.bias->data()));
-      step.constants.emplace_back(DNNL_ARG_BIAS, reorder_constant(user_bias, pd.bias_desc()));
-    }
+    step.constants.emplace_back(DNNL_ARG_WEIGHTS, reorder_constant(c.kernel, keras_weights, pd.weights_desc()));
+    if (c.bias) step.constants.emplace_back(DNNL_ARG_BIAS, reorder_constant(c.bias, bias_desc, pd.bias_desc()));
     finish_step(step, pd, op,
                 fmt::format("{} -> {}; {}", layout_name(pd.src_desc()), layout_name(pd.dst_desc()),
                             layout_name(pd.weights_desc())));
@@ -523,13 +531,10 @@ class OnednnExecutor : public Executor {
     step.primitive = dnnl::inner_product_forward(pd);
     step.activations = {{DNNL_ARG_SRC, op.inputs[0], src}, {DNNL_ARG_DST, op.output, dst}};
     // Keras's (in, out) kernel is oneDNN's (out, in) weights in the transposed ("ba") layout.
-    memory user_weights(memory::desc({out, in}, memory::data_type::f32, tag::ba), engine_,
-                        const_cast<float*>(d.kernel->data()));
-    step.constants.emplace_back(DNNL_ARG_WEIGHTS, reorder_constant(user_weights, pd.weights_desc()));
-    if (d.bias) {
-      memory user_bias(bias_desc, engine_, const_cast<float*>(d.bias->data()));
-      step.constants.emplace_back(DNNL_ARG_BIAS, reorder_constant(user_bias, pd.bias_desc()));
-    }
+    step.constants.emplace_back(
+        DNNL_ARG_WEIGHTS,
+        reorder_constant(d.kernel, memory::desc({out, in}, memory::data_type::f32, tag::ba), pd.weights_desc()));
+    if (d.bias) step.constants.emplace_back(DNNL_ARG_BIAS, reorder_constant(d.bias, bias_desc, pd.bias_desc()));
     finish_step(step, pd, op,
                 fmt::format("{} -> {}; {}", layout_name(src), layout_name(dst), layout_name(pd.weights_desc())));
   }
@@ -704,6 +709,8 @@ class OnednnExecutor : public Executor {
   dnnl::engine engine_;
   std::vector<Step> steps_;
   size_t scratchpad_bytes_ = 0;
+  // Keeps this plan's (possibly shared) reordered weights alive; the cache itself holds them weakly.
+  std::vector<std::shared_ptr<memory>> owned_weights_;
   mutable std::mutex pool_mutex_;
   mutable std::vector<std::unique_ptr<Context>> pool_;
 };

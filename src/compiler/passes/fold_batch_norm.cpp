@@ -1,13 +1,13 @@
 #include <cmath>
 
+#include "core/derived_cache.hpp"
+
 #include "compiler/passes/passes.hpp"
 
 namespace strata::ir {
 namespace {
 
-// Scales the last axis (output channels of an HWIO conv kernel and of an (in, out) dense kernel) by `s`
-// and computes the folded bias.
-void fold_into(std::shared_ptr<const Tensor>& kernel, std::shared_ptr<const Tensor>& bias, const BatchNormOp& bn) {
+void compute_fold(std::shared_ptr<const Tensor>& kernel, std::shared_ptr<const Tensor>& bias, const BatchNormOp& bn) {
   const int64_t channels = kernel->dims().back();
   std::vector<double> scale(channels), shift(channels);
   for (int64_t c = 0; c < channels; ++c) {
@@ -24,6 +24,31 @@ void fold_into(std::shared_ptr<const Tensor>& kernel, std::shared_ptr<const Tens
   kernel = std::make_shared<const Tensor>(kernel->dims(), std::move(k));
   bias = std::make_shared<const Tensor>(std::vector<int64_t>{channels}, std::move(b));
 }
+
+struct Folded {
+  std::shared_ptr<const Tensor> kernel, bias;
+};
+
+// Every plan of a model (one per input shape) folds the same weights; they share one folded copy.
+detail::DerivedCache<Folded, float>& fold_cache() {
+  static detail::DerivedCache<Folded, float> cache;
+  return cache;
+}
+
+// Scales the last axis (output channels of an HWIO conv kernel and of an (in, out) dense kernel) by `s`
+// and computes the folded bias.
+void fold_into(std::shared_ptr<const Tensor>& kernel, std::shared_ptr<const Tensor>& bias, const BatchNormOp& bn) {
+  const std::shared_ptr<Folded> folded =
+      fold_cache().get({kernel, bias, bn.gamma, bn.beta, bn.mean, bn.variance}, bn.epsilon, [&] {
+        auto f = std::make_shared<Folded>(Folded{kernel, bias});
+        compute_fold(f->kernel, f->bias, bn);
+        return f;
+      });
+  // Aliasing pointers: whoever holds the folded tensors keeps the cache entry alive with them.
+  kernel = std::shared_ptr<const Tensor>(folded, folded->kernel.get());
+  bias = std::shared_ptr<const Tensor>(folded, folded->bias.get());
+}
+
 
 }  // namespace
 
