@@ -1,8 +1,11 @@
 // keras.applications ResNet50 and MobileNetV2: Keras's parameter counts, layer names and order, output
 // shapes for each option, option errors, and the ImageNet helpers. No forward passes at full size here:
 // the end-to-end numerical checks run at a reduced size elsewhere.
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <functional>
 #include <limits>
 #include <string>
@@ -364,4 +367,48 @@ TEST_CASE("imagenet_class_name covers the 1000 ImageNet classes", "[applications
   for (int i = 0; i < 1000; ++i) CHECK_FALSE(apps::imagenet_class_name(i).empty());
   require_throws<strata::ValueError>([] { apps::imagenet_class_name(-1); }, {"0..999", "-1"});
   require_throws<strata::ValueError>([] { apps::imagenet_class_name(1000); }, {"1000"});
+}
+
+TEST_CASE("The applications' weights option loads a file written by save_weights", "[applications][weights]") {
+  const std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("strata_test_applications_" + std::to_string(::getpid()) + ".weights.h5");
+  strata::clear_session();
+  const apps::MobileNetV2Options options{.input_shape = {32, 32, 3}, .alpha = 0.35f, .classes = 10};
+  const strata::Model saved = apps::MobileNetV2(options);
+  // Weights of their own in the first convolution and the classifier, so a load is visible.
+  uint64_t seed = 21;
+  for (const char* name : {"Conv1", "predictions"}) {
+    strata::Layer layer = saved.get_layer(name);
+    std::vector<strata::Tensor> weights = layer.get_weights();
+    for (strata::Tensor& w : weights) w = strata::Tensor::random_uniform(w.dims(), seed++, -0.2f, 0.2f);
+    layer.set_weights(weights);
+  }
+  saved.save_weights(path.string());
+
+  apps::MobileNetV2Options with_file = options;
+  with_file.weights = path.string();
+  const strata::Model loaded = apps::MobileNetV2(with_file);
+  const strata::Model initial = apps::MobileNetV2(options);
+  std::filesystem::remove(path);
+
+  const std::vector<strata::Layer> saved_layers = saved.layers(), loaded_layers = loaded.layers();
+  REQUIRE(saved_layers.size() == loaded_layers.size());
+  for (size_t i = 0; i < saved_layers.size(); ++i) {
+    INFO(saved_layers[i].name());
+    CHECK(loaded_layers[i].get_weights() == saved_layers[i].get_weights());
+  }
+  CHECK_FALSE(initial.get_layer("predictions").get_weights() == saved.get_layer("predictions").get_weights());
+  const strata::Tensor x = strata::Tensor::random_uniform({2, 32, 32, 3}, 5, -1.0f, 1.0f);
+  CHECK(loaded.predict(x) == saved.predict(x));
+}
+
+TEST_CASE("The applications' weights option refuses \"imagenet\" and missing files", "[applications][weights][errors]") {
+  require_throws<strata::ValueError>([] { apps::ResNet50({.weights = "imagenet"}); },
+                                     {"[ResNet50]", "\"imagenet\"", "strata downloads nothing",
+                                      "keras.applications.ResNet50(weights=\"imagenet\").save_weights"});
+  require_throws<strata::ValueError>([] { apps::MobileNetV2({.weights = "imagenet"}); },
+                                     {"[MobileNetV2]", "strata downloads nothing", "path"});
+  const std::string missing = (std::filesystem::temp_directory_path() / "strata_no_such.weights.h5").string();
+  require_throws<strata::FileError>(
+      [&] { apps::MobileNetV2({.input_shape = {32, 32, 3}, .alpha = 0.35f, .weights = missing}); }, {missing});
 }

@@ -1,0 +1,236 @@
+// The `strata` command-line tool (issue 5 item 5), run as a user runs it: each command on the seed block (or
+// a summary of ResNet50, which builds no plan), its output files read back with the library, --help, and
+// every kind of mistake giving a message on stderr and a non-zero status rather than a crash.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "test_util.hpp"
+
+namespace fs = std::filesystem;
+using Catch::Contains;
+
+namespace {
+
+struct Run {
+  int status = -1;  // the exit status; -1 when the program did not exit normally (a crash)
+  std::string out;
+  std::string err;
+};
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// A scratch directory for this test program's files, removed at exit.
+const fs::path& work_dir() {
+  static const struct Dir {
+    fs::path path = fs::temp_directory_path() / ("strata_test_cli_" + std::to_string(::getpid()));
+    Dir() { fs::create_directories(path); }
+    ~Dir() {
+      std::error_code ignored;
+      fs::remove_all(path, ignored);
+    }
+  } dir;
+  return dir.path;
+}
+
+std::string in_work_dir(const std::string& name) { return (work_dir() / name).string(); }
+
+// Runs `strata ARGS` through the shell, capturing stdout and stderr.
+Run strata_cli(const std::string& args) {
+  const fs::path out = work_dir() / "stdout.txt", err = work_dir() / "stderr.txt";
+  const std::string command = std::string("'") + STRATA_CLI + "' " + args + " >'" + out.string() + "' 2>'" + err.string() + "'";
+  const int raw = std::system(command.c_str());
+  Run run;
+  run.status = raw != -1 && WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  run.out = read_file(out);
+  run.err = read_file(err);
+  UNSCOPED_INFO("strata " << args << "\nstdout:\n" << run.out << "\nstderr:\n" << run.err);
+  return run;
+}
+
+// A seed block with weights of its own (not the initial ones), saved where the tool can load them.
+strata::Model saved_seed_block(const std::string& weights_path) {
+  strata::Model model = strata_test::seed_block_1();
+  uint64_t seed = 7;
+  for (strata::Layer layer : model.layers()) {
+    std::vector<strata::Tensor> weights = layer.get_weights();
+    for (strata::Tensor& w : weights) w = strata::Tensor::random_uniform(w.dims(), seed++, -0.3f, 0.3f);
+    if (!weights.empty()) layer.set_weights(weights);
+  }
+  model.save_weights(weights_path);
+  return model;
+}
+
+}  // namespace
+
+TEST_CASE("strata --help lists the commands and models; each command has --help", "[cli]") {
+  const Run tool = strata_cli("--help");
+  CHECK(tool.status == 0);
+  for (const char* word : {"summary", "predict", "export", "plot", "bench", "resnet50", "mobilenet_v2", "seed"}) {
+    CHECK_THAT(tool.out, Contains(word));
+  }
+  for (const char* command : {"summary", "predict", "export", "plot", "bench"}) {
+    const Run help = strata_cli(std::string(command) + " --help");
+    CHECK(help.status == 0);
+    CHECK_THAT(help.out, Contains(std::string("usage: strata ") + command));
+    CHECK_THAT(help.out, Contains("--help"));
+    CHECK(help.err.empty());
+  }
+  CHECK_THAT(strata_cli("predict --help").out, Contains("--weights FILE"));
+  CHECK_THAT(strata_cli("bench -h").out, Contains("--threads T"));
+}
+
+TEST_CASE("strata summary prints Keras's table", "[cli]") {
+  const Run resnet = strata_cli("summary resnet50");
+  CHECK(resnet.status == 0);
+  CHECK_THAT(resnet.out, Contains("Model: \"resnet50\""));
+  CHECK_THAT(resnet.out, Contains("Total params: 25,636,712"));
+  CHECK_THAT(resnet.out, Contains("conv5_block3_out"));
+
+  const Run mobilenet = strata_cli("summary mobilenet_v2");
+  CHECK(mobilenet.status == 0);
+  CHECK_THAT(mobilenet.out, Contains("Total params: 3,538,984"));
+
+  const Run seed = strata_cli("summary seed --show-costs");
+  CHECK(seed.status == 0);
+  strata::clear_session();
+  CHECK(seed.out == strata_test::seed_block_1().summary_string({.show_costs = true}));
+  CHECK_THAT(strata_cli("summary seed2").out, Contains("max_pooling2d"));
+  CHECK_THAT(strata_cli("summary resnet50 --no-top --input-size 64 --pooling avg").out, Contains("(None, 2048)"));
+}
+
+TEST_CASE("strata predict reads a .npy input and writes what Model::predict gives", "[cli]") {
+  const std::string weights = in_work_dir("seed.weights.h5"), input = in_work_dir("x.npy");
+  strata::clear_session();
+  const strata::Model model = saved_seed_block(weights);
+  const strata::Tensor x = strata::Tensor::random_uniform({3, 32, 32, 3}, 11);
+  strata::save_npy(input, x);
+  const strata::Tensor expected = model.predict(x);
+
+  const Run run = strata_cli("predict seed --weights " + weights + " --input " + input + " --output " + in_work_dir("y.npy"));
+  REQUIRE(run.status == 0);
+  CHECK_THAT(run.out, Contains("(3, 32, 32, 3)"));
+  CHECK_THAT(run.out, Contains("(3, 30, 30, 64)"));
+  const strata::Tensor got = strata::load_npy(in_work_dir("y.npy"));
+  REQUIRE(got.dims() == expected.dims());
+  // The same library, weights and plan: the same bits.
+  CHECK(got == expected);
+
+  // --batch slices the input as Keras's batch_size does; the numbers stay within float32 rounding.
+  REQUIRE(strata_cli("predict seed --weights " + weights + " --input " + input + " --output " + in_work_dir("y2.npy") +
+                     " --batch 2 --threads 1")
+              .status == 0);
+  CHECK(strata_test::max_relative_error(strata::load_npy(in_work_dir("y2.npy")), expected) <=
+        strata_test::float32_tolerance(3 * 3 * 32));
+
+  // Without --weights: the seeded initial weights, the same on every run, unlike the saved ones.
+  REQUIRE(strata_cli("predict seed --input " + input + " --output " + in_work_dir("a.npy")).status == 0);
+  REQUIRE(strata_cli("predict seed --input=" + input + " --output=" + in_work_dir("b.npy")).status == 0);
+  CHECK(strata::load_npy(in_work_dir("a.npy")) == strata::load_npy(in_work_dir("b.npy")));
+  CHECK_FALSE(strata::load_npy(in_work_dir("a.npy")) == expected);
+}
+
+TEST_CASE("strata export writes an ONNX file and plot writes a PNG", "[cli]") {
+  const std::string weights = in_work_dir("export.weights.h5");
+  strata::clear_session();
+  saved_seed_block(weights);
+  const Run exported = strata_cli("export seed --weights " + weights + " " + in_work_dir("seed.onnx"));
+  REQUIRE(exported.status == 0);
+  CHECK_THAT(exported.out, Contains("seed.onnx"));
+  const std::string onnx = read_file(work_dir() / "seed.onnx");
+  // An ONNX ModelProto starts with field 1 (ir_version, a varint): tag byte 0x08; the 21,504 float32
+  // weights are inside.
+  REQUIRE(onnx.size() > 4 * 21'504);
+  CHECK(onnx[0] == '\x08');
+
+  const Run plotted = strata_cli("plot seed2 " + in_work_dir("seed2.png") + " --show-shapes");
+  REQUIRE(plotted.status == 0);
+  CHECK(read_file(work_dir() / "seed2.png").substr(0, 8) == "\x89PNG\r\n\x1a\n");
+  REQUIRE(strata_cli("plot seed " + in_work_dir("seed.dot") + " --rankdir LR").status == 0);
+  CHECK_THAT(read_file(work_dir() / "seed.dot"), Contains("rankdir=LR") && Contains("conv2d"));
+}
+
+TEST_CASE("strata bench prints the median time and GFLOP/s, and the profile on request", "[cli]") {
+  const Run run = strata_cli("bench seed --batch 2 --threads 1 --warmup 1 --repetitions 3");
+  REQUIRE(run.status == 0);
+  CHECK_THAT(run.out, Contains("median") && Contains(" ms per batch over 3 runs after 1 warm-up"));
+  CHECK_THAT(run.out, Contains("GFLOP/s"));
+  CHECK_THAT(run.out, Contains("(2, 32, 32, 3)") && Contains("1 thread"));
+  // The seed block's convolutions: 30*30*(3*3*3*32 + 3*3*32*64 + 32*64) multiply-accumulates per sample,
+  // 2 FLOP each, batch 2.
+  CHECK_THAT(run.out, Contains("0.077 GFLOP per batch"));
+
+  const Run profiled = strata_cli("bench seed2 --threads 1 --warmup 0 --repetitions 2 --profile");
+  REQUIRE(profiled.status == 0);
+  CHECK_THAT(profiled.out, Contains("max_pooling2d"));
+}
+
+TEST_CASE("strata's usage mistakes exit 2 with a message naming the mistake", "[cli][errors]") {
+  const Run bare = strata_cli("");
+  CHECK(bare.status == 2);
+  CHECK_THAT(bare.err, Contains("usage: strata COMMAND"));
+
+  struct Case {
+    std::string args, message;
+  };
+  for (const Case& c : {
+           Case{"frobnicate", "strata: error: unknown command 'frobnicate'"},
+           Case{"summary", "strata summary: error: missing MODEL"},
+           Case{"summary vgg16", "unknown model 'vgg16' (expected resnet50, mobilenet_v2, seed or seed2)"},
+           Case{"summary seed --frob", "unknown option '--frob' (see 'strata summary --help')"},
+           Case{"summary seed -x", "unknown option '-x'"},
+           Case{"summary seed --show-costs=yes", "option '--show-costs' takes no value"},
+           Case{"summary seed extra", "unexpected argument 'extra'"},
+           Case{"summary seed --alpha 0.5", "option '--alpha' does not apply to model 'seed'"},
+           Case{"summary mobilenet_v2 --alpha zero", "option '--alpha' expects a positive number, received 'zero'"},
+           Case{"predict seed --input", "option '--input' needs a value (X.npy)"},
+           Case{"predict seed --input x.npy", "missing --output Y.npy"},
+           Case{"export seed", "missing MODEL and OUT.onnx"},
+           Case{"bench seed --batch 0", "option '--batch' expects an integer of at least 1, received '0'"},
+           Case{"bench seed --threads two", "option '--threads' expects an integer of at least 0, received 'two'"},
+           Case{"bench seed --precision float16", "option '--precision' expects float32 or bfloat16"},
+       }) {
+    const Run run = strata_cli(c.args);
+    CHECK(run.status == 2);
+    CHECK_THAT(run.err, Contains(c.message));
+    CHECK(run.out.empty());
+  }
+}
+
+TEST_CASE("strata reports the library's errors on stderr with status 1", "[cli][errors]") {
+  const std::string input = in_work_dir("errors_x.npy");
+  strata::save_npy(input, strata::Tensor::random_uniform({1, 16, 16, 3}, 3));
+  std::ofstream(in_work_dir("not_hdf5.h5")) << "not an HDF5 file";
+
+  struct Case {
+    std::string args, message;
+  };
+  for (const Case& c : {
+           // The model wants 32x32x3: the library's ShapeError.
+           Case{"predict seed --input " + input + " --output " + in_work_dir("never.npy"), "(None, 32, 32, 3)"},
+           Case{"predict seed --input " + in_work_dir("missing.npy") + " --output " + in_work_dir("never.npy"),
+                "missing.npy"},
+           Case{"predict seed --weights " + in_work_dir("not_hdf5.h5") + " --input " + input + " --output " +
+                    in_work_dir("never.npy"),
+                "not_hdf5.h5"},
+           Case{"export resnet50 --weights imagenet " + in_work_dir("never.onnx"), "strata downloads nothing"},
+           Case{"summary resnet50 --input-size 16", "[ResNet50]"},
+           Case{"plot seed " + in_work_dir("seed.jpeg"), "jpeg"},
+       }) {
+    const Run run = strata_cli(c.args);
+    CHECK(run.status == 1);
+    CHECK_THAT(run.err, Contains("error: ") && Contains(c.message));
+  }
+  CHECK_FALSE(fs::exists(work_dir() / "never.npy"));
+  CHECK_FALSE(fs::exists(work_dir() / "never.onnx"));
+}
