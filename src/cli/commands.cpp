@@ -48,6 +48,16 @@ strata::CompileOptions compile_options(const Args& args) {
 const OptionSpec kThreads{"threads", "T", "threads per forward pass (default 0: all cores)"};
 const OptionSpec kPrecision{"precision", "P", "float32 (default) or bfloat16 (needs a CPU with AVX512-BF16)"};
 
+// 25636712 -> "25,636,712", as the summary prints counts.
+std::string thousands(int64_t value) {
+  std::string digits = std::to_string(value), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
 int run_summary(const Args& args) {
   args.expect_positional(1, "MODEL");
   const strata::Model model = model_from(args);
@@ -96,7 +106,7 @@ int run_export(const Args& args) {
   const std::string path = args.positional()[1];
   strata::export_onnx(model, path,
                       {.opset = static_cast<int>(args.get_int("opset", 17, 1)), .dynamic_batch = !args.has("fixed-batch")});
-  fmt::print("wrote {} ({}, {} parameters)\n", path, model.name(), model.count_params());
+  fmt::print("wrote {} ({}, {} parameters)\n", path, model.name(), thousands(model.count_params()));
   return 0;
 }
 
