@@ -74,52 +74,54 @@ int run_predict(const Args& args) {
   args.expect_positional(1, "MODEL");
   if (!args.has("input")) throw UsageError("missing --input X.npy");
   if (!args.has("output")) throw UsageError("missing --output Y.npy");
-  const strata::Model model = model_from(args);
-  strata::Tensor input = strata::load_npy(args.get("input"));
+  // Every option is checked before the model is built, so a typo costs no time.
   const std::string preprocess = args.get("preprocess");
-  if (preprocess == "resnet50") {
-    input = apps::resnet50::preprocess_input(input);
-  } else if (preprocess == "mobilenet_v2") {
-    input = apps::mobilenet_v2::preprocess_input(input);
-  } else if (!preprocess.empty()) {
+  if (!preprocess.empty() && preprocess != "resnet50" && preprocess != "mobilenet_v2") {
     throw UsageError(fmt::format("option '--preprocess' expects resnet50 or mobilenet_v2, received '{}'", preprocess));
   }
   const int64_t top = args.get_int("top", 0, 1);
-  const strata::Tensor output = model.compile(compile_options(args))
-                                    .predict(input, {.batch_size = args.get_int("batch", 0, 1)});
+  const int64_t batch = args.get_int("batch", 0, 1);
+  const strata::CompileOptions options = compile_options(args);
+
+  const strata::Model model = model_from(args);
+  strata::Tensor input = strata::load_npy(args.get("input"));
+  if (preprocess == "resnet50") input = apps::resnet50::preprocess_input(input);
+  if (preprocess == "mobilenet_v2") input = apps::mobilenet_v2::preprocess_input(input);
+  const strata::Tensor output = model.compile(options).predict(input, {.batch_size = batch});
+  // Decoded before anything is written, so a failure (an output that is not (batch, 1000)) leaves no file.
+  const auto rows = top > 0 ? apps::decode_predictions(output, static_cast<int>(top))
+                            : std::vector<std::vector<apps::Prediction>>{};
   strata::save_npy(args.get("output"), output);
   fmt::print("{} {} -> {} {}\n", args.get("input"), format_dims(input.dims()), args.get("output"),
              format_dims(output.dims()));
-  if (top > 0) {
-    const auto rows = apps::decode_predictions(output, static_cast<int>(top));
-    for (size_t i = 0; i < rows.size(); ++i) {
-      fmt::print("sample {}:\n", i);
-      for (const apps::Prediction& p : rows[i]) fmt::print("  {:>3}  {:<30} {:.4f}\n", p.index, p.name, p.score);
-    }
+  for (size_t i = 0; i < rows.size(); ++i) {
+    fmt::print("sample {}:\n", i);
+    for (const apps::Prediction& p : rows[i]) fmt::print("  {:>3}  {:<30} {:.4f}\n", p.index, p.name, p.score);
   }
   return 0;
 }
 
 int run_export(const Args& args) {
   args.expect_positional(2, "MODEL and OUT.onnx");
+  const strata::OnnxExportOptions options{.opset = static_cast<int>(args.get_int("opset", 17, 1)),
+                                          .dynamic_batch = !args.has("fixed-batch")};
   const strata::Model model = model_from(args);
   const std::string path = args.positional()[1];
-  strata::export_onnx(model, path,
-                      {.opset = static_cast<int>(args.get_int("opset", 17, 1)), .dynamic_batch = !args.has("fixed-batch")});
+  strata::export_onnx(model, path, options);
   fmt::print("wrote {} ({}, {} parameters)\n", path, model.name(), thousands(model.count_params()));
   return 0;
 }
 
 int run_plot(const Args& args) {
   args.expect_positional(2, "MODEL and OUT.png|svg|dot");
+  const strata::PlotOptions options{.show_shapes = args.has("show-shapes"),
+                                    .show_dtype = args.has("show-dtype"),
+                                    .show_layer_names = !args.has("hide-layer-names"),
+                                    .rankdir = args.get("rankdir", "TB"),
+                                    .dpi = static_cast<int>(args.get_int("dpi", 200, 1))};
   const strata::Model model = model_from(args);
   const std::string path = args.positional()[1];
-  strata::plot_model(model, path,
-                     {.show_shapes = args.has("show-shapes"),
-                      .show_dtype = args.has("show-dtype"),
-                      .show_layer_names = !args.has("hide-layer-names"),
-                      .rankdir = args.get("rankdir", "TB"),
-                      .dpi = static_cast<int>(args.get_int("dpi", 200, 1))});
+  strata::plot_model(model, path, options);
   fmt::print("wrote {} ({}, {} layers)\n", path, model.name(), model.layers().size());
   return 0;
 }
@@ -133,11 +135,11 @@ double median(std::vector<double> values) {
 int run_bench(const Args& args) {
   using clock = std::chrono::steady_clock;
   args.expect_positional(1, "MODEL");
-  const strata::Model model = model_from(args);
   const int64_t batch = args.get_int("batch", 1, 1);
   const int64_t warmup = args.get_int("warmup", 3, 0);
   const int64_t repetitions = args.get_int("repetitions", 10, 1);
   const strata::CompileOptions options = compile_options(args);
+  const strata::Model model = model_from(args);
   const strata::CompiledModel compiled = model.compile(options);
   const std::vector<int64_t> dims = input_dims(model, batch);
   const strata::Tensor input = strata::Tensor::random_uniform(dims, /*seed=*/1);

@@ -195,6 +195,7 @@ TEST_CASE("strata's usage mistakes exit 2 with a message naming the mistake", "[
            Case{"summary mobilenet_v2 --alpha zero", "option '--alpha' expects a positive number, received 'zero'"},
            Case{"predict seed --input", "option '--input' needs a value (X.npy)"},
            Case{"predict seed --input x.npy", "missing --output Y.npy"},
+           Case{"predict seed --input x.npy --output y.npy --preprocess vgg", "option '--preprocess' expects resnet50 or"},
            Case{"export seed", "missing MODEL and OUT.onnx"},
            Case{"bench seed --batch 0", "option '--batch' expects an integer of at least 1, received '0'"},
            Case{"bench seed --threads two", "option '--threads' expects an integer of at least 0, received 'two'"},
@@ -211,6 +212,7 @@ TEST_CASE("strata reports the library's errors on stderr with status 1", "[cli][
   const std::string input = in_work_dir("errors_x.npy");
   strata::save_npy(input, strata::Tensor::random_uniform({1, 16, 16, 3}, 3));
   std::ofstream(in_work_dir("not_hdf5.h5")) << "not an HDF5 file";
+  strata::save_npy(in_work_dir("x32.npy"), strata::Tensor::random_uniform({1, 32, 32, 3}, 4));
 
   struct Case {
     std::string args, message;
@@ -226,6 +228,9 @@ TEST_CASE("strata reports the library's errors on stderr with status 1", "[cli][
            Case{"export resnet50 --weights imagenet " + in_work_dir("never.onnx"), "strata downloads nothing"},
            Case{"summary resnet50 --input-size 16", "[ResNet50]"},
            Case{"plot seed " + in_work_dir("seed.jpeg"), "jpeg"},
+           // --top needs ImageNet scores, (batch, 1000): the library's ShapeError, and no output written.
+           Case{"predict seed --top 3 --input " + in_work_dir("x32.npy") + " --output " + in_work_dir("never.npy"),
+                "(1, 30, 30, 64)"},
        }) {
     const Run run = strata_cli(c.args);
     CHECK(run.status == 1);
