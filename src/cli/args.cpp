@@ -37,12 +37,14 @@ Args::Args(std::string command, const std::vector<OptionSpec>& specs, const std:
       name = name.substr(0, eq);
       has_inline_value = true;
     }
-    const auto spec = std::find_if(specs.begin(), specs.end(), [&](const OptionSpec& s) { return s.name == name; });
+    const auto spec =
+        std::find_if(specs.begin(), specs.end(), [&](const OptionSpec& s) { return s.name == name; });
     if (spec == specs.end()) throw UsageError(fmt::format("unknown option '--{}'", name));
     if (spec->value.empty()) {
       if (has_inline_value) throw UsageError(fmt::format("option '--{}' takes no value", name));
     } else if (!has_inline_value) {
-      if (i + 1 >= argv.size()) throw UsageError(fmt::format("option '--{}' needs a value ({})", name, spec->value));
+      if (i + 1 >= argv.size())
+        throw UsageError(fmt::format("option '--{}' needs a value ({})", name, spec->value));
       value = argv[++i];
     }
     if (!spec->value.empty() && value.empty()) {
@@ -64,7 +66,8 @@ int64_t Args::get_int(const std::string& name, int64_t fallback, int64_t minimum
   errno = 0;
   const long long value = std::strtoll(text.c_str(), &end, 10);
   if (end == text.c_str() || *end != '\0' || errno != 0 || value < minimum) {
-    throw UsageError(fmt::format("option '--{}' expects an integer of at least {}, received '{}'", name, minimum, text));
+    throw UsageError(
+        fmt::format("option '--{}' expects an integer of at least {}, received '{}'", name, minimum, text));
   }
   return value;
 }
@@ -95,7 +98,8 @@ std::string format_options(const std::vector<OptionSpec>& specs) {
     width = std::max(width, heads.back().size());
   }
   std::string text;
-  for (size_t i = 0; i < specs.size(); ++i) text += fmt::format("  {:<{}}  {}\n", heads[i], width, specs[i].help);
+  for (size_t i = 0; i < specs.size(); ++i)
+    text += fmt::format("  {:<{}}  {}\n", heads[i], width, specs[i].help);
   return text;
 }
 

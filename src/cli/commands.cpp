@@ -40,7 +40,8 @@ std::string compile_description(const strata::CompileOptions& options) {
 strata::CompileOptions compile_options(const Args& args) {
   const std::string precision = args.get("precision", "float32");
   if (precision != "float32" && precision != "bfloat16") {
-    throw UsageError(fmt::format("option '--precision' expects float32 or bfloat16, received '{}'", precision));
+    throw UsageError(
+        fmt::format("option '--precision' expects float32 or bfloat16, received '{}'", precision));
   }
   return {.num_threads = static_cast<int>(args.get_int("threads", 0, 0)), .precision = precision};
 }
@@ -77,7 +78,8 @@ int run_predict(const Args& args) {
   // Every option is checked before the model is built, so a typo costs no time.
   const std::string preprocess = args.get("preprocess");
   if (!preprocess.empty() && preprocess != "resnet50" && preprocess != "mobilenet_v2") {
-    throw UsageError(fmt::format("option '--preprocess' expects resnet50 or mobilenet_v2, received '{}'", preprocess));
+    throw UsageError(
+        fmt::format("option '--preprocess' expects resnet50 or mobilenet_v2, received '{}'", preprocess));
   }
   const int64_t top = args.get_int("top", 0, 1);
   const int64_t batch = args.get_int("batch", 0, 1);
@@ -96,7 +98,8 @@ int run_predict(const Args& args) {
              format_dims(output.dims()));
   for (size_t i = 0; i < rows.size(); ++i) {
     fmt::print("sample {}:\n", i);
-    for (const apps::Prediction& p : rows[i]) fmt::print("  {:>3}  {:<30} {:.4f}\n", p.index, p.name, p.score);
+    for (const apps::Prediction& p : rows[i])
+      fmt::print("  {:>3}  {:<30} {:.4f}\n", p.index, p.name, p.score);
   }
   return 0;
 }
@@ -161,11 +164,13 @@ int run_bench(const Args& args) {
   if (args.has("plan")) std::fputs(compiled.plan_string(batch).c_str(), stdout);
   fmt::print("model      {} {}, {}\n", model.name(), format_dims(dims), compile_description(options));
   fmt::print("first run  {:.2f} ms (builds the plan)\n", first_ms);
-  fmt::print("time       median {:.3f} ms per batch over {} runs after {} warm-up (min {:.3f}, max {:.3f})\n", ms,
-             repetitions, warmup, *std::min_element(times.begin(), times.end()),
+  fmt::print("time       median {:.3f} ms per batch over {} runs after {} warm-up (min {:.3f}, max {:.3f})\n",
+             ms, repetitions, warmup, *std::min_element(times.begin(), times.end()),
              *std::max_element(times.begin(), times.end()));
-  fmt::print("throughput {:.1f} samples/s, {:.1f} GFLOP/s ({:.3f} GFLOP per batch in convolutions and dense layers)\n",
-             1e3 * static_cast<double>(batch) / ms, gflop / (ms * 1e-3), gflop);
+  fmt::print(
+      "throughput {:.1f} samples/s, {:.1f} GFLOP/s ({:.3f} GFLOP per batch in convolutions and dense "
+      "layers)\n",
+      1e3 * static_cast<double>(batch) / ms, gflop / (ms * 1e-3), gflop);
   if (args.has("profile")) {
     fmt::print("\n");
     std::fputs(compiled.profile({input}, static_cast<int>(repetitions)).to_string().c_str(), stdout);
@@ -178,7 +183,8 @@ int run_bench(const Args& args) {
 const std::vector<Command>& commands() {
   static const std::vector<Command> all = {
       {"summary", "MODEL [options]", "print the Keras-style summary table of a model",
-       "Prints the table Keras's model.summary() prints: each layer, its output shape and parameters, and the\n"
+       "Prints the table Keras's model.summary() prints: each layer, its output shape and parameters, and "
+       "the\n"
        "totals.\n",
        with_model_options({{"show-costs", "", "add multiply-accumulates and activation bytes per sample"},
                            {"show-trainable", "", "add Keras's Trainable column"},
@@ -187,20 +193,24 @@ const std::vector<Command>& commands() {
        run_summary},
       {"predict", "MODEL --input X.npy --output Y.npy [--weights W.h5] [--batch N] [options]",
        "run a model on a NumPy array and write the result as another",
-       "Reads X.npy (float32, C order, NHWC with the batch first, e.g. (2, 224, 224, 3)), runs a forward pass\n"
-       "and writes the output to Y.npy. Without --weights the model has its seeded initial weights, the same\n"
+       "Reads X.npy (float32, C order, NHWC with the batch first, e.g. (2, 224, 224, 3)), runs a forward "
+       "pass\n"
+       "and writes the output to Y.npy. Without --weights the model has its seeded initial weights, the "
+       "same\n"
        "on every run.\n",
-       with_model_options({{"input", "X.npy", "the input array (float32, batch first, NHWC)"},
-                           {"output", "Y.npy", "where to write the output array"},
-                           {"batch", "N", "run the input in slices of N samples (Keras's batch_size)"},
-                           {"preprocess", "MODEL", "apply resnet50's or mobilenet_v2's preprocess_input first"},
-                           {"top", "K", "also print the top K ImageNet classes of each sample"},
-                           kThreads,
-                           kPrecision},
-                          true),
+       with_model_options(
+           {{"input", "X.npy", "the input array (float32, batch first, NHWC)"},
+            {"output", "Y.npy", "where to write the output array"},
+            {"batch", "N", "run the input in slices of N samples (Keras's batch_size)"},
+            {"preprocess", "MODEL", "apply resnet50's or mobilenet_v2's preprocess_input first"},
+            {"top", "K", "also print the top K ImageNet classes of each sample"},
+            kThreads,
+            kPrecision},
+           true),
        run_predict},
       {"export", "MODEL [--weights W.h5] OUT.onnx [options]", "write a model as an ONNX file",
-       "Writes the graph and weights as an ONNX model (NHWC inputs and outputs, as strata's; see docs/onnx.md).\n",
+       "Writes the graph and weights as an ONNX model (NHWC inputs and outputs, as strata's; see "
+       "docs/onnx.md).\n",
        with_model_options({{"opset", "N", "ONNX opset (default 17)"},
                            {"fixed-batch", "", "fix the batch to 1 instead of a symbolic N"}},
                           true),
@@ -235,8 +245,8 @@ const std::vector<Command>& commands() {
 std::string command_help(const Command& command) {
   std::vector<OptionSpec> options = command.options;
   options.push_back({"help", "", "show this help"});
-  return fmt::format("usage: strata {} {}\n\n{}\nMODEL is one of:\n{}\noptions:\n{}", command.name, command.usage,
-                     command.description, models_help(), format_options(options));
+  return fmt::format("usage: strata {} {}\n\n{}\nMODEL is one of:\n{}\noptions:\n{}", command.name,
+                     command.usage, command.description, models_help(), format_options(options));
 }
 
 }  // namespace strata_cli

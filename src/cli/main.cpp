@@ -26,14 +26,16 @@ std::string tool_help() {
       "The main jobs of strata (the Keras functional API in C++, compiled to oneDNN) without writing C++.\n"
       "\n"
       "commands:\n";
-  for (const Command& command : commands()) text += fmt::format("  {:<8}  {}\n", command.name, command.summary);
+  for (const Command& command : commands())
+    text += fmt::format("  {:<8}  {}\n", command.name, command.summary);
   text += "\nMODEL is one of:\n" + strata_cli::models_help();
   text += "\n'strata COMMAND --help' shows a command's options; docs/cli.md has worked examples.\n";
   return text;
 }
 
 void print_error(const std::string& command, const std::string& message) {
-  std::fputs(fmt::format("strata{}: error: {}\n", command.empty() ? "" : " " + command, message).c_str(), stderr);
+  std::fputs(fmt::format("strata{}: error: {}\n", command.empty() ? "" : " " + command, message).c_str(),
+             stderr);
 }
 
 int run(const std::vector<std::string>& argv) {

@@ -32,7 +32,8 @@ strata::Model seed_block_2(int64_t size) {
 }
 
 void reject(const Args& args, const std::string& option, const std::string& model) {
-  if (args.has(option)) throw UsageError(fmt::format("option '--{}' does not apply to model '{}'", option, model));
+  if (args.has(option))
+    throw UsageError(fmt::format("option '--{}' does not apply to model '{}'", option, model));
 }
 
 }  // namespace
@@ -47,12 +48,14 @@ std::string models_help() {
 std::vector<OptionSpec> model_options(bool with_weights) {
   std::vector<OptionSpec> specs;
   if (with_weights) {
-    specs.push_back({"weights", "FILE",
-                     "Keras weights to load (Keras 3 .weights.h5 or legacy HDF5); default: seeded initial weights"});
+    specs.push_back(
+        {"weights", "FILE",
+         "Keras weights to load (Keras 3 .weights.h5 or legacy HDF5); default: seeded initial weights"});
   }
   specs.push_back({"input-size", "N", "square input of N x N x 3 (resnet50, mobilenet_v2: at least 32)"});
   specs.push_back({"no-top", "", "resnet50, mobilenet_v2: leave out the classifier (include_top=False)"});
-  specs.push_back({"pooling", "avg|max", "resnet50, mobilenet_v2 with --no-top: global pooling of the output"});
+  specs.push_back(
+      {"pooling", "avg|max", "resnet50, mobilenet_v2 with --no-top: global pooling of the output"});
   specs.push_back({"classes", "N", "resnet50, mobilenet_v2: classes of the classifier (default 1000)"});
   specs.push_back({"alpha", "A", "mobilenet_v2: width multiplier (default 1.0)"});
   return specs;

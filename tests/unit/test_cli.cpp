@@ -43,12 +43,15 @@ const fs::path& work_dir() {
   return dir.path;
 }
 
-std::string in_work_dir(const std::string& name) { return (work_dir() / name).string(); }
+std::string in_work_dir(const std::string& name) {
+  return (work_dir() / name).string();
+}
 
 // Runs `strata ARGS` through the shell, capturing stdout and stderr.
 Run strata_cli(const std::string& args) {
   const fs::path out = work_dir() / "stdout.txt", err = work_dir() / "stderr.txt";
-  const std::string command = std::string("'") + STRATA_CLI + "' " + args + " >'" + out.string() + "' 2>'" + err.string() + "'";
+  const std::string command =
+      std::string("'") + STRATA_CLI + "' " + args + " >'" + out.string() + "' 2>'" + err.string() + "'";
   const int raw = std::system(command.c_str());
   Run run;
   run.status = raw != -1 && WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
@@ -76,7 +79,8 @@ strata::Model saved_seed_block(const std::string& weights_path) {
 TEST_CASE("strata --help lists the commands and models; each command has --help", "[cli]") {
   const Run tool = strata_cli("--help");
   CHECK(tool.status == 0);
-  for (const char* word : {"summary", "predict", "export", "plot", "bench", "resnet50", "mobilenet_v2", "seed"}) {
+  for (const char* word :
+       {"summary", "predict", "export", "plot", "bench", "resnet50", "mobilenet_v2", "seed"}) {
     CHECK_THAT(tool.out, Contains(word));
   }
   for (const char* command : {"summary", "predict", "export", "plot", "bench"}) {
@@ -106,7 +110,8 @@ TEST_CASE("strata summary prints Keras's table", "[cli]") {
   strata::clear_session();
   CHECK(seed.out == strata_test::seed_block_1().summary_string({.show_costs = true}));
   CHECK_THAT(strata_cli("summary seed2").out, Contains("max_pooling2d"));
-  CHECK_THAT(strata_cli("summary resnet50 --no-top --input-size 64 --pooling avg").out, Contains("(None, 2048)"));
+  CHECK_THAT(strata_cli("summary resnet50 --no-top --input-size 64 --pooling avg").out,
+             Contains("(None, 2048)"));
 }
 
 TEST_CASE("strata predict reads a .npy input and writes what Model::predict gives", "[cli]") {
@@ -117,7 +122,8 @@ TEST_CASE("strata predict reads a .npy input and writes what Model::predict give
   strata::save_npy(input, x);
   const strata::Tensor expected = model.predict(x);
 
-  const Run run = strata_cli("predict seed --weights " + weights + " --input " + input + " --output " + in_work_dir("y.npy"));
+  const Run run = strata_cli("predict seed --weights " + weights + " --input " + input + " --output " +
+                             in_work_dir("y.npy"));
   REQUIRE(run.status == 0);
   CHECK_THAT(run.out, Contains("(3, 32, 32, 3)"));
   CHECK_THAT(run.out, Contains("(3, 30, 30, 64)"));
@@ -127,8 +133,8 @@ TEST_CASE("strata predict reads a .npy input and writes what Model::predict give
   CHECK(got == expected);
 
   // --batch slices the input as Keras's batch_size does; the numbers stay within float32 rounding.
-  REQUIRE(strata_cli("predict seed --weights " + weights + " --input " + input + " --output " + in_work_dir("y2.npy") +
-                     " --batch 2 --threads 1")
+  REQUIRE(strata_cli("predict seed --weights " + weights + " --input " + input + " --output " +
+                     in_work_dir("y2.npy") + " --batch 2 --threads 1")
               .status == 0);
   CHECK(strata_test::max_relative_error(strata::load_npy(in_work_dir("y2.npy")), expected) <=
         strata_test::float32_tolerance(3 * 3 * 32));
@@ -192,13 +198,16 @@ TEST_CASE("strata's usage mistakes exit 2 with a message naming the mistake", "[
            Case{"summary seed --show-costs=yes", "option '--show-costs' takes no value"},
            Case{"summary seed extra", "unexpected argument 'extra'"},
            Case{"summary seed --alpha 0.5", "option '--alpha' does not apply to model 'seed'"},
-           Case{"summary mobilenet_v2 --alpha zero", "option '--alpha' expects a positive number, received 'zero'"},
+           Case{"summary mobilenet_v2 --alpha zero",
+                "option '--alpha' expects a positive number, received 'zero'"},
            Case{"predict seed --input", "option '--input' needs a value (X.npy)"},
            Case{"predict seed --input x.npy", "missing --output Y.npy"},
-           Case{"predict seed --input x.npy --output y.npy --preprocess vgg", "option '--preprocess' expects resnet50 or"},
+           Case{"predict seed --input x.npy --output y.npy --preprocess vgg",
+                "option '--preprocess' expects resnet50 or"},
            Case{"export seed", "missing MODEL and OUT.onnx"},
            Case{"bench seed --batch 0", "option '--batch' expects an integer of at least 1, received '0'"},
-           Case{"bench seed --threads two", "option '--threads' expects an integer of at least 0, received 'two'"},
+           Case{"bench seed --threads two",
+                "option '--threads' expects an integer of at least 0, received 'two'"},
            Case{"bench seed --precision float16", "option '--precision' expects float32 or bfloat16"},
        }) {
     const Run run = strata_cli(c.args);
@@ -219,17 +228,21 @@ TEST_CASE("strata reports the library's errors on stderr with status 1", "[cli][
   };
   for (const Case& c : {
            // The model wants 32x32x3: the library's ShapeError.
-           Case{"predict seed --input " + input + " --output " + in_work_dir("never.npy"), "(None, 32, 32, 3)"},
-           Case{"predict seed --input " + in_work_dir("missing.npy") + " --output " + in_work_dir("never.npy"),
-                "missing.npy"},
+           Case{"predict seed --input " + input + " --output " + in_work_dir("never.npy"),
+                "(None, 32, 32, 3)"},
+           Case{
+               "predict seed --input " + in_work_dir("missing.npy") + " --output " + in_work_dir("never.npy"),
+               "missing.npy"},
            Case{"predict seed --weights " + in_work_dir("not_hdf5.h5") + " --input " + input + " --output " +
                     in_work_dir("never.npy"),
                 "not_hdf5.h5"},
-           Case{"export resnet50 --weights imagenet " + in_work_dir("never.onnx"), "strata downloads nothing"},
+           Case{"export resnet50 --weights imagenet " + in_work_dir("never.onnx"),
+                "strata downloads nothing"},
            Case{"summary resnet50 --input-size 16", "[ResNet50]"},
            Case{"plot seed " + in_work_dir("seed.jpeg"), "jpeg"},
            // --top needs ImageNet scores, (batch, 1000): the library's ShapeError, and no output written.
-           Case{"predict seed --top 3 --input " + in_work_dir("x32.npy") + " --output " + in_work_dir("never.npy"),
+           Case{"predict seed --top 3 --input " + in_work_dir("x32.npy") + " --output " +
+                    in_work_dir("never.npy"),
                 "(1, 30, 30, 64)"},
        }) {
     const Run run = strata_cli(c.args);
