@@ -95,11 +95,13 @@ Tensor Model::predict(const Tensor& input, PredictOptions options) const {
                                  "them all",
                                  impl_->name(), n_outputs));
   }
-  return std::move(predict(std::vector<Tensor>{input}, options).front());
+  return std::move(functional(impl_).default_compiled()->predict({&input}, options).front());
 }
 
 std::vector<Tensor> Model::predict(const std::vector<Tensor>& inputs, PredictOptions options) const {
-  return functional(impl_).default_compiled()->predict(inputs, options);
+  std::vector<const Tensor*> pointers;
+  for (const Tensor& t : inputs) pointers.push_back(&t);
+  return functional(impl_).default_compiled()->predict(pointers, options);
 }
 
 }  // namespace strata

@@ -15,11 +15,13 @@ Tensor CompiledModel::predict(const Tensor& input, PredictOptions options) const
                                  "them all",
                                  impl_->model().name(), n_outputs));
   }
-  return std::move(impl_->predict(std::vector<Tensor>{input}, options).front());
+  return std::move(impl_->predict({&input}, options).front());
 }
 
 std::vector<Tensor> CompiledModel::predict(const std::vector<Tensor>& inputs, PredictOptions options) const {
-  return impl_->predict(inputs, options);
+  std::vector<const Tensor*> pointers;
+  for (const Tensor& t : inputs) pointers.push_back(&t);
+  return impl_->predict(pointers, options);
 }
 
 std::string CompiledModel::plan_string(const std::vector<std::vector<int64_t>>& input_dims) const {

@@ -104,12 +104,12 @@ std::shared_ptr<const Plan> CompiledModelImpl::plan_for(const std::vector<std::v
   return plan;
 }
 
-std::vector<Tensor> CompiledModelImpl::run(const std::vector<Tensor>& inputs) const {
+std::vector<Tensor> CompiledModelImpl::run(const std::vector<const Tensor*>& inputs) const {
   std::vector<std::vector<int64_t>> dims;
-  for (const Tensor& t : inputs) dims.push_back(t.dims());
+  for (const Tensor* t : inputs) dims.push_back(t->dims());
   std::shared_ptr<const Plan> plan = plan_for(dims);
   std::vector<const float*> in;
-  for (const Tensor& t : inputs) in.push_back(t.data());
+  for (const Tensor* t : inputs) in.push_back(t->data());
   std::vector<Tensor> outputs;
   for (ir::ValueId v : plan->graph.outputs) outputs.push_back(Tensor::zeros(plan->graph.values[v].dims));
   std::vector<float*> out;
@@ -140,23 +140,26 @@ Tensor concat_batches(const std::vector<Tensor>& parts) {
 
 }  // namespace
 
-std::vector<Tensor> CompiledModelImpl::predict(const std::vector<Tensor>& inputs, const PredictOptions& options) const {
+std::vector<Tensor> CompiledModelImpl::predict(const std::vector<const Tensor*>& inputs,
+                                               const PredictOptions& options) const {
   std::vector<std::vector<int64_t>> dims;
-  for (const Tensor& t : inputs) dims.push_back(t.dims());
+  for (const Tensor* t : inputs) dims.push_back(t->dims());
   check_input_dims(dims, "predict");
   if (options.batch_size < 0) {
     throw ValueError(fmt::format("[predict] Expected batch_size >= 0 (0 means the whole batch), received {}",
                                  options.batch_size));
   }
-  const int64_t batch = inputs[0].dims()[0];
+  const int64_t batch = inputs[0]->dims()[0];
   if (options.batch_size == 0 || options.batch_size >= batch) return run(inputs);
   // Slices of equal size reuse one cached plan; only the last, shorter slice may need a second one.
   std::vector<std::vector<Tensor>> per_output;
   for (int64_t begin = 0; begin < batch; begin += options.batch_size) {
     const int64_t end = std::min(batch, begin + options.batch_size);
     std::vector<Tensor> slice;
-    for (const Tensor& t : inputs) slice.push_back(slice_batch(t, begin, end));
-    std::vector<Tensor> result = run(slice);
+    for (const Tensor* t : inputs) slice.push_back(slice_batch(*t, begin, end));
+    std::vector<const Tensor*> slice_ptrs;
+    for (const Tensor& t : slice) slice_ptrs.push_back(&t);
+    std::vector<Tensor> result = run(slice_ptrs);
     per_output.resize(result.size());
     for (size_t i = 0; i < result.size(); ++i) per_output[i].push_back(std::move(result[i]));
   }
@@ -173,11 +176,13 @@ ProfileReport CompiledModelImpl::profile(const std::vector<Tensor>& inputs, int 
   std::shared_ptr<const Plan> plan = plan_for(dims);
   std::vector<const float*> in;
   for (const Tensor& t : inputs) in.push_back(t.data());
-  run(inputs);  // warm-up: first-touch of the arena, JIT caches
+  std::vector<const Tensor*> input_ptrs;
+  for (const Tensor& t : inputs) input_ptrs.push_back(&t);
+  run(input_ptrs);  // warm-up: first-touch of the arena, JIT caches
   std::vector<double> whole;
   for (int r = 0; r < repetitions; ++r) {
     const auto start = std::chrono::steady_clock::now();
-    run(inputs);
+    run(input_ptrs);
     whole.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
   }
   auto median = [](std::vector<double> v) {

@@ -32,7 +32,8 @@ class CompiledModelImpl {
   /// owns this cache).
   CompiledModelImpl(const FunctionalImpl* model, std::shared_ptr<const FunctionalImpl> owner, CompileOptions options);
 
-  std::vector<Tensor> predict(const std::vector<Tensor>& inputs, const PredictOptions& options) const;
+  /// Takes the inputs by pointer: the public predict overloads pass the caller's tensors without copying.
+  std::vector<Tensor> predict(const std::vector<const Tensor*>& inputs, const PredictOptions& options) const;
   /// The plan for these input dimensions, compiled now or taken from the cache.
   std::shared_ptr<const Plan> plan_for(const std::vector<std::vector<int64_t>>& input_dims) const;
   std::string plan_string(const std::vector<std::vector<int64_t>>& input_dims) const;
@@ -45,7 +46,7 @@ class CompiledModelImpl {
  private:
   /// Throws ValueError or ShapeError, prefixed "[where]", unless `dims` fit the model's Inputs.
   void check_input_dims(const std::vector<std::vector<int64_t>>& dims, const char* where) const;
-  std::vector<Tensor> run(const std::vector<Tensor>& inputs) const;
+  std::vector<Tensor> run(const std::vector<const Tensor*>& inputs) const;
 
   const FunctionalImpl* model_;
   std::shared_ptr<const FunctionalImpl> owner_;

@@ -68,13 +68,13 @@ TEST_CASE("a failed set_weights keeps the weights and the plan", "[cache][runtim
   auto runtime = runtime_of(model);
   const strata::Tensor x = random_input({1, 6, 6, 3}, 6);
   const auto plan = runtime->plan_for(image(1, 6, 6));
-  const strata::Tensor before = runtime->predict({x}, {}).front();
+  const strata::Tensor before = runtime->predict({&x}, {}).front();
   strata::Layer conv = model.layers()[1];
   std::vector<strata::Tensor> w = conv.get_weights();
   w[0] = strata::Tensor::zeros({3, 3, 3, 5});
   CHECK_THROWS_AS(conv.set_weights(w), strata::ValueError);
   CHECK(runtime->plan_for(image(1, 6, 6)) == plan);
-  CHECK(runtime->predict({x}, {}).front() == before);
+  CHECK(runtime->predict({&x}, {}).front() == before);
 }
 
 TEST_CASE("the cache holds several shapes", "[cache][runtime]") {
@@ -95,11 +95,11 @@ TEST_CASE("the cache holds several shapes", "[cache][runtime]") {
   // Answers do not depend on which shapes ran before.
   const strata::Tensor x8 = random_input({2, 8, 8, 3}, 8);
   const strata::Tensor x5 = random_input({1, 5, 7, 3}, 9);
-  const strata::Tensor first8 = runtime->predict({x8}, {}).front();
-  const strata::Tensor first5 = runtime->predict({x5}, {}).front();
+  const strata::Tensor first8 = runtime->predict({&x8}, {}).front();
+  const strata::Tensor first5 = runtime->predict({&x5}, {}).front();
   for (int round = 0; round < 3; ++round) {
-    CHECK(runtime->predict({x5}, {}).front() == first5);
-    CHECK(runtime->predict({x8}, {}).front() == first8);
+    CHECK(runtime->predict({&x5}, {}).front() == first5);
+    CHECK(runtime->predict({&x8}, {}).front() == first8);
   }
 
   // The cache is bounded: with `a` used recently and `b` not, new shapes push out `b` first.
@@ -112,14 +112,14 @@ TEST_CASE("the cache holds several shapes", "[cache][runtime]") {
   CHECK(runtime->plan_for(image(1, 5, 7)) == c);
   const auto b_again = runtime->plan_for(image(2, 8, 8));
   CHECK(b_again != b);
-  CHECK(runtime->predict({x8}, {}).front() == first8);
+  CHECK(runtime->predict({&x8}, {}).front() == first8);
 
   // New weights: every cached shape is rebuilt on its next use, and only once.
   randomize_weights(model, 10);
   const auto a_new = runtime->plan_for(image(1, 8, 8));
   CHECK(a_new != a);
   CHECK(runtime->plan_for(image(1, 8, 8)) == a_new);
-  CHECK(runtime->predict({x8}, {}).front() != first8);
+  CHECK(runtime->predict({&x8}, {}).front() != first8);
 }
 
 TEST_CASE("a layer shared by two models rebuilds both models' plans", "[cache][runtime]") {
