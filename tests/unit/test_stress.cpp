@@ -122,7 +122,7 @@ TEST_CASE("many threads on shared compiled models: serial answers, bounded memor
   // Plans and arenas exist after the warm-up; more calls must not hold more memory. The slack covers the
   // allocator's per-thread caches and the sanitizers' quarantine.
 #ifdef STRATA_SANITIZED
-  const int64_t slack_kb = 256 * 1024;
+  const int64_t slack_kb = 384 * 1024;  // ASan keeps up to 256 MB of freed memory in quarantine
 #else
   const int64_t slack_kb = 32 * 1024;
 #endif
