@@ -112,6 +112,15 @@ TEST_CASE("pooling, padding, cropping, upsampling and reshaping match the refere
   CHECK(check_model(padded_conv, {{2, 8, 8, 3}}) < float32_tolerance(147));
   CHECK(check_model(single({6, 7, 2}, [](auto x) { return L::MaxPooling2D(3, {.strides = 2})(L::ZeroPadding2D(1)(x)); }),
                     {{2, 6, 7, 2}}) < float32_tolerance(1));
+  // After a relu the padded zeros never win a window's max, so the padding folds into the pooling (ResNet50's
+  // pool1_pad before pool1_pool): relu, max_pool.
+  auto relu_padded_pool = single({6, 7, 2}, [](auto x) {
+    return L::MaxPooling2D(3, {.strides = 2})(L::ZeroPadding2D({{1, 2}, {2, 1}})(L::Activation("relu")(x)));
+  });
+  const std::string pool_plan = relu_padded_pool.compile().plan_string(1);
+  INFO(pool_plan);
+  CHECK(pool_plan.find("2 steps") != std::string::npos);
+  CHECK(check_model(relu_padded_pool, {{2, 6, 7, 2}}) < float32_tolerance(1));
   CHECK(check_model(single({9, 8, 3}, [](auto x) { return L::Cropping2D({{1, 2}, {3, 0}})(x); }), {{2, 9, 8, 3}}) <
         float32_tolerance(1));
   CHECK(check_model(single({3, 4, 2}, [](auto x) { return L::UpSampling2D({2, 3})(x); }), {{2, 3, 4, 2}}) <

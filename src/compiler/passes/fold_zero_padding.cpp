@@ -2,6 +2,65 @@
 
 namespace strata::ir {
 
+namespace {
+
+// True when every element of `v` is >= 0: the output of a plain relu (no negative slope, threshold >= 0),
+// relu6, sigmoid, hard sigmoid or softplus activation op, or of a softmax (as the ONNX exporter's test).
+bool non_negative(const Graph& graph, ValueId v) {
+  const int p = graph.producers()[v];
+  if (p < 0) return false;
+  const Op& op = graph.ops[p];
+  if (std::holds_alternative<SoftmaxOp>(op.attrs)) return true;
+  const auto* a = std::get_if<ActivationOp>(&op.attrs);
+  if (a == nullptr) return false;
+  switch (a->activation.kind) {
+    case detail::ActivationKind::kRelu:
+      return a->activation.alpha == 0.0f && a->activation.threshold >= 0.0f;
+    case detail::ActivationKind::kRelu6:
+    case detail::ActivationKind::kSigmoid:
+    case detail::ActivationKind::kHardSigmoid:
+    case detail::ActivationKind::kSoftplus:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Folds pad op `i` into the max poolings that are its only readers (ResNet50's pool1_pad before pool1_pool,
+// after conv1_relu) when the padded values are non-negative: a window's maximum is then the same whether its
+// padded cells hold 0 or are left out, as a pooling's own padding leaves them out. Each side's total padding
+// stays below the window, so no window lies wholly in the padding. Saves a copy of the whole image. Returns
+// whether it folded (and erased op `i`).
+bool fold_into_max_pools(Graph& graph, size_t i, const std::vector<int>& readers) {
+  const auto pad = std::get<PadOp>(graph.ops[i].attrs);
+  const ValueId src = graph.ops[i].inputs[0];
+  if (readers.empty() || !non_negative(graph, src)) return false;
+  for (int r : readers) {
+    const auto* pool = std::get_if<Pool2DOp>(&graph.ops[r].attrs);
+    if (pool == nullptr || pool->kind != Pool2DOp::Kind::kMax || graph.ops[r].inputs[0] != graph.ops[i].output ||
+        pool->padding.top + pad.padding.top >= pool->pool_h ||
+        pool->padding.bottom + pad.padding.bottom >= pool->pool_h ||
+        pool->padding.left + pad.padding.left >= pool->pool_w ||
+        pool->padding.right + pad.padding.right >= pool->pool_w) {
+      return false;
+    }
+  }
+  for (int r : readers) {
+    Op& pool_op = graph.ops[r];
+    Padding2D& p = std::get<Pool2DOp>(pool_op.attrs).padding;
+    p.top += pad.padding.top;
+    p.bottom += pad.padding.bottom;
+    p.left += pad.padding.left;
+    p.right += pad.padding.right;
+    pool_op.inputs[0] = src;
+    for (const std::string& layer : graph.ops[i].layers) pool_op.layers.insert(pool_op.layers.begin(), layer);
+  }
+  graph.ops.erase(graph.ops.begin() + static_cast<long>(i));
+  return true;
+}
+
+}  // namespace
+
 void fold_zero_padding(Graph& graph) {
   for (size_t i = 0; i < graph.ops.size(); ++i) {
     const auto* pad = std::get_if<PadOp>(&graph.ops[i].attrs);
@@ -14,7 +73,10 @@ void fold_zero_padding(Graph& graph) {
       const Op& reader = graph.ops[r];
       all_convs = all_convs && std::holds_alternative<Conv2DOp>(reader.attrs) && reader.inputs[0] == padded;
     }
-    if (!all_convs) continue;
+    if (!all_convs) {
+      if (fold_into_max_pools(graph, i, readers[padded])) --i;
+      continue;
+    }
     const ValueId src = graph.ops[i].inputs[0];
     // A convolution pads with zeros too, so explicit zeros before it are the same as more implicit padding.
     for (int r : readers[padded]) {

@@ -25,7 +25,9 @@ Graph lower_layers(const detail::FunctionalImpl& model, const std::vector<std::v
 void fold_batch_norm(Graph& graph);
 
 /// fold_zero_padding.cpp: folds a zero padding into the padding of the convolutions that are its only
-/// readers (Keras's ResNet50 conv1_pad before conv1_conv). Guarantees the same numbers.
+/// readers (Keras's ResNet50 conv1_pad before conv1_conv), or into the max poolings that are its only readers
+/// when the padded values are non-negative (pool1_pad before pool1_pool, after a relu). Guarantees the same
+/// numbers.
 void fold_zero_padding(Graph& graph);
 
 /// Whether a backend computes a post-op chain correctly; fusion passes never build a chain it refuses.
