@@ -1,0 +1,297 @@
+// Driver of the peer benchmark (run through tests/bench/compare_peers.sh): strata against ONNX Runtime on
+// the identical graph and weights (strata's own ONNX export), timed alternately in one run.
+//
+//   node compare_peers.js --bin BUILD/tests/bench/compare_peers --dir WORKDIR [--md FILE] [--quick]
+//                         [--only MODEL] [--threads 1,2] [--no-profile]
+//
+// For each model, batch and thread count it starts a fresh strata process (`compare_peers serve`) and a
+// fresh Node process with ONNX Runtime (`ort_serve.js`), each measuring its own idle memory first; checks
+// that their outputs agree; warms each side up for about a second; then alternates blocks of repetitions
+// (strata, ORT, strata, ORT, ...) and reports medians over all repetitions and the median of the per-round
+// ratios strata/ORT. Then strata's bfloat16 ResNet50 against its float32, alternately, with the error, and
+// CompiledModel::profile's table for the 1-thread rows that miss issue 6's targets. Prints a markdown table.
+'use strict';
+const {spawn, execFileSync} = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const readline = require('readline');
+
+const args = process.argv.slice(2);
+const opt = {bin: null, dir: null, md: null, quick: false, only: null, threads: [1, 2], profile: true};
+for (let i = 0; i < args.length; ++i) {
+  const a = args[i];
+  if (a === '--bin') opt.bin = args[++i];
+  else if (a === '--dir') opt.dir = args[++i];
+  else if (a === '--md') opt.md = args[++i];
+  else if (a === '--quick') opt.quick = true;
+  else if (a === '--only') opt.only = args[++i];
+  else if (a === '--threads') opt.threads = args[++i].split(',').map(Number);
+  else if (a === '--no-profile') opt.profile = false;
+  else throw new Error(`unknown argument ${a}`);
+}
+if (!opt.bin || !opt.dir) throw new Error('usage: node compare_peers.js --bin COMPARE_PEERS --dir WORKDIR [--md FILE]');
+fs.mkdirSync(opt.dir, {recursive: true});
+
+// Issue 6's targets for 1 thread (strata/ORT at most this); on 2 threads no row above 1.0.
+const targets = {seed_block_1: {1: 0.9}, seed_block_2: {1: 0.9}, resnet50: {1: 0.9, 8: 0.9}, mobilenet_v2: {1: 1.0, 8: 1.0}};
+const workloads = [
+  {model: 'seed_block_1', batches: [1, 64]},
+  {model: 'seed_block_2', batches: [1, 64]},
+  {model: 'resnet50', batches: [1, 8]},
+  {model: 'mobilenet_v2', batches: [1, 8]},
+].filter((w) => !opt.only || w.model.includes(opt.only));
+
+const warmupMs = opt.quick ? 300 : 1000;
+const blockMs = opt.quick ? 100 : 250;   // per side and round
+const measureMs = opt.quick ? 1000 : 3000;  // per side
+const minRounds = opt.quick ? 3 : 7;
+
+class Server {
+  constructor(name, command, argv) {
+    this.name = name;
+    this.proc = spawn(command, argv, {stdio: ['pipe', 'pipe', 'inherit']});
+    this.waiters = [];
+    this.lines = [];
+    readline.createInterface({input: this.proc.stdout}).on('line', (line) => {
+      if (this.waiters.length) this.waiters.shift()(line);
+      else this.lines.push(line);
+    });
+    this.exited = new Promise((resolve) => this.proc.on('exit', (code) => resolve(code)));
+    this.exited.then((code) => {
+      for (const w of this.waiters) w(null);
+      if (code !== 0) console.error(`${name} exited with status ${code}`);
+    });
+  }
+  next() {
+    if (this.lines.length) return Promise.resolve(this.lines.shift());
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+  async ask(command) {
+    this.proc.stdin.write(command + '\n');
+    const line = await this.next();
+    if (line === null) throw new Error(`${this.name}: no answer to '${command}'`);
+    return line;
+  }
+  async ready() {
+    const line = await this.next();
+    if (line === null || !line.startsWith('ready')) throw new Error(`${this.name}: did not start (${line})`);
+    return Object.fromEntries(line.split(' ').slice(1).map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)]));
+  }
+  async run(reps) {
+    const words = (await this.ask(`run ${reps}`)).split(' ').slice(1);
+    const times = words.filter((w) => !w.startsWith('cpu=')).map(Number);
+    times.cpuPerRep = Number(words.find((w) => w.startsWith('cpu=')).slice(4)) / reps;
+    return times;
+  }
+  async mem() {
+    const line = await this.ask('mem');
+    return Object.fromEntries(line.split(' ').slice(1).map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)]));
+  }
+  async quit() {
+    this.proc.stdin.write('quit\n');
+    await this.exited;
+  }
+}
+
+function strataServer(model, input, threads, precision = 'float32') {
+  return new Server(`strata ${precision}`, opt.bin, ['serve', model, input, String(threads), precision]);
+}
+function ortServer(onnx, input, threads) {
+  return new Server('onnxruntime', process.execPath, ['--expose-gc', path.join(__dirname, 'ort_serve.js'), onnx, input, String(threads)]);
+}
+
+function readNpy(file) {
+  const bytes = fs.readFileSync(file);
+  const headerLength = bytes.readUInt16LE(8);
+  const header = bytes.toString('latin1', 10, 10 + headerLength);
+  const shape = header.match(/'shape':\s*\(([^)]*)\)/)[1].split(',').filter((s) => s.trim() !== '').map(Number);
+  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  new Uint8Array(data.buffer).set(bytes.subarray(10 + headerLength));
+  return {shape, data};
+}
+
+// Error of `a` against `b`: the largest difference relative to the output's scale (max |b|), and the share
+// of rows whose arg-max agrees (for classifier outputs).
+function compare(a, b) {
+  if (a.shape.join() !== b.shape.join()) throw new Error(`shapes differ: ${a.shape} vs ${b.shape}`);
+  let diff = 0, scale = 0;
+  for (let i = 0; i < a.data.length; ++i) {
+    diff = Math.max(diff, Math.abs(a.data[i] - b.data[i]));
+    scale = Math.max(scale, Math.abs(b.data[i]));
+  }
+  const rows = a.shape[0], width = a.data.length / rows;
+  let agree = 0;
+  for (let r = 0; r < rows; ++r) {
+    let ia = 0, ib = 0;
+    for (let j = 1; j < width; ++j) {
+      if (a.data[r * width + j] > a.data[r * width + ia]) ia = j;
+      if (b.data[r * width + j] > b.data[r * width + ib]) ib = j;
+    }
+    if (ia === ib) ++agree;
+  }
+  return {rel: diff / (scale || 1), top1: agree / rows};
+}
+
+const median = (v) => {
+  const s = [...v].sort((x, y) => x - y);
+  const n = s.length;
+  return n % 2 ? s[(n - 1) / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
+};
+
+async function warmUp(server) {
+  const times = [];
+  const start = Date.now();
+  while (times.length < 2 || Date.now() - start < warmupMs) times.push(...(await server.run(1)));
+  return median(times.slice(-5));
+}
+
+// Alternates blocks of repetitions of a and b; returns all times and the per-round ratios of medians.
+async function alternate(a, b, msA, msB) {
+  const repsA = Math.max(1, Math.round(blockMs / msA)), repsB = Math.max(1, Math.round(blockMs / msB));
+  const rounds = Math.max(minRounds, Math.ceil(measureMs / blockMs));
+  const timesA = [], timesB = [], ratios = [], cpuA = [], cpuB = [];
+  for (let r = 0; r < rounds; ++r) {
+    // Alternate which side goes first, so neither always follows the other's cache and clock state.
+    const [first, second] = r % 2 ? [b, a] : [a, b];
+    const t1 = await first.run(first === a ? repsA : repsB);
+    const t2 = await second.run(second === a ? repsA : repsB);
+    const [ta, tb] = first === a ? [t1, t2] : [t2, t1];
+    timesA.push(...ta);
+    timesB.push(...tb);
+    ratios.push(median(ta) / median(tb));
+    cpuA.push(ta.cpuPerRep);
+    cpuB.push(tb.cpuPerRep);
+  }
+  return {a: median(timesA), b: median(timesB), ratio: median(ratios), reps: [timesA.length, timesB.length],
+          cpuA: median(cpuA), cpuB: median(cpuB)};
+}
+
+const fmtMs = (ms) => (ms < 1 ? ms.toFixed(3) : ms < 100 ? ms.toFixed(2) : ms.toFixed(1));
+const mb = (kb) => (kb / 1024).toFixed(1);
+
+async function main() {
+  const [, dnnlVersion, , isa] = execFileSync(opt.bin, ['machine'], {encoding: 'utf8'}).trim().split(' ');
+  const cpuModel = (fs.readFileSync('/proc/cpuinfo', 'latin1').match(/^model name\s*:\s*(.*)$/m) || [, '?'])[1];
+  const ortVersion = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'ort', 'node_modules', 'onnxruntime-node', 'package.json'))).version;
+  const machine = `${cpuModel}, ${os.cpus().length} cores, oneDNN ${dnnlVersion} (ISA ${isa}), ONNX Runtime ${ortVersion} ` +
+                  `(npm onnxruntime-node, CPU provider), Node ${process.version}, ${os.type()} ${os.release()}`;
+  const started = new Date().toISOString();
+  console.log(`machine: ${machine}`);
+  console.log(`start ${started}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+
+  const rows = [];
+  let resnetB1Mem = null;
+  for (const {model, batches} of workloads) {
+    execFileSync(opt.bin, ['export', model, opt.dir, ...batches.map(String)], {stdio: 'inherit'});
+    const onnx = path.join(opt.dir, `${model}.onnx`);
+    for (const batch of batches) {
+      const input = path.join(opt.dir, `${model}_b${batch}_in.npy`);
+      for (const threads of opt.threads) {
+        const load = os.loadavg()[0];
+        // One at a time, so neither's compile shares the cores with the other's.
+        const s = strataServer(model, input, threads);
+        const sReady = await s.ready();
+        const o = ortServer(onnx, input, threads);
+        const oReady = await o.ready();
+        const sOut = path.join(opt.dir, `${model}_b${batch}_t${threads}_strata.npy`);
+        const oOut = path.join(opt.dir, `${model}_b${batch}_t${threads}_ort.npy`);
+        await s.ask(`save ${sOut}`);
+        await o.ask(`save ${oOut}`);
+        const err = compare(readNpy(sOut), readNpy(oOut));
+        const sWarm = await warmUp(s);
+        const oWarm = await warmUp(o);
+        const t = await alternate(s, o, sWarm, oWarm);
+        const sMem = await s.mem(), oMem = await o.mem();
+        await s.quit();
+        await o.quit();
+        const target = threads === 1 ? (targets[model][batch] ?? null) : 1.0;
+        const row = {model, batch, threads, strata: t.a, ort: t.b, ratio: t.ratio, target, err,
+                     cpuRatio: t.cpuA / t.cpuB, sCpu: t.cpuA, oCpu: t.cpuB, compile: sReady.compile_ms, session: oReady.compile_ms, sMem, oMem, load, reps: t.reps};
+        rows.push(row);
+        if (model === 'resnet50' && batch === 1 && threads === 1) resnetB1Mem = row;
+        console.log(`${model} batch ${batch}, ${threads} thread(s): strata ${fmtMs(t.a)} ms, ORT ${fmtMs(t.b)} ms, ` +
+                    `ratio ${t.ratio.toFixed(3)}${target ? ` (target <= ${target})` : ''}; CPU ${fmtMs(t.cpuA)} vs ${fmtMs(t.cpuB)} ms, ` +
+                    `ratio ${(t.cpuA / t.cpuB).toFixed(3)}; error ${err.rel.toExponential(1)}; ` +
+                    `compile ${fmtMs(sReady.compile_ms)} ms vs session ${fmtMs(oReady.compile_ms)} ms; ` +
+                    `memory +${mb(sMem.rss_kb)} MB (peak +${mb(sMem.hwm_kb)}) vs +${mb(oMem.rss_kb)} MB (peak +${mb(oMem.hwm_kb)}); ` +
+                    `load ${load.toFixed(2)}; reps ${t.reps.join('/')}`);
+        if (err.rel > 1e-3) console.log(`  WARNING: outputs disagree (max |diff| / max |y| = ${err.rel})`);
+      }
+    }
+  }
+
+  // bfloat16 ResNet50 against float32, both strata, alternately.
+  const bf16 = [];
+  if (!opt.only || 'resnet50'.includes(opt.only)) {
+    for (const threads of [1]) {
+      const batch = 1;
+      const input = path.join(opt.dir, `resnet50_b${batch}_in.npy`);
+      const load = os.loadavg()[0];
+      const f = strataServer('resnet50', input, threads, 'float32');
+      await f.ready();
+      const h = strataServer('resnet50', input, threads, 'bfloat16');
+      const hReady = await h.ready();
+      const fOut = path.join(opt.dir, 'resnet50_bf16ref_f32.npy'), hOut = path.join(opt.dir, 'resnet50_bf16.npy');
+      await f.ask(`save ${fOut}`);
+      await h.ask(`save ${hOut}`);
+      const err = compare(readNpy(hOut), readNpy(fOut));
+      const t = await alternate(h, f, await warmUp(h), await warmUp(f));
+      await f.quit();
+      await h.quit();
+      bf16.push({batch, threads, bf16: t.a, f32: t.b, speedup: 1 / t.ratio, err, compile: hReady.compile_ms, load});
+      console.log(`resnet50 bfloat16 batch ${batch}, ${threads} thread: ${fmtMs(t.a)} ms vs float32 ${fmtMs(t.b)} ms, ` +
+                  `speedup ${(1 / t.ratio).toFixed(2)}x; error ${err.rel.toExponential(2)}, top-1 agreement ${err.top1}`);
+    }
+  }
+  const finished = new Date().toISOString();
+  const loadEnd = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+
+  let md = `Measured ${started} to ${finished} by \`bash tests/bench/compare_peers.sh${opt.quick ? ' --quick' : ''}\`.\n\n`;
+  md += `Machine: ${machine}. Load average (1 min) at each row's start in the last column; at the end ${loadEnd}.\n\n`;
+  md += '| model | batch | threads | strata ms | ORT ms | strata/ORT | target | met | CPU ms strata / ORT (ratio) | max error vs ORT | strata compile ms | ORT session ms | strata memory MB (peak) | ORT memory MB (peak) | load |\n';
+  md += '|---|---:|---:|---:|---:|---:|---:|:-:|---:|---:|---:|---:|---:|---:|---:|\n';
+  for (const r of rows) {
+    const met = r.target === null ? '' : r.ratio <= r.target ? 'yes' : `no (+${(100 * (r.ratio / r.target - 1)).toFixed(0)}%)`;
+    md += `| ${r.model} | ${r.batch} | ${r.threads} | ${fmtMs(r.strata)} | ${fmtMs(r.ort)} | ${r.ratio.toFixed(3)} | ` +
+          `${r.target === null ? '-' : `<= ${r.target}`} | ${met} | ${fmtMs(r.sCpu)} / ${fmtMs(r.oCpu)} (${r.cpuRatio.toFixed(2)}) | ${r.err.rel.toExponential(1)} | ${fmtMs(r.compile)} | ` +
+          `${fmtMs(r.session)} | +${mb(r.sMem.rss_kb)} (+${mb(r.sMem.hwm_kb)}) | +${mb(r.oMem.rss_kb)} (+${mb(r.oMem.hwm_kb)}) | ${r.load.toFixed(2)} |\n`;
+  }
+  if (bf16.length) {
+    md += '\n| strata ResNet50 bfloat16 | batch | threads | bfloat16 ms | float32 ms | speedup | target | max error vs float32 | top-1 agreement | compile ms | load |\n';
+    md += '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n';
+    for (const r of bf16) {
+      md += `| resnet50 | ${r.batch} | ${r.threads} | ${fmtMs(r.bf16)} | ${fmtMs(r.f32)} | ${r.speedup.toFixed(2)}x | >= 1.6x | ` +
+            `${r.err.rel.toExponential(2)} | ${r.err.top1} | ${fmtMs(r.compile)} | ${r.load.toFixed(2)} |\n`;
+    }
+  }
+  md += '\nTimes are medians over all repetitions after a warm-up of about a second per side; strata/ORT is the median of the ' +
+        'per-round ratios (each round times a block of strata and a block of ORT, alternating which goes first). ' +
+        'CPU ms: each process\'s CPU time (all its threads) per forward pass, median over the rounds: not inflated when ' +
+        'other load takes the cores away, so on one thread its ratio is the load-robust comparison (on two threads it ' +
+        'also counts spin-waiting). Max error: max |strata - ORT| / max |ORT| over the output (the logits). Memory: growth of each process\'s VmRSS after the ' +
+        'timed runs over its own idle state (strata: input loaded, no model built; ORT: Node running, onnxruntime-node ' +
+        'loaded, input read), peak (VmHWM) growth in parentheses. strata compile: Model::compile plus the first plan build ' +
+        '(model construction with seeded weights not counted); ORT session: InferenceSession.create from the .onnx file.\n';
+  if (resnetB1Mem) {
+    md += `\nResNet50 batch-1 forward pass, memory growth: strata +${mb(resnetB1Mem.sMem.rss_kb)} MB, ` +
+          `ONNX Runtime +${mb(resnetB1Mem.oMem.rss_kb)} MB.\n`;
+  }
+  console.log('\n' + md);
+  if (opt.md) fs.writeFileSync(opt.md, md);
+
+  if (opt.profile) {
+    for (const r of rows.filter((r) => r.threads === 1 && r.target !== null && r.ratio > r.target)) {
+      const text = execFileSync(opt.bin, ['profile', r.model, String(r.batch), '1', '20'], {encoding: 'utf8'});
+      const file = path.join(opt.dir, `profile_${r.model}_b${r.batch}.txt`);
+      fs.writeFileSync(file, text);
+      console.log(`CompiledModel::profile, ${r.model} batch ${r.batch}, 1 thread (missed target; full table in ${file}):`);
+      console.log(text.split('\n').slice(0, 10).join('\n'));
+    }
+  }
+}
+
+main().catch((e) => {
+  console.error(`compare_peers.js: ${e.stack || e}`);
+  process.exit(1);
+});
