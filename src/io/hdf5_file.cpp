@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
+#include <set>
 
 namespace strata::detail::h5 {
 namespace {
@@ -172,7 +174,7 @@ bool has_fields(hid_t type, size_t spos, size_t epos, size_t esize, size_t mpos,
 // ---------------------------------------------------------------------------------------------------------
 // The check before libhdf5: signature, superblock, length.
 
-void check_file(const std::string& path) {
+FileInfo check_file(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const fs::file_status status = fs::status(path, ec);
@@ -222,20 +224,25 @@ void check_file(const std::string& path) {
   const uintmax_t base_offset = *at;
   if (!read_at(base_offset, sb, 16)) throw Failure("Truncated file: it ends inside the HDF5 superblock");
   const int version = sb[8];
-  int size_of_offsets = 0;
+  int size_of_offsets = 0, size_of_lengths = 0;
   size_t fixed = 0;  // bytes before the base address
   if (version == 0 || version == 1) {
     size_of_offsets = sb[13];
+    size_of_lengths = sb[14];
     fixed = version == 0 ? 24 : 28;
   } else if (version == 2 || version == 3) {
     size_of_offsets = sb[9];
+    size_of_lengths = sb[10];
     fixed = 12;
   } else {
     throw Failure(fmt::format("Unsupported HDF5 file: superblock version {} (this reader knows 0 to 3)", version));
   }
-  if (size_of_offsets != 2 && size_of_offsets != 4 && size_of_offsets != 8) {
-    throw Failure(fmt::format("Damaged HDF5 file: the superblock gives addresses {} bytes (expected 2, 4 or 8)",
-                              size_of_offsets));
+  for (const int bytes : {size_of_offsets, size_of_lengths}) {
+    if (bytes != 2 && bytes != 4 && bytes != 8) {
+      throw Failure(fmt::format("Damaged HDF5 file: the superblock gives addresses or lengths {} bytes (expected 2, "
+                                "4 or 8)",
+                                bytes));
+    }
   }
   // Base address, then (v0/1: free-space address; v2/3: extension address), then the end-of-file address.
   const size_t needed = fixed + 3 * static_cast<size_t>(size_of_offsets);
@@ -243,13 +250,313 @@ void check_file(const std::string& path) {
   const uint64_t base = read_le(sb + fixed, size_of_offsets);
   const uint64_t stored_eof = read_le(sb + fixed + 2 * static_cast<size_t>(size_of_offsets), size_of_offsets);
   const uint64_t undefined = size_of_offsets == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * size_of_offsets)) - 1;
-  if (base == undefined || stored_eof == undefined || stored_eof > std::numeric_limits<uint64_t>::max() - base) {
+  if (base == undefined || stored_eof == undefined || base >= size) {
     throw Failure("Damaged HDF5 file: the superblock's base or end-of-file address is not valid");
   }
-  if (base + stored_eof > size) {
-    throw Failure(fmt::format("Truncated file: it has {} bytes, its HDF5 superblock says {}", size, base + stored_eof));
+  // libhdf5 compares the end-of-file address with the whole file's size, user block included (as
+  // H5F__super_read's "truncated file" check does).
+  if (stored_eof > size) {
+    throw Failure(fmt::format("Truncated file: it has {} bytes, its HDF5 superblock says {}", size, stored_eof));
   }
+  return FileInfo{path, static_cast<uint64_t>(size), base, size_of_offsets, size_of_lengths};
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// strata's own reading of object headers and global heaps, for variable-length string attributes
+// (HDF5 file format specification, version 2 and 3 of the format: "Object Headers", "Attribute Message",
+// "Datatype Message", "Dataspace Message", "Global Heap").
+
+namespace {
+
+constexpr uint64_t kMaxChunkBytes = uint64_t{16} << 20;
+constexpr uint64_t kMaxHeapBytes = uint64_t{64} << 20;
+constexpr int kMaxChunks = 1024;
+
+class RawFile {
+ public:
+  explicit RawFile(const FileInfo& info) : info_(info), in_(info.path, std::ios::binary) {
+    if (!in_) throw Failure(fmt::format("Cannot open it for reading: {}", std::strerror(errno)));
+  }
+  const FileInfo& info() const { return info_; }
+  // `n` bytes at the file address `address` (relative to the base address), or Failure.
+  std::vector<unsigned char> read(uint64_t address, uint64_t n, const std::string& what) {
+    const uint64_t offset = info_.base + address;
+    if (address > info_.size || offset < address || offset > info_.size || n > info_.size - offset) {
+      throw Failure(fmt::format("Damaged HDF5 file: {} at address {} ({} bytes) lies outside the file", what, address, n));
+    }
+    std::vector<unsigned char> bytes(static_cast<size_t>(n));
+    in_.seekg(static_cast<std::streamoff>(offset));
+    in_.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(n));
+    if (static_cast<uint64_t>(in_.gcount()) != n) throw Failure(fmt::format("Cannot read {} at address {}", what, address));
+    return bytes;
+  }
+
+ private:
+  const FileInfo& info_;
+  std::ifstream in_;
+};
+
+// A bounds-checked cursor over bytes read from the file.
+class Cursor {
+ public:
+  Cursor(const std::vector<unsigned char>& bytes, size_t begin, size_t end, std::string what)
+      : bytes_(bytes), at_(begin), end_(std::min(end, bytes.size())), what_(std::move(what)) {}
+  size_t at() const { return at_; }
+  size_t left() const { return end_ - at_; }
+  uint64_t take(size_t n) {
+    need(n);
+    const uint64_t v = read_le(bytes_.data() + at_, static_cast<int>(n));
+    at_ += n;
+    return v;
+  }
+  void skip(uint64_t n) {
+    need(n);
+    at_ += static_cast<size_t>(n);
+  }
+  void need(uint64_t n) const {
+    if (n > left()) throw Failure(fmt::format("Damaged HDF5 file: {} is cut short", what_));
+  }
+
+ private:
+  const std::vector<unsigned char>& bytes_;
+  size_t at_;
+  size_t end_;
+  std::string what_;
+};
+
+struct Message {
+  int type = 0;
+  int flags = 0;
+  std::vector<unsigned char> data;
+};
+
+// Every message of the object header at `address`, continuation chunks included.
+std::vector<Message> header_messages(RawFile& file, uint64_t address) {
+  const int O = file.info().sizeof_offsets, L = file.info().sizeof_lengths;
+  std::vector<Message> messages;
+  std::vector<std::pair<uint64_t, uint64_t>> chunks;  // (address, length) of continuation chunks
+  const std::vector<unsigned char> head = file.read(address, 4, "an object header");
+  const bool v2 = std::memcmp(head.data(), "OHDR", 4) == 0;
+  bool creation_order = false;
+
+  auto parse_chunk = [&](const std::vector<unsigned char>& bytes, size_t begin, size_t end) {
+    Cursor c(bytes, begin, end, "an object header chunk");
+    const size_t header = v2 ? (creation_order ? 6 : 4) : 8;
+    while (c.left() >= header) {
+      Message m;
+      uint64_t size = 0;
+      if (v2) {
+        m.type = static_cast<int>(c.take(1));
+        size = c.take(2);
+        m.flags = static_cast<int>(c.take(1));
+        if (creation_order) c.skip(2);
+      } else {
+        m.type = static_cast<int>(c.take(2));
+        size = c.take(2);
+        m.flags = static_cast<int>(c.take(1));
+        c.skip(3);
+      }
+      c.need(size);
+      m.data.assign(bytes.begin() + static_cast<long>(c.at()), bytes.begin() + static_cast<long>(c.at() + size));
+      c.skip(size);
+      if (m.type == 0x10) {  // continuation: the address and length of another chunk
+        Cursor d(m.data, 0, m.data.size(), "a continuation message");
+        const uint64_t at = d.take(static_cast<size_t>(O));
+        const uint64_t length = d.take(static_cast<size_t>(L));
+        if (chunks.size() >= static_cast<size_t>(kMaxChunks) || length > kMaxChunkBytes) {
+          throw Failure("Damaged HDF5 file: an object header has too many or too large continuation chunks");
+        }
+        chunks.emplace_back(at, length);
+      }
+      messages.push_back(std::move(m));
+    }
+  };
+
+  if (v2) {
+    // "OHDR", version, flags, [times], [attribute phase change], size of chunk 0, messages, checksum.
+    const std::vector<unsigned char> prefix = file.read(address, 6, "an object header");
+    if (prefix[4] != 2) throw Failure("Damaged HDF5 file: an object header of an unknown version");
+    const int flags = prefix[5];
+    creation_order = (flags & 0x04) != 0;
+    uint64_t size_at = 6 + ((flags & 0x20) ? 16 : 0) + ((flags & 0x10) ? 4 : 0);
+    const int width = 1 << (flags & 0x03);
+    const std::vector<unsigned char> w = file.read(address + size_at, static_cast<uint64_t>(width), "an object header");
+    const uint64_t chunk0 = read_le(w.data(), width);
+    if (chunk0 > kMaxChunkBytes) throw Failure("Damaged HDF5 file: an object header chunk is too large");
+    const uint64_t start = size_at + static_cast<uint64_t>(width);
+    const std::vector<unsigned char> bytes = file.read(address, start + chunk0, "an object header");
+    parse_chunk(bytes, static_cast<size_t>(start), static_cast<size_t>(start + chunk0));
+  } else {
+    // Version 1: version, reserved, message count, reference count, header size, padding to 8 bytes.
+    const std::vector<unsigned char> prefix = file.read(address, 16, "an object header");
+    if (prefix[0] != 1) throw Failure("Damaged HDF5 file: an object header of an unknown version");
+    const uint64_t size = read_le(prefix.data() + 8, 4);
+    if (size > kMaxChunkBytes) throw Failure("Damaged HDF5 file: an object header chunk is too large");
+    const std::vector<unsigned char> bytes = file.read(address + 16, size, "an object header");
+    parse_chunk(bytes, 0, bytes.size());
+  }
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    const auto [at, length] = chunks[i];
+    const std::vector<unsigned char> bytes = file.read(at, length, "an object header continuation");
+    if (v2) {
+      if (length < 8 || std::memcmp(bytes.data(), "OCHK", 4) != 0) {
+        throw Failure("Damaged HDF5 file: an object header continuation lacks its signature");
+      }
+      parse_chunk(bytes, 4, static_cast<size_t>(length - 4));
+    } else {
+      parse_chunk(bytes, 0, bytes.size());
+    }
+  }
+  return messages;
+}
+
+uint64_t align8(uint64_t n) { return (n + 7) / 8 * 8; }
+
+// One global heap collection: its objects' sizes and where their data starts (file addresses).
+struct HeapCollection {
+  std::map<uint64_t, std::pair<uint64_t, uint64_t>> objects;  // index -> (size, data address)
+};
+
+HeapCollection read_heap(RawFile& file, uint64_t address) {
+  const int L = file.info().sizeof_lengths;
+  const std::vector<unsigned char> head = file.read(address, 8 + static_cast<uint64_t>(L), "a global heap collection");
+  if (std::memcmp(head.data(), "GCOL", 4) != 0 || head[4] != 1) {
+    throw Failure(fmt::format("Damaged HDF5 file: no global heap collection at address {}", address));
+  }
+  const uint64_t size = read_le(head.data() + 8, L);
+  if (size < head.size() || size > kMaxHeapBytes) {
+    throw Failure(fmt::format("Damaged HDF5 file: the global heap collection at address {} claims {} bytes", address, size));
+  }
+  const std::vector<unsigned char> bytes = file.read(address, size, "a global heap collection");
+  // As libhdf5's H5HG__cache_heap_deserialize walks it: objects one after the other, each an index, a
+  // reference count, reserved bytes, a size and the data padded to 8 bytes; index 0 is free space whose
+  // size counts its own header. libhdf5 only asserts that the sizes fit; here they must.
+  HeapCollection heap;
+  const uint64_t object_header = 8 + static_cast<uint64_t>(L);
+  uint64_t at = head.size();
+  std::set<uint64_t> seen;
+  while (at < size) {
+    if (size - at < object_header) break;  // the tail is free space
+    const uint64_t index = read_le(bytes.data() + at, 2);
+    const uint64_t object_size = read_le(bytes.data() + at + 8, L);
+    const uint64_t need = index > 0 ? object_header + align8(object_size) : object_size;
+    if (object_size > size || need > size - at || (index == 0 && need < object_header)) {
+      throw Failure(fmt::format("Damaged HDF5 file: object {} of the global heap collection at address {} claims {} "
+                                "bytes, which do not fit the collection",
+                                index, address, object_size));
+    }
+    if (!seen.insert(index).second) {
+      throw Failure(fmt::format("Damaged HDF5 file: object {} appears twice in the global heap collection at address {}",
+                                index, address));
+    }
+    if (index > 0) heap.objects.emplace(index, std::make_pair(object_size, address + at + object_header));
+    at += need;
+  }
+  return heap;
+}
+
+}  // namespace
+
+void check_vlen_string_attribute(const FileInfo& info, uint64_t address, const std::string& name) {
+  RawFile file(info);
+  const int O = info.sizeof_offsets, L = info.sizeof_lengths;
+  const std::string what = fmt::format("the attribute '{}'", name);
+  for (const Message& m : header_messages(file, address)) {
+    if (m.type != 0x0C) continue;  // attribute messages only
+    if (m.flags & 0x02) continue;  // a shared message: not an attribute stored here
+    Cursor c(m.data, 0, m.data.size(), "an attribute message");
+    const uint64_t version = c.take(1);
+    const uint64_t flags = c.take(1);
+    const uint64_t name_size = c.take(2);
+    const uint64_t type_size = c.take(2);
+    const uint64_t space_size = c.take(2);
+    if (version == 3) c.skip(1);  // the name's character set
+    if (version < 1 || version > 3) throw Failure("Damaged HDF5 file: an attribute message of an unknown version");
+    auto padded = [&](uint64_t n) { return version == 1 ? align8(n) : n; };
+    c.need(name_size);
+    const size_t name_at = c.at();
+    std::string attribute_name(reinterpret_cast<const char*>(m.data.data() + name_at), static_cast<size_t>(name_size));
+    if (const size_t nul = attribute_name.find('\0'); nul != std::string::npos) attribute_name.resize(nul);
+    c.skip(padded(name_size));
+    if (attribute_name != name) continue;
+    if (flags & 0x03) throw Failure(fmt::format("Cannot check {}: its datatype or dataspace is shared", what));
+    // Datatype: class in the low 4 bits of the first byte; 9 is variable-length.
+    c.need(type_size);
+    if (type_size < 8 || (m.data[c.at()] & 0x0f) != 9) {
+      throw Failure(fmt::format("Damaged HDF5 file: {} is not stored as variable-length strings", what));
+    }
+    c.skip(padded(type_size));
+    // Dataspace: version 1 (rank, flags, 5 reserved bytes) or 2 (rank, flags, type), then the dimensions.
+    c.need(space_size);
+    Cursor space(m.data, c.at(), c.at() + static_cast<size_t>(space_size), "a dataspace message");
+    const uint64_t space_version = space.take(1);
+    const uint64_t rank = space.take(1);
+    space.take(1);  // flags
+    uint64_t count = 1;
+    if (space_version == 1) {
+      space.skip(5);
+    } else if (space_version == 2) {
+      const uint64_t kind = space.take(1);
+      if (kind == 2) count = 0;
+    } else {
+      throw Failure("Damaged HDF5 file: a dataspace message of an unknown version");
+    }
+    for (uint64_t i = 0; i < rank && count != 0; ++i) {
+      const uint64_t d = space.take(static_cast<size_t>(L));
+      if (d != 0 && count > kMaxStrings / d) throw Failure(fmt::format("Damaged HDF5 file: {} is too large", what));
+      count *= d;
+    }
+    c.skip(padded(space_size));
+    // The data: per string its length, then the global heap collection's address and the object's index.
+    const size_t element = 4 + static_cast<size_t>(O) + 4;
+    if (count > c.left() / element) {
+      throw Failure(fmt::format("Damaged HDF5 file: {} holds {} strings but only {} bytes of data", what, count, c.left()));
+    }
+    std::map<uint64_t, HeapCollection> heaps;
+    for (uint64_t i = 0; i < count; ++i) {
+      const uint64_t length = c.take(4);
+      const uint64_t heap_address = c.take(static_cast<size_t>(O));
+      const uint64_t index = c.take(4);
+      if (length == 0 || heap_address == 0) continue;  // libhdf5 reads nothing for these
+      auto it = heaps.find(heap_address);
+      if (it == heaps.end()) it = heaps.emplace(heap_address, read_heap(file, heap_address)).first;
+      const auto object = it->second.objects.find(index);
+      if (object == it->second.objects.end() || object->second.first != length) {
+        throw Failure(fmt::format("Damaged HDF5 file: string {} of {} refers to {} bytes of global heap object {}, "
+                                  "which {}",
+                                  i, what, length, index,
+                                  object == it->second.objects.end()
+                                      ? std::string("does not exist")
+                                      : fmt::format("holds {} bytes", object->second.first)));
+      }
+    }
+    return;
+  }
+  // Not among the header's messages: stored densely (a fractal heap), which this check does not read.
+  throw Failure(fmt::format("Cannot check {}: it is not stored in its object's header (dense attribute storage is not "
+                            "read)",
+                            what));
+}
+
+namespace {
+
+uint64_t object_address(hid_t object, const std::string& what) {
+#if H5_VERSION_GE(1, 12, 0)
+  H5O_info2_t info;
+  checked_status(H5Oget_info3(object, &info, H5O_INFO_BASIC), "Cannot locate " + what);
+  Handle file(checked(H5Iget_file_id(object), "Cannot locate " + what), H5Fclose);
+  haddr_t address = HADDR_UNDEF;
+  checked_status(H5VLnative_token_to_addr(file.get(), info.token, &address), "Cannot locate " + what);
+#else
+  H5O_info_t info;
+  checked_status(H5Oget_info2(object, &info, H5O_INFO_BASIC), "Cannot locate " + what);
+  const haddr_t address = info.addr;
+#endif
+  if (address == HADDR_UNDEF) throw Failure("Cannot locate " + what);
+  return static_cast<uint64_t>(address);
+}
+
+}  // namespace
 
 // ---------------------------------------------------------------------------------------------------------
 
@@ -316,7 +623,8 @@ DataType Dataset::dtype() const {
   const size_t size = H5Tget_size(type.get());
   // Keras 3 stores bfloat16 as 2-byte values with the attribute dtype="bfloat16".
   if (size == 2 && H5Aexists(handle_.get(), "dtype") > 0) {
-    Group self(Handle(checked(H5Oopen(handle_.get(), ".", H5P_DEFAULT), "Cannot reopen " + path_), H5Oclose), path_);
+    Group self(Handle(checked(H5Oopen(handle_.get(), ".", H5P_DEFAULT), "Cannot reopen " + path_), H5Oclose), path_,
+               file_);
     std::vector<std::string> value;
     try {
       value = self.read_strings("dtype");
@@ -425,7 +733,7 @@ Group Group::open_group(const std::string& relative) const {
   if (kind != Kind::kGroup) {
     throw Failure(fmt::format("Expected a group at {}, found {}", child_path(relative), kind_name(kind)));
   }
-  return Group(std::move(object), child_path(relative));
+  return Group(std::move(object), child_path(relative), file_);
 }
 
 Dataset Group::open_dataset(const std::string& relative) const {
@@ -434,7 +742,7 @@ Dataset Group::open_dataset(const std::string& relative) const {
   if (kind != Kind::kDataset) {
     throw Failure(fmt::format("Expected a dataset at {}, found {}", child_path(relative), kind_name(kind)));
   }
-  return Dataset(std::move(object), child_path(relative));
+  return Dataset(std::move(object), child_path(relative), file_);
 }
 
 std::vector<std::string> Group::children() const {
@@ -510,11 +818,23 @@ std::vector<std::string> Group::read_strings(const std::string& name) const {
   const H5T_cset_t cset = H5Tget_cset(type.get());
   std::vector<std::string> out;
   if (H5Tis_variable_str(type.get()) > 0) {
+    // libhdf5 1.10 trusts the file's global heap when it converts these strings: check them first.
+    if (!file_) throw Failure(fmt::format("Cannot check {}: the file was not opened for reading", what));
+    check_vlen_string_attribute(*file_, object_address(handle_.get(), what), name);
     Handle memory(checked(H5Tcopy(H5T_C_S1), "Cannot make a string type"), H5Tclose);
     checked_status(H5Tset_size(memory.get(), H5T_VARIABLE), "Cannot make a string type");
     checked_status(H5Tset_cset(memory.get(), cset), "Cannot make a string type");
     std::vector<char*> pointers(static_cast<size_t>(count), nullptr);
-    checked_status(H5Aread(attribute.get(), memory.get(), pointers.data()), "Cannot read " + what);
+    if (H5Aread(attribute.get(), memory.get(), pointers.data()) < 0) {
+      const std::string why = hdf5_message();
+#if H5_VERSION_GE(1, 12, 0)
+      H5Treclaim(memory.get(), space.get(), H5P_DEFAULT, pointers.data());
+#else
+      H5Dvlen_reclaim(memory.get(), space.get(), H5P_DEFAULT, pointers.data());
+#endif
+      H5Eclear2(H5E_DEFAULT);
+      throw Failure(why.empty() ? "Cannot read " + what : fmt::format("Cannot read {} (HDF5: {})", what, why));
+    }
     size_t total = 0;
     bool too_long = false;
     for (char* p : pointers) {
@@ -557,7 +877,7 @@ std::vector<std::string> Group::read_strings(const std::string& name) const {
 Group Group::create_group(const std::string& name) const {
   const hid_t id = checked(H5Gcreate2(handle_.get(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                            "Cannot create the group " + child_path(name));
-  return Group(Handle(id, H5Gclose), child_path(name));
+  return Group(Handle(id, H5Gclose), child_path(name), file_);
 }
 
 void Group::write_floats(const std::string& name, const std::vector<int64_t>& dims, const float* data) const {
@@ -597,22 +917,23 @@ Handle file_access() {
 }  // namespace
 
 File File::open(const std::string& path) {
-  check_file(path);
+  auto info = std::make_shared<const FileInfo>(check_file(path));
   Handle fapl = file_access();
   const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
   if (id < 0) fail("Cannot read it as an HDF5 file");
-  return File(Handle(id, H5Fclose));
+  return File(Handle(id, H5Fclose), std::move(info));
 }
 
 File File::create(const std::string& path) {
   Handle fapl = file_access();
   const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, fapl.get());
   if (id < 0) fail("Cannot create the file");
-  return File(Handle(id, H5Fclose));
+  return File(Handle(id, H5Fclose), nullptr);
 }
 
 Group File::root() const {
-  return Group(Handle(checked(H5Gopen2(handle_.get(), "/", H5P_DEFAULT), "Cannot open the root group"), H5Gclose), "/");
+  return Group(Handle(checked(H5Gopen2(handle_.get(), "/", H5P_DEFAULT), "Cannot open the root group"), H5Gclose), "/",
+               info_);
 }
 
 void File::close() {

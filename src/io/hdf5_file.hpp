@@ -9,6 +9,7 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -23,10 +24,26 @@ class Failure : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// What strata reads of a file's superblock, for its own checks of the file's bytes.
+struct FileInfo {
+  std::string path;
+  uint64_t size = 0;           // bytes in the file
+  uint64_t base = 0;           // the base address: file addresses count from here
+  int sizeof_offsets = 8;      // bytes of an address
+  int sizeof_lengths = 8;      // bytes of a length
+};
+
 /// Checks, before any libhdf5 call, that `path` is a regular file holding the HDF5 signature (at offset 0
 /// or at 512, 1024, ... after a user block) followed by a superblock of a version this reader knows, and
 /// that the file is as long as that superblock says. Throws Failure saying what is missing, wrong or cut.
-void check_file(const std::string& path);
+FileInfo check_file(const std::string& path);
+
+/// Checks the variable-length string attribute `name` of the object whose header is at `address` without
+/// libhdf5: libhdf5 1.10 copies a global heap object into a buffer sized by the attribute's own length field
+/// without comparing the two, so a damaged file overflows the heap. This parses the object header, finds
+/// the attribute, and checks that every string it references is an object of exactly that length inside a
+/// well-formed global heap collection. Throws Failure when the attribute cannot be verified or is damaged.
+void check_vlen_string_attribute(const FileInfo& file, uint64_t address, const std::string& name);
 
 /// Turns off HDF5's automatic error printing on this thread while alive (HDF5 keeps that setting per
 /// thread); restores the previous handler afterwards.
@@ -78,7 +95,8 @@ struct DataType {
 
 class Dataset {
  public:
-  Dataset(Handle handle, std::string path) : handle_(std::move(handle)), path_(std::move(path)) {}
+  Dataset(Handle handle, std::string path, std::shared_ptr<const FileInfo> file)
+      : handle_(std::move(handle)), path_(std::move(path)), file_(std::move(file)) {}
   /// Path inside the file, for messages.
   const std::string& path() const { return path_; }
   /// The dimensions (empty for a scalar). Throws Failure for a null or non-simple dataspace or a rank above 32.
@@ -96,11 +114,14 @@ class Dataset {
  private:
   Handle handle_;
   std::string path_;
+  std::shared_ptr<const FileInfo> file_;
 };
 
 class Group {
  public:
-  Group(Handle handle, std::string path) : handle_(std::move(handle)), path_(std::move(path)) {}
+  /// `file` is null for a file being written (whose attributes strata does not read).
+  Group(Handle handle, std::string path, std::shared_ptr<const FileInfo> file)
+      : handle_(std::move(handle)), path_(std::move(path)), file_(std::move(file)) {}
   /// Path inside the file ("/" for the root), for messages.
   const std::string& path() const { return path_; }
   /// What `relative` ("a" or "a/b/c") leads to, following hard links only; kOther for soft and external
@@ -132,6 +153,7 @@ class Group {
   std::string child_path(const std::string& relative) const;
   Handle handle_;
   std::string path_;
+  std::shared_ptr<const FileInfo> file_;
 };
 
 class File {
@@ -146,8 +168,9 @@ class File {
   void close();
 
  private:
-  explicit File(Handle handle) : handle_(std::move(handle)) {}
+  File(Handle handle, std::shared_ptr<const FileInfo> info) : handle_(std::move(handle)), info_(std::move(info)) {}
   Handle handle_;
+  std::shared_ptr<const FileInfo> info_;
 };
 
 }  // namespace strata::detail::h5

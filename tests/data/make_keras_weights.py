@@ -161,9 +161,10 @@ def keras_order(rest):
 # ----------------------------------------------------------------------------------------------------------
 # Keras 3: saving_lib._save_state / _save_container_state / H5IOStore.
 
-def write_keras3(path, case, values, empty_groups=True, dtype=None, tweak=None, **dataset_options):
+def write_keras3(path, case, values, empty_groups=True, dtype=None, tweak=None, file_options=None,
+                 **dataset_options):
     """`tweak(path, array) -> array or None` may change or drop (None) a variable."""
-    with h5py.File(path, "w") as f:
+    with h5py.File(path, "w", **(file_options or {})) as f:
         def vars_group(group_path, has_vars):
             if not empty_groups and not has_vars:
                 return None
@@ -312,6 +313,9 @@ def variants(out, values_by_case):
         np.save(p(f"seed1.bfloat16.w{i}.npy"), (bf16_bits[key].astype(np.uint32) << 16).view(F32))
     write_keras3(p("seed1.bigendian.weights.h5"), seed1, v1, dtype=">f4")
     write_keras3(p("seed1.gzip.weights.h5"), seed1, v1, compression="gzip", chunks=True)
+    # HDF5 files after a user block, and with the newest superblock (version 3, libver="latest").
+    write_keras3(p("seed1.userblock.weights.h5"), seed1, v1, file_options={"userblock_size": 1024})
+    write_keras3(p("seed1.latest.weights.h5"), seed1, v1, file_options={"libver": "latest"})
     # Keras 2.13's format named the layer container after tf.keras's attribute; Keras 3 still reads it.
     write_keras3(p("seed1.k213.weights.h5"), seed1, v1)
     with h5py.File(p("seed1.k213.weights.h5"), "r+") as f:
@@ -327,6 +331,19 @@ def variants(out, values_by_case):
                       tweak=lambda name, a: a[:, :, :, :16] if name == "conv2d_1/kernel:0" else a)
     write_legacy_file(p("seed1.legacy_float64.h5"), seed1, v1,
                       tweak=lambda name, a: a.astype(np.float64) if name == "conv2d_2/bias:0" else a)
+    # Keras 3's legacy writer (variable-length strings) with the newest object headers (version 2).
+    with h5py.File(p("seed1.k3legacy_latest.h5"), "w", libver="latest") as f:
+        write_legacy(f, seed1, v1, style="k3")
+    # Damaged global heaps under variable-length strings: the first string object made longer than the
+    # string that refers to it (libhdf5 1.10 would copy past its buffer), or larger than the collection.
+    good = open(p("seed1.k3legacy.h5"), "rb").read()
+    heap = good.index(b"GCOL\x01")
+    size_at = heap + 16 + 8  # the collection's header, then object 1's index, count, reserved bytes
+    size = int.from_bytes(good[size_at:size_at + 8], "little")
+    longer = size + 1 if size % 8 else size - 1  # the padded size, and so the walk of the heap, stays the same
+    for name, new_size in (("seed1.heap_longer.h5", longer), ("seed1.heap_huge.h5", 1 << 40)):
+        with open(p(name), "wb") as f:
+            f.write(good[:size_at] + new_size.to_bytes(8, "little") + good[size_at + 8:])
     # Legacy split attribute (layer_names0, layer_names1, ...), as Keras writes beyond 64 KB.
     with h5py.File(p("seed1.legacy_chunked.h5"), "w") as f:
         write_legacy(f, seed1, v1)
