@@ -70,8 +70,11 @@ bool usable_component(const std::string& part) {
   return !part.empty() && part != "." && part != ".." && part.size() <= kMaxNameBytes;
 }
 
-// Opens the object `relative` leads to through hard links, or returns an empty handle and the reason.
-Handle open_object(hid_t start, const std::string& relative, Kind& kind) {
+uint64_t link_address(hid_t group, const H5L_info_t& info);
+
+// Opens the object `relative` leads to through hard links, or returns an empty handle and the reason. With
+// `file`, each object header is checked by strata before libhdf5 decodes it.
+Handle open_object(hid_t start, const std::string& relative, Kind& kind, const FileInfo* file) {
   kind = Kind::kMissing;
   Handle current;
   hid_t at = start;
@@ -93,6 +96,7 @@ Handle open_object(hid_t start, const std::string& relative, Kind& kind) {
       kind = Kind::kOther;  // soft and external links are not followed
       return Handle();
     }
+    if (file != nullptr) check_object_header(*file, link_address(at, info));
     const hid_t id = H5Oopen(at, part.c_str(), H5P_DEFAULT);
     if (id < 0) {
       H5Eclear2(H5E_DEFAULT);
@@ -258,7 +262,16 @@ FileInfo check_file(const std::string& path) {
   if (stored_eof > size) {
     throw Failure(fmt::format("Truncated file: it has {} bytes, its HDF5 superblock says {}", size, stored_eof));
   }
-  return FileInfo{path, static_cast<uint64_t>(size), base, size_of_offsets, size_of_lengths};
+  // The root group's object header: in the root symbol table entry (versions 0 and 1, after the driver
+  // information address) or right after the end-of-file address (versions 2 and 3).
+  const size_t root_at = version <= 1 ? fixed + 5 * static_cast<size_t>(size_of_offsets)
+                                      : fixed + 3 * static_cast<size_t>(size_of_offsets);
+  if (!read_at(base_offset, sb, root_at + static_cast<size_t>(size_of_offsets))) {
+    throw Failure("Truncated file: it ends inside the HDF5 superblock");
+  }
+  FileInfo info{path, static_cast<uint64_t>(size), base, size_of_offsets, size_of_lengths,
+                read_le(sb + root_at, size_of_offsets), {}};
+  return info;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -457,6 +470,259 @@ HeapCollection read_heap(RawFile& file, uint64_t address) {
 
 }  // namespace
 
+namespace {
+
+// libhdf5 1.10.8 overflows its buffers reading damaged chunked (compressed) datasets, whose chunk index and
+// filter output strata cannot check cheaply; Keras writes contiguous datasets.
+constexpr const char* kChunkedRefused =
+    "Unsupported HDF5 file: a dataset stored in chunks (compressed?), which strata does not read; Keras writes "
+    "contiguous datasets (h5repack -l CONTI converts a file)";
+
+// The datatype at the cursor (a datatype message, or one nested in another); returns its size in bytes.
+uint64_t check_datatype(Cursor& c, int depth) {
+  if (depth > 8) throw Failure("Damaged HDF5 file: datatypes nested too deeply");
+  const uint64_t class_version = c.take(1);
+  const uint64_t bits = c.take(3);
+  const uint64_t size = c.take(4);
+  const int cls = static_cast<int>(class_version & 0x0f);
+  const int version = static_cast<int>(class_version >> 4);
+  if (version < 1 || version > 4) throw Failure("Damaged HDF5 file: a datatype of an unknown version");
+  if (size > (uint64_t{1} << 30)) throw Failure("Damaged HDF5 file: a datatype claims an impossible size");
+  switch (cls) {
+    case 0:    // fixed-point: bit offset, bit precision
+    case 4: {  // bitfield: the same
+      const uint64_t offset = c.take(2), precision = c.take(2);
+      if (size == 0 || offset + precision > size * 8) throw Failure("Damaged HDF5 file: an integer datatype is inconsistent");
+      return size;
+    }
+    case 1: {  // floating point: bit offset, precision, exponent and mantissa locations and sizes, bias
+      const uint64_t offset = c.take(2), precision = c.take(2);
+      const uint64_t epos = c.take(1), esize = c.take(1), mpos = c.take(1), msize = c.take(1);
+      c.take(4);
+      const uint64_t sign = (bits >> 8) & 0xff;
+      if (size == 0 || offset + precision > size * 8 || epos + esize > precision || mpos + msize > precision ||
+          esize == 0 || esize > 32 || msize == 0 || msize > 64 || sign >= precision) {
+        throw Failure("Damaged HDF5 file: a floating-point datatype is inconsistent");
+      }
+      return size;
+    }
+    case 2:  // time: bit precision
+      c.take(2);
+      return size;
+    case 3:  // string: no properties
+      if (size == 0) throw Failure("Damaged HDF5 file: a string datatype of size 0");
+      return size;
+    case 5: {  // opaque: a tag padded to 8 bytes, its length in the low bits
+      const uint64_t tag = bits & 0xff;
+      c.skip((tag + 7) / 8 * 8);
+      return size;
+    }
+    case 7:  // reference: no properties
+      return size;
+    case 9:  // variable-length: the base type
+      check_datatype(c, depth + 1);
+      return size;
+    default:
+      throw Failure(fmt::format("Unsupported HDF5 file: a datatype of class {} (compound, enumeration or array), which "
+                                "Keras weight files do not use",
+                                cls));
+  }
+}
+
+// Returns the number of elements of the dataspace at the cursor.
+uint64_t check_dataspace(Cursor& c, int L) {
+  const uint64_t version = c.take(1);
+  const uint64_t rank = c.take(1);
+  const uint64_t flags = c.take(1);
+  bool null = false;
+  if (version == 1) {
+    c.skip(5);
+    if (flags & 0x02) throw Failure("Unsupported HDF5 file: a dataspace with a permutation");
+  } else if (version == 2) {
+    const uint64_t kind = c.take(1);
+    if (kind > 2) throw Failure("Damaged HDF5 file: a dataspace of an unknown kind");
+    null = kind == 2;
+  } else {
+    throw Failure("Damaged HDF5 file: a dataspace of an unknown version");
+  }
+  if (rank > 32) throw Failure("Damaged HDF5 file: a dataspace of rank above 32");
+  uint64_t count = null ? 0 : 1;
+  for (uint64_t i = 0; i < rank; ++i) {
+    const uint64_t d = c.take(static_cast<size_t>(L));
+    if (d != 0 && count > (uint64_t{1} << 62) / d) throw Failure("Damaged HDF5 file: a dataspace too large");
+    count *= d;
+  }
+  if (flags & 0x01) c.skip(rank * static_cast<uint64_t>(L));  // maximum dimensions
+  return count;
+}
+
+void check_message(const Message& m, int O, int L) {
+  Cursor c(m.data, 0, m.data.size(), fmt::format("a message of type {}", m.type));
+  if (m.flags & 0x02) {  // shared: a reference to the message stored elsewhere
+    if (m.type == 0x03 || m.type == 0x01 || m.type == 0x05 || m.type == 0x0B) {
+      const uint64_t version = c.take(1);
+      c.take(1);
+      if (version == 1) c.skip(6);
+      c.skip(static_cast<uint64_t>(O));
+      return;
+    }
+  }
+  switch (m.type) {
+    case 0x01:
+      check_dataspace(c, L);
+      return;
+    case 0x03:
+      check_datatype(c, 0);
+      return;
+    case 0x04:  // old fill value: size, value
+      c.skip(c.take(4));
+      return;
+    case 0x05: {  // fill value
+      const uint64_t version = c.take(1);
+      if (version == 1 || version == 2) {
+        c.take(1);
+        c.take(1);
+        const uint64_t defined = c.take(1);
+        if (version == 1 || defined) c.skip(c.take(4));
+      } else if (version == 3) {
+        const uint64_t flags = c.take(1);
+        if (flags & 0x20) c.skip(c.take(4));
+      } else {
+        throw Failure("Damaged HDF5 file: a fill value message of an unknown version");
+      }
+      return;
+    }
+    case 0x06: {  // link
+      if (c.take(1) != 1) throw Failure("Damaged HDF5 file: a link message of an unknown version");
+      const uint64_t flags = c.take(1);
+      uint64_t type = 0;
+      if (flags & 0x08) type = c.take(1);
+      if (flags & 0x04) c.skip(8);
+      if (flags & 0x10) c.take(1);
+      const uint64_t name_length = c.take(size_t{1} << (flags & 0x03));
+      if (name_length == 0) throw Failure("Damaged HDF5 file: a link with an empty name");
+      c.skip(name_length);
+      if (type == 0) {
+        c.skip(static_cast<uint64_t>(O));
+      } else {
+        c.skip(c.take(2));
+      }
+      return;
+    }
+    case 0x08: {  // layout
+      const uint64_t version = c.take(1);
+      if (version == 1 || version == 2) {
+        const uint64_t rank = c.take(1);
+        const uint64_t cls = c.take(1);
+        c.skip(5);
+        if (rank == 0 || rank > 33) throw Failure("Damaged HDF5 file: a layout of impossible rank");
+        if (cls == 2) throw Failure(kChunkedRefused);
+        if (cls != 0) c.skip(static_cast<uint64_t>(O));
+        c.skip(rank * 4);
+        if (cls == 0) c.skip(c.take(4));
+      } else if (version == 3) {
+        const uint64_t cls = c.take(1);
+        if (cls == 0) {
+          c.skip(c.take(2));
+        } else if (cls == 1) {
+          c.skip(static_cast<uint64_t>(O + L));
+        } else if (cls == 2) {
+          throw Failure(kChunkedRefused);
+        } else {
+          throw Failure("Damaged HDF5 file: a layout of an unknown class");
+        }
+      } else if (version == 4) {
+        const uint64_t cls = c.take(1);
+        if (cls == 0) {
+          c.skip(c.take(2));
+        } else if (cls == 1) {
+          c.skip(static_cast<uint64_t>(O + L));
+        } else if (cls == 2) {
+          throw Failure(kChunkedRefused);
+        } else {
+          throw Failure("Unsupported HDF5 file: a virtual or unknown dataset layout");
+        }
+      } else {
+        throw Failure("Damaged HDF5 file: a layout message of an unknown version");
+      }
+      return;
+    }
+    case 0x0B: {  // filter pipeline
+      const uint64_t version = c.take(1);
+      const uint64_t filters = c.take(1);
+      if (filters > 32) throw Failure("Damaged HDF5 file: a filter pipeline of more than 32 filters");
+      if (version == 1) {
+        c.skip(6);
+      } else if (version != 2) {
+        throw Failure("Damaged HDF5 file: a filter pipeline of an unknown version");
+      }
+      for (uint64_t i = 0; i < filters; ++i) {
+        const uint64_t id = c.take(2);
+        const uint64_t name_length = (version == 1 || id >= 256) ? c.take(2) : 0;
+        c.take(2);  // flags
+        const uint64_t values = c.take(2);
+        c.skip(version == 1 ? align8(name_length) : name_length);
+        c.skip(values * 4);
+        if (version == 1 && values % 2 == 1) c.skip(4);
+      }
+      return;
+    }
+    case 0x0C: {  // attribute: name, datatype, dataspace, then the data libhdf5 copies
+      const uint64_t version = c.take(1);
+      const uint64_t flags = c.take(1);
+      const uint64_t name_size = c.take(2);
+      const uint64_t type_size = c.take(2);
+      const uint64_t space_size = c.take(2);
+      if (version == 3) c.take(1);
+      if (version < 1 || version > 3) throw Failure("Damaged HDF5 file: an attribute message of an unknown version");
+      auto padded = [&](uint64_t n) { return version == 1 ? align8(n) : n; };
+      if (name_size == 0) throw Failure("Damaged HDF5 file: an attribute without a name");
+      c.need(name_size);
+      if (m.data[c.at() + static_cast<size_t>(name_size) - 1] != '\0') {
+        throw Failure("Damaged HDF5 file: an attribute name without its terminating zero");
+      }
+      c.skip(padded(name_size));
+      c.need(type_size);
+      uint64_t element = 0;
+      {
+        Cursor t(m.data, c.at(), c.at() + static_cast<size_t>(type_size), "an attribute's datatype");
+        if (flags & 0x01) {
+          t.skip(2 + static_cast<uint64_t>(O));
+          throw Failure("Unsupported HDF5 file: an attribute with a shared datatype");
+        }
+        element = check_datatype(t, 0);
+      }
+      c.skip(padded(type_size));
+      c.need(space_size);
+      uint64_t count = 0;
+      {
+        Cursor d(m.data, c.at(), c.at() + static_cast<size_t>(space_size), "an attribute's dataspace");
+        if (flags & 0x02) throw Failure("Unsupported HDF5 file: an attribute with a shared dataspace");
+        count = check_dataspace(d, L);
+      }
+      c.skip(padded(space_size));
+      if (element != 0 && count > c.left() / element) {
+        throw Failure("Damaged HDF5 file: an attribute's data is larger than its message");
+      }
+      return;
+    }
+    case 0x11:  // symbol table: B-tree and local heap addresses
+      c.skip(2 * static_cast<uint64_t>(O));
+      return;
+    default:
+      return;
+  }
+}
+
+}  // namespace
+
+void check_object_header(const FileInfo& info, uint64_t address) {
+  if (info.checked_headers.contains(address)) return;
+  RawFile file(info);
+  for (const Message& m : header_messages(file, address)) check_message(m, info.sizeof_offsets, info.sizeof_lengths);
+  info.checked_headers.insert(address);
+}
+
 void check_vlen_string_attribute(const FileInfo& info, uint64_t address, const std::string& name) {
   RawFile file(info);
   const int O = info.sizeof_offsets, L = info.sizeof_lengths;
@@ -539,6 +805,19 @@ void check_vlen_string_attribute(const FileInfo& info, uint64_t address, const s
 }
 
 namespace {
+
+uint64_t link_address(hid_t group, const H5L_info_t& info) {
+#if H5_VERSION_GE(1, 12, 0)
+  Handle file(checked(H5Iget_file_id(group), "Cannot locate a link"), H5Fclose);
+  haddr_t address = HADDR_UNDEF;
+  checked_status(H5VLnative_token_to_addr(file.get(), info.token, &address), "Cannot locate a link");
+#else
+  (void)group;
+  const haddr_t address = info.u.address;
+#endif
+  if (address == HADDR_UNDEF) throw Failure("Damaged HDF5 file: a hard link without an address");
+  return static_cast<uint64_t>(address);
+}
 
 uint64_t object_address(hid_t object, const std::string& what) {
 #if H5_VERSION_GE(1, 12, 0)
@@ -674,9 +953,10 @@ std::vector<float> Dataset::read_floats(int64_t count) const {
   }
   Handle plist(checked(H5Dget_create_plist(handle_.get()), "Cannot read the storage of " + path_), H5Pclose);
   const H5D_layout_t layout = H5Pget_layout(plist.get());
-  if (layout != H5D_CONTIGUOUS && layout != H5D_COMPACT && layout != H5D_CHUNKED) {
+  if (layout != H5D_CONTIGUOUS && layout != H5D_COMPACT) {
     H5Eclear2(H5E_DEFAULT);
-    throw Failure(fmt::format("The dataset {} uses a storage layout this reader does not read (virtual?)", path_));
+    throw Failure(fmt::format("The dataset {} uses a storage layout this reader does not read (chunked or virtual)",
+                              path_));
   }
   const int external = H5Pget_external_count(plist.get());
   if (external != 0) {
@@ -684,12 +964,10 @@ std::vector<float> Dataset::read_floats(int64_t count) const {
     throw Failure(fmt::format("The dataset {} keeps its data in other files, which this reader does not follow", path_));
   }
   const uint64_t bytes = static_cast<uint64_t>(count) * type.size;
-  if (layout != H5D_CHUNKED) {
-    const hsize_t stored = H5Dget_storage_size(handle_.get());
-    if (stored < bytes) {
-      H5Eclear2(H5E_DEFAULT);
-      throw Failure(fmt::format("The dataset {} stores {} bytes of data, its shape needs {}", path_, stored, bytes));
-    }
+  const hsize_t stored = H5Dget_storage_size(handle_.get());
+  if (stored < bytes) {
+    H5Eclear2(H5E_DEFAULT);
+    throw Failure(fmt::format("The dataset {} stores {} bytes of data, its shape needs {}", path_, stored, bytes));
   }
   std::vector<float> values(static_cast<size_t>(count));
   if (count == 0) return values;
@@ -723,13 +1001,13 @@ std::string Group::child_path(const std::string& relative) const {
 
 Kind Group::kind(const std::string& relative) const {
   Kind kind = Kind::kMissing;
-  open_object(handle_.get(), relative, kind);
+  open_object(handle_.get(), relative, kind, file_.get());
   return kind;
 }
 
 Group Group::open_group(const std::string& relative) const {
   Kind kind = Kind::kMissing;
-  Handle object = open_object(handle_.get(), relative, kind);
+  Handle object = open_object(handle_.get(), relative, kind, file_.get());
   if (kind != Kind::kGroup) {
     throw Failure(fmt::format("Expected a group at {}, found {}", child_path(relative), kind_name(kind)));
   }
@@ -738,7 +1016,7 @@ Group Group::open_group(const std::string& relative) const {
 
 Dataset Group::open_dataset(const std::string& relative) const {
   Kind kind = Kind::kMissing;
-  Handle object = open_object(handle_.get(), relative, kind);
+  Handle object = open_object(handle_.get(), relative, kind, file_.get());
   if (kind != Kind::kDataset) {
     throw Failure(fmt::format("Expected a dataset at {}, found {}", child_path(relative), kind_name(kind)));
   }
@@ -918,6 +1196,7 @@ Handle file_access() {
 
 File File::open(const std::string& path) {
   auto info = std::make_shared<const FileInfo>(check_file(path));
+  check_object_header(*info, info->root);  // libhdf5 reads the root group's header as it opens the file
   Handle fapl = file_access();
   const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
   if (id < 0) fail("Cannot read it as an HDF5 file");

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -31,12 +32,23 @@ struct FileInfo {
   uint64_t base = 0;           // the base address: file addresses count from here
   int sizeof_offsets = 8;      // bytes of an address
   int sizeof_lengths = 8;      // bytes of a length
+  uint64_t root = 0;           // the root group's object header
+  mutable std::set<uint64_t> checked_headers;  // object headers check_object_header has passed
 };
 
 /// Checks, before any libhdf5 call, that `path` is a regular file holding the HDF5 signature (at offset 0
 /// or at 512, 1024, ... after a user block) followed by a superblock of a version this reader knows, and
 /// that the file is as long as that superblock says. Throws Failure saying what is missing, wrong or cut.
 FileInfo check_file(const std::string& path);
+
+/// Checks the object header at `address` without libhdf5 before libhdf5 decodes it: libhdf5 1.10.8 trusts the
+/// sizes inside its messages (a damaged attribute, datatype or layout message makes it copy past its buffers,
+/// found by corrupting files under ASan). Every message must fit its chunk, and the messages libhdf5 decodes
+/// when strata opens an object or reads its attributes (dataspace, datatype, fill value, layout, filter
+/// pipeline, attribute, link, symbol table) must be consistent with their own sizes; datatypes other than
+/// integers, floats, strings, bitfields, opaque values, references and variable-length ones are refused.
+/// Throws Failure.
+void check_object_header(const FileInfo& file, uint64_t address);
 
 /// Checks the variable-length string attribute `name` of the object whose header is at `address` without
 /// libhdf5: libhdf5 1.10 copies a global heap object into a buffer sized by the attribute's own length field
@@ -108,7 +120,7 @@ class Dataset {
   static bool readable(const DataType& type);
   /// Reads all `count` elements as float32. `count` must be the product of `dims()` (the caller has checked
   /// the shape against the model). Throws Failure when the stored data is missing or shorter than the
-  /// shape needs, or for external or virtual storage.
+  /// shape needs, or for chunked, external or virtual storage (Keras writes contiguous datasets).
   std::vector<float> read_floats(int64_t count) const;
 
  private:

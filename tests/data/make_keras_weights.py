@@ -292,7 +292,8 @@ def variants(out, values_by_case):
     extra_values[("conv2d_3",), 0] = np.ones((1, 1, 64, 8), F32)
     extra_values[("conv2d_3",), 1] = np.ones((8,), F32)
     write_keras3(p("seed1.extra_layer.weights.h5"), extra, extra_values)
-    # Readable variants: float16 and bfloat16 values (exactly widened), big-endian float32, gzip chunks.
+    # Readable variants: float16 and bfloat16 values (exactly widened), big-endian float32; and gzip chunks,
+    # which strata refuses.
     half = {k: a.astype(np.float16) for k, a in v1.items()}
     write_keras3(p("seed1.float16.weights.h5"), seed1, half)
     for i, (key, _) in enumerate(strata_order(seed1["layers"])):

@@ -211,13 +211,12 @@ TEST_CASE("legacy files load by name too", "[weights]") {
   }
 }
 
-TEST_CASE("float16, bfloat16, big-endian, gzip-compressed, Keras 2.13, user-block, newest-superblock and "
-          "split-attribute files load exactly", "[weights]") {
+TEST_CASE("float16, bfloat16, big-endian, Keras 2.13, user-block, newest-superblock and split-attribute files "
+          "load exactly", "[weights]") {
   for (const auto& [file, stem] : std::vector<std::pair<std::string, std::string>>{
            {"seed1.float16.weights.h5", "seed1.float16"},
            {"seed1.bfloat16.weights.h5", "seed1.bfloat16"},
            {"seed1.bigendian.weights.h5", "seed1"},
-           {"seed1.gzip.weights.h5", "seed1"},
            {"seed1.k213.weights.h5", "seed1"},
            {"seed1.userblock.weights.h5", "seed1"},
            {"seed1.latest.weights.h5", "seed1"},
@@ -315,6 +314,13 @@ TEST_CASE("load_weights: a directory, a text file, a .keras zip archive", "[weig
   const std::string empty = scratch("empty.h5");
   std::ofstream(empty).close();
   expect_load_error("seed1", empty, Contains("Not an HDF5 file: the file is empty"));
+}
+
+TEST_CASE("load_weights: chunked (compressed) datasets are refused", "[weights][errors]") {
+  // libhdf5 1.10.8 overflows its buffers on damaged chunked datasets; Keras never writes them.
+  expect_load_error("seed1", files()("seed1.gzip.weights.h5"),
+                    Contains("Unsupported HDF5 file: a dataset stored in chunks (compressed?), which strata does not "
+                             "read; Keras writes contiguous datasets (h5repack -l CONTI converts a file)"));
 }
 
 TEST_CASE("load_weights: an HDF5 file that holds no Keras weights", "[weights][errors]") {
