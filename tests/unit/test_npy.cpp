@@ -75,7 +75,7 @@ strata::Tensor arange_tensor(std::vector<int64_t> dims) {
 
 bool same_bits(const strata::Tensor& a, const strata::Tensor& b) {
   return a.dims() == b.dims() && a.size() == b.size() &&
-         std::memcmp(a.data(), b.data(), static_cast<size_t>(a.size()) * sizeof(float)) == 0;
+         (a.size() == 0 || std::memcmp(a.data(), b.data(), static_cast<size_t>(a.size()) * sizeof(float)) == 0);
 }
 
 std::string hex(const strata::Tensor& t) {
