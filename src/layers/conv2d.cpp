@@ -39,13 +39,13 @@ class Conv2DImpl : public detail::LayerImpl {
                                    prefix(), options_.groups, in.to_string()));
     }
     const detail::Window2D w =
-        detail::window_2d(prefix(), in[1], in[2], window_.kernel, window_.strides, window_.dilation, window_.padding);
+        detail::apply_window(prefix(), in, window_);
     return {Shape{in[0], w.out_h, w.out_w, filters_}};
   }
 
   std::optional<ir::Padding2D> static_padding(const std::vector<Shape>& inputs) const override {
     const Shape& in = inputs[0];
-    return detail::window_2d(prefix(), in[1], in[2], window_.kernel, window_.strides, window_.dilation, window_.padding)
+    return detail::apply_window(prefix(), in, window_)
         .padding;
   }
 

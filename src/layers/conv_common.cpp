@@ -7,6 +7,10 @@
 
 namespace strata::detail {
 
+Window2D apply_window(const std::string& where, const Shape& input, const ConvWindow& window) {
+  return window_2d(where, input[1], input[2], window.kernel, window.strides, window.dilation, window.padding);
+}
+
 ConvWindow make_conv_window(const std::string& where, Size2 kernel, Size2 strides, Size2 dilation,
                             const std::string& padding) {
   expect_positive(where, "kernel_size", kernel);

@@ -22,6 +22,10 @@ struct ConvWindow {
   Padding padding = Padding::kValid;
 };
 
+/// The output size and padding of `window` on an NHWC input shape (Window2D's rules; throws ShapeError
+/// prefixed with `where`). Every conv-family layer's shape rule and build-time padding come from here.
+Window2D apply_window(const std::string& where, const Shape& input, const ConvWindow& window);
+
 /// Parses and checks Keras's convolution arguments: positive sizes, strides and dilation not both above 1,
 /// a known padding. Throws ValueError prefixed with `where`.
 ConvWindow make_conv_window(const std::string& where, Size2 kernel, Size2 strides, Size2 dilation,

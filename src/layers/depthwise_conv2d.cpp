@@ -41,13 +41,13 @@ class DepthwiseConv2DImpl : public detail::LayerImpl {
     detail::expect_rank(*this, in, 4);
     const int64_t channels = detail::expect_channels(*this, in, in_channels_);
     const detail::Window2D w =
-        detail::window_2d(prefix(), in[1], in[2], window_.kernel, window_.strides, window_.dilation, window_.padding);
+        detail::apply_window(prefix(), in, window_);
     return {Shape{in[0], w.out_h, w.out_w, channels * options_.depth_multiplier}};
   }
 
   std::optional<ir::Padding2D> static_padding(const std::vector<Shape>& inputs) const override {
     const Shape& in = inputs[0];
-    return detail::window_2d(prefix(), in[1], in[2], window_.kernel, window_.strides, window_.dilation, window_.padding)
+    return detail::apply_window(prefix(), in, window_)
         .padding;
   }
 
@@ -105,13 +105,13 @@ class SeparableConv2DImpl : public detail::LayerImpl {
     detail::expect_rank(*this, in, 4);
     detail::expect_channels(*this, in, in_channels_);
     const detail::Window2D w =
-        detail::window_2d(prefix(), in[1], in[2], window_.kernel, window_.strides, window_.dilation, window_.padding);
+        detail::apply_window(prefix(), in, window_);
     return {Shape{in[0], w.out_h, w.out_w, filters_}};
   }
 
   std::optional<ir::Padding2D> static_padding(const std::vector<Shape>& inputs) const override {
     const Shape& in = inputs[0];
-    return detail::window_2d(prefix(), in[1], in[2], window_.kernel, window_.strides, window_.dilation, window_.padding)
+    return detail::apply_window(prefix(), in, window_)
         .padding;
   }
 
