@@ -2,7 +2,9 @@
 # Installs the Debian packages strata needs to build and test, only those missing; a no-op (well under a
 # second) when everything is there. Run as root on Debian 12.
 set -euo pipefail
-packages=(cmake ninja-build g++ pkg-config libdnnl-dev libfmt-dev catch2 libhdf5-dev libonnx-dev libprotobuf-dev
+# ocl-icd-opencl-dev: Debian's dnnl-config.cmake calls find_package(OpenCL REQUIRED) (its oneDNN has the OpenCL GPU
+# runtime), but libdnnl-dev only recommends it, and recommends are not installed here.
+packages=(cmake ninja-build g++ pkg-config libdnnl-dev ocl-icd-opencl-dev libfmt-dev catch2 libhdf5-dev libonnx-dev libprotobuf-dev
           protobuf-compiler graphviz python3-onnx python3-h5py python3-numpy)
 missing=()
 for p in "${packages[@]}"; do
