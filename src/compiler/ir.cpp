@@ -43,6 +43,16 @@ ValueId Graph::buffer_root(ValueId v) const {
   return v;
 }
 
+std::shared_ptr<const Tensor> effective_kernel(const std::shared_ptr<const Tensor>& kernel,
+                                               const std::shared_ptr<const Tensor>& scale) {
+  if (!scale) return kernel;
+  const int64_t channels = kernel->dims().back();
+  const float* s = scale->data();
+  std::vector<float> values(kernel->values());
+  for (size_t i = 0; i < values.size(); ++i) values[i] *= s[static_cast<int64_t>(i) % channels];
+  return std::make_shared<const Tensor>(kernel->dims(), std::move(values));
+}
+
 double op_flops(const Graph& graph, const Op& op) {
   const std::vector<int64_t>& out = graph.values[op.output].dims;
   double out_elements = 1.0;
@@ -112,10 +122,10 @@ std::string value_text(const Value& v) {
 
 std::string attrs_text(const Op& op) {
   if (const auto* c = std::get_if<Conv2DOp>(&op.attrs)) {
-    return fmt::format("k={}x{} s={}x{} d={}x{} pad=[{},{},{},{}] g={}{}", c->kernel->dims()[0],
+    return fmt::format("k={}x{} s={}x{} d={}x{} pad=[{},{},{},{}] g={}{}{}", c->kernel->dims()[0],
                        c->kernel->dims()[1], c->stride_h, c->stride_w, c->dilation_h, c->dilation_w,
                        c->padding.top, c->padding.bottom, c->padding.left, c->padding.right, c->groups,
-                       c->bias ? " bias" : "");
+                       c->bias ? " bias" : "", c->kernel_scale ? " scaled" : "");
   }
   if (const auto* p = std::get_if<Pool2DOp>(&op.attrs)) {
     return fmt::format("k={}x{} s={}x{} pad=[{},{},{},{}]", p->pool_h, p->pool_w, p->stride_h, p->stride_w,

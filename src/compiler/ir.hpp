@@ -45,7 +45,8 @@ struct Padding2D {
   friend bool operator==(const Padding2D&, const Padding2D&) = default;
 };
 
-/// A 2D convolution. Kernel in Keras's HWIO layout (kh, kw, in / groups, out); bias (out) or null.
+/// A 2D convolution. Kernel in Keras's HWIO layout (kh, kw, in / groups, out); bias (out) or null. The kernel
+/// computed with is `kernel` times `kernel_scale` along the output channels (see effective_kernel).
 struct Conv2DOp {
   int stride_h = 1, stride_w = 1;
   int dilation_h = 1, dilation_w = 1;
@@ -53,6 +54,9 @@ struct Conv2DOp {
   int groups = 1;
   std::shared_ptr<const Tensor> kernel;
   std::shared_ptr<const Tensor> bias;
+  /// Per output channel (out), or null for none: a folded batch norm's scale. Kept apart from the kernel
+  /// so that a plan holds the layer's own kernel and a few floats, not a scaled copy of every kernel.
+  std::shared_ptr<const Tensor> kernel_scale;
 };
 
 /// Max or average pooling; average pooling excludes padded cells from the divisor.
@@ -78,11 +82,18 @@ struct BinaryOp {
 /// Softmax over the last axis.
 struct SoftmaxOp {};
 
-/// A dense layer over the last axis: the input is viewed as (rows, in). Kernel (in, out), bias (out) or null.
+/// A dense layer over the last axis: the input is viewed as (rows, in). Kernel (in, out), bias (out) or null;
+/// `kernel_scale` (out) or null as in Conv2DOp.
 struct DenseOp {
   std::shared_ptr<const Tensor> kernel;
   std::shared_ptr<const Tensor> bias;
+  std::shared_ptr<const Tensor> kernel_scale;
 };
+
+/// The kernel an op computes with: `kernel` itself when `scale` is null, otherwise a new tensor with every
+/// element multiplied by the scale of its output channel (the last axis), rounded once to float32.
+std::shared_ptr<const Tensor> effective_kernel(const std::shared_ptr<const Tensor>& kernel,
+                                               const std::shared_ptr<const Tensor>& scale);
 
 /// Batch normalization at inference over the last axis, with Keras's variables. Any of gamma and beta may be
 /// null (scale or center off).

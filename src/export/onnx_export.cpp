@@ -18,6 +18,7 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <tuple>
 #include <optional>
 #include <set>
 #include <string>
@@ -297,14 +298,15 @@ class OnnxBuilder {
     return scalars_[value] = initializer(fmt::format("scalar/{}", value), {}, {value});
   }
 
-  // A weight converted by `convert` once per (tensor, conversion), so a layer called twice shares it.
+  // A weight converted by `convert` once per (tensor, scale, conversion), so a layer called twice shares it.
+  // `scale`, when set, is a folded batch norm's factor per output channel (ir::effective_kernel).
   template <typename Convert>
   std::string weight(const std::shared_ptr<const Tensor>& tensor, const std::string& kind, const std::string& base,
-                     Convert convert) {
-    const auto key = std::make_pair(tensor.get(), kind);
+                     Convert convert, const std::shared_ptr<const Tensor>& scale = nullptr) {
+    const auto key = std::make_tuple(tensor.get(), scale.get(), kind);
     const auto it = weights_.find(key);
     if (it != weights_.end()) return it->second;
-    auto [d, values] = convert(*tensor);
+    auto [d, values] = convert(*ir::effective_kernel(tensor, scale));
     const std::string name = initializer(base, d, values);
     weights_.emplace(key, name);
     return name;
@@ -431,7 +433,7 @@ class OnnxBuilder {
 
   void conv(const ir::Op& op, const ir::Conv2DOp& c, const std::string& name) {
     std::vector<std::string> inputs = {get(op.inputs[0], Layout::kNchw),
-                                       weight(c.kernel, "oihw", name + "/kernel", hwio_to_oihw)};
+                                       weight(c.kernel, "oihw", name + "/kernel", hwio_to_oihw, c.kernel_scale)};
     if (c.bias) inputs.push_back(weight(c.bias, "", name + "/bias", as_is));
     onnx::NodeProto& n = node("Conv", inputs, {define(op, Layout::kNchw)}, name);
     const int64_t kh = c.kernel->dims()[0], kw = c.kernel->dims()[1];
@@ -594,7 +596,7 @@ class OnnxBuilder {
   void dense(const ir::Op& op, const ir::DenseOp& d, const std::string& name) {
     const ir::ValueId in = op.inputs[0];
     if (rank(in) == 2) {
-      std::vector<std::string> inputs = {get(in, Layout::kNhwc), weight(d.kernel, "", name + "/kernel", as_is)};
+      std::vector<std::string> inputs = {get(in, Layout::kNhwc), weight(d.kernel, "", name + "/kernel", as_is, d.kernel_scale)};
       if (d.bias) inputs.push_back(weight(d.bias, "", name + "/bias", as_is));
       node("Gemm", inputs, {define(op, Layout::kNhwc)}, name);
       return;
@@ -603,7 +605,7 @@ class OnnxBuilder {
     if (rank(in) == 4 && nchw_wanted) {
       // A dense layer over the channels of an image is a 1x1 convolution.
       std::vector<std::string> inputs = {get(in, Layout::kNchw),
-                                         weight(d.kernel, "oihw", name + "/kernel", dense_to_oihw)};
+                                         weight(d.kernel, "oihw", name + "/kernel", dense_to_oihw, d.kernel_scale)};
       if (d.bias) inputs.push_back(weight(d.bias, "", name + "/bias", as_is));
       onnx::NodeProto& n = node("Conv", inputs, {define(op, Layout::kNchw)}, name);
       attr(n, "kernel_shape", std::vector<int64_t>{1, 1});
@@ -611,7 +613,7 @@ class OnnxBuilder {
     }
     const std::string x = get(in, Layout::kNhwc);
     const std::string product = d.bias ? unique(ir_.values[op.output].name + "/matmul") : define(op, Layout::kNhwc);
-    node("MatMul", {x, weight(d.kernel, "", name + "/kernel", as_is)}, {product},
+    node("MatMul", {x, weight(d.kernel, "", name + "/kernel", as_is, d.kernel_scale)}, {product},
          d.bias ? name + "/matmul" : name);
     if (d.bias) node("Add", {product, weight(d.bias, "", name + "/bias", as_is)}, {define(op, Layout::kNhwc)}, name);
   }
@@ -716,7 +718,7 @@ class OnnxBuilder {
   std::set<std::string> node_names_;
   // Tensors made by a node, which add_output may rename (graph inputs and initializers are not).
   std::set<std::string> renamable_;
-  std::map<std::pair<const Tensor*, std::string>, std::string> weights_;
+  std::map<std::tuple<const Tensor*, const Tensor*, std::string>, std::string> weights_;
   std::map<float, std::string> scalars_;
 };
 

@@ -319,13 +319,16 @@ class OnednnExecutor : public Executor {
     return reinterpret_cast<float*>(arena + graph_.values[v].offset);
   }
 
-  // Reorders a weight into the layout a primitive chose. Plans for other input shapes (and other models
-  // built from the same weights) usually choose the same layout, so they share one reordered copy.
+  // Reorders a weight (times `scale` per output channel, when set: a folded batch norm) into the layout a
+  // primitive chose. Plans for other input shapes (and other models built from the same weights) usually
+  // choose the same layout, so they share one reordered copy. The scaled kernel in Keras's layout is a
+  // temporary: the plan keeps only the reordered copy.
   memory reorder_constant(const std::shared_ptr<const Tensor>& source, const memory::desc& source_desc,
-                          const memory::desc& wanted) {
+                          const memory::desc& wanted, const std::shared_ptr<const Tensor>& scale = nullptr) {
     static DerivedCache<memory, memory::desc> cache;
-    std::shared_ptr<memory> shared = cache.get({source}, wanted, [&] {
-      memory user(source_desc, engine_, const_cast<float*>(source->data()));
+    std::shared_ptr<memory> shared = cache.get({source, scale}, wanted, [&] {
+      const std::shared_ptr<const Tensor> effective = ir::effective_kernel(source, scale);
+      memory user(source_desc, engine_, const_cast<float*>(effective->data()));
       auto out = std::make_shared<memory>(wanted, engine_);
       dnnl::stream stream(engine_);
       dnnl::reorder(user, *out).execute(stream, user, *out);
@@ -359,7 +362,7 @@ class OnednnExecutor : public Executor {
     // Keras's HWIO kernel, viewed with oneDNN's logical dims, then reordered once into the layout the
     // primitive chose.
     const memory::desc keras_weights(weight_dims, memory::data_type::f32, g == 1 ? tag::hwio : tag::hwigo);
-    step.constants.emplace_back(DNNL_ARG_WEIGHTS, reorder_constant(c.kernel, keras_weights, pd.weights_desc()));
+    step.constants.emplace_back(DNNL_ARG_WEIGHTS, reorder_constant(c.kernel, keras_weights, pd.weights_desc(), c.kernel_scale));
     if (c.bias) step.constants.emplace_back(DNNL_ARG_BIAS, reorder_constant(c.bias, bias_desc, pd.bias_desc()));
     finish_step(step, pd, op,
                 fmt::format("{} -> {}; {}", layout_name(pd.src_desc()), layout_name(pd.dst_desc()),
@@ -533,7 +536,8 @@ class OnednnExecutor : public Executor {
     // Keras's (in, out) kernel is oneDNN's (out, in) weights in the transposed ("ba") layout.
     step.constants.emplace_back(
         DNNL_ARG_WEIGHTS,
-        reorder_constant(d.kernel, memory::desc({out, in}, memory::data_type::f32, tag::ba), pd.weights_desc()));
+        reorder_constant(d.kernel, memory::desc({out, in}, memory::data_type::f32, tag::ba), pd.weights_desc(),
+                         d.kernel_scale));
     if (d.bias) step.constants.emplace_back(DNNL_ARG_BIAS, reorder_constant(d.bias, bias_desc, pd.bias_desc()));
     finish_step(step, pd, op,
                 fmt::format("{} -> {}; {}", layout_name(src), layout_name(dst), layout_name(pd.weights_desc())));

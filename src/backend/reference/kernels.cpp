@@ -13,7 +13,8 @@ void conv2d(const ir::Conv2DOp& op, const std::vector<int64_t>& src_dims, const 
   const auto& k = op.kernel->dims();  // (KH, KW, IC / groups, OC)
   const int64_t KH = k[0], KW = k[1], ICG = k[2];
   const int64_t OCG = OC / op.groups;
-  const float* w = op.kernel->data();
+  const std::shared_ptr<const Tensor> kernel = ir::effective_kernel(op.kernel, op.kernel_scale);
+  const float* w = kernel->data();
   for (int64_t n = 0; n < N; ++n)
     for (int64_t oh = 0; oh < OH; ++oh)
       for (int64_t ow = 0; ow < OW; ++ow)
@@ -134,7 +135,8 @@ void softmax(const std::vector<int64_t>& dims, const float* src, float* dst) {
 
 void dense(const ir::DenseOp& op, int64_t rows, const float* src, float* dst) {
   const int64_t in = op.kernel->dims()[0], out = op.kernel->dims()[1];
-  const float* w = op.kernel->data();
+  const std::shared_ptr<const Tensor> kernel = ir::effective_kernel(op.kernel, op.kernel_scale);
+  const float* w = kernel->data();
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t o = 0; o < out; ++o) {
       double acc = op.bias ? op.bias->data()[o] : 0.0;

@@ -7,48 +7,53 @@
 namespace strata::ir {
 namespace {
 
-void compute_fold(std::shared_ptr<const Tensor>& kernel, std::shared_ptr<const Tensor>& bias, const BatchNormOp& bn) {
-  const int64_t channels = kernel->dims().back();
-  std::vector<double> scale(channels), shift(channels);
+// What a fold adds to a kernel: per output channel, the factor its weights take and the new bias.
+struct Folded {
+  std::shared_ptr<const Tensor> scale, bias;
+  // The scale and bias this fold started from. Held so that a chain of folds (a batch norm after a batch
+  // norm) stays in the cache as long as its last link: otherwise the first link dies once the second
+  // replaces it, and the next plan, finding no match, would fold and reorder the kernel again.
+  std::shared_ptr<const Tensor> previous_scale, previous_bias;
+};
+
+// Depends only on the bias, any scale folded before, and the batch norm: never on the kernel, so the fold
+// costs a few floats per channel however large the kernel is.
+Folded compute_fold(const std::shared_ptr<const Tensor>& old_scale, const std::shared_ptr<const Tensor>& bias,
+                    const BatchNormOp& bn, int64_t channels) {
+  std::vector<float> scale(channels), shift(channels);
   for (int64_t c = 0; c < channels; ++c) {
     const double gamma = bn.gamma ? bn.gamma->data()[c] : 1.0;
     const double beta = bn.beta ? bn.beta->data()[c] : 0.0;
-    scale[c] = gamma / std::sqrt(static_cast<double>(bn.variance->data()[c]) + bn.epsilon);
+    const double s = gamma / std::sqrt(static_cast<double>(bn.variance->data()[c]) + bn.epsilon);
     const double b = bias ? bias->data()[c] : 0.0;
-    shift[c] = (b - bn.mean->data()[c]) * scale[c] + beta;
+    scale[c] = static_cast<float>(s * (old_scale ? old_scale->data()[c] : 1.0));
+    shift[c] = static_cast<float>((b - bn.mean->data()[c]) * s + beta);
   }
-  std::vector<float> k(kernel->values());
-  for (size_t i = 0; i < k.size(); ++i) k[i] = static_cast<float>(k[i] * scale[i % channels]);
-  std::vector<float> b(channels);
-  for (int64_t c = 0; c < channels; ++c) b[c] = static_cast<float>(shift[c]);
-  kernel = std::make_shared<const Tensor>(kernel->dims(), std::move(k));
-  bias = std::make_shared<const Tensor>(std::vector<int64_t>{channels}, std::move(b));
+  return {std::make_shared<const Tensor>(std::vector<int64_t>{channels}, std::move(scale)),
+          std::make_shared<const Tensor>(std::vector<int64_t>{channels}, std::move(shift)), nullptr, nullptr};
 }
 
-struct Folded {
-  std::shared_ptr<const Tensor> kernel, bias;
-};
-
-// Every plan of a model (one per input shape) folds the same weights; they share one folded copy.
+// Every plan of a model (one per input shape) folds the same weights; they share one scale and bias, and so
+// (the oneDNN backend keys its reordered weights on the kernel and the scale) one reordered kernel.
 detail::DerivedCache<Folded, float>& fold_cache() {
   static detail::DerivedCache<Folded, float> cache;
   return cache;
 }
 
-// Scales the last axis (output channels of an HWIO conv kernel and of an (in, out) dense kernel) by `s`
-// and computes the folded bias.
-void fold_into(std::shared_ptr<const Tensor>& kernel, std::shared_ptr<const Tensor>& bias, const BatchNormOp& bn) {
+// Folds into the last axis: the output channels of an HWIO conv kernel and of an (in, out) dense kernel.
+void fold_into(const std::shared_ptr<const Tensor>& kernel, std::shared_ptr<const Tensor>& scale,
+               std::shared_ptr<const Tensor>& bias, const BatchNormOp& bn) {
   const std::shared_ptr<Folded> folded =
-      fold_cache().get({kernel, bias, bn.gamma, bn.beta, bn.mean, bn.variance}, bn.epsilon, [&] {
-        auto f = std::make_shared<Folded>(Folded{kernel, bias});
-        compute_fold(f->kernel, f->bias, bn);
-        return f;
+      fold_cache().get({scale, bias, bn.gamma, bn.beta, bn.mean, bn.variance}, bn.epsilon, [&] {
+        auto made = std::make_shared<Folded>(compute_fold(scale, bias, bn, kernel->dims().back()));
+        made->previous_scale = scale;
+        made->previous_bias = bias;
+        return made;
       });
   // Aliasing pointers: whoever holds the folded tensors keeps the cache entry alive with them.
-  kernel = std::shared_ptr<const Tensor>(folded, folded->kernel.get());
+  scale = std::shared_ptr<const Tensor>(folded, folded->scale.get());
   bias = std::shared_ptr<const Tensor>(folded, folded->bias.get());
 }
-
 
 }  // namespace
 
@@ -63,9 +68,9 @@ void fold_batch_norm(Graph& graph) {
     if (p < 0 || readers[src].size() != 1 || graph.is_output(src) || !graph.ops[p].post_ops.empty()) continue;
     Op& producer = graph.ops[p];
     if (auto* conv = std::get_if<Conv2DOp>(&producer.attrs)) {
-      fold_into(conv->kernel, conv->bias, *bn);
+      fold_into(conv->kernel, conv->kernel_scale, conv->bias, *bn);
     } else if (auto* dense = std::get_if<DenseOp>(&producer.attrs)) {
-      fold_into(dense->kernel, dense->bias, *bn);
+      fold_into(dense->kernel, dense->kernel_scale, dense->bias, *bn);
     } else {
       continue;
     }

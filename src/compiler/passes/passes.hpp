@@ -21,7 +21,9 @@ Graph lower_layers(const detail::FunctionalImpl& model, const std::vector<std::v
 
 /// fold_batch_norm.cpp: folds a batch normalization into the convolution or dense op before it (W' = W*s,
 /// b' = (b - mean)*s + beta with s = gamma / sqrt(var + eps)) when that op's result has no other reader and
-/// no post-ops yet. Guarantees the same numbers up to float32 rounding, one op fewer per fold.
+/// no post-ops yet. The op keeps the layer's kernel W and gets `kernel_scale` s (times any scale folded
+/// before) and the new bias; no scaled copy of W is made here. Guarantees the same numbers up to float32
+/// rounding, one op fewer per fold.
 void fold_batch_norm(Graph& graph);
 
 /// fold_zero_padding.cpp: folds a zero padding into the padding of the convolutions that are its only
