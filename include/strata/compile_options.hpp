@@ -22,12 +22,19 @@ struct CompileOptions {
   /// Print the IR after each compiler pass to stderr. Also switched on by the environment variable
   /// `STRATA_DUMP_IR=1`.
   bool dump_ir = false;
+  /// Run float32 3x3 convolutions with oneDNN's Winograd algorithm where it was measured faster than the
+  /// direct one (stride 1, no dilation or groups, at least 32 channels in and out, an output of at least
+  /// 4x4, no fused residual add), converting their inputs and outputs to and from the channel-blocked layout
+  /// it needs. Its rounding error is of the same size as the direct algorithm's (docs/performance.md);
+  /// its transformed weights take 1.8-4x the memory of the 3x3 kernels. false: every convolution direct.
+  bool winograd = true;
 };
 
 /// Options of `predict`.
 struct PredictOptions {
   /// Run the input in slices of this many samples, as Keras's `predict(x, batch_size)`; 0 runs the
-  /// whole batch at once. The result is the same either way.
+  /// whole batch at once. The result is the same either way up to float32 rounding, and bitwise when the
+  /// model was compiled with `winograd = false` (Winograd kernels tile differently for different batches).
   int64_t batch_size = 0;
 };
 

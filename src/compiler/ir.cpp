@@ -15,7 +15,11 @@ int64_t element_size(DataType type) { return type == DataType::kBFloat16 ? 2 : 4
 
 int64_t Graph::bytes(ValueId v) const {
   int64_t n = element_size(values[v].dtype);
-  for (int64_t d : values[v].dims) n *= d;
+  const std::vector<int64_t>& dims = values[v].dims;
+  for (size_t i = 0; i < dims.size(); ++i) {
+    const bool padded = values[v].layout == Layout::kBlocked16 && i + 1 == dims.size();
+    n *= padded ? (dims[i] + kChannelBlock - 1) / kChannelBlock * kChannelBlock : dims[i];
+  }
   return n;
 }
 
@@ -117,15 +121,17 @@ namespace {
 std::string dims_text(const std::vector<int64_t>& dims) { return fmt::format("{}", fmt::join(dims, "x")); }
 
 std::string value_text(const Value& v) {
-  return dims_text(v.dims) + (v.dtype == DataType::kBFloat16 ? " bf16" : "");
+  return dims_text(v.dims) + (v.dtype == DataType::kBFloat16 ? " bf16" : "") +
+         (v.layout == Layout::kBlocked16 ? " blocked16" : "");
 }
 
 std::string attrs_text(const Op& op) {
   if (const auto* c = std::get_if<Conv2DOp>(&op.attrs)) {
-    return fmt::format("k={}x{} s={}x{} d={}x{} pad=[{},{},{},{}] g={}{}{}", c->kernel->dims()[0],
+    return fmt::format("k={}x{} s={}x{} d={}x{} pad=[{},{},{},{}] g={}{}{}{}", c->kernel->dims()[0],
                        c->kernel->dims()[1], c->stride_h, c->stride_w, c->dilation_h, c->dilation_w,
                        c->padding.top, c->padding.bottom, c->padding.left, c->padding.right, c->groups,
-                       c->bias ? " bias" : "", c->kernel_scale ? " scaled" : "");
+                       c->bias ? " bias" : "", c->kernel_scale ? " scaled" : "",
+                       c->algorithm == Conv2DOp::Algorithm::kWinograd ? " winograd" : "");
   }
   if (const auto* p = std::get_if<Pool2DOp>(&op.attrs)) {
     return fmt::format("k={}x{} s={}x{} pad=[{},{},{},{}]", p->pool_h, p->pool_w, p->stride_h, p->stride_w,

@@ -23,12 +23,23 @@ enum class DataType { kFloat32, kBFloat16 };
 /// Bytes per element of `type`.
 int64_t element_size(DataType type);
 
+/// How a value's elements are laid out in memory. Model inputs and outputs are always plain.
+enum class Layout {
+  kPlain,      ///< dense row-major in Keras's dimension order (NHWC for images)
+  kBlocked16,  ///< images only: (N, C/16, H, W, 16), channels in blocks of 16, the count padded up to a multiple
+               ///< of 16 (oneDNN's nChw16c): what Winograd convolutions read and write
+};
+
+/// Channels in a block of the kBlocked16 layout.
+constexpr int64_t kChannelBlock = 16;
+
 /// A tensor flowing between ops. Dimensions are concrete and in Keras's logical order: (N, H, W, C) for
 /// images (stored NHWC), (N, C) for vectors.
 struct Value {
   std::vector<int64_t> dims;
   std::string name;
   DataType dtype = DataType::kFloat32;
+  Layout layout = Layout::kPlain;
   /// When set, this value lives in the buffer of `in_place_of`: a residual add fused as a sum post-op
   /// overwrites the other branch, and a reshape views its input. The memory planner gives both one buffer.
   ValueId in_place_of = -1;
@@ -57,6 +68,9 @@ struct Conv2DOp {
   /// Per output channel (out), or null for none: a folded batch norm's scale. Kept apart from the kernel
   /// so that a plan holds the layer's own kernel and a few floats, not a scaled copy of every kernel.
   std::shared_ptr<const Tensor> kernel_scale;
+  /// kWinograd (set by the choose_layouts pass) needs kBlocked16 input and output values.
+  enum class Algorithm { kDirect, kWinograd };
+  Algorithm algorithm = Algorithm::kDirect;
 };
 
 /// Max or average pooling; average pooling excludes padded cells from the divisor.
@@ -125,8 +139,9 @@ struct ConcatOp {
   int axis = 1;
 };
 
-/// A conversion of the input to the output's data type (float32 <-> bfloat16), inserted by the
-/// choose_precision pass at the model's boundary and around ops that only run in float32.
+/// A conversion of the input to the output's data type (float32 <-> bfloat16) and layout, inserted by the
+/// choose_precision pass at the model's boundary and around ops that only run in float32, and by the
+/// choose_layouts pass around ops that read or write another layout.
 struct ConvertOp {};
 
 /// A user-defined layer's kernel, run as plain C++ on dense row-major tensors.
@@ -168,7 +183,7 @@ struct Graph {
   int64_t arena_bytes = 0;
 
   ValueId add_value(std::vector<int64_t> dims, std::string name);
-  /// Bytes of value `v`.
+  /// Bytes of value `v`, including a blocked layout's padding channels.
   int64_t bytes(ValueId v) const;
   /// The ops (by index) that read each value, as inputs or as post-op operands.
   std::vector<std::vector<int>> readers() const;

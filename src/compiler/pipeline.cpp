@@ -5,6 +5,7 @@
 #include <iostream>
 #include <string>
 
+#include "backend/onednn/onednn_executor.hpp"
 #include "backend/onednn/post_op_rules.hpp"
 #include "compiler/passes/passes.hpp"
 #include "graph/functional.hpp"
@@ -61,6 +62,11 @@ ir::Graph compile_program(const FunctionalImpl& model, const std::vector<std::ve
     // The activation after a residual add (ResNet's `add -> relu`) can only join the chain now.
     ir::fuse_activations(graph, accepts);
     log.after("fuse_activations (after residual adds)", graph);
+  }
+  // After the fusions: a convolution's post-ops decide whether oneDNN has a Winograd kernel for it.
+  if (options.winograd) {
+    ir::choose_layouts(graph, onednn_prefers_winograd);
+    log.after("choose_layouts", graph);
   }
   ir::plan_memory(graph);
   log.after("plan_memory", graph);

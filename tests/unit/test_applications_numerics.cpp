@@ -32,12 +32,6 @@ void randomize_application(const strata::Model& model, uint64_t seed) {
   }
 }
 
-int count(const std::string& text, const std::string& what) {
-  int n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
-
 }  // namespace
 
 // Depth multiplies float32 rounding: each of the ~50 layers adds about sqrt(K) ulps relative to its output
@@ -50,10 +44,13 @@ TEST_CASE("ResNet50 matches the reference at 40x40, fused into one primitive per
   randomize_application(model, 11);
   const std::string plan = model.compile().plan_string(1);
   INFO(plan);
-  // 53 convolutions, pool1_pool (pool1_pad folds into it: its input is conv1_relu's output), avg_pool.
-  CHECK(plan.find("55 steps") != std::string::npos);
+  // 53 convolutions, pool1_pool (pool1_pad folds into it: its input is conv1_relu's output), avg_pool, and
+  // a conversion to and from the blocked layout around each of the 7 Winograd convolutions: the 3x3 ones of
+  // stages 2 and 3, whose outputs (10x10, 5x5) are 4x4 or larger; stages 4 and 5 (3x3, 2x2) stay direct.
+  CHECK(plan.find("69 steps") != std::string::npos);
+  CHECK(occurrences(plan, "wino_") == 7);
   CHECK(plan.find("pool1_pad, pool1_pool") != std::string::npos);
-  CHECK(count(plan, "conv + sum + relu") == 16);  // every residual add fused, with its relu
+  CHECK(occurrences(plan, "conv + sum + relu") == 16);  // every residual add fused, with its relu
   CHECK(plan.find("batch_norm") == std::string::npos);
   CHECK(plan.find("reorder") == std::string::npos);
   CHECK(plan.find("ref:") == std::string::npos);
@@ -67,6 +64,6 @@ TEST_CASE("MobileNetV2 matches the reference at 48x48", "[applications][numerics
   INFO(plan);
   CHECK(plan.find("batch_norm") == std::string::npos);
   CHECK(plan.find("ref:") == std::string::npos);
-  CHECK(count(plan, "conv + sum") == 10);  // every inverted-residual add fused
+  CHECK(occurrences(plan, "conv + sum") == 10);  // every inverted-residual add fused
   check_against_reference(model, {random_input({2, 48, 48, 3}, 6)}, kDepth * float32_tolerance(1280));
 }

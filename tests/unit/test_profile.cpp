@@ -8,7 +8,7 @@ using namespace strata_test;
 TEST_CASE("profile maps every primitive to its Keras layers", "[profile]") {
   strata::clear_session();
   strata::Model block = seed_block_1();
-  const strata::CompiledModel compiled = block.compile({.num_threads = 1});
+  const strata::CompiledModel compiled = block.compile({.num_threads = 1, .winograd = false});
   const auto x = strata::Tensor::random_uniform({2, 32, 32, 3}, 1);
   const strata::ProfileReport report = compiled.profile({x}, 3);
   REQUIRE(report.entries.size() == 3);
@@ -25,6 +25,15 @@ TEST_CASE("profile maps every primitive to its Keras layers", "[profile]") {
   INFO(table);
   CHECK(table.find("conv2d_1") != std::string::npos);
   CHECK(table.find("forward pass") != std::string::npos);
+  // With Winograd, the layout conversions around conv2d_1 count as conv2d_1's time.
+  const strata::ProfileReport winograd = block.compile({.num_threads = 1}).profile({x}, 3);
+  REQUIRE(winograd.entries.size() == 5);
+  for (int i : {1, 3}) {
+    CHECK(winograd.entries[i].primitive == "convert");
+    CHECK(winograd.entries[i].layers == "conv2d_1");
+    CHECK(winograd.entries[i].gflops == 0.0);
+  }
+  CHECK(winograd.entries[2].implementation.find("wino") != std::string::npos);
 }
 
 TEST_CASE("profile works on the reference backend and checks its arguments", "[profile][errors]") {

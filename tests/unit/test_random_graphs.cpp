@@ -43,7 +43,7 @@ class GraphGenerator {
 
   /// Adds one step to the graph, described in `log_`.
   void step() {
-    const int kind = uniform(0, 15);
+    const int kind = uniform(0, 16);
     Value x = pick(values_);
     switch (kind) {
       case 0: case 1: case 2: conv(x); break;
@@ -57,6 +57,7 @@ class GraphGenerator {
       case 11: case 12: merge(); break;
       case 13: shared(x); break;
       case 14: nested(x); break;
+      case 15: wide(x); break;
       default: conv(x); break;
     }
   }
@@ -143,7 +144,8 @@ class GraphGenerator {
 
   void conv(const Value& x) {
     Window w = window(x, 3);
-    int filters = uniform(1, 8);
+    // Now and then wide enough (32+ channels in and out) for a 3x3 convolution to run as Winograd.
+    int filters = chance(0.15) ? uniform(32, 40) : uniform(1, 8);
     int groups = 1;
     if (x.c % 2 == 0 && chance(0.2)) { groups = 2; filters = 2 * uniform(1, 4); }
     strata::layers::Conv2D layer(filters, {w.kh, w.kw},
@@ -153,6 +155,18 @@ class GraphGenerator {
     push(layer(x.tensor), x, w.kh * w.kw * x.c / groups,
          "conv " + std::to_string(w.kh) + "x" + std::to_string(w.kw) + " s" + std::to_string(w.stride) + " d" +
              std::to_string(w.dilation) + " " + w.padding + " g" + std::to_string(groups));
+  }
+
+  /// Two 3x3 convolutions to 32+ channels: the second (and the first, when x is wide already) runs as Winograd
+  /// where its output is 4x4 or more, two in a row without a layout round trip between them.
+  void wide(const Value& x) {
+    const int f = uniform(32, 40);
+    const Value a = push(L::Conv2D(f, 3, {.padding = "same", .activation = random_activation()})(x.tensor), x,
+                         9 * x.c, "wide conv 3x3 same");
+    const std::string padding = a.h >= 6 && a.w >= 6 && chance(0.5) ? "valid" : "same";
+    push(L::Conv2D(uniform(32, 40), 3, {.padding = padding, .activation = random_activation(), .use_bias = chance(0.8)})(
+             a.tensor),
+         a, 9 * f, "wide conv 3x3 " + padding);
   }
 
   void depthwise(const Value& x) {
@@ -214,7 +228,7 @@ class GraphGenerator {
   /// A residual block: identity, projected (1x1 conv) or strided (1x1 conv, stride 2) shortcut.
   void residual(const Value& x) {
     const int stride = (x.h >= 2 && x.w >= 2 && chance(0.3)) ? 2 : 1;
-    const int filters = chance(0.5) ? static_cast<int>(x.c) : uniform(1, 8);
+    const int filters = chance(0.5) ? static_cast<int>(x.c) : (chance(0.2) ? uniform(32, 40) : uniform(1, 8));
     const int k = chance(0.7) ? 3 : 1;
     Value main = push(L::Conv2D(filters, k, {.strides = stride, .padding = "same", .activation = "relu"})(x.tensor), x,
                       k * k * x.c, "residual main conv");
@@ -343,7 +357,7 @@ int64_t env_int(const char* name, int64_t fallback) {
 
 /// Builds, weights and runs graph `seed` on the reference executor and on both oneDNN plans; true when
 /// they agree. A disagreement is recorded as a failed CHECK with the graph, the plans and the seed.
-bool check_graph(uint64_t seed) {
+bool check_graph(uint64_t seed, int64_t& with_winograd) {
   GraphGenerator gen(seed);
   std::vector<std::vector<int64_t>> input_dims;
   int batch = 1;
@@ -380,6 +394,7 @@ bool check_graph(uint64_t seed) {
     for (bool fuse : {true, false}) {
       const strata::CompiledModel compiled = model.compile({.num_threads = 1, .fuse = fuse});
       const auto got = compiled.predict(inputs);
+      if (fuse && compiled.plan_string(dims).find("wino_") != std::string::npos) ++with_winograd;
       for (size_t i = 0; i < got.size() && i < reference.size(); ++i) {
         const double error = got[i].dims() == reference[i].dims() ? strata_test::max_relative_error(got[i], reference[i]) : INFINITY;
         if (error <= tolerance) continue;
@@ -410,14 +425,17 @@ TEST_CASE("random functional graphs agree with the reference executor", "[random
 #endif
   const int64_t first = only ? only : env_int("STRATA_GRAPH_FIRST", 1);
   const int64_t count = only ? 1 : env_int("STRATA_GRAPH_COUNT", default_count);
-  int64_t passed = 0;
+  int64_t passed = 0, with_winograd = 0;
   // STRATA_GRAPH_VERBOSE=1 names each seed before running it, for a crash that stops the program.
   const bool verbose = env_int("STRATA_GRAPH_VERBOSE", 0) != 0;
   for (int64_t seed = first; seed < first + count; ++seed) {
     if (verbose) std::fprintf(stderr, "graph seed %lld\n", static_cast<long long>(seed));
-    passed += check_graph(static_cast<uint64_t>(seed)) ? 1 : 0;
+    passed += check_graph(static_cast<uint64_t>(seed), with_winograd) ? 1 : 0;
   }
-  std::printf("random graphs: %lld generated (seeds %lld..%lld), %lld passed\n", static_cast<long long>(count),
-              static_cast<long long>(first), static_cast<long long>(first + count - 1), static_cast<long long>(passed));
+  std::printf("random graphs: %lld generated (seeds %lld..%lld), %lld passed, %lld with a Winograd convolution\n",
+              static_cast<long long>(count), static_cast<long long>(first), static_cast<long long>(first + count - 1),
+              static_cast<long long>(passed), static_cast<long long>(with_winograd));
   CHECK(passed == count);
+  // The sweep must reach the Winograd path (wide 3x3 convolutions), or it would not test it.
+  if (count >= 50) CHECK(with_winograd > 0);
 }

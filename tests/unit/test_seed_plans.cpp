@@ -5,9 +5,19 @@ using namespace strata_test;
 
 TEST_CASE("seed block 1 fuses its residual add into a convolution", "[plan][seed]") {
   strata::Model block = seed_block_1();
+  // All direct: one primitive per convolution, the add fused into the 1x1 shortcut's.
+  const std::string direct = block.compile({.winograd = false}).plan_string(1);
+  INFO(direct);
+  CHECK(direct.find("3 steps") != std::string::npos);
+  CHECK(direct.find("conv + sum") != std::string::npos);
+  CHECK(direct.find("convert") == std::string::npos);
+  // By default the 3x3 convolution from 32 to 64 channels runs as Winograd, between two layout conversions.
   const std::string plan = block.compile().plan_string(1);
   INFO(plan);
-  CHECK(plan.find("3 steps") != std::string::npos);
+  CHECK(plan.find("5 steps") != std::string::npos);
+  CHECK(occurrences(plan, "wino_") == 1);
+  CHECK(occurrences(plan, "convert ") == 2);
+  CHECK(plan.find("nhwc f32 -> nChw16c f32") != std::string::npos);
   CHECK(plan.find("conv + sum") != std::string::npos);
   CHECK(plan.find("reorder") == std::string::npos);
   CHECK(plan.find("ref:") == std::string::npos);
@@ -19,9 +29,11 @@ TEST_CASE("seed block 1 fuses its residual add into a convolution", "[plan][seed
 
 TEST_CASE("seed block 2 fuses the strided shortcut's add", "[plan][seed]") {
   strata::Model block = seed_block_2();
+  CHECK(block.compile({.winograd = false}).plan_string(1).find("4 steps") != std::string::npos);
   const std::string plan = block.compile().plan_string(1);
   INFO(plan);
-  CHECK(plan.find("4 steps") != std::string::npos);
+  CHECK(plan.find("6 steps") != std::string::npos);  // and two conversions around the Winograd convolution
+  CHECK(occurrences(plan, "wino_") == 1);
   CHECK(plan.find("conv + sum") != std::string::npos);
   const auto x = strata::Tensor::random_uniform({3, 32, 32, 3}, 8, -1.0f, 1.0f);
   CHECK(onednn_vs_reference(block, {x}) < float32_tolerance(3 * 3 * 32));

@@ -38,6 +38,13 @@ inline strata::Model seed_block_2(const std::string& name = "residual_block_2") 
 }
 
 /// Largest |a - b| / (1 + |b|) over all elements; dims must match.
+/// How many times `what` occurs in `text` (overlaps counted).
+inline int occurrences(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
 inline double max_relative_error(const strata::Tensor& a, const strata::Tensor& b) {
   REQUIRE(a.dims() == b.dims());
   double worst = 0.0;

@@ -29,11 +29,16 @@ memory::data_type data_type_of(ir::DataType type) {
   return type == ir::DataType::kBFloat16 ? memory::data_type::bf16 : memory::data_type::f32;
 }
 
-memory::desc value_desc(const std::vector<int64_t>& keras_dims, ir::DataType type = ir::DataType::kFloat32) {
+memory::desc value_desc(const std::vector<int64_t>& keras_dims, ir::DataType type = ir::DataType::kFloat32,
+                        ir::Layout layout = ir::Layout::kPlain) {
   const memory::data_type f32 = data_type_of(type);
+  if (layout == ir::Layout::kBlocked16 && keras_dims.size() != 4) {
+    throw InternalError(fmt::format("onednn: a blocked layout for rank {}", keras_dims.size()));
+  }
   switch (keras_dims.size()) {
     case 4:
-      return memory::desc({keras_dims[0], keras_dims[3], keras_dims[1], keras_dims[2]}, f32, tag::nhwc);
+      return memory::desc({keras_dims[0], keras_dims[3], keras_dims[1], keras_dims[2]}, f32,
+                          layout == ir::Layout::kBlocked16 ? tag::nChw16c : tag::nhwc);
     case 3:
       return memory::desc({keras_dims[0], keras_dims[2], keras_dims[1]}, f32, tag::nwc);
     case 2:
@@ -55,6 +60,7 @@ std::vector<int64_t> padded(std::vector<int64_t> dims, size_t rank) {
 // exports no function for it: dims by decreasing stride, blocked ones in capitals, then the inner blocks.
 std::string layout_name(const memory::desc& md) {
   const dnnl_memory_desc_t& d = md.data;
+  if (d.format_kind == dnnl_format_kind_wino) return "winograd";  // weights pre-transformed for Winograd
   if (d.format_kind != dnnl_blocked) return "any";
   const dnnl_blocking_desc_t& blocking = d.format_desc.blocking;
   std::vector<int> order(d.ndims);
@@ -72,8 +78,60 @@ std::string layout_name(const memory::desc& md) {
   }
   if (text == "acdb") return "nhwc";
   if (text == "abcd") return "nchw";
+  if (text == "aBcd16b") return "nChw16c";
   if (text == "ab") return "nc";
   return text;
+}
+
+memory::desc value_desc(const ir::Graph& graph, ir::ValueId v) {
+  const ir::Value& value = graph.values[v];
+  return value_desc(value.dims, value.dtype, value.layout);
+}
+
+// The op's post-op chain, and a user scratchpad (so that primitives are not tied to the thread that made them).
+dnnl::primitive_attr attributes(const ir::Op& op) {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  if (!op.post_ops.empty()) {
+    dnnl::post_ops chain;
+    for (const ir::PostOp& p : op.post_ops) {
+      if (p.kind == ir::PostOp::Kind::kSum) {
+        chain.append_sum(1.0f);
+      } else {
+        for (const onednn::EltwiseStep& e : onednn::eltwise_steps(p.activation)) {
+          chain.append_eltwise(1.0f, e.algorithm, e.alpha, e.beta);
+        }
+      }
+    }
+    attr.set_post_ops(chain);
+  }
+  return attr;
+}
+
+// Logical weight dims of a convolution: (OC, IC, KH, KW), or (G, OC/G, IC/G, KH, KW) when grouped.
+memory::dims conv_weight_dims(const ir::Conv2DOp& c) {
+  const auto& k = c.kernel->dims();  // (KH, KW, IC/G, OC)
+  const int64_t oc = k[3], icg = k[2], g = c.groups;
+  return g == 1 ? memory::dims{oc, icg, k[0], k[1]} : memory::dims{g, oc / g, icg, k[0], k[1]};
+}
+
+// The primitive descriptor of a convolution op, with the algorithm and the value layouts the IR gives it.
+// Throws dnnl::error when oneDNN has no implementation for it.
+dnnl::convolution_forward::primitive_desc conv_primitive_desc(const ir::Graph& graph, const ir::Op& op,
+                                                              const ir::Conv2DOp& c, const dnnl::engine& engine) {
+  const memory::desc src = value_desc(graph, op.inputs[0]), dst = value_desc(graph, op.output);
+  // Weights take the activations' type (bfloat16 weights for a bfloat16 convolution); the bias stays float32.
+  const memory::desc weights_any(conv_weight_dims(c), src.data_type(), tag::any);
+  const memory::desc bias_desc =
+      c.bias ? memory::desc({c.kernel->dims()[3]}, memory::data_type::f32, tag::a) : memory::desc();
+  const memory::dims strides{c.stride_h, c.stride_w};
+  const memory::dims dilates{c.dilation_h - 1, c.dilation_w - 1};  // oneDNN counts the gaps, Keras the step
+  const memory::dims pad_l{c.padding.top, c.padding.left}, pad_r{c.padding.bottom, c.padding.right};
+  const auto algorithm = c.algorithm == ir::Conv2DOp::Algorithm::kWinograd ? dnnl::algorithm::convolution_winograd
+                                                                            : dnnl::algorithm::convolution_direct;
+  dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, algorithm, src, weights_any, bias_desc,
+                                       dst, strides, dilates, pad_l, pad_r);
+  return dnnl::convolution_forward::primitive_desc(desc, attributes(op), engine);
 }
 
 struct Arg {
@@ -166,11 +224,11 @@ class OnednnExecutor : public Executor {
 
   std::string plan_string() const override {
     // Layers last: their list is the only column of unbounded width.
-    std::string text = fmt::format("  {:>3}  {:<22} {:<24} {:<28} {}\n", "#", "primitive", "implementation",
+    std::string text = fmt::format("  {:>3}  {:<22} {:<29} {:<30} {}\n", "#", "primitive", "implementation",
                                    "layouts (src -> dst; weights)", "Keras layers");
     for (size_t i = 0; i < steps_.size(); ++i) {
       const Step& s = steps_[i];
-      text += fmt::format("  {:>3}  {:<22} {:<24} {:<28} {}\n", i, s.chain, s.implementation, s.layouts, s.layers);
+      text += fmt::format("  {:>3}  {:<22} {:<29} {:<30} {}\n", i, s.chain, s.implementation, s.layouts, s.layers);
     }
     size_t weight_bytes = 0, shared_bytes = 0;
     for (const auto& w : owned_weights_) {
@@ -274,25 +332,6 @@ class OnednnExecutor : public Executor {
     pool_.push_back(std::move(ctx));
   }
 
-  dnnl::primitive_attr attributes(const ir::Op& op) const {
-    dnnl::primitive_attr attr;
-    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    if (!op.post_ops.empty()) {
-      dnnl::post_ops chain;
-      for (const ir::PostOp& p : op.post_ops) {
-        if (p.kind == ir::PostOp::Kind::kSum) {
-          chain.append_sum(1.0f);
-        } else {
-          for (const onednn::EltwiseStep& e : onednn::eltwise_steps(p.activation)) {
-            chain.append_eltwise(1.0f, e.algorithm, e.alpha, e.beta);
-          }
-        }
-      }
-      attr.set_post_ops(chain);
-    }
-    return attr;
-  }
-
   template <class PrimitiveDesc>
   void finish_step(Step& step, const PrimitiveDesc& pd, const ir::Op& op, std::string layouts) {
     step.scratchpad_bytes = pd.scratchpad_desc().get_size();
@@ -313,7 +352,7 @@ class OnednnExecutor : public Executor {
     steps_.push_back(std::move(step));
   }
 
-  memory::desc desc_of(ir::ValueId v) const { return value_desc(graph_.values[v].dims, graph_.values[v].dtype); }
+  memory::desc desc_of(ir::ValueId v) const { return value_desc(graph_, v); }
 
   float* at(uint8_t* arena, ir::ValueId v) const {
     return reinterpret_cast<float*>(arena + graph_.values[v].offset);
@@ -341,18 +380,7 @@ class OnednnExecutor : public Executor {
 
   void add_conv(const ir::Op& op, const ir::Conv2DOp& c) {
     const memory::desc src = desc_of(op.inputs[0]), dst = desc_of(op.output);
-    const auto& k = c.kernel->dims();  // (KH, KW, IC/G, OC)
-    const int64_t oc = k[3], icg = k[2], g = c.groups;
-    const memory::dims weight_dims = g == 1 ? memory::dims{oc, icg, k[0], k[1]} : memory::dims{g, oc / g, icg, k[0], k[1]};
-    // Weights take the activations' type (bfloat16 weights for a bfloat16 convolution); the bias stays float32.
-    const memory::desc weights_any(weight_dims, src.data_type(), tag::any);
-    const memory::desc bias_desc = c.bias ? memory::desc({oc}, memory::data_type::f32, tag::a) : memory::desc();
-    const memory::dims strides{c.stride_h, c.stride_w};
-    const memory::dims dilates{c.dilation_h - 1, c.dilation_w - 1};  // oneDNN counts the gaps, Keras the step
-    const memory::dims pad_l{c.padding.top, c.padding.left}, pad_r{c.padding.bottom, c.padding.right};
-    dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src,
-                                         weights_any, bias_desc, dst, strides, dilates, pad_l, pad_r);
-    dnnl::convolution_forward::primitive_desc pd(desc, attributes(op), engine_);
+    const dnnl::convolution_forward::primitive_desc pd = conv_primitive_desc(graph_, op, c, engine_);
     check_layout(pd.src_desc(), src, op, "source");
     check_layout(pd.dst_desc(), dst, op, "destination");
 
@@ -361,9 +389,12 @@ class OnednnExecutor : public Executor {
     step.activations = {{DNNL_ARG_SRC, op.inputs[0], src}, {DNNL_ARG_DST, op.output, dst}};
     // Keras's HWIO kernel, viewed with oneDNN's logical dims, then reordered once into the layout the
     // primitive chose.
-    const memory::desc keras_weights(weight_dims, memory::data_type::f32, g == 1 ? tag::hwio : tag::hwigo);
+    const memory::desc keras_weights(conv_weight_dims(c), memory::data_type::f32, c.groups == 1 ? tag::hwio : tag::hwigo);
     step.constants.emplace_back(DNNL_ARG_WEIGHTS, reorder_constant(c.kernel, keras_weights, pd.weights_desc(), c.kernel_scale));
-    if (c.bias) step.constants.emplace_back(DNNL_ARG_BIAS, reorder_constant(c.bias, bias_desc, pd.bias_desc()));
+    if (c.bias) {
+      const memory::desc bias_desc({c.kernel->dims()[3]}, memory::data_type::f32, tag::a);
+      step.constants.emplace_back(DNNL_ARG_BIAS, reorder_constant(c.bias, bias_desc, pd.bias_desc()));
+    }
     finish_step(step, pd, op,
                 fmt::format("{} -> {}; {}", layout_name(pd.src_desc()), layout_name(pd.dst_desc()),
                             layout_name(pd.weights_desc())));
@@ -648,9 +679,10 @@ class OnednnExecutor : public Executor {
     Step step;
     step.primitive = dnnl::reorder(pd);
     step.activations = {{DNNL_ARG_SRC, op.inputs[0], src}, {DNNL_ARG_DST, op.output, dst}};
-    finish_step(step, pd, op,
-                fmt::format("{} {} -> {}", layout_name(src), src.data_type() == memory::data_type::bf16 ? "bf16" : "f32",
-                            dst.data_type() == memory::data_type::bf16 ? "bf16" : "f32"));
+    auto text = [](const memory::desc& md) {
+      return layout_name(md) + (md.data_type() == memory::data_type::bf16 ? " bf16" : " f32");
+    };
+    finish_step(step, pd, op, text(src) + " -> " + text(dst));
   }
 
   void add_concat(const ir::Op& op, const ir::ConcatOp& c) {
@@ -730,6 +762,42 @@ void check_precision_support(const std::string& precision) {
                                  "(oneDNN ISA avx512_core_bf16 or newer); this CPU's effective ISA is {}. Use "
                                  "'float32'",
                                  static_cast<int>(isa)));
+  }
+}
+
+bool onednn_prefers_winograd(const ir::Graph& graph, const ir::Op& op) {
+  const auto* c = std::get_if<ir::Conv2DOp>(&op.attrs);
+  if (c == nullptr) return false;
+  const auto& k = c->kernel->dims();  // (KH, KW, IC/G, OC)
+  const std::vector<int64_t>& out = graph.values[op.output].dims;
+  // Measured on oneDNN 2.6 (avx512_core, 1 thread, layout conversions included, docs/performance.md): the
+  // Winograd kernels take 0.34-0.79x the direct time from 32 channels in and out and a 4x4 output up, and
+  // lose below that (3.5x slower with 3 input channels, 2.6x on a 2x2 output, whose transformed weights are
+  // read whole). A fused residual add writes into a plain buffer, so it stays direct.
+  const bool shape_pays = k[0] == 3 && k[1] == 3 && c->stride_h == 1 && c->stride_w == 1 && c->dilation_h == 1 &&
+                          c->dilation_w == 1 && c->groups == 1 && k[2] >= 32 && k[3] >= 32 && out[1] >= 4 &&
+                          out[2] >= 4;
+  if (!shape_pays || graph.values[op.inputs[0]].dtype != ir::DataType::kFloat32 ||
+      graph.values[op.output].dtype != ir::DataType::kFloat32) {
+    return false;
+  }
+  for (const ir::PostOp& p : op.post_ops) {
+    if (p.kind == ir::PostOp::Kind::kSum) return false;
+  }
+  // Whether oneDNN has a Winograd kernel for it, with these post-ops, on this CPU.
+  ir::Graph probe;
+  probe.values = {graph.values[op.inputs[0]], graph.values[op.output]};
+  for (ir::Value& v : probe.values) v.layout = ir::Layout::kBlocked16;
+  ir::Op blocked = op;
+  blocked.inputs = {0};
+  blocked.output = 1;
+  std::get<ir::Conv2DOp>(blocked.attrs).algorithm = ir::Conv2DOp::Algorithm::kWinograd;
+  static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  try {
+    conv_primitive_desc(probe, blocked, std::get<ir::Conv2DOp>(blocked.attrs), engine);
+    return true;
+  } catch (const dnnl::error&) {
+    return false;
   }
 }
 

@@ -14,6 +14,11 @@ namespace strata::detail {
 /// Throws ValueError when `precision` cannot run natively on this CPU (bfloat16 without avx512_core_bf16).
 void check_precision_support(const std::string& precision);
 
+/// Whether the oneDNN backend should run convolution `op` as Winograd (the compiler's choose_layouts pass
+/// asks): oneDNN has a Winograd kernel for it with its post-ops on this CPU, and its shape is one where
+/// that was measured faster than the direct algorithm, layout conversions included.
+bool onednn_prefers_winograd(const ir::Graph& graph, const ir::Op& op);
+
 /// Creates every primitive for `graph` (after plan_memory) and reorders every weight, now. Throws
 /// InternalError when oneDNN refuses a primitive the IR should allow.
 std::unique_ptr<Executor> make_onednn_executor(const ir::Graph& graph, const CompileOptions& options);

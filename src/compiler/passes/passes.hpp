@@ -52,6 +52,17 @@ void fuse_residual_adds(Graph& graph, const PostOpCheck& accepts);
 /// type differs from what its reader takes. Guarantees: every op reads the types it runs in; outputs are float32.
 void choose_precision(Graph& graph);
 
+/// Whether a backend should run this convolution, with its post-ops, as a Winograd convolution: it can, and it
+/// measured faster there, layout conversions included.
+using WinogradCheck = std::function<bool(const Graph&, const Op&)>;
+
+/// choose_layouts.cpp: switches the convolutions `prefers_winograd` picks to the Winograd algorithm, whose
+/// input and output are kBlocked16 values, and inserts a convert op wherever a value changes layout: once per
+/// value however many convolutions read it, and not at all between two Winograd convolutions. Convolutions
+/// writing in place (a fused residual add) keep the direct algorithm. Guarantees: every op reads and writes
+/// the layouts it runs in; model inputs and outputs stay plain; the same numbers up to float32 rounding.
+void choose_layouts(Graph& graph, const WinogradCheck& prefers_winograd);
+
 /// plan_memory.cpp: gives every value a 64-byte-aligned offset in one arena, reusing the space of values
 /// whose last reader has run. Values written in place share their target's buffer. Sets Graph::arena_bytes.
 void plan_memory(Graph& graph);
