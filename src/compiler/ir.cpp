@@ -63,6 +63,15 @@ double op_flops(const Graph& graph, const Op& op) {
   for (int64_t d : out) out_elements *= static_cast<double>(d);
   if (const auto* c = std::get_if<Conv2DOp>(&op.attrs)) {
     const auto& k = c->kernel->dims();  // (kh, kw, in / groups, out)
+    for (const PostOp& p : op.post_ops) {
+      if (p.kind != PostOp::Kind::kDepthwise) continue;
+      // The op's output is the depthwise one; the 1x1 convolution before it ran on every input pixel.
+      const auto& dk = p.depthwise->kernel->dims();
+      const auto& in = graph.values[op.inputs[0]].dims;
+      const double pixels = static_cast<double>(in[0] * in[1] * in[2]);
+      return 2.0 * out_elements * static_cast<double>(dk[0] * dk[1] * dk[2]) +
+             2.0 * pixels * static_cast<double>(k[0] * k[1] * k[2] * k[3]);
+    }
     return 2.0 * out_elements * static_cast<double>(k[0] * k[1] * k[2]);
   }
   if (const auto* d = std::get_if<DenseOp>(&op.attrs)) {
@@ -111,7 +120,11 @@ std::string post_op_chain(const Graph&, const Op& op) {
   std::string chain = op_kind_name(op);
   for (const PostOp& p : op.post_ops) {
     chain += " + ";
-    chain += p.kind == PostOp::Kind::kSum ? std::string("sum") : detail::activation_name(p.activation);
+    switch (p.kind) {
+      case PostOp::Kind::kSum: chain += "sum"; break;
+      case PostOp::Kind::kDepthwise: chain += "depthwise"; break;
+      case PostOp::Kind::kActivation: chain += detail::activation_name(p.activation); break;
+    }
   }
   return chain;
 }

@@ -158,10 +158,14 @@ struct PostOp {
   enum class Kind {
     kActivation,  ///< dst = activation(dst)
     kSum,         ///< dst = dst + operand, where dst's buffer already holds `operand` (in place)
+    kDepthwise,   ///< dst = depthwise(dst): a 3x3 depthwise convolution of the op's result, which then exists
+                  ///< only inside the fused step; the post-ops after it apply to its output, the op's output
   };
   Kind kind = Kind::kActivation;
   detail::Activation activation;
   ValueId operand = -1;
+  /// kDepthwise: the depthwise convolution (groups = channels, kernel (3, 3, 1, channels)).
+  std::shared_ptr<const Conv2DOp> depthwise;
 };
 
 struct Op {

@@ -57,6 +57,10 @@ ir::Graph compile_program(const FunctionalImpl& model, const std::vector<std::ve
     const ir::PostOpCheck accepts = onednn_accepts_post_ops;
     ir::fuse_activations(graph, accepts);
     log.after("fuse_activations", graph);
+    // After the activations, so that both convolutions' post-ops are known; before the residual adds, which
+    // may then still go to the depthwise convolution's reader.
+    ir::fuse_depthwise(graph, onednn_fuses_depthwise);
+    log.after("fuse_depthwise", graph);
     ir::fuse_residual_adds(graph, accepts);
     log.after("fuse_residual_adds", graph);
     // The activation after a residual add (ResNet's `add -> relu`) can only join the chain now.

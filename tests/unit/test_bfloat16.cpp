@@ -51,6 +51,19 @@ TEST_CASE("bfloat16 plans agree with the float32 reference", "[bfloat16]") {
   const auto xm = random_input({2, 9, 9, 4}, 6);
   CHECK(max_relative_error(mixed.compile({.precision = "bfloat16"}).predict(xm),
                            mixed.compile({.backend = "reference"}).predict(xm)) < bf16_tolerance(3));
+
+  // MobileNetV2's expand -> depthwise -> project, whose first two fuse into one primitive.
+  auto ir_in = strata::Input({12, 12, 8});
+  auto e = L::Conv2D(48, 1, {.activation = "relu6"})(ir_in);
+  e = L::DepthwiseConv2D(3, {.strides = 2, .padding = "same", .activation = "relu6"})(e);
+  strata::Model inverted(ir_in, L::Conv2D(16, 1)(e));
+  randomize_weights_keeping_scale(inverted, 7);
+  const std::string inverted_plan = inverted.compile({.precision = "bfloat16"}).plan_string(2);
+  INFO(inverted_plan);
+  CHECK(inverted_plan.find("+ depthwise") != std::string::npos);
+  const auto xi = random_input({2, 12, 12, 8}, 8);
+  CHECK(max_relative_error(inverted.compile({.precision = "bfloat16"}).predict(xi),
+                           inverted.compile({.backend = "reference"}).predict(xi)) < bf16_tolerance(3));
 }
 
 TEST_CASE("precision errors", "[bfloat16][errors]") {

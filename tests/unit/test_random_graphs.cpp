@@ -43,7 +43,7 @@ class GraphGenerator {
 
   /// Adds one step to the graph, described in `log_`.
   void step() {
-    const int kind = uniform(0, 16);
+    const int kind = uniform(0, 17);
     Value x = pick(values_);
     switch (kind) {
       case 0: case 1: case 2: conv(x); break;
@@ -58,6 +58,7 @@ class GraphGenerator {
       case 13: shared(x); break;
       case 14: nested(x); break;
       case 15: wide(x); break;
+      case 16: expand_depthwise(x); break;
       default: conv(x); break;
     }
   }
@@ -167,6 +168,23 @@ class GraphGenerator {
     push(L::Conv2D(uniform(32, 40), 3, {.padding = padding, .activation = random_activation(), .use_bias = chance(0.8)})(
              a.tensor),
          a, 9 * f, "wide conv 3x3 " + padding);
+  }
+
+  /// MobileNetV2's expand -> depthwise: a 1x1 convolution, then a 3x3 depthwise one with a random stride,
+  /// padding and zero padding before it, which the compiler fuses into the 1x1 when oneDNN pads the same way.
+  void expand_depthwise(const Value& x) {
+    const Value e = push(L::Conv2D(uniform(1, 24), 1, {.activation = random_activation()})(x.tensor), x, x.c, "expand 1x1");
+    Value in = e;
+    if (chance(0.4)) {
+      in = push(L::ZeroPadding2D({{uniform(0, 1), uniform(0, 1)}, {uniform(0, 1), uniform(0, 1)}})(e.tensor), e, 1,
+                "zero_padding before depthwise");
+    }
+    const int stride = chance(0.5) ? 2 : 1;
+    const std::string padding = chance(0.5) ? "same" : "valid";
+    if (padding == "valid" && (in.h < 3 || in.w < 3)) return;
+    push(L::DepthwiseConv2D(3, {.strides = stride, .padding = padding, .activation = random_activation(),
+                                .use_bias = chance(0.5)})(in.tensor),
+         in, 9, "depthwise 3x3 s" + std::to_string(stride) + " " + padding);
   }
 
   void depthwise(const Value& x) {
@@ -357,7 +375,7 @@ int64_t env_int(const char* name, int64_t fallback) {
 
 /// Builds, weights and runs graph `seed` on the reference executor and on both oneDNN plans; true when
 /// they agree. A disagreement is recorded as a failed CHECK with the graph, the plans and the seed.
-bool check_graph(uint64_t seed, int64_t& with_winograd) {
+bool check_graph(uint64_t seed, int64_t& with_winograd, int64_t& with_depthwise_post_op) {
   GraphGenerator gen(seed);
   std::vector<std::vector<int64_t>> input_dims;
   int batch = 1;
@@ -394,7 +412,11 @@ bool check_graph(uint64_t seed, int64_t& with_winograd) {
     for (bool fuse : {true, false}) {
       const strata::CompiledModel compiled = model.compile({.num_threads = 1, .fuse = fuse});
       const auto got = compiled.predict(inputs);
-      if (fuse && compiled.plan_string(dims).find("wino_") != std::string::npos) ++with_winograd;
+      if (fuse) {
+        const std::string plan = compiled.plan_string(dims);
+        if (plan.find("wino_") != std::string::npos) ++with_winograd;
+        if (plan.find("+ depthwise") != std::string::npos) ++with_depthwise_post_op;
+      }
       for (size_t i = 0; i < got.size() && i < reference.size(); ++i) {
         const double error = got[i].dims() == reference[i].dims() ? strata_test::max_relative_error(got[i], reference[i]) : INFINITY;
         if (error <= tolerance) continue;
@@ -425,17 +447,22 @@ TEST_CASE("random functional graphs agree with the reference executor", "[random
 #endif
   const int64_t first = only ? only : env_int("STRATA_GRAPH_FIRST", 1);
   const int64_t count = only ? 1 : env_int("STRATA_GRAPH_COUNT", default_count);
-  int64_t passed = 0, with_winograd = 0;
+  int64_t passed = 0, with_winograd = 0, with_depthwise_post_op = 0;
   // STRATA_GRAPH_VERBOSE=1 names each seed before running it, for a crash that stops the program.
   const bool verbose = env_int("STRATA_GRAPH_VERBOSE", 0) != 0;
   for (int64_t seed = first; seed < first + count; ++seed) {
     if (verbose) std::fprintf(stderr, "graph seed %lld\n", static_cast<long long>(seed));
-    passed += check_graph(static_cast<uint64_t>(seed), with_winograd) ? 1 : 0;
+    passed += check_graph(static_cast<uint64_t>(seed), with_winograd, with_depthwise_post_op) ? 1 : 0;
   }
-  std::printf("random graphs: %lld generated (seeds %lld..%lld), %lld passed, %lld with a Winograd convolution\n",
+  std::printf("random graphs: %lld generated (seeds %lld..%lld), %lld passed, %lld with a Winograd convolution, "
+              "%lld with a fused depthwise convolution\n",
               static_cast<long long>(count), static_cast<long long>(first), static_cast<long long>(first + count - 1),
-              static_cast<long long>(passed), static_cast<long long>(with_winograd));
+              static_cast<long long>(passed), static_cast<long long>(with_winograd),
+              static_cast<long long>(with_depthwise_post_op));
   CHECK(passed == count);
-  // The sweep must reach the Winograd path (wide 3x3 convolutions), or it would not test it.
-  if (count >= 50) CHECK(with_winograd > 0);
+  // The sweep must reach the Winograd and fused-depthwise paths, or it would not test them.
+  if (count >= 50) {
+    CHECK(with_winograd > 0);
+    CHECK(with_depthwise_post_op > 0);
+  }
 }

@@ -1,5 +1,6 @@
 #include "backend/onednn/eltwise_mapping.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "backend/onednn/post_op_rules.hpp"
@@ -61,7 +62,19 @@ namespace strata::detail {
 
 bool onednn_accepts_post_ops(const std::vector<ir::PostOp>& chain) {
   std::set<dnnl::algorithm> seen;
+  const bool has_depthwise = std::any_of(chain.begin(), chain.end(), [](const ir::PostOp& p) {
+    return p.kind == ir::PostOp::Kind::kDepthwise;
+  });
+  int depthwise = 0;
   for (const ir::PostOp& p : chain) {
+    // A fused depthwise convolution runs its own post-ops in a kernel of its own, so the rule restarts there;
+    // one per chain, and no sum beside it (oneDNN 2.6 offers no kernel for that).
+    if (p.kind == ir::PostOp::Kind::kDepthwise) {
+      if (++depthwise > 1) return false;
+      seen.clear();
+      continue;
+    }
+    if (p.kind == ir::PostOp::Kind::kSum && has_depthwise) return false;
     if (p.kind != ir::PostOp::Kind::kActivation) continue;
     if (!is_standard_eltwise(p.activation)) return false;
     for (const onednn::EltwiseStep& step : onednn::eltwise_steps(p.activation)) {

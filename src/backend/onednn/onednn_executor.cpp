@@ -14,6 +14,7 @@
 
 #include "backend/custom_kernel.hpp"
 #include "backend/onednn/eltwise_mapping.hpp"
+#include "backend/onednn/post_op_rules.hpp"
 #include "core/derived_cache.hpp"
 #include "strata/error.hpp"
 #include "strata/tensor.hpp"
@@ -89,7 +90,8 @@ memory::desc value_desc(const ir::Graph& graph, ir::ValueId v) {
 }
 
 // The op's post-op chain, and a user scratchpad (so that primitives are not tied to the thread that made them).
-dnnl::primitive_attr attributes(const ir::Op& op) {
+// `type`: the op's data type, which a fused depthwise convolution computes in too.
+dnnl::primitive_attr attributes(const ir::Op& op, ir::DataType type = ir::DataType::kFloat32) {
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   if (!op.post_ops.empty()) {
@@ -97,6 +99,12 @@ dnnl::primitive_attr attributes(const ir::Op& op) {
     for (const ir::PostOp& p : op.post_ops) {
       if (p.kind == ir::PostOp::Kind::kSum) {
         chain.append_sum(1.0f);
+      } else if (p.kind == ir::PostOp::Kind::kDepthwise) {
+        // oneDNN takes the top/left padding; its output is ceil(in / stride), padded bottom/right as needed
+        // (fuse_depthwise only fuses depthwise convolutions whose padding is exactly that).
+        const ir::Conv2DOp& dw = *p.depthwise;
+        chain.append_dw(data_type_of(type), dw.bias ? memory::data_type::f32 : memory::data_type::undef,
+                        data_type_of(type), 3, dw.stride_h, dw.padding.top, 0, {});
       } else {
         for (const onednn::EltwiseStep& e : onednn::eltwise_steps(p.activation)) {
           chain.append_eltwise(1.0f, e.algorithm, e.alpha, e.beta);
@@ -115,11 +123,27 @@ memory::dims conv_weight_dims(const ir::Conv2DOp& c) {
   return g == 1 ? memory::dims{oc, icg, k[0], k[1]} : memory::dims{g, oc / g, icg, k[0], k[1]};
 }
 
+// The depthwise convolution fused into `op` as a post-op, or null.
+const ir::Conv2DOp* fused_depthwise(const ir::Op& op) {
+  for (const ir::PostOp& p : op.post_ops) {
+    if (p.kind == ir::PostOp::Kind::kDepthwise) return p.depthwise.get();
+  }
+  return nullptr;
+}
+
 // The primitive descriptor of a convolution op, with the algorithm and the value layouts the IR gives it.
 // Throws dnnl::error when oneDNN has no implementation for it.
 dnnl::convolution_forward::primitive_desc conv_primitive_desc(const ir::Graph& graph, const ir::Op& op,
                                                               const ir::Conv2DOp& c, const dnnl::engine& engine) {
-  const memory::desc src = value_desc(graph, op.inputs[0]), dst = value_desc(graph, op.output);
+  const memory::desc src = value_desc(graph, op.inputs[0]);
+  // With a fused depthwise convolution the op's output is the depthwise one; the 1x1 convolution described
+  // here writes its input's size (oneDNN derives the fused destination itself).
+  std::vector<int64_t> dst_dims = graph.values[op.output].dims;
+  if (fused_depthwise(op) != nullptr) {
+    dst_dims = graph.values[op.inputs[0]].dims;
+    dst_dims[3] = c.kernel->dims()[3];
+  }
+  const memory::desc dst = value_desc(dst_dims, graph.values[op.output].dtype, graph.values[op.output].layout);
   // Weights take the activations' type (bfloat16 weights for a bfloat16 convolution); the bias stays float32.
   const memory::desc weights_any(conv_weight_dims(c), src.data_type(), tag::any);
   const memory::desc bias_desc =
@@ -131,8 +155,9 @@ dnnl::convolution_forward::primitive_desc conv_primitive_desc(const ir::Graph& g
                                                                             : dnnl::algorithm::convolution_direct;
   dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, algorithm, src, weights_any, bias_desc,
                                        dst, strides, dilates, pad_l, pad_r);
-  return dnnl::convolution_forward::primitive_desc(desc, attributes(op), engine);
+  return dnnl::convolution_forward::primitive_desc(desc, attributes(op, graph.values[op.output].dtype), engine);
 }
+
 
 struct Arg {
   int arg;
@@ -395,6 +420,18 @@ class OnednnExecutor : public Executor {
       const memory::desc bias_desc({c.kernel->dims()[3]}, memory::data_type::f32, tag::a);
       step.constants.emplace_back(DNNL_ARG_BIAS, reorder_constant(c.bias, bias_desc, pd.bias_desc()));
     }
+    if (const ir::Conv2DOp* dw = fused_depthwise(op)) {
+      // Keras's (3, 3, 1, C) depthwise kernel is oneDNN's grouped (C, 1, 1, 3, 3) in the hwigo layout, also
+      // for one channel, where the IR's convolution has groups = 1 (random graph seed 1454).
+      constexpr int kWeights = DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_WEIGHTS, kBias = DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_BIAS;
+      const memory::desc keras_dw({dw->kernel->dims()[3], 1, 1, 3, 3}, memory::data_type::f32, tag::hwigo);
+      step.constants.emplace_back(
+          kWeights, reorder_constant(dw->kernel, keras_dw, pd.query_md(dnnl::query::exec_arg_md, kWeights), dw->kernel_scale));
+      if (dw->bias) {
+        const memory::desc bias_desc({dw->kernel->dims()[3]}, memory::data_type::f32, tag::a);
+        step.constants.emplace_back(kBias, reorder_constant(dw->bias, bias_desc, pd.query_md(dnnl::query::exec_arg_md, kBias)));
+      }
+    }
     finish_step(step, pd, op,
                 fmt::format("{} -> {}; {}", layout_name(pd.src_desc()), layout_name(pd.dst_desc()),
                             layout_name(pd.weights_desc())));
@@ -450,7 +487,7 @@ class OnednnExecutor : public Executor {
       std::swap(a, b);
       if (b_op.kind == ir::BinaryOp::Kind::kSubtract) {
         flipped.post_ops.insert(flipped.post_ops.begin(),
-                                ir::PostOp{ir::PostOp::Kind::kActivation, {detail::ActivationKind::kScale, -1.0f}, -1});
+                                ir::PostOp{ir::PostOp::Kind::kActivation, {detail::ActivationKind::kScale, -1.0f}, -1, nullptr});
       }
     }
     const std::vector<int64_t> a_dims = padded(graph_.values[a].dims, dst_dims.size());
@@ -796,6 +833,39 @@ bool onednn_prefers_winograd(const ir::Graph& graph, const ir::Op& op) {
   try {
     conv_primitive_desc(probe, blocked, std::get<ir::Conv2DOp>(blocked.attrs), engine);
     return true;
+  } catch (const dnnl::error&) {
+    return false;
+  }
+}
+
+bool onednn_fuses_depthwise(const ir::Graph& graph, const ir::Op& pointwise, const ir::Op& depthwise) {
+  const auto& dw = std::get<ir::Conv2DOp>(depthwise.attrs);
+  const std::vector<int64_t>& in = graph.values[depthwise.inputs[0]].dims;
+  const std::vector<int64_t>& out = graph.values[depthwise.output].dims;
+  // oneDNN 2.6 computes the fused depthwise output as ceil(in / stride) with the given top/left padding and
+  // whatever bottom/right padding that leaves (measured against explicit paddings: (0, 1) for stride 2 on an
+  // even size, Keras's correct_pad; (1, 1) otherwise); any other padding would be silently different.
+  const int64_t s = dw.stride_h, pad = dw.padding.top;
+  auto implied_after = [&](int64_t size, int64_t out_size) { return (out_size - 1) * s + 3 - size - pad; };
+  if (dw.stride_w != s || (s != 1 && s != 2) || dw.padding.left != pad || (pad != 0 && pad != 1) ||
+      out[1] != (in[1] + s - 1) / s || out[2] != (in[2] + s - 1) / s || dw.padding.bottom != implied_after(in[1], out[1]) ||
+      dw.padding.right != implied_after(in[2], out[2])) {
+    return false;
+  }
+  ir::Op fused = pointwise;
+  fused.post_ops.push_back(ir::PostOp{ir::PostOp::Kind::kDepthwise, {}, -1, std::make_shared<const ir::Conv2DOp>(dw)});
+  fused.post_ops.insert(fused.post_ops.end(), depthwise.post_ops.begin(), depthwise.post_ops.end());
+  if (!onednn_accepts_post_ops(fused.post_ops)) return false;
+  // Whether oneDNN has a kernel for it on this CPU, reading and writing NHWC.
+  ir::Graph probe;
+  probe.values = {graph.values[pointwise.inputs[0]], graph.values[depthwise.output]};
+  fused.inputs = {0};
+  fused.output = 1;
+  static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  try {
+    const auto pd = conv_primitive_desc(probe, fused, std::get<ir::Conv2DOp>(fused.attrs), engine);
+    return pd.src_desc() == value_desc(probe, 0) && pd.dst_desc() == value_desc(probe, 1) &&
+           std::string(pd.impl_info_str()).rfind("ref:", 0) != 0;
   } catch (const dnnl::error&) {
     return false;
   }

@@ -19,6 +19,11 @@ void check_precision_support(const std::string& precision);
 /// that was measured faster than the direct algorithm, layout conversions included.
 bool onednn_prefers_winograd(const ir::Graph& graph, const ir::Op& op);
 
+/// Whether the oneDNN backend runs the 1x1 convolution `pointwise` and the 3x3 depthwise convolution reading
+/// its result as one primitive (a depthwise post-op): oneDNN has a kernel for it on this CPU with both ops'
+/// post-ops, and the depthwise padding is the one oneDNN applies (the compiler's fuse_depthwise pass asks).
+bool onednn_fuses_depthwise(const ir::Graph& graph, const ir::Op& pointwise, const ir::Op& depthwise);
+
 /// Creates every primitive for `graph` (after plan_memory) and reorders every weight, now. Throws
 /// InternalError when oneDNN refuses a primitive the IR should allow.
 std::unique_ptr<Executor> make_onednn_executor(const ir::Graph& graph, const CompileOptions& options);

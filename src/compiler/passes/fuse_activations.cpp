@@ -27,7 +27,7 @@ void fuse_activations(Graph& graph, const PostOpCheck& accepts) {
       if (readers[src].size() != 1 || graph.is_output(src)) continue;
       Op& conv = graph.ops[p];
       std::vector<PostOp> chain = conv.post_ops;
-      chain.push_back(PostOp{PostOp::Kind::kActivation, a->activation, -1});
+      chain.push_back(PostOp{PostOp::Kind::kActivation, a->activation, -1, nullptr});
       if (!accepts(chain)) continue;
       conv.post_ops = std::move(chain);
       // An in-place conv keeps writing into its target buffer under the new value.

@@ -27,7 +27,7 @@ bool can_fuse(const Graph& graph, const std::vector<std::vector<int>>& readers, 
   }
   if (readers[branch].size() != 1 || graph.is_output(branch) || graph.is_output(other)) return false;
   std::vector<PostOp> chain = conv.post_ops;
-  chain.push_back(PostOp{PostOp::Kind::kSum, {}, other});
+  chain.push_back(PostOp{PostOp::Kind::kSum, {}, other, nullptr});
   chain.insert(chain.end(), add.post_ops.begin(), add.post_ops.end());
   if (!accepts(chain)) return false;
   const auto& out_dims = graph.values[add.output].dims;
@@ -77,7 +77,7 @@ void fuse_residual_adds(Graph& graph, const PostOpCheck& accepts) {
       if (!can_fuse(graph, readers, producers, i, branch, other, accepts)) continue;
       const int p = producers[branch];
       Op conv = graph.ops[p];
-      conv.post_ops.push_back(PostOp{PostOp::Kind::kSum, {}, other});
+      conv.post_ops.push_back(PostOp{PostOp::Kind::kSum, {}, other, nullptr});
       // Activations already fused into the add (ResNet's add -> relu) follow the sum.
       conv.post_ops.insert(conv.post_ops.end(), add.post_ops.begin(), add.post_ops.end());
       conv.output = add.output;

@@ -39,6 +39,16 @@ using PostOpCheck = std::function<bool(const std::vector<PostOp>&)>;
 /// binary op before it when that op's result has no other reader and is not a model output. Guarantees the same numbers, one op fewer per fusion.
 void fuse_activations(Graph& graph, const PostOpCheck& accepts);
 
+/// Whether a backend computes this 1x1 convolution with the 3x3 depthwise convolution reading its result as
+/// one fused step, post-ops of both included, with the depthwise convolution's padding.
+using DepthwiseFusionCheck = std::function<bool(const Graph&, const Op& pointwise, const Op& depthwise)>;
+
+/// fuse_depthwise.cpp: folds a 3x3 depthwise convolution into the 1x1 convolution (stride 1, no padding)
+/// whose result only it reads, as a depthwise post-op after the 1x1's own post-ops and before its own
+/// (MobileNetV2's expand -> depthwise): the expanded activations are never written to memory. Guarantees the
+/// same numbers up to float32 rounding, one op fewer per fusion.
+void fuse_depthwise(Graph& graph, const DepthwiseFusionCheck& accepts);
+
 /// fuse_residual_adds.cpp: folds `add(a, b)` into the conv producing `b` as a `sum` post-op that writes in
 /// place into `a`'s buffer, when that is legal: `b` is read only by the add, `a` is not a model input or
 /// output, has the add's shape, and no op reads `a` after the add. The conv may move later in the op order
