@@ -121,9 +121,15 @@ std::string post_op_chain(const Graph&, const Op& op) {
   for (const PostOp& p : op.post_ops) {
     chain += " + ";
     switch (p.kind) {
-      case PostOp::Kind::kSum: chain += "sum"; break;
-      case PostOp::Kind::kDepthwise: chain += "depthwise"; break;
-      case PostOp::Kind::kActivation: chain += detail::activation_name(p.activation); break;
+      case PostOp::Kind::kSum:
+        chain += "sum";
+        break;
+      case PostOp::Kind::kDepthwise:
+        chain += "depthwise";
+        break;
+      case PostOp::Kind::kActivation:
+        chain += detail::activation_name(p.activation);
+        break;
     }
   }
   return chain;

@@ -26,8 +26,8 @@ int64_t element_size(DataType type);
 /// How a value's elements are laid out in memory. Model inputs and outputs are always plain.
 enum class Layout {
   kPlain,      ///< dense row-major in Keras's dimension order (NHWC for images)
-  kBlocked16,  ///< images only: (N, C/16, H, W, 16), channels in blocks of 16, the count padded up to a multiple
-               ///< of 16 (oneDNN's nChw16c): what Winograd convolutions read and write
+  kBlocked16,  ///< images only: (N, C/16, H, W, 16), channels in blocks of 16, the count padded up to a
+               ///< multiple of 16 (oneDNN's nChw16c): what Winograd convolutions read and write
 };
 
 /// Channels in a block of the kBlocked16 layout.

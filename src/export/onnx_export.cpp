@@ -18,10 +18,10 @@
 #include <cmath>
 #include <fstream>
 #include <map>
-#include <tuple>
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -301,8 +301,9 @@ class OnnxBuilder {
   // A weight converted by `convert` once per (tensor, scale, conversion), so a layer called twice shares it.
   // `scale`, when set, is a folded batch norm's factor per output channel (ir::effective_kernel).
   template <typename Convert>
-  std::string weight(const std::shared_ptr<const Tensor>& tensor, const std::string& kind, const std::string& base,
-                     Convert convert, const std::shared_ptr<const Tensor>& scale = nullptr) {
+  std::string weight(const std::shared_ptr<const Tensor>& tensor, const std::string& kind,
+                     const std::string& base, Convert convert,
+                     const std::shared_ptr<const Tensor>& scale = nullptr) {
     const auto key = std::make_tuple(tensor.get(), scale.get(), kind);
     const auto it = weights_.find(key);
     if (it != weights_.end()) return it->second;
@@ -432,8 +433,9 @@ class OnnxBuilder {
   }
 
   void conv(const ir::Op& op, const ir::Conv2DOp& c, const std::string& name) {
-    std::vector<std::string> inputs = {get(op.inputs[0], Layout::kNchw),
-                                       weight(c.kernel, "oihw", name + "/kernel", hwio_to_oihw, c.kernel_scale)};
+    std::vector<std::string> inputs = {
+        get(op.inputs[0], Layout::kNchw),
+        weight(c.kernel, "oihw", name + "/kernel", hwio_to_oihw, c.kernel_scale)};
     if (c.bias) inputs.push_back(weight(c.bias, "", name + "/bias", as_is));
     onnx::NodeProto& n = node("Conv", inputs, {define(op, Layout::kNchw)}, name);
     const int64_t kh = c.kernel->dims()[0], kw = c.kernel->dims()[1];
@@ -596,7 +598,8 @@ class OnnxBuilder {
   void dense(const ir::Op& op, const ir::DenseOp& d, const std::string& name) {
     const ir::ValueId in = op.inputs[0];
     if (rank(in) == 2) {
-      std::vector<std::string> inputs = {get(in, Layout::kNhwc), weight(d.kernel, "", name + "/kernel", as_is, d.kernel_scale)};
+      std::vector<std::string> inputs = {get(in, Layout::kNhwc),
+                                         weight(d.kernel, "", name + "/kernel", as_is, d.kernel_scale)};
       if (d.bias) inputs.push_back(weight(d.bias, "", name + "/bias", as_is));
       node("Gemm", inputs, {define(op, Layout::kNhwc)}, name);
       return;
@@ -604,8 +607,8 @@ class OnnxBuilder {
     const bool nchw_wanted = !tensors_[in].nchw.empty() || preferred_[op.output] == Layout::kNchw;
     if (rank(in) == 4 && nchw_wanted) {
       // A dense layer over the channels of an image is a 1x1 convolution.
-      std::vector<std::string> inputs = {get(in, Layout::kNchw),
-                                         weight(d.kernel, "oihw", name + "/kernel", dense_to_oihw, d.kernel_scale)};
+      std::vector<std::string> inputs = {
+          get(in, Layout::kNchw), weight(d.kernel, "oihw", name + "/kernel", dense_to_oihw, d.kernel_scale)};
       if (d.bias) inputs.push_back(weight(d.bias, "", name + "/bias", as_is));
       onnx::NodeProto& n = node("Conv", inputs, {define(op, Layout::kNchw)}, name);
       attr(n, "kernel_shape", std::vector<int64_t>{1, 1});

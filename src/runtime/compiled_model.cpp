@@ -35,12 +35,13 @@ ProfileReport CompiledModel::profile(const std::vector<Tensor>& inputs, int repe
 }
 
 std::string ProfileReport::to_string() const {
-  std::string text = fmt::format("  {:>3}  {:<22} {:>9} {:>7} {:>8}  {:<29} {}\n", "#", "primitive", "ms", "share",
-                                 "GFLOP/s", "implementation", "Keras layers");
+  std::string text = fmt::format("  {:>3}  {:<22} {:>9} {:>7} {:>8}  {:<29} {}\n", "#", "primitive", "ms",
+                                 "share", "GFLOP/s", "implementation", "Keras layers");
   for (size_t i = 0; i < entries.size(); ++i) {
     const ProfileEntry& e = entries[i];
-    text += fmt::format("  {:>3}  {:<22} {:>9.3f} {:>6.1f}% {:>8}  {:<29} {}\n", i, e.primitive, e.milliseconds,
-                        100.0 * e.share, e.gflops > 0 ? fmt::format("{:.1f}", e.gflops) : "-", e.implementation, e.layers);
+    text += fmt::format("  {:>3}  {:<22} {:>9.3f} {:>6.1f}% {:>8}  {:<29} {}\n", i, e.primitive,
+                        e.milliseconds, 100.0 * e.share, e.gflops > 0 ? fmt::format("{:.1f}", e.gflops) : "-",
+                        e.implementation, e.layers);
   }
   text += fmt::format("  steps {:.3f} ms, forward pass {:.3f} ms (median)\n", total_milliseconds, forward_milliseconds);
   return text;

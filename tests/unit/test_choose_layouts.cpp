@@ -29,7 +29,9 @@ int count_ops(const ir::Graph& graph, bool (*is)(const ir::Op&)) {
   for (const ir::Op& op : graph.ops) n += is(op) ? 1 : 0;
   return n;
 }
-bool is_convert(const ir::Op& op) { return std::holds_alternative<ir::ConvertOp>(op.attrs); }
+bool is_convert(const ir::Op& op) {
+  return std::holds_alternative<ir::ConvertOp>(op.attrs);
+}
 bool is_winograd(const ir::Op& op) {
   const auto* c = std::get_if<ir::Conv2DOp>(&op.attrs);
   return c != nullptr && c->algorithm == ir::Conv2DOp::Algorithm::kWinograd;
@@ -56,13 +58,14 @@ void check_layouts(const ir::Graph& graph) {
 
 }  // namespace
 
-TEST_CASE("choose_layouts converts once per value and never between two Winograd convolutions", "[pass][layouts]") {
+TEST_CASE("choose_layouts converts once per value and never between two Winograd convolutions",
+          "[pass][layouts]") {
   strata::clear_session();
   auto in = strata::Input({12, 12, 32});
   auto a = L::Conv2D(32, 3, {.padding = "same", .activation = "relu"})(in);
-  auto b = L::Conv2D(40, 3, {.padding = "same"})(a);     // chained: reads a's blocked value directly
-  auto c = L::Conv2D(40, 3, {.padding = "valid"})(a);    // a second reader of a: no second conversion
-  auto d = L::Conv2D(40, 1)(a);                          // a plain reader of a: a stays plain too
+  auto b = L::Conv2D(40, 3, {.padding = "same"})(a);   // chained: reads a's blocked value directly
+  auto c = L::Conv2D(40, 3, {.padding = "valid"})(a);  // a second reader of a: no second conversion
+  auto d = L::Conv2D(40, 1)(a);                        // a plain reader of a: a stays plain too
   strata::Model model(in, {b, L::GlobalAveragePooling2D()(c), d});
   ir::Graph graph = lowered(model, {{1, 12, 12, 32}});
   ir::fuse_activations(graph, [](const std::vector<ir::PostOp>&) { return true; });  // a's relu: a post-op
@@ -76,7 +79,8 @@ TEST_CASE("choose_layouts converts once per value and never between two Winograd
   check_layouts(graph);
 }
 
-TEST_CASE("choose_layouts drops the conversion back when only Winograd convolutions read a value", "[pass][layouts]") {
+TEST_CASE("choose_layouts drops the conversion back when only Winograd convolutions read a value",
+          "[pass][layouts]") {
   strata::clear_session();
   auto in = strata::Input({8, 8, 32});
   auto a = L::Conv2D(32, 3, {.padding = "same"})(in);
@@ -108,13 +112,14 @@ TEST_CASE("choose_layouts keeps a convolution that writes in place direct", "[pa
   check_layouts(graph);
 }
 
-TEST_CASE("the oneDNN backend runs wide 3x3 convolutions as Winograd, and the numbers agree", "[pass][layouts][numerics]") {
+TEST_CASE("the oneDNN backend runs wide 3x3 convolutions as Winograd, and the numbers agree",
+          "[pass][layouts][numerics]") {
   strata::clear_session();
   auto in = strata::Input({strata::None, strata::None, 32});
-  auto x = L::Conv2D(48, 3, {.padding = "same", .activation = "relu"})(in);  // Winograd
-  x = L::Conv2D(32, 3, {.padding = "same", .activation = "relu"})(x);      // Winograd, chained
-  auto narrow = L::Conv2D(16, 3, {.padding = "same"})(x);                    // 16 filters: direct
-  auto strided = L::Conv2D(32, 3, {.strides = 2, .padding = "same"})(x);    // strided: direct
+  auto x = L::Conv2D(48, 3, {.padding = "same", .activation = "relu"})(in);     // Winograd
+  x = L::Conv2D(32, 3, {.padding = "same", .activation = "relu"})(x);           // Winograd, chained
+  auto narrow = L::Conv2D(16, 3, {.padding = "same"})(x);                       // 16 filters: direct
+  auto strided = L::Conv2D(32, 3, {.strides = 2, .padding = "same"})(x);        // strided: direct
   auto dilated = L::Conv2D(32, 3, {.padding = "same", .dilation_rate = 2})(x);  // dilated: direct
   strata::Model model(in, {narrow, strided, dilated}, "layouts");
   randomize_weights_keeping_scale(model, 5);

@@ -74,7 +74,8 @@ TEST_CASE("fold_batch_norm scales the kernel per channel without copying it", "[
   ir::Graph folded = unfolded;
   ir::fold_batch_norm(folded);
   CHECK(unfolded.ops.size() == 7);  // conv, 2 batch norms, pooling, reshape to (N, C), dense, batch norm
-  CHECK(folded.ops.size() == 4);    // conv (both batch norms folded), pooling, reshape, dense (its batch norm folded)
+  CHECK(folded.ops.size() ==
+        4);  // conv (both batch norms folded), pooling, reshape, dense (its batch norm folded)
 
   const auto& conv = only_op_of<ir::Conv2DOp>(folded);
   const auto& dense = only_op_of<ir::DenseOp>(folded);

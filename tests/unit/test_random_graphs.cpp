@@ -57,8 +57,12 @@ class GraphGenerator {
       case 11: case 12: merge(); break;
       case 13: shared(x); break;
       case 14: nested(x); break;
-      case 15: wide(x); break;
-      case 16: expand_depthwise(x); break;
+      case 15:
+        wide(x);
+        break;
+      case 16:
+        expand_depthwise(x);
+        break;
       default: conv(x); break;
     }
   }
@@ -158,31 +162,35 @@ class GraphGenerator {
              std::to_string(w.dilation) + " " + w.padding + " g" + std::to_string(groups));
   }
 
-  /// Two 3x3 convolutions to 32+ channels: the second (and the first, when x is wide already) runs as Winograd
-  /// where its output is 4x4 or more, two in a row without a layout round trip between them.
+  /// Two 3x3 convolutions to 32+ channels: the second (and the first, when x is wide already) runs as
+  /// Winograd where its output is 4x4 or more, two in a row without a layout round trip between them.
   void wide(const Value& x) {
     const int f = uniform(32, 40);
     const Value a = push(L::Conv2D(f, 3, {.padding = "same", .activation = random_activation()})(x.tensor), x,
                          9 * x.c, "wide conv 3x3 same");
     const std::string padding = a.h >= 6 && a.w >= 6 && chance(0.5) ? "valid" : "same";
-    push(L::Conv2D(uniform(32, 40), 3, {.padding = padding, .activation = random_activation(), .use_bias = chance(0.8)})(
-             a.tensor),
-         a, 9 * f, "wide conv 3x3 " + padding);
+    push(
+        L::Conv2D(uniform(32, 40), 3,
+                  {.padding = padding, .activation = random_activation(), .use_bias = chance(0.8)})(a.tensor),
+        a, 9 * f, "wide conv 3x3 " + padding);
   }
 
   /// MobileNetV2's expand -> depthwise: a 1x1 convolution, then a 3x3 depthwise one with a random stride,
   /// padding and zero padding before it, which the compiler fuses into the 1x1 when oneDNN pads the same way.
   void expand_depthwise(const Value& x) {
-    const Value e = push(L::Conv2D(uniform(1, 24), 1, {.activation = random_activation()})(x.tensor), x, x.c, "expand 1x1");
+    const Value e = push(L::Conv2D(uniform(1, 24), 1, {.activation = random_activation()})(x.tensor), x, x.c,
+                         "expand 1x1");
     Value in = e;
     if (chance(0.4)) {
-      in = push(L::ZeroPadding2D({{uniform(0, 1), uniform(0, 1)}, {uniform(0, 1), uniform(0, 1)}})(e.tensor), e, 1,
-                "zero_padding before depthwise");
+      in = push(L::ZeroPadding2D({{uniform(0, 1), uniform(0, 1)}, {uniform(0, 1), uniform(0, 1)}})(e.tensor),
+                e, 1, "zero_padding before depthwise");
     }
     const int stride = chance(0.5) ? 2 : 1;
     const std::string padding = chance(0.5) ? "same" : "valid";
     if (padding == "valid" && (in.h < 3 || in.w < 3)) return;
-    push(L::DepthwiseConv2D(3, {.strides = stride, .padding = padding, .activation = random_activation(),
+    push(L::DepthwiseConv2D(3, {.strides = stride,
+                                .padding = padding,
+                                .activation = random_activation(),
                                 .use_bias = chance(0.5)})(in.tensor),
          in, 9, "depthwise 3x3 s" + std::to_string(stride) + " " + padding);
   }
@@ -454,11 +462,12 @@ TEST_CASE("random functional graphs agree with the reference executor", "[random
     if (verbose) std::fprintf(stderr, "graph seed %lld\n", static_cast<long long>(seed));
     passed += check_graph(static_cast<uint64_t>(seed), with_winograd, with_depthwise_post_op) ? 1 : 0;
   }
-  std::printf("random graphs: %lld generated (seeds %lld..%lld), %lld passed, %lld with a Winograd convolution, "
-              "%lld with a fused depthwise convolution\n",
-              static_cast<long long>(count), static_cast<long long>(first), static_cast<long long>(first + count - 1),
-              static_cast<long long>(passed), static_cast<long long>(with_winograd),
-              static_cast<long long>(with_depthwise_post_op));
+  std::printf(
+      "random graphs: %lld generated (seeds %lld..%lld), %lld passed, %lld with a Winograd convolution, "
+      "%lld with a fused depthwise convolution\n",
+      static_cast<long long>(count), static_cast<long long>(first), static_cast<long long>(first + count - 1),
+      static_cast<long long>(passed), static_cast<long long>(with_winograd),
+      static_cast<long long>(with_depthwise_post_op));
   CHECK(passed == count);
   // The sweep must reach the Winograd and fused-depthwise paths, or it would not test them.
   if (count >= 50) {

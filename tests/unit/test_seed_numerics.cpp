@@ -177,7 +177,8 @@ TEST_CASE("predict in slices equals the whole batch", "[seed][numerics]") {
   const strata::Tensor fast_whole = fast.predict(x);
   CHECK(max_relative_error(fast_whole, whole) < float32_tolerance(3 * 3 * 32 + 3 * 3 * 3));
   for (int64_t slice : {1, 5, 13}) {
-    CHECK(max_relative_error(fast.predict(x, {.batch_size = slice}), fast_whole) < float32_tolerance(3 * 3 * 32 + 3 * 3 * 3));
+    CHECK(max_relative_error(fast.predict(x, {.batch_size = slice}), fast_whole) <
+          float32_tolerance(3 * 3 * 32 + 3 * 3 * 3));
   }
   // The reference backend slices the same way (on a smaller model: its loops are slow).
   auto small = strata::Input({7, 7, 3});

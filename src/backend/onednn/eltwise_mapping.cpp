@@ -62,9 +62,8 @@ namespace strata::detail {
 
 bool onednn_accepts_post_ops(const std::vector<ir::PostOp>& chain) {
   std::set<dnnl::algorithm> seen;
-  const bool has_depthwise = std::any_of(chain.begin(), chain.end(), [](const ir::PostOp& p) {
-    return p.kind == ir::PostOp::Kind::kDepthwise;
-  });
+  const bool has_depthwise = std::any_of(
+      chain.begin(), chain.end(), [](const ir::PostOp& p) { return p.kind == ir::PostOp::Kind::kDepthwise; });
   int depthwise = 0;
   for (const ir::PostOp& p : chain) {
     // A fused depthwise convolution runs its own post-ops in a kernel of its own, so the rule restarts there;

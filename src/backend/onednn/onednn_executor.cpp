@@ -89,8 +89,8 @@ memory::desc value_desc(const ir::Graph& graph, ir::ValueId v) {
   return value_desc(value.dims, value.dtype, value.layout);
 }
 
-// The op's post-op chain, and a user scratchpad (so that primitives are not tied to the thread that made them).
-// `type`: the op's data type, which a fused depthwise convolution computes in too.
+// The op's post-op chain, and a user scratchpad (so that primitives are not tied to the thread that made
+// them). `type`: the op's data type, which a fused depthwise convolution computes in too.
 dnnl::primitive_attr attributes(const ir::Op& op, ir::DataType type = ir::DataType::kFloat32) {
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
@@ -134,7 +134,8 @@ const ir::Conv2DOp* fused_depthwise(const ir::Op& op) {
 // The primitive descriptor of a convolution op, with the algorithm and the value layouts the IR gives it.
 // Throws dnnl::error when oneDNN has no implementation for it.
 dnnl::convolution_forward::primitive_desc conv_primitive_desc(const ir::Graph& graph, const ir::Op& op,
-                                                              const ir::Conv2DOp& c, const dnnl::engine& engine) {
+                                                              const ir::Conv2DOp& c,
+                                                              const dnnl::engine& engine) {
   const memory::desc src = value_desc(graph, op.inputs[0]);
   // With a fused depthwise convolution the op's output is the depthwise one; the 1x1 convolution described
   // here writes its input's size (oneDNN derives the fused destination itself).
@@ -143,7 +144,8 @@ dnnl::convolution_forward::primitive_desc conv_primitive_desc(const ir::Graph& g
     dst_dims = graph.values[op.inputs[0]].dims;
     dst_dims[3] = c.kernel->dims()[3];
   }
-  const memory::desc dst = value_desc(dst_dims, graph.values[op.output].dtype, graph.values[op.output].layout);
+  const memory::desc dst =
+      value_desc(dst_dims, graph.values[op.output].dtype, graph.values[op.output].layout);
   // Weights take the activations' type (bfloat16 weights for a bfloat16 convolution); the bias stays float32.
   const memory::desc weights_any(conv_weight_dims(c), src.data_type(), tag::any);
   const memory::desc bias_desc =
@@ -151,13 +153,14 @@ dnnl::convolution_forward::primitive_desc conv_primitive_desc(const ir::Graph& g
   const memory::dims strides{c.stride_h, c.stride_w};
   const memory::dims dilates{c.dilation_h - 1, c.dilation_w - 1};  // oneDNN counts the gaps, Keras the step
   const memory::dims pad_l{c.padding.top, c.padding.left}, pad_r{c.padding.bottom, c.padding.right};
-  const auto algorithm = c.algorithm == ir::Conv2DOp::Algorithm::kWinograd ? dnnl::algorithm::convolution_winograd
-                                                                            : dnnl::algorithm::convolution_direct;
-  dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, algorithm, src, weights_any, bias_desc,
-                                       dst, strides, dilates, pad_l, pad_r);
-  return dnnl::convolution_forward::primitive_desc(desc, attributes(op, graph.values[op.output].dtype), engine);
+  const auto algorithm = c.algorithm == ir::Conv2DOp::Algorithm::kWinograd
+                             ? dnnl::algorithm::convolution_winograd
+                             : dnnl::algorithm::convolution_direct;
+  dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, algorithm, src, weights_any,
+                                       bias_desc, dst, strides, dilates, pad_l, pad_r);
+  return dnnl::convolution_forward::primitive_desc(desc, attributes(op, graph.values[op.output].dtype),
+                                                   engine);
 }
-
 
 struct Arg {
   int arg;
@@ -253,7 +256,8 @@ class OnednnExecutor : public Executor {
                                    "layouts (src -> dst; weights)", "Keras layers");
     for (size_t i = 0; i < steps_.size(); ++i) {
       const Step& s = steps_[i];
-      text += fmt::format("  {:>3}  {:<22} {:<29} {:<30} {}\n", i, s.chain, s.implementation, s.layouts, s.layers);
+      text += fmt::format("  {:>3}  {:<22} {:<29} {:<30} {}\n", i, s.chain, s.implementation, s.layouts,
+                          s.layers);
     }
     size_t weight_bytes = 0, shared_bytes = 0;
     for (const auto& w : owned_weights_) {
@@ -414,8 +418,10 @@ class OnednnExecutor : public Executor {
     step.activations = {{DNNL_ARG_SRC, op.inputs[0], src}, {DNNL_ARG_DST, op.output, dst}};
     // Keras's HWIO kernel, viewed with oneDNN's logical dims, then reordered once into the layout the
     // primitive chose.
-    const memory::desc keras_weights(conv_weight_dims(c), memory::data_type::f32, c.groups == 1 ? tag::hwio : tag::hwigo);
-    step.constants.emplace_back(DNNL_ARG_WEIGHTS, reorder_constant(c.kernel, keras_weights, pd.weights_desc(), c.kernel_scale));
+    const memory::desc keras_weights(conv_weight_dims(c), memory::data_type::f32,
+                                     c.groups == 1 ? tag::hwio : tag::hwigo);
+    step.constants.emplace_back(DNNL_ARG_WEIGHTS,
+                                reorder_constant(c.kernel, keras_weights, pd.weights_desc(), c.kernel_scale));
     if (c.bias) {
       const memory::desc bias_desc({c.kernel->dims()[3]}, memory::data_type::f32, tag::a);
       step.constants.emplace_back(DNNL_ARG_BIAS, reorder_constant(c.bias, bias_desc, pd.bias_desc()));
@@ -423,13 +429,16 @@ class OnednnExecutor : public Executor {
     if (const ir::Conv2DOp* dw = fused_depthwise(op)) {
       // Keras's (3, 3, 1, C) depthwise kernel is oneDNN's grouped (C, 1, 1, 3, 3) in the hwigo layout, also
       // for one channel, where the IR's convolution has groups = 1 (random graph seed 1454).
-      constexpr int kWeights = DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_WEIGHTS, kBias = DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_BIAS;
+      constexpr int kWeights = DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_WEIGHTS,
+                    kBias = DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_BIAS;
       const memory::desc keras_dw({dw->kernel->dims()[3], 1, 1, 3, 3}, memory::data_type::f32, tag::hwigo);
       step.constants.emplace_back(
-          kWeights, reorder_constant(dw->kernel, keras_dw, pd.query_md(dnnl::query::exec_arg_md, kWeights), dw->kernel_scale));
+          kWeights, reorder_constant(dw->kernel, keras_dw, pd.query_md(dnnl::query::exec_arg_md, kWeights),
+                                     dw->kernel_scale));
       if (dw->bias) {
         const memory::desc bias_desc({dw->kernel->dims()[3]}, memory::data_type::f32, tag::a);
-        step.constants.emplace_back(kBias, reorder_constant(dw->bias, bias_desc, pd.query_md(dnnl::query::exec_arg_md, kBias)));
+        step.constants.emplace_back(
+            kBias, reorder_constant(dw->bias, bias_desc, pd.query_md(dnnl::query::exec_arg_md, kBias)));
       }
     }
     finish_step(step, pd, op,
@@ -486,8 +495,9 @@ class OnednnExecutor : public Executor {
     if (padded(graph_.values[a].dims, dst_dims.size()) != dst_dims) {
       std::swap(a, b);
       if (b_op.kind == ir::BinaryOp::Kind::kSubtract) {
-        flipped.post_ops.insert(flipped.post_ops.begin(),
-                                ir::PostOp{ir::PostOp::Kind::kActivation, {detail::ActivationKind::kScale, -1.0f}, -1, nullptr});
+        flipped.post_ops.insert(
+            flipped.post_ops.begin(),
+            ir::PostOp{ir::PostOp::Kind::kActivation, {detail::ActivationKind::kScale, -1.0f}, -1, nullptr});
       }
     }
     const std::vector<int64_t> a_dims = padded(graph_.values[a].dims, dst_dims.size());
@@ -603,9 +613,8 @@ class OnednnExecutor : public Executor {
     step.activations = {{DNNL_ARG_SRC, op.inputs[0], src}, {DNNL_ARG_DST, op.output, dst}};
     // Keras's (in, out) kernel is oneDNN's (out, in) weights in the transposed ("ba") layout.
     step.constants.emplace_back(
-        DNNL_ARG_WEIGHTS,
-        reorder_constant(d.kernel, memory::desc({out, in}, memory::data_type::f32, tag::ba), pd.weights_desc(),
-                         d.kernel_scale));
+        DNNL_ARG_WEIGHTS, reorder_constant(d.kernel, memory::desc({out, in}, memory::data_type::f32, tag::ba),
+                                           pd.weights_desc(), d.kernel_scale));
     if (d.bias) step.constants.emplace_back(DNNL_ARG_BIAS, reorder_constant(d.bias, bias_desc, pd.bias_desc()));
     finish_step(step, pd, op,
                 fmt::format("{} -> {}; {}", layout_name(src), layout_name(dst), layout_name(pd.weights_desc())));
@@ -811,9 +820,9 @@ bool onednn_prefers_winograd(const ir::Graph& graph, const ir::Op& op) {
   // Winograd kernels take 0.34-0.79x the direct time from 32 channels in and out and a 4x4 output up, and
   // lose below that (3.5x slower with 3 input channels, 2.6x on a 2x2 output, whose transformed weights are
   // read whole). A fused residual add writes into a plain buffer, so it stays direct.
-  const bool shape_pays = k[0] == 3 && k[1] == 3 && c->stride_h == 1 && c->stride_w == 1 && c->dilation_h == 1 &&
-                          c->dilation_w == 1 && c->groups == 1 && k[2] >= 32 && k[3] >= 32 && out[1] >= 4 &&
-                          out[2] >= 4;
+  const bool shape_pays = k[0] == 3 && k[1] == 3 && c->stride_h == 1 && c->stride_w == 1 &&
+                          c->dilation_h == 1 && c->dilation_w == 1 && c->groups == 1 && k[2] >= 32 &&
+                          k[3] >= 32 && out[1] >= 4 && out[2] >= 4;
   if (!shape_pays || graph.values[op.inputs[0]].dtype != ir::DataType::kFloat32 ||
       graph.values[op.output].dtype != ir::DataType::kFloat32) {
     return false;
@@ -848,12 +857,13 @@ bool onednn_fuses_depthwise(const ir::Graph& graph, const ir::Op& pointwise, con
   const int64_t s = dw.stride_h, pad = dw.padding.top;
   auto implied_after = [&](int64_t size, int64_t out_size) { return (out_size - 1) * s + 3 - size - pad; };
   if (dw.stride_w != s || (s != 1 && s != 2) || dw.padding.left != pad || (pad != 0 && pad != 1) ||
-      out[1] != (in[1] + s - 1) / s || out[2] != (in[2] + s - 1) / s || dw.padding.bottom != implied_after(in[1], out[1]) ||
-      dw.padding.right != implied_after(in[2], out[2])) {
+      out[1] != (in[1] + s - 1) / s || out[2] != (in[2] + s - 1) / s ||
+      dw.padding.bottom != implied_after(in[1], out[1]) || dw.padding.right != implied_after(in[2], out[2])) {
     return false;
   }
   ir::Op fused = pointwise;
-  fused.post_ops.push_back(ir::PostOp{ir::PostOp::Kind::kDepthwise, {}, -1, std::make_shared<const ir::Conv2DOp>(dw)});
+  fused.post_ops.push_back(
+      ir::PostOp{ir::PostOp::Kind::kDepthwise, {}, -1, std::make_shared<const ir::Conv2DOp>(dw)});
   fused.post_ops.insert(fused.post_ops.end(), depthwise.post_ops.begin(), depthwise.post_ops.end());
   if (!onednn_accepts_post_ops(fused.post_ops)) return false;
   // Whether oneDNN has a kernel for it on this CPU, reading and writing NHWC.

@@ -13,7 +13,8 @@ void remove_unread_converts(Graph& graph) {
     const std::vector<std::vector<int>> readers = graph.readers();
     for (size_t i = 0; i < graph.ops.size(); ++i) {
       const Op& op = graph.ops[i];
-      if (std::holds_alternative<ConvertOp>(op.attrs) && readers[op.output].empty() && !graph.is_output(op.output)) {
+      if (std::holds_alternative<ConvertOp>(op.attrs) && readers[op.output].empty() &&
+          !graph.is_output(op.output)) {
         graph.ops.erase(graph.ops.begin() + static_cast<long>(i));
         removed = true;
         break;

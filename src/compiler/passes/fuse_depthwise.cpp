@@ -7,7 +7,8 @@ namespace strata::ir {
 namespace {
 
 bool only_activations(const std::vector<PostOp>& chain) {
-  return std::all_of(chain.begin(), chain.end(), [](const PostOp& p) { return p.kind == PostOp::Kind::kActivation; });
+  return std::all_of(chain.begin(), chain.end(),
+                     [](const PostOp& p) { return p.kind == PostOp::Kind::kActivation; });
 }
 
 // A 1x1 convolution that keeps the image's size: stride 1, no padding, no groups, nothing but activations
@@ -15,8 +16,8 @@ bool only_activations(const std::vector<PostOp>& chain) {
 bool is_pointwise(const Op& op) {
   const auto* c = std::get_if<Conv2DOp>(&op.attrs);
   return c != nullptr && c->kernel->dims()[0] == 1 && c->kernel->dims()[1] == 1 && c->stride_h == 1 &&
-         c->stride_w == 1 && c->padding == Padding2D{} && c->groups == 1 && c->algorithm == Conv2DOp::Algorithm::kDirect &&
-         only_activations(op.post_ops);
+         c->stride_w == 1 && c->padding == Padding2D{} && c->groups == 1 &&
+         c->algorithm == Conv2DOp::Algorithm::kDirect && only_activations(op.post_ops);
 }
 
 // A 3x3 depthwise convolution with one output channel per input channel.
@@ -25,8 +26,8 @@ bool is_depthwise_3x3(const Graph& graph, const Op& op) {
   if (c == nullptr) return false;
   const auto& k = c->kernel->dims();  // (3, 3, 1, channels)
   const int64_t channels = graph.values[op.inputs[0]].dims[3];
-  return k[0] == 3 && k[1] == 3 && k[2] == 1 && k[3] == channels && c->groups == channels && c->dilation_h == 1 &&
-         c->dilation_w == 1 && only_activations(op.post_ops);
+  return k[0] == 3 && k[1] == 3 && k[2] == 1 && k[3] == channels && c->groups == channels &&
+         c->dilation_h == 1 && c->dilation_w == 1 && only_activations(op.post_ops);
 }
 
 }  // namespace
@@ -45,11 +46,14 @@ void fuse_depthwise(Graph& graph, const DepthwiseFusionCheck& accepts) {
       }
       const int d = readers[mid].front();
       const Op& depthwise = graph.ops[d];
-      if (!is_depthwise_3x3(graph, depthwise) || depthwise.inputs[0] != mid || !accepts(graph, pointwise, depthwise)) {
+      if (!is_depthwise_3x3(graph, depthwise) || depthwise.inputs[0] != mid ||
+          !accepts(graph, pointwise, depthwise)) {
         continue;
       }
       Op fused = pointwise;
-      fused.post_ops.push_back(PostOp{PostOp::Kind::kDepthwise, {}, -1,
+      fused.post_ops.push_back(PostOp{PostOp::Kind::kDepthwise,
+                                      {},
+                                      -1,
                                       std::make_shared<const Conv2DOp>(std::get<Conv2DOp>(depthwise.attrs))});
       fused.post_ops.insert(fused.post_ops.end(), depthwise.post_ops.begin(), depthwise.post_ops.end());
       fused.output = depthwise.output;

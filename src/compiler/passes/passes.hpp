@@ -62,8 +62,8 @@ void fuse_residual_adds(Graph& graph, const PostOpCheck& accepts);
 /// type differs from what its reader takes. Guarantees: every op reads the types it runs in; outputs are float32.
 void choose_precision(Graph& graph);
 
-/// Whether a backend should run this convolution, with its post-ops, as a Winograd convolution: it can, and it
-/// measured faster there, layout conversions included.
+/// Whether a backend should run this convolution, with its post-ops, as a Winograd convolution: it can, and
+/// it measured faster there, layout conversions included.
 using WinogradCheck = std::function<bool(const Graph&, const Op&)>;
 
 /// choose_layouts.cpp: switches the convolutions `prefers_winograd` picks to the Winograd algorithm, whose
