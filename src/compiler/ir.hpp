@@ -27,7 +27,8 @@ int64_t element_size(DataType type);
 enum class Layout {
   kPlain,      ///< dense row-major in Keras's dimension order (NHWC for images)
   kBlocked16,  ///< images only: (N, C/16, H, W, 16), channels in blocks of 16, the count padded up to a
-               ///< multiple of 16 (oneDNN's nChw16c): what Winograd convolutions read and write
+               ///< multiple of 16 (oneDNN's nChw16c): what Winograd convolutions and convolutions with a
+               ///< fused depthwise post-op read and write
 };
 
 /// Channels in a block of the kBlocked16 layout.

@@ -67,9 +67,11 @@ ir::Graph compile_program(const FunctionalImpl& model, const std::vector<std::ve
     ir::fuse_activations(graph, accepts);
     log.after("fuse_activations (after residual adds)", graph);
   }
-  // After the fusions: a convolution's post-ops decide whether oneDNN has a Winograd kernel for it.
-  if (options.winograd) {
-    ir::choose_layouts(graph, onednn_prefers_winograd);
+  // After the fusions: a convolution's post-ops decide whether oneDNN has a Winograd kernel for it, and a
+  // fused depthwise convolution needs the blocked layout.
+  if (options.winograd || options.fuse) {
+    const ir::WinogradCheck never = [](const ir::Graph&, const ir::Op&) { return false; };
+    ir::choose_layouts(graph, options.winograd ? ir::WinogradCheck(onednn_prefers_winograd) : never);
     log.after("choose_layouts", graph);
   }
   ir::plan_memory(graph);

@@ -52,7 +52,9 @@ TEST_CASE("bfloat16 plans agree with the float32 reference", "[bfloat16]") {
   CHECK(max_relative_error(mixed.compile({.precision = "bfloat16"}).predict(xm),
                            mixed.compile({.backend = "reference"}).predict(xm)) < bf16_tolerance(3));
 
-  // MobileNetV2's expand -> depthwise -> project, whose first two fuse into one primitive.
+  // MobileNetV2's expand -> depthwise -> project, whose first two fuse into one primitive (forced: the image
+  // is below the fusion's size rule).
+  setenv("STRATA_DEPTHWISE_FUSION", "always", 1);
   auto ir_in = strata::Input({12, 12, 8});
   auto e = L::Conv2D(48, 1, {.activation = "relu6"})(ir_in);
   e = L::DepthwiseConv2D(3, {.strides = 2, .padding = "same", .activation = "relu6"})(e);
@@ -64,6 +66,7 @@ TEST_CASE("bfloat16 plans agree with the float32 reference", "[bfloat16]") {
   const auto xi = random_input({2, 12, 12, 8}, 8);
   CHECK(max_relative_error(inverted.compile({.precision = "bfloat16"}).predict(xi),
                            inverted.compile({.backend = "reference"}).predict(xi)) < bf16_tolerance(3));
+  unsetenv("STRATA_DEPTHWISE_FUSION");
 }
 
 TEST_CASE("precision errors", "[bfloat16][errors]") {

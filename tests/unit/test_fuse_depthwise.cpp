@@ -1,6 +1,7 @@
 // The fuse_depthwise pass: a 3x3 depthwise convolution reading only a 1x1 convolution's result becomes that
 // convolution's depthwise post-op, so the expanded activations never reach memory; the oneDNN backend's rule
 // for the paddings it computes the same way Keras does; and the numbers, against the reference executor.
+#include <cstdlib>
 #include <vector>
 
 #include "backend/onednn/onednn_executor.hpp"
@@ -22,9 +23,17 @@ ir::Graph lowered(const strata::Model& model, std::vector<std::vector<int64_t>> 
   return graph;
 }
 
-bool accept_all(const ir::Graph&, const ir::Op&, const ir::Op&) {
-  return true;
-}
+bool accept_all(const ir::Graph&, const ir::Op&, const ir::Op&) { return true; }
+
+// Sets STRATA_DEPTHWISE_FUSION for a scope: "always" lets graphs far below the size rule fuse, so that the
+// padding rule and the numbers can be checked on small images.
+class ScopedFusionSwitch {
+ public:
+  explicit ScopedFusionSwitch(const char* value) { setenv("STRATA_DEPTHWISE_FUSION", value, 1); }
+  ~ScopedFusionSwitch() { unsetenv("STRATA_DEPTHWISE_FUSION"); }
+  ScopedFusionSwitch(const ScopedFusionSwitch&) = delete;
+  ScopedFusionSwitch& operator=(const ScopedFusionSwitch&) = delete;
+};
 
 // MobileNetV2's inverted residual block: expand (1x1, relu6), depthwise 3x3 (relu6), project (1x1), with the
 // padding Keras's MobileNetV2 uses for stride 2 (ZeroPadding2D of correct_pad, then valid).
@@ -92,6 +101,7 @@ TEST_CASE("fuse_depthwise leaves what it cannot fuse", "[pass][depthwise]") {
 TEST_CASE("the oneDNN backend fuses only the depthwise paddings it computes as Keras does",
           "[pass][depthwise]") {
   strata::clear_session();
+  const ScopedFusionSwitch always("always");
   // oneDNN's fused depthwise output is ceil(in / stride) with the given top/left padding; it must equal
   // Keras's padding exactly, or the fused numbers would be silently different.
   auto fuses = [](int64_t size, int stride, const std::string& padding, std::pair<int, int> zero_padding) {
@@ -116,8 +126,8 @@ TEST_CASE("the oneDNN backend fuses only the depthwise paddings it computes as K
 }
 
 TEST_CASE("fused expand and depthwise convolutions match the reference", "[pass][depthwise][numerics]") {
-  // One expanded channel too: the depthwise convolution is then a plain one (groups 1), random graph seed
-  // 1454.
+  const ScopedFusionSwitch always("always");
+  // One expanded channel too: the depthwise convolution is then a plain one (groups 1), random graph seed 1454.
   for (int expanded : {48, 1}) {
     for (int64_t size : {12, 11}) {
       for (int stride : {1, 2}) {
@@ -130,13 +140,32 @@ TEST_CASE("fused expand and depthwise convolutions match the reference", "[pass]
         INFO("expanded " << expanded << ", size " << size << ", stride " << stride << "\n" << plan);
         CHECK(plan.find("conv + relu + depthwise + relu") != std::string::npos);
         CHECK(plan.find("ref:") == std::string::npos);
-        CHECK(plan.find("2 steps") != std::string::npos);  // expand + depthwise, project
+        // Into the blocked layout, expand + depthwise, back to NHWC, project.
+        CHECK(plan.find("4 steps") != std::string::npos);
         // Three convolutions deep (8, 9 and 48 terms): the sum of their float32 budgets.
         for (int64_t batch : {1, 3}) {
-          check_against_reference(model, {random_input({batch, size, size, 8}, 5)},
-                                  3 * float32_tolerance(48));
+          check_against_reference(model, {random_input({batch, size, size, 8}, 5)}, 3 * float32_tolerance(48));
         }
       }
     }
   }
+}
+
+TEST_CASE("expand and depthwise fuse by the size rule; STRATA_DEPTHWISE_FUSION=never stops them",
+          "[pass][depthwise][numerics]") {
+  strata::clear_session();
+  auto in = strata::Input({56, 56, 16});
+  strata::Model model(in, inverted_residual(in, 56, 2, 96));
+  randomize_weights_keeping_scale(model, 23);
+  give_batch_norms_statistics(model, 70);
+  // The 1x1 result is 4 * 56 * 56 * 96 * 4 bytes = 4.8 MB at batch 4, under the rule's 8 MiB: two steps
+  // apart; 9.6 MB at batch 8: one fused step between two conversions.
+  CHECK(model.compile().plan_string(4).find("+ depthwise") == std::string::npos);
+  const std::string plan = model.compile().plan_string(8);
+  INFO(plan);
+  CHECK(plan.find("conv + relu + depthwise + relu") != std::string::npos);
+  CHECK(plan.find("nChw16c") != std::string::npos);
+  check_against_reference(model, {random_input({8, 56, 56, 16}, 6)}, 3 * float32_tolerance(96));
+  const ScopedFusionSwitch never("never");
+  CHECK(model.compile().plan_string(8).find("+ depthwise") == std::string::npos);
 }

@@ -20,8 +20,10 @@ void check_precision_support(const std::string& precision);
 bool onednn_prefers_winograd(const ir::Graph& graph, const ir::Op& op);
 
 /// Whether the oneDNN backend runs the 1x1 convolution `pointwise` and the 3x3 depthwise convolution reading
-/// its result as one primitive (a depthwise post-op): oneDNN has a kernel for it on this CPU with both ops'
-/// post-ops, and the depthwise padding is the one oneDNN applies (the compiler's fuse_depthwise pass asks).
+/// its result as one primitive (a depthwise post-op, in the kBlocked16 layout): oneDNN has a kernel for it on
+/// this CPU with both ops' post-ops, the depthwise padding is the one oneDNN applies, and the 1x1 result is
+/// large enough (8 MiB) for the fusion to pay (the compiler's fuse_depthwise pass asks). The environment
+/// variable STRATA_DEPTHWISE_FUSION=always drops the size rule, =never fuses nothing.
 bool onednn_fuses_depthwise(const ir::Graph& graph, const ir::Op& pointwise, const ir::Op& depthwise);
 
 /// Creates every primitive for `graph` (after plan_memory) and reorders every weight, now. Throws

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <map>
 
 #include "compiler/passes/passes.hpp"
@@ -38,12 +39,16 @@ void choose_layouts(Graph& graph, const WinogradCheck& prefers_winograd) {
   };
   for (Op& op : graph.ops) {
     auto* conv = std::get_if<Conv2DOp>(&op.attrs);
+    const bool fused_depthwise = conv != nullptr && std::any_of(op.post_ops.begin(), op.post_ops.end(), [](const PostOp& p) {
+      return p.kind == PostOp::Kind::kDepthwise;
+    });
     // A value written in place (a fused residual add) must keep the layout of the buffer it lands in.
-    if (conv == nullptr || graph.values[op.output].in_place_of >= 0 || !prefers_winograd(graph, op)) {
+    if (conv == nullptr || graph.values[op.output].in_place_of >= 0 ||
+        (!fused_depthwise && !prefers_winograd(graph, op))) {
       ops.push_back(std::move(op));
       continue;
     }
-    conv->algorithm = Conv2DOp::Algorithm::kWinograd;
+    if (!fused_depthwise) conv->algorithm = Conv2DOp::Algorithm::kWinograd;
     const ValueId in = op.inputs[0];
     if (!blocked_of.contains(in)) {
       blocked_of[in] = blocked_value(in);

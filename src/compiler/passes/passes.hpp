@@ -66,11 +66,12 @@ void choose_precision(Graph& graph);
 /// it measured faster there, layout conversions included.
 using WinogradCheck = std::function<bool(const Graph&, const Op&)>;
 
-/// choose_layouts.cpp: switches the convolutions `prefers_winograd` picks to the Winograd algorithm, whose
-/// input and output are kBlocked16 values, and inserts a convert op wherever a value changes layout: once per
-/// value however many convolutions read it, and not at all between two Winograd convolutions. Convolutions
-/// writing in place (a fused residual add) keep the direct algorithm. Guarantees: every op reads and writes
-/// the layouts it runs in; model inputs and outputs stay plain; the same numbers up to float32 rounding.
+/// choose_layouts.cpp: switches the convolutions `prefers_winograd` picks to the Winograd algorithm, gives
+/// them and the convolutions with a fused depthwise post-op (which the oneDNN backend runs blocked only)
+/// kBlocked16 inputs and outputs, and inserts a convert op wherever a value changes layout: once per value
+/// however many ops read it, and not at all between two blocked ops. Convolutions writing in place (a fused
+/// residual add) keep the direct algorithm. Guarantees: every op reads and writes the layouts it runs in;
+/// model inputs and outputs stay plain; the same numbers up to float32 rounding.
 void choose_layouts(Graph& graph, const WinogradCheck& prefers_winograd);
 
 /// plan_memory.cpp: gives every value a 64-byte-aligned offset in one arena, reusing the space of values
