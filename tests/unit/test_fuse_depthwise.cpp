@@ -159,13 +159,16 @@ TEST_CASE("expand and depthwise fuse by the size rule; STRATA_DEPTHWISE_FUSION=n
   randomize_weights_keeping_scale(model, 23);
   give_batch_norms_statistics(model, 70);
   // The 1x1 result is 4 * 56 * 56 * 96 * 4 bytes = 4.8 MB at batch 4, under the rule's 8 MiB: two steps
-  // apart; 9.6 MB at batch 8: one fused step between two conversions.
+  // apart; 9.6 MB at batch 8, more than twice the 1.6 + 2.4 MB converted: one fused step between two
+  // conversions. At stride 1 the 9.6 MB depthwise output would cost as much to convert: apart.
   CHECK(model.compile().plan_string(4).find("+ depthwise") == std::string::npos);
   const std::string plan = model.compile().plan_string(8);
   INFO(plan);
   CHECK(plan.find("conv + relu + depthwise + relu") != std::string::npos);
   CHECK(plan.find("nChw16c") != std::string::npos);
   check_against_reference(model, {random_input({8, 56, 56, 16}, 6)}, 3 * float32_tolerance(96));
+  strata::Model stride_1(in, inverted_residual(in, 56, 1, 96));
+  CHECK(stride_1.compile().plan_string(8).find("+ depthwise") == std::string::npos);
   const ScopedFusionSwitch never("never");
   CHECK(model.compile().plan_string(8).find("+ depthwise") == std::string::npos);
 }

@@ -454,7 +454,8 @@ TEST_CASE("MobileNetV2 at 224x224, batch 8, matches ONNX Runtime with its fused 
   randomize_batch_norms(model, 310);
   const std::string plan = model.compile().plan_string(8);
   INFO(plan);
-  CHECK(occurrences(plan, "+ depthwise") == 3);  // blocks 1, 2 and 3: 38.5, 14.5 and 14.5 MB expanded
+  // Blocks 1 and 3 (38.5 and 14.5 MB expanded); block 2's stride-1 output would cost as much to convert.
+  CHECK(occurrences(plan, "+ depthwise") == 2);
   const Comparison c = export_and_compare(model, random_inputs(model, 8, 14), "mobilenet_v2_224_b8");
   CHECK(c.scaled_error < 1e-4);
 }

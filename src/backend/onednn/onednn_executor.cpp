@@ -864,11 +864,20 @@ DepthwiseFusion depthwise_fusion_switch() {
 bool onednn_fuses_depthwise(const ir::Graph& graph, const ir::Op& pointwise, const ir::Op& depthwise) {
   const DepthwiseFusion mode = depthwise_fusion_switch();
   if (mode == DepthwiseFusion::kNever) return false;
-  // Measured on oneDNN 2.6 (1 thread, layout conversions included): the fused step pays when the 1x1 result
-  // it keeps out of memory is large (MobileNetV2 at batch 8: 38.5 MB, 5.2 ms against 10.9; 14.4 MB, 4-10%
-  // faster) and loses when it is not (4.8 MB: 6-16% slower, every block at batch 1).
+  // Measured on oneDNN 2.6 (1 thread, MobileNetV2 at batch 8, in the whole pass): fusing saves writing and
+  // reading the 1x1 result, and costs converting the 1x1's input and the depthwise output to and from the
+  // blocked layout. Block 1 (38.5 MB expanded; 6.4 and 9.6 MB converted): 6.7 ms fused with its conversions
+  // against 11.2 apart; block 3 (14.4 MB; 3.2 and 3.6 MB, stride 2): 3.7 against 4.4; block 2 (14.4 MB; 3.2
+  // and 14.4 MB, stride 1): 6.3 against 6.2, nothing gained. Below 8 MiB it loses (every block at batch 1:
+  // 6-16% slower). Hence: an expansion of 8 MiB or more and at least twice the bytes converted.
   constexpr int64_t kMinBytes = int64_t{8} << 20;
-  if (mode == DepthwiseFusion::kBySize && graph.bytes(pointwise.output) < kMinBytes) return false;
+  if (mode == DepthwiseFusion::kBySize) {
+    ir::Graph blocked;
+    blocked.values = {graph.values[pointwise.inputs[0]], graph.values[pointwise.output], graph.values[depthwise.output]};
+    for (ir::Value& v : blocked.values) v.layout = ir::Layout::kBlocked16;
+    const int64_t expanded = blocked.bytes(1), converted = blocked.bytes(0) + blocked.bytes(2);
+    if (expanded < kMinBytes || expanded < 2 * converted) return false;
+  }
   const auto& dw = std::get<ir::Conv2DOp>(depthwise.attrs);
   const std::vector<int64_t>& in = graph.values[depthwise.inputs[0]].dims;
   const std::vector<int64_t>& out = graph.values[depthwise.output].dims;

@@ -22,7 +22,8 @@ bool onednn_prefers_winograd(const ir::Graph& graph, const ir::Op& op);
 /// Whether the oneDNN backend runs the 1x1 convolution `pointwise` and the 3x3 depthwise convolution reading
 /// its result as one primitive (a depthwise post-op, in the kBlocked16 layout): oneDNN has a kernel for it on
 /// this CPU with both ops' post-ops, the depthwise padding is the one oneDNN applies, and the 1x1 result is
-/// large enough (8 MiB) for the fusion to pay (the compiler's fuse_depthwise pass asks). The environment
+/// large enough for the fusion to pay: 8 MiB or more, and at least twice the bytes converted to and from the
+/// blocked layout (the compiler's fuse_depthwise pass asks). The environment
 /// variable STRATA_DEPTHWISE_FUSION=always drops the size rule, =never fuses nothing.
 bool onednn_fuses_depthwise(const ir::Graph& graph, const ir::Op& pointwise, const ir::Op& depthwise);
 
