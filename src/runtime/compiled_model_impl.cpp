@@ -7,6 +7,10 @@
 #include <cstring>
 #include <thread>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include "backend/onednn/onednn_executor.hpp"
 #include "backend/reference/reference_executor.hpp"
 #include "compiler/pipeline.hpp"
@@ -101,6 +105,12 @@ std::shared_ptr<const Plan> CompiledModelImpl::plan_for(const std::vector<std::v
   plan->weights_version = version;
   cache_.emplace_front(input_dims, plan);
   if (cache_.size() > kMaxCachedPlans) cache_.pop_back();
+#ifdef __GLIBC__
+  // Building a plan frees large temporaries (a batch-norm-scaled copy of each kernel while it is reordered,
+  // up to 9.4 MB for ResNet50); glibc keeps such freed blocks in its heap, and a ResNet50 process stayed
+  // 20 MB larger than it needed to (measured: +278 MB, +258 MB after trimming). Once per plan, not per pass.
+  malloc_trim(0);
+#endif
   return plan;
 }
 
