@@ -23,7 +23,9 @@ ir::Graph lowered(const strata::Model& model, std::vector<std::vector<int64_t>> 
   return graph;
 }
 
-bool accept_all(const ir::Graph&, const ir::Op&, const ir::Op&) { return true; }
+bool accept_all(const ir::Graph&, const ir::Op&, const ir::Op&) {
+  return true;
+}
 
 // Sets STRATA_DEPTHWISE_FUSION for a scope: "always" lets graphs far below the size rule fuse, so that the
 // padding rule and the numbers can be checked on small images.
@@ -127,7 +129,8 @@ TEST_CASE("the oneDNN backend fuses only the depthwise paddings it computes as K
 
 TEST_CASE("fused expand and depthwise convolutions match the reference", "[pass][depthwise][numerics]") {
   const ScopedFusionSwitch always("always");
-  // One expanded channel too: the depthwise convolution is then a plain one (groups 1), random graph seed 1454.
+  // One expanded channel too: the depthwise convolution is then a plain one (groups 1), random graph seed
+  // 1454.
   for (int expanded : {48, 1}) {
     for (int64_t size : {12, 11}) {
       for (int stride : {1, 2}) {
@@ -144,7 +147,8 @@ TEST_CASE("fused expand and depthwise convolutions match the reference", "[pass]
         CHECK(plan.find("4 steps") != std::string::npos);
         // Three convolutions deep (8, 9 and 48 terms): the sum of their float32 budgets.
         for (int64_t batch : {1, 3}) {
-          check_against_reference(model, {random_input({batch, size, size, 8}, 5)}, 3 * float32_tolerance(48));
+          check_against_reference(model, {random_input({batch, size, size, 8}, 5)},
+                                  3 * float32_tolerance(48));
         }
       }
     }

@@ -450,7 +450,8 @@ TEST_CASE("MobileNetV2 at 224x224, batch 8, matches ONNX Runtime with its fused 
   // The peer benchmark caught oneDNN 2.6 computing fused depthwise post-ops wrongly in NHWC at this size (the
   // 96x96 model above is under the fusion's size rule): strata must agree with ONNX Runtime here too.
   strata::clear_session();
-  const strata::Model model = strata::applications::MobileNetV2({.input_shape = {224, 224, 3}, .include_top = false});
+  const strata::Model model =
+      strata::applications::MobileNetV2({.input_shape = {224, 224, 3}, .include_top = false});
   randomize_batch_norms(model, 310);
   const std::string plan = model.compile().plan_string(8);
   INFO(plan);

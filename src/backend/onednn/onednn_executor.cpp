@@ -873,7 +873,8 @@ bool onednn_fuses_depthwise(const ir::Graph& graph, const ir::Op& pointwise, con
   constexpr int64_t kMinBytes = int64_t{8} << 20;
   if (mode == DepthwiseFusion::kBySize) {
     ir::Graph blocked;
-    blocked.values = {graph.values[pointwise.inputs[0]], graph.values[pointwise.output], graph.values[depthwise.output]};
+    blocked.values = {graph.values[pointwise.inputs[0]], graph.values[pointwise.output],
+                      graph.values[depthwise.output]};
     for (ir::Value& v : blocked.values) v.layout = ir::Layout::kBlocked16;
     const int64_t expanded = blocked.bytes(1), converted = blocked.bytes(0) + blocked.bytes(2);
     if (expanded < kMinBytes || expanded < 2 * converted) return false;
