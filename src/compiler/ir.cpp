@@ -57,6 +57,25 @@ std::shared_ptr<const Tensor> effective_kernel(const std::shared_ptr<const Tenso
   return std::make_shared<const Tensor>(kernel->dims(), std::move(values));
 }
 
+const Conv2DOp* fused_depthwise(const Op& op) {
+  for (const PostOp& p : op.post_ops) {
+    if (p.kind == PostOp::Kind::kDepthwise) return p.depthwise.get();
+  }
+  return nullptr;
+}
+
+Op with_depthwise_post_op(const Op& pointwise, const Op& depthwise) {
+  Op fused = pointwise;
+  fused.post_ops.push_back(PostOp{PostOp::Kind::kDepthwise,
+                                  {},
+                                  -1,
+                                  std::make_shared<const Conv2DOp>(std::get<Conv2DOp>(depthwise.attrs))});
+  fused.post_ops.insert(fused.post_ops.end(), depthwise.post_ops.begin(), depthwise.post_ops.end());
+  fused.output = depthwise.output;
+  fused.layers.insert(fused.layers.end(), depthwise.layers.begin(), depthwise.layers.end());
+  return fused;
+}
+
 double op_flops(const Graph& graph, const Op& op) {
   const std::vector<int64_t>& out = graph.values[op.output].dims;
   double out_elements = 1.0;

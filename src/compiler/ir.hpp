@@ -201,6 +201,13 @@ struct Graph {
   std::string to_string() const;
 };
 
+/// The depthwise convolution fused into `op` as a post-op, or null.
+const Conv2DOp* fused_depthwise(const Op& op);
+
+/// `pointwise` with `depthwise` (a convolution reading only its result) fused in: a depthwise post-op, then
+/// the depthwise convolution's own post-ops; the depthwise output and both ops' layers.
+Op with_depthwise_post_op(const Op& pointwise, const Op& depthwise);
+
 /// Floating-point operations of one run of `op` (2 per multiply-accumulate of convolutions and dense ops;
 /// 0 for the rest, whose cost is memory traffic).
 double op_flops(const Graph& graph, const Op& op);

@@ -10,6 +10,7 @@
 #include <functional>
 #include <mutex>
 #include <oneapi/dnnl/dnnl.hpp>
+#include <optional>
 #include <unordered_map>
 
 #include "backend/custom_kernel.hpp"
@@ -123,14 +124,6 @@ memory::dims conv_weight_dims(const ir::Conv2DOp& c) {
   return g == 1 ? memory::dims{oc, icg, k[0], k[1]} : memory::dims{g, oc / g, icg, k[0], k[1]};
 }
 
-// The depthwise convolution fused into `op` as a post-op, or null.
-const ir::Conv2DOp* fused_depthwise(const ir::Op& op) {
-  for (const ir::PostOp& p : op.post_ops) {
-    if (p.kind == ir::PostOp::Kind::kDepthwise) return p.depthwise.get();
-  }
-  return nullptr;
-}
-
 // The primitive descriptor of a convolution op, with the algorithm and the value layouts the IR gives it.
 // Throws dnnl::error when oneDNN has no implementation for it.
 dnnl::convolution_forward::primitive_desc conv_primitive_desc(const ir::Graph& graph, const ir::Op& op,
@@ -140,7 +133,7 @@ dnnl::convolution_forward::primitive_desc conv_primitive_desc(const ir::Graph& g
   // With a fused depthwise convolution the op's output is the depthwise one; the 1x1 convolution described
   // here writes its input's size (oneDNN derives the fused destination itself).
   std::vector<int64_t> dst_dims = graph.values[op.output].dims;
-  if (fused_depthwise(op) != nullptr) {
+  if (ir::fused_depthwise(op) != nullptr) {
     dst_dims = graph.values[op.inputs[0]].dims;
     dst_dims[3] = c.kernel->dims()[3];
   }
@@ -426,7 +419,7 @@ class OnednnExecutor : public Executor {
       const memory::desc bias_desc({c.kernel->dims()[3]}, memory::data_type::f32, tag::a);
       step.constants.emplace_back(DNNL_ARG_BIAS, reorder_constant(c.bias, bias_desc, pd.bias_desc()));
     }
-    if (const ir::Conv2DOp* dw = fused_depthwise(op)) {
+    if (const ir::Conv2DOp* dw = ir::fused_depthwise(op)) {
       // Keras's (3, 3, 1, C) depthwise kernel is oneDNN's grouped (C, 1, 1, 3, 3) in the hwigo layout, also
       // for one channel, where the IR's convolution has groups = 1 (random graph seed 1454).
       constexpr int kWeights = DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_WEIGHTS,
@@ -811,6 +804,27 @@ void check_precision_support(const std::string& precision) {
   }
 }
 
+namespace {
+
+// The primitive descriptor `op` (a convolution) would get with its input and output in the blocked layout,
+// or nothing when oneDNN has no kernel for it on this CPU: what the Winograd and depthwise-fusion checks ask.
+std::optional<dnnl::convolution_forward::primitive_desc> blocked_conv_primitive_desc(const ir::Graph& graph,
+                                                                                     ir::Op op) {
+  ir::Graph probe;
+  probe.values = {graph.values[op.inputs[0]], graph.values[op.output]};
+  for (ir::Value& v : probe.values) v.layout = ir::Layout::kBlocked16;
+  op.inputs = {0};
+  op.output = 1;
+  static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  try {
+    return conv_primitive_desc(probe, op, std::get<ir::Conv2DOp>(op.attrs), engine);
+  } catch (const dnnl::error&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
 bool onednn_prefers_winograd(const ir::Graph& graph, const ir::Op& op) {
   const auto* c = std::get_if<ir::Conv2DOp>(&op.attrs);
   if (c == nullptr) return false;
@@ -831,20 +845,9 @@ bool onednn_prefers_winograd(const ir::Graph& graph, const ir::Op& op) {
     if (p.kind == ir::PostOp::Kind::kSum) return false;
   }
   // Whether oneDNN has a Winograd kernel for it, with these post-ops, on this CPU.
-  ir::Graph probe;
-  probe.values = {graph.values[op.inputs[0]], graph.values[op.output]};
-  for (ir::Value& v : probe.values) v.layout = ir::Layout::kBlocked16;
-  ir::Op blocked = op;
-  blocked.inputs = {0};
-  blocked.output = 1;
-  std::get<ir::Conv2DOp>(blocked.attrs).algorithm = ir::Conv2DOp::Algorithm::kWinograd;
-  static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  try {
-    conv_primitive_desc(probe, blocked, std::get<ir::Conv2DOp>(blocked.attrs), engine);
-    return true;
-  } catch (const dnnl::error&) {
-    return false;
-  }
+  ir::Op winograd = op;
+  std::get<ir::Conv2DOp>(winograd.attrs).algorithm = ir::Conv2DOp::Algorithm::kWinograd;
+  return blocked_conv_primitive_desc(graph, winograd).has_value();
 }
 
 namespace {
@@ -892,32 +895,23 @@ bool onednn_fuses_depthwise(const ir::Graph& graph, const ir::Op& pointwise, con
       dw.padding.bottom != implied_after(in[1], out[1]) || dw.padding.right != implied_after(in[2], out[2])) {
     return false;
   }
-  ir::Op fused = pointwise;
-  fused.post_ops.push_back(
-      ir::PostOp{ir::PostOp::Kind::kDepthwise, {}, -1, std::make_shared<const ir::Conv2DOp>(dw)});
-  fused.post_ops.insert(fused.post_ops.end(), depthwise.post_ops.begin(), depthwise.post_ops.end());
+  const ir::Op fused = ir::with_depthwise_post_op(pointwise, depthwise);
   if (!onednn_accepts_post_ops(fused.post_ops)) return false;
   // Whether oneDNN has a kernel for it on this CPU in the blocked layout. Not in NHWC: there oneDNN 2.6's
   // jit_1x1 kernel with a depthwise post-op computes wrong numbers from about 56x56 up (errors 0.1-19 against
   // the two convolutions run apart, and a crash at 56x56 from 24 to 144 channels), while in nChw16c it agrees
   // to 5e-6. Its ref_fused_convolution only chains the two kernels through a buffer, saving nothing, so only
   // the "always" switch (for tests of the fusion on small images, where oneDNN picks it) takes it.
-  ir::Graph probe;
-  probe.values = {graph.values[pointwise.inputs[0]], graph.values[depthwise.output]};
-  for (ir::Value& v : probe.values) v.layout = ir::Layout::kBlocked16;
-  fused.inputs = {0};
-  fused.output = 1;
-  static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  try {
-    const auto pd = conv_primitive_desc(probe, fused, std::get<ir::Conv2DOp>(fused.attrs), engine);
-    const std::string impl = pd.impl_info_str();
-    const bool reference = impl.rfind("ref:", 0) == 0;
-    const bool chained = impl.rfind("ref_fused", 0) == 0;
-    return pd.src_desc() == value_desc(probe, 0) && pd.dst_desc() == value_desc(probe, 1) && !reference &&
-           (!chained || mode == DepthwiseFusion::kAlways);
-  } catch (const dnnl::error&) {
-    return false;
-  }
+  const auto pd = blocked_conv_primitive_desc(graph, fused);
+  if (!pd) return false;
+  const std::string impl = pd->impl_info_str();
+  const bool reference = impl.rfind("ref:", 0) == 0;
+  const bool chained = impl.rfind("ref_fused", 0) == 0;
+  ir::Graph blocked;
+  blocked.values = {graph.values[pointwise.inputs[0]], graph.values[depthwise.output]};
+  for (ir::Value& v : blocked.values) v.layout = ir::Layout::kBlocked16;
+  return pd->src_desc() == value_desc(blocked, 0) && pd->dst_desc() == value_desc(blocked, 1) && !reference &&
+         (!chained || mode == DepthwiseFusion::kAlways);
 }
 
 std::unique_ptr<Executor> make_onednn_executor(const ir::Graph& graph, const CompileOptions& options) {

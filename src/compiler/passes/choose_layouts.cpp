@@ -1,4 +1,3 @@
-#include <algorithm>
 #include <map>
 
 #include "compiler/passes/passes.hpp"
@@ -39,9 +38,7 @@ void choose_layouts(Graph& graph, const WinogradCheck& prefers_winograd) {
   };
   for (Op& op : graph.ops) {
     auto* conv = std::get_if<Conv2DOp>(&op.attrs);
-    const bool fused_depthwise =
-        conv != nullptr && std::any_of(op.post_ops.begin(), op.post_ops.end(),
-                                       [](const PostOp& p) { return p.kind == PostOp::Kind::kDepthwise; });
+    const bool fused_depthwise = conv != nullptr && ir::fused_depthwise(op) != nullptr;
     // A value written in place (a fused residual add) must keep the layout of the buffer it lands in.
     if (conv == nullptr || graph.values[op.output].in_place_of >= 0 ||
         (!fused_depthwise && !prefers_winograd(graph, op))) {

@@ -50,15 +50,8 @@ void fuse_depthwise(Graph& graph, const DepthwiseFusionCheck& accepts) {
           !accepts(graph, pointwise, depthwise)) {
         continue;
       }
-      Op fused = pointwise;
-      fused.post_ops.push_back(PostOp{PostOp::Kind::kDepthwise,
-                                      {},
-                                      -1,
-                                      std::make_shared<const Conv2DOp>(std::get<Conv2DOp>(depthwise.attrs))});
-      fused.post_ops.insert(fused.post_ops.end(), depthwise.post_ops.begin(), depthwise.post_ops.end());
-      fused.output = depthwise.output;
-      fused.layers.insert(fused.layers.end(), depthwise.layers.begin(), depthwise.layers.end());
       // The depthwise op runs later than the pointwise one; everything reading its output runs later still.
+      Op fused = with_depthwise_post_op(pointwise, depthwise);
       graph.ops[i] = std::move(fused);
       graph.ops.erase(graph.ops.begin() + d);
       changed = true;
