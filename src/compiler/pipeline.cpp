@@ -71,7 +71,8 @@ ir::Graph compile_program(const FunctionalImpl& model, const std::vector<std::ve
   // fused depthwise convolution needs the blocked layout.
   if (options.winograd || options.fuse) {
     const ir::WinogradCheck never = [](const ir::Graph&, const ir::Op&) { return false; };
-    ir::choose_layouts(graph, options.winograd ? ir::WinogradCheck(onednn_prefers_winograd) : never);
+    ir::choose_layouts(graph, options.winograd ? ir::WinogradCheck(onednn_prefers_winograd) : never,
+                       onednn_runs_blocked);
     log.after("choose_layouts", graph);
   }
   ir::plan_memory(graph);

@@ -1,6 +1,7 @@
 // The choose_layouts pass: Winograd convolutions get blocked inputs and outputs through convert ops, one per
-// value and none between two Winograd convolutions; plain values everywhere else; the same numbers. And the
-// oneDNN backend's rule for which convolutions run as Winograd.
+// value and none between two blocked convolutions; direct convolutions reading a blocked value stay blocked;
+// plain values everywhere else; the same numbers. And the oneDNN backend's rules for which convolutions run
+// as Winograd and which run well blocked.
 #include <memory>
 #include <vector>
 
@@ -24,6 +25,9 @@ bool every_3x3(const ir::Graph&, const ir::Op& op) {
   return c != nullptr && c->kernel->dims()[0] == 3;
 }
 
+// No direct convolution runs blocked: the Winograd mechanics alone.
+bool no_blocked(const ir::Graph&, const ir::Op&) { return false; }
+
 int count_ops(const ir::Graph& graph, bool (*is)(const ir::Op&)) {
   int n = 0;
   for (const ir::Op& op : graph.ops) n += is(op) ? 1 : 0;
@@ -37,14 +41,24 @@ bool is_winograd(const ir::Op& op) {
   return c != nullptr && c->algorithm == ir::Conv2DOp::Algorithm::kWinograd;
 }
 
-// Every op reads and writes the layouts it runs in: Winograd convolutions blocked, converts change the
-// layout, everything else plain.
+// Every op reads and writes the layouts it runs in: Winograd convolutions blocked, direct ones in one layout,
+// converts change the layout, everything else plain.
 void check_layouts(const ir::Graph& graph) {
   for (const ir::Op& op : graph.ops) {
     const ir::Layout out = graph.values[op.output].layout;
     if (is_winograd(op)) {
       CHECK(graph.values[op.inputs[0]].layout == ir::Layout::kBlocked16);
       CHECK(out == ir::Layout::kBlocked16);
+    } else if (std::holds_alternative<ir::Conv2DOp>(op.attrs)) {
+      // A direct convolution runs in one layout: its input, its output, the value a sum adds and the buffer
+      // it writes into.
+      CHECK(graph.values[op.inputs[0]].layout == out);
+      for (const ir::PostOp& p : op.post_ops) {
+        if (p.operand >= 0) CHECK(graph.values[p.operand].layout == out);
+      }
+      if (graph.values[op.output].in_place_of >= 0) {
+        CHECK(graph.values[graph.values[op.output].in_place_of].layout == out);
+      }
     } else if (is_convert(op)) {
       CHECK(graph.values[op.inputs[0]].layout != out);
     } else {
@@ -70,7 +84,7 @@ TEST_CASE("choose_layouts converts once per value and never between two Winograd
   ir::Graph graph = lowered(model, {{1, 12, 12, 32}});
   ir::fuse_activations(graph, [](const std::vector<ir::PostOp>&) { return true; });  // a's relu: a post-op
   const size_t before = graph.ops.size();
-  ir::choose_layouts(graph, every_3x3);
+  ir::choose_layouts(graph, every_3x3, no_blocked);
   INFO(graph.to_string());
   CHECK(count_ops(graph, is_winograd) == 3);
   // in -> blocked; a back to plain (for the 1x1); b and c back to plain (a model output, the pooling).
@@ -86,7 +100,7 @@ TEST_CASE("choose_layouts drops the conversion back when only Winograd convoluti
   auto a = L::Conv2D(32, 3, {.padding = "same"})(in);
   strata::Model model(in, L::Conv2D(32, 3, {.padding = "same"})(a));
   ir::Graph graph = lowered(model, {{2, 8, 8, 32}});
-  ir::choose_layouts(graph, every_3x3);
+  ir::choose_layouts(graph, every_3x3, no_blocked);
   INFO(graph.to_string());
   // convert in, two Winograd convolutions, convert out: a exists only blocked.
   REQUIRE(graph.ops.size() == 4);
@@ -105,11 +119,81 @@ TEST_CASE("choose_layouts keeps a convolution that writes in place direct", "[pa
   strata::Model model(in, L::add({main, shortcut}));
   ir::Graph graph = lowered(model, {{1, 10, 10, 32}});
   ir::fuse_residual_adds(graph, [](const std::vector<ir::PostOp>&) { return true; });
-  ir::choose_layouts(graph, every_3x3);
+  ir::choose_layouts(graph, every_3x3, no_blocked);
   INFO(graph.to_string());
   // One convolution carries the add as a sum into the other's plain buffer: that one stays direct.
   CHECK(count_ops(graph, is_winograd) == 1);
   check_layouts(graph);
+}
+
+// Every direct convolution may run blocked: the pass's chaining without the backend's kernels.
+bool every_conv(const ir::Graph&, const ir::Op& op) { return std::holds_alternative<ir::Conv2DOp>(op.attrs); }
+
+bool is_blocked_direct(const ir::Graph& graph, const ir::Op& op) {
+  const auto* c = std::get_if<ir::Conv2DOp>(&op.attrs);
+  return c != nullptr && c->algorithm == ir::Conv2DOp::Algorithm::kDirect &&
+         graph.values[op.output].layout == ir::Layout::kBlocked16;
+}
+
+TEST_CASE("choose_layouts keeps a chain of convolutions blocked after a blocked one", "[pass][layouts]") {
+  strata::clear_session();
+  auto in = strata::Input({8, 8, 32});
+  auto a = L::Conv2D(32, 3, {.padding = "same"})(in);  // Winograd: the chain starts here
+  auto b = L::Conv2D(64, 1)(a);                         // reads a blocked: stays blocked
+  auto c = L::Conv2D(32, 1)(b);                         // and so on
+  auto plain = L::Conv2D(16, 1)(L::ReLU()(in));         // reads a value that is only plain: stays plain
+  strata::Model model(in, {L::add({c, a}), plain});
+  ir::Graph graph = lowered(model, {{1, 8, 8, 32}});
+  ir::fuse_residual_adds(graph, [](const std::vector<ir::PostOp>&) { return true; });
+  ir::choose_layouts(graph, every_3x3, every_conv);
+  INFO(graph.to_string());
+  int blocked = 0;
+  for (const ir::Op& op : graph.ops) blocked += is_blocked_direct(graph, op) ? 1 : 0;
+  // b, and c carrying the add as a sum into a's blocked buffer.
+  CHECK(blocked == 2);
+  CHECK(count_ops(graph, is_winograd) == 1);
+  // in -> blocked for a; the sum's result back to plain (a model output); nothing else.
+  CHECK(count_ops(graph, is_convert) == 2);
+  check_layouts(graph);
+}
+
+TEST_CASE("choose_layouts adds in place into a blocked buffer only if it already is one", "[pass][layouts]") {
+  strata::clear_session();
+  auto in = strata::Input({8, 8, 32});
+  auto a = L::Conv2D(32, 3, {.padding = "same"})(L::ReLU()(in));  // Winograd, blocked
+  auto shortcut = L::Conv2D(32, 1)(in);                            // reads the input, only plain
+  // The add goes as a sum into the conv computed last, b, whose input is blocked but whose buffer is the
+  // shortcut's plain one: b must stay plain rather than convert the shortcut just to overwrite it.
+  auto b = L::Conv2D(32, 1)(a);
+  strata::Model model(in, L::add({shortcut, b}));
+  ir::Graph graph = lowered(model, {{1, 8, 8, 32}});
+  ir::fuse_residual_adds(graph, [](const std::vector<ir::PostOp>&) { return true; });
+  ir::choose_layouts(graph, every_3x3, every_conv);
+  INFO(graph.to_string());
+  for (const ir::Op& op : graph.ops) CHECK_FALSE(is_blocked_direct(graph, op));
+  check_layouts(graph);
+}
+
+TEST_CASE("blocked chains on the oneDNN backend: an inverted residual block agrees with the reference",
+          "[pass][layouts][numerics]") {
+  strata::clear_session();
+  auto in = strata::Input({strata::None, strata::None, 32});
+  auto x = L::Conv2D(32, 3, {.padding = "same", .activation = "relu"})(in);  // Winograd starts the chain
+  auto e = L::Conv2D(96, 1, {.activation = "relu"})(x);                      // expand, blocked
+  e = L::DepthwiseConv2D(3, {.padding = "same", .activation = "relu"})(e);   // depthwise, blocked (jit_dw)
+  auto p = L::Conv2D(32, 1)(e);                                              // project + add, blocked
+  auto s = L::DepthwiseConv2D(3, {.strides = 2, .padding = "same"})(L::add({x, p}));
+  strata::Model model(in, L::GlobalAveragePooling2D()(s), "inverted");
+  randomize_weights_keeping_scale(model, 11);
+  const std::string plan = model.compile({.num_threads = 1}).plan_string({{2, 12, 12, 32}});
+  INFO(plan);
+  CHECK(occurrences(plan, "wino_") == 1);
+  CHECK(occurrences(plan, "jit_dw") == 2);
+  CHECK(occurrences(plan, "conv + sum") == 1);
+  // Into the blocked layout for the Winograd convolution, out of it for the pooling: nothing in between.
+  CHECK(occurrences(plan, "convert ") == 2);
+  CHECK(plan.find("ref:") == std::string::npos);
+  check_against_reference(model, {random_input({2, 12, 12, 32}, 12)}, 4 * float32_tolerance(9 * 96));
 }
 
 TEST_CASE("the oneDNN backend runs wide 3x3 convolutions as Winograd, and the numbers agree",
@@ -127,7 +211,10 @@ TEST_CASE("the oneDNN backend runs wide 3x3 convolutions as Winograd, and the nu
   const std::string plan = model.compile().plan_string({{2, 16, 16, 32}});
   INFO(plan);
   CHECK(occurrences(plan, "wino_") == 2);
-  CHECK(occurrences(plan, "convert ") == 2);  // into the blocked layout once, back once
+  // Into the blocked layout once; the three direct convolutions read the blocked value as it is, and their
+  // results (the model's outputs) come back one each.
+  CHECK(occurrences(plan, "convert ") == 4);
+  CHECK(occurrences(plan, "nChw16c -> nChw16c; ABcd16b16a") == 3);
   CHECK(plan.find("ref:") == std::string::npos);
   // Three convolutions deep: the sum of their float32 budgets.
   check_against_reference(model, {random_input({2, 16, 16, 32}, 9)}, 3 * float32_tolerance(9 * 48));

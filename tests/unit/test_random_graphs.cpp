@@ -383,7 +383,21 @@ int64_t env_int(const char* name, int64_t fallback) {
 
 /// Builds, weights and runs graph `seed` on the reference executor and on both oneDNN plans; true when
 /// they agree. A disagreement is recorded as a failed CHECK with the graph, the plans and the seed.
-bool check_graph(uint64_t seed, int64_t& with_winograd, int64_t& with_depthwise_post_op) {
+// Whether the plan runs a direct convolution (not Winograd, no fused depthwise) in the blocked layout: one
+// whose input choose_layouts kept blocked.
+bool has_blocked_direct_conv(const std::string& plan) {
+  std::istringstream lines(plan);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find(" conv") != std::string::npos && line.find("nChw16c -> nChw16c;") != std::string::npos &&
+        line.find("winograd") == std::string::npos && line.find("depthwise") == std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool check_graph(uint64_t seed, int64_t& with_winograd, int64_t& with_depthwise_post_op,
+                 int64_t& with_blocked_direct) {
   GraphGenerator gen(seed);
   std::vector<std::vector<int64_t>> input_dims;
   int batch = 1;
@@ -424,6 +438,7 @@ bool check_graph(uint64_t seed, int64_t& with_winograd, int64_t& with_depthwise_
         const std::string plan = compiled.plan_string(dims);
         if (plan.find("wino_") != std::string::npos) ++with_winograd;
         if (plan.find("+ depthwise") != std::string::npos) ++with_depthwise_post_op;
+        if (has_blocked_direct_conv(plan)) ++with_blocked_direct;
       }
       for (size_t i = 0; i < got.size() && i < reference.size(); ++i) {
         const double error = got[i].dims() == reference[i].dims() ? strata_test::max_relative_error(got[i], reference[i]) : INFINITY;
@@ -458,24 +473,25 @@ TEST_CASE("random functional graphs agree with the reference executor", "[random
 #endif
   const int64_t first = only ? only : env_int("STRATA_GRAPH_FIRST", 1);
   const int64_t count = only ? 1 : env_int("STRATA_GRAPH_COUNT", default_count);
-  int64_t passed = 0, with_winograd = 0, with_depthwise_post_op = 0;
+  int64_t passed = 0, with_winograd = 0, with_depthwise_post_op = 0, with_blocked_direct = 0;
   // STRATA_GRAPH_VERBOSE=1 names each seed before running it, for a crash that stops the program.
   const bool verbose = env_int("STRATA_GRAPH_VERBOSE", 0) != 0;
   for (int64_t seed = first; seed < first + count; ++seed) {
     if (verbose) std::fprintf(stderr, "graph seed %lld\n", static_cast<long long>(seed));
-    passed += check_graph(static_cast<uint64_t>(seed), with_winograd, with_depthwise_post_op) ? 1 : 0;
+    passed += check_graph(static_cast<uint64_t>(seed), with_winograd, with_depthwise_post_op, with_blocked_direct) ? 1 : 0;
   }
   std::printf(
       "random graphs: %lld generated (seeds %lld..%lld), %lld passed, %lld with a Winograd convolution, "
-      "%lld with a fused depthwise convolution\n",
+      "%lld with a fused depthwise convolution, %lld with a direct convolution kept blocked\n",
       static_cast<long long>(count), static_cast<long long>(first), static_cast<long long>(first + count - 1),
       static_cast<long long>(passed), static_cast<long long>(with_winograd),
-      static_cast<long long>(with_depthwise_post_op));
+      static_cast<long long>(with_depthwise_post_op), static_cast<long long>(with_blocked_direct));
   unsetenv("STRATA_DEPTHWISE_FUSION");
   CHECK(passed == count);
-  // The sweep must reach the Winograd and fused-depthwise paths, or it would not test them.
+  // The sweep must reach the Winograd, fused-depthwise and blocked-chain paths, or it would not test them.
   if (count >= 50) {
     CHECK(with_winograd > 0);
     CHECK(with_depthwise_post_op > 0);
+    CHECK(with_blocked_direct > 0);
   }
 }

@@ -19,6 +19,11 @@ void check_precision_support(const std::string& precision);
 /// that was measured faster than the direct algorithm, layout conversions included.
 bool onednn_prefers_winograd(const ir::Graph& graph, const ir::Op& op);
 
+/// Whether the oneDNN backend runs direct convolution `op` well with kBlocked16 input and output (the
+/// choose_layouts pass asks before keeping a chain of convolutions blocked): float32, and oneDNN has a
+/// real (not ref:) kernel for it in that layout on this CPU.
+bool onednn_runs_blocked(const ir::Graph& graph, const ir::Op& op);
+
 /// Whether the oneDNN backend runs the 1x1 convolution `pointwise` and the 3x3 depthwise convolution reading
 /// its result as one primitive (a depthwise post-op, in the kBlocked16 layout): oneDNN has a kernel for it on
 /// this CPU with both ops' post-ops, the depthwise padding is the one oneDNN applies, and the 1x1 result is

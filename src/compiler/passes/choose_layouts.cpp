@@ -25,9 +25,20 @@ void remove_unread_converts(Graph& graph) {
 
 }  // namespace
 
-void choose_layouts(Graph& graph, const WinogradCheck& prefers_winograd) {
+namespace {
+
+PostOp* sum_post_op(Op& op) {
+  for (PostOp& p : op.post_ops) {
+    if (p.kind == PostOp::Kind::kSum) return &p;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void choose_layouts(Graph& graph, const WinogradCheck& prefers_winograd, const BlockedCheck& runs_blocked) {
   std::vector<Op> ops;
-  // A plain value's blocked copy, made once however many Winograd convolutions read it; and, for a plain
+  // A plain value's blocked copy, made once however many blocked convolutions read it; and, for a plain
   // value converted from a blocked one, that blocked original, which a reader can take directly.
   std::map<ValueId, ValueId> blocked_of;
   auto blocked_value = [&](ValueId plain) {
@@ -38,15 +49,32 @@ void choose_layouts(Graph& graph, const WinogradCheck& prefers_winograd) {
   };
   for (Op& op : graph.ops) {
     auto* conv = std::get_if<Conv2DOp>(&op.attrs);
-    const bool fused_depthwise = conv != nullptr && ir::fused_depthwise(op) != nullptr;
-    // A value written in place (a fused residual add) must keep the layout of the buffer it lands in.
-    if (conv == nullptr || graph.values[op.output].in_place_of >= 0 ||
-        (!fused_depthwise && !prefers_winograd(graph, op))) {
+    if (conv == nullptr) {
       ops.push_back(std::move(op));
       continue;
     }
-    if (!fused_depthwise) conv->algorithm = Conv2DOp::Algorithm::kWinograd;
     const ValueId in = op.inputs[0];
+    PostOp* sum = sum_post_op(op);
+    // A fused residual add writes into its operand's buffer, so it runs blocked only where that operand
+    // already is blocked (never converted just to be overwritten).
+    const bool operand_blocked = sum == nullptr || blocked_of.contains(sum->operand);
+    bool blocked = false;
+    if (ir::fused_depthwise(op) != nullptr) {
+      blocked = sum == nullptr;
+    } else if (sum == nullptr && prefers_winograd(graph, op)) {
+      conv->algorithm = Conv2DOp::Algorithm::kWinograd;
+      blocked = true;
+    } else {
+      // Depthwise convolutions are worth converting their input for; any other convolution stays blocked
+      // when its input already is, which saves converting it back. Either only where the backend has a
+      // good blocked kernel.
+      blocked = operand_blocked && blocked_of.contains(in) &&
+                runs_blocked(graph, op);
+    }
+    if (!blocked) {
+      ops.push_back(std::move(op));
+      continue;
+    }
     if (!blocked_of.contains(in)) {
       blocked_of[in] = blocked_value(in);
       ops.push_back(Op{ConvertOp{}, {in}, blocked_of[in], {}, op.layers});
@@ -54,6 +82,12 @@ void choose_layouts(Graph& graph, const WinogradCheck& prefers_winograd) {
     op.inputs[0] = blocked_of[in];
     const ValueId out = op.output;
     op.output = blocked_value(out);
+    if (sum != nullptr) {
+      sum->operand = blocked_of[sum->operand];
+      graph.values[op.output].in_place_of = sum->operand;
+      // The plain result is now the convert's own buffer, not the plain operand's.
+      graph.values[out].in_place_of = -1;
+    }
     blocked_of[out] = op.output;
     const std::vector<std::string> layers = op.layers;
     const ValueId blocked_out = op.output;

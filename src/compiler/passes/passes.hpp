@@ -66,13 +66,18 @@ void choose_precision(Graph& graph);
 /// it measured faster there, layout conversions included.
 using WinogradCheck = std::function<bool(const Graph&, const Op&)>;
 
-/// choose_layouts.cpp: switches the convolutions `prefers_winograd` picks to the Winograd algorithm, gives
-/// them and the convolutions with a fused depthwise post-op (which the oneDNN backend runs blocked only)
-/// kBlocked16 inputs and outputs, and inserts a convert op wherever a value changes layout: once per value
-/// however many ops read it, and not at all between two blocked ops. Convolutions writing in place (a fused
-/// residual add) keep the direct algorithm. Guarantees: every op reads and writes the layouts it runs in;
-/// model inputs and outputs stay plain; the same numbers up to float32 rounding.
-void choose_layouts(Graph& graph, const WinogradCheck& prefers_winograd);
+/// Whether a backend runs this direct convolution well with kBlocked16 input and output.
+using BlockedCheck = std::function<bool(const Graph&, const Op&)>;
+
+/// choose_layouts.cpp: gives convolutions kBlocked16 inputs and outputs where that pays: those
+/// `prefers_winograd` picks (switched to the Winograd algorithm), those with a fused depthwise post-op (which
+/// the oneDNN backend runs blocked only), depthwise convolutions, and any convolution whose input is already
+/// blocked, the last two where `runs_blocked` says so; and inserts a convert op wherever a value changes
+/// layout: once per value however many ops read it, and not at all between two blocked ops. A convolution
+/// writing in place (a fused residual add) runs blocked only when the value it adds to already is, and keeps
+/// the direct algorithm. Guarantees: every op reads and writes the layouts it runs in; model inputs and
+/// outputs stay plain; the same numbers up to float32 rounding.
+void choose_layouts(Graph& graph, const WinogradCheck& prefers_winograd, const BlockedCheck& runs_blocked);
 
 /// plan_memory.cpp: gives every value a 64-byte-aligned offset in one arena, reusing the space of values
 /// whose last reader has run. Values written in place share their target's buffer. Sets Graph::arena_bytes.
