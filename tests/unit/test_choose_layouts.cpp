@@ -26,7 +26,9 @@ bool every_3x3(const ir::Graph&, const ir::Op& op) {
 }
 
 // No direct convolution runs blocked: the Winograd mechanics alone.
-bool no_blocked(const ir::Graph&, const ir::Op&) { return false; }
+bool no_blocked(const ir::Graph&, const ir::Op&) {
+  return false;
+}
 
 int count_ops(const ir::Graph& graph, bool (*is)(const ir::Op&)) {
   int n = 0;
@@ -127,7 +129,9 @@ TEST_CASE("choose_layouts keeps a convolution that writes in place direct", "[pa
 }
 
 // Every direct convolution may run blocked: the pass's chaining without the backend's kernels.
-bool every_conv(const ir::Graph&, const ir::Op& op) { return std::holds_alternative<ir::Conv2DOp>(op.attrs); }
+bool every_conv(const ir::Graph&, const ir::Op& op) {
+  return std::holds_alternative<ir::Conv2DOp>(op.attrs);
+}
 
 bool is_blocked_direct(const ir::Graph& graph, const ir::Op& op) {
   const auto* c = std::get_if<ir::Conv2DOp>(&op.attrs);
@@ -139,9 +143,9 @@ TEST_CASE("choose_layouts keeps a chain of convolutions blocked after a blocked 
   strata::clear_session();
   auto in = strata::Input({8, 8, 32});
   auto a = L::Conv2D(32, 3, {.padding = "same"})(in);  // Winograd: the chain starts here
-  auto b = L::Conv2D(64, 1)(a);                         // reads a blocked: stays blocked
-  auto c = L::Conv2D(32, 1)(b);                         // and so on
-  auto plain = L::Conv2D(16, 1)(L::ReLU()(in));         // reads a value that is only plain: stays plain
+  auto b = L::Conv2D(64, 1)(a);                        // reads a blocked: stays blocked
+  auto c = L::Conv2D(32, 1)(b);                        // and so on
+  auto plain = L::Conv2D(16, 1)(L::ReLU()(in));        // reads a value that is only plain: stays plain
   strata::Model model(in, {L::add({c, a}), plain});
   ir::Graph graph = lowered(model, {{1, 8, 8, 32}});
   ir::fuse_residual_adds(graph, [](const std::vector<ir::PostOp>&) { return true; });
@@ -161,7 +165,7 @@ TEST_CASE("choose_layouts adds in place into a blocked buffer only if it already
   strata::clear_session();
   auto in = strata::Input({8, 8, 32});
   auto a = L::Conv2D(32, 3, {.padding = "same"})(L::ReLU()(in));  // Winograd, blocked
-  auto shortcut = L::Conv2D(32, 1)(in);                            // reads the input, only plain
+  auto shortcut = L::Conv2D(32, 1)(in);                           // reads the input, only plain
   // The add goes as a sum into the conv computed last, b, whose input is blocked but whose buffer is the
   // shortcut's plain one: b must stay plain rather than convert the shortcut just to overwrite it.
   auto b = L::Conv2D(32, 1)(a);

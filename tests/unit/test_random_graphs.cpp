@@ -478,7 +478,10 @@ TEST_CASE("random functional graphs agree with the reference executor", "[random
   const bool verbose = env_int("STRATA_GRAPH_VERBOSE", 0) != 0;
   for (int64_t seed = first; seed < first + count; ++seed) {
     if (verbose) std::fprintf(stderr, "graph seed %lld\n", static_cast<long long>(seed));
-    passed += check_graph(static_cast<uint64_t>(seed), with_winograd, with_depthwise_post_op, with_blocked_direct) ? 1 : 0;
+    passed +=
+        check_graph(static_cast<uint64_t>(seed), with_winograd, with_depthwise_post_op, with_blocked_direct)
+            ? 1
+            : 0;
   }
   std::printf(
       "random graphs: %lld generated (seeds %lld..%lld), %lld passed, %lld with a Winograd convolution, "

@@ -68,8 +68,7 @@ void choose_layouts(Graph& graph, const WinogradCheck& prefers_winograd, const B
       // Depthwise convolutions are worth converting their input for; any other convolution stays blocked
       // when its input already is, which saves converting it back. Either only where the backend has a
       // good blocked kernel.
-      blocked = operand_blocked && blocked_of.contains(in) &&
-                runs_blocked(graph, op);
+      blocked = operand_blocked && blocked_of.contains(in) && runs_blocked(graph, op);
     }
     if (!blocked) {
       ops.push_back(std::move(op));
