@@ -28,7 +28,7 @@ enum class Layout {
   kPlain,      ///< dense row-major in Keras's dimension order (NHWC for images)
   kBlocked16,  ///< images only: (N, C/16, H, W, 16), channels in blocks of 16, the count padded up to a
                ///< multiple of 16 (oneDNN's nChw16c): what Winograd convolutions and convolutions with a
-               ///< fused depthwise post-op read and write
+               ///< fused depthwise post-op read and write, and the direct convolutions after them
 };
 
 /// Channels in a block of the kBlocked16 layout.

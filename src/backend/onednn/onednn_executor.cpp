@@ -833,7 +833,7 @@ bool onednn_prefers_winograd(const ir::Graph& graph, const ir::Op& op) {
   // Measured on oneDNN 2.6 (avx512_core, 1 thread, layout conversions included, docs/performance.md): the
   // Winograd kernels take 0.34-0.79x the direct time from 32 channels in and out and a 4x4 output up, and
   // lose below that (3.5x slower with 3 input channels, 2.6x on a 2x2 output, whose transformed weights are
-  // read whole). A fused residual add writes into a plain buffer, so it stays direct.
+  // read whole). A convolution with a fused residual add stays direct: the rule was measured without one.
   const bool shape_pays = k[0] == 3 && k[1] == 3 && c->stride_h == 1 && c->stride_w == 1 &&
                           c->dilation_h == 1 && c->dilation_w == 1 && c->groups == 1 && k[2] >= 32 &&
                           k[3] >= 32 && out[1] >= 4 && out[2] >= 4;
