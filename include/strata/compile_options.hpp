@@ -28,6 +28,20 @@ struct CompileOptions {
   /// it needs. Its rounding error is of the same size as the direct algorithm's (docs/performance.md);
   /// its transformed weights take 1.8-4x the memory of the 3x3 kernels. false: every convolution direct.
   bool winograd = true;
+  /// Free the layers' Keras-layout weight tensors once compiled, keeping only the plan's copies (backend
+  /// "onednn" only; every model input needs known dimensions but the batch). compile builds the batch-1
+  /// plan at once, then releases each weight that plan holds as a float32 copy in a plain or blocked layout
+  /// (convolution and dense kernels, biases not folded into anything): the record keeps that copy alive
+  /// (also once the plan is evicted) and, for a kernel a batch norm was folded into, the scale and 2 bits per
+  /// element (plus rare exact values) that undo the scaling bit for bit. Weights the plan keeps only
+  /// Winograd-transformed or in bfloat16, depthwise kernels, batch-norm and custom-layer weights stay as
+  /// they are. Everything reading weights sees the same values: get_weights, save_weights and ONNX export
+  /// rebuild a released tensor (a reorder, and the corrections), as do plans for other input shapes,
+  /// which then share the released copy rather than make their own; set_weights and load_weights
+  /// replace it with a normal tensor. The plan report (plan_string) ends with the count and bytes freed.
+  /// compile changes the model then, so, like set_weights, it must not run while the model is in use
+  /// in another thread. Throws ValueError for backend "reference" or an input with an unknown dimension.
+  bool release_weights = false;
 };
 
 /// Options of `predict`.

@@ -22,7 +22,7 @@ class DerivedCache {
                               const std::function<std::shared_ptr<Result>()>& make) {
     {
       std::lock_guard lock(mutex_);
-      std::erase_if(entries_, [](const Entry& e) { return e.result.expired(); });
+      std::erase_if(entries_, [](const Entry& e) { return e.result.expired() || e.source_died(); });
       for (const Entry& e : entries_) {
         if (e.extra == extra && same_sources(e, sources)) {
           if (auto hit = e.result.lock()) return hit;
@@ -30,18 +30,34 @@ class DerivedCache {
       }
     }
     std::shared_ptr<Result> made = make();
-    std::lock_guard lock(mutex_);
-    Entry entry{{}, extra, made};
-    for (const auto& s : sources) entry.sources.push_back(s);
-    entries_.push_back(std::move(entry));
+    put(sources, extra, made);
     return made;
+  }
+
+  /// Records `result` as what `get` should return for `sources` and `extra` from now on (while all are
+  /// alive).
+  void put(const std::vector<std::shared_ptr<const Tensor>>& sources, const Extra& extra,
+           const std::shared_ptr<Result>& result) {
+    std::lock_guard lock(mutex_);
+    Entry entry{{}, 0, extra, result};
+    for (const auto& s : sources) {
+      entry.sources.push_back(s);
+      entry.live_sources += s ? 1 : 0;
+    }
+    entries_.push_back(std::move(entry));
   }
 
  private:
   struct Entry {
     std::vector<std::weak_ptr<const Tensor>> sources;
+    size_t live_sources = 0;  // the non-null ones
     Extra extra;
     std::weak_ptr<Result> result;
+    // Can never match again; dropped so that a result kept alive elsewhere does not pin dead entries.
+    bool source_died() const {
+      return static_cast<size_t>(std::count_if(sources.begin(), sources.end(),
+                                               [](const auto& s) { return !s.expired(); })) < live_sources;
+    }
   };
 
   static bool same_sources(const Entry& e, const std::vector<std::shared_ptr<const Tensor>>& sources) {

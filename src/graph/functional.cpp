@@ -190,6 +190,12 @@ std::vector<Variable> FunctionalImpl::weights() const {
   return all;
 }
 
+size_t FunctionalImpl::release_weights(const ReleaseFn& release) {
+  size_t freed = 0;
+  for (const auto& layer : layers_) freed += layer->release_weights(release);
+  return freed;
+}
+
 void FunctionalImpl::set_weights(const std::vector<Tensor>& values) {
   // Split the flat list by layer, check every layer's share, then assign: all or nothing.
   size_t expected = 0;
@@ -202,10 +208,10 @@ void FunctionalImpl::set_weights(const std::vector<Tensor>& values) {
   for (const auto& layer : layers_) {
     const std::vector<Variable> own = layer->weights();
     for (size_t i = 0; i < own.size(); ++i, ++at) {
-      if (values[at].dims() != own[i].value->dims()) {
-        throw ValueError(fmt::format("{} set_weights: weight {} of layer '{}' ('{}') expected shape {}, received {}",
-                                     prefix(), at, layer->name(), own[i].name, own[i].value->shape().to_string(),
-                                     values[at].shape().to_string()));
+      if (values[at].dims() != own[i].dims()) {
+        throw ValueError(fmt::format(
+            "{} set_weights: weight {} of layer '{}' ('{}') expected shape {}, received {}", prefix(), at,
+            layer->name(), own[i].name, to_shape(own[i].dims()).to_string(), values[at].shape().to_string()));
       }
     }
   }

@@ -44,6 +44,7 @@ class FunctionalImpl : public LayerImpl {
 
   std::vector<Variable> weights() const override;
   void set_weights(const std::vector<Tensor>& values) override;
+  size_t release_weights(const ReleaseFn& release) override;
 
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override;
   std::vector<ir::ValueId> lower(ir::Graph& graph, const Node& node,

@@ -77,7 +77,7 @@ std::string Model::summary_string(SummaryOptions options) const {
 int64_t Model::count_trainable_params() const {
   int64_t n = 0;
   for (const detail::Variable& v : functional(impl_).weights()) {
-    if (v.trainable) n += v.value->size();
+    if (v.trainable) n += v.size();
   }
   return n;
 }
@@ -85,7 +85,10 @@ int64_t Model::count_trainable_params() const {
 CompiledModel Model::compile(CompileOptions options) const {
   auto model = std::static_pointer_cast<const detail::FunctionalImpl>(std::shared_ptr<const detail::LayerImpl>(impl_));
   functional(impl_);
-  return CompiledModel(std::make_shared<detail::CompiledModelImpl>(model.get(), model, std::move(options)));
+  const bool release = options.release_weights;
+  auto compiled = std::make_shared<detail::CompiledModelImpl>(model.get(), model, std::move(options));
+  if (release) compiled->release_weights(static_cast<detail::FunctionalImpl&>(*impl_));
+  return CompiledModel(compiled);
 }
 
 Tensor Model::predict(const Tensor& input, PredictOptions options) const {

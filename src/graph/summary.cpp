@@ -208,7 +208,7 @@ int64_t params_of(const LayerImpl& layer, bool want_trainable) {
   int64_t n = 0;
   for (const Variable& v : layer.weights()) {
     const bool counts_as_trainable = layer.trainable && v.trainable;
-    if (counts_as_trainable == want_trainable) n += v.value->size();
+    if (counts_as_trainable == want_trainable) n += v.size();
   }
   return n;
 }

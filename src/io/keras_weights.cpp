@@ -37,6 +37,7 @@ namespace {
 
 using detail::FunctionalImpl;
 using detail::LayerImpl;
+using detail::Variable;
 namespace h5 = detail::h5;
 
 // One weight as Keras orders it: a variable of a (non-model) layer.
@@ -46,7 +47,9 @@ struct Slot {
   bool trainable = true;   // as Keras sees it now: the variable's flag and every enclosing layer's
 };
 
-const Tensor& value_of(const Slot& s) { return *s.layer->variables()[s.index].value; }
+const Variable& variable_of(const Slot& s) {
+  return s.layer->variables()[s.index];
+}
 const std::string& name_of(const Slot& s) { return s.layer->variables()[s.index].name; }
 
 FunctionalImpl* as_model(LayerImpl* layer) { return dynamic_cast<FunctionalImpl*>(layer); }
@@ -148,7 +151,8 @@ class Plan {
     for (auto& [layer, values] : values_) {
       std::vector<Tensor> full;
       const auto& vars = layer->variables();
-      for (size_t i = 0; i < vars.size(); ++i) full.push_back(values[i] ? std::move(*values[i]) : *vars[i].value);
+      for (size_t i = 0; i < vars.size(); ++i)
+        full.push_back(values[i] ? std::move(*values[i]) : *vars[i].tensor());
       layer->set_variable_values(full);  // shapes were checked: this cannot fail
     }
   }
@@ -191,7 +195,7 @@ class Loader {
 
   // Reads the dataset for `slot` after checking its shape and type; nullopt when skipped.
   std::optional<Tensor> read(const h5::Dataset& dataset, const Slot& slot, const std::string& where) {
-    const std::vector<int64_t>& want = value_of(slot).dims();
+    const std::vector<int64_t>& want = variable_of(slot).dims();
     const std::vector<int64_t> have = dataset.dims();
     const std::string what = fmt::format("Layer {}, variable '{}'{}", layer_label(*slot.layer), name_of(slot),
                                          where.empty() ? "" : " (" + where + ")");
@@ -207,7 +211,7 @@ class Loader {
                            what, type.name, dataset.path()));
       return std::nullopt;
     }
-    return Tensor(want, dataset.read_floats(value_of(slot).size()));
+    return Tensor(want, dataset.read_floats(variable_of(slot).size()));
   }
 
   // ------------------------------------------------------------------------------------------------------
@@ -478,8 +482,8 @@ void save_keras3(FunctionalImpl& model, const h5::Group& root, const std::string
     }
     const std::vector<Slot> slots = own_slots(layer, true);
     for (size_t i = 0; i < slots.size(); ++i) {
-      const Tensor& value = value_of(slots[i]);
-      vars.write_floats(std::to_string(i), value.dims(), value.data());
+      const std::shared_ptr<const Tensor> value = variable_of(slots[i]).tensor();
+      vars.write_floats(std::to_string(i), value->dims(), value->data());
     }
   }
 }

@@ -52,10 +52,10 @@ class BatchNormalizationImpl : public detail::LayerImpl {
     const std::vector<detail::Variable>& v = variables();
     size_t at = 0;
     ir::BatchNormOp bn;
-    if (options_.scale) bn.gamma = v[at++].value;
-    if (options_.center) bn.beta = v[at++].value;
-    bn.mean = v[at++].value;
-    bn.variance = v[at++].value;
+    if (options_.scale) bn.gamma = v[at++].tensor();
+    if (options_.center) bn.beta = v[at++].tensor();
+    bn.mean = v[at++].tensor();
+    bn.variance = v[at++].tensor();
     bn.epsilon = options_.epsilon;
     const ir::ValueId out = graph.add_value(graph.values[inputs[0]].dims, name());
     graph.ops.push_back(ir::Op{bn, {inputs[0]}, out, {}, {name()}});

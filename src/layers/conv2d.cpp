@@ -62,8 +62,9 @@ class Conv2DImpl : public detail::LayerImpl {
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node& node,
                                  const std::vector<ir::ValueId>& inputs) const override {
-    const ir::ValueId out = detail::emit_conv(graph, node, inputs[0], window_, options_.groups, variables()[0].value,
-                                              options_.use_bias ? variables()[1].value : nullptr, name(), prefix());
+    const ir::ValueId out =
+        detail::emit_conv(graph, node, inputs[0], window_, options_.groups, variables()[0].tensor(),
+                          options_.use_bias ? variables()[1].tensor() : nullptr, name(), prefix());
     return {detail::emit_activation(graph, out, activation_, name())};
   }
 

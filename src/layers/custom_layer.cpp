@@ -44,7 +44,7 @@ class CustomLayerImpl : public LayerImpl {
     std::vector<int64_t> dims;
     for (const Dim& d : out.dims()) dims.push_back(*d);
     ir::CustomOp op{definition_, {}};
-    for (const Variable& v : variables()) op.weights.push_back(v.value);
+    for (const Variable& v : variables()) op.weights.push_back(v.tensor());
     const ir::ValueId value = graph.add_value(std::move(dims), name());
     graph.ops.push_back(ir::Op{op, inputs, value, {}, {name()}});
     return {value};

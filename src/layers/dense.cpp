@@ -45,7 +45,8 @@ class DenseImpl : public detail::LayerImpl {
     std::vector<int64_t> dims = graph.values[inputs[0]].dims;
     dims.back() = units_;
     const ir::ValueId out = graph.add_value(dims, name());
-    ir::DenseOp dense{variables()[0].value, options_.use_bias ? variables()[1].value : nullptr, nullptr};
+    ir::DenseOp dense{variables()[0].tensor(), options_.use_bias ? variables()[1].tensor() : nullptr,
+                      nullptr};
     graph.ops.push_back(ir::Op{dense, {inputs[0]}, out, {}, {name()}});
     return {detail::emit_activation(graph, out, activation_, name())};
   }

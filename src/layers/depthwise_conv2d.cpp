@@ -67,8 +67,8 @@ class DepthwiseConv2DImpl : public detail::LayerImpl {
                                  const std::vector<ir::ValueId>& inputs) const override {
     const ir::ValueId out =
         detail::emit_conv(graph, node, inputs[0], window_, static_cast<int>(in_channels_),
-                          as_grouped_kernel(*variables()[0].value), options_.use_bias ? variables()[1].value : nullptr,
-                          name(), prefix());
+                          as_grouped_kernel(*variables()[0].tensor()),
+                          options_.use_bias ? variables()[1].tensor() : nullptr, name(), prefix());
     return {detail::emit_activation(graph, out, activation_, name())};
   }
 
@@ -129,14 +129,15 @@ class SeparableConv2DImpl : public detail::LayerImpl {
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node& node,
                                  const std::vector<ir::ValueId>& inputs) const override {
-    const ir::ValueId depthwise = detail::emit_conv(graph, node, inputs[0], window_, static_cast<int>(in_channels_),
-                                                    as_grouped_kernel(*variables()[0].value), nullptr, name(), prefix());
+    const ir::ValueId depthwise =
+        detail::emit_conv(graph, node, inputs[0], window_, static_cast<int>(in_channels_),
+                          as_grouped_kernel(*variables()[0].tensor()), nullptr, name(), prefix());
     // The pointwise step is a plain 1x1 convolution; the node's padding describes the depthwise step only.
     detail::Node pointwise_node;
     const detail::ConvWindow pointwise{1, 1, 1, detail::Padding::kValid};
     const ir::ValueId out =
-        detail::emit_conv(graph, pointwise_node, depthwise, pointwise, 1, variables()[1].value,
-                          options_.use_bias ? variables()[2].value : nullptr, name(), prefix());
+        detail::emit_conv(graph, pointwise_node, depthwise, pointwise, 1, variables()[1].tensor(),
+                          options_.use_bias ? variables()[2].tensor() : nullptr, name(), prefix());
     return {detail::emit_activation(graph, out, activation_, name())};
   }
 

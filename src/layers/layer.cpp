@@ -37,7 +37,7 @@ std::string Layer::class_name() const { return checked(impl_).class_name(); }
 
 std::vector<Tensor> Layer::get_weights() const {
   std::vector<Tensor> weights;
-  for (const detail::Variable& v : checked(impl_).weights()) weights.push_back(*v.value);
+  for (const detail::Variable& v : checked(impl_).weights()) weights.push_back(*v.tensor());
   return weights;
 }
 
@@ -48,7 +48,7 @@ void Layer::set_weights(const std::vector<Tensor>& weights) {
 
 int64_t Layer::count_params() const {
   int64_t n = 0;
-  for (const detail::Variable& v : checked(impl_).weights()) n += v.value->size();
+  for (const detail::Variable& v : checked(impl_).weights()) n += v.size();
   return n;
 }
 

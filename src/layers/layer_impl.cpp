@@ -18,8 +18,43 @@ std::optional<ir::Padding2D> LayerImpl::static_padding(const std::vector<Shape>&
 
 int64_t LayerImpl::macs(const Node&) const { return 0; }
 
+Variable::Variable(std::string name_, std::shared_ptr<const Tensor> value, bool trainable_)
+    : name(std::move(name_)), trainable(trainable_), value_(std::move(value)) {}
+
+const std::vector<int64_t>& Variable::dims() const {
+  return released_ ? released_->dims() : value_->dims();
+}
+
+std::shared_ptr<const Tensor> Variable::tensor() const {
+  return released_ ? released_->materialize() : value_;
+}
+
+void Variable::release(std::shared_ptr<const ReleasedWeight> record) {
+  released_ = std::move(record);
+  value_.reset();
+}
+
+void Variable::assign(std::shared_ptr<const Tensor> value) {
+  value_ = std::move(value);
+  released_.reset();
+}
+
 void LayerImpl::add_variable(std::string name, Tensor value, bool is_trainable) {
-  variables_.push_back(Variable{std::move(name), std::make_shared<const Tensor>(std::move(value)), is_trainable});
+  variables_.emplace_back(std::move(name), std::make_shared<const Tensor>(std::move(value)), is_trainable);
+}
+
+size_t LayerImpl::release_weights(const ReleaseFn& release) {
+  size_t freed = 0;
+  for (Variable& v : variables_) {
+    if (v.released()) continue;
+    const std::shared_ptr<const Tensor> value = v.tensor();
+    std::shared_ptr<const ReleasedWeight> record = release(value);
+    if (!record) continue;
+    const size_t bytes = static_cast<size_t>(value->size()) * sizeof(float);
+    freed += bytes > record->overhead_bytes() ? bytes - record->overhead_bytes() : 0;
+    v.release(std::move(record));
+  }
+  return freed;
 }
 
 void LayerImpl::set_variable_values(const std::vector<Tensor>& values) {
@@ -29,13 +64,13 @@ void LayerImpl::set_variable_values(const std::vector<Tensor>& values) {
   }
   // Check everything before changing anything, so a failed call leaves the old weights in place.
   for (size_t i = 0; i < values.size(); ++i) {
-    if (values[i].dims() != variables_[i].value->dims()) {
-      throw ValueError(fmt::format("{} set_weights: weight {} ('{}') expected shape {}, received {}", prefix(), i,
-                                   variables_[i].name, variables_[i].value->shape().to_string(),
-                                   values[i].shape().to_string()));
+    if (values[i].dims() != variables_[i].dims()) {
+      throw ValueError(fmt::format(
+          "{} set_weights: weight {} ('{}') expected shape {}, received {}", prefix(), i, variables_[i].name,
+          to_shape(variables_[i].dims()).to_string(), values[i].shape().to_string()));
     }
   }
-  for (size_t i = 0; i < values.size(); ++i) variables_[i].value = std::make_shared<const Tensor>(values[i]);
+  for (size_t i = 0; i < values.size(); ++i) variables_[i].assign(std::make_shared<const Tensor>(values[i]));
   ++weights_version_;
 }
 

@@ -3,6 +3,7 @@
 // a shape rule, weight creation, and lowering to IR ops.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "compiler/ir.hpp"
 #include "core/activation.hpp"
+#include "core/released_weight.hpp"
 #include "strata/shape.hpp"
 #include "strata/symbolic_tensor.hpp"
 #include "strata/tensor.hpp"
@@ -19,11 +21,31 @@ namespace strata::detail {
 struct Node;
 
 /// One weight of a layer. The tensor is immutable and replaced whole by set_weights, so a compiled
-/// plan may hold on to it without copying.
-struct Variable {
+/// plan may hold on to it without copying. After `release`, only a plan's copy remains and `tensor()`
+/// rebuilds the tensor from it on demand (CompileOptions::release_weights).
+class Variable {
+ public:
+  Variable(std::string name, std::shared_ptr<const Tensor> value, bool trainable);
+
+  /// The Keras-layout dims, without rebuilding a released tensor.
+  const std::vector<int64_t>& dims() const;
+  /// Elements of the weight.
+  int64_t size() const { return element_count(dims()); }
+  /// The weight in Keras's layout; rebuilt (bitwise equal, shared with concurrent callers) when released.
+  std::shared_ptr<const Tensor> tensor() const;
+  /// Whether only a plan's copy of this weight remains.
+  bool released() const { return released_ != nullptr; }
+  /// Drops the Keras-layout tensor for `record`, which rebuilds it.
+  void release(std::shared_ptr<const ReleasedWeight> record);
+  /// Replaces the weight (ending a release).
+  void assign(std::shared_ptr<const Tensor> value);
+
   std::string name;
-  std::shared_ptr<const Tensor> value;
   bool trainable = true;
+
+ private:
+  std::shared_ptr<const Tensor> value_;
+  std::shared_ptr<const ReleasedWeight> released_;
 };
 
 class LayerImpl {
@@ -63,6 +85,12 @@ class LayerImpl {
   void set_variable_values(const std::vector<Tensor>& values);
   /// Increases whenever the weights change, so that compiled plans know to rebuild.
   virtual uint64_t weights_version() const { return weights_version_; }
+  /// Gives every weight (of this layer and any it contains) for which `release` returns a record over to that
+  /// record, freeing its Keras-layout tensor. The values do not change, so the weights version stays. Like
+  /// set_weights, must not run concurrently with other uses of the layer. Returns the bytes freed.
+  using ReleaseFn =
+      std::function<std::shared_ptr<const ReleasedWeight>(const std::shared_ptr<const Tensor>&)>;
+  virtual size_t release_weights(const ReleaseFn& release);
 
   bool trainable = true;
   /// The calls of this layer, in call order. Weak: nodes own their layer, not the reverse.

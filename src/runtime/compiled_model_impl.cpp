@@ -32,6 +32,12 @@ void validate_compile_options(const CompileOptions& options) {
     }
     check_precision_support(options.precision);
   }
+  if (options.release_weights && options.backend != "onednn") {
+    throw ValueError(
+        fmt::format("[compile] release_weights needs backend 'onednn' (only its plans keep a copy of "
+                    "the weights to rebuild them from), received backend '{}'",
+                    options.backend));
+  }
   if (options.num_threads < 0) {
     throw ValueError(fmt::format("[compile] Expected num_threads >= 0 (0 means all cores), received {}",
                                  options.num_threads));
@@ -101,6 +107,8 @@ std::shared_ptr<const Plan> CompiledModelImpl::plan_for(const std::vector<std::v
     plan->executor = make_reference_executor(plan->graph);
   } else {
     plan->executor = make_onednn_executor(plan->graph, options_);
+    // Only the values are read from here on; the ops' kernels would keep released weights alive.
+    plan->graph.ops.clear();
   }
   plan->weights_version = version;
   cache_.emplace_front(input_dims, plan);
@@ -213,16 +221,19 @@ ProfileReport CompiledModelImpl::profile(const std::vector<Tensor>& inputs, int 
   return report;
 }
 
-std::vector<std::vector<int64_t>> CompiledModelImpl::dims_for_batch(int64_t batch) const {
-  if (batch <= 0) throw ValueError(fmt::format("[plan_string] Expected a positive batch size, received {}", batch));
+std::vector<std::vector<int64_t>> CompiledModelImpl::dims_for_batch(int64_t batch, const char* where) const {
+  if (batch <= 0)
+    throw ValueError(fmt::format("[{}] Expected a positive batch size, received {}", where, batch));
   std::vector<std::vector<int64_t>> all;
   for (const SymbolicTensor& in : model_->inputs()) {
     std::vector<int64_t> dims{batch};
     for (int d = 1; d < in.shape().rank(); ++d) {
       if (!in.shape()[d]) {
-        throw ValueError(fmt::format("[plan_string] Input '{}' has shape {} with an unknown dimension; pass the "
-                                     "input dimensions explicitly",
-                                     in.node()->layer->name(), in.shape().to_string()));
+        throw ValueError(fmt::format("[{}] Input '{}' has shape {} with an unknown dimension; {}", where,
+                                     in.node()->layer->name(), in.shape().to_string(),
+                                     std::strcmp(where, "compile") == 0
+                                         ? "release_weights needs every input's dimensions but the batch"
+                                         : "pass the input dimensions explicitly"));
       }
       dims.push_back(*in.shape()[d]);
     }
@@ -240,7 +251,29 @@ std::string CompiledModelImpl::plan_string(const std::vector<std::vector<int64_t
   std::string text = fmt::format("Plan for model \"{}\", input {}: backend {}, {}, {} step{}\n", model_->name(),
                                  fmt::join(shapes, ", "), options_.backend, options_.precision, steps,
                                  steps == 1 ? "" : "s");
-  return text + plan->executor->plan_string();
+  text += plan->executor->plan_string();
+  if (options_.release_weights) {
+    text += fmt::format("  released at compile: {} of {} weights, {} bytes of Keras-layout tensors freed\n",
+                        released_.weights, released_.candidates, released_.bytes);
+  }
+  return text;
+}
+
+void CompiledModelImpl::release_weights(FunctionalImpl& model) {
+  // The batch-1 plan is built now so that its copies exist to release into; it may be evicted later, the
+  // records keep the copies they use alive.
+  const std::shared_ptr<const Plan> plan = plan_for(dims_for_batch(1, "compile"));
+  ReleaseReport report;
+  report.bytes = model.release_weights([&](const std::shared_ptr<const Tensor>& weight) {
+    ++report.candidates;
+    std::shared_ptr<const ReleasedWeight> record = plan->executor->release(weight);
+    if (record) ++report.weights;
+    return record;
+  });
+  released_ = report;
+#ifdef __GLIBC__
+  malloc_trim(0);  // as after building a plan: return the freed tensors to the system
+#endif
 }
 
 }  // namespace strata::detail

@@ -38,8 +38,13 @@ class CompiledModelImpl {
   std::shared_ptr<const Plan> plan_for(const std::vector<std::vector<int64_t>>& input_dims) const;
   std::string plan_string(const std::vector<std::vector<int64_t>>& input_dims) const;
   ProfileReport profile(const std::vector<Tensor>& inputs, int repetitions) const;
-  /// Input dimensions with batch `batch`; ValueError when an input has an unknown non-batch dimension.
-  std::vector<std::vector<int64_t>> dims_for_batch(int64_t batch) const;
+  /// Input dimensions with batch `batch`; ValueError, prefixed "[where]", when an input has an unknown
+  /// non-batch dimension.
+  std::vector<std::vector<int64_t>> dims_for_batch(int64_t batch, const char* where = "plan_string") const;
+  /// CompileOptions::release_weights: builds the batch-1 plan and gives every weight of `model` (the model
+  /// compiled) it holds an exact copy of over to a record rebuilding it. Changes the model, so like
+  /// set_weights it must not run concurrently with other uses of it.
+  void release_weights(FunctionalImpl& model);
   const CompileOptions& options() const { return options_; }
   const FunctionalImpl& model() const { return *model_; }
 
@@ -51,6 +56,11 @@ class CompiledModelImpl {
   const FunctionalImpl* model_;
   std::shared_ptr<const FunctionalImpl> owner_;
   CompileOptions options_;
+  // What release_weights did, for the plan report.
+  struct ReleaseReport {
+    size_t weights = 0, candidates = 0, bytes = 0;
+  };
+  ReleaseReport released_;
   mutable std::mutex mutex_;
   mutable std::list<std::pair<std::vector<std::vector<int64_t>>, std::shared_ptr<const Plan>>> cache_;
 };

@@ -1,8 +1,11 @@
 #pragma once
 // What a backend hands the runtime: something that runs one compiled program on raw buffers.
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "core/released_weight.hpp"
 
 namespace strata::detail {
 
@@ -25,6 +28,12 @@ class Executor {
   virtual std::vector<StepProfile> profile(const std::vector<const float*>& inputs, int repetitions) const = 0;
   /// Number of primitives (or kernel calls) per forward pass.
   virtual int step_count() const = 0;
+  /// A record rebuilding `weight` bit for bit from this plan's own copy of it, so that the layer may free
+  /// its tensor (CompileOptions::release_weights); null when the plan holds no copy it can turn back exactly.
+  virtual std::shared_ptr<const ReleasedWeight> release(
+      const std::shared_ptr<const Tensor>& /*weight*/) const {
+    return nullptr;
+  }
 };
 
 }  // namespace strata::detail

@@ -80,8 +80,8 @@ TEST_CASE("fold_batch_norm scales the kernel per channel without copying it", "[
   const auto& conv = only_op_of<ir::Conv2DOp>(folded);
   const auto& dense = only_op_of<ir::DenseOp>(folded);
   // The ops hold the layers' own kernels, plus a scale of one float per output channel.
-  CHECK(conv.kernel == model.get_layer("conv").impl()->variables()[0].value);
-  CHECK(dense.kernel == model.get_layer("dense").impl()->variables()[0].value);
+  CHECK(conv.kernel == model.get_layer("conv").impl()->variables()[0].tensor());
+  CHECK(dense.kernel == model.get_layer("dense").impl()->variables()[0].tensor());
   REQUIRE(conv.kernel_scale);
   REQUIRE(dense.kernel_scale);
   CHECK(conv.kernel_scale->dims() == std::vector<int64_t>{6});

@@ -16,7 +16,7 @@
 #include "backend/custom_kernel.hpp"
 #include "backend/onednn/eltwise_mapping.hpp"
 #include "backend/onednn/post_op_rules.hpp"
-#include "core/derived_cache.hpp"
+#include "backend/onednn/released_weights.hpp"
 #include "strata/error.hpp"
 #include "strata/tensor.hpp"
 
@@ -214,6 +214,17 @@ class OnednnExecutor : public Executor {
     const OmpThreadScope threads(num_threads_);
     for (size_t i = 0; i < graph_.ops.size(); ++i) add_op(graph_.ops[i]);
     for (const Step& s : steps_) scratchpad_bytes_ = std::max(scratchpad_bytes_, s.scratchpad_bytes);
+    // The steps are built and the run needs only the values: the ops' kernels would otherwise keep every
+    // Keras-layout weight alive as long as the plan, even one the layer released.
+    graph_.ops.clear();
+  }
+
+  std::shared_ptr<const ReleasedWeight> release(const std::shared_ptr<const Tensor>& weight) const override {
+    for (const Reordered& r : weights_) {
+      if (r.source.lock() != weight) continue;
+      if (auto record = onednn::release_weight(weight, r.scale, r.source_desc, r.copy)) return record;
+    }
+    return nullptr;
   }
 
   void run(const std::vector<const float*>& inputs, const std::vector<float*>& outputs) const override {
@@ -253,9 +264,11 @@ class OnednnExecutor : public Executor {
                           s.layers);
     }
     size_t weight_bytes = 0, shared_bytes = 0;
-    for (const auto& w : owned_weights_) {
+    for (const Reordered& r : weights_) {
+      const std::shared_ptr<memory>& w = r.copy;
       weight_bytes += w->get_desc().get_size();
-      // Held by another live plan too (another input shape, or another model with the same weights).
+      // Held by another live plan too (another input shape, or another model with the same weights), or by
+      // the record of a released weight.
       if (w.use_count() > 1) shared_bytes += w->get_desc().get_size();
     }
     text += fmt::format("  arena {} bytes, weights {} bytes ({} shared with other plans), scratchpad {} bytes\n",
@@ -386,8 +399,7 @@ class OnednnExecutor : public Executor {
   // temporary: the plan keeps only the reordered copy.
   memory reorder_constant(const std::shared_ptr<const Tensor>& source, const memory::desc& source_desc,
                           const memory::desc& wanted, const std::shared_ptr<const Tensor>& scale = nullptr) {
-    static DerivedCache<memory, memory::desc> cache;
-    std::shared_ptr<memory> shared = cache.get({source, scale}, wanted, [&] {
+    std::shared_ptr<memory> shared = onednn::reordered_weights().get({source, scale}, wanted, [&] {
       const std::shared_ptr<const Tensor> effective = ir::effective_kernel(source, scale);
       memory user(source_desc, engine_, const_cast<float*>(effective->data()));
       auto out = std::make_shared<memory>(wanted, engine_);
@@ -396,7 +408,7 @@ class OnednnExecutor : public Executor {
       stream.wait();
       return out;
     });
-    owned_weights_.push_back(shared);
+    weights_.push_back({source, scale, source_desc, shared});
     return *shared;
   }
 
@@ -784,8 +796,15 @@ class OnednnExecutor : public Executor {
   dnnl::engine engine_;
   std::vector<Step> steps_;
   size_t scratchpad_bytes_ = 0;
-  // Keeps this plan's (possibly shared) reordered weights alive; the cache itself holds them weakly.
-  std::vector<std::shared_ptr<memory>> owned_weights_;
+  // This plan's (possibly shared) reordered weights, which it keeps alive (the cache holds them weakly), and
+  // what each was made from, for release(): the source weakly, so that it can be freed.
+  struct Reordered {
+    std::weak_ptr<const Tensor> source;
+    std::shared_ptr<const Tensor> scale;
+    memory::desc source_desc;
+    std::shared_ptr<memory> copy;
+  };
+  std::vector<Reordered> weights_;
   mutable std::mutex pool_mutex_;
   mutable std::vector<std::unique_ptr<Context>> pool_;
 };
