@@ -6,12 +6,13 @@
 //   compare_peers models                          the model names, one per line
 //   compare_peers export MODEL DIR BATCH...       DIR/MODEL.onnx and DIR/MODEL_bBATCH_in.npy per batch
 //   compare_peers machine                         oneDNN version and effective ISA
-//   compare_peers serve MODEL INPUT.npy THREADS [PRECISION]
+//   compare_peers serve MODEL INPUT.npy THREADS [PRECISION [release]]
 //   compare_peers profile MODEL BATCH THREADS [REPS] [PRECISION]   CompiledModel::profile's table
 //
 // serve: measures this process's resident memory (VmRSS) with the input loaded but no model built (the
-// idle state), builds the model (seeded weights, as export does), compiles it and builds the plan for the
-// input's batch, then prints
+// idle state), builds the model (seeded weights, as export does), compiles it (with
+// CompileOptions::release_weights when the last word is `release`) and builds the plan for the input's batch,
+// then prints
 //   ready compile_ms=<compile + first plan build> build_ms=<model construction>
 // and answers, one line per command:
 //   run K        -> "times t1 ... tK cpu=C" (milliseconds of each CompiledModel::predict call; C: the
@@ -117,14 +118,16 @@ std::string isa_name(dnnl::cpu_isa isa) {
   }
 }
 
-int serve(const std::string& model_name, const std::string& input_path, int threads, const std::string& precision) {
+int serve(const std::string& model_name, const std::string& input_path, int threads, const std::string& precision,
+          bool release_weights) {
   using clock = std::chrono::steady_clock;
   const strata::Tensor input = strata::load_npy(input_path);
   const long idle_kb = status_kb("VmRSS");
   const auto t0 = clock::now();
   const strata::Model model = build(model_name);
   const auto t1 = clock::now();
-  const strata::CompiledModel compiled = model.compile({.num_threads = threads, .precision = precision});
+  const strata::CompiledModel compiled =
+      model.compile({.num_threads = threads, .precision = precision, .release_weights = release_weights});
   compiled.plan_string(input.dims()[0]);  // builds and caches the plan for this batch
   const auto t2 = clock::now();
   std::printf("ready compile_ms=%.3f build_ms=%.3f\n", std::chrono::duration<double, std::milli>(t2 - t1).count(),
@@ -189,8 +192,9 @@ int run(int argc, char** argv) {
       // in range.
       strata::save_npy(dir + "/" + args[1] + "_b" + args[i] + "_in.npy", strata::Tensor::random_uniform(dims, 7));
     }
-  } else if (args[0] == "serve" && (args.size() == 4 || args.size() == 5)) {
-    return serve(args[1], args[2], std::stoi(args[3]), args.size() == 5 ? args[4] : "float32");
+  } else if (args[0] == "serve" && args.size() >= 4 && args.size() <= 6 &&
+             (args.size() < 6 || args[5] == "release")) {
+    return serve(args[1], args[2], std::stoi(args[3]), args.size() >= 5 ? args[4] : "float32", args.size() == 6);
   } else if (args[0] == "profile" && args.size() >= 4) {
     const strata::Model model = build(args[1]);
     const strata::CompiledModel compiled =
