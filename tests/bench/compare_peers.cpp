@@ -118,8 +118,8 @@ std::string isa_name(dnnl::cpu_isa isa) {
   }
 }
 
-int serve(const std::string& model_name, const std::string& input_path, int threads, const std::string& precision,
-          bool release_weights) {
+int serve(const std::string& model_name, const std::string& input_path, int threads,
+          const std::string& precision, bool release_weights) {
   using clock = std::chrono::steady_clock;
   const strata::Tensor input = strata::load_npy(input_path);
   const long idle_kb = status_kb("VmRSS");
@@ -194,7 +194,8 @@ int run(int argc, char** argv) {
     }
   } else if (args[0] == "serve" && args.size() >= 4 && args.size() <= 6 &&
              (args.size() < 6 || args[5] == "release")) {
-    return serve(args[1], args[2], std::stoi(args[3]), args.size() >= 5 ? args[4] : "float32", args.size() == 6);
+    return serve(args[1], args[2], std::stoi(args[3]), args.size() >= 5 ? args[4] : "float32",
+                 args.size() == 6);
   } else if (args[0] == "profile" && args.size() >= 4) {
     const strata::Model model = build(args[1]);
     const strata::CompiledModel compiled =

@@ -95,8 +95,9 @@ class Server {
 }
 
 function strataServer(model, input, threads, precision = 'float32', release = false) {
-  return new Server(`strata ${precision}${release ? ' release_weights' : ''}`, opt.bin,
-                    ['serve', model, input, String(threads), precision, ...(release ? ['release'] : [])]);
+  return new Server(
+      `strata ${precision}${release ? ' release_weights' : ''}`, opt.bin,
+      ['serve', model, input, String(threads), precision, ...(release ? ['release'] : [])]);
 }
 function ortServer(onnx, input, threads) {
   return new Server('onnxruntime', process.execPath, ['--expose-gc', path.join(__dirname, 'ort_serve.js'), onnx, input, String(threads)]);
@@ -255,13 +256,18 @@ async function main() {
     const rReady = await r.ready();
     const rOut = path.join(opt.dir, 'resnet50_b1_t1_strata_released.npy');
     await r.ask(`save ${rOut}`);
-    const same = Buffer.compare(fs.readFileSync(rOut), fs.readFileSync(path.join(opt.dir, 'resnet50_b1_t1_strata.npy'))) === 0;
+    const same =
+        Buffer.compare(
+            fs.readFileSync(rOut), fs.readFileSync(path.join(opt.dir, 'resnet50_b1_t1_strata.npy'))) === 0;
     await warmUp(r);
     await r.run(20);
     released = {mem: await r.mem(), compile: rReady.compile_ms, same};
     await r.quit();
-    console.log(`resnet50 batch 1, release_weights: memory +${mb(released.mem.rss_kb)} MB (peak +${mb(released.mem.hwm_kb)}), ` +
-                `compile ${fmtMs(released.compile)} ms, output ${same ? 'bitwise equal to' : 'DIFFERENT from'} the plain run's`);
+    console.log(
+        `resnet50 batch 1, release_weights: memory +${mb(released.mem.rss_kb)} MB (peak +${
+            mb(released.mem.hwm_kb)}), ` +
+        `compile ${fmtMs(released.compile)} ms, output ${
+            same ? 'bitwise equal to' : 'DIFFERENT from'} the plain run's`);
     if (!same) console.log('  WARNING: release_weights changed the output');
   }
   const finished = new Date().toISOString();
@@ -295,9 +301,12 @@ async function main() {
         '(model construction with seeded weights not counted); ORT session: InferenceSession.create from the .onnx file.\n';
   if (resnetB1Mem) {
     md += `\nResNet50 batch-1 forward pass, memory growth: strata +${mb(resnetB1Mem.sMem.rss_kb)} MB, ` +
-          (released ? `strata with \`release_weights\` +${mb(released.mem.rss_kb)} MB (peak +${mb(released.mem.hwm_kb)}; ` +
-                      `compile ${fmtMs(released.compile)} ms; output ${released.same ? 'bitwise equal' : 'DIFFERENT'}), ` : '') +
-          `ONNX Runtime +${mb(resnetB1Mem.oMem.rss_kb)} MB.\n`;
+        (released ? `strata with \`release_weights\` +${mb(released.mem.rss_kb)} MB (peak +${
+                        mb(released.mem.hwm_kb)}; ` +
+                 `compile ${fmtMs(released.compile)} ms; output ${
+                        released.same ? 'bitwise equal' : 'DIFFERENT'}), ` :
+                    '') +
+        `ONNX Runtime +${mb(resnetB1Mem.oMem.rss_kb)} MB.\n`;
   }
   console.log('\n' + md);
   if (opt.md) fs.writeFileSync(opt.md, md);
