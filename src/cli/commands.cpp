@@ -141,7 +141,8 @@ int run_bench(const Args& args) {
   const int64_t batch = args.get_int("batch", 1, 1);
   const int64_t warmup = args.get_int("warmup", 3, 0);
   const int64_t repetitions = args.get_int("repetitions", 10, 1);
-  const strata::CompileOptions options = compile_options(args);
+  strata::CompileOptions options = compile_options(args);
+  options.release_weights = args.has("release-weights");
   const strata::Model model = model_from(args);
   const strata::CompiledModel compiled = model.compile(options);
   const std::vector<int64_t> dims = input_dims(model, batch);
@@ -163,7 +164,8 @@ int run_bench(const Args& args) {
 
   if (args.has("plan")) std::fputs(compiled.plan_string(batch).c_str(), stdout);
   fmt::print("model      {} {}, {}\n", model.name(), format_dims(dims), compile_description(options));
-  fmt::print("first run  {:.2f} ms (builds the plan)\n", first_ms);
+  fmt::print("first run  {:.2f} ms ({})\n", first_ms,
+             options.release_weights ? "the plan was built by compile" : "builds the plan");
   fmt::print("time       median {:.3f} ms per batch over {} runs after {} warm-up (min {:.3f}, max {:.3f})\n",
              ms, repetitions, warmup, *std::min_element(times.begin(), times.end()),
              *std::max_element(times.begin(), times.end()));
@@ -235,7 +237,10 @@ const std::vector<Command>& commands() {
                            {"warmup", "N", "untimed passes before timing (default 3)"},
                            {"repetitions", "N", "timed passes (default 10)"},
                            {"profile", "", "also print the per-primitive profile (CompiledModel::profile)"},
-                           {"plan", "", "also print the compiled plan (CompiledModel::plan_string)"}},
+                           {"plan", "", "also print the compiled plan (CompiledModel::plan_string)"},
+                           {"release-weights", "",
+                            "compile with release_weights (free the Keras-layout weights; --plan shows "
+                            "what was freed)"}},
                           false),
        run_bench},
   };
