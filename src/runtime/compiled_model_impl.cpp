@@ -221,7 +221,8 @@ ProfileReport CompiledModelImpl::profile(const std::vector<Tensor>& inputs, int 
   return report;
 }
 
-std::vector<std::vector<int64_t>> CompiledModelImpl::dims_for_batch(int64_t batch, const char* where) const {
+std::vector<std::vector<int64_t>> CompiledModelImpl::dims_for_batch(int64_t batch, const char* where,
+                                                                   const char* remedy) const {
   if (batch <= 0)
     throw ValueError(fmt::format("[{}] Expected a positive batch size, received {}", where, batch));
   std::vector<std::vector<int64_t>> all;
@@ -230,10 +231,7 @@ std::vector<std::vector<int64_t>> CompiledModelImpl::dims_for_batch(int64_t batc
     for (int d = 1; d < in.shape().rank(); ++d) {
       if (!in.shape()[d]) {
         throw ValueError(fmt::format("[{}] Input '{}' has shape {} with an unknown dimension; {}", where,
-                                     in.node()->layer->name(), in.shape().to_string(),
-                                     std::strcmp(where, "compile") == 0
-                                         ? "release_weights needs every input's dimensions but the batch"
-                                         : "pass the input dimensions explicitly"));
+                                     in.node()->layer->name(), in.shape().to_string(), remedy));
       }
       dims.push_back(*in.shape()[d]);
     }
@@ -262,7 +260,8 @@ std::string CompiledModelImpl::plan_string(const std::vector<std::vector<int64_t
 void CompiledModelImpl::release_weights(FunctionalImpl& model) {
   // The batch-1 plan is built now so that its copies exist to release into; it may be evicted later, the
   // records keep the copies they use alive.
-  const std::shared_ptr<const Plan> plan = plan_for(dims_for_batch(1, "compile"));
+  const std::shared_ptr<const Plan> plan = plan_for(
+      dims_for_batch(1, "compile", "release_weights needs every input's dimensions but the batch"));
   ReleaseReport report;
   report.bytes = model.release_weights([&](const std::shared_ptr<const Tensor>& weight) {
     ++report.candidates;

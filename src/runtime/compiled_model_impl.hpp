@@ -38,9 +38,11 @@ class CompiledModelImpl {
   std::shared_ptr<const Plan> plan_for(const std::vector<std::vector<int64_t>>& input_dims) const;
   std::string plan_string(const std::vector<std::vector<int64_t>>& input_dims) const;
   ProfileReport profile(const std::vector<Tensor>& inputs, int repetitions) const;
-  /// Input dimensions with batch `batch`; ValueError, prefixed "[where]", when an input has an unknown
-  /// non-batch dimension.
-  std::vector<std::vector<int64_t>> dims_for_batch(int64_t batch, const char* where = "plan_string") const;
+  /// Input dimensions with batch `batch`; ValueError, prefixed "[where]" and ending in `remedy`, when an
+  /// input has an unknown non-batch dimension.
+  std::vector<std::vector<int64_t>> dims_for_batch(
+      int64_t batch, const char* where = "plan_string",
+      const char* remedy = "pass the input dimensions explicitly") const;
   /// CompileOptions::release_weights: builds the batch-1 plan and gives every weight of `model` (the model
   /// compiled) it holds an exact copy of over to a record rebuilding it. Changes the model, so like
   /// set_weights it must not run concurrently with other uses of it.

@@ -842,6 +842,15 @@ std::optional<dnnl::convolution_forward::primitive_desc> blocked_conv_primitive_
   }
 }
 
+// Whether `pd` reads `in` and writes `out` in the blocked layout as given (no layout of its own choosing).
+bool keeps_blocked_layouts(const dnnl::convolution_forward::primitive_desc& pd, const ir::Value& in,
+                           const ir::Value& out) {
+  ir::Graph blocked;
+  blocked.values = {in, out};
+  for (ir::Value& v : blocked.values) v.layout = ir::Layout::kBlocked16;
+  return pd.src_desc() == value_desc(blocked, 0) && pd.dst_desc() == value_desc(blocked, 1);
+}
+
 }  // namespace
 
 bool onednn_prefers_winograd(const ir::Graph& graph, const ir::Op& op) {
@@ -882,11 +891,8 @@ bool onednn_runs_blocked(const ir::Graph& graph, const ir::Op& op) {
   // either way, except an expansion from 24 channels (1.15-1.25x). Only a real kernel counts: a ref:
   // implementation would be hundreds of times slower.
   const auto pd = blocked_conv_primitive_desc(graph, op);
-  if (!pd || std::string(pd->impl_info_str()).rfind("ref", 0) == 0) return false;
-  ir::Graph blocked;
-  blocked.values = {graph.values[op.inputs[0]], graph.values[op.output]};
-  for (ir::Value& v : blocked.values) v.layout = ir::Layout::kBlocked16;
-  return pd->src_desc() == value_desc(blocked, 0) && pd->dst_desc() == value_desc(blocked, 1);
+  return pd && std::string(pd->impl_info_str()).rfind("ref", 0) != 0 &&
+         keeps_blocked_layouts(*pd, graph.values[op.inputs[0]], graph.values[op.output]);
 }
 
 namespace {
@@ -946,11 +952,8 @@ bool onednn_fuses_depthwise(const ir::Graph& graph, const ir::Op& pointwise, con
   const std::string impl = pd->impl_info_str();
   const bool reference = impl.rfind("ref:", 0) == 0;
   const bool chained = impl.rfind("ref_fused", 0) == 0;
-  ir::Graph blocked;
-  blocked.values = {graph.values[pointwise.inputs[0]], graph.values[depthwise.output]};
-  for (ir::Value& v : blocked.values) v.layout = ir::Layout::kBlocked16;
-  return pd->src_desc() == value_desc(blocked, 0) && pd->dst_desc() == value_desc(blocked, 1) && !reference &&
-         (!chained || mode == DepthwiseFusion::kAlways);
+  return keeps_blocked_layouts(*pd, graph.values[pointwise.inputs[0]], graph.values[depthwise.output]) &&
+         !reference && (!chained || mode == DepthwiseFusion::kAlways);
 }
 
 std::unique_ptr<Executor> make_onednn_executor(const ir::Graph& graph, const CompileOptions& options) {
