@@ -37,6 +37,15 @@ inline strata::Model seed_block_2(const std::string& name = "residual_block_2") 
   return strata::Model(inputs, x, name);
 }
 
+/// Whether oneDNN runs its AVX-512 kernels on this CPU (avx512_core: AVX512F, BW, VL and DQ). The plans
+/// differ with the CPU: oneDNN 2.6 has Winograd convolutions, and the nChw16c kernels strata keeps blocked
+/// chains in, only there; on an AVX2 CPU (AMD Zen 3, say) every convolution is direct and NHWC. Plan-shape
+/// checks branch on this; the numeric checks are the same on both.
+inline bool onednn_runs_avx512() {
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+}
+
 /// Largest |a - b| / (1 + |b|) over all elements; dims must match.
 /// How many times `what` occurs in `text` (overlaps counted).
 inline int occurrences(const std::string& text, const std::string& what) {
