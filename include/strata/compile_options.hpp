@@ -9,8 +9,21 @@ namespace strata {
 
 /// How `Model::compile` lowers and runs the graph.
 struct CompileOptions {
-  /// Threads per forward pass; 0 means all cores.
+  /// The most threads a forward pass uses; 0 means every core this process may use (its CPU affinity
+  /// mask, capped by a cgroup CPU quota). With `adaptive_threads` (the default) a pass may use fewer; see
+  /// there.
   int num_threads = 0;
+  /// Share the cores with other work instead of assuming the machine is idle. Each forward pass takes its
+  /// threads from one budget for the whole process (the usable cores), so concurrent predicts, on one
+  /// CompiledModel or several, run side by side on fewer threads each (or wait for a core) rather than
+  /// each starting a full team; and each input shape's passes are timed, so that when other processes
+  /// take cores and a pass on every thread becomes much slower than it was (oneDNN's primitives split their
+  /// work evenly and wait for the slowest thread), passes run on half the threads while that is faster,
+  /// trying more again now and then (at about 2% of the time run). Passes on more than one thread run on
+  /// strata's own threads, whatever thread calls predict. A plan is built per thread count used, so outputs
+  /// may differ in the last bits between passes that ran on different counts. false: every pass runs on
+  /// exactly `num_threads` threads (0: OpenMP's default, every core) on the calling thread.
+  bool adaptive_threads = true;
   /// "onednn" (fused oneDNN primitives) or "reference" (naive loops, the test oracle).
   std::string backend = "onednn";
   /// "float32", or "bfloat16": convolutions, dense layers and the ops between them run in bfloat16, with

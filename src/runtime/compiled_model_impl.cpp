@@ -15,20 +15,25 @@
 #include "backend/reference/reference_executor.hpp"
 #include "compiler/pipeline.hpp"
 #include "graph/functional.hpp"
+#include "runtime/team_runner.hpp"
+#include "runtime/thread_budget.hpp"
 #include "strata/error.hpp"
 
 namespace strata::detail {
 
 void validate_compile_options(const CompileOptions& options) {
   if (options.backend != "onednn" && options.backend != "reference") {
-    throw ValueError(fmt::format("[compile] Unknown backend '{}'. Expected one of: onednn, reference", options.backend));
+    throw ValueError(
+        fmt::format("[compile] Unknown backend '{}'. Expected one of: onednn, reference", options.backend));
   }
   if (options.precision != "float32" && options.precision != "bfloat16") {
-    throw ValueError(fmt::format("[compile] Unknown precision '{}'. Expected one of: float32, bfloat16", options.precision));
+    throw ValueError(fmt::format("[compile] Unknown precision '{}'. Expected one of: float32, bfloat16",
+                                 options.precision));
   }
   if (options.precision == "bfloat16") {
     if (options.backend == "reference") {
-      throw ValueError("[compile] The reference backend runs float32 only; precision 'bfloat16' needs backend 'onednn'");
+      throw ValueError(
+          "[compile] The reference backend runs float32 only; precision 'bfloat16' needs backend 'onednn'");
     }
     check_precision_support(options.precision);
   }
@@ -48,9 +53,11 @@ CompiledModelImpl::CompiledModelImpl(const FunctionalImpl* model, std::shared_pt
                                      CompileOptions options)
     : model_(model), owner_(std::move(owner)), options_(std::move(options)) {
   validate_compile_options(options_);
+  thread_counts_ = thread_counts(std::max(1, most_threads()));
 }
 
-void CompiledModelImpl::check_input_dims(const std::vector<std::vector<int64_t>>& dims, const char* where) const {
+void CompiledModelImpl::check_input_dims(const std::vector<std::vector<int64_t>>& dims,
+                                         const char* where) const {
   const auto& expected = model_->inputs();
   auto input_name = [&](size_t i) { return expected[i].node()->layer->name(); };
   if (dims.size() != expected.size()) {
@@ -69,50 +76,66 @@ void CompiledModelImpl::check_input_dims(const std::vector<std::vector<int64_t>>
     bool ok = static_cast<int>(dims[i].size()) == want.rank();
     for (int d = 1; ok && d < want.rank(); ++d) ok = !want[d] || *want[d] == dims[i][d];
     if (!ok) {
-      throw ShapeError(fmt::format("[{}] Input {} ('{}') expected shape {}, received {}", where, i, input_name(i),
-                                   want.to_string(), to_shape(dims[i]).to_string()));
+      throw ShapeError(fmt::format("[{}] Input {} ('{}') expected shape {}, received {}", where, i,
+                                   input_name(i), want.to_string(), to_shape(dims[i]).to_string()));
     }
     for (int64_t d : dims[i]) {
       if (d <= 0) {
-        throw ShapeError(fmt::format("[{}] Input {} ('{}') is empty: expected shape {} with at least one sample "
-                                     "and no zero dimensions, received {}",
-                                     where, i, input_name(i), want.to_string(), to_shape(dims[i]).to_string()));
+        throw ShapeError(
+            fmt::format("[{}] Input {} ('{}') is empty: expected shape {} with at least one sample "
+                        "and no zero dimensions, received {}",
+                        where, i, input_name(i), want.to_string(), to_shape(dims[i]).to_string()));
       }
     }
     if (dims[i][0] != dims[0][0]) {
-      throw ShapeError(fmt::format("[{}] All inputs must have the same batch size; input 0 ('{}') has shape {}, "
-                                   "input {} ('{}') has shape {}",
-                                   where, input_name(0), to_shape(dims[0]).to_string(), i, input_name(i),
-                                   to_shape(dims[i]).to_string()));
+      throw ShapeError(
+          fmt::format("[{}] All inputs must have the same batch size; input 0 ('{}') has shape {}, "
+                      "input {} ('{}') has shape {}",
+                      where, input_name(0), to_shape(dims[0]).to_string(), i, input_name(i),
+                      to_shape(dims[i]).to_string()));
     }
   }
 }
 
-std::shared_ptr<const Plan> CompiledModelImpl::plan_for(const std::vector<std::vector<int64_t>>& input_dims) const {
+int CompiledModelImpl::most_threads() const {
+  if (!options_.adaptive_threads) return options_.num_threads;
+  const int cores = ThreadBudget::instance().capacity();
+  return options_.num_threads > 0 ? std::min(options_.num_threads, cores) : cores;
+}
+
+CompiledModelImpl::ShapePlans& CompiledModelImpl::entry_for(
+    const std::vector<std::vector<int64_t>>& input_dims) const {
   const uint64_t version = model_->weights_version();
-  std::lock_guard lock(mutex_);
   for (auto it = cache_.begin(); it != cache_.end(); ++it) {
-    if (it->first == input_dims) {
-      if (it->second->weights_version != version) {
-        cache_.erase(it);  // weights changed since this plan was built
-        break;
-      }
-      cache_.splice(cache_.begin(), cache_, it);
-      return cache_.front().second;
+    if (it->dims != input_dims) continue;
+    cache_.splice(cache_.begin(), cache_, it);
+    // Weights changed since these plans were built. The chooser stays: new values run as fast as old.
+    if (it->weights_version != version) {
+      it->plans.clear();
+      it->weights_version = version;
     }
+    return *it;
   }
+  cache_.push_front({input_dims, version, {}, std::make_shared<ThreadChooser>(thread_counts_)});
+  if (cache_.size() > kMaxCachedPlans) cache_.pop_back();
+  return cache_.front();
+}
+
+std::shared_ptr<const Plan> CompiledModelImpl::build_plan(const std::vector<std::vector<int64_t>>& input_dims,
+                                                          int threads) const {
   auto plan = std::make_shared<Plan>();
-  plan->graph = compile_program(*model_, input_dims, options_);
+  CompileOptions options = options_;
+  options.num_threads = threads;
+  plan->threads = threads;
+  plan->graph = compile_program(*model_, input_dims, options);
   if (options_.backend == "reference") {
     plan->executor = make_reference_executor(plan->graph);
   } else {
-    plan->executor = make_onednn_executor(plan->graph, options_);
+    plan->executor = make_onednn_executor(plan->graph, options);
     // Only the values are read from here on; the ops' kernels would keep released weights alive.
     plan->graph.ops.clear();
   }
-  plan->weights_version = version;
-  cache_.emplace_front(input_dims, plan);
-  if (cache_.size() > kMaxCachedPlans) cache_.pop_back();
+  plan->weights_version = model_->weights_version();
 #ifdef __GLIBC__
   // Building a plan frees large temporaries (a batch-norm-scaled copy of each kernel while it is reordered,
   // up to 9.4 MB for ResNet50); glibc keeps such freed blocks in its heap, and a ResNet50 process stayed
@@ -122,17 +145,66 @@ std::shared_ptr<const Plan> CompiledModelImpl::plan_for(const std::vector<std::v
   return plan;
 }
 
+std::shared_ptr<const Plan> CompiledModelImpl::plan_for(const std::vector<std::vector<int64_t>>& input_dims,
+                                                        int threads) const {
+  if (threads < 0) threads = most_threads();
+  std::shared_ptr<const Plan> found;
+  auto find = [&] {
+    std::lock_guard lock(mutex_);
+    ShapePlans& entry = entry_for(input_dims);
+    for (const auto& plan : entry.plans) {
+      if (plan->threads == threads) return plan;
+    }
+    // Built under the lock, as before: concurrent first calls for one shape build it once.
+    entry.plans.push_back(build_plan(input_dims, threads));
+    return entry.plans.back();
+  };
+  // oneDNN creates the primitives (and reorders the weights) with the team that will run them.
+  if (threads > 1 && options_.adaptive_threads) {
+    run_on_team_thread([&] { found = find(); });
+  } else {
+    found = find();
+  }
+  return found;
+}
+
+void CompiledModelImpl::with_threads(int threads, const std::function<void(int granted)>& work) const {
+  if (!options_.adaptive_threads) {
+    work(options_.num_threads);
+    return;
+  }
+  const ThreadGrant grant(ThreadBudget::instance(), threads, thread_counts_);
+  if (grant.threads() > 1) {
+    run_on_team_thread([&] { work(grant.threads()); });
+  } else {
+    work(1);
+  }
+}
+
 std::vector<Tensor> CompiledModelImpl::run(const std::vector<const Tensor*>& inputs) const {
   std::vector<std::vector<int64_t>> dims;
   for (const Tensor* t : inputs) dims.push_back(t->dims());
-  std::shared_ptr<const Plan> plan = plan_for(dims);
+  std::shared_ptr<ThreadChooser> chooser;
+  if (options_.adaptive_threads) {
+    std::lock_guard lock(mutex_);
+    chooser = entry_for(dims).chooser;
+  }
   std::vector<const float*> in;
   for (const Tensor* t : inputs) in.push_back(t->data());
   std::vector<Tensor> outputs;
-  for (ir::ValueId v : plan->graph.outputs) outputs.push_back(Tensor::zeros(plan->graph.values[v].dims));
-  std::vector<float*> out;
-  for (Tensor& t : outputs) out.push_back(t.data());
-  plan->executor->run(in, out);
+  with_threads(chooser ? chooser->choose() : 0, [&](int threads) {
+    const std::shared_ptr<const Plan> plan = plan_for(dims, threads);
+    for (ir::ValueId v : plan->graph.outputs) outputs.push_back(Tensor::zeros(plan->graph.values[v].dims));
+    std::vector<float*> out;
+    for (Tensor& t : outputs) out.push_back(t.data());
+    const auto start = std::chrono::steady_clock::now();
+    plan->executor->run(in, out);
+    if (chooser) {
+      chooser->record(
+          threads,
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    }
+  });
   return outputs;
 }
 
@@ -187,11 +259,11 @@ std::vector<Tensor> CompiledModelImpl::predict(const std::vector<const Tensor*>&
 }
 
 ProfileReport CompiledModelImpl::profile(const std::vector<Tensor>& inputs, int repetitions) const {
-  if (repetitions < 1) throw ValueError(fmt::format("[profile] Expected repetitions >= 1, received {}", repetitions));
+  if (repetitions < 1)
+    throw ValueError(fmt::format("[profile] Expected repetitions >= 1, received {}", repetitions));
   std::vector<std::vector<int64_t>> dims;
   for (const Tensor& t : inputs) dims.push_back(t.dims());
   check_input_dims(dims, "profile");
-  std::shared_ptr<const Plan> plan = plan_for(dims);
   std::vector<const float*> in;
   for (const Tensor& t : inputs) in.push_back(t.data());
   std::vector<const Tensor*> input_ptrs;
@@ -201,7 +273,8 @@ ProfileReport CompiledModelImpl::profile(const std::vector<Tensor>& inputs, int 
   for (int r = 0; r < repetitions; ++r) {
     const auto start = std::chrono::steady_clock::now();
     run(input_ptrs);
-    whole.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    whole.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
   }
   auto median = [](std::vector<double> v) {
     std::sort(v.begin(), v.end());
@@ -209,7 +282,11 @@ ProfileReport CompiledModelImpl::profile(const std::vector<Tensor>& inputs, int 
   };
   ProfileReport report;
   report.forward_milliseconds = median(whole);
-  for (StepProfile& step : plan->executor->profile(in, repetitions)) {
+  // Every step timed with the most threads a pass may use (fewer while other passes hold some).
+  std::vector<StepProfile> steps;
+  with_threads(most_threads(),
+               [&](int threads) { steps = plan_for(dims, threads)->executor->profile(in, repetitions); });
+  for (StepProfile& step : steps) {
     ProfileEntry entry{step.primitive, step.layers, step.implementation, median(step.milliseconds), 0.0, 0.0};
     if (step.flops > 0 && entry.milliseconds > 0) entry.gflops = step.flops / (entry.milliseconds * 1e6);
     report.total_milliseconds += entry.milliseconds;
@@ -222,7 +299,7 @@ ProfileReport CompiledModelImpl::profile(const std::vector<Tensor>& inputs, int 
 }
 
 std::vector<std::vector<int64_t>> CompiledModelImpl::dims_for_batch(int64_t batch, const char* where,
-                                                                   const char* remedy) const {
+                                                                    const char* remedy) const {
   if (batch <= 0)
     throw ValueError(fmt::format("[{}] Expected a positive batch size, received {}", where, batch));
   std::vector<std::vector<int64_t>> all;
@@ -246,9 +323,9 @@ std::string CompiledModelImpl::plan_string(const std::vector<std::vector<int64_t
   std::vector<std::string> shapes;
   for (const auto& dims : input_dims) shapes.push_back(to_shape(dims).to_string());
   const int steps = plan->executor->step_count();
-  std::string text = fmt::format("Plan for model \"{}\", input {}: backend {}, {}, {} step{}\n", model_->name(),
-                                 fmt::join(shapes, ", "), options_.backend, options_.precision, steps,
-                                 steps == 1 ? "" : "s");
+  std::string text = fmt::format("Plan for model \"{}\", input {}: backend {}, {}, {} step{}\n",
+                                 model_->name(), fmt::join(shapes, ", "), options_.backend,
+                                 options_.precision, steps, steps == 1 ? "" : "s");
   text += plan->executor->plan_string();
   if (options_.release_weights) {
     text += fmt::format("  released at compile: {} of {} weights, {} bytes of Keras-layout tensors freed\n",
@@ -260,8 +337,8 @@ std::string CompiledModelImpl::plan_string(const std::vector<std::vector<int64_t
 void CompiledModelImpl::release_weights(FunctionalImpl& model) {
   // The batch-1 plan is built now so that its copies exist to release into; it may be evicted later, the
   // records keep the copies they use alive.
-  const std::shared_ptr<const Plan> plan = plan_for(
-      dims_for_batch(1, "compile", "release_weights needs every input's dimensions but the batch"));
+  const std::shared_ptr<const Plan> plan =
+      plan_for(dims_for_batch(1, "compile", "release_weights needs every input's dimensions but the batch"));
   ReleaseReport report;
   report.bytes = model.release_weights([&](const std::shared_ptr<const Tensor>& weight) {
     ++report.candidates;

@@ -2,6 +2,7 @@
 // The runtime behind CompiledModel: input checks, the per-shape plan cache, and batch slicing.
 
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -9,6 +10,7 @@
 
 #include "compiler/ir.hpp"
 #include "runtime/executor.hpp"
+#include "runtime/thread_chooser.hpp"
 #include "strata/compile_options.hpp"
 #include "strata/compiled_model.hpp"
 #include "strata/tensor.hpp"
@@ -17,11 +19,13 @@ namespace strata::detail {
 
 class FunctionalImpl;
 
-/// A program compiled for one concrete set of input dimensions.
+/// A program compiled for one concrete set of input dimensions and one thread count.
 struct Plan {
   ir::Graph graph;
   std::unique_ptr<Executor> executor;
   uint64_t weights_version = 0;
+  /// The threads its primitives were created for (0: OpenMP's default, with adaptive_threads off).
+  int threads = 0;
 };
 
 class CompiledModelImpl {
@@ -30,12 +34,17 @@ class CompiledModelImpl {
 
   /// `model` must outlive this object; `owner`, when given, keeps it alive (null when the model itself
   /// owns this cache).
-  CompiledModelImpl(const FunctionalImpl* model, std::shared_ptr<const FunctionalImpl> owner, CompileOptions options);
+  CompiledModelImpl(const FunctionalImpl* model, std::shared_ptr<const FunctionalImpl> owner,
+                    CompileOptions options);
 
   /// Takes the inputs by pointer: the public predict overloads pass the caller's tensors without copying.
   std::vector<Tensor> predict(const std::vector<const Tensor*>& inputs, const PredictOptions& options) const;
-  /// The plan for these input dimensions, compiled now or taken from the cache.
-  std::shared_ptr<const Plan> plan_for(const std::vector<std::vector<int64_t>>& input_dims) const;
+  /// The plan for these input dimensions and `threads` threads (-1: the most a pass may use), compiled now
+  /// or taken from the cache. Plans for more than one thread are built on a team thread.
+  std::shared_ptr<const Plan> plan_for(const std::vector<std::vector<int64_t>>& input_dims,
+                                       int threads = -1) const;
+  /// The most threads a pass of this model may use (0 with adaptive_threads off and num_threads 0).
+  int most_threads() const;
   std::string plan_string(const std::vector<std::vector<int64_t>>& input_dims) const;
   ProfileReport profile(const std::vector<Tensor>& inputs, int repetitions) const;
   /// Input dimensions with batch `batch`; ValueError, prefixed "[where]" and ending in `remedy`, when an
@@ -54,6 +63,13 @@ class CompiledModelImpl {
   /// Throws ValueError or ShapeError, prefixed "[where]", unless `dims` fit the model's Inputs.
   void check_input_dims(const std::vector<std::vector<int64_t>>& dims, const char* where) const;
   std::vector<Tensor> run(const std::vector<const Tensor*>& inputs) const;
+  /// The cache entry of these dimensions, created (without plans) when missing; `mutex_` held.
+  struct ShapePlans;
+  ShapePlans& entry_for(const std::vector<std::vector<int64_t>>& input_dims) const;
+  std::shared_ptr<const Plan> build_plan(const std::vector<std::vector<int64_t>>& input_dims,
+                                         int threads) const;
+  /// Runs `work` holding `threads` threads of the process's budget (on a team thread when more than one).
+  void with_threads(int threads, const std::function<void(int granted)>& work) const;
 
   const FunctionalImpl* model_;
   std::shared_ptr<const FunctionalImpl> owner_;
@@ -63,8 +79,18 @@ class CompiledModelImpl {
     size_t weights = 0, candidates = 0, bytes = 0;
   };
   ReleaseReport released_;
+  // The thread counts a pass may use (thread_counts(most_threads())).
+  std::vector<int> thread_counts_;
+  // One entry per input shape, most recently used first: its plans (one per thread count run so far) and
+  // the chooser of the thread count, which learns from that shape's passes.
+  struct ShapePlans {
+    std::vector<std::vector<int64_t>> dims;
+    uint64_t weights_version = 0;
+    std::vector<std::shared_ptr<const Plan>> plans;
+    std::shared_ptr<ThreadChooser> chooser;
+  };
   mutable std::mutex mutex_;
-  mutable std::list<std::pair<std::vector<std::vector<int64_t>>, std::shared_ptr<const Plan>>> cache_;
+  mutable std::list<ShapePlans> cache_;
 };
 
 /// Throws ValueError unless the options name a known backend and precision and a valid thread count.

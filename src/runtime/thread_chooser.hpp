@@ -1,0 +1,42 @@
+#pragma once
+// Chooses how many threads each forward pass of one plan runs with, from the times its passes take. On an
+// idle machine that is every thread allowed, and nothing else is ever tried. When the passes become much
+// slower than they were (another process took cores: oneDNN splits each primitive's work evenly between the
+// threads of a team, so the whole team waits for the one thread the scheduler put aside, at every primitive),
+// it tries half the threads (then fewer still) and keeps them while they are faster, trying more again now
+// and then, at a cost kept to about 2% of the time run.
+
+#include <mutex>
+#include <optional>
+#include <vector>
+
+namespace strata::detail {
+
+class ThreadChooser {
+ public:
+  /// `counts`: the thread counts a pass may use, ascending (thread_counts()).
+  explicit ThreadChooser(std::vector<int> counts);
+
+  /// The thread count the next pass should ask for.
+  int choose() const;
+  /// What a pass on `threads` threads (one of the counts) took, in milliseconds.
+  void record(int threads, double milliseconds);
+
+ private:
+  struct Candidate {
+    int threads = 1;
+    double recent = 0.0;  // moving average of the latest passes
+    double best = 0.0;    // fastest pass seen
+    double last = 0.0;    // the latest pass
+    int passes = 0;
+    double owed = 0.0;  // milliseconds run on other counts since this one last ran
+  };
+
+  mutable std::mutex mutex_;
+  std::vector<Candidate> candidates_;
+  size_t current_;
+  std::optional<size_t> probe_;      // the count the next pass tries
+  std::optional<size_t> next_down_;  // where the next try of fewer threads goes, after one was no better
+};
+
+}  // namespace strata::detail

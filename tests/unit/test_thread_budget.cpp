@@ -1,0 +1,69 @@
+// The process-wide thread budget (runtime/thread_budget.hpp) and the team threads that run multi-threaded
+// passes (runtime/team_runner.hpp).
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+#include "runtime/team_runner.hpp"
+#include "runtime/thread_budget.hpp"
+
+using strata::detail::ThreadBudget;
+using strata::detail::ThreadGrant;
+
+TEST_CASE("the budget grants the largest count that is free", "[threads][runtime]") {
+  ThreadBudget budget(4);
+  const std::vector<int> counts{1, 2, 4};
+  {
+    const ThreadGrant all(budget, 4, counts);
+    CHECK(all.threads() == 4);
+    CHECK(budget.in_use() == 4);
+  }
+  CHECK(budget.in_use() == 0);
+  const ThreadGrant three(budget, 3, counts);  // 3 is no count: the largest below it
+  CHECK(three.threads() == 2);
+  const ThreadGrant more(budget, 4, counts);  // 2 free
+  CHECK(more.threads() == 2);
+  CHECK(budget.in_use() == 4);
+  // Asking beyond the cores gives the cores.
+  ThreadBudget small(2);
+  const ThreadGrant big(small, 16, {1, 2, 4, 8, 16});
+  CHECK(big.threads() == 2);
+}
+
+TEST_CASE("with every core held, a pass waits for one", "[threads][runtime]") {
+  ThreadBudget budget(2);
+  const std::vector<int> counts{1, 2};
+  auto holder = std::make_unique<ThreadGrant>(budget, 2, counts);
+  std::atomic<int> granted{0};
+  std::thread waiter([&] {
+    const ThreadGrant grant(budget, 2, counts);
+    granted = grant.threads();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK(granted == 0);  // still waiting (no timing asserted: it may only wait longer)
+  holder.reset();
+  waiter.join();
+  CHECK(granted == 2);
+  CHECK(budget.in_use() == 0);
+}
+
+TEST_CASE("team threads run the work, rethrow its errors, and run nested work in place",
+          "[threads][runtime]") {
+  const std::thread::id caller = std::this_thread::get_id();
+  std::thread::id outer, inner;
+  strata::detail::run_on_team_thread([&] {
+    outer = std::this_thread::get_id();
+    strata::detail::run_on_team_thread([&] { inner = std::this_thread::get_id(); });
+  });
+  CHECK(outer != caller);
+  CHECK(inner == outer);
+  CHECK_THROWS_WITH(strata::detail::run_on_team_thread([] { throw std::runtime_error("from the team"); }),
+                    "from the team");
+  // The thread that ran last is used again when free: one OpenMP pool serves passes that do not overlap.
+  std::thread::id again;
+  strata::detail::run_on_team_thread([&] { again = std::this_thread::get_id(); });
+  CHECK(again == outer);
+}

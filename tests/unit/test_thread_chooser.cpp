@@ -1,0 +1,99 @@
+// How each input shape's passes choose their thread count (runtime/thread_chooser.hpp), driven with made-up
+// pass times: idle, every thread and nothing else tried; under load, half the threads once they are faster,
+// more tried again at a bounded cost; back to every thread when the load is gone.
+#include <catch2/catch.hpp>
+
+#include "runtime/thread_budget.hpp"
+#include "runtime/thread_chooser.hpp"
+
+using strata::detail::ThreadChooser;
+
+namespace {
+
+// Runs `passes` passes; `time(threads)` gives each one's milliseconds. Returns how many ran on each count
+// (index = threads) and the milliseconds run in all.
+struct Run {
+  std::vector<int> passes = std::vector<int>(17, 0);
+  double milliseconds = 0.0;
+};
+
+template <class Time>
+Run drive(ThreadChooser& chooser, int passes, const Time& time) {
+  Run run;
+  for (int i = 0; i < passes; ++i) {
+    const int threads = chooser.choose();
+    const double ms = time(threads);
+    chooser.record(threads, ms);
+    ++run.passes[threads];
+    run.milliseconds += ms;
+  }
+  return run;
+}
+
+}  // namespace
+
+TEST_CASE("the thread counts a pass may run with", "[threads][runtime]") {
+  using strata::detail::thread_counts;
+  CHECK(thread_counts(1) == std::vector<int>{1});
+  CHECK(thread_counts(2) == std::vector<int>{1, 2});
+  CHECK(thread_counts(6) == std::vector<int>{1, 2, 4, 6});
+  CHECK(thread_counts(16) == std::vector<int>{1, 2, 4, 8, 16});
+  CHECK(strata::detail::usable_cores() >= 1);
+}
+
+TEST_CASE("idle, every pass runs on every thread and nothing else is tried", "[threads][runtime]") {
+  ThreadChooser chooser({1, 2, 4});
+  CHECK(chooser.choose() == 4);
+  // Noise of +-20% around 5 ms never looks like load.
+  int k = 0;
+  const Run run =
+      drive(chooser, 2000, [&](int threads) { return (threads == 4 ? 5.0 : 9.0) * (0.9 + 0.1 * (k++ % 3)); });
+  CHECK(run.passes[4] == 2000);
+}
+
+TEST_CASE("under load, fewer threads once they are faster; more again when the load goes",
+          "[threads][runtime]") {
+  ThreadChooser chooser({1, 2});
+  // Idle: 2 threads take 5 ms, 1 thread 9 ms.
+  drive(chooser, 50, [](int threads) { return threads == 2 ? 5.0 : 9.0; });
+  REQUIRE(chooser.choose() == 2);
+
+  // A busy process takes a core: a 2-thread pass waits for the descheduled thread (15 ms); 1 thread, 9 ms.
+  auto loaded = [](int threads) { return threads == 2 ? 15.0 : 9.0; };
+  Run run = drive(chooser, 10, loaded);
+  CHECK(run.passes[1] >= 3);  // it found out within a few passes
+  CHECK(chooser.choose() == 1);
+
+  // While loaded, 2 threads are tried again now and then, at about 2% of the time run.
+  run = drive(chooser, 2000, loaded);
+  CHECK(run.passes[2] >= 1);
+  const double lost = run.passes[2] * (15.0 - 9.0);
+  CHECK(lost / run.milliseconds < 0.03);
+
+  // The load goes: the next try of 2 threads finds them faster and keeps them.
+  run = drive(chooser, 200, [](int threads) { return threads == 2 ? 5.0 : 9.0; });
+  CHECK(chooser.choose() == 2);
+  CHECK(run.passes[2] > 150);
+}
+
+TEST_CASE("a collapse on many threads halves the count until passes are fast again", "[threads][runtime]") {
+  ThreadChooser chooser({1, 2, 4, 8, 16});
+  drive(chooser, 20, [](int threads) { return 100.0 / threads; });
+  REQUIRE(chooser.choose() == 16);
+  // 16 and 8 threads collapse (one core is busy elsewhere and every barrier waits for it); 4 do not.
+  auto loaded = [](int threads) { return threads >= 8 ? 400.0 : 100.0 / threads; };
+  const Run run = drive(chooser, 40, loaded);
+  CHECK(chooser.choose() == 4);
+  CHECK(run.passes[16] + run.passes[8] <= 12);
+}
+
+TEST_CASE("passes given fewer threads than chosen do not change the choice", "[threads][runtime]") {
+  // Concurrent passes held the other threads: the budget granted 1 where 2 were chosen.
+  ThreadChooser chooser({1, 2});
+  drive(chooser, 20, [](int) { return 5.0; });
+  for (int i = 0; i < 50; ++i) chooser.record(1, 2.0);
+  CHECK(chooser.choose() == 2);
+  // A count that is not a candidate is ignored.
+  chooser.record(3, 0.1);
+  CHECK(chooser.choose() == 2);
+}
