@@ -199,10 +199,11 @@ std::vector<Tensor> CompiledModelImpl::run(const std::vector<const Tensor*>& inp
     for (Tensor& t : outputs) out.push_back(t.data());
     const auto start = std::chrono::steady_clock::now();
     plan->executor->run(in, out);
-    if (chooser) {
-      chooser->record(
-          threads,
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    // A plan's first pass touches its arena's pages for the first time: a try of another thread count
+    // would look slower than it is, so the chooser hears from the second pass on.
+    if (chooser && plan->passes.fetch_add(1) > 0) {
+      chooser->record(threads,
+                      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     }
   });
   return outputs;

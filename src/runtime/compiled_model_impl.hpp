@@ -1,6 +1,7 @@
 #pragma once
 // The runtime behind CompiledModel: input checks, the per-shape plan cache, and batch slicing.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <list>
@@ -26,6 +27,8 @@ struct Plan {
   uint64_t weights_version = 0;
   /// The threads its primitives were created for (0: OpenMP's default, with adaptive_threads off).
   int threads = 0;
+  /// Passes run so far: the first touches a fresh arena and is not timed for the thread chooser.
+  mutable std::atomic<int64_t> passes{0};
 };
 
 class CompiledModelImpl {

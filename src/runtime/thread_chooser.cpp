@@ -12,6 +12,8 @@ constexpr double kSlowdown = 1.5;
 constexpr double kWeight = 0.25;
 // Passes on the current count before its average is trusted.
 constexpr int kSettle = 4;
+// How long a count that keeps losing is left alone, at most, in units of the 2% rule below.
+constexpr double kMaxPatience = 8.0;
 
 }  // namespace
 
@@ -47,8 +49,11 @@ void ThreadChooser::record(int threads, double milliseconds) {
     if (milliseconds < candidates_[current_].last) {
       current_ = i;
       next_down_.reset();
-    } else if (i < current_) {
-      next_down_ = i > 0 ? i - 1 : 0;  // half was no better: the next try goes lower
+      for (Candidate& c : candidates_) c.patience = 1.0;
+    } else {
+      // No better: wait twice as long before trying it again.
+      ran.patience = std::min(ran.patience * 2.0, kMaxPatience);
+      if (i < current_) next_down_ = i > 0 ? i - 1 : 0;  // half was no better: the next try goes lower
     }
     return;
   }
@@ -56,18 +61,29 @@ void ThreadChooser::record(int threads, double milliseconds) {
   if (i != current_ || probe_) return;
   const Candidate& now = candidates_[current_];
   if (current_ > 0 && now.passes >= kSettle && now.recent > kSlowdown * now.best) {
-    // Slower than this plan can be: try fewer threads (half, then lower), at most once per 4 passes' time.
+    // Much slower than this plan ran before: try fewer threads (half, then lower) soon, at most once per 4
+    // passes' time.
     const size_t down = std::min(next_down_.value_or(current_ - 1), current_ - 1);
+    candidates_[down].patience = 1.0;
     if (candidates_[down].passes == 0 || candidates_[down].owed >= 4.0 * now.recent) probe_ = down;
     return;
   }
   next_down_.reset();
-  if (current_ + 1 < candidates_.size()) {
-    // More threads lost when last tried; try them again once the time run since is 50 times what a try
-    // would lose (about 2%), and at least 20 passes.
-    const Candidate& up = candidates_[current_ + 1];
-    const double loss = std::max(0.0, up.recent - now.recent);
-    if (up.owed >= std::max(20.0 * now.recent, 50.0 * loss)) probe_ = current_ + 1;
+  // Otherwise try each neighbour now and then: a process that starts on a loaded machine never sees its
+  // passes slow down, and one whose load went away must find out. A count never tried is tried after 10
+  // passes; then once the time run since is 50 times what a try would lose (about 2%), times its patience,
+  // which doubles after each try that was no better (so an idle machine soon pays almost nothing).
+  for (const size_t j : {current_ + 1, current_ - 1}) {
+    if (j >= candidates_.size()) continue;  // also current_ - 1 for current_ == 0
+    const Candidate& other = candidates_[j];
+    const double wait = other.passes == 0
+                            ? 10.0 * now.recent
+                            : other.patience * std::max(20.0 * now.recent,
+                                                        50.0 * std::max(0.0, other.recent - now.recent));
+    if (other.owed >= wait) {
+      probe_ = j;
+      return;
+    }
   }
 }
 

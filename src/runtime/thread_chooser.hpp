@@ -3,8 +3,10 @@
 // idle machine that is every thread allowed, and nothing else is ever tried. When the passes become much
 // slower than they were (another process took cores: oneDNN splits each primitive's work evenly between the
 // threads of a team, so the whole team waits for the one thread the scheduler put aside, at every primitive),
-// it tries half the threads (then fewer still) and keeps them while they are faster, trying more again now
-// and then, at a cost kept to about 2% of the time run.
+// it tries half the threads (then fewer still) and keeps them while they are faster. Now and then it tries
+// the counts beside the current one, at a cost kept to about 2% of the time run and falling while they keep
+// losing, so a process started on a loaded machine finds fewer threads too, and one whose load went away
+// goes back to more.
 
 #include <mutex>
 #include <optional>
@@ -29,7 +31,8 @@ class ThreadChooser {
     double best = 0.0;    // fastest pass seen
     double last = 0.0;    // the latest pass
     int passes = 0;
-    double owed = 0.0;  // milliseconds run on other counts since this one last ran
+    double owed = 0.0;      // milliseconds run on other counts since this one last ran
+    double patience = 1.0;  // multiplies the wait before trying this count again
   };
 
   mutable std::mutex mutex_;

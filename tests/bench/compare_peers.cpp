@@ -6,22 +6,26 @@
 //   compare_peers models                          the model names, one per line
 //   compare_peers export MODEL DIR BATCH...       DIR/MODEL.onnx and DIR/MODEL_bBATCH_in.npy per batch
 //   compare_peers machine                         oneDNN version and effective ISA
-//   compare_peers serve MODEL INPUT.npy THREADS [PRECISION [release]]
+//   compare_peers serve MODEL INPUT.npy THREADS [PRECISION [release|fixed]]
 //   compare_peers profile MODEL BATCH THREADS [REPS] [PRECISION]   CompiledModel::profile's table
 //
 // serve: measures this process's resident memory (VmRSS) with the input loaded but no model built (the
-// idle state), builds the model (seeded weights, as export does), compiles it (with
-// CompileOptions::release_weights when the last word is `release`) and builds the plan for the input's batch,
-// then prints
+// idle state), builds the model (seeded weights, as export does), compiles it (THREADS 0: the default, every
+// core; with CompileOptions::release_weights when the last word is `release`, with adaptive_threads off when
+// it is `fixed`) and builds the plan for the input's batch, then prints
 //   ready compile_ms=<compile + first plan build> build_ms=<model construction>
 // and answers, one line per command:
 //   run K        -> "times t1 ... tK cpu=C" (milliseconds of each CompiledModel::predict call; C: the
 //                   process's CPU milliseconds over the K calls)
+//   trun K       -> the same, the K calls made from a new std::thread (not the program's first thread)
+//   crun C K     -> "times T cpu=C": C threads each making K calls at once; T the wall milliseconds until
+//                   the last finishes
 //   save PATH    -> "saved"             (one forward pass written as .npy)
 //   mem          -> "mem rss_kb=<VmRSS - idle> hwm_kb=<VmHWM - idle>"
 //   quit
 // Errors go to stderr as "error: ..." and exit with status 1.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -30,6 +34,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <sys/resource.h>
@@ -119,18 +124,21 @@ std::string isa_name(dnnl::cpu_isa isa) {
 }
 
 int serve(const std::string& model_name, const std::string& input_path, int threads,
-          const std::string& precision, bool release_weights) {
+          const std::string& precision, bool release_weights, bool fixed_threads) {
   using clock = std::chrono::steady_clock;
   const strata::Tensor input = strata::load_npy(input_path);
   const long idle_kb = status_kb("VmRSS");
   const auto t0 = clock::now();
   const strata::Model model = build(model_name);
   const auto t1 = clock::now();
-  const strata::CompiledModel compiled =
-      model.compile({.num_threads = threads, .precision = precision, .release_weights = release_weights});
+  const strata::CompiledModel compiled = model.compile({.num_threads = threads,
+                                                        .adaptive_threads = !fixed_threads,
+                                                        .precision = precision,
+                                                        .release_weights = release_weights});
   compiled.plan_string(input.dims()[0]);  // builds and caches the plan for this batch
   const auto t2 = clock::now();
-  std::printf("ready compile_ms=%.3f build_ms=%.3f\n", std::chrono::duration<double, std::milli>(t2 - t1).count(),
+  std::printf("ready compile_ms=%.3f build_ms=%.3f\n",
+              std::chrono::duration<double, std::milli>(t2 - t1).count(),
               std::chrono::duration<double, std::milli>(t1 - t0).count());
   std::fflush(stdout);
 
@@ -139,11 +147,9 @@ int serve(const std::string& model_name, const std::string& input_path, int thre
     std::istringstream words(line);
     std::string command;
     words >> command;
-    if (command == "run") {
-      int reps = 0;
-      words >> reps;
+    // K timed calls on the calling thread, as the reply line "times t1 ... tK".
+    auto timed_calls = [&](int reps) {
       std::string reply = "times";
-      const double cpu_start = process_cpu_ms();
       for (int i = 0; i < reps; ++i) {
         const auto start = clock::now();
         const strata::Tensor out = compiled.predict(input);
@@ -153,7 +159,42 @@ int serve(const std::string& model_name, const std::string& input_path, int thre
         std::snprintf(text, sizeof text, " %.4f", ms);
         reply += text;
       }
+      return reply;
+    };
+    if (command == "run" || command == "trun") {
+      int reps = 0;
+      words >> reps;
+      const double cpu_start = process_cpu_ms();
+      std::string reply;
+      if (command == "run") {
+        reply = timed_calls(reps);
+      } else {
+        std::thread caller([&] { reply = timed_calls(reps); });
+        caller.join();
+      }
       std::printf("%s cpu=%.4f\n", reply.c_str(), process_cpu_ms() - cpu_start);
+    } else if (command == "crun") {
+      int callers = 0, reps = 0;
+      words >> callers >> reps;
+      const double cpu_start = process_cpu_ms();
+      const auto start = clock::now();
+      std::vector<std::thread> threads_;
+      std::atomic<bool> failed{false};
+      for (int c = 0; c < callers; ++c) {
+        threads_.emplace_back([&] {
+          try {
+            for (int i = 0; i < reps; ++i) compiled.predict(input);
+          } catch (const std::exception& e) {
+            std::fprintf(stderr, "error: %s\n", e.what());
+            failed = true;
+          }
+        });
+      }
+      for (std::thread& t : threads_) t.join();
+      if (failed) throw std::runtime_error("a concurrent caller failed");
+      std::printf("times %.4f cpu=%.4f\n",
+                  std::chrono::duration<double, std::milli>(clock::now() - start).count(),
+                  process_cpu_ms() - cpu_start);
     } else if (command == "save") {
       std::string path;
       words >> path;
@@ -190,30 +231,32 @@ int run(int argc, char** argv) {
       dims.insert(dims.end(), image.begin(), image.end());
       // Images in [0, 1): the scale a preprocessed input has; the models' seeded weights keep activations
       // in range.
-      strata::save_npy(dir + "/" + args[1] + "_b" + args[i] + "_in.npy", strata::Tensor::random_uniform(dims, 7));
+      strata::save_npy(dir + "/" + args[1] + "_b" + args[i] + "_in.npy",
+                       strata::Tensor::random_uniform(dims, 7));
     }
   } else if (args[0] == "serve" && args.size() >= 4 && args.size() <= 6 &&
-             (args.size() < 6 || args[5] == "release")) {
+             (args.size() < 6 || args[5] == "release" || args[5] == "fixed")) {
     return serve(args[1], args[2], std::stoi(args[3]), args.size() >= 5 ? args[4] : "float32",
-                 args.size() == 6);
+                 args.size() == 6 && args[5] == "release", args.size() == 6 && args[5] == "fixed");
   } else if (args[0] == "profile" && args.size() >= 4) {
     const strata::Model model = build(args[1]);
-    const strata::CompiledModel compiled =
-        model.compile({.num_threads = std::stoi(args[3]), .precision = args.size() >= 6 ? args[5] : "float32"});
+    const strata::CompiledModel compiled = model.compile(
+        {.num_threads = std::stoi(args[3]), .precision = args.size() >= 6 ? args[5] : "float32"});
     std::vector<int64_t> dims{std::stoll(args[2])};
     const auto image = image_dims(args[1]);
     dims.insert(dims.end(), image.begin(), image.end());
-    const strata::ProfileReport report =
-        compiled.profile({strata::Tensor::random_uniform(dims, 7)}, args.size() >= 5 ? std::stoi(args[4]) : 10);
+    const strata::ProfileReport report = compiled.profile({strata::Tensor::random_uniform(dims, 7)},
+                                                          args.size() >= 5 ? std::stoi(args[4]) : 10);
     // The slowest steps first, then the whole table in run order.
     std::vector<strata::ProfileEntry> slowest = report.entries;
-    std::sort(slowest.begin(), slowest.end(), [](const auto& a, const auto& b) { return a.milliseconds > b.milliseconds; });
+    std::sort(slowest.begin(), slowest.end(),
+              [](const auto& a, const auto& b) { return a.milliseconds > b.milliseconds; });
     std::printf("forward %.3f ms, steps sum %.3f ms, %zu steps; slowest:\n", report.forward_milliseconds,
                 report.total_milliseconds, report.entries.size());
     for (size_t i = 0; i < std::min<size_t>(8, slowest.size()); ++i) {
       const strata::ProfileEntry& e = slowest[i];
-      std::printf("  %8.3f ms %5.1f%% %7.1f GFLOP/s  %-22s %-24s %s\n", e.milliseconds, 100.0 * e.share, e.gflops,
-                  e.primitive.c_str(), e.implementation.c_str(), e.layers.c_str());
+      std::printf("  %8.3f ms %5.1f%% %7.1f GFLOP/s  %-22s %-24s %s\n", e.milliseconds, 100.0 * e.share,
+                  e.gflops, e.primitive.c_str(), e.implementation.c_str(), e.layers.c_str());
     }
     std::printf("%s", report.to_string().c_str());
   } else {

@@ -2,7 +2,7 @@
 // the identical graph and weights (strata's own ONNX export), timed alternately in one run.
 //
 //   node compare_peers.js --bin BUILD/tests/bench/compare_peers --dir WORKDIR [--md FILE] [--quick]
-//                         [--only MODEL] [--threads 1,2] [--no-profile]
+//                         [--only MODEL] [--threads 1,2] [--no-profile] [--modes idle,loaded,concurrent]
 //
 // For each model, batch and thread count it starts a fresh strata process (`compare_peers serve`) and a
 // fresh Node process with ONNX Runtime (`ort_serve.js`), each measuring its own idle memory first; checks
@@ -10,6 +10,13 @@
 // (strata, ORT, strata, ORT, ...) and reports medians over all repetitions and the median of the per-round
 // ratios strata/ORT. Then strata's bfloat16 ResNet50 against its float32, alternately, with the error, and
 // CompiledModel::profile's table for the 1-thread rows that miss issue 6's targets. Prints a markdown table.
+//
+// Modes (--modes, all three by default): `idle` is the above. `loaded` runs the same models with default
+// threads on both sides (strata num_threads 0, ONNX Runtime intraOpNumThreads 0) while one busy process
+// (a Node busy loop started by this driver, bounded in time, ended by its process id after the row) holds a
+// core. `concurrent` times 4 callers at once on one compiled model against 4 callers of one ONNX Runtime
+// session (throughput), idle and loaded, and strata's calls from a std::thread against calls from the
+// program's first thread.
 'use strict';
 const {spawn, execFileSync} = require('child_process');
 const fs = require('fs');
@@ -18,7 +25,8 @@ const path = require('path');
 const readline = require('readline');
 
 const args = process.argv.slice(2);
-const opt = {bin: null, dir: null, md: null, quick: false, only: null, threads: [1, 2], profile: true};
+const opt = {bin: null, dir: null, md: null, quick: false, only: null, threads: [1, 2], profile: true,
+             modes: ['idle', 'loaded', 'concurrent']};
 for (let i = 0; i < args.length; ++i) {
   const a = args[i];
   if (a === '--bin') opt.bin = args[++i];
@@ -28,6 +36,7 @@ for (let i = 0; i < args.length; ++i) {
   else if (a === '--only') opt.only = args[++i];
   else if (a === '--threads') opt.threads = args[++i].split(',').map(Number);
   else if (a === '--no-profile') opt.profile = false;
+  else if (a === '--modes') opt.modes = args[++i].split(',');
   else throw new Error(`unknown argument ${a}`);
 }
 if (!opt.bin || !opt.dir) throw new Error('usage: node compare_peers.js --bin COMPARE_PEERS --dir WORKDIR [--md FILE]');
@@ -98,6 +107,25 @@ function strataServer(model, input, threads, precision = 'float32', release = fa
   return new Server(
       `strata ${precision}${release ? ' release_weights' : ''}`, opt.bin,
       ['serve', model, input, String(threads), precision, ...(release ? ['release'] : [])]);
+}
+
+// The other work of the loaded mode: one process spinning on one core, for at most `limitMs` whatever
+// happens to this driver, and killed by its process id when the row is done.
+const busyProcesses = new Set();
+process.on('exit', () => {
+  for (const p of busyProcesses) p.kill('SIGKILL');
+});
+function startBusy(limitMs = 10 * 60 * 1000) {
+  const busy = spawn(process.execPath, ['-e', `const end = Date.now() + ${limitMs}; while (Date.now() < end) {}`],
+                     {stdio: 'ignore'});
+  busyProcesses.add(busy);
+  return busy;
+}
+async function stopBusy(busy) {
+  const exited = new Promise((resolve) => busy.on('exit', resolve));
+  process.kill(busy.pid, 'SIGKILL');
+  await exited;
+  busyProcesses.delete(busy);
 }
 function ortServer(onnx, input, threads) {
   return new Server('onnxruntime', process.execPath, ['--expose-gc', path.join(__dirname, 'ort_serve.js'), onnx, input, String(threads)]);
@@ -186,7 +214,7 @@ async function main() {
 
   const rows = [];
   let resnetB1Mem = null;
-  for (const {model, batches} of workloads) {
+  for (const {model, batches} of opt.modes.includes('idle') ? workloads : []) {
     execFileSync(opt.bin, ['export', model, opt.dir, ...batches.map(String)], {stdio: 'inherit'});
     const onnx = path.join(opt.dir, `${model}.onnx`);
     for (const batch of batches) {
@@ -227,7 +255,7 @@ async function main() {
 
   // bfloat16 ResNet50 against float32, both strata, alternately.
   const bf16 = [];
-  if (!opt.only || 'resnet50'.includes(opt.only)) {
+  if (opt.modes.includes('idle') && (!opt.only || 'resnet50'.includes(opt.only))) {
     for (const threads of [1]) {
       const batch = 1;
       const input = path.join(opt.dir, `resnet50_b${batch}_in.npy`);
@@ -270,6 +298,101 @@ async function main() {
             same ? 'bitwise equal to' : 'DIFFERENT from'} the plain run's`);
     if (!same) console.log('  WARNING: release_weights changed the output');
   }
+
+  // Loaded mode: default threads on both sides beside one busy process.
+  const loadedRows = [];
+  for (const {model, batches} of opt.modes.includes('loaded') ? workloads : []) {
+    execFileSync(opt.bin, ['export', model, opt.dir, ...batches.map(String)], {stdio: 'inherit'});
+    const onnx = path.join(opt.dir, `${model}.onnx`);
+    for (const batch of batches) {
+      const input = path.join(opt.dir, `${model}_b${batch}_in.npy`);
+      const s = strataServer(model, input, 0);
+      await s.ready();
+      const o = ortServer(onnx, input, 0);
+      await o.ready();
+      const busy = startBusy();
+      const load = os.loadavg()[0];
+      const sWarm = await warmUp(s);
+      const oWarm = await warmUp(o);
+      const t = await alternate(s, o, sWarm, oWarm);
+      await stopBusy(busy);
+      await s.quit();
+      await o.quit();
+      const row = {model, batch, strata: t.a, ort: t.b, ratio: t.ratio, sCpu: t.cpuA, oCpu: t.cpuB, cpuRatio: t.cpuA / t.cpuB, load};
+      loadedRows.push(row);
+      console.log(`loaded: ${model} batch ${batch}, default threads: strata ${fmtMs(t.a)} ms, ORT ${fmtMs(t.b)} ms, ` +
+                  `ratio ${t.ratio.toFixed(3)} (target <= 1); CPU ${fmtMs(t.cpuA)} vs ${fmtMs(t.cpuB)} ms, ` +
+                  `ratio ${row.cpuRatio.toFixed(3)} (target <= 1.5); load ${load.toFixed(2)}`);
+    }
+  }
+
+  // Concurrent callers (batch 1, default threads), idle and loaded; and the calling-thread row.
+  const callers = 4;
+  const concurrentRows = [], threadRows = [];
+  for (const {model} of opt.modes.includes('concurrent') ? workloads : []) {
+    const batch = 1;
+    execFileSync(opt.bin, ['export', model, opt.dir, String(batch)], {stdio: 'inherit'});
+    const onnx = path.join(opt.dir, `${model}.onnx`);
+    const input = path.join(opt.dir, `${model}_b${batch}_in.npy`);
+    const s = strataServer(model, input, 0);
+    await s.ready();
+    const o = ortServer(onnx, input, 0);
+    await o.ready();
+    const sWarm = await warmUp(s);
+    const oWarm = await warmUp(o);
+    // Calls from a std::thread against calls from the first thread, alternately, in the one process.
+    {
+      const reps = Math.max(1, Math.round(blockMs / sWarm));
+      const rounds = Math.max(minRounds, Math.ceil(measureMs / blockMs));
+      const main = [], other = [], ratios = [];
+      for (let r = 0; r < rounds; ++r) {
+        const a = await s.run(reps);
+        const words = (await s.ask(`trun ${reps}`)).split(' ').slice(1).filter((w) => !w.startsWith('cpu='));
+        const b = words.map(Number);
+        main.push(...a);
+        other.push(...b);
+        ratios.push(median(b) / median(a));
+      }
+      threadRows.push({model, batch, main: median(main), other: median(other), ratio: median(ratios)});
+      console.log(`calling thread: ${model} batch ${batch}: first thread ${fmtMs(median(main))} ms, std::thread ` +
+                  `${fmtMs(median(other))} ms, ratio ${median(ratios).toFixed(3)} (target <= 1.1)`);
+    }
+    for (const loaded of [false, true]) {
+      const busy = loaded ? startBusy() : null;
+      const load = os.loadavg()[0];
+      // Each round: every caller makes `reps` calls; sized from the serial warm-up to about 2 blocks.
+      const repsS = Math.max(1, Math.round((2 * blockMs) / (callers * sWarm)));
+      const repsO = Math.max(1, Math.round((2 * blockMs) / (callers * oWarm)));
+      const rounds = Math.max(minRounds, Math.ceil(measureMs / (2 * blockMs)));
+      const sPer = [], oPer = [], ratios = [], sCpu = [], oCpu = [];
+      const crun = async (server, reps) => {
+        const words = (await server.ask(`crun ${callers} ${reps}`)).split(' ').slice(1);
+        const wall = Number(words.find((w) => !w.startsWith('cpu=')));
+        const cpu = Number(words.find((w) => w.startsWith('cpu=')).slice(4));
+        return {perPass: wall / (callers * reps), cpuPerPass: cpu / (callers * reps)};
+      };
+      for (let r = 0; r < rounds; ++r) {
+        const first = r % 2 ? 'o' : 's';
+        const x = first === 's' ? await crun(s, repsS) : await crun(o, repsO);
+        const y = first === 's' ? await crun(o, repsO) : await crun(s, repsS);
+        const [a, b] = first === 's' ? [x, y] : [y, x];
+        sPer.push(a.perPass);
+        oPer.push(b.perPass);
+        sCpu.push(a.cpuPerPass);
+        oCpu.push(b.cpuPerPass);
+        ratios.push(a.perPass / b.perPass);
+      }
+      if (busy) await stopBusy(busy);
+      const row = {model, batch, loaded, strata: median(sPer), ort: median(oPer), ratio: median(ratios),
+                   sCpu: median(sCpu), oCpu: median(oCpu), load};
+      concurrentRows.push(row);
+      console.log(`concurrent (${callers} callers${loaded ? ', loaded' : ''}): ${model} batch ${batch}: strata ` +
+                  `${(1000 / row.strata).toFixed(1)} passes/s, ORT ${(1000 / row.ort).toFixed(1)} passes/s, time ratio ` +
+                  `${row.ratio.toFixed(3)} (target <= 1); load ${load.toFixed(2)}`);
+    }
+    await s.quit();
+    await o.quit();
+  }
   const finished = new Date().toISOString();
   const loadEnd = os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
@@ -289,6 +412,30 @@ async function main() {
     for (const r of bf16) {
       md += `| resnet50 | ${r.batch} | ${r.threads} | ${fmtMs(r.bf16)} | ${fmtMs(r.f32)} | ${r.speedup.toFixed(2)}x | >= 1.6x | ` +
             `${r.err.rel.toExponential(2)} | ${r.err.top1} | ${fmtMs(r.compile)} | ${r.load.toFixed(2)} |\n`;
+    }
+  }
+  if (loadedRows.length) {
+    md += '\n| loaded (one busy process) | batch | threads | strata ms | ORT ms | strata/ORT | target | met | CPU ms strata / ORT (ratio) | CPU target | met | load |\n';
+    md += '|---|---:|---:|---:|---:|---:|---:|:-:|---:|---:|:-:|---:|\n';
+    for (const r of loadedRows) {
+      md += `| ${r.model} | ${r.batch} | default | ${fmtMs(r.strata)} | ${fmtMs(r.ort)} | ${r.ratio.toFixed(3)} | <= 1 | ` +
+            `${r.ratio <= 1 ? 'yes' : 'no'} | ${fmtMs(r.sCpu)} / ${fmtMs(r.oCpu)} (${r.cpuRatio.toFixed(2)}) | <= 1.5 | ` +
+            `${r.cpuRatio <= 1.5 ? 'yes' : 'no'} | ${r.load.toFixed(2)} |\n`;
+    }
+  }
+  if (concurrentRows.length) {
+    md += `\n| ${callers} concurrent callers | batch | busy process | strata passes/s | ORT passes/s | strata/ORT time per pass | target | met | CPU ms per pass strata / ORT | load |\n`;
+    md += '|---|---:|:-:|---:|---:|---:|---:|:-:|---:|---:|\n';
+    for (const r of concurrentRows) {
+      md += `| ${r.model} | ${r.batch} | ${r.loaded ? 'yes' : 'no'} | ${(1000 / r.strata).toFixed(1)} | ${(1000 / r.ort).toFixed(1)} | ` +
+            `${r.ratio.toFixed(3)} | <= 1 | ${r.ratio <= 1 ? 'yes' : 'no'} | ${fmtMs(r.sCpu)} / ${fmtMs(r.oCpu)} | ${r.load.toFixed(2)} |\n`;
+    }
+  }
+  if (threadRows.length) {
+    md += '\n| calling thread (strata, default threads) | batch | first thread ms | std::thread ms | ratio | target | met |\n';
+    md += '|---|---:|---:|---:|---:|---:|:-:|\n';
+    for (const r of threadRows) {
+      md += `| ${r.model} | ${r.batch} | ${fmtMs(r.main)} | ${fmtMs(r.other)} | ${r.ratio.toFixed(3)} | <= 1.1 | ${r.ratio <= 1.1 ? 'yes' : 'no'} |\n`;
     }
   }
   md += '\nTimes are medians over all repetitions after a warm-up of about a second per side; strata/ORT is the median of the ' +

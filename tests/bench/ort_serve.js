@@ -9,6 +9,10 @@
 // then prints "ready compile_ms=<session creation>" and answers:
 //   run K     -> "times t1 ... tK cpu=C" (milliseconds of each session.run, await included; C: the
 //                process's CPU milliseconds over the K runs)
+//   crun C K  -> "times T cpu=C": C callers each awaiting K runs of the one session at once; T the wall
+//                milliseconds until the last finishes. onnxruntime-node runs each session.run synchronously
+//                on Node's main thread, so the callers' runs take turns on the session (its intra-op pool
+//                still uses THREADS threads): ONNX Runtime's throughput with C callers of one session.
 //   save PATH -> "saved"             (the first output of one run, as .npy)
 //   mem       -> "mem rss_kb=<VmRSS - idle> hwm_kb=<VmHWM - idle>"
 //   quit
@@ -78,6 +82,17 @@ async function main() {
       }
       const cpu = process.cpuUsage(cpuStart);
       process.stdout.write(`times ${times.map((t) => t.toFixed(4)).join(' ')} cpu=${((cpu.user + cpu.system) / 1e3).toFixed(4)}\n`);
+    } else if (command === 'crun') {
+      const [callers, reps] = line.trim().split(/\s+/).slice(1).map(Number);
+      const cpuStart = process.cpuUsage();
+      const t = process.hrtime.bigint();
+      const caller = async () => {
+        for (let i = 0; i < reps; ++i) await session.run(feeds);
+      };
+      await Promise.all(Array.from({length: callers}, caller));
+      const wall = Number(process.hrtime.bigint() - t) / 1e6;
+      const cpu = process.cpuUsage(cpuStart);
+      process.stdout.write(`times ${wall.toFixed(4)} cpu=${((cpu.user + cpu.system) / 1e3).toFixed(4)}\n`);
     } else if (command === 'save') {
       const out = (await session.run(feeds))[session.outputNames[0]];
       writeNpy(arg, out.dims, out.data);
