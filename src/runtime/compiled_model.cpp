@@ -11,9 +11,10 @@ namespace strata {
 Tensor CompiledModel::predict(const Tensor& input, PredictOptions options) const {
   const size_t n_outputs = impl_->model().outputs().size();
   if (n_outputs != 1) {
-    throw ValueError(fmt::format("[predict] Model \"{}\" has {} outputs; call predict with a vector of inputs to get "
-                                 "them all",
-                                 impl_->model().name(), n_outputs));
+    throw ValueError(
+        fmt::format("[predict] Model \"{}\" has {} outputs; call predict with a vector of inputs to get "
+                    "them all",
+                    impl_->model().name(), n_outputs));
   }
   return std::move(impl_->predict({&input}, options).front());
 }
@@ -28,7 +29,9 @@ std::string CompiledModel::plan_string(const std::vector<std::vector<int64_t>>& 
   return impl_->plan_string(input_dims);
 }
 
-std::string CompiledModel::plan_string(int64_t batch) const { return impl_->plan_string(impl_->dims_for_batch(batch)); }
+std::string CompiledModel::plan_string(int64_t batch) const {
+  return impl_->plan_string(impl_->dims_for_batch(batch));
+}
 
 ProfileReport CompiledModel::profile(const std::vector<Tensor>& inputs, int repetitions) const {
   return impl_->profile(inputs, repetitions);
@@ -43,10 +46,13 @@ std::string ProfileReport::to_string() const {
                         e.milliseconds, 100.0 * e.share, e.gflops > 0 ? fmt::format("{:.1f}", e.gflops) : "-",
                         e.implementation, e.layers);
   }
-  text += fmt::format("  steps {:.3f} ms, forward pass {:.3f} ms (median)\n", total_milliseconds, forward_milliseconds);
+  text += fmt::format("  steps {:.3f} ms, forward pass {:.3f} ms (median)\n", total_milliseconds,
+                      forward_milliseconds);
   return text;
 }
 
-const CompileOptions& CompiledModel::options() const { return impl_->options(); }
+const CompileOptions& CompiledModel::options() const {
+  return impl_->options();
+}
 
 }  // namespace strata

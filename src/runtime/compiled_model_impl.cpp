@@ -168,16 +168,36 @@ std::shared_ptr<const Plan> CompiledModelImpl::plan_for(const std::vector<std::v
   return found;
 }
 
+namespace {
+
+// Set on the thread running a pass while it runs. A pass started inside it (a custom layer's kernel calling
+// predict) runs on that thread alone, outside the budget: waiting there for threads its own pass holds
+// would never end.
+thread_local bool running_pass = false;
+
+}  // namespace
+
 void CompiledModelImpl::with_threads(int threads, const std::function<void(int granted)>& work) const {
   if (!options_.adaptive_threads) {
     work(options_.num_threads);
     return;
   }
+  if (running_pass) {
+    work(1);
+    return;
+  }
+  auto pass = [&](int granted) {
+    running_pass = true;
+    struct Reset {
+      ~Reset() { running_pass = false; }
+    } reset;
+    work(granted);
+  };
   const ThreadGrant grant(ThreadBudget::instance(), threads, thread_counts_);
   if (grant.threads() > 1) {
-    run_on_team_thread([&] { work(grant.threads()); });
+    run_on_team_thread([&] { pass(grant.threads()); });
   } else {
-    work(1);
+    pass(1);
   }
 }
 
@@ -202,8 +222,9 @@ std::vector<Tensor> CompiledModelImpl::run(const std::vector<const Tensor*>& inp
     // A plan's first pass touches its arena's pages for the first time: a try of another thread count
     // would look slower than it is, so the chooser hears from the second pass on.
     if (chooser && plan->passes.fetch_add(1) > 0) {
-      chooser->record(threads,
-                      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+      chooser->record(
+          threads,
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     }
   });
   return outputs;

@@ -25,7 +25,8 @@ class Executor {
   /// The plan report (one line per primitive), without the header the runtime adds.
   virtual std::string plan_string() const = 0;
   /// Runs `repetitions` forward passes, timing every step on its own (waiting for it to finish).
-  virtual std::vector<StepProfile> profile(const std::vector<const float*>& inputs, int repetitions) const = 0;
+  virtual std::vector<StepProfile> profile(const std::vector<const float*>& inputs,
+                                           int repetitions) const = 0;
   /// Number of primitives (or kernel calls) per forward pass.
   virtual int step_count() const = 0;
   /// A record rebuilding `weight` bit for bit from this plan's own copy of it, so that the layer may free

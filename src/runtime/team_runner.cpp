@@ -1,6 +1,7 @@
 #include "runtime/team_runner.hpp"
 
-#include <condition_variable>
+#include <atomic>
+#include <cstdint>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -18,43 +19,47 @@ class TeamThread {
   TeamThread() : thread_([this] { loop(); }) { thread_.detach(); }
 
   void run(const std::function<void()>& work) {
-    std::unique_lock lock(mutex_);
     work_ = &work;
     error_ = nullptr;
-    done_ = false;
-    wake_.notify_one();
-    finished_.wait(lock, [&] { return done_; });
+    state_.store(kPosted, std::memory_order_release);
+    state_.notify_one();
+    // The caller sleeps (a futex) while the pass runs: spinning here would take a core from its team.
+    for (uint32_t s = state_.load(std::memory_order_acquire); s != kDone;
+         s = state_.load(std::memory_order_acquire)) {
+      state_.wait(s, std::memory_order_acquire);
+    }
+    state_.store(kIdle, std::memory_order_relaxed);
     if (error_) std::rethrow_exception(error_);
   }
 
  private:
+  static constexpr uint32_t kIdle = 0, kPosted = 1, kDone = 2;
+
   void loop() {
     on_team_thread = true;
-    std::unique_lock lock(mutex_);
     for (;;) {
-      wake_.wait(lock, [&] { return work_ != nullptr; });
-      const std::function<void()>* work = work_;
-      lock.unlock();
-      std::exception_ptr error;
-      try {
-        (*work)();
-      } catch (...) {
-        error = std::current_exception();
+      // A caller in a loop posts its next pass within microseconds: look for it a little while, yielding
+      // the core (the caller needs one to wake up and post), before sleeping.
+      for (int i = 0; i < 64 && state_.load(std::memory_order_acquire) != kPosted; ++i)
+        std::this_thread::yield();
+      for (uint32_t s = state_.load(std::memory_order_acquire); s != kPosted;
+           s = state_.load(std::memory_order_acquire)) {
+        state_.wait(s, std::memory_order_acquire);
       }
-      lock.lock();
-      work_ = nullptr;
-      error_ = error;
-      done_ = true;
-      finished_.notify_one();
+      try {
+        (*work_)();
+      } catch (...) {
+        error_ = std::current_exception();
+      }
+      state_.store(kDone, std::memory_order_release);
+      state_.notify_one();
     }
   }
 
-  std::mutex mutex_;
-  std::condition_variable wake_, finished_;
-  const std::function<void()>* work_ = nullptr;
-  std::exception_ptr error_;
-  bool done_ = false;
-  std::thread thread_;  // last: starts once the members it uses exist
+  std::atomic<uint32_t> state_{kIdle};
+  const std::function<void()>* work_ = nullptr;  // written before kPosted, read after it
+  std::exception_ptr error_;                     // written before kDone, read after it
+  std::thread thread_;                           // last: starts once the members it uses exist
 };
 
 // Idle team threads, the most recently used last. Never destroyed: the threads are detached and may be
@@ -72,7 +77,13 @@ TeamThreads& team_threads() {
 }  // namespace
 
 void run_on_team_thread(const std::function<void()>& work) {
-  if (on_team_thread) {
+  // The first thread to run a multi-threaded pass keeps running its own: its OpenMP pool is the process's
+  // first, and a process with one calling thread (the usual case) then pays no hand-over at all.
+  static std::atomic<std::thread::id> home{};
+  std::thread::id expected{};
+  const std::thread::id self = std::this_thread::get_id();
+  if (on_team_thread || home.load(std::memory_order_relaxed) == self ||
+      home.compare_exchange_strong(expected, self)) {
     work();
     return;
   }

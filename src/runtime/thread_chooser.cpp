@@ -6,12 +6,18 @@ namespace strata::detail {
 
 namespace {
 
-// A pass this much slower than the plan's best, on average, means other work is taking cores.
+// A recent average this much above the usual one means other work is taking cores.
 constexpr double kSlowdown = 1.5;
-// Weight of the newest pass in the moving average.
-constexpr double kWeight = 0.25;
-// Passes on the current count before its average is trusted.
-constexpr int kSettle = 4;
+// Weights of the newest pass in the two moving averages.
+constexpr double kRecentWeight = 0.25;
+constexpr double kUsualWeight = 0.02;
+// Passes on the current count before its averages are trusted.
+constexpr int kSettle = 8;
+// Passes in a try of another count: one to wake it, then the mean of the others is what it takes.
+constexpr int kProbePasses = 3;
+// A try must beat the current count by this factor to replace it: sub-millisecond passes are noisy, and
+// flipping counts on noise costs more than it saves.
+constexpr double kMargin = 0.85;
 // How long a count that keeps losing is left alone, at most, in units of the 2% rule below.
 constexpr double kMaxPatience = 8.0;
 
@@ -24,7 +30,28 @@ ThreadChooser::ThreadChooser(std::vector<int> counts) {
 
 int ThreadChooser::choose() const {
   std::lock_guard lock(mutex_);
-  return candidates_[probe_.value_or(current_)].threads;
+  return candidates_[probe_ ? probe_->index : current_].threads;
+}
+
+void ThreadChooser::start_probe(size_t index) {
+  probe_ = Probe{.index = index};
+}
+
+void ThreadChooser::finish_probe() {
+  const Probe probe = *probe_;
+  probe_.reset();
+  Candidate& tried = candidates_[probe.index];
+  const double took = probe.total / (kProbePasses - 1);
+  tried.recent = tried.usual = took;
+  if (took < kMargin * candidates_[current_].recent) {
+    current_ = probe.index;
+    next_down_.reset();
+    for (Candidate& c : candidates_) c.patience = 1.0;
+  } else {
+    // No better: wait twice as long before trying it again; fewer threads were tried: next time go lower.
+    tried.patience = std::min(tried.patience * 2.0, kMaxPatience);
+    if (probe.index < current_) next_down_ = probe.index > 0 ? probe.index - 1 : 0;
+  }
 }
 
 void ThreadChooser::record(int threads, double milliseconds) {
@@ -32,56 +59,48 @@ void ThreadChooser::record(int threads, double milliseconds) {
   size_t i = 0;
   while (i + 1 < candidates_.size() && candidates_[i].threads != threads) ++i;
   if (candidates_[i].threads != threads) return;
-  Candidate& ran = candidates_[i];
-  // A count tried again after a while has a stale average: the new pass replaces it.
-  const bool fresh = ran.passes == 0 || ran.owed > 10.0 * ran.recent;
-  ran.recent = fresh ? milliseconds : (1.0 - kWeight) * ran.recent + kWeight * milliseconds;
-  ran.best = ran.passes == 0 ? milliseconds : std::min(ran.best, milliseconds);
-  ran.last = milliseconds;
-  ++ran.passes;
-  ran.owed = 0.0;
   for (size_t j = 0; j < candidates_.size(); ++j) {
     if (j != i) candidates_[j].owed += milliseconds;
   }
-  if (probe_ == i) {
-    probe_.reset();
-    // Against the current count's latest pass: its average lags behind a change of load.
-    if (milliseconds < candidates_[current_].last) {
-      current_ = i;
-      next_down_.reset();
-      for (Candidate& c : candidates_) c.patience = 1.0;
-    } else {
-      // No better: wait twice as long before trying it again.
-      ran.patience = std::min(ran.patience * 2.0, kMaxPatience);
-      if (i < current_) next_down_ = i > 0 ? i - 1 : 0;  // half was no better: the next try goes lower
-    }
+  Candidate& ran = candidates_[i];
+  ran.owed = 0.0;
+  ran.tried = true;
+  if (probe_ && probe_->index == i) {
+    // The first pass of a try is not judged; the mean of the others is.
+    if (++probe_->passes > 1) probe_->total += milliseconds;
+    if (probe_->passes == kProbePasses) finish_probe();
     return;
   }
   // A pass given fewer threads than chosen (other passes held the rest) says nothing about the choice.
   if (i != current_ || probe_) return;
-  const Candidate& now = candidates_[current_];
-  if (current_ > 0 && now.passes >= kSettle && now.recent > kSlowdown * now.best) {
-    // Much slower than this plan ran before: try fewer threads (half, then lower) soon, at most once per 4
-    // passes' time.
+  ran.recent =
+      ran.passes == 0 ? milliseconds : (1.0 - kRecentWeight) * ran.recent + kRecentWeight * milliseconds;
+  ran.usual = ran.passes == 0 ? milliseconds : (1.0 - kUsualWeight) * ran.usual + kUsualWeight * milliseconds;
+  ++ran.passes;
+  if (ran.passes < kSettle) return;
+  if (current_ > 0 && ran.recent > kSlowdown * ran.usual) {
+    // Much slower than usual: try fewer threads (half, then lower) now, at most once per 4 passes' time.
     const size_t down = std::min(next_down_.value_or(current_ - 1), current_ - 1);
     candidates_[down].patience = 1.0;
-    if (candidates_[down].passes == 0 || candidates_[down].owed >= 4.0 * now.recent) probe_ = down;
+    if (!candidates_[down].tried || candidates_[down].owed >= 4.0 * ran.recent) start_probe(down);
     return;
   }
   next_down_.reset();
   // Otherwise try each neighbour now and then: a process that starts on a loaded machine never sees its
   // passes slow down, and one whose load went away must find out. A count never tried is tried after 10
   // passes; then once the time run since is 50 times what a try would lose (about 2%), times its patience,
-  // which doubles after each try that was no better (so an idle machine soon pays almost nothing).
+  // which doubles after each try that was no better (so an idle machine soon pays little).
   for (const size_t j : {current_ + 1, current_ - 1}) {
     if (j >= candidates_.size()) continue;  // also current_ - 1 for current_ == 0
-    const Candidate& other = candidates_[j];
-    const double wait = other.passes == 0
-                            ? 10.0 * now.recent
-                            : other.patience * std::max(20.0 * now.recent,
-                                                        50.0 * std::max(0.0, other.recent - now.recent));
+    Candidate& other = candidates_[j];
+    // Its usual time: for the count just left because of a slowdown, what it took before (so a short burst
+    // of load is soon followed by a try of more threads again); for a count tried and found slower, what
+    // that try took.
+    const double loss = kProbePasses * std::max(0.0, other.usual - ran.recent);
+    const double wait =
+        !other.tried ? 10.0 * ran.recent : other.patience * std::max(20.0 * ran.recent, 50.0 * loss);
     if (other.owed >= wait) {
-      probe_ = j;
+      start_probe(j);
       return;
     }
   }

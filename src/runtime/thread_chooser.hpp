@@ -1,12 +1,11 @@
 #pragma once
 // Chooses how many threads each forward pass of one plan runs with, from the times its passes take. On an
-// idle machine that is every thread allowed, and nothing else is ever tried. When the passes become much
-// slower than they were (another process took cores: oneDNN splits each primitive's work evenly between the
-// threads of a team, so the whole team waits for the one thread the scheduler put aside, at every primitive),
-// it tries half the threads (then fewer still) and keeps them while they are faster. Now and then it tries
-// the counts beside the current one, at a cost kept to about 2% of the time run and falling while they keep
-// losing, so a process started on a loaded machine finds fewer threads too, and one whose load went away
-// goes back to more.
+// idle machine that is every thread allowed. When the passes become much slower than usual (another process
+// took cores: oneDNN splits each primitive's work evenly between the threads of a team, so the whole team
+// waits for the one thread the scheduler put aside, at every primitive), it tries half the threads (then
+// fewer still) and keeps them while they are faster. Now and then it tries the counts beside the current
+// one, at a cost kept to about 2% of the time run and falling while they keep losing, so a process started
+// on a loaded machine finds fewer threads too, and one whose load went away goes back to more.
 
 #include <mutex>
 #include <optional>
@@ -27,18 +26,28 @@ class ThreadChooser {
  private:
   struct Candidate {
     int threads = 1;
-    double recent = 0.0;  // moving average of the latest passes
-    double best = 0.0;    // fastest pass seen
-    double last = 0.0;    // the latest pass
-    int passes = 0;
+    double recent = 0.0;    // moving average of the latest passes (reacts within a few passes)
+    double usual = 0.0;     // slow moving average (about the last 50 passes)
+    int passes = 0;         // as the current count
+    bool tried = false;     // ever run
     double owed = 0.0;      // milliseconds run on other counts since this one last ran
     double patience = 1.0;  // multiplies the wait before trying this count again
   };
+  // A try of another count: its first pass wakes sleeping workers and cold caches and is not judged; the
+  // mean of the next ones is.
+  struct Probe {
+    size_t index = 0;
+    int passes = 0;
+    double total = 0.0;
+  };
+
+  void start_probe(size_t index);
+  void finish_probe();
 
   mutable std::mutex mutex_;
   std::vector<Candidate> candidates_;
   size_t current_;
-  std::optional<size_t> probe_;      // the count the next pass tries
+  std::optional<Probe> probe_;
   std::optional<size_t> next_down_;  // where the next try of fewer threads goes, after one was no better
 };
 

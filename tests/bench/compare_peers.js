@@ -16,7 +16,9 @@
 // (a Node busy loop started by this driver, bounded in time, ended by its process id after the row) holds a
 // core. `concurrent` times 4 callers at once on one compiled model against 4 callers of one ONNX Runtime
 // session (throughput), idle and loaded, and strata's calls from a std::thread against calls from the
-// program's first thread.
+// program's first thread. `fixed` (not in the default set) times strata against itself with
+// adaptive_threads off (every pass on exactly THREADS threads on the calling thread, as before the thread
+// budget), idle, on each model, batch and thread count: what sharing the cores costs when nothing else runs.
 'use strict';
 const {spawn, execFileSync} = require('child_process');
 const fs = require('fs');
@@ -393,6 +395,28 @@ async function main() {
     await s.quit();
     await o.quit();
   }
+  // strata (adaptive threads, the default) against strata with adaptive_threads off, idle.
+  const fixedRows = [];
+  for (const {model, batches} of opt.modes.includes('fixed') ? workloads : []) {
+    for (const batch of batches) {
+      execFileSync(opt.bin, ['export', model, opt.dir, String(batch)], {stdio: 'inherit'});
+      const input = path.join(opt.dir, `${model}_b${batch}_in.npy`);
+      for (const threads of opt.threads) {
+        const a = strataServer(model, input, threads);
+        await a.ready();
+        const f = new Server('strata fixed', opt.bin, ['serve', model, input, String(threads), 'float32', 'fixed']);
+        await f.ready();
+        const load = os.loadavg()[0];
+        const t = await alternate(a, f, await warmUp(a), await warmUp(f));
+        await a.quit();
+        await f.quit();
+        fixedRows.push({model, batch, threads, adaptive: t.a, fixed: t.b, ratio: t.ratio, cpuA: t.cpuA, cpuB: t.cpuB, load});
+        console.log(`fixed: ${model} batch ${batch}, ${threads} thread(s): adaptive ${fmtMs(t.a)} ms, fixed ${fmtMs(t.b)} ms, ` +
+                    `ratio ${t.ratio.toFixed(3)}; CPU ${fmtMs(t.cpuA)} vs ${fmtMs(t.cpuB)} ms; load ${load.toFixed(2)}`);
+      }
+    }
+  }
+
   const finished = new Date().toISOString();
   const loadEnd = os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
@@ -429,6 +453,14 @@ async function main() {
     for (const r of concurrentRows) {
       md += `| ${r.model} | ${r.batch} | ${r.loaded ? 'yes' : 'no'} | ${(1000 / r.strata).toFixed(1)} | ${(1000 / r.ort).toFixed(1)} | ` +
             `${r.ratio.toFixed(3)} | <= 1 | ${r.ratio <= 1 ? 'yes' : 'no'} | ${fmtMs(r.sCpu)} / ${fmtMs(r.oCpu)} | ${r.load.toFixed(2)} |\n`;
+    }
+  }
+  if (fixedRows.length) {
+    md += '\n| adaptive vs fixed threads (strata, idle) | batch | threads | adaptive ms | fixed ms | adaptive/fixed | CPU ms adaptive / fixed | load |\n';
+    md += '|---|---:|---:|---:|---:|---:|---:|---:|\n';
+    for (const r of fixedRows) {
+      md += `| ${r.model} | ${r.batch} | ${r.threads} | ${fmtMs(r.adaptive)} | ${fmtMs(r.fixed)} | ${r.ratio.toFixed(3)} | ` +
+            `${fmtMs(r.cpuA)} / ${fmtMs(r.cpuB)} | ${r.load.toFixed(2)} |\n`;
     }
   }
   if (threadRows.length) {

@@ -178,3 +178,52 @@ TEST_CASE("many callers with mixed batch sizes share the cores and get the seria
   CHECK(calls == kCallers * 10);
   CHECK(strata::detail::ThreadBudget::instance().in_use() == 0);  // every pass gave its threads back
 }
+
+namespace {
+
+// A custom layer whose kernel runs another compiled model: a pass inside a pass.
+class InnerModel : public strata::CustomLayerDefinition {
+ public:
+  explicit InnerModel(strata::CompiledModel inner) : inner_(std::move(inner)) {}
+  std::string class_name() const override { return "InnerModel"; }
+  strata::Shape compute_output_shape(const std::vector<strata::Shape>& inputs) const override {
+    return inputs[0];
+  }
+  void call(const std::vector<const strata::Tensor*>& in, const std::vector<const strata::Tensor*>&,
+            strata::Tensor& out) const override {
+    out = inner_.predict(*in[0]);
+  }
+
+ private:
+  strata::CompiledModel inner_;
+};
+
+}  // namespace
+
+TEST_CASE("a custom kernel may call predict while its own pass holds every core",
+          "[concurrency][runtime][threads]") {
+  // The outer pass holds the budget's threads; the inner predict must not wait for them.
+  strata::clear_session();
+  auto inner_in = strata::Input({8, 8, 4});
+  strata::Model inner(inner_in, L::Conv2D(4, 3, {.padding = "same"})(inner_in));
+  randomize_weights(inner, 31);
+  auto in = strata::Input({8, 8, 4});
+  strata::CustomLayer nested(std::make_shared<InnerModel>(inner.compile()));
+  strata::Model outer(in, L::Conv2D(4, 1)(nested(L::Conv2D(4, 1)(in))));
+  randomize_weights(outer, 32);
+  const strata::Tensor x = random_input({2, 8, 8, 4}, 33);
+  const strata::Tensor expected = outer.compile({.adaptive_threads = false}).predict(x);
+  const strata::CompiledModel compiled = outer.compile();
+  std::vector<std::thread> callers;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 3; ++t) {
+    callers.emplace_back([&] {
+      for (int i = 0; i < 5; ++i) {
+        if (!(compiled.predict(x) == expected)) ++mismatches;
+      }
+    });
+  }
+  for (std::thread& t : callers) t.join();
+  CHECK(mismatches == 0);
+  CHECK(strata::detail::ThreadBudget::instance().in_use() == 0);
+}

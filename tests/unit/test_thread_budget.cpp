@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <stdexcept>
+#include <string>
 #include <thread>
 
 #include "runtime/team_runner.hpp"
@@ -50,20 +51,36 @@ TEST_CASE("with every core held, a pass waits for one", "[threads][runtime]") {
   CHECK(budget.in_use() == 0);
 }
 
-TEST_CASE("team threads run the work, rethrow its errors, and run nested work in place",
-          "[threads][runtime]") {
-  const std::thread::id caller = std::this_thread::get_id();
-  std::thread::id outer, inner;
-  strata::detail::run_on_team_thread([&] {
-    outer = std::this_thread::get_id();
-    strata::detail::run_on_team_thread([&] { inner = std::this_thread::get_id(); });
+TEST_CASE("the first thread runs its own passes; others run on a team thread", "[threads][runtime]") {
+  // This program's first multi-threaded work comes from the main thread: it becomes the home thread.
+  const std::thread::id main_thread = std::this_thread::get_id();
+  std::thread::id ran_on;
+  strata::detail::run_on_team_thread([&] { ran_on = std::this_thread::get_id(); });
+  CHECK(ran_on == main_thread);
+
+  // Another thread's work runs on a team thread; work started there runs in place; errors come back.
+  std::thread::id caller, outer, inner, again;
+  std::string error;
+  std::thread other([&] {
+    caller = std::this_thread::get_id();
+    strata::detail::run_on_team_thread([&] {
+      outer = std::this_thread::get_id();
+      strata::detail::run_on_team_thread([&] { inner = std::this_thread::get_id(); });
+    });
+    try {
+      strata::detail::run_on_team_thread([] { throw std::runtime_error("from the team"); });
+    } catch (const std::runtime_error& e) {
+      error = e.what();
+    }
+    // The team thread that ran last is used again when free: one OpenMP pool serves such passes.
+    strata::detail::run_on_team_thread([&] { again = std::this_thread::get_id(); });
   });
+  other.join();
   CHECK(outer != caller);
+  CHECK(outer != main_thread);
   CHECK(inner == outer);
-  CHECK_THROWS_WITH(strata::detail::run_on_team_thread([] { throw std::runtime_error("from the team"); }),
-                    "from the team");
-  // The thread that ran last is used again when free: one OpenMP pool serves passes that do not overlap.
-  std::thread::id again;
-  strata::detail::run_on_team_thread([&] { again = std::this_thread::get_id(); });
+  CHECK(error == "from the team");
   CHECK(again == outer);
+  CHECK_THROWS_WITH(strata::detail::run_on_team_thread([] { throw std::runtime_error("at home"); }),
+                    "at home");
 }
