@@ -17,12 +17,14 @@ struct CompileOptions {
   /// threads from one budget for the whole process (the usable cores), so concurrent predicts, on one
   /// CompiledModel or several, run side by side on fewer threads each (or wait for a core) rather than
   /// each starting a full team; and each input shape's passes are timed, so that when other processes
-  /// take cores and a pass on every thread becomes much slower than it was (oneDNN's primitives split their
-  /// work evenly and wait for the slowest thread), passes run on half the threads while that is faster,
-  /// trying more again now and then (at about 2% of the time run). Passes on more than one thread run on
-  /// strata's own threads, whatever thread calls predict. A plan is built per thread count used, so outputs
-  /// may differ in the last bits between passes that ran on different counts. false: every pass runs on
-  /// exactly `num_threads` threads (0: OpenMP's default, every core) on the calling thread.
+  /// take cores and a pass on every thread becomes much slower than usual (oneDNN's primitives split their
+  /// work evenly and wait for the slowest thread), passes run on half the threads (or fewer) while that is
+  /// faster; neighbouring counts are tried now and then at a cost of at most about 2% of the time run. The
+  /// first thread to run a multi-threaded pass runs its own; other threads' multi-threaded passes run on
+  /// strata's own team threads, so the process keeps few OpenMP pools. A plan is built per thread count
+  /// used, so outputs may differ in the last bits between passes that ran on different counts. false:
+  /// every pass runs on exactly `num_threads` threads (0: OpenMP's default, every core) on the calling
+  /// thread.
   bool adaptive_threads = true;
   /// "onednn" (fused oneDNN primitives) or "reference" (naive loops, the test oracle).
   std::string backend = "onednn";

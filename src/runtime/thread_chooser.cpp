@@ -13,6 +13,10 @@ constexpr double kRecentWeight = 0.25;
 constexpr double kUsualWeight = 0.02;
 // Passes on the current count before its averages are trusted.
 constexpr int kSettle = 8;
+// How long passes must have been slow before fewer threads are tried: another process's threads often spin
+// for a few milliseconds after its own work ends (libgomp's default spin is about 300,000 iterations), and
+// chasing that costs more than it saves.
+constexpr double kSlowFor = 20.0;
 // Passes in a try of another count: one to wake it, then the mean of the others is what it takes.
 constexpr int kProbePasses = 3;
 // A try must beat the current count by this factor to replace it: sub-millisecond passes are noisy, and
@@ -46,6 +50,7 @@ void ThreadChooser::finish_probe() {
   if (took < kMargin * candidates_[current_].recent) {
     current_ = probe.index;
     next_down_.reset();
+    slow_for_ = 0.0;
     for (Candidate& c : candidates_) c.patience = 1.0;
   } else {
     // No better: wait twice as long before trying it again; fewer threads were tried: next time go lower.
@@ -78,13 +83,15 @@ void ThreadChooser::record(int threads, double milliseconds) {
   ran.usual = ran.passes == 0 ? milliseconds : (1.0 - kUsualWeight) * ran.usual + kUsualWeight * milliseconds;
   ++ran.passes;
   if (ran.passes < kSettle) return;
-  if (current_ > 0 && ran.recent > kSlowdown * ran.usual) {
+  slow_for_ = ran.recent > kSlowdown * ran.usual ? slow_for_ + milliseconds : 0.0;
+  if (current_ > 0 && slow_for_ >= kSlowFor) {
     // Much slower than usual: try fewer threads (half, then lower) now, at most once per 4 passes' time.
     const size_t down = std::min(next_down_.value_or(current_ - 1), current_ - 1);
     candidates_[down].patience = 1.0;
     if (!candidates_[down].tried || candidates_[down].owed >= 4.0 * ran.recent) start_probe(down);
     return;
   }
+  if (slow_for_ > 0.0) return;  // slow, not yet for long: wait and see
   next_down_.reset();
   // Otherwise try each neighbour now and then: a process that starts on a loaded machine never sees its
   // passes slow down, and one whose load went away must find out. A count never tried is tried after 10

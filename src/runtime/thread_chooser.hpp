@@ -49,6 +49,7 @@ class ThreadChooser {
   size_t current_;
   std::optional<Probe> probe_;
   std::optional<size_t> next_down_;  // where the next try of fewer threads goes, after one was no better
+  double slow_for_ = 0.0;            // milliseconds of passes run since they became much slower than usual
 };
 
 }  // namespace strata::detail

@@ -3,6 +3,7 @@
 //
 //   node compare_peers.js --bin BUILD/tests/bench/compare_peers --dir WORKDIR [--md FILE] [--quick]
 //                         [--only MODEL] [--threads 1,2] [--no-profile] [--modes idle,loaded,concurrent]
+//                         [--strata-fixed]
 //
 // For each model, batch and thread count it starts a fresh strata process (`compare_peers serve`) and a
 // fresh Node process with ONNX Runtime (`ort_serve.js`), each measuring its own idle memory first; checks
@@ -27,7 +28,7 @@ const path = require('path');
 const readline = require('readline');
 
 const args = process.argv.slice(2);
-const opt = {bin: null, dir: null, md: null, quick: false, only: null, threads: [1, 2], profile: true,
+const opt = {bin: null, dir: null, md: null, quick: false, only: null, threads: [1, 2], profile: true, fixed: false,
              modes: ['idle', 'loaded', 'concurrent']};
 for (let i = 0; i < args.length; ++i) {
   const a = args[i];
@@ -39,6 +40,7 @@ for (let i = 0; i < args.length; ++i) {
   else if (a === '--threads') opt.threads = args[++i].split(',').map(Number);
   else if (a === '--no-profile') opt.profile = false;
   else if (a === '--modes') opt.modes = args[++i].split(',');
+  else if (a === '--strata-fixed') opt.fixed = true;
   else throw new Error(`unknown argument ${a}`);
 }
 if (!opt.bin || !opt.dir) throw new Error('usage: node compare_peers.js --bin COMPARE_PEERS --dir WORKDIR [--md FILE]');
@@ -105,10 +107,12 @@ class Server {
   }
 }
 
+// --strata-fixed: strata with adaptive_threads off (as before the thread budget) in the idle, loaded and
+// concurrent modes.
 function strataServer(model, input, threads, precision = 'float32', release = false) {
   return new Server(
       `strata ${precision}${release ? ' release_weights' : ''}`, opt.bin,
-      ['serve', model, input, String(threads), precision, ...(release ? ['release'] : [])]);
+      ['serve', model, input, String(threads), precision, ...(release ? ['release'] : opt.fixed ? ['fixed'] : [])]);
 }
 
 // The other work of the loaded mode: one process spinning on one core, for at most `limitMs` whatever
@@ -257,7 +261,10 @@ async function main() {
 
   // bfloat16 ResNet50 against float32, both strata, alternately.
   const bf16 = [];
-  if (opt.modes.includes('idle') && (!opt.only || 'resnet50'.includes(opt.only))) {
+  // strata refuses bfloat16 where the CPU has no native bfloat16 (oneDNN ISA below avx512_core_bf16).
+  const nativeBf16 = isa.includes('bf16') || isa.includes('amx');
+  if (!nativeBf16) console.log(`bfloat16 rows skipped: oneDNN ISA ${isa} has no native bfloat16`);
+  if (nativeBf16 && opt.modes.includes('idle') && (!opt.only || 'resnet50'.includes(opt.only))) {
     for (const threads of [1]) {
       const batch = 1;
       const input = path.join(opt.dir, `resnet50_b${batch}_in.npy`);
@@ -363,8 +370,8 @@ async function main() {
       const busy = loaded ? startBusy() : null;
       const load = os.loadavg()[0];
       // Each round: every caller makes `reps` calls; sized from the serial warm-up to about 2 blocks.
-      const repsS = Math.max(1, Math.round((2 * blockMs) / (callers * sWarm)));
-      const repsO = Math.max(1, Math.round((2 * blockMs) / (callers * oWarm)));
+      const repsS = Math.max(2, Math.round((2 * blockMs) / (callers * sWarm)));
+      const repsO = Math.max(2, Math.round((2 * blockMs) / (callers * oWarm)));
       const rounds = Math.max(minRounds, Math.ceil(measureMs / (2 * blockMs)));
       const sPer = [], oPer = [], ratios = [], sCpu = [], oCpu = [];
       const crun = async (server, reps) => {
@@ -373,6 +380,12 @@ async function main() {
         const cpu = Number(words.find((w) => w.startsWith('cpu=')).slice(4));
         return {perPass: wall / (callers * reps), cpuPerPass: cpu / (callers * reps)};
       };
+      // Warm-up of the concurrent pattern on both sides: strata builds a plan for each thread count its
+      // callers are given the first time it is used (once per process, as a server would).
+      for (let r = 0; r < 2; ++r) {
+        await crun(s, repsS);
+        await crun(o, repsO);
+      }
       for (let r = 0; r < rounds; ++r) {
         const first = r % 2 ? 'o' : 's';
         const x = first === 's' ? await crun(s, repsS) : await crun(o, repsO);

@@ -42,7 +42,8 @@ TEST_CASE("the thread counts a pass may run with", "[threads][runtime]") {
   CHECK(strata::detail::usable_cores() >= 1);
 }
 
-TEST_CASE("idle, passes run on every thread; fewer are tried rarely, at a falling cost", "[threads][runtime]") {
+TEST_CASE("idle, passes run on every thread; fewer are tried rarely, at a falling cost",
+          "[threads][runtime]") {
   ThreadChooser chooser({1, 2, 4});
   CHECK(chooser.choose() == 4);
   // Noise of +-10% around 5 ms never looks like load; 2 threads take 9 ms.
