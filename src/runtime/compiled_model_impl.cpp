@@ -99,6 +99,7 @@ void CompiledModelImpl::check_input_dims(const std::vector<std::vector<int64_t>>
 
 int CompiledModelImpl::most_threads() const {
   if (!options_.adaptive_threads) return options_.num_threads;
+  if (options_.backend == "reference") return 1;  // single-threaded loops: one plan, one budget thread
   const int cores = ThreadBudget::instance().capacity();
   return options_.num_threads > 0 ? std::min(options_.num_threads, cores) : cores;
 }

@@ -8,6 +8,10 @@
 #include <string>
 #include <thread>
 
+#include <strata/strata.hpp>
+
+#include "graph/functional.hpp"
+#include "runtime/compiled_model_impl.hpp"
 #include "runtime/team_runner.hpp"
 #include "runtime/thread_budget.hpp"
 
@@ -83,4 +87,21 @@ TEST_CASE("the first thread runs its own passes; others run on a team thread", "
   CHECK(again == outer);
   CHECK_THROWS_WITH(strata::detail::run_on_team_thread([] { throw std::runtime_error("at home"); }),
                     "at home");
+}
+
+TEST_CASE("a compiled model asks for its cores, the reference backend for one thread", "[threads][runtime]") {
+  namespace L = strata::layers;
+  auto in = strata::Input({4, 4, 2});
+  const strata::Model model(in, L::Conv2D(2, 1)(in));
+  auto runtime = [&](strata::CompileOptions options) {
+    auto functional = std::static_pointer_cast<const strata::detail::FunctionalImpl>(
+        std::shared_ptr<const strata::detail::LayerImpl>(model.impl()));
+    return std::make_unique<strata::detail::CompiledModelImpl>(functional.get(), functional, options);
+  };
+  const int cores = ThreadBudget::instance().capacity();
+  CHECK(runtime({})->most_threads() == cores);
+  CHECK(runtime({.num_threads = 1})->most_threads() == 1);
+  CHECK(runtime({.num_threads = 1000})->most_threads() == cores);  // at most the usable cores
+  CHECK(runtime({.num_threads = 3, .adaptive_threads = false})->most_threads() == 3);
+  CHECK(runtime({.backend = "reference"})->most_threads() == 1);
 }
