@@ -10,7 +10,8 @@ namespace strata {
 /// How `Model::compile` lowers and runs the graph.
 struct CompileOptions {
   /// The most threads a forward pass uses; 0 means every core this process may use (its CPU affinity
-  /// mask, capped by a cgroup CPU quota). With `adaptive_threads` (the default) a pass may use fewer; see
+  /// mask, capped by a cgroup CPU quota). compile refuses more than 4 per usable core (ValueError naming
+  /// the core count). With `adaptive_threads` (the default) a pass may use fewer; see
   /// there.
   int num_threads = 0;
   /// Share the cores with other work instead of assuming the machine is idle. Each forward pass takes its

@@ -21,6 +21,14 @@
 
 namespace strata::detail {
 
+namespace {
+
+// The most threads per usable core num_threads may ask for (oversubscribing by a few is a legitimate
+// experiment with adaptive_threads off).
+constexpr int kMaxThreadsPerCore = 4;
+
+}  // namespace
+
 void validate_compile_options(const CompileOptions& options) {
   if (options.backend != "onednn" && options.backend != "reference") {
     throw ValueError(
@@ -46,6 +54,14 @@ void validate_compile_options(const CompileOptions& options) {
   if (options.num_threads < 0) {
     throw ValueError(fmt::format("[compile] Expected num_threads >= 0 (0 means all cores), received {}",
                                  options.num_threads));
+  }
+  // Far more threads than cores is a typo, not a plan: with adaptive_threads off libgomp would try to start
+  // them all for every primitive.
+  if (const int cores = usable_cores(); options.num_threads > kMaxThreadsPerCore * cores) {
+    throw ValueError(fmt::format(
+        "[compile] Expected num_threads at most {} ({} per usable core; this process may "
+        "use {} core{}), received {}",
+        kMaxThreadsPerCore * cores, kMaxThreadsPerCore, cores, cores == 1 ? "" : "s", options.num_threads));
   }
 }
 

@@ -248,6 +248,9 @@ MISUSE("compile", "an unknown precision", Kind::kValue, (V{"[compile]", "precisi
        { fixture().model.compile({.precision = "float16"}); })
 MISUSE("compile", "a negative thread count", Kind::kValue, (V{"[compile]", "num_threads"}),
        { fixture().model.compile({.num_threads = -2}); })
+MISUSE("compile", "far more threads than cores", Kind::kValue,
+       (V{"[compile]", "num_threads at most", "per usable core", "received 100000"}),
+       { fixture().model.compile({.num_threads = 100000}); })
 
 // ---------------------------------------------------------------- predict
 MISUSE("predict", "an input of the wrong rank", Kind::kShape, (V{"[predict] Input 0 ('image')", "received (2, 9, 9)"}),
