@@ -126,10 +126,10 @@ Comparison export_and_compare(const strata::Model& model, const std::vector<stra
     }
     if (diff > 1e-3 * std::max(1.0, largest)) {
       const strata::Tensor reference = model.compile({.backend = "reference"}).predict(inputs)[i];
-      std::cout << "[onnx] " << file_name << ": output " << i << " ("
-                << c.proto.graph().output(static_cast<int>(i)).name() << ") differs by up to " << diff
-                << "; vs the reference executor: ORT " << max_relative_error(got[i], reference) << ", strata "
-                << max_relative_error(expected[i], reference) << "\n";
+      std::cout << "[onnx] " << file_name << ": output " << i << " (" << c.proto.graph().output(static_cast<int>(i)).name()
+                << ") differs by up to " << diff << "; vs the reference executor: ORT "
+                << max_relative_error(got[i], reference) << ", strata " << max_relative_error(expected[i], reference)
+                << "\n";
     }
     c.max_abs = std::max(c.max_abs, largest);
     c.scaled_error = std::max(c.scaled_error, largest > 0 ? diff / largest : diff);
@@ -191,9 +191,7 @@ std::vector<strata::Tensor> random_inputs(const strata::Model& model, int64_t ba
 class Doubler : public strata::CustomLayerDefinition {
  public:
   std::string class_name() const override { return "Doubler"; }
-  strata::Shape compute_output_shape(const std::vector<strata::Shape>& inputs) const override {
-    return inputs[0];
-  }
+  strata::Shape compute_output_shape(const std::vector<strata::Shape>& inputs) const override { return inputs[0]; }
   void call(const std::vector<const strata::Tensor*>& in, const std::vector<const strata::Tensor*>&,
             strata::Tensor& out) const override {
     for (int64_t i = 0; i < out.size(); ++i) out.data()[i] = 2.0f * in[0]->data()[i];
@@ -215,8 +213,7 @@ TEST_CASE("the seed blocks export with NCHW inside and match ONNX Runtime", "[on
     INFO("seed block " << block);
     const strata::Model model = block == 1 ? seed_block_1() : seed_block_2();
     randomize(model, 10, 0.3f);
-    const Comparison c =
-        export_and_compare(model, random_inputs(model, 3, 1), "seed_block_" + std::to_string(block));
+    const Comparison c = export_and_compare(model, random_inputs(model, 3, 1), "seed_block_" + std::to_string(block));
     CHECK(c.max_error < float32_tolerance(3 * 3 * 32));
     std::map<std::string, int> ops = op_counts(c.proto);
     CHECK(ops["Conv"] == 3);
@@ -254,8 +251,7 @@ TEST_CASE("convolutions, batch normalization and dense layers", "[onnx][layers]"
   x = L::BatchNormalization({.epsilon = 1.001e-5f, .name = "strided_bn"})(x);
   x = L::Activation("relu")(x);
   auto d = L::Conv2D(6, 3, {.padding = "same", .dilation_rate = 2, .activation = "tanh"})(x);
-  auto dw = L::DepthwiseConv2D(
-      3, {.strides = 2, .padding = "same", .depth_multiplier = 2, .activation = "relu6"})(x);
+  auto dw = L::DepthwiseConv2D(3, {.strides = 2, .padding = "same", .depth_multiplier = 2, .activation = "relu6"})(x);
   auto sep = L::SeparableConv2D(5, 3, {.padding = "same", .depth_multiplier = 2, .activation = "swish"})(dw);
   auto grouped = L::Conv2D(8, 1, {.groups = 2, .use_bias = false})(x);
   auto alone_bn = L::BatchNormalization({.center = false, .name = "unfolded_bn"})(L::add({x, grouped}));
@@ -274,7 +270,7 @@ TEST_CASE("convolutions, batch normalization and dense layers", "[onnx][layers]"
   std::map<std::string, int> ops = op_counts(c.proto);
   CHECK(ops["BatchNormalization"] == 1);  // only the one after the add; the others fold
   CHECK(ops["Pad"] == 0);                 // folded into the strided convolution
-  CHECK(ops["Conv"] == 7);  // strided, dilated, depthwise, separable (2), grouped, pixelwise dense
+  CHECK(ops["Conv"] == 7);                // strided, dilated, depthwise, separable (2), grouped, pixelwise dense
   CHECK(has_node_named(c.proto, "zero_padding2d+strided+strided_bn"));
   CHECK(c.proto.graph().output(0).name() == "probabilities");
   CHECK(c.proto.graph().output(1).name() == "pixelwise");
@@ -415,8 +411,7 @@ TEST_CASE("ResNet50 at 64x64 matches ONNX Runtime", "[onnx][applications]") {
   CHECK(ops["Pad"] == 0);        // conv1_pad folds into conv1_conv, pool1_pad (after a relu) into pool1_pool
   CHECK(ops["Transpose"] == 1);  // the input; the output is (N, 1000)
   CHECK(ops["Gemm"] == 1);
-  CHECK(c.proto.graph().node_size() ==
-        53 + 49 + 16 + 1 + 1 + 1 + 1 + 1 + 1);  // + pool, reshape, gemm, softmax
+  CHECK(c.proto.graph().node_size() == 53 + 49 + 16 + 1 + 1 + 1 + 1 + 1 + 1);  // + pool, reshape, gemm, softmax
   CHECK(has_node_named(c.proto, "conv1_pad+conv1_conv+conv1_bn"));
   CHECK(has_node_named(c.proto, "pool1_pad+pool1_pool"));
   CHECK(c.proto.graph().output(0).name() == "predictions");
@@ -424,8 +419,7 @@ TEST_CASE("ResNet50 at 64x64 matches ONNX Runtime", "[onnx][applications]") {
 
 TEST_CASE("ResNet50 without the top", "[onnx][applications]") {
   strata::clear_session();
-  const strata::Model model =
-      strata::applications::ResNet50({.include_top = false, .input_shape = {64, 64, 3}});
+  const strata::Model model = strata::applications::ResNet50({.include_top = false, .input_shape = {64, 64, 3}});
   randomize_batch_norms(model, 200);
   const Comparison c = export_and_compare(model, random_inputs(model, 2, 12), "resnet50_notop");
   CHECK(c.scaled_error < 1e-4);
@@ -436,12 +430,11 @@ TEST_CASE("MobileNetV2 at 96x96 matches ONNX Runtime", "[onnx][applications]") {
   strata::clear_session();
   for (bool top : {true, false}) {
     INFO("include_top " << top);
-    const strata::Model model =
-        strata::applications::MobileNetV2({.input_shape = {96, 96, 3}, .include_top = top});
+    const strata::Model model = strata::applications::MobileNetV2({.input_shape = {96, 96, 3}, .include_top = top});
     randomize_batch_norms(model, 300);
     if (top) sharpen_classifier(model, 301);
-    const Comparison c = export_and_compare(model, random_inputs(model, 2, 13),
-                                            top ? "mobilenet_v2_96" : "mobilenet_v2_96_notop");
+    const Comparison c =
+        export_and_compare(model, random_inputs(model, 2, 13), top ? "mobilenet_v2_96" : "mobilenet_v2_96_notop");
     CHECK(c.scaled_error < 1e-4);
     std::map<std::string, int> ops = op_counts(c.proto);
     CHECK(ops["Conv"] == 52);
@@ -475,18 +468,16 @@ TEST_CASE("what cannot be exported is a clear error", "[onnx][errors]") {
   {
     auto in = strata::Input({strata::None, strata::None, 3}, "any_size");
     strata::Model model(in, L::Conv2D(2, 3)(in));
-    REQUIRE_THROWS_MATCHES(
-        strata::export_onnx(model, path.string()), strata::ValueError,
-        MessageThat(Catch::Contains("any_size") && Catch::Contains("(None, None, None, 3)") &&
-                    Catch::Contains("concrete")));
+    REQUIRE_THROWS_MATCHES(strata::export_onnx(model, path.string()), strata::ValueError,
+                           MessageThat(Catch::Contains("any_size") && Catch::Contains("(None, None, None, 3)") &&
+                                       Catch::Contains("concrete")));
   }
   {
     auto in = strata::Input({4, 4, 2});
     auto y = strata::CustomLayer(std::make_shared<Doubler>(), {.name = "twice"})(L::Conv2D(2, 1)(in));
     strata::Model model(in, L::Activation("relu")(y));
-    REQUIRE_THROWS_MATCHES(
-        strata::export_onnx(model, path.string()), strata::ValueError,
-        MessageThat(Catch::StartsWith("[twice (Doubler)]") && Catch::Contains("custom layer")));
+    REQUIRE_THROWS_MATCHES(strata::export_onnx(model, path.string()), strata::ValueError,
+                           MessageThat(Catch::StartsWith("[twice (Doubler)]") && Catch::Contains("custom layer")));
   }
   {
     const strata::Model model = seed_block_1();

@@ -39,61 +39,31 @@ class GraphGenerator {
   int uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
   bool chance(double p) { return std::bernoulli_distribution(p)(rng_); }
   template <class T>
-  const T& pick(const std::vector<T>& v) {
-    return v[static_cast<size_t>(uniform(0, static_cast<int>(v.size()) - 1))];
-  }
+  const T& pick(const std::vector<T>& v) { return v[static_cast<size_t>(uniform(0, static_cast<int>(v.size()) - 1))]; }
 
   /// Adds one step to the graph, described in `log_`.
   void step() {
     const int kind = uniform(0, 17);
     Value x = pick(values_);
     switch (kind) {
-      case 0:
-      case 1:
-      case 2:
-        conv(x);
-        break;
-      case 3:
-        depthwise(x);
-        break;
-      case 4:
-        separable(x);
-        break;
-      case 5:
-        pool(x);
-        break;
-      case 6:
-        batch_norm(x);
-        break;
-      case 7:
-        activation(x);
-        break;
-      case 8:
-        reshaping(x);
-        break;
-      case 9:
-      case 10:
-        residual(x);
-        break;
-      case 11:
-      case 12:
-        merge();
-        break;
-      case 13:
-        shared(x);
-        break;
-      case 14:
-        nested(x);
-        break;
+      case 0: case 1: case 2: conv(x); break;
+      case 3: depthwise(x); break;
+      case 4: separable(x); break;
+      case 5: pool(x); break;
+      case 6: batch_norm(x); break;
+      case 7: activation(x); break;
+      case 8: reshaping(x); break;
+      case 9: case 10: residual(x); break;
+      case 11: case 12: merge(); break;
+      case 13: shared(x); break;
+      case 14: nested(x); break;
       case 15:
         wide(x);
         break;
       case 16:
         expand_depthwise(x);
         break;
-      default:
-        conv(x);
-        break;
+      default: conv(x); break;
     }
   }
 
@@ -120,12 +90,8 @@ class GraphGenerator {
     for (size_t i = 0; i < inputs_.size(); ++i) {
       if (covered & (1u << i)) continue;
       Value best = values_[i];
-      for (const Value& v : values_)
-        if (v.inputs & (1u << i)) best = v;
-      if (best.tensor == inputs_[i]) {
-        conv(best);
-        best = values_.back();
-      }
+      for (const Value& v : values_) if (v.inputs & (1u << i)) best = v;
+      if (best.tensor == inputs_[i]) { conv(best); best = values_.back(); }
       outs.push_back(best);
       covered |= best.inputs;
     }
@@ -161,9 +127,8 @@ class GraphGenerator {
   }
 
   std::string random_activation() {
-    static const std::vector<std::string> kinds{"linear", "relu",     "relu6",     "sigmoid",
-                                                "tanh",   "elu",      "swish",     "hard_sigmoid",
-                                                "gelu",   "softplus", "leaky_relu"};
+    static const std::vector<std::string> kinds{"linear", "relu", "relu6", "sigmoid", "tanh", "elu",
+                                                "swish", "hard_sigmoid", "gelu", "softplus", "leaky_relu"};
     return chance(0.4) ? "linear" : pick(kinds);
   }
 
@@ -175,10 +140,8 @@ class GraphGenerator {
   Window window(const Value& x, int max_kernel) {
     for (;;) {
       Window w{uniform(1, max_kernel), uniform(1, max_kernel), 1, 1, chance(0.5) ? "same" : "valid"};
-      if (chance(0.3))
-        w.stride = 2;
-      else if (chance(0.2))
-        w.dilation = 2;
+      if (chance(0.3)) w.stride = 2;
+      else if (chance(0.2)) w.dilation = 2;
       const int64_t eh = (w.kh - 1) * w.dilation + 1, ew = (w.kw - 1) * w.dilation + 1;
       if (w.padding == "same" || (eh <= x.h && ew <= x.w)) return w;
     }
@@ -189,21 +152,14 @@ class GraphGenerator {
     // Now and then wide enough (32+ channels in and out) for a 3x3 convolution to run as Winograd.
     int filters = chance(0.15) ? uniform(32, 40) : uniform(1, 8);
     int groups = 1;
-    if (x.c % 2 == 0 && chance(0.2)) {
-      groups = 2;
-      filters = 2 * uniform(1, 4);
-    }
+    if (x.c % 2 == 0 && chance(0.2)) { groups = 2; filters = 2 * uniform(1, 4); }
     strata::layers::Conv2D layer(filters, {w.kh, w.kw},
-                                 {.strides = w.stride,
-                                  .padding = w.padding,
-                                  .dilation_rate = w.dilation,
-                                  .groups = groups,
-                                  .activation = random_activation(),
-                                  .use_bias = chance(0.8)});
+                                 {.strides = w.stride, .padding = w.padding, .dilation_rate = w.dilation,
+                                  .groups = groups, .activation = random_activation(), .use_bias = chance(0.8)});
     convs_.push_back({layer, x.c});
     push(layer(x.tensor), x, w.kh * w.kw * x.c / groups,
-         "conv " + std::to_string(w.kh) + "x" + std::to_string(w.kw) + " s" + std::to_string(w.stride) +
-             " d" + std::to_string(w.dilation) + " " + w.padding + " g" + std::to_string(groups));
+         "conv " + std::to_string(w.kh) + "x" + std::to_string(w.kw) + " s" + std::to_string(w.stride) + " d" +
+             std::to_string(w.dilation) + " " + w.padding + " g" + std::to_string(groups));
   }
 
   /// Two 3x3 convolutions to 32+ channels: the second (and the first, when x is wide already) runs as
@@ -242,24 +198,17 @@ class GraphGenerator {
   void depthwise(const Value& x) {
     Window w = window(x, 3);
     const int mult = uniform(1, 2);
-    auto t = L::DepthwiseConv2D({w.kh, w.kw}, {.strides = w.stride,
-                                               .padding = w.padding,
-                                               .depth_multiplier = mult,
-                                               .dilation_rate = w.dilation,
-                                               .activation = random_activation()})(x.tensor);
-    push(t, x, w.kh * w.kw,
-         "depthwise " + std::to_string(w.kh) + "x" + std::to_string(w.kw) + " " + w.padding);
+    auto t = L::DepthwiseConv2D({w.kh, w.kw}, {.strides = w.stride, .padding = w.padding, .depth_multiplier = mult,
+                                               .dilation_rate = w.dilation, .activation = random_activation()})(x.tensor);
+    push(t, x, w.kh * w.kw, "depthwise " + std::to_string(w.kh) + "x" + std::to_string(w.kw) + " " + w.padding);
   }
 
   void separable(const Value& x) {
     Window w = window(x, 3);
     auto t = L::SeparableConv2D(uniform(1, 8), {w.kh, w.kw},
-                                {.strides = w.stride,
-                                 .padding = w.padding,
-                                 .dilation_rate = w.dilation,
+                                {.strides = w.stride, .padding = w.padding, .dilation_rate = w.dilation,
                                  .activation = random_activation()})(x.tensor);
-    push(t, x, w.kh * w.kw + x.c,
-         "separable " + std::to_string(w.kh) + "x" + std::to_string(w.kw) + " " + w.padding);
+    push(t, x, w.kh * w.kw + x.c, "separable " + std::to_string(w.kh) + "x" + std::to_string(w.kw) + " " + w.padding);
   }
 
   void pool(const Value& x) {
@@ -270,9 +219,7 @@ class GraphGenerator {
     const bool max = chance(0.5);
     SymbolicTensor t = max ? L::MaxPooling2D(p, {.strides = s, .padding = padding})(x.tensor)
                            : L::AveragePooling2D(p, {.strides = s, .padding = padding})(x.tensor);
-    push(t, x, p * p,
-         std::string(max ? "max" : "avg") + "pool " + std::to_string(p) + " s" + std::to_string(s) + " " +
-             padding);
+    push(t, x, p * p, std::string(max ? "max" : "avg") + "pool " + std::to_string(p) + " s" + std::to_string(s) + " " + padding);
   }
 
   void batch_norm(const Value& x) {
@@ -283,15 +230,9 @@ class GraphGenerator {
 
   void activation(const Value& x) {
     switch (uniform(0, 3)) {
-      case 0:
-        push(L::ReLU({.max_value = 6.0f})(x.tensor), x, 1, "relu6 layer");
-        break;
-      case 1:
-        push(L::LeakyReLU({.negative_slope = 0.2f})(x.tensor), x, 1, "leaky_relu layer");
-        break;
-      case 2:
-        push(L::Softmax()(x.tensor), x, x.c, "softmax layer");
-        break;
+      case 0: push(L::ReLU({.max_value = 6.0f})(x.tensor), x, 1, "relu6 layer"); break;
+      case 1: push(L::LeakyReLU({.negative_slope = 0.2f})(x.tensor), x, 1, "leaky_relu layer"); break;
+      case 2: push(L::Softmax()(x.tensor), x, x.c, "softmax layer"); break;
       default: {
         const std::string a = random_activation();
         push(L::Activation(a)(x.tensor), x, 1, "activation " + a);
@@ -301,9 +242,7 @@ class GraphGenerator {
 
   void reshaping(const Value& x) {
     switch (uniform(0, 2)) {
-      case 0:
-        push(L::ZeroPadding2D({uniform(0, 2), uniform(0, 2)})(x.tensor), x, 1, "zero_padding");
-        break;
+      case 0: push(L::ZeroPadding2D({uniform(0, 2), uniform(0, 2)})(x.tensor), x, 1, "zero_padding"); break;
       case 1:
         if (x.h >= 3 && x.w >= 3) push(L::Cropping2D(1)(x.tensor), x, 1, "cropping 1");
         break;
@@ -317,12 +256,9 @@ class GraphGenerator {
     const int stride = (x.h >= 2 && x.w >= 2 && chance(0.3)) ? 2 : 1;
     const int filters = chance(0.5) ? static_cast<int>(x.c) : (chance(0.2) ? uniform(32, 40) : uniform(1, 8));
     const int k = chance(0.7) ? 3 : 1;
-    Value main =
-        push(L::Conv2D(filters, k, {.strides = stride, .padding = "same", .activation = "relu"})(x.tensor), x,
-             k * k * x.c, "residual main conv");
-    if (chance(0.5))
-      main = push(L::Conv2D(filters, k, {.padding = "same"})(main.tensor), main, k * k * filters,
-                  "residual main conv 2");
+    Value main = push(L::Conv2D(filters, k, {.strides = stride, .padding = "same", .activation = "relu"})(x.tensor), x,
+                      k * k * x.c, "residual main conv");
+    if (chance(0.5)) main = push(L::Conv2D(filters, k, {.padding = "same"})(main.tensor), main, k * k * filters, "residual main conv 2");
     Value shortcut = x;
     if (stride != 1 || filters != x.c) {
       shortcut = push(L::Conv2D(filters, 1, {.strides = stride})(x.tensor), x, x.c,
@@ -347,37 +283,21 @@ class GraphGenerator {
       joined.err = std::max(joined.err, v.err);
       joined.inputs |= v.inputs;
     }
-    static const char* names[] = {"add",     "subtract", "multiply",   "average",
-                                  "maximum", "minimum",  "concatenate"};
+    static const char* names[] = {"add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate"};
     if (kind == 1 && ts.size() != 2) kind = 0;
     SymbolicTensor t;
     switch (kind) {
-      case 0:
-        t = L::add(ts);
-        break;
-      case 1:
-        t = L::subtract(ts);
-        break;
-      case 2:
-        t = L::multiply(ts);
-        break;
-      case 3:
-        t = L::average(ts);
-        break;
-      case 4:
-        t = L::maximum(ts);
-        break;
-      case 5:
-        t = L::minimum(ts);
-        break;
-      default:
-        t = L::concatenate(ts);
-        break;
+      case 0: t = L::add(ts); break;
+      case 1: t = L::subtract(ts); break;
+      case 2: t = L::multiply(ts); break;
+      case 3: t = L::average(ts); break;
+      case 4: t = L::maximum(ts); break;
+      case 5: t = L::minimum(ts); break;
+      default: t = L::concatenate(ts); break;
     }
     // A product doubles the relative error of its factors.
     if (kind == 2) joined.err *= static_cast<double>(ts.size());
-    push(t, joined, static_cast<int64_t>(ts.size()),
-         std::string(names[kind]) + " of " + std::to_string(ts.size()));
+    push(t, joined, static_cast<int64_t>(ts.size()), std::string(names[kind]) + " of " + std::to_string(ts.size()));
   }
 
   void merge() {
@@ -389,15 +309,11 @@ class GraphGenerator {
       if (v.c == a.c) same_shape.push_back(v);
     }
     if (same_shape.size() >= 2 && chance(0.6)) {
-      std::vector<Value> xs{
-          same_shape[0],
-          same_shape[static_cast<size_t>(uniform(1, static_cast<int>(same_shape.size()) - 1))]};
+      std::vector<Value> xs{same_shape[0], same_shape[static_cast<size_t>(uniform(1, static_cast<int>(same_shape.size()) - 1))]};
       if (same_shape.size() >= 3 && chance(0.3)) xs.push_back(same_shape.back());
       combine(xs, uniform(0, 5));
     } else if (same_size.size() >= 2) {
-      combine(
-          {same_size[0], same_size[static_cast<size_t>(uniform(1, static_cast<int>(same_size.size()) - 1))]},
-          6);
+      combine({same_size[0], same_size[static_cast<size_t>(uniform(1, static_cast<int>(same_size.size()) - 1))]}, 6);
     } else {
       conv(a);
     }
@@ -442,14 +358,9 @@ class GraphGenerator {
     SymbolicTensor t;
     int64_t features = x.c;
     const int kind = uniform(0, 2);
-    if (kind == 0)
-      t = L::GlobalAveragePooling2D()(x.tensor);
-    else if (kind == 1)
-      t = L::GlobalMaxPooling2D()(x.tensor);
-    else {
-      t = L::Flatten()(x.tensor);
-      features = x.h * x.w * x.c;
-    }
+    if (kind == 0) t = L::GlobalAveragePooling2D()(x.tensor);
+    else if (kind == 1) t = L::GlobalMaxPooling2D()(x.tensor);
+    else { t = L::Flatten()(x.tensor); features = x.h * x.w * x.c; }
     t = L::Dense(uniform(1, 10), {.activation = chance(0.3) ? "softmax" : random_activation()})(t);
     Value v = x;
     v.tensor = t;
@@ -491,8 +402,7 @@ bool check_graph(uint64_t seed, int64_t& with_winograd, int64_t& with_depthwise_
   std::vector<std::vector<int64_t>> input_dims;
   int batch = 1;
   double tolerance = 0;
-  const std::string reproduce =
-      "reproduce: STRATA_GRAPH_SEED=" + std::to_string(seed) + " ./build/tests/test_random_graphs";
+  const std::string reproduce = "reproduce: STRATA_GRAPH_SEED=" + std::to_string(seed) + " ./build/tests/test_random_graphs";
   std::optional<strata::Model> built;
   try {
     built = gen.build(input_dims, batch, tolerance);
@@ -531,20 +441,15 @@ bool check_graph(uint64_t seed, int64_t& with_winograd, int64_t& with_depthwise_
         if (has_blocked_direct_conv(plan)) ++with_blocked_direct;
       }
       for (size_t i = 0; i < got.size() && i < reference.size(); ++i) {
-        const double error = got[i].dims() == reference[i].dims()
-                                 ? strata_test::max_relative_error(got[i], reference[i])
-                                 : INFINITY;
+        const double error = got[i].dims() == reference[i].dims() ? strata_test::max_relative_error(got[i], reference[i]) : INFINITY;
         if (error <= tolerance) continue;
         ok = false;
-        FAIL_CHECK("graph " << seed << ", batch " << batch << ", fuse " << fuse << ", output " << i
-                            << ": error " << error << " > tolerance " << tolerance << "\n"
-                            << gen.log() << compiled.plan_string(dims) << reproduce);
+        FAIL_CHECK("graph " << seed << ", batch " << batch << ", fuse " << fuse << ", output " << i << ": error " << error
+                            << " > tolerance " << tolerance << "\n" << gen.log() << compiled.plan_string(dims) << reproduce);
       }
       if (got.size() != reference.size()) {
         ok = false;
-        FAIL_CHECK("graph " << seed << ": " << got.size() << " outputs, reference " << reference.size()
-                            << "\n"
-                            << reproduce);
+        FAIL_CHECK("graph " << seed << ": " << got.size() << " outputs, reference " << reference.size() << "\n" << reproduce);
       }
     }
   } catch (const std::exception& e) {
