@@ -5,7 +5,7 @@ set -euo pipefail
 # ocl-icd-opencl-dev: Debian's dnnl-config.cmake calls find_package(OpenCL REQUIRED) (its oneDNN has the OpenCL GPU
 # runtime), but libdnnl-dev only recommends it, and recommends are not installed here.
 packages=(cmake ninja-build g++ pkg-config libdnnl-dev ocl-icd-opencl-dev libfmt-dev catch2 libhdf5-dev libonnx-dev libprotobuf-dev
-          protobuf-compiler graphviz python3-onnx python3-h5py python3-numpy)
+          protobuf-compiler graphviz nlohmann-json3-dev python3-onnx python3-h5py python3-numpy)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -35,4 +35,16 @@ ort_installed=$(sed -n 's/^  "version": "\([^"]*\)".*/\1/p' "$ort_dir/node_modul
 if [ "$ort_installed" != "$ort_wanted" ]; then
   echo "Installing: onnxruntime-node $ort_wanted (npm) into $ort_dir/node_modules"
   (cd "$ort_dir" && npm ci --ignore-scripts --no-audit --no-fund)
+fi
+
+# TensorFlow.js's Layers API (the independent Keras oracle of the numeric tests: tests/unit/tfjs_oracle.hpp),
+# pure JavaScript packages pinned in tests/tfjs/package-lock.json, installed once into tests/tfjs/node_modules;
+# reinstalled only when the pinned version changes.
+tfjs_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/tfjs"
+tfjs_wanted=$(sed -n 's/.*"@tensorflow\/tfjs-layers": "\([^"]*\)".*/\1/p' "$tfjs_dir/package.json")
+tfjs_installed=$(sed -n 's/^  "version": "\([^"]*\)".*/\1/p' \
+                 "$tfjs_dir/node_modules/@tensorflow/tfjs-layers/package.json" 2>/dev/null || true)
+if [ "$tfjs_installed" != "$tfjs_wanted" ]; then
+  echo "Installing: @tensorflow/tfjs-layers $tfjs_wanted (npm) into $tfjs_dir/node_modules"
+  (cd "$tfjs_dir" && npm ci --ignore-scripts --no-audit --no-fund)
 fi

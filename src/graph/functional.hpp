@@ -42,6 +42,11 @@ class FunctionalImpl : public LayerImpl {
   /// per model output. Used for the whole program and to inline a nested model.
   std::vector<ir::ValueId> lower_into(ir::Graph& graph, const std::vector<ir::ValueId>& inputs) const;
 
+  /// Keras's model config: `name`, `layers` (each `class_name`, `config`, `name`, and, in a functional model,
+  /// `inbound_nodes` in Keras 2's list form, which Keras 3 also reads), `input_layers`, `output_layers`; a
+  /// Sequential's is `name` and its `layers`. Defined in functional_config.cpp.
+  nlohmann::json config() const override;
+
   std::vector<Variable> weights() const override;
   void set_weights(const std::vector<Tensor>& values) override;
   size_t release_weights(const ReleaseFn& release) override;

@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+
 #include "core/activation.hpp"
 #include "graph/node.hpp"
+#include "layers/config_json.hpp"
 #include "strata/error.hpp"
 
 namespace strata::layers {
@@ -21,6 +24,18 @@ class ActivationImpl : public detail::LayerImpl {
                                    inputs[0].to_string()));
     }
     return {inputs[0]};
+  }
+
+  nlohmann::json config() const override {
+    if (class_name() == "ReLU") {
+      const bool bounded = activation.max_value != std::numeric_limits<float>::infinity();
+      return {{"max_value", bounded ? nlohmann::json(activation.max_value) : nlohmann::json(nullptr)},
+              {"negative_slope", activation.alpha},
+              {"threshold", activation.threshold}};
+    }
+    if (class_name() == "LeakyReLU") return {{"negative_slope", activation.alpha}};
+    if (class_name() == "Softmax") return {{"axis", -1}};
+    return {{"activation", detail::activation_json(activation)}};
   }
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&,

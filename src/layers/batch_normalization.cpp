@@ -4,6 +4,7 @@
 
 #include "core/initializers.hpp"
 #include "graph/node.hpp"
+#include "layers/config_json.hpp"
 #include "strata/error.hpp"
 
 namespace strata::layers {
@@ -45,6 +46,14 @@ class BatchNormalizationImpl : public detail::LayerImpl {
     if (options_.center) add_variable("beta", init(options_.beta_initializer));
     add_variable("moving_mean", init(options_.moving_mean_initializer), false);
     add_variable("moving_variance", init(options_.moving_variance_initializer), false);
+  }
+
+  nlohmann::json config() const override {
+    return {{"axis", options_.axis},
+            {"momentum", options_.momentum},
+            {"epsilon", options_.epsilon},
+            {"center", options_.center},
+            {"scale", options_.scale}};
   }
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&,

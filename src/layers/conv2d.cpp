@@ -5,6 +5,7 @@
 #include "core/activation.hpp"
 #include "core/initializers.hpp"
 #include "graph/node.hpp"
+#include "layers/config_json.hpp"
 #include "layers/conv_common.hpp"
 #include "strata/error.hpp"
 
@@ -66,6 +67,13 @@ class Conv2DImpl : public detail::LayerImpl {
         detail::emit_conv(graph, node, inputs[0], window_, options_.groups, variables()[0].tensor(),
                           options_.use_bias ? variables()[1].tensor() : nullptr, name(), prefix());
     return {detail::emit_activation(graph, out, activation_, name())};
+  }
+
+  nlohmann::json config() const override {
+    return detail::conv_config(window_, {{"filters", filters_},
+                                         {"groups", options_.groups},
+                                         {"activation", detail::activation_json(activation_)},
+                                         {"use_bias", options_.use_bias}});
   }
 
   int64_t macs(const detail::Node& node) const override {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "graph/node.hpp"
+#include "layers/config_json.hpp"
 #include "strata/error.hpp"
 
 namespace strata {
@@ -31,6 +32,11 @@ class CustomLayerImpl : public LayerImpl {
 
   void build(const std::vector<Shape>& inputs) override {
     for (WeightSpec& spec : definition_->build(inputs)) add_variable(spec.name, std::move(spec.initial), spec.trainable);
+  }
+
+  nlohmann::json config() const override {
+    throw ValueError(fmt::format(
+        "{} A custom layer has no Keras configuration: Keras knows nothing of its class", prefix()));
   }
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const Node&, const std::vector<ir::ValueId>& inputs) const override {

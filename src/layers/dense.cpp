@@ -5,6 +5,7 @@
 #include "core/activation.hpp"
 #include "core/initializers.hpp"
 #include "graph/node.hpp"
+#include "layers/config_json.hpp"
 #include "strata/error.hpp"
 
 namespace strata::layers {
@@ -38,6 +39,12 @@ class DenseImpl : public detail::LayerImpl {
     add_variable("kernel", detail::initialize(options_.kernel_initializer, {in_features_, units_},
                                               static_cast<double>(in_features_), static_cast<double>(units_)));
     if (options_.use_bias) add_variable("bias", detail::initialize(options_.bias_initializer, {units_}, 1, 1));
+  }
+
+  nlohmann::json config() const override {
+    return {{"units", units_},
+            {"activation", detail::activation_json(activation_)},
+            {"use_bias", options_.use_bias}};
   }
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&,

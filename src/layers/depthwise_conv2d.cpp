@@ -5,6 +5,7 @@
 #include "core/activation.hpp"
 #include "core/initializers.hpp"
 #include "graph/node.hpp"
+#include "layers/config_json.hpp"
 #include "layers/conv_common.hpp"
 #include "strata/error.hpp"
 
@@ -61,6 +62,12 @@ class DepthwiseConv2DImpl : public detail::LayerImpl {
     if (options_.use_bias) {
       add_variable("bias", detail::initialize(options_.bias_initializer, {in_channels_ * dm}, 1, 1));
     }
+  }
+
+  nlohmann::json config() const override {
+    return detail::conv_config(window_, {{"depth_multiplier", options_.depth_multiplier},
+                                         {"activation", detail::activation_json(activation_)},
+                                         {"use_bias", options_.use_bias}});
   }
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node& node,
@@ -125,6 +132,13 @@ class SeparableConv2DImpl : public detail::LayerImpl {
     add_variable("pointwise_kernel", detail::initialize(options_.pointwise_initializer, {1, 1, in_channels_ * dm, filters_},
                                                         static_cast<double>(in_channels_ * dm), filters_));
     if (options_.use_bias) add_variable("bias", detail::initialize(options_.bias_initializer, {filters_}, 1, 1));
+  }
+
+  nlohmann::json config() const override {
+    return detail::conv_config(window_, {{"filters", filters_},
+                                         {"depth_multiplier", options_.depth_multiplier},
+                                         {"activation", detail::activation_json(activation_)},
+                                         {"use_bias", options_.use_bias}});
   }
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node& node,

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "graph/node.hpp"
+#include "layers/config_json.hpp"
 #include "strata/error.hpp"
 
 namespace strata::layers {
@@ -22,6 +23,10 @@ class GlobalPooling2DImpl : public detail::LayerImpl {
   }
 
   // Pooling with a window of the whole image: oneDNN's reduction primitive is a slow reference path here.
+  nlohmann::json config() const override {
+    return {{"data_format", "channels_last"}, {"keepdims", keepdims_}};
+  }
+
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&, const std::vector<ir::ValueId>& inputs) const override {
     const std::vector<int64_t> in = graph.values[inputs[0]].dims;
     ir::Pool2DOp pool;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "graph/node.hpp"
+#include "layers/config_json.hpp"
 #include "strata/error.hpp"
 #include "strata/layers/input_layer.hpp"
 #include "strata/symbolic_tensor.hpp"
@@ -21,6 +22,12 @@ std::vector<Shape> InputLayer::compute_output_shapes(const std::vector<Shape>& i
 
 std::vector<ir::ValueId> InputLayer::lower(ir::Graph&, const Node&, const std::vector<ir::ValueId>&) const {
   throw InternalError(fmt::format("{} an InputLayer is bound to a graph input, never lowered", prefix()));
+}
+
+nlohmann::json InputLayer::config() const {
+  nlohmann::json batch_shape = nlohmann::json::array();
+  for (const Dim& d : shape_.dims()) batch_shape.push_back(d ? nlohmann::json(*d) : nlohmann::json(nullptr));
+  return {{"batch_shape", batch_shape}, {"dtype", "float32"}, {"sparse", false}};
 }
 
 SymbolicTensor input_tensor(const std::shared_ptr<InputLayer>& layer) {

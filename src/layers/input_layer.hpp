@@ -15,6 +15,7 @@ class InputLayer : public LayerImpl {
   std::vector<ir::ValueId> lower(ir::Graph& graph, const Node& node,
                                  const std::vector<ir::ValueId>& inputs) const override;
   const Shape& shape() const { return shape_; }
+  nlohmann::json config() const override;
 
  private:
   Shape shape_;

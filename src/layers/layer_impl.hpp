@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "compiler/ir.hpp"
 #include "core/activation.hpp"
 #include "core/released_weight.hpp"
@@ -71,6 +73,11 @@ class LayerImpl {
                                          const std::vector<ir::ValueId>& inputs) const = 0;
   /// For sliding-window layers with known spatial input sizes, the padding TensorFlow applies.
   virtual std::optional<ir::Padding2D> static_padding(const std::vector<Shape>& inputs) const;
+  /// The layer's Keras configuration, as the JSON object Keras's `get_config()` writes, without `name`,
+  /// `trainable` and `dtype` (config_json.hpp adds them) and without initializers, regularizers and
+  /// constraints, which do not change what the layer computes. Pure virtual so that a new layer cannot forget
+  /// it. Throws ValueError for a layer Keras cannot describe (a custom layer).
+  virtual nlohmann::json config() const = 0;
   /// Multiply-accumulates of one sample of a call, for summaries and benchmarks (0 when negligible).
   virtual int64_t macs(const Node& node) const;
 

@@ -6,6 +6,7 @@
 
 #include "graph/node.hpp"
 #include "layers/broadcast.hpp"
+#include "layers/config_json.hpp"
 #include "strata/error.hpp"
 
 namespace strata::layers {
@@ -51,6 +52,8 @@ class ElementwiseMergeImpl : public detail::LayerImpl {
     dims.insert(dims.end(), out.dims().begin(), out.dims().end());
     return {Shape(dims)};
   }
+
+  nlohmann::json config() const override { return nlohmann::json::object(); }
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&,
                                  const std::vector<ir::ValueId>& given) const override {
@@ -141,6 +144,8 @@ class ConcatenateImpl : public detail::LayerImpl {
     }
     return {Shape(out)};
   }
+
+  nlohmann::json config() const override { return {{"axis", axis_}}; }
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&,
                                  const std::vector<ir::ValueId>& inputs) const override {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "graph/node.hpp"
+#include "layers/config_json.hpp"
 #include "layers/window_geometry.hpp"
 #include "strata/error.hpp"
 
@@ -30,6 +31,13 @@ class Pooling2DImpl : public detail::LayerImpl {
   std::optional<ir::Padding2D> static_padding(const std::vector<Shape>& inputs) const override {
     const Shape& in = inputs[0];
     return detail::window_2d(prefix(), in[1], in[2], pool_, strides_, 1, padding_).padding;
+  }
+
+  nlohmann::json config() const override {
+    return {{"pool_size", detail::size2_json(pool_)},
+            {"strides", detail::size2_json(strides_)},
+            {"padding", detail::padding_json(padding_)},
+            {"data_format", "channels_last"}};
   }
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node& node,

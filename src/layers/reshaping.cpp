@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "graph/node.hpp"
+#include "layers/config_json.hpp"
 #include "layers/window_geometry.hpp"
 #include "strata/error.hpp"
 
@@ -31,6 +32,9 @@ class ZeroPadding2DImpl : public detail::LayerImpl {
     return {Shape{in[0], plus(in[1], padding_.top() + padding_.bottom()), plus(in[2], padding_.left() + padding_.right()),
                   in[3]}};
   }
+  nlohmann::json config() const override {
+    return {{"padding", detail::margins_json(padding_)}, {"data_format", "channels_last"}};
+  }
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&, const std::vector<ir::ValueId>& inputs) const override {
     std::vector<int64_t> dims = graph.values[inputs[0]].dims;
     dims[1] += padding_.top() + padding_.bottom();
@@ -57,6 +61,9 @@ class Cropping2DImpl : public detail::LayerImpl {
     const Dim w = plus(in[2], -(cropping_.left() + cropping_.right()));
     check(h, w, in.to_string());
     return {Shape{in[0], h, w, in[3]}};
+  }
+  nlohmann::json config() const override {
+    return {{"cropping", detail::margins_json(cropping_)}, {"data_format", "channels_last"}};
   }
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&, const std::vector<ir::ValueId>& inputs) const override {
     std::vector<int64_t> dims = graph.values[inputs[0]].dims;
@@ -93,6 +100,10 @@ class UpSampling2DImpl : public detail::LayerImpl {
     auto times = [](const Dim& d, int f) { return d ? Dim(*d * f) : None; };
     return {Shape{in[0], times(in[1], size_.h()), times(in[2], size_.w()), in[3]}};
   }
+  nlohmann::json config() const override {
+    return {
+        {"size", detail::size2_json(size_)}, {"data_format", "channels_last"}, {"interpolation", "nearest"}};
+  }
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&, const std::vector<ir::ValueId>& inputs) const override {
     std::vector<int64_t> dims = graph.values[inputs[0]].dims;
     dims[1] *= size_.h();
@@ -123,6 +134,7 @@ class FlattenImpl : public detail::LayerImpl {
     }
     return {Shape{in[0], n}};
   }
+  nlohmann::json config() const override { return {{"data_format", "channels_last"}}; }
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&, const std::vector<ir::ValueId>& inputs) const override {
     const std::vector<int64_t>& in = graph.values[inputs[0]].dims;
     return {detail::emit_reshape(graph, inputs[0], {in[0], element_count(in) / in[0]}, name())};
@@ -156,6 +168,7 @@ class ReshapeImpl : public detail::LayerImpl {
     for (int64_t d : resolved) out.push_back(d == -1 ? None : Dim(d));
     return {Shape(out)};
   }
+  nlohmann::json config() const override { return {{"target_shape", target_}}; }
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&, const std::vector<ir::ValueId>& inputs) const override {
     const std::vector<int64_t>& in = graph.values[inputs[0]].dims;
     std::vector<int64_t> dims{in[0]};
@@ -192,8 +205,8 @@ class ReshapeImpl : public detail::LayerImpl {
 // Dropout and SpatialDropout2D: the identity at inference, so lowering emits nothing.
 class DropoutImpl : public detail::LayerImpl {
  public:
-  DropoutImpl(const char* class_name, float rate, const std::string& name, int rank)
-      : LayerImpl(class_name, name), rank_(rank) {
+  DropoutImpl(const char* class_name, float rate, const DropoutOptions& o, int rank)
+      : LayerImpl(class_name, o.name), rate_(rate), seed_(o.seed), rank_(rank) {
     if (!(rate >= 0.0f && rate < 1.0f)) {
       throw ValueError(fmt::format("{} Expected a rate in [0, 1), received {}", prefix(), rate));
     }
@@ -203,11 +216,23 @@ class DropoutImpl : public detail::LayerImpl {
     if (rank_ > 0) detail::expect_rank(*this, inputs[0], rank_);
     return {inputs[0]};
   }
+  nlohmann::json config() const override {
+    nlohmann::json c = {{"rate", rate_}, {"seed", nullptr}};
+    if (seed_) c["seed"] = *seed_;
+    if (rank_ == 4) {
+      c["data_format"] = "channels_last";
+    } else {
+      c["noise_shape"] = nullptr;
+    }
+    return c;
+  }
   std::vector<ir::ValueId> lower(ir::Graph&, const detail::Node&, const std::vector<ir::ValueId>& inputs) const override {
     return {inputs[0]};
   }
 
  private:
+  float rate_;
+  std::optional<int64_t> seed_;
   int rank_;
 };
 
@@ -237,12 +262,12 @@ Reshape::Reshape(std::vector<int64_t> target_shape, LayerOptions options) {
 SymbolicTensor Reshape::operator()(const SymbolicTensor& input) const { return call({input}).front(); }
 
 Dropout::Dropout(float rate, DropoutOptions options) {
-  impl_ = std::make_shared<DropoutImpl>("Dropout", rate, options.name, 0);
+  impl_ = std::make_shared<DropoutImpl>("Dropout", rate, options, 0);
 }
 SymbolicTensor Dropout::operator()(const SymbolicTensor& input) const { return call({input}).front(); }
 
 SpatialDropout2D::SpatialDropout2D(float rate, DropoutOptions options) {
-  impl_ = std::make_shared<DropoutImpl>("SpatialDropout2D", rate, options.name, 4);
+  impl_ = std::make_shared<DropoutImpl>("SpatialDropout2D", rate, options, 4);
 }
 SymbolicTensor SpatialDropout2D::operator()(const SymbolicTensor& input) const { return call({input}).front(); }
 

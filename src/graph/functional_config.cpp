@@ -1,0 +1,77 @@
+// FunctionalImpl::config: a model's topology as Keras writes it (`model.get_config()`), for the tfjs oracle
+// and, later, model files.
+
+#include <fmt/format.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "graph/functional.hpp"
+#include "strata/error.hpp"
+
+namespace strata::detail {
+namespace {
+
+// What every layer's config starts with in Keras 2 and 3.
+nlohmann::json layer_config(const LayerImpl& layer) {
+  nlohmann::json config = {{"name", layer.name()}, {"trainable", layer.trainable}, {"dtype", "float32"}};
+  const nlohmann::json own = layer.config();
+  for (const auto& [key, value] : own.items()) config[key] = value;
+  return config;
+}
+
+// Keras renumbers a layer's calls by those inside the model (get_network_config's node_conversion_map). A
+// nested model's numbering starts at 1: Keras gives a model a node of its own when it is built, which its
+// callers' nodes follow.
+std::map<const Node*, int> node_numbers(const FunctionalImpl& model) {
+  std::map<const Node*, int> numbers;
+  for (const auto& layer : model.layers()) {
+    int kept = dynamic_cast<const FunctionalImpl*>(layer.get()) != nullptr ? 1 : 0;
+    for (const auto& weak : layer->inbound_nodes) {
+      const auto node = weak.lock();
+      if (node && model.contains(node.get())) numbers[node.get()] = kept++;
+    }
+  }
+  return numbers;
+}
+
+nlohmann::json tensor_ref(const SymbolicTensor& t, const std::map<const Node*, int>& numbers) {
+  return nlohmann::json::array({t.node()->layer->name(), numbers.at(t.node().get()), t.index()});
+}
+
+}  // namespace
+
+nlohmann::json FunctionalImpl::config() const {
+  nlohmann::json layers = nlohmann::json::array();
+  if (is_sequential()) {
+    for (const auto& layer : layers_) {
+      layers.push_back({{"class_name", layer->class_name()}, {"config", layer_config(*layer)}});
+    }
+    return {{"name", name()}, {"layers", layers}};
+  }
+  const std::map<const Node*, int> numbers = node_numbers(*this);
+  for (const auto& layer : layers_) {
+    nlohmann::json inbound = nlohmann::json::array();
+    for (const auto& weak : layer->inbound_nodes) {
+      const auto node = weak.lock();
+      if (!node || !contains(node.get()) || node->is_input()) continue;
+      nlohmann::json call = nlohmann::json::array();
+      for (const SymbolicTensor& t : node->inputs) {
+        nlohmann::json ref = tensor_ref(t, numbers);
+        ref.push_back(nlohmann::json::object());  // the call's keyword arguments
+        call.push_back(ref);
+      }
+      inbound.push_back(call);
+    }
+    layers.push_back({{"class_name", layer->class_name()},
+                      {"config", layer_config(*layer)},
+                      {"name", layer->name()},
+                      {"inbound_nodes", inbound}});
+  }
+  nlohmann::json inputs = nlohmann::json::array(), outputs = nlohmann::json::array();
+  for (const SymbolicTensor& t : inputs_) inputs.push_back(tensor_ref(t, numbers));
+  for (const SymbolicTensor& t : outputs_) outputs.push_back(tensor_ref(t, numbers));
+  return {{"name", name()}, {"layers", layers}, {"input_layers", inputs}, {"output_layers", outputs}};
+}
+
+}  // namespace strata::detail

@@ -1,0 +1,130 @@
+// Runs a model in TensorFlow.js's Layers API (tfjs-layers 4.22 on the pure JavaScript CPU backend), the
+// independent oracle of strata's numeric tests (tests/unit/tfjs_oracle.cpp writes the files, see there).
+//
+//   node tests/tfjs/run_tfjs.js DIR
+//
+// DIR/model.json   {"class_name", "config"}: the model's Keras config as strata writes it (Keras 3's layer
+//                  keys, Keras 2's list form of inbound nodes)
+// DIR/weights.json [{"layer", "shapes"}], in model.layers order; DIR/weights.bin their float32 values
+// DIR/inputs.json  [shape, ...]; DIR/inputs.bin the float32 inputs
+// writes DIR/outputs.json ([shape, ...]) and DIR/outputs.bin. Exit code 2 with a message on stderr when the
+// model uses something tfjs computes differently from Keras 3 (listed below), 1 on any other failure.
+//
+// Where tfjs-layers 4.22 differs from Keras 3 (found in both sources; each is refused, never run, so no test
+// passes on a silently different oracle):
+// - InputLayer: tfjs reads Keras 2's `batch_input_shape`, Keras 3 writes `batch_shape` (renamed here).
+// - LeakyReLU: tfjs reads Keras 2's `alpha`, Keras 3 writes `negative_slope` (renamed here).
+// - ReLU layer: tfjs has only `max_value`; a non-zero `negative_slope` or `threshold` is refused.
+// - activation "hard_sigmoid": tfjs computes Keras 2's clip(0.2 x + 0.5, 0, 1), Keras 3 relu6(x + 3) / 6:
+//   refused. "silu" is tfjs's "swish" (the same x * sigmoid(x)); "leaky_relu" is unknown to tfjs: refused.
+//   "gelu" is the exact erf form in both.
+// - Conv2D `groups` > 1: tfjs ignores the argument (it would convolve every input channel): refused.
+// - GlobalAveragePooling2D/GlobalMaxPooling2D `keepdims`: tfjs ignores it: refused when true.
+// - Subtract and SpatialDropout2D: no tfjs class (refused by tfjs itself).
+// - UpSampling2D interpolation "bilinear": tfjs's resize differs from Keras 3's; strata has only "nearest".
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const tf = require('@tensorflow/tfjs-core');
+require('@tensorflow/tfjs-backend-cpu');
+const tfl = require('@tensorflow/tfjs-layers');
+
+class Unsupported extends Error {}
+
+function refuse(layer, what) {
+  throw new Unsupported(`tfjs oracle: layer '${layer.config.name}' (${layer.class_name}): ${what}`);
+}
+
+// Rewrites one layer's Keras 3 config into what tfjs reads, or refuses it.
+function adapt(layer) {
+  const c = layer.config;
+  if ('activation' in c) {
+    if (c.activation === 'silu') c.activation = 'swish';
+    if (c.activation === 'hard_sigmoid')
+      refuse(layer, 'tfjs\'s hard_sigmoid is Keras 2\'s 0.2 x + 0.5, not Keras 3\'s');
+    if (c.activation === 'leaky_relu') refuse(layer, 'tfjs has no leaky_relu activation');
+  }
+  switch (layer.class_name) {
+    case 'InputLayer':
+      c.batch_input_shape = c.batch_shape;
+      delete c.batch_shape;
+      break;
+    case 'LeakyReLU':
+      c.alpha = c.negative_slope;
+      delete c.negative_slope;
+      break;
+    case 'ReLU':
+      if (c.negative_slope !== 0 || c.threshold !== 0)
+        refuse(layer, 'tfjs ReLU has no negative_slope or threshold');
+      delete c.negative_slope;
+      delete c.threshold;
+      break;
+    case 'Conv2D':
+      if (c.groups !== 1) refuse(layer, 'tfjs ignores groups');
+      delete c.groups;
+      break;
+    case 'GlobalAveragePooling2D':
+    case 'GlobalMaxPooling2D':
+      if (c.keepdims) refuse(layer, 'tfjs ignores keepdims');
+      delete c.keepdims;
+      break;
+    case 'Functional':
+    case 'Sequential':
+      c.layers.forEach(adapt);
+      break;
+    default:
+      break;
+  }
+}
+
+function readFloats(file) {
+  const b = fs.readFileSync(file);
+  return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+}
+
+async function main() {
+  const dir = process.argv[2];
+  await tf.setBackend('cpu');
+  const model = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+  adapt(model);
+  const net = await tfl.models.modelFromJSON({
+    modelTopology:
+        {class_name: model.class_name, config: model.config, keras_version: '3', backend: 'tensorflow'},
+  });
+  const all = readFloats(path.join(dir, 'weights.bin'));
+  let at = 0;
+  for (const {layer, shapes} of JSON.parse(fs.readFileSync(path.join(dir, 'weights.json'), 'utf8'))) {
+    const values = shapes.map((shape) => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const t = tf.tensor(all.subarray(at, at + n), shape, 'float32');
+      at += n;
+      return t;
+    });
+    net.getLayer(layer).setWeights(values);
+  }
+  const input = readFloats(path.join(dir, 'inputs.bin'));
+  at = 0;
+  const inputs = JSON.parse(fs.readFileSync(path.join(dir, 'inputs.json'), 'utf8')).map((shape) => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const t = tf.tensor(input.subarray(at, at + n), shape, 'float32');
+    at += n;
+    return t;
+  });
+  let outputs = net.predict(inputs.length === 1 ? inputs[0] : inputs);
+  if (!Array.isArray(outputs)) outputs = [outputs];
+  const shapes = [];
+  const chunks = [];
+  for (const o of outputs) {
+    shapes.push(o.shape);
+    chunks.push(Buffer.from((await o.data()).buffer));
+  }
+  fs.writeFileSync(path.join(dir, 'outputs.bin'), Buffer.concat(chunks));
+  fs.writeFileSync(path.join(dir, 'outputs.json'), JSON.stringify(shapes));
+}
+
+// tfjs prints a hint about its native backend on first use; strata's tests want only results and errors.
+console.log = () => {};
+main().catch((e) => {
+  process.stderr.write(`${e instanceof Unsupported ? e.message : e.stack}\n`);
+  process.exit(e instanceof Unsupported ? 2 : 1);
+});
