@@ -7,7 +7,6 @@
 // tests/tfjs/run_tfjs.js lists where tfjs differs from Keras 3; such models are refused (TfjsRefused), never
 // compared.
 
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -38,37 +37,41 @@ inline void write_floats(std::ofstream& out, const strata::Tensor& t) {
 
 }  // namespace tfjs_detail
 
-/// The outputs tfjs computes for `model` on `inputs` (one tensor per model output). Throws TfjsRefused for
-/// a model tfjs cannot run as Keras 3 would, std::runtime_error when node or tfjs fail.
-inline std::vector<strata::Tensor> tfjs_predict(const strata::Model& model,
-                                                const std::vector<strata::Tensor>& inputs) {
-  namespace fs = std::filesystem;
-  using nlohmann::json;
-  const auto* impl = dynamic_cast<const strata::detail::FunctionalImpl*>(model.impl().get());
-  if (impl == nullptr) throw std::runtime_error("tfjs_predict: not a model");
-  const fs::path tfjs_dir = STRATA_TFJS_DIR;
-  if (!fs::exists(tfjs_dir / "node_modules" / "@tensorflow" / "tfjs-layers" / "package.json")) {
-    throw std::runtime_error(fmt::format(
-        "tfjs_predict: tfjs is not installed in {}; run `bash .ci/deps.sh` as root", tfjs_dir.string()));
-  }
-  static std::atomic<int> calls{0};
-  const fs::path dir =
-      fs::path(STRATA_TFJS_WORK_DIR) / fmt::format("{}-{}-{}", model.name(), getpid(), calls++);
-  fs::create_directories(dir);
+/// One model and its inputs, for `tfjs_predict_all`.
+struct TfjsCase {
+  strata::Model model;
+  std::vector<strata::Tensor> inputs;
+};
 
+/// What tfjs computed for one case: the outputs (one tensor per model output), or why it refused the model
+/// (it computes something in it differently from Keras 3, or lacks a class), naming the layer.
+struct TfjsResult {
+  std::vector<strata::Tensor> outputs;
+  std::string refused;
+};
+
+namespace tfjs_detail {
+
+inline void write_case(const std::filesystem::path& dir, const TfjsCase& c) {
+  using nlohmann::json;
+  const auto* impl = dynamic_cast<const strata::detail::FunctionalImpl*>(c.model.impl().get());
+  if (impl == nullptr) throw std::runtime_error("tfjs_predict: not a model");
+  std::filesystem::create_directories(dir);
+  for (const char* stale : {"outputs.bin", "outputs.json", "refused.txt"})
+    std::filesystem::remove(dir / stale);
   std::ofstream(dir / "model.json") << json{
       {"class_name", impl->class_name()},
       {"config", impl->config()}}.dump();
   json manifest = json::array();
   {
     std::ofstream bin(dir / "weights.bin", std::ios::binary);
-    for (const strata::Layer& layer : model.layers()) {
+    for (const strata::Layer& layer : c.model.layers()) {
       const std::vector<strata::Tensor> weights = layer.get_weights();
       if (weights.empty()) continue;
       json shapes = json::array();
       for (const strata::Tensor& w : weights) {
         shapes.push_back(w.dims());
-        tfjs_detail::write_floats(bin, w);
+        write_floats(bin, w);
       }
       manifest.push_back({{"layer", layer.name()}, {"shapes", shapes}});
     }
@@ -77,34 +80,70 @@ inline std::vector<strata::Tensor> tfjs_predict(const strata::Model& model,
   json input_shapes = json::array();
   {
     std::ofstream bin(dir / "inputs.bin", std::ios::binary);
-    for (const strata::Tensor& t : inputs) {
+    for (const strata::Tensor& t : c.inputs) {
       input_shapes.push_back(t.dims());
-      tfjs_detail::write_floats(bin, t);
+      write_floats(bin, t);
     }
   }
   std::ofstream(dir / "inputs.json") << input_shapes.dump();
-  fs::remove(dir / "outputs.bin");
+}
 
-  const std::string command =
-      fmt::format("'{}' '{}' '{}' 2>'{}'", STRATA_NODE, (tfjs_dir / "run_tfjs.js").string(), dir.string(),
-                  (dir / "stderr.txt").string());
-  const int status = std::system(command.c_str());
-  std::ifstream err_file(dir / "stderr.txt");
-  const std::string err((std::istreambuf_iterator<char>(err_file)), std::istreambuf_iterator<char>());
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 2) throw TfjsRefused(err);
-  if (status != 0) throw std::runtime_error(fmt::format("tfjs_predict: {} failed: {}", command, err));
-
+inline TfjsResult read_case(const std::filesystem::path& dir) {
+  TfjsResult result;
+  if (std::ifstream refused{dir / "refused.txt"}) {
+    result.refused.assign(std::istreambuf_iterator<char>(refused), std::istreambuf_iterator<char>());
+    return result;
+  }
   std::ifstream bin(dir / "outputs.bin", std::ios::binary);
-  std::vector<strata::Tensor> outputs;
-  for (const auto& shape : json::parse(std::ifstream(dir / "outputs.json"))) {
+  for (const auto& shape : nlohmann::json::parse(std::ifstream(dir / "outputs.json"))) {
     std::vector<int64_t> dims = shape.get<std::vector<int64_t>>();
     int64_t n = 1;
     for (int64_t d : dims) n *= d;
     std::vector<float> values(static_cast<size_t>(n));
     bin.read(reinterpret_cast<char*>(values.data()), static_cast<std::streamsize>(n * sizeof(float)));
-    outputs.emplace_back(std::move(dims), std::move(values));
+    result.outputs.emplace_back(std::move(dims), std::move(values));
   }
-  return outputs;
+  return result;
+}
+
+}  // namespace tfjs_detail
+
+/// Runs every case in one tfjs process (loading tfjs takes half a second). Throws std::runtime_error when
+/// node or tfjs fail (not for a refused model: see TfjsResult::refused).
+inline std::vector<TfjsResult> tfjs_predict_all(const std::vector<TfjsCase>& cases) {
+  namespace fs = std::filesystem;
+  const fs::path tfjs_dir = STRATA_TFJS_DIR;
+  if (!fs::exists(tfjs_dir / "node_modules" / "@tensorflow" / "tfjs-layers" / "package.json")) {
+    throw std::runtime_error(fmt::format(
+        "tfjs_predict: tfjs is not installed in {}; run `bash .ci/deps.sh` as root", tfjs_dir.string()));
+  }
+  static std::atomic<int> calls{0};
+  const fs::path root = fs::path(STRATA_TFJS_WORK_DIR) / fmt::format("{}-{}", getpid(), calls++);
+  std::string command = fmt::format("'{}' '{}'", STRATA_NODE, (tfjs_dir / "run_tfjs.js").string());
+  std::vector<fs::path> dirs;
+  for (const TfjsCase& c : cases) {
+    dirs.push_back(root / fmt::format("{}-{}", dirs.size(), c.model.name()));
+    tfjs_detail::write_case(dirs.back(), c);
+    command += fmt::format(" '{}'", dirs.back().string());
+  }
+  command += fmt::format(" 2>'{}'", (root / "stderr.txt").string());
+  if (std::system(command.c_str()) != 0) {
+    std::ifstream err_file(root / "stderr.txt");
+    const std::string err((std::istreambuf_iterator<char>(err_file)), std::istreambuf_iterator<char>());
+    throw std::runtime_error(fmt::format("tfjs_predict: {} failed: {}", command, err));
+  }
+  std::vector<TfjsResult> results;
+  for (const fs::path& dir : dirs) results.push_back(tfjs_detail::read_case(dir));
+  fs::remove_all(root);  // a ResNet50's weights are 100 MB
+  return results;
+}
+
+/// The outputs tfjs computes for `model` on `inputs`. Throws TfjsRefused when tfjs refuses the model.
+inline std::vector<strata::Tensor> tfjs_predict(const strata::Model& model,
+                                                const std::vector<strata::Tensor>& inputs) {
+  TfjsResult result = tfjs_predict_all({{model, inputs}}).at(0);
+  if (!result.refused.empty()) throw TfjsRefused(result.refused);
+  return result.outputs;
 }
 
 }  // namespace strata_test

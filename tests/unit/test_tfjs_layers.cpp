@@ -1,0 +1,366 @@
+// Every layer and option of docs/layers.md against the independent oracle, TensorFlow.js's Layers API
+// (tfjs_oracle.hpp), all cases in one tfjs process. Where tfjs computes something differently from Keras 3
+// (tests/tfjs/run_tfjs.js lists each difference), the test asserts that the harness refuses the case, and a
+// second source checks strata: values worked out by hand from Keras 3's definitions, below.
+#include <cmath>
+#include <functional>
+
+#include "numerics_util.hpp"
+#include "tfjs_oracle.hpp"
+
+using namespace strata_test;
+namespace L = strata::layers;
+using strata::SymbolicTensor;
+
+namespace {
+
+struct Case {
+  std::string what;
+  std::function<strata::Model()> build;
+  std::vector<std::vector<int64_t>> inputs;  // batch included
+  int64_t terms = 1;                         // the longest dot product or sum an output element needs
+  std::string refused = "";                  // when tfjs differs from Keras 3: the harness's reason
+};
+
+strata::Model single(std::vector<strata::Dim> shape, const std::function<SymbolicTensor(SymbolicTensor)>& f) {
+  auto x = strata::Input(std::move(shape));
+  return strata::Model(x, f(x));
+}
+
+strata::Model pair(std::vector<strata::Dim> a, std::vector<strata::Dim> b,
+                   const std::function<SymbolicTensor(SymbolicTensor, SymbolicTensor)>& f) {
+  auto x = strata::Input(std::move(a)), y = strata::Input(std::move(b));
+  return strata::Model({x, y}, f(x, y));
+}
+
+// Kernels and biases uniform in [-1, 1); batch-norm variances in [0.5, 1.5] (a variance must be positive).
+void randomize(const strata::Model& model, uint64_t seed) {
+  randomize_weights(model, seed);
+  for (strata::Layer layer : model.layers()) {
+    if (layer.class_name() != "BatchNormalization") continue;
+    std::vector<strata::Tensor> w = layer.get_weights();
+    w.back() = strata::Tensor::random_uniform(w.back().dims(), seed + 1000, 0.5f, 1.5f);
+    layer.set_weights(w);
+  }
+}
+
+double relative_error(const strata::Tensor& a, const strata::Tensor& b) {
+  if (a.dims() != b.dims()) return INFINITY;
+  double worst = 0.0, scale = 1e-30;
+  for (int64_t i = 0; i < a.size(); ++i) {
+    worst = std::max(worst, static_cast<double>(std::abs(a.data()[i] - b.data()[i])));
+    scale = std::max(scale, static_cast<double>(std::abs(b.data()[i])));
+  }
+  return worst / scale;
+}
+
+std::vector<Case> cases() {
+  std::vector<Case> c;
+  // Convolutions: "same" with an odd total padding (TensorFlow puts the extra pixel bottom/right), strides,
+  // dilation, asymmetric kernels, no bias, and every activation tfjs computes as Keras 3 does.
+  for (const char* padding : {"valid", "same"}) {
+    for (int stride : {1, 2}) {
+      for (int size : {8, 9}) {
+        c.push_back({fmt::format("Conv2D 3x3 {} stride {} on {}x{}", padding, stride, size, size),
+                     [=] {
+                       return single({size, size, 4}, [&](auto x) {
+                         return L::Conv2D(5, 3, {.strides = stride, .padding = padding})(x);
+                       });
+                     },
+                     {{2, size, size, 4}},
+                     36});
+      }
+    }
+  }
+  c.push_back({"Conv2D 4x4 same stride 3 (padding 3: 1 top, 2 bottom)",
+               [] {
+                 return single({10, 10, 3},
+                               [](auto x) { return L::Conv2D(4, 4, {.strides = 3, .padding = "same"})(x); });
+               },
+               {{2, 10, 10, 3}},
+               48});
+  c.push_back({"Conv2D dilation 2 same, no bias",
+               [] {
+                 return single({9, 9, 3}, [](auto x) {
+                   return L::Conv2D(4, 3, {.padding = "same", .dilation_rate = 2, .use_bias = false})(x);
+                 });
+               },
+               {{2, 9, 9, 3}},
+               27});
+  c.push_back(
+      {"Conv2D 1x5 kernel, strides (2, 1)",
+       [] {
+         return single({8, 9, 3}, [](auto x) { return L::Conv2D(4, {1, 5}, {.strides = {2, 1}})(x); });
+       },
+       {{2, 8, 9, 3}},
+       15});
+  for (const char* activation : {"relu", "relu6", "sigmoid", "tanh", "softmax", "elu", "selu", "gelu",
+                                 "swish", "softplus", "linear"}) {
+    c.push_back(
+        {fmt::format("Conv2D with activation {}", activation),
+         [=] {
+           return single({6, 6, 3}, [&](auto x) { return L::Conv2D(5, 3, {.activation = activation})(x); });
+         },
+         {{2, 6, 6, 3}},
+         27});
+  }
+  for (int dm : {1, 2}) {
+    c.push_back({fmt::format("DepthwiseConv2D same stride 2, depth_multiplier {}", dm),
+                 [=] {
+                   return single({8, 8, 4}, [&](auto x) {
+                     return L::DepthwiseConv2D(
+                         3,
+                         {.strides = 2, .padding = "same", .depth_multiplier = dm, .activation = "relu6"})(x);
+                   });
+                 },
+                 {{2, 8, 8, 4}},
+                 9});
+    c.push_back({fmt::format("SeparableConv2D 3x5 same, depth_multiplier {}", dm),
+                 [=] {
+                   return single({9, 9, 4}, [&](auto x) {
+                     return L::SeparableConv2D(5, {3, 5}, {.padding = "same", .depth_multiplier = dm})(x);
+                   });
+                 },
+                 {{2, 9, 9, 4}},
+                 15 * 8});
+  }
+  c.push_back({"Dense on rank 2, Dense on rank 4",
+               [] {
+                 return single({5, 4, 6}, [](auto x) {
+                   return L::Dense(3, {.activation = "tanh"})(L::Flatten()(L::Dense(7)(x)));
+                 });
+               },
+               {{2, 5, 4, 6}},
+               5 * 4 * 7});
+  c.push_back({"BatchNormalization, then one without center and scale",
+               [] {
+                 return single({5, 5, 3}, [](auto x) {
+                   return L::BatchNormalization({.center = false, .scale = false})(
+                       L::BatchNormalization()(x));
+                 });
+               },
+               {{2, 5, 5, 3}},
+               4});
+  // Pooling: "same" windows that overhang (Keras averages over the pixels inside only).
+  for (const char* padding : {"valid", "same"}) {
+    c.push_back({fmt::format("MaxPooling2D 3 stride 2 {}", padding),
+                 [=] {
+                   return single({8, 9, 3}, [&](auto x) {
+                     return L::MaxPooling2D(3, {.strides = 2, .padding = padding})(x);
+                   });
+                 },
+                 {{2, 8, 9, 3}},
+                 1});
+    c.push_back({fmt::format("AveragePooling2D 3 stride 2 {}", padding),
+                 [=] {
+                   return single({8, 9, 3}, [&](auto x) {
+                     return L::AveragePooling2D(3, {.strides = 2, .padding = padding})(x);
+                   });
+                 },
+                 {{2, 8, 9, 3}},
+                 9});
+  }
+  c.push_back({"GlobalAveragePooling2D, GlobalMaxPooling2D",
+               [] {
+                 return pair({7, 9, 3}, {4, 5, 3}, [](auto x, auto y) {
+                   return L::add({L::GlobalAveragePooling2D()(x), L::GlobalMaxPooling2D()(y)});
+                 });
+               },
+               {{2, 7, 9, 3}, {2, 4, 5, 3}},
+               63});
+  // Merges, with three inputs and with broadcasting.
+  for (const char* merge : {"Add", "Multiply", "Average", "Maximum", "Minimum"}) {
+    c.push_back(
+        {fmt::format("{} of three inputs", merge),
+         [=] {
+           auto a = strata::Input({4, 4, 3}), b = strata::Input({4, 4, 3}), d = strata::Input({4, 4, 3});
+           const std::vector<SymbolicTensor> in = {a, b, d};
+           const std::string m = merge;
+           SymbolicTensor out = m == "Add"        ? L::add(in)
+                                : m == "Multiply" ? L::multiply(in)
+                                : m == "Average"  ? L::average(in)
+                                : m == "Maximum"  ? L::maximum(in)
+                                                  : L::minimum(in);
+           return strata::Model({a, b, d}, out);
+         },
+         {{2, 4, 4, 3}, {2, 4, 4, 3}, {2, 4, 4, 3}},
+         3});
+  }
+  c.push_back({"Add broadcasting (4, 4, 3) with (1, 1, 3)",
+               [] {
+                 return pair({4, 4, 3}, {1, 1, 3}, [](auto x, auto y) { return L::add({x, y}); });
+               },
+               {{2, 4, 4, 3}, {2, 1, 1, 3}},
+               2});
+  for (int axis : {-1, 1, 2, 3}) {
+    c.push_back({fmt::format("Concatenate axis {}", axis),
+                 [=] {
+                   return pair({4, 4, 3}, {4, 4, 3}, [&](auto x, auto y) {
+                     return L::concatenate({x, y}, {.axis = axis});
+                   });
+                 },
+                 {{2, 4, 4, 3}, {2, 4, 4, 3}},
+                 1});
+  }
+  c.push_back({"ZeroPadding2D ((1, 2), (3, 0)), Cropping2D ((1, 0), (2, 1)), UpSampling2D (2, 3)",
+               [] {
+                 return single({5, 6, 2}, [](auto x) {
+                   return L::UpSampling2D({2, 3})(
+                       L::Cropping2D({{1, 0}, {2, 1}})(L::ZeroPadding2D({{1, 2}, {3, 0}})(x)));
+                 });
+               },
+               {{2, 5, 6, 2}},
+               1});
+  c.push_back({"Reshape, Dropout, Flatten, Dense",
+               [] {
+                 return single({4, 6, 2}, [](auto x) {
+                   return L::Dense(5)(L::Flatten()(L::Dropout(0.5f)(L::Reshape({6, 4, 2})(x))));
+                 });
+               },
+               {{2, 4, 6, 2}},
+               48});
+  c.push_back({"ReLU max_value 6, LeakyReLU 0.1, Softmax, Activation elu",
+               [] {
+                 return single({4, 4, 3}, [](auto x) {
+                   x = L::ReLU({.max_value = 6.0f})(L::Conv2D(3, 1)(x));
+                   x = L::LeakyReLU({.negative_slope = 0.1f})(L::Conv2D(3, 1)(x));
+                   return L::Softmax()(L::Activation("elu")(x));
+                 });
+               },
+               {{2, 4, 4, 3}},
+               9});
+  c.push_back({"a nested model, and a layer shared by two calls",
+               [] {
+                 auto in = strata::Input({6, 6, 3});
+                 strata::Model inner(in, L::Conv2D(3, 3, {.padding = "same", .activation = "relu"})(in),
+                                     "inner");
+                 auto a = strata::Input({6, 6, 3}), b = strata::Input({6, 6, 3});
+                 L::Conv2D shared(4, 1, {.name = "shared"});
+                 return strata::Model({a, b}, L::add({shared(inner({a})), shared(b)}));
+               },
+               {{2, 6, 6, 3}, {2, 6, 6, 3}},
+               27 * 4});
+  // tfjs computes these differently from Keras 3, or lacks them: refused, and checked by hand below.
+  c.push_back({"Activation hard_sigmoid",
+               [] { return single({3}, [](auto x) { return L::Activation("hard_sigmoid")(x); }); },
+               {{1, 3}},
+               1,
+               "hard_sigmoid"});
+  c.push_back({"Activation leaky_relu",
+               [] { return single({3}, [](auto x) { return L::Activation("leaky_relu")(x); }); },
+               {{1, 3}},
+               1,
+               "leaky_relu"});
+  c.push_back({"ReLU threshold",
+               [] { return single({3}, [](auto x) { return L::ReLU({.threshold = 0.5f})(x); }); },
+               {{1, 3}},
+               1,
+               "threshold"});
+  c.push_back({"Conv2D groups 2",
+               [] {
+                 return single({4, 4, 4}, [](auto x) { return L::Conv2D(2, 1, {.groups = 2})(x); });
+               },
+               {{1, 4, 4, 4}},
+               2,
+               "groups"});
+  c.push_back(
+      {"GlobalMaxPooling2D keepdims",
+       [] {
+         return single({4, 4, 3}, [](auto x) { return L::GlobalMaxPooling2D({.keepdims = true})(x); });
+       },
+       {{1, 4, 4, 3}},
+       1,
+       "keepdims"});
+  c.push_back({"Subtract",
+               [] { return pair({3}, {3}, [](auto x, auto y) {
+                      return L::subtract({x, y});
+                    }); },
+               {{1, 3}, {1, 3}},
+               1,
+               "Subtract"});
+  c.push_back({"SpatialDropout2D",
+               [] {
+                 return single({4, 4, 3}, [](auto x) { return L::SpatialDropout2D(0.5f)(x); });
+               },
+               {{1, 4, 4, 3}},
+               1,
+               "SpatialDropout2D"});
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("Every layer and option equals tfjs, or is refused where tfjs differs from Keras 3",
+          "[tfjs][numerics]") {
+  const std::vector<Case> all = cases();
+  std::vector<TfjsCase> runs;
+  uint64_t seed = 1;
+  for (const Case& c : all) {
+    strata::Model model = c.build();
+    randomize(model, seed);
+    std::vector<strata::Tensor> inputs;
+    for (const auto& dims : c.inputs) inputs.push_back(random_input(dims, seed++));
+    runs.push_back({model, inputs});
+  }
+  const std::vector<TfjsResult> results = tfjs_predict_all(runs);
+  for (size_t i = 0; i < all.size(); ++i) {
+    INFO(all[i].what);
+    if (!all[i].refused.empty()) {
+      INFO(results[i].refused);
+      CHECK(results[i].refused.find(all[i].refused) != std::string::npos);
+      continue;
+    }
+    REQUIRE(results[i].refused.empty());
+    const std::vector<strata::Tensor> ours = runs[i].model.predict(runs[i].inputs);
+    REQUIRE(ours.size() == results[i].outputs.size());
+    for (size_t k = 0; k < ours.size(); ++k) {
+      const double error = relative_error(ours[k], results[i].outputs[k]);
+      INFO("error against tfjs " << error);
+      CHECK(error <= 2 * float32_tolerance(all[i].terms));
+    }
+  }
+}
+
+// The second source for what the harness refuses: values worked out by hand from Keras 3's definitions.
+TEST_CASE("What tfjs computes differently, checked by hand", "[tfjs][numerics]") {
+  auto run = [](const strata::Model& m, std::vector<strata::Tensor> in) {
+    return m.predict(in).at(0).values();
+  };
+  auto close = [](const std::vector<float>& got, const std::vector<float>& want) {
+    REQUIRE(got.size() == want.size());
+    for (size_t i = 0; i < got.size(); ++i) CHECK(got[i] == Approx(want[i]).margin(1e-6));
+  };
+  const strata::Tensor x({1, 5}, {-4.0f, -1.5f, 0.0f, 1.5f, 3.5f});
+  // Keras 3: hard_sigmoid(x) = relu6(x + 3) / 6 (Keras 2 and tfjs: clip(0.2 x + 0.5, 0, 1)).
+  close(run(single({5}, [](auto t) { return L::Activation("hard_sigmoid")(t); }), {x}),
+        {0.0f, 0.25f, 0.5f, 0.75f, 1.0f});
+  // leaky_relu's default negative slope is 0.2 as an activation (0.3 as the LeakyReLU layer).
+  close(run(single({5}, [](auto t) { return L::Activation("leaky_relu")(t); }), {x}),
+        {-0.8f, -0.3f, 0.0f, 1.5f, 3.5f});
+  // ReLU with threshold 0.5 and negative slope 0.1: x >= threshold ? x : 0.1 * (x - threshold).
+  close(run(single({5}, [](auto t) { return L::ReLU({.negative_slope = 0.1f, .threshold = 0.5f})(t); }), {x}),
+        {-0.45f, -0.2f, -0.05f, 1.5f, 3.5f});
+  // Subtract: the first input minus the second.
+  const strata::Tensor y({1, 5}, {1.0f, 1.0f, 1.0f, 1.0f, 1.0f});
+  close(run(pair({5}, {5},
+                 [](auto a, auto b) {
+                   return L::subtract({a, b});
+                 }),
+            {x, y}),
+        {-5.0f, -2.5f, -1.0f, 0.5f, 2.5f});
+  // Conv2D groups 2, 1x1 kernel: output channel g sees only input channels 2g and 2g+1.
+  strata::Model grouped =
+      single({1, 1, 4}, [](auto t) { return L::Conv2D(2, 1, {.groups = 2, .use_bias = false})(t); });
+  grouped.layers().back().set_weights({strata::Tensor({1, 1, 2, 2}, {1.0f, 10.0f, 2.0f, 20.0f})});  // HWIO
+  // out0 = 1 * in0 + 2 * in1; out1 = 10 * in2 + 20 * in3.
+  close(run(grouped, {strata::Tensor({1, 1, 1, 4}, {1.0f, 2.0f, 3.0f, 4.0f})}), {5.0f, 110.0f});
+  // GlobalMaxPooling2D keepdims: shape (1, 1, 1, C), the per-channel maximum.
+  const strata::Model pooled =
+      single({2, 2, 2}, [](auto t) { return L::GlobalMaxPooling2D({.keepdims = true})(t); });
+  const strata::Tensor out = pooled.predict(strata::Tensor({1, 2, 2, 2}, {1, -1, 4, 0, -2, 7, 3, 2}));
+  CHECK(out.dims() == std::vector<int64_t>{1, 1, 1, 2});
+  close(out.values(), {4.0f, 7.0f});
+  // SpatialDropout2D: the identity at inference.
+  const strata::Tensor image = random_input({1, 2, 2, 3}, 9);
+  close(run(single({2, 2, 3}, [](auto t) { return L::SpatialDropout2D(0.5f)(t); }), {image}), image.values());
+}
