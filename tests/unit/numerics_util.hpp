@@ -65,4 +65,73 @@ inline void check_against_reference(const strata::Model& model, const std::vecto
   }
 }
 
+/// Weights as a trained network has them, for whole-network tests: kernels uniform in +-sqrt(6 / fan_in)
+/// (He's scale, so 50 relu layers neither explode nor vanish), biases and batch-norm offsets in +-0.2, gamma
+/// in [0.5, 1.5], and every batch norm's moving mean and variance set to the per-channel statistics of its
+/// input on `sample`, in layer order (each after the ones before it), as training leaves them. Every batch
+/// norm then really normalizes, so the output depends on the input as a trained network's does; with Keras's
+/// initial or random moments ResNet50's output hardly depends on its input (1e-8 of its scale for an all-zero
+/// input).
+inline void randomize_like_trained(const strata::Model& model, uint64_t seed, const strata::Tensor& sample) {
+  for (strata::Layer layer : model.layers()) {
+    std::vector<strata::Tensor> w = layer.get_weights();
+    if (w.empty()) continue;
+    for (strata::Tensor& t : w) {
+      const double fan_in = t.rank() >= 2 ? static_cast<double>(t.size()) / t.dims().back() : 1.0;
+      const float limit = t.rank() >= 2 ? static_cast<float>(std::sqrt(6.0 / fan_in)) : 0.2f;
+      t = strata::Tensor::random_uniform(t.dims(), seed++, -limit, limit);
+    }
+    if (layer.class_name() == "BatchNormalization") {
+      w.front() = strata::Tensor::random_uniform(w.front().dims(), seed++, 0.5f, 1.5f);  // gamma
+    }
+    layer.set_weights(w);
+  }
+  for (strata::Layer layer : model.layers()) {
+    if (layer.class_name() != "BatchNormalization") continue;
+    const strata::Model probe(model.inputs(), {layer.input()}, "probe");
+    const strata::Tensor x = probe.compile({.num_threads = 1}).predict(sample);
+    const int64_t channels = x.dims().back(), rows = x.size() / channels;
+    std::vector<double> sum(channels), squares(channels);
+    for (int64_t i = 0; i < x.size(); ++i) {
+      sum[i % channels] += x.data()[i];
+      squares[i % channels] += static_cast<double>(x.data()[i]) * x.data()[i];
+    }
+    std::vector<strata::Tensor> w = layer.get_weights();  // ..., moving mean, moving variance
+    strata::Tensor& mean = w[w.size() - 2];
+    strata::Tensor& variance = w[w.size() - 1];
+    for (int64_t c = 0; c < channels; ++c) {
+      const double m = sum[c] / rows;
+      mean.data()[c] = static_cast<float>(m);
+      variance.data()[c] = static_cast<float>(std::max(squares[c] / rows - m * m, 1e-3));
+    }
+    layer.set_weights(w);
+  }
+}
+
+/// max |a - b| / max |b|: an error relative to the output's scale.
+inline double scaled_error(const strata::Tensor& a, const strata::Tensor& b) {
+  REQUIRE(a.dims() == b.dims());
+  double worst = 0.0, scale = 0.0;
+  for (int64_t i = 0; i < a.size(); ++i) {
+    worst = std::max(worst, static_cast<double>(std::abs(a.data()[i] - b.data()[i])));
+    scale = std::max(scale, static_cast<double>(std::abs(b.data()[i])));
+  }
+  if (std::isnan(worst)) return INFINITY;
+  return scale > 0.0 ? worst / scale : worst;
+}
+
+/// `t` with every 7th element moved by 0.2 (a tenth of the inputs' [-1, 1) range): a change any correct
+/// network sees.
+inline strata::Tensor perturbed(strata::Tensor t) {
+  for (int64_t i = 0; i < t.size(); i += 7) t.data()[i] += 0.2f;
+  return t;
+}
+
+/// How far a perturbed input moves `model`'s first output, relative to its scale (scaled_error). A test
+/// whose tolerance is not far below this cannot fail for a wrong kernel: whole-network tests require at
+/// least 100 times their tolerance.
+inline double sensitivity(const strata::Model& model, const strata::Tensor& input) {
+  return scaled_error(model.predict(perturbed(input)), model.predict(input));
+}
+
 }  // namespace strata_test

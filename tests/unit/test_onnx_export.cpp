@@ -12,7 +12,7 @@
 
 #include "core/activation.hpp"
 #include "message_matcher.hpp"
-#include "test_util.hpp"
+#include "numerics_util.hpp"
 
 using namespace strata_test;
 namespace fs = std::filesystem;
@@ -151,30 +151,6 @@ void randomize(const strata::Model& model, uint64_t seed, float scale = 1.0f) {
     }
     layer.set_weights(weights);
   }
-}
-
-// Gives every batch normalization random statistics, so that folding them is tested, and leaves the
-// other weights at Keras's initial values (which keep a deep network's activations in range).
-void randomize_batch_norms(const strata::Model& model, uint64_t seed) {
-  for (strata::Layer layer : model.layers()) {
-    if (layer.class_name() != "BatchNormalization") continue;
-    std::vector<strata::Tensor> weights = layer.get_weights();  // gamma, beta, moving mean, moving variance
-    REQUIRE(weights.size() == 4);
-    weights[0] = strata::Tensor::random_uniform(weights[0].dims(), seed++, 0.5f, 1.5f);
-    weights[1] = strata::Tensor::random_uniform(weights[1].dims(), seed++, -0.2f, 0.2f);
-    weights[2] = strata::Tensor::random_uniform(weights[2].dims(), seed++, -0.2f, 0.2f);
-    weights[3] = strata::Tensor::random_uniform(weights[3].dims(), seed++, 0.5f, 2.0f);
-    layer.set_weights(weights);
-  }
-}
-
-// Keras's initial classifier gives near-uniform probabilities, which would hide errors; larger weights
-// spread them out.
-void sharpen_classifier(const strata::Model& model, uint64_t seed) {
-  strata::Layer predictions = model.get_layer("predictions");
-  std::vector<strata::Tensor> weights = predictions.get_weights();
-  weights[0] = strata::Tensor::random_uniform(weights[0].dims(), seed, -1.0f, 1.0f);
-  predictions.set_weights(weights);
 }
 
 std::vector<strata::Tensor> random_inputs(const strata::Model& model, int64_t batch, uint64_t seed) {
@@ -401,10 +377,12 @@ TEST_CASE("merges with broadcasting, several inputs and outputs", "[onnx][merge]
 TEST_CASE("ResNet50 at 64x64 matches ONNX Runtime", "[onnx][applications]") {
   strata::clear_session();
   const strata::Model model = strata::applications::ResNet50({.input_shape = {64, 64, 3}});
-  randomize_batch_norms(model, 100);
-  sharpen_classifier(model, 101);
-  const Comparison c = export_and_compare(model, random_inputs(model, 2, 11), "resnet50_64");
+  randomize_like_trained(model, 100, random_input({4, 64, 64, 3}, 101));
+  const std::vector<strata::Tensor> inputs = random_inputs(model, 2, 11);
+  const Comparison c = export_and_compare(model, inputs, "resnet50_64");
+  // Tolerance 1e-4 of the output's scale; a perturbed input moves the output by more than 100 times that.
   CHECK(c.scaled_error < 1e-4);
+  CHECK(sensitivity(model, inputs[0]) >= 1e-2);
   std::map<std::string, int> ops = op_counts(c.proto);
   CHECK(ops["Conv"] == 53);
   CHECK(ops["BatchNormalization"] == 0);
@@ -420,9 +398,11 @@ TEST_CASE("ResNet50 at 64x64 matches ONNX Runtime", "[onnx][applications]") {
 TEST_CASE("ResNet50 without the top", "[onnx][applications]") {
   strata::clear_session();
   const strata::Model model = strata::applications::ResNet50({.include_top = false, .input_shape = {64, 64, 3}});
-  randomize_batch_norms(model, 200);
-  const Comparison c = export_and_compare(model, random_inputs(model, 2, 12), "resnet50_notop");
+  randomize_like_trained(model, 200, random_input({4, 64, 64, 3}, 201));
+  const std::vector<strata::Tensor> inputs = random_inputs(model, 2, 12);
+  const Comparison c = export_and_compare(model, inputs, "resnet50_notop");
   CHECK(c.scaled_error < 1e-4);
+  CHECK(sensitivity(model, inputs[0]) >= 1e-2);
   CHECK(op_counts(c.proto)["Transpose"] == 2);
 }
 
@@ -431,11 +411,11 @@ TEST_CASE("MobileNetV2 at 96x96 matches ONNX Runtime", "[onnx][applications]") {
   for (bool top : {true, false}) {
     INFO("include_top " << top);
     const strata::Model model = strata::applications::MobileNetV2({.input_shape = {96, 96, 3}, .include_top = top});
-    randomize_batch_norms(model, 300);
-    if (top) sharpen_classifier(model, 301);
-    const Comparison c =
-        export_and_compare(model, random_inputs(model, 2, 13), top ? "mobilenet_v2_96" : "mobilenet_v2_96_notop");
+    randomize_like_trained(model, 300, random_input({4, 96, 96, 3}, 301));
+    const std::vector<strata::Tensor> inputs = random_inputs(model, 2, 13);
+    const Comparison c = export_and_compare(model, inputs, top ? "mobilenet_v2_96" : "mobilenet_v2_96_notop");
     CHECK(c.scaled_error < 1e-4);
+    CHECK(sensitivity(model, inputs[0]) >= 1e-2);
     std::map<std::string, int> ops = op_counts(c.proto);
     CHECK(ops["Conv"] == 52);
     CHECK(ops["BatchNormalization"] == 0);
@@ -452,14 +432,16 @@ TEST_CASE("MobileNetV2 at 224x224, batch 8, matches ONNX Runtime with its fused 
   strata::clear_session();
   const strata::Model model =
       strata::applications::MobileNetV2({.input_shape = {224, 224, 3}, .include_top = false});
-  randomize_batch_norms(model, 310);
+  randomize_like_trained(model, 310, random_input({2, 224, 224, 3}, 311));
   const std::string plan = model.compile().plan_string(8);
   INFO(plan);
   // Blocks 1 and 3 (38.5 and 14.5 MB expanded); block 2's stride-1 output would cost as much to convert.
   // oneDNN 2.6 has the fused kernel (blocked) only with AVX-512; elsewhere nothing is fused.
   CHECK(occurrences(plan, "+ depthwise") == (onednn_runs_avx512() ? 2 : 0));
-  const Comparison c = export_and_compare(model, random_inputs(model, 8, 14), "mobilenet_v2_224_b8");
+  const std::vector<strata::Tensor> inputs = random_inputs(model, 8, 14);
+  const Comparison c = export_and_compare(model, inputs, "mobilenet_v2_224_b8");
   CHECK(c.scaled_error < 1e-4);
+  CHECK(sensitivity(model, inputs[0]) >= 1e-2);
 }
 
 TEST_CASE("what cannot be exported is a clear error", "[onnx][errors]") {
