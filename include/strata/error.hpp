@@ -43,6 +43,14 @@ class FileError : public Error {
   using Error::Error;
 };
 
+/// Memory that could not be allocated: a layer's weights or a plan's buffers larger than the machine can
+/// give. The message names the layer or model and the bytes asked for; nothing was changed.
+class ResourceError : public Error {
+ public:
+  /// Creates a ResourceError with the given message.
+  using Error::Error;
+};
+
 /// A bug inside strata itself; please report it with the message.
 class InternalError : public Error {
  public:

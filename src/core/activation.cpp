@@ -78,6 +78,7 @@ float apply_activation(const Activation& a, float x) {
       // Keras's activations.relu with negative_slope, max_value and threshold, term by term.
       float positive = x > a.threshold ? x : 0.0f;
       positive = std::min(positive, a.max_value);
+      if (a.alpha == 0.0f) return positive;  // 0 * inf would make relu(-inf) NaN; Keras gives 0
       const float negative = a.threshold - x > 0.0f ? a.threshold - x : 0.0f;
       return positive - a.alpha * negative;
     }

@@ -39,7 +39,24 @@ void check_initializer(const std::string& name, const std::string& where) {
 }
 
 Tensor initialize(const std::string& name, std::vector<int64_t> dims, double fan_in, double fan_out) {
-  Tensor t = Tensor::zeros(std::move(dims));
+  // Checked before allocating: a product that overflowed would allocate the wrong size, and a failed
+  // allocation must say how much was asked for.
+  int64_t elements = 1;
+  for (int64_t d : dims) {
+    if (d > 0 && elements > (int64_t{1} << 40) / d) {
+      throw ResourceError(
+          fmt::format("A weight of shape ({}) would have more than 2^40 elements", fmt::join(dims, ", ")));
+    }
+    elements *= d;
+  }
+  Tensor t;
+  try {
+    t = Tensor::zeros(dims);
+  } catch (const std::bad_alloc&) {
+    throw ResourceError(fmt::format("Could not allocate {} bytes ({:.2f} GB) for a weight of shape ({})",
+                                    elements * 4, static_cast<double>(elements) * 4e-9,
+                                    fmt::join(dims, ", ")));
+  }
   float* v = t.data();
   const int64_t n = t.size();
   if (name == "zeros") return t;

@@ -53,6 +53,7 @@ SymbolicTensor Input(std::vector<Dim> dims, std::string name) {
     }
   }
   dims.insert(dims.begin(), None);
+  detail::check_shape_size("[Input]", "input", Shape(dims));
   auto layer = std::make_shared<detail::InputLayer>(Shape(std::move(dims)), name);
   layer->mark_built();
   return detail::input_tensor(layer);

@@ -99,8 +99,21 @@ std::vector<SymbolicTensor> call_layer(const std::shared_ptr<LayerImpl>& impl, c
   // The shape rule runs first and may throw; only then is the layer built and the node added, so a failed
   // call leaves the layer as it was.
   std::vector<Shape> output_shapes = layer.compute_output_shapes(shapes);
+  for (const Shape& s : output_shapes) check_shape_size(layer.prefix(), "output", s);
   if (!impl->built()) {
-    impl->build(shapes);
+    try {
+      impl->build(shapes);
+    } catch (const ResourceError& e) {
+      impl->discard_build();
+      throw ResourceError(fmt::format("{} {}", layer.prefix(), e.what()));
+    } catch (const std::bad_alloc&) {
+      impl->discard_build();
+      throw ResourceError(
+          fmt::format("{} Could not allocate memory for the layer's weights", layer.prefix()));
+    } catch (...) {
+      impl->discard_build();
+      throw;
+    }
     impl->mark_built();
   }
   auto node = std::make_shared<Node>();

@@ -7,8 +7,35 @@
 
 namespace strata::detail {
 
+namespace {
+
+// A control character in a name would break the summary table, messages and every file format that names
+// the layer; printed escaped so that the message shows where it is.
+void expect_printable(const std::string& name, const std::string& class_name, const char* what) {
+  std::string escaped;
+  bool bad = false;
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == 0x7f) {
+      bad = true;
+      escaped += fmt::format("\\x{:02x}", c);
+    } else {
+      escaped += static_cast<char>(c);
+    }
+  }
+  if (bad) {
+    throw ValueError(fmt::format("[{}] Expected a {} without control characters, received \"{}\"", class_name,
+                                 what, escaped));
+  }
+}
+
+}  // namespace
+
 LayerImpl::LayerImpl(std::string class_name, const std::string& name)
-    : class_name_(std::move(class_name)), name_(name.empty() ? unique_name(to_snake_case(class_name_)) : name) {}
+    : class_name_(std::move(class_name)),
+      name_(name.empty() ? unique_name(to_snake_case(class_name_)) : name) {
+  expect_printable(class_name_, class_name_, "class name");
+  expect_printable(name, class_name_, "layer name");
+}
 
 std::string LayerImpl::prefix() const { return fmt::format("[{} ({})]", name_, class_name_); }
 
@@ -93,6 +120,29 @@ ir::ValueId emit_reshape(ir::Graph& graph, ir::ValueId value, std::vector<int64_
   graph.values[out].in_place_of = value;
   graph.ops.push_back(ir::Op{ir::ReshapeOp{}, {value}, out, {}, {layer}});
   return out;
+}
+
+void check_shape_size(const std::string& where, const char* what, const Shape& shape) {
+  int64_t elements = 1;
+  for (int d = 1; d < shape.rank(); ++d) {
+    if (!shape[d]) continue;
+    if (*shape[d] <= 0 || *shape[d] > kMaxSampleElements / elements) {
+      throw ShapeError(
+          fmt::format("{} Expected an {} shape with positive dimensions and at most 2^40 elements per "
+                      "sample, received {}",
+                      where, what, shape.to_string()));
+    }
+    elements *= *shape[d];
+  }
+}
+
+Dim checked_times(const std::string& where, const Dim& d, int64_t factor) {
+  if (!d) return None;
+  if (factor > 0 && *d > kMaxSampleElements / factor) {
+    throw ShapeError(
+        fmt::format("{} A dimension of {} times {} is more than 2^40 elements", where, *d, factor));
+  }
+  return *d * factor;
 }
 
 void expect_rank(const LayerImpl& layer, const Shape& shape, int rank) {

@@ -83,6 +83,11 @@ class LayerImpl {
 
   bool built() const { return built_; }
   void mark_built() { built_ = true; }
+  /// Forgets the weights a failed `build` made, so that the layer is as it was before the call.
+  void discard_build() {
+    variables_.clear();
+    built_ = false;
+  }
   const std::vector<Variable>& variables() const { return variables_; }
   /// All weights this layer owns or contains (a model: its layers' weights, in layer order).
   virtual std::vector<Variable> weights() const { return variables_; }
@@ -126,6 +131,18 @@ ir::ValueId emit_activation(ir::Graph& graph, ir::ValueId value, const Activatio
 /// Appends a reshape of `value` to `dims` (same element count) and returns its output, a view of the same
 /// buffer that costs nothing at run time; returns `value` itself when the dims are unchanged.
 ir::ValueId emit_reshape(ir::Graph& graph, ir::ValueId value, std::vector<int64_t> dims, const std::string& layer);
+
+/// The most elements one sample of a tensor may have: 2^40 (4 TiB of float32), beyond any machine, and small
+/// enough that shape arithmetic on checked shapes cannot overflow int64.
+constexpr int64_t kMaxSampleElements = int64_t{1} << 40;
+
+/// Throws ShapeError, starting with `where`, unless every known dimension of `shape` after the batch is
+/// positive and one sample has at most kMaxSampleElements elements. `what` names the shape ("output").
+void check_shape_size(const std::string& where, const char* what, const Shape& shape);
+
+/// `d` times `factor` (unknown stays unknown); throws ShapeError, starting with `where`, when the product
+/// would exceed kMaxSampleElements.
+Dim checked_times(const std::string& where, const Dim& d, int64_t factor);
 
 /// Throws ShapeError unless `shape` has rank `rank`, naming the layer.
 void expect_rank(const LayerImpl& layer, const Shape& shape, int rank);

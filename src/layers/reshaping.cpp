@@ -29,8 +29,9 @@ class ZeroPadding2DImpl : public detail::LayerImpl {
     detail::expect_input_count(*this, inputs, 1);
     const Shape& in = inputs[0];
     detail::expect_rank(*this, in, 4);
-    return {Shape{in[0], plus(in[1], padding_.top() + padding_.bottom()), plus(in[2], padding_.left() + padding_.right()),
-                  in[3]}};
+    // In int64: two paddings near INT_MAX would overflow an int (the sum is then refused as too large).
+    return {Shape{in[0], plus(in[1], int64_t{padding_.top()} + padding_.bottom()),
+                  plus(in[2], int64_t{padding_.left()} + padding_.right()), in[3]}};
   }
   nlohmann::json config() const override {
     return {{"padding", detail::margins_json(padding_)}, {"data_format", "channels_last"}};
@@ -57,8 +58,8 @@ class Cropping2DImpl : public detail::LayerImpl {
     detail::expect_input_count(*this, inputs, 1);
     const Shape& in = inputs[0];
     detail::expect_rank(*this, in, 4);
-    const Dim h = plus(in[1], -(cropping_.top() + cropping_.bottom()));
-    const Dim w = plus(in[2], -(cropping_.left() + cropping_.right()));
+    const Dim h = plus(in[1], -(int64_t{cropping_.top()} + cropping_.bottom()));
+    const Dim w = plus(in[2], -(int64_t{cropping_.left()} + cropping_.right()));
     check(h, w, in.to_string());
     return {Shape{in[0], h, w, in[3]}};
   }
@@ -97,8 +98,8 @@ class UpSampling2DImpl : public detail::LayerImpl {
     detail::expect_input_count(*this, inputs, 1);
     const Shape& in = inputs[0];
     detail::expect_rank(*this, in, 4);
-    auto times = [](const Dim& d, int f) { return d ? Dim(*d * f) : None; };
-    return {Shape{in[0], times(in[1], size_.h()), times(in[2], size_.w()), in[3]}};
+    return {Shape{in[0], detail::checked_times(prefix(), in[1], size_.h()),
+                  detail::checked_times(prefix(), in[2], size_.w()), in[3]}};
   }
   nlohmann::json config() const override {
     return {

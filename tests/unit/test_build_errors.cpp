@@ -237,3 +237,52 @@ TEST_CASE("a Model needs inputs and outputs", "[error][graph]") {
                          MessageThat(Contains("strata::Input")));
   REQUIRE_THROWS_AS(strata::Model(in, strata::SymbolicTensor(), "hole"), strata::ValueError);
 }
+
+// Issue 13, item 5: shape arithmetic never overflows into a plausible shape, and memory that cannot be had is
+// a ResourceError naming the layer and the bytes, with the layer left unbuilt.
+TEST_CASE("shapes too large for int64 arithmetic are refused, never wrapped", "[error][shape][overflow]") {
+  using strata_test::L::Flatten;
+  using strata_test::L::ZeroPadding2D;
+  auto in = strata::Input({4, 4, 3});
+  // 2 * 2^30 overflowed an int into a negative size; 2 * INT_MAX wrapped to (None, 2, 2, 3).
+  REQUIRE_THROWS_MATCHES(ZeroPadding2D({1 << 30, 1 << 30}, {.name = "huge_pad"})(in), strata::ShapeError,
+                         MessageThat(StartsWith("[huge_pad (ZeroPadding2D)]") &&
+                                     Contains("received (None, 2147483652, 2147483652, 3)")));
+  REQUIRE_THROWS_MATCHES(
+      ZeroPadding2D(INT_MAX, {.name = "max_pad"})(in), strata::ShapeError,
+      MessageThat(StartsWith("[max_pad (ZeroPadding2D)]") && Contains("at most 2^40 elements")));
+  // 2^32 * 2^32 * 3 elements per sample: Flatten computed (None, 0), and a Dense then a (0, 10) kernel.
+  REQUIRE_THROWS_MATCHES(strata::Input({int64_t{1} << 32, int64_t{1} << 32, 3}), strata::ShapeError,
+                         MessageThat(StartsWith("[Input]") && Contains("(None, 4294967296, 4294967296, 3)")));
+  auto wide = strata::Input({int64_t{1} << 20, int64_t{1} << 20});
+  REQUIRE_THROWS_MATCHES(strata_test::L::UpSampling2D({1 << 20, 1}, {.name = "up"})(wide), strata::ShapeError,
+                         MessageThat(StartsWith("[up (UpSampling2D)]")));
+  CHECK(Flatten()(strata::Input({1 << 20, 1 << 19, 2})).shape() == Shape{None, int64_t{1} << 40});
+}
+
+TEST_CASE("weights that cannot be allocated are a ResourceError naming the layer and the bytes",
+          "[error][resource]") {
+  using strata_test::L::Dense;
+  // 2^20 x 2^20 floats: 4 TiB, more than any machine here (and ASan's limit) gives.
+  auto in = strata::Input({1 << 20});
+  Dense dense(1 << 20, {.name = "too_big"});
+  REQUIRE_THROWS_MATCHES(dense(in), strata::ResourceError,
+                         MessageThat(StartsWith("[too_big (Dense)]") && Contains("4398046511104 bytes") &&
+                                     Contains("(1048576, 1048576)")));
+  CHECK(dense.get_weights().empty());  // nothing half-built: the layer can still be called on a small input
+  // More than 2^40 elements is refused before allocating.
+  auto in2 = strata::Input({1 << 21});
+  REQUIRE_THROWS_MATCHES(
+      Dense(1 << 20, {.name = "way_too_big"})(in2), strata::ResourceError,
+      MessageThat(StartsWith("[way_too_big (Dense)]") && Contains("more than 2^40 elements")));
+}
+
+TEST_CASE("names with control characters are refused, shown escaped", "[error][names]") {
+  REQUIRE_THROWS_MATCHES(strata_test::L::Dense(2, {.name = "a\nb"}), strata::ValueError,
+                         MessageThat(StartsWith("[Dense]") && Contains("\"a\\x0ab\"")));
+  auto in = strata::Input({4});
+  REQUIRE_THROWS_MATCHES(strata::Model(in, in, "model\t1"), strata::ValueError,
+                         MessageThat(Contains("without control characters") && Contains("\"model\\x091\"")));
+  REQUIRE_THROWS_MATCHES(strata::Input({4}, "input\r"), strata::ValueError,
+                         MessageThat(Contains("without control characters") && Contains("\"input\\x0d\"")));
+}

@@ -143,3 +143,38 @@ TEST_CASE("merge layers match the reference, with broadcasting", "[numerics][mer
   strata::Model model({in_a, in_b, in_c}, outs);
   CHECK(check_model(model, {{2, 4, 5, 3}, {2, 1, 5, 3}, {2, 4, 1, 1}}) < float32_tolerance(3));
 }
+
+// Issue 13, item 5: infinities give Keras's values on both backends (relu(-inf) was NaN in the reference,
+// from 0 * inf). NaN inputs are not covered: oneDNN 2.6's relu gives 0 for NaN where Keras gives NaN
+// (docs/semantics.md).
+TEST_CASE("infinities give Keras's values on both backends", "[numerics][activations][infinity]") {
+  const float inf = std::numeric_limits<float>::infinity();
+  const strata::Tensor x({1, 4}, {-inf, -1.0f, 2.0f, inf});
+  const std::vector<std::pair<std::string, std::vector<float>>> expected = {
+      {"relu", {0.0f, 0.0f, 2.0f, inf}},
+      {"relu6", {0.0f, 0.0f, 2.0f, 6.0f}},
+      {"sigmoid", {0.0f, 0.26894142f, 0.88079708f, 1.0f}},
+      {"tanh", {-1.0f, -0.76159416f, 0.96402758f, 1.0f}},
+      {"hard_sigmoid", {0.0f, 0.33333334f, 0.8333333f, 1.0f}},
+      {"elu", {-1.0f, -0.63212055f, 2.0f, inf}},
+      {"softplus", {0.0f, 0.31326169f, 2.12692801f, inf}},
+      {"linear", {-inf, -1.0f, 2.0f, inf}},
+  };
+  for (const auto& [name, want] : expected) {
+    auto in = strata::Input({4});
+    const strata::Model model(in, L::Activation(name)(in));
+    for (const char* backend : {"onednn", "reference"}) {
+      INFO(name << " on " << backend);
+      const strata::Tensor got = model.compile({.backend = backend}).predict(x);
+      for (int i = 0; i < 4; ++i) CHECK(got.data()[i] == Approx(want[i]).epsilon(1e-6));
+    }
+  }
+  // LeakyReLU: -inf * slope stays -inf.
+  auto in = strata::Input({4});
+  const strata::Model leaky(in, L::LeakyReLU({.negative_slope = 0.1f})(in));
+  for (const char* backend : {"onednn", "reference"}) {
+    const strata::Tensor got = leaky.compile({.backend = backend}).predict(x);
+    CHECK(got.data()[0] == -inf);
+    CHECK(got.data()[3] == inf);
+  }
+}
