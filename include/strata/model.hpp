@@ -31,7 +31,10 @@ class TensorList {
 
 /// Options of `Model::summary`, Keras's `summary()` arguments plus strata's cost columns.
 struct SummaryOptions {
-  /// Total width of the table; 0 means Keras's default (88, or 108 with the `Connected to` column).
+  /// Total width of the table; 0 means Keras's default: 88, or 108 with the `Connected to` column (+12 with
+  /// `show_trainable`), capped at the terminal's width minus 4 as Keras caps it: the `COLUMNS` environment
+  /// variable when set, else the terminal on standard output, else 80 columns. So in a pipe, a file or a CI
+  /// log the table is 76 columns wide, cells wrapped and truncated with `…`, as Keras prints it there.
   int line_length = 0;
   /// Also list the layers of nested models, indented under the model's row, as Keras's `expand_nested`.
   bool expand_nested = false;

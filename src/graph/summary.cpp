@@ -2,7 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 
 #include "strata/error.hpp"
 
@@ -28,6 +33,24 @@ std::string thousands(int64_t n) {
 }
 
 // Cell widths (padding included) as rich computes them for Keras's fixed-width columns.
+// Python's shutil.get_terminal_size().columns, which Keras's print_summary asks: COLUMNS when it is a
+// positive integer, else the width of the terminal on standard output, else 80. So in a pipe, a file or CI
+// log Keras prints 76-column tables, and so does strata.
+int terminal_columns() {
+  if (const char* env = std::getenv("COLUMNS")) {
+    char* end = nullptr;
+    errno = 0;
+    const long columns = std::strtol(env, &end, 10);
+    while (end != nullptr && (*end == ' ' || *end == '\t' || *end == '\n')) ++end;
+    if (errno == 0 && end != env && end != nullptr && *end == '\0' && columns > 0 && columns < 100000) {
+      return static_cast<int>(columns);
+    }
+  }
+  winsize size{};
+  if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
+  return 80;
+}
+
 std::vector<int> cell_widths(const std::vector<double>& positions, int line_length) {
   std::vector<int> cells;
   int current = 0;
@@ -308,6 +331,8 @@ std::string render_summary(const FunctionalImpl& model, const SummaryOptions& op
     justify.push_back(Justify::kRight);
     justify.push_back(Justify::kRight);
   }
+  // Keras: min(its default, terminal columns - 4); an explicit line_length wins.
+  default_length = std::min(default_length, terminal_columns() - 4);
   const int line_length = options.line_length > 0 ? options.line_length : default_length;
   const std::vector<int> cells = cell_widths(positions, line_length);
 

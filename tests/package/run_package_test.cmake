@@ -36,6 +36,9 @@ endif()
 run_step("configuring tests/package" "${CMAKE_COMMAND}" ${configure_args})
 run_step("building tests/package" "${CMAKE_COMMAND}" --build "${build}")
 
+# Its output goes to a pipe, so the summary is Keras's 76 columns there; a COLUMNS from the caller's
+# environment would change that.
+unset(ENV{COLUMNS})
 execute_process(COMMAND "${build}/package_test" RESULT_VARIABLE result OUTPUT_VARIABLE actual ERROR_VARIABLE err)
 if(NOT result EQUAL 0)
   message(FATAL_ERROR "package_test exited with ${result}\n--- stdout ---\n${actual}\n--- stderr ---\n${err}")

@@ -102,7 +102,7 @@ TEST_CASE("ResNet50 has Keras's parameter counts, layer count, names and order",
   CHECK(model.get_layer("avg_pool").class_name() == "GlobalAveragePooling2D");
   CHECK(model.get_layer("predictions").count_params() == 2048 * 1000 + 1000);
 
-  const std::string summary = model.summary_string();
+  const std::string summary = model.summary_string({.line_length = 108});
   CHECK_THAT(summary, Catch::Contains("Model: \"resnet50\""));
   CHECK_THAT(summary, Catch::Contains("Total params: 25,636,712 "));
   CHECK_THAT(summary, Catch::Contains("Trainable params: 25,583,592 "));
@@ -218,7 +218,7 @@ TEST_CASE("MobileNetV2 has Keras's parameter counts, layer count, names and orde
   CHECK(model.get_layer("out_relu").output().shape() == Shape{None, 7, 7, 1280});
   CHECK(model.outputs()[0].shape() == Shape{None, 1000});
 
-  const std::string summary = model.summary_string();
+  const std::string summary = model.summary_string({.line_length = 108});
   CHECK_THAT(summary, Catch::Contains("Model: \"mobilenetv2_1.00_224\""));
   CHECK_THAT(summary, Catch::Contains("Total params: 3,538,984 "));
   CHECK_THAT(summary, Catch::Contains("Trainable params: 3,504,872 "));
