@@ -50,3 +50,44 @@ TEST_CASE("profile works on the reference backend and checks its arguments", "[p
                          MessageThat(Catch::Contains("repetitions >= 1")));
   CHECK_THROWS_AS(block.compile().profile({strata::Tensor::zeros({1, 31, 32, 3})}, 1), strata::ShapeError);
 }
+
+namespace {
+
+// Reads indices, as a custom Embedding would: every input value must be 0, 1, 2 or 3, or it throws.
+class IndexCheck : public strata::CustomLayerDefinition {
+ public:
+  std::string class_name() const override { return "IndexCheck"; }
+  strata::Shape compute_output_shape(const std::vector<strata::Shape>& inputs) const override {
+    return inputs[0];
+  }
+  void call(const std::vector<const strata::Tensor*>& in, const std::vector<const strata::Tensor*>&,
+            strata::Tensor& out) const override {
+    for (int64_t i = 0; i < out.size(); ++i) {
+      const float v = in[0]->data()[i];
+      if (v != 0.0f && v != 1.0f && v != 2.0f && v != 3.0f) {
+        throw strata::ValueError("[IndexCheck] index out of range: " + std::to_string(v));
+      }
+      out.data()[i] = 0.5f * v;
+    }
+  }
+};
+
+}  // namespace
+
+// Issue 13, item 5: every repetition is a real forward pass. The inputs' buffers are reused after they are
+// read, and later repetitions fed the custom kernel whatever the dense layers had written there.
+TEST_CASE("profile runs custom layers on their real inputs in every repetition", "[profile][custom]") {
+  auto in = strata::Input({16});
+  auto x = strata::CustomLayer(std::make_shared<IndexCheck>())(in);
+  for (int i = 0; i < 3; ++i) x = L::Dense(16)(x);
+  strata::Model model(in, x);
+  std::vector<float> indices(2 * 16);
+  for (size_t i = 0; i < indices.size(); ++i) indices[i] = static_cast<float>(i % 4);
+  const strata::Tensor batch({2, 16}, indices);
+  for (const char* backend : {"onednn", "reference"}) {
+    INFO(backend);
+    const strata::CompiledModel compiled = model.compile({.backend = backend});
+    CHECK_NOTHROW(compiled.profile({batch}, 3));
+    CHECK(compiled.predict(batch).dims() == std::vector<int64_t>{2, 16});
+  }
+}
