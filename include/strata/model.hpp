@@ -54,6 +54,15 @@ struct LoadWeightsOptions {
   bool skip_mismatch = false;
 };
 
+/// What `Model::load_weights` did: every variable it assigned and every mismatch it skipped.
+struct LoadWeightsReport {
+  /// The variables assigned, as `layer/variable` (`conv2d/kernel`), in the order they were read.
+  std::vector<std::string> loaded;
+  /// With `skip_mismatch`: one message per skipped weight or layer, naming it, what the model expected and
+  /// what the file has (the same text as the warning printed to standard error).
+  std::vector<std::string> skipped;
+};
+
 /// A functional model, as `keras.Model(inputs, outputs, name)`. Layers are listed in Keras's order.
 class Model : public Layer {
  public:
@@ -89,8 +98,10 @@ class Model : public Layer {
   /// content). Keras 3 files are matched by the class-name paths Keras writes (`layers/conv2d_1/vars/0`, in
   /// `layers()` order); legacy files in order of the layers with weights, or by name. Throws FileError for a
   /// missing, non-HDF5, truncated or mismatched file, naming the layer, the variable and both shapes; on any
-  /// error no weight of the model changes.
-  void load_weights(const std::string& path, LoadWeightsOptions options = {}) const;
+  /// error no weight of the model changes. A file from which nothing at all would be assigned to a model that
+  /// has weights (say `by_name` with no layer name in common, or every weight skipped) is a FileError too.
+  /// Returns what was loaded and skipped.
+  LoadWeightsReport load_weights(const std::string& path, LoadWeightsOptions options = {}) const;
   /// Saves the weights in Keras 3's `.weights.h5` format. Throws FileError when the file cannot be written.
   void save_weights(const std::string& path) const;
 

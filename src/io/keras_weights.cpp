@@ -142,6 +142,7 @@ struct Mismatch {
 // The values to assign, checked, per layer and variable; applied only once everything has been read.
 class Plan {
  public:
+  bool empty() const { return values_.empty(); }
   void set(const Slot& slot, Tensor value) {
     auto& values = values_[slot.layer];
     values.resize(slot.layer->variables().size());
@@ -166,7 +167,7 @@ class Loader {
   Loader(std::string path, LoadWeightsOptions options)
       : path_(std::move(path)), options_(options), prefix_(fmt::format("[load_weights \"{}\"]", path_)) {}
 
-  void load(FunctionalImpl& model) {
+  LoadWeightsReport load(FunctionalImpl& model) {
     h5::QuietErrors quiet;
     try {
       h5::File file = h5::File::open(path_);
@@ -183,13 +184,23 @@ class Loader {
     } catch (const h5::Failure& e) {
       throw FileError(fmt::format("{} {}", prefix_, e.what()));
     }
+    if (plan_.empty() && !model.weights().empty()) {
+      throw FileError(
+          fmt::format("{} Nothing would be loaded: no weight of the file matches a weight of model '{}'"
+                      "{}. Model layers with weights: {}",
+                      prefix_, model.name(),
+                      report_.skipped.empty() ? "" : fmt::format(" ({} skipped)", report_.skipped.size()),
+                      short_list(layers_with_weights(model))));
+    }
     plan_.apply();
+    return std::move(report_);
   }
 
  private:
   // Throws, or warns and returns when skip_mismatch allows it.
   void mismatch(const std::string& message) {
     if (!options_.skip_mismatch) throw FileError(fmt::format("{} {}", prefix_, message));
+    report_.skipped.push_back(message);
     std::cerr << fmt::format("strata warning: {} Skipping: {}\n", prefix_, message) << std::flush;
   }
 
@@ -310,7 +321,7 @@ class Loader {
       if (!value) return;  // skipped: the whole layer keeps its weights
       values.emplace_back(slots[i], std::move(*value));
     }
-    for (auto& [slot, value] : values) plan_.set(slot, std::move(value));
+    for (auto& [slot, value] : values) assign(slot, std::move(value));
   }
 
   // Keras ignores groups of the file that no layer asks for; strata calls a layer group with weights that
@@ -445,15 +456,30 @@ class Loader {
                                       group.path(), name));
       }
       if (std::optional<Tensor> value = read(group.open_dataset(name), slots[i], where)) {
-        plan_.set(slots[i], std::move(*value));
+        assign(slots[i], std::move(*value));
       }
     }
+  }
+
+  // Plan::set, recording the variable in the report.
+  void assign(const Slot& slot, Tensor value) {
+    report_.loaded.push_back(fmt::format("{}/{}", slot.layer->name(), name_of(slot)));
+    plan_.set(slot, std::move(value));
+  }
+
+  static std::vector<std::string> layers_with_weights(FunctionalImpl& model) {
+    std::vector<std::string> names;
+    for (LayerImpl* layer : keras_layers(model)) {
+      if (!layer->weights().empty()) names.push_back(layer->name());
+    }
+    return names;
   }
 
   std::string path_;
   LoadWeightsOptions options_;
   std::string prefix_;
   Plan plan_;
+  LoadWeightsReport report_;
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -495,9 +521,9 @@ std::string temporary_name(const std::string& path) {
 
 }  // namespace
 
-void Model::load_weights(const std::string& path, LoadWeightsOptions options) const {
+LoadWeightsReport Model::load_weights(const std::string& path, LoadWeightsOptions options) const {
   FunctionalImpl& model = model_of(impl_);
-  Loader(path, options).load(model);
+  return Loader(path, options).load(model);
 }
 
 void Model::save_weights(const std::string& path) const {

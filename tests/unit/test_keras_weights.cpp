@@ -407,10 +407,16 @@ TEST_CASE("load_weights (Keras 3): skip_mismatch skips the mismatched layer with
   strata::Model model = build("seed1");
   model.set_weights(scrambled(model, 8));
   const auto before = model.get_weights();
+  strata::LoadWeightsReport report;
   const std::string warnings = capture_stderr(
-      [&] { model.load_weights(files()("seed1.wrong_shape.weights.h5"), {.skip_mismatch = true}); });
+      [&] { report = model.load_weights(files()("seed1.wrong_shape.weights.h5"), {.skip_mismatch = true}); });
   INFO(warnings);
   CHECK_THAT(warnings, Contains("strata warning: [load_weights") && Contains("Skipping: Layer 'conv2d_1' (Conv2D)"));
+  // The returned report says the same: what was loaded, and each skip with its reason.
+  CHECK(report.loaded ==
+        std::vector<std::string>{"conv2d/kernel", "conv2d/bias", "conv2d_2/kernel", "conv2d_2/bias"});
+  REQUIRE(report.skipped.size() == 1);
+  CHECK_THAT(report.skipped[0], Contains("Layer 'conv2d_1' (Conv2D), variable 'kernel'"));
   const auto expected = expected_weights("seed1", 6);
   const auto after = model.get_weights();
   CHECK(after[0] == expected[0]);
@@ -460,8 +466,12 @@ TEST_CASE("load_weights (legacy): by_name with skip_mismatch loads what matches 
   strata::Model model = build("bn_dw_dense");
   model.set_weights(scrambled(model, 30));
   const auto before = model.get_weights();
-  const std::string warnings = capture_stderr(
-      [&] { model.load_weights(files()("bn_dw_dense.by_name.h5"), {.by_name = true, .skip_mismatch = true}); });
+  strata::LoadWeightsReport report;
+  const std::string warnings = capture_stderr([&] {
+    report = model.load_weights(files()("bn_dw_dense.by_name.h5"), {.by_name = true, .skip_mismatch = true});
+  });
+  CHECK(report.loaded.size() == 8);   // the two batch normalizations' four variables each
+  CHECK(report.skipped.size() == 3);  // conv2d's count, dense's kernel and bias
   INFO(warnings);
   CHECK_THAT(warnings, Contains("Skipping: Weight count mismatch for layer 'conv2d' (Conv2D)"));
   CHECK_THAT(warnings, Contains("Skipping: Layer 'dense' (Dense), variable 'kernel' (layer #7 in the file): expected "
@@ -498,4 +508,30 @@ TEST_CASE("save_weights: errors, and an existing file is replaced only by a comp
   for (const auto& entry : fs::directory_iterator(files().dir)) {
     CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);
   }
+}
+
+// Issue 13, item 5: loading nothing at all is never a silent success.
+TEST_CASE("load_weights: a file of another architecture that would load nothing is an error",
+          "[weights][errors]") {
+  auto in = strata::Input({8});
+  strata::Model other(in, L::Dense(4, {.name = "head"})(L::Dense(8, {.name = "trunk"})(in)), "other");
+  const auto before = other.get_weights();
+  // by_name: no layer of the file (conv2d, conv2d_1, conv2d_2) has a name of this model.
+  for (bool skip : {false, true}) {
+    INFO("skip_mismatch " << skip);
+    REQUIRE_THROWS_MATCHES(
+        other.load_weights(files()("seed1.legacy.h5"), {.by_name = true, .skip_mismatch = skip}),
+        strata::FileError,
+        MessageThat(Contains("Nothing would be loaded: no weight of the file matches a weight of "
+                             "model 'other'") &&
+                    Contains("Model layers with weights: [trunk, head]")));
+  }
+  CHECK(other.get_weights() == before);
+  // Every weight skipped is nothing loaded too.
+  strata::Model seed = build("seed1");
+  REQUIRE_THROWS_MATCHES(
+      capture_stderr([&] {
+        seed.load_weights(files()("bn_dw_dense.legacy.h5"), {.by_name = true, .skip_mismatch = true});
+      }),
+      strata::FileError, MessageThat(Contains("Nothing would be loaded") && Contains("skipped)")));
 }
