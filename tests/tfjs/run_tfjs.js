@@ -6,7 +6,9 @@
 // Each DIR is one case (one process runs many: loading tfjs takes half a second):
 // DIR/model.json   {"class_name", "config"}: the model's Keras config as strata writes it (Keras 3's layer
 //                  keys, Keras 2's list form of inbound nodes)
-// DIR/weights.json [{"layer", "shapes"}], in model.layers order; DIR/weights.bin their float32 values
+// DIR/weights.json [{"layer": [names], "shapes"}]: each layer's weights in Keras's order, the layer found by
+//                  its path of names (a nested model's layers under the model's name; tfjs orders a nested
+//                  model's own weights trainable first); DIR/weights.bin their float32 values
 // DIR/inputs.json  [shape, ...]; DIR/inputs.bin the float32 inputs
 // writes DIR/outputs.json ([shape, ...]) and DIR/outputs.bin, or DIR/refused.txt saying why when the model uses
 // something tfjs computes differently from Keras 3 (listed below) or does not have. Exit code 1 on any other
@@ -22,6 +24,8 @@
 //   "gelu" is the exact erf form in both.
 // - Conv2D `groups` > 1: tfjs ignores the argument (it would convolve every input channel): refused.
 // - GlobalAveragePooling2D/GlobalMaxPooling2D `keepdims`: tfjs ignores it: refused when true.
+// - DepthwiseConv2D `dilation_rate`: tfjs's layer passes no dilation to its kernel ("TODO(cais): Add support
+//   for dilation" in tfjs-layers' DepthwiseConv2D.call): refused unless (1, 1). Found by the random graphs.
 // - Subtract and SpatialDropout2D: no tfjs class (refused by tfjs itself).
 // - UpSampling2D interpolation "bilinear": tfjs's resize differs from Keras 3's; strata has only "nearest".
 'use strict';
@@ -65,6 +69,9 @@ function adapt(layer) {
       if (c.groups !== 1) refuse(layer, 'tfjs ignores groups');
       delete c.groups;
       break;
+    case 'DepthwiseConv2D':
+      if (c.dilation_rate.some((d) => d !== 1)) refuse(layer, 'tfjs ignores dilation_rate in DepthwiseConv2D');
+      break;
     case 'GlobalAveragePooling2D':
     case 'GlobalMaxPooling2D':
       if (c.keepdims) refuse(layer, 'tfjs ignores keepdims');
@@ -107,7 +114,7 @@ async function runCase(dir) {
       at += n;
       return t;
     });
-    net.getLayer(layer).setWeights(values);
+    layer.reduce((container, name) => container.getLayer(name), net).setWeights(values);
   }
   const input = readFloats(path.join(dir, 'inputs.bin'));
   at = 0;
@@ -123,7 +130,10 @@ async function runCase(dir) {
   const chunks = [];
   for (const o of outputs) {
     shapes.push(o.shape);
-    chunks.push(Buffer.from((await o.data()).buffer));
+    // A typed array may be a view into a larger buffer (an output that is an input, a slice of a kernel's
+    // result): copy exactly its bytes.
+    const data = await o.data();
+    chunks.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   }
   fs.writeFileSync(path.join(dir, 'outputs.bin'), Buffer.concat(chunks));
   fs.writeFileSync(path.join(dir, 'outputs.json'), JSON.stringify(shapes));

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "numerics_util.hpp"
+#include "tfjs_oracle.hpp"
 
 namespace {
 
@@ -498,4 +499,62 @@ TEST_CASE("random functional graphs agree with the reference executor", "[random
     CHECK(with_depthwise_post_op > 0);
     CHECK((with_blocked_direct > 0) == strata_test::onednn_runs_avx512());
   }
+}
+
+// Issue 13, item 3: a fixed subset of the same graphs against the independent oracle, TensorFlow.js, all in
+// one tfjs process. Graphs with something tfjs computes differently from Keras 3 (hard_sigmoid, leaky_relu,
+// grouped convolutions, ...; tests/tfjs/run_tfjs.js) are refused by the harness and counted, not compared.
+TEST_CASE("a fixed subset of the random graphs equals tfjs", "[random_graphs][tfjs]") {
+#ifdef STRATA_SANITIZED
+  const uint64_t count = 30;
+#else
+  const uint64_t count = 200;
+#endif
+  std::vector<strata_test::TfjsCase> cases;
+  std::vector<double> tolerances;
+  std::vector<std::string> logs;
+  for (uint64_t seed = 1; seed <= count; ++seed) {
+    GraphGenerator gen(seed);
+    std::vector<std::vector<int64_t>> input_dims;
+    int batch = 1;
+    double tolerance = 0;
+    strata::Model model = gen.build(input_dims, batch, tolerance);
+    strata_test::randomize_weights_keeping_scale(model, seed * 1000);
+    for (strata::Layer bn : gen.batch_norms) {
+      std::vector<strata::Tensor> w = bn.get_weights();
+      w.back() = strata::Tensor::random_uniform(w.back().dims(), seed + 7, 0.5f, 1.5f);
+      bn.set_weights(w);
+    }
+    std::vector<strata::Tensor> inputs;
+    for (size_t i = 0; i < input_dims.size(); ++i) {
+      std::vector<int64_t> d{batch};
+      d.insert(d.end(), input_dims[i].begin(), input_dims[i].end());
+      inputs.push_back(strata_test::random_input(d, seed * 31 + i));
+    }
+    cases.push_back({model, inputs});
+    // The reference comparison's tolerance, doubled: tfjs accumulates in float32 too.
+    tolerances.push_back(8.0 * tolerance + 2e-5);
+    logs.push_back(gen.log());
+  }
+  const std::vector<strata_test::TfjsResult> results = strata_test::tfjs_predict_all(cases);
+  uint64_t compared = 0, refused = 0;
+  for (size_t k = 0; k < cases.size(); ++k) {
+    if (!results[k].refused.empty()) {
+      ++refused;
+      continue;
+    }
+    ++compared;
+    const std::vector<strata::Tensor> ours = cases[k].model.predict(cases[k].inputs);
+    REQUIRE(ours.size() == results[k].outputs.size());
+    for (size_t i = 0; i < ours.size(); ++i) {
+      const double error = ours[i].dims() == results[k].outputs[i].dims()
+                               ? strata_test::max_relative_error(ours[i], results[k].outputs[i])
+                               : INFINITY;
+      INFO("graph " << k + 1 << ", output " << i << "\n" << logs[k]);
+      CHECK(error <= tolerances[k]);
+    }
+  }
+  std::printf("random graphs against tfjs: %llu compared, %llu refused (tfjs differs from Keras 3 there)\n",
+              static_cast<unsigned long long>(compared), static_cast<unsigned long long>(refused));
+  CHECK(compared >= count / 3);
 }

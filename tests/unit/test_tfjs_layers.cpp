@@ -278,6 +278,15 @@ std::vector<Case> cases() {
                {{1, 3}, {1, 3}},
                1,
                "Subtract"});
+  c.push_back({"DepthwiseConv2D dilation 2",
+               [] {
+                 return single({9, 9, 3}, [](auto x) {
+                   return L::DepthwiseConv2D({3, 2}, {.padding = "same", .dilation_rate = 2})(x);
+                 });
+               },
+               {{1, 9, 9, 3}},
+               6,
+               "dilation_rate"});
   c.push_back({"SpatialDropout2D",
                [] {
                  return single({4, 4, 3}, [](auto x) { return L::SpatialDropout2D(0.5f)(x); });
@@ -363,4 +372,30 @@ TEST_CASE("What tfjs computes differently, checked by hand", "[tfjs][numerics]")
   // SpatialDropout2D: the identity at inference.
   const strata::Tensor image = random_input({1, 2, 2, 3}, 9);
   close(run(single({2, 2, 3}, [](auto t) { return L::SpatialDropout2D(0.5f)(t); }), {image}), image.values());
+}
+
+// tfjs ignores DepthwiseConv2D's dilation, so the second source is an identity: a kernel dilated by d equals
+// the undilated kernel with d - 1 zeros between its taps. strata's dilated layer against tfjs running the
+// expanded kernel without dilation.
+TEST_CASE("a dilated depthwise convolution equals tfjs on its zero-expanded kernel", "[tfjs][numerics]") {
+  for (const char* padding : {"valid", "same"}) {
+    INFO(padding);
+    auto x = strata::Input({11, 10, 3});
+    L::DepthwiseConv2D dilated({3, 2}, {.padding = padding, .depth_multiplier = 2, .dilation_rate = 2});
+    const strata::Model ours(x, dilated(x));
+    randomize(ours, 5);
+    // (3, 2) taps dilated by 2 span (5, 3): the expanded kernel holds the taps at even offsets.
+    auto y = strata::Input({11, 10, 3});
+    L::DepthwiseConv2D expanded({5, 3}, {.padding = padding, .depth_multiplier = 2});
+    const strata::Model theirs(y, expanded(y));
+    const std::vector<strata::Tensor> w = dilated.get_weights();  // (3, 2, 3, 2) kernel, (6) bias
+    std::vector<float> k(5 * 3 * 3 * 2, 0.0f);
+    for (int h = 0; h < 3; ++h)
+      for (int v = 0; v < 2; ++v)
+        for (int c = 0; c < 6; ++c) k[((2 * h) * 3 + 2 * v) * 6 + c] = w[0].data()[(h * 2 + v) * 6 + c];
+    expanded.set_weights({strata::Tensor({5, 3, 3, 2}, k), w[1]});
+    const strata::Tensor input = random_input({2, 11, 10, 3}, 3);
+    const std::vector<strata::Tensor> oracle = tfjs_predict(theirs, {input});
+    CHECK(relative_error(ours.predict(input), oracle.at(0)) <= 2 * float32_tolerance(6));
+  }
 }

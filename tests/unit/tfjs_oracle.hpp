@@ -52,6 +52,28 @@ struct TfjsResult {
 
 namespace tfjs_detail {
 
+// Each layer's weights under its path of names (a nested model's layers under the model's name): tfjs orders
+// a nested model's weights trainable first, so they go to each inner layer instead.
+inline void write_weights(const strata::detail::FunctionalImpl& model, nlohmann::json path,
+                          nlohmann::json& manifest, std::ofstream& bin) {
+  for (const auto& layer : model.layers()) {
+    nlohmann::json here = path;
+    here.push_back(layer->name());
+    if (const auto* inner = dynamic_cast<const strata::detail::FunctionalImpl*>(layer.get())) {
+      write_weights(*inner, here, manifest, bin);
+      continue;
+    }
+    const std::vector<strata::Tensor> weights = strata::Layer(layer).get_weights();
+    if (weights.empty()) continue;
+    nlohmann::json shapes = nlohmann::json::array();
+    for (const strata::Tensor& w : weights) {
+      shapes.push_back(w.dims());
+      write_floats(bin, w);
+    }
+    manifest.push_back({{"layer", here}, {"shapes", shapes}});
+  }
+}
+
 inline void write_case(const std::filesystem::path& dir, const TfjsCase& c) {
   using nlohmann::json;
   const auto* impl = dynamic_cast<const strata::detail::FunctionalImpl*>(c.model.impl().get());
@@ -65,16 +87,7 @@ inline void write_case(const std::filesystem::path& dir, const TfjsCase& c) {
   json manifest = json::array();
   {
     std::ofstream bin(dir / "weights.bin", std::ios::binary);
-    for (const strata::Layer& layer : c.model.layers()) {
-      const std::vector<strata::Tensor> weights = layer.get_weights();
-      if (weights.empty()) continue;
-      json shapes = json::array();
-      for (const strata::Tensor& w : weights) {
-        shapes.push_back(w.dims());
-        write_floats(bin, w);
-      }
-      manifest.push_back({{"layer", layer.name()}, {"shapes", shapes}});
-    }
+    write_weights(*impl, json::array(), manifest, bin);
   }
   std::ofstream(dir / "weights.json") << manifest.dump();
   json input_shapes = json::array();
