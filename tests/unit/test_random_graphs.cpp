@@ -397,6 +397,26 @@ bool has_blocked_direct_conv(const std::string& plan) {
   return false;
 }
 
+// The graph's weights (kernels at Keras's scale, moving variances in [0.5, 1.5)) and its inputs, all from
+// `seed`.
+std::vector<strata::Tensor> weights_and_inputs(const GraphGenerator& gen, const strata::Model& model,
+                                               const std::vector<std::vector<int64_t>>& input_dims, int batch,
+                                               uint64_t seed) {
+  strata_test::randomize_weights_keeping_scale(model, seed * 1000);
+  for (strata::Layer bn : gen.batch_norms) {
+    std::vector<strata::Tensor> w = bn.get_weights();
+    w.back() = strata::Tensor::random_uniform(w.back().dims(), seed + 7, 0.5f, 1.5f);
+    bn.set_weights(w);
+  }
+  std::vector<strata::Tensor> inputs;
+  for (size_t i = 0; i < input_dims.size(); ++i) {
+    std::vector<int64_t> d{batch};
+    d.insert(d.end(), input_dims[i].begin(), input_dims[i].end());
+    inputs.push_back(strata_test::random_input(d, seed * 31 + i));
+  }
+  return inputs;
+}
+
 bool check_graph(uint64_t seed, int64_t& with_winograd, int64_t& with_depthwise_post_op,
                  int64_t& with_blocked_direct) {
   GraphGenerator gen(seed);
@@ -412,21 +432,9 @@ bool check_graph(uint64_t seed, int64_t& with_winograd, int64_t& with_depthwise_
     return false;
   }
   const strata::Model& model = *built;
-  strata_test::randomize_weights_keeping_scale(model, seed * 1000);
-  // Moving variances must be positive: [0.5, 1.5).
-  for (strata::Layer bn : gen.batch_norms) {
-    std::vector<strata::Tensor> w = bn.get_weights();
-    w.back() = strata::Tensor::random_uniform(w.back().dims(), seed + 7, 0.5f, 1.5f);
-    bn.set_weights(w);
-  }
-  std::vector<strata::Tensor> inputs;
+  const std::vector<strata::Tensor> inputs = weights_and_inputs(gen, model, input_dims, batch, seed);
   std::vector<std::vector<int64_t>> dims;
-  for (size_t i = 0; i < input_dims.size(); ++i) {
-    std::vector<int64_t> d{batch};
-    d.insert(d.end(), input_dims[i].begin(), input_dims[i].end());
-    inputs.push_back(strata_test::random_input(d, seed * 31 + i));
-    dims.push_back(d);
-  }
+  for (const strata::Tensor& t : inputs) dims.push_back(t.dims());
   tolerance = 4.0 * tolerance + 1e-5;
   if (std::getenv("STRATA_GRAPH_VERBOSE")) std::fprintf(stderr, "batch %d\n%s", batch, gen.log().c_str());
   bool ok = true;
@@ -519,19 +527,7 @@ TEST_CASE("a fixed subset of the random graphs equals tfjs", "[random_graphs][tf
     int batch = 1;
     double tolerance = 0;
     strata::Model model = gen.build(input_dims, batch, tolerance);
-    strata_test::randomize_weights_keeping_scale(model, seed * 1000);
-    for (strata::Layer bn : gen.batch_norms) {
-      std::vector<strata::Tensor> w = bn.get_weights();
-      w.back() = strata::Tensor::random_uniform(w.back().dims(), seed + 7, 0.5f, 1.5f);
-      bn.set_weights(w);
-    }
-    std::vector<strata::Tensor> inputs;
-    for (size_t i = 0; i < input_dims.size(); ++i) {
-      std::vector<int64_t> d{batch};
-      d.insert(d.end(), input_dims[i].begin(), input_dims[i].end());
-      inputs.push_back(strata_test::random_input(d, seed * 31 + i));
-    }
-    cases.push_back({model, inputs});
+    cases.push_back({model, weights_and_inputs(gen, model, input_dims, batch, seed)});
     // The reference comparison's tolerance, doubled: tfjs accumulates in float32 too.
     tolerances.push_back(8.0 * tolerance + 2e-5);
     logs.push_back(gen.log());
