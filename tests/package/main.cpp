@@ -1,4 +1,4 @@
-// The seed's two residual blocks written as DESIGN.md section 1 writes them, using only the installed
+// The seed notebook's two residual blocks written with strata's API, using only the installed
 // umbrella header. Prints each shape the notebook printed, then the first block's summary, then the shape
 // of a forward pass through the second block (which runs the installed library's oneDNN plan).
 #include <iostream>
