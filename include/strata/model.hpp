@@ -50,7 +50,10 @@ struct LoadWeightsOptions {
   /// Legacy (Keras 2) files only: match layers by name instead of by order; layers missing from the file
   /// keep their weights.
   bool by_name = false;
-  /// With `by_name`: skip layers whose weight count or shapes differ instead of failing.
+  /// Skip what does not fit instead of failing, as Keras: in a Keras 3 file a layer whose variables differ in
+  /// count, shape or dtype (the layer keeps all its weights); in a legacy file a weight of another shape or
+  /// dtype, and with `by_name` also a layer with another weight count. A legacy file with another count of
+  /// layers with weights, read in order, is an error even so (as in Keras).
   bool skip_mismatch = false;
 };
 

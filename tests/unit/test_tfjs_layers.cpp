@@ -192,6 +192,12 @@ std::vector<Case> cases() {
                },
                {{2, 4, 4, 3}, {2, 1, 1, 3}},
                2});
+  c.push_back({"Add of ranks 4 and 2: Keras expands the lower rank at axis 1",
+               [] {
+                 return pair({4, 4, 3}, {3}, [](auto x, auto y) { return L::add({x, y}); });
+               },
+               {{3, 4, 4, 3}, {3, 3}},
+               2});
   for (int axis : {-1, 1, 2, 3}) {
     c.push_back({fmt::format("Concatenate axis {}", axis),
                  [=] {
