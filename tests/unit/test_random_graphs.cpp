@@ -44,7 +44,7 @@ class GraphGenerator {
 
   /// Adds one step to the graph, described in `log_`.
   void step() {
-    const int kind = uniform(0, 17);
+    const int kind = uniform(0, 18);
     Value x = pick(values_);
     switch (kind) {
       case 0: case 1: case 2: conv(x); break;
@@ -63,6 +63,9 @@ class GraphGenerator {
         break;
       case 16:
         expand_depthwise(x);
+        break;
+      case 17:
+        broadcast_or_axis(x);
         break;
       default: conv(x); break;
     }
@@ -103,7 +106,8 @@ class GraphGenerator {
       outputs.push_back(v.tensor);
       tolerance = std::max(tolerance, v.err);
     }
-    batch = uniform(1, 3);
+    // Batches up to 8, mostly small: the reference executor's loops are slow.
+    batch = chance(0.25) ? uniform(4, 8) : uniform(1, 3);
     return strata::Model(inputs_, outputs, "random_graph");
   }
 
@@ -230,7 +234,11 @@ class GraphGenerator {
   }
 
   void activation(const Value& x) {
-    switch (uniform(0, 3)) {
+    switch (uniform(0, 4)) {
+      case 3:
+        push(L::ReLU({.max_value = 2.0f, .negative_slope = 0.1f, .threshold = 0.25f})(x.tensor), x, 1,
+             "relu layer with threshold and slope");
+        break;
       case 0: push(L::ReLU({.max_value = 6.0f})(x.tensor), x, 1, "relu6 layer"); break;
       case 1: push(L::LeakyReLU({.negative_slope = 0.2f})(x.tensor), x, 1, "leaky_relu layer"); break;
       case 2: push(L::Softmax()(x.tensor), x, x.c, "softmax layer"); break;
@@ -242,14 +250,54 @@ class GraphGenerator {
   }
 
   void reshaping(const Value& x) {
-    switch (uniform(0, 2)) {
+    switch (uniform(0, 6)) {
       case 0: push(L::ZeroPadding2D({uniform(0, 2), uniform(0, 2)})(x.tensor), x, 1, "zero_padding"); break;
       case 1:
         if (x.h >= 3 && x.w >= 3) push(L::Cropping2D(1)(x.tensor), x, 1, "cropping 1");
         break;
-      default:
-        if (x.h <= 8 && x.w <= 8) push(L::UpSampling2D(2)(x.tensor), x, 1, "upsampling 2");
+      case 2:
+        if (x.h >= 4 && x.w >= 3)
+          push(L::Cropping2D({{2, 1}, {0, 2}})(x.tensor), x, 1, "cropping ((2, 1), (0, 2))");
+        break;
+      case 3:
+        if (x.h <= 6 && x.w <= 6)
+          push(L::UpSampling2D({uniform(1, 3), uniform(1, 3)})(x.tensor), x, 1, "upsampling");
+        break;
+      case 4:  // the same elements, height and width exchanged
+        push(L::Reshape({x.w, x.h, x.c})(x.tensor), x, 1, "reshape to (w, h, c)");
+        break;
+      case 5:
+        push(L::Dropout(0.3f)(x.tensor), x, 1, "dropout");
+        break;
+      default:  // Dense on a rank-4 input: a 1x1 convolution by another name
+        push(L::Dense(uniform(1, 6), {.activation = random_activation()})(x.tensor), x, x.c,
+             "dense on rank 4");
     }
+  }
+
+  /// A merge that broadcasts: a per-channel (1, 1, C) value, from global pooling with keepdims, added to,
+  /// multiplied with or subtracted from its source; or a concatenation along height or width.
+  void broadcast_or_axis(const Value& x) {
+    if (chance(0.5)) {
+      const Value pooled =
+          push(L::GlobalAveragePooling2D({.keepdims = true})(x.tensor), x, x.h * x.w, "global pool keepdims");
+      Value joined = x;
+      joined.err = std::max(x.err, pooled.err) * 2;
+      const int kind = uniform(0, 2);
+      const SymbolicTensor t = kind == 0   ? L::add({x.tensor, pooled.tensor})
+                               : kind == 1 ? L::multiply({x.tensor, pooled.tensor})
+                                           : L::subtract({x.tensor, pooled.tensor});
+      push(t, joined, 2,
+           std::string(kind == 0   ? "add"
+                       : kind == 1 ? "multiply"
+                                   : "subtract") +
+               " broadcast (1, 1, C)");
+      return;
+    }
+    const int axis = uniform(1, 2);
+    const SymbolicTensor other = L::Conv2D(static_cast<int>(x.c), 1)(x.tensor);
+    push(L::concatenate({x.tensor, other}, {.axis = axis}), x, x.c,
+         "concatenate on axis " + std::to_string(axis));
   }
 
   /// A residual block: identity, projected (1x1 conv) or strided (1x1 conv, stride 2) shortcut.
@@ -441,7 +489,9 @@ bool check_graph(uint64_t seed, int64_t& with_winograd, int64_t& with_depthwise_
   try {
     const auto reference = model.compile({.backend = "reference"}).predict(inputs);
     for (bool fuse : {true, false}) {
-      const strata::CompiledModel compiled = model.compile({.num_threads = 1, .fuse = fuse});
+      // One graph in four runs its fused plan on 2 threads (the partitions of every primitive change).
+      const int threads = fuse && seed % 4 == 0 ? 2 : 1;
+      const strata::CompiledModel compiled = model.compile({.num_threads = threads, .fuse = fuse});
       const auto got = compiled.predict(inputs);
       if (fuse) {
         const std::string plan = compiled.plan_string(dims);
@@ -453,8 +503,9 @@ bool check_graph(uint64_t seed, int64_t& with_winograd, int64_t& with_depthwise_
         const double error = got[i].dims() == reference[i].dims() ? strata_test::max_relative_error(got[i], reference[i]) : INFINITY;
         if (error <= tolerance) continue;
         ok = false;
-        FAIL_CHECK("graph " << seed << ", batch " << batch << ", fuse " << fuse << ", output " << i << ": error " << error
-                            << " > tolerance " << tolerance << "\n" << gen.log() << compiled.plan_string(dims) << reproduce);
+        FAIL_CHECK("graph " << seed << ", batch " << batch << ", fuse " << fuse << ", threads " << threads
+                            << ", output " << i << ": error " << error << " > tolerance " << tolerance << "\n"
+                            << gen.log() << compiled.plan_string(dims) << reproduce);
       }
       if (got.size() != reference.size()) {
         ok = false;
