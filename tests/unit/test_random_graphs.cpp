@@ -522,9 +522,6 @@ bool check_graph(uint64_t seed, int64_t& with_winograd, int64_t& with_depthwise_
 }  // namespace
 
 TEST_CASE("random functional graphs agree with the reference executor", "[random_graphs]") {
-  // The graphs are far too small for the depthwise fusion's size rule; fuse whatever oneDNN computes
-  // correctly, so that the fused path meets random strides, paddings and activations.
-  setenv("STRATA_DEPTHWISE_FUSION", "always", 1);
   const int64_t only = env_int("STRATA_GRAPH_SEED", 0);
 #ifdef STRATA_SANITIZED
   const int64_t default_count = 60;
@@ -538,6 +535,14 @@ TEST_CASE("random functional graphs agree with the reference executor", "[random
   const bool verbose = env_int("STRATA_GRAPH_VERBOSE", 0) != 0;
   for (int64_t seed = first; seed < first + count; ++seed) {
     if (verbose) std::fprintf(stderr, "graph seed %lld\n", static_cast<long long>(seed));
+    // The graphs are far too small for the depthwise fusion's size rule: most fuse whatever oneDNN computes
+    // correctly, so that the fused path meets random strides, paddings and activations; one in four compiles
+    // with the production rules, as users get them.
+    if (seed % 4 != 2) {
+      setenv("STRATA_DEPTHWISE_FUSION", "always", 1);
+    } else {
+      unsetenv("STRATA_DEPTHWISE_FUSION");
+    }
     passed +=
         check_graph(static_cast<uint64_t>(seed), with_winograd, with_depthwise_post_op, with_blocked_direct)
             ? 1
