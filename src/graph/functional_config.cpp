@@ -1,13 +1,10 @@
 // FunctionalImpl::config: a model's topology as Keras writes it (`model.get_config()`), for the tfjs oracle
 // and, later, model files.
 
-#include <fmt/format.h>
-
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "graph/functional.hpp"
-#include "strata/error.hpp"
 
 namespace strata::detail {
 namespace {

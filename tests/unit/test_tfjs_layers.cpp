@@ -44,16 +44,6 @@ void randomize(const strata::Model& model, uint64_t seed) {
   }
 }
 
-double relative_error(const strata::Tensor& a, const strata::Tensor& b) {
-  if (a.dims() != b.dims()) return INFINITY;
-  double worst = 0.0, scale = 1e-30;
-  for (int64_t i = 0; i < a.size(); ++i) {
-    worst = std::max(worst, static_cast<double>(std::abs(a.data()[i] - b.data()[i])));
-    scale = std::max(scale, static_cast<double>(std::abs(b.data()[i])));
-  }
-  return worst / scale;
-}
-
 std::vector<Case> cases() {
   std::vector<Case> c;
   // Convolutions: "same" with an odd total padding (TensorFlow puts the extra pixel bottom/right), strides,
@@ -329,7 +319,7 @@ TEST_CASE("Every layer and option equals tfjs, or is refused where tfjs differs 
     const std::vector<strata::Tensor> ours = runs[i].model.predict(runs[i].inputs);
     REQUIRE(ours.size() == results[i].outputs.size());
     for (size_t k = 0; k < ours.size(); ++k) {
-      const double error = relative_error(ours[k], results[i].outputs[k]);
+      const double error = scaled_error(ours[k], results[i].outputs[k]);
       INFO("error against tfjs " << error);
       CHECK(error <= 2 * float32_tolerance(all[i].terms));
     }
@@ -402,6 +392,6 @@ TEST_CASE("a dilated depthwise convolution equals tfjs on its zero-expanded kern
     expanded.set_weights({strata::Tensor({5, 3, 3, 2}, k), w[1]});
     const strata::Tensor input = random_input({2, 11, 10, 3}, 3);
     const std::vector<strata::Tensor> oracle = tfjs_predict(theirs, {input});
-    CHECK(relative_error(ours.predict(input), oracle.at(0)) <= 2 * float32_tolerance(6));
+    CHECK(scaled_error(ours.predict(input), oracle.at(0)) <= 2 * float32_tolerance(6));
   }
 }
