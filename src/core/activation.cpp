@@ -75,6 +75,8 @@ float apply_activation(const Activation& a, float x) {
     case ActivationKind::kLinear:
       return x;
     case ActivationKind::kRelu: {
+      // NaN stays NaN, as in Keras (its comparisons below would turn it into 0).
+      if (std::isnan(x)) return x;
       // Keras's activations.relu with negative_slope, max_value and threshold, term by term.
       float positive = x > a.threshold ? x : 0.0f;
       positive = std::min(positive, a.max_value);
@@ -83,10 +85,11 @@ float apply_activation(const Activation& a, float x) {
       return positive - a.alpha * negative;
     }
     case ActivationKind::kRelu6:
-      return std::min(std::max(x, 0.0f), 6.0f);
+      return std::isnan(x) ? x : std::min(std::max(x, 0.0f), 6.0f);
     case ActivationKind::kSigmoid:
       return 1.0f / (1.0f + std::exp(-x));
     case ActivationKind::kHardSigmoid:
+      if (std::isnan(x)) return x;
       return std::min(std::max(x + 3.0f, 0.0f), 6.0f) / 6.0f;
     case ActivationKind::kTanh:
       return std::tanh(x);

@@ -14,6 +14,7 @@
 #include "backend/onednn/onednn_executor.hpp"
 #include "backend/reference/reference_executor.hpp"
 #include "compiler/pipeline.hpp"
+#include "core/finite.hpp"
 #include "graph/functional.hpp"
 #include "runtime/team_runner.hpp"
 #include "runtime/thread_budget.hpp"
@@ -129,23 +130,59 @@ CompiledModelImpl::ShapePlans& CompiledModelImpl::entry_for(
     // Weights changed since these plans were built. The chooser stays: new values run as fast as old.
     if (it->weights_version != version) {
       it->plans.clear();
+      it->exact.reset();
       it->weights_version = version;
     }
     return *it;
   }
-  cache_.push_front({input_dims, version, {}, std::make_shared<ThreadChooser>(thread_counts_)});
+  cache_.push_front({input_dims, version, {}, {}, std::make_shared<ThreadChooser>(thread_counts_)});
   if (cache_.size() > kMaxCachedPlans) cache_.pop_back();
   return cache_.front();
 }
 
+namespace {
+
+bool has_non_finite_weights(const ir::Graph& graph) {
+  auto finite = [](const std::shared_ptr<const Tensor>& t) { return !t || all_finite(t->data(), t->size()); };
+  auto conv_finite = [&](const ir::Conv2DOp& c) {
+    return finite(c.kernel) && finite(c.bias) && finite(c.kernel_scale);
+  };
+  for (const ir::Op& op : graph.ops) {
+    bool ok = true;
+    if (const auto* c = std::get_if<ir::Conv2DOp>(&op.attrs)) ok = conv_finite(*c);
+    if (const auto* d = std::get_if<ir::DenseOp>(&op.attrs)) {
+      ok = finite(d->kernel) && finite(d->bias) && finite(d->kernel_scale);
+    }
+    if (const auto* b = std::get_if<ir::BatchNormOp>(&op.attrs)) {
+      ok = finite(b->gamma) && finite(b->beta) && finite(b->mean) && finite(b->variance);
+    }
+    if (const auto* c = std::get_if<ir::CustomOp>(&op.attrs)) {
+      for (const auto& w : c->weights) ok = ok && finite(w);
+    }
+    for (const ir::PostOp& post : op.post_ops) {
+      if (post.depthwise) ok = ok && conv_finite(*post.depthwise);
+    }
+    if (!ok) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::shared_ptr<const Plan> CompiledModelImpl::build_plan(const std::vector<std::vector<int64_t>>& input_dims,
-                                                          int threads) const {
+                                                          int threads, bool exact) const {
   auto plan = std::make_shared<Plan>();
   CompileOptions options = options_;
   options.num_threads = threads;
+  if (exact) {
+    options.backend = "reference";
+    options.precision = "float32";
+    options.release_weights = false;
+  }
   plan->threads = threads;
   plan->graph = compile_program(*model_, input_dims, options);
-  if (options_.backend == "reference") {
+  plan->non_finite_weights = options.backend != "reference" && has_non_finite_weights(plan->graph);
+  if (options.backend == "reference") {
     plan->executor = make_reference_executor(plan->graph);
   } else {
     plan->executor = make_onednn_executor(plan->graph, options);
@@ -183,6 +220,14 @@ std::shared_ptr<const Plan> CompiledModelImpl::plan_for(const std::vector<std::v
     found = find();
   }
   return found;
+}
+
+std::shared_ptr<const Plan> CompiledModelImpl::exact_plan_for(
+    const std::vector<std::vector<int64_t>>& input_dims) const {
+  std::lock_guard lock(mutex_);
+  ShapePlans& entry = entry_for(input_dims);
+  if (!entry.exact) entry.exact = build_plan(input_dims, 1, /*exact=*/true);
+  return entry.exact;
 }
 
 namespace {
@@ -227,10 +272,21 @@ std::vector<Tensor> CompiledModelImpl::run(const std::vector<const Tensor*>& inp
     chooser = entry_for(dims).chooser;
   }
   std::vector<const float*> in;
-  for (const Tensor* t : inputs) in.push_back(t->data());
+  bool finite_inputs = true;
+  for (const Tensor* t : inputs) {
+    in.push_back(t->data());
+    finite_inputs = finite_inputs && all_finite(t->data(), t->size());
+  }
   std::vector<Tensor> outputs;
   with_threads(chooser ? chooser->choose() : 0, [&](int threads) {
-    const std::shared_ptr<const Plan> plan = plan_for(dims, threads);
+    std::shared_ptr<const Plan> plan = plan_for(dims, threads);
+    // oneDNN 2.6's kernels lose NaN (its relu, clip, max pooling and binary max/min keep the other operand;
+    // its exp clamps its argument), and infinities make NaN inside the network (inf - inf). Keras
+    // propagates them, and so does the reference backend; a pass that meets them runs there instead.
+    // Checking the inputs costs one read of them; a pass of a program with finite inputs and weights
+    // cannot make NaN unless a value overflows float32.
+    const bool exact = options_.backend != "reference" && (!finite_inputs || plan->non_finite_weights);
+    if (exact) plan = exact_plan_for(dims);
     for (ir::ValueId v : plan->graph.outputs) outputs.push_back(Tensor::zeros(plan->graph.values[v].dims));
     std::vector<float*> out;
     for (Tensor& t : outputs) out.push_back(t.data());
@@ -238,7 +294,7 @@ std::vector<Tensor> CompiledModelImpl::run(const std::vector<const Tensor*>& inp
     plan->executor->run(in, out);
     // A plan's first pass touches its arena's pages for the first time: a try of another thread count
     // would look slower than it is, so the chooser hears from the second pass on.
-    if (chooser && plan->passes.fetch_add(1) > 0) {
+    if (chooser && !exact && plan->passes.fetch_add(1) > 0) {
       chooser->record(
           threads,
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());

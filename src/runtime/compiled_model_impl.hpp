@@ -27,6 +27,9 @@ struct Plan {
   uint64_t weights_version = 0;
   /// The threads its primitives were created for (0: OpenMP's default, with adaptive_threads off).
   int threads = 0;
+  /// Some weight of the program is NaN or infinite: oneDNN's kernels would not give Keras's answer (see
+  /// CompiledModelImpl::run), so every pass runs the reference plan.
+  bool non_finite_weights = false;
   /// Passes run so far: the first touches a fresh arena and is not timed for the thread chooser.
   mutable std::atomic<int64_t> passes{0};
 };
@@ -69,8 +72,12 @@ class CompiledModelImpl {
   /// The cache entry of these dimensions, created (without plans) when missing; `mutex_` held.
   struct ShapePlans;
   ShapePlans& entry_for(const std::vector<std::vector<int64_t>>& input_dims) const;
-  std::shared_ptr<const Plan> build_plan(const std::vector<std::vector<int64_t>>& input_dims,
-                                         int threads) const;
+  /// A plan of options_.backend for `threads` threads, or with `exact` a plan of the reference backend in
+  /// float32 (what passes meeting NaN or infinities run).
+  std::shared_ptr<const Plan> build_plan(const std::vector<std::vector<int64_t>>& input_dims, int threads,
+                                         bool exact = false) const;
+  /// The reference plan for these dimensions, compiled now or taken from the cache.
+  std::shared_ptr<const Plan> exact_plan_for(const std::vector<std::vector<int64_t>>& input_dims) const;
   /// Runs `work` holding `threads` threads of the process's budget (on a team thread when more than one).
   void with_threads(int threads, const std::function<void(int granted)>& work) const;
 
@@ -90,6 +97,7 @@ class CompiledModelImpl {
     std::vector<std::vector<int64_t>> dims;
     uint64_t weights_version = 0;
     std::vector<std::shared_ptr<const Plan>> plans;
+    std::shared_ptr<const Plan> exact;  // built on the first pass that needs it
     std::shared_ptr<ThreadChooser> chooser;
   };
   mutable std::mutex mutex_;

@@ -40,6 +40,18 @@ inline void randomize_weights_keeping_scale(const strata::Model& model, uint64_t
   }
 }
 
+/// Whether this CPU runs compiled models in bfloat16 (compile refuses precision "bfloat16" otherwise).
+inline bool native_bfloat16() {
+  auto in = strata::Input({4, 4, 3});
+  const strata::Model probe(in, strata::layers::Conv2D(4, 3)(in));
+  try {
+    probe.compile({.precision = "bfloat16"});
+    return true;
+  } catch (const strata::ValueError&) {
+    return false;
+  }
+}
+
 /// A tensor of values uniform in [-1, 1).
 inline strata::Tensor random_input(std::vector<int64_t> dims, uint64_t seed) {
   return strata::Tensor::random_uniform(std::move(dims), seed, -1.0f, 1.0f);

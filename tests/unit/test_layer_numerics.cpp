@@ -145,8 +145,7 @@ TEST_CASE("merge layers match the reference, with broadcasting", "[numerics][mer
 }
 
 // Issue 13, item 5: infinities give Keras's values on both backends (relu(-inf) was NaN in the reference,
-// from 0 * inf). NaN inputs are not covered: oneDNN 2.6's relu gives 0 for NaN where Keras gives NaN
-// (docs/semantics.md).
+// from 0 * inf).
 TEST_CASE("infinities give Keras's values on both backends", "[numerics][activations][infinity]") {
   const float inf = std::numeric_limits<float>::infinity();
   const strata::Tensor x({1, 4}, {-inf, -1.0f, 2.0f, inf});
@@ -176,5 +175,119 @@ TEST_CASE("infinities give Keras's values on both backends", "[numerics][activat
     const strata::Tensor got = leaky.compile({.backend = backend}).predict(x);
     CHECK(got.data()[0] == -inf);
     CHECK(got.data()[3] == inf);
+  }
+}
+
+namespace {
+
+// Equal as Keras's outputs are compared: NaN where NaN is expected, the same value elsewhere.
+void check_values(const strata::Tensor& got, const std::vector<float>& want) {
+  REQUIRE(static_cast<size_t>(got.size()) == want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    INFO("element " << i << ": got " << got.data()[i] << ", expected " << want[i]);
+    if (std::isnan(want[i])) {
+      CHECK(std::isnan(got.data()[i]));
+    } else {
+      CHECK(got.data()[i] == Approx(want[i]).epsilon(1e-6));
+    }
+  }
+}
+
+}  // namespace
+
+// Issue 13, item 5: NaN as Keras gives it, on both backends. oneDNN 2.6's relu, clip, max pooling and
+// binary max/min return the other operand for NaN, so passes that meet NaN or infinities run the reference
+// kernels (docs/semantics.md); the values below follow Keras 3's definitions (tf.nn.relu, tf.maximum and
+// jax.numpy propagate NaN) and what tfjs computes for the same layers.
+TEST_CASE("NaN gives Keras's values on both backends", "[numerics][activations][nan]") {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  const strata::Tensor x({1, 4}, {nan, -1.0f, 2.0f, 7.0f});
+  const std::vector<std::pair<std::string, std::vector<float>>> activations = {
+      {"relu", {nan, 0.0f, 2.0f, 7.0f}},
+      {"relu6", {nan, 0.0f, 2.0f, 6.0f}},
+      {"sigmoid", {nan, 0.26894142f, 0.88079708f, 0.99908895f}},
+      {"hard_sigmoid", {nan, 0.33333334f, 0.8333333f, 1.0f}},
+      {"tanh", {nan, -0.76159416f, 0.96402758f, 0.99999833f}},
+      {"swish", {nan, -0.26894142f, 1.76159416f, 6.99362264f}},
+      {"softplus", {nan, 0.31326169f, 2.12692801f, 7.00091147f}},
+      {"softmax", {nan, nan, nan, nan}},
+  };
+  for (const char* backend : {"onednn", "reference"}) {
+    for (const auto& [name, want] : activations) {
+      INFO(name << " on " << backend);
+      auto in = strata::Input({4});
+      const strata::Model model(in, L::Activation(name)(in));
+      check_values(model.compile({.backend = backend}).predict(x), want);
+    }
+    INFO(backend);
+    auto in = strata::Input({4});
+    // ReLU with a max_value and a slope: NaN in, NaN out; the other elements as before.
+    const strata::Model relu(in, L::ReLU({.max_value = 5.0f, .negative_slope = 0.5f})(in));
+    check_values(relu.compile({.backend = backend}).predict(x), {nan, -0.5f, 2.0f, 5.0f});
+
+    // maximum and minimum propagate NaN from either side (tf.maximum, jax.numpy.maximum, tfjs's Math.max).
+    auto a = strata::Input({4});
+    auto b = strata::Input({4});
+    const strata::Model merges({a, b}, {L::maximum({a, b}), L::minimum({b, a})});
+    const strata::Tensor y({1, 4}, {0.0f, nan, 1.0f, -inf});
+    const auto both = merges.compile({.backend = backend}).predict({x, y});
+    check_values(both[0], {nan, nan, 2.0f, 7.0f});
+    check_values(both[1], {nan, nan, 1.0f, -inf});
+
+    // A NaN in a pooling window makes that window's maximum NaN, whichever position it has; a 3x3 'same'
+    // convolution carries it to the 9 outputs whose window holds it (NaN * 0 is NaN), and relu keeps it.
+    auto image = strata::Input({4, 4, 1});
+    auto conv = L::Conv2D(1, 3, {.padding = "same", .use_bias = false})(image);
+    const strata::Model net(image,
+                            {L::MaxPooling2D(2)(image), L::ReLU()(conv), L::GlobalMaxPooling2D()(image)});
+    std::vector<float> pixels(16);
+    for (int i = 0; i < 16; ++i) pixels[i] = static_cast<float>(i);
+    pixels[1 * 4 + 1] = nan;  // row 1, column 1
+    std::vector<float> ones(9, 1.0f);
+    ones[0] = 0.0f;
+    net.layers()[1].set_weights({strata::Tensor({3, 3, 1, 1}, ones)});
+    const auto outs =
+        net.compile({.backend = backend}).predict(std::vector{strata::Tensor({1, 4, 4, 1}, pixels)});
+    check_values(outs[0], {nan, 7.0f, 13.0f, 15.0f});
+    for (int r = 0; r < 4; ++r) {
+      for (int c = 0; c < 4; ++c) {
+        INFO("conv output " << r << "," << c);
+        CHECK(std::isnan(outs[1].data()[r * 4 + c]) == (r <= 2 && c <= 2));
+      }
+    }
+    check_values(outs[2], {nan});
+  }
+}
+
+TEST_CASE("infinities that make NaN inside the network give Keras's NaN", "[numerics][nan][infinity]") {
+  // inf * 1 + (-inf) * 1 is NaN in the convolution; relu and max pooling must then keep it.
+  const float inf = std::numeric_limits<float>::infinity();
+  auto image = strata::Input({2, 2, 1});
+  auto conv = L::Conv2D(1, 2, {.use_bias = false})(image);
+  const strata::Model net(image, L::MaxPooling2D(1)(L::ReLU()(conv)));
+  net.layers()[1].set_weights({strata::Tensor({2, 2, 1, 1}, {1.0f, 1.0f, 1.0f, 1.0f})});
+  for (const char* backend : {"onednn", "reference"}) {
+    INFO(backend);
+    const strata::Tensor out =
+        net.compile({.backend = backend}).predict(strata::Tensor({1, 2, 2, 1}, {inf, -inf, 1.0f, 2.0f}));
+    CHECK(std::isnan(out.data()[0]));
+    // Finite inputs afterwards take the fast plan again and give the plain sum.
+    CHECK(net.compile({.backend = backend}).predict(strata::Tensor({1, 2, 2, 1}, {1, -2, 3, 4})).data()[0] ==
+          6.0f);
+  }
+}
+
+TEST_CASE("NaN weights give Keras's NaN, not relu's 0", "[numerics][nan][weights]") {
+  // A diverged training run leaves NaN in a kernel; Keras's outputs are then NaN, and strata's too.
+  auto in = strata::Input({3});
+  const strata::Model model(in, L::Dense(2, {.activation = "relu"})(in));
+  model.layers()[1].set_weights(
+      {strata::Tensor({3, 2}, {1, 1, 1, std::numeric_limits<float>::quiet_NaN(), 1, 1}),
+       strata::Tensor({2}, {0, 0})});
+  for (const char* backend : {"onednn", "reference"}) {
+    INFO(backend);
+    check_values(model.compile({.backend = backend}).predict(strata::Tensor({1, 3}, {-1, -1, -1})),
+                 {0.0f, std::numeric_limits<float>::quiet_NaN()});
   }
 }

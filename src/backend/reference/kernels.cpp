@@ -56,7 +56,8 @@ void pool2d(const ir::Pool2DOp& op, const std::vector<int64_t>& src_dims, const 
               if (iw < 0 || iw >= IW) continue;
               const float v = src[((n * IH + ih) * IW + iw) * C + c];
               sum += v;
-              best = std::max(best, v);
+              // A NaN in the window makes the maximum NaN (std::max would keep whichever came first).
+              if (v > best || std::isnan(v)) best = std::isnan(best) ? best : v;
               ++count;
             }
           }
@@ -105,11 +106,12 @@ void binary(const ir::BinaryOp& op, const std::vector<int64_t>& a_dims, const fl
       case ir::BinaryOp::Kind::kMultiply:
         dst[i] = x * y;
         break;
+      // Keras's maximum and minimum propagate NaN; std::max and std::min return an operand by comparison.
       case ir::BinaryOp::Kind::kMaximum:
-        dst[i] = std::max(x, y);
+        dst[i] = std::isnan(x) || std::isnan(y) ? x + y : std::max(x, y);
         break;
       case ir::BinaryOp::Kind::kMinimum:
-        dst[i] = std::min(x, y);
+        dst[i] = std::isnan(x) || std::isnan(y) ? x + y : std::min(x, y);
         break;
     }
     for (size_t d = rank; d-- > 0;) {
