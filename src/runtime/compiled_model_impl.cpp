@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <thread>
 
@@ -51,6 +52,10 @@ void validate_compile_options(const CompileOptions& options) {
         fmt::format("[compile] release_weights needs backend 'onednn' (only its plans keep a copy of "
                     "the weights to rebuild them from), received backend '{}'",
                     options.backend));
+  }
+  if (options.non_finite != "keras" && options.non_finite != "error") {
+    throw ValueError(
+        fmt::format("[compile] Unknown non_finite '{}'. Expected one of: keras, error", options.non_finite));
   }
   if (options.num_threads < 0) {
     throw ValueError(fmt::format("[compile] Expected num_threads >= 0 (0 means all cores), received {}",
@@ -142,7 +147,8 @@ CompiledModelImpl::ShapePlans& CompiledModelImpl::entry_for(
 
 namespace {
 
-bool has_non_finite_weights(const ir::Graph& graph) {
+// The layer of the first op holding a NaN or infinite weight, or empty when all are finite.
+std::string non_finite_weight_layer(const ir::Graph& graph) {
   auto finite = [](const std::shared_ptr<const Tensor>& t) { return !t || all_finite(t->data(), t->size()); };
   auto conv_finite = [&](const ir::Conv2DOp& c) {
     return finite(c.kernel) && finite(c.bias) && finite(c.kernel_scale);
@@ -162,9 +168,9 @@ bool has_non_finite_weights(const ir::Graph& graph) {
     for (const ir::PostOp& post : op.post_ops) {
       if (post.depthwise) ok = ok && conv_finite(*post.depthwise);
     }
-    if (!ok) return true;
+    if (!ok) return op.layers.empty() ? std::string("?") : op.layers.front();
   }
-  return false;
+  return {};
 }
 
 }  // namespace
@@ -181,7 +187,7 @@ std::shared_ptr<const Plan> CompiledModelImpl::build_plan(const std::vector<std:
   }
   plan->threads = threads;
   plan->graph = compile_program(*model_, input_dims, options);
-  plan->non_finite_weights = options.backend != "reference" && has_non_finite_weights(plan->graph);
+  if (options.backend != "reference") plan->non_finite_weight_layer = non_finite_weight_layer(plan->graph);
   if (options.backend == "reference") {
     plan->executor = make_reference_executor(plan->graph);
   } else {
@@ -263,6 +269,30 @@ void CompiledModelImpl::with_threads(int threads, const std::function<void(int g
   }
 }
 
+void CompiledModelImpl::throw_non_finite(const std::vector<const Tensor*>& inputs,
+                                         const std::string& weight_layer) const {
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Tensor& t = *inputs[i];
+    for (int64_t e = 0; e < t.size(); ++e) {
+      const float v = t.data()[e];
+      if (std::isfinite(v)) continue;
+      std::vector<int64_t> index(t.dims().size());
+      for (size_t d = index.size(), rest = static_cast<size_t>(e); d-- > 0;) {
+        index[d] = static_cast<int64_t>(rest % static_cast<size_t>(t.dims()[d]));
+        rest /= static_cast<size_t>(t.dims()[d]);
+      }
+      throw ValueError(fmt::format(
+          "[predict] Input {} ('{}') holds {} at index ({}); expected finite values (compiled with "
+          "non_finite = \"error\"; \"keras\" computes Keras's answer instead)",
+          i, model_->inputs()[i].node()->layer->name(), v, fmt::join(index, ", ")));
+    }
+  }
+  throw ValueError(
+      fmt::format("[predict] Layer '{}' has a NaN or infinite weight; expected finite weights (compiled with "
+                  "non_finite = \"error\"; \"keras\" computes Keras's answer instead)",
+                  weight_layer));
+}
+
 std::vector<Tensor> CompiledModelImpl::run(const std::vector<const Tensor*>& inputs) const {
   std::vector<std::vector<int64_t>> dims;
   for (const Tensor* t : inputs) dims.push_back(t->dims());
@@ -285,7 +315,9 @@ std::vector<Tensor> CompiledModelImpl::run(const std::vector<const Tensor*>& inp
     // propagates them, and so does the reference backend; a pass that meets them runs there instead.
     // Checking the inputs costs one read of them; a pass of a program with finite inputs and weights
     // cannot make NaN unless a value overflows float32.
-    const bool exact = options_.backend != "reference" && (!finite_inputs || plan->non_finite_weights);
+    const bool exact =
+        options_.backend != "reference" && (!finite_inputs || !plan->non_finite_weight_layer.empty());
+    if (exact && options_.non_finite == "error") throw_non_finite(inputs, plan->non_finite_weight_layer);
     if (exact) plan = exact_plan_for(dims);
     for (ir::ValueId v : plan->graph.outputs) outputs.push_back(Tensor::zeros(plan->graph.values[v].dims));
     std::vector<float*> out;

@@ -7,6 +7,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "compiler/ir.hpp"
@@ -27,9 +28,9 @@ struct Plan {
   uint64_t weights_version = 0;
   /// The threads its primitives were created for (0: OpenMP's default, with adaptive_threads off).
   int threads = 0;
-  /// Some weight of the program is NaN or infinite: oneDNN's kernels would not give Keras's answer (see
-  /// CompiledModelImpl::run), so every pass runs the reference plan.
-  bool non_finite_weights = false;
+  /// The layer of the first NaN or infinite weight of the program, or empty: oneDNN's kernels would not
+  /// give Keras's answer (see CompiledModelImpl::run), so every pass runs the reference plan.
+  std::string non_finite_weight_layer;
   /// Passes run so far: the first touches a fresh arena and is not timed for the thread chooser.
   mutable std::atomic<int64_t> passes{0};
 };
@@ -69,6 +70,10 @@ class CompiledModelImpl {
   /// Throws ValueError or ShapeError, prefixed "[where]", unless `dims` fit the model's Inputs.
   void check_input_dims(const std::vector<std::vector<int64_t>>& dims, const char* where) const;
   std::vector<Tensor> run(const std::vector<const Tensor*>& inputs) const;
+  /// CompileOptions::non_finite "error": throws ValueError naming the first non-finite input element, or
+  /// else `weight_layer`.
+  [[noreturn]] void throw_non_finite(const std::vector<const Tensor*>& inputs,
+                                     const std::string& weight_layer) const;
   /// The cache entry of these dimensions, created (without plans) when missing; `mutex_` held.
   struct ShapePlans;
   ShapePlans& entry_for(const std::vector<std::vector<int64_t>>& input_dims) const;

@@ -157,3 +157,44 @@ TEST_CASE("unknown backend or precision and negative num_threads are ValueErrors
   CHECK(max_relative_error(m.model.compile({.num_threads = 1}).predict(good).front(), answer) <=
         float32_tolerance(3 * 3 * 3 + 2));
 }
+
+// Issue 13, item 5: with non_finite = "error" a pass meeting NaN or an infinity is refused, naming where it
+// is; by default it gives Keras's NaN (test_layer_numerics "NaN gives Keras's values on both backends").
+TEST_CASE("non_finite = \"error\": NaN or infinite inputs and weights are ValueErrors naming where",
+          "[predict][errors][nan]") {
+  TwoInputs m = two_input_model("non_finite");
+  const std::vector<strata::Tensor> good{m.image, m.vector};
+  const strata::CompiledModel strict = m.model.compile({.non_finite = "error"});
+  const strata::Tensor answer = strict.predict(good).front();
+  strata::Tensor bad = m.vector;
+  bad.data()[1 * 4 + 2] = std::numeric_limits<float>::quiet_NaN();
+  REQUIRE_THROWS_MATCHES(
+      strict.predict({m.image, bad}), strata::ValueError,
+      Message("[predict] Input 1 ('offsets_non_finite') holds nan at index (1, 2); expected finite values "
+              "(compiled with non_finite = \"error\"; \"keras\" computes Keras's answer instead)"));
+  strata::Tensor infinite = m.image;
+  infinite.data()[5] = -std::numeric_limits<float>::infinity();
+  REQUIRE_THROWS_MATCHES(strict.predict({infinite, m.vector}), strata::ValueError,
+                         MessageThat(Catch::StartsWith("[predict] Input 0 ('image_non_finite') holds -inf at "
+                                                       "index (0, 0, 1, 2); expected finite values")));
+  // Slices are checked as they run; the default gives NaN where Keras does.
+  REQUIRE_THROWS_AS(strict.predict({m.image, bad}, {.batch_size = 1}), strata::ValueError);
+  const strata::Tensor nan_out = m.model.predict({m.image, bad}).front();  // (2, 6, 6, 4)
+  CHECK(std::isnan(nan_out.data()[6 * 6 * 4 + 2]));                        // sample 1, channel 2
+  CHECK_FALSE(std::isnan(nan_out.data()[2]));
+  CHECK(strict.predict(good).front() == answer);
+
+  REQUIRE_THROWS_MATCHES(m.model.compile({.non_finite = "ignore"}), strata::ValueError,
+                         Message("[compile] Unknown non_finite 'ignore'. Expected one of: keras, error"));
+
+  strata::Layer conv = m.model.layers()[1];
+  std::vector<strata::Tensor> weights = conv.get_weights();
+  weights[0].data()[7] = std::numeric_limits<float>::infinity();
+  conv.set_weights(weights);
+  REQUIRE_THROWS_MATCHES(
+      strict.predict(good), strata::ValueError,
+      Message(
+          std::string("[predict] Layer '") + conv.name() +
+          "' has a NaN or infinite weight; expected finite weights (compiled with non_finite = \"error\"; "
+          "\"keras\" computes Keras's answer instead)"));
+}

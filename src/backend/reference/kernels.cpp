@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace strata::reference {
 
@@ -15,26 +16,36 @@ void conv2d(const ir::Conv2DOp& op, const std::vector<int64_t>& src_dims, const 
   const int64_t OCG = OC / op.groups;
   const std::shared_ptr<const Tensor> kernel = ir::effective_kernel(op.kernel, op.kernel_scale);
   const float* w = kernel->data();
+  // Accumulate in double so the oracle's own rounding error is negligible next to float32's. Every output
+  // channel of a pixel at once, adding the terms in (kh, kw, ic) order: the innermost loop then runs along
+  // the kernel's contiguous output axis, and a pass that meets NaN (which the runtime sends here) takes
+  // seconds, not minutes.
+  std::vector<double> acc(static_cast<size_t>(OC));
   for (int64_t n = 0; n < N; ++n)
     for (int64_t oh = 0; oh < OH; ++oh)
-      for (int64_t ow = 0; ow < OW; ++ow)
-        for (int64_t oc = 0; oc < OC; ++oc) {
-          const int64_t g = oc / OCG;
-          // Accumulate in double so the oracle's own rounding error is negligible next to float32's.
-          double acc = op.bias ? op.bias->data()[oc] : 0.0;
-          for (int64_t kh = 0; kh < KH; ++kh) {
-            const int64_t ih = oh * op.stride_h - op.padding.top + kh * op.dilation_h;
-            if (ih < 0 || ih >= IH) continue;
-            for (int64_t kw = 0; kw < KW; ++kw) {
-              const int64_t iw = ow * op.stride_w - op.padding.left + kw * op.dilation_w;
-              if (iw < 0 || iw >= IW) continue;
-              const float* s = src + ((n * IH + ih) * IW + iw) * IC + g * ICG;
-              const float* wk = w + ((kh * KW + kw) * ICG) * OC + oc;
-              for (int64_t ic = 0; ic < ICG; ++ic) acc += static_cast<double>(s[ic]) * wk[ic * OC];
+      for (int64_t ow = 0; ow < OW; ++ow) {
+        for (int64_t oc = 0; oc < OC; ++oc) acc[oc] = op.bias ? op.bias->data()[oc] : 0.0;
+        for (int64_t kh = 0; kh < KH; ++kh) {
+          const int64_t ih = oh * op.stride_h - op.padding.top + kh * op.dilation_h;
+          if (ih < 0 || ih >= IH) continue;
+          for (int64_t kw = 0; kw < KW; ++kw) {
+            const int64_t iw = ow * op.stride_w - op.padding.left + kw * op.dilation_w;
+            if (iw < 0 || iw >= IW) continue;
+            const float* s = src + ((n * IH + ih) * IW + iw) * IC;
+            const float* wk = w + ((kh * KW + kw) * ICG) * OC;
+            for (int64_t g = 0; g < op.groups; ++g) {
+              double* a = acc.data() + g * OCG;
+              for (int64_t ic = 0; ic < ICG; ++ic) {
+                const double x = s[g * ICG + ic];
+                const float* row = wk + ic * OC + g * OCG;
+                for (int64_t o = 0; o < OCG; ++o) a[o] += x * row[o];
+              }
             }
           }
-          dst[((n * OH + oh) * OW + ow) * OC + oc] = static_cast<float>(acc);
         }
+        float* out = dst + ((n * OH + oh) * OW + ow) * OC;
+        for (int64_t oc = 0; oc < OC; ++oc) out[oc] = static_cast<float>(acc[oc]);
+      }
 }
 
 void pool2d(const ir::Pool2DOp& op, const std::vector<int64_t>& src_dims, const float* src,
@@ -139,12 +150,17 @@ void dense(const ir::DenseOp& op, int64_t rows, const float* src, float* dst) {
   const int64_t in = op.kernel->dims()[0], out = op.kernel->dims()[1];
   const std::shared_ptr<const Tensor> kernel = ir::effective_kernel(op.kernel, op.kernel_scale);
   const float* w = kernel->data();
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t o = 0; o < out; ++o) {
-      double acc = op.bias ? op.bias->data()[o] : 0.0;
-      for (int64_t i = 0; i < in; ++i) acc += static_cast<double>(src[r * in + i]) * w[i * out + o];
-      dst[r * out + o] = static_cast<float>(acc);
+  // As in conv2d: in double, every output of a row at once, terms in input order.
+  std::vector<double> acc(static_cast<size_t>(out));
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t o = 0; o < out; ++o) acc[o] = op.bias ? op.bias->data()[o] : 0.0;
+    for (int64_t i = 0; i < in; ++i) {
+      const double x = src[r * in + i];
+      const float* row = w + i * out;
+      for (int64_t o = 0; o < out; ++o) acc[o] += x * row[o];
     }
+    for (int64_t o = 0; o < out; ++o) dst[r * out + o] = static_cast<float>(acc[o]);
+  }
 }
 
 void batch_norm(const ir::BatchNormOp& op, const std::vector<int64_t>& dims, const float* src, float* dst) {
