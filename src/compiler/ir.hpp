@@ -151,8 +151,20 @@ struct CustomOp {
   std::vector<std::shared_ptr<const Tensor>> weights;
 };
 
-using OpAttrs = std::variant<Conv2DOp, Pool2DOp, ActivationOp, BinaryOp, SoftmaxOp, DenseOp, BatchNormOp, PadOp,
-                             CropOp, UpsampleOp, ReshapeOp, ConcatOp, CustomOp, ConvertOp>;
+#ifdef STRATA_DISPATCH_PROBE
+/// Only in the build-failure tests (tests/CMakeLists.txt, `dispatch.*`): an op kind nothing handles, which
+/// every exhaustive visit of OpAttrs must refuse to compile.
+struct ProbeOp {};
+#define STRATA_PROBE_OP_KIND , ProbeOp
+#else
+#define STRATA_PROBE_OP_KIND
+#endif
+
+/// Every op kind. The backends and the compiler visit it exhaustively (one handler per kind, no catch-all),
+/// so a kind added here without a handler fails to build where one is missing.
+using OpAttrs =
+    std::variant<Conv2DOp, Pool2DOp, ActivationOp, BinaryOp, SoftmaxOp, DenseOp, BatchNormOp, PadOp, CropOp,
+                 UpsampleOp, ReshapeOp, ConcatOp, CustomOp, ConvertOp STRATA_PROBE_OP_KIND>;
 
 /// A step fused into an op, applied to its result in order.
 struct PostOp {

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <string>
 
+#include "backend/onednn/convolution_rules.hpp"
 #include "backend/onednn/onednn_executor.hpp"
 #include "backend/onednn/post_op_rules.hpp"
 #include "compiler/passes/passes.hpp"

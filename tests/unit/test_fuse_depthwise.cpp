@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "backend/onednn/onednn_executor.hpp"
+#include "backend/onednn/convolution_rules.hpp"
 #include "compiler/passes/passes.hpp"
 #include "graph/functional.hpp"
 #include "numerics_util.hpp"

@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <variant>
 
 #include "backend/custom_kernel.hpp"
 #include "backend/reference/kernels.hpp"
+#include "core/overloaded.hpp"
 #include "strata/error.hpp"
 
 namespace strata::detail {
@@ -61,50 +63,68 @@ class ReferenceExecutor : public Executor {
       std::vector<float>& dst = buffer(op.output);
       const auto& dst_dims = graph_.values[op.output].dims;
       const ir::ValueId in0 = op.inputs.empty() ? -1 : op.inputs[0];
-      if (const auto* c = std::get_if<ir::Conv2DOp>(&op.attrs)) {
-        reference::conv2d(*c, graph_.values[in0].dims, buffer(in0).data(), dst_dims, dst.data());
-      } else if (const auto* p = std::get_if<ir::Pool2DOp>(&op.attrs)) {
-        reference::pool2d(*p, graph_.values[in0].dims, buffer(in0).data(), dst_dims, dst.data());
-      } else if (const auto* a = std::get_if<ir::ActivationOp>(&op.attrs)) {
-        reference::activation(a->activation, buffer(in0).data(), dst.data(), static_cast<int64_t>(dst.size()));
-      } else if (const auto* b = std::get_if<ir::BinaryOp>(&op.attrs)) {
-        const ir::ValueId in1 = op.inputs[1];
-        reference::binary(*b, graph_.values[in0].dims, buffer(in0).data(), graph_.values[in1].dims,
-                          buffer(in1).data(), dst_dims, dst.data());
-      } else if (std::holds_alternative<ir::SoftmaxOp>(op.attrs)) {
-        reference::softmax(dst_dims, buffer(in0).data(), dst.data());
-      } else if (const auto* d = std::get_if<ir::DenseOp>(&op.attrs)) {
-        reference::dense(*d, count_of(dst_dims) / dst_dims.back(), buffer(in0).data(), dst.data());
-      } else if (const auto* bn = std::get_if<ir::BatchNormOp>(&op.attrs)) {
-        reference::batch_norm(*bn, dst_dims, buffer(in0).data(), dst.data());
-      } else if (const auto* pd = std::get_if<ir::PadOp>(&op.attrs)) {
-        reference::pad(*pd, graph_.values[in0].dims, buffer(in0).data(), dst_dims, dst.data());
-      } else if (const auto* cr = std::get_if<ir::CropOp>(&op.attrs)) {
-        reference::crop(*cr, graph_.values[in0].dims, buffer(in0).data(), dst_dims, dst.data());
-      } else if (const auto* up = std::get_if<ir::UpsampleOp>(&op.attrs)) {
-        reference::upsample(*up, graph_.values[in0].dims, buffer(in0).data(), dst_dims, dst.data());
-      } else if (std::holds_alternative<ir::ReshapeOp>(op.attrs)) {
-        const std::vector<float>& src = buffer(in0);
-        std::copy(src.begin(), src.end(), dst.begin());
-      } else if (const auto* cc = std::get_if<ir::ConcatOp>(&op.attrs)) {
-        std::vector<std::vector<int64_t>> dims;
-        std::vector<const float*> srcs;
+      auto inputs = [&](std::vector<std::vector<int64_t>>& dims, std::vector<const float*>& srcs) {
         for (ir::ValueId v : op.inputs) {
           dims.push_back(graph_.values[v].dims);
           srcs.push_back(buffer(v).data());
         }
-        reference::concat(cc->axis, dims, srcs, dst_dims, dst.data());
-      } else if (const auto* custom = std::get_if<ir::CustomOp>(&op.attrs)) {
-        std::vector<std::vector<int64_t>> dims;
-        std::vector<const float*> srcs;
-        for (ir::ValueId v : op.inputs) {
-          dims.push_back(graph_.values[v].dims);
-          srcs.push_back(buffer(v).data());
-        }
-        run_custom_op(*custom, dims, srcs, dst_dims, dst.data());
-      } else {
-        throw InternalError("reference executor: unknown op kind " + ir::op_kind_name(op));
-      }
+      };
+      // One overload per IR op kind and no catch-all: a new kind without a kernel is a compile error here.
+      std::visit(
+          Overloaded{
+              [&](const ir::Conv2DOp& c) {
+                reference::conv2d(c, graph_.values[in0].dims, buffer(in0).data(), dst_dims, dst.data());
+              },
+              [&](const ir::Pool2DOp& p) {
+                reference::pool2d(p, graph_.values[in0].dims, buffer(in0).data(), dst_dims, dst.data());
+              },
+              [&](const ir::ActivationOp& a) {
+                reference::activation(a.activation, buffer(in0).data(), dst.data(),
+                                      static_cast<int64_t>(dst.size()));
+              },
+              [&](const ir::BinaryOp& b) {
+                const ir::ValueId in1 = op.inputs[1];
+                reference::binary(b, graph_.values[in0].dims, buffer(in0).data(), graph_.values[in1].dims,
+                                  buffer(in1).data(), dst_dims, dst.data());
+              },
+              [&](const ir::SoftmaxOp&) { reference::softmax(dst_dims, buffer(in0).data(), dst.data()); },
+              [&](const ir::DenseOp& d) {
+                reference::dense(d, count_of(dst_dims) / dst_dims.back(), buffer(in0).data(), dst.data());
+              },
+              [&](const ir::BatchNormOp& bn) {
+                reference::batch_norm(bn, dst_dims, buffer(in0).data(), dst.data());
+              },
+              [&](const ir::PadOp& p) {
+                reference::pad(p, graph_.values[in0].dims, buffer(in0).data(), dst_dims, dst.data());
+              },
+              [&](const ir::CropOp& c) {
+                reference::crop(c, graph_.values[in0].dims, buffer(in0).data(), dst_dims, dst.data());
+              },
+              [&](const ir::UpsampleOp& u) {
+                reference::upsample(u, graph_.values[in0].dims, buffer(in0).data(), dst_dims, dst.data());
+              },
+              [&](const ir::ReshapeOp&) {
+                const std::vector<float>& src = buffer(in0);
+                std::copy(src.begin(), src.end(), dst.begin());
+              },
+              [&](const ir::ConcatOp& c) {
+                std::vector<std::vector<int64_t>> dims;
+                std::vector<const float*> srcs;
+                inputs(dims, srcs);
+                reference::concat(c.axis, dims, srcs, dst_dims, dst.data());
+              },
+              [&](const ir::CustomOp& custom) {
+                std::vector<std::vector<int64_t>> dims;
+                std::vector<const float*> srcs;
+                inputs(dims, srcs);
+                run_custom_op(custom, dims, srcs, dst_dims, dst.data());
+              },
+              [&](const ir::ConvertOp&) {
+                throw InternalError(
+                    "reference executor: a conversion reached the oracle; it runs the lowered program only");
+              },
+          },
+          op.attrs);
       if (!op.post_ops.empty()) {
         throw InternalError("reference executor: fused post-ops reached the oracle; it runs unfused programs only");
       }

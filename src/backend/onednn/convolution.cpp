@@ -1,0 +1,236 @@
+// The convolution family: a Conv2D op (grouped, depthwise, Winograd, with a fused depthwise post-op) as one
+// oneDNN convolution, and the rules the compiler asks before choosing Winograd, blocked layouts or the
+// depthwise fusion.
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <string>
+
+#include "backend/onednn/convolution_rules.hpp"
+#include "backend/onednn/plan_builder.hpp"
+#include "backend/onednn/post_op_rules.hpp"
+
+namespace strata::onednn {
+
+namespace {
+
+// Logical weight dims of a convolution: (OC, IC, KH, KW), or (G, OC/G, IC/G, KH, KW) when grouped.
+memory::dims conv_weight_dims(const ir::Conv2DOp& c) {
+  const auto& k = c.kernel->dims();  // (KH, KW, IC/G, OC)
+  const int64_t oc = k[3], icg = k[2], g = c.groups;
+  return g == 1 ? memory::dims{oc, icg, k[0], k[1]} : memory::dims{g, oc / g, icg, k[0], k[1]};
+}
+
+// The primitive descriptor of a convolution op, with the algorithm and the value layouts the IR gives it.
+// Throws dnnl::error when oneDNN has no implementation for it.
+dnnl::convolution_forward::primitive_desc conv_primitive_desc(const ir::Graph& graph, const ir::Op& op,
+                                                              const ir::Conv2DOp& c,
+                                                              const dnnl::engine& engine) {
+  const memory::desc src = value_desc(graph, op.inputs[0]);
+  // With a fused depthwise convolution the op's output is the depthwise one; the 1x1 convolution described
+  // here writes its input's size (oneDNN derives the fused destination itself).
+  std::vector<int64_t> dst_dims = graph.values[op.output].dims;
+  if (ir::fused_depthwise(op) != nullptr) {
+    dst_dims = graph.values[op.inputs[0]].dims;
+    dst_dims[3] = c.kernel->dims()[3];
+  }
+  const memory::desc dst =
+      value_desc(dst_dims, graph.values[op.output].dtype, graph.values[op.output].layout);
+  // Weights take the activations' type (bfloat16 weights for a bfloat16 convolution); the bias stays float32.
+  const memory::desc weights_any(conv_weight_dims(c), src.data_type(), tag::any);
+  const memory::desc bias_desc =
+      c.bias ? memory::desc({c.kernel->dims()[3]}, memory::data_type::f32, tag::a) : memory::desc();
+  const memory::dims strides{c.stride_h, c.stride_w};
+  const memory::dims dilates{c.dilation_h - 1, c.dilation_w - 1};  // oneDNN counts the gaps, Keras the step
+  const memory::dims pad_l{c.padding.top, c.padding.left}, pad_r{c.padding.bottom, c.padding.right};
+  const auto algorithm = c.algorithm == ir::Conv2DOp::Algorithm::kWinograd
+                             ? dnnl::algorithm::convolution_winograd
+                             : dnnl::algorithm::convolution_direct;
+  dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, algorithm, src, weights_any,
+                                       bias_desc, dst, strides, dilates, pad_l, pad_r);
+  return dnnl::convolution_forward::primitive_desc(desc, attributes(op, graph.values[op.output].dtype),
+                                                   engine);
+}
+
+}  // namespace
+
+void PlanBuilder::add_conv(const ir::Op& op, const ir::Conv2DOp& c) {
+  const memory::desc src = desc_of(op.inputs[0]), dst = desc_of(op.output);
+  const dnnl::convolution_forward::primitive_desc pd = conv_primitive_desc(graph_, op, c, engine_);
+  check_layout(pd.src_desc(), src, op, "source");
+  check_layout(pd.dst_desc(), dst, op, "destination");
+
+  Step step;
+  step.primitive = dnnl::convolution_forward(pd);
+  step.activations = {{DNNL_ARG_SRC, op.inputs[0], src}, {DNNL_ARG_DST, op.output, dst}};
+  // Keras's HWIO kernel, viewed with oneDNN's logical dims, then reordered once into the layout the
+  // primitive chose.
+  const memory::desc keras_weights(conv_weight_dims(c), memory::data_type::f32,
+                                   c.groups == 1 ? tag::hwio : tag::hwigo);
+  step.constants.emplace_back(DNNL_ARG_WEIGHTS,
+                              reorder_constant(c.kernel, keras_weights, pd.weights_desc(), c.kernel_scale));
+  if (c.bias) {
+    const memory::desc bias_desc({c.kernel->dims()[3]}, memory::data_type::f32, tag::a);
+    step.constants.emplace_back(DNNL_ARG_BIAS, reorder_constant(c.bias, bias_desc, pd.bias_desc()));
+  }
+  if (const ir::Conv2DOp* dw = ir::fused_depthwise(op)) {
+    // Keras's (3, 3, 1, C) depthwise kernel is oneDNN's grouped (C, 1, 1, 3, 3) in the hwigo layout, also
+    // for one channel, where the IR's convolution has groups = 1 (random graph seed 1454).
+    constexpr int kWeights = DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_WEIGHTS,
+                  kBias = DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_BIAS;
+    const memory::desc keras_dw({dw->kernel->dims()[3], 1, 1, 3, 3}, memory::data_type::f32, tag::hwigo);
+    step.constants.emplace_back(
+        kWeights, reorder_constant(dw->kernel, keras_dw, pd.query_md(dnnl::query::exec_arg_md, kWeights),
+                                   dw->kernel_scale));
+    if (dw->bias) {
+      const memory::desc bias_desc({dw->kernel->dims()[3]}, memory::data_type::f32, tag::a);
+      step.constants.emplace_back(
+          kBias, reorder_constant(dw->bias, bias_desc, pd.query_md(dnnl::query::exec_arg_md, kBias)));
+    }
+  }
+  finish_step(step, pd, op,
+              fmt::format("{} -> {}; {}", layout_name(pd.src_desc()), layout_name(pd.dst_desc()),
+                          layout_name(pd.weights_desc())));
+}
+
+}  // namespace strata::onednn
+
+namespace strata::detail {
+
+namespace {
+
+// The primitive descriptor `op` (a convolution) would get with its input and output in the blocked layout,
+// or nothing when oneDNN has no kernel for it on this CPU: what the Winograd and depthwise-fusion checks ask.
+std::optional<dnnl::convolution_forward::primitive_desc> blocked_conv_primitive_desc(const ir::Graph& graph,
+                                                                                     ir::Op op) {
+  ir::Graph probe;
+  probe.values = {graph.values[op.inputs[0]], graph.values[op.output]};
+  for (ir::Value& v : probe.values) v.layout = ir::Layout::kBlocked16;
+  op.inputs = {0};
+  op.output = 1;
+  static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  try {
+    return onednn::conv_primitive_desc(probe, op, std::get<ir::Conv2DOp>(op.attrs), engine);
+  } catch (const dnnl::error&) {
+    return std::nullopt;
+  }
+}
+
+// Whether `pd` reads `in` and writes `out` in the blocked layout as given (no layout of its own choosing).
+bool keeps_blocked_layouts(const dnnl::convolution_forward::primitive_desc& pd, const ir::Value& in,
+                           const ir::Value& out) {
+  ir::Graph blocked;
+  blocked.values = {in, out};
+  for (ir::Value& v : blocked.values) v.layout = ir::Layout::kBlocked16;
+  return pd.src_desc() == onednn::value_desc(blocked, 0) && pd.dst_desc() == onednn::value_desc(blocked, 1);
+}
+
+}  // namespace
+
+bool onednn_prefers_winograd(const ir::Graph& graph, const ir::Op& op) {
+  const auto* c = std::get_if<ir::Conv2DOp>(&op.attrs);
+  if (c == nullptr) return false;
+  const auto& k = c->kernel->dims();  // (KH, KW, IC/G, OC)
+  const std::vector<int64_t>& out = graph.values[op.output].dims;
+  // Measured on oneDNN 2.6 (avx512_core, 1 thread, layout conversions included, docs/performance.md): the
+  // Winograd kernels take 0.34-0.79x the direct time from 32 channels in and out and a 4x4 output up, and
+  // lose below that (3.5x slower with 3 input channels, 2.6x on a 2x2 output, whose transformed weights are
+  // read whole). A convolution with a fused residual add stays direct: the rule was measured without one.
+  const bool shape_pays = k[0] == 3 && k[1] == 3 && c->stride_h == 1 && c->stride_w == 1 &&
+                          c->dilation_h == 1 && c->dilation_w == 1 && c->groups == 1 && k[2] >= 32 &&
+                          k[3] >= 32 && out[1] >= 4 && out[2] >= 4;
+  if (!shape_pays || graph.values[op.inputs[0]].dtype != ir::DataType::kFloat32 ||
+      graph.values[op.output].dtype != ir::DataType::kFloat32) {
+    return false;
+  }
+  for (const ir::PostOp& p : op.post_ops) {
+    if (p.kind == ir::PostOp::Kind::kSum) return false;
+  }
+  // Whether oneDNN has a Winograd kernel for it, with these post-ops, on this CPU.
+  ir::Op winograd = op;
+  std::get<ir::Conv2DOp>(winograd.attrs).algorithm = ir::Conv2DOp::Algorithm::kWinograd;
+  return blocked_conv_primitive_desc(graph, winograd).has_value();
+}
+
+bool onednn_runs_blocked(const ir::Graph& graph, const ir::Op& op) {
+  const auto* c = std::get_if<ir::Conv2DOp>(&op.attrs);
+  if (c == nullptr || c->algorithm != ir::Conv2DOp::Algorithm::kDirect ||
+      graph.values[op.inputs[0]].dtype != ir::DataType::kFloat32 ||
+      graph.values[op.output].dtype != ir::DataType::kFloat32) {
+    return false;
+  }
+  // Measured on oneDNN 2.6 (avx512_core, 1 thread): in nChw16c the direct kernels (jit_1x1, jit_dw) run
+  // MobileNetV2's depthwise convolutions in 0.5-0.9x the time of the NHWC ones (brdgmm_dw) and its narrow
+  // projections (to 16-32 channels) in 0.5-0.7x; ResNet50's and MobileNetV2's other 1x1 shapes within 3%
+  // either way, except an expansion from 24 channels (1.15-1.25x). Only a real kernel counts: a ref:
+  // implementation would be hundreds of times slower.
+  const auto pd = blocked_conv_primitive_desc(graph, op);
+  return pd && std::string(pd->impl_info_str()).rfind("ref", 0) != 0 &&
+         keeps_blocked_layouts(*pd, graph.values[op.inputs[0]], graph.values[op.output]);
+}
+
+namespace {
+
+// STRATA_DEPTHWISE_FUSION: "always" fuses whatever oneDNN computes correctly, whatever its size (the random
+// graphs are far too small to reach the size rule), "never" fuses nothing; unset or anything else: the rule.
+enum class DepthwiseFusion { kBySize, kAlways, kNever };
+DepthwiseFusion depthwise_fusion_switch() {
+  const char* env = std::getenv("STRATA_DEPTHWISE_FUSION");
+  if (env != nullptr && std::strcmp(env, "always") == 0) return DepthwiseFusion::kAlways;
+  if (env != nullptr && std::strcmp(env, "never") == 0) return DepthwiseFusion::kNever;
+  return DepthwiseFusion::kBySize;
+}
+
+}  // namespace
+
+bool onednn_fuses_depthwise(const ir::Graph& graph, const ir::Op& pointwise, const ir::Op& depthwise) {
+  const DepthwiseFusion mode = depthwise_fusion_switch();
+  if (mode == DepthwiseFusion::kNever) return false;
+  // Measured on oneDNN 2.6 (1 thread, MobileNetV2 at batch 8, in the whole pass): fusing saves writing and
+  // reading the 1x1 result, and costs converting the 1x1's input and the depthwise output to and from the
+  // blocked layout. Block 1 (38.5 MB expanded; 6.4 and 9.6 MB converted): 6.7 ms fused with its conversions
+  // against 11.2 apart; block 3 (14.4 MB; 3.2 and 3.6 MB, stride 2): 3.7 against 4.4; block 2 (14.4 MB; 3.2
+  // and 14.4 MB, stride 1): 6.3 against 6.2, nothing gained. Below 8 MiB it loses (every block at batch 1:
+  // 6-16% slower). Hence: an expansion of 8 MiB or more and at least twice the bytes converted.
+  constexpr int64_t kMinBytes = int64_t{8} << 20;
+  if (mode == DepthwiseFusion::kBySize) {
+    ir::Graph blocked;
+    blocked.values = {graph.values[pointwise.inputs[0]], graph.values[pointwise.output],
+                      graph.values[depthwise.output]};
+    for (ir::Value& v : blocked.values) v.layout = ir::Layout::kBlocked16;
+    const int64_t expanded = blocked.bytes(1), converted = blocked.bytes(0) + blocked.bytes(2);
+    if (expanded < kMinBytes || expanded < 2 * converted) return false;
+  }
+  const auto& dw = std::get<ir::Conv2DOp>(depthwise.attrs);
+  const std::vector<int64_t>& in = graph.values[depthwise.inputs[0]].dims;
+  const std::vector<int64_t>& out = graph.values[depthwise.output].dims;
+  // oneDNN 2.6 computes the fused depthwise output as ceil(in / stride) with the given top/left padding and
+  // whatever bottom/right padding that leaves (measured against explicit paddings: (0, 1) for stride 2 on an
+  // even size, Keras's correct_pad; (1, 1) otherwise); any other padding would be silently different.
+  const int64_t s = dw.stride_h, pad = dw.padding.top;
+  auto implied_after = [&](int64_t size, int64_t out_size) { return (out_size - 1) * s + 3 - size - pad; };
+  if (dw.stride_w != s || (s != 1 && s != 2) || dw.padding.left != pad || (pad != 0 && pad != 1) ||
+      out[1] != (in[1] + s - 1) / s || out[2] != (in[2] + s - 1) / s ||
+      dw.padding.bottom != implied_after(in[1], out[1]) || dw.padding.right != implied_after(in[2], out[2])) {
+    return false;
+  }
+  const ir::Op fused = ir::with_depthwise_post_op(pointwise, depthwise);
+  if (!onednn_accepts_post_ops(fused.post_ops)) return false;
+  // Whether oneDNN has a kernel for it on this CPU in the blocked layout. Not in NHWC: there oneDNN 2.6's
+  // jit_1x1 kernel with a depthwise post-op computes wrong numbers from about 56x56 up (errors 0.1-19 against
+  // the two convolutions run apart, and a crash at 56x56 from 24 to 144 channels), while in nChw16c it agrees
+  // to 5e-6. Its ref_fused_convolution only chains the two kernels through a buffer, saving nothing, so only
+  // the "always" switch (for tests of the fusion on small images, where oneDNN picks it) takes it.
+  const auto pd = blocked_conv_primitive_desc(graph, fused);
+  if (!pd) return false;
+  const std::string impl = pd->impl_info_str();
+  const bool reference = impl.rfind("ref:", 0) == 0;
+  const bool chained = impl.rfind("ref_fused", 0) == 0;
+  return keeps_blocked_layouts(*pd, graph.values[pointwise.inputs[0]], graph.values[depthwise.output]) &&
+         !reference && (!chained || mode == DepthwiseFusion::kAlways);
+}
+
+}  // namespace strata::detail

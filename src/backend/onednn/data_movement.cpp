@@ -1,0 +1,109 @@
+// Ops that move data without arithmetic: zero padding, cropping and nearest upsampling (whole rows of
+// channels copied in plain C++, since 2.6 has no pad primitive and these ops are a rounding error next to the
+// convolutions around them; they copy bytes, so they serve float32 and bfloat16 alike), concatenation as
+// oneDNN concat, and the precision and layout conversions as oneDNN reorders.
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+#include "backend/onednn/plan_builder.hpp"
+
+namespace strata::onednn {
+
+void PlanBuilder::add_pad(const ir::Op& op, const ir::PadOp& p) {
+  const std::vector<int64_t> in = graph_.values[op.inputs[0]].dims, out = graph_.values[op.output].dims;
+  const int64_t src = offset_of(op.inputs[0]), dst = offset_of(op.output);
+  const ir::Padding2D pad = p.padding;
+  const int64_t esize = ir::element_size(graph_.values[op.output].dtype);
+  add_kernel_step(
+      op,
+      [src, dst, in, out, pad, esize](uint8_t* arena) {
+        const uint8_t* s = arena + src;
+        uint8_t* d = arena + dst;
+        const int64_t C = in[3] * esize, row = in[2] * C;
+        std::memset(d, 0, static_cast<size_t>(element_count(out) * esize));
+        for (int64_t n = 0; n < in[0]; ++n)
+          for (int64_t h = 0; h < in[1]; ++h) {
+            const uint8_t* from = s + (n * in[1] + h) * row;
+            uint8_t* to = d + ((n * out[1] + h + pad.top) * out[2] + pad.left) * C;
+            std::memcpy(to, from, static_cast<size_t>(row));
+          }
+      },
+      "nhwc -> nhwc");
+}
+
+void PlanBuilder::add_crop(const ir::Op& op, const ir::CropOp& c) {
+  const std::vector<int64_t> in = graph_.values[op.inputs[0]].dims, out = graph_.values[op.output].dims;
+  const int64_t src = offset_of(op.inputs[0]), dst = offset_of(op.output);
+  const ir::Padding2D crop = c.cropping;
+  const int64_t esize = ir::element_size(graph_.values[op.output].dtype);
+  add_kernel_step(
+      op,
+      [src, dst, in, out, crop, esize](uint8_t* arena) {
+        const uint8_t* s = arena + src;
+        uint8_t* d = arena + dst;
+        const int64_t C = in[3] * esize, row = out[2] * C;
+        for (int64_t n = 0; n < out[0]; ++n)
+          for (int64_t h = 0; h < out[1]; ++h) {
+            const uint8_t* from = s + ((n * in[1] + h + crop.top) * in[2] + crop.left) * C;
+            std::memcpy(d + (n * out[1] + h) * row, from, static_cast<size_t>(row));
+          }
+      },
+      "nhwc -> nhwc");
+}
+
+void PlanBuilder::add_upsample(const ir::Op& op, const ir::UpsampleOp& u) {
+  const std::vector<int64_t> in = graph_.values[op.inputs[0]].dims, out = graph_.values[op.output].dims;
+  const int64_t src = offset_of(op.inputs[0]), dst = offset_of(op.output);
+  const int fh = u.factor_h, fw = u.factor_w;
+  const int64_t esize = ir::element_size(graph_.values[op.output].dtype);
+  add_kernel_step(
+      op,
+      [src, dst, in, out, fh, fw, esize](uint8_t* arena) {
+        const uint8_t* s = arena + src;
+        uint8_t* d = arena + dst;
+        const int64_t C = in[3] * esize;
+        for (int64_t n = 0; n < out[0]; ++n)
+          for (int64_t h = 0; h < out[1]; ++h)
+            for (int64_t w = 0; w < out[2]; ++w) {
+              const uint8_t* from = s + ((n * in[1] + h / fh) * in[2] + w / fw) * C;
+              std::memcpy(d + ((n * out[1] + h) * out[2] + w) * C, from, static_cast<size_t>(C));
+            }
+      },
+      "nhwc -> nhwc");
+}
+
+void PlanBuilder::add_concat(const ir::Op& op, const ir::ConcatOp& c) {
+  const auto& dst_dims = graph_.values[op.output].dims;
+  const int rank = static_cast<int>(dst_dims.size());
+  // Keras's last axis is oneDNN's channel axis 1; the spatial axes follow it.
+  const int axis = rank <= 2 ? c.axis : (c.axis == rank - 1 ? 1 : c.axis + 1);
+  std::vector<memory::desc> srcs;
+  Step step;
+  for (size_t i = 0; i < op.inputs.size(); ++i) {
+    srcs.push_back(desc_of(op.inputs[i]));
+    step.activations.push_back({DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i), op.inputs[i], srcs.back()});
+  }
+  const memory::desc dst = desc_of(op.output);
+  dnnl::concat::primitive_desc pd(dst, axis, srcs, engine_, attributes(op));
+  step.primitive = dnnl::concat(pd);
+  step.activations.push_back({DNNL_ARG_DST, op.output, dst});
+  finish_step(step, pd, op, fmt::format("{} -> {}", layout_name(srcs.front()), layout_name(dst)));
+}
+
+void PlanBuilder::add_convert(const ir::Op& op) {
+  const memory::desc src = desc_of(op.inputs[0]), dst = desc_of(op.output);
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  dnnl::reorder::primitive_desc pd(engine_, src, engine_, dst, attr);
+  Step step;
+  step.primitive = dnnl::reorder(pd);
+  step.activations = {{DNNL_ARG_SRC, op.inputs[0], src}, {DNNL_ARG_DST, op.output, dst}};
+  auto text = [](const memory::desc& md) {
+    return layout_name(md) + (md.data_type() == memory::data_type::bf16 ? " bf16" : " f32");
+  };
+  finish_step(step, pd, op, text(src) + " -> " + text(dst));
+}
+
+}  // namespace strata::onednn

@@ -1,0 +1,98 @@
+#include "backend/onednn/descriptors.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "backend/onednn/eltwise_mapping.hpp"
+#include "strata/error.hpp"
+
+namespace strata::onednn {
+
+memory::data_type data_type_of(ir::DataType type) {
+  return type == ir::DataType::kBFloat16 ? memory::data_type::bf16 : memory::data_type::f32;
+}
+
+memory::desc value_desc(const std::vector<int64_t>& keras_dims, ir::DataType type, ir::Layout layout) {
+  const memory::data_type f32 = data_type_of(type);
+  if (layout == ir::Layout::kBlocked16 && keras_dims.size() != 4) {
+    throw InternalError(fmt::format("onednn: a blocked layout for rank {}", keras_dims.size()));
+  }
+  switch (keras_dims.size()) {
+    case 4:
+      return memory::desc({keras_dims[0], keras_dims[3], keras_dims[1], keras_dims[2]}, f32,
+                          layout == ir::Layout::kBlocked16 ? tag::nChw16c : tag::nhwc);
+    case 3:
+      return memory::desc({keras_dims[0], keras_dims[2], keras_dims[1]}, f32, tag::nwc);
+    case 2:
+      return memory::desc({keras_dims[0], keras_dims[1]}, f32, tag::ab);
+    case 1:
+      return memory::desc({keras_dims[0]}, f32, tag::a);
+    default:
+      throw InternalError(fmt::format("onednn: no layout for rank {}", keras_dims.size()));
+  }
+}
+
+std::vector<int64_t> padded(std::vector<int64_t> dims, size_t rank) {
+  dims.insert(dims.begin(), rank - dims.size(), 1);
+  return dims;
+}
+
+// Rebuilt from the blocking descriptor since 2.6 exports no function for it: dims by decreasing stride,
+// blocked ones in capitals, then the inner blocks.
+std::string layout_name(const memory::desc& md) {
+  const dnnl_memory_desc_t& d = md.data;
+  if (d.format_kind == dnnl_format_kind_wino) return "winograd";  // weights pre-transformed for Winograd
+  if (d.format_kind != dnnl_blocked) return "any";
+  const dnnl_blocking_desc_t& blocking = d.format_desc.blocking;
+  std::vector<int> order(d.ndims);
+  for (int i = 0; i < d.ndims; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int a, int b) { return blocking.strides[a] > blocking.strides[b]; });
+  std::string text;
+  for (int i : order) {
+    bool blocked = false;
+    for (int k = 0; k < blocking.inner_nblks; ++k) blocked = blocked || blocking.inner_idxs[k] == i;
+    text += static_cast<char>((blocked ? 'A' : 'a') + i);
+  }
+  for (int k = 0; k < blocking.inner_nblks; ++k) {
+    text += std::to_string(blocking.inner_blks[k]) + static_cast<char>('a' + blocking.inner_idxs[k]);
+  }
+  if (text == "acdb") return "nhwc";
+  if (text == "abcd") return "nchw";
+  if (text == "aBcd16b") return "nChw16c";
+  if (text == "ab") return "nc";
+  return text;
+}
+
+memory::desc value_desc(const ir::Graph& graph, ir::ValueId v) {
+  const ir::Value& value = graph.values[v];
+  return value_desc(value.dims, value.dtype, value.layout);
+}
+
+dnnl::primitive_attr attributes(const ir::Op& op, ir::DataType type) {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  if (!op.post_ops.empty()) {
+    dnnl::post_ops chain;
+    for (const ir::PostOp& p : op.post_ops) {
+      if (p.kind == ir::PostOp::Kind::kSum) {
+        chain.append_sum(1.0f);
+      } else if (p.kind == ir::PostOp::Kind::kDepthwise) {
+        // oneDNN takes the top/left padding; its output is ceil(in / stride), padded bottom/right as needed
+        // (fuse_depthwise only fuses depthwise convolutions whose padding is exactly that).
+        const ir::Conv2DOp& dw = *p.depthwise;
+        chain.append_dw(data_type_of(type), dw.bias ? memory::data_type::f32 : memory::data_type::undef,
+                        data_type_of(type), 3, dw.stride_h, dw.padding.top, 0, {});
+      } else {
+        for (const EltwiseStep& e : eltwise_steps(p.activation)) {
+          chain.append_eltwise(1.0f, e.algorithm, e.alpha, e.beta);
+        }
+      }
+    }
+    attr.set_post_ops(chain);
+  }
+  return attr;
+}
+
+}  // namespace strata::onednn

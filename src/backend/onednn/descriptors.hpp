@@ -1,0 +1,38 @@
+#pragma once
+// How IR values and ops become oneDNN 2.6 memory descriptors and primitive attributes, shared by every
+// primitive family of the backend.
+
+#include <oneapi/dnnl/dnnl.hpp>
+#include <string>
+#include <vector>
+
+#include "compiler/ir.hpp"
+
+namespace strata::onednn {
+
+using dnnl::memory;
+using tag = dnnl::memory::format_tag;
+
+/// oneDNN's element type for an IR data type.
+memory::data_type data_type_of(ir::DataType type);
+
+/// The descriptor of a dense tensor with Keras's dims: oneDNN orders image dims logically as (N, C, H, W),
+/// so Keras's (N, H, W, C) is its `nhwc` layout (or `nChw16c` for kBlocked16). Ranks 1 to 4.
+memory::desc value_desc(const std::vector<int64_t>& keras_dims, ir::DataType type = ir::DataType::kFloat32,
+                        ir::Layout layout = ir::Layout::kPlain);
+
+/// The descriptor of value `v` of `graph`, with its dims, type and layout.
+memory::desc value_desc(const ir::Graph& graph, ir::ValueId v);
+
+/// Keras dims padded with leading 1s to `rank`, for broadcasting operands.
+std::vector<int64_t> padded(std::vector<int64_t> dims, size_t rank);
+
+/// oneDNN's own format string ("acdb", "ABcd16b16a"; "nhwc", "nChw16c" for the common ones), for plan
+/// reports.
+std::string layout_name(const memory::desc& md);
+
+/// The op's post-op chain, and a user scratchpad (so that primitives are not tied to the thread that made
+/// them). `type`: the op's data type, which a fused depthwise convolution computes in too.
+dnnl::primitive_attr attributes(const ir::Op& op, ir::DataType type = ir::DataType::kFloat32);
+
+}  // namespace strata::onednn

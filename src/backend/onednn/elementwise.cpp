@@ -1,0 +1,182 @@
+// The element-wise family: activations as oneDNN eltwise primitives (composed ones as several),
+// binary ops with one-sided broadcasting as oneDNN binary, softmax, and the two cases oneDNN has no form
+// for (a thresholded ReLU, both operands broadcast) in plain C++.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "backend/onednn/eltwise_mapping.hpp"
+#include "backend/onednn/plan_builder.hpp"
+#include "core/activation.hpp"
+
+namespace strata::onednn {
+
+void PlanBuilder::add_activation(const ir::Op& op, const ir::ActivationOp& a) {
+  if (!detail::is_standard_eltwise(a.activation)) {
+    // A thresholded ReLU has no oneDNN form; it is one cheap pass in plain C++.
+    const int64_t src = offset_of(op.inputs[0]), dst = offset_of(op.output);
+    const int64_t count = element_count(graph_.values[op.output].dims);
+    const detail::Activation act = a.activation;
+    return add_kernel_step(
+        op,
+        [src, dst, count, act](uint8_t* arena) {
+          const float* s = floats_at(arena, src);
+          float* d = floats_at(arena, dst);
+          for (int64_t i = 0; i < count; ++i) d[i] = detail::apply_activation(act, s[i]);
+        },
+        "nhwc -> nhwc");
+  }
+  const memory::desc md = desc_of(op.output);
+  const std::vector<EltwiseStep> parts = eltwise_steps(a.activation);
+  for (size_t i = 0; i < parts.size(); ++i) {
+    dnnl::eltwise_forward::desc desc(dnnl::prop_kind::forward_inference, parts[i].algorithm, md,
+                                     parts[i].alpha, parts[i].beta);
+    dnnl::eltwise_forward::primitive_desc pd(desc, attributes(op), engine_);
+    Step step;
+    step.primitive = dnnl::eltwise_forward(pd);
+    // The first step reads the input; later steps of a composed activation work in place on the output.
+    step.activations = {{DNNL_ARG_SRC, i == 0 ? op.inputs[0] : op.output, md}, {DNNL_ARG_DST, op.output, md}};
+    finish_step(step, pd, op, fmt::format("{} -> {}", layout_name(md), layout_name(md)));
+  }
+}
+
+void PlanBuilder::add_binary(const ir::Op& op, const ir::BinaryOp& b_op) {
+  const auto& dst_dims = graph_.values[op.output].dims;
+  ir::ValueId a = op.inputs[0], b = op.inputs[1];
+  ir::Op flipped = op;
+  // oneDNN broadcasts only the second source. Every kind but subtract commutes; a - b becomes -(b - a).
+  if (padded(graph_.values[a].dims, dst_dims.size()) != dst_dims) {
+    std::swap(a, b);
+    if (b_op.kind == ir::BinaryOp::Kind::kSubtract) {
+      flipped.post_ops.insert(
+          flipped.post_ops.begin(),
+          ir::PostOp{ir::PostOp::Kind::kActivation, {detail::ActivationKind::kScale, -1.0f}, -1, nullptr});
+    }
+  }
+  const std::vector<int64_t> a_dims = padded(graph_.values[a].dims, dst_dims.size());
+  if (a_dims != dst_dims) {
+    // Both inputs stretched ((1, W) + (H, 1)): oneDNN's binary cannot, so run it in plain C++.
+    return add_broadcast_kernel(op, b_op);
+  }
+  const memory::desc src0 = value_desc(a_dims, graph_.values[a].dtype);
+  const memory::desc src1 =
+      value_desc(padded(graph_.values[b].dims, dst_dims.size()), graph_.values[b].dtype);
+  const memory::desc dst = desc_of(op.output);
+  dnnl::algorithm alg = dnnl::algorithm::binary_add;
+  switch (b_op.kind) {
+    case ir::BinaryOp::Kind::kAdd:
+      alg = dnnl::algorithm::binary_add;
+      break;
+    case ir::BinaryOp::Kind::kSubtract:
+      alg = dnnl::algorithm::binary_sub;
+      break;
+    case ir::BinaryOp::Kind::kMultiply:
+      alg = dnnl::algorithm::binary_mul;
+      break;
+    case ir::BinaryOp::Kind::kMaximum:
+      alg = dnnl::algorithm::binary_max;
+      break;
+    case ir::BinaryOp::Kind::kMinimum:
+      alg = dnnl::algorithm::binary_min;
+      break;
+  }
+  dnnl::binary::desc desc(alg, src0, src1, dst);
+  dnnl::binary::primitive_desc pd(desc, attributes(flipped), engine_);
+  Step step;
+  step.primitive = dnnl::binary(pd);
+  step.activations = {{DNNL_ARG_SRC_0, a, src0}, {DNNL_ARG_SRC_1, b, src1}, {DNNL_ARG_DST, op.output, dst}};
+  finish_step(step, pd, op,
+              fmt::format("{} + {} -> {}", layout_name(src0), layout_name(src1), layout_name(dst)));
+}
+
+void PlanBuilder::add_softmax(const ir::Op& op) {
+  const auto& dims = graph_.values[op.output].dims;
+  const memory::desc md = desc_of(op.output);
+  // Keras's last axis is the channel axis, which oneDNN numbers 1 for every rank above 1.
+  const int axis = dims.size() == 1 ? 0 : 1;
+  dnnl::softmax_forward::desc desc(dnnl::prop_kind::forward_inference, md, axis);
+  dnnl::softmax_forward::primitive_desc pd(desc, attributes(op), engine_);
+  Step step;
+  step.primitive = dnnl::softmax_forward(pd);
+  step.activations = {{DNNL_ARG_SRC, op.inputs[0], md}, {DNNL_ARG_DST, op.output, md}};
+  finish_step(step, pd, op, fmt::format("{} -> {}", layout_name(md), layout_name(md)));
+}
+
+namespace {
+
+// A binary op whose operands both broadcast, on Keras-ordered dims padded to one rank, with the op's
+// post-op activations.
+struct BroadcastBinary {
+  int64_t a, b, dst;  // arena offsets
+  std::vector<int64_t> a_dims, b_dims, dst_dims;
+  ir::BinaryOp::Kind kind;
+  std::vector<detail::Activation> post;
+
+  void operator()(uint8_t* arena) const {
+    const size_t rank = dst_dims.size();
+    std::vector<int64_t> sa(rank), sb(rank), index(rank, 0);
+    int64_t stride_a = 1, stride_b = 1;
+    for (size_t d = rank; d-- > 0;) {
+      sa[d] = a_dims[d] == 1 ? 0 : stride_a;
+      sb[d] = b_dims[d] == 1 ? 0 : stride_b;
+      stride_a *= a_dims[d];
+      stride_b *= b_dims[d];
+    }
+    const float* pa = floats_at(arena, a);
+    const float* pb = floats_at(arena, b);
+    float* pd = floats_at(arena, dst);
+    const int64_t total = element_count(dst_dims);
+    for (int64_t i = 0; i < total; ++i) {
+      int64_t ia = 0, ib = 0;
+      for (size_t d = 0; d < rank; ++d) {
+        ia += index[d] * sa[d];
+        ib += index[d] * sb[d];
+      }
+      float v = 0.0f;
+      switch (kind) {
+        case ir::BinaryOp::Kind::kAdd:
+          v = pa[ia] + pb[ib];
+          break;
+        case ir::BinaryOp::Kind::kSubtract:
+          v = pa[ia] - pb[ib];
+          break;
+        case ir::BinaryOp::Kind::kMultiply:
+          v = pa[ia] * pb[ib];
+          break;
+        case ir::BinaryOp::Kind::kMaximum:
+          v = std::max(pa[ia], pb[ib]);
+          break;
+        case ir::BinaryOp::Kind::kMinimum:
+          v = std::min(pa[ia], pb[ib]);
+          break;
+      }
+      for (const detail::Activation& act : post) v = detail::apply_activation(act, v);
+      pd[i] = v;
+      for (size_t d = rank; d-- > 0;) {
+        if (++index[d] < dst_dims[d]) break;
+        index[d] = 0;
+      }
+    }
+  }
+};
+
+}  // namespace
+
+// Both binary inputs broadcast: index arithmetic in plain C++ (rare; never on a hot path of the models
+// strata ships).
+void PlanBuilder::add_broadcast_kernel(const ir::Op& op, const ir::BinaryOp& b_op) {
+  BroadcastBinary kernel;
+  kernel.dst_dims = graph_.values[op.output].dims;
+  kernel.a_dims = padded(graph_.values[op.inputs[0]].dims, kernel.dst_dims.size());
+  kernel.b_dims = padded(graph_.values[op.inputs[1]].dims, kernel.dst_dims.size());
+  kernel.a = offset_of(op.inputs[0]);
+  kernel.b = offset_of(op.inputs[1]);
+  kernel.dst = offset_of(op.output);
+  kernel.kind = b_op.kind;
+  for (const ir::PostOp& p : op.post_ops) kernel.post.push_back(p.activation);
+  add_kernel_step(op, std::move(kernel), "broadcast");
+}
+
+}  // namespace strata::onednn

@@ -1,0 +1,36 @@
+// The normalization family: BatchNormalization at inference (when not folded into a convolution) as
+// oneDNN batch normalization with global statistics.
+
+#include <fmt/format.h>
+
+#include "backend/onednn/plan_builder.hpp"
+
+namespace strata::onednn {
+
+memory PlanBuilder::channel_constant(const std::shared_ptr<const Tensor>& t, int64_t channels,
+                                     float fill) const {
+  memory m(memory::desc({channels}, memory::data_type::f32, tag::a), engine_);
+  float* p = static_cast<float*>(m.get_data_handle());
+  for (int64_t c = 0; c < channels; ++c) p[c] = t ? t->data()[c] : fill;
+  return m;
+}
+
+void PlanBuilder::add_batch_norm(const ir::Op& op, const ir::BatchNormOp& bn) {
+  const auto& dims = graph_.values[op.output].dims;
+  const memory::desc md = desc_of(op.output);
+  const int64_t channels = dims.back();
+  const auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
+                     dnnl::normalization_flags::use_shift;
+  dnnl::batch_normalization_forward::desc desc(dnnl::prop_kind::forward_inference, md, bn.epsilon, flags);
+  dnnl::batch_normalization_forward::primitive_desc pd(desc, attributes(op), engine_);
+  Step step;
+  step.primitive = dnnl::batch_normalization_forward(pd);
+  step.activations = {{DNNL_ARG_SRC, op.inputs[0], md}, {DNNL_ARG_DST, op.output, md}};
+  step.constants.emplace_back(DNNL_ARG_MEAN, channel_constant(bn.mean, channels, 0.0f));
+  step.constants.emplace_back(DNNL_ARG_VARIANCE, channel_constant(bn.variance, channels, 1.0f));
+  step.constants.emplace_back(DNNL_ARG_SCALE, channel_constant(bn.gamma, channels, 1.0f));
+  step.constants.emplace_back(DNNL_ARG_SHIFT, channel_constant(bn.beta, channels, 0.0f));
+  finish_step(step, pd, op, fmt::format("{} -> {}", layout_name(md), layout_name(md)));
+}
+
+}  // namespace strata::onednn

@@ -1,0 +1,91 @@
+#include "backend/onednn/plan_builder.hpp"
+
+#include <fmt/format.h>
+
+#include <variant>
+
+#include "backend/onednn/released_weights.hpp"
+#include "core/overloaded.hpp"
+#include "strata/error.hpp"
+
+namespace strata::onednn {
+
+void PlanBuilder::add(const ir::Op& op) {
+  const size_t first = steps_.size();
+  try {
+    // One overload per IR op kind and no catch-all: a new kind without a lowering is a compile error here.
+    std::visit(detail::Overloaded{
+                   [&](const ir::Conv2DOp& c) { add_conv(op, c); },
+                   [&](const ir::Pool2DOp& p) { add_pool(op, p); },
+                   [&](const ir::ActivationOp& a) { add_activation(op, a); },
+                   [&](const ir::BinaryOp& b) { add_binary(op, b); },
+                   [&](const ir::SoftmaxOp&) { add_softmax(op); },
+                   [&](const ir::DenseOp& d) { add_dense(op, d); },
+                   [&](const ir::BatchNormOp& bn) { add_batch_norm(op, bn); },
+                   [&](const ir::PadOp& p) { add_pad(op, p); },
+                   [&](const ir::CropOp& c) { add_crop(op, c); },
+                   [&](const ir::UpsampleOp& u) { add_upsample(op, u); },
+                   [&](const ir::ReshapeOp&) {},  // the output shares the input's buffer: no step
+                   [&](const ir::ConcatOp& c) { add_concat(op, c); },
+                   [&](const ir::CustomOp& c) { add_custom(op, c); },
+                   [&](const ir::ConvertOp&) { add_convert(op); },
+               },
+               op.attrs);
+  } catch (const dnnl::error& e) {
+    throw InternalError(fmt::format("onednn: could not create the primitive for {} ({}): {}",
+                                    fmt::join(op.layers, ", "), ir::post_op_chain(graph_, op), e.what()));
+  }
+  if (steps_.size() > first) steps_[first].flops = ir::op_flops(graph_, op);
+}
+
+void PlanBuilder::finish_step(Step& step, const dnnl::primitive_desc_base& pd, const ir::Op& op,
+                              std::string layouts) {
+  step.scratchpad_bytes = pd.scratchpad_desc().get_size();
+  step.implementation = pd.impl_info_str();
+  step.chain = ir::post_op_chain(graph_, op);
+  step.layers = fmt::format("{}", fmt::join(op.layers, ", "));
+  step.layouts = std::move(layouts);
+  steps_.push_back(std::move(step));
+}
+
+void PlanBuilder::add_kernel_step(const ir::Op& op, std::function<void(uint8_t*)> kernel,
+                                  std::string layouts) {
+  Step step;
+  step.kernel = std::move(kernel);
+  step.implementation = "strata:cpp";
+  step.chain = ir::post_op_chain(graph_, op);
+  step.layers = fmt::format("{}", fmt::join(op.layers, ", "));
+  step.layouts = std::move(layouts);
+  steps_.push_back(std::move(step));
+}
+
+// Plans for other input shapes (and other models built from the same weights) usually choose the same
+// layout, so they share one reordered copy. The scaled kernel in Keras's layout is a temporary: the plan
+// keeps only the reordered copy.
+memory PlanBuilder::reorder_constant(const std::shared_ptr<const Tensor>& source,
+                                     const memory::desc& source_desc, const memory::desc& wanted,
+                                     const std::shared_ptr<const Tensor>& scale) {
+  std::shared_ptr<memory> shared = reordered_weights().get({source, scale}, wanted, [&] {
+    const std::shared_ptr<const Tensor> effective = ir::effective_kernel(source, scale);
+    memory user(source_desc, engine_, const_cast<float*>(effective->data()));
+    auto out = std::make_shared<memory>(wanted, engine_);
+    dnnl::stream stream(engine_);
+    dnnl::reorder(user, *out).execute(stream, user, *out);
+    stream.wait();
+    return out;
+  });
+  weights_.push_back({source, scale, source_desc, shared});
+  return *shared;
+}
+
+// A primitive that wanted another layout would need a reorder here.
+void PlanBuilder::check_layout(const memory::desc& chosen, const memory::desc& wanted, const ir::Op& op,
+                               const char* what) const {
+  if (chosen != wanted) {
+    throw InternalError(fmt::format("onednn: the primitive for {} chose a {} layout {} instead of {}",
+                                    fmt::join(op.layers, ", "), what, layout_name(chosen),
+                                    layout_name(wanted)));
+  }
+}
+
+}  // namespace strata::onednn

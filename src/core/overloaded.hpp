@@ -1,0 +1,12 @@
+#pragma once
+// The overload set for std::visit. Visiting ir::OpAttrs with one lambda per op kind and no catch-all makes
+// a new kind without a handler a compile error where it is visited.
+
+namespace strata::detail {
+
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+
+}  // namespace strata::detail
