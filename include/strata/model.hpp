@@ -96,6 +96,10 @@ class Model : public Layer {
   /// The number of trainable weights' scalars (weights of layers whose `trainable` flag is off, and
   /// BatchNormalization's moving statistics, are non-trainable).
   int64_t count_trainable_params() const;
+  /// Multiply-accumulates of one sample's forward pass, from each layer's own count (convolutions,
+  /// depthwise and separable convolutions, dense layers, custom layers' `macs`): the total that
+  /// `summary({.show_costs = true})` prints. Layers with an unknown input dimension count 0.
+  int64_t multiply_accumulates() const;
 
   /// Loads weights from a Keras 3 `.weights.h5` file or a legacy Keras 2 HDF5 weights file (told apart by
   /// content). Keras 3 files are matched by the class-name paths Keras writes (`layers/conv2d_1/vars/0`, in

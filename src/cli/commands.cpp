@@ -160,7 +160,7 @@ int run_bench(const Args& args) {
     times.push_back(std::chrono::duration<double, std::milli>(clock::now() - start).count());
   }
   const double ms = median(times);
-  const double gflop = 2.0 * static_cast<double>(multiply_accumulates_per_sample(model)) * batch * 1e-9;
+  const double gflop = 2.0 * static_cast<double>(model.multiply_accumulates()) * batch * 1e-9;
 
   if (args.has("plan")) std::fputs(compiled.plan_string(batch).c_str(), stdout);
   fmt::print("model      {} {}, {}\n", model.name(), format_dims(dims), compile_description(options));

@@ -97,23 +97,6 @@ strata::Model build_model(const std::string& name, const Args& args) {
   throw UsageError(fmt::format("unknown model '{}' (expected resnet50, mobilenet_v2, seed or seed2)", name));
 }
 
-int64_t multiply_accumulates_per_sample(const strata::Model& model) {
-  int64_t total = 0;
-  for (const strata::Layer& layer : model.layers()) {
-    const std::string kind = layer.class_name();
-    if (kind != "Conv2D" && kind != "DepthwiseConv2D" && kind != "Dense") continue;
-    const std::vector<strata::Tensor> weights = layer.get_weights();
-    if (weights.empty()) continue;
-    // Each output position (all dims but the batch and the channels) does one kernel's worth of
-    // multiply-accumulates: HWIO (grouped) for Conv2D, HWCM for DepthwiseConv2D, (in, units) for Dense.
-    const strata::Shape shape = layer.output().shape();
-    int64_t positions = 1;
-    for (int axis = 1; axis + 1 < shape.rank(); ++axis) positions *= shape[axis].value_or(0);
-    total += positions * weights[0].size();
-  }
-  return total;
-}
-
 std::vector<int64_t> input_dims(const strata::Model& model, int64_t batch) {
   const strata::Shape shape = model.inputs().at(0).shape();
   std::vector<int64_t> dims{batch};

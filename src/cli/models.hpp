@@ -24,10 +24,6 @@ std::vector<OptionSpec> model_options(bool with_weights);
 /// take; strata::Error from the library as it comes.
 strata::Model build_model(const std::string& name, const Args& args);
 
-/// Multiply-accumulates per sample of the model's convolutions and dense layers (the count behind GFLOP/s,
-/// 2 FLOP each), from each layer's kernel size and output size.
-int64_t multiply_accumulates_per_sample(const strata::Model& model);
-
 /// The model's input dimensions with `batch` in front. Throws UsageError when a size is unknown.
 std::vector<int64_t> input_dims(const strata::Model& model, int64_t batch);
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "core/overloaded.hpp"
+
 namespace strata::ir {
 
 ValueId Graph::add_value(std::vector<int64_t> dims, std::string name) {
@@ -80,23 +82,38 @@ double op_flops(const Graph& graph, const Op& op) {
   const std::vector<int64_t>& out = graph.values[op.output].dims;
   double out_elements = 1.0;
   for (int64_t d : out) out_elements *= static_cast<double>(d);
-  if (const auto* c = std::get_if<Conv2DOp>(&op.attrs)) {
-    const auto& k = c->kernel->dims();  // (kh, kw, in / groups, out)
-    for (const PostOp& p : op.post_ops) {
-      if (p.kind != PostOp::Kind::kDepthwise) continue;
-      // The op's output is the depthwise one; the 1x1 convolution before it ran on every input pixel.
-      const auto& dk = p.depthwise->kernel->dims();
-      const auto& in = graph.values[op.inputs[0]].dims;
-      const double pixels = static_cast<double>(in[0] * in[1] * in[2]);
-      return 2.0 * out_elements * static_cast<double>(dk[0] * dk[1] * dk[2]) +
-             2.0 * pixels * static_cast<double>(k[0] * k[1] * k[2] * k[3]);
-    }
-    return 2.0 * out_elements * static_cast<double>(k[0] * k[1] * k[2]);
-  }
-  if (const auto* d = std::get_if<DenseOp>(&op.attrs)) {
-    return 2.0 * out_elements * static_cast<double>(d->kernel->dims()[0]);
-  }
-  return 0.0;
+  // Multiply-accumulates count (2 FLOP each); every other op is memory traffic, reported as 0. Each kind
+  // says so here: a new kind must decide.
+  auto none = [](const auto&) { return 0.0; };
+  return std::visit(
+      detail::Overloaded{
+          [&](const Conv2DOp& c) {
+            const auto& k = c.kernel->dims();  // (kh, kw, in / groups, out)
+            if (const Conv2DOp* dw = fused_depthwise(op)) {
+              // The op's output is the depthwise one; the 1x1 convolution before it ran on every input pixel.
+              const auto& dk = dw->kernel->dims();
+              const auto& in = graph.values[op.inputs[0]].dims;
+              const double pixels = static_cast<double>(in[0] * in[1] * in[2]);
+              return 2.0 * out_elements * static_cast<double>(dk[0] * dk[1] * dk[2]) +
+                     2.0 * pixels * static_cast<double>(k[0] * k[1] * k[2] * k[3]);
+            }
+            return 2.0 * out_elements * static_cast<double>(k[0] * k[1] * k[2]);
+          },
+          [&](const DenseOp& d) { return 2.0 * out_elements * static_cast<double>(d.kernel->dims()[0]); },
+          [&](const Pool2DOp& p) { return none(p); },
+          [&](const ActivationOp& a) { return none(a); },
+          [&](const BinaryOp& b) { return none(b); },
+          [&](const SoftmaxOp& s) { return none(s); },
+          [&](const BatchNormOp& b) { return none(b); },
+          [&](const PadOp& p) { return none(p); },
+          [&](const CropOp& c) { return none(c); },
+          [&](const UpsampleOp& u) { return none(u); },
+          [&](const ReshapeOp& r) { return none(r); },
+          [&](const ConcatOp& c) { return none(c); },
+          [&](const CustomOp& c) { return none(c); },  // its macs() feeds the summary, not the profile
+          [&](const ConvertOp& c) { return none(c); },
+      },
+      op.attrs);
 }
 
 std::string op_kind_name(const Op& op) {
@@ -164,27 +181,38 @@ std::string value_text(const Value& v) {
 }
 
 std::string attrs_text(const Op& op) {
-  if (const auto* c = std::get_if<Conv2DOp>(&op.attrs)) {
-    return fmt::format("k={}x{} s={}x{} d={}x{} pad=[{},{},{},{}] g={}{}{}{}", c->kernel->dims()[0],
-                       c->kernel->dims()[1], c->stride_h, c->stride_w, c->dilation_h, c->dilation_w,
-                       c->padding.top, c->padding.bottom, c->padding.left, c->padding.right, c->groups,
-                       c->bias ? " bias" : "", c->kernel_scale ? " scaled" : "",
-                       c->algorithm == Conv2DOp::Algorithm::kWinograd ? " winograd" : "");
-  }
-  if (const auto* p = std::get_if<Pool2DOp>(&op.attrs)) {
-    return fmt::format("k={}x{} s={}x{} pad=[{},{},{},{}]", p->pool_h, p->pool_w, p->stride_h, p->stride_w,
-                       p->padding.top, p->padding.bottom, p->padding.left, p->padding.right);
-  }
-  if (const auto* p = std::get_if<PadOp>(&op.attrs)) {
-    return fmt::format("pad=[{},{},{},{}]", p->padding.top, p->padding.bottom, p->padding.left, p->padding.right);
-  }
-  if (const auto* c = std::get_if<CropOp>(&op.attrs)) {
-    return fmt::format("crop=[{},{},{},{}]", c->cropping.top, c->cropping.bottom, c->cropping.left,
-                       c->cropping.right);
-  }
-  if (const auto* c = std::get_if<ConcatOp>(&op.attrs)) return fmt::format("axis={}", c->axis);
-  if (const auto* b = std::get_if<BatchNormOp>(&op.attrs)) return fmt::format("eps={}", b->epsilon);
-  return "";
+  auto padding = [](const Padding2D& p) {
+    return fmt::format("[{},{},{},{}]", p.top, p.bottom, p.left, p.right);
+  };
+  auto nothing = [](const auto&) { return std::string(); };
+  return std::visit(detail::Overloaded{
+                        [&](const Conv2DOp& c) {
+                          return fmt::format(
+                              "k={}x{} s={}x{} d={}x{} pad={} g={}{}{}{}", c.kernel->dims()[0],
+                              c.kernel->dims()[1], c.stride_h, c.stride_w, c.dilation_h, c.dilation_w,
+                              padding(c.padding), c.groups, c.bias ? " bias" : "",
+                              c.kernel_scale ? " scaled" : "",
+                              c.algorithm == Conv2DOp::Algorithm::kWinograd ? " winograd" : "");
+                        },
+                        [&](const Pool2DOp& p) {
+                          return fmt::format("k={}x{} s={}x{} pad={}", p.pool_h, p.pool_w, p.stride_h,
+                                             p.stride_w, padding(p.padding));
+                        },
+                        [&](const PadOp& p) { return "pad=" + padding(p.padding); },
+                        [&](const CropOp& c) { return "crop=" + padding(c.cropping); },
+                        [&](const ConcatOp& c) { return fmt::format("axis={}", c.axis); },
+                        [&](const BatchNormOp& b) { return fmt::format("eps={}", b.epsilon); },
+                        // The kind's name (op_kind_name) says all there is about these.
+                        [&](const UpsampleOp& u) { return nothing(u); },
+                        [&](const ActivationOp& a) { return nothing(a); },
+                        [&](const BinaryOp& b) { return nothing(b); },
+                        [&](const SoftmaxOp& s) { return nothing(s); },
+                        [&](const DenseOp& d) { return nothing(d); },
+                        [&](const ReshapeOp& r) { return nothing(r); },
+                        [&](const CustomOp& c) { return nothing(c); },
+                        [&](const ConvertOp& c) { return nothing(c); },
+                    },
+                    op.attrs);
 }
 
 }  // namespace

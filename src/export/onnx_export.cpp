@@ -31,6 +31,7 @@
 
 #include "compiler/ir.hpp"
 #include "compiler/passes/passes.hpp"
+#include "core/overloaded.hpp"
 #include "graph/functional.hpp"
 #include "graph/node.hpp"
 #include "strata/error.hpp"
@@ -166,24 +167,33 @@ class OnnxBuilder {
   void emit(const ir::Op& op) {
     if (!op.post_ops.empty()) throw InternalError("ONNX export: fused post-ops reached the exporter");
     const std::string name = join_layers(op);
-    if (const auto* c = std::get_if<ir::Conv2DOp>(&op.attrs)) return conv(op, *c, name);
-    if (const auto* p = std::get_if<ir::Pool2DOp>(&op.attrs)) return pool(op, *p, name);
-    if (const auto* a = std::get_if<ir::ActivationOp>(&op.attrs)) return activation(op, a->activation, name);
-    if (const auto* b = std::get_if<ir::BinaryOp>(&op.attrs)) return binary(op, *b, name);
-    if (std::holds_alternative<ir::SoftmaxOp>(op.attrs)) return softmax(op, name);
-    if (const auto* d = std::get_if<ir::DenseOp>(&op.attrs)) return dense(op, *d, name);
-    if (const auto* bn = std::get_if<ir::BatchNormOp>(&op.attrs)) return batch_norm(op, *bn, name);
-    if (const auto* pd = std::get_if<ir::PadOp>(&op.attrs)) return pad(op, *pd, name);
-    if (const auto* cr = std::get_if<ir::CropOp>(&op.attrs)) return crop(op, *cr, name);
-    if (const auto* up = std::get_if<ir::UpsampleOp>(&op.attrs)) return upsample(op, *up, name);
-    if (std::holds_alternative<ir::ReshapeOp>(op.attrs)) return reshape(op, name);
-    if (const auto* cc = std::get_if<ir::ConcatOp>(&op.attrs)) return concat(op, *cc, name);
-    if (const auto* custom = std::get_if<ir::CustomOp>(&op.attrs)) {
-      throw ValueError(fmt::format(
-          "[{} ({})] Cannot export to ONNX: a custom layer runs a strata C++ kernel that ONNX has no operator for",
-          name, custom->definition->class_name()));
-    }
-    throw InternalError("ONNX export: unknown op kind " + ir::op_kind_name(op));
+    // One overload per IR op kind and no catch-all: a new kind without an ONNX form is a compile error here.
+    std::visit(detail::Overloaded{
+                   [&](const ir::Conv2DOp& c) { conv(op, c, name); },
+                   [&](const ir::Pool2DOp& p) { pool(op, p, name); },
+                   [&](const ir::ActivationOp& a) { activation(op, a.activation, name); },
+                   [&](const ir::BinaryOp& b) { binary(op, b, name); },
+                   [&](const ir::SoftmaxOp&) { softmax(op, name); },
+                   [&](const ir::DenseOp& d) { dense(op, d, name); },
+                   [&](const ir::BatchNormOp& bn) { batch_norm(op, bn, name); },
+                   [&](const ir::PadOp& p) { pad(op, p, name); },
+                   [&](const ir::CropOp& c) { crop(op, c, name); },
+                   [&](const ir::UpsampleOp& u) { upsample(op, u, name); },
+                   [&](const ir::ReshapeOp&) { reshape(op, name); },
+                   [&](const ir::ConcatOp& c) { concat(op, c, name); },
+                   [&](const ir::CustomOp& custom) {
+                     throw ValueError(
+                         fmt::format("[{} ({})] Cannot export to ONNX: a custom layer runs a strata "
+                                     "C++ kernel that ONNX has no operator for",
+                                     name, custom.definition->class_name()));
+                   },
+                   [&](const ir::ConvertOp&) {
+                     throw InternalError(
+                         "ONNX export: a conversion reached the exporter, which runs no "
+                         "precision or layout pass");
+                   },
+               },
+               op.attrs);
   }
 
  private:
@@ -382,18 +392,28 @@ class OnnxBuilder {
 
   Want wants(const ir::Op& op) const {
     const ir::ValueId in = op.inputs.empty() ? -1 : op.inputs[0];
-    if (std::holds_alternative<ir::Conv2DOp>(op.attrs) || std::holds_alternative<ir::Pool2DOp>(op.attrs) ||
-        std::holds_alternative<ir::PadOp>(op.attrs) || std::holds_alternative<ir::CropOp>(op.attrs) ||
-        std::holds_alternative<ir::UpsampleOp>(op.attrs) || std::holds_alternative<ir::BatchNormOp>(op.attrs) ||
-        std::holds_alternative<ir::DenseOp>(op.attrs)) {
-      return Want::kNchw;
-    }
-    if (std::holds_alternative<ir::ReshapeOp>(op.attrs)) return orders_coincide(dims(in)) ? Want::kAny : Want::kNhwc;
-    if (std::holds_alternative<ir::BinaryOp>(op.attrs) && rank(op.inputs[0]) != rank(op.inputs[1])) {
-      return Want::kNhwc;
-    }
-    if (std::holds_alternative<ir::CustomOp>(op.attrs)) return Want::kNhwc;
-    return Want::kFollow;  // activations, softmax, binary ops, concat
+    auto nchw = [](const auto&) { return Want::kNchw; };
+    auto follow = [](const auto&) { return Want::kFollow; };
+    return std::visit(
+        detail::Overloaded{
+            [&](const ir::Conv2DOp& c) { return nchw(c); },
+            [&](const ir::Pool2DOp& p) { return nchw(p); },
+            [&](const ir::PadOp& p) { return nchw(p); },
+            [&](const ir::CropOp& c) { return nchw(c); },
+            [&](const ir::UpsampleOp& u) { return nchw(u); },
+            [&](const ir::BatchNormOp& b) { return nchw(b); },
+            [&](const ir::DenseOp& d) { return nchw(d); },
+            [&](const ir::ReshapeOp&) { return orders_coincide(dims(in)) ? Want::kAny : Want::kNhwc; },
+            [&](const ir::BinaryOp& b) {
+              return rank(op.inputs[0]) != rank(op.inputs[1]) ? Want::kNhwc : follow(b);
+            },
+            [&](const ir::CustomOp&) { return Want::kNhwc; },
+            [&](const ir::ActivationOp& a) { return follow(a); },
+            [&](const ir::SoftmaxOp& s) { return follow(s); },
+            [&](const ir::ConcatOp& c) { return follow(c); },
+            [&](const ir::ConvertOp& c) { return follow(c); },
+        },
+        op.attrs);
   }
 
   // Walks the program backwards and records, for each rank-4 value, the layout most of its readers want, so

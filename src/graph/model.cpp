@@ -82,6 +82,10 @@ int64_t Model::count_trainable_params() const {
   return n;
 }
 
+int64_t Model::multiply_accumulates() const {
+  return detail::multiply_accumulates(functional(impl_));
+}
+
 CompiledModel Model::compile(CompileOptions options) const {
   auto model = std::static_pointer_cast<const detail::FunctionalImpl>(std::shared_ptr<const detail::LayerImpl>(impl_));
   functional(impl_);

@@ -386,4 +386,10 @@ std::string render_summary(const FunctionalImpl& model, const SummaryOptions& op
   return text;
 }
 
+int64_t multiply_accumulates(const FunctionalImpl& model) {
+  int64_t total = 0;
+  for (const auto& layer : model.layers()) total += macs_of(model, *layer);
+  return total;
+}
+
 }  // namespace strata::detail

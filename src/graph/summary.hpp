@@ -12,6 +12,9 @@ namespace strata::detail {
 /// terminal (line length 88, or 108 with the `Connected to` column).
 std::string render_summary(const FunctionalImpl& model, const SummaryOptions& options);
 
+/// Multiply-accumulates per sample over every layer of `model` (nested models' layers included).
+int64_t multiply_accumulates(const FunctionalImpl& model);
+
 /// Keras's `readable_memory_size`: "84.00 KB".
 std::string readable_memory_size(double bytes);
 

@@ -123,4 +123,16 @@ TEST_CASE("the cost columns count multiply-accumulates and output bytes", "[summ
   const int64_t macs = 30 * 30 * 32 * 27 + 30 * 30 * 64 * 288 + 30 * 30 * 64 * 32;
   CHECK(summary.find("Multiply-accumulates per sample: 19,209,600") != std::string::npos);
   CHECK(macs == 19209600);
+  CHECK(block.multiply_accumulates() == macs);
+
+  // Each layer counts its own (the CLI's GFLOP/s read a list of class names before, which missed
+  // SeparableConv2D): a depthwise 3x3 over 8 channels on 6x6, then a 1x1 from 8 to 4 channels, here a
+  // SeparableConv2D inside a nested model.
+  auto in = strata::Input({8, 8, 8});
+  strata::Model inner(in, L::SeparableConv2D(4, 3)(in), "inner");
+  auto outer_in = strata::Input({8, 8, 8});
+  strata::Model outer(outer_in, inner(outer_in), "outer");
+  CHECK(outer.multiply_accumulates() == 6 * 6 * 8 * 9 + 6 * 6 * 8 * 4);
+  CHECK(outer.summary_string({.show_costs = true}).find("Multiply-accumulates per sample: 3,744") !=
+        std::string::npos);
 }

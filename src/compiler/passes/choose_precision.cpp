@@ -1,30 +1,36 @@
 #include <map>
 
 #include "compiler/passes/passes.hpp"
+#include "core/overloaded.hpp"
 
 namespace strata::ir {
 namespace {
 
 // Ops oneDNN runs natively in bfloat16, and the byte-copying steps (pad, crop, upsample); the rest (custom
-// kernels and other plain C++ steps) read and write float32.
+// kernels and other plain C++ steps) read and write float32. Every kind answers: a new one must decide.
 bool runs_in_bf16(const Graph& graph, const Op& op) {
-  if (std::holds_alternative<Conv2DOp>(op.attrs) || std::holds_alternative<DenseOp>(op.attrs) ||
-      std::holds_alternative<Pool2DOp>(op.attrs) || std::holds_alternative<SoftmaxOp>(op.attrs) ||
-      std::holds_alternative<BatchNormOp>(op.attrs) || std::holds_alternative<ConcatOp>(op.attrs) ||
-      std::holds_alternative<PadOp>(op.attrs) || std::holds_alternative<CropOp>(op.attrs) ||
-      std::holds_alternative<UpsampleOp>(op.attrs)) {
-    return true;
-  }
-  if (const auto* a = std::get_if<ActivationOp>(&op.attrs)) return detail::is_standard_eltwise(a->activation);
-  if (std::holds_alternative<BinaryOp>(op.attrs)) {
-    // oneDNN's binary needs one input of the output's full size; a double broadcast is a C++ step.
-    const auto& out = graph.values[op.output].dims;
-    for (ValueId v : op.inputs) {
-      if (graph.values[v].dims.size() == out.size() && graph.values[v].dims == out) return true;
-    }
-    return false;
-  }
-  return false;
+  auto yes = [](const auto&) { return true; };
+  auto no = [](const auto&) { return false; };
+  return std::visit(
+      detail::Overloaded{
+          [&](const Conv2DOp& c) { return yes(c); }, [&](const DenseOp& d) { return yes(d); },
+          [&](const Pool2DOp& p) { return yes(p); }, [&](const SoftmaxOp& s) { return yes(s); },
+          [&](const BatchNormOp& b) { return yes(b); }, [&](const ConcatOp& c) { return yes(c); },
+          [&](const PadOp& p) { return yes(p); }, [&](const CropOp& c) { return yes(c); },
+          [&](const UpsampleOp& u) { return yes(u); },
+          [&](const ActivationOp& a) { return detail::is_standard_eltwise(a.activation); },
+          [&](const BinaryOp&) {
+            // oneDNN's binary needs one input of the output's full size; a double broadcast is a C++ step.
+            const auto& out = graph.values[op.output].dims;
+            for (ValueId v : op.inputs) {
+              if (graph.values[v].dims == out) return true;
+            }
+            return false;
+          },
+          [&](const CustomOp& c) { return no(c); }, [&](const ConvertOp& c) { return no(c); },
+          [&](const ReshapeOp& r) { return no(r); },  // a view: choose_precision gives it its input's type
+      },
+      op.attrs);
 }
 
 }  // namespace

@@ -1,8 +1,35 @@
 #include <algorithm>
 
 #include "compiler/passes/passes.hpp"
+#include "core/overloaded.hpp"
 
 namespace strata::ir {
+namespace {
+
+// The ops whose oneDNN primitive takes an eltwise post-op chain. Every kind answers: a new one must decide.
+bool takes_post_ops(const Op& op) {
+  auto yes = [](const auto&) { return true; };
+  auto no = [](const auto&) { return false; };
+  return std::visit(detail::Overloaded{
+                        [&](const Conv2DOp& c) { return yes(c); },
+                        [&](const DenseOp& d) { return yes(d); },
+                        [&](const BinaryOp& b) { return yes(b); },
+                        [&](const Pool2DOp& p) { return no(p); },
+                        [&](const ActivationOp& a) { return no(a); },
+                        [&](const SoftmaxOp& s) { return no(s); },
+                        [&](const BatchNormOp& b) { return no(b); },
+                        [&](const PadOp& p) { return no(p); },
+                        [&](const CropOp& c) { return no(c); },
+                        [&](const UpsampleOp& u) { return no(u); },
+                        [&](const ReshapeOp& r) { return no(r); },
+                        [&](const ConcatOp& c) { return no(c); },
+                        [&](const CustomOp& c) { return no(c); },
+                        [&](const ConvertOp& c) { return no(c); },
+                    },
+                    op.attrs);
+}
+
+}  // namespace
 
 void fuse_activations(Graph& graph, const PostOpCheck& accepts) {
   bool changed = true;
@@ -20,10 +47,7 @@ void fuse_activations(Graph& graph, const PostOpCheck& accepts) {
       // Convolutions, dense layers and binary ops take post-ops; their result must have no other use, since
       // after fusion it no longer exists on its own.
       if (p < 0) continue;
-      const OpAttrs& producer = graph.ops[p].attrs;
-      const bool takes_post_ops = std::holds_alternative<Conv2DOp>(producer) ||
-                                  std::holds_alternative<DenseOp>(producer) || std::holds_alternative<BinaryOp>(producer);
-      if (!takes_post_ops) continue;
+      if (!takes_post_ops(graph.ops[p])) continue;
       if (readers[src].size() != 1 || graph.is_output(src)) continue;
       Op& conv = graph.ops[p];
       std::vector<PostOp> chain = conv.post_ops;
