@@ -5,9 +5,6 @@
 #include <iostream>
 #include <string>
 
-#include "backend/onednn/convolution_rules.hpp"
-#include "backend/onednn/onednn_executor.hpp"
-#include "backend/onednn/post_op_rules.hpp"
 #include "compiler/passes/passes.hpp"
 #include "graph/functional.hpp"
 
@@ -36,7 +33,7 @@ bool dump_requested(const CompileOptions& options) {
 }  // namespace
 
 ir::Graph compile_program(const FunctionalImpl& model, const std::vector<std::vector<int64_t>>& input_dims,
-                          const CompileOptions& options) {
+                          const CompileOptions& options, const BackendRules& rules) {
   const PassLog log(dump_requested(options));
   ir::Graph graph = ir::lower_layers(model, input_dims);
   log.after("lower_layers", graph);
@@ -54,13 +51,13 @@ ir::Graph compile_program(const FunctionalImpl& model, const std::vector<std::ve
     log.after("choose_precision", graph);
   }
   if (options.fuse) {
-    // Only the oneDNN backend fuses, so its rules decide which post-op chains may be built.
-    const ir::PostOpCheck accepts = onednn_accepts_post_ops;
+    // The backend's rules decide which post-op chains may be built.
+    const ir::PostOpCheck& accepts = rules.accepts_post_ops;
     ir::fuse_activations(graph, accepts);
     log.after("fuse_activations", graph);
     // After the activations, so that both convolutions' post-ops are known; before the residual adds, which
     // may then still go to the depthwise convolution's reader.
-    ir::fuse_depthwise(graph, onednn_fuses_depthwise);
+    ir::fuse_depthwise(graph, rules.fuses_depthwise);
     log.after("fuse_depthwise", graph);
     ir::fuse_residual_adds(graph, accepts);
     log.after("fuse_residual_adds", graph);
@@ -72,8 +69,7 @@ ir::Graph compile_program(const FunctionalImpl& model, const std::vector<std::ve
   // fused depthwise convolution needs the blocked layout.
   if (options.winograd || options.fuse) {
     const ir::WinogradCheck never = [](const ir::Graph&, const ir::Op&) { return false; };
-    ir::choose_layouts(graph, options.winograd ? ir::WinogradCheck(onednn_prefers_winograd) : never,
-                       onednn_runs_blocked);
+    ir::choose_layouts(graph, options.winograd ? rules.prefers_winograd : never, rules.runs_blocked);
     log.after("choose_layouts", graph);
   }
   ir::plan_memory(graph);

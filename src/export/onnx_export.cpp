@@ -66,63 +66,6 @@ std::string join_layers(const ir::Op& op) {
   return name;
 }
 
-// True when every element of `v` is >= 0 (it comes out of relu, relu6, sigmoid, softplus or softmax).
-bool non_negative(const ir::Graph& graph, const std::vector<int>& producers, ir::ValueId v) {
-  const int p = producers[v];
-  if (p < 0) return false;
-  const ir::Op& op = graph.ops[p];
-  if (std::holds_alternative<ir::SoftmaxOp>(op.attrs)) return true;
-  const auto* a = std::get_if<ir::ActivationOp>(&op.attrs);
-  if (a == nullptr) return false;
-  switch (a->activation.kind) {
-    case ActivationKind::kRelu:
-      return a->activation.alpha == 0.0f && a->activation.threshold >= 0.0f;
-    case ActivationKind::kRelu6:
-    case ActivationKind::kSigmoid:
-    case ActivationKind::kHardSigmoid:
-    case ActivationKind::kSoftplus:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// Folds a zero padding into the max pooling that reads it (ResNet50's pool1_pad before pool1_pool) when the
-// padded values are non-negative: a window's maximum is then the same whether its padded cells hold 0 or
-// are left out, as ONNX's MaxPool leaves them out. Each pad must stay below the window size, so no window
-// lies wholly in the padding (ONNX Runtime also requires it).
-void fold_padding_into_max_pool(ir::Graph& graph) {
-  for (size_t i = 0; i < graph.ops.size(); ++i) {
-    const auto* pad = std::get_if<ir::PadOp>(&graph.ops[i].attrs);
-    if (pad == nullptr) continue;
-    const ir::ValueId padded = graph.ops[i].output, src = graph.ops[i].inputs[0];
-    if (graph.is_output(padded) || !non_negative(graph, graph.producers(), src)) continue;
-    const std::vector<std::vector<int>> readers = graph.readers();
-    bool foldable = !readers[padded].empty();
-    for (int r : readers[padded]) {
-      const auto* pool = std::get_if<ir::Pool2DOp>(&graph.ops[r].attrs);
-      foldable = foldable && pool != nullptr && pool->kind == ir::Pool2DOp::Kind::kMax &&
-                 pool->padding.top + pad->padding.top < pool->pool_h &&
-                 pool->padding.bottom + pad->padding.bottom < pool->pool_h &&
-                 pool->padding.left + pad->padding.left < pool->pool_w &&
-                 pool->padding.right + pad->padding.right < pool->pool_w;
-    }
-    if (!foldable) continue;
-    for (int r : readers[padded]) {
-      ir::Op& reader = graph.ops[r];
-      ir::Padding2D& p = std::get<ir::Pool2DOp>(reader.attrs).padding;
-      p.top += pad->padding.top;
-      p.bottom += pad->padding.bottom;
-      p.left += pad->padding.left;
-      p.right += pad->padding.right;
-      reader.inputs[0] = src;
-      for (const std::string& layer : graph.ops[i].layers) reader.layers.insert(reader.layers.begin(), layer);
-    }
-    graph.ops.erase(graph.ops.begin() + static_cast<long>(i));
-    --i;
-  }
-}
-
 // Builds the ONNX graph from the IR, one value and one op at a time.
 class OnnxBuilder {
  public:
@@ -770,9 +713,10 @@ void export_onnx(const Model& model, const std::string& path, OnnxExportOptions 
     input_dims.push_back(std::move(d));
   }
   ir::Graph program = ir::lower_layers(impl, input_dims);
+  // The compiler's own folds (a zero padding into the convolutions or, when its input is non-negative, the
+  // max poolings that read it; batch norms into convolutions), so that the file computes as strata does.
   ir::fold_zero_padding(program);
   ir::fold_batch_norm(program);
-  fold_padding_into_max_pool(program);
 
   onnx::ModelProto proto;
   proto.set_ir_version(onnx::IR_VERSION);

@@ -186,7 +186,9 @@ std::shared_ptr<const Plan> CompiledModelImpl::build_plan(const std::vector<std:
     options.release_weights = false;
   }
   plan->threads = threads;
-  plan->graph = compile_program(*model_, input_dims, options);
+  // The reference backend runs the lowered program as it is and asks no rules.
+  plan->graph = compile_program(*model_, input_dims, options,
+                                options.backend == "onednn" ? onednn_rules() : BackendRules{});
   if (options.backend != "reference") plan->non_finite_weight_layer = non_finite_weight_layer(plan->graph);
   if (options.backend == "reference") {
     plan->executor = make_reference_executor(plan->graph);

@@ -11,8 +11,10 @@
 #include <oneapi/dnnl/dnnl.hpp>
 #include <unordered_map>
 
+#include "backend/onednn/convolution_rules.hpp"
 #include "backend/onednn/descriptors.hpp"
 #include "backend/onednn/plan_builder.hpp"
+#include "backend/onednn/post_op_rules.hpp"
 #include "backend/onednn/released_weights.hpp"
 #include "strata/error.hpp"
 #include "strata/tensor.hpp"
@@ -252,6 +254,10 @@ void check_precision_support(const std::string& precision) {
                                  "'float32'",
                                  static_cast<int>(isa)));
   }
+}
+
+BackendRules onednn_rules() {
+  return {onednn_accepts_post_ops, onednn_fuses_depthwise, onednn_prefers_winograd, onednn_runs_blocked};
 }
 
 std::unique_ptr<Executor> make_onednn_executor(const ir::Graph& graph, const CompileOptions& options) {

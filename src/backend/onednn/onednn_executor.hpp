@@ -6,6 +6,7 @@
 #include <string>
 
 #include "compiler/ir.hpp"
+#include "compiler/pipeline.hpp"
 #include "runtime/executor.hpp"
 #include "strata/compile_options.hpp"
 
@@ -13,6 +14,10 @@ namespace strata::detail {
 
 /// Throws ValueError when `precision` cannot run natively on this CPU (bfloat16 without avx512_core_bf16).
 void check_precision_support(const std::string& precision);
+
+/// What oneDNN 2.6 runs well on this CPU, for the compiler's fusion and layout passes (post_op_rules.hpp,
+/// convolution_rules.hpp).
+BackendRules onednn_rules();
 
 /// Creates every primitive for `graph` (after plan_memory) and reorders every weight, now. Throws
 /// InternalError when oneDNN refuses a primitive the IR should allow.
