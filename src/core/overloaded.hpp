@@ -8,5 +8,8 @@ template <class... F>
 struct Overloaded : F... {
   using F::operator()...;
 };
+// Aggregate deduction is C++20, but clang 14 (Debian 12's) does not do it yet.
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
 
 }  // namespace strata::detail
