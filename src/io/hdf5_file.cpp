@@ -269,8 +269,24 @@ FileInfo check_file(const std::string& path) {
   if (!read_at(base_offset, sb, root_at + static_cast<size_t>(size_of_offsets))) {
     throw Failure("Truncated file: it ends inside the HDF5 superblock");
   }
-  FileInfo info{path, static_cast<uint64_t>(size), base, size_of_offsets, size_of_lengths,
-                read_le(sb + root_at, size_of_offsets), {}};
+  FileInfo info{path,
+                static_cast<uint64_t>(size),
+                base,
+                size_of_offsets,
+                size_of_lengths,
+                read_le(sb + root_at, size_of_offsets),
+                0,
+                {}};
+  if (version <= 1) {
+    // The root entry's cache type (4 bytes), 4 reserved, then a scratch pad that, for cache type 1, holds the
+    // root group's B-tree and local heap addresses, which libhdf5 uses instead of the root header's.
+    const size_t cache_at = root_at + static_cast<size_t>(size_of_offsets);
+    const size_t heap_at = cache_at + 8 + static_cast<size_t>(size_of_offsets);
+    if (!read_at(base_offset, sb, heap_at + static_cast<size_t>(size_of_offsets))) {
+      throw Failure("Truncated file: it ends inside the HDF5 superblock");
+    }
+    if (read_le(sb + cache_at, 4) == 1) info.root_cached_heap = read_le(sb + heap_at, size_of_offsets);
+  }
   return info;
 }
 
@@ -786,6 +802,7 @@ void check_object_header(const FileInfo& info, uint64_t address) {
       check_local_heap(file, c.take(static_cast<size_t>(info.sizeof_offsets)));
     }
   }
+  if (address == info.root && info.root_cached_heap != 0) check_local_heap(file, info.root_cached_heap);
   info.checked_headers.insert(address);
 }
 

@@ -33,6 +33,8 @@ struct FileInfo {
   int sizeof_offsets = 8;      // bytes of an address
   int sizeof_lengths = 8;      // bytes of a length
   uint64_t root = 0;           // the root group's object header
+  uint64_t root_cached_heap =
+      0;  // versions 0 and 1: the local heap the root entry's scratch pad names (0: none)
   mutable std::set<uint64_t> checked_headers;  // object headers check_object_header has passed
 };
 

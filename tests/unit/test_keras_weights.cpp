@@ -391,6 +391,28 @@ TEST_CASE("load_weights: a group's local heap with a damaged size is refused bef
                         Contains("outside the file's"));
 }
 
+TEST_CASE("load_weights: the root group's local heap named in the superblock is checked too",
+          "[weights][errors]") {
+  // libhdf5 reads the root group's links through the local heap the superblock's root entry caches
+  // (scratch pad of cache type 1), not the root header's symbol table message: fuzzing pointed it at a heap
+  // claiming 13 PB. strata-written files have superblock version 0 with 8-byte addresses, so the cached
+  // heap address lies at byte 88 (24 fixed bytes, 4 addresses, the entry's link name offset and header
+  // address, cache type and reserved bytes, the B-tree address).
+  const std::string good = scratch("root_cache.good.weights.h5"), bad = scratch("root_cache.bad.weights.h5");
+  build("seed1").save_weights(good);
+  std::ifstream in(good, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  REQUIRE(bytes[8] == 0);                                          // superblock version 0
+  REQUIRE(bytes.compare(72, 4, std::string("\1\0\0\0", 4)) == 0);  // cache type 1
+  REQUIRE(bytes.compare(static_cast<size_t>(bytes[88] & 0xff) | (static_cast<size_t>(bytes[89] & 0xff) << 8),
+                        4, "HEAP") == 0);
+  const std::string outside("\x00\x00\x00\x01\x00\x00\x00\x00", 8);  // 2^24: past the file's end
+  bytes.replace(88, 8, outside);
+  std::ofstream(bad, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  expect_load_error("seed1", bad, Contains("Damaged HDF5 file: a local heap at address 16777216"));
+}
+
 TEST_CASE("load_weights: a local heap whose free list loops is refused before libhdf5 follows it",
           "[weights][errors]") {
   // libhdf5 1.10.8 follows a local heap's free list allocating a record per block, with no check for a
