@@ -365,16 +365,28 @@ TEST_CASE("load_weights: a damaged global heap under a string attribute is refus
                         Contains("claims 1099511627776 bytes, which do not fit the collection"));
 }
 
+namespace {
+
+// The bytes of the seed block's weights as strata saves them to `path`, for tests that damage them.
+std::string saved_seed1_bytes(const std::string& path) {
+  build("seed1").save_weights(path);
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+}  // namespace
+
 TEST_CASE("load_weights: a group's local heap with a damaged size is refused before libhdf5 allocates it",
           "[weights][errors]") {
   // libhdf5 1.10.8 allocates a group's local heap by the size its prefix claims before comparing it with the
   // file: fuzzing found a file that made it ask for 16 EB (tests/fuzz/README.md). strata checks the prefix
   // of every group it opens first. strata's own writer makes old-style groups, each with a local heap.
   const std::string good = scratch("local_heap.good.weights.h5"), bad = scratch("local_heap.bad.weights.h5");
-  build("seed1").save_weights(good);
-  std::ifstream in(good, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  in.close();
+  std::string bytes = saved_seed1_bytes(good);
   const std::string signature("HEAP\0", 5);
   size_t heaps = 0;
   for (size_t at = bytes.find(signature); at != std::string::npos; at = bytes.find(signature, at + 1)) {
@@ -384,7 +396,7 @@ TEST_CASE("load_weights: a group's local heap with a damaged size is refused bef
     }
   }
   REQUIRE(heaps >= 2);
-  std::ofstream(bad, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  write_bytes(bad, bytes);
   expect_load_error("seed1", bad,
                     Contains("Damaged HDF5 file: the local heap at address ") &&
                         Contains("claims 9223372036854775807 bytes at address") &&
@@ -399,17 +411,14 @@ TEST_CASE("load_weights: the root group's local heap named in the superblock is 
   // heap address lies at byte 88 (24 fixed bytes, 4 addresses, the entry's link name offset and header
   // address, cache type and reserved bytes, the B-tree address).
   const std::string good = scratch("root_cache.good.weights.h5"), bad = scratch("root_cache.bad.weights.h5");
-  build("seed1").save_weights(good);
-  std::ifstream in(good, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  in.close();
+  std::string bytes = saved_seed1_bytes(good);
   REQUIRE(bytes[8] == 0);                                          // superblock version 0
   REQUIRE(bytes.compare(72, 4, std::string("\1\0\0\0", 4)) == 0);  // cache type 1
   REQUIRE(bytes.compare(static_cast<size_t>(bytes[88] & 0xff) | (static_cast<size_t>(bytes[89] & 0xff) << 8),
                         4, "HEAP") == 0);
   const std::string outside("\x00\x00\x00\x01\x00\x00\x00\x00", 8);  // 2^24: past the file's end
   bytes.replace(88, 8, outside);
-  std::ofstream(bad, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  write_bytes(bad, bytes);
   expect_load_error("seed1", bad, Contains("Damaged HDF5 file: a local heap at address 16777216"));
 }
 
@@ -419,10 +428,7 @@ TEST_CASE("load_weights: a local heap whose free list loops is refused before li
   // loop: a fuzzed 19 KB file took 24 GB. Here the second heap's list starts at offset 8, whose block names
   // itself as the next.
   const std::string good = scratch("free_list.good.weights.h5"), bad = scratch("free_list.bad.weights.h5");
-  build("seed1").save_weights(good);
-  std::ifstream in(good, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  in.close();
+  std::string bytes = saved_seed1_bytes(good);
   auto put = [&](size_t at, uint64_t value) {
     for (size_t k = 0; k < 8; ++k) bytes[at + k] = static_cast<char>((value >> (8 * k)) & 0xff);
   };
@@ -439,7 +445,7 @@ TEST_CASE("load_weights: a local heap whose free list loops is refused before li
   put(second + 16, 8);  // the free list starts at offset 8
   put(data + 8, 8);     // whose block's next is itself
   put(data + 16, 16);
-  std::ofstream(bad, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  write_bytes(bad, bytes);
   expect_load_error("seed1", bad,
                     Contains("Damaged HDF5 file: the free list of the local heap at address ") &&
                         Contains("loops back to offset 8"));
