@@ -25,7 +25,10 @@ class Failure : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// What strata reads of a file's superblock, for its own checks of the file's bytes.
+/// The most strings a string attribute may hold (layer and weight name lists): far above any Keras file's.
+inline constexpr hsize_t kMaxStrings = 1'000'000;
+
+/// What strata reads of a file's superblock, for its own checks of the file's bytes (hdf5_checks.cpp).
 struct FileInfo {
   std::string path;
   uint64_t size = 0;           // bytes in the file
