@@ -116,6 +116,44 @@ double op_flops(const Graph& graph, const Op& op) {
       op.attrs);
 }
 
+std::vector<std::shared_ptr<const Tensor>> op_weights(const Op& op) {
+  std::vector<std::shared_ptr<const Tensor>> weights;
+  auto add = [&](std::initializer_list<std::shared_ptr<const Tensor>> ts) {
+    for (const auto& t : ts) {
+      if (t) weights.push_back(t);
+    }
+  };
+  auto none = [](const auto&) {};
+  // Every kind says which tensors it holds: a new kind with weights must list them.
+  std::visit(detail::Overloaded{
+                 [&](const Conv2DOp& c) {
+                   add({c.kernel, c.bias, c.kernel_scale});
+                 },
+                 [&](const DenseOp& d) {
+                   add({d.kernel, d.bias, d.kernel_scale});
+                 },
+                 [&](const BatchNormOp& b) {
+                   add({b.gamma, b.beta, b.mean, b.variance});
+                 },
+                 [&](const CustomOp& c) {
+                   for (const auto& w : c.weights) add({w});
+                 },
+                 [&](const Pool2DOp& p) { none(p); },
+                 [&](const ActivationOp& a) { none(a); },
+                 [&](const BinaryOp& b) { none(b); },
+                 [&](const SoftmaxOp& s) { none(s); },
+                 [&](const PadOp& p) { none(p); },
+                 [&](const CropOp& c) { none(c); },
+                 [&](const UpsampleOp& u) { none(u); },
+                 [&](const ReshapeOp& r) { none(r); },
+                 [&](const ConcatOp& c) { none(c); },
+                 [&](const ConvertOp& c) { none(c); },
+             },
+             op.attrs);
+  if (const Conv2DOp* dw = fused_depthwise(op)) add({dw->kernel, dw->bias, dw->kernel_scale});
+  return weights;
+}
+
 std::string op_kind_name(const Op& op) {
   struct Visitor {
     std::string operator()(const Conv2DOp&) const { return "conv"; }

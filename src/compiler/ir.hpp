@@ -220,6 +220,9 @@ const Conv2DOp* fused_depthwise(const Op& op);
 /// the depthwise convolution's own post-ops; the depthwise output and both ops' layers.
 Op with_depthwise_post_op(const Op& pointwise, const Op& depthwise);
 
+/// Every weight tensor `op` computes with (a fused depthwise convolution's included), none null.
+std::vector<std::shared_ptr<const Tensor>> op_weights(const Op& op);
+
 /// Floating-point operations of one run of `op` (2 per multiply-accumulate of convolutions and dense ops;
 /// 0 for the rest, whose cost is memory traffic).
 double op_flops(const Graph& graph, const Op& op);

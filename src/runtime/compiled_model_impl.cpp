@@ -149,26 +149,10 @@ namespace {
 
 // The layer of the first op holding a NaN or infinite weight, or empty when all are finite.
 std::string non_finite_weight_layer(const ir::Graph& graph) {
-  auto finite = [](const std::shared_ptr<const Tensor>& t) { return !t || all_finite(t->data(), t->size()); };
-  auto conv_finite = [&](const ir::Conv2DOp& c) {
-    return finite(c.kernel) && finite(c.bias) && finite(c.kernel_scale);
-  };
   for (const ir::Op& op : graph.ops) {
-    bool ok = true;
-    if (const auto* c = std::get_if<ir::Conv2DOp>(&op.attrs)) ok = conv_finite(*c);
-    if (const auto* d = std::get_if<ir::DenseOp>(&op.attrs)) {
-      ok = finite(d->kernel) && finite(d->bias) && finite(d->kernel_scale);
+    for (const auto& w : ir::op_weights(op)) {
+      if (!all_finite(w->data(), w->size())) return op.layers.empty() ? std::string("?") : op.layers.front();
     }
-    if (const auto* b = std::get_if<ir::BatchNormOp>(&op.attrs)) {
-      ok = finite(b->gamma) && finite(b->beta) && finite(b->mean) && finite(b->variance);
-    }
-    if (const auto* c = std::get_if<ir::CustomOp>(&op.attrs)) {
-      for (const auto& w : c->weights) ok = ok && finite(w);
-    }
-    for (const ir::PostOp& post : op.post_ops) {
-      if (post.depthwise) ok = ok && conv_finite(*post.depthwise);
-    }
-    if (!ok) return op.layers.empty() ? std::string("?") : op.layers.front();
   }
   return {};
 }
