@@ -5,15 +5,16 @@
 #include <nlohmann/json.hpp>
 
 #include "graph/functional.hpp"
+#include "layers/layer_registry.hpp"
 
 namespace strata::detail {
 namespace {
 
-// What every layer's config starts with in Keras 2 and 3.
+// A layer's config; a nested model's is its topology under its name and trainable flag.
 nlohmann::json layer_config(const LayerImpl& layer) {
-  nlohmann::json config = {{"name", layer.name()}, {"trainable", layer.trainable}, {"dtype", "float32"}};
-  const nlohmann::json own = layer.config();
-  for (const auto& [key, value] : own.items()) config[key] = value;
+  if (dynamic_cast<const FunctionalImpl*>(&layer) == nullptr) return get_layer_config(layer);
+  nlohmann::json config = {{"name", layer.name()}, {"trainable", layer.trainable}};
+  config.update(layer.config());
   return config;
 }
 

@@ -6,104 +6,165 @@
 
 #include "core/activation.hpp"
 #include "graph/node.hpp"
-#include "layers/config_json.hpp"
+#include "layers/configured_layer.hpp"
+#include "layers/layer_registry.hpp"
 #include "strata/error.hpp"
 
 namespace strata::layers {
 namespace {
 
-// Every activation layer: one input, same shape out, one element-wise (or softmax) op.
-class ActivationImpl : public detail::LayerImpl {
- public:
-  ActivationImpl(const char* class_name, const std::string& name) : LayerImpl(class_name, name) {}
-
-  std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
-    detail::expect_input_count(*this, inputs, 1);
-    if (activation.kind == detail::ActivationKind::kSoftmax && inputs[0].rank() < 2) {
-      throw ShapeError(fmt::format("{} Softmax needs an input of rank 2 or more, received shape {}", prefix(),
-                                   inputs[0].to_string()));
-    }
-    return {inputs[0]};
-  }
-
-  nlohmann::json config() const override {
-    if (class_name() == "ReLU") {
-      const bool bounded = activation.max_value != std::numeric_limits<float>::infinity();
-      return {{"max_value", bounded ? nlohmann::json(activation.max_value) : nlohmann::json(nullptr)},
-              {"negative_slope", activation.alpha},
-              {"threshold", activation.threshold}};
-    }
-    if (class_name() == "LeakyReLU") return {{"negative_slope", activation.alpha}};
-    if (class_name() == "Softmax") return {{"axis", -1}};
-    return {{"activation", detail::activation_json(activation)}};
-  }
-
-  std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&,
-                                 const std::vector<ir::ValueId>& inputs) const override {
-    return {detail::emit_activation(graph, inputs[0], activation, name())};
-  }
-
-  detail::Activation activation;
+struct ActivationArgs {
+  std::string activation;
+  LayerOptions options;
 };
+using ReLUArgs = detail::OptionsArgs<ReLUOptions>;
+using LeakyReLUArgs = detail::OptionsArgs<LeakyReLUOptions>;
+using SoftmaxArgs = detail::OptionsArgs<SoftmaxOptions>;
 
-std::shared_ptr<ActivationImpl> make(const char* class_name, const std::string& name) {
-  return std::make_shared<ActivationImpl>(class_name, name);
+const detail::LayerSchema<ActivationArgs>& activation_schema() {
+  static const auto schema =
+      std::move(detail::LayerSchema<ActivationArgs>("Activation")
+                    .required<detail::ActivationCodec>("activation", STRATA_ARG(activation)));
+  return schema;
+}
+
+const detail::LayerSchema<ReLUArgs>& relu_schema() {
+  static const auto schema = std::move(detail::LayerSchema<ReLUArgs>("ReLU")
+                                           .option("max_value", STRATA_ARG(options.max_value))
+                                           .option("negative_slope", STRATA_ARG(options.negative_slope))
+                                           .option("threshold", STRATA_ARG(options.threshold)));
+  return schema;
+}
+
+const detail::LayerSchema<LeakyReLUArgs>& leaky_relu_schema() {
+  static const auto schema = std::move(detail::LayerSchema<LeakyReLUArgs>("LeakyReLU")
+                                           .option("negative_slope", STRATA_ARG(options.negative_slope))
+                                           .alias("alpha"));  // Keras 2
+  return schema;
+}
+
+const detail::LayerSchema<SoftmaxArgs>& softmax_schema() {
+  static const auto schema =
+      std::move(detail::LayerSchema<SoftmaxArgs>("Softmax").option("axis", STRATA_ARG(options.axis)));
+  return schema;
 }
 
 void expect_non_negative(const std::string& where, const char* what, float value) {
   if (!(value >= 0.0f)) {
-    throw ValueError(fmt::format("{} {} of a ReLU layer cannot be a negative value, received {}", where, what, value));
+    throw ValueError(
+        fmt::format("{} {} of a ReLU layer cannot be a negative value, received {}", where, what, value));
   }
+}
+
+// The activation each layer class computes, from its arguments; throws ValueError with `where`.
+detail::Activation activation_of(const ActivationArgs& a, const std::string& where) {
+  return detail::parse_activation(a.activation, where);
+}
+
+detail::Activation activation_of(const ReLUArgs& a, const std::string& where) {
+  const ReLUOptions& o = a.options;
+  if (o.max_value) expect_non_negative(where, "max_value", *o.max_value);
+  expect_non_negative(where, "negative_slope", o.negative_slope);
+  expect_non_negative(where, "threshold", o.threshold);
+  detail::Activation activation;
+  activation.kind = detail::ActivationKind::kRelu;
+  activation.alpha = o.negative_slope;
+  if (o.max_value) activation.max_value = *o.max_value;
+  activation.threshold = o.threshold;
+  return activation;
+}
+
+detail::Activation activation_of(const LeakyReLUArgs& a, const std::string& where) {
+  if (!(a.options.negative_slope >= 0.0f)) {
+    throw ValueError(fmt::format("{} Expected a non-negative negative_slope, received {}", where,
+                                 a.options.negative_slope));
+  }
+  detail::Activation activation;
+  activation.kind = detail::ActivationKind::kLeakyRelu;
+  activation.alpha = a.options.negative_slope;
+  return activation;
+}
+
+detail::Activation activation_of(const SoftmaxArgs& a, const std::string& where) {
+  if (a.options.axis != -1) {
+    throw ValueError(
+        fmt::format("{} Only the last axis (-1) is supported, received axis {}", where, a.options.axis));
+  }
+  detail::Activation activation;
+  activation.kind = detail::ActivationKind::kSoftmax;
+  return activation;
+}
+
+// Every activation layer: one input, same shape out, one element-wise (or softmax) op.
+template <class Args>
+class ActivationImpl : public detail::ConfiguredLayer<Args> {
+ public:
+  ActivationImpl(const detail::LayerSchema<Args>& schema, Args args)
+      : detail::ConfiguredLayer<Args>(schema, std::move(args)),
+        activation_(activation_of(this->args_, this->prefix())) {}
+
+  std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
+    detail::expect_input_count(*this, inputs, 1);
+    if (activation_.kind == detail::ActivationKind::kSoftmax && inputs[0].rank() < 2) {
+      throw ShapeError(fmt::format("{} Softmax needs an input of rank 2 or more, received shape {}",
+                                   this->prefix(), inputs[0].to_string()));
+    }
+    return {inputs[0]};
+  }
+
+  std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&,
+                                 const std::vector<ir::ValueId>& inputs) const override {
+    return {detail::emit_activation(graph, inputs[0], activation_, this->name())};
+  }
+
+ private:
+  detail::Activation activation_;
+};
+
+template <class Args>
+std::shared_ptr<detail::LayerImpl> make(const detail::LayerSchema<Args>& schema, Args args) {
+  return std::make_shared<ActivationImpl<Args>>(schema, std::move(args));
 }
 
 }  // namespace
 
 Activation::Activation(const std::string& activation, LayerOptions options) {
-  auto impl = make("Activation", options.name);
-  impl->activation = detail::parse_activation(activation, impl->prefix());
-  impl_ = impl;
+  impl_ = make(activation_schema(), ActivationArgs{activation, std::move(options)});
 }
 
 SymbolicTensor Activation::operator()(const SymbolicTensor& input) const { return call({input}).front(); }
 
 ReLU::ReLU(ReLUOptions options) {
-  auto impl = make("ReLU", options.name);
-  const std::string where = impl->prefix();
-  if (options.max_value) expect_non_negative(where, "max_value", *options.max_value);
-  expect_non_negative(where, "negative_slope", options.negative_slope);
-  expect_non_negative(where, "threshold", options.threshold);
-  impl->activation.kind = detail::ActivationKind::kRelu;
-  impl->activation.alpha = options.negative_slope;
-  if (options.max_value) impl->activation.max_value = *options.max_value;
-  impl->activation.threshold = options.threshold;
-  impl_ = impl;
+  impl_ = make(relu_schema(), ReLUArgs{std::move(options)});
 }
 
 SymbolicTensor ReLU::operator()(const SymbolicTensor& input) const { return call({input}).front(); }
 
 LeakyReLU::LeakyReLU(LeakyReLUOptions options) {
-  auto impl = make("LeakyReLU", options.name);
-  if (!(options.negative_slope >= 0.0f)) {
-    throw ValueError(fmt::format("{} Expected a non-negative negative_slope, received {}", impl->prefix(),
-                                 options.negative_slope));
-  }
-  impl->activation.kind = detail::ActivationKind::kLeakyRelu;
-  impl->activation.alpha = options.negative_slope;
-  impl_ = impl;
+  impl_ = make(leaky_relu_schema(), LeakyReLUArgs{std::move(options)});
 }
 
 SymbolicTensor LeakyReLU::operator()(const SymbolicTensor& input) const { return call({input}).front(); }
 
 Softmax::Softmax(SoftmaxOptions options) {
-  auto impl = make("Softmax", options.name);
-  if (options.axis != -1) {
-    throw ValueError(fmt::format("{} Only the last axis (-1) is supported, received axis {}", impl->prefix(),
-                                 options.axis));
-  }
-  impl->activation.kind = detail::ActivationKind::kSoftmax;
-  impl_ = impl;
+  impl_ = make(softmax_schema(), SoftmaxArgs{std::move(options)});
 }
 
 SymbolicTensor Softmax::operator()(const SymbolicTensor& input) const { return call({input}).front(); }
 
 }  // namespace strata::layers
+
+namespace strata::detail {
+void register_activations_layers() {
+  register_layer(layers::activation_schema(), [](layers::ActivationArgs a) {
+    return layers::make(layers::activation_schema(), std::move(a));
+  });
+  register_layer(layers::relu_schema(),
+                 [](layers::ReLUArgs a) { return layers::make(layers::relu_schema(), std::move(a)); });
+  register_layer(layers::leaky_relu_schema(), [](layers::LeakyReLUArgs a) {
+    return layers::make(layers::leaky_relu_schema(), std::move(a));
+  });
+  register_layer(layers::softmax_schema(),
+                 [](layers::SoftmaxArgs a) { return layers::make(layers::softmax_schema(), std::move(a)); });
+}
+}  // namespace strata::detail

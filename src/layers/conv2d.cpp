@@ -5,17 +5,51 @@
 #include "core/activation.hpp"
 #include "core/initializers.hpp"
 #include "graph/node.hpp"
-#include "layers/config_json.hpp"
+#include "layers/configured_layer.hpp"
 #include "layers/conv_common.hpp"
+#include "layers/layer_registry.hpp"
 #include "strata/error.hpp"
 
 namespace strata::layers {
 namespace {
 
-class Conv2DImpl : public detail::LayerImpl {
+struct Conv2DArgs {
+  int filters = 0;
+  Size2 kernel_size;
+  Conv2DOptions options;
+};
+
+const detail::LayerSchema<Conv2DArgs>& conv2d_schema() {
+  static const auto schema = std::move(
+      detail::LayerSchema<Conv2DArgs>("Conv2D")
+          .required("filters", STRATA_ARG(filters))
+          .required("kernel_size", STRATA_ARG(kernel_size))
+          .option("strides", STRATA_ARG(options.strides))
+          .option("padding", STRATA_ARG(options.padding))
+          .option("dilation_rate", STRATA_ARG(options.dilation_rate))
+          .option("groups", STRATA_ARG(options.groups))
+          .option<detail::ActivationCodec>("activation", STRATA_ARG(options.activation))
+          .option("use_bias", STRATA_ARG(options.use_bias))
+          .option<detail::InitializerCodec>("kernel_initializer", STRATA_ARG(options.kernel_initializer))
+          .option<detail::InitializerCodec>("bias_initializer", STRATA_ARG(options.bias_initializer))
+          .fixed("data_format", "channels_last")
+          .kept("kernel_regularizer")
+          .kept("bias_regularizer")
+          .kept("activity_regularizer")
+          .kept("kernel_constraint")
+          .kept("bias_constraint")
+          .only_default("lora_rank")
+          .only_default("lora_alpha"));
+  return schema;
+}
+
+class Conv2DImpl : public detail::ConfiguredLayer<Conv2DArgs> {
  public:
-  Conv2DImpl(int filters, Size2 kernel_size, const Conv2DOptions& o)
-      : LayerImpl("Conv2D", o.name), filters_(filters), options_(o) {
+  explicit Conv2DImpl(Conv2DArgs args)
+      : ConfiguredLayer(conv2d_schema(), std::move(args)), filters_(args_.filters) {
+    const Conv2DOptions& o = args_.options;
+    const int filters = args_.filters;
+    const Size2 kernel_size = args_.kernel_size;
     const std::string where = prefix();
     if (filters <= 0) throw ValueError(fmt::format("{} Expected a positive filters, received {}", where, filters));
     window_ = detail::make_conv_window(where, kernel_size, o.strides, o.dilation_rate, o.padding);
@@ -35,9 +69,10 @@ class Conv2DImpl : public detail::LayerImpl {
     const Shape& in = inputs[0];
     detail::expect_rank(*this, in, 4);
     const int64_t channels = detail::expect_channels(*this, in, in_channels_);
-    if (channels % options_.groups != 0) {
-      throw ShapeError(fmt::format("{} The input channels must be divisible by groups ({}); received input shape {}",
-                                   prefix(), options_.groups, in.to_string()));
+    if (channels % args_.options.groups != 0) {
+      throw ShapeError(
+          fmt::format("{} The input channels must be divisible by groups ({}); received input shape {}",
+                      prefix(), args_.options.groups, in.to_string()));
     }
     const detail::Window2D w =
         detail::apply_window(prefix(), in, window_);
@@ -52,39 +87,35 @@ class Conv2DImpl : public detail::LayerImpl {
 
   void build(const std::vector<Shape>& inputs) override {
     in_channels_ = *inputs[0][3];
-    const int64_t in_per_group = in_channels_ / options_.groups;
+    const int64_t in_per_group = in_channels_ / args_.options.groups;
     const double receptive = static_cast<double>(window_.kernel.h()) * window_.kernel.w();
-    add_variable("kernel", detail::initialize(options_.kernel_initializer, {window_.kernel.h(), window_.kernel.w(), in_per_group, filters_},
-                                              receptive * in_per_group, receptive * filters_));
-    if (options_.use_bias) {
-      add_variable("bias", detail::initialize(options_.bias_initializer, {filters_}, filters_, filters_));
+    add_variable("kernel",
+                 detail::initialize(args_.options.kernel_initializer,
+                                    {window_.kernel.h(), window_.kernel.w(), in_per_group, filters_},
+                                    receptive * in_per_group, receptive * filters_));
+    if (args_.options.use_bias) {
+      add_variable("bias",
+                   detail::initialize(args_.options.bias_initializer, {filters_}, filters_, filters_));
     }
   }
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node& node,
                                  const std::vector<ir::ValueId>& inputs) const override {
     const ir::ValueId out =
-        detail::emit_conv(graph, node, inputs[0], window_, options_.groups, variables()[0].tensor(),
-                          options_.use_bias ? variables()[1].tensor() : nullptr, name(), prefix());
+        detail::emit_conv(graph, node, inputs[0], window_, args_.options.groups, variables()[0].tensor(),
+                          args_.options.use_bias ? variables()[1].tensor() : nullptr, name(), prefix());
     return {detail::emit_activation(graph, out, activation_, name())};
-  }
-
-  nlohmann::json config() const override {
-    return detail::conv_config(window_, {{"filters", filters_},
-                                         {"groups", options_.groups},
-                                         {"activation", detail::activation_json(activation_)},
-                                         {"use_bias", options_.use_bias}});
   }
 
   int64_t macs(const detail::Node& node) const override {
     const Shape& out = node.output_shapes[0];
     if (!out[1] || !out[2]) return 0;
-    return *out[1] * *out[2] * filters_ * window_.kernel.h() * window_.kernel.w() * (in_channels_ / options_.groups);
+    return *out[1] * *out[2] * filters_ * window_.kernel.h() * window_.kernel.w() *
+           (in_channels_ / args_.options.groups);
   }
 
  private:
   int64_t filters_;
-  Conv2DOptions options_;
   detail::ConvWindow window_;
   detail::Activation activation_;
   int64_t in_channels_ = 0;
@@ -93,9 +124,16 @@ class Conv2DImpl : public detail::LayerImpl {
 }  // namespace
 
 Conv2D::Conv2D(int filters, Size2 kernel_size, Conv2DOptions options) {
-  impl_ = std::make_shared<Conv2DImpl>(filters, kernel_size, options);
+  impl_ = std::make_shared<Conv2DImpl>(Conv2DArgs{filters, kernel_size, std::move(options)});
 }
 
 SymbolicTensor Conv2D::operator()(const SymbolicTensor& input) const { return call({input}).front(); }
 
 }  // namespace strata::layers
+
+namespace strata::detail {
+void register_conv2d_layers() {
+  register_layer(layers::conv2d_schema(),
+                 [](layers::Conv2DArgs a) { return std::make_shared<layers::Conv2DImpl>(std::move(a)); });
+}
+}  // namespace strata::detail

@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
 #include "graph/node.hpp"
-#include "layers/config_json.hpp"
 #include "strata/error.hpp"
 
 namespace strata {

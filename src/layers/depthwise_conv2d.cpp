@@ -5,12 +5,75 @@
 #include "core/activation.hpp"
 #include "core/initializers.hpp"
 #include "graph/node.hpp"
-#include "layers/config_json.hpp"
+#include "layers/configured_layer.hpp"
 #include "layers/conv_common.hpp"
+#include "layers/layer_registry.hpp"
 #include "strata/error.hpp"
 
 namespace strata::layers {
 namespace {
+
+struct DepthwiseConv2DArgs {
+  Size2 kernel_size;
+  DepthwiseConv2DOptions options;
+};
+
+struct SeparableConv2DArgs {
+  int filters = 0;
+  Size2 kernel_size;
+  SeparableConv2DOptions options;
+};
+
+const detail::LayerSchema<DepthwiseConv2DArgs>& depthwise_conv2d_schema() {
+  static const auto schema = std::move(
+      detail::LayerSchema<DepthwiseConv2DArgs>("DepthwiseConv2D")
+          .required("kernel_size", STRATA_ARG(kernel_size))
+          .option("strides", STRATA_ARG(options.strides))
+          .option("padding", STRATA_ARG(options.padding))
+          .option("depth_multiplier", STRATA_ARG(options.depth_multiplier))
+          .option("dilation_rate", STRATA_ARG(options.dilation_rate))
+          .option<detail::ActivationCodec>("activation", STRATA_ARG(options.activation))
+          .option("use_bias", STRATA_ARG(options.use_bias))
+          .option<detail::InitializerCodec>("depthwise_initializer",
+                                            STRATA_ARG(options.depthwise_initializer))
+          .option<detail::InitializerCodec>("bias_initializer", STRATA_ARG(options.bias_initializer))
+          .fixed("data_format", "channels_last")
+          .kept("depthwise_regularizer")
+          .kept("bias_regularizer")
+          .kept("activity_regularizer")
+          .kept("depthwise_constraint")
+          .kept("bias_constraint")
+          // Keras 2's DepthwiseConv2D derived from Conv2D and wrote groups (always 1) too.
+          .only_default("groups", 1));
+  return schema;
+}
+
+const detail::LayerSchema<SeparableConv2DArgs>& separable_conv2d_schema() {
+  static const auto schema = std::move(
+      detail::LayerSchema<SeparableConv2DArgs>("SeparableConv2D")
+          .required("filters", STRATA_ARG(filters))
+          .required("kernel_size", STRATA_ARG(kernel_size))
+          .option("strides", STRATA_ARG(options.strides))
+          .option("padding", STRATA_ARG(options.padding))
+          .option("dilation_rate", STRATA_ARG(options.dilation_rate))
+          .option("depth_multiplier", STRATA_ARG(options.depth_multiplier))
+          .option<detail::ActivationCodec>("activation", STRATA_ARG(options.activation))
+          .option("use_bias", STRATA_ARG(options.use_bias))
+          .option<detail::InitializerCodec>("depthwise_initializer",
+                                            STRATA_ARG(options.depthwise_initializer))
+          .option<detail::InitializerCodec>("pointwise_initializer",
+                                            STRATA_ARG(options.pointwise_initializer))
+          .option<detail::InitializerCodec>("bias_initializer", STRATA_ARG(options.bias_initializer))
+          .fixed("data_format", "channels_last")
+          .kept("depthwise_regularizer")
+          .kept("pointwise_regularizer")
+          .kept("bias_regularizer")
+          .kept("activity_regularizer")
+          .kept("depthwise_constraint")
+          .kept("pointwise_constraint")
+          .kept("bias_constraint"));
+  return schema;
+}
 
 // A depthwise kernel (kh, kw, in, dm) is the grouped HWIO kernel (kh, kw, 1, in * dm) with one group per
 // input channel: the same bytes under other dims.
@@ -25,9 +88,12 @@ void expect_depth_multiplier(const std::string& where, int depth_multiplier) {
   }
 }
 
-class DepthwiseConv2DImpl : public detail::LayerImpl {
+class DepthwiseConv2DImpl : public detail::ConfiguredLayer<DepthwiseConv2DArgs> {
  public:
-  DepthwiseConv2DImpl(Size2 kernel_size, const DepthwiseConv2DOptions& o) : LayerImpl("DepthwiseConv2D", o.name), options_(o) {
+  explicit DepthwiseConv2DImpl(DepthwiseConv2DArgs args)
+      : ConfiguredLayer(depthwise_conv2d_schema(), std::move(args)) {
+    const DepthwiseConv2DOptions& o = args_.options;
+    const Size2 kernel_size = args_.kernel_size;
     const std::string where = prefix();
     window_ = detail::make_conv_window(where, kernel_size, o.strides, o.dilation_rate, o.padding);
     expect_depth_multiplier(where, o.depth_multiplier);
@@ -43,7 +109,7 @@ class DepthwiseConv2DImpl : public detail::LayerImpl {
     const int64_t channels = detail::expect_channels(*this, in, in_channels_);
     const detail::Window2D w =
         detail::apply_window(prefix(), in, window_);
-    return {Shape{in[0], w.out_h, w.out_w, channels * options_.depth_multiplier}};
+    return {Shape{in[0], w.out_h, w.out_w, channels * args_.options.depth_multiplier}};
   }
 
   std::optional<ir::Padding2D> static_padding(const std::vector<Shape>& inputs) const override {
@@ -54,20 +120,14 @@ class DepthwiseConv2DImpl : public detail::LayerImpl {
 
   void build(const std::vector<Shape>& inputs) override {
     in_channels_ = *inputs[0][3];
-    const int64_t dm = options_.depth_multiplier;
+    const int64_t dm = args_.options.depth_multiplier;
     const double receptive = static_cast<double>(window_.kernel.h()) * window_.kernel.w();
-    add_variable("kernel", detail::initialize(options_.depthwise_initializer,
+    add_variable("kernel", detail::initialize(args_.options.depthwise_initializer,
                                               {window_.kernel.h(), window_.kernel.w(), in_channels_, dm},
                                               receptive * in_channels_, receptive * dm));
-    if (options_.use_bias) {
-      add_variable("bias", detail::initialize(options_.bias_initializer, {in_channels_ * dm}, 1, 1));
+    if (args_.options.use_bias) {
+      add_variable("bias", detail::initialize(args_.options.bias_initializer, {in_channels_ * dm}, 1, 1));
     }
-  }
-
-  nlohmann::json config() const override {
-    return detail::conv_config(window_, {{"depth_multiplier", options_.depth_multiplier},
-                                         {"activation", detail::activation_json(activation_)},
-                                         {"use_bias", options_.use_bias}});
   }
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node& node,
@@ -75,7 +135,7 @@ class DepthwiseConv2DImpl : public detail::LayerImpl {
     const ir::ValueId out =
         detail::emit_conv(graph, node, inputs[0], window_, static_cast<int>(in_channels_),
                           as_grouped_kernel(*variables()[0].tensor()),
-                          options_.use_bias ? variables()[1].tensor() : nullptr, name(), prefix());
+                          args_.options.use_bias ? variables()[1].tensor() : nullptr, name(), prefix());
     return {detail::emit_activation(graph, out, activation_, name())};
   }
 
@@ -86,16 +146,18 @@ class DepthwiseConv2DImpl : public detail::LayerImpl {
   }
 
  private:
-  DepthwiseConv2DOptions options_;
   detail::ConvWindow window_;
   detail::Activation activation_;
   int64_t in_channels_ = 0;
 };
 
-class SeparableConv2DImpl : public detail::LayerImpl {
+class SeparableConv2DImpl : public detail::ConfiguredLayer<SeparableConv2DArgs> {
  public:
-  SeparableConv2DImpl(int filters, Size2 kernel_size, const SeparableConv2DOptions& o)
-      : LayerImpl("SeparableConv2D", o.name), filters_(filters), options_(o) {
+  explicit SeparableConv2DImpl(SeparableConv2DArgs args)
+      : ConfiguredLayer(separable_conv2d_schema(), std::move(args)), filters_(args_.filters) {
+    const SeparableConv2DOptions& o = args_.options;
+    const int filters = args_.filters;
+    const Size2 kernel_size = args_.kernel_size;
     const std::string where = prefix();
     if (filters <= 0) throw ValueError(fmt::format("{} Expected a positive filters, received {}", where, filters));
     window_ = detail::make_conv_window(where, kernel_size, o.strides, o.dilation_rate, o.padding);
@@ -124,21 +186,17 @@ class SeparableConv2DImpl : public detail::LayerImpl {
 
   void build(const std::vector<Shape>& inputs) override {
     in_channels_ = *inputs[0][3];
-    const int64_t dm = options_.depth_multiplier;
+    const int64_t dm = args_.options.depth_multiplier;
     const double receptive = static_cast<double>(window_.kernel.h()) * window_.kernel.w();
-    add_variable("depthwise_kernel", detail::initialize(options_.depthwise_initializer,
-                                                        {window_.kernel.h(), window_.kernel.w(), in_channels_, dm},
-                                                        receptive * in_channels_, receptive * dm));
-    add_variable("pointwise_kernel", detail::initialize(options_.pointwise_initializer, {1, 1, in_channels_ * dm, filters_},
-                                                        static_cast<double>(in_channels_ * dm), filters_));
-    if (options_.use_bias) add_variable("bias", detail::initialize(options_.bias_initializer, {filters_}, 1, 1));
-  }
-
-  nlohmann::json config() const override {
-    return detail::conv_config(window_, {{"filters", filters_},
-                                         {"depth_multiplier", options_.depth_multiplier},
-                                         {"activation", detail::activation_json(activation_)},
-                                         {"use_bias", options_.use_bias}});
+    add_variable("depthwise_kernel",
+                 detail::initialize(args_.options.depthwise_initializer,
+                                    {window_.kernel.h(), window_.kernel.w(), in_channels_, dm},
+                                    receptive * in_channels_, receptive * dm));
+    add_variable("pointwise_kernel",
+                 detail::initialize(args_.options.pointwise_initializer, {1, 1, in_channels_ * dm, filters_},
+                                    static_cast<double>(in_channels_ * dm), filters_));
+    if (args_.options.use_bias)
+      add_variable("bias", detail::initialize(args_.options.bias_initializer, {filters_}, 1, 1));
   }
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node& node,
@@ -151,20 +209,19 @@ class SeparableConv2DImpl : public detail::LayerImpl {
     const detail::ConvWindow pointwise{1, 1, 1, detail::Padding::kValid};
     const ir::ValueId out =
         detail::emit_conv(graph, pointwise_node, depthwise, pointwise, 1, variables()[1].tensor(),
-                          options_.use_bias ? variables()[2].tensor() : nullptr, name(), prefix());
+                          args_.options.use_bias ? variables()[2].tensor() : nullptr, name(), prefix());
     return {detail::emit_activation(graph, out, activation_, name())};
   }
 
   int64_t macs(const detail::Node& node) const override {
     const Shape& out = node.output_shapes[0];
     if (!out[1] || !out[2]) return 0;
-    const int64_t mid = in_channels_ * options_.depth_multiplier;
+    const int64_t mid = in_channels_ * args_.options.depth_multiplier;
     return *out[1] * *out[2] * (mid * window_.kernel.h() * window_.kernel.w() + mid * filters_);
   }
 
  private:
   int64_t filters_;
-  SeparableConv2DOptions options_;
   detail::ConvWindow window_;
   detail::Activation activation_;
   int64_t in_channels_ = 0;
@@ -173,15 +230,27 @@ class SeparableConv2DImpl : public detail::LayerImpl {
 }  // namespace
 
 DepthwiseConv2D::DepthwiseConv2D(Size2 kernel_size, DepthwiseConv2DOptions options) {
-  impl_ = std::make_shared<DepthwiseConv2DImpl>(kernel_size, options);
+  impl_ = std::make_shared<DepthwiseConv2DImpl>(DepthwiseConv2DArgs{kernel_size, std::move(options)});
 }
 
 SymbolicTensor DepthwiseConv2D::operator()(const SymbolicTensor& input) const { return call({input}).front(); }
 
 SeparableConv2D::SeparableConv2D(int filters, Size2 kernel_size, SeparableConv2DOptions options) {
-  impl_ = std::make_shared<SeparableConv2DImpl>(filters, kernel_size, options);
+  impl_ =
+      std::make_shared<SeparableConv2DImpl>(SeparableConv2DArgs{filters, kernel_size, std::move(options)});
 }
 
 SymbolicTensor SeparableConv2D::operator()(const SymbolicTensor& input) const { return call({input}).front(); }
 
 }  // namespace strata::layers
+
+namespace strata::detail {
+void register_depthwise_conv2d_layers() {
+  register_layer(layers::depthwise_conv2d_schema(), [](layers::DepthwiseConv2DArgs a) {
+    return std::make_shared<layers::DepthwiseConv2DImpl>(std::move(a));
+  });
+  register_layer(layers::separable_conv2d_schema(), [](layers::SeparableConv2DArgs a) {
+    return std::make_shared<layers::SeparableConv2DImpl>(std::move(a));
+  });
+}
+}  // namespace strata::detail

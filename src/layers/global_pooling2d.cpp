@@ -3,16 +3,38 @@
 #include <fmt/format.h>
 
 #include "graph/node.hpp"
-#include "layers/config_json.hpp"
+#include "layers/configured_layer.hpp"
+#include "layers/layer_registry.hpp"
 #include "strata/error.hpp"
 
 namespace strata::layers {
 namespace {
 
-class GlobalPooling2DImpl : public detail::LayerImpl {
+struct GlobalPooling2DArgs {
+  GlobalPooling2DOptions options;
+};
+
+detail::LayerSchema<GlobalPooling2DArgs> global_pooling2d_schema(const char* class_name) {
+  return std::move(detail::LayerSchema<GlobalPooling2DArgs>(class_name)
+                       .option("keepdims", STRATA_ARG(options.keepdims))
+                       .fixed("data_format", "channels_last"));
+}
+
+const detail::LayerSchema<GlobalPooling2DArgs>& global_average_pooling2d_schema() {
+  static const auto schema = global_pooling2d_schema("GlobalAveragePooling2D");
+  return schema;
+}
+
+const detail::LayerSchema<GlobalPooling2DArgs>& global_max_pooling2d_schema() {
+  static const auto schema = global_pooling2d_schema("GlobalMaxPooling2D");
+  return schema;
+}
+
+class GlobalPooling2DImpl : public detail::ConfiguredLayer<GlobalPooling2DArgs> {
  public:
-  GlobalPooling2DImpl(const char* class_name, ir::Pool2DOp::Kind kind, const GlobalPooling2DOptions& o)
-      : LayerImpl(class_name, o.name), kind_(kind), keepdims_(o.keepdims) {}
+  GlobalPooling2DImpl(const detail::LayerSchema<GlobalPooling2DArgs>& schema, ir::Pool2DOp::Kind kind,
+                      GlobalPooling2DArgs args)
+      : ConfiguredLayer(schema, std::move(args)), kind_(kind), keepdims_(args_.options.keepdims) {}
 
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
     detail::expect_input_count(*this, inputs, 1);
@@ -23,10 +45,6 @@ class GlobalPooling2DImpl : public detail::LayerImpl {
   }
 
   // Pooling with a window of the whole image: oneDNN's reduction primitive is a slow reference path here.
-  nlohmann::json config() const override {
-    return {{"data_format", "channels_last"}, {"keepdims", keepdims_}};
-  }
-
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&, const std::vector<ir::ValueId>& inputs) const override {
     const std::vector<int64_t> in = graph.values[inputs[0]].dims;
     ir::Pool2DOp pool;
@@ -49,13 +67,30 @@ class GlobalPooling2DImpl : public detail::LayerImpl {
 }  // namespace
 
 GlobalAveragePooling2D::GlobalAveragePooling2D(GlobalPooling2DOptions options) {
-  impl_ = std::make_shared<GlobalPooling2DImpl>("GlobalAveragePooling2D", ir::Pool2DOp::Kind::kAverage, options);
+  impl_ =
+      std::make_shared<GlobalPooling2DImpl>(global_average_pooling2d_schema(), ir::Pool2DOp::Kind::kAverage,
+                                            GlobalPooling2DArgs{std::move(options)});
 }
 SymbolicTensor GlobalAveragePooling2D::operator()(const SymbolicTensor& input) const { return call({input}).front(); }
 
 GlobalMaxPooling2D::GlobalMaxPooling2D(GlobalPooling2DOptions options) {
-  impl_ = std::make_shared<GlobalPooling2DImpl>("GlobalMaxPooling2D", ir::Pool2DOp::Kind::kMax, options);
+  impl_ = std::make_shared<GlobalPooling2DImpl>(global_max_pooling2d_schema(), ir::Pool2DOp::Kind::kMax,
+                                                GlobalPooling2DArgs{std::move(options)});
 }
 SymbolicTensor GlobalMaxPooling2D::operator()(const SymbolicTensor& input) const { return call({input}).front(); }
 
 }  // namespace strata::layers
+
+namespace strata::detail {
+void register_global_pooling2d_layers() {
+  using layers::GlobalPooling2DArgs, layers::GlobalPooling2DImpl;
+  register_layer(layers::global_average_pooling2d_schema(), [](GlobalPooling2DArgs a) {
+    return std::make_shared<GlobalPooling2DImpl>(layers::global_average_pooling2d_schema(),
+                                                 ir::Pool2DOp::Kind::kAverage, std::move(a));
+  });
+  register_layer(layers::global_max_pooling2d_schema(), [](GlobalPooling2DArgs a) {
+    return std::make_shared<GlobalPooling2DImpl>(layers::global_max_pooling2d_schema(),
+                                                 ir::Pool2DOp::Kind::kMax, std::move(a));
+  });
+}
+}  // namespace strata::detail

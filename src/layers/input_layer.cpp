@@ -5,15 +5,88 @@
 #include <algorithm>
 
 #include "graph/node.hpp"
-#include "layers/config_json.hpp"
+#include "layers/layer_registry.hpp"
 #include "strata/error.hpp"
 #include "strata/layers/input_layer.hpp"
 #include "strata/symbolic_tensor.hpp"
 
 namespace strata {
 namespace detail {
+namespace {
 
-InputLayer::InputLayer(Shape shape, const std::string& name) : LayerImpl("InputLayer", name), shape_(std::move(shape)) {}
+// Keras's batch_shape: the batch (null, or a fixed size strata reads as unknown) and then each dimension.
+struct BatchShapeCodec {
+  static constexpr const char* type = "(int or None, ...)";
+  static nlohmann::json write(const std::vector<Dim>& dims) {
+    nlohmann::json out = nlohmann::json::array({nullptr});
+    for (const Dim& d : dims) out.push_back(d ? nlohmann::json(*d) : nlohmann::json());
+    return out;
+  }
+  static std::vector<Dim> read(const nlohmann::json& j, const ConfigKey& at) {
+    constexpr const char* expected = "a list of the batch size and each dimension (integers or null)";
+    if (!j.is_array() || j.empty()) bad_config_value(at, expected, j);
+    std::vector<Dim> dims;
+    for (size_t i = 0; i < j.size(); ++i) {
+      if (!j[i].is_null() && !j[i].is_number_integer()) bad_config_value(at, expected, j);
+      if (i == 0) continue;
+      dims.push_back(j[i].is_null() ? None : Dim(j[i].get<int64_t>()));
+    }
+    return dims;
+  }
+  static std::string cpp(const std::vector<Dim>& dims) {
+    std::string out = "{";
+    for (size_t i = 0; i < dims.size(); ++i) {
+      out += (i ? ", " : "") + (dims[i] ? std::to_string(*dims[i]) : std::string("None"));
+    }
+    return out + "}";
+  }
+};
+
+const LayerSchema<InputLayerArgs>& input_layer_schema() {
+  static const auto schema = std::move(LayerSchema<InputLayerArgs>("InputLayer")
+                                           .required<BatchShapeCodec>("batch_shape", STRATA_ARG(shape))
+                                           .alias("batch_input_shape")  // Keras 2
+                                           .fixed("dtype", "float32")
+                                           .kept("sparse", false)
+                                           .fixed("ragged", false)
+                                           .kept("optional", false)
+                                           .without_base_keys());
+  return schema;
+}
+
+// The dims after the batch, given a shape whose first dim is the batch.
+std::vector<Dim> without_batch(const Shape& shape) {
+  return std::vector<Dim>(shape.dims().begin() + (shape.rank() > 0 ? 1 : 0), shape.dims().end());
+}
+
+// Input's checks and the layer it makes (built: it has nothing to build).
+std::shared_ptr<InputLayer> make_input_layer(std::vector<Dim> dims, const std::string& name) {
+  if (dims.empty()) {
+    throw ValueError("[Input] Expected at least one dimension (the batch excluded), received ()");
+  }
+  for (const Dim& d : dims) {
+    if (d && *d <= 0) {
+      throw ValueError(
+          fmt::format("[Input] Expected positive dimensions or None, received {}", Shape(dims).to_string()));
+    }
+  }
+  dims.insert(dims.begin(), None);
+  check_shape_size("[Input]", "input", Shape(dims));
+  auto layer = std::make_shared<InputLayer>(Shape(std::move(dims)), name);
+  layer->mark_built();
+  return layer;
+}
+
+}  // namespace
+
+void register_input_layer_layers() {
+  register_layer(input_layer_schema(),
+                 [](InputLayerArgs a) { return make_input_layer(std::move(a.shape), a.options.name); });
+}
+
+InputLayer::InputLayer(Shape shape, const std::string& name)
+    : ConfiguredLayer(input_layer_schema(), InputLayerArgs{without_batch(shape), {name}}),
+      shape_(std::move(shape)) {}
 
 std::vector<Shape> InputLayer::compute_output_shapes(const std::vector<Shape>& inputs) const {
   expect_input_count(*this, inputs, 0);
@@ -22,12 +95,6 @@ std::vector<Shape> InputLayer::compute_output_shapes(const std::vector<Shape>& i
 
 std::vector<ir::ValueId> InputLayer::lower(ir::Graph&, const Node&, const std::vector<ir::ValueId>&) const {
   throw InternalError(fmt::format("{} an InputLayer is bound to a graph input, never lowered", prefix()));
-}
-
-nlohmann::json InputLayer::config() const {
-  nlohmann::json batch_shape = nlohmann::json::array();
-  for (const Dim& d : shape_.dims()) batch_shape.push_back(d ? nlohmann::json(*d) : nlohmann::json(nullptr));
-  return {{"batch_shape", batch_shape}, {"dtype", "float32"}, {"sparse", false}};
 }
 
 SymbolicTensor input_tensor(const std::shared_ptr<InputLayer>& layer) {
@@ -43,20 +110,7 @@ SymbolicTensor input_tensor(const std::shared_ptr<InputLayer>& layer) {
 }  // namespace detail
 
 SymbolicTensor Input(std::vector<Dim> dims, std::string name) {
-  if (dims.empty()) {
-    throw ValueError("[Input] Expected at least one dimension (the batch excluded), received ()");
-  }
-  for (const Dim& d : dims) {
-    if (d && *d <= 0) {
-      throw ValueError(fmt::format("[Input] Expected positive dimensions or None, received {}",
-                                   Shape(dims).to_string()));
-    }
-  }
-  dims.insert(dims.begin(), None);
-  detail::check_shape_size("[Input]", "input", Shape(dims));
-  auto layer = std::make_shared<detail::InputLayer>(Shape(std::move(dims)), name);
-  layer->mark_built();
-  return detail::input_tensor(layer);
+  return detail::input_tensor(detail::make_input_layer(std::move(dims), name));
 }
 
 }  // namespace strata

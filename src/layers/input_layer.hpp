@@ -3,19 +3,26 @@
 
 #include <memory>
 
-#include "layers/layer_impl.hpp"
+#include "layers/configured_layer.hpp"
+#include "strata/layer.hpp"
 #include "strata/symbolic_tensor.hpp"
 
 namespace strata::detail {
 
-class InputLayer : public LayerImpl {
+/// InputLayer's arguments: the shape without the batch dimension.
+struct InputLayerArgs {
+  std::vector<Dim> shape;
+  LayerOptions options;
+};
+
+class InputLayer : public ConfiguredLayer<InputLayerArgs> {
  public:
+  /// `shape` includes the (unknown) batch dimension.
   InputLayer(Shape shape, const std::string& name);
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override;
   std::vector<ir::ValueId> lower(ir::Graph& graph, const Node& node,
                                  const std::vector<ir::ValueId>& inputs) const override;
   const Shape& shape() const { return shape_; }
-  nlohmann::json config() const override;
 
  private:
   Shape shape_;

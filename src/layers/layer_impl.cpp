@@ -45,6 +45,10 @@ std::optional<ir::Padding2D> LayerImpl::static_padding(const std::vector<Shape>&
 
 int64_t LayerImpl::macs(const Node&) const { return 0; }
 
+std::string LayerImpl::cpp_constructor() const {
+  throw ValueError(fmt::format("{} has no C++ constructor: it is not a built-in layer", prefix()));
+}
+
 Variable::Variable(std::string name_, std::shared_ptr<const Tensor> value, bool trainable_)
     : name(std::move(name_)), trainable(trainable_), value_(std::move(value)) {}
 

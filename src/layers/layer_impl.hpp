@@ -21,6 +21,7 @@
 namespace strata::detail {
 
 struct Node;
+class SchemaBase;
 
 /// One weight of a layer. The tensor is immutable and replaced whole by set_weights, so a compiled
 /// plan may hold on to it without copying. After `release`, only a plan's copy remains and `tensor()`
@@ -73,11 +74,15 @@ class LayerImpl {
                                          const std::vector<ir::ValueId>& inputs) const = 0;
   /// For sliding-window layers with known spatial input sizes, the padding TensorFlow applies.
   virtual std::optional<ir::Padding2D> static_padding(const std::vector<Shape>& inputs) const;
-  /// The layer's Keras configuration, as the JSON object Keras's `get_config()` writes, without `name`,
-  /// `trainable` and `dtype` (config_json.hpp adds them) and without initializers, regularizers and
-  /// constraints, which do not change what the layer computes. Pure virtual so that a new layer cannot forget
-  /// it. Throws ValueError for a layer Keras cannot describe (a custom layer).
+  /// The layer's arguments as Keras's config keys (a built-in layer: its schema's; see get_layer_config for
+  /// the whole config). Pure virtual so that a new layer cannot forget it: ConfiguredLayer implements it.
+  /// Throws ValueError for a layer Keras cannot describe.
   virtual nlohmann::json config() const = 0;
+  /// The schema of a built-in layer (class name, arguments, kept keys); null for custom layers and models.
+  virtual const SchemaBase* schema() const { return nullptr; }
+  /// The C++ that makes this layer, without the `layers::` namespace: `Conv2D(32, 3, {.name = "c"})`.
+  /// Throws ValueError for a layer without a schema.
+  virtual std::string cpp_constructor() const;
   /// Multiply-accumulates of one sample of a call, for summaries and benchmarks (0 when negligible).
   virtual int64_t macs(const Node& node) const;
 
@@ -105,6 +110,9 @@ class LayerImpl {
   virtual size_t release_weights(const ReleaseFn& release);
 
   bool trainable = true;
+  /// Config keys strata keeps without using them (regularizers, seeds, a dtype policy...), as a loaded config
+  /// gave them: key and JSON text. get_layer_config writes them back.
+  std::vector<std::pair<std::string, std::string>> kept_values;
   /// The calls of this layer, in call order. Weak: nodes own their layer, not the reverse.
   std::vector<std::weak_ptr<Node>> inbound_nodes;
 

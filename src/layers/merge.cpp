@@ -6,18 +6,38 @@
 
 #include "graph/node.hpp"
 #include "layers/broadcast.hpp"
-#include "layers/config_json.hpp"
+#include "layers/configured_layer.hpp"
+#include "layers/layer_registry.hpp"
 #include "strata/error.hpp"
 
 namespace strata::layers {
 namespace {
 
-// Add, Subtract, Multiply, Average, Maximum and Minimum: Keras's Merge base with size-1 broadcasting.
-class ElementwiseMergeImpl : public detail::LayerImpl {
- public:
-  enum class Kind { kAdd, kSubtract, kMultiply, kAverage, kMaximum, kMinimum };
+using MergeArgs = detail::OptionsArgs<LayerOptions>;
+using ConcatenateArgs = detail::OptionsArgs<ConcatenateOptions>;
 
-  ElementwiseMergeImpl(const char* class_name, Kind kind, const LayerOptions& o) : LayerImpl(class_name, o.name), kind_(kind) {}
+const detail::LayerSchema<ConcatenateArgs>& concatenate_schema() {
+  static const auto schema =
+      std::move(detail::LayerSchema<ConcatenateArgs>("Concatenate").option("axis", STRATA_ARG(options.axis)));
+  return schema;
+}
+
+// Add, Subtract, Multiply, Average, Maximum and Minimum: Keras's Merge base with size-1 broadcasting.
+enum class Kind { kAdd, kSubtract, kMultiply, kAverage, kMaximum, kMinimum };
+
+// Merge layers have no arguments of their own; one schema per class, in Kind's order.
+const detail::LayerSchema<MergeArgs>& merge_schema(Kind kind) {
+  static const detail::LayerSchema<MergeArgs> schemas[] = {
+      detail::LayerSchema<MergeArgs>("Add"),      detail::LayerSchema<MergeArgs>("Subtract"),
+      detail::LayerSchema<MergeArgs>("Multiply"), detail::LayerSchema<MergeArgs>("Average"),
+      detail::LayerSchema<MergeArgs>("Maximum"),  detail::LayerSchema<MergeArgs>("Minimum")};
+  return schemas[static_cast<int>(kind)];
+}
+
+class ElementwiseMergeImpl : public detail::ConfiguredLayer<MergeArgs> {
+ public:
+  ElementwiseMergeImpl(Kind kind, MergeArgs args)
+      : ConfiguredLayer(merge_schema(kind), std::move(args)), kind_(kind) {}
 
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
     if (inputs.size() < 2) {
@@ -52,8 +72,6 @@ class ElementwiseMergeImpl : public detail::LayerImpl {
     dims.insert(dims.end(), out.dims().begin(), out.dims().end());
     return {Shape(dims)};
   }
-
-  nlohmann::json config() const override { return nlohmann::json::object(); }
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&,
                                  const std::vector<ir::ValueId>& given) const override {
@@ -108,9 +126,10 @@ class ElementwiseMergeImpl : public detail::LayerImpl {
   Kind kind_;
 };
 
-class ConcatenateImpl : public detail::LayerImpl {
+class ConcatenateImpl : public detail::ConfiguredLayer<ConcatenateArgs> {
  public:
-  explicit ConcatenateImpl(const ConcatenateOptions& o) : LayerImpl("Concatenate", o.name), axis_(o.axis) {}
+  explicit ConcatenateImpl(ConcatenateArgs args)
+      : ConfiguredLayer(concatenate_schema(), std::move(args)), axis_(args_.options.axis) {}
 
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
     if (inputs.size() < 2) {
@@ -145,8 +164,6 @@ class ConcatenateImpl : public detail::LayerImpl {
     return {Shape(out)};
   }
 
-  nlohmann::json config() const override { return {{"axis", axis_}}; }
-
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&,
                                  const std::vector<ir::ValueId>& inputs) const override {
     std::vector<int64_t> dims = graph.values[inputs[0]].dims;
@@ -174,39 +191,41 @@ class ConcatenateImpl : public detail::LayerImpl {
   int axis_;
 };
 
-using Kind = ElementwiseMergeImpl::Kind;
-
 }  // namespace
 
-Add::Add(LayerOptions options) { impl_ = std::make_shared<ElementwiseMergeImpl>("Add", Kind::kAdd, options); }
+Add::Add(LayerOptions options) {
+  impl_ = std::make_shared<ElementwiseMergeImpl>(Kind::kAdd, MergeArgs{std::move(options)});
+}
 SymbolicTensor Add::operator()(const std::vector<SymbolicTensor>& inputs) const { return call(inputs).front(); }
 
 Subtract::Subtract(LayerOptions options) {
-  impl_ = std::make_shared<ElementwiseMergeImpl>("Subtract", Kind::kSubtract, options);
+  impl_ = std::make_shared<ElementwiseMergeImpl>(Kind::kSubtract, MergeArgs{std::move(options)});
 }
 SymbolicTensor Subtract::operator()(const std::vector<SymbolicTensor>& inputs) const { return call(inputs).front(); }
 
 Multiply::Multiply(LayerOptions options) {
-  impl_ = std::make_shared<ElementwiseMergeImpl>("Multiply", Kind::kMultiply, options);
+  impl_ = std::make_shared<ElementwiseMergeImpl>(Kind::kMultiply, MergeArgs{std::move(options)});
 }
 SymbolicTensor Multiply::operator()(const std::vector<SymbolicTensor>& inputs) const { return call(inputs).front(); }
 
 Average::Average(LayerOptions options) {
-  impl_ = std::make_shared<ElementwiseMergeImpl>("Average", Kind::kAverage, options);
+  impl_ = std::make_shared<ElementwiseMergeImpl>(Kind::kAverage, MergeArgs{std::move(options)});
 }
 SymbolicTensor Average::operator()(const std::vector<SymbolicTensor>& inputs) const { return call(inputs).front(); }
 
 Maximum::Maximum(LayerOptions options) {
-  impl_ = std::make_shared<ElementwiseMergeImpl>("Maximum", Kind::kMaximum, options);
+  impl_ = std::make_shared<ElementwiseMergeImpl>(Kind::kMaximum, MergeArgs{std::move(options)});
 }
 SymbolicTensor Maximum::operator()(const std::vector<SymbolicTensor>& inputs) const { return call(inputs).front(); }
 
 Minimum::Minimum(LayerOptions options) {
-  impl_ = std::make_shared<ElementwiseMergeImpl>("Minimum", Kind::kMinimum, options);
+  impl_ = std::make_shared<ElementwiseMergeImpl>(Kind::kMinimum, MergeArgs{std::move(options)});
 }
 SymbolicTensor Minimum::operator()(const std::vector<SymbolicTensor>& inputs) const { return call(inputs).front(); }
 
-Concatenate::Concatenate(ConcatenateOptions options) { impl_ = std::make_shared<ConcatenateImpl>(options); }
+Concatenate::Concatenate(ConcatenateOptions options) {
+  impl_ = std::make_shared<ConcatenateImpl>(ConcatenateArgs{std::move(options)});
+}
 SymbolicTensor Concatenate::operator()(const std::vector<SymbolicTensor>& inputs) const { return call(inputs).front(); }
 
 SymbolicTensor add(const std::vector<SymbolicTensor>& inputs, LayerOptions options) {
@@ -232,3 +251,18 @@ SymbolicTensor concatenate(const std::vector<SymbolicTensor>& inputs, Concatenat
 }
 
 }  // namespace strata::layers
+
+namespace strata::detail {
+void register_merge_layers() {
+  using layers::Kind, layers::MergeArgs;
+  for (const Kind kind :
+       {Kind::kAdd, Kind::kSubtract, Kind::kMultiply, Kind::kAverage, Kind::kMaximum, Kind::kMinimum}) {
+    register_layer(layers::merge_schema(kind), [kind](MergeArgs a) {
+      return std::make_shared<layers::ElementwiseMergeImpl>(kind, std::move(a));
+    });
+  }
+  register_layer(layers::concatenate_schema(), [](layers::ConcatenateArgs a) {
+    return std::make_shared<layers::ConcatenateImpl>(std::move(a));
+  });
+}
+}  // namespace strata::detail

@@ -3,21 +3,63 @@
 #include <fmt/format.h>
 
 #include "graph/node.hpp"
-#include "layers/config_json.hpp"
+#include "layers/configured_layer.hpp"
+#include "layers/layer_registry.hpp"
 #include "layers/window_geometry.hpp"
 #include "strata/error.hpp"
 
 namespace strata::layers {
 namespace {
 
-class Pooling2DImpl : public detail::LayerImpl {
+struct Pooling2DArgs {
+  Size2 pool_size = 2;
+  Pooling2DOptions options;
+};
+
+// Keras writes the strides in use (the pool size when none were given); null reads as none given.
+struct StridesCodec {
+  static constexpr const char* type = "(int, int) or None";
+  static nlohmann::json write(const Size2& v) {
+    return v.given() ? detail::Codec<Size2>::write(v) : nlohmann::json();
+  }
+  static Size2 read(const nlohmann::json& j, const detail::ConfigKey& at) {
+    return j.is_null() ? Size2{} : detail::Codec<Size2>::read(j, at);
+  }
+  static std::string cpp(const Size2& v) { return detail::Codec<Size2>::cpp(v); }
+};
+
+detail::LayerSchema<Pooling2DArgs> pooling2d_schema(const char* class_name) {
+  return std::move(detail::LayerSchema<Pooling2DArgs>(class_name)
+                       .positional("pool_size", STRATA_ARG(pool_size))
+                       .option<StridesCodec>("strides", STRATA_ARG(options.strides))
+                       .option("padding", STRATA_ARG(options.padding))
+                       .fixed("data_format", "channels_last"));
+}
+
+const detail::LayerSchema<Pooling2DArgs>& max_pooling2d_schema() {
+  static const auto schema = pooling2d_schema("MaxPooling2D");
+  return schema;
+}
+
+const detail::LayerSchema<Pooling2DArgs>& average_pooling2d_schema() {
+  static const auto schema = pooling2d_schema("AveragePooling2D");
+  return schema;
+}
+
+class Pooling2DImpl : public detail::ConfiguredLayer<Pooling2DArgs> {
  public:
-  Pooling2DImpl(const char* class_name, ir::Pool2DOp::Kind kind, Size2 pool_size, const Pooling2DOptions& o)
-      : LayerImpl(class_name, o.name), kind_(kind), pool_(pool_size), strides_(o.strides.given() ? o.strides : pool_size) {
+  Pooling2DImpl(const detail::LayerSchema<Pooling2DArgs>& schema, ir::Pool2DOp::Kind kind, Pooling2DArgs args)
+      : ConfiguredLayer(schema, std::move(args)),
+        kind_(kind),
+        pool_(args_.pool_size),
+        strides_(args_.options.strides.given() ? args_.options.strides : args_.pool_size) {
+    const Pooling2DOptions& o = args_.options;
+    const Size2 pool_size = args_.pool_size;
     const std::string where = prefix();
     detail::expect_positive(where, "pool_size", pool_size);
     if (o.strides.given()) detail::expect_positive(where, "strides", o.strides);
     padding_ = detail::parse_padding(o.padding, where);
+    args_.options.strides = strides_;
   }
 
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
@@ -31,13 +73,6 @@ class Pooling2DImpl : public detail::LayerImpl {
   std::optional<ir::Padding2D> static_padding(const std::vector<Shape>& inputs) const override {
     const Shape& in = inputs[0];
     return detail::window_2d(prefix(), in[1], in[2], pool_, strides_, 1, padding_).padding;
-  }
-
-  nlohmann::json config() const override {
-    return {{"pool_size", detail::size2_json(pool_)},
-            {"strides", detail::size2_json(strides_)},
-            {"padding", detail::padding_json(padding_)},
-            {"data_format", "channels_last"}};
   }
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node& node,
@@ -74,15 +109,31 @@ class Pooling2DImpl : public detail::LayerImpl {
 }  // namespace
 
 MaxPooling2D::MaxPooling2D(Size2 pool_size, Pooling2DOptions options) {
-  impl_ = std::make_shared<Pooling2DImpl>("MaxPooling2D", ir::Pool2DOp::Kind::kMax, pool_size, options);
+  impl_ = std::make_shared<Pooling2DImpl>(max_pooling2d_schema(), ir::Pool2DOp::Kind::kMax,
+                                          Pooling2DArgs{pool_size, std::move(options)});
 }
 
 SymbolicTensor MaxPooling2D::operator()(const SymbolicTensor& input) const { return call({input}).front(); }
 
 AveragePooling2D::AveragePooling2D(Size2 pool_size, Pooling2DOptions options) {
-  impl_ = std::make_shared<Pooling2DImpl>("AveragePooling2D", ir::Pool2DOp::Kind::kAverage, pool_size, options);
+  impl_ = std::make_shared<Pooling2DImpl>(average_pooling2d_schema(), ir::Pool2DOp::Kind::kAverage,
+                                          Pooling2DArgs{pool_size, std::move(options)});
 }
 
 SymbolicTensor AveragePooling2D::operator()(const SymbolicTensor& input) const { return call({input}).front(); }
 
 }  // namespace strata::layers
+
+namespace strata::detail {
+void register_pooling2d_layers() {
+  using layers::Pooling2DArgs, layers::Pooling2DImpl;
+  register_layer(layers::max_pooling2d_schema(), [](Pooling2DArgs a) {
+    return std::make_shared<Pooling2DImpl>(layers::max_pooling2d_schema(), ir::Pool2DOp::Kind::kMax,
+                                           std::move(a));
+  });
+  register_layer(layers::average_pooling2d_schema(), [](Pooling2DArgs a) {
+    return std::make_shared<Pooling2DImpl>(layers::average_pooling2d_schema(), ir::Pool2DOp::Kind::kAverage,
+                                           std::move(a));
+  });
+}
+}  // namespace strata::detail

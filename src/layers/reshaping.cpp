@@ -3,12 +3,89 @@
 #include <fmt/format.h>
 
 #include "graph/node.hpp"
-#include "layers/config_json.hpp"
+#include "layers/configured_layer.hpp"
+#include "layers/layer_registry.hpp"
 #include "layers/window_geometry.hpp"
 #include "strata/error.hpp"
 
 namespace strata::layers {
 namespace {
+
+struct ZeroPadding2DArgs {
+  Margins2D padding = 1;
+  LayerOptions options;
+};
+struct Cropping2DArgs {
+  Margins2D cropping = 0;
+  LayerOptions options;
+};
+struct UpSampling2DArgs {
+  Size2 size = 2;
+  UpSampling2DOptions options;
+};
+using FlattenArgs = detail::OptionsArgs<LayerOptions>;
+struct ReshapeArgs {
+  std::vector<int64_t> target_shape;
+  LayerOptions options;
+};
+struct DropoutArgs {
+  float rate = 0.0f;
+  DropoutOptions options;
+};
+
+const detail::LayerSchema<ZeroPadding2DArgs>& zero_padding2d_schema() {
+  static const auto schema = std::move(detail::LayerSchema<ZeroPadding2DArgs>("ZeroPadding2D")
+                                           .positional("padding", STRATA_ARG(padding))
+                                           .fixed("data_format", "channels_last"));
+  return schema;
+}
+
+const detail::LayerSchema<Cropping2DArgs>& cropping2d_schema() {
+  static const auto schema = std::move(detail::LayerSchema<Cropping2DArgs>("Cropping2D")
+                                           .positional("cropping", STRATA_ARG(cropping))
+                                           .fixed("data_format", "channels_last"));
+  return schema;
+}
+
+const detail::LayerSchema<UpSampling2DArgs>& up_sampling2d_schema() {
+  static const auto schema = std::move(detail::LayerSchema<UpSampling2DArgs>("UpSampling2D")
+                                           .positional("size", STRATA_ARG(size))
+                                           .option("interpolation", STRATA_ARG(options.interpolation))
+                                           .fixed("data_format", "channels_last"));
+  return schema;
+}
+
+const detail::LayerSchema<FlattenArgs>& flatten_schema() {
+  static const auto schema =
+      std::move(detail::LayerSchema<FlattenArgs>("Flatten").fixed("data_format", "channels_last"));
+  return schema;
+}
+
+const detail::LayerSchema<ReshapeArgs>& reshape_schema() {
+  static const auto schema = std::move(
+      detail::LayerSchema<ReshapeArgs>("Reshape").required("target_shape", STRATA_ARG(target_shape)));
+  return schema;
+}
+
+const detail::LayerSchema<DropoutArgs>& dropout_schema() {
+  static const auto schema = std::move(detail::LayerSchema<DropoutArgs>("Dropout")
+                                           .required("rate", STRATA_ARG(rate))
+                                           .option("seed", STRATA_ARG(options.seed))
+                                           .kept("noise_shape"));
+  return schema;
+}
+
+// Keras 3's SpatialDropout2D writes no `trainable` and its dtype as a plain string.
+const detail::LayerSchema<DropoutArgs>& spatial_dropout2d_schema() {
+  static const auto schema = std::move(detail::LayerSchema<DropoutArgs>("SpatialDropout2D")
+                                           .required("rate", STRATA_ARG(rate))
+                                           .option("seed", STRATA_ARG(options.seed))
+                                           .fixed("data_format", "channels_last")
+                                           .kept("dtype", "float32")
+                                           .accepted("trainable")
+                                           .without_base_keys());
+  return schema;
+}
 
 ir::Padding2D to_padding(const Margins2D& m) { return ir::Padding2D{m.top(), m.bottom(), m.left(), m.right()}; }
 
@@ -20,10 +97,11 @@ void expect_non_negative(const std::string& where, const char* what, const Margi
 
 Dim plus(const Dim& d, int64_t delta) { return d ? Dim(*d + delta) : None; }
 
-class ZeroPadding2DImpl : public detail::LayerImpl {
+class ZeroPadding2DImpl : public detail::ConfiguredLayer<ZeroPadding2DArgs> {
  public:
-  ZeroPadding2DImpl(const Margins2D& padding, const std::string& name) : LayerImpl("ZeroPadding2D", name), padding_(padding) {
-    expect_non_negative(prefix(), "padding", padding);
+  explicit ZeroPadding2DImpl(ZeroPadding2DArgs args)
+      : ConfiguredLayer(zero_padding2d_schema(), std::move(args)), padding_(args_.padding) {
+    expect_non_negative(prefix(), "padding", padding_);
   }
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
     detail::expect_input_count(*this, inputs, 1);
@@ -32,9 +110,6 @@ class ZeroPadding2DImpl : public detail::LayerImpl {
     // In int64: two paddings near INT_MAX would overflow an int (the sum is then refused as too large).
     return {Shape{in[0], plus(in[1], int64_t{padding_.top()} + padding_.bottom()),
                   plus(in[2], int64_t{padding_.left()} + padding_.right()), in[3]}};
-  }
-  nlohmann::json config() const override {
-    return {{"padding", detail::margins_json(padding_)}, {"data_format", "channels_last"}};
   }
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&, const std::vector<ir::ValueId>& inputs) const override {
     std::vector<int64_t> dims = graph.values[inputs[0]].dims;
@@ -49,9 +124,11 @@ class ZeroPadding2DImpl : public detail::LayerImpl {
   Margins2D padding_;
 };
 
-class Cropping2DImpl : public detail::LayerImpl {
+class Cropping2DImpl : public detail::ConfiguredLayer<Cropping2DArgs> {
  public:
-  Cropping2DImpl(const Margins2D& cropping, const std::string& name) : LayerImpl("Cropping2D", name), cropping_(cropping) {
+  explicit Cropping2DImpl(Cropping2DArgs args)
+      : ConfiguredLayer(cropping2d_schema(), std::move(args)), cropping_(args_.cropping) {
+    const Margins2D& cropping = cropping_;
     expect_non_negative(prefix(), "cropping", cropping);
   }
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
@@ -62,9 +139,6 @@ class Cropping2DImpl : public detail::LayerImpl {
     const Dim w = plus(in[2], -(int64_t{cropping_.left()} + cropping_.right()));
     check(h, w, in.to_string());
     return {Shape{in[0], h, w, in[3]}};
-  }
-  nlohmann::json config() const override {
-    return {{"cropping", detail::margins_json(cropping_)}, {"data_format", "channels_last"}};
   }
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&, const std::vector<ir::ValueId>& inputs) const override {
     std::vector<int64_t> dims = graph.values[inputs[0]].dims;
@@ -86,10 +160,12 @@ class Cropping2DImpl : public detail::LayerImpl {
   Margins2D cropping_;
 };
 
-class UpSampling2DImpl : public detail::LayerImpl {
+class UpSampling2DImpl : public detail::ConfiguredLayer<UpSampling2DArgs> {
  public:
-  UpSampling2DImpl(Size2 size, const UpSampling2DOptions& o) : LayerImpl("UpSampling2D", o.name), size_(size) {
-    detail::expect_positive(prefix(), "size", size);
+  explicit UpSampling2DImpl(UpSampling2DArgs args)
+      : ConfiguredLayer(up_sampling2d_schema(), std::move(args)), size_(args_.size) {
+    const UpSampling2DOptions& o = args_.options;
+    detail::expect_positive(prefix(), "size", size_);
     if (o.interpolation != "nearest") {
       throw ValueError(fmt::format("{} Unsupported interpolation '{}'. Expected one of: nearest", prefix(), o.interpolation));
     }
@@ -100,10 +176,6 @@ class UpSampling2DImpl : public detail::LayerImpl {
     detail::expect_rank(*this, in, 4);
     return {Shape{in[0], detail::checked_times(prefix(), in[1], size_.h()),
                   detail::checked_times(prefix(), in[2], size_.w()), in[3]}};
-  }
-  nlohmann::json config() const override {
-    return {
-        {"size", detail::size2_json(size_)}, {"data_format", "channels_last"}, {"interpolation", "nearest"}};
   }
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&, const std::vector<ir::ValueId>& inputs) const override {
     std::vector<int64_t> dims = graph.values[inputs[0]].dims;
@@ -118,9 +190,9 @@ class UpSampling2DImpl : public detail::LayerImpl {
   Size2 size_;
 };
 
-class FlattenImpl : public detail::LayerImpl {
+class FlattenImpl : public detail::ConfiguredLayer<FlattenArgs> {
  public:
-  explicit FlattenImpl(const std::string& name) : LayerImpl("Flatten", name) {}
+  explicit FlattenImpl(FlattenArgs args) : ConfiguredLayer(flatten_schema(), std::move(args)) {}
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
     detail::expect_input_count(*this, inputs, 1);
     const Shape& in = inputs[0];
@@ -135,16 +207,16 @@ class FlattenImpl : public detail::LayerImpl {
     }
     return {Shape{in[0], n}};
   }
-  nlohmann::json config() const override { return {{"data_format", "channels_last"}}; }
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&, const std::vector<ir::ValueId>& inputs) const override {
     const std::vector<int64_t>& in = graph.values[inputs[0]].dims;
     return {detail::emit_reshape(graph, inputs[0], {in[0], element_count(in) / in[0]}, name())};
   }
 };
 
-class ReshapeImpl : public detail::LayerImpl {
+class ReshapeImpl : public detail::ConfiguredLayer<ReshapeArgs> {
  public:
-  ReshapeImpl(std::vector<int64_t> target, const std::string& name) : LayerImpl("Reshape", name), target_(std::move(target)) {
+  explicit ReshapeImpl(ReshapeArgs args)
+      : ConfiguredLayer(reshape_schema(), std::move(args)), target_(args_.target_shape) {
     int unknown = 0;
     for (int64_t d : target_) {
       if (d == -1) {
@@ -169,7 +241,6 @@ class ReshapeImpl : public detail::LayerImpl {
     for (int64_t d : resolved) out.push_back(d == -1 ? None : Dim(d));
     return {Shape(out)};
   }
-  nlohmann::json config() const override { return {{"target_shape", target_}}; }
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&, const std::vector<ir::ValueId>& inputs) const override {
     const std::vector<int64_t>& in = graph.values[inputs[0]].dims;
     std::vector<int64_t> dims{in[0]};
@@ -204,10 +275,11 @@ class ReshapeImpl : public detail::LayerImpl {
 };
 
 // Dropout and SpatialDropout2D: the identity at inference, so lowering emits nothing.
-class DropoutImpl : public detail::LayerImpl {
+class DropoutImpl : public detail::ConfiguredLayer<DropoutArgs> {
  public:
-  DropoutImpl(const char* class_name, float rate, const DropoutOptions& o, int rank)
-      : LayerImpl(class_name, o.name), rate_(rate), seed_(o.seed), rank_(rank) {
+  DropoutImpl(const detail::LayerSchema<DropoutArgs>& schema, DropoutArgs args, int rank)
+      : ConfiguredLayer(schema, std::move(args)), rank_(rank) {
+    const float rate = args_.rate;
     if (!(rate >= 0.0f && rate < 1.0f)) {
       throw ValueError(fmt::format("{} Expected a rate in [0, 1), received {}", prefix(), rate));
     }
@@ -217,59 +289,69 @@ class DropoutImpl : public detail::LayerImpl {
     if (rank_ > 0) detail::expect_rank(*this, inputs[0], rank_);
     return {inputs[0]};
   }
-  nlohmann::json config() const override {
-    nlohmann::json c = {{"rate", rate_}, {"seed", nullptr}};
-    if (seed_) c["seed"] = *seed_;
-    if (rank_ == 4) {
-      c["data_format"] = "channels_last";
-    } else {
-      c["noise_shape"] = nullptr;
-    }
-    return c;
-  }
   std::vector<ir::ValueId> lower(ir::Graph&, const detail::Node&, const std::vector<ir::ValueId>& inputs) const override {
     return {inputs[0]};
   }
 
  private:
-  float rate_;
-  std::optional<int64_t> seed_;
   int rank_;
 };
 
 }  // namespace
 
 ZeroPadding2D::ZeroPadding2D(Margins2D padding, LayerOptions options) {
-  impl_ = std::make_shared<ZeroPadding2DImpl>(padding, options.name);
+  impl_ = std::make_shared<ZeroPadding2DImpl>(ZeroPadding2DArgs{padding, std::move(options)});
 }
 SymbolicTensor ZeroPadding2D::operator()(const SymbolicTensor& input) const { return call({input}).front(); }
 
 Cropping2D::Cropping2D(Margins2D cropping, LayerOptions options) {
-  impl_ = std::make_shared<Cropping2DImpl>(cropping, options.name);
+  impl_ = std::make_shared<Cropping2DImpl>(Cropping2DArgs{cropping, std::move(options)});
 }
 SymbolicTensor Cropping2D::operator()(const SymbolicTensor& input) const { return call({input}).front(); }
 
 UpSampling2D::UpSampling2D(Size2 size, UpSampling2DOptions options) {
-  impl_ = std::make_shared<UpSampling2DImpl>(size, options);
+  impl_ = std::make_shared<UpSampling2DImpl>(UpSampling2DArgs{size, std::move(options)});
 }
 SymbolicTensor UpSampling2D::operator()(const SymbolicTensor& input) const { return call({input}).front(); }
 
-Flatten::Flatten(LayerOptions options) { impl_ = std::make_shared<FlattenImpl>(options.name); }
+Flatten::Flatten(LayerOptions options) {
+  impl_ = std::make_shared<FlattenImpl>(FlattenArgs{std::move(options)});
+}
 SymbolicTensor Flatten::operator()(const SymbolicTensor& input) const { return call({input}).front(); }
 
 Reshape::Reshape(std::vector<int64_t> target_shape, LayerOptions options) {
-  impl_ = std::make_shared<ReshapeImpl>(std::move(target_shape), options.name);
+  impl_ = std::make_shared<ReshapeImpl>(ReshapeArgs{std::move(target_shape), std::move(options)});
 }
 SymbolicTensor Reshape::operator()(const SymbolicTensor& input) const { return call({input}).front(); }
 
 Dropout::Dropout(float rate, DropoutOptions options) {
-  impl_ = std::make_shared<DropoutImpl>("Dropout", rate, options, 0);
+  impl_ = std::make_shared<DropoutImpl>(dropout_schema(), DropoutArgs{rate, std::move(options)}, 0);
 }
 SymbolicTensor Dropout::operator()(const SymbolicTensor& input) const { return call({input}).front(); }
 
 SpatialDropout2D::SpatialDropout2D(float rate, DropoutOptions options) {
-  impl_ = std::make_shared<DropoutImpl>("SpatialDropout2D", rate, options, 4);
+  impl_ = std::make_shared<DropoutImpl>(spatial_dropout2d_schema(), DropoutArgs{rate, std::move(options)}, 4);
 }
 SymbolicTensor SpatialDropout2D::operator()(const SymbolicTensor& input) const { return call({input}).front(); }
 
 }  // namespace strata::layers
+
+namespace strata::detail {
+void register_reshaping_layers() {
+  using namespace layers;
+  register_layer(zero_padding2d_schema(),
+                 [](ZeroPadding2DArgs a) { return std::make_shared<ZeroPadding2DImpl>(std::move(a)); });
+  register_layer(cropping2d_schema(),
+                 [](Cropping2DArgs a) { return std::make_shared<Cropping2DImpl>(std::move(a)); });
+  register_layer(up_sampling2d_schema(),
+                 [](UpSampling2DArgs a) { return std::make_shared<UpSampling2DImpl>(std::move(a)); });
+  register_layer(flatten_schema(), [](FlattenArgs a) { return std::make_shared<FlattenImpl>(std::move(a)); });
+  register_layer(reshape_schema(), [](ReshapeArgs a) { return std::make_shared<ReshapeImpl>(std::move(a)); });
+  register_layer(dropout_schema(), [](DropoutArgs a) {
+    return std::make_shared<DropoutImpl>(dropout_schema(), std::move(a), 0);
+  });
+  register_layer(spatial_dropout2d_schema(), [](DropoutArgs a) {
+    return std::make_shared<DropoutImpl>(spatial_dropout2d_schema(), std::move(a), 4);
+  });
+}
+}  // namespace strata::detail

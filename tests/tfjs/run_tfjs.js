@@ -44,6 +44,8 @@ function refuse(layer, what) {
 // Rewrites one layer's Keras 3 config into what tfjs reads, or refuses it.
 function adapt(layer) {
   const c = layer.config;
+  // Keras 3 writes a layer's dtype as a DTypePolicy object; tfjs reads the name.
+  if (c.dtype && typeof c.dtype === 'object') c.dtype = c.dtype.config.name;
   if ('activation' in c) {
     if (c.activation === 'silu') c.activation = 'swish';
     if (c.activation === 'hard_sigmoid')

@@ -1,0 +1,263 @@
+#include "layers/config_codecs.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <utility>
+
+#include "core/activation.hpp"
+#include "strata/error.hpp"
+
+namespace strata::detail {
+namespace {
+
+bool fits_int(const nlohmann::json& j) {
+  if (j.is_number_unsigned())
+    return j.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<int>::max());
+  if (j.is_number_integer()) {
+    const int64_t v = j.get<int64_t>();
+    return v >= std::numeric_limits<int>::min() && v <= std::numeric_limits<int>::max();
+  }
+  return false;
+}
+
+int int_or_throw(const nlohmann::json& j, const ConfigKey& at, const char* expected) {
+  if (!fits_int(j)) bad_config_value(at, expected, j);
+  return j.get<int>();
+}
+
+std::string shortest(float value) {
+  std::array<char, 64> buffer{};
+  const auto [end, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+  return std::string(buffer.data(), ec == std::errc() ? end : buffer.data());
+}
+
+struct NamedInitializer {
+  const char* name;
+  const char* keras_class;
+  // Keras 2.0-2.2 wrote these as VarianceScaling(scale, mode, distribution).
+  double scale;
+  const char* mode;
+  const char* distribution;
+};
+
+constexpr std::array<NamedInitializer, 8> kInitializers = {{
+    {"glorot_uniform", "GlorotUniform", 1.0, "fan_avg", "uniform"},
+    {"glorot_normal", "GlorotNormal", 1.0, "fan_avg", "truncated_normal"},
+    {"he_uniform", "HeUniform", 2.0, "fan_in", "uniform"},
+    {"he_normal", "HeNormal", 2.0, "fan_in", "truncated_normal"},
+    {"lecun_uniform", "LecunUniform", 1.0, "fan_in", "uniform"},
+    {"lecun_normal", "LecunNormal", 1.0, "fan_in", "truncated_normal"},
+    {"zeros", "Zeros", 0.0, "", ""},
+    {"ones", "Ones", 0.0, "", ""},
+}};
+
+}  // namespace
+
+void bad_config_value(const ConfigKey& at, const char* expected, const nlohmann::json& value) {
+  throw ValueError(fmt::format("{} config key '{}': expected {}, received {}", at.where, at.key, expected,
+                               value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+}
+
+nlohmann::json float_json(float value) {
+  if (!std::isfinite(value)) return static_cast<double>(value);  // nlohmann writes null; never a valid option
+  return std::stod(shortest(value));
+}
+
+std::string float_cpp(float value) {
+  std::string text = shortest(value);
+  if (text.find_first_of(".e") == std::string::npos) text += ".0";
+  return text + "f";
+}
+
+std::string string_cpp(const std::string& value) {
+  std::string out = "\"";
+  for (const char c : value) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+int Codec<int>::read(const nlohmann::json& j, const ConfigKey& at) {
+  return int_or_throw(j, at, "an integer");
+}
+
+bool Codec<bool>::read(const nlohmann::json& j, const ConfigKey& at) {
+  if (!j.is_boolean()) bad_config_value(at, "true or false", j);
+  return j.get<bool>();
+}
+
+float Codec<float>::read(const nlohmann::json& j, const ConfigKey& at) {
+  if (!j.is_number()) bad_config_value(at, "a number", j);
+  const double v = j.get<double>();
+  if (!(std::fabs(v) <= std::numeric_limits<float>::max()))
+    bad_config_value(at, "a finite float32 number", j);
+  return static_cast<float>(v);
+}
+
+std::string Codec<std::string>::read(const nlohmann::json& j, const ConfigKey& at) {
+  if (!j.is_string()) bad_config_value(at, "a string", j);
+  return j.get<std::string>();
+}
+
+std::optional<float> Codec<std::optional<float>>::read(const nlohmann::json& j, const ConfigKey& at) {
+  if (j.is_null()) return std::nullopt;
+  return Codec<float>::read(j, at);
+}
+
+std::optional<int64_t> Codec<std::optional<int64_t>>::read(const nlohmann::json& j, const ConfigKey& at) {
+  if (j.is_null()) return std::nullopt;
+  if (!j.is_number_integer()) bad_config_value(at, "an integer or null", j);
+  if (j.is_number_unsigned() &&
+      j.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    bad_config_value(at, "a 64-bit integer or null", j);
+  }
+  return j.get<int64_t>();
+}
+
+Size2 Codec<Size2>::read(const nlohmann::json& j, const ConfigKey& at) {
+  constexpr const char* expected = "an integer or a list of two integers";
+  if (j.is_number()) return Size2(int_or_throw(j, at, expected));
+  if (!j.is_array() || j.size() != 2) bad_config_value(at, expected, j);
+  return Size2(int_or_throw(j[0], at, expected), int_or_throw(j[1], at, expected));
+}
+
+std::string Codec<Size2>::cpp(const Size2& v) {
+  return v.h() == v.w() ? std::to_string(v.h()) : fmt::format("{{{}, {}}}", v.h(), v.w());
+}
+
+nlohmann::json Codec<Margins2D>::write(const Margins2D& m) {
+  return nlohmann::json::array(
+      {nlohmann::json::array({m.top(), m.bottom()}), nlohmann::json::array({m.left(), m.right()})});
+}
+
+Margins2D Codec<Margins2D>::read(const nlohmann::json& j, const ConfigKey& at) {
+  constexpr const char* expected = "an integer, a pair of integers or a pair of pairs of integers";
+  if (j.is_number()) return Margins2D(int_or_throw(j, at, expected));
+  if (!j.is_array() || j.size() != 2) bad_config_value(at, expected, j);
+  if (j[0].is_number() && j[1].is_number()) {
+    return Margins2D(int_or_throw(j[0], at, expected), int_or_throw(j[1], at, expected));
+  }
+  auto pair = [&](const nlohmann::json& p) {
+    if (!p.is_array() || p.size() != 2) bad_config_value(at, expected, j);
+    return std::pair<int, int>(int_or_throw(p[0], at, expected), int_or_throw(p[1], at, expected));
+  };
+  return Margins2D(pair(j[0]), pair(j[1]));
+}
+
+std::string Codec<Margins2D>::cpp(const Margins2D& m) {
+  if (m.top() == m.bottom() && m.left() == m.right()) {
+    return m.top() == m.left() ? std::to_string(m.top()) : fmt::format("{{{}, {}}}", m.top(), m.left());
+  }
+  return fmt::format("{{{{{}, {}}}, {{{}, {}}}}}", m.top(), m.bottom(), m.left(), m.right());
+}
+
+std::vector<int64_t> Codec<std::vector<int64_t>>::read(const nlohmann::json& j, const ConfigKey& at) {
+  constexpr const char* expected = "a list of integers";
+  if (!j.is_array()) bad_config_value(at, expected, j);
+  std::vector<int64_t> out;
+  for (const nlohmann::json& e : j) {
+    if (!e.is_number_integer() ||
+        (e.is_number_unsigned() &&
+         e.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))) {
+      bad_config_value(at, expected, j);
+    }
+    out.push_back(e.get<int64_t>());
+  }
+  return out;
+}
+
+std::string Codec<std::vector<int64_t>>::cpp(const std::vector<int64_t>& v) {
+  return fmt::format("{{{}}}", fmt::join(v, ", "));
+}
+
+nlohmann::json ActivationCodec::write(const std::string& v) {
+  // Keras 3 writes the function's own name: "silu" for swish too. Layers check the name when made.
+  const std::string name = activation_name(parse_activation(v, "[activation]"));
+  return name == "swish" ? "silu" : name;
+}
+
+std::string ActivationCodec::read(const nlohmann::json& j, const ConfigKey& at) {
+  // Keras 3 serializes built-in activations by name; an object is a custom or a parametrized one.
+  if (!j.is_string()) bad_config_value(at, "an activation name", j);
+  return j.get<std::string>();
+}
+
+nlohmann::json InitializerCodec::write(const std::string& v) {
+  for (const NamedInitializer& n : kInitializers) {
+    if (v != n.name) continue;
+    const bool seeded = n.scale != 0.0;
+    return {{"module", "keras.initializers"},
+            {"class_name", n.keras_class},
+            {"config", seeded ? nlohmann::json{{"seed", nullptr}} : nlohmann::json::object()},
+            {"registered_name", nullptr}};
+  }
+  return v;  // the layer refuses an unknown name before a config is ever written
+}
+
+std::string InitializerCodec::read(const nlohmann::json& j, const ConfigKey& at) {
+  constexpr const char* expected =
+      "one of the initializers strata creates (GlorotUniform, GlorotNormal, HeUniform, HeNormal, "
+      "LecunUniform, "
+      "LecunNormal, Zeros, Ones, or their snake_case names)";
+  if (j.is_string()) {
+    const std::string s = j.get<std::string>();
+    for (const NamedInitializer& n : kInitializers) {
+      if (s == n.name || s == n.keras_class) return n.name;
+    }
+    bad_config_value(at, expected, j);
+  }
+  if (!j.is_object() || !j.contains("class_name") || !j["class_name"].is_string()) {
+    bad_config_value(at, expected, j);
+  }
+  const std::string cls = j["class_name"].get<std::string>();
+  const nlohmann::json config = j.value("config", nlohmann::json::object());
+  for (const NamedInitializer& n : kInitializers) {
+    if (cls == n.keras_class || cls == n.name) return n.name;
+  }
+  if (cls == "VarianceScaling" && config.is_object()) {
+    const nlohmann::json scale = config.value("scale", nlohmann::json(1.0));
+    const std::string mode = config.value("mode", std::string("fan_in"));
+    std::string distribution = config.value("distribution", std::string("truncated_normal"));
+    // Keras before 2.3 spelled the truncated normal "normal".
+    if (distribution == "normal") distribution = "truncated_normal";
+    for (const NamedInitializer& n : kInitializers) {
+      if (n.scale != 0.0 && scale.is_number() && scale.get<double>() == n.scale && mode == n.mode &&
+          distribution == n.distribution) {
+        return n.name;
+      }
+    }
+  }
+  bad_config_value(at, expected, j);
+}
+
+nlohmann::json float32_policy_json() {
+  return {{"module", "keras"},
+          {"class_name", "DTypePolicy"},
+          {"config", {{"name", "float32"}}},
+          {"registered_name", nullptr}};
+}
+
+}  // namespace strata::detail

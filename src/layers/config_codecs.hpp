@@ -1,0 +1,143 @@
+#pragma once
+// How each C++ argument type of a layer reads and writes Keras's JSON, and prints as C++ for the code
+// generator. A layer's schema (layer_schema.hpp) names one codec per argument; the type decides it unless
+// the schema picks a Keras spelling (an activation or an initializer is a string in C++ and in Keras 3 the
+// first stays a string, the second becomes an object).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "strata/shape.hpp"
+
+namespace strata::detail {
+
+/// Where a config value came from, for messages: `[conv1 (Conv2D)] config key 'strides'`.
+struct ConfigKey {
+  const std::string& where;
+  const std::string& key;
+};
+
+/// Throws ValueError: "<where> config key '<key>': expected <expected>, received <value as JSON>".
+[[noreturn]] void bad_config_value(const ConfigKey& at, const char* expected, const nlohmann::json& value);
+
+/// JSON for a float as Keras writes the Python float it came from: 0.3f is written 0.3, not
+/// 0.30000001192092896 (the shortest decimal that reads back as the same float).
+nlohmann::json float_json(float value);
+/// The same shortest decimal, as C++ source ("0.3f").
+std::string float_cpp(float value);
+/// A C++ string literal with quotes and escapes.
+std::string string_cpp(const std::string& value);
+
+/// The codec of a type. Each has: `static nlohmann::json write(const T&)`, `static T read(const
+/// nlohmann::json&, const ConfigKey&)` (throws through bad_config_value), `static std::string cpp(const T&)`
+/// and `static constexpr const char* type`, the type as the docs name it.
+template <class T>
+struct Codec;
+
+template <>
+struct Codec<int> {
+  static constexpr const char* type = "int";
+  static nlohmann::json write(int v) { return v; }
+  static int read(const nlohmann::json& j, const ConfigKey& at);
+  static std::string cpp(int v) { return std::to_string(v); }
+};
+
+template <>
+struct Codec<bool> {
+  static constexpr const char* type = "bool";
+  static nlohmann::json write(bool v) { return v; }
+  static bool read(const nlohmann::json& j, const ConfigKey& at);
+  static std::string cpp(bool v) { return v ? "true" : "false"; }
+};
+
+template <>
+struct Codec<float> {
+  static constexpr const char* type = "float";
+  static nlohmann::json write(float v) { return float_json(v); }
+  static float read(const nlohmann::json& j, const ConfigKey& at);
+  static std::string cpp(float v) { return float_cpp(v); }
+};
+
+template <>
+struct Codec<std::string> {
+  static constexpr const char* type = "str";
+  static nlohmann::json write(const std::string& v) { return v; }
+  static std::string read(const nlohmann::json& j, const ConfigKey& at);
+  static std::string cpp(const std::string& v) { return string_cpp(v); }
+};
+
+/// None or a float (ReLU's max_value).
+template <>
+struct Codec<std::optional<float>> {
+  static constexpr const char* type = "float or None";
+  static nlohmann::json write(const std::optional<float>& v) { return v ? float_json(*v) : nlohmann::json(); }
+  static std::optional<float> read(const nlohmann::json& j, const ConfigKey& at);
+  static std::string cpp(const std::optional<float>& v) { return v ? float_cpp(*v) : "std::nullopt"; }
+};
+
+/// None or an integer (Dropout's seed).
+template <>
+struct Codec<std::optional<int64_t>> {
+  static constexpr const char* type = "int or None";
+  static nlohmann::json write(const std::optional<int64_t>& v) {
+    return v ? nlohmann::json(*v) : nlohmann::json();
+  }
+  static std::optional<int64_t> read(const nlohmann::json& j, const ConfigKey& at);
+  static std::string cpp(const std::optional<int64_t>& v) { return v ? std::to_string(*v) : "std::nullopt"; }
+};
+
+/// Keras's (h, w) tuple; an integer reads as both.
+template <>
+struct Codec<Size2> {
+  static constexpr const char* type = "(int, int)";
+  static nlohmann::json write(const Size2& v) { return nlohmann::json::array({v.h(), v.w()}); }
+  static Size2 read(const nlohmann::json& j, const ConfigKey& at);
+  static std::string cpp(const Size2& v);
+};
+
+/// Keras's ((top, bottom), (left, right)); an integer or an (h, w) pair reads as symmetric margins.
+template <>
+struct Codec<Margins2D> {
+  static constexpr const char* type = "((int, int), (int, int))";
+  static nlohmann::json write(const Margins2D& m);
+  static Margins2D read(const nlohmann::json& j, const ConfigKey& at);
+  static std::string cpp(const Margins2D& m);
+};
+
+/// A tuple of integers (Reshape's target_shape, -1 allowed).
+template <>
+struct Codec<std::vector<int64_t>> {
+  static constexpr const char* type = "tuple of int";
+  static nlohmann::json write(const std::vector<int64_t>& v) { return v; }
+  static std::vector<int64_t> read(const nlohmann::json& j, const ConfigKey& at);
+  static std::string cpp(const std::vector<int64_t>& v);
+};
+
+/// Keras's activation argument: the name as a string ("relu"), Keras 3's own spelling ("silu" for "swish").
+struct ActivationCodec {
+  static constexpr const char* type = "activation name";
+  static nlohmann::json write(const std::string& v);
+  static std::string read(const nlohmann::json& j, const ConfigKey& at);
+  static std::string cpp(const std::string& v) { return string_cpp(v); }
+};
+
+/// Keras's initializer argument. strata's options name it in snake case ("glorot_uniform"); Keras 3 writes
+/// `{"module": "keras.initializers", "class_name": "GlorotUniform", "config": {"seed": null},
+/// "registered_name": null}`. Reads that, Keras 2's `{"class_name", "config"}` (including the
+/// `VarianceScaling` form Keras 2.0-2.2 wrote for the named ones) and plain names. Another initializer is an
+/// error: strata could not create the weights it describes.
+struct InitializerCodec {
+  static constexpr const char* type = "initializer";
+  static nlohmann::json write(const std::string& v);
+  static std::string read(const nlohmann::json& j, const ConfigKey& at);
+  static std::string cpp(const std::string& v) { return string_cpp(v); }
+};
+
+/// Keras 3's `dtype` of a layer: the DTypePolicy object for "float32".
+nlohmann::json float32_policy_json();
+
+}  // namespace strata::detail

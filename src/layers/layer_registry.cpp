@@ -1,0 +1,158 @@
+#include "layers/layer_registry.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+#include "layers/layer_impl.hpp"
+#include "strata/error.hpp"
+
+namespace strata::detail {
+namespace {
+
+struct Registry {
+  std::mutex mutex;
+  std::map<std::string, LayerEntry> entries;
+};
+
+Registry& registry() {
+  static Registry r;
+  return r;
+}
+
+void add(LayerEntry entry) {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  const std::string name = entry.class_name;
+  if (!r.entries.emplace(name, std::move(entry)).second) {
+    throw ValueError(fmt::format("A layer class named '{}' is already registered", name));
+  }
+}
+
+void register_builtins() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+#define STRATA_CALL_FAMILY(family) register_##family##_layers();
+    STRATA_LAYER_FAMILIES(STRATA_CALL_FAMILY)
+#undef STRATA_CALL_FAMILY
+  });
+}
+
+// Keys Keras's base Layer takes from any layer's config (a Sequential's first layer carries its input shape);
+// none changes what the layer computes, so they are kept and written back only when a config had them.
+bool is_base_layer_key(const std::string& key) {
+  static const char* const keys[] = {"activity_regularizer", "batch_input_shape", "batch_shape",
+                                     "input_shape",          "batch_size",        "input_dim"};
+  return std::find(std::begin(keys), std::end(keys), key) != std::end(keys);
+}
+
+std::string known_keys(const SchemaBase& schema) {
+  std::vector<std::string> keys = {"name"};
+  if (schema.base_keys()) keys.insert(keys.end(), {"trainable", "dtype"});
+  for (const ArgumentInfo& a : schema.infos()) keys.push_back(a.key);
+  for (const KeptKey& k : schema.kept_keys()) keys.push_back(k.key);
+  return fmt::format("{}", fmt::join(keys, ", "));
+}
+
+}  // namespace
+
+void register_layer(LayerEntry entry) {
+  register_builtins();
+  add(std::move(entry));
+}
+
+const LayerEntry* find_layer_class(const std::string& class_name) {
+  register_builtins();
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  const auto it = r.entries.find(class_name);
+  return it == r.entries.end() ? nullptr : &it->second;  // map nodes never move
+}
+
+std::vector<std::string> registered_layer_classes() {
+  register_builtins();
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  std::vector<std::string> names;
+  for (const auto& [name, entry] : r.entries) names.push_back(name);
+  return names;
+}
+
+nlohmann::json get_layer_config(const LayerImpl& layer) {
+  const SchemaBase* schema = layer.schema();
+  nlohmann::json out = {{"name", layer.name()}};
+  if (schema == nullptr || schema->base_keys()) {
+    out["trainable"] = layer.trainable;
+    out["dtype"] = float32_policy_json();
+  }
+  out.update(layer.config());
+  if (schema != nullptr) {
+    for (const KeptKey& k : schema->kept_keys()) {
+      if (k.written) out[k.key] = k.default_value;
+    }
+  }
+  for (const auto& [key, text] : layer.kept_values) out[key] = nlohmann::json::parse(text);
+  return out;
+}
+
+std::shared_ptr<LayerImpl> layer_from_config(const std::string& class_name, const nlohmann::json& config) {
+  const LayerEntry* entry = find_layer_class(class_name);
+  if (entry == nullptr) {
+    throw ValueError(
+        fmt::format("Unknown layer class '{}'; strata has {} (and custom layers registered with "
+                    "strata::register_custom_layer)",
+                    class_name, fmt::join(registered_layer_classes(), ", ")));
+  }
+  const bool named = config.is_object() && config.contains("name") && config["name"].is_string();
+  const std::string where =
+      fmt::format("[{} ({})]", named ? config["name"].get<std::string>() : "?", class_name);
+  if (!config.is_object()) {
+    throw ValueError(fmt::format("{} Expected the config to be a JSON object, received {}", where,
+                                 config.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+  }
+  if (config.contains("name") && !named) bad_config_value({where, "name"}, "a string", config["name"]);
+
+  bool trainable = true;
+  std::vector<std::pair<std::string, std::string>> kept;
+  const SchemaBase* schema = entry->schema;
+  for (const auto& [key, value] : config.items()) {
+    if (key == "name") continue;
+    const bool base = schema == nullptr || schema->base_keys();
+    if (base && key == "trainable") {
+      trainable = Codec<bool>::read(value, {where, key});
+      continue;
+    }
+    if (base && key == "dtype") {
+      // Any dtype policy: strata computes in float32 (or bfloat16 when compiled so), whatever Keras trained
+      // in.
+      kept.emplace_back(key, value.dump());
+      continue;
+    }
+    if (schema == nullptr) continue;  // a custom layer's factory reads the rest
+    if (schema->knows(key)) continue;
+    const auto& keys = schema->kept_keys();
+    const auto k = std::find_if(keys.begin(), keys.end(), [&](const KeptKey& x) { return x.key == key; });
+    if (k != keys.end()) {
+      if (k->accepts && !k->accepts(value)) {
+        const std::string expected = k->accepted + " (strata cannot compute another value)";
+        bad_config_value({where, key}, expected.c_str(), value);
+      }
+      kept.emplace_back(key, value.dump());
+      continue;
+    }
+    if (base && is_base_layer_key(key)) {
+      kept.emplace_back(key, value.dump());
+      continue;
+    }
+    throw ValueError(fmt::format("{} config key '{}' is not an argument of {}; it has {}", where, key,
+                                 class_name, known_keys(*schema)));
+  }
+  std::shared_ptr<LayerImpl> layer = entry->make(config, where);
+  layer->trainable = trainable;
+  layer->kept_values = std::move(kept);
+  return layer;
+}
+
+}  // namespace strata::detail
