@@ -3,6 +3,7 @@
 /// User-defined layers: a shape rule, weights, and a plain C++ kernel that strata runs between oneDNN
 /// primitives (and in the reference backend). See docs/custom_layers.md and samples/custom_layer.cpp.
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,7 +39,21 @@ class CustomLayerDefinition {
                     Tensor& output) const = 0;
   /// Multiply-accumulates per sample, for summaries with `show_costs`. The default is 0.
   virtual int64_t macs(const std::vector<Shape>& inputs) const;
+  /// The layer's own arguments as a JSON object (text), Keras's `get_config()` without the name,
+  /// `trainable` and `dtype` strata adds. The default is `{}`. A factory given to `register_custom_layer`
+  /// reads them back.
+  virtual std::string get_config() const;
 };
+
+/// Makes a definition from a layer's whole config (JSON text: the custom layer's own keys and the `name`,
+/// `trainable` and `dtype` every layer has).
+using CustomLayerFactory =
+    std::function<std::shared_ptr<const CustomLayerDefinition>(const std::string& config_json)>;
+
+/// Registers a custom layer class, so that `layer_from_config` (and, later, model files) can make it.
+/// Throws ValueError for an empty class name, a null factory, or a class name already registered (a
+/// built-in layer or an earlier registration). The factory's definition must report `class_name`.
+void register_custom_layer(const std::string& class_name, CustomLayerFactory factory);
 
 /// The layer handle for a CustomLayerDefinition: call it like any built-in layer.
 class CustomLayer : public Layer {

@@ -46,6 +46,11 @@ class Layer {
   SymbolicTensor output() const;
   /// The input of the layer's first call. Throws GraphError as `output()` does.
   SymbolicTensor input() const;
+  /// Keras's `layer.get_config()` as JSON text: the keys Keras 3 writes for this class, in Keras's
+  /// spelling (`{"name": "conv1", "trainable": true, "dtype": {...DTypePolicy...}, "filters": 32, ...}`).
+  /// `layer_from_config(class_name(), get_config())` makes an equal layer. Throws ValueError for a model
+  /// (its config is its topology).
+  std::string get_config() const;
   /// Keras's `trainable` flag: when false, the summary counts every weight as non-trainable.
   bool trainable() const;
   /// Sets Keras's `trainable` flag.

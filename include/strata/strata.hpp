@@ -2,12 +2,13 @@
 /// @file strata.hpp
 /// The umbrella header: everything a strata user needs.
 
-#include "strata/compile_options.hpp"
 #include "strata/applications.hpp"
+#include "strata/compile_options.hpp"
 #include "strata/compiled_model.hpp"
 #include "strata/custom_layer.hpp"
 #include "strata/error.hpp"
 #include "strata/layer.hpp"
+#include "strata/layer_registry.hpp"
 #include "strata/layers.hpp"
 #include "strata/model.hpp"
 #include "strata/npy.hpp"

@@ -1,6 +1,7 @@
 #include "commands.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <chrono>
@@ -180,6 +181,22 @@ int run_bench(const Args& args) {
   return 0;
 }
 
+// `Conv2D(filters, kernel_size, strides=1, ...)`: what layer_arguments says, written as Python would.
+std::string signature(const std::string& class_name) {
+  std::vector<std::string> parts;
+  for (const strata::LayerArgument& a : strata::layer_arguments(class_name)) {
+    parts.push_back(a.default_value.empty() ? a.name : a.name + "=" + a.default_value);
+  }
+  return fmt::format("{}({})", class_name, fmt::join(parts, ", "));
+}
+
+int run_layers(const Args& args) {
+  const std::vector<std::string> classes =
+      args.positional().empty() ? strata::registered_layer_classes() : args.positional();
+  for (const std::string& name : classes) std::fputs((signature(name) + "\n").c_str(), stdout);
+  return 0;
+}
+
 }  // namespace
 
 const std::vector<Command>& commands() {
@@ -243,6 +260,15 @@ const std::vector<Command>& commands() {
                             "what was freed)"}},
                           false),
        run_bench},
+      {"layers",
+       "[CLASS...]",
+       "list the Keras layer classes strata has, with their arguments",
+       "Prints each layer class strata can make (from C++ or from a Keras config), one per line, as a\n"
+       "signature: the constructor's arguments, then the options with their defaults as C++ writes them\n"
+       "(`{}` for pooling strides means the pool size). Keras's keys are the same names.\n"
+       "With CLASS names, only those. The same list drives get_config and from_config.\n",
+       {},
+       run_layers},
   };
   return all;
 }
@@ -250,8 +276,10 @@ const std::vector<Command>& commands() {
 std::string command_help(const Command& command) {
   std::vector<OptionSpec> options = command.options;
   options.push_back({"help", "", "show this help"});
-  return fmt::format("usage: strata {} {}\n\n{}\nMODEL is one of:\n{}\noptions:\n{}", command.name,
-                     command.usage, command.description, models_help(), format_options(options));
+  const std::string models =
+      command.usage.find("MODEL") != std::string::npos ? "\nMODEL is one of:\n" + models_help() : "";
+  return fmt::format("usage: strata {} {}\n\n{}{}\noptions:\n{}", command.name, command.usage,
+                     command.description, models, format_options(options));
 }
 
 }  // namespace strata_cli

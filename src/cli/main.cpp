@@ -53,9 +53,10 @@ int run(const std::vector<std::string>& argv) {
     if (c.name == name) command = &c;
   }
   if (command == nullptr) {
-    print_error("", fmt::format("unknown command '{}' (expected summary, predict, export, plot or bench; see "
-                                "'strata --help')",
-                                name));
+    print_error(
+        "", fmt::format("unknown command '{}' (expected summary, predict, export, plot, bench or layers; see "
+                        "'strata --help')",
+                        name));
     return 2;
   }
   try {

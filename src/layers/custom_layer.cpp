@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 #include "graph/node.hpp"
+#include "layers/layer_registry.hpp"
 #include "strata/error.hpp"
 
 namespace strata {
@@ -11,6 +12,10 @@ namespace strata {
 std::vector<WeightSpec> CustomLayerDefinition::build(const std::vector<Shape>&) const { return {}; }
 
 int64_t CustomLayerDefinition::macs(const std::vector<Shape>&) const { return 0; }
+
+std::string CustomLayerDefinition::get_config() const {
+  return "{}";
+}
 
 namespace detail {
 namespace {
@@ -35,8 +40,23 @@ class CustomLayerImpl : public LayerImpl {
   }
 
   nlohmann::json config() const override {
-    throw ValueError(fmt::format(
-        "{} A custom layer has no Keras configuration: Keras knows nothing of its class", prefix()));
+    const std::string text = definition_->get_config();
+    nlohmann::json own;
+    try {
+      own = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+      throw ValueError(fmt::format("{} get_config() returned text that is not JSON: {}", prefix(), e.what()));
+    }
+    if (!own.is_object()) {
+      throw ValueError(fmt::format("{} get_config() must return a JSON object, returned {}", prefix(), text));
+    }
+    for (const char* key : {"name", "trainable", "dtype"}) {
+      if (own.contains(key)) {
+        throw ValueError(fmt::format("{} get_config() must not return '{}': strata writes it for every layer",
+                                     prefix(), key));
+      }
+    }
+    return own;
   }
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const Node&, const std::vector<ir::ValueId>& inputs) const override {
@@ -68,6 +88,26 @@ class CustomLayerImpl : public LayerImpl {
 
 }  // namespace
 }  // namespace detail
+
+void register_custom_layer(const std::string& class_name, CustomLayerFactory factory) {
+  if (class_name.empty()) throw ValueError("[register_custom_layer] Expected a class name, received \"\"");
+  if (!factory)
+    throw ValueError(
+        fmt::format("[register_custom_layer] Expected a factory for '{}', received none", class_name));
+  detail::register_user_layer(detail::LayerEntry{
+      nullptr, class_name, [class_name, factory](const nlohmann::json& config, const std::string& where) {
+        std::shared_ptr<const CustomLayerDefinition> definition = factory(config.dump());
+        if (!definition)
+          throw ValueError(fmt::format("{} The registered factory returned no definition", where));
+        if (definition->class_name() != class_name) {
+          throw ValueError(fmt::format("{} The registered factory made a definition of class '{}'", where,
+                                       definition->class_name()));
+        }
+        const std::string name = config.contains("name") ? config["name"].get<std::string>() : "";
+        return std::shared_ptr<detail::LayerImpl>(
+            std::make_shared<detail::CustomLayerImpl>(std::move(definition), name));
+      }});
+}
 
 CustomLayer::CustomLayer(std::shared_ptr<const CustomLayerDefinition> definition, LayerOptions options) {
   if (!definition) throw ValueError("[CustomLayer] Expected a definition, received a null pointer");

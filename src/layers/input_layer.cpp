@@ -59,19 +59,21 @@ std::vector<Dim> without_batch(const Shape& shape) {
   return std::vector<Dim>(shape.dims().begin() + (shape.rank() > 0 ? 1 : 0), shape.dims().end());
 }
 
-// Input's checks and the layer it makes (built: it has nothing to build).
-std::shared_ptr<InputLayer> make_input_layer(std::vector<Dim> dims, const std::string& name) {
+// Input's checks and the layer it makes (built: it has nothing to build). `where` starts messages.
+std::shared_ptr<InputLayer> make_input_layer(std::vector<Dim> dims, const std::string& name,
+                                             const std::string& where) {
   if (dims.empty()) {
-    throw ValueError("[Input] Expected at least one dimension (the batch excluded), received ()");
+    throw ValueError(
+        fmt::format("{} Expected at least one dimension (the batch excluded), received ()", where));
   }
   for (const Dim& d : dims) {
     if (d && *d <= 0) {
-      throw ValueError(
-          fmt::format("[Input] Expected positive dimensions or None, received {}", Shape(dims).to_string()));
+      throw ValueError(fmt::format("{} Expected positive dimensions or None, received {}", where,
+                                   Shape(dims).to_string()));
     }
   }
   dims.insert(dims.begin(), None);
-  check_shape_size("[Input]", "input", Shape(dims));
+  check_shape_size(where, "input", Shape(dims));
   auto layer = std::make_shared<InputLayer>(Shape(std::move(dims)), name);
   layer->mark_built();
   return layer;
@@ -80,8 +82,10 @@ std::shared_ptr<InputLayer> make_input_layer(std::vector<Dim> dims, const std::s
 }  // namespace
 
 void register_input_layer_layers() {
-  register_layer(input_layer_schema(),
-                 [](InputLayerArgs a) { return make_input_layer(std::move(a.shape), a.options.name); });
+  register_layer(input_layer_schema(), [](InputLayerArgs a) {
+    const std::string where = fmt::format("[{} (InputLayer)]", a.options.name.empty() ? "?" : a.options.name);
+    return make_input_layer(std::move(a.shape), a.options.name, where);
+  });
 }
 
 InputLayer::InputLayer(Shape shape, const std::string& name)
@@ -110,7 +114,7 @@ SymbolicTensor input_tensor(const std::shared_ptr<InputLayer>& layer) {
 }  // namespace detail
 
 SymbolicTensor Input(std::vector<Dim> dims, std::string name) {
-  return detail::input_tensor(detail::make_input_layer(std::move(dims), name));
+  return detail::input_tensor(detail::make_input_layer(std::move(dims), name, "[Input]"));
 }
 
 }  // namespace strata

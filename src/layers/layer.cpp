@@ -1,10 +1,16 @@
 #include "strata/layer.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <nlohmann/json.hpp>
+
+#include "graph/functional.hpp"
 #include "graph/node.hpp"
 #include "layers/input_layer.hpp"
+#include "layers/layer_registry.hpp"
 #include "strata/error.hpp"
+#include "strata/layer_registry.hpp"
 
 namespace strata {
 
@@ -34,6 +40,42 @@ std::shared_ptr<detail::Node> first_call(const std::shared_ptr<detail::LayerImpl
 const std::string& Layer::name() const { return checked(impl_).name(); }
 
 std::string Layer::class_name() const { return checked(impl_).class_name(); }
+
+std::string Layer::get_config() const {
+  const detail::LayerImpl& layer = checked(impl_);
+  if (dynamic_cast<const detail::FunctionalImpl*>(&layer) != nullptr) {
+    throw ValueError(fmt::format("{} A model's config is its topology, not a layer config", layer.prefix()));
+  }
+  return detail::get_layer_config(layer).dump();
+}
+
+Layer layer_from_config(const std::string& class_name, const std::string& config_json) {
+  nlohmann::json config;
+  try {
+    config = nlohmann::json::parse(config_json);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw ValueError(fmt::format("[{}] The config is not valid JSON: {}", class_name, e.what()));
+  }
+  return Layer(detail::layer_from_config(class_name, config));
+}
+
+std::vector<std::string> registered_layer_classes() {
+  return detail::registered_layer_classes();
+}
+
+std::vector<LayerArgument> layer_arguments(const std::string& class_name) {
+  const detail::LayerEntry* entry = detail::find_layer_class(class_name);
+  if (entry == nullptr) {
+    throw ValueError(fmt::format("Unknown layer class '{}'; strata has {}", class_name,
+                                 fmt::join(detail::registered_layer_classes(), ", ")));
+  }
+  std::vector<LayerArgument> out;
+  if (entry->schema == nullptr) return out;
+  for (const detail::ArgumentInfo& a : entry->schema->infos()) {
+    out.push_back({a.key, a.type, a.cpp_default, a.place == detail::ArgumentPlace::kPositional});
+  }
+  return out;
+}
 
 std::vector<Tensor> Layer::get_weights() const {
   std::vector<Tensor> weights;

@@ -59,7 +59,11 @@ std::string known_keys(const SchemaBase& schema) {
 }  // namespace
 
 void register_layer(LayerEntry entry) {
-  register_builtins();
+  add(std::move(entry));
+}
+
+void register_user_layer(LayerEntry entry) {
+  register_builtins();  // so that a custom class cannot take a built-in's name
   add(std::move(entry));
 }
 

@@ -25,8 +25,11 @@ struct LayerEntry {
   std::function<std::shared_ptr<LayerImpl>(const nlohmann::json& config, const std::string& where)> make;
 };
 
-/// Adds a class. Throws ValueError when the class name is taken.
+/// Adds a built-in class (for the family functions below). Throws ValueError when the class name is taken.
 void register_layer(LayerEntry entry);
+
+/// Adds a custom class, after the built-in ones. Throws ValueError when the class name is taken.
+void register_user_layer(LayerEntry entry);
 
 /// Adds a built-in class: `make` receives the Args read from the config (name included).
 template <class Args, class Make>

@@ -65,7 +65,8 @@ struct ArgumentInfo {
   const char* type;
   ArgumentPlace place;
   bool required;
-  nlohmann::json default_value;  // null when required
+  nlohmann::json default_value;  // in Keras's JSON; null when required
+  std::string cpp_default;       // as C++ writes it ("1", "\"valid\""); empty when required
 };
 
 /// What the registry, get_config and the docs need of a schema, whatever the layer's Args.
@@ -213,7 +214,8 @@ class LayerSchema : public SchemaBase {
     std::vector<ArgumentInfo> out;
     const Args defaults{};
     for (const Argument<Args>& a : arguments_) {
-      out.push_back({a.key, a.type, a.place, a.required, a.required ? nlohmann::json() : a.write(defaults)});
+      out.push_back({a.key, a.type, a.place, a.required, a.required ? nlohmann::json() : a.write(defaults),
+                     a.required ? "" : a.cpp(defaults)});
     }
     return out;
   }

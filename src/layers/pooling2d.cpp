@@ -25,7 +25,7 @@ struct StridesCodec {
   static Size2 read(const nlohmann::json& j, const detail::ConfigKey& at) {
     return j.is_null() ? Size2{} : detail::Codec<Size2>::read(j, at);
   }
-  static std::string cpp(const Size2& v) { return detail::Codec<Size2>::cpp(v); }
+  static std::string cpp(const Size2& v) { return v.given() ? detail::Codec<Size2>::cpp(v) : "{}"; }
 };
 
 detail::LayerSchema<Pooling2DArgs> pooling2d_schema(const char* class_name) {

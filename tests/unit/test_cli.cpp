@@ -14,6 +14,7 @@
 
 namespace fs = std::filesystem;
 using Catch::Contains;
+using Catch::StartsWith;
 
 namespace {
 
@@ -83,7 +84,7 @@ TEST_CASE("strata --help lists the commands and models; each command has --help"
        {"summary", "predict", "export", "plot", "bench", "resnet50", "mobilenet_v2", "seed"}) {
     CHECK_THAT(tool.out, Contains(word));
   }
-  for (const char* command : {"summary", "predict", "export", "plot", "bench"}) {
+  for (const char* command : {"summary", "predict", "export", "plot", "bench", "layers"}) {
     const Run help = strata_cli(std::string(command) + " --help");
     CHECK(help.status == 0);
     CHECK_THAT(help.out, Contains(std::string("usage: strata ") + command));
@@ -92,6 +93,26 @@ TEST_CASE("strata --help lists the commands and models; each command has --help"
   }
   CHECK_THAT(strata_cli("predict --help").out, Contains("--weights FILE"));
   CHECK_THAT(strata_cli("bench -h").out, Contains("--threads T"));
+}
+
+TEST_CASE("strata layers lists every registered class with its arguments", "[cli]") {
+  const Run all = strata_cli("layers");
+  CHECK(all.status == 0);
+  std::vector<std::string> lines;
+  std::istringstream in(all.out);
+  for (std::string line; std::getline(in, line);) lines.push_back(line.substr(0, line.find('(')));
+  CHECK(lines == strata::registered_layer_classes());
+  CHECK_THAT(all.out, Contains("\nDense(units, activation=\"linear\", use_bias=true, "
+                               "kernel_initializer=\"glorot_uniform\", bias_initializer=\"zeros\")\n"));
+  const Run two = strata_cli("layers MaxPooling2D ReLU");
+  CHECK(two.status == 0);
+  CHECK(two.out ==
+        "MaxPooling2D(pool_size=2, strides={}, padding=\"valid\")\n"
+        "ReLU(max_value=std::nullopt, negative_slope=0.0f, threshold=0.0f)\n");
+  const Run unknown = strata_cli("layers Conv3D");
+  CHECK(unknown.status == 1);
+  CHECK_THAT(unknown.err,
+             StartsWith("strata layers: error: Unknown layer class 'Conv3D'; strata has Activation, "));
 }
 
 TEST_CASE("strata summary prints Keras's table", "[cli]") {
