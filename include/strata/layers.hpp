@@ -10,5 +10,6 @@
 #include "strata/layers/global_pooling2d.hpp"
 #include "strata/layers/input_layer.hpp"
 #include "strata/layers/merge.hpp"
+#include "strata/layers/pooling1d.hpp"
 #include "strata/layers/pooling2d.hpp"
 #include "strata/layers/reshaping.hpp"

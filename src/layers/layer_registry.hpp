@@ -71,6 +71,7 @@ std::shared_ptr<LayerImpl> layer_from_config(const std::string& class_name, cons
   X(global_pooling2d)            \
   X(input_layer)                 \
   X(merge)                       \
+  X(pooling1d)                   \
   X(pooling2d)                   \
   X(reshaping)
 

@@ -31,30 +31,28 @@ WindowAxis window_axis(int64_t in, int kernel, int stride, int dilation, Padding
   return axis;
 }
 
+std::optional<WindowAxis> window_1d(const std::string& where, const char* axis, const Dim& in, int kernel,
+                                    int stride, int dilation, Padding padding) {
+  if (!in) return std::nullopt;
+  const WindowAxis a = window_axis(*in, kernel, stride, dilation, padding);
+  if (a.out <= 0) {
+    const int64_t effective = static_cast<int64_t>(dilation) * (kernel - 1) + 1;
+    throw ShapeError(fmt::format(
+        "{} Output {} would be {}: expected an input {} of at least {} (kernel {}, dilation {}) with "
+        "padding '{}', received {}",
+        where, axis, a.out, axis, effective, kernel, dilation, padding_name(padding), *in));
+  }
+  return a;
+}
+
 Window2D window_2d(const std::string& where, const Dim& in_h, const Dim& in_w, Size2 kernel, Size2 strides,
                    Size2 dilation, Padding padding) {
+  const auto ah = window_1d(where, "height", in_h, kernel.h(), strides.h(), dilation.h(), padding);
+  const auto aw = window_1d(where, "width", in_w, kernel.w(), strides.w(), dilation.w(), padding);
   Window2D w;
-  WindowAxis ah, aw;
-  const char* names[2] = {"height", "width"};
-  const Dim ins[2] = {in_h, in_w};
-  const int ks[2] = {kernel.h(), kernel.w()};
-  const int ss[2] = {strides.h(), strides.w()};
-  const int ds[2] = {dilation.h(), dilation.w()};
-  WindowAxis* axes[2] = {&ah, &aw};
-  for (int i = 0; i < 2; ++i) {
-    if (!ins[i]) continue;
-    *axes[i] = window_axis(*ins[i], ks[i], ss[i], ds[i], padding);
-    if (axes[i]->out <= 0) {
-      const int64_t effective = static_cast<int64_t>(ds[i]) * (ks[i] - 1) + 1;
-      throw ShapeError(fmt::format(
-          "{} Output {} would be {}: expected an input {} of at least {} (kernel {}, dilation {}) with "
-          "padding '{}', received {}",
-          where, names[i], axes[i]->out, names[i], effective, ks[i], ds[i], padding_name(padding), *ins[i]));
-    }
-  }
-  if (in_h) w.out_h = ah.out;
-  if (in_w) w.out_w = aw.out;
-  if (in_h && in_w) w.padding = ir::Padding2D{ah.before, ah.after, aw.before, aw.after};
+  if (ah) w.out_h = ah->out;
+  if (aw) w.out_w = aw->out;
+  if (ah && aw) w.padding = ir::Padding2D{ah->before, ah->after, aw->before, aw->after};
   return w;
 }
 

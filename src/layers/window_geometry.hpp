@@ -28,6 +28,11 @@ struct WindowAxis {
 /// Returns an `out` of zero or less when the window does not fit (callers raise the error).
 WindowAxis window_axis(int64_t in, int kernel, int stride, int dilation, Padding padding);
 
+/// One spatial axis, named `axis` in messages ("height", "width", "steps"): nullopt for an unknown input
+/// size. Throws ShapeError, prefixed with `where`, when the output size would be zero or less.
+std::optional<WindowAxis> window_1d(const std::string& where, const char* axis, const Dim& in, int kernel,
+                                    int stride, int dilation, Padding padding);
+
 /// The two spatial axes of an NHWC input. Throws ShapeError, prefixed with `where`, when an output size
 /// would be zero or less. Unknown input sizes give unknown output sizes and no padding.
 struct Window2D {

@@ -23,7 +23,7 @@
 //   refused. "silu" is tfjs's "swish" (the same x * sigmoid(x)); "leaky_relu" is unknown to tfjs: refused.
 //   "gelu" is the exact erf form in both.
 // - Conv2D `groups` > 1: tfjs ignores the argument (it would convolve every input channel): refused.
-// - GlobalAveragePooling2D/GlobalMaxPooling2D `keepdims`: tfjs ignores it: refused when true.
+// - GlobalAveragePooling1D/2D and GlobalMaxPooling1D/2D `keepdims`: tfjs ignores it: refused when true.
 // - DepthwiseConv2D `dilation_rate`: tfjs's layer passes no dilation to its kernel ("TODO(cais): Add support
 //   for dilation" in tfjs-layers' DepthwiseConv2D.call): refused unless (1, 1). Found by the random graphs.
 // - Subtract and SpatialDropout2D: no tfjs class (refused by tfjs itself).
@@ -74,6 +74,8 @@ function adapt(layer) {
     case 'DepthwiseConv2D':
       if (c.dilation_rate.some((d) => d !== 1)) refuse(layer, 'tfjs ignores dilation_rate in DepthwiseConv2D');
       break;
+    case 'GlobalAveragePooling1D':
+    case 'GlobalMaxPooling1D':
     case 'GlobalAveragePooling2D':
     case 'GlobalMaxPooling2D':
       if (c.keepdims) refuse(layer, 'tfjs ignores keepdims');

@@ -150,6 +150,40 @@ std::vector<Case> cases() {
                  {{2, 8, 9, 3}},
                  9});
   }
+  // 1D pooling over the steps, with "same" windows that overhang as above (8 steps: an odd total padding,
+  // the extra step after).
+  for (const char* padding : {"valid", "same"}) {
+    c.push_back({fmt::format("MaxPooling1D 3 stride 2 {}", padding),
+                 [=] {
+                   return single({8, 3}, [&](auto x) {
+                     return L::MaxPooling1D(3, {.strides = 2, .padding = padding})(x);
+                   });
+                 },
+                 {{2, 8, 3}},
+                 1});
+    c.push_back({fmt::format("AveragePooling1D 3 stride 2 {}", padding),
+                 [=] {
+                   return single({8, 3}, [&](auto x) {
+                     return L::AveragePooling1D(3, {.strides = 2, .padding = padding})(x);
+                   });
+                 },
+                 {{2, 8, 3}},
+                 3});
+  }
+  c.push_back({"AveragePooling1D default pool 2, strides the pool size",
+               [] {
+                 return single({7, 4}, [](auto x) { return L::AveragePooling1D()(x); });
+               },
+               {{2, 7, 4}},
+               2});
+  c.push_back({"GlobalAveragePooling1D, GlobalMaxPooling1D",
+               [] {
+                 return pair({7, 3}, {4, 3}, [](auto x, auto y) {
+                   return L::add({L::GlobalAveragePooling1D()(x), L::GlobalMaxPooling1D()(y)});
+                 });
+               },
+               {{2, 7, 3}, {2, 4, 3}},
+               7});
   c.push_back({"GlobalAveragePooling2D, GlobalMaxPooling2D",
                [] {
                  return pair({7, 9, 3}, {4, 5, 3}, [](auto x, auto y) {
@@ -267,6 +301,14 @@ std::vector<Case> cases() {
        {{1, 4, 4, 3}},
        1,
        "keepdims"});
+  c.push_back(
+      {"GlobalAveragePooling1D keepdims",
+       [] {
+         return single({5, 3}, [](auto x) { return L::GlobalAveragePooling1D({.keepdims = true})(x); });
+       },
+       {{1, 5, 3}},
+       5,
+       "keepdims"});
   c.push_back({"Subtract",
                [] { return pair({3}, {3}, [](auto x, auto y) {
                       return L::subtract({x, y});
@@ -365,6 +407,12 @@ TEST_CASE("What tfjs computes differently, checked by hand", "[tfjs][numerics]")
   const strata::Tensor out = pooled.predict(strata::Tensor({1, 2, 2, 2}, {1, -1, 4, 0, -2, 7, 3, 2}));
   CHECK(out.dims() == std::vector<int64_t>{1, 1, 1, 2});
   close(out.values(), {4.0f, 7.0f});
+  // GlobalAveragePooling1D keepdims: shape (1, 1, C), the per-feature mean over the steps.
+  const strata::Model steps_mean =
+      single({3, 2}, [](auto t) { return L::GlobalAveragePooling1D({.keepdims = true})(t); });
+  const strata::Tensor mean = steps_mean.predict(strata::Tensor({1, 3, 2}, {1, -1, 4, 0, -2, 7}));
+  CHECK(mean.dims() == std::vector<int64_t>{1, 1, 2});
+  close(mean.values(), {1.0f, 2.0f});
   // SpatialDropout2D: the identity at inference.
   const strata::Tensor image = random_input({1, 2, 2, 3}, 9);
   close(run(single({2, 2, 3}, [](auto t) { return L::SpatialDropout2D(0.5f)(t); }), {image}), image.values());
