@@ -190,6 +190,15 @@ std::vector<Variable> FunctionalImpl::weights() const {
   return all;
 }
 
+std::vector<SublayerGroup> FunctionalImpl::sublayers() const {
+  SublayerGroup group{"layers", true, {}};
+  for (const auto& layer : layers_) {
+    if (is_sequential() && layer->class_name() == "InputLayer") continue;
+    group.layers.push_back(layer.get());
+  }
+  return {group};
+}
+
 size_t FunctionalImpl::release_weights(const ReleaseFn& release) {
   size_t freed = 0;
   for (const auto& layer : layers_) freed += layer->release_weights(release);

@@ -48,6 +48,8 @@ class FunctionalImpl : public LayerImpl {
   nlohmann::json config() const override;
 
   std::vector<Variable> weights() const override;
+  /// `layers`: Keras's `model.layers` (a Sequential's leaves out its InputLayer).
+  std::vector<SublayerGroup> sublayers() const override;
   void set_weights(const std::vector<Tensor>& values) override;
   size_t release_weights(const ReleaseFn& release) override;
 

@@ -2,10 +2,11 @@
 // weights format, read and matched as Keras reads and matches them (keras/src/saving/saving_lib.py and
 // keras/src/legacy/saving/legacy_h5_format.py).
 //
-// Keras 3 (`save_weights_only` / `load_weights_only`): the model's own variables in `vars`, then each layer of
-// `model.layers` under `layers/<snake_case class name>[_N]/vars/<i>`, the counter running per class name in
-// `model.layers` order; a nested model's layers under `layers/functional/layers/...`. A layer's variables are
-// its trainable ones, then its non-trainable ones (`_trainable_variables + _non_trainable_variables`).
+// Keras 3 (`save_weights_only` / `load_weights_only`): the model's own variables in `vars`, then each layer
+// of `model.layers` under `layers/<snake_case class name>[_N]/vars/<i>`, the counter running per class name
+// in `model.layers` order; a nested model's layers under `layers/functional/layers/...`. A layer's variables
+// are its trainable ones, then its non-trainable ones (`_trainable_variables + _non_trainable_variables`).
+// Any layer that holds layers (LayerImpl::sublayers) nests them the same way, under its attribute names.
 //
 // Legacy (`save_weights_to_hdf5_group`): the root (or `model_weights` in a full-model file) has the attribute
 // `layer_names`; each layer's group has `weight_names`, the paths of its datasets in the group. A layer's
@@ -37,6 +38,7 @@ namespace {
 
 using detail::FunctionalImpl;
 using detail::LayerImpl;
+using detail::SublayerGroup;
 using detail::Variable;
 namespace h5 = detail::h5;
 
@@ -64,12 +66,7 @@ FunctionalImpl& model_of(const std::shared_ptr<detail::LayerImpl>& impl) {
 
 // Keras's `model.layers`: a Sequential leaves out its InputLayer.
 std::vector<LayerImpl*> keras_layers(const FunctionalImpl& model) {
-  std::vector<LayerImpl*> out;
-  for (const auto& layer : model.layers()) {
-    if (model.is_sequential() && layer->class_name() == "InputLayer") continue;
-    out.push_back(layer.get());
-  }
-  return out;
+  return model.sublayers().front().layers;
 }
 
 // A layer's own variables as Keras 3 stores them: trainable ones first, then non-trainable ones.
@@ -85,15 +82,16 @@ std::vector<Slot> own_slots(LayerImpl* layer, bool enclosing_trainable) {
   return out;
 }
 
-// Keras's `layer.weights`: a layer's own slots; a model's layers' weights one after the other.
+// Keras's `layer.weights`: a layer's own slots, then those of the layers it holds (a model's layers), one
+// after the other.
 void collect_weights(LayerImpl* layer, bool enclosing_trainable, std::set<const LayerImpl*>& seen,
                      std::vector<Slot>& out) {
   if (!seen.insert(layer).second) return;
-  if (FunctionalImpl* model = as_model(layer)) {
-    for (LayerImpl* inner : keras_layers(*model)) collect_weights(inner, enclosing_trainable && model->trainable, seen, out);
-    return;
-  }
   for (const Slot& s : own_slots(layer, enclosing_trainable)) out.push_back(s);
+  for (const SublayerGroup& group : layer->sublayers()) {
+    for (LayerImpl* inner : group.layers)
+      collect_weights(inner, enclosing_trainable && layer->trainable, seen, out);
+  }
 }
 
 // Keras's `_legacy_weights(layer)`: `trainable_weights + non_trainable_weights`.
@@ -265,30 +263,35 @@ class Loader {
     return std::nullopt;
   }
 
-  void visit_keras3(FunctionalImpl& model, const h5::Group& root, const std::string& base,
+  // Keras's _load_state: the layer's own variables at `<base>vars`, then each layer it holds under its
+  // attribute's path. `base` is "" for the model itself, else the layer's path and a slash.
+  void visit_keras3(LayerImpl& layer, const h5::Group& root, const std::string& base,
                     std::set<const LayerImpl*>& visited) {
-    // The model's own variables: strata models have none.
-    const std::string own = base + "vars";
-    if (auto found = find_group(root, own)) {
-      const size_t n = root.open_group(*found).children().size();
-      if (n != 0) {
-        mismatch(fmt::format("Model '{}' has no variables of its own, the file has {} at {}", model.name(), n, *found));
+    const std::vector<SublayerGroup> groups = layer.sublayers();
+    if (layer.variables().empty() && !groups.empty()) {
+      // A container's own variables: strata's have none.
+      if (auto found = find_group(root, base + "vars")) {
+        const size_t n = root.open_group(*found).children().size();
+        if (n != 0) {
+          mismatch(fmt::format("Model '{}' has no variables of its own, the file has {} at {}", layer.name(),
+                               n, *found));
+        }
       }
+    } else {
+      load_keras3_layer(&layer, root, base.substr(0, base.size() - 1));
     }
-    std::map<std::string, int> used;
-    std::set<std::string> consumed;
-    for (LayerImpl* layer : keras_layers(model)) {
-      const std::string key = container_key(*layer, used);
-      consumed.insert(key);
-      const std::string path = base + "layers/" + key;
-      if (!visited.insert(layer).second) continue;
-      if (FunctionalImpl* inner = as_model(layer)) {
+    for (const SublayerGroup& group : groups) {
+      std::map<std::string, int> used;
+      std::set<std::string> consumed;
+      for (LayerImpl* inner : group.layers) {
+        const std::string key = group.list ? container_key(*inner, used) : group.attribute;
+        consumed.insert(key);
+        if (!visited.insert(inner).second) continue;
+        const std::string path = group.list ? base + group.attribute + "/" + key : base + group.attribute;
         visit_keras3(*inner, root, path + "/", visited);
-        continue;
       }
-      load_keras3_layer(layer, root, path);
+      if (group.list) check_extra_keras3(layer, root, base + group.attribute, consumed);
     }
-    check_extra_keras3(model, root, base, consumed);
   }
 
   void load_keras3_layer(LayerImpl* layer, const h5::Group& root, const std::string& path) {
@@ -326,9 +329,9 @@ class Loader {
 
   // Keras ignores groups of the file that no layer asks for; strata calls a layer group with weights that
   // matches no layer of the model an extra layer.
-  void check_extra_keras3(const FunctionalImpl& model, const h5::Group& root, const std::string& base,
+  void check_extra_keras3(const LayerImpl& model, const h5::Group& root, const std::string& list_path,
                           const std::set<std::string>& consumed) {
-    const std::optional<std::string> found = find_group(root, base + "layers");
+    const std::optional<std::string> found = find_group(root, list_path);
     if (!found) return;
     const h5::Group layers = root.open_group(*found);
     for (const std::string& name : layers.children()) {
@@ -486,30 +489,38 @@ class Loader {
 // Saving: Keras 3's layout, with a group for every layer (empty when it has no variables) and the model's
 // own empty `vars`, as Keras 3.0 to 3.9 write it (later versions leave empty groups out; both read both).
 
-void save_keras3(FunctionalImpl& model, const h5::Group& root, const std::string& base,
-                 std::set<const LayerImpl*>& visited) {
-  std::map<std::string, int> used;
-  for (LayerImpl* layer : keras_layers(model)) {
-    const std::string key = container_key(*layer, used);
-    if (!visited.insert(layer).second) continue;
-    const std::string path = base + "layers/" + key;
-    if (root.kind(base + "layers") == h5::Kind::kMissing) {
-      if (base.empty()) {
-        root.create_group("layers");
+// Makes the groups along `path` that do not exist yet.
+void make_groups(const h5::Group& root, const std::string& path) {
+  for (size_t start = 0; start < path.size();) {
+    const size_t slash = std::min(path.find('/', start), path.size());
+    if (root.kind(path.substr(0, slash)) == h5::Kind::kMissing) {
+      const std::string name = path.substr(start, slash - start);
+      if (start == 0) {
+        root.create_group(name);
       } else {
-        root.open_group(base.substr(0, base.size() - 1)).create_group("layers");
+        root.open_group(path.substr(0, start - 1)).create_group(name);
       }
     }
-    const h5::Group group = root.open_group(base + "layers").create_group(key);
-    const h5::Group vars = group.create_group("vars");
-    if (FunctionalImpl* inner = as_model(layer)) {
+    start = slash + 1;
+  }
+}
+
+void save_keras3(LayerImpl& layer, const h5::Group& root, const std::string& base,
+                 std::set<const LayerImpl*>& visited) {
+  for (const SublayerGroup& group : layer.sublayers()) {
+    std::map<std::string, int> used;
+    for (LayerImpl* inner : group.layers) {
+      const std::string key = group.list ? container_key(*inner, used) : group.attribute;
+      if (!visited.insert(inner).second) continue;
+      const std::string path = group.list ? base + group.attribute + "/" + key : base + group.attribute;
+      make_groups(root, path + "/vars");
+      const h5::Group vars = root.open_group(path + "/vars");
+      const std::vector<Slot> slots = own_slots(inner, true);
+      for (size_t i = 0; i < slots.size(); ++i) {
+        const std::shared_ptr<const Tensor> value = variable_of(slots[i]).tensor();
+        vars.write_floats(std::to_string(i), value->dims(), value->data());
+      }
       save_keras3(*inner, root, path + "/", visited);
-      continue;
-    }
-    const std::vector<Slot> slots = own_slots(layer, true);
-    for (size_t i = 0; i < slots.size(); ++i) {
-      const std::shared_ptr<const Tensor> value = variable_of(slots[i]).tensor();
-      vars.write_floats(std::to_string(i), value->dims(), value->data());
     }
   }
 }

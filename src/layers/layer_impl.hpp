@@ -51,6 +51,17 @@ class Variable {
   std::shared_ptr<const ReleasedWeight> released_;
 };
 
+class LayerImpl;
+
+/// Layers a layer holds, as Keras 3's saving walks them (`_walk_saveable`): an attribute naming a list of
+/// layers, each stored under `<attribute>/<snake_case class name>[_N]` (a model's `layers`), or one layer,
+/// stored under `<attribute>` (a MultiHeadAttention's `query_dense`).
+struct SublayerGroup {
+  std::string attribute;
+  bool list = true;
+  std::vector<LayerImpl*> layers;
+};
+
 class LayerImpl {
  public:
   /// `name` empty means the next default name for this class.
@@ -94,6 +105,9 @@ class LayerImpl {
     built_ = false;
   }
   const std::vector<Variable>& variables() const { return variables_; }
+  /// The layers this layer holds, in Keras's attribute order (a model: `layers`, i.e. `model.layers`). Weight
+  /// files nest their variables under these paths, after the layer's own `vars`. Empty for a plain layer.
+  virtual std::vector<SublayerGroup> sublayers() const { return {}; }
   /// All weights this layer owns or contains (a model: its layers' weights, in layer order).
   virtual std::vector<Variable> weights() const { return variables_; }
   /// Replaces `weights()` in order; checks everything first so that a failure changes nothing.

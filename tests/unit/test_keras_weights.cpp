@@ -13,6 +13,8 @@
 #include <iostream>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "layers/layer_impl.hpp"
 #include "message_matcher.hpp"
 #include "test_util.hpp"
@@ -178,6 +180,84 @@ TEST_CASE("save_weights writes Keras 3's layout: the same groups, datasets and b
   CHECK(listing.find("D layers/functional/layers/conv2d/vars/0 <f4 (3, 3, 3, 4) None None") != std::string::npos);
   CHECK(listing.find("D layers/dense/vars/1 <f4 (2,) None None") != std::string::npos);
   CHECK(listing.find("G layers/input_layer/vars") != std::string::npos);
+}
+
+namespace {
+
+// A layer holding two Dense layers under attributes, as Keras 3's MultiHeadAttention holds `query_dense`:
+// Keras stores its own variables at `<path>/vars`, then each held layer's at `<path>/<attribute>/vars`.
+class TwoDense : public strata::detail::LayerImpl {
+ public:
+  TwoDense()
+      : LayerImpl("TwoDense", "two"),
+        first_(strata::layers::Dense(3, {.name = "first"}).impl()),
+        second_(strata::layers::Dense(2, {.name = "second"}).impl()) {}
+  std::vector<strata::Shape> compute_output_shapes(const std::vector<strata::Shape>& in) const override {
+    return second_->compute_output_shapes(first_->compute_output_shapes(in));
+  }
+  void build(const std::vector<strata::Shape>& in) override {
+    add_variable("gate", strata::Tensor({1}, {1.0f}));
+    first_->build(in);
+    first_->mark_built();
+    second_->build(first_->compute_output_shapes(in));
+    second_->mark_built();
+  }
+  std::vector<strata::ir::ValueId> lower(strata::ir::Graph& graph, const strata::detail::Node& node,
+                                         const std::vector<strata::ir::ValueId>& in) const override {
+    return second_->lower(graph, node, first_->lower(graph, node, in));
+  }
+  nlohmann::json config() const override { return nlohmann::json::object(); }
+  std::vector<strata::detail::SublayerGroup> sublayers() const override {
+    return {{"query_dense", false, {first_.get()}}, {"value_dense", false, {second_.get()}}};
+  }
+  std::vector<strata::detail::Variable> weights() const override {
+    std::vector<strata::detail::Variable> all = variables();
+    for (const auto* inner : {first_.get(), second_.get()}) {
+      for (const auto& v : inner->weights()) all.push_back(v);
+    }
+    return all;
+  }
+  void set_weights(const std::vector<strata::Tensor>& values) override {
+    set_variable_values({values[0]});
+    first_->set_weights({values[1], values[2]});
+    second_->set_weights({values[3], values[4]});
+  }
+  uint64_t weights_version() const override {
+    return LayerImpl::weights_version() + first_->weights_version() + second_->weights_version();
+  }
+
+ private:
+  std::shared_ptr<strata::detail::LayerImpl> first_, second_;
+};
+
+strata::Model two_dense_model() {
+  auto x = strata::Input({4}, "x");
+  auto y = strata::detail::call_layer(std::make_shared<TwoDense>(), {x}).front();
+  return strata::Model(x, y);
+}
+
+}  // namespace
+
+TEST_CASE("layers that hold layers keep their weights under Keras 3's attribute paths", "[weights]") {
+  strata::clear_session();
+  strata::Model model = two_dense_model();
+  model.set_weights(scrambled(model, 11));
+  const std::string path = scratch("two_dense.weights.h5");
+  model.save_weights(path);
+  const std::string listing = dump(path);
+  INFO(listing);
+  CHECK(listing.find("D layers/two_dense/vars/0 <f4 (1,) None None") != std::string::npos);
+  CHECK(listing.find("D layers/two_dense/query_dense/vars/0 <f4 (4, 3) None None") != std::string::npos);
+  CHECK(listing.find("D layers/two_dense/value_dense/vars/1 <f4 (2,) None None") != std::string::npos);
+
+  strata::clear_session();
+  strata::Model fresh = two_dense_model();
+  fresh.load_weights(path);
+  const std::vector<strata::Tensor> want = model.get_weights(), got = fresh.get_weights();
+  REQUIRE(got.size() == 5);
+  for (size_t i = 0; i < got.size(); ++i) CHECK(got[i].values() == want[i].values());
+  const strata::Tensor input = strata::Tensor::random_uniform({2, 4}, 3, -1.0f, 1.0f);
+  CHECK(fresh.predict(input).values() == model.predict(input).values());
 }
 
 TEST_CASE("files written in Keras's layouts load and give the same predictions", "[weights]") {
