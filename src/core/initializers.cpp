@@ -5,6 +5,7 @@
 #include <cmath>
 #include <random>
 
+#include "core/limits.hpp"
 #include "core/session.hpp"
 #include "strata/error.hpp"
 
@@ -43,7 +44,7 @@ Tensor initialize(const std::string& name, std::vector<int64_t> dims, double fan
   // allocation must say how much was asked for.
   int64_t elements = 1;
   for (int64_t d : dims) {
-    if (d > 0 && elements > (int64_t{1} << 40) / d) {
+    if (d > 0 && elements > kMaxSampleElements / d) {
       throw ResourceError(
           fmt::format("A weight of shape ({}) would have more than 2^40 elements", fmt::join(dims, ", ")));
     }

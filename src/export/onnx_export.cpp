@@ -32,6 +32,8 @@
 #include "compiler/ir.hpp"
 #include "compiler/passes/passes.hpp"
 #include "core/overloaded.hpp"
+#include "export/onnx_activations.hpp"
+#include "export/onnx_graph.hpp"
 #include "graph/functional.hpp"
 #include "graph/node.hpp"
 #include "strata/error.hpp"
@@ -42,6 +44,7 @@ namespace {
 
 using detail::Activation;
 using detail::ActivationKind;
+using detail::OnnxGraph;
 
 constexpr int kMinOpset = 13;  // Softmax over one axis, Resize with optional roi, Clip/Pad/Slice inputs.
 const std::vector<int64_t> kToNchw = {0, 3, 1, 2};
@@ -70,15 +73,15 @@ std::string join_layers(const ir::Op& op) {
 class OnnxBuilder {
  public:
   OnnxBuilder(const ir::Graph& ir, onnx::GraphProto& graph, bool dynamic_batch)
-      : ir_(ir), graph_(graph), dynamic_batch_(dynamic_batch), tensors_(ir.values.size()), readers_(ir.readers()) {
+      : ir_(ir), tensors_(ir.values.size()), readers_(ir.readers()), out_(graph, dynamic_batch) {
     plan_layouts();
   }
 
   // Names that must stay as they are (the model's inputs and outputs); other tensors avoid them.
-  void reserve(const std::string& name) { used_.insert(name); }
+  void reserve(const std::string& name) { out_.reserve(name); }
 
   void add_input(ir::ValueId v, const std::string& name) {
-    add_value_info(graph_.add_input(), name, ir_.values[v].dims);
+    out_.add_input(name, ir_.values[v].dims);
     tensors_[v].nhwc = name;
   }
 
@@ -86,25 +89,15 @@ class OnnxBuilder {
     const std::string tensor = get(v, Layout::kNhwc);
     // Rename the producing node's output when nothing else already exposes that tensor under its name;
     // otherwise (an input passed straight through, one value returned twice) add an Identity.
-    onnx::NodeProto* producer = renamable_.count(tensor) != 0 ? find_producer(tensor) : nullptr;
-    if (producer != nullptr) {
-      for (onnx::NodeProto& node : *graph_.mutable_node()) {
-        for (std::string& in : *node.mutable_input()) {
-          if (in == tensor) in = name;
-        }
-        for (std::string& out : *node.mutable_output()) {
-          if (out == tensor) out = name;
-        }
-      }
-      renamable_.erase(tensor);
+    if (out_.rename_node_output(tensor, name)) {
       for (Tensors& t : tensors_) {
         if (t.nhwc == tensor) t.nhwc = name;
         if (t.nchw == tensor) t.nchw = name;
       }
     } else {
-      node("Identity", {tensor}, {name}, name + "/identity");
+      out_.node("Identity", {tensor}, {name}, name + "/identity");
     }
-    add_value_info(graph_.add_output(), name, ir_.values[v].dims);
+    out_.add_output(name, ir_.values[v].dims);
   }
 
   void emit(const ir::Op& op) {
@@ -148,153 +141,6 @@ class OnnxBuilder {
   const std::vector<int64_t>& dims(ir::ValueId v) const { return ir_.values[v].dims; }
   int rank(ir::ValueId v) const { return static_cast<int>(dims(v).size()); }
 
-  // A ":N" suffix, as TensorFlow's tensor names have, cannot be mistaken for a Keras layer name (`conv2d_1`).
-  std::string unique(const std::string& base) {
-    std::string name = base;
-    for (int i = 1; used_.count(name) != 0; ++i) name = fmt::format("{}:{}", base, i);
-    used_.insert(name);
-    return name;
-  }
-
-  void add_value_info(onnx::ValueInfoProto* info, const std::string& name, const std::vector<int64_t>& d) {
-    info->set_name(name);
-    onnx::TypeProto_Tensor* type = info->mutable_type()->mutable_tensor_type();
-    type->set_elem_type(onnx::TensorProto_DataType_FLOAT);
-    onnx::TensorShapeProto* shape = type->mutable_shape();
-    for (size_t i = 0; i < d.size(); ++i) {
-      onnx::TensorShapeProto_Dimension* dim = shape->add_dim();
-      if (i == 0 && dynamic_batch_) {
-        dim->set_dim_param("N");
-      } else {
-        dim->set_dim_value(d[i]);
-      }
-    }
-  }
-
-  onnx::NodeProto* find_producer(const std::string& tensor) {
-    for (onnx::NodeProto& node : *graph_.mutable_node()) {
-      for (const std::string& out : node.output()) {
-        if (out == tensor) return &node;
-      }
-    }
-    return nullptr;
-  }
-
-  onnx::NodeProto& node(const std::string& type, const std::vector<std::string>& inputs,
-                        const std::vector<std::string>& outputs, const std::string& name) {
-    onnx::NodeProto* n = graph_.add_node();
-    n->set_op_type(type);
-    n->set_name(unique_node_name(name));
-    for (const std::string& in : inputs) n->add_input(in);
-    for (const std::string& out : outputs) {
-      n->add_output(out);
-      renamable_.insert(out);
-    }
-    return *n;
-  }
-
-  std::string unique_node_name(const std::string& base) {
-    std::string name = base;
-    for (int i = 1; node_names_.count(name) != 0; ++i) name = fmt::format("{}:{}", base, i);
-    node_names_.insert(name);
-    return name;
-  }
-
-  static void attr(onnx::NodeProto& n, const std::string& name, int64_t value) {
-    onnx::AttributeProto* a = n.add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto_AttributeType_INT);
-    a->set_i(value);
-  }
-  static void attr(onnx::NodeProto& n, const std::string& name, float value) {
-    onnx::AttributeProto* a = n.add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto_AttributeType_FLOAT);
-    a->set_f(value);
-  }
-  static void attr(onnx::NodeProto& n, const std::string& name, const std::string& value) {
-    onnx::AttributeProto* a = n.add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto_AttributeType_STRING);
-    a->set_s(value);
-  }
-  static void attr(onnx::NodeProto& n, const std::string& name, const std::vector<int64_t>& values) {
-    onnx::AttributeProto* a = n.add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto_AttributeType_INTS);
-    for (int64_t v : values) a->add_ints(v);
-  }
-
-  // Weights and constants are initializers; ONNX stores them little-endian, as this machine does.
-  std::string initializer(const std::string& base, const std::vector<int64_t>& d, const std::vector<float>& values) {
-    const std::string name = unique(base);
-    onnx::TensorProto* t = graph_.add_initializer();
-    t->set_name(name);
-    t->set_data_type(onnx::TensorProto_DataType_FLOAT);
-    for (int64_t x : d) t->add_dims(x);
-    t->set_raw_data(values.data(), values.size() * sizeof(float));
-    return name;
-  }
-  std::string int64_initializer(const std::string& base, const std::vector<int64_t>& values) {
-    const std::string name = unique(base);
-    onnx::TensorProto* t = graph_.add_initializer();
-    t->set_name(name);
-    t->set_data_type(onnx::TensorProto_DataType_INT64);
-    t->add_dims(static_cast<int64_t>(values.size()));
-    t->set_raw_data(values.data(), values.size() * sizeof(int64_t));
-    return name;
-  }
-  // Scalars are shared by value: MobileNetV2's 35 relu6 need one pair of bounds.
-  std::string scalar(float value) {
-    const auto it = scalars_.find(value);
-    if (it != scalars_.end()) return it->second;
-    return scalars_[value] = initializer(fmt::format("scalar/{}", value), {}, {value});
-  }
-
-  // A weight converted by `convert` once per (tensor, scale, conversion), so a layer called twice shares it.
-  // `scale`, when set, is a folded batch norm's factor per output channel (ir::effective_kernel).
-  template <typename Convert>
-  std::string weight(const std::shared_ptr<const Tensor>& tensor, const std::string& kind,
-                     const std::string& base, Convert convert,
-                     const std::shared_ptr<const Tensor>& scale = nullptr) {
-    const auto key = std::make_tuple(tensor.get(), scale.get(), kind);
-    const auto it = weights_.find(key);
-    if (it != weights_.end()) return it->second;
-    auto [d, values] = convert(*ir::effective_kernel(tensor, scale));
-    const std::string name = initializer(base, d, values);
-    weights_.emplace(key, name);
-    return name;
-  }
-
-  static std::pair<std::vector<int64_t>, std::vector<float>> as_is(const Tensor& t) { return {t.dims(), t.values()}; }
-
-  // HWIO (kh, kw, in, out) -> OIHW (out, in, kh, kw).
-  static std::pair<std::vector<int64_t>, std::vector<float>> hwio_to_oihw(const Tensor& t) {
-    const int64_t kh = t.dims()[0], kw = t.dims()[1], ci = t.dims()[2], co = t.dims()[3];
-    std::vector<float> dst(static_cast<size_t>(t.size()));
-    const float* src = t.data();
-    for (int64_t y = 0; y < kh; ++y)
-      for (int64_t x = 0; x < kw; ++x)
-        for (int64_t i = 0; i < ci; ++i)
-          for (int64_t o = 0; o < co; ++o) dst[((o * ci + i) * kh + y) * kw + x] = src[((y * kw + x) * ci + i) * co + o];
-    return {{co, ci, kh, kw}, std::move(dst)};
-  }
-
-  // Dense (in, out) -> a 1x1 convolution's OIHW (out, in, 1, 1).
-  static std::pair<std::vector<int64_t>, std::vector<float>> dense_to_oihw(const Tensor& t) {
-    const int64_t ci = t.dims()[0], co = t.dims()[1];
-    std::vector<float> dst(static_cast<size_t>(t.size()));
-    for (int64_t i = 0; i < ci; ++i)
-      for (int64_t o = 0; o < co; ++o) dst[o * ci + i] = t.data()[i * co + o];
-    return {{co, ci, 1, 1}, std::move(dst)};
-  }
-
-  // A Reshape target: the batch copied from the input (0), so a symbolic batch survives.
-  std::string shape_constant(const std::string& base, std::vector<int64_t> d) {
-    d[0] = 0;
-    return int64_initializer(base + "/shape", d);
-  }
-
   // The ONNX tensor holding value `v` in `layout`, converting (once) when needed.
   std::string get(ir::ValueId v, Layout layout) {
     Tensors& t = tensors_[v];
@@ -307,12 +153,13 @@ class OnnxBuilder {
     const std::string& have = layout == Layout::kNchw ? t.nhwc : t.nchw;
     if (have.empty()) throw InternalError(fmt::format("ONNX export: value {} used before it is defined", v));
     const std::string base = ir_.values[v].name + (layout == Layout::kNchw ? "/nchw" : "/nhwc");
-    const std::string out = unique(base);
+    const std::string out = out_.unique(base);
     if (orders_coincide(dims(v))) {
       const std::vector<int64_t> target = layout == Layout::kNchw ? to_nchw(dims(v)) : dims(v);
-      node("Reshape", {have, shape_constant(base, target)}, {out}, base);
+      out_.node("Reshape", {have, out_.shape_constant(base, target)}, {out}, base);
     } else {
-      attr(node("Transpose", {have}, {out}, base), "perm", layout == Layout::kNchw ? kToNchw : kToNhwc);
+      OnnxGraph::attr(out_.node("Transpose", {have}, {out}, base), "perm",
+                      layout == Layout::kNchw ? kToNchw : kToNhwc);
     }
     wanted = out;
     return out;
@@ -321,7 +168,7 @@ class OnnxBuilder {
   // Defines the output of `op` in `layout` and returns its tensor name.
   std::string define(const ir::Op& op, Layout layout) {
     const ir::ValueId v = op.output;
-    const std::string name = unique(ir_.values[v].name);
+    const std::string name = out_.unique(ir_.values[v].name);
     if (rank(v) == 4 && layout == Layout::kNchw) {
       tensors_[v].nchw = name;
     } else {
@@ -398,15 +245,16 @@ class OnnxBuilder {
   void conv(const ir::Op& op, const ir::Conv2DOp& c, const std::string& name) {
     std::vector<std::string> inputs = {
         get(op.inputs[0], Layout::kNchw),
-        weight(c.kernel, "oihw", name + "/kernel", hwio_to_oihw, c.kernel_scale)};
-    if (c.bias) inputs.push_back(weight(c.bias, "", name + "/bias", as_is));
-    onnx::NodeProto& n = node("Conv", inputs, {define(op, Layout::kNchw)}, name);
+        out_.weight(c.kernel, "oihw", name + "/kernel", OnnxGraph::hwio_to_oihw, c.kernel_scale)};
+    if (c.bias) inputs.push_back(out_.weight(c.bias, "", name + "/bias", OnnxGraph::as_is));
+    onnx::NodeProto& n = out_.node("Conv", inputs, {define(op, Layout::kNchw)}, name);
     const int64_t kh = c.kernel->dims()[0], kw = c.kernel->dims()[1];
-    attr(n, "kernel_shape", std::vector<int64_t>{kh, kw});
-    attr(n, "strides", std::vector<int64_t>{c.stride_h, c.stride_w});
-    attr(n, "dilations", std::vector<int64_t>{c.dilation_h, c.dilation_w});
-    attr(n, "pads", std::vector<int64_t>{c.padding.top, c.padding.left, c.padding.bottom, c.padding.right});
-    attr(n, "group", static_cast<int64_t>(c.groups));
+    OnnxGraph::attr(n, "kernel_shape", std::vector<int64_t>{kh, kw});
+    OnnxGraph::attr(n, "strides", std::vector<int64_t>{c.stride_h, c.stride_w});
+    OnnxGraph::attr(n, "dilations", std::vector<int64_t>{c.dilation_h, c.dilation_w});
+    OnnxGraph::attr(n, "pads",
+                    std::vector<int64_t>{c.padding.top, c.padding.left, c.padding.bottom, c.padding.right});
+    OnnxGraph::attr(n, "group", static_cast<int64_t>(c.groups));
   }
 
   void pool(const ir::Op& op, const ir::Pool2DOp& p, const std::string& name) {
@@ -415,128 +263,22 @@ class OnnxBuilder {
     const std::string x = get(op.inputs[0], Layout::kNchw);
     const bool global = p.pool_h == in[1] && p.pool_w == in[2] && p.padding == ir::Padding2D{};
     if (global) {
-      node(max ? "GlobalMaxPool" : "GlobalAveragePool", {x}, {define(op, Layout::kNchw)}, name);
+      out_.node(max ? "GlobalMaxPool" : "GlobalAveragePool", {x}, {define(op, Layout::kNchw)}, name);
       return;
     }
-    onnx::NodeProto& n = node(max ? "MaxPool" : "AveragePool", {x}, {define(op, Layout::kNchw)}, name);
-    attr(n, "kernel_shape", std::vector<int64_t>{p.pool_h, p.pool_w});
-    attr(n, "strides", std::vector<int64_t>{p.stride_h, p.stride_w});
-    attr(n, "pads", std::vector<int64_t>{p.padding.top, p.padding.left, p.padding.bottom, p.padding.right});
+    onnx::NodeProto& n = out_.node(max ? "MaxPool" : "AveragePool", {x}, {define(op, Layout::kNchw)}, name);
+    OnnxGraph::attr(n, "kernel_shape", std::vector<int64_t>{p.pool_h, p.pool_w});
+    OnnxGraph::attr(n, "strides", std::vector<int64_t>{p.stride_h, p.stride_w});
+    OnnxGraph::attr(n, "pads",
+                    std::vector<int64_t>{p.padding.top, p.padding.left, p.padding.bottom, p.padding.right});
     // Keras leaves padded cells out of the average.
-    if (!max) attr(n, "count_include_pad", int64_t{0});
-  }
-
-  // Emits `a(x)` into tensor `out`; the nodes are named after `name`.
-  void emit_activation(const Activation& a, const std::string& x, const std::string& out, const std::string& name) {
-    auto unary = [&](const std::string& type) -> onnx::NodeProto& { return node(type, {x}, {out}, name); };
-    switch (a.kind) {
-      case ActivationKind::kLinear:
-        unary("Identity");
-        return;
-      case ActivationKind::kRelu:
-        return relu(a, x, out, name);
-      case ActivationKind::kRelu6:
-        node("Clip", {x, scalar(0.0f), scalar(6.0f)}, {out}, name);
-        return;
-      case ActivationKind::kSigmoid:
-        unary("Sigmoid");
-        return;
-      case ActivationKind::kHardSigmoid: {
-        // Keras 3: relu6(x + 3) / 6 = clip(x / 6 + 0.5, 0, 1).
-        onnx::NodeProto& n = unary("HardSigmoid");
-        attr(n, "alpha", 1.0f / 6.0f);
-        attr(n, "beta", 0.5f);
-        return;
-      }
-      case ActivationKind::kTanh:
-        unary("Tanh");
-        return;
-      case ActivationKind::kElu:
-        attr(unary("Elu"), "alpha", 1.0f);
-        return;
-      case ActivationKind::kSelu: {
-        onnx::NodeProto& n = unary("Selu");
-        attr(n, "alpha", 1.6732632423543772f);
-        attr(n, "gamma", 1.0507009873554805f);
-        return;
-      }
-      case ActivationKind::kGelu: {
-        // Keras's exact gelu, 0.5 x (1 + erf(x / sqrt 2)); the Gelu operator needs opset 20, and ONNX
-        // Runtime fuses this pattern into its own Gelu kernel.
-        const std::string scaled = unique(out + "/div"), erf = unique(out + "/erf"), one = unique(out + "/add"),
-                          half = unique(out + "/mul");
-        node("Div", {x, scalar(static_cast<float>(std::sqrt(2.0)))}, {scaled}, name + "/div");
-        node("Erf", {scaled}, {erf}, name + "/erf");
-        node("Add", {erf, scalar(1.0f)}, {one}, name + "/add");
-        node("Mul", {x, one}, {half}, name + "/mul");
-        node("Mul", {half, scalar(0.5f)}, {out}, name);
-        return;
-      }
-      case ActivationKind::kSwish: {
-        const std::string sigmoid = unique(out + "/sigmoid");
-        node("Sigmoid", {x}, {sigmoid}, name + "/sigmoid");
-        node("Mul", {x, sigmoid}, {out}, name);
-        return;
-      }
-      case ActivationKind::kSoftplus:
-        unary("Softplus");
-        return;
-      case ActivationKind::kLeakyRelu:
-        attr(unary("LeakyRelu"), "alpha", a.alpha);
-        return;
-      case ActivationKind::kScale:
-        node("Mul", {x, scalar(a.alpha)}, {out}, name);
-        return;
-      case ActivationKind::kSoftmax:
-        break;
-    }
-    throw InternalError("ONNX export: softmax reached the element-wise activation mapping");
-  }
-
-  // Keras's relu(x, negative_slope, max_value, threshold).
-  void relu(const Activation& a, const std::string& x, const std::string& out, const std::string& name) {
-    const bool bounded = std::isfinite(a.max_value);
-    if (a.threshold == 0.0f) {
-      if (a.alpha == 0.0f) {
-        if (bounded) {
-          node("Clip", {x, scalar(0.0f), scalar(a.max_value)}, {out}, name);
-        } else {
-          node("Relu", {x}, {out}, name);
-        }
-        return;
-      }
-      // With a slope, negative inputs give alpha * x, positive ones min(x, max_value).
-      const std::string leaky = bounded ? unique(out + "/leaky") : out;
-      attr(node("LeakyRelu", {x}, {leaky}, bounded ? name + "/leaky" : name), "alpha", a.alpha);
-      if (bounded) node("Min", {leaky, scalar(a.max_value)}, {out}, name);
-      return;
-    }
-    // A threshold: where(x > t, min(x, max), 0) - alpha * relu(t - x).
-    const std::string t = scalar(a.threshold);
-    const std::string above = unique(out + "/above"), kept = unique(out + "/kept");
-    node("Greater", {x, t}, {above}, name + "/above");
-    const bool sloped = a.alpha != 0.0f;
-    const std::string positive = (bounded || sloped) ? unique(out + "/positive") : out;
-    node("Where", {above, x, scalar(0.0f)}, {positive}, name + "/where");
-    std::string result = positive;
-    if (bounded) {
-      const std::string clipped = sloped ? unique(out + "/clipped") : out;
-      node("Min", {positive, scalar(a.max_value)}, {clipped}, name + "/min");
-      result = clipped;
-    }
-    if (sloped) {
-      const std::string below = unique(out + "/below"), negative = unique(out + "/negative");
-      node("Sub", {t, x}, {below}, name + "/below");
-      node("Relu", {below}, {kept}, name + "/relu");
-      node("Mul", {kept, scalar(a.alpha)}, {negative}, name + "/alpha");
-      node("Sub", {result, negative}, {out}, name);
-    }
+    if (!max) OnnxGraph::attr(n, "count_include_pad", int64_t{0});
   }
 
   void activation(const ir::Op& op, const Activation& a, const std::string& name) {
     const Layout layout = agnostic_layout(op);
     const std::string x = get(op.inputs[0], layout);
-    emit_activation(a, x, define(op, layout), name);
+    emit_onnx_activation(out_, a, x, define(op, layout), name);
   }
 
   void binary(const ir::Op& op, const ir::BinaryOp& b, const std::string& name) {
@@ -547,7 +289,7 @@ class OnnxBuilder {
     // Equal ranks (merge layers expand the shorter input), so permuting both keeps the broadcasting.
     const Layout layout = rank(op.inputs[0]) == rank(op.inputs[1]) ? agnostic_layout(op) : Layout::kNhwc;
     const std::string x = get(op.inputs[0], layout), y = get(op.inputs[1], layout);
-    node(types.at(b.kind), {x, y}, {define(op, layout)}, name);
+    out_.node(types.at(b.kind), {x, y}, {define(op, layout)}, name);
   }
 
   void softmax(const ir::Op& op, const std::string& name) {
@@ -555,33 +297,38 @@ class OnnxBuilder {
     const std::string x = get(op.inputs[0], layout);
     // Over Keras's last axis, which is the channel axis 1 in NCHW.
     const int64_t axis = layout == Layout::kNchw ? 1 : -1;
-    attr(node("Softmax", {x}, {define(op, layout)}, name), "axis", axis);
+    OnnxGraph::attr(out_.node("Softmax", {x}, {define(op, layout)}, name), "axis", axis);
   }
 
   void dense(const ir::Op& op, const ir::DenseOp& d, const std::string& name) {
     const ir::ValueId in = op.inputs[0];
     if (rank(in) == 2) {
-      std::vector<std::string> inputs = {get(in, Layout::kNhwc),
-                                         weight(d.kernel, "", name + "/kernel", as_is, d.kernel_scale)};
-      if (d.bias) inputs.push_back(weight(d.bias, "", name + "/bias", as_is));
-      node("Gemm", inputs, {define(op, Layout::kNhwc)}, name);
+      std::vector<std::string> inputs = {
+          get(in, Layout::kNhwc),
+          out_.weight(d.kernel, "", name + "/kernel", OnnxGraph::as_is, d.kernel_scale)};
+      if (d.bias) inputs.push_back(out_.weight(d.bias, "", name + "/bias", OnnxGraph::as_is));
+      out_.node("Gemm", inputs, {define(op, Layout::kNhwc)}, name);
       return;
     }
     const bool nchw_wanted = !tensors_[in].nchw.empty() || preferred_[op.output] == Layout::kNchw;
     if (rank(in) == 4 && nchw_wanted) {
       // A dense layer over the channels of an image is a 1x1 convolution.
       std::vector<std::string> inputs = {
-          get(in, Layout::kNchw), weight(d.kernel, "oihw", name + "/kernel", dense_to_oihw, d.kernel_scale)};
-      if (d.bias) inputs.push_back(weight(d.bias, "", name + "/bias", as_is));
-      onnx::NodeProto& n = node("Conv", inputs, {define(op, Layout::kNchw)}, name);
-      attr(n, "kernel_shape", std::vector<int64_t>{1, 1});
+          get(in, Layout::kNchw),
+          out_.weight(d.kernel, "oihw", name + "/kernel", OnnxGraph::dense_to_oihw, d.kernel_scale)};
+      if (d.bias) inputs.push_back(out_.weight(d.bias, "", name + "/bias", OnnxGraph::as_is));
+      onnx::NodeProto& n = out_.node("Conv", inputs, {define(op, Layout::kNchw)}, name);
+      OnnxGraph::attr(n, "kernel_shape", std::vector<int64_t>{1, 1});
       return;
     }
     const std::string x = get(in, Layout::kNhwc);
-    const std::string product = d.bias ? unique(ir_.values[op.output].name + "/matmul") : define(op, Layout::kNhwc);
-    node("MatMul", {x, weight(d.kernel, "", name + "/kernel", as_is, d.kernel_scale)}, {product},
-         d.bias ? name + "/matmul" : name);
-    if (d.bias) node("Add", {product, weight(d.bias, "", name + "/bias", as_is)}, {define(op, Layout::kNhwc)}, name);
+    const std::string product =
+        d.bias ? out_.unique(ir_.values[op.output].name + "/matmul") : define(op, Layout::kNhwc);
+    out_.node("MatMul", {x, out_.weight(d.kernel, "", name + "/kernel", OnnxGraph::as_is, d.kernel_scale)},
+              {product}, d.bias ? name + "/matmul" : name);
+    if (d.bias)
+      out_.node("Add", {product, out_.weight(d.bias, "", name + "/bias", OnnxGraph::as_is)},
+                {define(op, Layout::kNhwc)}, name);
   }
 
   void batch_norm(const ir::Op& op, const ir::BatchNormOp& bn, const std::string& name) {
@@ -591,14 +338,16 @@ class OnnxBuilder {
       // ONNX's BatchNormalization normalizes axis 1: the channels of NCHW, and of (N, C).
       const std::string x = get(in, Layout::kNchw);
       auto or_fill = [&](const std::shared_ptr<const Tensor>& t, const std::string& what, float fill) {
-        return t ? weight(t, "", name + "/" + what, as_is)
-                 : initializer(name + "/" + what, {channels}, std::vector<float>(static_cast<size_t>(channels), fill));
+        return t ? out_.weight(t, "", name + "/" + what, OnnxGraph::as_is)
+                 : out_.initializer(name + "/" + what, {channels},
+                                    std::vector<float>(static_cast<size_t>(channels), fill));
       };
       const std::string scale = or_fill(bn.gamma, "gamma", 1.0f), bias = or_fill(bn.beta, "beta", 0.0f);
-      const std::string mean = weight(bn.mean, "", name + "/moving_mean", as_is);
-      const std::string var = weight(bn.variance, "", name + "/moving_variance", as_is);
-      attr(node("BatchNormalization", {x, scale, bias, mean, var}, {define(op, Layout::kNchw)}, name), "epsilon",
-           bn.epsilon);
+      const std::string mean = out_.weight(bn.mean, "", name + "/moving_mean", OnnxGraph::as_is);
+      const std::string var = out_.weight(bn.variance, "", name + "/moving_variance", OnnxGraph::as_is);
+      OnnxGraph::attr(
+          out_.node("BatchNormalization", {x, scale, bias, mean, var}, {define(op, Layout::kNchw)}, name),
+          "epsilon", bn.epsilon);
       return;
     }
     // Other ranks: the last axis is not axis 1, so scale and shift with broadcasting.
@@ -609,14 +358,16 @@ class OnnxBuilder {
       scale[static_cast<size_t>(c)] = static_cast<float>(s);
       shift[static_cast<size_t>(c)] = static_cast<float>(beta - bn.mean->data()[c] * s);
     }
-    const std::string scaled = unique(ir_.values[op.output].name + "/scaled");
-    node("Mul", {get(in, Layout::kNhwc), initializer(name + "/scale", {channels}, scale)}, {scaled}, name + "/scale");
-    node("Add", {scaled, initializer(name + "/shift", {channels}, shift)}, {define(op, Layout::kNhwc)}, name);
+    const std::string scaled = out_.unique(ir_.values[op.output].name + "/scaled");
+    out_.node("Mul", {get(in, Layout::kNhwc), out_.initializer(name + "/scale", {channels}, scale)}, {scaled},
+              name + "/scale");
+    out_.node("Add", {scaled, out_.initializer(name + "/shift", {channels}, shift)},
+              {define(op, Layout::kNhwc)}, name);
   }
 
   void pad(const ir::Op& op, const ir::PadOp& p, const std::string& name) {
     const std::string x = get(op.inputs[0], Layout::kNchw);
-    const std::string pads = int64_initializer(
+    const std::string pads = out_.int64_initializer(
         name + "/pads", {0, 0, p.padding.top, p.padding.left, 0, 0, p.padding.bottom, p.padding.right});
     // ONNX Runtime (1.30 included) fuses a Pad whose constant is all zero bytes into the MaxPool after it,
     // whose padding means "left out", not zero: wrong for negative inputs. Zero padding written as -0.0
@@ -627,29 +378,29 @@ class OnnxBuilder {
       before_max_pool = before_max_pool || (pool != nullptr && pool->kind == ir::Pool2DOp::Kind::kMax);
     }
     std::vector<std::string> inputs = {x, pads};
-    if (before_max_pool) inputs.push_back(initializer(name + "/negative_zero", {}, {-0.0f}));
-    node("Pad", inputs, {define(op, Layout::kNchw)}, name);
+    if (before_max_pool) inputs.push_back(out_.initializer(name + "/negative_zero", {}, {-0.0f}));
+    out_.node("Pad", inputs, {define(op, Layout::kNchw)}, name);
   }
 
   void crop(const ir::Op& op, const ir::CropOp& c, const std::string& name) {
     const std::vector<int64_t>& in = dims(op.inputs[0]);
     const std::string x = get(op.inputs[0], Layout::kNchw);
-    const std::string starts = int64_initializer(name + "/starts", {c.cropping.top, c.cropping.left});
+    const std::string starts = out_.int64_initializer(name + "/starts", {c.cropping.top, c.cropping.left});
     const std::string ends =
-        int64_initializer(name + "/ends", {in[1] - c.cropping.bottom, in[2] - c.cropping.right});
-    const std::string axes = int64_initializer(name + "/axes", {2, 3});
-    node("Slice", {x, starts, ends, axes}, {define(op, Layout::kNchw)}, name);
+        out_.int64_initializer(name + "/ends", {in[1] - c.cropping.bottom, in[2] - c.cropping.right});
+    const std::string axes = out_.int64_initializer(name + "/axes", {2, 3});
+    out_.node("Slice", {x, starts, ends, axes}, {define(op, Layout::kNchw)}, name);
   }
 
   void upsample(const ir::Op& op, const ir::UpsampleOp& u, const std::string& name) {
     const std::string x = get(op.inputs[0], Layout::kNchw);
-    const std::string scales = initializer(
+    const std::string scales = out_.initializer(
         name + "/scales", {4}, {1.0f, 1.0f, static_cast<float>(u.factor_h), static_cast<float>(u.factor_w)});
     // dst[h] = src[floor(h / factor)], Keras's nearest upsampling.
-    onnx::NodeProto& n = node("Resize", {x, "", scales}, {define(op, Layout::kNchw)}, name);
-    attr(n, "mode", std::string("nearest"));
-    attr(n, "coordinate_transformation_mode", std::string("asymmetric"));
-    attr(n, "nearest_mode", std::string("floor"));
+    onnx::NodeProto& n = out_.node("Resize", {x, "", scales}, {define(op, Layout::kNchw)}, name);
+    OnnxGraph::attr(n, "mode", std::string("nearest"));
+    OnnxGraph::attr(n, "coordinate_transformation_mode", std::string("asymmetric"));
+    OnnxGraph::attr(n, "nearest_mode", std::string("floor"));
   }
 
   void reshape(const ir::Op& op, const std::string& name) {
@@ -661,7 +412,7 @@ class OnnxBuilder {
     const bool nchw_out = rank(out) == 4 && orders_coincide(dims(out));
     const std::vector<int64_t> target = nchw_out ? to_nchw(dims(out)) : dims(out);
     const Layout layout = nchw_out ? Layout::kNchw : Layout::kNhwc;
-    node("Reshape", {x, shape_constant(name, target)}, {define(op, layout)}, name);
+    out_.node("Reshape", {x, out_.shape_constant(name, target)}, {define(op, layout)}, name);
   }
 
   void concat(const ir::Op& op, const ir::ConcatOp& c, const std::string& name) {
@@ -671,21 +422,14 @@ class OnnxBuilder {
     // Keras's axes 1, 2, 3 (H, W, C) are NCHW's 2, 3, 1.
     int64_t axis = c.axis;
     if (layout == Layout::kNchw) axis = c.axis == 3 ? 1 : c.axis + 1;
-    attr(node("Concat", inputs, {define(op, layout)}, name), "axis", axis);
+    OnnxGraph::attr(out_.node("Concat", inputs, {define(op, layout)}, name), "axis", axis);
   }
 
   const ir::Graph& ir_;
-  onnx::GraphProto& graph_;
-  bool dynamic_batch_;
   std::vector<Tensors> tensors_;
   std::vector<std::optional<Layout>> preferred_;
   std::vector<std::vector<int>> readers_;
-  std::set<std::string> used_;
-  std::set<std::string> node_names_;
-  // Tensors made by a node, which add_output may rename (graph inputs and initializers are not).
-  std::set<std::string> renamable_;
-  std::map<std::tuple<const Tensor*, const Tensor*, std::string>, std::string> weights_;
-  std::map<float, std::string> scalars_;
+  OnnxGraph out_;
 };
 
 }  // namespace

@@ -13,6 +13,7 @@
 
 #include "compiler/ir.hpp"
 #include "core/activation.hpp"
+#include "core/limits.hpp"
 #include "core/released_weight.hpp"
 #include "strata/shape.hpp"
 #include "strata/symbolic_tensor.hpp"
@@ -153,10 +154,6 @@ ir::ValueId emit_activation(ir::Graph& graph, ir::ValueId value, const Activatio
 /// Appends a reshape of `value` to `dims` (same element count) and returns its output, a view of the same
 /// buffer that costs nothing at run time; returns `value` itself when the dims are unchanged.
 ir::ValueId emit_reshape(ir::Graph& graph, ir::ValueId value, std::vector<int64_t> dims, const std::string& layer);
-
-/// The most elements one sample of a tensor may have: 2^40 (4 TiB of float32), beyond any machine, and small
-/// enough that shape arithmetic on checked shapes cannot overflow int64.
-constexpr int64_t kMaxSampleElements = int64_t{1} << 40;
 
 /// Throws ShapeError, starting with `where`, unless every known dimension of `shape` after the batch is
 /// positive and one sample has at most kMaxSampleElements elements. `what` names the shape ("output").
