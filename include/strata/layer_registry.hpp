@@ -12,11 +12,13 @@ namespace strata {
 
 /// Keras's `cls.from_config(config)`: the layer of class `class_name` from its config as JSON text, as
 /// `Layer::get_config` or Keras (2 or 3) writes it. Keys that do not change inference (regularizers,
-/// constraints, seeds, the dtype policy) are accepted and written back by `get_config`; Keras 2 spellings
-/// (`alpha` of LeakyReLU, `batch_input_shape`, initializer objects) are read too. Throws ValueError for an
-/// unknown class (naming the known ones), for text that is not a JSON object, and naming the layer, the key
-/// and the value for a key the class does not have, a value of the wrong type, or a value strata cannot
-/// compute (`data_format: "channels_first"`); and whatever the layer's constructor throws for the arguments.
+/// constraints, seeds, a float dtype policy) are accepted and written back by `get_config`; Keras 2
+/// spellings (`alpha` of LeakyReLU, `batch_input_shape`, initializer objects) are read too; an initializer
+/// strata does not have, or a seeded one, is kept as it came while the layer starts from its default one.
+/// Throws ValueError for an unknown class (naming the known ones), for text that is not a JSON object or
+/// nests more than 64 levels, and naming the layer, the key and the value for a key the class does not
+/// have, a value of the wrong type, or a value strata cannot compute (`data_format: "channels_first"`, a
+/// quantized dtype policy); and whatever the layer's constructor throws for the arguments.
 Layer layer_from_config(const std::string& class_name, const std::string& config_json);
 
 /// Every class `layer_from_config` knows, sorted: the built-in layers and the registered custom layers.

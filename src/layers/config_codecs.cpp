@@ -64,7 +64,12 @@ void bad_config_value(const ConfigKey& at, const char* expected, const nlohmann:
 
 nlohmann::json float_json(float value) {
   if (!std::isfinite(value)) return static_cast<double>(value);  // nlohmann writes null; never a valid option
-  return std::stod(shortest(value));
+  // from_chars, not stod: strtod follows the C locale, which a host application may have set to one that
+  // writes decimals with a comma.
+  const std::string text = shortest(value);
+  double wide = 0.0;
+  std::from_chars(text.data(), text.data() + text.size(), wide);
+  return wide;
 }
 
 std::string float_cpp(float value) {
@@ -90,8 +95,9 @@ std::string string_cpp(const std::string& value) {
         out += "\\t";
         break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          // Octal, always three digits: a hex escape would swallow a following hex digit.
+          out += fmt::format("\\{:03o}", static_cast<unsigned char>(c));
         } else {
           out += c;
         }
@@ -233,14 +239,18 @@ std::string InitializerCodec::read(const nlohmann::json& j, const ConfigKey& at)
     bad_config_value(at, expected, j);
   }
   const std::string cls = j["class_name"].get<std::string>();
-  const nlohmann::json config = j.value("config", nlohmann::json::object());
+  const nlohmann::json& config = j.contains("config") ? j["config"] : j;
   for (const NamedInitializer& n : kInitializers) {
     if (cls == n.keras_class || cls == n.name) return n.name;
   }
   if (cls == "VarianceScaling" && config.is_object()) {
-    const nlohmann::json scale = config.value("scale", nlohmann::json(1.0));
-    const std::string mode = config.value("mode", std::string("fan_in"));
-    std::string distribution = config.value("distribution", std::string("truncated_normal"));
+    auto text = [&](const char* key, const char* fallback) {
+      return config.contains(key) && config[key].is_string() ? config[key].get<std::string>()
+                                                             : std::string(fallback);
+    };
+    const nlohmann::json scale = config.contains("scale") ? config["scale"] : nlohmann::json(1.0);
+    const std::string mode = text("mode", "fan_in");
+    std::string distribution = text("distribution", "truncated_normal");
     // Keras before 2.3 spelled the truncated normal "normal".
     if (distribution == "normal") distribution = "truncated_normal";
     for (const NamedInitializer& n : kInitializers) {
@@ -251,6 +261,35 @@ std::string InitializerCodec::read(const nlohmann::json& j, const ConfigKey& at)
     }
   }
   bad_config_value(at, expected, j);
+}
+
+void check_config_depth(const nlohmann::json& config, const std::string& where) {
+  // Iterative: a recursive walk (or nlohmann's dump, copy and ==, which recurse) would overflow the stack on
+  // a config nested a few hundred thousand levels deep.
+  std::vector<std::pair<const nlohmann::json*, int>> stack = {{&config, 1}};
+  while (!stack.empty()) {
+    const auto [node, depth] = stack.back();
+    stack.pop_back();
+    if (depth > kMaxConfigDepth) {
+      throw ValueError(fmt::format("{} The config nests more than {} levels deep; Keras's configs nest a few",
+                                   where, kMaxConfigDepth));
+    }
+    if (node->is_structured()) {
+      for (const nlohmann::json& child : *node) stack.emplace_back(&child, depth + 1);
+    }
+  }
+}
+
+bool InitializerCodec::keeps_verbatim(const nlohmann::json& j) {
+  static const std::string where = "[?]", key = "initializer";
+  try {
+    read(j, {where, key});
+  } catch (const ValueError&) {
+    return true;
+  }
+  if (!j.is_object() || !j.contains("config") || !j["config"].is_object()) return false;
+  const nlohmann::json& config = j["config"];
+  return config.contains("seed") && !config["seed"].is_null();
 }
 
 nlohmann::json float32_policy_json() {

@@ -128,14 +128,24 @@ struct ActivationCodec {
 /// Keras's initializer argument. strata's options name it in snake case ("glorot_uniform"); Keras 3 writes
 /// `{"module": "keras.initializers", "class_name": "GlorotUniform", "config": {"seed": null},
 /// "registered_name": null}`. Reads that, Keras 2's `{"class_name", "config"}` (including the
-/// `VarianceScaling` form Keras 2.0-2.2 wrote for the named ones) and plain names. Another initializer is an
-/// error: strata could not create the weights it describes.
+/// `VarianceScaling` form Keras 2.0-2.2 wrote for the named ones) and plain names. `read` throws for another
+/// initializer; a schema keeps such a value (and a seeded one) verbatim instead (`keeps_verbatim`), since an
+/// initializer only decides the weights a layer starts with before a file's are loaded.
 struct InitializerCodec {
   static constexpr const char* type = "initializer";
+  /// True for a value `read` cannot take, or one with a seed `write` would not write back.
+  static bool keeps_verbatim(const nlohmann::json& j);
   static nlohmann::json write(const std::string& v);
   static std::string read(const nlohmann::json& j, const ConfigKey& at);
   static std::string cpp(const std::string& v) { return string_cpp(v); }
 };
+
+/// The deepest nesting a config may have. Keras's nest a handful of levels (a model in a model in a
+/// config); nlohmann's dump, copy and comparison recurse, so a hostile file must not reach them deeper.
+constexpr int kMaxConfigDepth = 64;
+
+/// Throws ValueError, starting with `where`, when `config` nests deeper than kMaxConfigDepth.
+void check_config_depth(const nlohmann::json& config, const std::string& where);
 
 /// Keras 3's `dtype` of a layer: the DTypePolicy object for "float32".
 nlohmann::json float32_policy_json();

@@ -71,7 +71,12 @@ const detail::LayerSchema<SeparableConv2DArgs>& separable_conv2d_schema() {
           .kept("activity_regularizer")
           .kept("depthwise_constraint")
           .kept("pointwise_constraint")
-          .kept("bias_constraint"));
+          .kept("bias_constraint")
+          // tf.keras 2.3+ built SeparableConv2D's config on Conv2D's, with these too.
+          .only_default("groups", 1)
+          .accepted("kernel_initializer")
+          .accepted("kernel_regularizer")
+          .accepted("kernel_constraint"));
   return schema;
 }
 

@@ -5,6 +5,7 @@
 #include "graph/node.hpp"
 #include "layers/configured_layer.hpp"
 #include "layers/layer_registry.hpp"
+#include "layers/window_geometry.hpp"
 #include "strata/error.hpp"
 
 namespace strata::layers {
@@ -49,8 +50,8 @@ class GlobalPooling2DImpl : public detail::ConfiguredLayer<GlobalPooling2DArgs> 
     const std::vector<int64_t> in = graph.values[inputs[0]].dims;
     ir::Pool2DOp pool;
     pool.kind = kind_;
-    pool.pool_h = static_cast<int>(in[1]);
-    pool.pool_w = static_cast<int>(in[2]);
+    pool.pool_h = detail::window_extent(prefix(), in[1]);
+    pool.pool_w = detail::window_extent(prefix(), in[2]);
     pool.stride_h = pool.pool_h;
     pool.stride_w = pool.pool_w;
     const ir::ValueId pooled = graph.add_value({in[0], 1, 1, in[3]}, name());

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "layers/layer_impl.hpp"
 #include "strata/error.hpp"
@@ -46,6 +47,20 @@ bool is_base_layer_key(const std::string& key) {
   static const char* const keys[] = {"activity_regularizer", "batch_input_shape", "batch_shape",
                                      "input_shape",          "batch_size",        "input_dim"};
   return std::find(std::begin(keys), std::end(keys), key) != std::end(keys);
+}
+
+// Keras's float dtypes and policies, by name or as a DTypePolicy object (Keras 3.2+).
+bool is_float_policy(const nlohmann::json& value) {
+  static const std::set<std::string> names = {"float16",  "float32",       "float64",
+                                              "bfloat16", "mixed_float16", "mixed_bfloat16"};
+  if (value.is_null()) return true;
+  if (value.is_string()) return names.count(value.get<std::string>()) != 0;
+  if (!value.is_object() || !value.contains("class_name") || !value.contains("config")) return false;
+  const nlohmann::json& cls = value["class_name"];
+  const nlohmann::json& config = value["config"];
+  return (cls == "DTypePolicy" || cls == "FloatDTypePolicy") && config.is_object() &&
+         config.contains("name") && config["name"].is_string() &&
+         names.count(config["name"].get<std::string>()) != 0;
 }
 
 std::string known_keys(const SchemaBase& schema) {
@@ -112,6 +127,7 @@ std::shared_ptr<LayerImpl> layer_from_config(const std::string& class_name, cons
   const bool named = config.is_object() && config.contains("name") && config["name"].is_string();
   const std::string where =
       fmt::format("[{} ({})]", named ? config["name"].get<std::string>() : "?", class_name);
+  check_config_depth(config, where);
   if (!config.is_object()) {
     throw ValueError(fmt::format("{} Expected the config to be a JSON object, received {}", where,
                                  config.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
@@ -129,8 +145,15 @@ std::shared_ptr<LayerImpl> layer_from_config(const std::string& class_name, cons
       continue;
     }
     if (base && key == "dtype") {
-      // Any dtype policy: strata computes in float32 (or bfloat16 when compiled so), whatever Keras trained
-      // in.
+      // Any float policy: strata computes in float32 (or bfloat16 when compiled so), whatever Keras trained
+      // in. A quantized one (int8, float8, int4...) means weights strata cannot read.
+      if (!is_float_policy(value)) {
+        bad_config_value(
+            {where, key},
+            "a float dtype policy (float32, float16, bfloat16, mixed_...): strata computes in float32 "
+            "and has no quantized layers",
+            value);
+      }
       kept.emplace_back(key, value.dump());
       continue;
     }
@@ -155,7 +178,7 @@ std::shared_ptr<LayerImpl> layer_from_config(const std::string& class_name, cons
   }
   std::shared_ptr<LayerImpl> layer = entry->make(config, where);
   layer->trainable = trainable;
-  layer->kept_values = std::move(kept);
+  layer->kept_values.insert(layer->kept_values.end(), kept.begin(), kept.end());
   return layer;
 }
 

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "layers/layer_impl.hpp"
 #include "layers/layer_schema.hpp"
 
 namespace strata::detail {
@@ -36,10 +37,13 @@ template <class Args, class Make>
 void register_layer(const LayerSchema<Args>& schema, Make make) {
   register_layer(LayerEntry{&schema, schema.class_name(),
                             [&schema, make](const nlohmann::json& config, const std::string& where) {
-                              Args args = schema.read(config, where);
+                              std::vector<std::pair<std::string, std::string>> verbatim;
+                              Args args = schema.read(config, where, verbatim);
                               if (config.contains("name"))
                                 args.options.name = config["name"].get<std::string>();
-                              return std::shared_ptr<LayerImpl>(make(std::move(args)));
+                              std::shared_ptr<LayerImpl> layer = make(std::move(args));
+                              layer->kept_values = std::move(verbatim);
+                              return layer;
                             }});
 }
 

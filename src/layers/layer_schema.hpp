@@ -47,6 +47,9 @@ struct Argument {
   std::function<void(Args&, const nlohmann::json&, const ConfigKey&)> read;
   std::function<std::string(const Args&)> cpp;
   std::function<bool(const Args&)> is_default;
+  // Set for values strata reads only approximately (an initializer it does not have, or a seeded one): the
+  // config's value is kept verbatim for get_config, and the argument keeps its default when unreadable.
+  std::function<bool(const nlohmann::json&)> keep_verbatim;
 };
 
 /// A key Keras writes that does not change inference. `accepts` (when set) refuses values that would:
@@ -162,7 +165,9 @@ class LayerSchema : public SchemaBase {
   }
 
   /// Reads every argument key of `config` into a default Args (the caller checks the rest of the keys).
-  Args read(const nlohmann::json& config, const std::string& where) const {
+  /// Values to write back as they came (see Argument::keep_verbatim) go to `verbatim`, key and JSON text.
+  Args read(const nlohmann::json& config, const std::string& where,
+            std::vector<std::pair<std::string, std::string>>& verbatim) const {
     Args args{};
     for (const Argument<Args>& a : arguments_) {
       const nlohmann::json* value = nullptr;
@@ -179,6 +184,15 @@ class LayerSchema : public SchemaBase {
       }
       if (value == nullptr) {
         if (a.required) bad_config_value({where, a.key}, a.type, nlohmann::json("<missing>"));
+        continue;
+      }
+      if (a.keep_verbatim && a.keep_verbatim(*value)) {
+        verbatim.emplace_back(a.key, value->dump());
+        try {
+          a.read(args, *value, {where, *key});
+        } catch (const std::exception&) {
+          // The default stays: what strata creates before weights are loaded, never what it computes with.
+        }
         continue;
       }
       a.read(args, *value, {where, *key});
@@ -239,6 +253,7 @@ class LayerSchema : public SchemaBase {
       static const Args defaults{};
       return Use::write(get(args)) == Use::write(get(defaults));
     };
+    if constexpr (std::is_same_v<Use, InitializerCodec>) a.keep_verbatim = &InitializerCodec::keeps_verbatim;
     arguments_.push_back(std::move(a));
   }
 

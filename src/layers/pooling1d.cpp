@@ -155,7 +155,7 @@ class GlobalPooling1DImpl : public detail::ConfiguredLayer<GlobalPooling1DArgs> 
     ir::Pool2DOp pool;
     pool.kind = kind_;
     pool.pool_h = 1;
-    pool.pool_w = static_cast<int>(in[1]);
+    pool.pool_w = detail::window_extent(prefix(), in[1]);
     pool.stride_h = 1;
     pool.stride_w = pool.pool_w;
     std::vector<int64_t> out =

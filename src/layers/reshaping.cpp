@@ -82,7 +82,8 @@ const detail::LayerSchema<DropoutArgs>& spatial_dropout2d_schema() {
                                            .option("seed", STRATA_ARG(options.seed))
                                            .fixed("data_format", "channels_last")
                                            .kept("dtype", "float32")
-                                           .accepted("trainable")
+                                           .accepted("trainable")    // Keras 2, from Dropout's config
+                                           .accepted("noise_shape")  // Keras 2, from Dropout's config
                                            .without_base_keys());
   return schema;
 }
@@ -218,12 +219,19 @@ class ReshapeImpl : public detail::ConfiguredLayer<ReshapeArgs> {
   explicit ReshapeImpl(ReshapeArgs args)
       : ConfiguredLayer(reshape_schema(), std::move(args)), target_(args_.target_shape) {
     int unknown = 0;
+    int64_t known = 1;
     for (int64_t d : target_) {
       if (d == -1) {
         ++unknown;
       } else if (d <= 0) {
         throw ValueError(fmt::format("{} Expected positive target dimensions (or one -1), received ({})", prefix(),
                                      fmt::join(target_, ", ")));
+      } else if (d > detail::kMaxSampleElements / known) {
+        // Checked here so that the shape rule's products cannot overflow (a config may say anything).
+        throw ValueError(fmt::format("{} Expected a target of at most 2^40 values per sample, received ({})",
+                                     prefix(), fmt::join(target_, ", ")));
+      } else {
+        known *= d;
       }
     }
     if (unknown > 1 || target_.empty()) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "strata/error.hpp"
 
@@ -54,6 +55,14 @@ Window2D window_2d(const std::string& where, const Dim& in_h, const Dim& in_w, S
   if (aw) w.out_w = aw->out;
   if (ah && aw) w.padding = ir::Padding2D{ah->before, ah->after, aw->before, aw->after};
   return w;
+}
+
+int window_extent(const std::string& where, int64_t size) {
+  if (size > std::numeric_limits<int>::max()) {
+    throw ShapeError(fmt::format("{} Cannot pool over {} positions along one axis: at most {}", where, size,
+                                 std::numeric_limits<int>::max()));
+  }
+  return static_cast<int>(size);
 }
 
 void expect_positive(const std::string& where, const char* what, Size2 size) {

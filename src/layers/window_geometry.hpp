@@ -42,6 +42,10 @@ struct Window2D {
 Window2D window_2d(const std::string& where, const Dim& in_h, const Dim& in_w, Size2 kernel, Size2 strides,
                    Size2 dilation, Padding padding);
 
+/// `size` as a window extent of the IR's pooling op (an int). Throws ShapeError, prefixed with `where`, for a
+/// global pooling over more than 2^31 - 1 positions along one axis (the 2^40 limit allows that many).
+int window_extent(const std::string& where, int64_t size);
+
 /// Throws ValueError, prefixed with `where`, unless both components of `size` are positive.
 void expect_positive(const std::string& where, const char* what, Size2 size);
 

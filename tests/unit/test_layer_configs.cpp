@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <clocale>
 #include <fstream>
 #include <map>
 #include <set>
@@ -17,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <strata/strata.hpp>
 
+#include "layers/config_codecs.hpp"
 #include "layers/layer_impl.hpp"
 #include "message_matcher.hpp"
 
@@ -374,6 +376,59 @@ TEST_CASE("configs Keras 2 wrote load, and write back every key with the same va
   CHECK(checked == 101);
 }
 
+TEST_CASE("initializers strata does not have, and seeded ones, are kept as they came") {
+  // An initializer decides only the weights a layer starts with; a loaded model's come from its file.
+  const json random_normal = json::parse(R"({"module": "keras.initializers", "class_name": "RandomNormal",
+      "config": {"mean": 0.0, "stddev": 0.02, "seed": null}, "registered_name": null})");
+  const json seeded = json::parse(R"({"module": "keras.initializers", "class_name": "GlorotUniform",
+      "config": {"seed": 7}, "registered_name": null})");
+  const json odd_types =
+      json::parse(R"({"class_name": "VarianceScaling", "config": {"mode": 5, "scale": "x"}})");
+  json config = {
+      {"name", "d"}, {"units", 2}, {"kernel_initializer", random_normal}, {"bias_initializer", seeded}};
+  const strata::Layer layer = strata::layer_from_config("Dense", config.dump());
+  const json ours = config_of(layer);
+  CHECK(ours["kernel_initializer"] == random_normal);
+  CHECK(ours["bias_initializer"] == seeded);
+  config["kernel_initializer"] = odd_types;
+  CHECK(config_of(strata::layer_from_config("Dense", config.dump()))["kernel_initializer"] == odd_types);
+  // The layer still builds, from its default initializers.
+  const Example dense{layer, {3}, 1, ""};
+  call(dense, layer);
+  CHECK(layer.count_params() == 8);
+}
+
+TEST_CASE("the keys tf.keras 2 added to SeparableConv2D and SpatialDropout2D are accepted") {
+  const strata::Layer sep = strata::layer_from_config("SeparableConv2D", R"({"name": "s", "filters": 4,
+      "kernel_size": [3, 3], "groups": 1, "kernel_initializer": {"class_name": "GlorotUniform", "config": {}},
+      "kernel_regularizer": null, "kernel_constraint": null})");
+  CHECK(config_of(sep)["groups"] == 1);
+  CHECK_THROWS_MATCHES(
+      strata::layer_from_config("SeparableConv2D",
+                                R"({"name": "s", "filters": 4, "kernel_size": 3, "groups": 2})"),
+      strata::ValueError, MessageMatches("[s (SeparableConv2D)] config key 'groups': expected 1 *"));
+  const strata::Layer drop = strata::layer_from_config("SpatialDropout2D", R"({"name": "sd", "rate": 0.5,
+      "trainable": true, "noise_shape": null})");
+  CHECK(config_of(drop)["noise_shape"].is_null());
+}
+
+TEST_CASE("generated C++ escapes control characters unambiguously, and floats ignore the C locale") {
+  // Layer names refuse control characters; other strings reach the generator as they are.
+  CHECK(strata::detail::string_cpp(std::string("a") + '\x01' + "b\"\\") == R"("a\001b\"\\")");
+  // A host application may set a locale that writes "0,25"; the config's numbers must not follow it.
+  const char* previous = std::setlocale(LC_NUMERIC, nullptr);
+  const std::string saved = previous != nullptr ? previous : "C";
+  int tried = 0;
+  for (const char* locale : {"de_DE.UTF-8", "fr_FR.UTF-8", "de_DE", "fr_FR"}) {
+    if (std::setlocale(LC_NUMERIC, locale) == nullptr) continue;
+    INFO(locale);
+    CHECK(config_of(L::Dropout(0.25f))["rate"] == 0.25);
+    ++tried;
+  }
+  if (tried == 0) WARN("no decimal-comma locale is installed here (Debian package locales-all has them)");
+  std::setlocale(LC_NUMERIC, saved.c_str());
+}
+
 TEST_CASE("a loaded config keeps what strata does not use and writes it back") {
   const json config = json::parse(R"({"name": "d", "trainable": false, "dtype": "mixed_float16", "units": 3,
       "kernel_regularizer": {"class_name": "L1L2", "config": {"l1": 0.0, "l2": 0.0001}},
@@ -415,13 +470,28 @@ TEST_CASE("configs strata cannot honour are errors naming the layer, the key and
       layer_from_config("Dense", R"({"name": "d", "units": 4, "lora_rank": 8})"), ValueError,
       MessageMatches("[d (Dense)] config key 'lora_rank': expected null (strata cannot compute "
                      "another value), received 8"));
+  CHECK_THROWS_MATCHES(layer_from_config("Dense", R"({"name": "d", "units": 4, "dtype": {"module": "keras",
+      "class_name": "QuantizedDTypePolicy", "config": {"name": "int8_from_float32", "source_name": "float32"}}})"),
+                       ValueError,
+                       MessageMatches("[d (Dense)] config key 'dtype': expected a float dtype policy *"));
   CHECK_THROWS_MATCHES(
-      layer_from_config("Dense",
-                        R"({"name": "d", "units": 4, "kernel_initializer": {"class_name": "RandomNormal",
-                                   "config": {"stddev": 0.02}}})"),
+      layer_from_config("Dense", R"({"name": "d", "units": 4, "dtype": "int8"})"), ValueError,
+      MessageMatches("[d (Dense)] config key 'dtype': expected a float dtype policy *, received "
+                     "\"int8\""));
+  // Hostile configs: nesting that would overflow a recursive walk, sizes whose product overflows int64.
+  const std::string deep = R"({"name": "d", "units": 4, "kernel_regularizer": )" + std::string(100000, '[') +
+                           std::string(100000, ']') + "}";
+  CHECK_THROWS_MATCHES(layer_from_config("Dense", deep), ValueError,
+                       MessageMatches("[d (Dense)] The config nests more than 64 levels deep*"));
+  CHECK_THROWS_MATCHES(
+      layer_from_config("Reshape", R"({"name": "r", "target_shape": [4294967296, 4294967296, -1]})"),
       ValueError,
-      MessageMatches("[d (Dense)] config key 'kernel_initializer': expected one of the initializers *, "
-                     "received {\"class_name\":\"RandomNormal\",\"config\":{\"stddev\":0.02}}"));
+      MessageMatches("[r (Reshape)] Expected a target of at most 2^40 values per sample, received "
+                     "(4294967296, 4294967296, -1)"));
+  CHECK_THROWS_MATCHES(
+      layer_from_config("Dense", R"({"name": "d", "units": 4, "activation": {"class_name": "function"}})"),
+      ValueError,
+      MessageMatches("[d (Dense)] config key 'activation': expected an activation name, received *"));
   // The layer's own checks run on the arguments read.
   CHECK_THROWS_MATCHES(layer_from_config("Dense", R"({"name": "d", "units": 0})"), ValueError,
                        MessageMatches("[d (Dense)] Expected a positive units, received 0"));
