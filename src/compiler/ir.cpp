@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/overloaded.hpp"
+#include "strata/error.hpp"
 
 namespace strata::ir {
 
@@ -49,6 +50,51 @@ ValueId Graph::buffer_root(ValueId v) const {
   return v;
 }
 
+SpatialPadding SpatialPadding::none(int rank) {
+  return SpatialPadding{std::vector<int>(static_cast<size_t>(rank), 0),
+                        std::vector<int>(static_cast<size_t>(rank), 0)};
+}
+
+bool SpatialPadding::is_zero() const {
+  const auto zero = [](int p) { return p == 0; };
+  return std::all_of(before.begin(), before.end(), zero) && std::all_of(after.begin(), after.end(), zero);
+}
+
+SpatialPadding& SpatialPadding::operator+=(const SpatialPadding& other) {
+  if (other.rank() != rank())
+    throw InternalError(fmt::format("ir: padding of {} axes plus {}", rank(), other.rank()));
+  for (int a = 0; a < rank(); ++a) {
+    before[a] += other.before[a];
+    after[a] += other.after[a];
+  }
+  return *this;
+}
+
+Window Window::dense(std::vector<int> size) {
+  const auto rank = static_cast<int>(size.size());
+  const std::vector<int> ones(size.size(), 1);
+  return Window{std::move(size), ones, ones, SpatialPadding::none(rank)};
+}
+
+std::array<int64_t, 5> as_volume(const std::vector<int64_t>& dims) {
+  const size_t spatial = dims.size() - 2;
+  if (dims.size() < 3 || spatial > kMaxSpatialRank) {
+    throw InternalError(fmt::format("ir: {} dims for a windowed op", dims.size()));
+  }
+  std::array<int64_t, 5> v{dims.front(), 1, 1, 1, dims.back()};
+  std::copy(dims.begin() + 1, dims.end() - 1, v.begin() + 1 + (kMaxSpatialRank - spatial));
+  return v;
+}
+
+std::array<int, 3> as_volume(const std::vector<int>& per_axis, int fill) {
+  if (per_axis.empty() || per_axis.size() > kMaxSpatialRank) {
+    throw InternalError(fmt::format("ir: {} spatial axes", per_axis.size()));
+  }
+  std::array<int, 3> v{fill, fill, fill};
+  std::copy(per_axis.begin(), per_axis.end(), v.begin() + (kMaxSpatialRank - per_axis.size()));
+  return v;
+}
+
 std::shared_ptr<const Tensor> effective_kernel(const std::shared_ptr<const Tensor>& kernel,
                                                const std::shared_ptr<const Tensor>& scale) {
   if (!scale) return kernel;
@@ -59,7 +105,7 @@ std::shared_ptr<const Tensor> effective_kernel(const std::shared_ptr<const Tenso
   return std::make_shared<const Tensor>(kernel->dims(), std::move(values));
 }
 
-const Conv2DOp* fused_depthwise(const Op& op) {
+const ConvOp* fused_depthwise(const Op& op) {
   for (const PostOp& p : op.post_ops) {
     if (p.kind == PostOp::Kind::kDepthwise) return p.depthwise.get();
   }
@@ -68,10 +114,8 @@ const Conv2DOp* fused_depthwise(const Op& op) {
 
 Op with_depthwise_post_op(const Op& pointwise, const Op& depthwise) {
   Op fused = pointwise;
-  fused.post_ops.push_back(PostOp{PostOp::Kind::kDepthwise,
-                                  {},
-                                  -1,
-                                  std::make_shared<const Conv2DOp>(std::get<Conv2DOp>(depthwise.attrs))});
+  fused.post_ops.push_back(PostOp{
+      PostOp::Kind::kDepthwise, {}, -1, std::make_shared<const ConvOp>(std::get<ConvOp>(depthwise.attrs))});
   fused.post_ops.insert(fused.post_ops.end(), depthwise.post_ops.begin(), depthwise.post_ops.end());
   fused.output = depthwise.output;
   fused.layers.insert(fused.layers.end(), depthwise.layers.begin(), depthwise.layers.end());
@@ -87,20 +131,22 @@ double op_flops(const Graph& graph, const Op& op) {
   auto none = [](const auto&) { return 0.0; };
   return std::visit(
       detail::Overloaded{
-          [&](const Conv2DOp& c) {
-            const auto& k = c.kernel->dims();  // (kh, kw, in / groups, out)
-            if (const Conv2DOp* dw = fused_depthwise(op)) {
+          [&](const ConvOp& c) {
+            // Multiply-accumulates per output element: the kernel's taps times its input channels per group.
+            auto per_output = [](const Tensor& kernel) {
+              return static_cast<double>(kernel.size() / kernel.dims().back());
+            };
+            if (const ConvOp* dw = fused_depthwise(op)) {
               // The op's output is the depthwise one; the 1x1 convolution before it ran on every input pixel.
-              const auto& dk = dw->kernel->dims();
               const auto& in = graph.values[op.inputs[0]].dims;
-              const double pixels = static_cast<double>(in[0] * in[1] * in[2]);
-              return 2.0 * out_elements * static_cast<double>(dk[0] * dk[1] * dk[2]) +
-                     2.0 * pixels * static_cast<double>(k[0] * k[1] * k[2] * k[3]);
+              const double pixels = static_cast<double>(element_count(in) / in.back());
+              return 2.0 * out_elements * per_output(*dw->kernel) +
+                     2.0 * pixels * static_cast<double>(c.kernel->size());
             }
-            return 2.0 * out_elements * static_cast<double>(k[0] * k[1] * k[2]);
+            return 2.0 * out_elements * per_output(*c.kernel);
           },
           [&](const DenseOp& d) { return 2.0 * out_elements * static_cast<double>(d.kernel->dims()[0]); },
-          [&](const Pool2DOp& p) { return none(p); },
+          [&](const PoolOp& p) { return none(p); },
           [&](const ActivationOp& a) { return none(a); },
           [&](const BinaryOp& b) { return none(b); },
           [&](const SoftmaxOp& s) { return none(s); },
@@ -126,7 +172,7 @@ std::vector<std::shared_ptr<const Tensor>> op_weights(const Op& op) {
   auto none = [](const auto&) {};
   // Every kind says which tensors it holds: a new kind with weights must list them.
   std::visit(detail::Overloaded{
-                 [&](const Conv2DOp& c) {
+                 [&](const ConvOp& c) {
                    add({c.kernel, c.bias, c.kernel_scale});
                  },
                  [&](const DenseOp& d) {
@@ -138,7 +184,7 @@ std::vector<std::shared_ptr<const Tensor>> op_weights(const Op& op) {
                  [&](const CustomOp& c) {
                    for (const auto& w : c.weights) add({w});
                  },
-                 [&](const Pool2DOp& p) { none(p); },
+                 [&](const PoolOp& p) { none(p); },
                  [&](const ActivationOp& a) { none(a); },
                  [&](const BinaryOp& b) { none(b); },
                  [&](const SoftmaxOp& s) { none(s); },
@@ -150,15 +196,15 @@ std::vector<std::shared_ptr<const Tensor>> op_weights(const Op& op) {
                  [&](const ConvertOp& c) { none(c); },
              },
              op.attrs);
-  if (const Conv2DOp* dw = fused_depthwise(op)) add({dw->kernel, dw->bias, dw->kernel_scale});
+  if (const ConvOp* dw = fused_depthwise(op)) add({dw->kernel, dw->bias, dw->kernel_scale});
   return weights;
 }
 
 std::string op_kind_name(const Op& op) {
   struct Visitor {
-    std::string operator()(const Conv2DOp&) const { return "conv"; }
-    std::string operator()(const Pool2DOp& p) const {
-      return p.kind == Pool2DOp::Kind::kMax ? "max_pool" : "avg_pool";
+    std::string operator()(const ConvOp&) const { return "conv"; }
+    std::string operator()(const PoolOp& p) const {
+      return p.kind == PoolOp::Kind::kMax ? "max_pool" : "avg_pool";
     }
     std::string operator()(const ActivationOp& a) const { return detail::activation_name(a.activation); }
     std::string operator()(const BinaryOp& b) const {
@@ -219,22 +265,28 @@ std::string value_text(const Value& v) {
 }
 
 std::string attrs_text(const Op& op) {
-  auto padding = [](const Padding2D& p) {
-    return fmt::format("[{},{},{},{}]", p.top, p.bottom, p.left, p.right);
+  // Per axis joined by "x" (k=3x3), and padding as [before, after] per axis in turn: [top,bottom,left,right].
+  auto axes = [](const std::vector<int>& v) { return fmt::format("{}", fmt::join(v, "x")); };
+  auto padding = [](const SpatialPadding& p) {
+    std::vector<int> sides;
+    for (int a = 0; a < p.rank(); ++a) {
+      sides.push_back(p.before[a]);
+      sides.push_back(p.after[a]);
+    }
+    return fmt::format("[{}]", fmt::join(sides, ","));
   };
   auto nothing = [](const auto&) { return std::string(); };
   return std::visit(detail::Overloaded{
-                        [&](const Conv2DOp& c) {
-                          return fmt::format(
-                              "k={}x{} s={}x{} d={}x{} pad={} g={}{}{}{}", c.kernel->dims()[0],
-                              c.kernel->dims()[1], c.stride_h, c.stride_w, c.dilation_h, c.dilation_w,
-                              padding(c.padding), c.groups, c.bias ? " bias" : "",
-                              c.kernel_scale ? " scaled" : "",
-                              c.algorithm == Conv2DOp::Algorithm::kWinograd ? " winograd" : "");
+                        [&](const ConvOp& c) {
+                          return fmt::format("k={} s={} d={} pad={} g={}{}{}{}", axes(c.window.size),
+                                             axes(c.window.strides), axes(c.window.dilations),
+                                             padding(c.window.padding), c.groups, c.bias ? " bias" : "",
+                                             c.kernel_scale ? " scaled" : "",
+                                             c.algorithm == ConvOp::Algorithm::kWinograd ? " winograd" : "");
                         },
-                        [&](const Pool2DOp& p) {
-                          return fmt::format("k={}x{} s={}x{} pad={}", p.pool_h, p.pool_w, p.stride_h,
-                                             p.stride_w, padding(p.padding));
+                        [&](const PoolOp& p) {
+                          return fmt::format("k={} s={} pad={}", axes(p.window.size), axes(p.window.strides),
+                                             padding(p.window.padding));
                         },
                         [&](const PadOp& p) { return "pad=" + padding(p.padding); },
                         [&](const CropOp& c) { return "crop=" + padding(c.cropping); },

@@ -2,6 +2,7 @@
 // The compiler's intermediate representation: a list of ops in run order over values with concrete
 // dimensions. Layers lower into it; passes rewrite it; backends execute it.
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -48,21 +49,47 @@ struct Value {
   int64_t offset = -1;
 };
 
-/// Explicit padding in pixels, top/bottom and left/right, as TensorFlow splits `same` padding.
-struct Padding2D {
-  int top = 0;
-  int bottom = 0;
-  int left = 0;
-  int right = 0;
-  friend bool operator==(const Padding2D&, const Padding2D&) = default;
+/// Elements added before and after each spatial axis, in Keras's axis order (steps; height, width; depth,
+/// height, width): TensorFlow's split of "same" padding, all before for "causal", or ZeroPadding's margins.
+struct SpatialPadding {
+  std::vector<int> before, after;
+  /// No padding on `rank` axes.
+  static SpatialPadding none(int rank);
+  int rank() const { return static_cast<int>(before.size()); }
+  /// True when nothing is added on any side.
+  bool is_zero() const;
+  /// Adds `other`'s padding (of the same rank) side by side: zeros padded twice.
+  SpatialPadding& operator+=(const SpatialPadding& other);
+  friend bool operator==(const SpatialPadding&, const SpatialPadding&) = default;
 };
 
-/// A 2D convolution. Kernel in Keras's HWIO layout (kh, kw, in / groups, out); bias (out) or null. The kernel
-/// computed with is `kernel` times `kernel_scale` along the output channels (see effective_kernel).
-struct Conv2DOp {
-  int stride_h = 1, stride_w = 1;
-  int dilation_h = 1, dilation_w = 1;
-  Padding2D padding;
+/// The sliding window of a convolution or pooling, per spatial axis (1 to kMaxSpatialRank axes) in Keras's
+/// order; the values it reads and writes have one batch axis before these and one channel axis after.
+struct Window {
+  std::vector<int> size;       ///< taps per axis: a convolution's kernel dims, a pooling's pool_size
+  std::vector<int> strides;    ///< steps between windows
+  std::vector<int> dilations;  ///< Keras's step between taps (1: adjacent); pooling always 1
+  SpatialPadding padding;
+  /// `size` with stride 1, dilation 1 and no padding.
+  static Window dense(std::vector<int> size);
+  int rank() const { return static_cast<int>(size.size()); }
+  friend bool operator==(const Window&, const Window&) = default;
+};
+
+/// The most spatial axes a window has (Keras's Conv3D and pooling 3D).
+constexpr int kMaxSpatialRank = 3;
+
+/// The dims (N, s1..sk, C) of a value with k = 1..3 spatial axes as (N, D, H, W, C), unit axes in front, so
+/// that one loop nest serves sequences, images and volumes.
+std::array<int64_t, 5> as_volume(const std::vector<int64_t>& dims);
+/// Per-axis values of k = 1..3 spatial axes as three, `fill` in front.
+std::array<int, 3> as_volume(const std::vector<int>& per_axis, int fill);
+
+/// A convolution over 1 to 3 spatial axes. Kernel in Keras's layout (the window's axes, in / groups, out):
+/// (kh, kw, in / groups, out) for images; bias (out) or null. `window.size` is the kernel's spatial dims. The
+/// kernel computed with is `kernel` times `kernel_scale` along the output channels (see effective_kernel).
+struct ConvOp {
+  Window window;
   int groups = 1;
   std::shared_ptr<const Tensor> kernel;
   std::shared_ptr<const Tensor> bias;
@@ -74,13 +101,11 @@ struct Conv2DOp {
   Algorithm algorithm = Algorithm::kDirect;
 };
 
-/// Max or average pooling; average pooling excludes padded cells from the divisor.
-struct Pool2DOp {
+/// Max or average pooling over 1 to 3 spatial axes; average pooling excludes padded cells from the divisor.
+struct PoolOp {
   enum class Kind { kMax, kAverage };
   Kind kind = Kind::kMax;
-  int pool_h = 1, pool_w = 1;
-  int stride_h = 1, stride_w = 1;
-  Padding2D padding;
+  Window window;
 };
 
 /// An element-wise activation as a separate op (before fusion moves it into a post-op).
@@ -98,7 +123,7 @@ struct BinaryOp {
 struct SoftmaxOp {};
 
 /// A dense layer over the last axis: the input is viewed as (rows, in). Kernel (in, out), bias (out) or null;
-/// `kernel_scale` (out) or null as in Conv2DOp.
+/// `kernel_scale` (out) or null as in ConvOp.
 struct DenseOp {
   std::shared_ptr<const Tensor> kernel;
   std::shared_ptr<const Tensor> bias;
@@ -117,19 +142,19 @@ struct BatchNormOp {
   float epsilon = 1e-3f;
 };
 
-/// Zero padding of an NHWC image.
+/// Zero padding of the spatial axes (all axes between the batch and the channels).
 struct PadOp {
-  Padding2D padding;
+  SpatialPadding padding;
 };
 
-/// Cropping of an NHWC image.
+/// Cropping of the spatial axes: `cropping` elements removed before and after each.
 struct CropOp {
-  Padding2D cropping;
+  SpatialPadding cropping;
 };
 
-/// Nearest-neighbour upsampling of an NHWC image by whole factors.
+/// Nearest-neighbour upsampling of the spatial axes by whole factors, one per axis.
 struct UpsampleOp {
-  int factor_h = 1, factor_w = 1;
+  std::vector<int> factors;
 };
 
 /// A new shape for the same row-major data; the output shares the input's buffer, so it costs nothing.
@@ -163,7 +188,7 @@ struct ProbeOp {};
 /// Every op kind. The backends and the compiler visit it exhaustively (one handler per kind, no catch-all),
 /// so a kind added here without a handler fails to build where one is missing.
 using OpAttrs =
-    std::variant<Conv2DOp, Pool2DOp, ActivationOp, BinaryOp, SoftmaxOp, DenseOp, BatchNormOp, PadOp, CropOp,
+    std::variant<ConvOp, PoolOp, ActivationOp, BinaryOp, SoftmaxOp, DenseOp, BatchNormOp, PadOp, CropOp,
                  UpsampleOp, ReshapeOp, ConcatOp, CustomOp, ConvertOp STRATA_PROBE_OP_KIND>;
 
 /// A step fused into an op, applied to its result in order.
@@ -178,7 +203,7 @@ struct PostOp {
   detail::Activation activation;
   ValueId operand = -1;
   /// kDepthwise: the depthwise convolution (groups = channels, kernel (3, 3, 1, channels)).
-  std::shared_ptr<const Conv2DOp> depthwise;
+  std::shared_ptr<const ConvOp> depthwise;
 };
 
 struct Op {
@@ -214,7 +239,7 @@ struct Graph {
 };
 
 /// The depthwise convolution fused into `op` as a post-op, or null.
-const Conv2DOp* fused_depthwise(const Op& op);
+const ConvOp* fused_depthwise(const Op& op);
 
 /// `pointwise` with `depthwise` (a convolution reading only its result) fused in: a depthwise post-op, then
 /// the depthwise convolution's own post-ops; the depthwise output and both ops' layers.

@@ -1,5 +1,7 @@
 #include "compiler/pipeline.hpp"
 
+#include <fmt/format.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -7,6 +9,7 @@
 
 #include "compiler/passes/passes.hpp"
 #include "graph/functional.hpp"
+#include "strata/error.hpp"
 
 namespace strata::detail {
 namespace {
@@ -30,6 +33,23 @@ bool dump_requested(const CompileOptions& options) {
   return options.dump_ir || (env != nullptr && std::strcmp(env, "") != 0 && std::strcmp(env, "0") != 0);
 }
 
+// A value of more dimensions than the backend's descriptors hold: a ShapeError naming the layer, rather than
+// an InternalError from deep in the backend.
+void check_ranks(const ir::Graph& graph, const CompileOptions& options, size_t max_rank) {
+  const std::vector<int> producers = graph.producers();
+  for (ir::ValueId v = 0; v < static_cast<ir::ValueId>(graph.values.size()); ++v) {
+    const size_t rank = graph.values[v].dims.size();
+    if (rank <= max_rank) continue;
+    const int op = producers[v];
+    const bool named = op >= 0 && !graph.ops[op].layers.empty();
+    const std::string layer = named ? graph.ops[op].layers.front() : graph.values[v].name;
+    throw ShapeError(fmt::format(
+        "[{}] the {} has rank {} (batch included); the {} backend handles ranks up to {}. Compile with "
+        "CompileOptions{{.backend = \"reference\"}}, or reshape to fewer dimensions",
+        layer, op >= 0 ? "output" : "input", rank, options.backend, max_rank));
+  }
+}
+
 }  // namespace
 
 ir::Graph compile_program(const FunctionalImpl& model, const std::vector<std::vector<int64_t>>& input_dims,
@@ -39,6 +59,7 @@ ir::Graph compile_program(const FunctionalImpl& model, const std::vector<std::ve
   log.after("lower_layers", graph);
   // The reference backend is the oracle: it runs the lowered program exactly as the layers describe it.
   if (options.backend == "reference") return graph;
+  check_ranks(graph, options, rules.max_rank);
   if (options.fuse) {
     ir::fold_zero_padding(graph);
     log.after("fold_zero_padding", graph);

@@ -1,6 +1,7 @@
 #pragma once
 // The compiler: the ordered list of passes from a model to an IR program ready for a backend.
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -19,6 +20,8 @@ struct BackendRules {
   ir::DepthwiseFusionCheck fuses_depthwise;  ///< fuse_depthwise
   ir::WinogradCheck prefers_winograd;        ///< choose_layouts
   ir::BlockedCheck runs_blocked;             ///< choose_layouts
+  /// The most dimensions a value may have (a batch and any others); compile_program refuses more.
+  size_t max_rank = SIZE_MAX;
 };
 
 /// Lowers `model` for these input dimensions and runs the passes `options` select, asking `rules` (unused

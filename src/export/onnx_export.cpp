@@ -105,8 +105,8 @@ class OnnxBuilder {
     const std::string name = join_layers(op);
     // One overload per IR op kind and no catch-all: a new kind without an ONNX form is a compile error here.
     std::visit(detail::Overloaded{
-                   [&](const ir::Conv2DOp& c) { conv(op, c, name); },
-                   [&](const ir::Pool2DOp& p) { pool(op, p, name); },
+                   [&](const ir::ConvOp& c) { conv(op, c, name); },
+                   [&](const ir::PoolOp& p) { pool(op, p, name); },
                    [&](const ir::ActivationOp& a) { activation(op, a.activation, name); },
                    [&](const ir::BinaryOp& b) { binary(op, b, name); },
                    [&](const ir::SoftmaxOp&) { softmax(op, name); },
@@ -186,8 +186,8 @@ class OnnxBuilder {
     auto follow = [](const auto&) { return Want::kFollow; };
     return std::visit(
         detail::Overloaded{
-            [&](const ir::Conv2DOp& c) { return nchw(c); },
-            [&](const ir::Pool2DOp& p) { return nchw(p); },
+            [&](const ir::ConvOp& c) { return nchw(c); },
+            [&](const ir::PoolOp& p) { return nchw(p); },
             [&](const ir::PadOp& p) { return nchw(p); },
             [&](const ir::CropOp& c) { return nchw(c); },
             [&](const ir::UpsampleOp& u) { return nchw(u); },
@@ -242,35 +242,51 @@ class OnnxBuilder {
     return cost(Layout::kNhwc) < cost(Layout::kNchw) ? Layout::kNhwc : Layout::kNchw;
   }
 
-  void conv(const ir::Op& op, const ir::Conv2DOp& c, const std::string& name) {
+  void conv(const ir::Op& op, const ir::ConvOp& c, const std::string& name) {
+    expect_image_axes(op, c.window.rank());
     std::vector<std::string> inputs = {
         get(op.inputs[0], Layout::kNchw),
         out_.weight(c.kernel, "oihw", name + "/kernel", OnnxGraph::hwio_to_oihw, c.kernel_scale)};
     if (c.bias) inputs.push_back(out_.weight(c.bias, "", name + "/bias", OnnxGraph::as_is));
     onnx::NodeProto& n = out_.node("Conv", inputs, {define(op, Layout::kNchw)}, name);
-    const int64_t kh = c.kernel->dims()[0], kw = c.kernel->dims()[1];
-    OnnxGraph::attr(n, "kernel_shape", std::vector<int64_t>{kh, kw});
-    OnnxGraph::attr(n, "strides", std::vector<int64_t>{c.stride_h, c.stride_w});
-    OnnxGraph::attr(n, "dilations", std::vector<int64_t>{c.dilation_h, c.dilation_w});
-    OnnxGraph::attr(n, "pads",
-                    std::vector<int64_t>{c.padding.top, c.padding.left, c.padding.bottom, c.padding.right});
+    OnnxGraph::attr(n, "kernel_shape", int64s(c.window.size));
+    OnnxGraph::attr(n, "strides", int64s(c.window.strides));
+    OnnxGraph::attr(n, "dilations", int64s(c.window.dilations));
+    OnnxGraph::attr(n, "pads", pads(c.window.padding));
     OnnxGraph::attr(n, "group", static_cast<int64_t>(c.groups));
   }
 
-  void pool(const ir::Op& op, const ir::Pool2DOp& p, const std::string& name) {
-    const bool max = p.kind == ir::Pool2DOp::Kind::kMax;
+  // ONNX's order: every axis's start, then every axis's end.
+  static std::vector<int64_t> pads(const ir::SpatialPadding& p) {
+    std::vector<int64_t> v(p.before.begin(), p.before.end());
+    v.insert(v.end(), p.after.begin(), p.after.end());
+    return v;
+  }
+  static std::vector<int64_t> int64s(const std::vector<int>& v) { return {v.begin(), v.end()}; }
+
+  // The layout choices (NHWC <-> NCHW transposes) and kernel conversions are written for images.
+  static void expect_image_axes(const ir::Op& op, int spatial_axes) {
+    if (spatial_axes != 2) {
+      throw ValueError(fmt::format("[{}] ONNX export handles {} over 2 spatial axes, received {}",
+                                   op.layers.empty() ? ir::op_kind_name(op) : op.layers.front(),
+                                   ir::op_kind_name(op), spatial_axes));
+    }
+  }
+
+  void pool(const ir::Op& op, const ir::PoolOp& p, const std::string& name) {
+    expect_image_axes(op, p.window.rank());
+    const bool max = p.kind == ir::PoolOp::Kind::kMax;
     const std::vector<int64_t>& in = dims(op.inputs[0]);
     const std::string x = get(op.inputs[0], Layout::kNchw);
-    const bool global = p.pool_h == in[1] && p.pool_w == in[2] && p.padding == ir::Padding2D{};
+    const bool global = p.window.size[0] == in[1] && p.window.size[1] == in[2] && p.window.padding.is_zero();
     if (global) {
       out_.node(max ? "GlobalMaxPool" : "GlobalAveragePool", {x}, {define(op, Layout::kNchw)}, name);
       return;
     }
     onnx::NodeProto& n = out_.node(max ? "MaxPool" : "AveragePool", {x}, {define(op, Layout::kNchw)}, name);
-    OnnxGraph::attr(n, "kernel_shape", std::vector<int64_t>{p.pool_h, p.pool_w});
-    OnnxGraph::attr(n, "strides", std::vector<int64_t>{p.stride_h, p.stride_w});
-    OnnxGraph::attr(n, "pads",
-                    std::vector<int64_t>{p.padding.top, p.padding.left, p.padding.bottom, p.padding.right});
+    OnnxGraph::attr(n, "kernel_shape", int64s(p.window.size));
+    OnnxGraph::attr(n, "strides", int64s(p.window.strides));
+    OnnxGraph::attr(n, "pads", pads(p.window.padding));
     // Keras leaves padded cells out of the average.
     if (!max) OnnxGraph::attr(n, "count_include_pad", int64_t{0});
   }
@@ -367,15 +383,17 @@ class OnnxBuilder {
 
   void pad(const ir::Op& op, const ir::PadOp& p, const std::string& name) {
     const std::string x = get(op.inputs[0], Layout::kNchw);
+    expect_image_axes(op, p.padding.rank());
+    const ir::SpatialPadding& s = p.padding;
     const std::string pads = out_.int64_initializer(
-        name + "/pads", {0, 0, p.padding.top, p.padding.left, 0, 0, p.padding.bottom, p.padding.right});
+        name + "/pads", {0, 0, s.before[0], s.before[1], 0, 0, s.after[0], s.after[1]});
     // ONNX Runtime (1.30 included) fuses a Pad whose constant is all zero bytes into the MaxPool after it,
     // whose padding means "left out", not zero: wrong for negative inputs. Zero padding written as -0.0
     // (numerically zero, a different bit pattern) keeps the Pad; a Pad before a Conv still fuses.
     bool before_max_pool = false;
     for (int r : readers_[op.output]) {
-      const auto* pool = std::get_if<ir::Pool2DOp>(&ir_.ops[r].attrs);
-      before_max_pool = before_max_pool || (pool != nullptr && pool->kind == ir::Pool2DOp::Kind::kMax);
+      const auto* pool = std::get_if<ir::PoolOp>(&ir_.ops[r].attrs);
+      before_max_pool = before_max_pool || (pool != nullptr && pool->kind == ir::PoolOp::Kind::kMax);
     }
     std::vector<std::string> inputs = {x, pads};
     if (before_max_pool) inputs.push_back(out_.initializer(name + "/negative_zero", {}, {-0.0f}));
@@ -385,17 +403,20 @@ class OnnxBuilder {
   void crop(const ir::Op& op, const ir::CropOp& c, const std::string& name) {
     const std::vector<int64_t>& in = dims(op.inputs[0]);
     const std::string x = get(op.inputs[0], Layout::kNchw);
-    const std::string starts = out_.int64_initializer(name + "/starts", {c.cropping.top, c.cropping.left});
-    const std::string ends =
-        out_.int64_initializer(name + "/ends", {in[1] - c.cropping.bottom, in[2] - c.cropping.right});
+    expect_image_axes(op, c.cropping.rank());
+    const ir::SpatialPadding& s = c.cropping;
+    const std::string starts = out_.int64_initializer(name + "/starts", {s.before[0], s.before[1]});
+    const std::string ends = out_.int64_initializer(name + "/ends", {in[1] - s.after[0], in[2] - s.after[1]});
     const std::string axes = out_.int64_initializer(name + "/axes", {2, 3});
     out_.node("Slice", {x, starts, ends, axes}, {define(op, Layout::kNchw)}, name);
   }
 
   void upsample(const ir::Op& op, const ir::UpsampleOp& u, const std::string& name) {
+    expect_image_axes(op, static_cast<int>(u.factors.size()));
     const std::string x = get(op.inputs[0], Layout::kNchw);
-    const std::string scales = out_.initializer(
-        name + "/scales", {4}, {1.0f, 1.0f, static_cast<float>(u.factor_h), static_cast<float>(u.factor_w)});
+    const std::string scales =
+        out_.initializer(name + "/scales", {4},
+                         {1.0f, 1.0f, static_cast<float>(u.factors[0]), static_cast<float>(u.factors[1])});
     // dst[h] = src[floor(h / factor)], Keras's nearest upsampling.
     onnx::NodeProto& n = out_.node("Resize", {x, "", scales}, {define(op, Layout::kNchw)}, name);
     OnnxGraph::attr(n, "mode", std::string("nearest"));

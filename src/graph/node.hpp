@@ -21,7 +21,7 @@ struct Node {
   /// For convolutions and pooling whose spatial input size is known at build time, the padding TensorFlow
   /// applies (`same` puts the odd pixel bottom/right). The compiler recomputes it for concrete sizes and
   /// checks the two agree.
-  std::optional<ir::Padding2D> padding;
+  std::optional<ir::SpatialPadding> padding;
 
   bool is_input() const { return inputs.empty(); }
 };

@@ -79,7 +79,7 @@ class Conv2DImpl : public detail::ConfiguredLayer<Conv2DArgs> {
     return {Shape{in[0], w.out_h, w.out_w, filters_}};
   }
 
-  std::optional<ir::Padding2D> static_padding(const std::vector<Shape>& inputs) const override {
+  std::optional<ir::SpatialPadding> static_padding(const std::vector<Shape>& inputs) const override {
     const Shape& in = inputs[0];
     return detail::apply_window(prefix(), in, window_)
         .padding;

@@ -33,13 +33,12 @@ ir::ValueId emit_conv(ir::Graph& graph, const Node& node, ir::ValueId input, con
   if (h.out <= 0 || w.out <= 0) {
     throw ShapeError(fmt::format("{} Output size would be {}x{} for an input of {}x{}", where, h.out, w.out, in[1], in[2]));
   }
-  ir::Conv2DOp conv;
-  conv.stride_h = window.strides.h();
-  conv.stride_w = window.strides.w();
-  conv.dilation_h = window.dilation.h();
-  conv.dilation_w = window.dilation.w();
-  conv.padding = ir::Padding2D{h.before, h.after, w.before, w.after};
-  if (node.padding && *node.padding != conv.padding) {
+  ir::ConvOp conv;
+  conv.window = ir::Window{{window.kernel.h(), window.kernel.w()},
+                           {window.strides.h(), window.strides.w()},
+                           {window.dilation.h(), window.dilation.w()},
+                           ir::SpatialPadding{{h.before, w.before}, {h.after, w.after}}};
+  if (node.padding && *node.padding != conv.window.padding) {
     throw InternalError(fmt::format("{} padding computed at build time differs from the compiler's", where));
   }
   conv.groups = groups;

@@ -117,7 +117,7 @@ class DepthwiseConv2DImpl : public detail::ConfiguredLayer<DepthwiseConv2DArgs> 
     return {Shape{in[0], w.out_h, w.out_w, channels * args_.options.depth_multiplier}};
   }
 
-  std::optional<ir::Padding2D> static_padding(const std::vector<Shape>& inputs) const override {
+  std::optional<ir::SpatialPadding> static_padding(const std::vector<Shape>& inputs) const override {
     const Shape& in = inputs[0];
     return detail::apply_window(prefix(), in, window_)
         .padding;
@@ -183,7 +183,7 @@ class SeparableConv2DImpl : public detail::ConfiguredLayer<SeparableConv2DArgs> 
     return {Shape{in[0], w.out_h, w.out_w, filters_}};
   }
 
-  std::optional<ir::Padding2D> static_padding(const std::vector<Shape>& inputs) const override {
+  std::optional<ir::SpatialPadding> static_padding(const std::vector<Shape>& inputs) const override {
     const Shape& in = inputs[0];
     return detail::apply_window(prefix(), in, window_)
         .padding;

@@ -33,7 +33,7 @@ const detail::LayerSchema<GlobalPooling2DArgs>& global_max_pooling2d_schema() {
 
 class GlobalPooling2DImpl : public detail::ConfiguredLayer<GlobalPooling2DArgs> {
  public:
-  GlobalPooling2DImpl(const detail::LayerSchema<GlobalPooling2DArgs>& schema, ir::Pool2DOp::Kind kind,
+  GlobalPooling2DImpl(const detail::LayerSchema<GlobalPooling2DArgs>& schema, ir::PoolOp::Kind kind,
                       GlobalPooling2DArgs args)
       : ConfiguredLayer(schema, std::move(args)), kind_(kind), keepdims_(args_.options.keepdims) {}
 
@@ -48,12 +48,11 @@ class GlobalPooling2DImpl : public detail::ConfiguredLayer<GlobalPooling2DArgs> 
   // Pooling with a window of the whole image: oneDNN's reduction primitive is a slow reference path here.
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&, const std::vector<ir::ValueId>& inputs) const override {
     const std::vector<int64_t> in = graph.values[inputs[0]].dims;
-    ir::Pool2DOp pool;
+    ir::PoolOp pool;
     pool.kind = kind_;
-    pool.pool_h = detail::window_extent(prefix(), in[1]);
-    pool.pool_w = detail::window_extent(prefix(), in[2]);
-    pool.stride_h = pool.pool_h;
-    pool.stride_w = pool.pool_w;
+    pool.window =
+        ir::Window::dense({detail::window_extent(prefix(), in[1]), detail::window_extent(prefix(), in[2])});
+    pool.window.strides = pool.window.size;
     const ir::ValueId pooled = graph.add_value({in[0], 1, 1, in[3]}, name());
     graph.ops.push_back(ir::Op{pool, {inputs[0]}, pooled, {}, {name()}});
     if (keepdims_) return {pooled};
@@ -61,21 +60,20 @@ class GlobalPooling2DImpl : public detail::ConfiguredLayer<GlobalPooling2DArgs> 
   }
 
  private:
-  ir::Pool2DOp::Kind kind_;
+  ir::PoolOp::Kind kind_;
   bool keepdims_;
 };
 
 }  // namespace
 
 GlobalAveragePooling2D::GlobalAveragePooling2D(GlobalPooling2DOptions options) {
-  impl_ =
-      std::make_shared<GlobalPooling2DImpl>(global_average_pooling2d_schema(), ir::Pool2DOp::Kind::kAverage,
-                                            GlobalPooling2DArgs{std::move(options)});
+  impl_ = std::make_shared<GlobalPooling2DImpl>(global_average_pooling2d_schema(), ir::PoolOp::Kind::kAverage,
+                                                GlobalPooling2DArgs{std::move(options)});
 }
 SymbolicTensor GlobalAveragePooling2D::operator()(const SymbolicTensor& input) const { return call({input}).front(); }
 
 GlobalMaxPooling2D::GlobalMaxPooling2D(GlobalPooling2DOptions options) {
-  impl_ = std::make_shared<GlobalPooling2DImpl>(global_max_pooling2d_schema(), ir::Pool2DOp::Kind::kMax,
+  impl_ = std::make_shared<GlobalPooling2DImpl>(global_max_pooling2d_schema(), ir::PoolOp::Kind::kMax,
                                                 GlobalPooling2DArgs{std::move(options)});
 }
 SymbolicTensor GlobalMaxPooling2D::operator()(const SymbolicTensor& input) const { return call({input}).front(); }
@@ -87,11 +85,11 @@ void register_global_pooling2d_layers() {
   using layers::GlobalPooling2DArgs, layers::GlobalPooling2DImpl;
   register_layer(layers::global_average_pooling2d_schema(), [](GlobalPooling2DArgs a) {
     return std::make_shared<GlobalPooling2DImpl>(layers::global_average_pooling2d_schema(),
-                                                 ir::Pool2DOp::Kind::kAverage, std::move(a));
+                                                 ir::PoolOp::Kind::kAverage, std::move(a));
   });
   register_layer(layers::global_max_pooling2d_schema(), [](GlobalPooling2DArgs a) {
     return std::make_shared<GlobalPooling2DImpl>(layers::global_max_pooling2d_schema(),
-                                                 ir::Pool2DOp::Kind::kMax, std::move(a));
+                                                 ir::PoolOp::Kind::kMax, std::move(a));
   });
 }
 }  // namespace strata::detail

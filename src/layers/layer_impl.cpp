@@ -41,7 +41,9 @@ std::string LayerImpl::prefix() const { return fmt::format("[{} ({})]", name_, c
 
 void LayerImpl::build(const std::vector<Shape>&) {}
 
-std::optional<ir::Padding2D> LayerImpl::static_padding(const std::vector<Shape>&) const { return std::nullopt; }
+std::optional<ir::SpatialPadding> LayerImpl::static_padding(const std::vector<Shape>&) const {
+  return std::nullopt;
+}
 
 int64_t LayerImpl::macs(const Node&) const { return 0; }
 

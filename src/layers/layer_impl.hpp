@@ -85,7 +85,7 @@ class LayerImpl {
   virtual std::vector<ir::ValueId> lower(ir::Graph& graph, const Node& node,
                                          const std::vector<ir::ValueId>& inputs) const = 0;
   /// For sliding-window layers with known spatial input sizes, the padding TensorFlow applies.
-  virtual std::optional<ir::Padding2D> static_padding(const std::vector<Shape>& inputs) const;
+  virtual std::optional<ir::SpatialPadding> static_padding(const std::vector<Shape>& inputs) const;
   /// The layer's arguments as Keras's config keys (a built-in layer: its schema's; see get_layer_config for
   /// the whole config). Pure virtual so that a new layer cannot forget it: ConfiguredLayer implements it.
   /// Throws ValueError for a layer Keras cannot describe.

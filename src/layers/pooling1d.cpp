@@ -80,7 +80,7 @@ const detail::LayerSchema<GlobalPooling1DArgs>& global_average_pooling1d_schema(
 }
 
 // Appends (batch, steps, features) -> (batch, 1, steps, features), `pool`, and the reshape to `out_dims`.
-ir::ValueId emit_pool_over_steps(ir::Graph& graph, ir::ValueId input, ir::Pool2DOp pool, int64_t out_steps,
+ir::ValueId emit_pool_over_steps(ir::Graph& graph, ir::ValueId input, ir::PoolOp pool, int64_t out_steps,
                                  std::vector<int64_t> out_dims, const std::string& layer) {
   const std::vector<int64_t> in = graph.values[input].dims;  // a copy: add_value may reallocate
   const ir::ValueId image = detail::emit_reshape(graph, input, {in[0], 1, in[1], in[2]}, layer);
@@ -91,7 +91,7 @@ ir::ValueId emit_pool_over_steps(ir::Graph& graph, ir::ValueId input, ir::Pool2D
 
 class Pooling1DImpl : public detail::ConfiguredLayer<Pooling1DArgs> {
  public:
-  Pooling1DImpl(const detail::LayerSchema<Pooling1DArgs>& schema, ir::Pool2DOp::Kind kind, Pooling1DArgs args)
+  Pooling1DImpl(const detail::LayerSchema<Pooling1DArgs>& schema, ir::PoolOp::Kind kind, Pooling1DArgs args)
       : ConfiguredLayer(schema, std::move(args)),
         kind_(kind),
         pool_(args_.pool_size),
@@ -118,18 +118,16 @@ class Pooling1DImpl : public detail::ConfiguredLayer<Pooling1DArgs> {
     const std::vector<int64_t> in = graph.values[inputs[0]].dims;
     const detail::WindowAxis steps =
         *detail::window_1d(prefix(), "steps", in[1], pool_, stride_, 1, padding_);
-    ir::Pool2DOp pool;
+    ir::PoolOp pool;
     pool.kind = kind_;
-    pool.pool_h = 1;
-    pool.pool_w = pool_;
-    pool.stride_h = 1;
-    pool.stride_w = stride_;
-    pool.padding = ir::Padding2D{0, 0, steps.before, steps.after};
+    pool.window = ir::Window::dense({1, pool_});
+    pool.window.strides = {1, stride_};
+    pool.window.padding = ir::SpatialPadding{{0, steps.before}, {0, steps.after}};
     return {emit_pool_over_steps(graph, inputs[0], pool, steps.out, {in[0], steps.out, in[2]}, name())};
   }
 
  private:
-  ir::Pool2DOp::Kind kind_;
+  ir::PoolOp::Kind kind_;
   int pool_;
   int stride_;
   detail::Padding padding_ = detail::Padding::kValid;
@@ -137,7 +135,7 @@ class Pooling1DImpl : public detail::ConfiguredLayer<Pooling1DArgs> {
 
 class GlobalPooling1DImpl : public detail::ConfiguredLayer<GlobalPooling1DArgs> {
  public:
-  GlobalPooling1DImpl(const detail::LayerSchema<GlobalPooling1DArgs>& schema, ir::Pool2DOp::Kind kind,
+  GlobalPooling1DImpl(const detail::LayerSchema<GlobalPooling1DArgs>& schema, ir::PoolOp::Kind kind,
                       GlobalPooling1DArgs args)
       : ConfiguredLayer(schema, std::move(args)), kind_(kind) {}
 
@@ -152,25 +150,24 @@ class GlobalPooling1DImpl : public detail::ConfiguredLayer<GlobalPooling1DArgs> 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&,
                                  const std::vector<ir::ValueId>& inputs) const override {
     const std::vector<int64_t> in = graph.values[inputs[0]].dims;
-    ir::Pool2DOp pool;
+    ir::PoolOp pool;
     pool.kind = kind_;
-    pool.pool_h = 1;
-    pool.pool_w = detail::window_extent(prefix(), in[1]);
-    pool.stride_h = 1;
-    pool.stride_w = pool.pool_w;
+    const int steps = detail::window_extent(prefix(), in[1]);
+    pool.window = ir::Window::dense({1, steps});
+    pool.window.strides = {1, steps};
     std::vector<int64_t> out =
         args_.options.keepdims ? std::vector<int64_t>{in[0], 1, in[2]} : std::vector<int64_t>{in[0], in[2]};
     return {emit_pool_over_steps(graph, inputs[0], pool, 1, std::move(out), name())};
   }
 
  private:
-  ir::Pool2DOp::Kind kind_;
+  ir::PoolOp::Kind kind_;
 };
 
 }  // namespace
 
 MaxPooling1D::MaxPooling1D(int pool_size, Pooling1DOptions options) {
-  impl_ = std::make_shared<Pooling1DImpl>(max_pooling1d_schema(), ir::Pool2DOp::Kind::kMax,
+  impl_ = std::make_shared<Pooling1DImpl>(max_pooling1d_schema(), ir::PoolOp::Kind::kMax,
                                           Pooling1DArgs{pool_size, std::move(options)});
 }
 
@@ -179,7 +176,7 @@ SymbolicTensor MaxPooling1D::operator()(const SymbolicTensor& input) const {
 }
 
 AveragePooling1D::AveragePooling1D(int pool_size, Pooling1DOptions options) {
-  impl_ = std::make_shared<Pooling1DImpl>(average_pooling1d_schema(), ir::Pool2DOp::Kind::kAverage,
+  impl_ = std::make_shared<Pooling1DImpl>(average_pooling1d_schema(), ir::PoolOp::Kind::kAverage,
                                           Pooling1DArgs{pool_size, std::move(options)});
 }
 
@@ -188,7 +185,7 @@ SymbolicTensor AveragePooling1D::operator()(const SymbolicTensor& input) const {
 }
 
 GlobalMaxPooling1D::GlobalMaxPooling1D(GlobalPooling1DOptions options) {
-  impl_ = std::make_shared<GlobalPooling1DImpl>(global_max_pooling1d_schema(), ir::Pool2DOp::Kind::kMax,
+  impl_ = std::make_shared<GlobalPooling1DImpl>(global_max_pooling1d_schema(), ir::PoolOp::Kind::kMax,
                                                 GlobalPooling1DArgs{std::move(options)});
 }
 
@@ -197,9 +194,8 @@ SymbolicTensor GlobalMaxPooling1D::operator()(const SymbolicTensor& input) const
 }
 
 GlobalAveragePooling1D::GlobalAveragePooling1D(GlobalPooling1DOptions options) {
-  impl_ =
-      std::make_shared<GlobalPooling1DImpl>(global_average_pooling1d_schema(), ir::Pool2DOp::Kind::kAverage,
-                                            GlobalPooling1DArgs{std::move(options)});
+  impl_ = std::make_shared<GlobalPooling1DImpl>(global_average_pooling1d_schema(), ir::PoolOp::Kind::kAverage,
+                                                GlobalPooling1DArgs{std::move(options)});
 }
 
 SymbolicTensor GlobalAveragePooling1D::operator()(const SymbolicTensor& input) const {
@@ -212,7 +208,7 @@ namespace strata::detail {
 void register_pooling1d_layers() {
   using layers::Pooling1DArgs, layers::Pooling1DImpl, layers::GlobalPooling1DArgs,
       layers::GlobalPooling1DImpl;
-  using Kind = ir::Pool2DOp::Kind;
+  using Kind = ir::PoolOp::Kind;
   register_layer(layers::max_pooling1d_schema(), [](Pooling1DArgs a) {
     return std::make_shared<Pooling1DImpl>(layers::max_pooling1d_schema(), Kind::kMax, std::move(a));
   });

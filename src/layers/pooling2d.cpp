@@ -48,7 +48,7 @@ const detail::LayerSchema<Pooling2DArgs>& average_pooling2d_schema() {
 
 class Pooling2DImpl : public detail::ConfiguredLayer<Pooling2DArgs> {
  public:
-  Pooling2DImpl(const detail::LayerSchema<Pooling2DArgs>& schema, ir::Pool2DOp::Kind kind, Pooling2DArgs args)
+  Pooling2DImpl(const detail::LayerSchema<Pooling2DArgs>& schema, ir::PoolOp::Kind kind, Pooling2DArgs args)
       : ConfiguredLayer(schema, std::move(args)),
         kind_(kind),
         pool_(args_.pool_size),
@@ -70,7 +70,7 @@ class Pooling2DImpl : public detail::ConfiguredLayer<Pooling2DArgs> {
     return {Shape{in[0], w.out_h, w.out_w, in[3]}};
   }
 
-  std::optional<ir::Padding2D> static_padding(const std::vector<Shape>& inputs) const override {
+  std::optional<ir::SpatialPadding> static_padding(const std::vector<Shape>& inputs) const override {
     const Shape& in = inputs[0];
     return detail::window_2d(prefix(), in[1], in[2], pool_, strides_, 1, padding_).padding;
   }
@@ -84,14 +84,12 @@ class Pooling2DImpl : public detail::ConfiguredLayer<Pooling2DArgs> {
       throw ShapeError(fmt::format("{} Output size would be {}x{} for an input of {}x{}", prefix(), h.out, w.out,
                                    in[1], in[2]));
     }
-    ir::Pool2DOp pool;
+    ir::PoolOp pool;
     pool.kind = kind_;
-    pool.pool_h = pool_.h();
-    pool.pool_w = pool_.w();
-    pool.stride_h = strides_.h();
-    pool.stride_w = strides_.w();
-    pool.padding = ir::Padding2D{h.before, h.after, w.before, w.after};
-    if (node.padding && *node.padding != pool.padding) {
+    pool.window = ir::Window::dense({pool_.h(), pool_.w()});
+    pool.window.strides = {strides_.h(), strides_.w()};
+    pool.window.padding = ir::SpatialPadding{{h.before, w.before}, {h.after, w.after}};
+    if (node.padding && *node.padding != pool.window.padding) {
       throw InternalError(fmt::format("{} padding computed at build time differs from the compiler's", prefix()));
     }
     ir::ValueId out = graph.add_value({in[0], h.out, w.out, in[3]}, name());
@@ -100,7 +98,7 @@ class Pooling2DImpl : public detail::ConfiguredLayer<Pooling2DArgs> {
   }
 
  private:
-  ir::Pool2DOp::Kind kind_;
+  ir::PoolOp::Kind kind_;
   Size2 pool_;
   Size2 strides_;
   detail::Padding padding_;
@@ -109,14 +107,14 @@ class Pooling2DImpl : public detail::ConfiguredLayer<Pooling2DArgs> {
 }  // namespace
 
 MaxPooling2D::MaxPooling2D(Size2 pool_size, Pooling2DOptions options) {
-  impl_ = std::make_shared<Pooling2DImpl>(max_pooling2d_schema(), ir::Pool2DOp::Kind::kMax,
+  impl_ = std::make_shared<Pooling2DImpl>(max_pooling2d_schema(), ir::PoolOp::Kind::kMax,
                                           Pooling2DArgs{pool_size, std::move(options)});
 }
 
 SymbolicTensor MaxPooling2D::operator()(const SymbolicTensor& input) const { return call({input}).front(); }
 
 AveragePooling2D::AveragePooling2D(Size2 pool_size, Pooling2DOptions options) {
-  impl_ = std::make_shared<Pooling2DImpl>(average_pooling2d_schema(), ir::Pool2DOp::Kind::kAverage,
+  impl_ = std::make_shared<Pooling2DImpl>(average_pooling2d_schema(), ir::PoolOp::Kind::kAverage,
                                           Pooling2DArgs{pool_size, std::move(options)});
 }
 
@@ -128,11 +126,11 @@ namespace strata::detail {
 void register_pooling2d_layers() {
   using layers::Pooling2DArgs, layers::Pooling2DImpl;
   register_layer(layers::max_pooling2d_schema(), [](Pooling2DArgs a) {
-    return std::make_shared<Pooling2DImpl>(layers::max_pooling2d_schema(), ir::Pool2DOp::Kind::kMax,
+    return std::make_shared<Pooling2DImpl>(layers::max_pooling2d_schema(), ir::PoolOp::Kind::kMax,
                                            std::move(a));
   });
   register_layer(layers::average_pooling2d_schema(), [](Pooling2DArgs a) {
-    return std::make_shared<Pooling2DImpl>(layers::average_pooling2d_schema(), ir::Pool2DOp::Kind::kAverage,
+    return std::make_shared<Pooling2DImpl>(layers::average_pooling2d_schema(), ir::PoolOp::Kind::kAverage,
                                            std::move(a));
   });
 }

@@ -88,7 +88,9 @@ const detail::LayerSchema<DropoutArgs>& spatial_dropout2d_schema() {
   return schema;
 }
 
-ir::Padding2D to_padding(const Margins2D& m) { return ir::Padding2D{m.top(), m.bottom(), m.left(), m.right()}; }
+ir::SpatialPadding to_padding(const Margins2D& m) {
+  return ir::SpatialPadding{{m.top(), m.left()}, {m.bottom(), m.right()}};
+}
 
 void expect_non_negative(const std::string& where, const char* what, const Margins2D& m) {
   if (m.top() < 0 || m.bottom() < 0 || m.left() < 0 || m.right() < 0) {
@@ -183,7 +185,7 @@ class UpSampling2DImpl : public detail::ConfiguredLayer<UpSampling2DArgs> {
     dims[1] *= size_.h();
     dims[2] *= size_.w();
     const ir::ValueId out = graph.add_value(dims, name());
-    graph.ops.push_back(ir::Op{ir::UpsampleOp{size_.h(), size_.w()}, {inputs[0]}, out, {}, {name()}});
+    graph.ops.push_back(ir::Op{ir::UpsampleOp{{size_.h(), size_.w()}}, {inputs[0]}, out, {}, {name()}});
     return {out};
   }
 

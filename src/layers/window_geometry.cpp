@@ -9,17 +9,35 @@
 
 namespace strata::detail {
 
-Padding parse_padding(const std::string& text, const std::string& where) {
+Padding parse_padding(const std::string& text, const std::string& where, bool causal_allowed) {
   if (text == "valid") return Padding::kValid;
   if (text == "same") return Padding::kSame;
-  throw ValueError(fmt::format("{} Unknown padding '{}'. Expected one of: valid, same", where, text));
+  if (text == "causal" && causal_allowed) return Padding::kCausal;
+  throw ValueError(fmt::format("{} Unknown padding '{}'. Expected one of: valid, same{}", where, text,
+                               causal_allowed ? ", causal" : ""));
 }
 
-std::string padding_name(Padding padding) { return padding == Padding::kSame ? "same" : "valid"; }
+std::string padding_name(Padding padding) {
+  switch (padding) {
+    case Padding::kValid:
+      return "valid";
+    case Padding::kSame:
+      return "same";
+    case Padding::kCausal:
+      return "causal";
+  }
+  return "valid";
+}
 
 WindowAxis window_axis(int64_t in, int kernel, int stride, int dilation, Padding padding) {
   const int64_t effective = static_cast<int64_t>(dilation) * (kernel - 1) + 1;
   WindowAxis axis;
+  if (padding == Padding::kCausal) {
+    // All the padding before: a valid window over the input with d*(k-1) zeros in front.
+    axis.before = static_cast<int>(effective - 1);
+    axis.out = (in - 1) / stride + 1;
+    return axis;
+  }
   if (padding == Padding::kValid) {
     // C++ division truncates toward zero, so a window larger than the input must be caught first.
     axis.out = in < effective ? 0 : (in - effective) / stride + 1;
@@ -29,6 +47,24 @@ WindowAxis window_axis(int64_t in, int kernel, int stride, int dilation, Padding
   const int64_t total = std::max<int64_t>((axis.out - 1) * stride + effective - in, 0);
   axis.before = static_cast<int>(total / 2);
   axis.after = static_cast<int>(total - total / 2);
+  return axis;
+}
+
+WindowAxis transposed_window_axis(int64_t in, int kernel, int stride, int dilation, Padding padding,
+                                  std::optional<int> output_padding) {
+  const int64_t effective = static_cast<int64_t>(dilation) * (kernel - 1) + 1;
+  WindowAxis axis;
+  if (output_padding) {
+    const int64_t pad = padding == Padding::kSame ? effective / 2 : 0;
+    axis.out = (in - 1) * stride + effective - 2 * pad + *output_padding;
+  } else {
+    axis.out =
+        padding == Padding::kSame ? in * stride : in * stride + std::max<int64_t>(effective - stride, 0);
+  }
+  const int64_t reach = (in - 1) * stride + effective;  // input cells the last forward window ends at
+  const int64_t before = padding == Padding::kSame ? std::max<int64_t>(reach - axis.out, 0) / 2 : 0;
+  axis.before = static_cast<int>(before);
+  axis.after = static_cast<int>(reach - axis.out - before);
   return axis;
 }
 
@@ -53,7 +89,7 @@ Window2D window_2d(const std::string& where, const Dim& in_h, const Dim& in_w, S
   Window2D w;
   if (ah) w.out_h = ah->out;
   if (aw) w.out_w = aw->out;
-  if (ah && aw) w.padding = ir::Padding2D{ah->before, ah->after, aw->before, aw->after};
+  if (ah && aw) w.padding = ir::SpatialPadding{{ah->before, aw->before}, {ah->after, aw->after}};
   return w;
 }
 

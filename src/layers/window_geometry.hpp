@@ -10,10 +10,12 @@
 
 namespace strata::detail {
 
-enum class Padding { kValid, kSame };
+/// Keras's padding modes. kCausal (Conv1D only) pads only before: output t sees inputs up to t.
+enum class Padding { kValid, kSame, kCausal };
 
-/// Parses "valid" or "same"; throws ValueError, prefixed with `where`, listing both.
-Padding parse_padding(const std::string& text, const std::string& where);
+/// Parses "valid" or "same", and "causal" when `causal_allowed`; throws ValueError, prefixed with `where`,
+/// listing the accepted ones.
+Padding parse_padding(const std::string& text, const std::string& where, bool causal_allowed = false);
 std::string padding_name(Padding padding);
 
 /// One spatial axis of a window: the output size and TensorFlow's padding split.
@@ -24,9 +26,21 @@ struct WindowAxis {
 };
 
 /// Keras's rule for one axis: valid: floor((in - d*(k-1) - 1) / s) + 1; same: ceil(in / s), with
-/// total = max((out-1)*s + (k-1)*d + 1 - in, 0), before = total/2, after = total - before.
-/// Returns an `out` of zero or less when the window does not fit (callers raise the error).
+/// total = max((out-1)*s + (k-1)*d + 1 - in, 0), before = total/2, after = total - before; causal: before =
+/// d*(k-1), after = 0, then valid, so ceil(in / s). Returns an `out` of zero or less when the window does
+/// not fit (callers raise the error).
 WindowAxis window_axis(int64_t in, int kernel, int stride, int dilation, Padding padding);
+
+/// Keras's rule for one axis of a transposed convolution (deconv_output_length), k' = d*(k-1) + 1: without
+/// output_padding, valid: in*s + max(k' - s, 0), same: in*s; with it, (in-1)*s + k' - 2*pad +
+/// output_padding, pad = k'/2 for same and 0 for valid. `before` and `after` are the padding of the forward
+/// convolution it transposes (from `out` back to `in`): before + after = (in-1)*s + k' - out, split as
+/// Keras's JAX backend splits it; `after` is negative when the output reaches past the last window
+/// (output_padding, or k' < s). TensorFlow splits the same way but refuses sizes whose forward window does
+/// not map back to `in` (window_axis(out, ...).out != in: an even kernel with "same" and output_padding 0).
+/// Valid and same only.
+WindowAxis transposed_window_axis(int64_t in, int kernel, int stride, int dilation, Padding padding,
+                                  std::optional<int> output_padding);
 
 /// One spatial axis, named `axis` in messages ("height", "width", "steps"): nullopt for an unknown input
 /// size. Throws ShapeError, prefixed with `where`, when the output size would be zero or less.
@@ -37,7 +51,7 @@ std::optional<WindowAxis> window_1d(const std::string& where, const char* axis, 
 /// would be zero or less. Unknown input sizes give unknown output sizes and no padding.
 struct Window2D {
   Dim out_h, out_w;
-  std::optional<ir::Padding2D> padding;
+  std::optional<ir::SpatialPadding> padding;
 };
 Window2D window_2d(const std::string& where, const Dim& in_h, const Dim& in_w, Size2 kernel, Size2 strides,
                    Size2 dilation, Padding padding);

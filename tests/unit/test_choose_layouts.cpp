@@ -21,7 +21,7 @@ ir::Graph lowered(const strata::Model& model, std::vector<std::vector<int64_t>> 
 
 // Every convolution whose 3x3 kernel it sees: the pass's mechanics without the backend's measured rule.
 bool every_3x3(const ir::Graph&, const ir::Op& op) {
-  const auto* c = std::get_if<ir::Conv2DOp>(&op.attrs);
+  const auto* c = std::get_if<ir::ConvOp>(&op.attrs);
   return c != nullptr && c->kernel->dims()[0] == 3;
 }
 
@@ -39,8 +39,8 @@ bool is_convert(const ir::Op& op) {
   return std::holds_alternative<ir::ConvertOp>(op.attrs);
 }
 bool is_winograd(const ir::Op& op) {
-  const auto* c = std::get_if<ir::Conv2DOp>(&op.attrs);
-  return c != nullptr && c->algorithm == ir::Conv2DOp::Algorithm::kWinograd;
+  const auto* c = std::get_if<ir::ConvOp>(&op.attrs);
+  return c != nullptr && c->algorithm == ir::ConvOp::Algorithm::kWinograd;
 }
 
 // Every op reads and writes the layouts it runs in: Winograd convolutions blocked, direct ones in one layout,
@@ -51,7 +51,7 @@ void check_layouts(const ir::Graph& graph) {
     if (is_winograd(op)) {
       CHECK(graph.values[op.inputs[0]].layout == ir::Layout::kBlocked16);
       CHECK(out == ir::Layout::kBlocked16);
-    } else if (std::holds_alternative<ir::Conv2DOp>(op.attrs)) {
+    } else if (std::holds_alternative<ir::ConvOp>(op.attrs)) {
       // A direct convolution runs in one layout: its input, its output, the value a sum adds and the buffer
       // it writes into.
       CHECK(graph.values[op.inputs[0]].layout == out);
@@ -130,12 +130,12 @@ TEST_CASE("choose_layouts keeps a convolution that writes in place direct", "[pa
 
 // Every direct convolution may run blocked: the pass's chaining without the backend's kernels.
 bool every_conv(const ir::Graph&, const ir::Op& op) {
-  return std::holds_alternative<ir::Conv2DOp>(op.attrs);
+  return std::holds_alternative<ir::ConvOp>(op.attrs);
 }
 
 bool is_blocked_direct(const ir::Graph& graph, const ir::Op& op) {
-  const auto* c = std::get_if<ir::Conv2DOp>(&op.attrs);
-  return c != nullptr && c->algorithm == ir::Conv2DOp::Algorithm::kDirect &&
+  const auto* c = std::get_if<ir::ConvOp>(&op.attrs);
+  return c != nullptr && c->algorithm == ir::ConvOp::Algorithm::kDirect &&
          graph.values[op.output].layout == ir::Layout::kBlocked16;
 }
 

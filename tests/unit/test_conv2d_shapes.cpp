@@ -10,12 +10,16 @@ using strata::Shape;
 using strata::detail::Padding;
 using strata::detail::window_axis;
 using strata_test::L::Conv2D;
-using Pad = strata::ir::Padding2D;
 
 namespace {
 
+// An image padding as the IR holds it, from Keras's top, bottom, left, right.
+strata::ir::SpatialPadding Pad(int top, int bottom, int left, int right) {
+  return {{top, left}, {bottom, right}};
+}
+
 // The node's static padding for a call's output.
-std::optional<Pad> padding_of(const strata::SymbolicTensor& t) {
+std::optional<strata::ir::SpatialPadding> padding_of(const strata::SymbolicTensor& t) {
   return t.node()->padding;
 }
 
@@ -31,7 +35,7 @@ TEST_CASE("Conv2D valid padding", "[conv2d][shape]") {
   CHECK(Conv2D(8, 5)(in).shape() == Shape{None, 28, 28, 8});
   // a kernel as large as the input: floor((32 - 31 - 1)/1) + 1 = 1
   CHECK(Conv2D(8, 32)(in).shape() == Shape{None, 1, 1, 8});
-  CHECK(padding_of(Conv2D(8, 3)(in)) == Pad{0, 0, 0, 0});
+  CHECK(padding_of(Conv2D(8, 3)(in)) == Pad(0, 0, 0, 0));
 }
 
 TEST_CASE("Conv2D same padding keeps ceil(in / stride)", "[conv2d][shape]") {
@@ -39,12 +43,12 @@ TEST_CASE("Conv2D same padding keeps ceil(in / stride)", "[conv2d][shape]") {
   auto y = Conv2D(64, 3, {.padding = "same"})(in);
   CHECK(y.shape() == Shape{None, 32, 32, 64});
   // total = 31*1 + 2 + 1 - 32 = 2 -> 1 and 1
-  CHECK(padding_of(y) == Pad{1, 1, 1, 1});
+  CHECK(padding_of(y) == Pad(1, 1, 1, 1));
   // the seed's second conv, 30x30 -> 30x30
   auto seed = Conv2D(64, 3, {.padding = "same"})(Conv2D(32, 3)(in));
   CHECK(seed.shape() == Shape{None, 30, 30, 64});
   // 1x1 same needs no padding
-  CHECK(padding_of(Conv2D(4, 1, {.padding = "same"})(in)) == Pad{0, 0, 0, 0});
+  CHECK(padding_of(Conv2D(4, 1, {.padding = "same"})(in)) == Pad(0, 0, 0, 0));
 }
 
 TEST_CASE("Conv2D strides", "[conv2d][shape]") {
@@ -75,7 +79,7 @@ TEST_CASE("Conv2D dilation", "[conv2d][shape]") {
   // same keeps 32; total = 31 + 5 - 32 = 4 -> 2 and 2
   auto same = Conv2D(8, 3, {.padding = "same", .dilation_rate = 2})(in);
   CHECK(same.shape() == Shape{None, 32, 32, 8});
-  CHECK(padding_of(same) == Pad{2, 2, 2, 2});
+  CHECK(padding_of(same) == Pad(2, 2, 2, 2));
   // dilation {2, 1} with kernel {3, 2}: effective 5 x 2 -> 28 x 31
   CHECK(Conv2D(8, {3, 2}, {.dilation_rate = {2, 1}})(in).shape() == Shape{None, 28, 31, 8});
   // the window exactly fits: effective 2*(4-1)+1 = 7 on 7 -> 1
@@ -90,11 +94,11 @@ TEST_CASE("Conv2D odd sizes", "[conv2d][shape]") {
   // same k2 s3: ceil(7/3) = 3; total = 2*3 + 2 - 7 = 1 -> 0 before, 1 after
   auto same = Conv2D(4, 2, {.strides = 3, .padding = "same"})(in);
   CHECK(same.shape() == Shape{None, 3, 3, 4});
-  CHECK(padding_of(same) == Pad{0, 1, 0, 1});
+  CHECK(padding_of(same) == Pad(0, 1, 0, 1));
   // k4 s1 same on 7: total = 6 + 4 - 7 = 3 -> 1 before, 2 after
   auto even_kernel = Conv2D(4, 4, {.padding = "same"})(in);
   CHECK(even_kernel.shape() == Shape{None, 7, 7, 4});
-  CHECK(padding_of(even_kernel) == Pad{1, 2, 1, 2});
+  CHECK(padding_of(even_kernel) == Pad(1, 2, 1, 2));
   // 1x1 input through a 1x1 kernel
   auto tiny = strata::Input({1, 1, 5});
   CHECK(Conv2D(2, 1)(tiny).shape() == Shape{None, 1, 1, 2});
@@ -110,7 +114,7 @@ TEST_CASE("Conv2D asymmetric kernels and strides", "[conv2d][shape]") {
   // same: h 20, w ceil(20/2) = 10; h total 19 + 3 - 20 = 2 -> 1, 1; w total 9*2 + 5 - 20 = 3 -> 1, 2
   auto same = Conv2D(4, {3, 5}, {.strides = {1, 2}, .padding = "same"})(in);
   CHECK(same.shape() == Shape{None, 20, 10, 4});
-  CHECK(padding_of(same) == Pad{1, 1, 1, 2});
+  CHECK(padding_of(same) == Pad(1, 1, 1, 2));
   // a non-square input: 20 x 11, kernel {5, 3}, strides {3, 5}: h floor(15/3)+1 = 6, w floor(8/5)+1 = 2
   auto wide = strata::Input({20, 11, 3});
   CHECK(Conv2D(4, {5, 3}, {.strides = {3, 5}})(wide).shape() == Shape{None, 6, 2, 4});
@@ -118,7 +122,7 @@ TEST_CASE("Conv2D asymmetric kernels and strides", "[conv2d][shape]") {
   // 1, 1
   auto wide_same = Conv2D(4, {5, 3}, {.strides = {3, 5}, .padding = "same"})(wide);
   CHECK(wide_same.shape() == Shape{None, 7, 3, 4});
-  CHECK(padding_of(wide_same) == Pad{1, 2, 1, 1});
+  CHECK(padding_of(wide_same) == Pad(1, 2, 1, 1));
 }
 
 TEST_CASE("Conv2D keeps unknown spatial dimensions unknown", "[conv2d][shape]") {

@@ -77,7 +77,7 @@ TEST_CASE("fold_batch_norm scales the kernel per channel without copying it", "[
   CHECK(folded.ops.size() ==
         4);  // conv (both batch norms folded), pooling, reshape, dense (its batch norm folded)
 
-  const auto& conv = only_op_of<ir::Conv2DOp>(folded);
+  const auto& conv = only_op_of<ir::ConvOp>(folded);
   const auto& dense = only_op_of<ir::DenseOp>(folded);
   // The ops hold the layers' own kernels, plus a scale of one float per output channel.
   CHECK(conv.kernel == model.get_layer("conv").impl()->variables()[0].tensor());
@@ -102,8 +102,8 @@ TEST_CASE("fold_batch_norm scales the kernel per channel without copying it", "[
   // A plan for another batch size gets the same fold (one scale and bias for all plans), chained folds too.
   ir::Graph other = ir::lower_layers(functional(model), {{5, 9, 9, 5}});
   ir::fold_batch_norm(other);
-  CHECK(only_op_of<ir::Conv2DOp>(other).kernel_scale == conv.kernel_scale);
-  CHECK(only_op_of<ir::Conv2DOp>(other).bias == conv.bias);
+  CHECK(only_op_of<ir::ConvOp>(other).kernel_scale == conv.kernel_scale);
+  CHECK(only_op_of<ir::ConvOp>(other).bias == conv.bias);
 }
 
 TEST_CASE("fold_batch_norm leaves a batch norm whose input has other readers", "[pass][batchnorm]") {
@@ -116,5 +116,5 @@ TEST_CASE("fold_batch_norm leaves a batch norm whose input has other readers", "
   const size_t before = graph.ops.size();
   ir::fold_batch_norm(graph);
   CHECK(graph.ops.size() == before);
-  CHECK_FALSE(only_op_of<ir::Conv2DOp>(graph).kernel_scale);
+  CHECK_FALSE(only_op_of<ir::ConvOp>(graph).kernel_scale);
 }

@@ -1,10 +1,13 @@
 // Every issue-4 layer and fusion: the oneDNN plan (fused and unfused) equals the reference executor on
 // random weights, non-trivial batch-norm statistics and random inputs.
+#include "message_matcher.hpp"
 #include "test_util.hpp"
 
 #include <functional>
 
 using namespace strata_test;
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
 
 namespace {
 
@@ -290,4 +293,29 @@ TEST_CASE("NaN weights give Keras's NaN, not relu's 0", "[numerics][nan][weights
     check_values(model.compile({.backend = backend}).predict(strata::Tensor({1, 3}, {-1, -1, -1})),
                  {0.0f, std::numeric_limits<float>::quiet_NaN()});
   }
+}
+
+TEST_CASE("values of rank 5 up to oneDNN's 12 match the reference; rank 13 is refused by name",
+          "[numerics][rank]") {
+  // Batch normalization of rank 5 (tfjs, the outside oracle for the other layers of rank 5 and 6 in
+  // test_tfjs_layers, has none there).
+  CHECK(check_model(single({2, 3, 4, 5}, [](auto x) { return L::BatchNormalization()(L::Dense(6)(x)); }),
+                    {{2, 2, 3, 4, 5}}) < float32_tolerance(5));
+  // Rank 12, every axis but the channels of size 1 or 2.
+  const std::vector<strata::Dim> rank12{2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 3};
+  CHECK(check_model(single(rank12,
+                           [](auto x) {
+                             auto y = L::Dense(4, {.activation = "elu"})(x);
+                             return L::Softmax()(L::add({y, L::Dense(4)(x)}));
+                           }),
+                    {{2, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 3}}) < float32_tolerance(3));
+  // Rank 13 builds and runs on the reference backend; oneDNN's descriptors stop at 12.
+  auto in = strata::Input({1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2});
+  strata::Model model(in, L::Reshape({1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2}, {.name = "deep"})(in));
+  const strata::Tensor x =
+      strata::Tensor::random_uniform({1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2}, 1, -1.0f, 1.0f);
+  CHECK(model.compile({.backend = "reference"}).predict(x).values() == x.values());
+  REQUIRE_THROWS_MATCHES(model.predict(x), strata::ShapeError,
+                         MessageThat(StartsWith("[deep] the output has rank 13") &&
+                                     Contains("ranks up to 12") && Contains("reference")));
 }

@@ -4,13 +4,21 @@
 #include "message_matcher.hpp"
 #include "test_util.hpp"
 
+using Catch::Matchers::Contains;
 using strata::None;
 using strata::Shape;
+using strata_test::MessageThat;
 using strata_test::L::AveragePooling2D;
 using strata_test::L::MaxPooling2D;
-using Pad = strata::ir::Padding2D;
-using Catch::Matchers::Contains;
-using strata_test::MessageThat;
+
+namespace {
+
+// An image padding as the IR holds it, from Keras's top, bottom, left, right.
+strata::ir::SpatialPadding Pad(int top, int bottom, int left, int right) {
+  return {{top, left}, {bottom, right}};
+}
+
+}  // namespace
 
 TEST_CASE("pooling strides default to the pool size", "[pooling][shape]") {
   auto in = strata::Input({30, 30, 64});
@@ -40,7 +48,7 @@ TEST_CASE("pooling valid padding", "[pooling][shape]") {
   // pool as large as the input: 1
   CHECK(MaxPooling2D(31)(in31).shape() == Shape{None, 1, 1, 8});
   auto y = MaxPooling2D(3, {.strides = 2})(in31);
-  CHECK(y.node()->padding == Pad{0, 0, 0, 0});
+  CHECK(y.node()->padding == Pad(0, 0, 0, 0));
 }
 
 TEST_CASE("pooling same padding", "[pooling][shape]") {
@@ -48,23 +56,23 @@ TEST_CASE("pooling same padding", "[pooling][shape]") {
   auto in30 = strata::Input({30, 30, 64});
   auto seed = MaxPooling2D(2, {.padding = "same"})(in30);
   CHECK(seed.shape() == Shape{None, 15, 15, 64});
-  CHECK(seed.node()->padding == Pad{0, 0, 0, 0});
+  CHECK(seed.node()->padding == Pad(0, 0, 0, 0));
   // the notebook's second application: 15 -> ceil(15/2) = 8; total 7*2 + 2 - 15 = 1 -> 0 before, 1 after
   auto again = MaxPooling2D(2, {.padding = "same"})(seed);
   CHECK(again.shape() == Shape{None, 8, 8, 64});
-  CHECK(again.node()->padding == Pad{0, 1, 0, 1});
+  CHECK(again.node()->padding == Pad(0, 1, 0, 1));
   // pool 3 stride 2 on 31: ceil(31/2) = 16; total 15*2 + 3 - 31 = 2 -> 1, 1
   auto in31 = strata::Input({31, 31, 8});
   auto p = AveragePooling2D(3, {.strides = 2, .padding = "same"})(in31);
   CHECK(p.shape() == Shape{None, 16, 16, 8});
-  CHECK(p.node()->padding == Pad{1, 1, 1, 1});
+  CHECK(p.node()->padding == Pad(1, 1, 1, 1));
   // pool 3 stride 1 same keeps 31; total 30 + 3 - 31 = 2 -> 1, 1
   CHECK(MaxPooling2D(3, {.strides = 1, .padding = "same"})(in31).shape() == Shape{None, 31, 31, 8});
   // a pool larger than the input is fine with same: ceil(2/3) = 1; total 0 + 5 - 2 = 3 -> 1, 2
   auto small = strata::Input({2, 2, 1});
   auto big = MaxPooling2D(5, {.strides = 3, .padding = "same"})(small);
   CHECK(big.shape() == Shape{None, 1, 1, 1});
-  CHECK(big.node()->padding == Pad{1, 2, 1, 2});
+  CHECK(big.node()->padding == Pad(1, 2, 1, 2));
 }
 
 TEST_CASE("pooling asymmetric pools and strides, odd sizes", "[pooling][shape]") {
@@ -75,7 +83,7 @@ TEST_CASE("pooling asymmetric pools and strides, odd sizes", "[pooling][shape]")
   // 0, 1
   auto same = AveragePooling2D({3, 2}, {.strides = {2, 3}, .padding = "same"})(in);
   CHECK(same.shape() == Shape{None, 9, 4, 3});
-  CHECK(same.node()->padding == Pad{1, 1, 0, 1});
+  CHECK(same.node()->padding == Pad(1, 1, 0, 1));
 }
 
 TEST_CASE("pooling keeps unknown dimensions unknown", "[pooling][shape]") {

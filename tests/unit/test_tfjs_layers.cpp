@@ -249,6 +249,19 @@ std::vector<Case> cases() {
                },
                {{2, 4, 6, 2}},
                48});
+  c.push_back(
+      {"values of rank 5 and 6: Dense, Multiply, Add, Concatenate, Softmax (tfjs has no batch norm there)",
+       [] {
+         return single({4, 6, 3}, [](auto x) {
+           auto a = L::Reshape({2, 2, 6, 3})(x);
+           auto d = L::Dense(4, {.activation = "relu"})(a);
+           auto m = L::multiply({L::Activation("sigmoid")(d), L::Dense(4)(a)});
+           auto r6 = L::Reshape({2, 2, 3, 2, 4})(L::add({m, d}));
+           return L::Softmax()(L::concatenate({r6, L::Activation("tanh")(r6)}, {.axis = 3}));
+         });
+       },
+       {{2, 4, 6, 3}},
+       3});
   c.push_back({"ReLU max_value 6, LeakyReLU 0.1, Softmax, Activation elu",
                [] {
                  return single({4, 4, 3}, [](auto x) {

@@ -1,6 +1,6 @@
-// The convolution family: a Conv2D op (grouped, depthwise, Winograd, with a fused depthwise post-op) as one
-// oneDNN convolution, and the rules the compiler asks before choosing Winograd, blocked layouts or the
-// depthwise fusion.
+// The convolution family: a convolution op over 1 to 3 spatial axes (grouped, depthwise; for images also
+// Winograd and a fused depthwise post-op) as one oneDNN convolution, and the rules the compiler asks before
+// choosing Winograd, blocked layouts or the depthwise fusion.
 
 #include <fmt/format.h>
 
@@ -17,17 +17,34 @@ namespace strata::onednn {
 
 namespace {
 
-// Logical weight dims of a convolution: (OC, IC, KH, KW), or (G, OC/G, IC/G, KH, KW) when grouped.
-memory::dims conv_weight_dims(const ir::Conv2DOp& c) {
-  const auto& k = c.kernel->dims();  // (KH, KW, IC/G, OC)
-  const int64_t oc = k[3], icg = k[2], g = c.groups;
-  return g == 1 ? memory::dims{oc, icg, k[0], k[1]} : memory::dims{g, oc / g, icg, k[0], k[1]};
+// Logical weight dims of a convolution: (OC, IC, spatial...), or (G, OC/G, IC/G, spatial...) when grouped.
+memory::dims conv_weight_dims(const ir::ConvOp& c) {
+  const auto& k = c.kernel->dims();  // (spatial..., IC/G, OC)
+  const size_t rank = k.size();
+  const int64_t oc = k[rank - 1], icg = k[rank - 2], g = c.groups;
+  memory::dims dims = g == 1 ? memory::dims{oc, icg} : memory::dims{g, oc / g, icg};
+  dims.insert(dims.end(), k.begin(), k.end() - 2);
+  return dims;
+}
+
+// Keras's kernel layout (spatial..., IC/G, OC) as oneDNN's tag for conv_weight_dims: hwio, or hwigo when
+// grouped (and wio/wigo, dhwio/dhwigo for one and three spatial axes).
+tag keras_kernel_tag(const ir::ConvOp& c) {
+  const bool grouped = c.groups != 1;
+  switch (c.window.rank()) {
+    case 1:
+      return grouped ? tag::wigo : tag::wio;
+    case 2:
+      return grouped ? tag::hwigo : tag::hwio;
+    default:
+      return grouped ? tag::dhwigo : tag::dhwio;
+  }
 }
 
 // The primitive descriptor of a convolution op, with the algorithm and the value layouts the IR gives it.
 // Throws dnnl::error when oneDNN has no implementation for it.
 dnnl::convolution_forward::primitive_desc conv_primitive_desc(const ir::Graph& graph, const ir::Op& op,
-                                                              const ir::Conv2DOp& c,
+                                                              const ir::ConvOp& c,
                                                               const dnnl::engine& engine) {
   const memory::desc src = value_desc(graph, op.inputs[0]);
   // With a fused depthwise convolution the op's output is the depthwise one; the 1x1 convolution described
@@ -35,18 +52,19 @@ dnnl::convolution_forward::primitive_desc conv_primitive_desc(const ir::Graph& g
   std::vector<int64_t> dst_dims = graph.values[op.output].dims;
   if (ir::fused_depthwise(op) != nullptr) {
     dst_dims = graph.values[op.inputs[0]].dims;
-    dst_dims[3] = c.kernel->dims()[3];
+    dst_dims.back() = c.kernel->dims().back();
   }
   const memory::desc dst =
       value_desc(dst_dims, graph.values[op.output].dtype, graph.values[op.output].layout);
   // Weights take the activations' type (bfloat16 weights for a bfloat16 convolution); the bias stays float32.
   const memory::desc weights_any(conv_weight_dims(c), src.data_type(), tag::any);
   const memory::desc bias_desc =
-      c.bias ? memory::desc({c.kernel->dims()[3]}, memory::data_type::f32, tag::a) : memory::desc();
-  const memory::dims strides{c.stride_h, c.stride_w};
-  const memory::dims dilates{c.dilation_h - 1, c.dilation_w - 1};  // oneDNN counts the gaps, Keras the step
-  const memory::dims pad_l{c.padding.top, c.padding.left}, pad_r{c.padding.bottom, c.padding.right};
-  const auto algorithm = c.algorithm == ir::Conv2DOp::Algorithm::kWinograd
+      c.bias ? memory::desc({c.kernel->dims().back()}, memory::data_type::f32, tag::a) : memory::desc();
+  const memory::dims strides = window_dims(c.window.strides);
+  const memory::dims dilates = window_dims(c.window.dilations, -1);
+  const memory::dims pad_l = window_dims(c.window.padding.before),
+                     pad_r = window_dims(c.window.padding.after);
+  const auto algorithm = c.algorithm == ir::ConvOp::Algorithm::kWinograd
                              ? dnnl::algorithm::convolution_winograd
                              : dnnl::algorithm::convolution_direct;
   dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, algorithm, src, weights_any,
@@ -57,7 +75,7 @@ dnnl::convolution_forward::primitive_desc conv_primitive_desc(const ir::Graph& g
 
 }  // namespace
 
-void PlanBuilder::add_conv(const ir::Op& op, const ir::Conv2DOp& c) {
+void PlanBuilder::add_conv(const ir::Op& op, const ir::ConvOp& c) {
   const memory::desc src = desc_of(op.inputs[0]), dst = desc_of(op.output);
   const dnnl::convolution_forward::primitive_desc pd = conv_primitive_desc(graph_, op, c, engine_);
   check_layout(pd.src_desc(), src, op, "source");
@@ -68,15 +86,14 @@ void PlanBuilder::add_conv(const ir::Op& op, const ir::Conv2DOp& c) {
   step.activations = {{DNNL_ARG_SRC, op.inputs[0], src}, {DNNL_ARG_DST, op.output, dst}};
   // Keras's HWIO kernel, viewed with oneDNN's logical dims, then reordered once into the layout the
   // primitive chose.
-  const memory::desc keras_weights(conv_weight_dims(c), memory::data_type::f32,
-                                   c.groups == 1 ? tag::hwio : tag::hwigo);
+  const memory::desc keras_weights(conv_weight_dims(c), memory::data_type::f32, keras_kernel_tag(c));
   step.constants.emplace_back(DNNL_ARG_WEIGHTS,
                               reorder_constant(c.kernel, keras_weights, pd.weights_desc(), c.kernel_scale));
   if (c.bias) {
-    const memory::desc bias_desc({c.kernel->dims()[3]}, memory::data_type::f32, tag::a);
+    const memory::desc bias_desc({c.kernel->dims().back()}, memory::data_type::f32, tag::a);
     step.constants.emplace_back(DNNL_ARG_BIAS, reorder_constant(c.bias, bias_desc, pd.bias_desc()));
   }
-  if (const ir::Conv2DOp* dw = ir::fused_depthwise(op)) {
+  if (const ir::ConvOp* dw = ir::fused_depthwise(op)) {
     // Keras's (3, 3, 1, C) depthwise kernel is oneDNN's grouped (C, 1, 1, 3, 3) in the hwigo layout, also
     // for one channel, where the IR's convolution has groups = 1 (random graph seed 1454).
     constexpr int kWeights = DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_WEIGHTS,
@@ -113,7 +130,7 @@ std::optional<dnnl::convolution_forward::primitive_desc> blocked_conv_primitive_
   op.output = 1;
   static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   try {
-    return onednn::conv_primitive_desc(probe, op, std::get<ir::Conv2DOp>(op.attrs), engine);
+    return onednn::conv_primitive_desc(probe, op, std::get<ir::ConvOp>(op.attrs), engine);
   } catch (const dnnl::error&) {
     return std::nullopt;
   }
@@ -131,17 +148,18 @@ bool keeps_blocked_layouts(const dnnl::convolution_forward::primitive_desc& pd, 
 }  // namespace
 
 bool onednn_prefers_winograd(const ir::Graph& graph, const ir::Op& op) {
-  const auto* c = std::get_if<ir::Conv2DOp>(&op.attrs);
-  if (c == nullptr) return false;
+  const auto* c = std::get_if<ir::ConvOp>(&op.attrs);
+  if (c == nullptr || c->window.rank() != 2) return false;
   const auto& k = c->kernel->dims();  // (KH, KW, IC/G, OC)
   const std::vector<int64_t>& out = graph.values[op.output].dims;
   // Measured on oneDNN 2.6 (avx512_core, 1 thread, layout conversions included, docs/performance.md): the
   // Winograd kernels take 0.34-0.79x the direct time from 32 channels in and out and a 4x4 output up, and
   // lose below that (3.5x slower with 3 input channels, 2.6x on a 2x2 output, whose transformed weights are
   // read whole). A convolution with a fused residual add stays direct: the rule was measured without one.
-  const bool shape_pays = k[0] == 3 && k[1] == 3 && c->stride_h == 1 && c->stride_w == 1 &&
-                          c->dilation_h == 1 && c->dilation_w == 1 && c->groups == 1 && k[2] >= 32 &&
-                          k[3] >= 32 && out[1] >= 4 && out[2] >= 4;
+  const std::vector<int> ones{1, 1};
+  const bool shape_pays = k[0] == 3 && k[1] == 3 && c->window.strides == ones &&
+                          c->window.dilations == ones && c->groups == 1 && k[2] >= 32 && k[3] >= 32 &&
+                          out[1] >= 4 && out[2] >= 4;
   if (!shape_pays || graph.values[op.inputs[0]].dtype != ir::DataType::kFloat32 ||
       graph.values[op.output].dtype != ir::DataType::kFloat32) {
     return false;
@@ -151,13 +169,13 @@ bool onednn_prefers_winograd(const ir::Graph& graph, const ir::Op& op) {
   }
   // Whether oneDNN has a Winograd kernel for it, with these post-ops, on this CPU.
   ir::Op winograd = op;
-  std::get<ir::Conv2DOp>(winograd.attrs).algorithm = ir::Conv2DOp::Algorithm::kWinograd;
+  std::get<ir::ConvOp>(winograd.attrs).algorithm = ir::ConvOp::Algorithm::kWinograd;
   return blocked_conv_primitive_desc(graph, winograd).has_value();
 }
 
 bool onednn_runs_blocked(const ir::Graph& graph, const ir::Op& op) {
-  const auto* c = std::get_if<ir::Conv2DOp>(&op.attrs);
-  if (c == nullptr || c->algorithm != ir::Conv2DOp::Algorithm::kDirect ||
+  const auto* c = std::get_if<ir::ConvOp>(&op.attrs);
+  if (c == nullptr || c->window.rank() != 2 || c->algorithm != ir::ConvOp::Algorithm::kDirect ||
       graph.values[op.inputs[0]].dtype != ir::DataType::kFloat32 ||
       graph.values[op.output].dtype != ir::DataType::kFloat32) {
     return false;
@@ -204,17 +222,19 @@ bool onednn_fuses_depthwise(const ir::Graph& graph, const ir::Op& pointwise, con
     const int64_t expanded = blocked.bytes(1), converted = blocked.bytes(0) + blocked.bytes(2);
     if (expanded < kMinBytes || expanded < 2 * converted) return false;
   }
-  const auto& dw = std::get<ir::Conv2DOp>(depthwise.attrs);
+  const auto& dw = std::get<ir::ConvOp>(depthwise.attrs);
   const std::vector<int64_t>& in = graph.values[depthwise.inputs[0]].dims;
   const std::vector<int64_t>& out = graph.values[depthwise.output].dims;
   // oneDNN 2.6 computes the fused depthwise output as ceil(in / stride) with the given top/left padding and
   // whatever bottom/right padding that leaves (measured against explicit paddings: (0, 1) for stride 2 on an
   // even size, Keras's correct_pad; (1, 1) otherwise); any other padding would be silently different.
-  const int64_t s = dw.stride_h, pad = dw.padding.top;
+  const ir::Window& w = dw.window;
+  const int64_t s = w.strides[0], pad = w.padding.before[0];
   auto implied_after = [&](int64_t size, int64_t out_size) { return (out_size - 1) * s + 3 - size - pad; };
-  if (dw.stride_w != s || (s != 1 && s != 2) || dw.padding.left != pad || (pad != 0 && pad != 1) ||
-      out[1] != (in[1] + s - 1) / s || out[2] != (in[2] + s - 1) / s ||
-      dw.padding.bottom != implied_after(in[1], out[1]) || dw.padding.right != implied_after(in[2], out[2])) {
+  if (w.rank() != 2 || w.strides[1] != s || (s != 1 && s != 2) || w.padding.before[1] != pad ||
+      (pad != 0 && pad != 1) || out[1] != (in[1] + s - 1) / s || out[2] != (in[2] + s - 1) / s ||
+      w.padding.after[0] != implied_after(in[1], out[1]) ||
+      w.padding.after[1] != implied_after(in[2], out[2])) {
     return false;
   }
   const ir::Op fused = ir::with_depthwise_post_op(pointwise, depthwise);

@@ -1,7 +1,7 @@
-// Ops that move data without arithmetic: zero padding, cropping and nearest upsampling (whole rows of
-// channels copied in plain C++, since 2.6 has no pad primitive and these ops are a rounding error next to the
-// convolutions around them; they copy bytes, so they serve float32 and bfloat16 alike), concatenation as
-// oneDNN concat, and the precision and layout conversions as oneDNN reorders.
+// Ops that move data without arithmetic: zero padding, cropping and nearest upsampling of 1 to 3 spatial
+// axes (whole rows of channels copied in plain C++, since 2.6 has no pad primitive and these ops are a
+// rounding error next to the convolutions around them; they copy bytes, so they serve float32 and bfloat16
+// alike), concatenation as oneDNN concat, and the precision and layout conversions as oneDNN reorders.
 
 #include <fmt/format.h>
 
@@ -12,64 +12,73 @@
 namespace strata::onednn {
 
 void PlanBuilder::add_pad(const ir::Op& op, const ir::PadOp& p) {
-  const std::vector<int64_t> in = graph_.values[op.inputs[0]].dims, out = graph_.values[op.output].dims;
+  // Sequences, images and volumes alike, as (N, D, H, W, C) with unit axes in front.
+  const auto in = ir::as_volume(graph_.values[op.inputs[0]].dims),
+             out = ir::as_volume(graph_.values[op.output].dims);
+  const auto before = ir::as_volume(p.padding.before, 0);
   const int64_t src = offset_of(op.inputs[0]), dst = offset_of(op.output);
-  const ir::Padding2D pad = p.padding;
   const int64_t esize = ir::element_size(graph_.values[op.output].dtype);
   add_kernel_step(
       op,
-      [src, dst, in, out, pad, esize](uint8_t* arena) {
+      [src, dst, in, out, before, esize](uint8_t* arena) {
         const uint8_t* s = arena + src;
         uint8_t* d = arena + dst;
-        const int64_t C = in[3] * esize, row = in[2] * C;
-        std::memset(d, 0, static_cast<size_t>(element_count(out) * esize));
+        const int64_t C = in[4] * esize, row = in[3] * C;
+        std::memset(d, 0, static_cast<size_t>(out[0] * out[1] * out[2] * out[3] * C));
         for (int64_t n = 0; n < in[0]; ++n)
-          for (int64_t h = 0; h < in[1]; ++h) {
-            const uint8_t* from = s + (n * in[1] + h) * row;
-            uint8_t* to = d + ((n * out[1] + h + pad.top) * out[2] + pad.left) * C;
-            std::memcpy(to, from, static_cast<size_t>(row));
-          }
+          for (int64_t z = 0; z < in[1]; ++z)
+            for (int64_t h = 0; h < in[2]; ++h) {
+              const uint8_t* from = s + ((n * in[1] + z) * in[2] + h) * row;
+              const int64_t to = ((n * out[1] + z + before[0]) * out[2] + h + before[1]) * out[3] + before[2];
+              std::memcpy(d + to * C, from, static_cast<size_t>(row));
+            }
       },
       "nhwc -> nhwc");
 }
 
 void PlanBuilder::add_crop(const ir::Op& op, const ir::CropOp& c) {
-  const std::vector<int64_t> in = graph_.values[op.inputs[0]].dims, out = graph_.values[op.output].dims;
+  const auto in = ir::as_volume(graph_.values[op.inputs[0]].dims),
+             out = ir::as_volume(graph_.values[op.output].dims);
+  const auto before = ir::as_volume(c.cropping.before, 0);
   const int64_t src = offset_of(op.inputs[0]), dst = offset_of(op.output);
-  const ir::Padding2D crop = c.cropping;
   const int64_t esize = ir::element_size(graph_.values[op.output].dtype);
   add_kernel_step(
       op,
-      [src, dst, in, out, crop, esize](uint8_t* arena) {
+      [src, dst, in, out, before, esize](uint8_t* arena) {
         const uint8_t* s = arena + src;
         uint8_t* d = arena + dst;
-        const int64_t C = in[3] * esize, row = out[2] * C;
+        const int64_t C = in[4] * esize, row = out[3] * C;
         for (int64_t n = 0; n < out[0]; ++n)
-          for (int64_t h = 0; h < out[1]; ++h) {
-            const uint8_t* from = s + ((n * in[1] + h + crop.top) * in[2] + crop.left) * C;
-            std::memcpy(d + (n * out[1] + h) * row, from, static_cast<size_t>(row));
-          }
+          for (int64_t z = 0; z < out[1]; ++z)
+            for (int64_t h = 0; h < out[2]; ++h) {
+              const int64_t from = ((n * in[1] + z + before[0]) * in[2] + h + before[1]) * in[3] + before[2];
+              std::memcpy(d + ((n * out[1] + z) * out[2] + h) * row, s + from * C, static_cast<size_t>(row));
+            }
       },
       "nhwc -> nhwc");
 }
 
 void PlanBuilder::add_upsample(const ir::Op& op, const ir::UpsampleOp& u) {
-  const std::vector<int64_t> in = graph_.values[op.inputs[0]].dims, out = graph_.values[op.output].dims;
+  const auto in = ir::as_volume(graph_.values[op.inputs[0]].dims),
+             out = ir::as_volume(graph_.values[op.output].dims);
+  const auto factor = ir::as_volume(u.factors, 1);
   const int64_t src = offset_of(op.inputs[0]), dst = offset_of(op.output);
-  const int fh = u.factor_h, fw = u.factor_w;
   const int64_t esize = ir::element_size(graph_.values[op.output].dtype);
   add_kernel_step(
       op,
-      [src, dst, in, out, fh, fw, esize](uint8_t* arena) {
+      [src, dst, in, out, factor, esize](uint8_t* arena) {
         const uint8_t* s = arena + src;
         uint8_t* d = arena + dst;
-        const int64_t C = in[3] * esize;
+        const int64_t C = in[4] * esize;
         for (int64_t n = 0; n < out[0]; ++n)
-          for (int64_t h = 0; h < out[1]; ++h)
-            for (int64_t w = 0; w < out[2]; ++w) {
-              const uint8_t* from = s + ((n * in[1] + h / fh) * in[2] + w / fw) * C;
-              std::memcpy(d + ((n * out[1] + h) * out[2] + w) * C, from, static_cast<size_t>(C));
-            }
+          for (int64_t z = 0; z < out[1]; ++z)
+            for (int64_t h = 0; h < out[2]; ++h)
+              for (int64_t w = 0; w < out[3]; ++w) {
+                const int64_t from =
+                    ((n * in[1] + z / factor[0]) * in[2] + h / factor[1]) * in[3] + w / factor[2];
+                std::memcpy(d + (((n * out[1] + z) * out[2] + h) * out[3] + w) * C, s + from * C,
+                            static_cast<size_t>(C));
+              }
       },
       "nhwc -> nhwc");
 }

@@ -9,16 +9,20 @@
 
 namespace strata::onednn {
 
+static_assert(kMaxRank == DNNL_MAX_NDIMS);
+
 memory::data_type data_type_of(ir::DataType type) {
   return type == ir::DataType::kBFloat16 ? memory::data_type::bf16 : memory::data_type::f32;
 }
 
 memory::desc value_desc(const std::vector<int64_t>& keras_dims, ir::DataType type, ir::Layout layout) {
   const memory::data_type f32 = data_type_of(type);
-  if (layout == ir::Layout::kBlocked16 && keras_dims.size() != 4) {
-    throw InternalError(fmt::format("onednn: a blocked layout for rank {}", keras_dims.size()));
+  const size_t rank = keras_dims.size();
+  if (layout == ir::Layout::kBlocked16 && rank != 4) {
+    throw InternalError(fmt::format("onednn: a blocked layout for rank {}", rank));
   }
-  switch (keras_dims.size()) {
+  if (rank < 1 || rank > kMaxRank) throw InternalError(fmt::format("onednn: no layout for rank {}", rank));
+  switch (rank) {
     case 4:
       return memory::desc({keras_dims[0], keras_dims[3], keras_dims[1], keras_dims[2]}, f32,
                           layout == ir::Layout::kBlocked16 ? tag::nChw16c : tag::nhwc);
@@ -29,8 +33,25 @@ memory::desc value_desc(const std::vector<int64_t>& keras_dims, ir::DataType typ
     case 1:
       return memory::desc({keras_dims[0]}, f32, tag::a);
     default:
-      throw InternalError(fmt::format("onednn: no layout for rank {}", keras_dims.size()));
+      break;
   }
+  // Rank 5 and up, by strides (oneDNN 2.6 names no channels-last tag past rank 5): oneDNN's logical order
+  // puts Keras's last axis second, and the strides keep Keras's row-major memory.
+  std::vector<int64_t> keras_strides(rank, 1);
+  for (size_t d = rank - 1; d-- > 0;) keras_strides[d] = keras_strides[d + 1] * keras_dims[d + 1];
+  memory::dims dims{keras_dims[0], keras_dims[rank - 1]};
+  memory::dims strides{keras_strides[0], keras_strides[rank - 1]};
+  for (size_t d = 1; d + 1 < rank; ++d) {
+    dims.push_back(keras_dims[d]);
+    strides.push_back(keras_strides[d]);
+  }
+  return memory::desc(dims, f32, strides);
+}
+
+memory::dims window_dims(const std::vector<int>& per_axis, int delta) {
+  memory::dims dims;
+  for (int v : per_axis) dims.push_back(v + delta);
+  return dims;
 }
 
 std::vector<int64_t> padded(std::vector<int64_t> dims, size_t rank) {
@@ -81,9 +102,9 @@ dnnl::primitive_attr attributes(const ir::Op& op, ir::DataType type) {
       } else if (p.kind == ir::PostOp::Kind::kDepthwise) {
         // oneDNN takes the top/left padding; its output is ceil(in / stride), padded bottom/right as needed
         // (fuse_depthwise only fuses depthwise convolutions whose padding is exactly that).
-        const ir::Conv2DOp& dw = *p.depthwise;
+        const ir::ConvOp& dw = *p.depthwise;
         chain.append_dw(data_type_of(type), dw.bias ? memory::data_type::f32 : memory::data_type::undef,
-                        data_type_of(type), 3, dw.stride_h, dw.padding.top, 0, {});
+                        data_type_of(type), 3, dw.window.strides[0], dw.window.padding.before[0], 0, {});
       } else {
         for (const EltwiseStep& e : eltwise_steps(p.activation)) {
           chain.append_eltwise(1.0f, e.algorithm, e.alpha, e.beta);

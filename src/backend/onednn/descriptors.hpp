@@ -16,13 +16,21 @@ using tag = dnnl::memory::format_tag;
 /// oneDNN's element type for an IR data type.
 memory::data_type data_type_of(ir::DataType type);
 
+/// The most dimensions a oneDNN descriptor has (DNNL_MAX_NDIMS), so the most a value of a plan may have.
+constexpr size_t kMaxRank = 12;
+
 /// The descriptor of a dense tensor with Keras's dims: oneDNN orders image dims logically as (N, C, H, W),
-/// so Keras's (N, H, W, C) is its `nhwc` layout (or `nChw16c` for kBlocked16). Ranks 1 to 4.
+/// so Keras's (N, H, W, C) is its `nhwc` layout (or `nChw16c` for kBlocked16); every rank the same way,
+/// Keras's last axis second. Ranks 1 to kMaxRank.
 memory::desc value_desc(const std::vector<int64_t>& keras_dims, ir::DataType type = ir::DataType::kFloat32,
                         ir::Layout layout = ir::Layout::kPlain);
 
 /// The descriptor of value `v` of `graph`, with its dims, type and layout.
 memory::desc value_desc(const ir::Graph& graph, ir::ValueId v);
+
+/// Per-axis window values as oneDNN dims, each plus `delta` (oneDNN counts a dilation's gaps: Keras's step
+/// minus 1).
+memory::dims window_dims(const std::vector<int>& per_axis, int delta = 0);
 
 /// Keras dims padded with leading 1s to `rank`, for broadcasting operands.
 std::vector<int64_t> padded(std::vector<int64_t> dims, size_t rank);

@@ -15,8 +15,8 @@ void PlanBuilder::add(const ir::Op& op) {
   try {
     // One overload per IR op kind and no catch-all: a new kind without a lowering is a compile error here.
     std::visit(detail::Overloaded{
-                   [&](const ir::Conv2DOp& c) { add_conv(op, c); },
-                   [&](const ir::Pool2DOp& p) { add_pool(op, p); },
+                   [&](const ir::ConvOp& c) { add_conv(op, c); },
+                   [&](const ir::PoolOp& p) { add_pool(op, p); },
                    [&](const ir::ActivationOp& a) { add_activation(op, a); },
                    [&](const ir::BinaryOp& b) { add_binary(op, b); },
                    [&](const ir::SoftmaxOp&) { add_softmax(op); },

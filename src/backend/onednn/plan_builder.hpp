@@ -64,9 +64,9 @@ class PlanBuilder {
   using ValueId = ir::ValueId;
 
   // convolution.cpp
-  void add_conv(const Op& op, const ir::Conv2DOp& c);
+  void add_conv(const Op& op, const ir::ConvOp& c);
   // pooling.cpp
-  void add_pool(const Op& op, const ir::Pool2DOp& p);
+  void add_pool(const Op& op, const ir::PoolOp& p);
   // elementwise.cpp
   void add_activation(const Op& op, const ir::ActivationOp& a);
   void add_binary(const Op& op, const ir::BinaryOp& b_op);

@@ -1,5 +1,5 @@
-// The pooling family: max and average pooling (average excluding padded cells, as Keras) as oneDNN
-// pooling primitives.
+// The pooling family: max and average pooling over 1 to 3 spatial axes (average excluding padded cells, as
+// Keras) as oneDNN pooling primitives.
 
 #include <fmt/format.h>
 
@@ -7,14 +7,15 @@
 
 namespace strata::onednn {
 
-void PlanBuilder::add_pool(const ir::Op& op, const ir::Pool2DOp& p) {
+void PlanBuilder::add_pool(const ir::Op& op, const ir::PoolOp& p) {
   const memory::desc src = desc_of(op.inputs[0]);
   const memory::desc dst = desc_of(op.output);
-  const auto alg = p.kind == ir::Pool2DOp::Kind::kMax ? dnnl::algorithm::pooling_max
-                                                      : dnnl::algorithm::pooling_avg_exclude_padding;
-  dnnl::pooling_forward::desc desc(dnnl::prop_kind::forward_inference, alg, src, dst,
-                                   {p.stride_h, p.stride_w}, {p.pool_h, p.pool_w},
-                                   {p.padding.top, p.padding.left}, {p.padding.bottom, p.padding.right});
+  const auto alg = p.kind == ir::PoolOp::Kind::kMax ? dnnl::algorithm::pooling_max
+                                                    : dnnl::algorithm::pooling_avg_exclude_padding;
+  const ir::Window& w = p.window;
+  dnnl::pooling_forward::desc desc(dnnl::prop_kind::forward_inference, alg, src, dst, window_dims(w.strides),
+                                   window_dims(w.size), window_dims(w.padding.before),
+                                   window_dims(w.padding.after));
   dnnl::pooling_forward::primitive_desc pd(desc, attributes(op), engine_);
   Step step;
   step.primitive = dnnl::pooling_forward(pd);

@@ -1,80 +1,99 @@
 #include "backend/reference/kernels.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <vector>
 
 namespace strata::reference {
 
-void conv2d(const ir::Conv2DOp& op, const std::vector<int64_t>& src_dims, const float* src,
-            const std::vector<int64_t>& dst_dims, float* dst) {
-  const int64_t N = src_dims[0], IH = src_dims[1], IW = src_dims[2], IC = src_dims[3];
-  const int64_t OH = dst_dims[1], OW = dst_dims[2], OC = dst_dims[3];
-  const auto& k = op.kernel->dims();  // (KH, KW, IC / groups, OC)
-  const int64_t KH = k[0], KW = k[1], ICG = k[2];
+void conv(const ir::ConvOp& op, const std::vector<int64_t>& src_dims, const float* src,
+          const std::vector<int64_t>& dst_dims, float* dst) {
+  // Sequences, images and volumes alike: (N, D, H, W, C) with unit axes in front.
+  const auto in = ir::as_volume(src_dims), out = ir::as_volume(dst_dims);
+  const auto size = ir::as_volume(op.window.size, 1), stride = ir::as_volume(op.window.strides, 1);
+  const auto dilation = ir::as_volume(op.window.dilations, 1),
+             before = ir::as_volume(op.window.padding.before, 0);
+  const int64_t N = in[0], ID = in[1], IH = in[2], IW = in[3], IC = in[4];
+  const int64_t OD = out[1], OH = out[2], OW = out[3], OC = out[4];
+  const int64_t ICG = op.kernel->dims()[op.kernel->dims().size() - 2];  // (spatial..., IC / groups, OC)
   const int64_t OCG = OC / op.groups;
   const std::shared_ptr<const Tensor> kernel = ir::effective_kernel(op.kernel, op.kernel_scale);
   const float* w = kernel->data();
   // Accumulate in double so the oracle's own rounding error is negligible next to float32's. Every output
-  // channel of a pixel at once, adding the terms in (kh, kw, ic) order: the innermost loop then runs along
-  // the kernel's contiguous output axis, and a pass that meets NaN (which the runtime sends here) takes
+  // channel of a pixel at once, adding the terms in (kd, kh, kw, ic) order: the innermost loop then runs
+  // along the kernel's contiguous output axis, and a pass that meets NaN (which the runtime sends here) takes
   // seconds, not minutes.
   std::vector<double> acc(static_cast<size_t>(OC));
   for (int64_t n = 0; n < N; ++n)
-    for (int64_t oh = 0; oh < OH; ++oh)
-      for (int64_t ow = 0; ow < OW; ++ow) {
-        for (int64_t oc = 0; oc < OC; ++oc) acc[oc] = op.bias ? op.bias->data()[oc] : 0.0;
-        for (int64_t kh = 0; kh < KH; ++kh) {
-          const int64_t ih = oh * op.stride_h - op.padding.top + kh * op.dilation_h;
-          if (ih < 0 || ih >= IH) continue;
-          for (int64_t kw = 0; kw < KW; ++kw) {
-            const int64_t iw = ow * op.stride_w - op.padding.left + kw * op.dilation_w;
-            if (iw < 0 || iw >= IW) continue;
-            const float* s = src + ((n * IH + ih) * IW + iw) * IC;
-            const float* wk = w + ((kh * KW + kw) * ICG) * OC;
-            for (int64_t g = 0; g < op.groups; ++g) {
-              double* a = acc.data() + g * OCG;
-              for (int64_t ic = 0; ic < ICG; ++ic) {
-                const double x = s[g * ICG + ic];
-                const float* row = wk + ic * OC + g * OCG;
-                for (int64_t o = 0; o < OCG; ++o) a[o] += x * row[o];
+    for (int64_t od = 0; od < OD; ++od)
+      for (int64_t oh = 0; oh < OH; ++oh)
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          for (int64_t oc = 0; oc < OC; ++oc) acc[oc] = op.bias ? op.bias->data()[oc] : 0.0;
+          for (int64_t kd = 0; kd < size[0]; ++kd) {
+            const int64_t id = od * stride[0] - before[0] + kd * dilation[0];
+            if (id < 0 || id >= ID) continue;
+            for (int64_t kh = 0; kh < size[1]; ++kh) {
+              const int64_t ih = oh * stride[1] - before[1] + kh * dilation[1];
+              if (ih < 0 || ih >= IH) continue;
+              for (int64_t kw = 0; kw < size[2]; ++kw) {
+                const int64_t iw = ow * stride[2] - before[2] + kw * dilation[2];
+                if (iw < 0 || iw >= IW) continue;
+                const float* s = src + (((n * ID + id) * IH + ih) * IW + iw) * IC;
+                const float* wk = w + (((kd * size[1] + kh) * size[2] + kw) * ICG) * OC;
+                for (int64_t g = 0; g < op.groups; ++g) {
+                  double* a = acc.data() + g * OCG;
+                  for (int64_t ic = 0; ic < ICG; ++ic) {
+                    const double x = s[g * ICG + ic];
+                    const float* row = wk + ic * OC + g * OCG;
+                    for (int64_t o = 0; o < OCG; ++o) a[o] += x * row[o];
+                  }
+                }
               }
             }
           }
+          float* o = dst + (((n * OD + od) * OH + oh) * OW + ow) * OC;
+          for (int64_t oc = 0; oc < OC; ++oc) o[oc] = static_cast<float>(acc[oc]);
         }
-        float* out = dst + ((n * OH + oh) * OW + ow) * OC;
-        for (int64_t oc = 0; oc < OC; ++oc) out[oc] = static_cast<float>(acc[oc]);
-      }
 }
 
-void pool2d(const ir::Pool2DOp& op, const std::vector<int64_t>& src_dims, const float* src,
-            const std::vector<int64_t>& dst_dims, float* dst) {
-  const int64_t N = src_dims[0], IH = src_dims[1], IW = src_dims[2], C = src_dims[3];
-  const int64_t OH = dst_dims[1], OW = dst_dims[2];
+void pool(const ir::PoolOp& op, const std::vector<int64_t>& src_dims, const float* src,
+          const std::vector<int64_t>& dst_dims, float* dst) {
+  const auto in = ir::as_volume(src_dims), out = ir::as_volume(dst_dims);
+  const auto size = ir::as_volume(op.window.size, 1), stride = ir::as_volume(op.window.strides, 1);
+  const auto before = ir::as_volume(op.window.padding.before, 0);
+  const int64_t N = in[0], ID = in[1], IH = in[2], IW = in[3], C = in[4];
+  const int64_t OD = out[1], OH = out[2], OW = out[3];
   for (int64_t n = 0; n < N; ++n)
-    for (int64_t oh = 0; oh < OH; ++oh)
-      for (int64_t ow = 0; ow < OW; ++ow)
-        for (int64_t c = 0; c < C; ++c) {
-          double sum = 0.0;
-          float best = -std::numeric_limits<float>::infinity();
-          int64_t count = 0;
-          for (int64_t kh = 0; kh < op.pool_h; ++kh) {
-            const int64_t ih = oh * op.stride_h - op.padding.top + kh;
-            if (ih < 0 || ih >= IH) continue;
-            for (int64_t kw = 0; kw < op.pool_w; ++kw) {
-              const int64_t iw = ow * op.stride_w - op.padding.left + kw;
-              if (iw < 0 || iw >= IW) continue;
-              const float v = src[((n * IH + ih) * IW + iw) * C + c];
-              sum += v;
-              // A NaN in the window makes the maximum NaN (std::max would keep whichever came first).
-              if (v > best || std::isnan(v)) best = std::isnan(best) ? best : v;
-              ++count;
+    for (int64_t od = 0; od < OD; ++od)
+      for (int64_t oh = 0; oh < OH; ++oh)
+        for (int64_t ow = 0; ow < OW; ++ow)
+          for (int64_t c = 0; c < C; ++c) {
+            double sum = 0.0;
+            float best = -std::numeric_limits<float>::infinity();
+            int64_t count = 0;
+            for (int64_t kd = 0; kd < size[0]; ++kd) {
+              const int64_t id = od * stride[0] - before[0] + kd;
+              if (id < 0 || id >= ID) continue;
+              for (int64_t kh = 0; kh < size[1]; ++kh) {
+                const int64_t ih = oh * stride[1] - before[1] + kh;
+                if (ih < 0 || ih >= IH) continue;
+                for (int64_t kw = 0; kw < size[2]; ++kw) {
+                  const int64_t iw = ow * stride[2] - before[2] + kw;
+                  if (iw < 0 || iw >= IW) continue;
+                  const float v = src[(((n * ID + id) * IH + ih) * IW + iw) * C + c];
+                  sum += v;
+                  // A NaN in the window makes the maximum NaN (std::max would keep whichever came first).
+                  if (v > best || std::isnan(v)) best = std::isnan(best) ? best : v;
+                  ++count;
+                }
+              }
             }
+            float& o = dst[(((n * OD + od) * OH + oh) * OW + ow) * C + c];
+            o = op.kind == ir::PoolOp::Kind::kMax ? best
+                                                  : static_cast<float>(sum / static_cast<double>(count));
           }
-          float& out = dst[((n * OH + oh) * OW + ow) * C + c];
-          out = op.kind == ir::Pool2DOp::Kind::kMax ? best : static_cast<float>(sum / static_cast<double>(count));
-        }
 }
 
 void activation(const detail::Activation& act, const float* src, float* dst, int64_t count) {
@@ -177,43 +196,52 @@ void batch_norm(const ir::BatchNormOp& op, const std::vector<int64_t>& dims, con
   }
 }
 
+namespace {
+
+// Copies every (n, d, h, w) cell of `dst` (dims (N, D, H, W, C)) from the `src` cell `from` names, or zeros
+// when it names none (-1).
+template <typename From>
+void move_cells(const std::array<int64_t, 5>& out, float* dst, const float* src, From from) {
+  const int64_t C = out[4];
+  int64_t cell = 0;
+  for (int64_t n = 0; n < out[0]; ++n)
+    for (int64_t d = 0; d < out[1]; ++d)
+      for (int64_t h = 0; h < out[2]; ++h)
+        for (int64_t w = 0; w < out[3]; ++w, ++cell) {
+          const int64_t at = from(n, d, h, w);
+          for (int64_t c = 0; c < C; ++c) dst[cell * C + c] = at < 0 ? 0.0f : src[at * C + c];
+        }
+}
+
+}  // namespace
+
 void pad(const ir::PadOp& op, const std::vector<int64_t>& src_dims, const float* src,
          const std::vector<int64_t>& dst_dims, float* dst) {
-  const int64_t N = dst_dims[0], OH = dst_dims[1], OW = dst_dims[2], C = dst_dims[3];
-  const int64_t IH = src_dims[1], IW = src_dims[2];
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t h = 0; h < OH; ++h)
-      for (int64_t w = 0; w < OW; ++w)
-        for (int64_t c = 0; c < C; ++c) {
-          const int64_t ih = h - op.padding.top, iw = w - op.padding.left;
-          const bool inside = ih >= 0 && ih < IH && iw >= 0 && iw < IW;
-          dst[((n * OH + h) * OW + w) * C + c] = inside ? src[((n * IH + ih) * IW + iw) * C + c] : 0.0f;
-        }
+  const auto in = ir::as_volume(src_dims);
+  const auto before = ir::as_volume(op.padding.before, 0);
+  move_cells(ir::as_volume(dst_dims), dst, src, [&](int64_t n, int64_t d, int64_t h, int64_t w) -> int64_t {
+    const int64_t id = d - before[0], ih = h - before[1], iw = w - before[2];
+    if (id < 0 || id >= in[1] || ih < 0 || ih >= in[2] || iw < 0 || iw >= in[3]) return -1;
+    return ((n * in[1] + id) * in[2] + ih) * in[3] + iw;
+  });
 }
 
 void crop(const ir::CropOp& op, const std::vector<int64_t>& src_dims, const float* src,
           const std::vector<int64_t>& dst_dims, float* dst) {
-  const int64_t N = dst_dims[0], OH = dst_dims[1], OW = dst_dims[2], C = dst_dims[3];
-  const int64_t IH = src_dims[1], IW = src_dims[2];
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t h = 0; h < OH; ++h)
-      for (int64_t w = 0; w < OW; ++w)
-        for (int64_t c = 0; c < C; ++c) {
-          dst[((n * OH + h) * OW + w) * C + c] =
-              src[((n * IH + h + op.cropping.top) * IW + w + op.cropping.left) * C + c];
-        }
+  const auto in = ir::as_volume(src_dims);
+  const auto before = ir::as_volume(op.cropping.before, 0);
+  move_cells(ir::as_volume(dst_dims), dst, src, [&](int64_t n, int64_t d, int64_t h, int64_t w) {
+    return ((n * in[1] + d + before[0]) * in[2] + h + before[1]) * in[3] + w + before[2];
+  });
 }
 
 void upsample(const ir::UpsampleOp& op, const std::vector<int64_t>& src_dims, const float* src,
               const std::vector<int64_t>& dst_dims, float* dst) {
-  const int64_t N = dst_dims[0], OH = dst_dims[1], OW = dst_dims[2], C = dst_dims[3];
-  const int64_t IH = src_dims[1], IW = src_dims[2];
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t h = 0; h < OH; ++h)
-      for (int64_t w = 0; w < OW; ++w)
-        for (int64_t c = 0; c < C; ++c) {
-          dst[((n * OH + h) * OW + w) * C + c] = src[((n * IH + h / op.factor_h) * IW + w / op.factor_w) * C + c];
-        }
+  const auto in = ir::as_volume(src_dims);
+  const auto factor = ir::as_volume(op.factors, 1);
+  move_cells(ir::as_volume(dst_dims), dst, src, [&](int64_t n, int64_t d, int64_t h, int64_t w) {
+    return ((n * in[1] + d / factor[0]) * in[2] + h / factor[1]) * in[3] + w / factor[2];
+  });
 }
 
 void concat(int axis, const std::vector<std::vector<int64_t>>& src_dims, const std::vector<const float*>& srcs,

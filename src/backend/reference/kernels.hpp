@@ -9,12 +9,14 @@
 
 namespace strata::reference {
 
-/// NHWC convolution with an HWIO kernel, groups, dilation, explicit padding, and optional bias.
-void conv2d(const ir::Conv2DOp& op, const std::vector<int64_t>& src_dims, const float* src,
-            const std::vector<int64_t>& dst_dims, float* dst);
-/// NHWC max or average pooling; average divides by the count of cells inside the input.
-void pool2d(const ir::Pool2DOp& op, const std::vector<int64_t>& src_dims, const float* src,
-            const std::vector<int64_t>& dst_dims, float* dst);
+/// Channels-last convolution over 1 to 3 spatial axes with Keras's kernel layout (spatial..., in / groups,
+/// out), groups, dilation, explicit padding, and optional bias.
+void conv(const ir::ConvOp& op, const std::vector<int64_t>& src_dims, const float* src,
+          const std::vector<int64_t>& dst_dims, float* dst);
+/// Channels-last max or average pooling over 1 to 3 spatial axes; average divides by the count of cells
+/// inside the input.
+void pool(const ir::PoolOp& op, const std::vector<int64_t>& src_dims, const float* src,
+          const std::vector<int64_t>& dst_dims, float* dst);
 /// dst[i] = activation(src[i]).
 void activation(const detail::Activation& activation, const float* src, float* dst, int64_t count);
 /// Element-wise binary op with size-1 broadcasting (dimensions aligned at the end).
@@ -26,13 +28,13 @@ void softmax(const std::vector<int64_t>& dims, const float* src, float* dst);
 void dense(const ir::DenseOp& op, int64_t rows, const float* src, float* dst);
 /// gamma * (x - mean) / sqrt(variance + epsilon) + beta over the last axis.
 void batch_norm(const ir::BatchNormOp& op, const std::vector<int64_t>& dims, const float* src, float* dst);
-/// Zero padding of NHWC.
+/// Zero padding of the spatial axes (1 to 3) of a channels-last value.
 void pad(const ir::PadOp& op, const std::vector<int64_t>& src_dims, const float* src,
          const std::vector<int64_t>& dst_dims, float* dst);
-/// Cropping of NHWC.
+/// Cropping of the spatial axes (1 to 3) of a channels-last value.
 void crop(const ir::CropOp& op, const std::vector<int64_t>& src_dims, const float* src,
           const std::vector<int64_t>& dst_dims, float* dst);
-/// Nearest upsampling of NHWC: dst[h][w] = src[h / factor_h][w / factor_w].
+/// Nearest upsampling of the spatial axes (1 to 3): dst[h][w] = src[h / factors[0]][w / factors[1]].
 void upsample(const ir::UpsampleOp& op, const std::vector<int64_t>& src_dims, const float* src,
               const std::vector<int64_t>& dst_dims, float* dst);
 /// Concatenation along `axis`.

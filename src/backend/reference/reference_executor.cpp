@@ -72,11 +72,11 @@ class ReferenceExecutor : public Executor {
       // One overload per IR op kind and no catch-all: a new kind without a kernel is a compile error here.
       std::visit(
           Overloaded{
-              [&](const ir::Conv2DOp& c) {
-                reference::conv2d(c, graph_.values[in0].dims, buffer(in0).data(), dst_dims, dst.data());
+              [&](const ir::ConvOp& c) {
+                reference::conv(c, graph_.values[in0].dims, buffer(in0).data(), dst_dims, dst.data());
               },
-              [&](const ir::Pool2DOp& p) {
-                reference::pool2d(p, graph_.values[in0].dims, buffer(in0).data(), dst_dims, dst.data());
+              [&](const ir::PoolOp& p) {
+                reference::pool(p, graph_.values[in0].dims, buffer(in0).data(), dst_dims, dst.data());
               },
               [&](const ir::ActivationOp& a) {
                 reference::activation(a.activation, buffer(in0).data(), dst.data(),

@@ -44,7 +44,7 @@ void choose_layouts(Graph& graph, const WinogradCheck& prefers_winograd, const B
     return b;
   };
   for (Op& op : graph.ops) {
-    auto* conv = std::get_if<Conv2DOp>(&op.attrs);
+    auto* conv = std::get_if<ConvOp>(&op.attrs);
     if (conv == nullptr) {
       ops.push_back(std::move(op));
       continue;
@@ -55,7 +55,7 @@ void choose_layouts(Graph& graph, const WinogradCheck& prefers_winograd, const B
     if (ir::fused_depthwise(op) != nullptr) {
       blocked = sum == nullptr;
     } else if (sum == nullptr && prefers_winograd(graph, op)) {
-      conv->algorithm = Conv2DOp::Algorithm::kWinograd;
+      conv->algorithm = ConvOp::Algorithm::kWinograd;
       blocked = true;
     } else {
       // A direct convolution stays blocked when its input already is, which saves converting it back, where

@@ -13,8 +13,8 @@ bool runs_in_bf16(const Graph& graph, const Op& op) {
   auto no = [](const auto&) { return false; };
   return std::visit(
       detail::Overloaded{
-          [&](const Conv2DOp& c) { return yes(c); }, [&](const DenseOp& d) { return yes(d); },
-          [&](const Pool2DOp& p) { return yes(p); }, [&](const SoftmaxOp& s) { return yes(s); },
+          [&](const ConvOp& c) { return yes(c); }, [&](const DenseOp& d) { return yes(d); },
+          [&](const PoolOp& p) { return yes(p); }, [&](const SoftmaxOp& s) { return yes(s); },
           [&](const BatchNormOp& b) { return yes(b); }, [&](const ConcatOp& c) { return yes(c); },
           [&](const PadOp& p) { return yes(p); }, [&](const CropOp& c) { return yes(c); },
           [&](const UpsampleOp& u) { return yes(u); },

@@ -67,7 +67,7 @@ void fold_batch_norm(Graph& graph) {
     const int p = producers[src];
     if (p < 0 || readers[src].size() != 1 || graph.is_output(src) || !graph.ops[p].post_ops.empty()) continue;
     Op& producer = graph.ops[p];
-    if (auto* conv = std::get_if<Conv2DOp>(&producer.attrs)) {
+    if (auto* conv = std::get_if<ConvOp>(&producer.attrs)) {
       fold_into(conv->kernel, conv->kernel_scale, conv->bias, *bn);
     } else if (auto* dense = std::get_if<DenseOp>(&producer.attrs)) {
       fold_into(dense->kernel, dense->kernel_scale, dense->bias, *bn);

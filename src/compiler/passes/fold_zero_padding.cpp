@@ -36,22 +36,22 @@ bool fold_into_max_pools(Graph& graph, size_t i, const std::vector<int>& readers
   const ValueId src = graph.ops[i].inputs[0];
   if (readers.empty() || !non_negative(graph, src)) return false;
   for (int r : readers) {
-    const auto* pool = std::get_if<Pool2DOp>(&graph.ops[r].attrs);
-    if (pool == nullptr || pool->kind != Pool2DOp::Kind::kMax || graph.ops[r].inputs[0] != graph.ops[i].output ||
-        pool->padding.top + pad.padding.top >= pool->pool_h ||
-        pool->padding.bottom + pad.padding.bottom >= pool->pool_h ||
-        pool->padding.left + pad.padding.left >= pool->pool_w ||
-        pool->padding.right + pad.padding.right >= pool->pool_w) {
+    const auto* pool = std::get_if<PoolOp>(&graph.ops[r].attrs);
+    if (pool == nullptr || pool->kind != PoolOp::Kind::kMax ||
+        graph.ops[r].inputs[0] != graph.ops[i].output || pool->window.rank() != pad.padding.rank()) {
       return false;
+    }
+    const Window& w = pool->window;
+    for (int a = 0; a < w.rank(); ++a) {
+      if (w.padding.before[a] + pad.padding.before[a] >= w.size[a] ||
+          w.padding.after[a] + pad.padding.after[a] >= w.size[a]) {
+        return false;
+      }
     }
   }
   for (int r : readers) {
     Op& pool_op = graph.ops[r];
-    Padding2D& p = std::get<Pool2DOp>(pool_op.attrs).padding;
-    p.top += pad.padding.top;
-    p.bottom += pad.padding.bottom;
-    p.left += pad.padding.left;
-    p.right += pad.padding.right;
+    std::get<PoolOp>(pool_op.attrs).window.padding += pad.padding;
     pool_op.inputs[0] = src;
     for (const std::string& layer : graph.ops[i].layers) pool_op.layers.insert(pool_op.layers.begin(), layer);
   }
@@ -71,7 +71,9 @@ void fold_zero_padding(Graph& graph) {
     bool all_convs = !readers[padded].empty();
     for (int r : readers[padded]) {
       const Op& reader = graph.ops[r];
-      all_convs = all_convs && std::holds_alternative<Conv2DOp>(reader.attrs) && reader.inputs[0] == padded;
+      const auto* conv = std::get_if<ConvOp>(&reader.attrs);
+      all_convs = all_convs && conv != nullptr && reader.inputs[0] == padded &&
+                  conv->window.rank() == pad->padding.rank();
     }
     if (!all_convs) {
       if (fold_into_max_pools(graph, i, readers[padded])) --i;
@@ -81,11 +83,7 @@ void fold_zero_padding(Graph& graph) {
     // A convolution pads with zeros too, so explicit zeros before it are the same as more implicit padding.
     for (int r : readers[padded]) {
       Op& conv = graph.ops[r];
-      Padding2D& p = std::get<Conv2DOp>(conv.attrs).padding;
-      p.top += pad->padding.top;
-      p.bottom += pad->padding.bottom;
-      p.left += pad->padding.left;
-      p.right += pad->padding.right;
+      std::get<ConvOp>(conv.attrs).window.padding += pad->padding;
       conv.inputs[0] = src;
       for (const std::string& layer : graph.ops[i].layers) conv.layers.insert(conv.layers.begin(), layer);
     }

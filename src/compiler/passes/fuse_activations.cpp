@@ -11,10 +11,10 @@ bool takes_post_ops(const Op& op) {
   auto yes = [](const auto&) { return true; };
   auto no = [](const auto&) { return false; };
   return std::visit(detail::Overloaded{
-                        [&](const Conv2DOp& c) { return yes(c); },
+                        [&](const ConvOp& c) { return yes(c); },
                         [&](const DenseOp& d) { return yes(d); },
                         [&](const BinaryOp& b) { return yes(b); },
-                        [&](const Pool2DOp& p) { return no(p); },
+                        [&](const PoolOp& p) { return no(p); },
                         [&](const ActivationOp& a) { return no(a); },
                         [&](const SoftmaxOp& s) { return no(s); },
                         [&](const BatchNormOp& b) { return no(b); },

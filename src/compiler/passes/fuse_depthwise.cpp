@@ -14,20 +14,20 @@ bool only_activations(const std::vector<PostOp>& chain) {
 // A 1x1 convolution that keeps the image's size: stride 1, no padding, no groups, nothing but activations
 // fused so far.
 bool is_pointwise(const Op& op) {
-  const auto* c = std::get_if<Conv2DOp>(&op.attrs);
-  return c != nullptr && c->kernel->dims()[0] == 1 && c->kernel->dims()[1] == 1 && c->stride_h == 1 &&
-         c->stride_w == 1 && c->padding == Padding2D{} && c->groups == 1 &&
-         c->algorithm == Conv2DOp::Algorithm::kDirect && only_activations(op.post_ops);
+  const auto* c = std::get_if<ConvOp>(&op.attrs);
+  return c != nullptr && c->window.size == std::vector<int>{1, 1} &&
+         c->window.strides == std::vector<int>{1, 1} && c->window.padding.is_zero() && c->groups == 1 &&
+         c->algorithm == ConvOp::Algorithm::kDirect && only_activations(op.post_ops);
 }
 
 // A 3x3 depthwise convolution with one output channel per input channel.
 bool is_depthwise_3x3(const Graph& graph, const Op& op) {
-  const auto* c = std::get_if<Conv2DOp>(&op.attrs);
-  if (c == nullptr) return false;
+  const auto* c = std::get_if<ConvOp>(&op.attrs);
+  if (c == nullptr || c->window.size != std::vector<int>{3, 3}) return false;
   const auto& k = c->kernel->dims();  // (3, 3, 1, channels)
-  const int64_t channels = graph.values[op.inputs[0]].dims[3];
-  return k[0] == 3 && k[1] == 3 && k[2] == 1 && k[3] == channels && c->groups == channels &&
-         c->dilation_h == 1 && c->dilation_w == 1 && only_activations(op.post_ops);
+  const int64_t channels = graph.values[op.inputs[0]].dims.back();
+  return k[2] == 1 && k[3] == channels && c->groups == channels &&
+         c->window.dilations == std::vector<int>{1, 1} && only_activations(op.post_ops);
 }
 
 }  // namespace
