@@ -3,13 +3,15 @@
 #include <fmt/format.h>
 
 #include <cstring>
+#include <string>
 
 #include "strata/error.hpp"
 
 namespace strata::detail {
 
 void run_custom_op(const ir::CustomOp& op, const std::vector<std::vector<int64_t>>& input_dims,
-                   const std::vector<const float*>& inputs, const std::vector<int64_t>& output_dims, float* output) {
+                   const std::vector<const float*>& inputs,
+                   const std::vector<std::vector<int64_t>>& output_dims, const std::vector<float*>& outputs) {
   std::vector<Tensor> in;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const int64_t n = element_count(input_dims[i]);
@@ -18,13 +20,20 @@ void run_custom_op(const ir::CustomOp& op, const std::vector<std::vector<int64_t
   std::vector<const Tensor*> in_ptrs, weights;
   for (const Tensor& t : in) in_ptrs.push_back(&t);
   for (const auto& w : op.weights) weights.push_back(w.get());
-  Tensor out = Tensor::zeros(output_dims);
-  op.definition->call(in_ptrs, weights, out);
-  if (out.dims() != output_dims) {
-    throw ValueError(fmt::format("[{}] call() changed the output's shape to {}; expected {}", op.definition->class_name(),
-                                 out.shape().to_string(), to_shape(output_dims).to_string()));
+  std::vector<Tensor> out;
+  for (const std::vector<int64_t>& dims : output_dims) out.push_back(Tensor::zeros(dims));
+  std::vector<Tensor*> out_ptrs;
+  for (Tensor& t : out) out_ptrs.push_back(&t);
+  op.definition->call_outputs(in_ptrs, weights, out_ptrs);
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (out[i].dims() != output_dims[i]) {
+      const std::string which =
+          out.size() == 1 ? "the output's shape" : fmt::format("the shape of output {}", i);
+      throw ValueError(fmt::format("[{}] call() changed {} to {}; expected {}", op.definition->class_name(),
+                                   which, out[i].shape().to_string(), to_shape(output_dims[i]).to_string()));
+    }
+    std::memcpy(outputs[i], out[i].data(), static_cast<size_t>(out[i].size()) * sizeof(float));
   }
-  std::memcpy(output, out.data(), static_cast<size_t>(out.size()) * sizeof(float));
 }
 
 }  // namespace strata::detail

@@ -8,8 +8,10 @@
 
 namespace strata::detail {
 
-/// Copies the inputs into Tensors, calls the definition, checks the output kept its shape, copies it out.
+/// Copies the inputs into Tensors, calls the definition, checks the outputs kept their shapes, copies them
+/// out.
 void run_custom_op(const ir::CustomOp& op, const std::vector<std::vector<int64_t>>& input_dims,
-                   const std::vector<const float*>& inputs, const std::vector<int64_t>& output_dims, float* output);
+                   const std::vector<const float*>& inputs,
+                   const std::vector<std::vector<int64_t>>& output_dims, const std::vector<float*>& outputs);
 
 }  // namespace strata::detail

@@ -39,7 +39,9 @@ std::vector<std::vector<int>> Graph::readers() const {
 
 std::vector<int> Graph::producers() const {
   std::vector<int> p(values.size(), -1);
-  for (size_t i = 0; i < ops.size(); ++i) p[ops[i].output] = static_cast<int>(i);
+  for (size_t i = 0; i < ops.size(); ++i) {
+    for (ValueId out : ops[i].outputs) p[out] = static_cast<int>(i);
+  }
   return p;
 }
 
@@ -117,13 +119,13 @@ Op with_depthwise_post_op(const Op& pointwise, const Op& depthwise) {
   fused.post_ops.push_back(PostOp{
       PostOp::Kind::kDepthwise, {}, -1, std::make_shared<const ConvOp>(std::get<ConvOp>(depthwise.attrs))});
   fused.post_ops.insert(fused.post_ops.end(), depthwise.post_ops.begin(), depthwise.post_ops.end());
-  fused.output = depthwise.output;
+  fused.outputs = depthwise.outputs;
   fused.layers.insert(fused.layers.end(), depthwise.layers.begin(), depthwise.layers.end());
   return fused;
 }
 
 double op_flops(const Graph& graph, const Op& op) {
-  const std::vector<int64_t>& out = graph.values[op.output].dims;
+  const std::vector<int64_t>& out = graph.values[op.output()].dims;
   double out_elements = 1.0;
   for (int64_t d : out) out_elements *= static_cast<double>(d);
   // Multiply-accumulates count (2 FLOP each); every other op is memory traffic, reported as 0. Each kind
@@ -318,9 +320,12 @@ std::string Graph::to_string() const {
     for (const PostOp& p : op.post_ops) {
       if (p.operand >= 0) ins.push_back(fmt::format("sum:%{}", p.operand));
     }
-    const Value& out = values[op.output];
+    // "%3 8x30x30x64", or "%3 2x4, %4 2x5" for an op of several outputs.
+    std::vector<std::string> outs;
+    for (ValueId v : op.outputs) outs.push_back(fmt::format("%{} {}", v, value_text(values[v])));
+    const Value& out = values[op.output()];
     std::string in_place = out.in_place_of >= 0 ? fmt::format(" (in place of %{})", out.in_place_of) : "";
-    text += fmt::format("  %{} {} = {}({}) {} [{}]{}\n", op.output, value_text(out), post_op_chain(*this, op),
+    text += fmt::format("  {} = {}({}) {} [{}]{}\n", fmt::join(outs, ", "), post_op_chain(*this, op),
                         fmt::join(ins, ", "), attrs_text(op), fmt::join(op.layers, ", "), in_place);
   }
   std::vector<std::string> outs;

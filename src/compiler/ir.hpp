@@ -172,7 +172,7 @@ struct ConvertOp {};
 
 /// A user-defined layer's kernel, run as plain C++ on dense row-major tensors.
 struct CustomOp {
-  std::shared_ptr<const CustomLayerDefinition> definition;
+  std::shared_ptr<const MultiOutputLayerDefinition> definition;
   std::vector<std::shared_ptr<const Tensor>> weights;
 };
 
@@ -209,10 +209,15 @@ struct PostOp {
 struct Op {
   OpAttrs attrs;
   std::vector<ValueId> inputs;
-  ValueId output = -1;
+  /// The values the op writes: one for most kinds, several for a kind that computes several at once (a
+  /// custom layer returning a list; a recurrent layer's sequence and states). Post-ops apply to the first.
+  std::vector<ValueId> outputs;
   std::vector<PostOp> post_ops;
   /// The Keras layers this op computes, for plan reports and profiles.
   std::vector<std::string> layers;
+
+  /// The first output: the only one of every kind but CustomOp.
+  ValueId output() const { return outputs.front(); }
 };
 
 /// The whole program for one concrete input shape.

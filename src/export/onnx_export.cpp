@@ -167,7 +167,7 @@ class OnnxBuilder {
 
   // Defines the output of `op` in `layout` and returns its tensor name.
   std::string define(const ir::Op& op, Layout layout) {
-    const ir::ValueId v = op.output;
+    const ir::ValueId v = op.output();
     const std::string name = out_.unique(ir_.values[v].name);
     if (rank(v) == 4 && layout == Layout::kNchw) {
       tensors_[v].nchw = name;
@@ -213,7 +213,7 @@ class OnnxBuilder {
     for (ir::ValueId v : ir_.outputs) --votes[v];
     preferred_.assign(ir_.values.size(), std::nullopt);
     for (auto op = ir_.ops.rbegin(); op != ir_.ops.rend(); ++op) {
-      const ir::ValueId out = op->output;
+      const ir::ValueId out = op->output();
       if (votes[out] != 0) preferred_[out] = votes[out] > 0 ? Layout::kNchw : Layout::kNhwc;
       const Want want = wants(*op);
       for (ir::ValueId in : op->inputs) {
@@ -227,7 +227,7 @@ class OnnxBuilder {
   // The layout for an op indifferent to it: the one needing the fewest conversions of its inputs and of its
   // result (for what its readers prefer); a tie goes to NCHW, the order convolutions want.
   Layout agnostic_layout(const ir::Op& op) const {
-    bool all_rank4 = rank(op.output) == 4;
+    bool all_rank4 = rank(op.output()) == 4;
     for (ir::ValueId v : op.inputs) all_rank4 = all_rank4 && rank(v) == 4;
     if (!all_rank4) return Layout::kNhwc;
     auto cost = [&](Layout layout) {
@@ -236,7 +236,8 @@ class OnnxBuilder {
         const std::string& have = layout == Layout::kNchw ? tensors_[v].nchw : tensors_[v].nhwc;
         if (have.empty()) c += orders_coincide(dims(v)) ? 1 : 2;  // a Reshape is cheaper than a Transpose
       }
-      if (preferred_[op.output] && *preferred_[op.output] != layout) c += orders_coincide(dims(op.output)) ? 1 : 2;
+      if (preferred_[op.output()] && *preferred_[op.output()] != layout)
+        c += orders_coincide(dims(op.output())) ? 1 : 2;
       return c;
     };
     return cost(Layout::kNhwc) < cost(Layout::kNchw) ? Layout::kNhwc : Layout::kNchw;
@@ -326,7 +327,7 @@ class OnnxBuilder {
       out_.node("Gemm", inputs, {define(op, Layout::kNhwc)}, name);
       return;
     }
-    const bool nchw_wanted = !tensors_[in].nchw.empty() || preferred_[op.output] == Layout::kNchw;
+    const bool nchw_wanted = !tensors_[in].nchw.empty() || preferred_[op.output()] == Layout::kNchw;
     if (rank(in) == 4 && nchw_wanted) {
       // A dense layer over the channels of an image is a 1x1 convolution.
       std::vector<std::string> inputs = {
@@ -339,7 +340,7 @@ class OnnxBuilder {
     }
     const std::string x = get(in, Layout::kNhwc);
     const std::string product =
-        d.bias ? out_.unique(ir_.values[op.output].name + "/matmul") : define(op, Layout::kNhwc);
+        d.bias ? out_.unique(ir_.values[op.output()].name + "/matmul") : define(op, Layout::kNhwc);
     out_.node("MatMul", {x, out_.weight(d.kernel, "", name + "/kernel", OnnxGraph::as_is, d.kernel_scale)},
               {product}, d.bias ? name + "/matmul" : name);
     if (d.bias)
@@ -374,7 +375,7 @@ class OnnxBuilder {
       scale[static_cast<size_t>(c)] = static_cast<float>(s);
       shift[static_cast<size_t>(c)] = static_cast<float>(beta - bn.mean->data()[c] * s);
     }
-    const std::string scaled = out_.unique(ir_.values[op.output].name + "/scaled");
+    const std::string scaled = out_.unique(ir_.values[op.output()].name + "/scaled");
     out_.node("Mul", {get(in, Layout::kNhwc), out_.initializer(name + "/scale", {channels}, scale)}, {scaled},
               name + "/scale");
     out_.node("Add", {scaled, out_.initializer(name + "/shift", {channels}, shift)},
@@ -391,7 +392,7 @@ class OnnxBuilder {
     // whose padding means "left out", not zero: wrong for negative inputs. Zero padding written as -0.0
     // (numerically zero, a different bit pattern) keeps the Pad; a Pad before a Conv still fuses.
     bool before_max_pool = false;
-    for (int r : readers_[op.output]) {
+    for (int r : readers_[op.output()]) {
       const auto* pool = std::get_if<ir::PoolOp>(&ir_.ops[r].attrs);
       before_max_pool = before_max_pool || (pool != nullptr && pool->kind == ir::PoolOp::Kind::kMax);
     }
@@ -425,7 +426,7 @@ class OnnxBuilder {
   }
 
   void reshape(const ir::Op& op, const std::string& name) {
-    const ir::ValueId in = op.inputs[0], out = op.output;
+    const ir::ValueId in = op.inputs[0], out = op.output();
     // The source in Keras's element order: NCHW serves when both orders hold the same bytes.
     const bool nchw_in = rank(in) == 4 && tensors_[in].nhwc.empty() && orders_coincide(dims(in));
     const std::string x = nchw_in ? tensors_[in].nchw : get(in, Layout::kNhwc);

@@ -103,7 +103,7 @@ class BatchNormalizationImpl : public detail::ConfiguredLayer<BatchNormalization
     bn.variance = v[at++].tensor();
     bn.epsilon = args_.options.epsilon;
     const ir::ValueId out = graph.add_value(graph.values[inputs[0]].dims, name());
-    graph.ops.push_back(ir::Op{bn, {inputs[0]}, out, {}, {name()}});
+    graph.ops.push_back(ir::Op{bn, {inputs[0]}, {out}, {}, {name()}});
     return {out};
   }
 

@@ -46,7 +46,7 @@ ir::ValueId emit_conv(ir::Graph& graph, const Node& node, ir::ValueId input, con
   conv.kernel = std::move(kernel);
   conv.bias = std::move(bias);
   const ir::ValueId out = graph.add_value({in[0], h.out, w.out, out_channels}, layer);
-  graph.ops.push_back(ir::Op{conv, {input}, out, {}, {layer}});
+  graph.ops.push_back(ir::Op{conv, {input}, {out}, {}, {layer}});
   return out;
 }
 

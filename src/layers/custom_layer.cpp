@@ -9,12 +9,26 @@
 
 namespace strata {
 
-std::vector<WeightSpec> CustomLayerDefinition::build(const std::vector<Shape>&) const { return {}; }
+std::vector<WeightSpec> MultiOutputLayerDefinition::build(const std::vector<Shape>&) const {
+  return {};
+}
 
-int64_t CustomLayerDefinition::macs(const std::vector<Shape>&) const { return 0; }
+int64_t MultiOutputLayerDefinition::macs(const std::vector<Shape>&) const {
+  return 0;
+}
 
-std::string CustomLayerDefinition::get_config() const {
+std::string MultiOutputLayerDefinition::get_config() const {
   return "{}";
+}
+
+std::vector<Shape> CustomLayerDefinition::compute_output_shapes(const std::vector<Shape>& inputs) const {
+  return {compute_output_shape(inputs)};
+}
+
+void CustomLayerDefinition::call_outputs(const std::vector<const Tensor*>& inputs,
+                                         const std::vector<const Tensor*>& weights,
+                                         const std::vector<Tensor*>& outputs) const {
+  call(inputs, weights, *outputs.front());
 }
 
 namespace detail {
@@ -22,17 +36,23 @@ namespace {
 
 class CustomLayerImpl : public LayerImpl {
  public:
-  CustomLayerImpl(std::shared_ptr<const CustomLayerDefinition> definition, const std::string& name)
+  CustomLayerImpl(std::shared_ptr<const MultiOutputLayerDefinition> definition, const std::string& name)
       : LayerImpl(definition->class_name(), name), definition_(std::move(definition)) {}
 
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
+    std::vector<Shape> shapes;
     try {
-      return {definition_->compute_output_shape(inputs)};
+      shapes = definition_->compute_output_shapes(inputs);
     } catch (const ShapeError& e) {
       throw ShapeError(fmt::format("{} {}", prefix(), e.what()));
     } catch (const ValueError& e) {
       throw ValueError(fmt::format("{} {}", prefix(), e.what()));
     }
+    if (shapes.empty()) {
+      throw ValueError(
+          fmt::format("{} compute_output_shapes returned no shapes; expected one per output", prefix()));
+    }
+    return shapes;
   }
 
   void build(const std::vector<Shape>& inputs) override {
@@ -62,18 +82,21 @@ class CustomLayerImpl : public LayerImpl {
   std::vector<ir::ValueId> lower(ir::Graph& graph, const Node&, const std::vector<ir::ValueId>& inputs) const override {
     std::vector<Shape> shapes;
     for (ir::ValueId v : inputs) shapes.push_back(to_shape(graph.values[v].dims));
-    const Shape out = compute_output_shapes(shapes).front();
-    if (!out.is_fully_defined()) {
-      throw ShapeError(fmt::format("{} compute_output_shape returned {} for concrete inputs; expected known dims",
-                                   prefix(), out.to_string()));
+    std::vector<ir::ValueId> values;
+    for (const Shape& out : compute_output_shapes(shapes)) {
+      if (!out.is_fully_defined()) {
+        throw ShapeError(
+            fmt::format("{} compute_output_shape returned {} for concrete inputs; expected known dims",
+                        prefix(), out.to_string()));
+      }
+      std::vector<int64_t> dims;
+      for (const Dim& d : out.dims()) dims.push_back(*d);
+      values.push_back(graph.add_value(std::move(dims), name()));
     }
-    std::vector<int64_t> dims;
-    for (const Dim& d : out.dims()) dims.push_back(*d);
     ir::CustomOp op{definition_, {}};
     for (const Variable& v : variables()) op.weights.push_back(v.tensor());
-    const ir::ValueId value = graph.add_value(std::move(dims), name());
-    graph.ops.push_back(ir::Op{op, inputs, value, {}, {name()}});
-    return {value};
+    graph.ops.push_back(ir::Op{op, inputs, values, {}, {name()}});
+    return values;
   }
 
   int64_t macs(const Node& node) const override {
@@ -83,7 +106,7 @@ class CustomLayerImpl : public LayerImpl {
   }
 
  private:
-  std::shared_ptr<const CustomLayerDefinition> definition_;
+  std::shared_ptr<const MultiOutputLayerDefinition> definition_;
 };
 
 }  // namespace
@@ -96,7 +119,7 @@ void register_custom_layer(const std::string& class_name, CustomLayerFactory fac
         fmt::format("[register_custom_layer] Expected a factory for '{}', received none", class_name));
   detail::register_user_layer(detail::LayerEntry{
       nullptr, class_name, [class_name, factory](const nlohmann::json& config, const std::string& where) {
-        std::shared_ptr<const CustomLayerDefinition> definition = factory(config.dump());
+        std::shared_ptr<const MultiOutputLayerDefinition> definition = factory(config.dump());
         if (!definition)
           throw ValueError(fmt::format("{} The registered factory returned no definition", where));
         if (definition->class_name() != class_name) {
@@ -109,14 +132,31 @@ void register_custom_layer(const std::string& class_name, CustomLayerFactory fac
       }});
 }
 
-CustomLayer::CustomLayer(std::shared_ptr<const CustomLayerDefinition> definition, LayerOptions options) {
+CustomLayer::CustomLayer(std::shared_ptr<const MultiOutputLayerDefinition> definition, LayerOptions options) {
   if (!definition) throw ValueError("[CustomLayer] Expected a definition, received a null pointer");
   if (definition->class_name().empty()) throw ValueError("[CustomLayer] The definition's class_name() is empty");
   impl_ = std::make_shared<detail::CustomLayerImpl>(std::move(definition), options.name);
 }
 
-SymbolicTensor CustomLayer::operator()(const SymbolicTensor& input) const { return call({input}).front(); }
+SymbolicTensor CustomLayer::operator()(const SymbolicTensor& input) const {
+  return (*this)(std::vector{input});
+}
 
-SymbolicTensor CustomLayer::operator()(const std::vector<SymbolicTensor>& inputs) const { return call(inputs).front(); }
+SymbolicTensor CustomLayer::operator()(const std::vector<SymbolicTensor>& inputs) const {
+  // Asked before the call, so that a refused call leaves no node behind.
+  std::vector<Shape> shapes;
+  for (const SymbolicTensor& t : inputs) shapes.push_back(t.shape());
+  if (const size_t n = impl_->compute_output_shapes(shapes).size(); n != 1) {
+    throw ValueError(
+        fmt::format("{} The layer has {} outputs; call_all(inputs) returns them all, the call operator "
+                    "only a layer's one",
+                    impl_->prefix(), n));
+  }
+  return call(inputs).front();
+}
+
+std::vector<SymbolicTensor> CustomLayer::call_all(const std::vector<SymbolicTensor>& inputs) const {
+  return call(inputs);
+}
 
 }  // namespace strata

@@ -76,7 +76,7 @@ class DenseImpl : public detail::ConfiguredLayer<DenseArgs> {
     const ir::ValueId out = graph.add_value(dims, name());
     ir::DenseOp dense{variables()[0].tensor(), args_.options.use_bias ? variables()[1].tensor() : nullptr,
                       nullptr};
-    graph.ops.push_back(ir::Op{dense, {inputs[0]}, out, {}, {name()}});
+    graph.ops.push_back(ir::Op{dense, {inputs[0]}, {out}, {}, {name()}});
     return {detail::emit_activation(graph, out, activation_, name())};
   }
 

@@ -54,7 +54,7 @@ class GlobalPooling2DImpl : public detail::ConfiguredLayer<GlobalPooling2DArgs> 
         ir::Window::dense({detail::window_extent(prefix(), in[1]), detail::window_extent(prefix(), in[2])});
     pool.window.strides = pool.window.size;
     const ir::ValueId pooled = graph.add_value({in[0], 1, 1, in[3]}, name());
-    graph.ops.push_back(ir::Op{pool, {inputs[0]}, pooled, {}, {name()}});
+    graph.ops.push_back(ir::Op{pool, {inputs[0]}, {pooled}, {}, {name()}});
     if (keepdims_) return {pooled};
     return {detail::emit_reshape(graph, pooled, {in[0], in[3]}, name())};
   }

@@ -113,9 +113,9 @@ ir::ValueId emit_activation(ir::Graph& graph, ir::ValueId value, const Activatio
   const std::vector<int64_t> dims = graph.values[value].dims;
   const ir::ValueId out = graph.add_value(dims, layer + "." + activation_name(activation));
   if (activation.kind == ActivationKind::kSoftmax) {
-    graph.ops.push_back(ir::Op{ir::SoftmaxOp{}, {value}, out, {}, {layer}});
+    graph.ops.push_back(ir::Op{ir::SoftmaxOp{}, {value}, {out}, {}, {layer}});
   } else {
-    graph.ops.push_back(ir::Op{ir::ActivationOp{activation}, {value}, out, {}, {layer}});
+    graph.ops.push_back(ir::Op{ir::ActivationOp{activation}, {value}, {out}, {}, {layer}});
   }
   return out;
 }
@@ -124,7 +124,7 @@ ir::ValueId emit_reshape(ir::Graph& graph, ir::ValueId value, std::vector<int64_
   if (graph.values[value].dims == dims) return value;
   const ir::ValueId out = graph.add_value(std::move(dims), layer);
   graph.values[out].in_place_of = value;
-  graph.ops.push_back(ir::Op{ir::ReshapeOp{}, {value}, out, {}, {layer}});
+  graph.ops.push_back(ir::Op{ir::ReshapeOp{}, {value}, {out}, {}, {layer}});
   return out;
 }
 

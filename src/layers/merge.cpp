@@ -95,7 +95,7 @@ class ElementwiseMergeImpl : public detail::ConfiguredLayer<MergeArgs> {
       }
       const ir::ValueId out =
           graph.add_value(*dims, i + 1 == inputs.size() ? name() : fmt::format("{}.partial{}", name(), i));
-      graph.ops.push_back(ir::Op{ir::BinaryOp{binary_kind()}, {acc, inputs[i]}, out, {}, {name()}});
+      graph.ops.push_back(ir::Op{ir::BinaryOp{binary_kind()}, {acc, inputs[i]}, {out}, {}, {name()}});
       acc = out;
     }
     if (kind_ == Kind::kAverage) {
@@ -183,7 +183,7 @@ class ConcatenateImpl : public detail::ConfiguredLayer<ConcatenateArgs> {
       dims[axis] += d[axis];
     }
     const ir::ValueId out = graph.add_value(dims, name());
-    graph.ops.push_back(ir::Op{ir::ConcatOp{axis}, inputs, out, {}, {name()}});
+    graph.ops.push_back(ir::Op{ir::ConcatOp{axis}, inputs, {out}, {}, {name()}});
     return {out};
   }
 

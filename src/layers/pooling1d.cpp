@@ -85,7 +85,7 @@ ir::ValueId emit_pool_over_steps(ir::Graph& graph, ir::ValueId input, ir::PoolOp
   const std::vector<int64_t> in = graph.values[input].dims;  // a copy: add_value may reallocate
   const ir::ValueId image = detail::emit_reshape(graph, input, {in[0], 1, in[1], in[2]}, layer);
   const ir::ValueId pooled = graph.add_value({in[0], 1, out_steps, in[2]}, layer);
-  graph.ops.push_back(ir::Op{pool, {image}, pooled, {}, {layer}});
+  graph.ops.push_back(ir::Op{pool, {image}, {pooled}, {}, {layer}});
   return detail::emit_reshape(graph, pooled, std::move(out_dims), layer);
 }
 

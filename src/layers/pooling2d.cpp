@@ -93,7 +93,7 @@ class Pooling2DImpl : public detail::ConfiguredLayer<Pooling2DArgs> {
       throw InternalError(fmt::format("{} padding computed at build time differs from the compiler's", prefix()));
     }
     ir::ValueId out = graph.add_value({in[0], h.out, w.out, in[3]}, name());
-    graph.ops.push_back(ir::Op{pool, {inputs[0]}, out, {}, {name()}});
+    graph.ops.push_back(ir::Op{pool, {inputs[0]}, {out}, {}, {name()}});
     return {out};
   }
 

@@ -119,7 +119,7 @@ class ZeroPadding2DImpl : public detail::ConfiguredLayer<ZeroPadding2DArgs> {
     dims[1] += padding_.top() + padding_.bottom();
     dims[2] += padding_.left() + padding_.right();
     const ir::ValueId out = graph.add_value(dims, name());
-    graph.ops.push_back(ir::Op{ir::PadOp{to_padding(padding_)}, {inputs[0]}, out, {}, {name()}});
+    graph.ops.push_back(ir::Op{ir::PadOp{to_padding(padding_)}, {inputs[0]}, {out}, {}, {name()}});
     return {out};
   }
 
@@ -149,7 +149,7 @@ class Cropping2DImpl : public detail::ConfiguredLayer<Cropping2DArgs> {
     dims[2] -= cropping_.left() + cropping_.right();
     check(dims[1], dims[2], to_shape(graph.values[inputs[0]].dims).to_string());
     const ir::ValueId out = graph.add_value(dims, name());
-    graph.ops.push_back(ir::Op{ir::CropOp{to_padding(cropping_)}, {inputs[0]}, out, {}, {name()}});
+    graph.ops.push_back(ir::Op{ir::CropOp{to_padding(cropping_)}, {inputs[0]}, {out}, {}, {name()}});
     return {out};
   }
 
@@ -185,7 +185,7 @@ class UpSampling2DImpl : public detail::ConfiguredLayer<UpSampling2DArgs> {
     dims[1] *= size_.h();
     dims[2] *= size_.w();
     const ir::ValueId out = graph.add_value(dims, name());
-    graph.ops.push_back(ir::Op{ir::UpsampleOp{{size_.h(), size_.w()}}, {inputs[0]}, out, {}, {name()}});
+    graph.ops.push_back(ir::Op{ir::UpsampleOp{{size_.h(), size_.w()}}, {inputs[0]}, {out}, {}, {name()}});
     return {out};
   }
 

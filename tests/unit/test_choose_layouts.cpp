@@ -47,7 +47,7 @@ bool is_winograd(const ir::Op& op) {
 // converts change the layout, everything else plain.
 void check_layouts(const ir::Graph& graph) {
   for (const ir::Op& op : graph.ops) {
-    const ir::Layout out = graph.values[op.output].layout;
+    const ir::Layout out = graph.values[op.output()].layout;
     if (is_winograd(op)) {
       CHECK(graph.values[op.inputs[0]].layout == ir::Layout::kBlocked16);
       CHECK(out == ir::Layout::kBlocked16);
@@ -58,8 +58,8 @@ void check_layouts(const ir::Graph& graph) {
       for (const ir::PostOp& p : op.post_ops) {
         if (p.operand >= 0) CHECK(graph.values[p.operand].layout == out);
       }
-      if (graph.values[op.output].in_place_of >= 0) {
-        CHECK(graph.values[graph.values[op.output].in_place_of].layout == out);
+      if (graph.values[op.output()].in_place_of >= 0) {
+        CHECK(graph.values[graph.values[op.output()].in_place_of].layout == out);
       }
     } else if (is_convert(op)) {
       CHECK(graph.values[op.inputs[0]].layout != out);
@@ -136,7 +136,7 @@ bool every_conv(const ir::Graph&, const ir::Op& op) {
 bool is_blocked_direct(const ir::Graph& graph, const ir::Op& op) {
   const auto* c = std::get_if<ir::ConvOp>(&op.attrs);
   return c != nullptr && c->algorithm == ir::ConvOp::Algorithm::kDirect &&
-         graph.values[op.output].layout == ir::Layout::kBlocked16;
+         graph.values[op.output()].layout == ir::Layout::kBlocked16;
 }
 
 TEST_CASE("choose_layouts keeps a chain of convolutions blocked after a blocked one", "[pass][layouts]") {

@@ -1,6 +1,9 @@
 // User-defined layers: shape rule, weights, kernel, errors, and agreement between the backends.
 #include "test_util.hpp"
 
+#include "compiler/passes/passes.hpp"
+#include "graph/functional.hpp"
+
 #include "message_matcher.hpp"
 
 using namespace strata_test;
@@ -65,4 +68,94 @@ TEST_CASE("custom layer errors name the layer", "[custom][errors]") {
   strata::Model broken(in, strata::CustomLayer(std::make_shared<Resizer>())(in));
   REQUIRE_THROWS_MATCHES(broken.predict(strata::Tensor::zeros({2, 3})), strata::ValueError,
                          MessageThat(Catch::Contains("changed the output's shape")));
+}
+
+namespace {
+
+// Splits the last axis in two halves: two outputs, as a Keras layer whose call returns a list. With
+// `grow_second`, a broken kernel that resizes its second output.
+class HalfSplit : public strata::MultiOutputLayerDefinition {
+ public:
+  explicit HalfSplit(bool grow_second = false) : grow_second_(grow_second) {}
+  std::string class_name() const override { return "HalfSplit"; }
+  std::vector<strata::Shape> compute_output_shapes(const std::vector<strata::Shape>& inputs) const override {
+    std::vector<strata::Dim> dims = inputs.at(0).dims();
+    if (!dims.back() || *dims.back() % 2 != 0) throw strata::ShapeError("Expected an even last axis");
+    dims.back() = *dims.back() / 2;
+    return {strata::Shape(dims), strata::Shape(dims)};
+  }
+  void call_outputs(const std::vector<const strata::Tensor*>& in, const std::vector<const strata::Tensor*>&,
+                    const std::vector<strata::Tensor*>& out) const override {
+    const int64_t half = out[0]->dims().back();
+    for (int64_t i = 0; i < out[0]->size(); ++i) {
+      const int64_t row = i / half, col = i % half;
+      out[0]->data()[i] = in[0]->data()[row * 2 * half + col];
+      out[1]->data()[i] = in[0]->data()[row * 2 * half + half + col];
+    }
+    if (grow_second_) *out[1] = strata::Tensor::zeros({1});
+  }
+
+ private:
+  bool grow_second_;
+};
+
+bool summary_has(const strata::Model& model, const std::string& text) {
+  return model.summary_string().find(text) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("a custom layer with several outputs", "[custom]") {
+  strata::clear_session();
+  auto x = strata::Input({4, 4, 6});
+  strata::CustomLayer split(std::make_shared<HalfSplit>(), {.name = "split"});
+  const std::vector<strata::SymbolicTensor> halves = split.call_all({x});
+  REQUIRE(halves.size() == 2);
+  CHECK(halves[1].shape() == strata::Shape{strata::None, 4, 4, 3});
+  // One half feeds a convolution, the other a residual add after it and a second model output; a second
+  // call's first half goes unused, yet its kernel writes it.
+  auto conv = L::Conv2D(3, 3, {.padding = "same", .activation = "relu"})(halves[0]);
+  auto sum = L::add({conv, halves[1]});
+  const std::vector<strata::SymbolicTensor> again = split.call_all({L::concatenate({sum, conv})});
+  strata::Model model(x, {again[1], halves[1]});
+  // The column wraps the list over two lines, as Keras's does.
+  INFO(model.summary_string());
+  CHECK(summary_has(model, "│ split (HalfSplit)   │ [(None, 4, 4, 3), │"));
+  CHECK(summary_has(model, "│ (None, 4, 4, 3)]  │"));
+
+  const strata::Tensor input = strata::Tensor::random_uniform({2, 4, 4, 6}, 7, -1.0f, 1.0f);
+  CHECK(onednn_vs_reference(model, {input}) < float32_tolerance(27));
+  // The second output is the input's upper half, exactly, on both backends; the first is `conv`'s output.
+  const std::vector<strata::Tensor> got = model.predict(std::vector<strata::Tensor>{input});
+  std::vector<float> upper;
+  for (int64_t i = 0; i < input.size(); ++i) {
+    if (i % 6 >= 3) upper.push_back(input.data()[i]);
+  }
+  CHECK(got[1].values() == upper);
+  CHECK(got[0].dims() == std::vector<int64_t>{2, 4, 4, 3});
+  CHECK(model.compile({.backend = "reference"}).predict(std::vector<strata::Tensor>{input})[1].values() ==
+        upper);
+
+  // The IR holds one op writing both values.
+  const auto& functional = static_cast<const strata::detail::FunctionalImpl&>(*model.impl());
+  const std::string ir = strata::ir::lower_layers(functional, {{2, 4, 4, 6}}).to_string();
+  CHECK(ir.find("  %1 2x4x4x3, %2 2x4x4x3 = custom:HalfSplit(%0)") != std::string::npos);
+}
+
+TEST_CASE("several outputs: the call operator refuses, broken kernels and shape rules name the layer",
+          "[custom][errors]") {
+  strata::clear_session();
+  auto x = strata::Input({4, 6});
+  strata::CustomLayer split(std::make_shared<HalfSplit>(), {.name = "split"});
+  REQUIRE_THROWS_MATCHES(split(x), strata::ValueError,
+                         MessageThat(Catch::StartsWith("[split (HalfSplit)] The layer has 2 outputs") &&
+                                     Catch::Contains("call_all")));
+  CHECK_FALSE(split.impl()->built());  // the refused call left no node and built nothing
+  REQUIRE_THROWS_MATCHES(split.call_all({strata::Input({5})}), strata::ShapeError,
+                         MessageThat(Catch::StartsWith("[split (HalfSplit)] Expected an even last axis")));
+
+  strata::CustomLayer broken(std::make_shared<HalfSplit>(true), {.name = "broken"});
+  strata::Model model(x, broken.call_all({x}));
+  REQUIRE_THROWS_MATCHES(model.predict(std::vector<strata::Tensor>{strata::Tensor::zeros({2, 4, 6})}),
+                         strata::ValueError, MessageThat(Catch::Contains("changed the shape of output 1")));
 }

@@ -78,7 +78,7 @@ TEST_CASE("fuse_depthwise makes a depthwise convolution the 1x1 convolution's po
   REQUIRE(graph.ops.size() == before - 1);
   const ir::Op& fused = graph.ops[0];
   CHECK(ir::post_op_chain(graph, fused) == "conv + relu + depthwise + relu");  // relu6s, printed as relu
-  CHECK(graph.values[fused.output].dims == std::vector<int64_t>{1, 10, 10, 24});
+  CHECK(graph.values[fused.output()].dims == std::vector<int64_t>{1, 10, 10, 24});
   CHECK(fused.layers.size() ==
         6);  // expand, its batch norm and relu6; the depthwise, its batch norm and relu6
 }

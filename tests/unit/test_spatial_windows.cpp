@@ -27,7 +27,7 @@ ir::Graph one_op(std::vector<int64_t> in_dims, std::vector<int64_t> out_dims, ir
   const ir::ValueId y = g.add_value(std::move(out_dims), "y");
   g.inputs = {x};
   g.outputs = {y};
-  g.ops.push_back(ir::Op{std::move(attrs), {x}, y, {}, {"op"}});
+  g.ops.push_back(ir::Op{std::move(attrs), {x}, {y}, {}, {"op"}});
   ir::plan_memory(g);
   return g;
 }

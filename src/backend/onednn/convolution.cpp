@@ -49,13 +49,13 @@ dnnl::convolution_forward::primitive_desc conv_primitive_desc(const ir::Graph& g
   const memory::desc src = value_desc(graph, op.inputs[0]);
   // With a fused depthwise convolution the op's output is the depthwise one; the 1x1 convolution described
   // here writes its input's size (oneDNN derives the fused destination itself).
-  std::vector<int64_t> dst_dims = graph.values[op.output].dims;
+  std::vector<int64_t> dst_dims = graph.values[op.output()].dims;
   if (ir::fused_depthwise(op) != nullptr) {
     dst_dims = graph.values[op.inputs[0]].dims;
     dst_dims.back() = c.kernel->dims().back();
   }
   const memory::desc dst =
-      value_desc(dst_dims, graph.values[op.output].dtype, graph.values[op.output].layout);
+      value_desc(dst_dims, graph.values[op.output()].dtype, graph.values[op.output()].layout);
   // Weights take the activations' type (bfloat16 weights for a bfloat16 convolution); the bias stays float32.
   const memory::desc weights_any(conv_weight_dims(c), src.data_type(), tag::any);
   const memory::desc bias_desc =
@@ -69,21 +69,21 @@ dnnl::convolution_forward::primitive_desc conv_primitive_desc(const ir::Graph& g
                              : dnnl::algorithm::convolution_direct;
   dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, algorithm, src, weights_any,
                                        bias_desc, dst, strides, dilates, pad_l, pad_r);
-  return dnnl::convolution_forward::primitive_desc(desc, attributes(op, graph.values[op.output].dtype),
+  return dnnl::convolution_forward::primitive_desc(desc, attributes(op, graph.values[op.output()].dtype),
                                                    engine);
 }
 
 }  // namespace
 
 void PlanBuilder::add_conv(const ir::Op& op, const ir::ConvOp& c) {
-  const memory::desc src = desc_of(op.inputs[0]), dst = desc_of(op.output);
+  const memory::desc src = desc_of(op.inputs[0]), dst = desc_of(op.output());
   const dnnl::convolution_forward::primitive_desc pd = conv_primitive_desc(graph_, op, c, engine_);
   check_layout(pd.src_desc(), src, op, "source");
   check_layout(pd.dst_desc(), dst, op, "destination");
 
   Step step;
   step.primitive = dnnl::convolution_forward(pd);
-  step.activations = {{DNNL_ARG_SRC, op.inputs[0], src}, {DNNL_ARG_DST, op.output, dst}};
+  step.activations = {{DNNL_ARG_SRC, op.inputs[0], src}, {DNNL_ARG_DST, op.output(), dst}};
   // Keras's HWIO kernel, viewed with oneDNN's logical dims, then reordered once into the layout the
   // primitive chose.
   const memory::desc keras_weights(conv_weight_dims(c), memory::data_type::f32, keras_kernel_tag(c));
@@ -124,10 +124,10 @@ namespace {
 std::optional<dnnl::convolution_forward::primitive_desc> blocked_conv_primitive_desc(const ir::Graph& graph,
                                                                                      ir::Op op) {
   ir::Graph probe;
-  probe.values = {graph.values[op.inputs[0]], graph.values[op.output]};
+  probe.values = {graph.values[op.inputs[0]], graph.values[op.output()]};
   for (ir::Value& v : probe.values) v.layout = ir::Layout::kBlocked16;
   op.inputs = {0};
-  op.output = 1;
+  op.outputs = {1};
   static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   try {
     return onednn::conv_primitive_desc(probe, op, std::get<ir::ConvOp>(op.attrs), engine);
@@ -151,7 +151,7 @@ bool onednn_prefers_winograd(const ir::Graph& graph, const ir::Op& op) {
   const auto* c = std::get_if<ir::ConvOp>(&op.attrs);
   if (c == nullptr || c->window.rank() != 2) return false;
   const auto& k = c->kernel->dims();  // (KH, KW, IC/G, OC)
-  const std::vector<int64_t>& out = graph.values[op.output].dims;
+  const std::vector<int64_t>& out = graph.values[op.output()].dims;
   // Measured on oneDNN 2.6 (avx512_core, 1 thread, layout conversions included, docs/performance.md): the
   // Winograd kernels take 0.34-0.79x the direct time from 32 channels in and out and a 4x4 output up, and
   // lose below that (3.5x slower with 3 input channels, 2.6x on a 2x2 output, whose transformed weights are
@@ -161,7 +161,7 @@ bool onednn_prefers_winograd(const ir::Graph& graph, const ir::Op& op) {
                           c->window.dilations == ones && c->groups == 1 && k[2] >= 32 && k[3] >= 32 &&
                           out[1] >= 4 && out[2] >= 4;
   if (!shape_pays || graph.values[op.inputs[0]].dtype != ir::DataType::kFloat32 ||
-      graph.values[op.output].dtype != ir::DataType::kFloat32) {
+      graph.values[op.output()].dtype != ir::DataType::kFloat32) {
     return false;
   }
   for (const ir::PostOp& p : op.post_ops) {
@@ -177,7 +177,7 @@ bool onednn_runs_blocked(const ir::Graph& graph, const ir::Op& op) {
   const auto* c = std::get_if<ir::ConvOp>(&op.attrs);
   if (c == nullptr || c->window.rank() != 2 || c->algorithm != ir::ConvOp::Algorithm::kDirect ||
       graph.values[op.inputs[0]].dtype != ir::DataType::kFloat32 ||
-      graph.values[op.output].dtype != ir::DataType::kFloat32) {
+      graph.values[op.output()].dtype != ir::DataType::kFloat32) {
     return false;
   }
   // Measured on oneDNN 2.6 (avx512_core, 1 thread): in nChw16c the direct kernels (jit_1x1, jit_dw) run
@@ -187,7 +187,7 @@ bool onednn_runs_blocked(const ir::Graph& graph, const ir::Op& op) {
   // implementation would be hundreds of times slower.
   const auto pd = blocked_conv_primitive_desc(graph, op);
   return pd && std::string(pd->impl_info_str()).rfind("ref", 0) != 0 &&
-         keeps_blocked_layouts(*pd, graph.values[op.inputs[0]], graph.values[op.output]);
+         keeps_blocked_layouts(*pd, graph.values[op.inputs[0]], graph.values[op.output()]);
 }
 
 namespace {
@@ -216,15 +216,15 @@ bool onednn_fuses_depthwise(const ir::Graph& graph, const ir::Op& pointwise, con
   constexpr int64_t kMinBytes = int64_t{8} << 20;
   if (mode == DepthwiseFusion::kBySize) {
     ir::Graph blocked;
-    blocked.values = {graph.values[pointwise.inputs[0]], graph.values[pointwise.output],
-                      graph.values[depthwise.output]};
+    blocked.values = {graph.values[pointwise.inputs[0]], graph.values[pointwise.output()],
+                      graph.values[depthwise.output()]};
     for (ir::Value& v : blocked.values) v.layout = ir::Layout::kBlocked16;
     const int64_t expanded = blocked.bytes(1), converted = blocked.bytes(0) + blocked.bytes(2);
     if (expanded < kMinBytes || expanded < 2 * converted) return false;
   }
   const auto& dw = std::get<ir::ConvOp>(depthwise.attrs);
   const std::vector<int64_t>& in = graph.values[depthwise.inputs[0]].dims;
-  const std::vector<int64_t>& out = graph.values[depthwise.output].dims;
+  const std::vector<int64_t>& out = graph.values[depthwise.output()].dims;
   // oneDNN 2.6 computes the fused depthwise output as ceil(in / stride) with the given top/left padding and
   // whatever bottom/right padding that leaves (measured against explicit paddings: (0, 1) for stride 2 on an
   // even size, Keras's correct_pad; (1, 1) otherwise); any other padding would be silently different.
@@ -249,7 +249,7 @@ bool onednn_fuses_depthwise(const ir::Graph& graph, const ir::Op& pointwise, con
   const std::string impl = pd->impl_info_str();
   const bool reference = impl.rfind("ref:", 0) == 0;
   const bool chained = impl.rfind("ref_fused", 0) == 0;
-  return keeps_blocked_layouts(*pd, graph.values[pointwise.inputs[0]], graph.values[depthwise.output]) &&
+  return keeps_blocked_layouts(*pd, graph.values[pointwise.inputs[0]], graph.values[depthwise.output()]) &&
          !reference && (!chained || mode == DepthwiseFusion::kAlways);
 }
 

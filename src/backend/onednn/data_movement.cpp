@@ -14,10 +14,10 @@ namespace strata::onednn {
 void PlanBuilder::add_pad(const ir::Op& op, const ir::PadOp& p) {
   // Sequences, images and volumes alike, as (N, D, H, W, C) with unit axes in front.
   const auto in = ir::as_volume(graph_.values[op.inputs[0]].dims),
-             out = ir::as_volume(graph_.values[op.output].dims);
+             out = ir::as_volume(graph_.values[op.output()].dims);
   const auto before = ir::as_volume(p.padding.before, 0);
-  const int64_t src = offset_of(op.inputs[0]), dst = offset_of(op.output);
-  const int64_t esize = ir::element_size(graph_.values[op.output].dtype);
+  const int64_t src = offset_of(op.inputs[0]), dst = offset_of(op.output());
+  const int64_t esize = ir::element_size(graph_.values[op.output()].dtype);
   add_kernel_step(
       op,
       [src, dst, in, out, before, esize](uint8_t* arena) {
@@ -38,10 +38,10 @@ void PlanBuilder::add_pad(const ir::Op& op, const ir::PadOp& p) {
 
 void PlanBuilder::add_crop(const ir::Op& op, const ir::CropOp& c) {
   const auto in = ir::as_volume(graph_.values[op.inputs[0]].dims),
-             out = ir::as_volume(graph_.values[op.output].dims);
+             out = ir::as_volume(graph_.values[op.output()].dims);
   const auto before = ir::as_volume(c.cropping.before, 0);
-  const int64_t src = offset_of(op.inputs[0]), dst = offset_of(op.output);
-  const int64_t esize = ir::element_size(graph_.values[op.output].dtype);
+  const int64_t src = offset_of(op.inputs[0]), dst = offset_of(op.output());
+  const int64_t esize = ir::element_size(graph_.values[op.output()].dtype);
   add_kernel_step(
       op,
       [src, dst, in, out, before, esize](uint8_t* arena) {
@@ -60,10 +60,10 @@ void PlanBuilder::add_crop(const ir::Op& op, const ir::CropOp& c) {
 
 void PlanBuilder::add_upsample(const ir::Op& op, const ir::UpsampleOp& u) {
   const auto in = ir::as_volume(graph_.values[op.inputs[0]].dims),
-             out = ir::as_volume(graph_.values[op.output].dims);
+             out = ir::as_volume(graph_.values[op.output()].dims);
   const auto factor = ir::as_volume(u.factors, 1);
-  const int64_t src = offset_of(op.inputs[0]), dst = offset_of(op.output);
-  const int64_t esize = ir::element_size(graph_.values[op.output].dtype);
+  const int64_t src = offset_of(op.inputs[0]), dst = offset_of(op.output());
+  const int64_t esize = ir::element_size(graph_.values[op.output()].dtype);
   add_kernel_step(
       op,
       [src, dst, in, out, factor, esize](uint8_t* arena) {
@@ -84,7 +84,7 @@ void PlanBuilder::add_upsample(const ir::Op& op, const ir::UpsampleOp& u) {
 }
 
 void PlanBuilder::add_concat(const ir::Op& op, const ir::ConcatOp& c) {
-  const auto& dst_dims = graph_.values[op.output].dims;
+  const auto& dst_dims = graph_.values[op.output()].dims;
   const int rank = static_cast<int>(dst_dims.size());
   // Keras's last axis is oneDNN's channel axis 1; the spatial axes follow it.
   const int axis = rank <= 2 ? c.axis : (c.axis == rank - 1 ? 1 : c.axis + 1);
@@ -94,21 +94,21 @@ void PlanBuilder::add_concat(const ir::Op& op, const ir::ConcatOp& c) {
     srcs.push_back(desc_of(op.inputs[i]));
     step.activations.push_back({DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i), op.inputs[i], srcs.back()});
   }
-  const memory::desc dst = desc_of(op.output);
+  const memory::desc dst = desc_of(op.output());
   dnnl::concat::primitive_desc pd(dst, axis, srcs, engine_, attributes(op));
   step.primitive = dnnl::concat(pd);
-  step.activations.push_back({DNNL_ARG_DST, op.output, dst});
+  step.activations.push_back({DNNL_ARG_DST, op.output(), dst});
   finish_step(step, pd, op, fmt::format("{} -> {}", layout_name(srcs.front()), layout_name(dst)));
 }
 
 void PlanBuilder::add_convert(const ir::Op& op) {
-  const memory::desc src = desc_of(op.inputs[0]), dst = desc_of(op.output);
+  const memory::desc src = desc_of(op.inputs[0]), dst = desc_of(op.output());
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   dnnl::reorder::primitive_desc pd(engine_, src, engine_, dst, attr);
   Step step;
   step.primitive = dnnl::reorder(pd);
-  step.activations = {{DNNL_ARG_SRC, op.inputs[0], src}, {DNNL_ARG_DST, op.output, dst}};
+  step.activations = {{DNNL_ARG_SRC, op.inputs[0], src}, {DNNL_ARG_DST, op.output(), dst}};
   auto text = [](const memory::desc& md) {
     return layout_name(md) + (md.data_type() == memory::data_type::bf16 ? " bf16" : " f32");
   };

@@ -16,8 +16,8 @@ namespace strata::onednn {
 void PlanBuilder::add_activation(const ir::Op& op, const ir::ActivationOp& a) {
   if (!detail::is_standard_eltwise(a.activation)) {
     // A thresholded ReLU has no oneDNN form; it is one cheap pass in plain C++.
-    const int64_t src = offset_of(op.inputs[0]), dst = offset_of(op.output);
-    const int64_t count = element_count(graph_.values[op.output].dims);
+    const int64_t src = offset_of(op.inputs[0]), dst = offset_of(op.output());
+    const int64_t count = element_count(graph_.values[op.output()].dims);
     const detail::Activation act = a.activation;
     return add_kernel_step(
         op,
@@ -28,7 +28,7 @@ void PlanBuilder::add_activation(const ir::Op& op, const ir::ActivationOp& a) {
         },
         "nhwc -> nhwc");
   }
-  const memory::desc md = desc_of(op.output);
+  const memory::desc md = desc_of(op.output());
   const std::vector<EltwiseStep> parts = eltwise_steps(a.activation);
   for (size_t i = 0; i < parts.size(); ++i) {
     dnnl::eltwise_forward::desc desc(dnnl::prop_kind::forward_inference, parts[i].algorithm, md,
@@ -37,13 +37,14 @@ void PlanBuilder::add_activation(const ir::Op& op, const ir::ActivationOp& a) {
     Step step;
     step.primitive = dnnl::eltwise_forward(pd);
     // The first step reads the input; later steps of a composed activation work in place on the output.
-    step.activations = {{DNNL_ARG_SRC, i == 0 ? op.inputs[0] : op.output, md}, {DNNL_ARG_DST, op.output, md}};
+    step.activations = {{DNNL_ARG_SRC, i == 0 ? op.inputs[0] : op.output(), md},
+                        {DNNL_ARG_DST, op.output(), md}};
     finish_step(step, pd, op, fmt::format("{} -> {}", layout_name(md), layout_name(md)));
   }
 }
 
 void PlanBuilder::add_binary(const ir::Op& op, const ir::BinaryOp& b_op) {
-  const auto& dst_dims = graph_.values[op.output].dims;
+  const auto& dst_dims = graph_.values[op.output()].dims;
   ir::ValueId a = op.inputs[0], b = op.inputs[1];
   ir::Op flipped = op;
   // oneDNN broadcasts only the second source. Every kind but subtract commutes; a - b becomes -(b - a).
@@ -63,7 +64,7 @@ void PlanBuilder::add_binary(const ir::Op& op, const ir::BinaryOp& b_op) {
   const memory::desc src0 = value_desc(a_dims, graph_.values[a].dtype);
   const memory::desc src1 =
       value_desc(padded(graph_.values[b].dims, dst_dims.size()), graph_.values[b].dtype);
-  const memory::desc dst = desc_of(op.output);
+  const memory::desc dst = desc_of(op.output());
   dnnl::algorithm alg = dnnl::algorithm::binary_add;
   switch (b_op.kind) {
     case ir::BinaryOp::Kind::kAdd:
@@ -86,21 +87,21 @@ void PlanBuilder::add_binary(const ir::Op& op, const ir::BinaryOp& b_op) {
   dnnl::binary::primitive_desc pd(desc, attributes(flipped), engine_);
   Step step;
   step.primitive = dnnl::binary(pd);
-  step.activations = {{DNNL_ARG_SRC_0, a, src0}, {DNNL_ARG_SRC_1, b, src1}, {DNNL_ARG_DST, op.output, dst}};
+  step.activations = {{DNNL_ARG_SRC_0, a, src0}, {DNNL_ARG_SRC_1, b, src1}, {DNNL_ARG_DST, op.output(), dst}};
   finish_step(step, pd, op,
               fmt::format("{} + {} -> {}", layout_name(src0), layout_name(src1), layout_name(dst)));
 }
 
 void PlanBuilder::add_softmax(const ir::Op& op) {
-  const auto& dims = graph_.values[op.output].dims;
-  const memory::desc md = desc_of(op.output);
+  const auto& dims = graph_.values[op.output()].dims;
+  const memory::desc md = desc_of(op.output());
   // Keras's last axis is the channel axis, which oneDNN numbers 1 for every rank above 1.
   const int axis = dims.size() == 1 ? 0 : 1;
   dnnl::softmax_forward::desc desc(dnnl::prop_kind::forward_inference, md, axis);
   dnnl::softmax_forward::primitive_desc pd(desc, attributes(op), engine_);
   Step step;
   step.primitive = dnnl::softmax_forward(pd);
-  step.activations = {{DNNL_ARG_SRC, op.inputs[0], md}, {DNNL_ARG_DST, op.output, md}};
+  step.activations = {{DNNL_ARG_SRC, op.inputs[0], md}, {DNNL_ARG_DST, op.output(), md}};
   finish_step(step, pd, op, fmt::format("{} -> {}", layout_name(md), layout_name(md)));
 }
 
@@ -168,12 +169,12 @@ struct BroadcastBinary {
 // strata ships).
 void PlanBuilder::add_broadcast_kernel(const ir::Op& op, const ir::BinaryOp& b_op) {
   BroadcastBinary kernel;
-  kernel.dst_dims = graph_.values[op.output].dims;
+  kernel.dst_dims = graph_.values[op.output()].dims;
   kernel.a_dims = padded(graph_.values[op.inputs[0]].dims, kernel.dst_dims.size());
   kernel.b_dims = padded(graph_.values[op.inputs[1]].dims, kernel.dst_dims.size());
   kernel.a = offset_of(op.inputs[0]);
   kernel.b = offset_of(op.inputs[1]);
-  kernel.dst = offset_of(op.output);
+  kernel.dst = offset_of(op.output());
   kernel.kind = b_op.kind;
   for (const ir::PostOp& p : op.post_ops) kernel.post.push_back(p.activation);
   add_kernel_step(op, std::move(kernel), "broadcast");

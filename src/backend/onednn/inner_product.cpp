@@ -13,7 +13,7 @@ void PlanBuilder::add_dense(const ir::Op& op, const ir::DenseOp& d) {
   const int64_t rows = element_count(src_dims) / in;
   // Keras applies Dense to the last axis: any leading dims are rows of one matrix product.
   const memory::desc src({rows, in}, data_type_of(graph_.values[op.inputs[0]].dtype), tag::ab);
-  const memory::desc dst({rows, out}, data_type_of(graph_.values[op.output].dtype), tag::ab);
+  const memory::desc dst({rows, out}, data_type_of(graph_.values[op.output()].dtype), tag::ab);
   const memory::desc weights_any({out, in}, src.data_type(), tag::any);
   const memory::desc bias_desc =
       d.bias ? memory::desc({out}, memory::data_type::f32, tag::a) : memory::desc();
@@ -24,7 +24,7 @@ void PlanBuilder::add_dense(const ir::Op& op, const ir::DenseOp& d) {
   check_layout(pd.dst_desc(), dst, op, "destination");
   Step step;
   step.primitive = dnnl::inner_product_forward(pd);
-  step.activations = {{DNNL_ARG_SRC, op.inputs[0], src}, {DNNL_ARG_DST, op.output, dst}};
+  step.activations = {{DNNL_ARG_SRC, op.inputs[0], src}, {DNNL_ARG_DST, op.output(), dst}};
   // Keras's (in, out) kernel is oneDNN's (out, in) weights in the transposed ("ba") layout.
   step.constants.emplace_back(
       DNNL_ARG_WEIGHTS, reorder_constant(d.kernel, memory::desc({out, in}, memory::data_type::f32, tag::ba),

@@ -16,8 +16,8 @@ memory PlanBuilder::channel_constant(const std::shared_ptr<const Tensor>& t, int
 }
 
 void PlanBuilder::add_batch_norm(const ir::Op& op, const ir::BatchNormOp& bn) {
-  const auto& dims = graph_.values[op.output].dims;
-  const memory::desc md = desc_of(op.output);
+  const auto& dims = graph_.values[op.output()].dims;
+  const memory::desc md = desc_of(op.output());
   const int64_t channels = dims.back();
   const auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
                      dnnl::normalization_flags::use_shift;
@@ -25,7 +25,7 @@ void PlanBuilder::add_batch_norm(const ir::Op& op, const ir::BatchNormOp& bn) {
   dnnl::batch_normalization_forward::primitive_desc pd(desc, attributes(op), engine_);
   Step step;
   step.primitive = dnnl::batch_normalization_forward(pd);
-  step.activations = {{DNNL_ARG_SRC, op.inputs[0], md}, {DNNL_ARG_DST, op.output, md}};
+  step.activations = {{DNNL_ARG_SRC, op.inputs[0], md}, {DNNL_ARG_DST, op.output(), md}};
   step.constants.emplace_back(DNNL_ARG_MEAN, channel_constant(bn.mean, channels, 0.0f));
   step.constants.emplace_back(DNNL_ARG_VARIANCE, channel_constant(bn.variance, channels, 1.0f));
   step.constants.emplace_back(DNNL_ARG_SCALE, channel_constant(bn.gamma, channels, 1.0f));

@@ -60,8 +60,8 @@ class ReferenceExecutor : public Executor {
     for (size_t index = 0; index < graph_.ops.size(); ++index) {
       const ir::Op& op = graph_.ops[index];
       const auto start = std::chrono::steady_clock::now();
-      std::vector<float>& dst = buffer(op.output);
-      const auto& dst_dims = graph_.values[op.output].dims;
+      std::vector<float>& dst = buffer(op.output());
+      const auto& dst_dims = graph_.values[op.output()].dims;
       const ir::ValueId in0 = op.inputs.empty() ? -1 : op.inputs[0];
       auto inputs = [&](std::vector<std::vector<int64_t>>& dims, std::vector<const float*>& srcs) {
         for (ir::ValueId v : op.inputs) {
@@ -117,7 +117,13 @@ class ReferenceExecutor : public Executor {
                 std::vector<std::vector<int64_t>> dims;
                 std::vector<const float*> srcs;
                 inputs(dims, srcs);
-                run_custom_op(custom, dims, srcs, dst_dims, dst.data());
+                std::vector<std::vector<int64_t>> out_dims;
+                std::vector<float*> dsts;
+                for (ir::ValueId v : op.outputs) {
+                  out_dims.push_back(graph_.values[v].dims);
+                  dsts.push_back(buffer(v).data());
+                }
+                run_custom_op(custom, dims, srcs, out_dims, dsts);
               },
               [&](const ir::ConvertOp&) {
                 throw InternalError(

@@ -13,8 +13,8 @@ void remove_unread_converts(Graph& graph) {
     const std::vector<std::vector<int>> readers = graph.readers();
     for (size_t i = 0; i < graph.ops.size(); ++i) {
       const Op& op = graph.ops[i];
-      if (std::holds_alternative<ConvertOp>(op.attrs) && readers[op.output].empty() &&
-          !graph.is_output(op.output)) {
+      if (std::holds_alternative<ConvertOp>(op.attrs) && readers[op.output()].empty() &&
+          !graph.is_output(op.output())) {
         graph.ops.erase(graph.ops.begin() + static_cast<long>(i));
         removed = true;
         break;
@@ -72,22 +72,22 @@ void choose_layouts(Graph& graph, const WinogradCheck& prefers_winograd, const B
     }
     if (!blocked_of.contains(in)) {
       blocked_of[in] = blocked_value(in);
-      ops.push_back(Op{ConvertOp{}, {in}, blocked_of[in], {}, op.layers});
+      ops.push_back(Op{ConvertOp{}, {in}, {blocked_of[in]}, {}, op.layers});
     }
     op.inputs[0] = blocked_of[in];
-    const ValueId out = op.output;
-    op.output = blocked_value(out);
+    const ValueId out = op.output();
+    op.outputs = {blocked_value(out)};
     if (sum != nullptr) {
       sum->operand = blocked_of[sum->operand];
-      graph.values[op.output].in_place_of = sum->operand;
+      graph.values[op.output()].in_place_of = sum->operand;
       // The plain result is now the convert's own buffer, not the plain operand's.
       graph.values[out].in_place_of = -1;
     }
-    blocked_of[out] = op.output;
+    blocked_of[out] = op.output();
     const std::vector<std::string> layers = op.layers;
-    const ValueId blocked_out = op.output;
+    const ValueId blocked_out = op.output();
     ops.push_back(std::move(op));
-    ops.push_back(Op{ConvertOp{}, {blocked_out}, out, {}, layers});
+    ops.push_back(Op{ConvertOp{}, {blocked_out}, {out}, {}, layers});
   }
   graph.ops = std::move(ops);
   remove_unread_converts(graph);

@@ -21,7 +21,7 @@ bool runs_in_bf16(const Graph& graph, const Op& op) {
           [&](const ActivationOp& a) { return detail::is_standard_eltwise(a.activation); },
           [&](const BinaryOp&) {
             // oneDNN's binary needs one input of the output's full size; a double broadcast is a C++ step.
-            const auto& out = graph.values[op.output].dims;
+            const auto& out = graph.values[op.output()].dims;
             for (ValueId v : op.inputs) {
               if (graph.values[v].dims == out) return true;
             }
@@ -43,13 +43,13 @@ void choose_precision(Graph& graph) {
     if (it != converted.end()) return it->second;
     const ValueId out = graph.add_value(graph.values[v].dims, graph.values[v].name + (to == DataType::kBFloat16 ? ".bf16" : ".f32"));
     graph.values[out].dtype = to;
-    ops.push_back(Op{ConvertOp{}, {v}, out, {}, {}});
+    ops.push_back(Op{ConvertOp{}, {v}, {out}, {}, {}});
     converted[{v, to}] = out;
     return out;
   };
   for (Op& op : graph.ops) {
     if (std::holds_alternative<ReshapeOp>(op.attrs)) {
-      graph.values[op.output].dtype = graph.values[op.inputs[0]].dtype;  // a view keeps its input's type
+      graph.values[op.output()].dtype = graph.values[op.inputs[0]].dtype;  // a view keeps its input's type
       ops.push_back(std::move(op));
       continue;
     }
@@ -57,7 +57,7 @@ void choose_precision(Graph& graph) {
     for (ValueId& in : op.inputs) {
       if (graph.values[in].dtype != want) in = convert(in, want);
     }
-    graph.values[op.output].dtype = want;
+    for (ValueId out : op.outputs) graph.values[out].dtype = want;
     ops.push_back(std::move(op));
   }
   for (ValueId& out : graph.outputs) {

@@ -74,7 +74,7 @@ void fold_batch_norm(Graph& graph) {
     } else {
       continue;
     }
-    producer.output = graph.ops[i].output;
+    producer.outputs = graph.ops[i].outputs;
     for (const std::string& layer : graph.ops[i].layers) producer.layers.push_back(layer);
     graph.ops.erase(graph.ops.begin() + static_cast<long>(i));
     --i;

@@ -38,7 +38,7 @@ bool fold_into_max_pools(Graph& graph, size_t i, const std::vector<int>& readers
   for (int r : readers) {
     const auto* pool = std::get_if<PoolOp>(&graph.ops[r].attrs);
     if (pool == nullptr || pool->kind != PoolOp::Kind::kMax ||
-        graph.ops[r].inputs[0] != graph.ops[i].output || pool->window.rank() != pad.padding.rank()) {
+        graph.ops[r].inputs[0] != graph.ops[i].output() || pool->window.rank() != pad.padding.rank()) {
       return false;
     }
     const Window& w = pool->window;
@@ -65,7 +65,7 @@ void fold_zero_padding(Graph& graph) {
   for (size_t i = 0; i < graph.ops.size(); ++i) {
     const auto* pad = std::get_if<PadOp>(&graph.ops[i].attrs);
     if (pad == nullptr) continue;
-    const ValueId padded = graph.ops[i].output;
+    const ValueId padded = graph.ops[i].output();
     if (graph.is_output(padded)) continue;
     const std::vector<std::vector<int>> readers = graph.readers();
     bool all_convs = !readers[padded].empty();

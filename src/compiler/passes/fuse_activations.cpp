@@ -55,8 +55,8 @@ void fuse_activations(Graph& graph, const PostOpCheck& accepts) {
       if (!accepts(chain)) continue;
       conv.post_ops = std::move(chain);
       // An in-place conv keeps writing into its target buffer under the new value.
-      graph.values[act.output].in_place_of = graph.values[src].in_place_of;
-      conv.output = act.output;
+      graph.values[act.output()].in_place_of = graph.values[src].in_place_of;
+      conv.outputs = act.outputs;
       for (const std::string& layer : act.layers) {
         if (std::find(conv.layers.begin(), conv.layers.end(), layer) == conv.layers.end()) conv.layers.push_back(layer);
       }

@@ -38,7 +38,7 @@ void fuse_depthwise(Graph& graph, const DepthwiseFusionCheck& accepts) {
     const std::vector<std::vector<int>> readers = graph.readers();
     for (size_t i = 0; i < graph.ops.size() && !changed; ++i) {
       const Op& pointwise = graph.ops[i];
-      const ValueId mid = pointwise.output;
+      const ValueId mid = pointwise.output();
       // The 1x1 result exists only inside the fused step, so nothing else may read it.
       if (!is_pointwise(pointwise) || readers[mid].size() != 1 || graph.is_output(mid) ||
           graph.values[mid].in_place_of >= 0) {

@@ -31,9 +31,9 @@ bool can_fuse(const Graph& graph, const std::vector<std::vector<int>>& readers, 
   chain.push_back(PostOp{PostOp::Kind::kSum, {}, other, nullptr});
   chain.insert(chain.end(), add.post_ops.begin(), add.post_ops.end());
   if (!accepts(chain)) return false;
-  const auto& out_dims = graph.values[add.output].dims;
+  const auto& out_dims = graph.values[add.output()].dims;
   if (graph.values[branch].dims != out_dims || graph.values[other].dims != out_dims) return false;
-  const DataType type = graph.values[add.output].dtype;
+  const DataType type = graph.values[add.output()].dtype;
   if (graph.values[branch].dtype != type || graph.values[other].dtype != type) return false;
   // Every other reader of `other`'s buffer (it may be a reshape's view too) must have run before the add,
   // since the conv overwrites it there.
@@ -52,9 +52,9 @@ bool can_fuse(const Graph& graph, const std::vector<std::vector<int>>& readers, 
   }
   // Moving the conv from p to the add's place must not let an in-place writer in between clobber its inputs.
   for (int k = p + 1; k < add_index; ++k) {
-    const Value& written = graph.values[graph.ops[k].output];
+    const Value& written = graph.values[graph.ops[k].output()];
     if (written.in_place_of < 0) continue;
-    const ValueId root = buffer_root(graph, graph.ops[k].output);
+    const ValueId root = buffer_root(graph, graph.ops[k].output());
     for (ValueId in : conv.inputs) {
       if (buffer_root(graph, in) == root) return false;
     }
@@ -81,8 +81,8 @@ void fuse_residual_adds(Graph& graph, const PostOpCheck& accepts) {
       conv.post_ops.push_back(PostOp{PostOp::Kind::kSum, {}, other, nullptr});
       // Activations already fused into the add (ResNet's add -> relu) follow the sum.
       conv.post_ops.insert(conv.post_ops.end(), add.post_ops.begin(), add.post_ops.end());
-      conv.output = add.output;
-      graph.values[add.output].in_place_of = other;
+      conv.outputs = add.outputs;
+      graph.values[add.output()].in_place_of = other;
       for (const std::string& layer : add.layers) {
         if (std::find(conv.layers.begin(), conv.layers.end(), layer) == conv.layers.end()) conv.layers.push_back(layer);
       }

@@ -35,10 +35,13 @@ void plan_memory(Graph& graph) {
   }
   for (int i = 0; i < end_of_program; ++i) {
     const Op& op = graph.ops[i];
-    const ValueId r = root[op.output];
-    first[r] = std::min(first[r], i);
-    last[r] = std::max(last[r], i);
-    used[r] = true;
+    // Every output is written, read later or not (a custom layer's second output may go unused).
+    for (ValueId out : op.outputs) {
+      const ValueId r = root[out];
+      first[r] = std::min(first[r], i);
+      last[r] = std::max(last[r], i);
+      used[r] = true;
+    }
     for (ValueId v : op.inputs) last[root[v]] = std::max(last[root[v]], i);
     for (const PostOp& p : op.post_ops) {
       if (p.operand >= 0) last[root[p.operand]] = std::max(last[root[p.operand]], i);
