@@ -12,6 +12,9 @@ function(strata_set_warnings target)
 endfunction()
 
 if(STRATA_SANITIZE)
-  add_compile_options(-fsanitize=${STRATA_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  # -O1 -g1 after the build type's flags (the last -O and -g win): the sanitizers' own advice for speed and
+  # readable reports, and, measured on the CI's 2 cores, 40-45% less compile time per file than -O2 -g
+  # (the sanitized build is most of CI's time); -g1 keeps the file:line of every frame in a report.
+  add_compile_options(-fsanitize=${STRATA_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all -O1 -g1)
   add_link_options(-fsanitize=${STRATA_SANITIZE})
 endif()
