@@ -8,11 +8,13 @@
 
 namespace strata {
 
-/// Reads a float32, C-order `.npy` file (format versions 1.0 to 3.0). Throws FileError for a missing or
-/// truncated file, another dtype, Fortran order, or a malformed header, saying what was expected and found.
+/// Reads a float32, int32 or int64 C-order `.npy` file (either byte order; format versions 1.0 to 3.0) as a
+/// Tensor of that type. Throws FileError for a missing or truncated file, another dtype, Fortran order, or a
+/// malformed header, saying what was expected and found.
 Tensor load_npy(const std::string& path);
 
-/// Writes `tensor` as a float32, C-order `.npy` file (format 1.0). Throws FileError when it cannot be written.
+/// Writes `tensor` as a C-order `.npy` file of its type (format 1.0). Throws FileError when it cannot be
+/// written.
 void save_npy(const std::string& path, const Tensor& tensor);
 
 }  // namespace strata

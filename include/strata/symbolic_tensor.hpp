@@ -2,11 +2,13 @@
 /// @file symbolic_tensor.hpp
 /// Symbolic tensors: the values flowing through a graph while it is being built, and `strata::Input`.
 
+#include <concepts>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "strata/shape.hpp"
+#include "strata/tensor.hpp"
 
 namespace strata {
 
@@ -24,6 +26,8 @@ class SymbolicTensor {
 
   /// The shape, batch dimension first (`(None, 30, 30, 32)`).
   const Shape& shape() const;
+  /// The element type: float32, or an integer type for an integer Input.
+  DType dtype() const;
   /// True when this handle refers to a tensor.
   explicit operator bool() const { return node_ != nullptr; }
   /// The layer whose call produced this tensor.
@@ -48,9 +52,26 @@ class SymbolicTensor {
   int index_ = 0;
 };
 
-/// Creates a model input, as `keras.Input(shape=...)`. `dims` excludes the batch: `Input({32, 32, 3})`,
-/// or `Input({None, None, 3})` for any image size. The returned tensor's shape has `None` in front.
-/// Throws ValueError for an empty dims list or a dimension of zero or less.
-SymbolicTensor Input(std::vector<Dim> dims, std::string name = "");
+/// What `strata::Input` takes besides the shape.
+struct InputOptions {
+  /// The input layer's name (default: Keras's automatic `input_layer`, `input_layer_1`, ...).
+  std::string name = "";
+  /// The element type: "float32", "int32" or "int64" (Keras's `dtype`). Integer inputs carry token ids or
+  /// indices; only custom layers read them so far.
+  std::string dtype = "float32";
+};
+
+/// Creates a model input, as `keras.Input(shape=..., name=..., dtype=...)`. `dims` excludes the batch:
+/// `Input({32, 32, 3})`, `Input({None, None, 3})` for any image size, `Input({None}, {.name = "tokens",
+/// .dtype = "int32"})` for token ids. The returned tensor's shape has `None` in front. Throws ValueError for
+/// an empty dims list, a dimension of zero or less, or a dtype other than float32, int32 and int64.
+SymbolicTensor Input(std::vector<Dim> dims, InputOptions options = {});
+
+/// `Input(dims, {.name = name})`: `Input({32, 32, 3}, "image")`. (A template only so that a braced list of
+/// options picks the overload above.)
+template <std::convertible_to<std::string> Name>
+SymbolicTensor Input(std::vector<Dim> dims, const Name& name) {
+  return Input(std::move(dims), InputOptions{.name = std::string(name)});
+}
 
 }  // namespace strata

@@ -9,13 +9,13 @@
 
 namespace strata::detail {
 
-void run_custom_op(const ir::CustomOp& op, const std::vector<std::vector<int64_t>>& input_dims,
-                   const std::vector<const float*>& inputs,
+void run_custom_op(const ir::CustomOp& op, const std::vector<CustomInput>& inputs,
                    const std::vector<std::vector<int64_t>>& output_dims, const std::vector<float*>& outputs) {
   std::vector<Tensor> in;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const int64_t n = element_count(input_dims[i]);
-    in.emplace_back(input_dims[i], std::vector<float>(inputs[i], inputs[i] + n));
+  for (const CustomInput& input : inputs) {
+    Tensor t = Tensor::zeros(input.dims, ir::tensor_dtype_of(input.type));
+    std::memcpy(t.raw_data(), input.data, static_cast<size_t>(t.nbytes()));
+    in.push_back(std::move(t));
   }
   std::vector<const Tensor*> in_ptrs, weights;
   for (const Tensor& t : in) in_ptrs.push_back(&t);

@@ -8,10 +8,16 @@
 
 namespace strata::detail {
 
+/// One input of a custom op: its dims, element type (float32, int32 or int64) and data.
+struct CustomInput {
+  std::vector<int64_t> dims;
+  ir::DataType type;
+  const void* data;
+};
+
 /// Copies the inputs into Tensors, calls the definition, checks the outputs kept their shapes, copies them
-/// out.
-void run_custom_op(const ir::CustomOp& op, const std::vector<std::vector<int64_t>>& input_dims,
-                   const std::vector<const float*>& inputs,
+/// out (float32).
+void run_custom_op(const ir::CustomOp& op, const std::vector<CustomInput>& inputs,
                    const std::vector<std::vector<int64_t>>& output_dims, const std::vector<float*>& outputs);
 
 }  // namespace strata::detail

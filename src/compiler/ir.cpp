@@ -14,7 +14,44 @@ ValueId Graph::add_value(std::vector<int64_t> dims, std::string name) {
   return static_cast<ValueId>(values.size() - 1);
 }
 
-int64_t element_size(DataType type) { return type == DataType::kBFloat16 ? 2 : 4; }
+int64_t element_size(DataType type) {
+  switch (type) {
+    case DataType::kBFloat16:
+      return 2;
+    case DataType::kInt64:
+      return 8;
+    case DataType::kFloat32:
+    case DataType::kInt32:
+      break;
+  }
+  return 4;
+}
+
+DataType data_type_of(DType dtype) {
+  switch (dtype) {
+    case DType::kInt32:
+      return DataType::kInt32;
+    case DType::kInt64:
+      return DataType::kInt64;
+    case DType::kFloat32:
+      break;
+  }
+  return DataType::kFloat32;
+}
+
+DType tensor_dtype_of(DataType type) {
+  switch (type) {
+    case DataType::kInt32:
+      return DType::kInt32;
+    case DataType::kInt64:
+      return DType::kInt64;
+    case DataType::kFloat32:
+      return DType::kFloat32;
+    case DataType::kBFloat16:
+      break;
+  }
+  throw InternalError("ir: a bfloat16 value has no Tensor type");
+}
 
 int64_t Graph::bytes(ValueId v) const {
   int64_t n = element_size(values[v].dtype);
@@ -262,8 +299,11 @@ namespace {
 std::string dims_text(const std::vector<int64_t>& dims) { return fmt::format("{}", fmt::join(dims, "x")); }
 
 std::string value_text(const Value& v) {
-  return dims_text(v.dims) + (v.dtype == DataType::kBFloat16 ? " bf16" : "") +
-         (v.layout == Layout::kBlocked16 ? " blocked16" : "");
+  const char* type = v.dtype == DataType::kBFloat16 ? " bf16"
+                     : v.dtype == DataType::kInt32  ? " i32"
+                     : v.dtype == DataType::kInt64  ? " i64"
+                                                    : "";
+  return dims_text(v.dims) + type + (v.layout == Layout::kBlocked16 ? " blocked16" : "");
 }
 
 std::string attrs_text(const Op& op) {

@@ -17,12 +17,21 @@ namespace strata::ir {
 
 using ValueId = int;
 
-/// Element types of values. Model inputs and outputs are always float32; with precision "bfloat16" the
-/// values between them may be bfloat16.
-enum class DataType { kFloat32, kBFloat16 };
+/// Element types of values. Float model inputs and outputs are float32; with precision "bfloat16" the
+/// values between them may be bfloat16. Integer inputs are int32 or int64, read only by custom ops so far.
+enum class DataType { kFloat32, kBFloat16, kInt32, kInt64 };
 
 /// Bytes per element of `type`.
 int64_t element_size(DataType type);
+
+/// The IR type of a tensor's element type, and back (kBFloat16 has no Tensor type: InternalError).
+DataType data_type_of(DType dtype);
+DType tensor_dtype_of(DataType type);
+
+/// True for the floating types, which the precision pass may convert between.
+inline bool is_float(DataType type) {
+  return type == DataType::kFloat32 || type == DataType::kBFloat16;
+}
 
 /// How a value's elements are laid out in memory. Model inputs and outputs are always plain.
 enum class Layout {

@@ -268,6 +268,18 @@ std::vector<Shape> FunctionalImpl::compute_output_shapes(const std::vector<Shape
   return outputs;
 }
 
+std::vector<DType> FunctionalImpl::compute_output_dtypes(const std::vector<DType>& inputs, size_t) const {
+  for (size_t i = 0; i < inputs.size() && i < inputs_.size(); ++i) {
+    if (inputs[i] == inputs_[i].dtype()) continue;
+    throw ValueError(fmt::format("{} Input {} ('{}') expected dtype {}, received {}", prefix(), i,
+                                 inputs_[i].node()->layer->name(), dtype_name(inputs_[i].dtype()),
+                                 dtype_name(inputs[i])));
+  }
+  std::vector<DType> outputs;
+  for (const SymbolicTensor& t : outputs_) outputs.push_back(t.dtype());
+  return outputs;
+}
+
 std::vector<ir::ValueId> FunctionalImpl::lower_into(ir::Graph& graph, const std::vector<ir::ValueId>& inputs) const {
   std::map<std::pair<const Node*, int>, ir::ValueId> value_of;
   for (size_t i = 0; i < inputs_.size(); ++i) value_of[{inputs_[i].node().get(), inputs_[i].index()}] = inputs[i];

@@ -54,6 +54,8 @@ class FunctionalImpl : public LayerImpl {
   size_t release_weights(const ReleaseFn& release) override;
 
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override;
+  /// Called as a layer: each input must have its Input's type; the outputs have the model outputs' types.
+  std::vector<DType> compute_output_dtypes(const std::vector<DType>& inputs, size_t outputs) const override;
   std::vector<ir::ValueId> lower(ir::Graph& graph, const Node& node,
                                  const std::vector<ir::ValueId>& inputs) const override;
 

@@ -16,6 +16,8 @@ struct Node {
   std::shared_ptr<LayerImpl> layer;
   std::vector<SymbolicTensor> inputs;
   std::vector<Shape> output_shapes;
+  /// The element type of each output: float32 but for an integer Input and what reads it.
+  std::vector<DType> output_dtypes;
   /// Position among the layer's calls: the `0` in Keras's `conv2d[0][0]`.
   int index_in_layer = 0;
   /// For convolutions and pooling whose spatial input size is known at build time, the padding TensorFlow

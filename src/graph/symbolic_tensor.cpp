@@ -13,6 +13,11 @@ const Shape& SymbolicTensor::shape() const {
   return node_->output_shapes.at(index_);
 }
 
+DType SymbolicTensor::dtype() const {
+  if (!node_) throw ValueError("[SymbolicTensor] This SymbolicTensor is empty; it has no dtype");
+  return node_->output_dtypes.at(index_);
+}
+
 Layer SymbolicTensor::layer() const {
   if (!node_) throw ValueError("[SymbolicTensor] This SymbolicTensor is empty; it has no layer");
   return Layer(node_->layer);

@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <cerrno>
@@ -19,7 +21,6 @@
 #include <limits>
 #include <map>
 #include <optional>
-#include <unistd.h>
 
 #include "strata/error.hpp"
 #include "strata/npy.hpp"
@@ -177,7 +178,7 @@ class HeaderParser {
 };
 
 // NumPy's name for a dtype descr, for messages: '<f8' -> float64.
-std::string dtype_name(const std::string& descr) {
+std::string numpy_dtype_name(const std::string& descr) {
   if (descr.size() < 2) return descr;
   const std::string kind_size = (descr[0] == '<' || descr[0] == '>' || descr[0] == '|' || descr[0] == '=')
                                     ? descr.substr(1)
@@ -190,8 +191,23 @@ std::string dtype_name(const std::string& descr) {
   return it == names.end() ? "'" + descr + "'" : it->second;
 }
 
-uint32_t byteswap32(uint32_t v) {
-  return (v >> 24) | ((v >> 8) & 0xff00u) | ((v << 8) & 0xff0000u) | (v << 24);
+// Reverses the bytes of each `size`-byte element of `data`.
+void byteswap_elements(uint8_t* data, int64_t bytes, int64_t size) {
+  for (int64_t at = 0; at + size <= bytes; at += size) std::reverse(data + at, data + at + size);
+}
+
+// The descr of `dtype` in this machine's byte order, as numpy writes it.
+std::string descr_of(DType dtype) {
+  const char order = std::endian::native == std::endian::little ? '<' : '>';
+  switch (dtype) {
+    case DType::kInt32:
+      return std::string(1, order) + "i4";
+    case DType::kInt64:
+      return std::string(1, order) + "i8";
+    case DType::kFloat32:
+      break;
+  }
+  return std::string(1, order) + "f4";
 }
 
 std::string temporary_name(const std::string& path) {
@@ -263,28 +279,31 @@ Tensor load_npy(const std::string& path) {
   if (fortran.kind != HeaderValue::kBool) throw fail("Malformed header: 'fortran_order' is not True or False");
   if (shape.kind != HeaderValue::kTuple) throw fail("Malformed header: 'shape' is not a tuple");
 
-  bool big_endian = false;
-  if (descr.text == "<f4" || (descr.text == "=f4" && std::endian::native == std::endian::little)) {
-    big_endian = false;
-  } else if (descr.text == ">f4" || (descr.text == "=f4" && std::endian::native == std::endian::big)) {
-    big_endian = true;
-  } else {
-    throw fail(fmt::format("Expected dtype float32 ('<f4'), the file has {} ('{}'); convert it with "
-                           "array.astype(numpy.float32)",
-                           dtype_name(descr.text), descr.text));
+  // float32, int32 or int64 in either byte order ('=' is the writer's own, read as this machine's).
+  const std::string& d = descr.text;
+  const bool known_order = d.size() == 3 && (d[0] == '<' || d[0] == '>' || d[0] == '=');
+  const std::string kind = known_order ? d.substr(1) : "";
+  if (kind != "f4" && kind != "i4" && kind != "i8") {
+    throw fail(
+        fmt::format("Expected dtype float32 ('<f4'), int32 ('<i4') or int64 ('<i8'), the file has {} ('{}'); "
+                    "convert it with array.astype(numpy.float32)",
+                    numpy_dtype_name(d), d));
   }
+  const DType dtype = kind == "f4" ? DType::kFloat32 : kind == "i4" ? DType::kInt32 : DType::kInt64;
+  const bool big_endian = d[0] == '>' || (d[0] == '=' && std::endian::native == std::endian::big);
   if (fortran.flag) {
     throw fail("Expected C order, the file is in Fortran order (fortran_order: True); save "
                "numpy.ascontiguousarray(array) instead");
   }
+  const int64_t element_bytes = dtype_size(dtype);
   int64_t count = 1;
   for (int64_t d : shape.tuple) {
-    if (d != 0 && count > std::numeric_limits<int64_t>::max() / 4 / d) {
+    if (d != 0 && count > std::numeric_limits<int64_t>::max() / element_bytes / d) {
       throw fail(fmt::format("Malformed header: the shape {} is too large", to_shape(shape.tuple).to_string()));
     }
     count *= d;
   }
-  const uintmax_t data_bytes = static_cast<uintmax_t>(count) * 4;
+  const uintmax_t data_bytes = static_cast<uintmax_t>(count) * static_cast<uintmax_t>(element_bytes);
   const uintmax_t available = size - header_start - header_length;
   if (available < data_bytes) {
     throw fail(fmt::format("Truncated file: shape {} needs {} bytes of data, the file has {}",
@@ -294,13 +313,14 @@ Tensor load_npy(const std::string& path) {
     throw fail(fmt::format("Malformed file: shape {} needs {} bytes of data, the file has {} more after them",
                            to_shape(shape.tuple).to_string(), data_bytes, available - data_bytes));
   }
-  std::vector<float> values(static_cast<size_t>(count));
-  in.read(reinterpret_cast<char*>(values.data()), static_cast<std::streamsize>(data_bytes));
+  Tensor tensor = Tensor::zeros(shape.tuple, dtype);
+  auto* data = static_cast<uint8_t*>(tensor.raw_data());
+  in.read(reinterpret_cast<char*>(data), static_cast<std::streamsize>(data_bytes));
   if (static_cast<uintmax_t>(in.gcount()) != data_bytes) throw fail("Truncated file: reading the data failed");
   if (big_endian != (std::endian::native == std::endian::big)) {
-    for (float& v : values) v = std::bit_cast<float>(byteswap32(std::bit_cast<uint32_t>(v)));
+    byteswap_elements(data, static_cast<int64_t>(data_bytes), element_bytes);
   }
-  return Tensor(shape.tuple, std::move(values));
+  return tensor;
 }
 
 void save_npy(const std::string& path, const Tensor& tensor) {
@@ -314,7 +334,8 @@ void save_npy(const std::string& path, const Tensor& tensor) {
   }
   shape += tensor.dims().size() == 1 ? ",)" : ")";
   // As numpy's write_array_header_1_0: the dict, spaces, then '\n' so that the data starts at a multiple of 64.
-  std::string header = fmt::format("{{'descr': '<f4', 'fortran_order': False, 'shape': {}, }}", shape);
+  std::string header = fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}",
+                                   descr_of(tensor.dtype()), shape);
   const size_t unpadded = kMagicSize + 2 + 2 + header.size() + 1;
   header.append((64 - unpadded % 64) % 64, ' ');
   header += '\n';
@@ -335,14 +356,8 @@ void save_npy(const std::string& path, const Tensor& tensor) {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     if (!out) throw FileError(fmt::format("{} Cannot create the file: {}", prefix, std::strerror(errno)));
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if constexpr (std::endian::native == std::endian::little) {
-      out.write(reinterpret_cast<const char*>(tensor.data()), static_cast<std::streamsize>(tensor.size() * 4));
-    } else {
-      for (int64_t i = 0; i < tensor.size(); ++i) {
-        const uint32_t v = byteswap32(std::bit_cast<uint32_t>(tensor.data()[i]));
-        out.write(reinterpret_cast<const char*>(&v), 4);
-      }
-    }
+    // In this machine's byte order, which the descr names.
+    out.write(static_cast<const char*>(tensor.raw_data()), static_cast<std::streamsize>(tensor.nbytes()));
     out.close();
     if (!out) {
       fs::remove(temporary, ec);

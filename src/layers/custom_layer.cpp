@@ -55,8 +55,19 @@ class CustomLayerImpl : public LayerImpl {
     return shapes;
   }
 
+  // A custom kernel reads whatever it is given (an integer input's token ids, say) and writes float32.
+  std::vector<DType> compute_output_dtypes(const std::vector<DType>&, size_t outputs) const override {
+    return std::vector<DType>(outputs, DType::kFloat32);
+  }
+
   void build(const std::vector<Shape>& inputs) override {
-    for (WeightSpec& spec : definition_->build(inputs)) add_variable(spec.name, std::move(spec.initial), spec.trainable);
+    for (WeightSpec& spec : definition_->build(inputs)) {
+      if (spec.initial.dtype() != DType::kFloat32) {
+        throw ValueError(fmt::format("{} build() made weight '{}' of {}; weights are float32", prefix(),
+                                     spec.name, dtype_name(spec.initial.dtype())));
+      }
+      add_variable(spec.name, std::move(spec.initial), spec.trainable);
+    }
   }
 
   nlohmann::json config() const override {

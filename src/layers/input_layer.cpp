@@ -46,7 +46,7 @@ const LayerSchema<InputLayerArgs>& input_layer_schema() {
   static const auto schema = std::move(LayerSchema<InputLayerArgs>("InputLayer")
                                            .required<BatchShapeCodec>("batch_shape", STRATA_ARG(shape))
                                            .alias("batch_input_shape")  // Keras 2
-                                           .fixed("dtype", "float32")
+                                           .option("dtype", STRATA_ARG(dtype))
                                            .kept("sparse", false)
                                            .fixed("ragged", false)
                                            .kept("optional", false)
@@ -61,7 +61,8 @@ std::vector<Dim> without_batch(const Shape& shape) {
 
 // Input's checks and the layer it makes (built: it has nothing to build). `where` starts messages.
 std::shared_ptr<InputLayer> make_input_layer(std::vector<Dim> dims, const std::string& name,
-                                             const std::string& where) {
+                                             const std::string& dtype, const std::string& where) {
+  const DType type = parse_dtype(dtype, where);
   if (dims.empty()) {
     throw ValueError(
         fmt::format("{} Expected at least one dimension (the batch excluded), received ()", where));
@@ -74,7 +75,7 @@ std::shared_ptr<InputLayer> make_input_layer(std::vector<Dim> dims, const std::s
   }
   dims.insert(dims.begin(), None);
   check_shape_size(where, "input", Shape(dims));
-  auto layer = std::make_shared<InputLayer>(Shape(std::move(dims)), name);
+  auto layer = std::make_shared<InputLayer>(Shape(std::move(dims)), name, type);
   layer->mark_built();
   return layer;
 }
@@ -84,17 +85,22 @@ std::shared_ptr<InputLayer> make_input_layer(std::vector<Dim> dims, const std::s
 void register_input_layer_layers() {
   register_layer(input_layer_schema(), [](InputLayerArgs a) {
     const std::string where = fmt::format("[{} (InputLayer)]", a.options.name.empty() ? "?" : a.options.name);
-    return make_input_layer(std::move(a.shape), a.options.name, where);
+    return make_input_layer(std::move(a.shape), a.options.name, a.dtype, where);
   });
 }
 
-InputLayer::InputLayer(Shape shape, const std::string& name)
-    : ConfiguredLayer(input_layer_schema(), InputLayerArgs{without_batch(shape), {name}}),
-      shape_(std::move(shape)) {}
+InputLayer::InputLayer(Shape shape, const std::string& name, DType dtype)
+    : ConfiguredLayer(input_layer_schema(), InputLayerArgs{without_batch(shape), {name}, dtype_name(dtype)}),
+      shape_(std::move(shape)),
+      dtype_(dtype) {}
 
 std::vector<Shape> InputLayer::compute_output_shapes(const std::vector<Shape>& inputs) const {
   expect_input_count(*this, inputs, 0);
   return {shape_};
+}
+
+std::vector<DType> InputLayer::compute_output_dtypes(const std::vector<DType>&, size_t) const {
+  return {dtype_};
 }
 
 std::vector<ir::ValueId> InputLayer::lower(ir::Graph&, const Node&, const std::vector<ir::ValueId>&) const {
@@ -107,14 +113,16 @@ SymbolicTensor input_tensor(const std::shared_ptr<InputLayer>& layer) {
   auto node = std::make_shared<Node>();
   node->layer = layer;
   node->output_shapes = {layer->shape()};
+  node->output_dtypes = {layer->dtype()};
   layer->inbound_nodes.push_back(node);
   return SymbolicTensor(node, 0);
 }
 
 }  // namespace detail
 
-SymbolicTensor Input(std::vector<Dim> dims, std::string name) {
-  return detail::input_tensor(detail::make_input_layer(std::move(dims), name, "[Input]"));
+SymbolicTensor Input(std::vector<Dim> dims, InputOptions options) {
+  return detail::input_tensor(
+      detail::make_input_layer(std::move(dims), options.name, options.dtype, "[Input]"));
 }
 
 }  // namespace strata

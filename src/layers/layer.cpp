@@ -142,6 +142,9 @@ std::vector<SymbolicTensor> call_layer(const std::shared_ptr<LayerImpl>& impl, c
   // call leaves the layer as it was.
   std::vector<Shape> output_shapes = layer.compute_output_shapes(shapes);
   for (const Shape& s : output_shapes) check_shape_size(layer.prefix(), "output", s);
+  std::vector<DType> input_dtypes;
+  for (const SymbolicTensor& t : inputs) input_dtypes.push_back(t.dtype());
+  std::vector<DType> output_dtypes = layer.compute_output_dtypes(input_dtypes, output_shapes.size());
   if (!impl->built()) {
     try {
       impl->build(shapes);
@@ -162,6 +165,7 @@ std::vector<SymbolicTensor> call_layer(const std::shared_ptr<LayerImpl>& impl, c
   node->layer = impl;
   node->inputs = inputs;
   node->output_shapes = std::move(output_shapes);
+  node->output_dtypes = std::move(output_dtypes);
   node->padding = layer.static_padding(shapes);
   node->index_in_layer = static_cast<int>(impl->inbound_nodes.size());
   impl->inbound_nodes.push_back(node);

@@ -41,6 +41,17 @@ std::string LayerImpl::prefix() const { return fmt::format("[{} ({})]", name_, c
 
 void LayerImpl::build(const std::vector<Shape>&) {}
 
+std::vector<DType> LayerImpl::compute_output_dtypes(const std::vector<DType>& inputs, size_t outputs) const {
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i] == DType::kFloat32) continue;
+    throw ValueError(
+        fmt::format("{} Expected float32 inputs, received {} for input {}: the layer computes in "
+                    "float32 (integer inputs go to a custom layer that reads them)",
+                    prefix(), dtype_name(inputs[i]), i));
+  }
+  return std::vector<DType>(outputs, DType::kFloat32);
+}
+
 std::optional<ir::SpatialPadding> LayerImpl::static_padding(const std::vector<Shape>&) const {
   return std::nullopt;
 }
@@ -101,6 +112,10 @@ void LayerImpl::set_variable_values(const std::vector<Tensor>& values) {
       throw ValueError(fmt::format(
           "{} set_weights: weight {} ('{}') expected shape {}, received {}", prefix(), i, variables_[i].name,
           to_shape(variables_[i].dims()).to_string(), values[i].shape().to_string()));
+    }
+    if (values[i].dtype() != DType::kFloat32) {
+      throw ValueError(fmt::format("{} set_weights: weight {} ('{}') expected float32 values, received {}",
+                                   prefix(), i, variables_[i].name, dtype_name(values[i].dtype())));
     }
   }
   for (size_t i = 0; i < values.size(); ++i) variables_[i].assign(std::make_shared<const Tensor>(values[i]));

@@ -81,6 +81,9 @@ class LayerImpl {
   virtual std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const = 0;
   /// Creates the weights on the first call, from the (already checked) input shapes.
   virtual void build(const std::vector<Shape>& inputs);
+  /// The element type of each of `outputs` outputs from the inputs' types. The default, for layers that
+  /// compute in float32: float32 outputs, and a ValueError naming the layer for an integer input.
+  virtual std::vector<DType> compute_output_dtypes(const std::vector<DType>& inputs, size_t outputs) const;
   /// Emits the ops computing one call of this layer on concrete values; returns the output values.
   virtual std::vector<ir::ValueId> lower(ir::Graph& graph, const Node& node,
                                          const std::vector<ir::ValueId>& inputs) const = 0;

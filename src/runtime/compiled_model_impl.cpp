@@ -78,6 +78,17 @@ CompiledModelImpl::CompiledModelImpl(const FunctionalImpl* model, std::shared_pt
   thread_counts_ = thread_counts(std::max(1, most_threads()));
 }
 
+void CompiledModelImpl::check_input_dtypes(const std::vector<const Tensor*>& inputs,
+                                           const char* where) const {
+  const auto& expected = model_->inputs();
+  for (size_t i = 0; i < inputs.size() && i < expected.size(); ++i) {
+    if (inputs[i]->dtype() == expected[i].dtype()) continue;
+    throw ValueError(fmt::format("[{}] Input {} ('{}') expected {} values, received a {} tensor", where, i,
+                                 expected[i].node()->layer->name(), dtype_name(expected[i].dtype()),
+                                 dtype_name(inputs[i]->dtype())));
+  }
+}
+
 void CompiledModelImpl::check_input_dims(const std::vector<std::vector<int64_t>>& dims,
                                          const char* where) const {
   const auto& expected = model_->inputs();
@@ -259,6 +270,7 @@ void CompiledModelImpl::throw_non_finite(const std::vector<const Tensor*>& input
                                          const std::string& weight_layer) const {
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Tensor& t = *inputs[i];
+    if (t.dtype() != DType::kFloat32) continue;
     for (int64_t e = 0; e < t.size(); ++e) {
       const float v = t.data()[e];
       if (std::isfinite(v)) continue;
@@ -287,11 +299,11 @@ std::vector<Tensor> CompiledModelImpl::run(const std::vector<const Tensor*>& inp
     std::lock_guard lock(mutex_);
     chooser = entry_for(dims).chooser;
   }
-  std::vector<const float*> in;
+  std::vector<const void*> in;
   bool finite_inputs = true;
   for (const Tensor* t : inputs) {
-    in.push_back(t->data());
-    finite_inputs = finite_inputs && all_finite(t->data(), t->size());
+    in.push_back(t->raw_data());
+    if (t->dtype() == DType::kFloat32) finite_inputs = finite_inputs && all_finite(t->data(), t->size());
   }
   std::vector<Tensor> outputs;
   with_threads(chooser ? chooser->choose() : 0, [&](int threads) {
@@ -305,9 +317,12 @@ std::vector<Tensor> CompiledModelImpl::run(const std::vector<const Tensor*>& inp
         options_.backend != "reference" && (!finite_inputs || !plan->non_finite_weight_layer.empty());
     if (exact && options_.non_finite == "error") throw_non_finite(inputs, plan->non_finite_weight_layer);
     if (exact) plan = exact_plan_for(dims);
-    for (ir::ValueId v : plan->graph.outputs) outputs.push_back(Tensor::zeros(plan->graph.values[v].dims));
-    std::vector<float*> out;
-    for (Tensor& t : outputs) out.push_back(t.data());
+    for (ir::ValueId v : plan->graph.outputs) {
+      const ir::Value& value = plan->graph.values[v];
+      outputs.push_back(Tensor::zeros(value.dims, ir::tensor_dtype_of(value.dtype)));
+    }
+    std::vector<void*> out;
+    for (Tensor& t : outputs) out.push_back(t.raw_data());
     const auto start = std::chrono::steady_clock::now();
     plan->executor->run(in, out);
     // A plan's first pass touches its arena's pages for the first time: a try of another thread count
@@ -323,22 +338,28 @@ std::vector<Tensor> CompiledModelImpl::run(const std::vector<const Tensor*>& inp
 
 namespace {
 
+// Bytes, so that float and integer tensors slice alike.
 Tensor slice_batch(const Tensor& t, int64_t begin, int64_t end) {
-  const int64_t per_sample = t.size() / t.dims()[0];
   std::vector<int64_t> dims = t.dims();
   dims[0] = end - begin;
-  return Tensor(dims, std::vector<float>(t.data() + begin * per_sample, t.data() + end * per_sample));
+  Tensor slice = Tensor::zeros(std::move(dims), t.dtype());
+  const int64_t sample_bytes = t.nbytes() / t.dims()[0];
+  std::memcpy(slice.raw_data(), static_cast<const uint8_t*>(t.raw_data()) + begin * sample_bytes,
+              static_cast<size_t>(slice.nbytes()));
+  return slice;
 }
 
 Tensor concat_batches(const std::vector<Tensor>& parts) {
   std::vector<int64_t> dims = parts.front().dims();
   dims[0] = 0;
-  std::vector<float> values;
+  for (const Tensor& p : parts) dims[0] += p.dims()[0];
+  Tensor whole = Tensor::zeros(std::move(dims), parts.front().dtype());
+  auto* at = static_cast<uint8_t*>(whole.raw_data());
   for (const Tensor& p : parts) {
-    dims[0] += p.dims()[0];
-    values.insert(values.end(), p.values().begin(), p.values().end());
+    std::memcpy(at, p.raw_data(), static_cast<size_t>(p.nbytes()));
+    at += p.nbytes();
   }
-  return Tensor(dims, std::move(values));
+  return whole;
 }
 
 }  // namespace
@@ -348,6 +369,7 @@ std::vector<Tensor> CompiledModelImpl::predict(const std::vector<const Tensor*>&
   std::vector<std::vector<int64_t>> dims;
   for (const Tensor* t : inputs) dims.push_back(t->dims());
   check_input_dims(dims, "predict");
+  check_input_dtypes(inputs, "predict");
   if (options.batch_size < 0) {
     throw ValueError(fmt::format("[predict] Expected batch_size >= 0 (0 means the whole batch), received {}",
                                  options.batch_size));
@@ -377,10 +399,11 @@ ProfileReport CompiledModelImpl::profile(const std::vector<Tensor>& inputs, int 
   std::vector<std::vector<int64_t>> dims;
   for (const Tensor& t : inputs) dims.push_back(t.dims());
   check_input_dims(dims, "profile");
-  std::vector<const float*> in;
-  for (const Tensor& t : inputs) in.push_back(t.data());
+  std::vector<const void*> in;
+  for (const Tensor& t : inputs) in.push_back(t.raw_data());
   std::vector<const Tensor*> input_ptrs;
   for (const Tensor& t : inputs) input_ptrs.push_back(&t);
+  check_input_dtypes(input_ptrs, "profile");
   run(input_ptrs);  // warm-up: first-touch of the arena, JIT caches
   std::vector<double> whole;
   for (int r = 0; r < repetitions; ++r) {

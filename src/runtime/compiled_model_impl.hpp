@@ -69,6 +69,8 @@ class CompiledModelImpl {
  private:
   /// Throws ValueError or ShapeError, prefixed "[where]", unless `dims` fit the model's Inputs.
   void check_input_dims(const std::vector<std::vector<int64_t>>& dims, const char* where) const;
+  /// Throws ValueError, prefixed "[where]", unless each input has its Input's element type.
+  void check_input_dtypes(const std::vector<const Tensor*>& inputs, const char* where) const;
   std::vector<Tensor> run(const std::vector<const Tensor*>& inputs) const;
   /// CompileOptions::non_finite "error": throws ValueError naming the first non-finite input element, or
   /// else `weight_layer`.

@@ -19,14 +19,14 @@ struct StepProfile {
 class Executor {
  public:
   virtual ~Executor() = default;
-  /// Runs the program: reads one dense row-major buffer per graph input, writes one per graph output.
-  /// Must be safe to call from several threads at once.
-  virtual void run(const std::vector<const float*>& inputs, const std::vector<float*>& outputs) const = 0;
+  /// Runs the program: reads one dense row-major buffer per graph input, writes one per graph output, each
+  /// of its value's type (float32, or an integer input's int32/int64). Must be safe to call from several
+  /// threads at once.
+  virtual void run(const std::vector<const void*>& inputs, const std::vector<void*>& outputs) const = 0;
   /// The plan report (one line per primitive), without the header the runtime adds.
   virtual std::string plan_string() const = 0;
   /// Runs `repetitions` forward passes, timing every step on its own (waiting for it to finish).
-  virtual std::vector<StepProfile> profile(const std::vector<const float*>& inputs,
-                                           int repetitions) const = 0;
+  virtual std::vector<StepProfile> profile(const std::vector<const void*>& inputs, int repetitions) const = 0;
   /// Number of primitives (or kernel calls) per forward pass.
   virtual int step_count() const = 0;
   /// A record rebuilding `weight` bit for bit from this plan's own copy of it, so that the layer may free

@@ -5,7 +5,8 @@
     make_npy_files.py read FILE...    prints, per file, its dtype, shape, C-contiguity and the hex of its
                                       bytes in C order, as numpy.load sees them
 
-Values are `arange(n) * 0.5 - 1` in C order, exact in float32, so the test can compute them.
+Values are `arange(n) * 0.5 - 1` in C order, exact in float32, so the test can compute them; the integer
+files hold `arange(n) - 3`.
 """
 
 import os
@@ -32,7 +33,10 @@ def write(out):
             npy_format.write_array(f, values((2, 3)), version=version)
     np.save(p("f64.npy"), values((2, 3), np.float64))
     np.save(p("f16.npy"), values((2, 3), np.float16))
-    np.save(p("i32.npy"), values((2, 3), np.int32))
+    np.save(p("i16.npy"), values((2, 3), np.int16))
+    np.save(p("i32_2x3.npy"), (np.arange(6) - 3).astype(np.int32).reshape(2, 3))
+    np.save(p("i64_vector.npy"), (np.arange(5) - 3).astype(np.int64))
+    np.save(p("i64_bigendian.npy"), (np.arange(6) - 3).astype(">i8").reshape(3, 2))
     np.save(p("fortran.npy"), np.asfortranarray(values((2, 3))))
     np.save(p("structured.npy"), np.zeros(2, dtype=[("a", "<f4"), ("b", "<i4")]))
 
@@ -40,7 +44,8 @@ def write(out):
 def read(paths):
     for path in paths:
         a = np.load(path)
-        print(a.dtype.str, a.shape, a.flags["C_CONTIGUOUS"], np.ascontiguousarray(a).astype("<f4").tobytes().hex())
+        little = "<" + a.dtype.str[1:]  # the bytes of each element as little-endian, whatever the file's order
+        print(a.dtype.str, a.shape, a.flags["C_CONTIGUOUS"], np.ascontiguousarray(a).astype(little).tobytes().hex())
 
 
 if __name__ == "__main__":

@@ -163,12 +163,36 @@ TEST_CASE("load_npy reads files numpy writes: every rank, big-endian, format ver
   }
 }
 
+TEST_CASE("load_npy reads numpy's int32 and int64 files, in either byte order", "[npy]") {
+  const strata::Tensor i32 = strata::load_npy(files()("i32_2x3.npy"));
+  CHECK(i32 == strata::Tensor::from_int32({2, 3}, {-3, -2, -1, 0, 1, 2}));
+  CHECK(strata::load_npy(files()("i64_vector.npy")) == strata::Tensor::from_int64({5}, {-3, -2, -1, 0, 1}));
+  CHECK(strata::load_npy(files()("i64_bigendian.npy")) ==
+        strata::Tensor::from_int64({3, 2}, {-3, -2, -1, 0, 1, 2}));
+}
+
+TEST_CASE("save_npy writes integer tensors numpy reads back", "[npy]") {
+  const strata::Tensor i32 = strata::Tensor::from_int32({2, 2}, {-7, 0, 2147483647, -2147483647 - 1});
+  const strata::Tensor i64 = strata::Tensor::from_int64({3}, {-1, 4294967296, 9223372036854775807});
+  strata::save_npy(files()("int32.npy"), i32);
+  strata::save_npy(files()("int64.npy"), i64);
+  CHECK(strata::load_npy(files()("int32.npy")) == i32);
+  CHECK(strata::load_npy(files()("int64.npy")) == i64);
+  const std::string read = files().run(fmt::format("{} '{}/make_npy_files.py' read '{}' '{}'", kPython,
+                                                   data_dir(), files()("int32.npy"), files()("int64.npy")));
+  CHECK(read ==
+        "<i4 (2, 2) True f9ffffff00000000ffffff7f00000080\n"
+        "<i8 (3,) True ffffffffffffffff0000000001000000ffffffffffffff7f\n");
+}
+
 TEST_CASE("load_npy: another dtype is an error naming it", "[npy][errors]") {
   expect_load_error(files()("f64.npy"),
-                    StartsWith("[load_npy \"" + files()("f64.npy") + "\"] Expected dtype float32 ('<f4'), the file has "
-                               "float64 ('<f8'); convert it with array.astype(numpy.float32)"));
+                    StartsWith("[load_npy \"" + files()("f64.npy") +
+                               "\"] Expected dtype float32 ('<f4'), int32 ('<i4') "
+                               "or int64 ('<i8'), the file has float64 ('<f8'); convert it with "
+                               "array.astype(numpy.float32)"));
   expect_load_error(files()("f16.npy"), Contains("the file has float16 ('<f2')"));
-  expect_load_error(files()("i32.npy"), Contains("the file has int32 ('<i4')"));
+  expect_load_error(files()("i16.npy"), Contains("the file has int16 ('<i2')"));
   expect_load_error(files()("structured.npy"), Contains("Malformed header: 'descr' is not a string (a structured dtype?)"));
 }
 

@@ -12,7 +12,17 @@ namespace strata::onednn {
 static_assert(kMaxRank == DNNL_MAX_NDIMS);
 
 memory::data_type data_type_of(ir::DataType type) {
-  return type == ir::DataType::kBFloat16 ? memory::data_type::bf16 : memory::data_type::f32;
+  switch (type) {
+    case ir::DataType::kBFloat16:
+      return memory::data_type::bf16;
+    case ir::DataType::kInt32:
+      return memory::data_type::s32;
+    case ir::DataType::kInt64:
+      break;  // oneDNN 2.6 has no 64-bit integers: such values reach only plain C++ steps
+    case ir::DataType::kFloat32:
+      return memory::data_type::f32;
+  }
+  throw InternalError("onednn: no oneDNN type for int64 values");
 }
 
 memory::desc value_desc(const std::vector<int64_t>& keras_dims, ir::DataType type, ir::Layout layout) {

@@ -89,7 +89,7 @@ class OnednnExecutor : public Executor {
     return nullptr;
   }
 
-  void run(const std::vector<const float*>& inputs, const std::vector<float*>& outputs) const override {
+  void run(const std::vector<const void*>& inputs, const std::vector<void*>& outputs) const override {
     // Scoped: the context goes back to the pool and the thread count is restored even when a step throws
     // (a custom kernel may throw anything).
     const PooledContext ctx(*this);
@@ -140,7 +140,7 @@ class OnednnExecutor : public Executor {
 
   int step_count() const override { return static_cast<int>(steps_.size()); }
 
-  std::vector<StepProfile> profile(const std::vector<const float*>& inputs, int repetitions) const override {
+  std::vector<StepProfile> profile(const std::vector<const void*>& inputs, int repetitions) const override {
     std::vector<StepProfile> result(steps_.size());
     for (size_t i = 0; i < steps_.size(); ++i) {
       result[i] = StepProfile{steps_[i].chain, steps_[i].layers, steps_[i].implementation, {}, steps_[i].flops};
@@ -178,8 +178,9 @@ class OnednnExecutor : public Executor {
     std::vector<std::unordered_map<int, memory>> args;
   };
 
+  // Of a model input or output: float32 (bfloat16 values never cross the boundary) or an integer type.
   static size_t bytes_of(const ir::Value& v) {
-    size_t n = sizeof(float);
+    auto n = static_cast<size_t>(ir::element_size(v.dtype));
     for (int64_t d : v.dims) n *= static_cast<size_t>(d);
     return n;
   }

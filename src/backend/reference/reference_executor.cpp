@@ -25,32 +25,39 @@ class ReferenceExecutor : public Executor {
  public:
   explicit ReferenceExecutor(ir::Graph graph) : graph_(std::move(graph)) {}
 
-  void run(const std::vector<const float*>& inputs, const std::vector<float*>& outputs) const override {
+  void run(const std::vector<const void*>& inputs, const std::vector<void*>& outputs) const override {
     run_timed(inputs, outputs, nullptr);
   }
 
-  std::vector<StepProfile> profile(const std::vector<const float*>& inputs, int repetitions) const override {
+  std::vector<StepProfile> profile(const std::vector<const void*>& inputs, int repetitions) const override {
     std::vector<StepProfile> result;
     for (const ir::Op& op : graph_.ops) {
       result.push_back(StepProfile{ir::post_op_chain(graph_, op), fmt::format("{}", fmt::join(op.layers, ", ")),
                                    "reference loops", {}, ir::op_flops(graph_, op)});
     }
     std::vector<std::vector<float>> outs(graph_.outputs.size());
-    std::vector<float*> out_ptrs;
+    std::vector<void*> out_ptrs;
     for (size_t i = 0; i < outs.size(); ++i) {
-      outs[i].resize(static_cast<size_t>(count_of(graph_.values[graph_.outputs[i]].dims)));
+      outs[i].resize(static_cast<size_t>(floats_of(graph_.outputs[i])));
       out_ptrs.push_back(outs[i].data());
     }
     for (int r = 0; r < repetitions; ++r) run_timed(inputs, out_ptrs, &result);
     return result;
   }
 
-  void run_timed(const std::vector<const float*>& inputs, const std::vector<float*>& outputs,
+  // Float-sized slots holding value `v`: its element count, twice that for int64.
+  int64_t floats_of(ir::ValueId v) const {
+    return count_of(graph_.values[v].dims) * ir::element_size(graph_.values[v].dtype) /
+           static_cast<int64_t>(sizeof(float));
+  }
+
+  void run_timed(const std::vector<const void*>& inputs, const std::vector<void*>& outputs,
                  std::vector<StepProfile>* timings) const {
-    // Fresh buffers per call: simple, and trivially safe across threads.
+    // Fresh buffers per call: simple, and trivially safe across threads. An integer input's buffer holds its
+    // bytes as they are.
     std::vector<std::vector<float>> buffers(graph_.values.size());
     auto buffer = [&](ir::ValueId v) -> std::vector<float>& {
-      if (buffers[v].empty()) buffers[v].resize(static_cast<size_t>(count_of(graph_.values[v].dims)));
+      if (buffers[v].empty()) buffers[v].resize(static_cast<size_t>(floats_of(v)));
       return buffers[v];
     };
     for (size_t i = 0; i < inputs.size(); ++i) {
@@ -114,16 +121,17 @@ class ReferenceExecutor : public Executor {
                 reference::concat(c.axis, dims, srcs, dst_dims, dst.data());
               },
               [&](const ir::CustomOp& custom) {
-                std::vector<std::vector<int64_t>> dims;
-                std::vector<const float*> srcs;
-                inputs(dims, srcs);
+                std::vector<CustomInput> srcs;
+                for (ir::ValueId v : op.inputs) {
+                  srcs.push_back({graph_.values[v].dims, graph_.values[v].dtype, buffer(v).data()});
+                }
                 std::vector<std::vector<int64_t>> out_dims;
                 std::vector<float*> dsts;
                 for (ir::ValueId v : op.outputs) {
                   out_dims.push_back(graph_.values[v].dims);
                   dsts.push_back(buffer(v).data());
                 }
-                run_custom_op(custom, dims, srcs, out_dims, dsts);
+                run_custom_op(custom, srcs, out_dims, dsts);
               },
               [&](const ir::ConvertOp&) {
                 throw InternalError(

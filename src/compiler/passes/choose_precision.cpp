@@ -55,13 +55,14 @@ void choose_precision(Graph& graph) {
     }
     const DataType want = runs_in_bf16(graph, op) ? DataType::kBFloat16 : DataType::kFloat32;
     for (ValueId& in : op.inputs) {
-      if (graph.values[in].dtype != want) in = convert(in, want);
+      // Integers (token ids) reach only custom ops, which read them as they are.
+      if (is_float(graph.values[in].dtype) && graph.values[in].dtype != want) in = convert(in, want);
     }
     for (ValueId out : op.outputs) graph.values[out].dtype = want;
     ops.push_back(std::move(op));
   }
   for (ValueId& out : graph.outputs) {
-    if (graph.values[out].dtype != DataType::kFloat32) out = convert(out, DataType::kFloat32);
+    if (graph.values[out].dtype == DataType::kBFloat16) out = convert(out, DataType::kFloat32);
   }
   graph.ops = std::move(ops);
 }
