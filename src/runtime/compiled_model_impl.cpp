@@ -152,8 +152,26 @@ CompiledModelImpl::ShapePlans& CompiledModelImpl::entry_for(
     return *it;
   }
   cache_.push_front({input_dims, version, {}, {}, std::make_shared<ThreadChooser>(thread_counts_)});
-  if (cache_.size() > kMaxCachedPlans) cache_.pop_back();
+  trim_cache();
   return cache_.front();
+}
+
+void CompiledModelImpl::trim_cache() const {
+  while (cache_.size() > max_cached_) cache_.pop_back();
+  auto held = [](const ShapePlans& entry) {
+    int64_t bytes = entry.exact ? entry.exact->executor->held_bytes() : 0;
+    for (const auto& plan : entry.plans) bytes += plan->executor->held_bytes();
+    return bytes;
+  };
+  int64_t extra = 0;
+  size_t index = 0;
+  for (const ShapePlans& entry : cache_) {
+    if (index++ >= min_cached_) extra += held(entry);
+  }
+  while (cache_.size() > min_cached_ && extra > extra_bytes_) {
+    extra -= held(cache_.back());
+    cache_.pop_back();
+  }
 }
 
 namespace {

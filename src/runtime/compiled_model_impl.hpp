@@ -37,7 +37,13 @@ struct Plan {
 
 class CompiledModelImpl {
  public:
-  static constexpr size_t kMaxCachedPlans = 8;
+  /// The plan cache keeps the most recently used input shapes: always the last kMinCachedShapes, whatever
+  /// their plans hold; older ones up to kMaxCachedShapes while what they hold between passes (arenas,
+  /// scratchpads) stays within kExtraCacheBytes. Many small shapes (a text model's sequence lengths) then
+  /// stay cached without rebuilding, and large ones are bounded as before.
+  static constexpr size_t kMinCachedShapes = 8;
+  static constexpr size_t kMaxCachedShapes = 64;
+  static constexpr int64_t kExtraCacheBytes = int64_t{256} << 20;
 
   /// `model` must outlive this object; `owner`, when given, keeps it alive (null when the model itself
   /// owns this cache).
@@ -64,6 +70,12 @@ class CompiledModelImpl {
   /// set_weights it must not run concurrently with other uses of it.
   void release_weights(FunctionalImpl& model);
   const CompileOptions& options() const { return options_; }
+  /// Tests only: other limits than kMinCachedShapes, kMaxCachedShapes and kExtraCacheBytes.
+  void set_cache_limits(size_t min_shapes, size_t max_shapes, int64_t extra_bytes) {
+    min_cached_ = min_shapes;
+    max_cached_ = max_shapes;
+    extra_bytes_ = extra_bytes;
+  }
   const FunctionalImpl& model() const { return *model_; }
 
  private:
@@ -109,6 +121,10 @@ class CompiledModelImpl {
   };
   mutable std::mutex mutex_;
   mutable std::list<ShapePlans> cache_;
+  size_t min_cached_ = kMinCachedShapes, max_cached_ = kMaxCachedShapes;
+  int64_t extra_bytes_ = kExtraCacheBytes;
+  /// Drops the least recently used entries past the limits; `mutex_` held.
+  void trim_cache() const;
 };
 
 /// Throws ValueError unless the options name a known backend and precision and a valid thread count.

@@ -1,6 +1,7 @@
 #pragma once
 // What a backend hands the runtime: something that runs one compiled program on raw buffers.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,6 +30,9 @@ class Executor {
   virtual std::vector<StepProfile> profile(const std::vector<const void*>& inputs, int repetitions) const = 0;
   /// Number of primitives (or kernel calls) per forward pass.
   virtual int step_count() const = 0;
+  /// Bytes of working memory the plan keeps between passes (pooled arenas and scratchpads), which the plan
+  /// cache weighs; 0 when every pass allocates its own.
+  virtual int64_t held_bytes() const { return 0; }
   /// A record rebuilding `weight` bit for bit from this plan's own copy of it, so that the layer may free
   /// its tensor (CompileOptions::release_weights); null when the plan holds no copy it can turn back exactly.
   virtual std::shared_ptr<const ReleasedWeight> release(

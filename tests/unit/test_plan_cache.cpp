@@ -1,5 +1,6 @@
 // The plan cache: one plan per concrete input shape, reused while the weights stay, rebuilt when they
-// change, several shapes held at once (least recently used dropped first).
+// change, several shapes held at once (least recently used dropped first, past the 8 most recent only when
+// they hold too much memory or number more than 64).
 #include <memory>
 #include <string>
 
@@ -102,9 +103,11 @@ TEST_CASE("the cache holds several shapes", "[cache][runtime]") {
     CHECK(runtime->predict({&x8}, {}).front() == first8);
   }
 
-  // The cache is bounded: with `a` used recently and `b` not, new shapes push out `b` first.
-  const size_t capacity = strata::detail::CompiledModelImpl::kMaxCachedPlans;
+  // The cache is bounded: with `a` used recently and `b` not, new shapes push out `b` first (here with a
+  // cap of 8 shapes, whatever they hold).
+  const size_t capacity = strata::detail::CompiledModelImpl::kMinCachedShapes;
   REQUIRE(capacity >= 3);
+  runtime->set_cache_limits(capacity, capacity, 0);
   runtime->plan_for(image(1, 8, 8));
   runtime->plan_for(image(1, 5, 7));
   for (size_t i = 0; i + 2 < capacity; ++i) runtime->plan_for(image(1, 9 + static_cast<int64_t>(i), 9));
@@ -165,4 +168,52 @@ TEST_CASE("plans for different input shapes share their reordered and folded wei
   const auto x0 = strata::Tensor::random_uniform({1, 12, 12, 8}, 4);
   CHECK(max_relative_error(compiled.predict(x0), model.compile({.backend = "reference"}).predict(x0)) <
         float32_tolerance(72));
+}
+
+TEST_CASE("many sequence lengths stay cached: no plan is rebuilt on the second round", "[cache][runtime]") {
+  auto tokens = strata::Input({strata::None, 8});
+  strata::Model model(tokens, L::Dense(4)(L::Dense(16, {.activation = "relu"})(tokens)));
+  auto runtime = runtime_of(model, {.num_threads = 1, .adaptive_threads = false});
+  std::vector<std::shared_ptr<const strata::detail::Plan>> first;
+  for (int64_t length = 1; length <= 40; ++length) {
+    const strata::Tensor x = random_input({1, length, 8}, static_cast<uint64_t>(length));
+    runtime->predict({&x}, {});
+    first.push_back(runtime->plan_for({{1, length, 8}}));
+  }
+  for (int64_t length = 1; length <= 40; ++length) {
+    INFO("length " << length);
+    CHECK(runtime->plan_for({{1, length, 8}}) == first[static_cast<size_t>(length - 1)]);
+  }
+  // Past kMaxCachedShapes the oldest go, however little they hold.
+  for (int64_t length = 41;
+       length <= 40 + static_cast<int64_t>(strata::detail::CompiledModelImpl::kMaxCachedShapes); ++length) {
+    runtime->plan_for({{1, length, 8}});
+  }
+  CHECK(runtime->plan_for({{1, 1, 8}}) != first[0]);
+}
+
+TEST_CASE("past the most recent shapes, the memory their plans hold bounds the cache", "[cache][runtime]") {
+  // Images of one pixel count: every plan's arena is the same size.
+  auto images = strata::Input({strata::None, strata::None, 3});
+  strata::Model model(images, L::Dense(8)(L::Dense(16)(images)));
+  auto runtime = runtime_of(model, {.num_threads = 1, .adaptive_threads = false});
+  const std::vector<std::vector<std::vector<int64_t>>> shapes = {
+      image(1, 4, 6), image(1, 6, 4), image(1, 3, 8), image(1, 8, 3), image(1, 2, 12)};
+  auto run = [&](const std::vector<std::vector<int64_t>>& dims) {
+    const strata::Tensor x = random_input(dims[0], 1);
+    runtime->predict({&x}, {});  // a pass leaves the plan's arena pooled: the memory it holds
+    return runtime->plan_for(dims);
+  };
+  const auto a = run(shapes[0]);
+  const int64_t held = a->executor->held_bytes();
+  REQUIRE(held > 0);
+  // Two shapes always kept, and room for one more plan's memory.
+  runtime->set_cache_limits(2, 64, held);
+  std::vector<std::shared_ptr<const strata::detail::Plan>> plans = {a};
+  for (size_t i = 1; i < shapes.size(); ++i) plans.push_back(run(shapes[i]));
+  // Most recent first: 4 and 3 (always kept), 2 (within the bytes); 1 and 0 dropped as 3 and 4 came.
+  CHECK(runtime->plan_for(shapes[4]) == plans[4]);
+  CHECK(runtime->plan_for(shapes[3]) == plans[3]);
+  CHECK(runtime->plan_for(shapes[2]) == plans[2]);
+  CHECK(runtime->plan_for(shapes[0]) != plans[0]);
 }

@@ -140,6 +140,12 @@ class OnednnExecutor : public Executor {
 
   int step_count() const override { return static_cast<int>(steps_.size()); }
 
+  int64_t held_bytes() const override {
+    std::lock_guard lock(pool_mutex_);
+    return static_cast<int64_t>(pool_.size()) *
+           (graph_.arena_bytes + static_cast<int64_t>(scratchpad_bytes_));
+  }
+
   std::vector<StepProfile> profile(const std::vector<const void*>& inputs, int repetitions) const override {
     std::vector<StepProfile> result(steps_.size());
     for (size_t i = 0; i < steps_.size(); ++i) {
