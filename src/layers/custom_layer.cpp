@@ -154,9 +154,13 @@ SymbolicTensor CustomLayer::operator()(const SymbolicTensor& input) const {
 }
 
 SymbolicTensor CustomLayer::operator()(const std::vector<SymbolicTensor>& inputs) const {
-  // Asked before the call, so that a refused call leaves no node behind.
+  // Asked before the call, so that a refused call leaves no node behind. An empty input gets call()'s own
+  // message, which names the layer and the input.
   std::vector<Shape> shapes;
-  for (const SymbolicTensor& t : inputs) shapes.push_back(t.shape());
+  for (const SymbolicTensor& t : inputs) {
+    if (!t) return call(inputs).front();
+    shapes.push_back(t.shape());
+  }
   if (const size_t n = impl_->compute_output_shapes(shapes).size(); n != 1) {
     throw ValueError(
         fmt::format("{} The layer has {} outputs; call_all(inputs) returns them all, the call operator "

@@ -151,6 +151,9 @@ TEST_CASE("several outputs: the call operator refuses, broken kernels and shape 
                          MessageThat(Catch::StartsWith("[split (HalfSplit)] The layer has 2 outputs") &&
                                      Catch::Contains("call_all")));
   CHECK_FALSE(split.impl()->built());  // the refused call left no node and built nothing
+  REQUIRE_THROWS_MATCHES(
+      split(strata::SymbolicTensor()), strata::ValueError,
+      MessageThat(Catch::StartsWith("[split (HalfSplit)] Input 0 is an empty SymbolicTensor")));
   REQUIRE_THROWS_MATCHES(split.call_all({strata::Input({5})}), strata::ShapeError,
                          MessageThat(Catch::StartsWith("[split (HalfSplit)] Expected an even last axis")));
 
