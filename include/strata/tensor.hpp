@@ -53,10 +53,17 @@ class Tensor {
   DType dtype() const { return dtype_; }
   /// The number of elements.
   int64_t size() const;
+  /// The float32 values in row-major order. Throws ValueError for an integer tensor. (Inline: kernels
+  /// index it per element, and the type check then leaves the loop.)
+  float* data() {
+    if (dtype_ != DType::kFloat32) throw_not(DType::kFloat32);
+    return values_.data();
+  }
   /// The float32 values in row-major order. Throws ValueError for an integer tensor.
-  float* data();
-  /// The float32 values in row-major order. Throws ValueError for an integer tensor.
-  const float* data() const;
+  const float* data() const {
+    if (dtype_ != DType::kFloat32) throw_not(DType::kFloat32);
+    return values_.data();
+  }
   /// The float32 values as a vector. Throws ValueError for an integer tensor.
   const std::vector<float>& values() const;
   /// The int32 values in row-major order. Throws ValueError for a tensor of another type.
@@ -83,6 +90,7 @@ class Tensor {
 
  private:
   void expect(DType wanted) const;
+  [[noreturn]] void throw_not(DType wanted) const;
 
   std::vector<int64_t> dims_;
   DType dtype_ = DType::kFloat32;

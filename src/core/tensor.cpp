@@ -109,21 +109,15 @@ int64_t Tensor::size() const {
   return static_cast<int64_t>(values_.size());
 }
 
-void Tensor::expect(DType wanted) const {
-  if (dtype_ != wanted) {
-    throw ValueError(fmt::format("Tensor: expected a {} tensor, this one holds {} (shape {})",
-                                 dtype_name(wanted), dtype_name(dtype_), shape().to_string()));
-  }
+void Tensor::throw_not(DType wanted) const {
+  throw ValueError(fmt::format("Tensor: expected a {} tensor, this one holds {} (shape {})",
+                               dtype_name(wanted), dtype_name(dtype_), shape().to_string()));
 }
 
-float* Tensor::data() {
-  expect(DType::kFloat32);
-  return values_.data();
+void Tensor::expect(DType wanted) const {
+  if (dtype_ != wanted) throw_not(wanted);
 }
-const float* Tensor::data() const {
-  expect(DType::kFloat32);
-  return values_.data();
-}
+
 const std::vector<float>& Tensor::values() const {
   expect(DType::kFloat32);
   return values_;
