@@ -96,8 +96,9 @@ class OnednnExecutor : public Executor {
     const OmpThreadScope threads(num_threads_);
     try {
       for (size_t i = 0; i < inputs.size(); ++i) {
-        const ir::Value& v = graph_.values[graph_.inputs[i]];
-        std::memcpy(ctx->arena.get() + v.offset, inputs[i], bytes_of(v));
+        const ir::ValueId v = graph_.inputs[i];
+        std::memcpy(ctx->arena.get() + graph_.values[v].offset, inputs[i],
+                    static_cast<size_t>(graph_.bytes(v)));
       }
       for (size_t i = 0; i < steps_.size(); ++i) {
         if (steps_[i].kernel) {
@@ -108,8 +109,9 @@ class OnednnExecutor : public Executor {
       }
       ctx->stream.wait();
       for (size_t i = 0; i < outputs.size(); ++i) {
-        const ir::Value& v = graph_.values[graph_.outputs[i]];
-        std::memcpy(outputs[i], ctx->arena.get() + v.offset, bytes_of(v));
+        const ir::ValueId v = graph_.outputs[i];
+        std::memcpy(outputs[i], ctx->arena.get() + graph_.values[v].offset,
+                    static_cast<size_t>(graph_.bytes(v)));
       }
     } catch (const dnnl::error& e) {
       throw InternalError(fmt::format("[predict] oneDNN failed: {}", e.what()));
@@ -157,8 +159,9 @@ class OnednnExecutor : public Executor {
       // Every repetition is a whole forward pass on the real inputs: the planner reuses the inputs' buffers
       // once they are read, so a second pass without copying them again fed custom kernels stale data.
       for (size_t i = 0; i < inputs.size(); ++i) {
-        const ir::Value& v = graph_.values[graph_.inputs[i]];
-        std::memcpy(ctx->arena.get() + v.offset, inputs[i], bytes_of(v));
+        const ir::ValueId v = graph_.inputs[i];
+        std::memcpy(ctx->arena.get() + graph_.values[v].offset, inputs[i],
+                    static_cast<size_t>(graph_.bytes(v)));
       }
       for (size_t i = 0; i < steps_.size(); ++i) {
         const auto start = std::chrono::steady_clock::now();
@@ -183,13 +186,6 @@ class OnednnExecutor : public Executor {
     dnnl::stream stream;
     std::vector<std::unordered_map<int, memory>> args;
   };
-
-  // Of a model input or output: float32 (bfloat16 values never cross the boundary) or an integer type.
-  static size_t bytes_of(const ir::Value& v) {
-    auto n = static_cast<size_t>(ir::element_size(v.dtype));
-    for (int64_t d : v.dims) n *= static_cast<size_t>(d);
-    return n;
-  }
 
   // Takes a context from the pool for one forward pass and gives it back when the pass ends, however it ends.
   class PooledContext {

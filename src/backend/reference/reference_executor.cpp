@@ -46,10 +46,7 @@ class ReferenceExecutor : public Executor {
   }
 
   // Float-sized slots holding value `v`: its element count, twice that for int64.
-  int64_t floats_of(ir::ValueId v) const {
-    return count_of(graph_.values[v].dims) * ir::element_size(graph_.values[v].dtype) /
-           static_cast<int64_t>(sizeof(float));
-  }
+  int64_t floats_of(ir::ValueId v) const { return graph_.bytes(v) / static_cast<int64_t>(sizeof(float)); }
 
   void run_timed(const std::vector<const void*>& inputs, const std::vector<void*>& outputs,
                  std::vector<StepProfile>* timings) const {
