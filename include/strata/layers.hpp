@@ -4,7 +4,9 @@
 
 #include "strata/layers/activations.hpp"
 #include "strata/layers/batch_normalization.hpp"
+#include "strata/layers/conv1d.hpp"
 #include "strata/layers/conv2d.hpp"
+#include "strata/layers/conv_transpose.hpp"
 #include "strata/layers/dense.hpp"
 #include "strata/layers/depthwise_conv2d.hpp"
 #include "strata/layers/global_pooling2d.hpp"

@@ -184,6 +184,12 @@ double op_flops(const Graph& graph, const Op& op) {
             }
             return 2.0 * out_elements * per_output(*c.kernel);
           },
+          [&](const TransposedConvOp& t) {
+            // Every input element meets every tap and output channel once (kernel: spatial..., out, in).
+            const auto& in = graph.values[op.inputs[0]].dims;
+            const double pixels = static_cast<double>(element_count(in) / in.back());
+            return 2.0 * pixels * static_cast<double>(t.kernel->size());
+          },
           [&](const DenseOp& d) { return 2.0 * out_elements * static_cast<double>(d.kernel->dims()[0]); },
           [&](const PoolOp& p) { return none(p); },
           [&](const ActivationOp& a) { return none(a); },
@@ -214,6 +220,9 @@ std::vector<std::shared_ptr<const Tensor>> op_weights(const Op& op) {
                  [&](const ConvOp& c) {
                    add({c.kernel, c.bias, c.kernel_scale});
                  },
+                 [&](const TransposedConvOp& t) {
+                   add({t.kernel, t.bias});
+                 },
                  [&](const DenseOp& d) {
                    add({d.kernel, d.bias, d.kernel_scale});
                  },
@@ -242,6 +251,7 @@ std::vector<std::shared_ptr<const Tensor>> op_weights(const Op& op) {
 std::string op_kind_name(const Op& op) {
   struct Visitor {
     std::string operator()(const ConvOp&) const { return "conv"; }
+    std::string operator()(const TransposedConvOp&) const { return "conv_transpose"; }
     std::string operator()(const PoolOp& p) const {
       return p.kind == PoolOp::Kind::kMax ? "max_pool" : "avg_pool";
     }
@@ -325,6 +335,11 @@ std::string attrs_text(const Op& op) {
                                              padding(c.window.padding), c.groups, c.bias ? " bias" : "",
                                              c.kernel_scale ? " scaled" : "",
                                              c.algorithm == ConvOp::Algorithm::kWinograd ? " winograd" : "");
+                        },
+                        [&](const TransposedConvOp& t) {
+                          return fmt::format("k={} s={} d={} pad={}{}", axes(t.window.size),
+                                             axes(t.window.strides), axes(t.window.dilations),
+                                             padding(t.window.padding), t.bias ? " bias" : "");
                         },
                         [&](const PoolOp& p) {
                           return fmt::format("k={} s={} pad={}", axes(p.window.size), axes(p.window.strides),

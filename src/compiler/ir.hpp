@@ -110,6 +110,17 @@ struct ConvOp {
   Algorithm algorithm = Algorithm::kDirect;
 };
 
+/// A transposed convolution (Keras's Conv1DTranspose, Conv2DTranspose) over 1 to 3 spatial axes: the
+/// gradient of the convolution from the output back to the input. `window` is that forward convolution's:
+/// its strides, dilations and padding (`after` may be negative when Keras's output_padding or a kernel
+/// shorter than the stride leaves output cells that no window reaches; they get the bias alone). Kernel in
+/// Keras's layout (the window's axes, out, in), bias (out) or null.
+struct TransposedConvOp {
+  Window window;
+  std::shared_ptr<const Tensor> kernel;
+  std::shared_ptr<const Tensor> bias;
+};
+
 /// Max or average pooling over 1 to 3 spatial axes; average pooling excludes padded cells from the divisor.
 struct PoolOp {
   enum class Kind { kMax, kAverage };
@@ -197,8 +208,8 @@ struct ProbeOp {};
 /// Every op kind. The backends and the compiler visit it exhaustively (one handler per kind, no catch-all),
 /// so a kind added here without a handler fails to build where one is missing.
 using OpAttrs =
-    std::variant<ConvOp, PoolOp, ActivationOp, BinaryOp, SoftmaxOp, DenseOp, BatchNormOp, PadOp, CropOp,
-                 UpsampleOp, ReshapeOp, ConcatOp, CustomOp, ConvertOp STRATA_PROBE_OP_KIND>;
+    std::variant<ConvOp, TransposedConvOp, PoolOp, ActivationOp, BinaryOp, SoftmaxOp, DenseOp, BatchNormOp,
+                 PadOp, CropOp, UpsampleOp, ReshapeOp, ConcatOp, CustomOp, ConvertOp STRATA_PROBE_OP_KIND>;
 
 /// A step fused into an op, applied to its result in order.
 struct PostOp {

@@ -106,6 +106,7 @@ class OnnxBuilder {
     // One overload per IR op kind and no catch-all: a new kind without an ONNX form is a compile error here.
     std::visit(detail::Overloaded{
                    [&](const ir::ConvOp& c) { conv(op, c, name); },
+                   [&](const ir::TransposedConvOp& t) { transposed_conv(op, t, name); },
                    [&](const ir::PoolOp& p) { pool(op, p, name); },
                    [&](const ir::ActivationOp& a) { activation(op, a.activation, name); },
                    [&](const ir::BinaryOp& b) { binary(op, b, name); },
@@ -187,6 +188,7 @@ class OnnxBuilder {
     return std::visit(
         detail::Overloaded{
             [&](const ir::ConvOp& c) { return nchw(c); },
+            [&](const ir::TransposedConvOp& t) { return nchw(t); },
             [&](const ir::PoolOp& p) { return nchw(p); },
             [&](const ir::PadOp& p) { return nchw(p); },
             [&](const ir::CropOp& c) { return nchw(c); },
@@ -255,6 +257,29 @@ class OnnxBuilder {
     OnnxGraph::attr(n, "dilations", int64s(c.window.dilations));
     OnnxGraph::attr(n, "pads", pads(c.window.padding));
     OnnxGraph::attr(n, "group", static_cast<int64_t>(c.groups));
+  }
+
+  void transposed_conv(const ir::Op& op, const ir::TransposedConvOp& t, const std::string& name) {
+    expect_image_axes(op, t.window.rank());
+    // Keras's (kh, kw, out, in) is ONNX's (in, out, kh, kw) by the same permutation as Conv's HWIO to OIHW.
+    std::vector<std::string> inputs = {
+        get(op.inputs[0], Layout::kNchw),
+        out_.weight(t.kernel, "iohw", name + "/kernel", OnnxGraph::hwio_to_oihw)};
+    if (t.bias) inputs.push_back(out_.weight(t.bias, "", name + "/bias", OnnxGraph::as_is));
+    onnx::NodeProto& n = out_.node("ConvTranspose", inputs, {define(op, Layout::kNchw)}, name);
+    OnnxGraph::attr(n, "kernel_shape", int64s(t.window.size));
+    OnnxGraph::attr(n, "strides", int64s(t.window.strides));
+    OnnxGraph::attr(n, "dilations", int64s(t.window.dilations));
+    // ONNX's output is s*(in-1) + output_padding + d*(k-1)+1 - pads: the IR's negative `after` (cells past
+    // the last window) is ONNX's output_padding.
+    ir::SpatialPadding p = t.window.padding;
+    std::vector<int64_t> output_padding;
+    for (int& after : p.after) {
+      output_padding.push_back(after < 0 ? -after : 0);
+      after = std::max(after, 0);
+    }
+    OnnxGraph::attr(n, "pads", pads(p));
+    OnnxGraph::attr(n, "output_padding", output_padding);
   }
 
   // ONNX's order: every axis's start, then every axis's end.

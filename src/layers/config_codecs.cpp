@@ -154,6 +154,12 @@ std::string Codec<Size2>::cpp(const Size2& v) {
   return v.h() == v.w() ? std::to_string(v.h()) : fmt::format("{{{}, {}}}", v.h(), v.w());
 }
 
+std::string Codec<std::optional<Size2>>::cpp(const std::optional<Size2>& v) {
+  if (!v) return "std::nullopt";
+  return v->h() == v->w() ? fmt::format("strata::Size2({})", v->h())
+                          : fmt::format("strata::Size2({}, {})", v->h(), v->w());
+}
+
 nlohmann::json Codec<Margins2D>::write(const Margins2D& m) {
   return nlohmann::json::array(
       {nlohmann::json::array({m.top(), m.bottom()}), nlohmann::json::array({m.left(), m.right()})});

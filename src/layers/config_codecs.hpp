@@ -99,6 +99,45 @@ struct Codec<Size2> {
   static std::string cpp(const Size2& v);
 };
 
+/// None or Keras's (h, w) tuple (Conv2DTranspose's output_padding).
+template <>
+struct Codec<std::optional<Size2>> {
+  static constexpr const char* type = "(int, int) or None";
+  static nlohmann::json write(const std::optional<Size2>& v) {
+    return v ? Codec<Size2>::write(*v) : nlohmann::json();
+  }
+  static std::optional<Size2> read(const nlohmann::json& j, const ConfigKey& at) {
+    if (j.is_null()) return std::nullopt;
+    return Codec<Size2>::read(j, at);
+  }
+  static std::string cpp(const std::optional<Size2>& v);
+};
+
+/// A 1D layer's size, an int in C++: Keras writes it as a tuple of one, (2,), and reads an integer too.
+struct Tuple1Codec {
+  static constexpr const char* type = "int";
+  static nlohmann::json write(int v) { return nlohmann::json::array({v}); }
+  static int read(const nlohmann::json& j, const ConfigKey& at) {
+    if (j.is_array() && j.size() == 1) return Codec<int>::read(j[0], at);
+    if (!j.is_number()) bad_config_value(at, "an integer or a list of one integer", j);
+    return Codec<int>::read(j, at);
+  }
+  static std::string cpp(int v) { return std::to_string(v); }
+};
+
+/// None or a 1D size (a 1D pooling's strides, Conv1DTranspose's output_padding): null reads as none given.
+struct OptionalTuple1Codec {
+  static constexpr const char* type = "int or None";
+  static nlohmann::json write(const std::optional<int>& v) {
+    return v ? Tuple1Codec::write(*v) : nlohmann::json();
+  }
+  static std::optional<int> read(const nlohmann::json& j, const ConfigKey& at) {
+    if (j.is_null()) return std::nullopt;
+    return Tuple1Codec::read(j, at);
+  }
+  static std::string cpp(const std::optional<int>& v) { return v ? std::to_string(*v) : "std::nullopt"; }
+};
+
 /// Keras's ((top, bottom), (left, right)); an integer or an (h, w) pair reads as symmetric margins.
 template <>
 struct Codec<Margins2D> {

@@ -20,26 +20,17 @@ struct Conv2DArgs {
 };
 
 const detail::LayerSchema<Conv2DArgs>& conv2d_schema() {
-  static const auto schema = std::move(
-      detail::LayerSchema<Conv2DArgs>("Conv2D")
-          .required("filters", STRATA_ARG(filters))
-          .required("kernel_size", STRATA_ARG(kernel_size))
-          .option("strides", STRATA_ARG(options.strides))
-          .option("padding", STRATA_ARG(options.padding))
-          .option("dilation_rate", STRATA_ARG(options.dilation_rate))
-          .option("groups", STRATA_ARG(options.groups))
-          .option<detail::ActivationCodec>("activation", STRATA_ARG(options.activation))
-          .option("use_bias", STRATA_ARG(options.use_bias))
-          .option<detail::InitializerCodec>("kernel_initializer", STRATA_ARG(options.kernel_initializer))
-          .option<detail::InitializerCodec>("bias_initializer", STRATA_ARG(options.bias_initializer))
-          .fixed("data_format", "channels_last")
-          .kept("kernel_regularizer")
-          .kept("bias_regularizer")
-          .kept("activity_regularizer")
-          .kept("kernel_constraint")
-          .kept("bias_constraint")
-          .only_default("lora_rank")
-          .only_default("lora_alpha"));
+  static const auto schema = [] {
+    detail::LayerSchema<Conv2DArgs> s("Conv2D");
+    s.required("filters", STRATA_ARG(filters))
+        .required("kernel_size", STRATA_ARG(kernel_size))
+        .option("strides", STRATA_ARG(options.strides))
+        .option("padding", STRATA_ARG(options.padding))
+        .option("dilation_rate", STRATA_ARG(options.dilation_rate))
+        .option("groups", STRATA_ARG(options.groups));
+    detail::kernel_and_bias_keys(s).only_default("lora_rank").only_default("lora_alpha");
+    return s;
+  }();
   return schema;
 }
 
@@ -51,14 +42,8 @@ class Conv2DImpl : public detail::ConfiguredLayer<Conv2DArgs> {
     const int filters = args_.filters;
     const Size2 kernel_size = args_.kernel_size;
     const std::string where = prefix();
-    if (filters <= 0) throw ValueError(fmt::format("{} Expected a positive filters, received {}", where, filters));
+    detail::check_filters(where, filters, o.groups);
     window_ = detail::make_conv_window(where, kernel_size, o.strides, o.dilation_rate, o.padding);
-    if (o.groups <= 0) throw ValueError(fmt::format("{} Expected a positive groups, received {}", where, o.groups));
-    if (filters % o.groups != 0) {
-      throw ValueError(fmt::format("{} The number of filters must be divisible by groups; received filters {} and "
-                                   "groups {}",
-                                   where, filters, o.groups));
-    }
     activation_ = detail::parse_activation(o.activation, where);
     detail::check_initializer(o.kernel_initializer, where);
     detail::check_initializer(o.bias_initializer, where);
@@ -69,11 +54,7 @@ class Conv2DImpl : public detail::ConfiguredLayer<Conv2DArgs> {
     const Shape& in = inputs[0];
     detail::expect_rank(*this, in, 4);
     const int64_t channels = detail::expect_channels(*this, in, in_channels_);
-    if (channels % args_.options.groups != 0) {
-      throw ShapeError(
-          fmt::format("{} The input channels must be divisible by groups ({}); received input shape {}",
-                      prefix(), args_.options.groups, in.to_string()));
-    }
+    detail::check_grouped_channels(prefix(), in, channels, args_.options.groups);
     const detail::Window2D w =
         detail::apply_window(prefix(), in, window_);
     return {Shape{in[0], w.out_h, w.out_w, filters_}};

@@ -1,6 +1,9 @@
 #include "layers/conv_common.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 
 #include "graph/node.hpp"
 #include "strata/error.hpp"
@@ -48,6 +51,129 @@ ir::ValueId emit_conv(ir::Graph& graph, const Node& node, ir::ValueId input, con
   const ir::ValueId out = graph.add_value({in[0], h.out, w.out, out_channels}, layer);
   graph.ops.push_back(ir::Op{conv, {input}, {out}, {}, {layer}});
   return out;
+}
+
+namespace {
+
+// Axis names for messages, by spatial rank.
+const char* axis_name(int rank, int axis) {
+  static const char* const names[3][3] = {
+      {"steps", "", ""}, {"height", "width", ""}, {"depth", "height", "width"}};
+  return names[rank - 1][axis];
+}
+
+void expect_positive_axes(const std::string& where, const char* what, const std::vector<int>& values,
+                          int rank) {
+  bool ok = static_cast<int>(values.size()) == rank;
+  for (int v : values) ok = ok && v > 0;
+  if (!ok) {
+    throw ValueError(fmt::format("{} Expected {} positive {} value{}, received ({})", where, rank, what,
+                                 rank == 1 ? "" : "s", fmt::join(values, ", ")));
+  }
+}
+
+}  // namespace
+
+void check_filters(const std::string& where, int filters, int groups) {
+  if (filters <= 0)
+    throw ValueError(fmt::format("{} Expected a positive filters, received {}", where, filters));
+  if (groups <= 0) throw ValueError(fmt::format("{} Expected a positive groups, received {}", where, groups));
+  if (filters % groups != 0) {
+    throw ValueError(
+        fmt::format("{} The number of filters must be divisible by groups; received filters {} and groups {}",
+                    where, filters, groups));
+  }
+}
+
+void check_grouped_channels(const std::string& where, const Shape& input, int64_t channels, int groups) {
+  if (channels % groups != 0) {
+    throw ShapeError(
+        fmt::format("{} The input channels must be divisible by groups ({}); received input shape {}", where,
+                    groups, input.to_string()));
+  }
+}
+
+ConvAxes make_conv_axes(const std::string& where, std::vector<int> kernel, std::vector<int> strides,
+                        std::vector<int> dilation, const std::string& padding, bool causal_allowed) {
+  const int rank = static_cast<int>(kernel.size());
+  expect_positive_axes(where, "kernel_size", kernel, rank);
+  expect_positive_axes(where, "strides", strides, rank);
+  expect_positive_axes(where, "dilation_rate", dilation, rank);
+  const auto above_one = [](const std::vector<int>& v) {
+    return std::any_of(v.begin(), v.end(), [](int x) { return x > 1; });
+  };
+  if (above_one(strides) && above_one(dilation)) {
+    throw ValueError(
+        fmt::format("{} strides > 1 is not compatible with dilation_rate > 1; received strides ({}) "
+                    "and dilation_rate ({})",
+                    where, fmt::join(strides, ", "), fmt::join(dilation, ", ")));
+  }
+  return ConvAxes{std::move(kernel), std::move(strides), std::move(dilation),
+                  parse_padding(padding, where, causal_allowed)};
+}
+
+SpatialOutput conv_output(const std::string& where, const Shape& input, const ConvAxes& axes) {
+  SpatialOutput out;
+  ir::SpatialPadding padding = ir::SpatialPadding::none(axes.rank());
+  bool known = true;
+  for (int a = 0; a < axes.rank(); ++a) {
+    const auto w = window_1d(where, axis_name(axes.rank(), a), input[static_cast<size_t>(a) + 1],
+                             axes.kernel[a], axes.strides[a], axes.dilation[a], axes.padding);
+    out.sizes.push_back(w ? Dim(w->out) : Dim());
+    known = known && w.has_value();
+    if (w) {
+      padding.before[a] = w->before;
+      padding.after[a] = w->after;
+    }
+  }
+  if (known) out.padding = padding;
+  return out;
+}
+
+SpatialOutput transposed_conv_output(const std::string& where, const Shape& input, const ConvAxes& axes,
+                                     const std::optional<std::vector<int>>& output_padding) {
+  SpatialOutput out;
+  ir::SpatialPadding padding = ir::SpatialPadding::none(axes.rank());
+  bool known = true;
+  for (int a = 0; a < axes.rank(); ++a) {
+    const Dim& in = input[static_cast<size_t>(a) + 1];
+    if (!in) {
+      out.sizes.emplace_back();
+      known = false;
+      continue;
+    }
+    const std::optional<int> extra = output_padding ? std::optional<int>((*output_padding)[a]) : std::nullopt;
+    const WindowAxis w =
+        transposed_window_axis(*in, axes.kernel[a], axes.strides[a], axes.dilation[a], axes.padding, extra);
+    if (w.out <= 0) {
+      throw ShapeError(
+          fmt::format("{} Output {} would be {} for an input {} of {} (kernel {}, strides {}, "
+                      "dilation {}, padding '{}', output_padding {})",
+                      where, axis_name(axes.rank(), a), w.out, axis_name(axes.rank(), a), *in, axes.kernel[a],
+                      axes.strides[a], axes.dilation[a], padding_name(axes.padding),
+                      extra ? std::to_string(*extra) : "None"));
+    }
+    out.sizes.emplace_back(w.out);
+    padding.before[a] = w.before;
+    padding.after[a] = w.after;
+  }
+  if (known) out.padding = padding;
+  return out;
+}
+
+std::vector<int64_t> concrete_dims(const std::string& where, int64_t batch, const SpatialOutput& out,
+                                   int64_t channels) {
+  std::vector<int64_t> dims{batch};
+  for (const Dim& d : out.sizes) {
+    if (!d) throw InternalError(fmt::format("{} an output size is unknown at lowering", where));
+    dims.push_back(*d);
+  }
+  dims.push_back(channels);
+  return dims;
+}
+
+ir::Window ir_window(const ConvAxes& axes, const ir::SpatialPadding& padding) {
+  return ir::Window{axes.kernel, axes.strides, axes.dilation, padding};
 }
 
 }  // namespace strata::detail

@@ -69,7 +69,9 @@ std::shared_ptr<LayerImpl> layer_from_config(const std::string& class_name, cons
 #define STRATA_LAYER_FAMILIES(X) \
   X(activations)                 \
   X(batch_normalization)         \
+  X(conv1d)                      \
   X(conv2d)                      \
+  X(conv_transpose)              \
   X(dense)                       \
   X(depthwise_conv2d)            \
   X(global_pooling2d)            \

@@ -20,35 +20,10 @@ struct Pooling1DArgs {
 };
 using GlobalPooling1DArgs = detail::OptionsArgs<GlobalPooling1DOptions>;
 
-// Keras writes a 1D size as a tuple of one: (2,).
-struct Tuple1Codec {
-  static constexpr const char* type = "int";
-  static nlohmann::json write(int v) { return nlohmann::json::array({v}); }
-  static int read(const nlohmann::json& j, const detail::ConfigKey& at) {
-    if (j.is_array() && j.size() == 1) return detail::Codec<int>::read(j[0], at);
-    if (!j.is_number()) detail::bad_config_value(at, "an integer or a list of one integer", j);
-    return detail::Codec<int>::read(j, at);
-  }
-  static std::string cpp(int v) { return std::to_string(v); }
-};
-
-// Strides as Keras writes them: the pool size when none were given; null reads as none given.
-struct Strides1Codec {
-  static constexpr const char* type = "int or None";
-  static nlohmann::json write(const std::optional<int>& v) {
-    return v ? Tuple1Codec::write(*v) : nlohmann::json();
-  }
-  static std::optional<int> read(const nlohmann::json& j, const detail::ConfigKey& at) {
-    if (j.is_null()) return std::nullopt;
-    return Tuple1Codec::read(j, at);
-  }
-  static std::string cpp(const std::optional<int>& v) { return v ? std::to_string(*v) : "std::nullopt"; }
-};
-
 detail::LayerSchema<Pooling1DArgs> pooling1d_schema(const char* class_name) {
   return std::move(detail::LayerSchema<Pooling1DArgs>(class_name)
-                       .positional<Tuple1Codec>("pool_size", STRATA_ARG(pool_size))
-                       .option<Strides1Codec>("strides", STRATA_ARG(options.strides))
+                       .positional<detail::Tuple1Codec>("pool_size", STRATA_ARG(pool_size))
+                       .option<detail::OptionalTuple1Codec>("strides", STRATA_ARG(options.strides))
                        .option("padding", STRATA_ARG(options.padding))
                        .fixed("data_format", "channels_last"));
 }

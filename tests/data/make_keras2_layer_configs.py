@@ -6,7 +6,7 @@
 KERAS_FILES_DIR holds DL4J's Keras-import test resources (repository KonduitAI/dl4j-test-resources at commit
 e9518276, folder src/main/resources/modelimport/keras/, Apache License 2.0: LICENSE-dl4j-test-resources
 here), files written by Keras 2.0 to 2.11 itself. For every full-model file (root attribute `model_config`)
-written by Keras 2, every config of a layer class strata has is copied verbatim, once per distinct config,
+written by Keras 2, every channels-last config of a layer class strata has is copied verbatim, once per distinct config,
 with the file it came from and the Keras version that wrote it. Needs h5py (Debian python3-h5py).
 """
 import glob
@@ -17,7 +17,8 @@ import sys
 import h5py
 
 # The layer classes strata has (docs/layers.md).
-STRATA_CLASSES = set("""InputLayer Conv2D DepthwiseConv2D SeparableConv2D Dense BatchNormalization Activation ReLU
+STRATA_CLASSES = set("""InputLayer Conv1D Conv2D Conv2DTranspose Conv1DTranspose DepthwiseConv2D SeparableConv2D Dense
+BatchNormalization Activation ReLU
 LeakyReLU Softmax GlobalAveragePooling2D GlobalMaxPooling2D MaxPooling2D AveragePooling2D Add Subtract Multiply
 Average Maximum Minimum Concatenate Flatten Reshape ZeroPadding2D Cropping2D UpSampling2D Dropout
 SpatialDropout2D""".split())
@@ -29,7 +30,9 @@ def main(root):
     def walk(node, version, name):
         if isinstance(node, dict):
             config = node.get("config")
-            if node.get("class_name") in STRATA_CLASSES and isinstance(config, dict):
+            # channels_first: strata computes channels_last only (such configs are refused by name).
+            if (node.get("class_name") in STRATA_CLASSES and isinstance(config, dict)
+                    and config.get("data_format") != "channels_first"):
                 key = json.dumps([node["class_name"], config], sort_keys=True)
                 if key not in seen:
                     seen.add(key)

@@ -26,6 +26,13 @@
 // - GlobalAveragePooling1D/2D and GlobalMaxPooling1D/2D `keepdims`: tfjs ignores it: refused when true.
 // - DepthwiseConv2D `dilation_rate`: tfjs's layer passes no dilation to its kernel ("TODO(cais): Add support
 //   for dilation" in tfjs-layers' DepthwiseConv2D.call): refused unless (1, 1). Found by the random graphs.
+// - Conv1D `groups` > 1: ignored by tfjs (refused); `padding: "causal"`: tfjs throws NotImplementedError
+//   (refused; test_keras_conv1d_outputs checks it against outputs Keras computed).
+// - Conv2DTranspose: tfjs's layer ignores `dilation_rate` and `output_padding`, and tfjs has no
+//   Conv1DTranspose. Both classes run instead as KerasConvTranspose below: tfjs-core's own transposed
+//   convolution kernel (conv2dTranspose), given the padding Keras 3 computes (its JAX backend's rule, written
+//   here from Keras's source, not from strata's), a kernel dilated with zeros between its taps, and a 1D input
+//   viewed as one row.
 // - Subtract and SpatialDropout2D: no tfjs class (refused by tfjs itself).
 // - UpSampling2D interpolation "bilinear": tfjs's resize differs from Keras 3's; strata has only "nearest".
 'use strict';
@@ -36,6 +43,95 @@ require('@tensorflow/tfjs-backend-cpu');
 const tfl = require('@tensorflow/tfjs-layers');
 
 class Unsupported extends Error {}
+
+// Keras 3's padding of a transposed convolution along one axis (keras/src/backend/common/backend_utils.py,
+// _convert_conv_transpose_padding_args_from_keras_to_jax): the zeros before and after the stride-dilated
+// input, which the flipped kernel then slides over. `kernel` is the dilated size d*(k-1)+1.
+function kerasTransposePadding(kernel, stride, padding, outputPadding) {
+  if (padding === 'valid') {
+    const extra = outputPadding == null ? Math.max(kernel, stride) - kernel : outputPadding;
+    return [kernel - 1, kernel - 1 + extra];
+  }
+  const padLen = outputPadding == null ? stride + kernel - 2 : kernel + (kernel % 2) - 2 + outputPadding;
+  const left = Math.min(Math.floor(padLen / 2) + (padLen % 2), kernel - 1);
+  return [left, padLen - left];
+}
+
+const ACTIVATIONS = {
+  linear: (x) => x,
+  relu: (x) => tf.relu(x),
+  sigmoid: (x) => tf.sigmoid(x),
+  tanh: (x) => tf.tanh(x),
+};
+
+// Keras 3's Conv1DTranspose and Conv2DTranspose (channels last), computed by tfjs-core's conv2dTranspose.
+class KerasConvTranspose extends tfl.layers.Layer {
+  constructor(config) {
+    super({name: config.name, trainable: config.trainable});
+    this.c = config;  // tfjs has turned Keras's snake_case keys into camelCase
+    this.rank = config.kernelSize.length;
+  }
+  build(inputShape) {
+    const c = this.c;
+    const zeros = tfl.initializers.zeros();
+    this.kernel = this.addWeight('kernel', [...c.kernelSize, c.filters, inputShape[inputShape.length - 1]],
+                                 'float32', zeros);
+    if (c.useBias) this.bias = this.addWeight('bias', [c.filters], 'float32', zeros);
+    this.built = true;
+  }
+  // Per spatial axis: dilated kernel size, padding before and after, output size.
+  axes(inputShape) {
+    const c = this.c;
+    return c.kernelSize.map((k, a) => {
+      const kernel = c.dilationRate[a] * (k - 1) + 1;
+      const extra = c.outputPadding == null ? null : c.outputPadding[a];
+      const [left, right] = kerasTransposePadding(kernel, c.strides[a], c.padding, extra);
+      const size = (inputShape[a + 1] - 1) * c.strides[a] + 1 + left + right - kernel + 1;
+      return {kernel, left, right, size};
+    });
+  }
+  computeOutputShape(inputShape) {
+    return [inputShape[0], ...this.axes(inputShape).map((a) => a.size), this.c.filters];
+  }
+  call(inputs) {
+    return tf.tidy(() => {
+      const c = this.c;
+      let x = Array.isArray(inputs) ? inputs[0] : inputs;
+      const axes = this.axes(x.shape);
+      // The kernel with d - 1 zeros between taps: a dilated transposed convolution is a plain one with it.
+      const k = this.kernel.read();
+      const dilated = tf.buffer([...axes.map((a) => a.kernel), k.shape[this.rank], k.shape[this.rank + 1]]);
+      const src = k.bufferSync();
+      const fc = k.shape[this.rank] * k.shape[this.rank + 1];
+      for (let i = 0; i < k.size; ++i) {
+        const idx = src.indexToLoc(i);
+        const at = idx.map((v, a) => (a < this.rank ? v * c.dilationRate[a] : v));
+        dilated.set(src.values[i], ...at);
+      }
+      let w = dilated.toTensor();
+      let strides = c.strides;
+      // tfjs's kernel takes the padding of the convolution it transposes: kernel - 1 - Keras's.
+      let pads = axes.map((a) => [a.kernel - 1 - a.left, a.kernel - 1 - a.right]);
+      let outShape = [x.shape[0], ...axes.map((a) => a.size), c.filters];
+      if (this.rank === 1) {
+        x = tf.expandDims(x, 1);
+        w = tf.expandDims(w, 0);
+        strides = [1, strides[0]];
+        pads = [[0, 0], pads[0]];
+        outShape = [outShape[0], 1, outShape[1], outShape[2]];
+      }
+      let y = tf.conv2dTranspose(x, w, outShape, strides, [[0, 0], ...pads, [0, 0]]);
+      if (this.rank === 1) y = tf.squeeze(y, [1]);
+      if (c.useBias) y = tf.add(y, this.bias.read());
+      return ACTIVATIONS[c.activation](y);
+    });
+  }
+  getConfig() {
+    return {...super.getConfig()};
+  }
+}
+KerasConvTranspose.className = 'KerasConvTranspose';
+tf.serialization.registerClass(KerasConvTranspose);
 
 function refuse(layer, what) {
   throw new Unsupported(`tfjs oracle: layer '${layer.config.name}' (${layer.class_name}): ${what}`);
@@ -70,6 +166,16 @@ function adapt(layer) {
     case 'Conv2D':
       if (c.groups !== 1) refuse(layer, 'tfjs ignores groups');
       delete c.groups;
+      break;
+    case 'Conv1D':
+      if (c.groups !== 1) refuse(layer, 'tfjs ignores groups');
+      if (c.padding === 'causal') refuse(layer, 'tfjs has no causal padding');
+      delete c.groups;
+      break;
+    case 'Conv1DTranspose':
+    case 'Conv2DTranspose':
+      if (!(c.activation in ACTIVATIONS)) refuse(layer, `the harness's transposed convolution has no ${c.activation}`);
+      layer.class_name = 'KerasConvTranspose';
       break;
     case 'DepthwiseConv2D':
       if (c.dilation_rate.some((d) => d !== 1)) refuse(layer, 'tfjs ignores dilation_rate in DepthwiseConv2D');

@@ -109,6 +109,36 @@ std::vector<Example> examples() {
            "use_bias": false, "kernel_initializer": $he_normal, "bias_initializer": $zeros,
            "kernel_regularizer": null, "bias_regularizer": null, "activity_regularizer": null,
            "kernel_constraint": null, "bias_constraint": null})"},
+      {L::Conv1D(6, 3,
+                 {.padding = "causal", .dilation_rate = 2, .groups = 2, .activation = "tanh", .name = "c1"}),
+       {12, 4},
+       1,
+       R"({"name": "c1", $base, "filters": 6, "kernel_size": [3], "strides": [1], "padding": "causal",
+           "data_format": "channels_last", "dilation_rate": [2], "groups": 2, "activation": "tanh",
+           "use_bias": true, "kernel_initializer": $glorot, "bias_initializer": $zeros,
+           "kernel_regularizer": null, "bias_regularizer": null, "activity_regularizer": null,
+           "kernel_constraint": null, "bias_constraint": null})"},
+      {L::Conv2DTranspose(8, 4,
+                          {.strides = 2,
+                           .padding = "same",
+                           .output_padding = strata::Size2(1, 0),
+                           .activation = "relu",
+                           .name = "up"}),
+       {5, 5, 3},
+       1,
+       R"({"name": "up", $base, "filters": 8, "kernel_size": [4, 4], "strides": [2, 2], "padding": "same",
+           "output_padding": [1, 0], "data_format": "channels_last", "dilation_rate": [1, 1],
+           "activation": "relu", "use_bias": true, "kernel_initializer": $glorot, "bias_initializer": $zeros,
+           "kernel_regularizer": null, "bias_regularizer": null, "activity_regularizer": null,
+           "kernel_constraint": null, "bias_constraint": null})"},
+      {L::Conv1DTranspose(3, 5, {.dilation_rate = 2, .use_bias = false, .name = "up1"}),
+       {7, 2},
+       1,
+       R"({"name": "up1", $base, "filters": 3, "kernel_size": [5], "strides": [1], "padding": "valid",
+           "output_padding": null, "data_format": "channels_last", "dilation_rate": [2], "activation": "linear",
+           "use_bias": false, "kernel_initializer": $glorot, "bias_initializer": $zeros,
+           "kernel_regularizer": null, "bias_regularizer": null, "activity_regularizer": null,
+           "kernel_constraint": null, "bias_constraint": null})"},
       {L::DepthwiseConv2D(3, {.depth_multiplier = 2, .dilation_rate = 2, .name = "dw"}),
        {9, 9, 4},
        1,
@@ -373,7 +403,7 @@ TEST_CASE("configs Keras 2 wrote load, and write back every key with the same va
     }
     ++checked;
   }
-  CHECK(checked == 101);
+  CHECK(checked == 144);
 }
 
 TEST_CASE("initializers strata does not have, and seeded ones, are kept as they came") {
@@ -396,6 +426,15 @@ TEST_CASE("initializers strata does not have, and seeded ones, are kept as they 
   const Example dense{layer, {3}, 1, ""};
   call(dense, layer);
   CHECK(layer.count_params() == 8);
+}
+
+TEST_CASE("a channels_first Conv1D config is refused naming the layer, the key and the value") {
+  CHECK_THROWS_MATCHES(
+      strata::layer_from_config("Conv1D", R"({"name": "c", "filters": 4, "kernel_size": [2],
+                                             "data_format": "channels_first"})"),
+      strata::ValueError,
+      MessageMatches(
+          "[c (Conv1D)] config key 'data_format': expected \"channels_last\"*received \"channels_first\""));
 }
 
 TEST_CASE("the keys tf.keras 2 added to SeparableConv2D and SpatialDropout2D are accepted") {

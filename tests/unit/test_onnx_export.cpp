@@ -252,6 +252,25 @@ TEST_CASE("convolutions, batch normalization and dense layers", "[onnx][layers]"
   CHECK(c.proto.graph().output(1).name() == "pixelwise");
 }
 
+TEST_CASE("transposed convolutions: strides, padding, output_padding, dilation", "[onnx][layers]") {
+  strata::clear_session();
+  auto in = strata::Input({5, 6, 4}, "latent");
+  // The DCGAN's 4x4 same stride 2; output_padding past the last window (ONNX's output_padding); valid with a
+  // kernel shorter than the stride; dilation.
+  auto a =
+      L::Conv2DTranspose(6, 4, {.strides = 2, .padding = "same", .activation = "relu", .name = "up"})(in);
+  auto b =
+      L::Conv2DTranspose(3, 3, {.strides = 2, .output_padding = strata::Size2(1, 0), .name = "extra"})(a);
+  auto c = L::Conv2DTranspose(2, {2, 1}, {.strides = 3, .use_bias = false, .name = "sparse"})(in);
+  auto d = L::Conv2DTranspose(
+      5, 3, {.padding = "same", .dilation_rate = 2, .activation = "tanh", .name = "dil"})(in);
+  strata::Model model(in, {b, c, d}, "transposed");
+  randomize(model, 31, 0.4f);
+  const Comparison cmp = export_and_compare(model, random_inputs(model, 2, 7), "transposed");
+  CHECK(cmp.max_error < float32_tolerance(100));
+  CHECK(op_counts(cmp.proto)["ConvTranspose"] == 4);
+}
+
 TEST_CASE("dense layers over images", "[onnx][layers]") {
   strata::clear_session();
   {

@@ -283,6 +283,76 @@ std::vector<Case> cases() {
                },
                {{2, 6, 6, 3}, {2, 6, 6, 3}},
                27 * 4});
+  // 1D convolutions: valid and same, strides, dilation, an even kernel with same's odd padding.
+  for (const char* padding : {"valid", "same"}) {
+    for (int stride : {1, 2}) {
+      c.push_back({fmt::format("Conv1D 4 {} stride {}", padding, stride),
+                   [=] {
+                     return single({11, 3}, [&](auto x) {
+                       return L::Conv1D(5, 4,
+                                        {.strides = stride, .padding = padding, .activation = "relu"})(x);
+                     });
+                   },
+                   {{2, 11, 3}},
+                   12});
+    }
+  }
+  c.push_back({"Conv1D 3 same dilation 2, no bias",
+               [] {
+                 return single({9, 4}, [](auto x) {
+                   return L::Conv1D(3, 3, {.padding = "same", .dilation_rate = 2, .use_bias = false})(x);
+                 });
+               },
+               {{2, 9, 4}},
+               12});
+  // Transposed convolutions (tfjs-core's kernel with Keras 3's padding: run_tfjs.js's KerasConvTranspose):
+  // the DCGAN's 4x4 same stride 2, valid, output_padding on both paddings, dilation, a kernel shorter than
+  // the stride (output cells no input reaches), and the 1D class.
+  struct Transposed {
+    int kernel, stride, dilation;
+    const char* padding;
+    std::optional<int> output_padding;
+    const char* activation;
+  };
+  for (const Transposed& t :
+       {Transposed{4, 2, 1, "same", std::nullopt, "relu"},
+        Transposed{3, 2, 1, "valid", std::nullopt, "linear"}, Transposed{3, 2, 1, "same", 1, "sigmoid"},
+        Transposed{3, 2, 1, "valid", 1, "linear"}, Transposed{5, 3, 1, "same", 2, "tanh"},
+        Transposed{4, 2, 1, "same", 0, "linear"}, Transposed{3, 1, 2, "same", std::nullopt, "linear"},
+        Transposed{3, 1, 2, "valid", std::nullopt, "relu"},
+        Transposed{2, 3, 1, "valid", std::nullopt, "linear"}}) {
+    const std::string extra = t.output_padding ? std::to_string(*t.output_padding) : "None";
+    std::optional<strata::Size2> op2;
+    if (t.output_padding) op2 = strata::Size2(*t.output_padding, *t.output_padding);
+    c.push_back({fmt::format("Conv2DTranspose {} {} stride {} dilation {} output_padding {} {}", t.kernel,
+                             t.padding, t.stride, t.dilation, extra, t.activation),
+                 [=] {
+                   return single({5, 4, 6}, [&](auto x) {
+                     return L::Conv2DTranspose(7, {t.kernel, t.kernel == 1 ? 1 : t.kernel - 1},
+                                               {.strides = t.stride,
+                                                .padding = t.padding,
+                                                .output_padding = op2,
+                                                .dilation_rate = t.dilation,
+                                                .activation = t.activation})(x);
+                   });
+                 },
+                 {{2, 5, 4, 6}},
+                 6 * t.kernel * t.kernel});
+    c.push_back({fmt::format("Conv1DTranspose {} {} stride {} dilation {} output_padding {} {}", t.kernel,
+                             t.padding, t.stride, t.dilation, extra, t.activation),
+                 [=] {
+                   return single({6, 5}, [&](auto x) {
+                     return L::Conv1DTranspose(4, t.kernel,
+                                               {.strides = t.stride,
+                                                .padding = t.padding,
+                                                .output_padding = t.output_padding,
+                                                .dilation_rate = t.dilation,
+                                                .activation = t.activation})(x);
+                   });
+                 },
+                 {{2, 6, 5}},
+                 5 * t.kernel});
+  }
   // tfjs computes these differently from Keras 3, or lacks them: refused, and checked by hand below.
   c.push_back({"Activation hard_sigmoid",
                [] { return single({3}, [](auto x) { return L::Activation("hard_sigmoid")(x); }); },
@@ -304,6 +374,20 @@ std::vector<Case> cases() {
                  return single({4, 4, 4}, [](auto x) { return L::Conv2D(2, 1, {.groups = 2})(x); });
                },
                {{1, 4, 4, 4}},
+               2,
+               "groups"});
+  c.push_back({"Conv1D causal",
+               [] {
+                 return single({8, 3}, [](auto x) { return L::Conv1D(2, 3, {.padding = "causal"})(x); });
+               },
+               {{1, 8, 3}},
+               9,
+               "causal"});
+  c.push_back({"Conv1D groups 3",
+               [] {
+                 return single({8, 3}, [](auto x) { return L::Conv1D(3, 2, {.groups = 3})(x); });
+               },
+               {{1, 8, 3}},
                2,
                "groups"});
   c.push_back(

@@ -46,7 +46,6 @@ inline bool onednn_runs_avx512() {
          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
 }
 
-/// Largest |a - b| / (1 + |b|) over all elements; dims must match.
 /// How many times `what` occurs in `text` (overlaps counted).
 inline int occurrences(const std::string& text, const std::string& what) {
   int n = 0;
@@ -54,6 +53,7 @@ inline int occurrences(const std::string& text, const std::string& what) {
   return n;
 }
 
+/// Largest |a - b| / (1 + |b|) over all elements; dims must match.
 inline double max_relative_error(const strata::Tensor& a, const strata::Tensor& b) {
   REQUIRE(a.dims() == b.dims());
   double worst = 0.0;

@@ -16,6 +16,7 @@ void PlanBuilder::add(const ir::Op& op) {
     // One overload per IR op kind and no catch-all: a new kind without a lowering is a compile error here.
     std::visit(detail::Overloaded{
                    [&](const ir::ConvOp& c) { add_conv(op, c); },
+                   [&](const ir::TransposedConvOp& t) { add_transposed_conv(op, t); },
                    [&](const ir::PoolOp& p) { add_pool(op, p); },
                    [&](const ir::ActivationOp& a) { add_activation(op, a); },
                    [&](const ir::BinaryOp& b) { add_binary(op, b); },

@@ -1,9 +1,9 @@
 #pragma once
 // Turns a planned IR graph into the oneDNN backend's steps: one primitive (or plain C++ kernel) per op, its
 // arguments at arena offsets, and its weights reordered once into the layout the primitive chose. Each
-// primitive family's add_* lives in its own file (convolution.cpp, pooling.cpp, elementwise.cpp,
-// inner_product.cpp, normalization.cpp, data_movement.cpp, custom_op.cpp); add() dispatches to them with an
-// exhaustive std::visit, so an IR op kind without a lowering here does not compile.
+// primitive family's add_* lives in its own file (convolution.cpp, transposed_convolution.cpp, pooling.cpp,
+// elementwise.cpp, inner_product.cpp, normalization.cpp, data_movement.cpp, custom_op.cpp); add() dispatches
+// to them with an exhaustive std::visit, so an IR op kind without a lowering here does not compile.
 
 #include <cstdint>
 #include <functional>
@@ -65,6 +65,8 @@ class PlanBuilder {
 
   // convolution.cpp
   void add_conv(const Op& op, const ir::ConvOp& c);
+  // transposed_convolution.cpp
+  void add_transposed_conv(const Op& op, const ir::TransposedConvOp& t);
   // pooling.cpp
   void add_pool(const Op& op, const ir::PoolOp& p);
   // elementwise.cpp

@@ -58,6 +58,53 @@ void conv(const ir::ConvOp& op, const std::vector<int64_t>& src_dims, const floa
         }
 }
 
+void transposed_conv(const ir::TransposedConvOp& op, const std::vector<int64_t>& src_dims, const float* src,
+                     const std::vector<int64_t>& dst_dims, float* dst) {
+  const auto in = ir::as_volume(src_dims), out = ir::as_volume(dst_dims);
+  const auto size = ir::as_volume(op.window.size, 1), stride = ir::as_volume(op.window.strides, 1);
+  const auto dilation = ir::as_volume(op.window.dilations, 1),
+             before = ir::as_volume(op.window.padding.before, 0);
+  const int64_t N = in[0], ID = in[1], IH = in[2], IW = in[3], IC = in[4];
+  const int64_t OD = out[1], OH = out[2], OW = out[3], OC = out[4];
+  const float* w = op.kernel->data();
+  // The forward convolution maps output cell o to input cell i through tap k when o = i*s - before + k*d;
+  // so output o gathers, per tap, the input i = (o + before - k*d) / s when that divides and lies inside.
+  auto source = [](int64_t o, int64_t k, int64_t s, int64_t pad, int64_t d, int64_t extent) -> int64_t {
+    const int64_t at = o + pad - k * d;
+    if (at < 0 || at % s != 0 || at / s >= extent) return -1;
+    return at / s;
+  };
+  std::vector<double> acc(static_cast<size_t>(OC));
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t od = 0; od < OD; ++od)
+      for (int64_t oh = 0; oh < OH; ++oh)
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          for (int64_t oc = 0; oc < OC; ++oc) acc[oc] = op.bias ? op.bias->data()[oc] : 0.0;
+          for (int64_t kd = 0; kd < size[0]; ++kd) {
+            const int64_t id = source(od, kd, stride[0], before[0], dilation[0], ID);
+            if (id < 0) continue;
+            for (int64_t kh = 0; kh < size[1]; ++kh) {
+              const int64_t ih = source(oh, kh, stride[1], before[1], dilation[1], IH);
+              if (ih < 0) continue;
+              for (int64_t kw = 0; kw < size[2]; ++kw) {
+                const int64_t iw = source(ow, kw, stride[2], before[2], dilation[2], IW);
+                if (iw < 0) continue;
+                const float* s = src + (((n * ID + id) * IH + ih) * IW + iw) * IC;
+                const float* wk = w + ((kd * size[1] + kh) * size[2] + kw) * OC * IC;
+                for (int64_t oc = 0; oc < OC; ++oc) {
+                  const float* row = wk + oc * IC;
+                  double sum = 0.0;
+                  for (int64_t ic = 0; ic < IC; ++ic) sum += static_cast<double>(s[ic]) * row[ic];
+                  acc[oc] += sum;
+                }
+              }
+            }
+          }
+          float* o = dst + (((n * OD + od) * OH + oh) * OW + ow) * OC;
+          for (int64_t oc = 0; oc < OC; ++oc) o[oc] = static_cast<float>(acc[oc]);
+        }
+}
+
 void pool(const ir::PoolOp& op, const std::vector<int64_t>& src_dims, const float* src,
           const std::vector<int64_t>& dst_dims, float* dst) {
   const auto in = ir::as_volume(src_dims), out = ir::as_volume(dst_dims);

@@ -13,6 +13,10 @@ namespace strata::reference {
 /// out), groups, dilation, explicit padding, and optional bias.
 void conv(const ir::ConvOp& op, const std::vector<int64_t>& src_dims, const float* src,
           const std::vector<int64_t>& dst_dims, float* dst);
+/// Channels-last transposed convolution over 1 to 3 spatial axes with Keras's kernel layout (spatial..., out,
+/// in): each output cell gathers the input cells whose window (of the forward convolution) covers it.
+void transposed_conv(const ir::TransposedConvOp& op, const std::vector<int64_t>& src_dims, const float* src,
+                     const std::vector<int64_t>& dst_dims, float* dst);
 /// Channels-last max or average pooling over 1 to 3 spatial axes; average divides by the count of cells
 /// inside the input.
 void pool(const ir::PoolOp& op, const std::vector<int64_t>& src_dims, const float* src,

@@ -79,6 +79,10 @@ class ReferenceExecutor : public Executor {
               [&](const ir::ConvOp& c) {
                 reference::conv(c, graph_.values[in0].dims, buffer(in0).data(), dst_dims, dst.data());
               },
+              [&](const ir::TransposedConvOp& t) {
+                reference::transposed_conv(t, graph_.values[in0].dims, buffer(in0).data(), dst_dims,
+                                           dst.data());
+              },
               [&](const ir::PoolOp& p) {
                 reference::pool(p, graph_.values[in0].dims, buffer(in0).data(), dst_dims, dst.data());
               },

@@ -14,10 +14,10 @@ bool runs_in_bf16(const Graph& graph, const Op& op) {
   return std::visit(
       detail::Overloaded{
           [&](const ConvOp& c) { return yes(c); }, [&](const DenseOp& d) { return yes(d); },
-          [&](const PoolOp& p) { return yes(p); }, [&](const SoftmaxOp& s) { return yes(s); },
-          [&](const BatchNormOp& b) { return yes(b); }, [&](const ConcatOp& c) { return yes(c); },
-          [&](const PadOp& p) { return yes(p); }, [&](const CropOp& c) { return yes(c); },
-          [&](const UpsampleOp& u) { return yes(u); },
+          [&](const TransposedConvOp& t) { return yes(t); }, [&](const PoolOp& p) { return yes(p); },
+          [&](const SoftmaxOp& s) { return yes(s); }, [&](const BatchNormOp& b) { return yes(b); },
+          [&](const ConcatOp& c) { return yes(c); }, [&](const PadOp& p) { return yes(p); },
+          [&](const CropOp& c) { return yes(c); }, [&](const UpsampleOp& u) { return yes(u); },
           [&](const ActivationOp& a) { return detail::is_standard_eltwise(a.activation); },
           [&](const BinaryOp&) {
             // oneDNN's binary needs one input of the output's full size; a double broadcast is a C++ step.

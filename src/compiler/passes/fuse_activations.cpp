@@ -12,6 +12,7 @@ bool takes_post_ops(const Op& op) {
   auto no = [](const auto&) { return false; };
   return std::visit(detail::Overloaded{
                         [&](const ConvOp& c) { return yes(c); },
+                        [&](const TransposedConvOp& t) { return yes(t); },
                         [&](const DenseOp& d) { return yes(d); },
                         [&](const BinaryOp& b) { return yes(b); },
                         [&](const PoolOp& p) { return no(p); },

@@ -1,0 +1,47 @@
+#pragma once
+/// @file conv1d.hpp
+/// `strata::layers::Conv1D`, Keras's 1D convolution over the steps of a `(batch, steps, channels)` input.
+
+#include <string>
+
+#include "strata/layer.hpp"
+
+namespace strata::layers {
+
+/// Keras `Conv1D` keyword arguments after `filters` and `kernel_size`, in Keras's order.
+struct Conv1DOptions {
+  /// Stride along the steps.
+  int strides = 1;
+  /// "valid" (no padding), "same" (output ceil(steps / stride), padding split as TensorFlow does) or
+  /// "causal" (dilation * (kernel_size - 1) zeros before the first step only: output t sees inputs up to t).
+  std::string padding = "valid";
+  /// Step between the kernel's taps; above 1 only together with strides of 1.
+  int dilation_rate = 1;
+  /// Number of channel groups; must divide both the input channels and `filters`.
+  int groups = 1;
+  /// Activation applied after the bias, by Keras name (see docs/layers.md for the list).
+  std::string activation = "linear";
+  /// Whether the layer has a bias vector.
+  bool use_bias = true;
+  /// Kernel initializer by Keras name, as Conv2D's.
+  std::string kernel_initializer = "glorot_uniform";
+  /// Bias initializer by Keras name.
+  std::string bias_initializer = "zeros";
+  /// The layer's name; empty means the default (`conv1d`, `conv1d_1`, ...).
+  std::string name = "";
+};
+
+/// A 1D convolution, as `keras.layers.Conv1D(filters, kernel_size, ...)`. The kernel is
+/// `(kernel_size, channels / groups, filters)`, then the bias `(filters,)`.
+class Conv1D : public Layer {
+ public:
+  /// Creates the layer. Throws ValueError for filters, kernel size, strides, dilation or groups of zero or
+  /// less, for strides and dilation both above 1, for filters not divisible by groups, and for an unknown
+  /// padding, activation or initializer.
+  Conv1D(int filters, int kernel_size, Conv1DOptions options = {});
+  /// Calls the layer on a rank-3 input. Throws ShapeError when the input is not rank 3, when its channels are
+  /// not divisible by groups or differ from an earlier call's, or when the output would have no steps.
+  SymbolicTensor operator()(const SymbolicTensor& input) const;
+};
+
+}  // namespace strata::layers
