@@ -27,6 +27,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -71,7 +72,32 @@ strata::Model seed_block_2() {
   return strata::Model(inputs, x, "residual_block_2");
 }
 
-const std::vector<std::string> kModels{"seed_block_1", "seed_block_2", "resnet50", "mobilenet_v2"};
+// keras-io's MNIST GAN generator (samples/dcgan.cpp): most of its time is in two transposed convolutions.
+strata::Model dcgan_generator() {
+  const auto leaky = [] { return L::LeakyReLU({.negative_slope = 0.2f}); };
+  strata::Model generator = strata::Sequential(
+      {L::InputLayer({128}), L::Dense(7 * 7 * 128), leaky(), L::Reshape({7, 7, 128}),
+       L::Conv2DTranspose(128, 4, {.strides = 2, .padding = "same"}), leaky(),
+       L::Conv2DTranspose(128, 4, {.strides = 2, .padding = "same"}), leaky(),
+       L::Conv2D(1, 7, {.padding = "same", .activation = "sigmoid"})},
+      "generator");
+  // Kernels at Keras's initial scale (seeded), so the sigmoid does not saturate and outputs stay comparable.
+  uint64_t seed = 40;
+  for (strata::Layer layer : generator.layers()) {
+    std::vector<strata::Tensor> weights = layer.get_weights();
+    for (strata::Tensor& w : weights) {
+      int64_t fan_in = 1;
+      for (size_t i = 0; i + 1 < w.dims().size(); ++i) fan_in *= w.dims()[i];
+      const float limit = w.dims().size() > 1 ? std::sqrt(3.0f / static_cast<float>(fan_in)) : 0.1f;
+      w = strata::Tensor::random_uniform(w.dims(), seed++, -limit, limit);
+    }
+    layer.set_weights(weights);
+  }
+  return generator;
+}
+
+const std::vector<std::string> kModels{"seed_block_1", "seed_block_2", "resnet50", "mobilenet_v2",
+                                       "dcgan_generator"};
 
 // Deterministic: the same seeded weights in every process, so the exported ONNX file and a serving
 // process hold identical weights.
@@ -83,11 +109,13 @@ strata::Model build(const std::string& name) {
   // everywhere) and comparing it would prove nothing; the logits, compared relative to their scale, do.
   if (name == "resnet50") return strata::applications::ResNet50({.classifier_activation = "linear"});
   if (name == "mobilenet_v2") return strata::applications::MobileNetV2({.classifier_activation = "linear"});
+  if (name == "dcgan_generator") return dcgan_generator();
   throw std::runtime_error("unknown model '" + name + "'");
 }
 
 std::vector<int64_t> image_dims(const std::string& name) {
   if (name.rfind("seed_block", 0) == 0) return {32, 32, 3};
+  if (name == "dcgan_generator") return {128};  // the latent vector
   return {224, 224, 3};
 }
 

@@ -177,3 +177,17 @@ TEST_CASE("Conv2DTranspose on oneDNN agrees with the reference executor", "[conv
     check_against_reference(model, {random_input({2, 5, 6, 7}, seed++)}, 1e-5);
   }
 }
+
+TEST_CASE("A transposed convolution's activation runs as its own step", "[conv_transpose][plan]") {
+  // oneDNN 2.6 applies a deconvolution's post-ops in a slow loop of its own (docs/layers.md): no fusion.
+  auto x = strata::Input({7, 7, 16});
+  auto y = L::Conv2DTranspose(8, 4, {.strides = 2, .padding = "same", .activation = "relu", .name = "up"})(x);
+  y = L::LeakyReLU({.negative_slope = 0.2f, .name = "leaky"})(y);
+  strata::Model model(x, y);
+  const std::string plan = model.compile().plan_string({{1, 7, 7, 16}});
+  INFO(plan);
+  CHECK(plan.find("conv_transpose  ") != std::string::npos);
+  CHECK(plan.find("conv_transpose +") == std::string::npos);
+  CHECK(occurrences(plan, "jit") + occurrences(plan, "gemm") >= 3);  // three real kernels, no ref:
+  CHECK(plan.find("ref:") == std::string::npos);
+}

@@ -67,3 +67,22 @@ TEST_CASE("MobileNetV2 equals tfjs, batch norms calibrated", "[tfjs][numerics][a
   randomize_like_trained(model, 21, random_input({4, 96, 96, 3}, 4));
   check_against_tfjs(model, random_input({2, 96, 96, 3}, 6), 50 * float32_tolerance(1280));
 }
+
+TEST_CASE("keras-io's MNIST GAN generator and discriminator equal tfjs", "[tfjs][numerics][gan]") {
+  // samples/dcgan.cpp's models (Keras's parameter counts checked there): Dense, LeakyReLU, Reshape, two 4x4
+  // stride-2 same transposed convolutions, a 7x7 convolution with sigmoid; and the strided discriminator.
+  const auto leaky = [] { return L::LeakyReLU({.negative_slope = 0.2f}); };
+  strata::Sequential generator({L::InputLayer({128}), L::Dense(7 * 7 * 128), leaky(), L::Reshape({7, 7, 128}),
+                                L::Conv2DTranspose(128, 4, {.strides = 2, .padding = "same"}), leaky(),
+                                L::Conv2DTranspose(128, 4, {.strides = 2, .padding = "same"}), leaky(),
+                                L::Conv2D(1, 7, {.padding = "same", .activation = "sigmoid"})},
+                               "generator");
+  randomize_like_trained(generator, 21, random_input({4, 128}, 22));
+  check_against_tfjs(generator, random_input({2, 128}, 23), 4 * float32_tolerance(7 * 7 * 128));
+  strata::Sequential discriminator(
+      {L::InputLayer({28, 28, 1}), L::Conv2D(64, 3, {.strides = 2, .padding = "same"}), leaky(),
+       L::Conv2D(128, 3, {.strides = 2, .padding = "same"}), leaky(), L::GlobalMaxPooling2D(), L::Dense(1)},
+      "discriminator");
+  randomize_like_trained(discriminator, 24, random_input({4, 28, 28, 1}, 25));
+  check_against_tfjs(discriminator, random_input({2, 28, 28, 1}, 26), 3 * float32_tolerance(3 * 3 * 64));
+}
