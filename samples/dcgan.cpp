@@ -1,31 +1,8 @@
-// The generator and discriminator of keras-io's GAN on MNIST digits ("Conditional GAN", Sayak Paul, with
-// no class channels: latent size 128, one image channel), written as Keras writes them: Sequential models
-// of Dense, LeakyReLU, Reshape, Conv2DTranspose, Conv2D and GlobalMaxPooling2D. The generator upsamples a
-// 7x7 map twice with 4x4 stride-2 transposed convolutions to a 28x28 image; the discriminator scores it.
+// keras-io's MNIST GAN (dcgan_models.hpp): the generator's and discriminator's summaries, Keras's parameter
+// counts, and generated images scored.
 #include <iostream>
 
-#include <strata/strata.hpp>
-
-namespace L = strata::layers;
-
-constexpr int kLatent = 128;
-
-strata::Sequential make_generator() {
-  return strata::Sequential(
-      {L::InputLayer({kLatent}), L::Dense(7 * 7 * kLatent), L::LeakyReLU({.negative_slope = 0.2f}),
-       L::Reshape({7, 7, kLatent}), L::Conv2DTranspose(128, 4, {.strides = 2, .padding = "same"}),
-       L::LeakyReLU({.negative_slope = 0.2f}), L::Conv2DTranspose(128, 4, {.strides = 2, .padding = "same"}),
-       L::LeakyReLU({.negative_slope = 0.2f}), L::Conv2D(1, 7, {.padding = "same", .activation = "sigmoid"})},
-      "generator");
-}
-
-strata::Sequential make_discriminator() {
-  return strata::Sequential(
-      {L::InputLayer({28, 28, 1}), L::Conv2D(64, 3, {.strides = 2, .padding = "same"}),
-       L::LeakyReLU({.negative_slope = 0.2f}), L::Conv2D(128, 3, {.strides = 2, .padding = "same"}),
-       L::LeakyReLU({.negative_slope = 0.2f}), L::GlobalMaxPooling2D(), L::Dense(1)},
-      "discriminator");
-}
+#include "dcgan_models.hpp"
 
 int main() {
   const strata::Sequential generator = make_generator();

@@ -15,3 +15,4 @@
 #include "strata/layers/pooling1d.hpp"
 #include "strata/layers/pooling2d.hpp"
 #include "strata/layers/reshaping.hpp"
+#include "strata/layers/reshaping1d.hpp"

@@ -114,4 +114,27 @@ class Margins2D {
   int top_, bottom_, left_, right_;
 };
 
+/// Margins before and after the steps of a sequence, the type of ZeroPadding1D's `padding` and Cropping1D's
+/// `cropping`. Converts from an int (both sides) and from `{before, after}`.
+class Margins1D {
+ public:
+  /// The same margin on both sides.
+  constexpr Margins1D(int both) : before_(both), after_(both) {}
+  /// `before` steps at the start, `after` at the end.
+  constexpr Margins1D(int before, int after) : before_(before), after_(after) {}
+
+  /// Steps added or removed at the start.
+  constexpr int before() const { return before_; }
+  /// Steps added or removed at the end.
+  constexpr int after() const { return after_; }
+  /// Keras's text: `(before, after)`.
+  std::string to_string() const;
+
+  /// Equal when both margins are.
+  friend constexpr bool operator==(const Margins1D&, const Margins1D&) = default;
+
+ private:
+  int before_, after_;
+};
+
 }  // namespace strata

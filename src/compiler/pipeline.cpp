@@ -60,6 +60,11 @@ ir::Graph compile_program(const FunctionalImpl& model, const std::vector<std::ve
   // The reference backend is the oracle: it runs the lowered program exactly as the layers describe it.
   if (options.backend == "reference") return graph;
   check_ranks(graph, options, rules.max_rank);
+  // How a stride-1 transposed convolution runs, fused or not: as the convolution it equals, which oneDNN
+  // runs with fused post-ops at full speed (its deconvolution applies them in a slow loop of its own) and
+  // which the folds below can join.
+  ir::transposed_as_conv(graph);
+  log.after("transposed_as_conv", graph);
   if (options.fuse) {
     ir::fold_zero_padding(graph);
     log.after("fold_zero_padding", graph);

@@ -51,6 +51,10 @@ std::string Size2::to_string() const {
 
 namespace strata {
 
+std::string Margins1D::to_string() const {
+  return fmt::format("({}, {})", before_, after_);
+}
+
 std::string Margins2D::to_string() const {
   return fmt::format("(({}, {}), ({}, {}))", top_, bottom_, left_, right_);
 }

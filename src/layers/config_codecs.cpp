@@ -160,6 +160,18 @@ std::string Codec<std::optional<Size2>>::cpp(const std::optional<Size2>& v) {
                           : fmt::format("strata::Size2({}, {})", v->h(), v->w());
 }
 
+Margins1D Codec<Margins1D>::read(const nlohmann::json& j, const ConfigKey& at) {
+  constexpr const char* expected = "an integer or a list of two integers";
+  if (j.is_number()) return Margins1D(int_or_throw(j, at, expected));
+  if (!j.is_array() || j.size() != 2) bad_config_value(at, expected, j);
+  return Margins1D(int_or_throw(j[0], at, expected), int_or_throw(j[1], at, expected));
+}
+
+std::string Codec<Margins1D>::cpp(const Margins1D& m) {
+  return m.before() == m.after() ? std::to_string(m.before())
+                                 : fmt::format("{{{}, {}}}", m.before(), m.after());
+}
+
 nlohmann::json Codec<Margins2D>::write(const Margins2D& m) {
   return nlohmann::json::array(
       {nlohmann::json::array({m.top(), m.bottom()}), nlohmann::json::array({m.left(), m.right()})});

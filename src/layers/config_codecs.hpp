@@ -147,6 +147,15 @@ struct Codec<Margins2D> {
   static std::string cpp(const Margins2D& m);
 };
 
+/// Keras's (before, after); an integer reads as both.
+template <>
+struct Codec<Margins1D> {
+  static constexpr const char* type = "(int, int)";
+  static nlohmann::json write(const Margins1D& m) { return nlohmann::json::array({m.before(), m.after()}); }
+  static Margins1D read(const nlohmann::json& j, const ConfigKey& at);
+  static std::string cpp(const Margins1D& m);
+};
+
 /// A tuple of integers (Reshape's target_shape, -1 allowed).
 template <>
 struct Codec<std::vector<int64_t>> {

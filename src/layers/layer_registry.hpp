@@ -79,7 +79,8 @@ std::shared_ptr<LayerImpl> layer_from_config(const std::string& class_name, cons
   X(merge)                       \
   X(pooling1d)                   \
   X(pooling2d)                   \
-  X(reshaping)
+  X(reshaping)                   \
+  X(reshaping1d)
 
 #define STRATA_DECLARE_FAMILY(family) void register_##family##_layers();
 STRATA_LAYER_FAMILIES(STRATA_DECLARE_FAMILY)

@@ -46,6 +46,9 @@
 #include <strata/onnx.hpp>
 #include <strata/strata.hpp>
 
+#include "dcgan_models.hpp"
+#include "unet_model.hpp"
+
 namespace {
 
 namespace L = strata::layers;
@@ -72,32 +75,27 @@ strata::Model seed_block_2() {
   return strata::Model(inputs, x, "residual_block_2");
 }
 
-// keras-io's MNIST GAN generator (samples/dcgan.cpp): most of its time is in two transposed convolutions.
-strata::Model dcgan_generator() {
-  const auto leaky = [] { return L::LeakyReLU({.negative_slope = 0.2f}); };
-  strata::Model generator = strata::Sequential(
-      {L::InputLayer({128}), L::Dense(7 * 7 * 128), leaky(), L::Reshape({7, 7, 128}),
-       L::Conv2DTranspose(128, 4, {.strides = 2, .padding = "same"}), leaky(),
-       L::Conv2DTranspose(128, 4, {.strides = 2, .padding = "same"}), leaky(),
-       L::Conv2D(1, 7, {.padding = "same", .activation = "sigmoid"})},
-      "generator");
-  // Kernels at Keras's initial scale (seeded), so the sigmoid does not saturate and outputs stay comparable.
-  uint64_t seed = 40;
-  for (strata::Layer layer : generator.layers()) {
+// Kernels at Keras's initial scale (seeded), so that sigmoids and softmaxes do not saturate and the outputs
+// stay comparable; batch-norm variances positive.
+strata::Model with_seeded_weights(strata::Model model, uint64_t seed) {
+  for (strata::Layer layer : model.layers()) {
     std::vector<strata::Tensor> weights = layer.get_weights();
-    for (strata::Tensor& w : weights) {
+    for (size_t k = 0; k < weights.size(); ++k) {
+      strata::Tensor& w = weights[k];
       int64_t fan_in = 1;
       for (size_t i = 0; i + 1 < w.dims().size(); ++i) fan_in *= w.dims()[i];
+      const bool variance = layer.class_name() == "BatchNormalization" && k + 1 == weights.size();
       const float limit = w.dims().size() > 1 ? std::sqrt(3.0f / static_cast<float>(fan_in)) : 0.1f;
-      w = strata::Tensor::random_uniform(w.dims(), seed++, -limit, limit);
+      w = variance ? strata::Tensor::random_uniform(w.dims(), seed++, 0.5f, 1.5f)
+                   : strata::Tensor::random_uniform(w.dims(), seed++, -limit, limit);
     }
     layer.set_weights(weights);
   }
-  return generator;
+  return model;
 }
 
 const std::vector<std::string> kModels{"seed_block_1", "seed_block_2", "resnet50", "mobilenet_v2",
-                                       "dcgan_generator"};
+                                       "dcgan_generator", "unet"};
 
 // Deterministic: the same seeded weights in every process, so the exported ONNX file and a serving
 // process hold identical weights.
@@ -109,13 +107,16 @@ strata::Model build(const std::string& name) {
   // everywhere) and comparing it would prove nothing; the logits, compared relative to their scale, do.
   if (name == "resnet50") return strata::applications::ResNet50({.classifier_activation = "linear"});
   if (name == "mobilenet_v2") return strata::applications::MobileNetV2({.classifier_activation = "linear"});
-  if (name == "dcgan_generator") return dcgan_generator();
+  // samples/dcgan_models.hpp and samples/unet_model.hpp (keras-io's models, issue 16's benchmarks).
+  if (name == "dcgan_generator") return with_seeded_weights(make_generator(), 40);
+  if (name == "unet") return with_seeded_weights(make_unet(160, 3, "linear"), 50);
   throw std::runtime_error("unknown model '" + name + "'");
 }
 
 std::vector<int64_t> image_dims(const std::string& name) {
   if (name.rfind("seed_block", 0) == 0) return {32, 32, 3};
-  if (name == "dcgan_generator") return {128};  // the latent vector
+  if (name == "dcgan_generator") return {kLatent};
+  if (name == "unet") return {160, 160, 3};
   return {224, 224, 3};
 }
 

@@ -191,3 +191,32 @@ TEST_CASE("A transposed convolution's activation runs as its own step", "[conv_t
   CHECK(occurrences(plan, "jit") + occurrences(plan, "gemm") >= 3);  // three real kernels, no ref:
   CHECK(plan.find("ref:") == std::string::npos);
 }
+
+TEST_CASE("A stride-1 transposed convolution runs as the convolution it equals, batch norm folded",
+          "[conv_transpose][plan]") {
+  // The U-Net's decoder: transposed 3x3 same (stride 1), batch norm, relu; then a dilated valid one and a
+  // 1D one with an asymmetric kernel, each against the reference executor (which runs the deconvolution).
+  auto x = strata::Input({9, 8, 6});
+  auto y = L::Conv2DTranspose(7, 3, {.padding = "same", .name = "up"})(x);
+  y = L::BatchNormalization({.name = "bn"})(y);
+  y = L::Activation("relu", {.name = "relu"})(y);
+  y = L::Conv2DTranspose(5, {3, 2}, {.dilation_rate = 2, .activation = "tanh", .name = "dilated"})(y);
+  strata::Model model(x, y);
+  randomize_weights(model, 3);
+  strata::Layer bn = model.get_layer("bn");
+  std::vector<strata::Tensor> w = bn.get_weights();
+  w.back() = strata::Tensor::random_uniform(w.back().dims(), 4, 0.5f, 1.5f);
+  bn.set_weights(w);
+  check_against_reference(model, {random_input({2, 9, 8, 6}, 5)}, 1e-5);
+  const std::string plan = model.compile().plan_string({{2, 9, 8, 6}});
+  INFO(plan);
+  CHECK(plan.find("conv + relu") != std::string::npos);  // up, bn, relu in one step
+  CHECK(plan.find("conv + tanh") != std::string::npos);
+  CHECK(plan.find("conv_transpose") == std::string::npos);
+  CHECK(plan.find("2 steps") != std::string::npos);
+
+  auto s = strata::Input({11, 4});
+  strata::Model one(s, L::Conv1DTranspose(3, 4, {.padding = "same", .activation = "relu"})(s));
+  randomize_weights(one, 6);
+  check_against_reference(one, {random_input({2, 11, 4}, 7)}, 1e-5);
+}

@@ -5,8 +5,10 @@
 // input moves the output by at least 100 times the tolerance.
 #include <cmath>
 
+#include "dcgan_models.hpp"
 #include "numerics_util.hpp"
 #include "tfjs_oracle.hpp"
+#include "unet_model.hpp"
 
 using namespace strata_test;
 namespace L = strata::layers;
@@ -69,20 +71,22 @@ TEST_CASE("MobileNetV2 equals tfjs, batch norms calibrated", "[tfjs][numerics][a
 }
 
 TEST_CASE("keras-io's MNIST GAN generator and discriminator equal tfjs", "[tfjs][numerics][gan]") {
-  // samples/dcgan.cpp's models (Keras's parameter counts checked there): Dense, LeakyReLU, Reshape, two 4x4
-  // stride-2 same transposed convolutions, a 7x7 convolution with sigmoid; and the strided discriminator.
-  const auto leaky = [] { return L::LeakyReLU({.negative_slope = 0.2f}); };
-  strata::Sequential generator({L::InputLayer({128}), L::Dense(7 * 7 * 128), leaky(), L::Reshape({7, 7, 128}),
-                                L::Conv2DTranspose(128, 4, {.strides = 2, .padding = "same"}), leaky(),
-                                L::Conv2DTranspose(128, 4, {.strides = 2, .padding = "same"}), leaky(),
-                                L::Conv2D(1, 7, {.padding = "same", .activation = "sigmoid"})},
-                               "generator");
-  randomize_like_trained(generator, 21, random_input({4, 128}, 22));
-  check_against_tfjs(generator, random_input({2, 128}, 23), 4 * float32_tolerance(7 * 7 * 128));
-  strata::Sequential discriminator(
-      {L::InputLayer({28, 28, 1}), L::Conv2D(64, 3, {.strides = 2, .padding = "same"}), leaky(),
-       L::Conv2D(128, 3, {.strides = 2, .padding = "same"}), leaky(), L::GlobalMaxPooling2D(), L::Dense(1)},
-      "discriminator");
+  // samples/dcgan_models.hpp: Dense, LeakyReLU, Reshape, two 4x4 stride-2 same transposed convolutions, a
+  // 7x7 convolution with sigmoid; and the strided discriminator.
+  strata::Sequential generator = make_generator();
+  randomize_like_trained(generator, 21, random_input({4, kLatent}, 22));
+  check_against_tfjs(generator, random_input({2, kLatent}, 23), 4 * float32_tolerance(7 * 7 * 128));
+  strata::Sequential discriminator = make_discriminator();
   randomize_like_trained(discriminator, 24, random_input({4, 28, 28, 1}, 25));
   check_against_tfjs(discriminator, random_input({2, 28, 28, 1}, 26), 3 * float32_tolerance(3 * 3 * 64));
+}
+
+TEST_CASE("keras-io's U-Net equals tfjs, batch norms calibrated", "[tfjs][numerics][unet]") {
+  // samples/unet_model.hpp at 32x32 (tfjs's JavaScript kernels stay fast; every block keeps 2x2 or more):
+  // separable convolutions, stride-1 transposed convolutions (run as convolutions with the batch norm
+  // folded in), upsampling and projected residuals; the per-pixel logits (the softmax of random weights is
+  // nearly flat: a perturbed input moved it by only 0.0014).
+  strata::Model unet = make_unet(32, 3, "linear");
+  randomize_like_trained(unet, 31, random_input({4, 32, 32, 3}, 32));
+  check_against_tfjs(unet, random_input({2, 32, 32, 3}, 33), 5 * float32_tolerance(3 * 3 * 256));
 }

@@ -19,6 +19,12 @@ namespace strata::ir {
 /// activation is a separate op (fusion is left to later passes).
 Graph lower_layers(const detail::FunctionalImpl& model, const std::vector<std::vector<int64_t>>& input_dims);
 
+/// transposed_as_conv.cpp: turns each transposed convolution of stride 1 on every axis into the convolution
+/// it equals (the kernel flipped along its spatial axes, its channel axes swapped; padding d*(k-1) minus the
+/// transposed padding on each side), so that batch-norm folding, post-op fusion and Winograd apply to it.
+/// Guarantees the same numbers up to float32 rounding.
+void transposed_as_conv(Graph& graph);
+
 /// fold_batch_norm.cpp: folds a batch normalization into the convolution or dense op before it (W' = W*s,
 /// b' = (b - mean)*s + beta with s = gamma / sqrt(var + eps)) when that op's result has no other reader and
 /// no post-ops yet. The op keeps the layer's kernel W and gets `kernel_scale` s (times any scale folded
