@@ -32,7 +32,7 @@
 //   Conv1DTranspose. Both classes run instead as KerasConvTranspose below: tfjs-core's own transposed
 //   convolution kernel (conv2dTranspose), given the padding Keras 3 computes (its JAX backend's rule, written
 //   here from Keras's source, not from strata's), a kernel dilated with zeros between its taps, and a 1D input
-//   viewed as one row.
+//   viewed as one row. Dilated ones with non-finite inputs are refused (the zero taps would spread NaN).
 // - Subtract and SpatialDropout2D: no tfjs class (refused by tfjs itself).
 // - UpSampling2D interpolation "bilinear": tfjs's resize differs from Keras 3's; strata has only "nearest".
 'use strict';
@@ -97,6 +97,12 @@ class KerasConvTranspose extends tfl.layers.Layer {
     return tf.tidy(() => {
       const c = this.c;
       let x = Array.isArray(inputs) ? inputs[0] : inputs;
+      // The zeros put between a dilated kernel's taps meet every input cell, and 0 * NaN is NaN where Keras's
+      // dilated kernel never touches the cell: not Keras's result for non-finite inputs.
+      if (c.dilationRate.some((d) => d > 1) && !tf.all(tf.isFinite(x)).dataSync()[0]) {
+        throw new Unsupported(`tfjs oracle: layer '${this.name}' (KerasConvTranspose): dilation emulated with ` +
+                              'zero taps, which turn NaN and infinities into NaN where Keras does not');
+      }
       const axes = this.axes(x.shape);
       // The kernel with d - 1 zeros between taps: a dilated transposed convolution is a plain one with it.
       const k = this.kernel.read();

@@ -113,6 +113,9 @@ class GraphGenerator {
           conv(x);
         }
         break;
+      case 19:
+        transposed(x);
+        break;
       default: conv(x); break;
     }
   }
@@ -266,6 +269,32 @@ class GraphGenerator {
                                 {.strides = w.stride, .padding = w.padding, .dilation_rate = w.dilation,
                                  .activation = random_activation()})(x.tensor);
     push(t, x, w.kh * w.kw + x.c, "separable " + std::to_string(w.kh) + "x" + std::to_string(w.kw) + " " + w.padding);
+  }
+
+  /// A transposed convolution (the DCGAN's and the U-Net's upsampling): stride 1 runs as a convolution
+  /// (transposed_as_conv), stride 2 as a oneDNN deconvolution; output_padding and dilation now and then.
+  /// Activations tfjs's harness computes (run_tfjs.js KerasConvTranspose), so that no graph is refused.
+  void transposed(const Value& x) {
+    const int k = uniform(1, 4);
+    const int stride = x.h <= 32 && x.w <= 32 && chance(0.5) ? 2 : 1;
+    const int dilation = stride == 1 && chance(0.3) ? 2 : 1;
+    const std::string padding = chance(0.5) ? "same" : "valid";
+    std::optional<strata::Size2> extra;
+    // "same" with an even kernel and output_padding 0 leaves nothing of a 1-pixel axis.
+    if (chance(0.3) && x.h > 1 && x.w > 1)
+      extra = strata::Size2(uniform(0, stride - 1), uniform(0, stride - 1));
+    static const std::vector<std::string> activations{"linear", "relu", "sigmoid", "tanh"};
+    auto t = L::Conv2DTranspose(uniform(1, 8), k,
+                                {.strides = stride,
+                                 .padding = padding,
+                                 .output_padding = extra,
+                                 .dilation_rate = dilation,
+                                 .activation = pick(activations),
+                                 .use_bias = chance(0.8)})(x.tensor);
+    push(t, x, k * k * x.c,
+         "conv_transpose " + std::to_string(k) + "x" + std::to_string(k) + " s" + std::to_string(stride) +
+             " d" + std::to_string(dilation) + " " + padding +
+             (extra ? " output_padding " + extra->to_string() : ""));
   }
 
   void pool(const Value& x) {
