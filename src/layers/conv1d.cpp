@@ -76,21 +76,9 @@ class Conv1DImpl : public detail::ConfiguredLayer<Conv1DArgs> {
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node& node,
                                  const std::vector<ir::ValueId>& inputs) const override {
-    const std::vector<int64_t> in = graph.values[inputs[0]].dims;
-    const detail::SpatialOutput out =
-        detail::conv_output(prefix(), Shape(std::vector<Dim>(in.begin(), in.end())), axes_);
-    if (node.padding && *node.padding != *out.padding) {
-      throw InternalError(
-          fmt::format("{} padding computed at build time differs from the compiler's", prefix()));
-    }
-    ir::ConvOp conv;
-    conv.window = detail::ir_window(axes_, *out.padding);
-    conv.groups = args_.options.groups;
-    conv.kernel = variables()[0].tensor();
-    if (args_.options.use_bias) conv.bias = variables()[1].tensor();
     const ir::ValueId value =
-        graph.add_value(detail::concrete_dims(prefix(), in[0], out, args_.filters), name());
-    graph.ops.push_back(ir::Op{std::move(conv), {inputs[0]}, {value}, {}, {name()}});
+        detail::emit_conv(graph, node, inputs[0], axes_, args_.options.groups, variables()[0].tensor(),
+                          args_.options.use_bias ? variables()[1].tensor() : nullptr, name(), prefix());
     return {detail::emit_activation(graph, value, activation_, name())};
   }
 

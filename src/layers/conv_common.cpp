@@ -176,4 +176,23 @@ ir::Window ir_window(const ConvAxes& axes, const ir::SpatialPadding& padding) {
   return ir::Window{axes.kernel, axes.strides, axes.dilation, padding};
 }
 
+ir::ValueId emit_conv(ir::Graph& graph, const Node& node, ir::ValueId input, const ConvAxes& axes, int groups,
+                      std::shared_ptr<const Tensor> kernel, std::shared_ptr<const Tensor> bias,
+                      const std::string& layer, const std::string& where) {
+  const std::vector<int64_t> in = graph.values[input].dims;  // a copy: add_value may reallocate
+  const SpatialOutput out = conv_output(where, to_shape(in), axes);
+  if (node.padding && *node.padding != *out.padding) {
+    throw InternalError(fmt::format("{} padding computed at build time differs from the compiler's", where));
+  }
+  ir::ConvOp conv;
+  conv.window = ir_window(axes, *out.padding);
+  conv.groups = groups;
+  const int64_t out_channels = kernel->dims().back();
+  conv.kernel = std::move(kernel);
+  conv.bias = std::move(bias);
+  const ir::ValueId value = graph.add_value(concrete_dims(where, in[0], out, out_channels), layer);
+  graph.ops.push_back(ir::Op{std::move(conv), {input}, {value}, {}, {layer}});
+  return value;
+}
+
 }  // namespace strata::detail

@@ -102,4 +102,11 @@ std::vector<int64_t> concrete_dims(const std::string& where, int64_t batch, cons
 /// The IR window of `axes` with `padding`.
 ir::Window ir_window(const ConvAxes& axes, const ir::SpatialPadding& padding);
 
+/// Appends a convolution of `input` (concrete dims) over the window `axes` and returns its output value.
+/// `kernel` in Keras's layout (spatial..., in / groups, out). Checks the padding against the node's
+/// build-time padding when known. The convolution layers of any rank lower through it.
+ir::ValueId emit_conv(ir::Graph& graph, const Node& node, ir::ValueId input, const ConvAxes& axes, int groups,
+                      std::shared_ptr<const Tensor> kernel, std::shared_ptr<const Tensor> bias,
+                      const std::string& layer, const std::string& where);
+
 }  // namespace strata::detail

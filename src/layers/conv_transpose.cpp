@@ -149,8 +149,8 @@ class TransposedConvImpl : public detail::ConfiguredLayer<Args> {
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node& node,
                                  const std::vector<ir::ValueId>& inputs) const override {
     const std::vector<int64_t> in = graph.values[inputs[0]].dims;
-    const detail::SpatialOutput out = detail::transposed_conv_output(
-        this->prefix(), Shape(std::vector<Dim>(in.begin(), in.end())), axes_, output_padding_);
+    const detail::SpatialOutput out =
+        detail::transposed_conv_output(this->prefix(), to_shape(in), axes_, output_padding_);
     if (node.padding && *node.padding != *out.padding) {
       throw InternalError(
           fmt::format("{} padding computed at build time differs from the compiler's", this->prefix()));

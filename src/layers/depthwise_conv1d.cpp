@@ -86,21 +86,10 @@ ir::ValueId emit_depthwise(ir::Graph& graph, const detail::Node& node, ir::Value
                            const detail::ConvAxes& axes, const Tensor& kernel,
                            std::shared_ptr<const Tensor> bias, const std::string& layer,
                            const std::string& where) {
-  const std::vector<int64_t> in = graph.values[input].dims;
-  const detail::SpatialOutput out =
-      detail::conv_output(where, Shape(std::vector<Dim>(in.begin(), in.end())), axes);
-  if (node.padding && *node.padding != *out.padding) {
-    throw InternalError(fmt::format("{} padding computed at build time differs from the compiler's", where));
-  }
   const auto& k = kernel.dims();
-  ir::ConvOp conv;
-  conv.window = detail::ir_window(axes, *out.padding);
-  conv.groups = static_cast<int>(k[1]);
-  conv.kernel = std::make_shared<const Tensor>(std::vector<int64_t>{k[0], 1, k[1] * k[2]}, kernel.values());
-  conv.bias = std::move(bias);
-  const ir::ValueId value = graph.add_value(detail::concrete_dims(where, in[0], out, k[1] * k[2]), layer);
-  graph.ops.push_back(ir::Op{std::move(conv), {input}, {value}, {}, {layer}});
-  return value;
+  auto grouped = std::make_shared<const Tensor>(std::vector<int64_t>{k[0], 1, k[1] * k[2]}, kernel.values());
+  return detail::emit_conv(graph, node, input, axes, static_cast<int>(k[1]), std::move(grouped),
+                           std::move(bias), layer, where);
 }
 
 class DepthwiseConv1DImpl : public detail::ConfiguredLayer<DepthwiseConv1DArgs> {
@@ -211,15 +200,11 @@ class SeparableConv1DImpl : public detail::ConfiguredLayer<SeparableConv1DArgs> 
                                  const std::vector<ir::ValueId>& inputs) const override {
     const ir::ValueId depthwise =
         emit_depthwise(graph, node, inputs[0], axes_, *variables()[0].tensor(), nullptr, name(), prefix());
-    // The pointwise step: a 1-tap convolution over the depthwise result.
-    ir::ConvOp pointwise;
-    pointwise.window = ir::Window::dense({1});
-    pointwise.kernel = variables()[1].tensor();
-    if (args_.options.use_bias) pointwise.bias = variables()[2].tensor();
-    std::vector<int64_t> dims = graph.values[depthwise].dims;
-    dims.back() = args_.filters;
-    const ir::ValueId out = graph.add_value(dims, name());
-    graph.ops.push_back(ir::Op{std::move(pointwise), {depthwise}, {out}, {}, {name()}});
+    // The pointwise step: a 1-tap convolution; the node's padding describes the depthwise step only.
+    const detail::ConvAxes pointwise{{1}, {1}, {1}, detail::Padding::kValid};
+    const ir::ValueId out =
+        detail::emit_conv(graph, detail::Node{}, depthwise, pointwise, 1, variables()[1].tensor(),
+                          args_.options.use_bias ? variables()[2].tensor() : nullptr, name(), prefix());
     return {detail::emit_activation(graph, out, activation_, name())};
   }
 
