@@ -13,6 +13,7 @@
 #include "strata/model.hpp"
 #include "strata/npy.hpp"
 #include "strata/onnx.hpp"
+#include "strata/ops.hpp"
 #include "strata/plot.hpp"
 #include "strata/session.hpp"
 #include "strata/shape.hpp"

@@ -264,6 +264,8 @@ std::string op_kind_name(const Op& op) {
           return "subtract";
         case BinaryOp::Kind::kMultiply:
           return "multiply";
+        case BinaryOp::Kind::kDivide:
+          return "divide";
         case BinaryOp::Kind::kMaximum:
           return "maximum";
         case BinaryOp::Kind::kMinimum:

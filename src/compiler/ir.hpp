@@ -135,7 +135,7 @@ struct ActivationOp {
 
 /// An element-wise binary op over two inputs with Keras's size-1 broadcasting.
 struct BinaryOp {
-  enum class Kind { kAdd, kSubtract, kMultiply, kMaximum, kMinimum };
+  enum class Kind { kAdd, kSubtract, kMultiply, kDivide, kMaximum, kMinimum };
   Kind kind = Kind::kAdd;
 };
 

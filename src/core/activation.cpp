@@ -28,6 +28,10 @@ const std::vector<std::pair<std::string, ActivationKind>>& table() {
       {"silu", ActivationKind::kSwish},
       {"softplus", ActivationKind::kSoftplus},
       {"leaky_relu", ActivationKind::kLeakyRelu},
+      {"hard_silu", ActivationKind::kHardSwish},
+      {"hard_swish", ActivationKind::kHardSwish},
+      {"mish", ActivationKind::kMish},
+      {"exponential", ActivationKind::kExp},
   };
   return t;
 }
@@ -50,6 +54,7 @@ Activation parse_activation(const std::string& name, const std::string& where) {
     if (known == name) {
       Activation a{kind};
       if (kind == ActivationKind::kLeakyRelu) a.alpha = kKerasLeakySlope;
+      if (kind == ActivationKind::kElu) a.alpha = 1.0f;
       return a;
     }
   }
@@ -63,11 +68,30 @@ bool is_standard_eltwise(const Activation& activation) {
 }
 
 std::string activation_name(const Activation& activation) {
-  if (activation.kind == ActivationKind::kScale) return "scale";
   for (const auto& [name, kind] : table()) {
     if (kind == activation.kind) return name;
   }
-  return "unknown";
+  // The element-wise ops that are no Keras activation: named for plan reports and IR dumps.
+  switch (activation.kind) {
+    case ActivationKind::kAffine:
+      return "affine";
+    case ActivationKind::kPower:
+      return "power";
+    case ActivationKind::kAbs:
+      return "abs";
+    case ActivationKind::kSquare:
+      return "square";
+    case ActivationKind::kSqrt:
+      return "sqrt";
+    case ActivationKind::kLog:
+      return "log";
+    case ActivationKind::kClip:
+      return "clip";
+    case ActivationKind::kGeluTanh:
+      return "gelu_tanh";
+    default:
+      return "unknown";
+  }
 }
 
 float apply_activation(const Activation& a, float x) {
@@ -94,7 +118,7 @@ float apply_activation(const Activation& a, float x) {
     case ActivationKind::kTanh:
       return std::tanh(x);
     case ActivationKind::kElu:
-      return x > 0.0f ? x : std::expm1(x);
+      return x > 0.0f ? x : a.alpha * std::expm1(x);
     case ActivationKind::kSelu: {
       constexpr float kAlpha = 1.6732632423543772f;
       constexpr float kScale = 1.0507009873554805f;
@@ -109,8 +133,36 @@ float apply_activation(const Activation& a, float x) {
       return x > 20.0f ? x : std::log1p(std::exp(x));
     case ActivationKind::kLeakyRelu:
       return x >= 0.0f ? x : a.alpha * x;
-    case ActivationKind::kScale:
-      return x * a.alpha;
+    case ActivationKind::kHardSwish:
+      if (std::isnan(x)) return x;
+      return x * (std::min(std::max(x + 3.0f, 0.0f), 6.0f) / 6.0f);
+    case ActivationKind::kMish: {
+      const float softplus = x > 20.0f ? x : std::log1p(std::exp(x));
+      return x * std::tanh(softplus);
+    }
+    case ActivationKind::kExp:
+      return std::exp(x);
+    case ActivationKind::kAffine:
+      return x * a.alpha + a.beta;
+    case ActivationKind::kPower:
+      return a.alpha * std::pow(x, a.beta);
+    case ActivationKind::kAbs:
+      return std::fabs(x);
+    case ActivationKind::kSquare:
+      return x * x;
+    case ActivationKind::kSqrt:
+      return std::sqrt(x);
+    case ActivationKind::kLog:
+      return std::log(x);
+    case ActivationKind::kClip:
+      // numpy's clip, minimum(maximum(x, low), high): NaN stays NaN.
+      if (std::isnan(x)) return x;
+      return std::min(std::max(x, a.alpha), a.beta);
+    case ActivationKind::kGeluTanh: {
+      // Keras's gelu(approximate=True): 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))).
+      constexpr float kSqrt2OverPi = 0.7978845608028654f;
+      return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * (x + 0.044715f * x * x * x)));
+    }
     case ActivationKind::kSoftmax:
       break;
   }

@@ -21,19 +21,34 @@ enum class ActivationKind {
   kSwish,
   kSoftplus,
   kLeakyRelu,
-  /// x * alpha; internal (Average's division), not a Keras name.
-  kScale,
+  kHardSwish,  ///< Keras 3's hard_silu (alias hard_swish): x * relu6(x + 3) / 6
+  kMish,       ///< x * tanh(softplus(x))
+  kExp,        ///< Keras's "exponential"; ops.exp
+  // The rest are the element-wise ops of keras.ops (and strata's own rewrites), not Keras activation names.
+  kAffine,    ///< x * alpha + beta: a scalar operand of add, subtract, multiply, divide; Average's division
+  kPower,     ///< alpha * x ** beta: ops.power with a number exponent, a number divided by a tensor
+  kAbs,       ///< ops.abs
+  kSquare,    ///< ops.square
+  kSqrt,      ///< ops.sqrt
+  kLog,       ///< ops.log
+  kClip,      ///< min(max(x, alpha), beta): ops.clip, ops.maximum and ops.minimum with a number
+  kGeluTanh,  ///< ops.gelu's default: the tanh approximation of gelu
 };
 
 /// An element-wise activation. Softmax is not element-wise; it is listed so that Keras's activation
 /// strings parse in one place, and lowers to its own op.
 struct Activation {
   ActivationKind kind = ActivationKind::kLinear;
-  /// The negative slope of relu and leaky_relu; the factor of kScale.
+  /// The negative slope of relu and leaky_relu; kAffine's and kPower's factor; kClip's lower bound.
   float alpha = 0.0f;
+  /// kAffine's offset, kPower's exponent, kClip's upper bound.
+  float beta = 0.0f;
   /// relu only: the upper bound (infinity for none) and the threshold, as Keras's ReLU layer.
   float max_value = std::numeric_limits<float>::infinity();
   float threshold = 0.0f;
+
+  /// `x * scale + offset`.
+  static Activation affine(float scale, float offset) { return {ActivationKind::kAffine, scale, offset}; }
 
   friend bool operator==(const Activation&, const Activation&) = default;
 };

@@ -82,7 +82,7 @@ void emit_onnx_activation(OnnxGraph& g, const Activation& a, const std::string& 
       unary("Tanh");
       return;
     case ActivationKind::kElu:
-      OnnxGraph::attr(unary("Elu"), "alpha", 1.0f);
+      OnnxGraph::attr(unary("Elu"), "alpha", a.alpha);
       return;
     case ActivationKind::kSelu: {
       onnx::NodeProto& n = unary("Selu");
@@ -114,9 +114,93 @@ void emit_onnx_activation(OnnxGraph& g, const Activation& a, const std::string& 
     case ActivationKind::kLeakyRelu:
       OnnxGraph::attr(unary("LeakyRelu"), "alpha", a.alpha);
       return;
-    case ActivationKind::kScale:
-      g.node("Mul", {x, g.scalar(a.alpha)}, {out}, name);
+    case ActivationKind::kHardSwish: {
+      // HardSwish needs opset 14; x * HardSigmoid(x) with Keras's 1/6 and 0.5 is the same function.
+      const std::string gate = g.unique(out + "/gate");
+      onnx::NodeProto& n = g.node("HardSigmoid", {x}, {gate}, name + "/gate");
+      OnnxGraph::attr(n, "alpha", 1.0f / 6.0f);
+      OnnxGraph::attr(n, "beta", 0.5f);
+      g.node("Mul", {x, gate}, {out}, name);
       return;
+    }
+    case ActivationKind::kMish: {
+      // Mish needs opset 18.
+      const std::string softplus = g.unique(out + "/softplus"), tanh = g.unique(out + "/tanh");
+      g.node("Softplus", {x}, {softplus}, name + "/softplus");
+      g.node("Tanh", {softplus}, {tanh}, name + "/tanh");
+      g.node("Mul", {x, tanh}, {out}, name);
+      return;
+    }
+    case ActivationKind::kExp:
+      unary("Exp");
+      return;
+    case ActivationKind::kAffine: {
+      if (a.beta == 0.0f) {
+        g.node("Mul", {x, g.scalar(a.alpha)}, {out}, name);
+      } else if (a.alpha == 1.0f) {
+        g.node("Add", {x, g.scalar(a.beta)}, {out}, name);
+      } else {
+        const std::string scaled = g.unique(out + "/mul");
+        g.node("Mul", {x, g.scalar(a.alpha)}, {scaled}, name + "/mul");
+        g.node("Add", {scaled, g.scalar(a.beta)}, {out}, name);
+      }
+      return;
+    }
+    case ActivationKind::kPower: {
+      if (a.alpha == 1.0f) {
+        g.node("Pow", {x, g.scalar(a.beta)}, {out}, name);
+      } else {
+        const std::string power = g.unique(out + "/pow");
+        g.node("Pow", {x, g.scalar(a.beta)}, {power}, name + "/pow");
+        g.node("Mul", {power, g.scalar(a.alpha)}, {out}, name);
+      }
+      return;
+    }
+    case ActivationKind::kAbs:
+      unary("Abs");
+      return;
+    case ActivationKind::kSquare:
+      g.node("Mul", {x, x}, {out}, name);
+      return;
+    case ActivationKind::kSqrt:
+      unary("Sqrt");
+      return;
+    case ActivationKind::kLog:
+      unary("Log");
+      return;
+    case ActivationKind::kClip: {
+      // Max then Min rather than Clip: either bound may be infinite, and NaN stays NaN as in numpy.
+      const bool low = std::isfinite(a.alpha) || a.alpha > 0.0f,
+                 high = std::isfinite(a.beta) || a.beta < 0.0f;
+      if (!low && !high) {
+        unary("Identity");
+      } else if (!high) {
+        g.node("Max", {x, g.scalar(a.alpha)}, {out}, name);
+      } else if (!low) {
+        g.node("Min", {x, g.scalar(a.beta)}, {out}, name);
+      } else {
+        const std::string floor = g.unique(out + "/max");
+        g.node("Max", {x, g.scalar(a.alpha)}, {floor}, name + "/max");
+        g.node("Min", {floor, g.scalar(a.beta)}, {out}, name);
+      }
+      return;
+    }
+    case ActivationKind::kGeluTanh: {
+      // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))).
+      const std::string cube = g.unique(out + "/cube"), inner = g.unique(out + "/inner"),
+                        sum = g.unique(out + "/sum"), scaled = g.unique(out + "/scaled"),
+                        tanh = g.unique(out + "/tanh"), one = g.unique(out + "/one"),
+                        half = g.unique(out + "/half");
+      g.node("Pow", {x, g.scalar(3.0f)}, {cube}, name + "/cube");
+      g.node("Mul", {cube, g.scalar(0.044715f)}, {inner}, name + "/inner");
+      g.node("Add", {x, inner}, {sum}, name + "/sum");
+      g.node("Mul", {sum, g.scalar(0.7978845608028654f)}, {scaled}, name + "/scaled");
+      g.node("Tanh", {scaled}, {tanh}, name + "/tanh");
+      g.node("Add", {tanh, g.scalar(1.0f)}, {one}, name + "/one");
+      g.node("Mul", {x, one}, {half}, name + "/half");
+      g.node("Mul", {half, g.scalar(0.5f)}, {out}, name);
+      return;
+    }
     case ActivationKind::kSoftmax:
       break;
   }

@@ -325,9 +325,9 @@ class OnnxBuilder {
 
   void binary(const ir::Op& op, const ir::BinaryOp& b, const std::string& name) {
     static const std::map<ir::BinaryOp::Kind, const char*> types = {
-        {ir::BinaryOp::Kind::kAdd, "Add"},     {ir::BinaryOp::Kind::kSubtract, "Sub"},
-        {ir::BinaryOp::Kind::kMultiply, "Mul"}, {ir::BinaryOp::Kind::kMaximum, "Max"},
-        {ir::BinaryOp::Kind::kMinimum, "Min"}};
+        {ir::BinaryOp::Kind::kAdd, "Add"},      {ir::BinaryOp::Kind::kSubtract, "Sub"},
+        {ir::BinaryOp::Kind::kMultiply, "Mul"}, {ir::BinaryOp::Kind::kDivide, "Div"},
+        {ir::BinaryOp::Kind::kMaximum, "Max"},  {ir::BinaryOp::Kind::kMinimum, "Min"}};
     // Equal ranks (merge layers expand the shorter input), so permuting both keeps the broadcasting.
     const Layout layout = rank(op.inputs[0]) == rank(op.inputs[1]) ? agnostic_layout(op) : Layout::kNhwc;
     const std::string x = get(op.inputs[0], layout), y = get(op.inputs[1], layout);

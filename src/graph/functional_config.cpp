@@ -6,6 +6,7 @@
 
 #include "graph/functional.hpp"
 #include "layers/layer_registry.hpp"
+#include "layers/op_layer.hpp"
 
 namespace strata::detail {
 namespace {
@@ -53,18 +54,25 @@ nlohmann::json FunctionalImpl::config() const {
     for (const auto& weak : layer->inbound_nodes) {
       const auto node = weak.lock();
       if (!node || !contains(node.get()) || node->is_input()) continue;
+      // The call's keyword arguments: an op's numbers (`x + 3.0`), named by Keras's parameters.
+      const auto* op = dynamic_cast<const OpLayer*>(layer.get());
+      const nlohmann::json kwargs = op != nullptr ? op->call_numbers() : nlohmann::json::object();
       nlohmann::json call = nlohmann::json::array();
       for (const SymbolicTensor& t : node->inputs) {
         nlohmann::json ref = tensor_ref(t, numbers);
-        ref.push_back(nlohmann::json::object());  // the call's keyword arguments
+        ref.push_back(kwargs);
         call.push_back(ref);
       }
       inbound.push_back(call);
     }
-    layers.push_back({{"class_name", layer->class_name()},
-                      {"config", layer_config(*layer)},
-                      {"name", layer->name()},
-                      {"inbound_nodes", inbound}});
+    nlohmann::json entry = {{"class_name", layer->class_name()},
+                            {"config", layer_config(*layer)},
+                            {"name", layer->name()},
+                            {"inbound_nodes", inbound}};
+    // Keras 3 writes every entry's module; strata's Keras 2 form only an op's, which shares class names with
+    // layers (an Add op is not an Add layer).
+    if (const auto* op = dynamic_cast<const OpLayer*>(layer.get())) entry["module"] = op->module();
+    layers.push_back(std::move(entry));
   }
   nlohmann::json inputs = nlohmann::json::array(), outputs = nlohmann::json::array();
   for (const SymbolicTensor& t : inputs_) inputs.push_back(tensor_ref(t, numbers));

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "layers/layer_impl.hpp"
+#include "layers/op_layer.hpp"
 #include "strata/error.hpp"
 
 namespace strata::detail {
@@ -102,6 +103,11 @@ std::vector<std::string> registered_layer_classes() {
 nlohmann::json get_layer_config(const LayerImpl& layer) {
   const SchemaBase* schema = layer.schema();
   nlohmann::json out = {{"name", layer.name()}};
+  // An op (keras.src.ops.*) is an Operation, not a Layer: its config is its name and constructor arguments.
+  if (dynamic_cast<const OpLayer*>(&layer) != nullptr) {
+    out.update(layer.config());
+    return out;
+  }
   if (schema == nullptr || schema->base_keys()) {
     out["trainable"] = layer.trainable;
     out["dtype"] = float32_policy_json();

@@ -99,7 +99,8 @@ class ElementwiseMergeImpl : public detail::ConfiguredLayer<MergeArgs> {
       acc = out;
     }
     if (kind_ == Kind::kAverage) {
-      detail::Activation scale{detail::ActivationKind::kScale, 1.0f / static_cast<float>(inputs.size())};
+      const detail::Activation scale =
+          detail::Activation::affine(1.0f / static_cast<float>(inputs.size()), 0.0f);
       acc = detail::emit_activation(graph, acc, scale, name());
     }
     return {acc};

@@ -35,6 +35,9 @@
 //   viewed as one row. Dilated ones with non-finite inputs are refused (the zero taps would spread NaN).
 // - Subtract and SpatialDropout2D: no tfjs class (refused by tfjs itself).
 // - UpSampling2D interpolation "bilinear": tfjs's resize differs from Keras 3's; strata has only "nearest".
+// - Keras 3's operations (entries of module keras.src.ops.*: `x + y`, keras.ops.mean, ...): tfjs-layers has no
+//   such classes. They run as KerasOp below: each op by tfjs-core's own kernel of the same name and numpy
+//   broadcasting, with the numbers of a call (`x + 3.0`) from the node's keyword arguments.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -139,12 +142,97 @@ class KerasConvTranspose extends tfl.layers.Layer {
 KerasConvTranspose.className = 'KerasConvTranspose';
 tf.serialization.registerClass(KerasConvTranspose);
 
+// Keras 3's operations by class name: tfjs-core's kernels, written from keras.ops' documentation. `a` holds the
+// op's constructor arguments (camelCase, as tfjs converts config keys).
+const OPS = {
+  Add: (x1, x2) => tf.add(x1, x2),
+  Subtract: (x1, x2) => tf.sub(x1, x2),
+  Multiply: (x1, x2) => tf.mul(x1, x2),
+  Divide: (x1, x2) => tf.div(x1, x2),
+  TrueDivide: (x1, x2) => tf.div(x1, x2),
+  Maximum: (x1, x2) => tf.maximum(x1, x2),
+  Minimum: (x1, x2) => tf.minimum(x1, x2),
+  Power: (x1, x2) => tf.pow(x1, x2),
+  Negative: (x) => tf.neg(x),
+  Absolute: (x) => tf.abs(x),
+  Square: (x) => tf.square(x),
+  Sqrt: (x) => tf.sqrt(x),
+  Exp: (x) => tf.exp(x),
+  Log: (x) => tf.log(x),
+  Clip: (x, a) => tf.minimum(tf.maximum(x, a.xMin), a.xMax),
+  Relu: (x) => tf.relu(x),
+  Relu6: (x) => tf.relu6(x),
+  Sigmoid: (x) => tf.sigmoid(x),
+  Tanh: (x) => tf.tanh(x),
+  Softplus: (x) => tf.softplus(x),
+  Silu: (x) => tf.mul(x, tf.sigmoid(x)),
+  // Keras: approximate=True is 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), else 0.5 x (1 + erf(x / sqrt 2)).
+  Gelu: (x, a) => (a.approximate ?
+      tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI),
+                                                        tf.add(x, tf.mul(0.044715, tf.pow(x, 3))))))) :
+      tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.div(x, Math.SQRT2))))),
+  Elu: (x, a) => tf.where(tf.greater(x, 0), x, tf.mul(a.alpha, tf.sub(tf.exp(x), 1))),
+  Selu: (x) => tf.selu(x),
+  HardSigmoid: (x) => tf.div(tf.relu6(tf.add(x, 3)), 6),
+  HardSilu: (x) => tf.mul(x, tf.div(tf.relu6(tf.add(x, 3)), 6)),
+  LeakyRelu: (x, a) => tf.leakyRelu(x, a.negativeSlope),
+  Softmax: (x, a) => tf.softmax(x, a.axis),
+};
+// The parameter names of the binary ops' operands, as a node's keyword arguments name a number.
+const BINARY = ['Add', 'Subtract', 'Multiply', 'Divide', 'TrueDivide', 'Maximum', 'Minimum', 'Power'];
+
+class KerasOp extends tfl.layers.Layer {
+  constructor(config) {
+    super({name: config.name});
+    this.op = config.op;
+    this.a = config.args;
+    this.kwargs = {};
+  }
+  apply(inputs, kwargs) {
+    // Each op object has one call: its numbers come with the call that builds the model and live here for
+    // the runs, which tfjs makes without them.
+    if (kwargs) this.kwargs = kwargs;
+    return super.apply(inputs, kwargs);
+  }
+  compute(xs) {
+    xs = [...xs];
+    if (BINARY.includes(this.op)) {
+      const x1 = 'x1' in this.kwargs ? this.kwargs.x1 : xs.shift();
+      const x2 = 'x2' in this.kwargs ? this.kwargs.x2 : xs.shift();
+      return OPS[this.op](x1, x2);
+    }
+    return OPS[this.op](xs[0], this.a);
+  }
+  computeOutputShape(inputShape) {
+    const shapes = Array.isArray(inputShape[0]) || inputShape.length === 0 ? inputShape : [inputShape];
+    // The op run on zeros of the input shapes, an unknown dimension taken as 1; an unknown batch stays unknown.
+    const out = tf.tidy(() => this.compute(shapes.map((s) => tf.zeros(s.map((d) => (d == null ? 1 : d))))).shape);
+    if (shapes.some((s) => s[0] == null)) out[0] = null;
+    return out;
+  }
+  call(inputs) {
+    return tf.tidy(() => this.compute(Array.isArray(inputs) ? inputs : [inputs]));
+  }
+  getConfig() {
+    return {...super.getConfig(), op: this.op, args: this.a};
+  }
+}
+KerasOp.className = 'KerasOp';
+tf.serialization.registerClass(KerasOp);
+
 function refuse(layer, what) {
   throw new Unsupported(`tfjs oracle: layer '${layer.config.name}' (${layer.class_name}): ${what}`);
 }
 
 // Rewrites one layer's Keras 3 config into what tfjs reads, or refuses it.
 function adapt(layer) {
+  if (layer.module && layer.module.startsWith('keras.src.ops.')) {
+    if (!(layer.class_name in OPS)) refuse(layer, 'the harness has no such op');
+    const {name, ...args} = layer.config;
+    layer.config = {name, op: layer.class_name, args};
+    layer.class_name = 'KerasOp';
+    return;
+  }
   const c = layer.config;
   // Keras 3 writes a layer's dtype as a DTypePolicy object; tfjs reads the name.
   if (c.dtype && typeof c.dtype === 'object') c.dtype = c.dtype.config.name;

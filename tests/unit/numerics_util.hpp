@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -144,6 +145,21 @@ inline strata::Tensor perturbed(strata::Tensor t) {
 /// least 100 times their tolerance.
 inline double sensitivity(const strata::Model& model, const strata::Tensor& input) {
   return scaled_error(model.predict(perturbed(input)), model.predict(input));
+}
+
+/// A model of one input of shape `dims` (batch excluded) and the output `body` makes from it.
+inline strata::Model single(std::vector<strata::Dim> dims,
+                            const std::function<strata::SymbolicTensor(strata::SymbolicTensor)>& body) {
+  auto in = strata::Input(std::move(dims));
+  return strata::Model(in, body(in));
+}
+
+/// A model of two inputs and the output `body` makes from them.
+inline strata::Model pair(
+    std::vector<strata::Dim> a, std::vector<strata::Dim> b,
+    const std::function<strata::SymbolicTensor(strata::SymbolicTensor, strata::SymbolicTensor)>& body) {
+  auto x = strata::Input(std::move(a)), y = strata::Input(std::move(b));
+  return strata::Model({x, y}, body(x, y));
 }
 
 }  // namespace strata_test

@@ -1,7 +1,7 @@
 // Every issue-4 layer and fusion: the oneDNN plan (fused and unfused) equals the reference executor on
 // random weights, non-trivial batch-norm statistics and random inputs.
 #include "message_matcher.hpp"
-#include "test_util.hpp"
+#include "numerics_util.hpp"
 
 #include <functional>
 
@@ -28,12 +28,6 @@ double check_model(const strata::Model& model, const std::vector<std::vector<int
   std::vector<strata::Tensor> inputs;
   for (const auto& dims : input_dims) inputs.push_back(strata::Tensor::random_uniform(dims, seed++, -1.0f, 1.0f));
   return onednn_vs_reference(model, inputs);
-}
-
-strata::Model single(const std::vector<strata::Dim>& dims,
-                     const std::function<strata::SymbolicTensor(strata::SymbolicTensor)>& body) {
-  auto in = strata::Input(dims);
-  return strata::Model(in, body(in));
 }
 
 }  // namespace

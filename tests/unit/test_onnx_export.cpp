@@ -13,6 +13,7 @@
 #include "core/activation.hpp"
 #include "message_matcher.hpp"
 #include "numerics_util.hpp"
+#include "strata/ops.hpp"
 
 using namespace strata_test;
 namespace fs = std::filesystem;
@@ -323,10 +324,40 @@ TEST_CASE("every activation", "[onnx][activations]") {
   const Comparison c = export_and_compare(model, random_inputs(model, 2, 9), "activations");
   CHECK(c.max_error < float32_tolerance(36));
   std::map<std::string, int> ops = op_counts(c.proto);
-  CHECK(ops["HardSigmoid"] == 1);
+  CHECK(ops["HardSigmoid"] == 3);  // hard_sigmoid, and hard_silu and hard_swish as x * HardSigmoid(x)
   CHECK(ops["Selu"] == 1);
   CHECK(ops["Erf"] == 2);
   CHECK(ops["Transpose"] == static_cast<int>(outputs.size()) - 1 + 1);  // each 4D output, and the input
+}
+
+TEST_CASE("ops on symbolic tensors", "[onnx][ops]") {
+  namespace ops = strata::ops;
+  strata::clear_session();
+  auto in = strata::Input({6, 5, 4});
+  auto other = strata::Input({1, 1, 4});
+  auto conv = L::Conv2D(4, 3, {.padding = "same"})(in);
+  auto p = conv * conv + 0.5;
+  std::vector<strata::SymbolicTensor> outputs = {conv * 0.5 + 1.0,
+                                                 2.0 - conv / 3.0,
+                                                 1.0 / p,
+                                                 ops::power(p, 1.5),
+                                                 ops::sqrt(p) + ops::log(p),
+                                                 ops::abs(conv) - ops::square(conv),
+                                                 ops::exp(-conv),
+                                                 ops::clip(conv, -0.2, 0.3),
+                                                 ops::maximum(conv, 0.1),
+                                                 ops::minimum(conv, other),
+                                                 conv / ops::abs(other) + 1.0,
+                                                 ops::gelu(conv),
+                                                 ops::hard_silu(conv),
+                                                 ops::elu(conv, 0.5)};
+  strata::Model model({in, other}, outputs, "ops");
+  randomize(model, 4);
+  const Comparison c = export_and_compare(model, random_inputs(model, 2, 9), "ops");
+  CHECK(c.max_error < float32_tolerance(36));
+  std::map<std::string, int> counts = op_counts(c.proto);
+  CHECK(counts["Div"] >= 1);
+  CHECK(counts["Pow"] >= 2);
 }
 
 TEST_CASE("pooling, padding, cropping, upsampling and reshapes", "[onnx][layers]") {

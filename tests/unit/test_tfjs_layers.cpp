@@ -22,17 +22,6 @@ struct Case {
   std::string refused = "";                  // when tfjs differs from Keras 3: the harness's reason
 };
 
-strata::Model single(std::vector<strata::Dim> shape, const std::function<SymbolicTensor(SymbolicTensor)>& f) {
-  auto x = strata::Input(std::move(shape));
-  return strata::Model(x, f(x));
-}
-
-strata::Model pair(std::vector<strata::Dim> a, std::vector<strata::Dim> b,
-                   const std::function<SymbolicTensor(SymbolicTensor, SymbolicTensor)>& f) {
-  auto x = strata::Input(std::move(a)), y = strata::Input(std::move(b));
-  return strata::Model({x, y}, f(x, y));
-}
-
 // Kernels and biases uniform in [-1, 1); batch-norm variances in [0.5, 1.5] (a variance must be positive).
 void randomize(const strata::Model& model, uint64_t seed) {
   randomize_weights(model, seed);

@@ -47,13 +47,15 @@ void PlanBuilder::add_binary(const ir::Op& op, const ir::BinaryOp& b_op) {
   const auto& dst_dims = graph_.values[op.output()].dims;
   ir::ValueId a = op.inputs[0], b = op.inputs[1];
   ir::Op flipped = op;
-  // oneDNN broadcasts only the second source. Every kind but subtract commutes; a - b becomes -(b - a).
-  if (padded(graph_.values[a].dims, dst_dims.size()) != dst_dims) {
+  // oneDNN broadcasts only the second source. Every kind but subtract and divide commutes; a - b becomes
+  // -(b - a); a / b with a broadcast stays in plain C++ below.
+  if (padded(graph_.values[a].dims, dst_dims.size()) != dst_dims &&
+      b_op.kind != ir::BinaryOp::Kind::kDivide) {
     std::swap(a, b);
     if (b_op.kind == ir::BinaryOp::Kind::kSubtract) {
       flipped.post_ops.insert(
           flipped.post_ops.begin(),
-          ir::PostOp{ir::PostOp::Kind::kActivation, {detail::ActivationKind::kScale, -1.0f}, -1, nullptr});
+          ir::PostOp{ir::PostOp::Kind::kActivation, detail::Activation::affine(-1.0f, 0.0f), -1, nullptr});
     }
   }
   const std::vector<int64_t> a_dims = padded(graph_.values[a].dims, dst_dims.size());
@@ -75,6 +77,9 @@ void PlanBuilder::add_binary(const ir::Op& op, const ir::BinaryOp& b_op) {
       break;
     case ir::BinaryOp::Kind::kMultiply:
       alg = dnnl::algorithm::binary_mul;
+      break;
+    case ir::BinaryOp::Kind::kDivide:
+      alg = dnnl::algorithm::binary_div;
       break;
     case ir::BinaryOp::Kind::kMaximum:
       alg = dnnl::algorithm::binary_max;
@@ -145,6 +150,9 @@ struct BroadcastBinary {
           break;
         case ir::BinaryOp::Kind::kMultiply:
           v = pa[ia] * pb[ib];
+          break;
+        case ir::BinaryOp::Kind::kDivide:
+          v = pa[ia] / pb[ib];
           break;
         case ir::BinaryOp::Kind::kMaximum:
           v = std::max(pa[ia], pb[ib]);

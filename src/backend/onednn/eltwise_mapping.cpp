@@ -37,7 +37,7 @@ std::vector<EltwiseStep> eltwise_steps(const detail::Activation& a) {
     case ActivationKind::kTanh:
       return {{algorithm::eltwise_tanh}};
     case ActivationKind::kElu:
-      return {{algorithm::eltwise_elu, 1.0f}};
+      return {{algorithm::eltwise_elu, a.alpha}};
     case ActivationKind::kSelu:
       return {{algorithm::eltwise_elu, 1.6732632423543772f}, {algorithm::eltwise_linear, 1.0507009873554805f, 0.0f}};
     case ActivationKind::kGelu:
@@ -48,8 +48,28 @@ std::vector<EltwiseStep> eltwise_steps(const detail::Activation& a) {
       return {{algorithm::eltwise_soft_relu}};
     case ActivationKind::kLeakyRelu:
       return {{algorithm::eltwise_relu, a.alpha}};
-    case ActivationKind::kScale:
-      return {{algorithm::eltwise_linear, a.alpha, 0.0f}};
+    case ActivationKind::kHardSwish:
+      return {{algorithm::eltwise_hardswish}};
+    case ActivationKind::kMish:
+      return {{algorithm::eltwise_mish}};
+    case ActivationKind::kExp:
+      return {{algorithm::eltwise_exp}};
+    case ActivationKind::kAffine:
+      return {{algorithm::eltwise_linear, a.alpha, a.beta}};
+    case ActivationKind::kPower:
+      return {{algorithm::eltwise_pow, a.alpha, a.beta}};
+    case ActivationKind::kAbs:
+      return {{algorithm::eltwise_abs}};
+    case ActivationKind::kSquare:
+      return {{algorithm::eltwise_square}};
+    case ActivationKind::kSqrt:
+      return {{algorithm::eltwise_sqrt}};
+    case ActivationKind::kLog:
+      return {{algorithm::eltwise_log}};
+    case ActivationKind::kClip:
+      return {{algorithm::eltwise_clip_v2, a.alpha, a.beta}};
+    case ActivationKind::kGeluTanh:
+      return {{algorithm::eltwise_gelu_tanh}};
     case ActivationKind::kSoftmax:
       break;
   }

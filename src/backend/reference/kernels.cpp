@@ -183,6 +183,9 @@ void binary(const ir::BinaryOp& op, const std::vector<int64_t>& a_dims, const fl
       case ir::BinaryOp::Kind::kMultiply:
         dst[i] = x * y;
         break;
+      case ir::BinaryOp::Kind::kDivide:
+        dst[i] = x / y;
+        break;
       // Keras's maximum and minimum propagate NaN; std::max and std::min return an operand by comparison.
       case ir::BinaryOp::Kind::kMaximum:
         dst[i] = std::isnan(x) || std::isnan(y) ? x + y : std::max(x, y);

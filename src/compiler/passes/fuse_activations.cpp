@@ -34,6 +34,16 @@ bool takes_post_ops(const Op& op) {
                     op.attrs);
 }
 
+// `second` applied after `first`, both x * alpha + beta, as one step: oneDNN runs one linear post-op per
+// chain, and `x * scale + offset` (a rescaling written with ops) is two. One rounding fewer than two steps.
+bool absorb_affine(detail::Activation& first, const detail::Activation& second) {
+  if (first.kind != detail::ActivationKind::kAffine || second.kind != detail::ActivationKind::kAffine)
+    return false;
+  first.beta = second.alpha * first.beta + second.beta;
+  first.alpha = second.alpha * first.alpha;
+  return true;
+}
+
 }  // namespace
 
 void fuse_activations(Graph& graph, const PostOpCheck& accepts) {
@@ -52,11 +62,20 @@ void fuse_activations(Graph& graph, const PostOpCheck& accepts) {
       // Convolutions, dense layers and binary ops take post-ops; their result must have no other use, since
       // after fusion it no longer exists on its own.
       if (p < 0) continue;
-      if (!takes_post_ops(graph.ops[p])) continue;
       if (readers[src].size() != 1 || graph.is_output(src)) continue;
+      auto* before = std::get_if<ActivationOp>(&graph.ops[p].attrs);
+      const bool merges = before != nullptr && graph.ops[p].post_ops.empty() &&
+                          before->activation.kind == detail::ActivationKind::kAffine &&
+                          a->activation.kind == detail::ActivationKind::kAffine;
+      if (!merges && !takes_post_ops(graph.ops[p])) continue;
       Op& conv = graph.ops[p];
       std::vector<PostOp> chain = conv.post_ops;
-      chain.push_back(PostOp{PostOp::Kind::kActivation, a->activation, -1, nullptr});
+      if (merges) {
+        absorb_affine(before->activation, a->activation);
+      } else if (chain.empty() || chain.back().kind != PostOp::Kind::kActivation ||
+                 !absorb_affine(chain.back().activation, a->activation)) {
+        chain.push_back(PostOp{PostOp::Kind::kActivation, a->activation, -1, nullptr});
+      }
       if (!accepts(chain)) continue;
       conv.post_ops = std::move(chain);
       // An in-place conv keeps writing into its target buffer under the new value.

@@ -1,0 +1,165 @@
+#pragma once
+/// @file ops.hpp
+/// Keras 3's operations on symbolic tensors: `a + b`, `x * 0.5`, `-x`, and `strata::ops::` functions named as
+/// `keras.ops` names them. Each call adds one op to the graph, which the summary and the model config show
+/// as Keras does (a row `add (Add)` with 0 parameters; class `Add` of module `keras.src.ops.numpy`), named
+/// automatically (`add`, `add_1`, `true_divide`, ...) from the same counters as layers. Ops compile like
+/// layers: a number operand becomes an element-wise step that fuses into the op before it.
+///
+/// Shapes broadcast as numpy does (and Keras's `broadcast_shapes`): from the right, a 1 stretches. Two
+/// tensors must have the same rank, batch axis included, so that their batch axes line up: expand the smaller
+/// one first (`ops::expand_dims`, `ops::reshape`). Every op here computes in float32.
+
+#include <initializer_list>
+#include <optional>
+#include <type_traits>
+#include <vector>
+
+#include "strata/symbolic_tensor.hpp"
+
+namespace strata {
+
+/// `keras.ops.add(a, b)`: element-wise sum with broadcasting. Throws ShapeError for shapes that do not
+/// broadcast or ranks that differ.
+SymbolicTensor operator+(const SymbolicTensor& a, const SymbolicTensor& b);
+/// `a + number`.
+SymbolicTensor operator+(const SymbolicTensor& a, double b);
+/// `number + b`.
+SymbolicTensor operator+(double a, const SymbolicTensor& b);
+/// `keras.ops.subtract(a, b)`.
+SymbolicTensor operator-(const SymbolicTensor& a, const SymbolicTensor& b);
+/// `a - number`.
+SymbolicTensor operator-(const SymbolicTensor& a, double b);
+/// `number - b`.
+SymbolicTensor operator-(double a, const SymbolicTensor& b);
+/// `keras.ops.multiply(a, b)`.
+SymbolicTensor operator*(const SymbolicTensor& a, const SymbolicTensor& b);
+/// `a * number`.
+SymbolicTensor operator*(const SymbolicTensor& a, double b);
+/// `number * b`.
+SymbolicTensor operator*(double a, const SymbolicTensor& b);
+/// `keras.ops.true_divide(a, b)`, Python's `a / b` (an op of class `TrueDivide`).
+SymbolicTensor operator/(const SymbolicTensor& a, const SymbolicTensor& b);
+/// `a / number`: computed as `a * (1 / number)`, within one rounding of the quotient.
+SymbolicTensor operator/(const SymbolicTensor& a, double b);
+/// `number / b`.
+SymbolicTensor operator/(double a, const SymbolicTensor& b);
+/// `keras.ops.negative(x)`, Python's `-x`.
+SymbolicTensor operator-(const SymbolicTensor& x);
+
+namespace ops {
+
+/// An operand of a binary op: a symbolic tensor or a number (`ops::add(x, 3)`).
+class Operand {
+ public:
+  /// A tensor operand.
+  Operand(SymbolicTensor tensor) : tensor_(std::move(tensor)) {}  // NOLINT: implicit, as Keras takes either
+  /// A number operand.
+  template <class T>
+  requires std::is_arithmetic_v<T> Operand(T number) : number_(static_cast<double>(number)) {}  // NOLINT
+  /// True for a number.
+  bool is_number() const { return number_.has_value(); }
+  /// The tensor (empty for a number).
+  const SymbolicTensor& tensor() const { return tensor_; }
+  /// The number (0 for a tensor).
+  double number() const { return number_.value_or(0.0); }
+
+ private:
+  SymbolicTensor tensor_;
+  std::optional<double> number_;
+};
+
+/// Axes of a reduction or squeeze: one axis (`-1`), several (`{1, 2}`), or none given (`{}`: every axis,
+/// which for a reduction includes the batch and is refused).
+class Axes {
+ public:
+  /// No axis given.
+  Axes() = default;
+  /// One axis; negative counts from the end.
+  Axes(int axis) : axes_{axis}, given_(true) {}  // NOLINT: implicit, as Keras takes an int or a tuple
+  /// Several axes.
+  Axes(std::initializer_list<int> axes) : axes_(axes), given_(axes.size() != 0), list_(true) {}
+  /// Several axes.
+  Axes(std::vector<int> axes) : axes_(std::move(axes)), given_(true), list_(true) {}  // NOLINT
+  /// The axes as given.
+  const std::vector<int>& values() const { return axes_; }
+  /// False when no axis was given.
+  bool given() const { return given_; }
+  /// True when the axes came as one int, which Keras writes as a number rather than a list.
+  bool single() const { return given_ && axes_.size() == 1 && !list_; }
+
+ private:
+  std::vector<int> axes_;
+  bool given_ = false;
+  bool list_ = false;
+};
+
+/// `keras.ops.add(x1, x2)`. At least one operand must be a tensor (ValueError otherwise).
+SymbolicTensor add(const Operand& x1, const Operand& x2);
+/// `keras.ops.subtract(x1, x2)`.
+SymbolicTensor subtract(const Operand& x1, const Operand& x2);
+/// `keras.ops.multiply(x1, x2)`.
+SymbolicTensor multiply(const Operand& x1, const Operand& x2);
+/// `keras.ops.divide(x1, x2)` (class `Divide`; `/` makes a `TrueDivide`, which computes the same).
+SymbolicTensor divide(const Operand& x1, const Operand& x2);
+/// `keras.ops.true_divide(x1, x2)`.
+SymbolicTensor true_divide(const Operand& x1, const Operand& x2);
+/// `keras.ops.maximum(x1, x2)`.
+SymbolicTensor maximum(const Operand& x1, const Operand& x2);
+/// `keras.ops.minimum(x1, x2)`.
+SymbolicTensor minimum(const Operand& x1, const Operand& x2);
+/// `keras.ops.power(x1, x2)` with a number exponent (`x ** 2`). Throws ValueError for a tensor exponent.
+SymbolicTensor power(const Operand& x1, const Operand& x2);
+
+/// `keras.ops.negative(x)`.
+SymbolicTensor negative(const SymbolicTensor& x);
+/// `keras.ops.abs(x)` (an op of class `Absolute`).
+SymbolicTensor abs(const SymbolicTensor& x);
+/// `keras.ops.absolute(x)`.
+SymbolicTensor absolute(const SymbolicTensor& x);
+/// `keras.ops.square(x)`.
+SymbolicTensor square(const SymbolicTensor& x);
+/// `keras.ops.sqrt(x)`.
+SymbolicTensor sqrt(const SymbolicTensor& x);
+/// `keras.ops.exp(x)`.
+SymbolicTensor exp(const SymbolicTensor& x);
+/// `keras.ops.log(x)`.
+SymbolicTensor log(const SymbolicTensor& x);
+/// `keras.ops.clip(x, x_min, x_max)`: `minimum(maximum(x, x_min), x_max)`. Throws ValueError when x_min >
+/// x_max or either is NaN.
+SymbolicTensor clip(const SymbolicTensor& x, double x_min, double x_max);
+
+/// `keras.ops.relu(x)`.
+SymbolicTensor relu(const SymbolicTensor& x);
+/// `keras.ops.relu6(x)`.
+SymbolicTensor relu6(const SymbolicTensor& x);
+/// `keras.ops.sigmoid(x)`.
+SymbolicTensor sigmoid(const SymbolicTensor& x);
+/// `keras.ops.tanh(x)`.
+SymbolicTensor tanh(const SymbolicTensor& x);
+/// `keras.ops.softplus(x)`.
+SymbolicTensor softplus(const SymbolicTensor& x);
+/// `keras.ops.silu(x)`: `x * sigmoid(x)`.
+SymbolicTensor silu(const SymbolicTensor& x);
+/// `keras.ops.swish(x)`, the same op as silu.
+SymbolicTensor swish(const SymbolicTensor& x);
+/// `keras.ops.gelu(x, approximate)`: the tanh approximation by default, as Keras's op (the activation
+/// "gelu" is the exact one).
+SymbolicTensor gelu(const SymbolicTensor& x, bool approximate = true);
+/// `keras.ops.elu(x, alpha)`: `x` above 0, `alpha * (exp(x) - 1)` below.
+SymbolicTensor elu(const SymbolicTensor& x, double alpha = 1.0);
+/// `keras.ops.selu(x)`.
+SymbolicTensor selu(const SymbolicTensor& x);
+/// `keras.ops.hard_sigmoid(x)`: `relu6(x + 3) / 6`.
+SymbolicTensor hard_sigmoid(const SymbolicTensor& x);
+/// `keras.ops.hard_silu(x)`: `x * relu6(x + 3) / 6`.
+SymbolicTensor hard_silu(const SymbolicTensor& x);
+/// `keras.ops.hard_swish(x)`, the same op as hard_silu.
+SymbolicTensor hard_swish(const SymbolicTensor& x);
+/// `keras.ops.leaky_relu(x, negative_slope)`.
+SymbolicTensor leaky_relu(const SymbolicTensor& x, double negative_slope = 0.2);
+/// `keras.ops.softmax(x, axis)`. Throws ValueError unless `axis` is the last axis.
+SymbolicTensor softmax(const SymbolicTensor& x, int axis = -1);
+
+}  // namespace ops
+}  // namespace strata

@@ -1,0 +1,55 @@
+#pragma once
+// Keras 3's operations on symbolic tensors (`x + y`, `keras.ops.mean(x)`): each call makes one Operation
+// object, which a functional model lists beside its layers (summary rows, config entries of module
+// keras.src.ops.*). strata makes them layers of their own kind: OpLayer, one per call, auto-named as Keras
+// names them ("add", "true_divide"), without weights.
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "layers/layer_impl.hpp"
+
+namespace strata::detail {
+
+/// One positional argument of an op call, in Keras's order: a tensor (the call's next input) or a number.
+struct OpArgument {
+  std::optional<double> number;  ///< unset for a tensor
+  bool is_tensor() const { return !number.has_value(); }
+};
+
+class OpLayer : public LayerImpl {
+ public:
+  /// `module` is Keras's: "keras.src.ops.numpy", "keras.src.ops.nn".
+  OpLayer(std::string class_name, std::string module)
+      : LayerImpl(std::move(class_name), ""), module_(std::move(module)) {}
+
+  const std::string& module() const { return module_; }
+  /// The numbers the call was given, by Keras's parameter names (`{"x2": 3.0}` for `x + 3.0`), for the node's
+  /// keyword arguments in a model config. Tensors are the node's inputs.
+  virtual nlohmann::json call_numbers() const { return nlohmann::json::object(); }
+  /// The op's own constructor arguments (Mean's axis and keepdims); none by default. get_layer_config adds
+  /// the name.
+  nlohmann::json config() const override { return nlohmann::json::object(); }
+
+ private:
+  std::string module_;
+};
+
+/// Keras's `broadcast_shapes` (keras.src.ops.operation_utils) on two whole shapes, batch included: numpy's
+/// alignment from the right, a 1 stretching, an unknown dimension taking the other's size unless that is 1.
+/// Throws ShapeError starting with `where` for incompatible shapes, and for tensors of different ranks,
+/// whose batch axes numpy would not line up.
+Shape broadcast_op_shapes(const std::string& where, const Shape& a, const Shape& b);
+
+/// Calls a new op layer on `inputs` and returns its only output.
+SymbolicTensor call_op(std::shared_ptr<OpLayer> op, const std::vector<SymbolicTensor>& inputs);
+
+/// Keras's axis argument (negative counts from the end) as an axis of a rank-`rank` tensor. Throws ValueError
+/// starting with `where` when out of range, and when it is the batch axis 0 unless `batch_allowed`.
+int normalize_axis(const std::string& where, int axis, int rank, bool batch_allowed = false);
+
+}  // namespace strata::detail

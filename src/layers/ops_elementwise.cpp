@@ -1,0 +1,370 @@
+// The element-wise ops of keras.ops: binary arithmetic with numpy broadcasting (a number operand becomes an
+// element-wise step that fuses into the op before it), math functions, and the activations of keras.ops.nn.
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <limits>
+
+#include "graph/node.hpp"
+#include "layers/broadcast.hpp"
+#include "layers/op_layer.hpp"
+#include "strata/error.hpp"
+#include "strata/ops.hpp"
+
+namespace strata::detail {
+namespace {
+
+constexpr const char* kNumpy = "keras.src.ops.numpy";
+constexpr const char* kNn = "keras.src.ops.nn";
+constexpr float kInfinity = std::numeric_limits<float>::infinity();
+
+enum class Binary { kAdd, kSubtract, kMultiply, kDivide, kTrueDivide, kMaximum, kMinimum, kPower };
+
+const char* class_name_of(Binary op) {
+  switch (op) {
+    case Binary::kAdd:
+      return "Add";
+    case Binary::kSubtract:
+      return "Subtract";
+    case Binary::kMultiply:
+      return "Multiply";
+    case Binary::kDivide:
+      return "Divide";
+    case Binary::kTrueDivide:
+      return "TrueDivide";
+    case Binary::kMaximum:
+      return "Maximum";
+    case Binary::kMinimum:
+      return "Minimum";
+    case Binary::kPower:
+      return "Power";
+  }
+  return "?";
+}
+
+class BinaryOpLayer : public OpLayer {
+ public:
+  BinaryOpLayer(Binary op, OpArgument x1, OpArgument x2)
+      : OpLayer(class_name_of(op), kNumpy), op_(op), x1_(x1), x2_(x2) {
+    if (!x1.is_tensor() && !x2.is_tensor()) {
+      throw ValueError(
+          fmt::format("{} Expected at least one symbolic tensor operand, received two numbers ({} and "
+                      "{}): compute those in C++",
+                      prefix(), *x1.number, *x2.number));
+    }
+    if (op == Binary::kPower && x2.is_tensor()) {
+      throw ValueError(
+          fmt::format("{} strata computes a power with a number exponent only; received a tensor "
+                      "exponent",
+                      prefix()));
+    }
+  }
+
+  std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
+    if (x1_.is_tensor() && x2_.is_tensor()) {
+      expect_input_count(*this, inputs, 2);
+      return {broadcast_op_shapes(prefix(), inputs[0], inputs[1])};
+    }
+    expect_input_count(*this, inputs, 1);
+    return {inputs[0]};
+  }
+
+  std::vector<ir::ValueId> lower(ir::Graph& graph, const Node&,
+                                 const std::vector<ir::ValueId>& inputs) const override {
+    if (inputs.size() == 1) {
+      const std::vector<int64_t> dims = graph.values[inputs[0]].dims;
+      const ir::ValueId out = graph.add_value(dims, name());
+      graph.ops.push_back(ir::Op{ir::ActivationOp{number_step()}, {inputs[0]}, {out}, {}, {name()}});
+      return {out};
+    }
+    const auto& a = graph.values[inputs[0]].dims;
+    const auto& b = graph.values[inputs[1]].dims;
+    const std::optional<std::vector<int64_t>> dims = broadcast_dims(a, b);
+    if (!dims) {
+      throw ShapeError(fmt::format("{} Cannot broadcast shapes {} and {}", prefix(), to_shape(a).to_string(),
+                                   to_shape(b).to_string()));
+    }
+    const ir::ValueId out = graph.add_value(*dims, name());
+    graph.ops.push_back(ir::Op{ir::BinaryOp{binary_kind()}, {inputs[0], inputs[1]}, {out}, {}, {name()}});
+    return {out};
+  }
+
+  nlohmann::json call_numbers() const override {
+    nlohmann::json out = nlohmann::json::object();
+    if (!x1_.is_tensor()) out["x1"] = *x1_.number;
+    if (!x2_.is_tensor()) out["x2"] = *x2_.number;
+    return out;
+  }
+
+ private:
+  ir::BinaryOp::Kind binary_kind() const {
+    switch (op_) {
+      case Binary::kSubtract:
+        return ir::BinaryOp::Kind::kSubtract;
+      case Binary::kMultiply:
+        return ir::BinaryOp::Kind::kMultiply;
+      case Binary::kDivide:
+      case Binary::kTrueDivide:
+        return ir::BinaryOp::Kind::kDivide;
+      case Binary::kMaximum:
+        return ir::BinaryOp::Kind::kMaximum;
+      case Binary::kMinimum:
+        return ir::BinaryOp::Kind::kMinimum;
+      case Binary::kAdd:
+      case Binary::kPower:  // refused in the constructor
+        break;
+    }
+    return ir::BinaryOp::Kind::kAdd;
+  }
+
+  // The op with its number operand folded in, as one element-wise step (Keras's float32 weak typing: the
+  // number is rounded to float32 once).
+  Activation number_step() const {
+    const bool number_first = !x1_.is_tensor();
+    const float c = static_cast<float>(number_first ? *x1_.number : *x2_.number);
+    switch (op_) {
+      case Binary::kAdd:
+        return Activation::affine(1.0f, c);
+      case Binary::kSubtract:
+        return number_first ? Activation::affine(-1.0f, c) : Activation::affine(1.0f, -c);
+      case Binary::kMultiply:
+        return Activation::affine(c, 0.0f);
+      case Binary::kDivide:
+      case Binary::kTrueDivide:
+        return number_first ? Activation{ActivationKind::kPower, c, -1.0f}
+                            : Activation::affine(1.0f / c, 0.0f);
+      case Binary::kMaximum:
+        return Activation{ActivationKind::kClip, c, kInfinity};
+      case Binary::kMinimum:
+        return Activation{ActivationKind::kClip, -kInfinity, c};
+      case Binary::kPower:
+        return Activation{ActivationKind::kPower, 1.0f, c};
+    }
+    return Activation{};
+  }
+
+  Binary op_;
+  OpArgument x1_, x2_;
+};
+
+// An op of one tensor computed by one element-wise activation (or softmax), with its constructor arguments.
+class UnaryOpLayer : public OpLayer {
+ public:
+  UnaryOpLayer(const char* class_name, const char* module, Activation activation,
+               nlohmann::json config = nlohmann::json::object())
+      : OpLayer(class_name, module), activation_(activation), config_(std::move(config)) {}
+
+  std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
+    expect_input_count(*this, inputs, 1);
+    if (activation_.kind == ActivationKind::kSoftmax) {
+      const int rank = inputs[0].rank();
+      const int axis = config_["axis"].get<int>();
+      if (normalize_axis(prefix(), axis, rank, true) != rank - 1 || rank < 2) {
+        throw ValueError(
+            fmt::format("{} strata computes softmax over the last axis of a tensor with a batch "
+                        "axis; received axis {} for shape {}",
+                        prefix(), axis, inputs[0].to_string()));
+      }
+    }
+    return {inputs[0]};
+  }
+
+  std::vector<ir::ValueId> lower(ir::Graph& graph, const Node&,
+                                 const std::vector<ir::ValueId>& inputs) const override {
+    const std::vector<int64_t> dims = graph.values[inputs[0]].dims;
+    const ir::ValueId out = graph.add_value(dims, name());
+    if (activation_.kind == ActivationKind::kSoftmax) {
+      graph.ops.push_back(ir::Op{ir::SoftmaxOp{}, {inputs[0]}, {out}, {}, {name()}});
+    } else if (activation_.kind == ActivationKind::kLinear) {
+      return {inputs[0]};
+    } else {
+      graph.ops.push_back(ir::Op{ir::ActivationOp{activation_}, {inputs[0]}, {out}, {}, {name()}});
+    }
+    return {out};
+  }
+
+  nlohmann::json config() const override { return config_; }
+
+ private:
+  Activation activation_;
+  nlohmann::json config_;
+};
+
+OpArgument argument(const ops::Operand& x) {
+  return x.is_number() ? OpArgument{x.number()} : OpArgument{};
+}
+
+SymbolicTensor binary(Binary op, const ops::Operand& x1, const ops::Operand& x2) {
+  auto layer = std::make_shared<BinaryOpLayer>(op, argument(x1), argument(x2));
+  std::vector<SymbolicTensor> inputs;
+  if (!x1.is_number()) inputs.push_back(x1.tensor());
+  if (!x2.is_number()) inputs.push_back(x2.tensor());
+  return call_op(std::move(layer), inputs);
+}
+
+SymbolicTensor unary(const char* class_name, const char* module, Activation activation,
+                     const SymbolicTensor& x, nlohmann::json config = nlohmann::json::object()) {
+  return call_op(std::make_shared<UnaryOpLayer>(class_name, module, activation, std::move(config)), {x});
+}
+
+}  // namespace
+}  // namespace strata::detail
+
+namespace strata {
+
+using detail::Binary;
+
+SymbolicTensor operator+(const SymbolicTensor& a, const SymbolicTensor& b) {
+  return ops::add(a, b);
+}
+SymbolicTensor operator+(const SymbolicTensor& a, double b) {
+  return ops::add(a, b);
+}
+SymbolicTensor operator+(double a, const SymbolicTensor& b) {
+  return ops::add(a, b);
+}
+SymbolicTensor operator-(const SymbolicTensor& a, const SymbolicTensor& b) {
+  return ops::subtract(a, b);
+}
+SymbolicTensor operator-(const SymbolicTensor& a, double b) {
+  return ops::subtract(a, b);
+}
+SymbolicTensor operator-(double a, const SymbolicTensor& b) {
+  return ops::subtract(a, b);
+}
+SymbolicTensor operator*(const SymbolicTensor& a, const SymbolicTensor& b) {
+  return ops::multiply(a, b);
+}
+SymbolicTensor operator*(const SymbolicTensor& a, double b) {
+  return ops::multiply(a, b);
+}
+SymbolicTensor operator*(double a, const SymbolicTensor& b) {
+  return ops::multiply(a, b);
+}
+SymbolicTensor operator/(const SymbolicTensor& a, const SymbolicTensor& b) {
+  return ops::true_divide(a, b);
+}
+SymbolicTensor operator/(const SymbolicTensor& a, double b) {
+  return ops::true_divide(a, b);
+}
+SymbolicTensor operator/(double a, const SymbolicTensor& b) {
+  return ops::true_divide(a, b);
+}
+SymbolicTensor operator-(const SymbolicTensor& x) {
+  return ops::negative(x);
+}
+
+namespace ops {
+
+using detail::Activation;
+using detail::ActivationKind;
+using detail::kNn;
+using detail::kNumpy;
+
+SymbolicTensor add(const Operand& x1, const Operand& x2) {
+  return detail::binary(Binary::kAdd, x1, x2);
+}
+SymbolicTensor subtract(const Operand& x1, const Operand& x2) {
+  return detail::binary(Binary::kSubtract, x1, x2);
+}
+SymbolicTensor multiply(const Operand& x1, const Operand& x2) {
+  return detail::binary(Binary::kMultiply, x1, x2);
+}
+SymbolicTensor divide(const Operand& x1, const Operand& x2) {
+  return detail::binary(Binary::kDivide, x1, x2);
+}
+SymbolicTensor true_divide(const Operand& x1, const Operand& x2) {
+  return detail::binary(Binary::kTrueDivide, x1, x2);
+}
+SymbolicTensor maximum(const Operand& x1, const Operand& x2) {
+  return detail::binary(Binary::kMaximum, x1, x2);
+}
+SymbolicTensor minimum(const Operand& x1, const Operand& x2) {
+  return detail::binary(Binary::kMinimum, x1, x2);
+}
+SymbolicTensor power(const Operand& x1, const Operand& x2) {
+  return detail::binary(Binary::kPower, x1, x2);
+}
+
+SymbolicTensor negative(const SymbolicTensor& x) {
+  return detail::unary("Negative", kNumpy, Activation::affine(-1.0f, 0.0f), x);
+}
+SymbolicTensor abs(const SymbolicTensor& x) {
+  return absolute(x);
+}
+SymbolicTensor absolute(const SymbolicTensor& x) {
+  return detail::unary("Absolute", kNumpy, {ActivationKind::kAbs}, x);
+}
+SymbolicTensor square(const SymbolicTensor& x) {
+  return detail::unary("Square", kNumpy, {ActivationKind::kSquare}, x);
+}
+SymbolicTensor sqrt(const SymbolicTensor& x) {
+  return detail::unary("Sqrt", kNumpy, {ActivationKind::kSqrt}, x);
+}
+SymbolicTensor exp(const SymbolicTensor& x) {
+  return detail::unary("Exp", kNumpy, {ActivationKind::kExp}, x);
+}
+SymbolicTensor log(const SymbolicTensor& x) {
+  return detail::unary("Log", kNumpy, {ActivationKind::kLog}, x);
+}
+
+SymbolicTensor clip(const SymbolicTensor& x, double x_min, double x_max) {
+  if (std::isnan(x_min) || std::isnan(x_max) || x_min > x_max) {
+    throw ValueError(
+        fmt::format("[clip (Clip)] Expected x_min <= x_max, received x_min={} and x_max={}", x_min, x_max));
+  }
+  const Activation clip{ActivationKind::kClip, static_cast<float>(x_min), static_cast<float>(x_max)};
+  return detail::unary("Clip", kNumpy, clip, x, {{"x_min", x_min}, {"x_max", x_max}});
+}
+
+SymbolicTensor relu(const SymbolicTensor& x) {
+  return detail::unary("Relu", kNn, {ActivationKind::kRelu}, x);
+}
+SymbolicTensor relu6(const SymbolicTensor& x) {
+  return detail::unary("Relu6", kNn, {ActivationKind::kRelu6}, x);
+}
+SymbolicTensor sigmoid(const SymbolicTensor& x) {
+  return detail::unary("Sigmoid", kNn, {ActivationKind::kSigmoid}, x);
+}
+SymbolicTensor tanh(const SymbolicTensor& x) {
+  return detail::unary("Tanh", kNumpy, {ActivationKind::kTanh}, x);
+}
+SymbolicTensor softplus(const SymbolicTensor& x) {
+  return detail::unary("Softplus", kNn, {ActivationKind::kSoftplus}, x);
+}
+SymbolicTensor silu(const SymbolicTensor& x) {
+  return detail::unary("Silu", kNn, {ActivationKind::kSwish}, x);
+}
+SymbolicTensor swish(const SymbolicTensor& x) {
+  return silu(x);
+}
+SymbolicTensor gelu(const SymbolicTensor& x, bool approximate) {
+  const Activation gelu{approximate ? ActivationKind::kGeluTanh : ActivationKind::kGelu};
+  return detail::unary("Gelu", kNn, gelu, x, {{"approximate", approximate}});
+}
+SymbolicTensor elu(const SymbolicTensor& x, double alpha) {
+  return detail::unary("Elu", kNn, {ActivationKind::kElu, static_cast<float>(alpha)}, x, {{"alpha", alpha}});
+}
+SymbolicTensor selu(const SymbolicTensor& x) {
+  return detail::unary("Selu", kNn, {ActivationKind::kSelu}, x);
+}
+SymbolicTensor hard_sigmoid(const SymbolicTensor& x) {
+  return detail::unary("HardSigmoid", kNn, {ActivationKind::kHardSigmoid}, x);
+}
+SymbolicTensor hard_silu(const SymbolicTensor& x) {
+  return detail::unary("HardSilu", kNn, {ActivationKind::kHardSwish}, x);
+}
+SymbolicTensor hard_swish(const SymbolicTensor& x) {
+  return hard_silu(x);
+}
+SymbolicTensor leaky_relu(const SymbolicTensor& x, double negative_slope) {
+  return detail::unary("LeakyRelu", kNn, {ActivationKind::kLeakyRelu, static_cast<float>(negative_slope)}, x,
+                       {{"negative_slope", negative_slope}});
+}
+SymbolicTensor softmax(const SymbolicTensor& x, int axis) {
+  return detail::unary("Softmax", kNn, {ActivationKind::kSoftmax}, x, {{"axis", axis}});
+}
+
+}  // namespace ops
+}  // namespace strata
