@@ -161,5 +161,31 @@ SymbolicTensor leaky_relu(const SymbolicTensor& x, double negative_slope = 0.2);
 /// `keras.ops.softmax(x, axis)`. Throws ValueError unless `axis` is the last axis.
 SymbolicTensor softmax(const SymbolicTensor& x, int axis = -1);
 
+/// `keras.ops.sum(x, axis, keepdims)`. The axes must not include the batch axis 0 (ValueError); `{}` means
+/// every axis in Keras, so it is refused too.
+SymbolicTensor sum(const SymbolicTensor& x, const Axes& axis = {}, bool keepdims = false);
+/// `keras.ops.mean(x, axis, keepdims)`.
+SymbolicTensor mean(const SymbolicTensor& x, const Axes& axis = {}, bool keepdims = false);
+/// `keras.ops.max(x, axis, keepdims)`.
+SymbolicTensor max(const SymbolicTensor& x, const Axes& axis = {}, bool keepdims = false);
+/// `keras.ops.min(x, axis, keepdims)`.
+SymbolicTensor min(const SymbolicTensor& x, const Axes& axis = {}, bool keepdims = false);
+
+/// `keras.ops.reshape(x, newshape)`: `newshape` includes the batch axis, which must be -1 (the batch is
+/// kept); the rest are positive and hold as many elements as one sample (ValueError otherwise). Costs
+/// nothing.
+SymbolicTensor reshape(const SymbolicTensor& x, const std::vector<int64_t>& newshape);
+/// `keras.ops.expand_dims(x, axis)`: a new axis of size 1 at `axis` (negative counts from the end of the
+/// result; not 0).
+SymbolicTensor expand_dims(const SymbolicTensor& x, int axis);
+/// `keras.ops.squeeze(x, axis)`: removes the given axes of size 1, or every size-1 axis but the batch.
+SymbolicTensor squeeze(const SymbolicTensor& x, const Axes& axis = {});
+/// `keras.ops.concatenate(xs, axis)`. Keras's default axis 0 is the batch, which strata keeps: pass an axis
+/// of 1 or more (or a negative one).
+SymbolicTensor concatenate(const std::vector<SymbolicTensor>& xs, int axis = 0);
+/// `keras.ops.transpose(x, axes)`: the result's axis i is x's axis `axes[i]`. The batch axis must stay first;
+/// no axes reverse the others, which moves the batch and is refused.
+SymbolicTensor transpose(const SymbolicTensor& x, const std::vector<int>& axes = {});
+
 }  // namespace ops
 }  // namespace strata

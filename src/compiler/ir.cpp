@@ -201,6 +201,8 @@ double op_flops(const Graph& graph, const Op& op) {
           [&](const UpsampleOp& u) { return none(u); },
           [&](const ReshapeOp& r) { return none(r); },
           [&](const ConcatOp& c) { return none(c); },
+          [&](const ReduceOp& r) { return none(r); },
+          [&](const TransposeOp& t) { return none(t); },
           [&](const CustomOp& c) { return none(c); },  // its macs() feeds the summary, not the profile
           [&](const ConvertOp& c) { return none(c); },
       },
@@ -241,6 +243,8 @@ std::vector<std::shared_ptr<const Tensor>> op_weights(const Op& op) {
                  [&](const UpsampleOp& u) { none(u); },
                  [&](const ReshapeOp& r) { none(r); },
                  [&](const ConcatOp& c) { none(c); },
+                 [&](const ReduceOp& r) { none(r); },
+                 [&](const TransposeOp& t) { none(t); },
                  [&](const ConvertOp& c) { none(c); },
              },
              op.attrs);
@@ -281,6 +285,20 @@ std::string op_kind_name(const Op& op) {
     std::string operator()(const UpsampleOp&) const { return "upsample"; }
     std::string operator()(const ReshapeOp&) const { return "reshape"; }
     std::string operator()(const ConcatOp&) const { return "concat"; }
+    std::string operator()(const ReduceOp& r) const {
+      switch (r.kind) {
+        case ReduceOp::Kind::kSum:
+          return "reduce_sum";
+        case ReduceOp::Kind::kMean:
+          return "reduce_mean";
+        case ReduceOp::Kind::kMax:
+          return "reduce_max";
+        case ReduceOp::Kind::kMin:
+          return "reduce_min";
+      }
+      return "reduce";
+    }
+    std::string operator()(const TransposeOp&) const { return "transpose"; }
     std::string operator()(const CustomOp& c) const { return "custom:" + c.definition->class_name(); }
     std::string operator()(const ConvertOp&) const { return "convert"; }
   };
@@ -350,6 +368,8 @@ std::string attrs_text(const Op& op) {
                         [&](const PadOp& p) { return "pad=" + padding(p.padding); },
                         [&](const CropOp& c) { return "crop=" + padding(c.cropping); },
                         [&](const ConcatOp& c) { return fmt::format("axis={}", c.axis); },
+                        [&](const ReduceOp& r) { return "axes=" + axes(r.axes); },
+                        [&](const TransposeOp& t) { return "perm=" + axes(t.perm); },
                         [&](const BatchNormOp& b) { return fmt::format("eps={}", b.epsilon); },
                         // The kind's name (op_kind_name) says all there is about these.
                         [&](const UpsampleOp& u) { return nothing(u); },

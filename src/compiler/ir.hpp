@@ -185,6 +185,20 @@ struct ConcatOp {
   int axis = 1;
 };
 
+/// A reduction (keras.ops.sum, mean, max, min) over `axes`, Keras's axes in increasing order, never the
+/// batch. The output keeps them with size 1 (keepdims); a reshape after it drops them.
+struct ReduceOp {
+  enum class Kind { kSum, kMean, kMax, kMin };
+  Kind kind = Kind::kSum;
+  std::vector<int> axes;
+};
+
+/// The axes reordered (keras.ops.transpose, Keras's Permute): output axis i is input axis `perm[i]`, the
+/// batch staying first (perm[0] == 0).
+struct TransposeOp {
+  std::vector<int> perm;
+};
+
 /// A conversion of the input to the output's data type (float32 <-> bfloat16) and layout, inserted by the
 /// choose_precision pass at the model's boundary and around ops that only run in float32, and by the
 /// choose_layouts pass around ops that read or write another layout.
@@ -207,9 +221,9 @@ struct ProbeOp {};
 
 /// Every op kind. The backends and the compiler visit it exhaustively (one handler per kind, no catch-all),
 /// so a kind added here without a handler fails to build where one is missing.
-using OpAttrs =
-    std::variant<ConvOp, TransposedConvOp, PoolOp, ActivationOp, BinaryOp, SoftmaxOp, DenseOp, BatchNormOp,
-                 PadOp, CropOp, UpsampleOp, ReshapeOp, ConcatOp, CustomOp, ConvertOp STRATA_PROBE_OP_KIND>;
+using OpAttrs = std::variant<ConvOp, TransposedConvOp, PoolOp, ActivationOp, BinaryOp, SoftmaxOp, DenseOp,
+                             BatchNormOp, PadOp, CropOp, UpsampleOp, ReshapeOp, ConcatOp, ReduceOp,
+                             TransposeOp, CustomOp, ConvertOp STRATA_PROBE_OP_KIND>;
 
 /// A step fused into an op, applied to its result in order.
 struct PostOp {

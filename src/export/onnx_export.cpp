@@ -72,8 +72,12 @@ std::string join_layers(const ir::Op& op) {
 // Builds the ONNX graph from the IR, one value and one op at a time.
 class OnnxBuilder {
  public:
-  OnnxBuilder(const ir::Graph& ir, onnx::GraphProto& graph, bool dynamic_batch)
-      : ir_(ir), tensors_(ir.values.size()), readers_(ir.readers()), out_(graph, dynamic_batch) {
+  OnnxBuilder(const ir::Graph& ir, onnx::GraphProto& graph, bool dynamic_batch, int opset)
+      : ir_(ir),
+        opset_(opset),
+        tensors_(ir.values.size()),
+        readers_(ir.readers()),
+        out_(graph, dynamic_batch) {
     plan_layouts();
   }
 
@@ -118,6 +122,8 @@ class OnnxBuilder {
                    [&](const ir::UpsampleOp& u) { upsample(op, u, name); },
                    [&](const ir::ReshapeOp&) { reshape(op, name); },
                    [&](const ir::ConcatOp& c) { concat(op, c, name); },
+                   [&](const ir::ReduceOp& r) { reduce(op, r, name); },
+                   [&](const ir::TransposeOp& t) { transpose(op, t, name); },
                    [&](const ir::CustomOp& custom) {
                      throw ValueError(
                          fmt::format("[{} ({})] Cannot export to ONNX: a custom layer runs a strata "
@@ -203,6 +209,9 @@ class OnnxBuilder {
             [&](const ir::ActivationOp& a) { return follow(a); },
             [&](const ir::SoftmaxOp& s) { return follow(s); },
             [&](const ir::ConcatOp& c) { return follow(c); },
+            // Keras's axes are NHWC's.
+            [&](const ir::ReduceOp&) { return Want::kNhwc; },
+            [&](const ir::TransposeOp&) { return Want::kNhwc; },
             [&](const ir::ConvertOp& c) { return follow(c); },
         },
         op.attrs);
@@ -472,7 +481,30 @@ class OnnxBuilder {
     OnnxGraph::attr(out_.node("Concat", inputs, {define(op, layout)}, name), "axis", axis);
   }
 
+  void reduce(const ir::Op& op, const ir::ReduceOp& r, const std::string& name) {
+    static const std::map<ir::ReduceOp::Kind, const char*> types = {{ir::ReduceOp::Kind::kSum, "ReduceSum"},
+                                                                    {ir::ReduceOp::Kind::kMean, "ReduceMean"},
+                                                                    {ir::ReduceOp::Kind::kMax, "ReduceMax"},
+                                                                    {ir::ReduceOp::Kind::kMin, "ReduceMin"}};
+    const std::string x = get(op.inputs[0], Layout::kNhwc);
+    const std::vector<int64_t> axes(r.axes.begin(), r.axes.end());
+    // ReduceSum takes its axes as an input from opset 13, the others from opset 18 (an attribute before).
+    const bool axes_input = r.kind == ir::ReduceOp::Kind::kSum || opset_ >= 18;
+    std::vector<std::string> inputs = {x};
+    if (axes_input) inputs.push_back(out_.int64_initializer(name + "/axes", axes));
+    onnx::NodeProto& n = out_.node(types.at(r.kind), inputs, {define(op, Layout::kNhwc)}, name);
+    OnnxGraph::attr(n, "keepdims", int64_t{1});
+    if (!axes_input) OnnxGraph::attr(n, "axes", axes);
+  }
+
+  void transpose(const ir::Op& op, const ir::TransposeOp& t, const std::string& name) {
+    const std::string x = get(op.inputs[0], Layout::kNhwc);
+    const std::vector<int64_t> perm(t.perm.begin(), t.perm.end());
+    OnnxGraph::attr(out_.node("Transpose", {x}, {define(op, Layout::kNhwc)}, name), "perm", perm);
+  }
+
   const ir::Graph& ir_;
+  int opset_;
   std::vector<Tensors> tensors_;
   std::vector<std::optional<Layout>> preferred_;
   std::vector<std::vector<int>> readers_;
@@ -527,7 +559,7 @@ void export_onnx(const Model& model, const std::string& path, OnnxExportOptions 
   graph->set_doc_string("Exported by strata from the Keras-style model '" + impl.name() +
                         "'. Inputs and outputs are NHWC (channels last), as in Keras.");
 
-  OnnxBuilder builder(program, *graph, options.dynamic_batch);
+  OnnxBuilder builder(program, *graph, options.dynamic_batch, options.opset);
   std::vector<std::string> output_names;
   {
     std::set<std::string> taken;

@@ -55,4 +55,10 @@ int normalize_axis(const std::string& where, int axis, int rank, bool batch_allo
   return normalized;
 }
 
+nlohmann::json axes_json(const ops::Axes& axes) {
+  if (!axes.given()) return nullptr;
+  if (axes.single()) return axes.values().front();
+  return axes.values();
+}
+
 }  // namespace strata::detail

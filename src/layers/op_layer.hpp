@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "layers/layer_impl.hpp"
+#include "strata/ops.hpp"
 
 namespace strata::detail {
 
@@ -51,5 +52,9 @@ SymbolicTensor call_op(std::shared_ptr<OpLayer> op, const std::vector<SymbolicTe
 /// Keras's axis argument (negative counts from the end) as an axis of a rank-`rank` tensor. Throws ValueError
 /// starting with `where` when out of range, and when it is the batch axis 0 unless `batch_allowed`.
 int normalize_axis(const std::string& where, int axis, int rank, bool batch_allowed = false);
+
+/// Keras's axis argument as its config writes it: null when none was given, a number for one int, else a
+/// list.
+nlohmann::json axes_json(const ops::Axes& axes);
 
 }  // namespace strata::detail

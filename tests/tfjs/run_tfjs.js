@@ -177,6 +177,15 @@ const OPS = {
   HardSilu: (x) => tf.mul(x, tf.div(tf.relu6(tf.add(x, 3)), 6)),
   LeakyRelu: (x, a) => tf.leakyRelu(x, a.negativeSlope),
   Softmax: (x, a) => tf.softmax(x, a.axis),
+  Sum: (x, a) => tf.sum(x, a.axis, a.keepdims),
+  Mean: (x, a) => tf.mean(x, a.axis, a.keepdims),
+  Max: (x, a) => tf.max(x, a.axis, a.keepdims),
+  Min: (x, a) => tf.min(x, a.axis, a.keepdims),
+  Reshape: (x, a) => tf.reshape(x, a.newshape),
+  ExpandDims: (x, a) => tf.expandDims(x, a.axis),
+  Squeeze: (x, a) => tf.squeeze(x, a.axis == null ? undefined : [].concat(a.axis)),
+  Transpose: (x, a) => tf.transpose(x, a.axes),
+  Concatenate: (xs, a) => tf.concat(xs, a.axis),  // takes the list of tensors
 };
 // The parameter names of the binary ops' operands, as a node's keyword arguments name a number.
 const BINARY = ['Add', 'Subtract', 'Multiply', 'Divide', 'TrueDivide', 'Maximum', 'Minimum', 'Power'];
@@ -201,12 +210,14 @@ class KerasOp extends tfl.layers.Layer {
       const x2 = 'x2' in this.kwargs ? this.kwargs.x2 : xs.shift();
       return OPS[this.op](x1, x2);
     }
-    return OPS[this.op](xs[0], this.a);
+    return OPS[this.op](this.op === 'Concatenate' ? xs : xs[0], this.a);
   }
   computeOutputShape(inputShape) {
     const shapes = Array.isArray(inputShape[0]) || inputShape.length === 0 ? inputShape : [inputShape];
-    // The op run on zeros of the input shapes, an unknown dimension taken as 1; an unknown batch stays unknown.
-    const out = tf.tidy(() => this.compute(shapes.map((s) => tf.zeros(s.map((d) => (d == null ? 1 : d))))).shape);
+    // The op run on zeros of the input shapes: an unknown batch taken as 2 (1 would vanish in a squeeze), other
+    // unknown dimensions as 1; an unknown batch stays unknown.
+    const probe = (s) => tf.zeros(s.map((d, i) => (d != null ? d : i === 0 ? 2 : 1)));
+    const out = tf.tidy(() => this.compute(shapes.map(probe)).shape);
     if (shapes.some((s) => s[0] == null)) out[0] = null;
     return out;
   }

@@ -350,7 +350,14 @@ TEST_CASE("ops on symbolic tensors", "[onnx][ops]") {
                                                  conv / ops::abs(other) + 1.0,
                                                  ops::gelu(conv),
                                                  ops::hard_silu(conv),
-                                                 ops::elu(conv, 0.5)};
+                                                 ops::elu(conv, 0.5),
+                                                 ops::mean(conv, -1, true),
+                                                 ops::sum(conv, -1),
+                                                 ops::max(conv, 3),
+                                                 ops::min(conv, -1),
+                                                 ops::transpose(conv, {0, 3, 1, 2}),
+                                                 ops::reshape(conv, {-1, 120}),
+                                                 ops::expand_dims(conv, 1)};
   strata::Model model({in, other}, outputs, "ops");
   randomize(model, 4);
   const Comparison c = export_and_compare(model, random_inputs(model, 2, 9), "ops");
@@ -358,6 +365,8 @@ TEST_CASE("ops on symbolic tensors", "[onnx][ops]") {
   std::map<std::string, int> counts = op_counts(c.proto);
   CHECK(counts["Div"] >= 1);
   CHECK(counts["Pow"] >= 2);
+  CHECK(counts["ReduceMean"] == 1);
+  CHECK(counts["ReduceSum"] == 1);
 }
 
 TEST_CASE("pooling, padding, cropping, upsampling and reshapes", "[onnx][layers]") {

@@ -118,6 +118,31 @@ std::vector<Case> cases() {
                },
                {{2, 3, 6}},
                6});
+  for (bool keepdims : {false, true}) {
+    c.push_back({fmt::format("sum, mean, max, min over one and two axes, keepdims {}", keepdims),
+                 [=] {
+                   return single({4, 5, 3}, [&](auto x) {
+                     auto a = ops::sum(x, -1, keepdims) + ops::mean(x, 3, keepdims) +
+                              ops::max(x, -1, keepdims) - ops::min(x, 3, keepdims);
+                     auto b = ops::max(x, {1, 2}, keepdims) * ops::min(x, {2, 1}, keepdims) +
+                              ops::mean(x, {1, 2}, keepdims) - ops::sum(x, {1, 2}, keepdims);
+                     return ops::concatenate({ops::reshape(a, {-1, 20}), ops::reshape(b, {-1, 3})}, -1);
+                   });
+                 },
+                 {{2, 4, 5, 3}},
+                 20});
+  }
+  c.push_back({"reshape, expand_dims, squeeze, transpose",
+               [] {
+                 return single({4, 6}, [](auto x) {
+                   auto r = ops::reshape(x, {-1, 2, 3, 4});                                // (None, 2, 3, 4)
+                   auto t = ops::transpose(r, {0, 3, 1, 2});                               // (None, 4, 2, 3)
+                   auto e = ops::expand_dims(ops::reshape(t, {-1, 24}), -1);               // (None, 24, 1)
+                   auto s = ops::squeeze(ops::expand_dims(e, 1), 1);                       // (None, 24, 1)
+                   return ops::concatenate({s, ops::expand_dims(ops::squeeze(e), 2)}, 2);  // (None, 24, 2)
+                 });
+               },
+               {{2, 4, 6}}});
   // Numbers after convolutions and dense layers: the element-wise steps fuse into them.
   c.push_back({"Conv2D then hard swish written with ops, x * relu6(x + 3) / 6",
                [] {
@@ -218,6 +243,14 @@ TEST_CASE("op shapes broadcast as Keras's broadcast_shapes", "[ops]") {
   auto c = strata::Input({4, 4, 3});
   CHECK(ops::maximum(c, strata::Input({1, 1, 3})).shape().to_string() == "(None, 4, 4, 3)");
   CHECK(ops::softmax(c).shape() == c.shape());
+  CHECK(ops::mean(c, {1, 2}).shape().to_string() == "(None, 3)");
+  CHECK(ops::max(c, -1, true).shape().to_string() == "(None, 4, 4, 1)");
+  CHECK(ops::reshape(c, {-1, 16, 3}).shape().to_string() == "(None, 16, 3)");
+  CHECK(ops::expand_dims(c, 1).shape().to_string() == "(None, 1, 4, 4, 3)");
+  CHECK(ops::squeeze(strata::Input({1, 5, 1})).shape().to_string() == "(None, 5)");
+  CHECK(ops::transpose(c, {0, 3, 1, 2}).shape().to_string() == "(None, 3, 4, 4)");
+  CHECK(ops::concatenate({c, c}, -1).shape().to_string() == "(None, 4, 4, 6)");
+  CHECK(ops::concatenate({a, a}, 1).shape().to_string() == "(None, None, 1, 3)");
 }
 
 TEST_CASE("op errors name the op, what was expected and what was received", "[ops][errors]") {
@@ -243,6 +276,29 @@ TEST_CASE("op errors name the op, what was expected and what was received", "[op
                          strata_test::MessageThat(Contains("axis 3 is out of bounds")));
   REQUIRE_THROWS_MATCHES(ops::clip(x, 1.0, -1.0), strata::ValueError,
                          strata_test::MessageThat(Contains("x_min <= x_max")));
+  REQUIRE_THROWS_MATCHES(ops::mean(x), strata::ValueError,
+                         strata_test::MessageThat(Contains("(Mean)]") && Contains("batch")));
+  REQUIRE_THROWS_MATCHES(
+      ops::sum(x, {0, 1}), strata::ValueError,
+      strata_test::MessageThat(Contains("(Sum)]") && Contains("axis 0 is the batch axis")));
+  REQUIRE_THROWS_MATCHES(ops::max(x, {1, -2}), strata::ValueError,
+                         strata_test::MessageThat(Contains("(Max)]") && Contains("appears twice")));
+  REQUIRE_THROWS_MATCHES(
+      ops::reshape(x, {-1, 5}), strata::ValueError,
+      strata_test::MessageThat(Contains("(Reshape)]") && Contains("12 elements per sample") &&
+                               Contains("newshape=(-1, 5)")));
+  REQUIRE_THROWS_MATCHES(ops::reshape(x, {2, 6}), strata::ValueError,
+                         strata_test::MessageThat(Contains("start with -1")));
+  REQUIRE_THROWS_MATCHES(ops::squeeze(x, 1), strata::ValueError,
+                         strata_test::MessageThat(Contains("(Squeeze)]") && Contains("size is not 1")));
+  REQUIRE_THROWS_MATCHES(ops::transpose(x), strata::ValueError,
+                         strata_test::MessageThat(Contains("(Transpose)]") && Contains("axes=None")));
+  REQUIRE_THROWS_MATCHES(ops::transpose(x, {2, 0, 1}), strata::ValueError,
+                         strata_test::MessageThat(Contains("batch axis must stay first")));
+  REQUIRE_THROWS_MATCHES(ops::concatenate({x, x}), strata::ValueError,
+                         strata_test::MessageThat(Contains("(Concatenate)]") && Contains("batch axis")));
+  REQUIRE_THROWS_MATCHES(ops::concatenate({x, strata::Input({5, 4})}, 1), strata::ShapeError,
+                         strata_test::MessageThat(Contains("match except on axis 1")));
   REQUIRE_THROWS_MATCHES(x + SymbolicTensor(), strata::ValueError,
                          strata_test::MessageThat(Contains("(Add)]")));
   auto ids = strata::Input({4}, {.dtype = "int32"});

@@ -1,9 +1,11 @@
 // Ops that move data without arithmetic: zero padding, cropping and nearest upsampling of 1 to 3 spatial
 // axes (whole rows of channels copied in plain C++, since 2.6 has no pad primitive and these ops are a
 // rounding error next to the convolutions around them; they copy bytes, so they serve float32 and bfloat16
-// alike), concatenation as oneDNN concat, and the precision and layout conversions as oneDNN reorders.
+// alike), concatenation as oneDNN concat, transposes and the precision and layout conversions as oneDNN
+// reorders.
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cstring>
 
@@ -101,18 +103,40 @@ void PlanBuilder::add_concat(const ir::Op& op, const ir::ConcatOp& c) {
   finish_step(step, pd, op, fmt::format("{} -> {}", layout_name(srcs.front()), layout_name(dst)));
 }
 
-void PlanBuilder::add_convert(const ir::Op& op) {
-  const memory::desc src = desc_of(op.inputs[0]), dst = desc_of(op.output());
+// A transpose is a reorder from a strided view of the input: the output's dims, each with the stride its
+// source axis has in the input's row-major memory.
+void PlanBuilder::add_transpose(const ir::Op& op, const ir::TransposeOp& t) {
+  const ir::Value& in = graph_.values[op.inputs[0]];
+  const auto& out_dims = graph_.values[op.output()].dims;
+  const size_t rank = out_dims.size();
+  memory::dims in_strides(rank, 1), view_strides(rank), out_strides(rank, 1);
+  for (size_t d = rank - 1; d-- > 0;) {
+    in_strides[d] = in_strides[d + 1] * in.dims[d + 1];
+    out_strides[d] = out_strides[d + 1] * out_dims[d + 1];
+  }
+  for (size_t d = 0; d < rank; ++d) view_strides[d] = in_strides[t.perm[d]];
+  const memory::data_type type = data_type_of(in.dtype);
+  const memory::desc src(out_dims, type, view_strides), dst(out_dims, type, out_strides);
+  add_reorder(op, src, dst, fmt::format("{} -> {}", layout_name(src), layout_name(dst)));
+}
+
+void PlanBuilder::add_reorder(const ir::Op& op, const memory::desc& src, const memory::desc& dst,
+                              std::string layouts) {
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   dnnl::reorder::primitive_desc pd(engine_, src, engine_, dst, attr);
   Step step;
   step.primitive = dnnl::reorder(pd);
   step.activations = {{DNNL_ARG_SRC, op.inputs[0], src}, {DNNL_ARG_DST, op.output(), dst}};
+  finish_step(step, pd, op, std::move(layouts));
+}
+
+void PlanBuilder::add_convert(const ir::Op& op) {
+  const memory::desc src = desc_of(op.inputs[0]), dst = desc_of(op.output());
   auto text = [](const memory::desc& md) {
     return layout_name(md) + (md.data_type() == memory::data_type::bf16 ? " bf16" : " f32");
   };
-  finish_step(step, pd, op, text(src) + " -> " + text(dst));
+  add_reorder(op, src, dst, text(src) + " -> " + text(dst));
 }
 
 }  // namespace strata::onednn

@@ -28,6 +28,8 @@ void PlanBuilder::add(const ir::Op& op) {
                    [&](const ir::UpsampleOp& u) { add_upsample(op, u); },
                    [&](const ir::ReshapeOp&) {},  // the output shares the input's buffer: no step
                    [&](const ir::ConcatOp& c) { add_concat(op, c); },
+                   [&](const ir::ReduceOp& r) { add_reduce(op, r); },
+                   [&](const ir::TransposeOp& t) { add_transpose(op, t); },
                    [&](const ir::CustomOp& c) { add_custom(op, c); },
                    [&](const ir::ConvertOp&) { add_convert(op); },
                },

@@ -310,4 +310,73 @@ void concat(int axis, const std::vector<std::vector<int64_t>>& src_dims, const s
   }
 }
 
+namespace {
+
+// Row-major strides of `dims`.
+std::vector<int64_t> strides_of(const std::vector<int64_t>& dims) {
+  std::vector<int64_t> strides;
+  int64_t s = 1;
+  for (auto d = dims.rbegin(); d != dims.rend(); ++d) {
+    strides.insert(strides.begin(), s);
+    s *= *d;
+  }
+  return strides;
+}
+
+}  // namespace
+
+void reduce(const ir::ReduceOp& op, const std::vector<int64_t>& src_dims, const float* src,
+            const std::vector<int64_t>& dst_dims, float* dst) {
+  const size_t rank = src_dims.size();
+  const std::vector<int64_t> dst_strides = strides_of(dst_dims);
+  const int64_t outputs = element_count(dst_dims), total = element_count(src_dims);
+  const bool extremum = op.kind == ir::ReduceOp::Kind::kMax || op.kind == ir::ReduceOp::Kind::kMin;
+  std::vector<double> acc(static_cast<size_t>(outputs), 0.0);
+  std::vector<bool> seen(static_cast<size_t>(outputs), false);
+  std::vector<int64_t> index(rank, 0);
+  for (int64_t i = 0; i < total; ++i) {
+    int64_t at = 0;
+    for (size_t d = 0; d < rank; ++d) at += (dst_dims[d] == 1 ? 0 : index[d]) * dst_strides[d];
+    const double v = src[i];
+    if (!extremum) {
+      acc[at] += v;
+    } else if (!seen[at] || std::isnan(v)) {
+      acc[at] = v;  // numpy's max and min propagate NaN
+    } else if (!std::isnan(acc[at])) {
+      acc[at] = op.kind == ir::ReduceOp::Kind::kMax ? std::max(acc[at], v) : std::min(acc[at], v);
+    }
+    seen[at] = true;
+    for (size_t d = rank; d-- > 0;) {
+      if (++index[d] < src_dims[d]) break;
+      index[d] = 0;
+    }
+  }
+  const double count = static_cast<double>(total / std::max<int64_t>(outputs, 1));
+  for (int64_t o = 0; o < outputs; ++o) {
+    dst[o] = static_cast<float>(op.kind == ir::ReduceOp::Kind::kMean ? acc[o] / count : acc[o]);
+  }
+}
+
+void transpose(const ir::TransposeOp& op, const std::vector<int64_t>& src_dims, const float* src,
+               float* dst) {
+  const size_t rank = src_dims.size();
+  const std::vector<int64_t> src_strides = strides_of(src_dims);
+  std::vector<int64_t> dst_dims, step;
+  for (int axis : op.perm) {
+    dst_dims.push_back(src_dims[axis]);
+    step.push_back(src_strides[axis]);
+  }
+  std::vector<int64_t> index(dst_dims.size(), 0);
+  const int64_t total = element_count(dst_dims);
+  for (int64_t i = 0; i < total; ++i) {
+    int64_t at = 0;
+    for (size_t d = 0; d < rank; ++d) at += index[d] * step[d];
+    dst[i] = src[at];
+    for (size_t d = rank; d-- > 0;) {
+      if (++index[d] < dst_dims[d]) break;
+      index[d] = 0;
+    }
+  }
+}
+
 }  // namespace strata::reference

@@ -121,6 +121,12 @@ class ReferenceExecutor : public Executor {
                 inputs(dims, srcs);
                 reference::concat(c.axis, dims, srcs, dst_dims, dst.data());
               },
+              [&](const ir::ReduceOp& r) {
+                reference::reduce(r, graph_.values[in0].dims, buffer(in0).data(), dst_dims, dst.data());
+              },
+              [&](const ir::TransposeOp& t) {
+                reference::transpose(t, graph_.values[in0].dims, buffer(in0).data(), dst.data());
+              },
               [&](const ir::CustomOp& custom) {
                 std::vector<CustomInput> srcs;
                 for (ir::ValueId v : op.inputs) {

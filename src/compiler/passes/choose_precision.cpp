@@ -17,6 +17,7 @@ bool runs_in_bf16(const Graph& graph, const Op& op) {
           [&](const TransposedConvOp& t) { return yes(t); }, [&](const PoolOp& p) { return yes(p); },
           [&](const SoftmaxOp& s) { return yes(s); }, [&](const BatchNormOp& b) { return yes(b); },
           [&](const ConcatOp& c) { return yes(c); }, [&](const PadOp& p) { return yes(p); },
+          [&](const ReduceOp& r) { return yes(r); }, [&](const TransposeOp& t) { return yes(t); },
           [&](const CropOp& c) { return yes(c); }, [&](const UpsampleOp& u) { return yes(u); },
           [&](const ActivationOp& a) { return detail::is_standard_eltwise(a.activation); },
           [&](const BinaryOp&) {

@@ -28,6 +28,8 @@ bool takes_post_ops(const Op& op) {
                         [&](const UpsampleOp& u) { return no(u); },
                         [&](const ReshapeOp& r) { return no(r); },
                         [&](const ConcatOp& c) { return no(c); },
+                        [&](const ReduceOp& r) { return no(r); },
+                        [&](const TransposeOp& t) { return no(t); },
                         [&](const CustomOp& c) { return no(c); },
                         [&](const ConvertOp& c) { return no(c); },
                     },

@@ -1,0 +1,144 @@
+// keras.ops.sum, mean, max and min over axes other than the batch, as one oneDNN reduction; without
+// keepdims a reshape after it drops the reduced axes.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "layers/op_layer.hpp"
+#include "strata/error.hpp"
+#include "strata/ops.hpp"
+
+namespace strata::detail {
+namespace {
+
+class ReduceOpLayer : public OpLayer {
+ public:
+  ReduceOpLayer(const char* class_name, ir::ReduceOp::Kind kind, ops::Axes axis, bool keepdims)
+      : OpLayer(class_name, "keras.src.ops.numpy"),
+        kind_(kind),
+        axis_(std::move(axis)),
+        keepdims_(keepdims) {}
+
+  std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
+    expect_input_count(*this, inputs, 1);
+    const std::vector<int> axes = reduced(inputs[0].rank());
+    std::vector<Dim> dims;
+    for (int d = 0; d < inputs[0].rank(); ++d) {
+      const bool gone = std::find(axes.begin(), axes.end(), d) != axes.end();
+      if (!gone) {
+        dims.push_back(inputs[0][d]);
+      } else if (keepdims_) {
+        dims.push_back(Dim(1));
+      }
+    }
+    return {Shape(dims)};
+  }
+
+  std::vector<ir::ValueId> lower(ir::Graph& graph, const Node&,
+                                 const std::vector<ir::ValueId>& inputs) const override {
+    std::vector<int64_t> kept = graph.values[inputs[0]].dims;
+    const std::vector<int> axes = reduced(static_cast<int>(kept.size()));
+    std::vector<int64_t> dropped;
+    for (size_t d = 0; d < kept.size(); ++d) {
+      if (std::find(axes.begin(), axes.end(), static_cast<int>(d)) == axes.end()) {
+        dropped.push_back(kept[d]);
+      } else {
+        kept[d] = 1;
+      }
+    }
+    const bool contiguous = axes.back() - axes.front() + 1 == static_cast<int>(axes.size());
+    const bool trailing = axes.back() == static_cast<int>(kept.size()) - 1;
+    const ir::ValueId out = contiguous && !trailing ? as_pooling(graph, inputs[0], axes.front(), axes.back())
+                                                    : as_reduction(graph, inputs[0], axes, kept);
+    return {emit_reshape(graph, out, keepdims_ ? kept : dropped, name())};
+  }
+
+  nlohmann::json config() const override {
+    nlohmann::json out = {{"axis", axes_json(axis_)}, {"keepdims", keepdims_}};
+    if (kind_ == ir::ReduceOp::Kind::kMax || kind_ == ir::ReduceOp::Kind::kMin) out["initial"] = nullptr;
+    return out;
+  }
+
+ private:
+  // oneDNN 2.6's jit reduction reduces trailing axes only (others run its reference loops); axes with kept
+  // ones after them are a pooling window instead: the input viewed as (outer, reduced, inner), pooled over
+  // the middle. Mean and max are that pooling's kinds; sum is the mean times the count, min is -max(-x).
+  ir::ValueId as_pooling(ir::Graph& graph, ir::ValueId input, int first, int last) const {
+    const std::vector<int64_t> dims = graph.values[input].dims;
+    int64_t outer = 1, reduced = 1, inner = 1;
+    for (int d = 0; d < static_cast<int>(dims.size()); ++d)
+      (d < first ? outer : d <= last ? reduced : inner) *= dims[d];
+    ir::ValueId v = emit_reshape(graph, input, {outer, reduced, inner}, name());
+    const bool min = kind_ == ir::ReduceOp::Kind::kMin;
+    if (min) v = emit_activation(graph, v, Activation::affine(-1.0f, 0.0f), name());
+    const bool extremum = min || kind_ == ir::ReduceOp::Kind::kMax;
+    ir::PoolOp pool{extremum ? ir::PoolOp::Kind::kMax : ir::PoolOp::Kind::kAverage,
+                    ir::Window::dense({static_cast<int>(reduced)})};
+    const ir::ValueId pooled = graph.add_value({outer, 1, inner}, name() + ".pooled");
+    graph.ops.push_back(ir::Op{pool, {v}, {pooled}, {}, {name()}});
+    v = pooled;
+    if (min) v = emit_activation(graph, v, Activation::affine(-1.0f, 0.0f), name());
+    if (kind_ == ir::ReduceOp::Kind::kSum) {
+      v = emit_activation(graph, v, Activation::affine(static_cast<float>(reduced), 0.0f), name());
+    }
+    return v;
+  }
+
+  ir::ValueId as_reduction(ir::Graph& graph, ir::ValueId input, const std::vector<int>& axes,
+                           const std::vector<int64_t>& kept) const {
+    const ir::ValueId out = graph.add_value(kept, name() + ".reduced");
+    graph.ops.push_back(ir::Op{ir::ReduceOp{kind_, axes}, {input}, {out}, {}, {name()}});
+    return out;
+  }
+
+  // The reduced axes, normalized and sorted; the batch axis is refused.
+  std::vector<int> reduced(int rank) const {
+    if (!axis_.given()) {
+      throw ValueError(
+          fmt::format("{} Expected the axes to reduce; none given reduces every axis, the batch "
+                      "included, which strata keeps",
+                      prefix()));
+    }
+    std::vector<int> axes;
+    for (int a : axis_.values()) {
+      const int d = normalize_axis(prefix(), a, rank);
+      if (std::find(axes.begin(), axes.end(), d) != axes.end()) {
+        throw ValueError(
+            fmt::format("{} Axis {} appears twice in axis={}", prefix(), a, axes_json(axis_).dump()));
+      }
+      axes.push_back(d);
+    }
+    std::sort(axes.begin(), axes.end());
+    return axes;
+  }
+
+  ir::ReduceOp::Kind kind_;
+  ops::Axes axis_;
+  bool keepdims_;
+};
+
+SymbolicTensor reduce(const char* class_name, ir::ReduceOp::Kind kind, const SymbolicTensor& x,
+                      const ops::Axes& axis, bool keepdims) {
+  return call_op(std::make_shared<ReduceOpLayer>(class_name, kind, axis, keepdims), {x});
+}
+
+}  // namespace
+}  // namespace strata::detail
+
+namespace strata::ops {
+
+SymbolicTensor sum(const SymbolicTensor& x, const Axes& axis, bool keepdims) {
+  return detail::reduce("Sum", ir::ReduceOp::Kind::kSum, x, axis, keepdims);
+}
+SymbolicTensor mean(const SymbolicTensor& x, const Axes& axis, bool keepdims) {
+  return detail::reduce("Mean", ir::ReduceOp::Kind::kMean, x, axis, keepdims);
+}
+SymbolicTensor max(const SymbolicTensor& x, const Axes& axis, bool keepdims) {
+  return detail::reduce("Max", ir::ReduceOp::Kind::kMax, x, axis, keepdims);
+}
+SymbolicTensor min(const SymbolicTensor& x, const Axes& axis, bool keepdims) {
+  return detail::reduce("Min", ir::ReduceOp::Kind::kMin, x, axis, keepdims);
+}
+
+}  // namespace strata::ops
