@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "dcgan_models.hpp"
+#include "mbconv_model.hpp"
 #include "numerics_util.hpp"
 #include "tfjs_oracle.hpp"
 #include "unet_model.hpp"
@@ -89,4 +90,14 @@ TEST_CASE("keras-io's U-Net equals tfjs, batch norms calibrated", "[tfjs][numeri
   strata::Model unet = make_unet(32, 3, "linear");
   randomize_like_trained(unet, 31, random_input({4, 32, 32, 3}, 32));
   check_against_tfjs(unet, random_input({2, 32, 32, 3}, 33), 5 * float32_tolerance(3 * 3 * 256));
+}
+
+TEST_CASE("EfficientNet blocks with squeeze-excitation written as ops equal tfjs", "[tfjs][numerics][ops]") {
+  // samples/mbconv_model.hpp: expansion, depthwise convolutions (one strided after a ZeroPadding2D), the
+  // squeeze as ops::mean, the excitation as x * se, the residual as x + inputs; the ops run in tfjs as
+  // Keras's op classes on tfjs-core's kernels.
+  strata::Model model = make_efficientnet_blocks(32);
+  CHECK(model.count_params() == 20306);
+  randomize_like_trained(model, 41, random_input({4, 32, 32, 3}, 42));
+  check_against_tfjs(model, random_input({2, 32, 32, 3}, 43), 5 * float32_tolerance(3 * 3 * 144));
 }
