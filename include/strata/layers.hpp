@@ -12,6 +12,7 @@
 #include "strata/layers/depthwise_conv2d.hpp"
 #include "strata/layers/global_pooling2d.hpp"
 #include "strata/layers/input_layer.hpp"
+#include "strata/layers/layer_normalization.hpp"
 #include "strata/layers/merge.hpp"
 #include "strata/layers/pooling1d.hpp"
 #include "strata/layers/pooling2d.hpp"

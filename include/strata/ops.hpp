@@ -15,6 +15,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "strata/shape.hpp"
 #include "strata/symbolic_tensor.hpp"
 
 namespace strata {
@@ -69,30 +70,8 @@ class Operand {
   std::optional<double> number_;
 };
 
-/// Axes of a reduction or squeeze: one axis (`-1`), several (`{1, 2}`), or none given (`{}`: every axis,
-/// which for a reduction includes the batch and is refused).
-class Axes {
- public:
-  /// No axis given.
-  Axes() = default;
-  /// One axis; negative counts from the end.
-  Axes(int axis) : axes_{axis}, given_(true) {}  // NOLINT: implicit, as Keras takes an int or a tuple
-  /// Several axes.
-  Axes(std::initializer_list<int> axes) : axes_(axes), given_(axes.size() != 0), list_(true) {}
-  /// Several axes.
-  Axes(std::vector<int> axes) : axes_(std::move(axes)), given_(true), list_(true) {}  // NOLINT
-  /// The axes as given.
-  const std::vector<int>& values() const { return axes_; }
-  /// False when no axis was given.
-  bool given() const { return given_; }
-  /// True when the axes came as one int, which Keras writes as a number rather than a list.
-  bool single() const { return given_ && axes_.size() == 1 && !list_; }
-
- private:
-  std::vector<int> axes_;
-  bool given_ = false;
-  bool list_ = false;
-};
+/// Axes of a reduction or squeeze (strata::Axes).
+using Axes = strata::Axes;
 
 /// `keras.ops.add(x1, x2)`. At least one operand must be a tensor (ValueError otherwise).
 SymbolicTensor add(const Operand& x1, const Operand& x2);

@@ -137,4 +137,31 @@ class Margins1D {
   int before_, after_;
 };
 
+/// Keras's `axis` argument where it takes an int or a tuple: one axis (`-1`), several (`{1, 2}`), or none
+/// given (`{}`). Negative axes count from the end. Used by ops::mean and LayerNormalization.
+class Axes {
+ public:
+  /// No axis given.
+  Axes() = default;
+  /// One axis; negative counts from the end.
+  Axes(int axis) : axes_{axis}, given_(true) {}  // NOLINT: implicit, as Keras takes an int or a tuple
+  /// Several axes.
+  Axes(std::initializer_list<int> axes) : axes_(axes), given_(axes.size() != 0), list_(true) {}
+  /// Several axes.
+  Axes(std::vector<int> axes) : axes_(std::move(axes)), given_(true), list_(true) {}  // NOLINT
+  /// The axes as given.
+  const std::vector<int>& values() const { return axes_; }
+  /// False when no axis was given.
+  bool given() const { return given_; }
+  /// True when the axes came as one int, which Keras writes as a number rather than a list.
+  bool single() const { return given_ && axes_.size() == 1 && !list_; }
+  /// Equal when given alike, with the same axes in the same form.
+  friend bool operator==(const Axes&, const Axes&) = default;
+
+ private:
+  std::vector<int> axes_;
+  bool given_ = false;
+  bool list_ = false;
+};
+
 }  // namespace strata

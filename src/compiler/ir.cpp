@@ -196,6 +196,7 @@ double op_flops(const Graph& graph, const Op& op) {
           [&](const BinaryOp& b) { return none(b); },
           [&](const SoftmaxOp& s) { return none(s); },
           [&](const BatchNormOp& b) { return none(b); },
+          [&](const LayerNormOp& l) { return none(l); },
           [&](const PadOp& p) { return none(p); },
           [&](const CropOp& c) { return none(c); },
           [&](const UpsampleOp& u) { return none(u); },
@@ -230,6 +231,9 @@ std::vector<std::shared_ptr<const Tensor>> op_weights(const Op& op) {
                  },
                  [&](const BatchNormOp& b) {
                    add({b.gamma, b.beta, b.mean, b.variance});
+                 },
+                 [&](const LayerNormOp& l) {
+                   add({l.gamma, l.beta});
                  },
                  [&](const CustomOp& c) {
                    for (const auto& w : c.weights) add({w});
@@ -280,6 +284,7 @@ std::string op_kind_name(const Op& op) {
     std::string operator()(const SoftmaxOp&) const { return "softmax"; }
     std::string operator()(const DenseOp&) const { return "dense"; }
     std::string operator()(const BatchNormOp&) const { return "batch_norm"; }
+    std::string operator()(const LayerNormOp&) const { return "layer_norm"; }
     std::string operator()(const PadOp&) const { return "zero_pad"; }
     std::string operator()(const CropOp&) const { return "crop"; }
     std::string operator()(const UpsampleOp&) const { return "upsample"; }
@@ -371,6 +376,7 @@ std::string attrs_text(const Op& op) {
                         [&](const ReduceOp& r) { return "axes=" + axes(r.axes); },
                         [&](const TransposeOp& t) { return "perm=" + axes(t.perm); },
                         [&](const BatchNormOp& b) { return fmt::format("eps={}", b.epsilon); },
+                        [&](const LayerNormOp& l) { return fmt::format("eps={}", l.epsilon); },
                         // The kind's name (op_kind_name) says all there is about these.
                         [&](const UpsampleOp& u) { return nothing(u); },
                         [&](const ActivationOp& a) { return nothing(a); },

@@ -162,6 +162,14 @@ struct BatchNormOp {
   float epsilon = 1e-3f;
 };
 
+/// Layer normalization over the last axis (Keras's LayerNormalization after its axes are flattened into
+/// one): `(x - mean) / sqrt(variance + epsilon) * gamma + beta` per row. gamma and beta (the last axis's
+/// size) may be null (scale or center off).
+struct LayerNormOp {
+  std::shared_ptr<const Tensor> gamma, beta;
+  float epsilon = 1e-3f;
+};
+
 /// Zero padding of the spatial axes (all axes between the batch and the channels).
 struct PadOp {
   SpatialPadding padding;
@@ -222,8 +230,8 @@ struct ProbeOp {};
 /// Every op kind. The backends and the compiler visit it exhaustively (one handler per kind, no catch-all),
 /// so a kind added here without a handler fails to build where one is missing.
 using OpAttrs = std::variant<ConvOp, TransposedConvOp, PoolOp, ActivationOp, BinaryOp, SoftmaxOp, DenseOp,
-                             BatchNormOp, PadOp, CropOp, UpsampleOp, ReshapeOp, ConcatOp, ReduceOp,
-                             TransposeOp, CustomOp, ConvertOp STRATA_PROBE_OP_KIND>;
+                             BatchNormOp, LayerNormOp, PadOp, CropOp, UpsampleOp, ReshapeOp, ConcatOp,
+                             ReduceOp, TransposeOp, CustomOp, ConvertOp STRATA_PROBE_OP_KIND>;
 
 /// A step fused into an op, applied to its result in order.
 struct PostOp {

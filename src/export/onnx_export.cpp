@@ -123,6 +123,7 @@ class OnnxBuilder {
                    [&](const ir::ReshapeOp&) { reshape(op, name); },
                    [&](const ir::ConcatOp& c) { concat(op, c, name); },
                    [&](const ir::ReduceOp& r) { reduce(op, r, name); },
+                   [&](const ir::LayerNormOp& l) { layer_norm(op, l, name); },
                    [&](const ir::TransposeOp& t) { transpose(op, t, name); },
                    [&](const ir::CustomOp& custom) {
                      throw ValueError(
@@ -211,6 +212,7 @@ class OnnxBuilder {
             [&](const ir::ConcatOp& c) { return follow(c); },
             // Keras's axes are NHWC's.
             [&](const ir::ReduceOp&) { return Want::kNhwc; },
+            [&](const ir::LayerNormOp&) { return Want::kNhwc; },
             [&](const ir::TransposeOp&) { return Want::kNhwc; },
             [&](const ir::ConvertOp& c) { return follow(c); },
         },
@@ -495,6 +497,43 @@ class OnnxBuilder {
     onnx::NodeProto& n = out_.node(types.at(r.kind), inputs, {define(op, Layout::kNhwc)}, name);
     OnnxGraph::attr(n, "keepdims", int64_t{1});
     if (!axes_input) OnnxGraph::attr(n, "axes", axes);
+  }
+
+  // Over the last axis: ONNX's LayerNormalization from opset 17, its definition spelled out before.
+  void layer_norm(const ir::Op& op, const ir::LayerNormOp& l, const std::string& name) {
+    const std::string x = get(op.inputs[0], Layout::kNhwc);
+    const int64_t width = dims(op.inputs[0]).back();
+    const std::vector<float> ones(static_cast<size_t>(width), 1.0f), zeros(static_cast<size_t>(width), 0.0f);
+    auto values = [](const std::shared_ptr<const Tensor>& t, const std::vector<float>& fill) {
+      return t ? std::vector<float>(t->data(), t->data() + t->size()) : fill;
+    };
+    const std::string gamma = out_.initializer(name + "/gamma", {width}, values(l.gamma, ones));
+    const std::string beta = out_.initializer(name + "/beta", {width}, values(l.beta, zeros));
+    const std::string out = define(op, Layout::kNhwc);
+    if (opset_ >= 17) {
+      onnx::NodeProto& n = out_.node("LayerNormalization", {x, gamma, beta}, {out}, name);
+      OnnxGraph::attr(n, "axis", int64_t{-1});
+      OnnxGraph::attr(n, "epsilon", l.epsilon);
+      return;
+    }
+    const std::vector<int64_t> last = {static_cast<int64_t>(rank(op.inputs[0])) - 1};
+    auto mean_of = [&](const std::string& v, const std::string& tag) {
+      const std::string m = out_.unique(out + "/" + tag);
+      onnx::NodeProto& n = out_.node("ReduceMean", {v}, {m}, name + "/" + tag);
+      OnnxGraph::attr(n, "axes", last);
+      OnnxGraph::attr(n, "keepdims", int64_t{1});
+      return m;
+    };
+    const std::string centred = out_.unique(out + "/centred"), square = out_.unique(out + "/square"),
+                      shifted = out_.unique(out + "/var_eps"), root = out_.unique(out + "/std"),
+                      normed = out_.unique(out + "/normed"), scaled = out_.unique(out + "/scaled");
+    out_.node("Sub", {x, mean_of(x, "mean")}, {centred}, name + "/centred");
+    out_.node("Mul", {centred, centred}, {square}, name + "/square");
+    out_.node("Add", {mean_of(square, "variance"), out_.scalar(l.epsilon)}, {shifted}, name + "/var_eps");
+    out_.node("Sqrt", {shifted}, {root}, name + "/std");
+    out_.node("Div", {centred, root}, {normed}, name + "/normed");
+    out_.node("Mul", {normed, gamma}, {scaled}, name + "/scaled");
+    out_.node("Add", {scaled, beta}, {out}, name);
   }
 
   void transpose(const ir::Op& op, const ir::TransposeOp& t, const std::string& name) {

@@ -213,6 +213,25 @@ std::vector<int64_t> Codec<std::vector<int64_t>>::read(const nlohmann::json& j, 
   return out;
 }
 
+nlohmann::json Codec<Axes>::write(const Axes& v) {
+  if (!v.given()) return nullptr;
+  if (v.single()) return v.values().front();
+  return v.values();
+}
+
+Axes Codec<Axes>::read(const nlohmann::json& j, const ConfigKey& at) {
+  if (j.is_number_integer()) return Axes(Codec<int>::read(j, at));
+  if (!j.is_array()) bad_config_value(at, "an axis or a list of axes", j);
+  std::vector<int> axes;
+  for (const nlohmann::json& e : j) axes.push_back(Codec<int>::read(e, at));
+  return Axes(std::move(axes));
+}
+
+std::string Codec<Axes>::cpp(const Axes& v) {
+  if (v.single()) return std::to_string(v.values().front());
+  return fmt::format("{{{}}}", fmt::join(v.values(), ", "));
+}
+
 std::string Codec<std::vector<int64_t>>::cpp(const std::vector<int64_t>& v) {
   return fmt::format("{{{}}}", fmt::join(v, ", "));
 }

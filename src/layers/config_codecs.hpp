@@ -156,6 +156,15 @@ struct Codec<Margins1D> {
   static std::string cpp(const Margins1D& m);
 };
 
+/// Keras's int-or-tuple axis argument (LayerNormalization's `axis`): a number for one int, else a list.
+template <>
+struct Codec<Axes> {
+  static constexpr const char* type = "int or tuple of int";
+  static nlohmann::json write(const Axes& v);
+  static Axes read(const nlohmann::json& j, const ConfigKey& at);
+  static std::string cpp(const Axes& v);
+};
+
 /// A tuple of integers (Reshape's target_shape, -1 allowed).
 template <>
 struct Codec<std::vector<int64_t>> {

@@ -77,6 +77,7 @@ std::shared_ptr<LayerImpl> layer_from_config(const std::string& class_name, cons
   X(depthwise_conv2d)            \
   X(global_pooling2d)            \
   X(input_layer)                 \
+  X(layer_normalization)         \
   X(merge)                       \
   X(pooling1d)                   \
   X(pooling2d)                   \

@@ -277,6 +277,9 @@ function adapt(layer) {
       if (c.padding === 'causal') refuse(layer, 'tfjs has no causal padding');
       delete c.groups;
       break;
+    case 'LayerNormalization':
+      delete c.rms_scaling;  // Keras 3's deprecated flag, always false here
+      break;
     case 'Conv1DTranspose':
     case 'Conv2DTranspose':
       if (!(c.activation in ACTIVATIONS)) refuse(layer, `the harness's transposed convolution has no ${c.activation}`);

@@ -337,27 +337,30 @@ TEST_CASE("ops on symbolic tensors", "[onnx][ops]") {
   auto other = strata::Input({1, 1, 4});
   auto conv = L::Conv2D(4, 3, {.padding = "same"})(in);
   auto p = conv * conv + 0.5;
-  std::vector<strata::SymbolicTensor> outputs = {conv * 0.5 + 1.0,
-                                                 2.0 - conv / 3.0,
-                                                 1.0 / p,
-                                                 ops::power(p, 1.5),
-                                                 ops::sqrt(p) + ops::log(p),
-                                                 ops::abs(conv) - ops::square(conv),
-                                                 ops::exp(-conv),
-                                                 ops::clip(conv, -0.2, 0.3),
-                                                 ops::maximum(conv, 0.1),
-                                                 ops::minimum(conv, other),
-                                                 conv / ops::abs(other) + 1.0,
-                                                 ops::gelu(conv),
-                                                 ops::hard_silu(conv),
-                                                 ops::elu(conv, 0.5),
-                                                 ops::mean(conv, -1, true),
-                                                 ops::sum(conv, -1),
-                                                 ops::max(conv, 3),
-                                                 ops::min(conv, -1),
-                                                 ops::transpose(conv, {0, 3, 1, 2}),
-                                                 ops::reshape(conv, {-1, 120}),
-                                                 ops::expand_dims(conv, 1)};
+  std::vector<strata::SymbolicTensor> outputs = {
+      conv * 0.5 + 1.0,
+      2.0 - conv / 3.0,
+      1.0 / p,
+      ops::power(p, 1.5),
+      ops::sqrt(p) + ops::log(p),
+      ops::abs(conv) - ops::square(conv),
+      ops::exp(-conv),
+      ops::clip(conv, -0.2, 0.3),
+      ops::maximum(conv, 0.1),
+      ops::minimum(conv, other),
+      conv / ops::abs(other) + 1.0,
+      ops::gelu(conv),
+      ops::hard_silu(conv),
+      ops::elu(conv, 0.5),
+      ops::mean(conv, -1, true),
+      ops::sum(conv, -1),
+      ops::max(conv, 3),
+      ops::min(conv, -1),
+      ops::transpose(conv, {0, 3, 1, 2}),
+      ops::reshape(conv, {-1, 120}),
+      ops::expand_dims(conv, 1),
+      L::LayerNormalization()(conv),
+      L::LayerNormalization({.axis = {2, 3}, .center = false})(conv)};
   strata::Model model({in, other}, outputs, "ops");
   randomize(model, 4);
   const Comparison c = export_and_compare(model, random_inputs(model, 2, 9), "ops");
@@ -367,6 +370,11 @@ TEST_CASE("ops on symbolic tensors", "[onnx][ops]") {
   CHECK(counts["Pow"] >= 2);
   CHECK(counts["ReduceMean"] == 1);
   CHECK(counts["ReduceSum"] == 1);
+  CHECK(counts["LayerNormalization"] == 2);
+  // Opset 13: LayerNormalization spelled out.
+  const Comparison old = export_and_compare(model, random_inputs(model, 2, 9), "ops_opset13", {.opset = 13});
+  CHECK(old.max_error < float32_tolerance(36));
+  CHECK(op_counts(old.proto)["LayerNormalization"] == 0);
 }
 
 TEST_CASE("pooling, padding, cropping, upsampling and reshapes", "[onnx][layers]") {

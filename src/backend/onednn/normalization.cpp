@@ -1,5 +1,6 @@
 // The normalization family: BatchNormalization at inference (when not folded into a convolution) as
-// oneDNN batch normalization with global statistics.
+// oneDNN batch normalization with global statistics; LayerNormalization as oneDNN layer normalization over
+// rows of the last axis.
 
 #include <fmt/format.h>
 
@@ -30,6 +31,23 @@ void PlanBuilder::add_batch_norm(const ir::Op& op, const ir::BatchNormOp& bn) {
   step.constants.emplace_back(DNNL_ARG_VARIANCE, channel_constant(bn.variance, channels, 1.0f));
   step.constants.emplace_back(DNNL_ARG_SCALE, channel_constant(bn.gamma, channels, 1.0f));
   step.constants.emplace_back(DNNL_ARG_SHIFT, channel_constant(bn.beta, channels, 0.0f));
+  finish_step(step, pd, op, fmt::format("{} -> {}", layout_name(md), layout_name(md)));
+}
+
+void PlanBuilder::add_layer_norm(const ir::Op& op, const ir::LayerNormOp& l) {
+  const auto& dims = graph_.values[op.output()].dims;
+  const int64_t width = dims.back();
+  // Rows of the last axis, whatever the rank: the statistics are per row.
+  const memory::desc md({element_count(dims) / width, width}, data_type_of(graph_.values[op.output()].dtype),
+                        tag::ab);
+  const auto flags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
+  dnnl::layer_normalization_forward::desc desc(dnnl::prop_kind::forward_inference, md, l.epsilon, flags);
+  dnnl::layer_normalization_forward::primitive_desc pd(desc, attributes(op), engine_);
+  Step step;
+  step.primitive = dnnl::layer_normalization_forward(pd);
+  step.activations = {{DNNL_ARG_SRC, op.inputs[0], md}, {DNNL_ARG_DST, op.output(), md}};
+  step.constants.emplace_back(DNNL_ARG_SCALE, channel_constant(l.gamma, width, 1.0f));
+  step.constants.emplace_back(DNNL_ARG_SHIFT, channel_constant(l.beta, width, 0.0f));
   finish_step(step, pd, op, fmt::format("{} -> {}", layout_name(md), layout_name(md)));
 }
 

@@ -325,6 +325,23 @@ std::vector<int64_t> strides_of(const std::vector<int64_t>& dims) {
 
 }  // namespace
 
+void layer_norm(const ir::LayerNormOp& op, const std::vector<int64_t>& dims, const float* src, float* dst) {
+  const int64_t width = dims.back(), rows = element_count(dims) / std::max<int64_t>(width, 1);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* x = src + r * width;
+    double mean = 0.0, variance = 0.0;
+    for (int64_t c = 0; c < width; ++c) mean += x[c];
+    mean /= static_cast<double>(width);
+    for (int64_t c = 0; c < width; ++c) variance += (x[c] - mean) * (x[c] - mean);
+    variance /= static_cast<double>(width);
+    const double inv = 1.0 / std::sqrt(variance + op.epsilon);
+    for (int64_t c = 0; c < width; ++c) {
+      const double gamma = op.gamma ? op.gamma->data()[c] : 1.0, beta = op.beta ? op.beta->data()[c] : 0.0;
+      dst[r * width + c] = static_cast<float>((x[c] - mean) * inv * gamma + beta);
+    }
+  }
+}
+
 void reduce(const ir::ReduceOp& op, const std::vector<int64_t>& src_dims, const float* src,
             const std::vector<int64_t>& dst_dims, float* dst) {
   const size_t rank = src_dims.size();

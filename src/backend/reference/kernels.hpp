@@ -45,6 +45,8 @@ void upsample(const ir::UpsampleOp& op, const std::vector<int64_t>& src_dims, co
 void concat(int axis, const std::vector<std::vector<int64_t>>& src_dims, const std::vector<const float*>& srcs,
             const std::vector<int64_t>& dst_dims, float* dst);
 
+/// Layer normalization over the last axis, statistics in double.
+void layer_norm(const ir::LayerNormOp& op, const std::vector<int64_t>& dims, const float* src, float* dst);
 /// Keras's sum, mean, max or min over `op.axes`, which `dst_dims` keep with size 1. Accumulates in double.
 void reduce(const ir::ReduceOp& op, const std::vector<int64_t>& src_dims, const float* src,
             const std::vector<int64_t>& dst_dims, float* dst);

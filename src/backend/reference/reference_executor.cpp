@@ -121,6 +121,9 @@ class ReferenceExecutor : public Executor {
                 inputs(dims, srcs);
                 reference::concat(c.axis, dims, srcs, dst_dims, dst.data());
               },
+              [&](const ir::LayerNormOp& l) {
+                reference::layer_norm(l, dst_dims, buffer(in0).data(), dst.data());
+              },
               [&](const ir::ReduceOp& r) {
                 reference::reduce(r, graph_.values[in0].dims, buffer(in0).data(), dst_dims, dst.data());
               },
