@@ -16,5 +16,7 @@
 #include "strata/layers/merge.hpp"
 #include "strata/layers/pooling1d.hpp"
 #include "strata/layers/pooling2d.hpp"
+#include "strata/layers/preprocessing.hpp"
+#include "strata/layers/regularization.hpp"
 #include "strata/layers/reshaping.hpp"
 #include "strata/layers/reshaping1d.hpp"

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <limits>
 
 #include "core/activation.hpp"
@@ -20,6 +21,8 @@ struct ActivationArgs {
 using ReLUArgs = detail::OptionsArgs<ReLUOptions>;
 using LeakyReLUArgs = detail::OptionsArgs<LeakyReLUOptions>;
 using SoftmaxArgs = detail::OptionsArgs<SoftmaxOptions>;
+using ELUArgs = detail::OptionsArgs<ELUOptions>;
+using ThresholdedReLUArgs = detail::OptionsArgs<ThresholdedReLUOptions>;
 
 const detail::LayerSchema<ActivationArgs>& activation_schema() {
   static const auto schema =
@@ -40,6 +43,18 @@ const detail::LayerSchema<LeakyReLUArgs>& leaky_relu_schema() {
   static const auto schema = std::move(detail::LayerSchema<LeakyReLUArgs>("LeakyReLU")
                                            .option("negative_slope", STRATA_ARG(options.negative_slope))
                                            .alias("alpha"));  // Keras 2
+  return schema;
+}
+
+const detail::LayerSchema<ELUArgs>& elu_schema() {
+  static const auto schema =
+      std::move(detail::LayerSchema<ELUArgs>("ELU").option("alpha", STRATA_ARG(options.alpha)));
+  return schema;
+}
+
+const detail::LayerSchema<ThresholdedReLUArgs>& thresholded_relu_schema() {
+  static const auto schema = std::move(
+      detail::LayerSchema<ThresholdedReLUArgs>("ThresholdedReLU").option("theta", STRATA_ARG(options.theta)));
   return schema;
 }
 
@@ -82,6 +97,21 @@ detail::Activation activation_of(const LeakyReLUArgs& a, const std::string& wher
   detail::Activation activation;
   activation.kind = detail::ActivationKind::kLeakyRelu;
   activation.alpha = a.options.negative_slope;
+  return activation;
+}
+
+detail::Activation activation_of(const ELUArgs& a, const std::string& where) {
+  if (std::isnan(a.options.alpha))
+    throw ValueError(fmt::format("{} Expected a number for alpha, received nan", where));
+  return detail::Activation{detail::ActivationKind::kElu, a.options.alpha};
+}
+
+// Keras 2's ThresholdedReLU, x * (x > theta), is ReLU's threshold with no slope.
+detail::Activation activation_of(const ThresholdedReLUArgs& a, const std::string& where) {
+  expect_non_negative(where, "theta", a.options.theta);
+  detail::Activation activation;
+  activation.kind = detail::ActivationKind::kRelu;
+  activation.threshold = a.options.theta;
   return activation;
 }
 
@@ -146,6 +176,22 @@ LeakyReLU::LeakyReLU(LeakyReLUOptions options) {
 
 SymbolicTensor LeakyReLU::operator()(const SymbolicTensor& input) const { return call({input}).front(); }
 
+ELU::ELU(ELUOptions options) {
+  impl_ = make(elu_schema(), ELUArgs{std::move(options)});
+}
+
+SymbolicTensor ELU::operator()(const SymbolicTensor& input) const {
+  return call({input}).front();
+}
+
+ThresholdedReLU::ThresholdedReLU(ThresholdedReLUOptions options) {
+  impl_ = make(thresholded_relu_schema(), ThresholdedReLUArgs{std::move(options)});
+}
+
+SymbolicTensor ThresholdedReLU::operator()(const SymbolicTensor& input) const {
+  return call({input}).front();
+}
+
 Softmax::Softmax(SoftmaxOptions options) {
   impl_ = make(softmax_schema(), SoftmaxArgs{std::move(options)});
 }
@@ -163,6 +209,11 @@ void register_activations_layers() {
                  [](layers::ReLUArgs a) { return layers::make(layers::relu_schema(), std::move(a)); });
   register_layer(layers::leaky_relu_schema(), [](layers::LeakyReLUArgs a) {
     return layers::make(layers::leaky_relu_schema(), std::move(a));
+  });
+  register_layer(layers::elu_schema(),
+                 [](layers::ELUArgs a) { return layers::make(layers::elu_schema(), std::move(a)); });
+  register_layer(layers::thresholded_relu_schema(), [](layers::ThresholdedReLUArgs a) {
+    return layers::make(layers::thresholded_relu_schema(), std::move(a));
   });
   register_layer(layers::softmax_schema(),
                  [](layers::SoftmaxArgs a) { return layers::make(layers::softmax_schema(), std::move(a)); });

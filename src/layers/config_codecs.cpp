@@ -213,6 +213,27 @@ std::vector<int64_t> Codec<std::vector<int64_t>>::read(const nlohmann::json& j, 
   return out;
 }
 
+nlohmann::json Codec<std::vector<Dim>>::write(const std::vector<Dim>& v) {
+  if (v.empty()) return nullptr;
+  nlohmann::json out = nlohmann::json::array();
+  for (const Dim& d : v) out.push_back(d ? nlohmann::json(*d) : nlohmann::json());
+  return out;
+}
+
+std::vector<Dim> Codec<std::vector<Dim>>::read(const nlohmann::json& j, const ConfigKey& at) {
+  if (j.is_null()) return {};
+  if (!j.is_array()) bad_config_value(at, "a list of int or None", j);
+  std::vector<Dim> out;
+  for (const nlohmann::json& e : j) out.push_back(Codec<std::optional<int64_t>>::read(e, at));
+  return out;
+}
+
+std::string Codec<std::vector<Dim>>::cpp(const std::vector<Dim>& v) {
+  std::vector<std::string> parts;
+  for (const Dim& d : v) parts.push_back(d ? std::to_string(*d) : "strata::None");
+  return fmt::format("{{{}}}", fmt::join(parts, ", "));
+}
+
 nlohmann::json Codec<Axes>::write(const Axes& v) {
   if (!v.given()) return nullptr;
   if (v.single()) return v.values().front();

@@ -165,6 +165,15 @@ struct Codec<Axes> {
   static std::string cpp(const Axes& v);
 };
 
+/// Dropout's noise_shape: a tuple whose entries may be None, or None itself (an empty vector).
+template <>
+struct Codec<std::vector<Dim>> {
+  static constexpr const char* type = "tuple of int or None, or None";
+  static nlohmann::json write(const std::vector<Dim>& v);
+  static std::vector<Dim> read(const nlohmann::json& j, const ConfigKey& at);
+  static std::string cpp(const std::vector<Dim>& v);
+};
+
 /// A tuple of integers (Reshape's target_shape, -1 allowed).
 template <>
 struct Codec<std::vector<int64_t>> {

@@ -81,6 +81,8 @@ std::shared_ptr<LayerImpl> layer_from_config(const std::string& class_name, cons
   X(merge)                       \
   X(pooling1d)                   \
   X(pooling2d)                   \
+  X(preprocessing)               \
+  X(regularization)              \
   X(reshaping)                   \
   X(reshaping1d)
 

@@ -1,6 +1,9 @@
 #include "strata/layers/reshaping.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 
 #include "graph/node.hpp"
 #include "layers/configured_layer.hpp"
@@ -26,6 +29,14 @@ struct UpSampling2DArgs {
 using FlattenArgs = detail::OptionsArgs<LayerOptions>;
 struct ReshapeArgs {
   std::vector<int64_t> target_shape;
+  LayerOptions options;
+};
+struct PermuteArgs {
+  std::vector<int64_t> dims;  // 1-based axes
+  LayerOptions options;
+};
+struct RepeatVectorArgs {
+  int n = 1;
   LayerOptions options;
 };
 struct DropoutArgs {
@@ -67,11 +78,23 @@ const detail::LayerSchema<ReshapeArgs>& reshape_schema() {
   return schema;
 }
 
+const detail::LayerSchema<PermuteArgs>& permute_schema() {
+  static const auto schema =
+      std::move(detail::LayerSchema<PermuteArgs>("Permute").required("dims", STRATA_ARG(dims)));
+  return schema;
+}
+
+const detail::LayerSchema<RepeatVectorArgs>& repeat_vector_schema() {
+  static const auto schema =
+      std::move(detail::LayerSchema<RepeatVectorArgs>("RepeatVector").required("n", STRATA_ARG(n)));
+  return schema;
+}
+
 const detail::LayerSchema<DropoutArgs>& dropout_schema() {
   static const auto schema = std::move(detail::LayerSchema<DropoutArgs>("Dropout")
                                            .required("rate", STRATA_ARG(rate))
-                                           .option("seed", STRATA_ARG(options.seed))
-                                           .kept("noise_shape"));
+                                           .option("noise_shape", STRATA_ARG(options.noise_shape))
+                                           .option("seed", STRATA_ARG(options.seed)));
   return schema;
 }
 
@@ -284,6 +307,69 @@ class ReshapeImpl : public detail::ConfiguredLayer<ReshapeArgs> {
   std::vector<int64_t> target_;
 };
 
+class PermuteImpl : public detail::ConfiguredLayer<PermuteArgs> {
+ public:
+  explicit PermuteImpl(PermuteArgs args) : ConfiguredLayer(permute_schema(), std::move(args)) {
+    std::vector<int64_t> sorted = args_.dims;
+    std::sort(sorted.begin(), sorted.end());
+    for (size_t i = 0; i < sorted.size(); ++i) {
+      if (sorted[i] != static_cast<int64_t>(i) + 1) {
+        throw ValueError(
+            fmt::format("{} Invalid permutation argument `dims` for Permute Layer. The set of indices "
+                        "in `dims` must be consecutive and start from 1. Received dims=({})",
+                        prefix(), fmt::join(args_.dims, ", ")));
+      }
+    }
+  }
+  std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
+    detail::expect_input_count(*this, inputs, 1);
+    if (inputs[0].rank() != static_cast<int>(args_.dims.size()) + 1) {
+      throw ValueError(fmt::format("{} Expected an input of rank {} for dims=({}), received shape {}",
+                                   prefix(), args_.dims.size() + 1, fmt::join(args_.dims, ", "),
+                                   inputs[0].to_string()));
+    }
+    std::vector<Dim> out{inputs[0][0]};
+    for (int64_t d : args_.dims) out.push_back(inputs[0][static_cast<int>(d)]);
+    return {Shape(out)};
+  }
+  std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&,
+                                 const std::vector<ir::ValueId>& inputs) const override {
+    std::vector<int> perm{0};
+    for (int64_t d : args_.dims) perm.push_back(static_cast<int>(d));
+    std::vector<int64_t> dims;
+    for (int d : perm) dims.push_back(graph.values[inputs[0]].dims[d]);
+    const ir::ValueId out = graph.add_value(dims, name());
+    graph.ops.push_back(ir::Op{ir::TransposeOp{perm}, {inputs[0]}, {out}, {}, {name()}});
+    return {out};
+  }
+};
+
+class RepeatVectorImpl : public detail::ConfiguredLayer<RepeatVectorArgs> {
+ public:
+  explicit RepeatVectorImpl(RepeatVectorArgs args)
+      : ConfiguredLayer(repeat_vector_schema(), std::move(args)) {
+    if (args_.n < 1) throw ValueError(fmt::format("{} Expected n >= 1, received n={}", prefix(), args_.n));
+  }
+  std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
+    detail::expect_input_count(*this, inputs, 1);
+    detail::expect_rank(*this, inputs[0], 2);
+    const Shape out({inputs[0][0], Dim(args_.n), inputs[0][1]});
+    detail::check_shape_size(prefix(), "output", out);
+    return {out};
+  }
+  std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&,
+                                 const std::vector<ir::ValueId>& inputs) const override {
+    const std::vector<int64_t>& in = graph.values[inputs[0]].dims;
+    const ir::ValueId row = detail::emit_reshape(graph, inputs[0], {in[0], 1, in[1]}, name());
+    if (args_.n == 1) return {row};
+    // n copies of one row, joined: a oneDNN concat reading the same buffer n times.
+    const ir::ValueId out = graph.add_value({in[0], args_.n, in[1]}, name());
+    graph.ops.push_back(ir::Op{
+        ir::ConcatOp{1}, std::vector<ir::ValueId>(static_cast<size_t>(args_.n), row), {out}, {}, {name()}});
+    return {out};
+  }
+};
+
 // Dropout and SpatialDropout2D: the identity at inference, so lowering emits nothing.
 class DropoutImpl : public detail::ConfiguredLayer<DropoutArgs> {
  public:
@@ -293,10 +379,26 @@ class DropoutImpl : public detail::ConfiguredLayer<DropoutArgs> {
     if (!(rate >= 0.0f && rate < 1.0f)) {
       throw ValueError(fmt::format("{} Expected a rate in [0, 1), received {}", prefix(), rate));
     }
+    if (rank_ > 0 && !args_.options.noise_shape.empty()) {
+      throw ValueError(fmt::format("{} takes no noise_shape (its mask covers whole channels)", prefix()));
+    }
   }
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
     detail::expect_input_count(*this, inputs, 1);
     if (rank_ > 0) detail::expect_rank(*this, inputs[0], rank_);
+    // Keras draws a mask of noise_shape (None entries from the input) and broadcasts it over the input.
+    const std::vector<Dim>& noise = args_.options.noise_shape;
+    if (!noise.empty()) {
+      bool fits = static_cast<int>(noise.size()) == inputs[0].rank();
+      for (size_t d = 0; fits && d < noise.size(); ++d) {
+        fits = !noise[d] || *noise[d] == 1 || !inputs[0][static_cast<int>(d)] ||
+               *noise[d] == *inputs[0][static_cast<int>(d)];
+      }
+      if (!fits) {
+        throw ShapeError(fmt::format("{} noise_shape {} does not broadcast to the input shape {}", prefix(),
+                                     Shape(noise).to_string(), inputs[0].to_string()));
+      }
+    }
     return {inputs[0]};
   }
   std::vector<ir::ValueId> lower(ir::Graph&, const detail::Node&, const std::vector<ir::ValueId>& inputs) const override {
@@ -334,6 +436,20 @@ Reshape::Reshape(std::vector<int64_t> target_shape, LayerOptions options) {
 }
 SymbolicTensor Reshape::operator()(const SymbolicTensor& input) const { return call({input}).front(); }
 
+Permute::Permute(std::vector<int> dims, LayerOptions options) {
+  impl_ = std::make_shared<PermuteImpl>(PermuteArgs{{dims.begin(), dims.end()}, std::move(options)});
+}
+SymbolicTensor Permute::operator()(const SymbolicTensor& input) const {
+  return call({input}).front();
+}
+
+RepeatVector::RepeatVector(int n, LayerOptions options) {
+  impl_ = std::make_shared<RepeatVectorImpl>(RepeatVectorArgs{n, std::move(options)});
+}
+SymbolicTensor RepeatVector::operator()(const SymbolicTensor& input) const {
+  return call({input}).front();
+}
+
 Dropout::Dropout(float rate, DropoutOptions options) {
   impl_ = std::make_shared<DropoutImpl>(dropout_schema(), DropoutArgs{rate, std::move(options)}, 0);
 }
@@ -357,6 +473,9 @@ void register_reshaping_layers() {
                  [](UpSampling2DArgs a) { return std::make_shared<UpSampling2DImpl>(std::move(a)); });
   register_layer(flatten_schema(), [](FlattenArgs a) { return std::make_shared<FlattenImpl>(std::move(a)); });
   register_layer(reshape_schema(), [](ReshapeArgs a) { return std::make_shared<ReshapeImpl>(std::move(a)); });
+  register_layer(permute_schema(), [](PermuteArgs a) { return std::make_shared<PermuteImpl>(std::move(a)); });
+  register_layer(repeat_vector_schema(),
+                 [](RepeatVectorArgs a) { return std::make_shared<RepeatVectorImpl>(std::move(a)); });
   register_layer(dropout_schema(), [](DropoutArgs a) {
     return std::make_shared<DropoutImpl>(dropout_schema(), std::move(a), 0);
   });

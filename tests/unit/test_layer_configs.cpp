@@ -280,6 +280,45 @@ std::vector<Example> examples() {
        {4},
        1,
        R"({"name": "drop", $base, "rate": 0.25, "seed": 7, "noise_shape": null})"},
+      {L::Dropout(0.5f, {.noise_shape = {None, 1, 4}, .name = "drop_ns"}),
+       {3, 4},
+       1,
+       R"({"name": "drop_ns", $base, "rate": 0.5, "seed": null, "noise_shape": [null, 1, 4]})"},
+      {L::Identity({.name = "id"}), {3}, 1, R"({"name": "id", $base})"},
+      {L::GaussianNoise(0.1f, {.seed = 3, .name = "gn"}),
+       {3},
+       1,
+       R"({"name": "gn", $base, "stddev": 0.1, "seed": 3})"},
+      {L::GaussianDropout(0.3f, {.name = "gd"}),
+       {3},
+       1,
+       R"({"name": "gd", $base, "rate": 0.3, "seed": null})"},
+      {L::AlphaDropout(0.2f, {.name = "ad"}),
+       {3},
+       1,
+       R"({"name": "ad", $base, "rate": 0.2, "seed": null, "noise_shape": null})"},
+      // SpatialDropout1D, as SpatialDropout2D, writes neither `trainable` nor a DTypePolicy.
+      {L::SpatialDropout1D(0.5f, {.name = "sd1"}),
+       {4, 3},
+       1,
+       R"({"name": "sd1", "rate": 0.5, "seed": null, "dtype": "float32"})"},
+      {L::ActivityRegularization({.l1 = 0.01f, .name = "ar"}),
+       {3},
+       1,
+       R"({"name": "ar", $base, "l1": 0.01, "l2": 0.0})"},
+      {L::ELU({.alpha = 0.5f, .name = "elu"}), {3}, 1, R"({"name": "elu", $base, "alpha": 0.5})"},
+      // Keras 3 has no ThresholdedReLU: Keras 2's key beside the base keys strata writes for every layer.
+      {L::ThresholdedReLU({.theta = 0.5f, .name = "thr"}), {3}, 1, R"({"name": "thr", $base, "theta": 0.5})"},
+      {L::Permute({2, 1}, {.name = "perm"}), {4, 3}, 1, R"({"name": "perm", $base, "dims": [2, 1]})"},
+      {L::RepeatVector(3, {.name = "rep"}), {4}, 1, R"({"name": "rep", $base, "n": 3})"},
+      {L::Rescaling(0.5, {.name = "rescale"}),
+       {3},
+       1,
+       R"({"name": "rescale", $base, "scale": 0.5, "offset": 0.0})"},
+      {L::Rescaling({0.5f, 2.0f}, {.offset = {1.0f, -1.0f}, .name = "rescale_c"}),
+       {2},
+       1,
+       R"({"name": "rescale_c", $base, "scale": [0.5, 2.0], "offset": [1.0, -1.0]})"},
       // SpatialDropout2D's get_config writes neither `trainable` nor a DTypePolicy.
       {L::SpatialDropout2D(0.5f, {.name = "sdrop"}),
        {4, 4, 3},
@@ -571,8 +610,9 @@ TEST_CASE("configs strata cannot honour are errors naming the layer, the key and
                        MessageMatches("[d (Dense)] Expected a positive units, received 0"));
   CHECK_THROWS_MATCHES(layer_from_config("Dense", R"({"name": "d", "units": 4, "activation": "nope"})"),
                        ValueError, MessageMatches("[d (Dense)] Unknown activation 'nope'*"));
-  CHECK_THROWS_MATCHES(layer_from_config("Conv3D", "{}"), ValueError,
-                       MessageMatches("Unknown layer class 'Conv3D'; strata has Activation, Add, *"));
+  CHECK_THROWS_MATCHES(
+      layer_from_config("Conv3D", "{}"), ValueError,
+      MessageMatches("Unknown layer class 'Conv3D'; strata has Activation, ActivityRegularization, Add, *"));
   CHECK_THROWS_MATCHES(layer_from_config("Dense", "[1]"), ValueError,
                        MessageMatches("[? (Dense)] Expected the config to be a JSON object, received [1]"));
   CHECK_THROWS_MATCHES(layer_from_config("Dense", "{"), ValueError,

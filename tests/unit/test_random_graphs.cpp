@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "numerics_util.hpp"
+#include "strata/ops.hpp"
 #include "tfjs_oracle.hpp"
 
 namespace {
@@ -82,7 +83,7 @@ class GraphGenerator {
 
   /// Adds one step to the graph, described in `log_`.
   void step() {
-    const int kind = uniform(0, 19);
+    const int kind = uniform(0, 20);
     Value x = pick(values_);
     switch (kind) {
       case 0: case 1: case 2: conv(x); break;
@@ -115,6 +116,9 @@ class GraphGenerator {
         break;
       case 19:
         transposed(x);
+        break;
+      case 20:
+        op(x);
         break;
       default: conv(x); break;
     }
@@ -325,6 +329,55 @@ class GraphGenerator {
       return;
     }
     push(strata::CustomLayer(std::make_shared<ChannelAffine>())(x.tensor), x, 2, "custom channel_affine");
+  }
+
+  /// Ops on tensors and the layers that lower to the same IR ops (no clip or maximum with a number: oneDNN
+  /// clips NaN to a bound where Keras keeps it, which the NaN sweep would find).
+  void op(const Value& x) {
+    namespace ops = strata::ops;
+    const double a = uniform(1, 8) * (chance(0.5) ? 0.25 : -0.25), b = uniform(-4, 4) * 0.25;
+    switch (uniform(0, 6)) {
+      case 0:
+        push(x.tensor * a + b, x, 2, fmt::format("x * {} + {}", a, b));
+        break;
+      case 1:
+        push(b - x.tensor / a, x, 2, fmt::format("{} - x / {}", b, a));
+        break;
+      case 2: {
+        // A squeeze-excitation gate: x times the sigmoid of its per-channel mean.
+        push(x.tensor * ops::sigmoid(ops::mean(x.tensor, {1, 2}, true)), x, x.h * x.w,
+             "x * sigmoid(mean(x))");
+        values_.back().err *= 2;  // a product of x and a function of x
+        break;
+      }
+      case 3:
+        push(ops::transpose(x.tensor, {0, 2, 1, 3}), x, 1, "ops.transpose (0, 2, 1, 3)");
+        break;
+      case 4:
+        push(L::Permute({2, 1, 3})(x.tensor), x, 1, "Permute (2, 1, 3)");
+        break;
+      case 5: {
+        std::vector<float> scale, offset;
+        for (int64_t c = 0; c < x.c; ++c) {
+          scale.push_back(static_cast<float>(uniform(1, 8)) * 0.25f);
+          offset.push_back(static_cast<float>(uniform(-4, 4)) * 0.25f);
+        }
+        push(L::Rescaling(scale, {.offset = offset})(x.tensor), x, 2, "Rescaling per channel");
+        break;
+      }
+      default: {
+        const Value y = pick(values_);
+        if (y.h == x.h && y.w == x.w && y.c == x.c && !(y.tensor == x.tensor)) {
+          Value sum = x;
+          sum.err = std::max(x.err, y.err);
+          sum.inputs = x.inputs | y.inputs;
+          push(chance(0.5) ? x.tensor - y.tensor : ops::maximum(x.tensor, y.tensor), sum, 1,
+               "x - y or maximum(x, y)");
+        } else {
+          push(ops::abs(x.tensor) * 0.5 - x.tensor, x, 2, "abs(x) * 0.5 - x");
+        }
+      }
+    }
   }
 
   void batch_norm(const Value& x) {

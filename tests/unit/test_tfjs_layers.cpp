@@ -418,6 +418,54 @@ std::vector<Case> cases() {
                {{1, 4, 4, 3}},
                1,
                "SpatialDropout2D"});
+  c.push_back({"ELU, ThresholdedReLU theta 0.3 (tfjs's ELU takes alpha 1 only; 0.5 is checked by hand)",
+               [] {
+                 return single({6}, [](auto x) {
+                   return L::ThresholdedReLU({.theta = 0.3f})(L::ELU()(L::Dense(6)(x)));
+                 });
+               },
+               {{2, 6}},
+               6});
+  c.push_back({"Permute (2, 1) and (3, 1, 2), RepeatVector 3",
+               [] {
+                 return single({4, 5}, [](auto x) {
+                   auto p = L::Permute({2, 1})(x);                            // (None, 5, 4)
+                   auto q = L::Permute({3, 1, 2})(L::Reshape({5, 2, 2})(p));  // (None, 2, 5, 2)
+                   auto r = L::RepeatVector(3)(L::Flatten()(q));              // (None, 3, 20)
+                   return L::Flatten()(r);
+                 });
+               },
+               {{2, 4, 5}}});
+  c.push_back({"Rescaling 1/127.5 - 1 after an input, and per channel after a convolution",
+               [] {
+                 return single({5, 5, 3}, [](auto x) {
+                   auto y = L::Conv2D(3, 3)(L::Rescaling(1.0 / 127.5, {.offset = {-1.0f}})(x));
+                   return L::Rescaling({0.5f, -2.0f, 3.0f}, {.offset = {0.1f, 0.2f, -0.3f}})(y);
+                 });
+               },
+               {{2, 5, 5, 3}},
+               27});
+  // (tfjs's class named Identity is an initializer: the Identity layer is checked by hand below.)
+  c.push_back({"GaussianNoise, GaussianDropout, AlphaDropout, Dropout with noise_shape",
+               [] {
+                 return single({4, 3}, [](auto x) {
+                   auto y = L::GaussianDropout(0.3f)(L::GaussianNoise(0.1f)(x));
+                   y = L::AlphaDropout(0.2f)(L::Dropout(0.5f, {.noise_shape = {strata::None, 1, 3}})(y));
+                   return L::Dense(2)(y);
+                 });
+               },
+               {{2, 4, 3}},
+               3});
+  c.push_back({"SpatialDropout1D",
+               [] {
+                 return single({4, 3}, [](auto x) { return L::SpatialDropout1D(0.5f)(x); });
+               },
+               {{1, 4, 3}}});
+  c.push_back({"ActivityRegularization",
+               [] { return single({3}, [](auto x) { return L::ActivityRegularization({.l1 = 0.01f})(x); }); },
+               {{1, 3}},
+               1,
+               "ActivityRegularization"});
   return c;
 }
 
@@ -502,6 +550,15 @@ TEST_CASE("What tfjs computes differently, checked by hand", "[tfjs][numerics]")
   // SpatialDropout2D: the identity at inference.
   const strata::Tensor image = random_input({1, 2, 2, 3}, 9);
   close(run(single({2, 2, 3}, [](auto t) { return L::SpatialDropout2D(0.5f)(t); }), {image}), image.values());
+  // ELU alpha 0.5: 0.5 * (exp(x) - 1) below 0.
+  close(run(single({5}, [](auto t) { return L::ELU({.alpha = 0.5f})(t); }), {x}),
+        {0.5f * std::expm1(-4.0f), 0.5f * std::expm1(-1.5f), 0.0f, 1.5f, 3.5f});
+  // SpatialDropout1D, ActivityRegularization and Identity: the identity at inference too.
+  const strata::Tensor steps = random_input({1, 4, 3}, 10);
+  close(run(single({4, 3}, [](auto t) { return L::Identity()(t); }), {steps}), steps.values());
+  close(run(single({4, 3}, [](auto t) { return L::SpatialDropout1D(0.5f)(t); }), {steps}), steps.values());
+  close(run(single({4, 3}, [](auto t) { return L::ActivityRegularization({.l2 = 0.1f})(t); }), {steps}),
+        steps.values());
 }
 
 // tfjs ignores DepthwiseConv2D's dilation, so the second source is an identity: a kernel dilated by d equals

@@ -1,6 +1,6 @@
 #pragma once
 /// @file activations.hpp
-/// Activation layers: `Activation`, `ReLU`, `LeakyReLU`, `Softmax`.
+/// Activation layers: `Activation`, `ReLU`, `LeakyReLU`, `ELU`, `ThresholdedReLU`, `Softmax`.
 
 #include <optional>
 #include <string>
@@ -53,6 +53,40 @@ class LeakyReLU : public Layer {
  public:
   /// Creates the layer. Throws ValueError for a negative slope.
   explicit LeakyReLU(LeakyReLUOptions options = {});
+  /// Calls the layer; the output has the input's shape.
+  SymbolicTensor operator()(const SymbolicTensor& input) const;
+};
+
+/// Keras `ELU` arguments.
+struct ELUOptions {
+  /// The scale of the negative part, `alpha * (exp(x) - 1)`.
+  float alpha = 1.0f;
+  /// The layer's name; empty means the default (`elu`, ...).
+  std::string name = "";
+};
+
+/// `x` above 0, `alpha * (exp(x) - 1)` otherwise, as `keras.layers.ELU`.
+class ELU : public Layer {
+ public:
+  /// Creates the layer. Throws ValueError for a NaN alpha.
+  explicit ELU(ELUOptions options = {});
+  /// Calls the layer; the output has the input's shape.
+  SymbolicTensor operator()(const SymbolicTensor& input) const;
+};
+
+/// Keras 2 `ThresholdedReLU` arguments (Keras 3 removed the layer; `ReLU({.threshold})` is the same).
+struct ThresholdedReLUOptions {
+  /// Inputs at or below it become 0.
+  float theta = 1.0f;
+  /// The layer's name; empty means the default (`thresholded_re_lu`, ...).
+  std::string name = "";
+};
+
+/// `x` above `theta`, 0 otherwise, as Keras 2's `ThresholdedReLU`, so that Keras 2 models load.
+class ThresholdedReLU : public Layer {
+ public:
+  /// Creates the layer. Throws ValueError for a negative theta.
+  explicit ThresholdedReLU(ThresholdedReLUOptions options = {});
   /// Calls the layer; the output has the input's shape.
   SymbolicTensor operator()(const SymbolicTensor& input) const;
 };

@@ -66,8 +66,32 @@ class Reshape : public Layer {
   SymbolicTensor operator()(const SymbolicTensor& input) const;
 };
 
+/// Reorders the axes after the batch, as `keras.layers.Permute(dims)`: `dims` are 1-based (`{2, 1}` swaps
+/// the two axes of a sequence). Compiles to one oneDNN reorder.
+class Permute : public Layer {
+ public:
+  /// Creates the layer. Throws ValueError unless `dims` is a permutation of 1..n.
+  explicit Permute(std::vector<int> dims, LayerOptions options = {});
+  /// Calls the layer. Throws ValueError when the input's rank is not 1 + dims.size().
+  SymbolicTensor operator()(const SymbolicTensor& input) const;
+};
+
+/// Repeats a vector `n` times, as `keras.layers.RepeatVector(n)`: (batch, features) to (batch, n, features).
+/// Compiles to one oneDNN concat.
+class RepeatVector : public Layer {
+ public:
+  /// Creates the layer. Throws ValueError unless n >= 1.
+  explicit RepeatVector(int n, LayerOptions options = {});
+  /// Calls the layer on a rank-2 input.
+  SymbolicTensor operator()(const SymbolicTensor& input) const;
+};
+
 /// Keras dropout arguments after `rate`.
 struct DropoutOptions {
+  /// The shape of the dropout mask (`{strata::None, 1, 1, strata::None}` drops whole channels), None
+  /// entries taken from the input; empty means the input's shape. Kept for Keras compatibility: inference
+  /// draws no mask.
+  std::vector<Dim> noise_shape = {};
   /// Kept for Keras compatibility; inference does not draw random numbers.
   std::optional<int64_t> seed = std::nullopt;
   /// The layer's name; empty means the default.

@@ -15,7 +15,7 @@ namespace strata::onednn {
 
 void PlanBuilder::add_activation(const ir::Op& op, const ir::ActivationOp& a) {
   if (!detail::is_standard_eltwise(a.activation)) {
-    // A thresholded ReLU has no oneDNN form; it is one cheap pass in plain C++.
+    // A thresholded ReLU has no oneDNN form; it is one cheap pass in plain C++, on the plan's threads.
     const int64_t src = offset_of(op.inputs[0]), dst = offset_of(op.output());
     const int64_t count = element_count(graph_.values[op.output()].dims);
     const detail::Activation act = a.activation;
@@ -24,6 +24,7 @@ void PlanBuilder::add_activation(const ir::Op& op, const ir::ActivationOp& a) {
         [src, dst, count, act](uint8_t* arena) {
           const float* s = floats_at(arena, src);
           float* d = floats_at(arena, dst);
+#pragma omp parallel for schedule(static) if (count >= (int64_t{1} << 15))
           for (int64_t i = 0; i < count; ++i) d[i] = detail::apply_activation(act, s[i]);
         },
         "nhwc -> nhwc");
