@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "strata/symbolic_tensor.hpp"
@@ -20,6 +21,14 @@ class LayerImpl;
 struct LayerOptions {
   /// The layer's name; empty means the default (`add`, `add_1`, ...).
   std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `LayerOptions{}.set_name(...).set_name(...)`.
+  /// Sets `name`; returns this struct for chaining.
+  LayerOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
 };
 
 /// A cheap, copyable handle to a layer's shared state (its configuration, weights and calls). Copies

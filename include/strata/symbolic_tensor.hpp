@@ -5,6 +5,7 @@
 #include <concepts>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "strata/shape.hpp"
@@ -59,6 +60,19 @@ struct InputOptions {
   /// The element type: "float32", "int32" or "int64" (Keras's `dtype`). Integer inputs carry token ids or
   /// indices; only custom layers read them so far.
   std::string dtype = "float32";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `InputOptions{}.set_dtype(...).set_name(...)`.
+  /// Sets `name`; returns this struct for chaining.
+  InputOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
+  /// Sets `dtype`; returns this struct for chaining.
+  InputOptions& set_dtype(std::string value) {
+    dtype = std::move(value);
+    return *this;
+  }
 };
 
 /// Creates a model input, as `keras.Input(shape=..., name=..., dtype=...)`. `dims` excludes the batch:

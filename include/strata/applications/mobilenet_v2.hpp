@@ -3,6 +3,7 @@
 /// `strata::applications::MobileNetV2`, Keras's MobileNetV2 architecture with Keras's layer names.
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "strata/model.hpp"
@@ -29,6 +30,49 @@ struct MobileNetV2Options {
   std::string classifier_activation = "softmax";
   /// The model's name; empty means Keras's `mobilenetv2_<alpha>_<rows>`.
   std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `MobileNetV2Options{}.set_name(...).set_input_shape(...)`.
+  /// Sets `input_shape`; returns this struct for chaining.
+  MobileNetV2Options& set_input_shape(std::vector<Dim> value) {
+    input_shape = std::move(value);
+    return *this;
+  }
+  /// Sets `alpha`; returns this struct for chaining.
+  MobileNetV2Options& set_alpha(float value) {
+    alpha = std::move(value);
+    return *this;
+  }
+  /// Sets `include_top`; returns this struct for chaining.
+  MobileNetV2Options& set_include_top(bool value) {
+    include_top = std::move(value);
+    return *this;
+  }
+  /// Sets `weights`; returns this struct for chaining.
+  MobileNetV2Options& set_weights(std::string value) {
+    weights = std::move(value);
+    return *this;
+  }
+  /// Sets `pooling`; returns this struct for chaining.
+  MobileNetV2Options& set_pooling(std::string value) {
+    pooling = std::move(value);
+    return *this;
+  }
+  /// Sets `classes`; returns this struct for chaining.
+  MobileNetV2Options& set_classes(int value) {
+    classes = std::move(value);
+    return *this;
+  }
+  /// Sets `classifier_activation`; returns this struct for chaining.
+  MobileNetV2Options& set_classifier_activation(std::string value) {
+    classifier_activation = std::move(value);
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  MobileNetV2Options& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
 };
 
 /// Builds MobileNetV2 as `keras.applications.MobileNetV2` does (3,538,984 parameters at alpha 1.0 with the

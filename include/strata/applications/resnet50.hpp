@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "strata/model.hpp"
@@ -28,6 +29,44 @@ struct ResNet50Options {
   std::string classifier_activation = "softmax";
   /// The model's name.
   std::string name = "resnet50";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `ResNet50Options{}.set_name(...).set_include_top(...)`.
+  /// Sets `include_top`; returns this struct for chaining.
+  ResNet50Options& set_include_top(bool value) {
+    include_top = std::move(value);
+    return *this;
+  }
+  /// Sets `weights`; returns this struct for chaining.
+  ResNet50Options& set_weights(std::string value) {
+    weights = std::move(value);
+    return *this;
+  }
+  /// Sets `input_shape`; returns this struct for chaining.
+  ResNet50Options& set_input_shape(std::vector<Dim> value) {
+    input_shape = std::move(value);
+    return *this;
+  }
+  /// Sets `pooling`; returns this struct for chaining.
+  ResNet50Options& set_pooling(std::string value) {
+    pooling = std::move(value);
+    return *this;
+  }
+  /// Sets `classes`; returns this struct for chaining.
+  ResNet50Options& set_classes(int value) {
+    classes = std::move(value);
+    return *this;
+  }
+  /// Sets `classifier_activation`; returns this struct for chaining.
+  ResNet50Options& set_classifier_activation(std::string value) {
+    classifier_activation = std::move(value);
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  ResNet50Options& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
 };
 
 /// Builds ResNet50 as `keras.applications.ResNet50` does: same layers, names, order and parameter counts

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "strata/layer.hpp"
 
@@ -28,6 +29,29 @@ struct ReLUOptions {
   float threshold = 0.0f;
   /// The layer's name; empty means the default (`re_lu`, ...).
   std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `ReLUOptions{}.set_name(...).set_max_value(...)`.
+  /// Sets `max_value`; returns this struct for chaining.
+  ReLUOptions& set_max_value(std::optional<float> value) {
+    max_value = std::move(value);
+    return *this;
+  }
+  /// Sets `negative_slope`; returns this struct for chaining.
+  ReLUOptions& set_negative_slope(float value) {
+    negative_slope = std::move(value);
+    return *this;
+  }
+  /// Sets `threshold`; returns this struct for chaining.
+  ReLUOptions& set_threshold(float value) {
+    threshold = std::move(value);
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  ReLUOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
 };
 
 /// Keras's parametrised ReLU: `x` above `threshold` (capped at `max_value`), `negative_slope * (x -
@@ -46,6 +70,19 @@ struct LeakyReLUOptions {
   float negative_slope = 0.3f;
   /// The layer's name; empty means the default (`leaky_re_lu`, ...).
   std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `LeakyReLUOptions{}.set_name(...).set_negative_slope(...)`.
+  /// Sets `negative_slope`; returns this struct for chaining.
+  LeakyReLUOptions& set_negative_slope(float value) {
+    negative_slope = std::move(value);
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  LeakyReLUOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
 };
 
 /// `x` for non-negative inputs, `negative_slope * x` otherwise, as `keras.layers.LeakyReLU`.
@@ -63,6 +100,19 @@ struct ELUOptions {
   float alpha = 1.0f;
   /// The layer's name; empty means the default (`elu`, ...).
   std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `ELUOptions{}.set_name(...).set_alpha(...)`.
+  /// Sets `alpha`; returns this struct for chaining.
+  ELUOptions& set_alpha(float value) {
+    alpha = std::move(value);
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  ELUOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
 };
 
 /// `x` above 0, `alpha * (exp(x) - 1)` otherwise, as `keras.layers.ELU`.
@@ -80,6 +130,19 @@ struct ThresholdedReLUOptions {
   float theta = 1.0f;
   /// The layer's name; empty means the default (`thresholded_re_lu`, ...).
   std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `ThresholdedReLUOptions{}.set_name(...).set_theta(...)`.
+  /// Sets `theta`; returns this struct for chaining.
+  ThresholdedReLUOptions& set_theta(float value) {
+    theta = std::move(value);
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  ThresholdedReLUOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
 };
 
 /// `x` above `theta`, 0 otherwise, as Keras 2's `ThresholdedReLU`, so that Keras 2 models load.
@@ -97,6 +160,19 @@ struct SoftmaxOptions {
   int axis = -1;
   /// The layer's name; empty means the default.
   std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `SoftmaxOptions{}.set_name(...).set_axis(...)`.
+  /// Sets `axis`; returns this struct for chaining.
+  SoftmaxOptions& set_axis(int value) {
+    axis = std::move(value);
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  SoftmaxOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
 };
 
 /// Softmax over the last axis, as `keras.layers.Softmax()`.

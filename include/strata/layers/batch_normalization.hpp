@@ -3,6 +3,7 @@
 /// `strata::layers::BatchNormalization`, in inference mode.
 
 #include <string>
+#include <utility>
 
 #include "strata/layer.hpp"
 
@@ -30,6 +31,59 @@ struct BatchNormalizationOptions {
   std::string moving_variance_initializer = "ones";
   /// The layer's name; empty means the default.
   std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `BatchNormalizationOptions{}.set_name(...).set_axis(...)`.
+  /// Sets `axis`; returns this struct for chaining.
+  BatchNormalizationOptions& set_axis(int value) {
+    axis = std::move(value);
+    return *this;
+  }
+  /// Sets `momentum`; returns this struct for chaining.
+  BatchNormalizationOptions& set_momentum(float value) {
+    momentum = std::move(value);
+    return *this;
+  }
+  /// Sets `epsilon`; returns this struct for chaining.
+  BatchNormalizationOptions& set_epsilon(float value) {
+    epsilon = std::move(value);
+    return *this;
+  }
+  /// Sets `center`; returns this struct for chaining.
+  BatchNormalizationOptions& set_center(bool value) {
+    center = std::move(value);
+    return *this;
+  }
+  /// Sets `scale`; returns this struct for chaining.
+  BatchNormalizationOptions& set_scale(bool value) {
+    scale = std::move(value);
+    return *this;
+  }
+  /// Sets `beta_initializer`; returns this struct for chaining.
+  BatchNormalizationOptions& set_beta_initializer(std::string value) {
+    beta_initializer = std::move(value);
+    return *this;
+  }
+  /// Sets `gamma_initializer`; returns this struct for chaining.
+  BatchNormalizationOptions& set_gamma_initializer(std::string value) {
+    gamma_initializer = std::move(value);
+    return *this;
+  }
+  /// Sets `moving_mean_initializer`; returns this struct for chaining.
+  BatchNormalizationOptions& set_moving_mean_initializer(std::string value) {
+    moving_mean_initializer = std::move(value);
+    return *this;
+  }
+  /// Sets `moving_variance_initializer`; returns this struct for chaining.
+  BatchNormalizationOptions& set_moving_variance_initializer(std::string value) {
+    moving_variance_initializer = std::move(value);
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  BatchNormalizationOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
 };
 
 /// `gamma * (x - moving_mean) / sqrt(moving_variance + epsilon) + beta` per channel, as Keras's

@@ -3,6 +3,7 @@
 /// `strata::layers::Conv1D`, Keras's 1D convolution over the steps of a `(batch, steps, channels)` input.
 
 #include <string>
+#include <utility>
 
 #include "strata/layer.hpp"
 
@@ -29,6 +30,54 @@ struct Conv1DOptions {
   std::string bias_initializer = "zeros";
   /// The layer's name; empty means the default (`conv1d`, `conv1d_1`, ...).
   std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `Conv1DOptions{}.set_name(...).set_strides(...)`.
+  /// Sets `strides`; returns this struct for chaining.
+  Conv1DOptions& set_strides(int value) {
+    strides = std::move(value);
+    return *this;
+  }
+  /// Sets `padding`; returns this struct for chaining.
+  Conv1DOptions& set_padding(std::string value) {
+    padding = std::move(value);
+    return *this;
+  }
+  /// Sets `dilation_rate`; returns this struct for chaining.
+  Conv1DOptions& set_dilation_rate(int value) {
+    dilation_rate = std::move(value);
+    return *this;
+  }
+  /// Sets `groups`; returns this struct for chaining.
+  Conv1DOptions& set_groups(int value) {
+    groups = std::move(value);
+    return *this;
+  }
+  /// Sets `activation`; returns this struct for chaining.
+  Conv1DOptions& set_activation(std::string value) {
+    activation = std::move(value);
+    return *this;
+  }
+  /// Sets `use_bias`; returns this struct for chaining.
+  Conv1DOptions& set_use_bias(bool value) {
+    use_bias = std::move(value);
+    return *this;
+  }
+  /// Sets `kernel_initializer`; returns this struct for chaining.
+  Conv1DOptions& set_kernel_initializer(std::string value) {
+    kernel_initializer = std::move(value);
+    return *this;
+  }
+  /// Sets `bias_initializer`; returns this struct for chaining.
+  Conv1DOptions& set_bias_initializer(std::string value) {
+    bias_initializer = std::move(value);
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  Conv1DOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
 };
 
 /// A 1D convolution, as `keras.layers.Conv1D(filters, kernel_size, ...)`. The kernel is

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "strata/layer.hpp"
 
@@ -32,6 +33,54 @@ struct Conv2DTransposeOptions {
   std::string bias_initializer = "zeros";
   /// The layer's name; empty means the default (`conv2d_transpose`, `conv2d_transpose_1`, ...).
   std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `Conv2DTransposeOptions{}.set_name(...).set_strides(...)`.
+  /// Sets `strides`; returns this struct for chaining.
+  Conv2DTransposeOptions& set_strides(Size2 value) {
+    strides = std::move(value);
+    return *this;
+  }
+  /// Sets `padding`; returns this struct for chaining.
+  Conv2DTransposeOptions& set_padding(std::string value) {
+    padding = std::move(value);
+    return *this;
+  }
+  /// Sets `output_padding`; returns this struct for chaining.
+  Conv2DTransposeOptions& set_output_padding(std::optional<Size2> value) {
+    output_padding = std::move(value);
+    return *this;
+  }
+  /// Sets `dilation_rate`; returns this struct for chaining.
+  Conv2DTransposeOptions& set_dilation_rate(Size2 value) {
+    dilation_rate = std::move(value);
+    return *this;
+  }
+  /// Sets `activation`; returns this struct for chaining.
+  Conv2DTransposeOptions& set_activation(std::string value) {
+    activation = std::move(value);
+    return *this;
+  }
+  /// Sets `use_bias`; returns this struct for chaining.
+  Conv2DTransposeOptions& set_use_bias(bool value) {
+    use_bias = std::move(value);
+    return *this;
+  }
+  /// Sets `kernel_initializer`; returns this struct for chaining.
+  Conv2DTransposeOptions& set_kernel_initializer(std::string value) {
+    kernel_initializer = std::move(value);
+    return *this;
+  }
+  /// Sets `bias_initializer`; returns this struct for chaining.
+  Conv2DTransposeOptions& set_bias_initializer(std::string value) {
+    bias_initializer = std::move(value);
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  Conv2DTransposeOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
 };
 
 /// A 2D transposed convolution over NHWC input, as `keras.layers.Conv2DTranspose(filters, kernel_size, ...)`.
@@ -68,6 +117,54 @@ struct Conv1DTransposeOptions {
   std::string bias_initializer = "zeros";
   /// The layer's name; empty means the default (`conv1d_transpose`, ...).
   std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `Conv1DTransposeOptions{}.set_name(...).set_strides(...)`.
+  /// Sets `strides`; returns this struct for chaining.
+  Conv1DTransposeOptions& set_strides(int value) {
+    strides = std::move(value);
+    return *this;
+  }
+  /// Sets `padding`; returns this struct for chaining.
+  Conv1DTransposeOptions& set_padding(std::string value) {
+    padding = std::move(value);
+    return *this;
+  }
+  /// Sets `output_padding`; returns this struct for chaining.
+  Conv1DTransposeOptions& set_output_padding(std::optional<int> value) {
+    output_padding = std::move(value);
+    return *this;
+  }
+  /// Sets `dilation_rate`; returns this struct for chaining.
+  Conv1DTransposeOptions& set_dilation_rate(int value) {
+    dilation_rate = std::move(value);
+    return *this;
+  }
+  /// Sets `activation`; returns this struct for chaining.
+  Conv1DTransposeOptions& set_activation(std::string value) {
+    activation = std::move(value);
+    return *this;
+  }
+  /// Sets `use_bias`; returns this struct for chaining.
+  Conv1DTransposeOptions& set_use_bias(bool value) {
+    use_bias = std::move(value);
+    return *this;
+  }
+  /// Sets `kernel_initializer`; returns this struct for chaining.
+  Conv1DTransposeOptions& set_kernel_initializer(std::string value) {
+    kernel_initializer = std::move(value);
+    return *this;
+  }
+  /// Sets `bias_initializer`; returns this struct for chaining.
+  Conv1DTransposeOptions& set_bias_initializer(std::string value) {
+    bias_initializer = std::move(value);
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  Conv1DTransposeOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
 };
 
 /// A 1D transposed convolution over `(batch, steps, channels)`, as

@@ -3,6 +3,7 @@
 /// `strata::layers::Dense`, Keras's densely connected layer.
 
 #include <string>
+#include <utility>
 
 #include "strata/layer.hpp"
 
@@ -20,6 +21,34 @@ struct DenseOptions {
   std::string bias_initializer = "zeros";
   /// The layer's name; empty means the default (`dense`, `dense_1`, ...).
   std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `DenseOptions{}.set_name(...).set_activation(...)`.
+  /// Sets `activation`; returns this struct for chaining.
+  DenseOptions& set_activation(std::string value) {
+    activation = std::move(value);
+    return *this;
+  }
+  /// Sets `use_bias`; returns this struct for chaining.
+  DenseOptions& set_use_bias(bool value) {
+    use_bias = std::move(value);
+    return *this;
+  }
+  /// Sets `kernel_initializer`; returns this struct for chaining.
+  DenseOptions& set_kernel_initializer(std::string value) {
+    kernel_initializer = std::move(value);
+    return *this;
+  }
+  /// Sets `bias_initializer`; returns this struct for chaining.
+  DenseOptions& set_bias_initializer(std::string value) {
+    bias_initializer = std::move(value);
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  DenseOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
 };
 
 /// `output = activation(dot(input, kernel) + bias)` over the last axis, as `keras.layers.Dense(units)`.

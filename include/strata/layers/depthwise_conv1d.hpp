@@ -4,6 +4,7 @@
 /// over the steps of a `(batch, steps, channels)` input.
 
 #include <string>
+#include <utility>
 
 #include "strata/layer.hpp"
 
@@ -29,6 +30,54 @@ struct DepthwiseConv1DOptions {
   std::string bias_initializer = "zeros";
   /// The layer's name; empty means the default (`depthwise_conv1d`, ...).
   std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `DepthwiseConv1DOptions{}.set_name(...).set_strides(...)`.
+  /// Sets `strides`; returns this struct for chaining.
+  DepthwiseConv1DOptions& set_strides(int value) {
+    strides = std::move(value);
+    return *this;
+  }
+  /// Sets `padding`; returns this struct for chaining.
+  DepthwiseConv1DOptions& set_padding(std::string value) {
+    padding = std::move(value);
+    return *this;
+  }
+  /// Sets `depth_multiplier`; returns this struct for chaining.
+  DepthwiseConv1DOptions& set_depth_multiplier(int value) {
+    depth_multiplier = std::move(value);
+    return *this;
+  }
+  /// Sets `dilation_rate`; returns this struct for chaining.
+  DepthwiseConv1DOptions& set_dilation_rate(int value) {
+    dilation_rate = std::move(value);
+    return *this;
+  }
+  /// Sets `activation`; returns this struct for chaining.
+  DepthwiseConv1DOptions& set_activation(std::string value) {
+    activation = std::move(value);
+    return *this;
+  }
+  /// Sets `use_bias`; returns this struct for chaining.
+  DepthwiseConv1DOptions& set_use_bias(bool value) {
+    use_bias = std::move(value);
+    return *this;
+  }
+  /// Sets `depthwise_initializer`; returns this struct for chaining.
+  DepthwiseConv1DOptions& set_depthwise_initializer(std::string value) {
+    depthwise_initializer = std::move(value);
+    return *this;
+  }
+  /// Sets `bias_initializer`; returns this struct for chaining.
+  DepthwiseConv1DOptions& set_bias_initializer(std::string value) {
+    bias_initializer = std::move(value);
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  DepthwiseConv1DOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
 };
 
 /// A convolution of each input channel with its own `depth_multiplier` filters over the steps, as
@@ -65,6 +114,59 @@ struct SeparableConv1DOptions {
   std::string bias_initializer = "zeros";
   /// The layer's name; empty means the default (`separable_conv1d`, ...).
   std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `SeparableConv1DOptions{}.set_name(...).set_strides(...)`.
+  /// Sets `strides`; returns this struct for chaining.
+  SeparableConv1DOptions& set_strides(int value) {
+    strides = std::move(value);
+    return *this;
+  }
+  /// Sets `padding`; returns this struct for chaining.
+  SeparableConv1DOptions& set_padding(std::string value) {
+    padding = std::move(value);
+    return *this;
+  }
+  /// Sets `dilation_rate`; returns this struct for chaining.
+  SeparableConv1DOptions& set_dilation_rate(int value) {
+    dilation_rate = std::move(value);
+    return *this;
+  }
+  /// Sets `depth_multiplier`; returns this struct for chaining.
+  SeparableConv1DOptions& set_depth_multiplier(int value) {
+    depth_multiplier = std::move(value);
+    return *this;
+  }
+  /// Sets `activation`; returns this struct for chaining.
+  SeparableConv1DOptions& set_activation(std::string value) {
+    activation = std::move(value);
+    return *this;
+  }
+  /// Sets `use_bias`; returns this struct for chaining.
+  SeparableConv1DOptions& set_use_bias(bool value) {
+    use_bias = std::move(value);
+    return *this;
+  }
+  /// Sets `depthwise_initializer`; returns this struct for chaining.
+  SeparableConv1DOptions& set_depthwise_initializer(std::string value) {
+    depthwise_initializer = std::move(value);
+    return *this;
+  }
+  /// Sets `pointwise_initializer`; returns this struct for chaining.
+  SeparableConv1DOptions& set_pointwise_initializer(std::string value) {
+    pointwise_initializer = std::move(value);
+    return *this;
+  }
+  /// Sets `bias_initializer`; returns this struct for chaining.
+  SeparableConv1DOptions& set_bias_initializer(std::string value) {
+    bias_initializer = std::move(value);
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  SeparableConv1DOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
 };
 
 /// A depthwise convolution over the steps followed by a 1x1 convolution to `filters` channels, as

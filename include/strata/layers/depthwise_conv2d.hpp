@@ -3,6 +3,7 @@
 /// `DepthwiseConv2D` and `SeparableConv2D`, Keras's depthwise and depthwise-separable convolutions.
 
 #include <string>
+#include <utility>
 
 #include "strata/layer.hpp"
 
@@ -28,6 +29,54 @@ struct DepthwiseConv2DOptions {
   std::string bias_initializer = "zeros";
   /// The layer's name; empty means the default.
   std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `DepthwiseConv2DOptions{}.set_name(...).set_strides(...)`.
+  /// Sets `strides`; returns this struct for chaining.
+  DepthwiseConv2DOptions& set_strides(Size2 value) {
+    strides = std::move(value);
+    return *this;
+  }
+  /// Sets `padding`; returns this struct for chaining.
+  DepthwiseConv2DOptions& set_padding(std::string value) {
+    padding = std::move(value);
+    return *this;
+  }
+  /// Sets `depth_multiplier`; returns this struct for chaining.
+  DepthwiseConv2DOptions& set_depth_multiplier(int value) {
+    depth_multiplier = std::move(value);
+    return *this;
+  }
+  /// Sets `dilation_rate`; returns this struct for chaining.
+  DepthwiseConv2DOptions& set_dilation_rate(Size2 value) {
+    dilation_rate = std::move(value);
+    return *this;
+  }
+  /// Sets `activation`; returns this struct for chaining.
+  DepthwiseConv2DOptions& set_activation(std::string value) {
+    activation = std::move(value);
+    return *this;
+  }
+  /// Sets `use_bias`; returns this struct for chaining.
+  DepthwiseConv2DOptions& set_use_bias(bool value) {
+    use_bias = std::move(value);
+    return *this;
+  }
+  /// Sets `depthwise_initializer`; returns this struct for chaining.
+  DepthwiseConv2DOptions& set_depthwise_initializer(std::string value) {
+    depthwise_initializer = std::move(value);
+    return *this;
+  }
+  /// Sets `bias_initializer`; returns this struct for chaining.
+  DepthwiseConv2DOptions& set_bias_initializer(std::string value) {
+    bias_initializer = std::move(value);
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  DepthwiseConv2DOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
 };
 
 /// A convolution of each input channel with its own `depth_multiplier` filters, as
@@ -62,6 +111,59 @@ struct SeparableConv2DOptions {
   std::string bias_initializer = "zeros";
   /// The layer's name; empty means the default.
   std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `SeparableConv2DOptions{}.set_name(...).set_strides(...)`.
+  /// Sets `strides`; returns this struct for chaining.
+  SeparableConv2DOptions& set_strides(Size2 value) {
+    strides = std::move(value);
+    return *this;
+  }
+  /// Sets `padding`; returns this struct for chaining.
+  SeparableConv2DOptions& set_padding(std::string value) {
+    padding = std::move(value);
+    return *this;
+  }
+  /// Sets `dilation_rate`; returns this struct for chaining.
+  SeparableConv2DOptions& set_dilation_rate(Size2 value) {
+    dilation_rate = std::move(value);
+    return *this;
+  }
+  /// Sets `depth_multiplier`; returns this struct for chaining.
+  SeparableConv2DOptions& set_depth_multiplier(int value) {
+    depth_multiplier = std::move(value);
+    return *this;
+  }
+  /// Sets `activation`; returns this struct for chaining.
+  SeparableConv2DOptions& set_activation(std::string value) {
+    activation = std::move(value);
+    return *this;
+  }
+  /// Sets `use_bias`; returns this struct for chaining.
+  SeparableConv2DOptions& set_use_bias(bool value) {
+    use_bias = std::move(value);
+    return *this;
+  }
+  /// Sets `depthwise_initializer`; returns this struct for chaining.
+  SeparableConv2DOptions& set_depthwise_initializer(std::string value) {
+    depthwise_initializer = std::move(value);
+    return *this;
+  }
+  /// Sets `pointwise_initializer`; returns this struct for chaining.
+  SeparableConv2DOptions& set_pointwise_initializer(std::string value) {
+    pointwise_initializer = std::move(value);
+    return *this;
+  }
+  /// Sets `bias_initializer`; returns this struct for chaining.
+  SeparableConv2DOptions& set_bias_initializer(std::string value) {
+    bias_initializer = std::move(value);
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  SeparableConv2DOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
 };
 
 /// A depthwise convolution followed by a 1x1 convolution, as `keras.layers.SeparableConv2D(filters,

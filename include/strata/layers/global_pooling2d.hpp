@@ -3,6 +3,7 @@
 /// `GlobalAveragePooling2D` and `GlobalMaxPooling2D`.
 
 #include <string>
+#include <utility>
 
 #include "strata/layer.hpp"
 
@@ -14,6 +15,19 @@ struct GlobalPooling2DOptions {
   bool keepdims = false;
   /// The layer's name; empty means the default.
   std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `GlobalPooling2DOptions{}.set_name(...).set_keepdims(...)`.
+  /// Sets `keepdims`; returns this struct for chaining.
+  GlobalPooling2DOptions& set_keepdims(bool value) {
+    keepdims = std::move(value);
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  GlobalPooling2DOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
 };
 
 /// The mean over height and width, as `keras.layers.GlobalAveragePooling2D()`.

@@ -3,6 +3,7 @@
 /// `strata::layers::LayerNormalization`.
 
 #include <string>
+#include <utility>
 
 #include "strata/layer.hpp"
 #include "strata/shape.hpp"
@@ -26,6 +27,44 @@ struct LayerNormalizationOptions {
   std::string gamma_initializer = "ones";
   /// The layer's name; empty means the default.
   std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `LayerNormalizationOptions{}.set_name(...).set_axis(...)`.
+  /// Sets `axis`; returns this struct for chaining.
+  LayerNormalizationOptions& set_axis(Axes value) {
+    axis = std::move(value);
+    return *this;
+  }
+  /// Sets `epsilon`; returns this struct for chaining.
+  LayerNormalizationOptions& set_epsilon(float value) {
+    epsilon = std::move(value);
+    return *this;
+  }
+  /// Sets `center`; returns this struct for chaining.
+  LayerNormalizationOptions& set_center(bool value) {
+    center = std::move(value);
+    return *this;
+  }
+  /// Sets `scale`; returns this struct for chaining.
+  LayerNormalizationOptions& set_scale(bool value) {
+    scale = std::move(value);
+    return *this;
+  }
+  /// Sets `beta_initializer`; returns this struct for chaining.
+  LayerNormalizationOptions& set_beta_initializer(std::string value) {
+    beta_initializer = std::move(value);
+    return *this;
+  }
+  /// Sets `gamma_initializer`; returns this struct for chaining.
+  LayerNormalizationOptions& set_gamma_initializer(std::string value) {
+    gamma_initializer = std::move(value);
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  LayerNormalizationOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
 };
 
 /// `(x - mean) / sqrt(variance + epsilon) * gamma + beta`, the statistics taken per sample over `axis`, as

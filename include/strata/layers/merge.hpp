@@ -4,6 +4,7 @@
 /// Concatenate, and their lower-case helpers.
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "strata/layer.hpp"
@@ -72,6 +73,19 @@ struct ConcatenateOptions {
   int axis = -1;
   /// The layer's name; empty means the default.
   std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `ConcatenateOptions{}.set_name(...).set_axis(...)`.
+  /// Sets `axis`; returns this struct for chaining.
+  ConcatenateOptions& set_axis(int value) {
+    axis = std::move(value);
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  ConcatenateOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
 };
 
 /// Joins tensors along one axis, as `keras.layers.Concatenate(axis)`.

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "strata/layer.hpp"
 
@@ -19,6 +20,24 @@ struct Pooling1DOptions {
   std::string padding = "valid";
   /// The layer's name; empty means the default (`max_pooling1d`, `average_pooling1d`, ...).
   std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `Pooling1DOptions{}.set_name(...).set_strides(...)`.
+  /// Sets `strides`; returns this struct for chaining.
+  Pooling1DOptions& set_strides(std::optional<int> value) {
+    strides = std::move(value);
+    return *this;
+  }
+  /// Sets `padding`; returns this struct for chaining.
+  Pooling1DOptions& set_padding(std::string value) {
+    padding = std::move(value);
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  Pooling1DOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
 };
 
 /// The maximum of each window of `pool_size` steps, as `keras.layers.MaxPooling1D(pool_size, ...)`.
@@ -47,6 +66,19 @@ struct GlobalPooling1DOptions {
   bool keepdims = false;
   /// The layer's name; empty means the default (`global_max_pooling1d`, ...).
   std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `GlobalPooling1DOptions{}.set_name(...).set_keepdims(...)`.
+  /// Sets `keepdims`; returns this struct for chaining.
+  GlobalPooling1DOptions& set_keepdims(bool value) {
+    keepdims = std::move(value);
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  GlobalPooling1DOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
 };
 
 /// The maximum over all steps, as `keras.layers.GlobalMaxPooling1D()`.

@@ -3,6 +3,7 @@
 /// `MaxPooling2D` and `AveragePooling2D`, Keras's 2D pooling layers.
 
 #include <string>
+#include <utility>
 
 #include "strata/layer.hpp"
 
@@ -16,6 +17,24 @@ struct Pooling2DOptions {
   std::string padding = "valid";
   /// The layer's name; empty means the default.
   std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `Pooling2DOptions{}.set_name(...).set_strides(...)`.
+  /// Sets `strides`; returns this struct for chaining.
+  Pooling2DOptions& set_strides(Size2 value) {
+    strides = std::move(value);
+    return *this;
+  }
+  /// Sets `padding`; returns this struct for chaining.
+  Pooling2DOptions& set_padding(std::string value) {
+    padding = std::move(value);
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  Pooling2DOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
 };
 
 /// Max pooling over NHWC input, as `keras.layers.MaxPooling2D(pool_size, ...)`.

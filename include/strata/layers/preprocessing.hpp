@@ -3,6 +3,7 @@
 /// Preprocessing layers that live inside models: `Rescaling`.
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "strata/layer.hpp"
@@ -15,6 +16,19 @@ struct RescalingOptions {
   std::vector<float> offset = {0.0f};
   /// The layer's name; empty means the default.
   std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `RescalingOptions{}.set_name(...).set_offset(...)`.
+  /// Sets `offset`; returns this struct for chaining.
+  RescalingOptions& set_offset(std::vector<float> value) {
+    offset = std::move(value);
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  RescalingOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
 };
 
 /// `x * scale + offset`, as `keras.layers.Rescaling(scale, offset)`: `Rescaling(1.0 / 255)`, or per channel

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "strata/layer.hpp"
 #include "strata/layers/reshaping.hpp"
@@ -28,6 +29,19 @@ struct NoiseOptions {
   std::optional<int64_t> seed = std::nullopt;
   /// The layer's name; empty means the default.
   std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `NoiseOptions{}.set_name(...).set_seed(...)`.
+  /// Sets `seed`; returns this struct for chaining.
+  NoiseOptions& set_seed(std::optional<int64_t> value) {
+    seed = std::move(value);
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  NoiseOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
 };
 
 /// Adds zero-mean Gaussian noise in training, the identity at inference:
@@ -77,6 +91,24 @@ struct ActivityRegularizationOptions {
   float l2 = 0.0f;
   /// The layer's name; empty means the default.
   std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `ActivityRegularizationOptions{}.set_name(...).set_l1(...)`.
+  /// Sets `l1`; returns this struct for chaining.
+  ActivityRegularizationOptions& set_l1(float value) {
+    l1 = std::move(value);
+    return *this;
+  }
+  /// Sets `l2`; returns this struct for chaining.
+  ActivityRegularizationOptions& set_l2(float value) {
+    l2 = std::move(value);
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  ActivityRegularizationOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
 };
 
 /// Adds an activity penalty to the training loss; the identity at inference:

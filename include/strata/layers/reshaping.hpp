@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "strata/layer.hpp"
@@ -36,6 +37,19 @@ struct UpSampling2DOptions {
   std::string interpolation = "nearest";
   /// The layer's name; empty means the default.
   std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `UpSampling2DOptions{}.set_name(...).set_interpolation(...)`.
+  /// Sets `interpolation`; returns this struct for chaining.
+  UpSampling2DOptions& set_interpolation(std::string value) {
+    interpolation = std::move(value);
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  UpSampling2DOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
 };
 
 /// Repeats rows and columns, as `keras.layers.UpSampling2D(size)` with nearest interpolation.
@@ -96,6 +110,24 @@ struct DropoutOptions {
   std::optional<int64_t> seed = std::nullopt;
   /// The layer's name; empty means the default.
   std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `DropoutOptions{}.set_name(...).set_noise_shape(...)`.
+  /// Sets `noise_shape`; returns this struct for chaining.
+  DropoutOptions& set_noise_shape(std::vector<Dim> value) {
+    noise_shape = std::move(value);
+    return *this;
+  }
+  /// Sets `seed`; returns this struct for chaining.
+  DropoutOptions& set_seed(std::optional<int64_t> value) {
+    seed = std::move(value);
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  DropoutOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
 };
 
 /// Dropout: the identity at inference (the compiler removes it), as `keras.layers.Dropout(rate)`.
