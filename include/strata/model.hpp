@@ -13,6 +13,10 @@
 
 namespace strata {
 
+namespace detail {
+class FunctionalImpl;
+}
+
 /// One symbolic tensor or several: what `Model` takes as its inputs and outputs.
 class TensorList {
  public:
@@ -123,6 +127,10 @@ class Model : public Layer {
  protected:
   /// For Sequential, which sets its graph once it knows its input.
   Model() = default;
+  /// The graph; a ValueError naming the model when a Sequential has no input shape yet.
+  const detail::FunctionalImpl& functional() const;
+  /// A Sequential's name, for messages while it has no graph.
+  std::string unbuilt_name_;
 };
 
 /// Keras's `Sequential`: a stack of single-input, single-output layers. Give the input shape with a
@@ -140,6 +148,15 @@ class Sequential : public Model {
   void build(std::vector<Dim> input_shape);
   /// The layers, InputLayer excluded, in order (Keras's `Sequential.layers`).
   std::vector<Layer> layers() const;
+  /// Calls the model as a layer. A model without an input shape yet is built first from the input's shape
+  /// (Keras's deferred build), so `Sequential({L::Dense(8), L::Dense(2)})(x)` works inside a functional
+  /// model. Copies of the handle made before that build stay unbuilt. Throws as `Model::operator()`, and
+  /// ValueError for anything but one input when building.
+  SymbolicTensor operator()(const TensorList& inputs);
+  /// `operator()` returning every output (a Sequential has one).
+  std::vector<SymbolicTensor> call_all(const TensorList& inputs);
+  using Model::call_all;
+  using Model::operator();
 
  private:
   void rebuild();

@@ -13,16 +13,17 @@
 #include "strata/error.hpp"
 
 namespace strata {
-namespace {
+namespace {}  // namespace
 
-const detail::FunctionalImpl& functional(const std::shared_ptr<detail::LayerImpl>& impl) {
-  if (!impl) {
-    throw ValueError("[Model] This model has no graph yet: a Sequential needs a layers::InputLayer first, or build()");
+const detail::FunctionalImpl& Model::functional() const {
+  if (!impl_) {
+    throw ValueError(
+        fmt::format("[Sequential \"{}\"] The model has no input shape yet, so no graph: call it on a "
+                    "tensor, call build(shape), or start it with a layers::InputLayer",
+                    unbuilt_name_));
   }
-  return static_cast<const detail::FunctionalImpl&>(*impl);
+  return static_cast<const detail::FunctionalImpl&>(*impl_);
 }
-
-}  // namespace
 
 Model::Model(TensorList inputs, TensorList outputs, std::string name) {
   impl_ = std::make_shared<detail::FunctionalImpl>(inputs.tensors(), outputs.tensors(),
@@ -30,7 +31,7 @@ Model::Model(TensorList inputs, TensorList outputs, std::string name) {
 }
 
 SymbolicTensor Model::operator()(const TensorList& inputs) const {
-  const size_t n_outputs = functional(impl_).outputs().size();
+  const size_t n_outputs = functional().outputs().size();
   if (n_outputs != 1) {
     throw ValueError(fmt::format("[Model \"{}\"] The model has {} outputs; use call_all to get them all", impl_->name(),
                                  n_outputs));
@@ -39,16 +40,20 @@ SymbolicTensor Model::operator()(const TensorList& inputs) const {
 }
 
 std::vector<SymbolicTensor> Model::call_all(const TensorList& inputs) const {
-  functional(impl_);
+  functional();
   return detail::call_layer(impl_, inputs.tensors());
 }
 
-const std::vector<SymbolicTensor>& Model::inputs() const { return functional(impl_).inputs(); }
+const std::vector<SymbolicTensor>& Model::inputs() const {
+  return functional().inputs();
+}
 
-const std::vector<SymbolicTensor>& Model::outputs() const { return functional(impl_).outputs(); }
+const std::vector<SymbolicTensor>& Model::outputs() const {
+  return functional().outputs();
+}
 
 std::vector<Layer> Model::layers() const {
-  const detail::FunctionalImpl& model = functional(impl_);
+  const detail::FunctionalImpl& model = functional();
   std::vector<Layer> layers;
   for (const auto& layer : model.layers()) {
     // Keras's Sequential.layers leaves out the InputLayer.
@@ -60,7 +65,7 @@ std::vector<Layer> Model::layers() const {
 
 Layer Model::get_layer(const std::string& name) const {
   std::vector<std::string> names;
-  for (const auto& layer : functional(impl_).layers()) {
+  for (const auto& layer : functional().layers()) {
     if (layer->name() == name) return Layer(layer);
     names.push_back(layer->name());
   }
@@ -71,24 +76,24 @@ Layer Model::get_layer(const std::string& name) const {
 void Model::summary(SummaryOptions options) const { std::cout << summary_string(options) << std::flush; }
 
 std::string Model::summary_string(SummaryOptions options) const {
-  return detail::render_summary(functional(impl_), options);
+  return detail::render_summary(functional(), options);
 }
 
 int64_t Model::count_trainable_params() const {
   int64_t n = 0;
-  for (const detail::Variable& v : functional(impl_).weights()) {
+  for (const detail::Variable& v : functional().weights()) {
     if (v.trainable) n += v.size();
   }
   return n;
 }
 
 int64_t Model::multiply_accumulates() const {
-  return detail::multiply_accumulates(functional(impl_));
+  return detail::multiply_accumulates(functional());
 }
 
 CompiledModel Model::compile(CompileOptions options) const {
   auto model = std::static_pointer_cast<const detail::FunctionalImpl>(std::shared_ptr<const detail::LayerImpl>(impl_));
-  functional(impl_);
+  functional();
   const bool release = options.release_weights;
   auto compiled = std::make_shared<detail::CompiledModelImpl>(model.get(), model, std::move(options));
   if (release) compiled->release_weights(static_cast<detail::FunctionalImpl&>(*impl_));
@@ -96,19 +101,19 @@ CompiledModel Model::compile(CompileOptions options) const {
 }
 
 Tensor Model::predict(const Tensor& input, PredictOptions options) const {
-  const size_t n_outputs = functional(impl_).outputs().size();
+  const size_t n_outputs = functional().outputs().size();
   if (n_outputs != 1) {
     throw ValueError(fmt::format("[predict] Model \"{}\" has {} outputs; call predict with a vector of inputs to get "
                                  "them all",
                                  impl_->name(), n_outputs));
   }
-  return std::move(functional(impl_).default_compiled()->predict({&input}, options).front());
+  return std::move(functional().default_compiled()->predict({&input}, options).front());
 }
 
 std::vector<Tensor> Model::predict(const std::vector<Tensor>& inputs, PredictOptions options) const {
   std::vector<const Tensor*> pointers;
   for (const Tensor& t : inputs) pointers.push_back(&t);
-  return functional(impl_).default_compiled()->predict(pointers, options);
+  return functional().default_compiled()->predict(pointers, options);
 }
 
 }  // namespace strata
@@ -117,7 +122,27 @@ namespace strata {
 
 Sequential::Sequential(std::vector<Layer> layers, std::string name)
     : name_(name.empty() ? detail::unique_name("sequential") : std::move(name)) {
+  unbuilt_name_ = name_;
   for (const Layer& layer : layers) add(layer);
+}
+
+SymbolicTensor Sequential::operator()(const TensorList& inputs) {
+  return call_all(inputs).front();
+}
+
+std::vector<SymbolicTensor> Sequential::call_all(const TensorList& inputs) {
+  // Keras's deferred build: a Sequential without an input shape takes its first caller's.
+  if (!impl_) {
+    const std::vector<SymbolicTensor>& given = inputs.tensors();
+    if (given.size() != 1 || !given.front()) {
+      throw ValueError(
+          fmt::format("[Sequential \"{}\"] Expected one input tensor to build the model from, "
+                      "received {}",
+                      name_, given.size()));
+    }
+    build(given.front().shape().without_batch().dims());
+  }
+  return Model::call_all(inputs);
 }
 
 void Sequential::add(const Layer& layer) {
@@ -168,7 +193,7 @@ void Sequential::rebuild() {
   const SymbolicTensor input = x;
   if (impl_) {
     // Reuse the calls made so far; only the newest layer needs calling.
-    const auto& model = functional(impl_);
+    const auto& model = functional();
     x = model.outputs().front();
     for (size_t i = model.layers().size() - 1; i < layers_.size(); ++i) {
       const std::vector<SymbolicTensor> out = detail::call_layer(layers_[i].impl(), {x});

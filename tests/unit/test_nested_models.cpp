@@ -96,6 +96,30 @@ TEST_CASE("Sequential without an input waits for build", "[sequential]") {
   CHECK_THROWS_AS(model.add(L::InputLayer({3})), strata::ValueError);
 }
 
+TEST_CASE("Sequential without an input builds on its first call, as a layer in a functional model",
+          "[sequential][nested]") {
+  using Catch::Matchers::Contains;
+  strata::Sequential head({L::Dense(8, {.activation = "relu"}), L::Dense(2)}, "head");
+  REQUIRE_THROWS_MATCHES(head.summary_string(), strata::ValueError,
+                         MessageThat(Contains("[Sequential \"head\"]") && Contains("no input shape yet")));
+  REQUIRE_THROWS_MATCHES(head.predict(strata::Tensor::zeros({1, 4})), strata::ValueError,
+                         MessageThat(Contains("[Sequential \"head\"]")));
+  auto x = strata::Input({4});
+  auto y = head(L::Dense(4)(x));  // builds head for (None, 4), then calls it as one layer
+  CHECK(y.shape() == strata::Shape{None, 2});
+  CHECK(head.count_params() == 4 * 8 + 8 + 8 * 2 + 2);
+  const strata::Model model(x, y);
+  CHECK(model.layers().back().class_name() == "Sequential");
+  const strata::Tensor in = strata::Tensor::random_uniform({3, 4}, 2);
+  CHECK(model.predict(in).dims() == std::vector<int64_t>{3, 2});
+  // Built, it is an ordinary model: called again it shares its weights and checks the shape.
+  CHECK(head(strata::Input({4})).shape() == strata::Shape{None, 2});
+  REQUIRE_THROWS_AS(head(strata::Input({5})), strata::ShapeError);
+  strata::Sequential two({L::Dense(2)});
+  REQUIRE_THROWS_MATCHES(two({strata::Input({3}), strata::Input({3})}), strata::ValueError,
+                         MessageThat(Contains("one input tensor")));
+}
+
 TEST_CASE("a feature extractor from an intermediate layer's output", "[nested]") {
   strata::clear_session();
   strata::Model base = seed_block_2("base");
