@@ -166,5 +166,11 @@ SymbolicTensor concatenate(const std::vector<SymbolicTensor>& xs, int axis = 0);
 /// no axes reverse the others, which moves the batch and is refused.
 SymbolicTensor transpose(const SymbolicTensor& x, const std::vector<int>& axes = {});
 
+/// `keras.ops.matmul(x1, x2)`: the matrix product of the last two axes, (..., M, K) by (..., K, N), the axes
+/// before broadcast (a size 1 stretches). Both tensors must have one rank, 3 or more (the batch, then at
+/// least the matrices); ShapeError otherwise or when K differs. Compiles to one oneDNN matmul, activations
+/// fused.
+SymbolicTensor matmul(const SymbolicTensor& x1, const SymbolicTensor& x2);
+
 }  // namespace ops
 }  // namespace strata

@@ -197,6 +197,10 @@ double op_flops(const Graph& graph, const Op& op) {
           [&](const SoftmaxOp& s) { return none(s); },
           [&](const BatchNormOp& b) { return none(b); },
           [&](const LayerNormOp& l) { return none(l); },
+          [&](const MatMulOp&) {
+            // Every output element is a dot product over the shared axis K.
+            return 2.0 * out_elements * static_cast<double>(graph.values[op.inputs[0]].dims.back());
+          },
           [&](const PadOp& p) { return none(p); },
           [&](const CropOp& c) { return none(c); },
           [&](const UpsampleOp& u) { return none(u); },
@@ -235,6 +239,7 @@ std::vector<std::shared_ptr<const Tensor>> op_weights(const Op& op) {
                  [&](const LayerNormOp& l) {
                    add({l.gamma, l.beta});
                  },
+                 [&](const MatMulOp& m) { none(m); },
                  [&](const CustomOp& c) {
                    for (const auto& w : c.weights) add({w});
                  },
@@ -285,6 +290,7 @@ std::string op_kind_name(const Op& op) {
     std::string operator()(const DenseOp&) const { return "dense"; }
     std::string operator()(const BatchNormOp&) const { return "batch_norm"; }
     std::string operator()(const LayerNormOp&) const { return "layer_norm"; }
+    std::string operator()(const MatMulOp&) const { return "matmul"; }
     std::string operator()(const PadOp&) const { return "zero_pad"; }
     std::string operator()(const CropOp&) const { return "crop"; }
     std::string operator()(const UpsampleOp&) const { return "upsample"; }
@@ -377,6 +383,7 @@ std::string attrs_text(const Op& op) {
                         [&](const TransposeOp& t) { return "perm=" + axes(t.perm); },
                         [&](const BatchNormOp& b) { return fmt::format("eps={}", b.epsilon); },
                         [&](const LayerNormOp& l) { return fmt::format("eps={}", l.epsilon); },
+                        [&](const MatMulOp& m) { return nothing(m); },
                         // The kind's name (op_kind_name) says all there is about these.
                         [&](const UpsampleOp& u) { return nothing(u); },
                         [&](const ActivationOp& a) { return nothing(a); },

@@ -162,6 +162,10 @@ struct BatchNormOp {
   float epsilon = 1e-3f;
 };
 
+/// A batched matrix product (keras.ops.matmul) of two inputs of one rank (3 or more): the last two axes
+/// are the matrices, (M, K) by (K, N); the axes before them broadcast as numpy's (a size 1 stretches).
+struct MatMulOp {};
+
 /// Layer normalization over the last axis (Keras's LayerNormalization after its axes are flattened into
 /// one): `(x - mean) / sqrt(variance + epsilon) * gamma + beta` per row. gamma and beta (the last axis's
 /// size) may be null (scale or center off).
@@ -230,8 +234,8 @@ struct ProbeOp {};
 /// Every op kind. The backends and the compiler visit it exhaustively (one handler per kind, no catch-all),
 /// so a kind added here without a handler fails to build where one is missing.
 using OpAttrs = std::variant<ConvOp, TransposedConvOp, PoolOp, ActivationOp, BinaryOp, SoftmaxOp, DenseOp,
-                             BatchNormOp, LayerNormOp, PadOp, CropOp, UpsampleOp, ReshapeOp, ConcatOp,
-                             ReduceOp, TransposeOp, CustomOp, ConvertOp STRATA_PROBE_OP_KIND>;
+                             BatchNormOp, LayerNormOp, MatMulOp, PadOp, CropOp, UpsampleOp, ReshapeOp,
+                             ConcatOp, ReduceOp, TransposeOp, CustomOp, ConvertOp STRATA_PROBE_OP_KIND>;
 
 /// A step fused into an op, applied to its result in order.
 struct PostOp {

@@ -124,6 +124,10 @@ class OnnxBuilder {
                    [&](const ir::ConcatOp& c) { concat(op, c, name); },
                    [&](const ir::ReduceOp& r) { reduce(op, r, name); },
                    [&](const ir::LayerNormOp& l) { layer_norm(op, l, name); },
+                   [&](const ir::MatMulOp&) {
+                     out_.node("MatMul", {get(op.inputs[0], Layout::kNhwc), get(op.inputs[1], Layout::kNhwc)},
+                               {define(op, Layout::kNhwc)}, name);
+                   },
                    [&](const ir::TransposeOp& t) { transpose(op, t, name); },
                    [&](const ir::CustomOp& custom) {
                      throw ValueError(
@@ -213,6 +217,7 @@ class OnnxBuilder {
             // Keras's axes are NHWC's.
             [&](const ir::ReduceOp&) { return Want::kNhwc; },
             [&](const ir::LayerNormOp&) { return Want::kNhwc; },
+            [&](const ir::MatMulOp&) { return Want::kNhwc; },
             [&](const ir::TransposeOp&) { return Want::kNhwc; },
             [&](const ir::ConvertOp& c) { return follow(c); },
         },

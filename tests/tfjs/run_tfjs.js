@@ -37,7 +37,8 @@
 // - UpSampling2D interpolation "bilinear": tfjs's resize differs from Keras 3's; strata has only "nearest".
 // - Keras 3's operations (entries of module keras.src.ops.*: `x + y`, keras.ops.mean, ...): tfjs-layers has no
 //   such classes. They run as KerasOp below: each op by tfjs-core's own kernel of the same name and numpy
-//   broadcasting, with the numbers of a call (`x + 3.0`) from the node's keyword arguments.
+//   broadcasting, with the numbers of a call (`x + 3.0`) from the node's keyword arguments. (matMul's own
+//   broadcasting of a leading axis of 1 is wrong in tfjs-core 4.22: the operands are tiled first.)
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -153,6 +154,13 @@ const OPS = {
   Maximum: (x1, x2) => tf.maximum(x1, x2),
   Minimum: (x1, x2) => tf.minimum(x1, x2),
   Power: (x1, x2) => tf.pow(x1, x2),
+  // tfjs-core's matMul broadcasts a leading axis of 1 wrongly (measured: (2, 1, 3, 4) by (2, 2, 4, 3) differs by
+  // 2.6 from the product with that axis tiled), so both operands are tiled to numpy's broadcast shape first.
+  Matmul: (x1, x2) => {
+    const lead = x1.shape.slice(0, -2).map((d, i) => Math.max(d, x2.shape[i]));
+    const tile = (t) => tf.tile(t, [...lead.map((d, i) => d / t.shape[i]), 1, 1]);
+    return tf.matMul(tile(x1), tile(x2));
+  },
   Negative: (x) => tf.neg(x),
   Absolute: (x) => tf.abs(x),
   Square: (x) => tf.square(x),
@@ -188,7 +196,7 @@ const OPS = {
   Concatenate: (xs, a) => tf.concat(xs, a.axis),  // takes the list of tensors
 };
 // The parameter names of the binary ops' operands, as a node's keyword arguments name a number.
-const BINARY = ['Add', 'Subtract', 'Multiply', 'Divide', 'TrueDivide', 'Maximum', 'Minimum', 'Power'];
+const BINARY = ['Add', 'Subtract', 'Multiply', 'Divide', 'TrueDivide', 'Maximum', 'Minimum', 'Power', 'Matmul'];
 
 class KerasOp extends tfl.layers.Layer {
   constructor(config) {

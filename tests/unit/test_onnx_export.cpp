@@ -360,7 +360,8 @@ TEST_CASE("ops on symbolic tensors", "[onnx][ops]") {
       ops::reshape(conv, {-1, 120}),
       ops::expand_dims(conv, 1),
       L::LayerNormalization()(conv),
-      L::LayerNormalization({.axis = {2, 3}, .center = false})(conv)};
+      L::LayerNormalization({.axis = {2, 3}, .center = false})(conv),
+      ops::matmul(conv, ops::transpose(conv, {0, 1, 3, 2}))};
   strata::Model model({in, other}, outputs, "ops");
   randomize(model, 4);
   const Comparison c = export_and_compare(model, random_inputs(model, 2, 9), "ops");
@@ -371,6 +372,7 @@ TEST_CASE("ops on symbolic tensors", "[onnx][ops]") {
   CHECK(counts["ReduceMean"] == 1);
   CHECK(counts["ReduceSum"] == 1);
   CHECK(counts["LayerNormalization"] == 2);
+  CHECK(counts["MatMul"] == 1);
   // Opset 13: LayerNormalization spelled out.
   const Comparison old = export_and_compare(model, random_inputs(model, 2, 9), "ops_opset13", {.opset = 13});
   CHECK(old.max_error < float32_tolerance(36));

@@ -143,6 +143,31 @@ std::vector<Case> cases() {
                  });
                },
                {{2, 4, 6}}});
+  c.push_back({"matmul (None, 3, 4) by (None, 4, 5), relu after",
+               [] {
+                 return pair({3, 4}, {4, 5}, [](auto a, auto b) { return ops::relu(ops::matmul(a, b)); });
+               },
+               {{2, 3, 4}, {2, 4, 5}},
+               4});
+  c.push_back({"attention written with ops: softmax(q k^T / sqrt(d)) v, two heads",
+               [] {
+                 return single({5, 8}, [](auto x) {
+                   auto heads = [](SymbolicTensor t) {  // (None, 5, 8) -> (None, 2, 5, 4)
+                     return ops::transpose(ops::reshape(t, {-1, 5, 2, 4}), {0, 2, 1, 3});
+                   };
+                   auto q = heads(L::Dense(8)(x)), k = heads(L::Dense(8)(x)), v = heads(L::Dense(8)(x));
+                   auto scores = ops::softmax(ops::matmul(q, ops::transpose(k, {0, 1, 3, 2})) / 2.0);
+                   return ops::reshape(ops::transpose(ops::matmul(scores, v), {0, 2, 1, 3}), {-1, 5, 8});
+                 });
+               },
+               {{2, 5, 8}},
+               64});
+  c.push_back({"matmul broadcasting a leading axis of 1",
+               [] {
+                 return pair({1, 3, 4}, {2, 4, 3}, [](auto a, auto b) { return ops::matmul(a, b); });
+               },
+               {{2, 1, 3, 4}, {2, 2, 4, 3}},
+               4});
   // Numbers after convolutions and dense layers: the element-wise steps fuse into them.
   c.push_back({"Conv2D then hard swish written with ops, x * relu6(x + 3) / 6",
                [] {
@@ -299,6 +324,10 @@ TEST_CASE("op errors name the op, what was expected and what was received", "[op
                          strata_test::MessageThat(Contains("(Concatenate)]") && Contains("batch axis")));
   REQUIRE_THROWS_MATCHES(ops::concatenate({x, strata::Input({5, 4})}, 1), strata::ShapeError,
                          strata_test::MessageThat(Contains("match except on axis 1")));
+  REQUIRE_THROWS_MATCHES(ops::matmul(x, strata::Input({4, 2})), strata::ShapeError,
+                         strata_test::MessageThat(Contains("(Matmul)]") && Contains("Inner dimensions")));
+  REQUIRE_THROWS_MATCHES(ops::matmul(x, strata::Input({3})), strata::ShapeError,
+                         strata_test::MessageThat(Contains("one rank, 3 or more")));
   REQUIRE_THROWS_MATCHES(x + SymbolicTensor(), strata::ValueError,
                          strata_test::MessageThat(Contains("(Add)]")));
   auto ids = strata::Input({4}, {.dtype = "int32"});
@@ -323,5 +352,8 @@ TEST_CASE("a number operand fuses into the op before it", "[ops][fusion]") {
   CHECK(plan.find("conv + affine ") != std::string::npos);  // * 0.5 + 1.0 as one step
   CHECK(plan.find("2 steps") != std::string::npos);
   CHECK(plan.find("dense + affine") != std::string::npos);
+  auto a = strata::Input({3, 4}), b = strata::Input({4, 5});
+  strata::Model product({a, b}, strata::ops::sigmoid(strata::ops::matmul(a, b)));
+  CHECK(product.compile().plan_string({{2, 3, 4}, {2, 4, 5}}).find("matmul + sigmoid") != std::string::npos);
   check_against_reference(model, {random_input({2, 8, 8, 3}, 6)}, float32_tolerance(27 * 36 * 8));
 }

@@ -58,6 +58,12 @@ memory::desc value_desc(const std::vector<int64_t>& keras_dims, ir::DataType typ
   return memory::desc(dims, f32, strides);
 }
 
+memory::desc row_major_desc(const ir::Value& value) {
+  memory::dims strides(value.dims.size(), 1);
+  for (size_t d = value.dims.size() - 1; d-- > 0;) strides[d] = strides[d + 1] * value.dims[d + 1];
+  return memory::desc(value.dims, data_type_of(value.dtype), strides);
+}
+
 memory::dims window_dims(const std::vector<int>& per_axis, int delta) {
   memory::dims dims;
   for (int v : per_axis) dims.push_back(v + delta);

@@ -19,6 +19,10 @@ memory::data_type data_type_of(ir::DataType type);
 /// The most dimensions a oneDNN descriptor has (DNNL_MAX_NDIMS), so the most a value of a plan may have.
 constexpr size_t kMaxRank = 12;
 
+/// `value` row-major in Keras's axis order, whatever its rank: the same bytes as value_desc's plain layouts,
+/// for primitives that take any axis order as long as src and dst agree (reduction, matmul).
+memory::desc row_major_desc(const ir::Value& value);
+
 /// The descriptor of a dense tensor with Keras's dims: oneDNN orders image dims logically as (N, C, H, W),
 /// so Keras's (N, H, W, C) is its `nhwc` layout (or `nChw16c` for kBlocked16); every rank the same way,
 /// Keras's last axis second. Ranks 1 to kMaxRank.

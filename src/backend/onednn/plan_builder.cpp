@@ -30,6 +30,7 @@ void PlanBuilder::add(const ir::Op& op) {
                    [&](const ir::ConcatOp& c) { add_concat(op, c); },
                    [&](const ir::ReduceOp& r) { add_reduce(op, r); },
                    [&](const ir::LayerNormOp& l) { add_layer_norm(op, l); },
+                   [&](const ir::MatMulOp&) { add_matmul(op); },
                    [&](const ir::TransposeOp& t) { add_transpose(op, t); },
                    [&](const ir::CustomOp& c) { add_custom(op, c); },
                    [&](const ir::ConvertOp&) { add_convert(op); },

@@ -86,6 +86,7 @@ class PlanBuilder {
   void add_concat(const Op& op, const ir::ConcatOp& c);
   void add_reduce(const Op& op, const ir::ReduceOp& r);
   void add_layer_norm(const Op& op, const ir::LayerNormOp& l);
+  void add_matmul(const Op& op);
   void add_transpose(const Op& op, const ir::TransposeOp& t);
   // One reorder step from the op's input viewed as `src` to its output viewed as `dst`.
   void add_reorder(const Op& op, const memory::desc& src, const memory::desc& dst, std::string layouts);

@@ -10,12 +10,7 @@ namespace strata::onednn {
 void PlanBuilder::add_reduce(const ir::Op& op, const ir::ReduceOp& r) {
   // Both in Keras's axis order, row-major: the same bytes as the NHWC descriptors, and oneDNN 2.6's jit
   // reduction takes plain layouts only (nhwc descriptors fall to its reference loops).
-  auto plain = [&](ir::ValueId v) {
-    const ir::Value& value = graph_.values[v];
-    memory::dims strides(value.dims.size(), 1);
-    for (size_t d = value.dims.size() - 1; d-- > 0;) strides[d] = strides[d + 1] * value.dims[d + 1];
-    return memory::desc(value.dims, data_type_of(value.dtype), strides);
-  };
+  auto plain = [&](ir::ValueId v) { return row_major_desc(graph_.values[v]); };
   const memory::desc src = plain(op.inputs[0]), dst = plain(op.output());
   dnnl::algorithm alg = dnnl::algorithm::reduction_sum;
   switch (r.kind) {

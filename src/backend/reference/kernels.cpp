@@ -325,6 +325,37 @@ std::vector<int64_t> strides_of(const std::vector<int64_t>& dims) {
 
 }  // namespace
 
+void matmul(const std::vector<int64_t>& a_dims, const float* a, const std::vector<int64_t>& b_dims,
+            const float* b, const std::vector<int64_t>& dst_dims, float* dst) {
+  const size_t rank = dst_dims.size();
+  const int64_t m = dst_dims[rank - 2], n = dst_dims[rank - 1], k = a_dims[rank - 1];
+  const std::vector<int64_t> lead(dst_dims.begin(), dst_dims.end() - 2);
+  const int64_t batches = element_count(lead);
+  std::vector<int64_t> index(lead.size(), 0);
+  for (int64_t batch = 0; batch < batches; ++batch) {
+    // Each operand's matrix for this batch index, a size-1 leading axis repeating.
+    int64_t at_a = 0, at_b = 0;
+    for (size_t d = 0; d < lead.size(); ++d) {
+      at_a = at_a * a_dims[d] + (a_dims[d] == 1 ? 0 : index[d]);
+      at_b = at_b * b_dims[d] + (b_dims[d] == 1 ? 0 : index[d]);
+    }
+    const float* pa = a + at_a * m * k;
+    const float* pb = b + at_b * k * n;
+    float* pd = dst + batch * m * n;
+    for (int64_t i = 0; i < m; ++i) {
+      for (int64_t j = 0; j < n; ++j) {
+        double sum = 0.0;
+        for (int64_t t = 0; t < k; ++t) sum += static_cast<double>(pa[i * k + t]) * pb[t * n + j];
+        pd[i * n + j] = static_cast<float>(sum);
+      }
+    }
+    for (size_t d = lead.size(); d-- > 0;) {
+      if (++index[d] < lead[d]) break;
+      index[d] = 0;
+    }
+  }
+}
+
 void layer_norm(const ir::LayerNormOp& op, const std::vector<int64_t>& dims, const float* src, float* dst) {
   const int64_t width = dims.back(), rows = element_count(dims) / std::max<int64_t>(width, 1);
   for (int64_t r = 0; r < rows; ++r) {

@@ -45,6 +45,9 @@ void upsample(const ir::UpsampleOp& op, const std::vector<int64_t>& src_dims, co
 void concat(int axis, const std::vector<std::vector<int64_t>>& src_dims, const std::vector<const float*>& srcs,
             const std::vector<int64_t>& dst_dims, float* dst);
 
+/// The batched matrix product of `a` (..., M, K) and `b` (..., K, N), leading axes broadcast; double sums.
+void matmul(const std::vector<int64_t>& a_dims, const float* a, const std::vector<int64_t>& b_dims,
+            const float* b, const std::vector<int64_t>& dst_dims, float* dst);
 /// Layer normalization over the last axis, statistics in double.
 void layer_norm(const ir::LayerNormOp& op, const std::vector<int64_t>& dims, const float* src, float* dst);
 /// Keras's sum, mean, max or min over `op.axes`, which `dst_dims` keep with size 1. Accumulates in double.

@@ -121,6 +121,11 @@ class ReferenceExecutor : public Executor {
                 inputs(dims, srcs);
                 reference::concat(c.axis, dims, srcs, dst_dims, dst.data());
               },
+              [&](const ir::MatMulOp&) {
+                const ir::ValueId in1 = op.inputs[1];
+                reference::matmul(graph_.values[in0].dims, buffer(in0).data(), graph_.values[in1].dims,
+                                  buffer(in1).data(), dst_dims, dst.data());
+              },
               [&](const ir::LayerNormOp& l) {
                 reference::layer_norm(l, dst_dims, buffer(in0).data(), dst.data());
               },

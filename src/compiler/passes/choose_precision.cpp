@@ -19,8 +19,8 @@ bool runs_in_bf16(const Graph& graph, const Op& op) {
           [&](const ConcatOp& c) { return yes(c); }, [&](const PadOp& p) { return yes(p); },
           [&](const ReduceOp& r) { return yes(r); }, [&](const TransposeOp& t) { return yes(t); },
           // Statistics in float32: the variance of bfloat16 inputs loses too much.
-          [&](const LayerNormOp& l) { return no(l); }, [&](const CropOp& c) { return yes(c); },
-          [&](const UpsampleOp& u) { return yes(u); },
+          [&](const LayerNormOp& l) { return no(l); }, [&](const MatMulOp& m) { return yes(m); },
+          [&](const CropOp& c) { return yes(c); }, [&](const UpsampleOp& u) { return yes(u); },
           [&](const ActivationOp& a) { return detail::is_standard_eltwise(a.activation); },
           [&](const BinaryOp&) {
             // oneDNN's binary needs one input of the output's full size; a double broadcast is a C++ step.
