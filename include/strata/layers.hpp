@@ -20,3 +20,4 @@
 #include "strata/layers/regularization.hpp"
 #include "strata/layers/reshaping.hpp"
 #include "strata/layers/reshaping1d.hpp"
+#include "strata/layers/unit_normalization.hpp"

@@ -84,7 +84,8 @@ std::shared_ptr<LayerImpl> layer_from_config(const std::string& class_name, cons
   X(preprocessing)               \
   X(regularization)              \
   X(reshaping)                   \
-  X(reshaping1d)
+  X(reshaping1d)                 \
+  X(unit_normalization)
 
 #define STRATA_DECLARE_FAMILY(family) void register_##family##_layers();
 STRATA_LAYER_FAMILIES(STRATA_DECLARE_FAMILY)

@@ -53,6 +53,13 @@ SymbolicTensor call_op(std::shared_ptr<OpLayer> op, const std::vector<SymbolicTe
 /// starting with `where` when out of range, and when it is the batch axis 0 unless `batch_allowed`.
 int normalize_axis(const std::string& where, int axis, int rank, bool batch_allowed = false);
 
+/// Appends the ops reducing `input` over `axes` (sorted, none the batch) and returns the result, the reduced
+/// axes kept with size 1: a oneDNN reduction over trailing axes, a pooling window over axes with kept ones
+/// after them (its jit kernels; 2.6 reduces those in reference loops). Shared by the reduction ops and the
+/// layers that normalize.
+ir::ValueId emit_reduce(ir::Graph& graph, ir::ValueId input, ir::ReduceOp::Kind kind,
+                        const std::vector<int>& axes, const std::string& layer);
+
 /// Keras's axis argument as its config writes it: null when none was given, a number for one int, else a
 /// list.
 nlohmann::json axes_json(const ops::Axes& axes);

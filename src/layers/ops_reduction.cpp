@@ -12,6 +12,56 @@
 namespace strata::detail {
 namespace {
 
+// oneDNN 2.6's jit reduction reduces trailing axes only (others run its reference loops); axes with kept
+// ones after them are a pooling window instead: the input viewed as (outer, reduced, inner), pooled over
+// the middle. Mean and max are that pooling's kinds; sum is the mean times the count, min is -max(-x).
+ir::ValueId as_pooling(ir::Graph& graph, ir::ValueId input, ir::ReduceOp::Kind kind, int first, int last,
+                       const std::string& layer) {
+  const std::vector<int64_t> dims = graph.values[input].dims;
+  int64_t outer = 1, reduced = 1, inner = 1;
+  for (int d = 0; d < static_cast<int>(dims.size()); ++d)
+    (d < first ? outer : d <= last ? reduced : inner) *= dims[d];
+  ir::ValueId v = emit_reshape(graph, input, {outer, reduced, inner}, layer);
+  const bool min = kind == ir::ReduceOp::Kind::kMin;
+  if (min) v = emit_activation(graph, v, Activation::affine(-1.0f, 0.0f), layer);
+  const bool extremum = min || kind == ir::ReduceOp::Kind::kMax;
+  ir::PoolOp pool{extremum ? ir::PoolOp::Kind::kMax : ir::PoolOp::Kind::kAverage,
+                  ir::Window::dense({static_cast<int>(reduced)})};
+  const ir::ValueId pooled = graph.add_value({outer, 1, inner}, layer + ".pooled");
+  graph.ops.push_back(ir::Op{pool, {v}, {pooled}, {}, {layer}});
+  v = pooled;
+  if (min) v = emit_activation(graph, v, Activation::affine(-1.0f, 0.0f), layer);
+  if (kind == ir::ReduceOp::Kind::kSum) {
+    v = emit_activation(graph, v, Activation::affine(static_cast<float>(reduced), 0.0f), layer);
+  }
+  return v;
+}
+
+ir::ValueId as_reduction(ir::Graph& graph, ir::ValueId input, ir::ReduceOp::Kind kind,
+                         const std::vector<int>& axes, const std::vector<int64_t>& kept,
+                         const std::string& layer) {
+  const ir::ValueId out = graph.add_value(kept, layer + ".reduced");
+  graph.ops.push_back(ir::Op{ir::ReduceOp{kind, axes}, {input}, {out}, {}, {layer}});
+  return out;
+}
+
+}  // namespace
+
+ir::ValueId emit_reduce(ir::Graph& graph, ir::ValueId input, ir::ReduceOp::Kind kind,
+                        const std::vector<int>& axes, const std::string& layer) {
+  std::vector<int64_t> kept = graph.values[input].dims;
+  for (int d : axes) kept[static_cast<size_t>(d)] = 1;
+  const bool contiguous = axes.back() - axes.front() + 1 == static_cast<int>(axes.size());
+  const bool trailing = axes.back() == static_cast<int>(kept.size()) - 1;
+  const ir::ValueId out = contiguous && !trailing
+                              ? as_pooling(graph, input, kind, axes.front(), axes.back(), layer)
+                              : as_reduction(graph, input, kind, axes, kept, layer);
+  // The pooling form ends as (outer, 1, inner): the same elements as the input's shape with the axes kept.
+  return emit_reshape(graph, out, kept, layer);
+}
+
+namespace {
+
 class ReduceOpLayer : public OpLayer {
  public:
   ReduceOpLayer(const char* class_name, ir::ReduceOp::Kind kind, ops::Axes axis, bool keepdims)
@@ -37,21 +87,15 @@ class ReduceOpLayer : public OpLayer {
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const Node&,
                                  const std::vector<ir::ValueId>& inputs) const override {
-    std::vector<int64_t> kept = graph.values[inputs[0]].dims;
-    const std::vector<int> axes = reduced(static_cast<int>(kept.size()));
+    std::vector<int64_t> dims = graph.values[inputs[0]].dims;
+    const std::vector<int> axes = reduced(static_cast<int>(dims.size()));
+    const ir::ValueId out = emit_reduce(graph, inputs[0], kind_, axes, name());
+    if (keepdims_) return {out};
     std::vector<int64_t> dropped;
-    for (size_t d = 0; d < kept.size(); ++d) {
-      if (std::find(axes.begin(), axes.end(), static_cast<int>(d)) == axes.end()) {
-        dropped.push_back(kept[d]);
-      } else {
-        kept[d] = 1;
-      }
+    for (size_t d = 0; d < dims.size(); ++d) {
+      if (std::find(axes.begin(), axes.end(), static_cast<int>(d)) == axes.end()) dropped.push_back(dims[d]);
     }
-    const bool contiguous = axes.back() - axes.front() + 1 == static_cast<int>(axes.size());
-    const bool trailing = axes.back() == static_cast<int>(kept.size()) - 1;
-    const ir::ValueId out = contiguous && !trailing ? as_pooling(graph, inputs[0], axes.front(), axes.back())
-                                                    : as_reduction(graph, inputs[0], axes, kept);
-    return {emit_reshape(graph, out, keepdims_ ? kept : dropped, name())};
+    return {emit_reshape(graph, out, dropped, name())};
   }
 
   nlohmann::json config() const override {
@@ -61,37 +105,6 @@ class ReduceOpLayer : public OpLayer {
   }
 
  private:
-  // oneDNN 2.6's jit reduction reduces trailing axes only (others run its reference loops); axes with kept
-  // ones after them are a pooling window instead: the input viewed as (outer, reduced, inner), pooled over
-  // the middle. Mean and max are that pooling's kinds; sum is the mean times the count, min is -max(-x).
-  ir::ValueId as_pooling(ir::Graph& graph, ir::ValueId input, int first, int last) const {
-    const std::vector<int64_t> dims = graph.values[input].dims;
-    int64_t outer = 1, reduced = 1, inner = 1;
-    for (int d = 0; d < static_cast<int>(dims.size()); ++d)
-      (d < first ? outer : d <= last ? reduced : inner) *= dims[d];
-    ir::ValueId v = emit_reshape(graph, input, {outer, reduced, inner}, name());
-    const bool min = kind_ == ir::ReduceOp::Kind::kMin;
-    if (min) v = emit_activation(graph, v, Activation::affine(-1.0f, 0.0f), name());
-    const bool extremum = min || kind_ == ir::ReduceOp::Kind::kMax;
-    ir::PoolOp pool{extremum ? ir::PoolOp::Kind::kMax : ir::PoolOp::Kind::kAverage,
-                    ir::Window::dense({static_cast<int>(reduced)})};
-    const ir::ValueId pooled = graph.add_value({outer, 1, inner}, name() + ".pooled");
-    graph.ops.push_back(ir::Op{pool, {v}, {pooled}, {}, {name()}});
-    v = pooled;
-    if (min) v = emit_activation(graph, v, Activation::affine(-1.0f, 0.0f), name());
-    if (kind_ == ir::ReduceOp::Kind::kSum) {
-      v = emit_activation(graph, v, Activation::affine(static_cast<float>(reduced), 0.0f), name());
-    }
-    return v;
-  }
-
-  ir::ValueId as_reduction(ir::Graph& graph, ir::ValueId input, const std::vector<int>& axes,
-                           const std::vector<int64_t>& kept) const {
-    const ir::ValueId out = graph.add_value(kept, name() + ".reduced");
-    graph.ops.push_back(ir::Op{ir::ReduceOp{kind_, axes}, {input}, {out}, {}, {name()}});
-    return out;
-  }
-
   // The reduced axes, normalized and sorted; the batch axis is refused.
   std::vector<int> reduced(int rank) const {
     if (!axis_.given()) {

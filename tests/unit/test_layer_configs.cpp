@@ -285,6 +285,7 @@ std::vector<Example> examples() {
        1,
        R"({"name": "drop_ns", $base, "rate": 0.5, "seed": null, "noise_shape": [null, 1, 4]})"},
       {L::Identity({.name = "id"}), {3}, 1, R"({"name": "id", $base})"},
+      {L::UnitNormalization({.name = "un"}), {3}, 1, R"({"name": "un", $base, "axis": -1})"},
       {L::GaussianNoise(0.1f, {.seed = 3, .name = "gn"}),
        {3},
        1,
