@@ -316,6 +316,14 @@ class OnnxBuilder {
   }
 
   void pool(const ir::Op& op, const ir::PoolOp& p, const std::string& name) {
+    // One window over the whole axis of a sequence, unpadded (GlobalAveragePooling1D, and the reductions of
+    // middle axes that lower to such a window) is a reduction over that axis.
+    if (p.window.rank() == 1 && rank(op.inputs[0]) == 3 && p.window.size[0] == dims(op.inputs[0])[1] &&
+        p.window.padding.is_zero()) {
+      const ir::ReduceOp::Kind kind =
+          p.kind == ir::PoolOp::Kind::kMax ? ir::ReduceOp::Kind::kMax : ir::ReduceOp::Kind::kMean;
+      return reduce(op, ir::ReduceOp{kind, {1}}, name);
+    }
     expect_image_axes(op, p.window.rank());
     const bool max = p.kind == ir::PoolOp::Kind::kMax;
     const std::vector<int64_t>& in = dims(op.inputs[0]);

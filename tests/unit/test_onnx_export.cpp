@@ -11,6 +11,7 @@
 #include <map>
 
 #include "core/activation.hpp"
+#include "mbconv_model.hpp"
 #include "message_matcher.hpp"
 #include "numerics_util.hpp"
 #include "strata/ops.hpp"
@@ -373,6 +374,19 @@ TEST_CASE("ops on symbolic tensors", "[onnx][ops]") {
   CHECK(counts["ReduceSum"] == 1);
   CHECK(counts["LayerNormalization"] == 2);
   CHECK(counts["MatMul"] == 1);
+  // Reductions of middle axes lower to one pooling window over a (outer, reduced, inner) view: a ReduceMean
+  // or ReduceMax over that axis in the file.
+  auto img = strata::Input({4, 5, 3});
+  strata::Model middle(img, {ops::mean(img, {1, 2}, true), ops::max(img, {1, 2}), ops::sum(img, 1)},
+                       "middle_axes");
+  const Comparison m = export_and_compare(middle, random_inputs(middle, 2, 10), "middle_axes");
+  CHECK(m.max_error < float32_tolerance(20));
+  CHECK(op_counts(m.proto)["ReduceMean"] == 2);
+  // samples/mbconv_model.hpp: the squeeze-excitation written with ops exports whole.
+  strata::Model blocks = make_efficientnet_blocks(32);
+  randomize(blocks, 12);
+  const Comparison e = export_and_compare(blocks, random_inputs(blocks, 2, 13), "efficientnet_blocks");
+  CHECK(e.max_error < 10 * float32_tolerance(3 * 3 * 144));
   // Opset 13: LayerNormalization spelled out.
   const Comparison old = export_and_compare(model, random_inputs(model, 2, 9), "ops_opset13", {.opset = 13});
   CHECK(old.max_error < float32_tolerance(36));
