@@ -14,6 +14,7 @@
 #include "strata/layers/input_layer.hpp"
 #include "strata/layers/layer_normalization.hpp"
 #include "strata/layers/merge.hpp"
+#include "strata/layers/normalization.hpp"
 #include "strata/layers/pooling1d.hpp"
 #include "strata/layers/pooling2d.hpp"
 #include "strata/layers/preprocessing.hpp"

@@ -292,13 +292,16 @@ DataType Dataset::dtype() const {
   }
 }
 
-bool Dataset::readable(const DataType& type) {
+bool Dataset::readable(const DataType& type, bool integers) {
+  if (integers && (type.name.starts_with("int") || type.name.starts_with("uint")) && type.size <= 8)
+    return true;
   return type.name == "float32" || type.name == "float16" || type.name == "bfloat16";
 }
 
 std::vector<float> Dataset::read_floats(int64_t count) const {
   const DataType type = dtype();
-  if (!readable(type)) throw Failure(fmt::format("The dataset {} holds {}, not float32", path_, type.name));
+  if (!readable(type, true))
+    throw Failure(fmt::format("The dataset {} holds {}, not float32", path_, type.name));
   int64_t expected = 1;
   for (int64_t d : dims()) {
     if (d != 0 && expected > std::numeric_limits<int64_t>::max() / d) {
@@ -332,6 +335,14 @@ std::vector<float> Dataset::read_floats(int64_t count) const {
   if (type.name == "float32") {
     checked_status(H5Dread(handle_.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
                    "Cannot read the data of " + path_);
+    return values;
+  }
+  if (type.name.find("int") != std::string::npos) {
+    // HDF5 converts any integer to double exactly up to 2^53; the rounding to float32 happens here.
+    std::vector<double> wide(static_cast<size_t>(count));
+    checked_status(H5Dread(handle_.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, wide.data()),
+                   "Cannot read the data of " + path_);
+    for (size_t i = 0; i < wide.size(); ++i) values[i] = static_cast<float>(wide[i]);
     return values;
   }
   // 2-byte types: read the raw bits (no conversion) and widen them here.

@@ -122,10 +122,13 @@ class Dataset {
   DataType dtype() const;
   /// True for the element types `read_floats` accepts: float32 (either byte order), float16 and Keras's
   /// bfloat16 (2-byte values marked with the attribute dtype="bfloat16"), each widened exactly.
-  static bool readable(const DataType& type);
-  /// Reads all `count` elements as float32. `count` must be the product of `dims()` (the caller has checked
-  /// the shape against the model). Throws Failure when the stored data is missing or shorter than the
-  /// shape needs, or for chunked, external or virtual storage (Keras writes contiguous datasets).
+  /// With `integers`, also signed and unsigned integers of 1 to 8 bytes, rounded to float32 (for a count
+  /// Keras stores as an integer: Variable::counter).
+  static bool readable(const DataType& type, bool integers = false);
+  /// Reads all `count` elements as float32 (integers rounded, when `readable(dtype(), true)` holds). `count`
+  /// must be the product of `dims()` (the caller has checked the shape against the model). Throws Failure
+  /// when the stored data is missing or shorter than the shape needs, or for chunked, external or virtual
+  /// storage (Keras writes contiguous datasets).
   std::vector<float> read_floats(int64_t count) const;
 
  private:

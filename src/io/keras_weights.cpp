@@ -214,7 +214,7 @@ class Loader {
       return std::nullopt;
     }
     const h5::DataType type = dataset.dtype();
-    if (!h5::Dataset::readable(type)) {
+    if (!h5::Dataset::readable(type, variable_of(slot).counter)) {
       mismatch(fmt::format("{}: expected float32 values, the file has {} at {} (strata reads float32, and float16 "
                            "or bfloat16 widened exactly)",
                            what, type.name, dataset.path()));

@@ -87,6 +87,11 @@ void LayerImpl::add_variable(std::string name, Tensor value, bool is_trainable) 
   variables_.emplace_back(std::move(name), std::make_shared<const Tensor>(std::move(value)), is_trainable);
 }
 
+void LayerImpl::add_counter(std::string name) {
+  add_variable(std::move(name), Tensor::zeros({}), false);
+  variables_.back().counter = true;
+}
+
 size_t LayerImpl::release_weights(const ReleaseFn& release) {
   size_t freed = 0;
   for (Variable& v : variables_) {

@@ -46,6 +46,9 @@ class Variable {
 
   std::string name;
   bool trainable = true;
+  /// A count Keras keeps beside statistics (Normalization's `count`) and stores as an integer. It never
+  /// changes outputs, so a file's integer reads into it rounded to float32 where other weights refuse one.
+  bool counter = false;
 
  private:
   std::shared_ptr<const Tensor> value_;
@@ -136,6 +139,8 @@ class LayerImpl {
 
  protected:
   void add_variable(std::string name, Tensor value, bool trainable = true);
+  /// Adds a non-trainable scalar counter (Variable::counter), zero.
+  void add_counter(std::string name);
 
  private:
   std::string class_name_;

@@ -79,6 +79,7 @@ std::shared_ptr<LayerImpl> layer_from_config(const std::string& class_name, cons
   X(input_layer)                 \
   X(layer_normalization)         \
   X(merge)                       \
+  X(normalization)               \
   X(pooling1d)                   \
   X(pooling2d)                   \
   X(preprocessing)               \

@@ -35,6 +35,9 @@
 //   viewed as one row. Dilated ones with non-finite inputs are refused (the zero taps would spread NaN).
 // - Subtract and SpatialDropout2D: no tfjs class (refused by tfjs itself).
 // - UpSampling2D interpolation "bilinear": tfjs's resize differs from Keras 3's; strata has only "nearest".
+// - Normalization: tfjs-layers has no such class. It runs as KerasNormalization below, Keras 3's call written
+//   from its source with tfjs-core ops: (x - mean) / maximum(sqrt(variance), 1e-7), or the inverse; statistics
+//   from the config (one number, or row-major over the last kept axes) or the weights mean, variance, count.
 // - Keras 3's operations (entries of module keras.src.ops.*: `x + y`, keras.ops.mean, ...): tfjs-layers has no
 //   such classes. They run as KerasOp below: each op by tfjs-core's own kernel of the same name and numpy
 //   broadcasting, with the numbers of a call (`x + 3.0`) from the node's keyword arguments. (matMul's own
@@ -239,6 +242,48 @@ class KerasOp extends tfl.layers.Layer {
 KerasOp.className = 'KerasOp';
 tf.serialization.registerClass(KerasOp);
 
+// Keras 3's Normalization at inference (keras/src/layers/preprocessing/normalization.py).
+class KerasNormalization extends tfl.layers.Layer {
+  constructor(config) {
+    super({name: config.name});
+    this.c = config;
+  }
+  build(inputShape) {
+    const nd = inputShape.length;
+    this.keep = this.c.axis.map((a) => (a < 0 ? a + nd : a)).sort((a, b) => a - b);
+    this.kept = this.keep.map((a) => inputShape[a]);
+    if (this.c.mean == null) {
+      this.mean = this.addWeight('mean', this.kept, 'float32', tfl.initializers.zeros(), undefined, false);
+      this.variance = this.addWeight('variance', this.kept, 'float32', tfl.initializers.ones(), undefined, false);
+      this.count = this.addWeight('count', [], 'float32', tfl.initializers.zeros(), undefined, false);
+    }
+    this.built = true;
+  }
+  // A statistic broadcast to the input's rank: kept axes keep their size, the others are 1.
+  stat(given, weight, rank) {
+    const values = tf.reshape(given == null ? weight.read() : tf.tensor(given), [-1]);
+    const shape = new Array(rank).fill(1);
+    if (values.size > 1) {
+      let n = 1;
+      for (let i = this.keep.length - 1; i >= 0 && n < values.size; --i) {
+        shape[this.keep[i]] = this.kept[i];
+        n *= this.kept[i];
+      }
+    }
+    return tf.reshape(values, shape);
+  }
+  call(inputs) {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      const mean = this.stat(this.c.mean, this.mean, x.rank);
+      const d = tf.maximum(tf.sqrt(this.stat(this.c.variance, this.variance, x.rank)), 1e-7);
+      return this.c.invert ? tf.add(mean, tf.mul(x, d)) : tf.div(tf.sub(x, mean), d);
+    });
+  }
+}
+KerasNormalization.className = 'KerasNormalization';
+tf.serialization.registerClass(KerasNormalization);
+
 function refuse(layer, what) {
   throw new Unsupported(`tfjs oracle: layer '${layer.config.name}' (${layer.class_name}): ${what}`);
 }
@@ -284,6 +329,9 @@ function adapt(layer) {
       if (c.groups !== 1) refuse(layer, 'tfjs ignores groups');
       if (c.padding === 'causal') refuse(layer, 'tfjs has no causal padding');
       delete c.groups;
+      break;
+    case 'Normalization':
+      layer.class_name = 'KerasNormalization';
       break;
     case 'LayerNormalization':
       delete c.rms_scaling;  // Keras 3's deprecated flag, always false here

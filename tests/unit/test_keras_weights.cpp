@@ -98,6 +98,10 @@ strata::Model build(const std::string& name) {
     auto x = L::GlobalAveragePooling2D()(inner(in));
     return strata::Model(in, L::Dense(2)(x), "outer");
   }
+  if (name == "normalization") {
+    auto in = strata::Input({4, 3});
+    return strata::Model(in, L::Dense(2)(L::Normalization()(in)), "normalization");
+  }
   if (name == "sequential") {
     return strata::Sequential({L::InputLayer({8, 8, 2}), L::Conv2D(3, 3), L::Flatten(), L::Dense(4)});
   }
@@ -275,6 +279,24 @@ TEST_CASE("files written in Keras's layouts load and give the same predictions",
       CHECK(model.get_weights() == expected);
       CHECK(model.predict(x) == want);
     }
+  }
+}
+
+TEST_CASE("Normalization's integer count loads rounded; it is the only weight that takes integers",
+          "[weights][normalization]") {
+  strata::Model reference = build("normalization");
+  const auto expected = expected_weights("normalization", 5);
+  REQUIRE(expected[2].values().at(0) > 16777216.0f);  // above 2^24: the rounding is exercised
+  reference.set_weights(expected);
+  const auto x = strata::load_npy(files()("normalization.x.npy"));
+  const strata::Tensor want = reference.predict(x);
+  for (const std::string kind :
+       {".weights.h5", ".new.weights.h5", ".legacy.h5", ".full.h5", ".k3legacy.h5"}) {
+    INFO(kind);
+    strata::Model model = build("normalization");
+    model.load_weights(files()("normalization" + kind));
+    CHECK(model.get_weights() == expected);
+    CHECK(model.predict(x) == want);
   }
 }
 

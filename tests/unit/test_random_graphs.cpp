@@ -362,7 +362,15 @@ class GraphGenerator {
           scale.push_back(static_cast<float>(uniform(1, 8)) * 0.25f);
           offset.push_back(static_cast<float>(uniform(-4, 4)) * 0.25f);
         }
-        push(L::Rescaling(scale, {.offset = offset})(x.tensor), x, 2, "Rescaling per channel");
+        if (chance(0.5)) {
+          push(L::Rescaling(scale, {.offset = offset})(x.tensor), x, 2, "Rescaling per channel");
+          break;
+        }
+        // Variances of 1/16 to 4: at most a factor 4 on x's error.
+        std::vector<float> variance;
+        for (float v : scale) variance.push_back(v * v);
+        push(L::Normalization({.mean = offset, .variance = variance})(x.tensor), x, 2, "Normalization");
+        values_.back().err *= 4;
         break;
       }
       default: {

@@ -26,6 +26,11 @@ struct Case {
 void randomize(const strata::Model& model, uint64_t seed) {
   randomize_weights(model, seed);
   for (strata::Layer layer : model.layers()) {
+    if (layer.class_name() == "Normalization" && layer.count_params() > 0) {
+      std::vector<strata::Tensor> w = layer.get_weights();
+      w[1] = strata::Tensor::random_uniform(w[1].dims(), seed + 1000, 0.5f, 1.5f);
+      layer.set_weights(w);
+    }
     if (layer.class_name() != "BatchNormalization") continue;
     std::vector<strata::Tensor> w = layer.get_weights();
     w.back() = strata::Tensor::random_uniform(w.back().dims(), seed + 1000, 0.5f, 1.5f);
@@ -445,6 +450,19 @@ std::vector<Case> cases() {
                },
                {{2, 5, 5, 3}},
                27});
+  c.push_back(
+      {"Normalization per channel after a convolution, inverted, and with statistics as weights",
+       [] {
+         return single({5, 5, 3}, [](auto x) {
+           auto y = L::Conv2D(3, 3)(L::Normalization({.mean = std::vector<float>{0.5f, -0.25f, 1.0f},
+                                                      .variance = std::vector<float>{4.0f, 0.5f, 0.0f}})(x));
+           y = L::Normalization(
+               {.mean = std::vector<float>{2.0f}, .variance = std::vector<float>{9.0f}, .invert = true})(y);
+           return L::Normalization({.axis = {2, 3}})(y);
+         });
+       },
+       {{2, 5, 5, 3}},
+       27});
   // (tfjs's class named Identity is an initializer: the Identity layer is checked by hand below.)
   c.push_back({"GaussianNoise, GaussianDropout, AlphaDropout, Dropout with noise_shape",
                [] {
