@@ -17,6 +17,7 @@
 #include "strata/layers/normalization.hpp"
 #include "strata/layers/pooling1d.hpp"
 #include "strata/layers/pooling2d.hpp"
+#include "strata/layers/prelu.hpp"
 #include "strata/layers/preprocessing.hpp"
 #include "strata/layers/regularization.hpp"
 #include "strata/layers/reshaping.hpp"

@@ -195,6 +195,7 @@ double op_flops(const Graph& graph, const Op& op) {
           [&](const ActivationOp& a) { return none(a); },
           [&](const BinaryOp& b) { return none(b); },
           [&](const SoftmaxOp& s) { return none(s); },
+          [&](const PReluOp& p) { return none(p); },
           [&](const BatchNormOp& b) { return none(b); },
           [&](const LayerNormOp& l) { return none(l); },
           [&](const MatMulOp&) {
@@ -239,6 +240,7 @@ std::vector<std::shared_ptr<const Tensor>> op_weights(const Op& op) {
                  [&](const LayerNormOp& l) {
                    add({l.gamma, l.beta});
                  },
+                 [&](const PReluOp& p) { add({p.alpha}); },
                  [&](const MatMulOp& m) { none(m); },
                  [&](const CustomOp& c) {
                    for (const auto& w : c.weights) add({w});
@@ -290,6 +292,7 @@ std::string op_kind_name(const Op& op) {
     std::string operator()(const DenseOp&) const { return "dense"; }
     std::string operator()(const BatchNormOp&) const { return "batch_norm"; }
     std::string operator()(const LayerNormOp&) const { return "layer_norm"; }
+    std::string operator()(const PReluOp&) const { return "prelu"; }
     std::string operator()(const MatMulOp&) const { return "matmul"; }
     std::string operator()(const PadOp&) const { return "zero_pad"; }
     std::string operator()(const CropOp&) const { return "crop"; }
@@ -389,6 +392,7 @@ std::string attrs_text(const Op& op) {
                         [&](const ActivationOp& a) { return nothing(a); },
                         [&](const BinaryOp& b) { return nothing(b); },
                         [&](const SoftmaxOp& s) { return nothing(s); },
+                        [&](const PReluOp& p) { return nothing(p); },
                         [&](const DenseOp& d) { return nothing(d); },
                         [&](const ReshapeOp& r) { return nothing(r); },
                         [&](const CustomOp& c) { return nothing(c); },

@@ -142,6 +142,12 @@ struct BinaryOp {
 /// Softmax over the last axis.
 struct SoftmaxOp {};
 
+/// Keras's PReLU: `x` where x >= 0, else `alpha * x`. `alpha` has the input's dims without the batch, 1 on
+/// the axes it is shared along (Keras's shared_axes), and broadcasts over them.
+struct PReluOp {
+  std::shared_ptr<const Tensor> alpha;
+};
+
 /// A dense layer over the last axis: the input is viewed as (rows, in). Kernel (in, out), bias (out) or null;
 /// `kernel_scale` (out) or null as in ConvOp.
 struct DenseOp {
@@ -233,9 +239,10 @@ struct ProbeOp {};
 
 /// Every op kind. The backends and the compiler visit it exhaustively (one handler per kind, no catch-all),
 /// so a kind added here without a handler fails to build where one is missing.
-using OpAttrs = std::variant<ConvOp, TransposedConvOp, PoolOp, ActivationOp, BinaryOp, SoftmaxOp, DenseOp,
-                             BatchNormOp, LayerNormOp, MatMulOp, PadOp, CropOp, UpsampleOp, ReshapeOp,
-                             ConcatOp, ReduceOp, TransposeOp, CustomOp, ConvertOp STRATA_PROBE_OP_KIND>;
+using OpAttrs =
+    std::variant<ConvOp, TransposedConvOp, PoolOp, ActivationOp, BinaryOp, SoftmaxOp, PReluOp, DenseOp,
+                 BatchNormOp, LayerNormOp, MatMulOp, PadOp, CropOp, UpsampleOp, ReshapeOp, ConcatOp, ReduceOp,
+                 TransposeOp, CustomOp, ConvertOp STRATA_PROBE_OP_KIND>;
 
 /// A step fused into an op, applied to its result in order.
 struct PostOp {

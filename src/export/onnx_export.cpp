@@ -124,6 +124,13 @@ class OnnxBuilder {
                    [&](const ir::ConcatOp& c) { concat(op, c, name); },
                    [&](const ir::ReduceOp& r) { reduce(op, r, name); },
                    [&](const ir::LayerNormOp& l) { layer_norm(op, l, name); },
+                   [&](const ir::PReluOp& p) {
+                     // ONNX's slope broadcasts to X from the right, as alpha (input dims without the batch).
+                     const std::vector<float> alpha(p.alpha->data(), p.alpha->data() + p.alpha->size());
+                     const std::string slope = out_.initializer(name + "/alpha", p.alpha->dims(), alpha);
+                     out_.node("PRelu", {get(op.inputs[0], Layout::kNhwc), slope},
+                               {define(op, Layout::kNhwc)}, name);
+                   },
                    [&](const ir::MatMulOp&) {
                      out_.node("MatMul", {get(op.inputs[0], Layout::kNhwc), get(op.inputs[1], Layout::kNhwc)},
                                {define(op, Layout::kNhwc)}, name);
@@ -217,6 +224,7 @@ class OnnxBuilder {
             // Keras's axes are NHWC's.
             [&](const ir::ReduceOp&) { return Want::kNhwc; },
             [&](const ir::LayerNormOp&) { return Want::kNhwc; },
+            [&](const ir::PReluOp&) { return Want::kNhwc; },
             [&](const ir::MatMulOp&) { return Want::kNhwc; },
             [&](const ir::TransposeOp&) { return Want::kNhwc; },
             [&](const ir::ConvertOp& c) { return follow(c); },

@@ -82,6 +82,7 @@ std::shared_ptr<LayerImpl> layer_from_config(const std::string& class_name, cons
   X(normalization)               \
   X(pooling1d)                   \
   X(pooling2d)                   \
+  X(prelu)                       \
   X(preprocessing)               \
   X(regularization)              \
   X(reshaping)                   \

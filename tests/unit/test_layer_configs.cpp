@@ -331,6 +331,12 @@ std::vector<Example> examples() {
        {4, 2},
        1,
        R"({"name": "norm_all", $base, "axis": [], "invert": false, "mean": null, "variance": null})"},
+      {L::PReLU({.alpha_initializer = "ones", .shared_axes = {1}, .name = "prelu"}),
+       {4, 3},
+       1,
+       R"({"name": "prelu", $base, "alpha_initializer": {"module": "keras.initializers", "class_name": "Ones",
+           "config": {}, "registered_name": null}, "alpha_regularizer": null, "alpha_constraint": null,
+           "shared_axes": [1]})"},
       // SpatialDropout2D's get_config writes neither `trainable` nor a DTypePolicy.
       {L::SpatialDropout2D(0.5f, {.name = "sdrop"}),
        {4, 4, 3},

@@ -419,6 +419,21 @@ TEST_CASE("pooling, padding, cropping, upsampling and reshapes", "[onnx][layers]
   CHECK(ops["Resize"] == 1);
 }
 
+TEST_CASE("PReLU with every kind of shared axes", "[onnx][layers]") {
+  strata::clear_session();
+  auto in = strata::Input({5, 6, 3});
+  auto x = L::Conv2D(4, 1)(in);
+  std::vector<strata::SymbolicTensor> outputs;
+  for (const std::vector<int>& shared : std::vector<std::vector<int>>{{}, {1, 2}, {3}, {2}}) {
+    outputs.push_back(L::PReLU({.alpha_initializer = "he_normal", .shared_axes = shared})(x));
+  }
+  strata::Model model(in, outputs, "prelu");
+  randomize(model, 4);
+  const Comparison c = export_and_compare(model, random_inputs(model, 2, 5), "prelu");
+  CHECK(c.max_error < float32_tolerance(3));
+  CHECK(op_counts(c.proto)["PRelu"] == 4);
+}
+
 TEST_CASE("merges with broadcasting, several inputs and outputs", "[onnx][merge]") {
   strata::clear_session();
   auto in_a = strata::Input({4, 5, 3});

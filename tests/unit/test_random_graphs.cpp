@@ -362,8 +362,13 @@ class GraphGenerator {
           scale.push_back(static_cast<float>(uniform(1, 8)) * 0.25f);
           offset.push_back(static_cast<float>(uniform(-4, 4)) * 0.25f);
         }
-        if (chance(0.5)) {
+        if (chance(0.3)) {
           push(L::Rescaling(scale, {.offset = offset})(x.tensor), x, 2, "Rescaling per channel");
+          break;
+        }
+        if (chance(0.5)) {
+          const std::vector<int> shared = chance(0.5) ? std::vector<int>{1, 2} : std::vector<int>{};
+          push(L::PReLU({.alpha_initializer = "he_uniform", .shared_axes = shared})(x.tensor), x, 1, "PReLU");
           break;
         }
         // Variances of 1/16 to 4: at most a factor 4 on x's error.

@@ -463,6 +463,22 @@ std::vector<Case> cases() {
        },
        {{2, 5, 5, 3}},
        27});
+  // PReLU: one alpha per element (Keras's default), per channel, per pixel, and per (row, channel) pair,
+  // whose alternating shared and unshared axes take oneDNN's general kernel; and after a dense layer.
+  for (const std::vector<int>& shared : std::vector<std::vector<int>>{{}, {1, 2}, {3}, {2}}) {
+    c.push_back({fmt::format("PReLU shared_axes [{}]", fmt::join(shared, ", ")),
+                 [=] {
+                   return single({5, 6, 3}, [&](auto x) {
+                     return L::PReLU({.shared_axes = shared})(L::Conv2D(4, 3, {.padding = "same"})(x));
+                   });
+                 },
+                 {{2, 5, 6, 3}},
+                 27});
+  }
+  c.push_back({"PReLU after Dense",
+               [] { return single({6}, [](auto x) { return L::PReLU()(L::Dense(5)(x)); }); },
+               {{3, 6}},
+               6});
   // (tfjs's class named Identity is an initializer: the Identity layer is checked by hand below.)
   c.push_back({"GaussianNoise, GaussianDropout, AlphaDropout, Dropout with noise_shape",
                [] {

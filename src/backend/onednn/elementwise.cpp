@@ -111,6 +111,60 @@ void PlanBuilder::add_softmax(const ir::Op& op) {
   finish_step(step, pd, op, fmt::format("{} -> {}", layout_name(md), layout_name(md)));
 }
 
+void PlanBuilder::add_prelu(const ir::Op& op, const ir::PReluOp& p) {
+  // oneDNN 2.6's jit prelu takes alpha per channel (logical axis 1) or one alpha; any other broadcast
+  // (Keras's default, one alpha per element, among them) runs ref:any. So the plain row-major data is viewed
+  // with its axes merged into runs that share alpha or not: [unshared] is (N, E) with alpha (1, E); [shared,
+  // unshared] is (N * S, U) with (1, U); [unshared, shared] is (N, U, S) with (1, U, 1); [shared] one alpha.
+  const std::vector<int64_t>& data = graph_.values[op.output()].dims;
+  const std::vector<int64_t>& a = p.alpha->dims();
+  std::vector<std::pair<bool, int64_t>> runs;  // (shared, elements), batch excluded
+  for (size_t d = 0; d < a.size(); ++d) {
+    const bool shared = a[d] == 1 && data[d + 1] != 1;
+    if (data[d + 1] == 1) continue;  // an axis of size 1 belongs to any run
+    if (!runs.empty() && runs.back().first == shared) {
+      runs.back().second *= data[d + 1];
+    } else {
+      runs.emplace_back(shared, data[d + 1]);
+    }
+  }
+  const ir::DataType type = graph_.values[op.output()].dtype;
+  const int64_t batch = data[0];
+  memory::dims src_dims, alpha_dims;
+  if (runs.empty()) {
+    src_dims = {batch, 1};
+    alpha_dims = {1, 1};
+  } else if (runs.size() == 1) {
+    src_dims = {batch, runs[0].second};
+    alpha_dims = {1, runs[0].first ? 1 : runs[0].second};
+  } else if (runs.size() == 2 && runs[0].first) {
+    src_dims = {batch * runs[0].second, runs[1].second};
+    alpha_dims = {1, runs[1].second};
+  } else if (runs.size() == 2) {
+    src_dims = {batch, runs[0].second, runs[1].second};
+    alpha_dims = {1, runs[0].second, 1};
+  } else {
+    src_dims = data;  // alternating runs: oneDNN's reference kernel with the whole broadcast
+    alpha_dims = {1};
+    alpha_dims.insert(alpha_dims.end(), a.begin(), a.end());
+  }
+  const auto plain = [&](const memory::dims& dims, memory::data_type dt) {
+    memory::dims strides(dims.size(), 1);
+    for (size_t d = dims.size() - 1; d-- > 0;) strides[d] = strides[d + 1] * dims[d + 1];
+    return memory::desc(dims, dt, strides);
+  };
+  const memory::desc md = plain(src_dims, data_type_of(type));
+  memory alpha(plain(alpha_dims, memory::data_type::f32), engine_);
+  std::copy(p.alpha->data(), p.alpha->data() + p.alpha->size(), static_cast<float*>(alpha.get_data_handle()));
+  dnnl::prelu_forward::desc desc(dnnl::prop_kind::forward_inference, md, alpha.get_desc());
+  dnnl::prelu_forward::primitive_desc pd(desc, attributes(op), engine_);
+  Step step;
+  step.primitive = dnnl::prelu_forward(pd);
+  step.activations = {{DNNL_ARG_SRC, op.inputs[0], md}, {DNNL_ARG_DST, op.output(), md}};
+  step.constants.emplace_back(DNNL_ARG_WEIGHTS, alpha);
+  finish_step(step, pd, op, fmt::format("{} -> {}", layout_name(md), layout_name(md)));
+}
+
 namespace {
 
 // A binary op whose operands both broadcast, on Keras-ordered dims padded to one rank, with the op's

@@ -356,6 +356,26 @@ void matmul(const std::vector<int64_t>& a_dims, const float* a, const std::vecto
   }
 }
 
+void prelu(const ir::PReluOp& op, const std::vector<int64_t>& dims, const float* src, float* dst) {
+  const std::vector<int64_t>& a_dims = op.alpha->dims();
+  const size_t rank = dims.size();
+  const std::vector<int64_t> strides = strides_of(dims);
+  std::vector<int64_t> a_strides(rank, 0);  // 0 on the batch and on shared axes
+  int64_t step = 1;
+  for (size_t d = rank; d-- > 1;) {
+    if (a_dims[d - 1] != 1) a_strides[d] = step;
+    step *= a_dims[d - 1];
+  }
+  for (int64_t i = 0; i < element_count(dims); ++i) {
+    int64_t rest = i, at = 0;
+    for (size_t d = 0; d < rank; ++d) {
+      at += rest / strides[d] * a_strides[d];
+      rest %= strides[d];
+    }
+    dst[i] = src[i] >= 0.0f ? src[i] : op.alpha->data()[at] * src[i];
+  }
+}
+
 void layer_norm(const ir::LayerNormOp& op, const std::vector<int64_t>& dims, const float* src, float* dst) {
   const int64_t width = dims.back(), rows = element_count(dims) / std::max<int64_t>(width, 1);
   for (int64_t r = 0; r < rows; ++r) {

@@ -49,6 +49,8 @@ void concat(int axis, const std::vector<std::vector<int64_t>>& src_dims, const s
 void matmul(const std::vector<int64_t>& a_dims, const float* a, const std::vector<int64_t>& b_dims,
             const float* b, const std::vector<int64_t>& dst_dims, float* dst);
 /// Layer normalization over the last axis, statistics in double.
+/// Keras's PReLU, alpha broadcast over the axes where its dims are 1 (dims: the whole input, batch first).
+void prelu(const ir::PReluOp& op, const std::vector<int64_t>& dims, const float* src, float* dst);
 void layer_norm(const ir::LayerNormOp& op, const std::vector<int64_t>& dims, const float* src, float* dst);
 /// Keras's sum, mean, max or min over `op.axes`, which `dst_dims` keep with size 1. Accumulates in double.
 void reduce(const ir::ReduceOp& op, const std::vector<int64_t>& src_dims, const float* src,

@@ -126,6 +126,7 @@ class ReferenceExecutor : public Executor {
                 reference::matmul(graph_.values[in0].dims, buffer(in0).data(), graph_.values[in1].dims,
                                   buffer(in1).data(), dst_dims, dst.data());
               },
+              [&](const ir::PReluOp& p) { reference::prelu(p, dst_dims, buffer(in0).data(), dst.data()); },
               [&](const ir::LayerNormOp& l) {
                 reference::layer_norm(l, dst_dims, buffer(in0).data(), dst.data());
               },

@@ -20,6 +20,7 @@ bool runs_in_bf16(const Graph& graph, const Op& op) {
           [&](const ReduceOp& r) { return yes(r); }, [&](const TransposeOp& t) { return yes(t); },
           // Statistics in float32: the variance of bfloat16 inputs loses too much.
           [&](const LayerNormOp& l) { return no(l); }, [&](const MatMulOp& m) { return yes(m); },
+          [&](const PReluOp& p) { return no(p); },  // oneDNN 2.6's prelu takes weights of the data's type
           [&](const CropOp& c) { return yes(c); }, [&](const UpsampleOp& u) { return yes(u); },
           [&](const ActivationOp& a) { return detail::is_standard_eltwise(a.activation); },
           [&](const BinaryOp&) {

@@ -24,6 +24,7 @@ bool takes_post_ops(const Op& op) {
                         [&](const SoftmaxOp& s) { return no(s); },
                         [&](const BatchNormOp& b) { return no(b); },
                         [&](const LayerNormOp& l) { return no(l); },
+                        [&](const PReluOp& p) { return no(p); },
                         [&](const MatMulOp& m) { return yes(m); },
                         [&](const PadOp& p) { return no(p); },
                         [&](const CropOp& c) { return no(c); },
