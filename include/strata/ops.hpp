@@ -137,8 +137,12 @@ SymbolicTensor hard_silu(const SymbolicTensor& x);
 SymbolicTensor hard_swish(const SymbolicTensor& x);
 /// `keras.ops.leaky_relu(x, negative_slope)`.
 SymbolicTensor leaky_relu(const SymbolicTensor& x, double negative_slope = 0.2);
-/// `keras.ops.softmax(x, axis)`. Throws ValueError unless `axis` is the last axis.
+/// `keras.ops.softmax(x, axis)` over any axis but the batch (oneDNN softmax). Throws ValueError for the batch
+/// axis or one out of range.
 SymbolicTensor softmax(const SymbolicTensor& x, int axis = -1);
+/// `keras.ops.log_softmax(x, axis)`: `x - log(sum(exp(x)))` over the axis, computed stably (oneDNN
+/// logsoftmax). Errors as softmax.
+SymbolicTensor log_softmax(const SymbolicTensor& x, int axis = -1);
 
 /// `keras.ops.sum(x, axis, keepdims)`. The axes must not include the batch axis 0 (ValueError); `{}` means
 /// every axis in Keras, so it is refused too.

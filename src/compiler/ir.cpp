@@ -288,7 +288,7 @@ std::string op_kind_name(const Op& op) {
       }
       return "binary";
     }
-    std::string operator()(const SoftmaxOp&) const { return "softmax"; }
+    std::string operator()(const SoftmaxOp& s) const { return s.log ? "log_softmax" : "softmax"; }
     std::string operator()(const DenseOp&) const { return "dense"; }
     std::string operator()(const BatchNormOp&) const { return "batch_norm"; }
     std::string operator()(const LayerNormOp&) const { return "layer_norm"; }
@@ -391,7 +391,9 @@ std::string attrs_text(const Op& op) {
                         [&](const UpsampleOp& u) { return nothing(u); },
                         [&](const ActivationOp& a) { return nothing(a); },
                         [&](const BinaryOp& b) { return nothing(b); },
-                        [&](const SoftmaxOp& s) { return nothing(s); },
+                        [&](const SoftmaxOp& s) {
+                          return s.axis == -1 ? nothing(s) : fmt::format("axis={}", s.axis);
+                        },
                         [&](const PReluOp& p) { return nothing(p); },
                         [&](const DenseOp& d) { return nothing(d); },
                         [&](const ReshapeOp& r) { return nothing(r); },

@@ -139,8 +139,13 @@ struct BinaryOp {
   Kind kind = Kind::kAdd;
 };
 
-/// Softmax over the last axis.
-struct SoftmaxOp {};
+/// Softmax (or log-softmax) over one axis: Keras's axis, 1..rank-1 (the batch never), or -1 for the last.
+struct SoftmaxOp {
+  int axis = -1;
+  bool log = false;
+  /// The axis counted from the front for a value of `rank` axes.
+  int axis_for(size_t rank) const { return axis < 0 ? static_cast<int>(rank) + axis : axis; }
+};
 
 /// Keras's PReLU: `x` where x >= 0, else `alpha * x`. `alpha` has the input's dims without the batch, 1 on
 /// the axes it is shared along (Keras's shared_axes), and broadcasts over them.

@@ -21,6 +21,7 @@ const std::vector<std::pair<std::string, ActivationKind>>& table() {
       {"hard_sigmoid", ActivationKind::kHardSigmoid},
       {"tanh", ActivationKind::kTanh},
       {"softmax", ActivationKind::kSoftmax},
+      {"log_softmax", ActivationKind::kLogSoftmax},
       {"elu", ActivationKind::kElu},
       {"selu", ActivationKind::kSelu},
       {"gelu", ActivationKind::kGelu},
@@ -63,7 +64,7 @@ Activation parse_activation(const std::string& name, const std::string& where) {
 }
 
 bool is_standard_eltwise(const Activation& activation) {
-  if (activation.kind == ActivationKind::kSoftmax) return false;
+  if (is_softmax(activation.kind)) return false;
   return !(activation.kind == ActivationKind::kRelu && activation.threshold != 0.0f);
 }
 
@@ -164,6 +165,7 @@ float apply_activation(const Activation& a, float x) {
       return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * (x + 0.044715f * x * x * x)));
     }
     case ActivationKind::kSoftmax:
+    case ActivationKind::kLogSoftmax:
       break;
   }
   throw InternalError("apply_activation: softmax is not element-wise");

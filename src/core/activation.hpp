@@ -15,6 +15,7 @@ enum class ActivationKind {
   kHardSigmoid,
   kTanh,
   kSoftmax,
+  kLogSoftmax,
   kElu,
   kSelu,
   kGelu,
@@ -52,6 +53,11 @@ struct Activation {
 
   friend bool operator==(const Activation&, const Activation&) = default;
 };
+
+/// Softmax and log_softmax: normalizations over an axis, not element-wise; they lower to a SoftmaxOp.
+inline bool is_softmax(ActivationKind kind) {
+  return kind == ActivationKind::kSoftmax || kind == ActivationKind::kLogSoftmax;
+}
 
 /// True when the activation is a chain of standard element-wise functions (every one but softmax and a
 /// relu with a non-zero threshold), so a backend can fuse it as post-ops.

@@ -202,6 +202,7 @@ void emit_onnx_activation(OnnxGraph& g, const Activation& a, const std::string& 
       return;
     }
     case ActivationKind::kSoftmax:
+    case ActivationKind::kLogSoftmax:
       break;
   }
   throw InternalError("ONNX export: softmax reached the element-wise activation mapping");

@@ -114,7 +114,7 @@ class OnnxBuilder {
                    [&](const ir::PoolOp& p) { pool(op, p, name); },
                    [&](const ir::ActivationOp& a) { activation(op, a.activation, name); },
                    [&](const ir::BinaryOp& b) { binary(op, b, name); },
-                   [&](const ir::SoftmaxOp&) { softmax(op, name); },
+                   [&](const ir::SoftmaxOp& s) { softmax(op, s, name); },
                    [&](const ir::DenseOp& d) { dense(op, d, name); },
                    [&](const ir::BatchNormOp& bn) { batch_norm(op, bn, name); },
                    [&](const ir::PadOp& p) { pad(op, p, name); },
@@ -219,7 +219,9 @@ class OnnxBuilder {
             },
             [&](const ir::CustomOp&) { return Want::kNhwc; },
             [&](const ir::ActivationOp& a) { return follow(a); },
-            [&](const ir::SoftmaxOp& s) { return follow(s); },
+            [&](const ir::SoftmaxOp& s) {
+              return s.axis_for(static_cast<size_t>(rank(in))) == rank(in) - 1 ? follow(s) : Want::kNhwc;
+            },
             [&](const ir::ConcatOp& c) { return follow(c); },
             // Keras's axes are NHWC's.
             [&](const ir::ReduceOp&) { return Want::kNhwc; },
@@ -366,12 +368,15 @@ class OnnxBuilder {
     out_.node(types.at(b.kind), {x, y}, {define(op, layout)}, name);
   }
 
-  void softmax(const ir::Op& op, const std::string& name) {
-    const Layout layout = agnostic_layout(op);
+  void softmax(const ir::Op& op, const ir::SoftmaxOp& s, const std::string& name) {
+    const int keras_axis = s.axis_for(static_cast<size_t>(rank(op.inputs[0])));
+    const bool last = keras_axis == rank(op.inputs[0]) - 1;
+    const Layout layout = last ? agnostic_layout(op) : Layout::kNhwc;
     const std::string x = get(op.inputs[0], layout);
-    // Over Keras's last axis, which is the channel axis 1 in NCHW.
-    const int64_t axis = layout == Layout::kNchw ? 1 : -1;
-    OnnxGraph::attr(out_.node("Softmax", {x}, {define(op, layout)}, name), "axis", axis);
+    // Keras's last axis is the channel axis 1 in NCHW; other axes are taken in Keras's order.
+    const int64_t axis = !last ? keras_axis : layout == Layout::kNchw ? 1 : -1;
+    OnnxGraph::attr(out_.node(s.log ? "LogSoftmax" : "Softmax", {x}, {define(op, layout)}, name), "axis",
+                    axis);
   }
 
   void dense(const ir::Op& op, const ir::DenseOp& d, const std::string& name) {

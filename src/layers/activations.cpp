@@ -9,6 +9,7 @@
 #include "graph/node.hpp"
 #include "layers/configured_layer.hpp"
 #include "layers/layer_registry.hpp"
+#include "layers/op_layer.hpp"
 #include "strata/error.hpp"
 
 namespace strata::layers {
@@ -115,14 +116,19 @@ detail::Activation activation_of(const ThresholdedReLUArgs& a, const std::string
   return activation;
 }
 
-detail::Activation activation_of(const SoftmaxArgs& a, const std::string& where) {
-  if (a.options.axis != -1) {
-    throw ValueError(
-        fmt::format("{} Only the last axis (-1) is supported, received axis {}", where, a.options.axis));
-  }
+detail::Activation activation_of(const SoftmaxArgs&, const std::string&) {
   detail::Activation activation;
   activation.kind = detail::ActivationKind::kSoftmax;
   return activation;
+}
+
+// The axis a softmax normalizes: the Softmax layer's own, else Keras's activation default, the last.
+template <class Args>
+int softmax_axis(const Args&) {
+  return -1;
+}
+int softmax_axis(const SoftmaxArgs& a) {
+  return a.options.axis;
 }
 
 // Every activation layer: one input, same shape out, one element-wise (or softmax) op.
@@ -135,16 +141,27 @@ class ActivationImpl : public detail::ConfiguredLayer<Args> {
 
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
     detail::expect_input_count(*this, inputs, 1);
-    if (activation_.kind == detail::ActivationKind::kSoftmax && inputs[0].rank() < 2) {
-      throw ShapeError(fmt::format("{} Softmax needs an input of rank 2 or more, received shape {}",
-                                   this->prefix(), inputs[0].to_string()));
+    if (detail::is_softmax(activation_.kind)) {
+      if (inputs[0].rank() < 2) {
+        throw ShapeError(fmt::format("{} Softmax needs an input of rank 2 or more, received shape {}",
+                                     this->prefix(), inputs[0].to_string()));
+      }
+      detail::normalize_axis(this->prefix(), softmax_axis(this->args_), inputs[0].rank());
     }
     return {inputs[0]};
   }
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&,
                                  const std::vector<ir::ValueId>& inputs) const override {
-    return {detail::emit_activation(graph, inputs[0], activation_, this->name())};
+    const int axis = softmax_axis(this->args_);
+    if (!detail::is_softmax(activation_.kind) || axis == -1) {
+      return {detail::emit_activation(graph, inputs[0], activation_, this->name())};
+    }
+    const ir::ValueId out = graph.add_value(graph.values[inputs[0]].dims, this->name());
+    const int rank = static_cast<int>(graph.values[inputs[0]].dims.size());
+    const ir::SoftmaxOp softmax{detail::normalize_axis(this->prefix(), axis, rank), false};
+    graph.ops.push_back(ir::Op{softmax, {inputs[0]}, {out}, {}, {this->name()}});
+    return {out};
   }
 
  private:

@@ -132,8 +132,9 @@ ir::ValueId emit_activation(ir::Graph& graph, ir::ValueId value, const Activatio
   if (activation.kind == ActivationKind::kLinear) return value;
   const std::vector<int64_t> dims = graph.values[value].dims;
   const ir::ValueId out = graph.add_value(dims, layer + "." + activation_name(activation));
-  if (activation.kind == ActivationKind::kSoftmax) {
-    graph.ops.push_back(ir::Op{ir::SoftmaxOp{}, {value}, {out}, {}, {layer}});
+  if (is_softmax(activation.kind)) {
+    const ir::SoftmaxOp softmax{-1, activation.kind == ActivationKind::kLogSoftmax};
+    graph.ops.push_back(ir::Op{softmax, {value}, {out}, {}, {layer}});
   } else {
     graph.ops.push_back(ir::Op{ir::ActivationOp{activation}, {value}, {out}, {}, {layer}});
   }

@@ -157,15 +157,14 @@ class UnaryOpLayer : public OpLayer {
 
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
     expect_input_count(*this, inputs, 1);
-    if (activation_.kind == ActivationKind::kSoftmax) {
-      const int rank = inputs[0].rank();
-      const int axis = config_["axis"].get<int>();
-      if (normalize_axis(prefix(), axis, rank, true) != rank - 1 || rank < 2) {
+    if (is_softmax(activation_.kind)) {
+      if (inputs[0].rank() < 2) {
         throw ValueError(
-            fmt::format("{} strata computes softmax over the last axis of a tensor with a batch "
-                        "axis; received axis {} for shape {}",
-                        prefix(), axis, inputs[0].to_string()));
+            fmt::format("{} strata computes softmax over an axis of a tensor with a batch axis; "
+                        "received shape {}",
+                        prefix(), inputs[0].to_string()));
       }
+      normalize_axis(prefix(), config_["axis"].get<int>(), inputs[0].rank());
     }
     return {inputs[0]};
   }
@@ -174,8 +173,10 @@ class UnaryOpLayer : public OpLayer {
                                  const std::vector<ir::ValueId>& inputs) const override {
     const std::vector<int64_t> dims = graph.values[inputs[0]].dims;
     const ir::ValueId out = graph.add_value(dims, name());
-    if (activation_.kind == ActivationKind::kSoftmax) {
-      graph.ops.push_back(ir::Op{ir::SoftmaxOp{}, {inputs[0]}, {out}, {}, {name()}});
+    if (is_softmax(activation_.kind)) {
+      const int axis = normalize_axis(prefix(), config_["axis"].get<int>(), static_cast<int>(dims.size()));
+      const ir::SoftmaxOp softmax{axis, activation_.kind == ActivationKind::kLogSoftmax};
+      graph.ops.push_back(ir::Op{softmax, {inputs[0]}, {out}, {}, {name()}});
     } else if (activation_.kind == ActivationKind::kLinear) {
       return {inputs[0]};
     } else {
@@ -364,6 +365,9 @@ SymbolicTensor leaky_relu(const SymbolicTensor& x, double negative_slope) {
 }
 SymbolicTensor softmax(const SymbolicTensor& x, int axis) {
   return detail::unary("Softmax", kNn, {ActivationKind::kSoftmax}, x, {{"axis", axis}});
+}
+SymbolicTensor log_softmax(const SymbolicTensor& x, int axis) {
+  return detail::unary("LogSoftmax", kNn, {ActivationKind::kLogSoftmax}, x, {{"axis", axis}});
 }
 
 }  // namespace ops

@@ -38,6 +38,9 @@
 // - Normalization: tfjs-layers has no such class. It runs as KerasNormalization below, Keras 3's call written
 //   from its source with tfjs-core ops: (x - mean) / maximum(sqrt(variance), 1e-7), or the inverse; statistics
 //   from the config (one number, or row-major over the last kept axes) or the weights mean, variance, count.
+// - Softmax over an axis other than the last: tfjs-core has none ("not yet supported"); the harness moves the
+//   axis last, applies tfjs-core's softmax (or logSoftmax) and moves it back. Activation "log_softmax" is tfjs's
+//   "logSoftmax".
 // - Keras 3's operations (entries of module keras.src.ops.*: `x + y`, keras.ops.mean, ...): tfjs-layers has no
 //   such classes. They run as KerasOp below: each op by tfjs-core's own kernel of the same name and numpy
 //   broadcasting, with the numbers of a call (`x + 3.0`) from the node's keyword arguments. (matMul's own
@@ -146,6 +149,17 @@ class KerasConvTranspose extends tfl.layers.Layer {
 KerasConvTranspose.className = 'KerasConvTranspose';
 tf.serialization.registerClass(KerasConvTranspose);
 
+// `fn` applied over `axis` of `x`: tfjs-core's softmax and logSoftmax take only the last axis, so another one
+// is moved there and back.
+function alongLast(x, axis, fn) {
+  const a = axis < 0 ? axis + x.rank : axis;
+  if (a === x.rank - 1) return fn(x);
+  const perm = [...Array(x.rank).keys()];
+  perm[a] = x.rank - 1;
+  perm[x.rank - 1] = a;
+  return tf.transpose(fn(tf.transpose(x, perm)), perm);
+}
+
 // Keras 3's operations by class name: tfjs-core's kernels, written from keras.ops' documentation. `a` holds the
 // op's constructor arguments (camelCase, as tfjs converts config keys).
 const OPS = {
@@ -187,7 +201,8 @@ const OPS = {
   HardSigmoid: (x) => tf.div(tf.relu6(tf.add(x, 3)), 6),
   HardSilu: (x) => tf.mul(x, tf.div(tf.relu6(tf.add(x, 3)), 6)),
   LeakyRelu: (x, a) => tf.leakyRelu(x, a.negativeSlope),
-  Softmax: (x, a) => tf.softmax(x, a.axis),
+  Softmax: (x, a) => alongLast(x, a.axis, (t) => tf.softmax(t)),
+  LogSoftmax: (x, a) => alongLast(x, a.axis, (t) => tf.logSoftmax(t)),
   Sum: (x, a) => tf.sum(x, a.axis, a.keepdims),
   Mean: (x, a) => tf.mean(x, a.axis, a.keepdims),
   Max: (x, a) => tf.max(x, a.axis, a.keepdims),
@@ -305,6 +320,7 @@ function adapt(layer) {
     if (c.activation === 'hard_sigmoid')
       refuse(layer, 'tfjs\'s hard_sigmoid is Keras 2\'s 0.2 x + 0.5, not Keras 3\'s');
     if (c.activation === 'leaky_relu') refuse(layer, 'tfjs has no leaky_relu activation');
+    if (c.activation === 'log_softmax') c.activation = 'logSoftmax';
   }
   switch (layer.class_name) {
     case 'InputLayer':
@@ -332,6 +348,13 @@ function adapt(layer) {
       break;
     case 'Normalization':
       layer.class_name = 'KerasNormalization';
+      break;
+    case 'Softmax':
+      // tfjs-core's softmax takes the last axis only: another one runs as the op, moved to the end and back.
+      if (c.axis !== -1) {
+        layer.config = {name: c.name, op: 'Softmax', args: {axis: c.axis}};
+        layer.class_name = 'KerasOp';
+      }
       break;
     case 'LayerNormalization':
       delete c.rms_scaling;  // Keras 3's deprecated flag, always false here

@@ -56,8 +56,10 @@ TEST_CASE("activation layer errors", "[errors][activations]") {
                          MessageThat(Contains("threshold")));
   REQUIRE_THROWS_MATCHES(L::LeakyReLU({.negative_slope = -0.1f, .name = "lr"}), strata::ValueError,
                          MessageThat(StartsWith("[lr (LeakyReLU)]") && Contains("non-negative negative_slope")));
-  REQUIRE_THROWS_MATCHES(L::Softmax({.axis = 1, .name = "s"}), strata::ValueError,
-                         MessageThat(StartsWith("[s (Softmax)]") && Contains("received axis 1")));
+  REQUIRE_THROWS_MATCHES(L::Softmax({.axis = 0, .name = "s"})(strata::Input({4, 3})), strata::ValueError,
+                         MessageThat(StartsWith("[s (Softmax)]") && Contains("axis 0 is the batch axis")));
+  REQUIRE_THROWS_MATCHES(L::Softmax({.axis = -4, .name = "s2"})(strata::Input({4, 3})), strata::ValueError,
+                         MessageThat(StartsWith("[s2 (Softmax)]") && Contains("axis -4 is out of bounds")));
 }
 
 TEST_CASE("reshaping layer errors", "[errors][reshaping]") {

@@ -112,6 +112,14 @@ std::vector<Case> cases() {
       {"elu alpha 0.5 and leaky_relu 0.1",
        [] { return single({7}, [](auto x) { return ops::elu(x * 3.0, 0.5) + ops::leaky_relu(x, 0.1); }); },
        {{2, 7}}});
+  c.push_back({"softmax and log_softmax over a middle axis, log_softmax over the last",
+               [] {
+                 return single({4, 5, 3}, [](auto x) {
+                   return ops::concatenate(
+                       {ops::softmax(x * 2.0, 2), ops::log_softmax(x, 1), ops::log_softmax(x)}, -1);
+                 });
+               },
+               {{2, 4, 5, 3}}});
   c.push_back({"softmax",
                [] {
                  return single({3, 6}, [](auto x) { return ops::softmax(x * 3.0); });
@@ -295,8 +303,10 @@ TEST_CASE("op errors name the op, what was expected and what was received", "[op
   REQUIRE_THROWS_MATCHES(ops::power(2, x), strata::ValueError,
                          strata_test::MessageThat(Contains("(Power)]")));
   REQUIRE_THROWS_MATCHES(
-      ops::softmax(x, 1), strata::ValueError,
-      strata_test::MessageThat(Contains("(Softmax)]") && Contains("last axis") && Contains("axis 1")));
+      ops::softmax(x, 0), strata::ValueError,
+      strata_test::MessageThat(Contains("(Softmax)]") && Contains("axis 0 is the batch axis")));
+  REQUIRE_THROWS_MATCHES(ops::log_softmax(x, -5), strata::ValueError,
+                         strata_test::MessageThat(Contains("(LogSoftmax)]") && Contains("out of bounds")));
   REQUIRE_THROWS_MATCHES(ops::softmax(x, 3), strata::ValueError,
                          strata_test::MessageThat(Contains("axis 3 is out of bounds")));
   REQUIRE_THROWS_MATCHES(ops::clip(x, 1.0, -1.0), strata::ValueError,

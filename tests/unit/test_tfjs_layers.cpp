@@ -423,6 +423,16 @@ std::vector<Case> cases() {
                {{1, 4, 4, 3}},
                1,
                "SpatialDropout2D"});
+  c.push_back({"Softmax over axis 1 and -2, Activation log_softmax, Dense with log_softmax",
+               [] {
+                 return single({4, 5}, [](auto x) {
+                   auto a = L::Softmax({.axis = 1})(x);
+                   auto b = L::Softmax({.axis = -2})(L::Activation("log_softmax")(x));
+                   return L::Add()({a, b, L::Dense(5, {.activation = "log_softmax"})(x)});
+                 });
+               },
+               {{2, 4, 5}},
+               5});
   c.push_back({"ELU, ThresholdedReLU theta 0.3 (tfjs's ELU takes alpha 1 only; 0.5 is checked by hand)",
                [] {
                  return single({6}, [](auto x) {

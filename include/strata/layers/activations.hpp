@@ -15,7 +15,7 @@ class Activation : public Layer {
  public:
   /// Creates the layer. Throws ValueError for an unknown activation, listing the valid names.
   explicit Activation(const std::string& activation, LayerOptions options = {});
-  /// Calls the layer; the output has the input's shape. Softmax applies over the last axis.
+  /// Calls the layer; the output has the input's shape. Softmax and log_softmax apply over the last axis.
   SymbolicTensor operator()(const SymbolicTensor& input) const;
 };
 
@@ -60,7 +60,8 @@ class ReLU : public Layer {
  public:
   /// Creates the layer. Throws ValueError for a negative max_value, negative_slope or threshold.
   explicit ReLU(ReLUOptions options = {});
-  /// Calls the layer; the output has the input's shape.
+  /// Calls the layer; the output has the input's shape. Throws ValueError for the batch axis or an axis out
+  /// of range.
   SymbolicTensor operator()(const SymbolicTensor& input) const;
 };
 
@@ -156,7 +157,7 @@ class ThresholdedReLU : public Layer {
 
 /// Keras `Softmax` arguments.
 struct SoftmaxOptions {
-  /// The axis to normalize; only the last axis (-1) is supported.
+  /// The axis to normalize: any but the batch (negative counts from the end).
   int axis = -1;
   /// The layer's name; empty means the default.
   std::string name = "";
@@ -175,12 +176,13 @@ struct SoftmaxOptions {
   }
 };
 
-/// Softmax over the last axis, as `keras.layers.Softmax()`.
+/// Softmax over `axis` (the last by default), as `keras.layers.Softmax(axis)`; one oneDNN softmax step.
 class Softmax : public Layer {
  public:
-  /// Creates the layer. Throws ValueError for an axis other than -1.
+  /// Creates the layer.
   explicit Softmax(SoftmaxOptions options = {});
-  /// Calls the layer; the output has the input's shape.
+  /// Calls the layer; the output has the input's shape. Throws ValueError for the batch axis or an axis out
+  /// of range.
   SymbolicTensor operator()(const SymbolicTensor& input) const;
 };
 

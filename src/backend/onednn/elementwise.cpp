@@ -98,16 +98,25 @@ void PlanBuilder::add_binary(const ir::Op& op, const ir::BinaryOp& b_op) {
               fmt::format("{} + {} -> {}", layout_name(src0), layout_name(src1), layout_name(dst)));
 }
 
-void PlanBuilder::add_softmax(const ir::Op& op) {
+void PlanBuilder::add_softmax(const ir::Op& op, const ir::SoftmaxOp& s) {
   const auto& dims = graph_.values[op.output()].dims;
   const memory::desc md = desc_of(op.output());
-  // Keras's last axis is the channel axis, which oneDNN numbers 1 for every rank above 1.
-  const int axis = dims.size() == 1 ? 0 : 1;
+  // oneDNN's logical order puts Keras's last axis second (its channel axis 1) and the others after it.
+  const int keras_axis = s.axis_for(dims.size());
+  const int last = static_cast<int>(dims.size()) - 1;
+  const int axis = dims.size() <= 2 ? keras_axis : (keras_axis == last ? 1 : keras_axis + 1);
+  Step step;
+  step.activations = {{DNNL_ARG_SRC, op.inputs[0], md}, {DNNL_ARG_DST, op.output(), md}};
+  if (s.log) {
+    dnnl::logsoftmax_forward::desc desc(dnnl::prop_kind::forward_inference, md, axis);
+    dnnl::logsoftmax_forward::primitive_desc pd(desc, attributes(op), engine_);
+    step.primitive = dnnl::logsoftmax_forward(pd);
+    finish_step(step, pd, op, fmt::format("{} -> {}", layout_name(md), layout_name(md)));
+    return;
+  }
   dnnl::softmax_forward::desc desc(dnnl::prop_kind::forward_inference, md, axis);
   dnnl::softmax_forward::primitive_desc pd(desc, attributes(op), engine_);
-  Step step;
   step.primitive = dnnl::softmax_forward(pd);
-  step.activations = {{DNNL_ARG_SRC, op.inputs[0], md}, {DNNL_ARG_DST, op.output(), md}};
   finish_step(step, pd, op, fmt::format("{} -> {}", layout_name(md), layout_name(md)));
 }
 

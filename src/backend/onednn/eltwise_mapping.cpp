@@ -71,6 +71,7 @@ std::vector<EltwiseStep> eltwise_steps(const detail::Activation& a) {
     case ActivationKind::kGeluTanh:
       return {{algorithm::eltwise_gelu_tanh}};
     case ActivationKind::kSoftmax:
+    case ActivationKind::kLogSoftmax:
       break;
   }
   throw InternalError("eltwise_steps: " + detail::activation_name(a) + " is not a standard eltwise chain");

@@ -73,7 +73,7 @@ class PlanBuilder {
   void add_activation(const Op& op, const ir::ActivationOp& a);
   void add_binary(const Op& op, const ir::BinaryOp& b_op);
   void add_broadcast_kernel(const Op& op, const ir::BinaryOp& b_op);
-  void add_softmax(const Op& op);
+  void add_softmax(const Op& op, const ir::SoftmaxOp& s);
   void add_prelu(const Op& op, const ir::PReluOp& p);
   // inner_product.cpp
   void add_dense(const Op& op, const ir::DenseOp& d);

@@ -201,17 +201,25 @@ void binary(const ir::BinaryOp& op, const std::vector<int64_t>& a_dims, const fl
   }
 }
 
-void softmax(const std::vector<int64_t>& dims, const float* src, float* dst) {
-  const int64_t inner = dims.back();
-  int64_t outer = 1;
-  for (size_t i = 0; i + 1 < dims.size(); ++i) outer *= dims[i];
+void softmax(const ir::SoftmaxOp& op, const std::vector<int64_t>& dims, const float* src, float* dst) {
+  const auto axis = static_cast<size_t>(op.axis_for(dims.size()));
+  const int64_t n = dims[axis];
+  int64_t outer = 1, inner = 1;
+  for (size_t i = 0; i < axis; ++i) outer *= dims[i];
+  for (size_t i = axis + 1; i < dims.size(); ++i) inner *= dims[i];
   for (int64_t o = 0; o < outer; ++o) {
-    const float* s = src + o * inner;
-    float* d = dst + o * inner;
-    const float m = *std::max_element(s, s + inner);
-    double sum = 0.0;
-    for (int64_t i = 0; i < inner; ++i) sum += std::exp(static_cast<double>(s[i]) - m);
-    for (int64_t i = 0; i < inner; ++i) d[i] = static_cast<float>(std::exp(static_cast<double>(s[i]) - m) / sum);
+    for (int64_t in = 0; in < inner; ++in) {
+      const float* s = src + o * n * inner + in;
+      float* d = dst + o * n * inner + in;
+      double m = -std::numeric_limits<double>::infinity();
+      for (int64_t i = 0; i < n; ++i) m = std::max(m, static_cast<double>(s[i * inner]));
+      double sum = 0.0;
+      for (int64_t i = 0; i < n; ++i) sum += std::exp(s[i * inner] - m);
+      for (int64_t i = 0; i < n; ++i) {
+        const double shifted = s[i * inner] - m;
+        d[i * inner] = static_cast<float>(op.log ? shifted - std::log(sum) : std::exp(shifted) / sum);
+      }
+    }
   }
 }
 

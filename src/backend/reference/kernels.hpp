@@ -26,8 +26,8 @@ void activation(const detail::Activation& activation, const float* src, float* d
 /// Element-wise binary op with size-1 broadcasting (dimensions aligned at the end).
 void binary(const ir::BinaryOp& op, const std::vector<int64_t>& a_dims, const float* a,
             const std::vector<int64_t>& b_dims, const float* b, const std::vector<int64_t>& dst_dims, float* dst);
-/// Softmax over the last axis.
-void softmax(const std::vector<int64_t>& dims, const float* src, float* dst);
+/// Softmax or log-softmax over the op's axis, in double.
+void softmax(const ir::SoftmaxOp& op, const std::vector<int64_t>& dims, const float* src, float* dst);
 /// dst (rows, out) = src (rows, in) x kernel (in, out) + bias.
 void dense(const ir::DenseOp& op, int64_t rows, const float* src, float* dst);
 /// gamma * (x - mean) / sqrt(variance + epsilon) + beta over the last axis.

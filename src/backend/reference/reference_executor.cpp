@@ -95,7 +95,9 @@ class ReferenceExecutor : public Executor {
                 reference::binary(b, graph_.values[in0].dims, buffer(in0).data(), graph_.values[in1].dims,
                                   buffer(in1).data(), dst_dims, dst.data());
               },
-              [&](const ir::SoftmaxOp&) { reference::softmax(dst_dims, buffer(in0).data(), dst.data()); },
+              [&](const ir::SoftmaxOp& s) {
+                reference::softmax(s, dst_dims, buffer(in0).data(), dst.data());
+              },
               [&](const ir::DenseOp& d) {
                 reference::dense(d, count_of(dst_dims) / dst_dims.back(), buffer(in0).data(), dst.data());
               },
