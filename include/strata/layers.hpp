@@ -22,4 +22,5 @@
 #include "strata/layers/regularization.hpp"
 #include "strata/layers/reshaping.hpp"
 #include "strata/layers/reshaping1d.hpp"
+#include "strata/layers/resizing.hpp"
 #include "strata/layers/unit_normalization.hpp"

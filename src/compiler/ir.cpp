@@ -205,6 +205,7 @@ double op_flops(const Graph& graph, const Op& op) {
           [&](const PadOp& p) { return none(p); },
           [&](const CropOp& c) { return none(c); },
           [&](const UpsampleOp& u) { return none(u); },
+          [&](const ResizeOp& r) { return none(r); },
           [&](const ReshapeOp& r) { return none(r); },
           [&](const ConcatOp& c) { return none(c); },
           [&](const ReduceOp& r) { return none(r); },
@@ -252,6 +253,7 @@ std::vector<std::shared_ptr<const Tensor>> op_weights(const Op& op) {
                  [&](const PadOp& p) { none(p); },
                  [&](const CropOp& c) { none(c); },
                  [&](const UpsampleOp& u) { none(u); },
+                 [&](const ResizeOp& r) { none(r); },
                  [&](const ReshapeOp& r) { none(r); },
                  [&](const ConcatOp& c) { none(c); },
                  [&](const ReduceOp& r) { none(r); },
@@ -297,6 +299,9 @@ std::string op_kind_name(const Op& op) {
     std::string operator()(const PadOp&) const { return "zero_pad"; }
     std::string operator()(const CropOp&) const { return "crop"; }
     std::string operator()(const UpsampleOp&) const { return "upsample"; }
+    std::string operator()(const ResizeOp& r) const {
+      return r.kind == ResizeOp::Kind::kLinear ? "resize_bilinear" : "resize_nearest";
+    }
     std::string operator()(const ReshapeOp&) const { return "reshape"; }
     std::string operator()(const ConcatOp&) const { return "concat"; }
     std::string operator()(const ReduceOp& r) const {
@@ -389,6 +394,7 @@ std::string attrs_text(const Op& op) {
                         [&](const MatMulOp& m) { return nothing(m); },
                         // The kind's name (op_kind_name) says all there is about these.
                         [&](const UpsampleOp& u) { return nothing(u); },
+                        [&](const ResizeOp& r) { return nothing(r); },
                         [&](const ActivationOp& a) { return nothing(a); },
                         [&](const BinaryOp& b) { return nothing(b); },
                         [&](const SoftmaxOp& s) {

@@ -200,6 +200,15 @@ struct UpsampleOp {
   std::vector<int> factors;
 };
 
+/// Interpolated resizing of the spatial axes to the output's sizes, as TensorFlow's `tf.image.resize` (v2)
+/// without antialiasing, which Keras 3's resize layers call: half-pixel centres, the source coordinate of
+/// output cell o being (o + 0.5) * in / out - 0.5, clamped to the edge. Linear blends the two nearest cells
+/// per axis; nearest takes floor((o + 0.5) * in / out).
+struct ResizeOp {
+  enum class Kind { kNearest, kLinear };
+  Kind kind = Kind::kLinear;
+};
+
 /// A new shape for the same row-major data; the output shares the input's buffer, so it costs nothing.
 struct ReshapeOp {};
 
@@ -246,8 +255,8 @@ struct ProbeOp {};
 /// so a kind added here without a handler fails to build where one is missing.
 using OpAttrs =
     std::variant<ConvOp, TransposedConvOp, PoolOp, ActivationOp, BinaryOp, SoftmaxOp, PReluOp, DenseOp,
-                 BatchNormOp, LayerNormOp, MatMulOp, PadOp, CropOp, UpsampleOp, ReshapeOp, ConcatOp, ReduceOp,
-                 TransposeOp, CustomOp, ConvertOp STRATA_PROBE_OP_KIND>;
+                 BatchNormOp, LayerNormOp, MatMulOp, PadOp, CropOp, UpsampleOp, ResizeOp, ReshapeOp, ConcatOp,
+                 ReduceOp, TransposeOp, CustomOp, ConvertOp STRATA_PROBE_OP_KIND>;
 
 /// A step fused into an op, applied to its result in order.
 struct PostOp {

@@ -120,6 +120,7 @@ class OnnxBuilder {
                    [&](const ir::PadOp& p) { pad(op, p, name); },
                    [&](const ir::CropOp& c) { crop(op, c, name); },
                    [&](const ir::UpsampleOp& u) { upsample(op, u, name); },
+                   [&](const ir::ResizeOp& r) { resize(op, r, name); },
                    [&](const ir::ReshapeOp&) { reshape(op, name); },
                    [&](const ir::ConcatOp& c) { concat(op, c, name); },
                    [&](const ir::ReduceOp& r) { reduce(op, r, name); },
@@ -211,6 +212,7 @@ class OnnxBuilder {
             [&](const ir::PadOp& p) { return nchw(p); },
             [&](const ir::CropOp& c) { return nchw(c); },
             [&](const ir::UpsampleOp& u) { return nchw(u); },
+            [&](const ir::ResizeOp& r) { return nchw(r); },
             [&](const ir::BatchNormOp& b) { return nchw(b); },
             [&](const ir::DenseOp& d) { return nchw(d); },
             [&](const ir::ReshapeOp&) { return orders_coincide(dims(in)) ? Want::kAny : Want::kNhwc; },
@@ -485,6 +487,30 @@ class OnnxBuilder {
     OnnxGraph::attr(n, "mode", std::string("nearest"));
     OnnxGraph::attr(n, "coordinate_transformation_mode", std::string("asymmetric"));
     OnnxGraph::attr(n, "nearest_mode", std::string("floor"));
+  }
+
+  // TensorFlow's half-pixel resize: ONNX's half_pixel transformation; nearest rounds half up, which is
+  // floor((o + 0.5) * in / out).
+  void resize(const ir::Op& op, const ir::ResizeOp& r, const std::string& name) {
+    expect_image_axes(op, 2);
+    const std::string x = get(op.inputs[0], Layout::kNchw);
+    // sizes = (N, C) of the input, which may be a dynamic batch, then the output's (H, W).
+    const std::string shape = out_.unique(name + "/shape"), nc = out_.unique(name + "/nc"),
+                      target = out_.unique(name + "/sizes");
+    out_.node("Shape", {x}, {shape}, name + "/shape");
+    out_.node(
+        "Slice",
+        {shape, out_.int64_initializer(name + "/starts", {0}), out_.int64_initializer(name + "/ends", {2})},
+        {nc}, name + "/nc");
+    const std::vector<int64_t>& d = dims(op.output());
+    OnnxGraph::attr(out_.node("Concat", {nc, out_.int64_initializer(name + "/hw", {d[1], d[2]})}, {target},
+                              name + "/sizes"),
+                    "axis", int64_t{0});
+    onnx::NodeProto& n = out_.node("Resize", {x, "", "", target}, {define(op, Layout::kNchw)}, name);
+    const bool linear = r.kind == ir::ResizeOp::Kind::kLinear;
+    OnnxGraph::attr(n, "mode", std::string(linear ? "linear" : "nearest"));
+    OnnxGraph::attr(n, "coordinate_transformation_mode", std::string("half_pixel"));
+    if (!linear) OnnxGraph::attr(n, "nearest_mode", std::string("round_prefer_ceil"));
   }
 
   void reshape(const ir::Op& op, const std::string& name) {

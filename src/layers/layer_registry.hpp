@@ -87,6 +87,7 @@ std::shared_ptr<LayerImpl> layer_from_config(const std::string& class_name, cons
   X(regularization)              \
   X(reshaping)                   \
   X(reshaping1d)                 \
+  X(resizing)                    \
   X(unit_normalization)
 
 #define STRATA_DECLARE_FAMILY(family) void register_##family##_layers();

@@ -192,8 +192,11 @@ class UpSampling2DImpl : public detail::ConfiguredLayer<UpSampling2DArgs> {
       : ConfiguredLayer(up_sampling2d_schema(), std::move(args)), size_(args_.size) {
     const UpSampling2DOptions& o = args_.options;
     detail::expect_positive(prefix(), "size", size_);
-    if (o.interpolation != "nearest") {
-      throw ValueError(fmt::format("{} Unsupported interpolation '{}'. Expected one of: nearest", prefix(), o.interpolation));
+    if (o.interpolation != "nearest" && o.interpolation != "bilinear") {
+      throw ValueError(
+          fmt::format("{} Unsupported interpolation '{}'. Expected one of: nearest, bilinear (Keras's "
+                      "bicubic, lanczos3 and lanczos5 are not implemented)",
+                      prefix(), o.interpolation));
     }
   }
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
@@ -208,6 +211,12 @@ class UpSampling2DImpl : public detail::ConfiguredLayer<UpSampling2DArgs> {
     dims[1] *= size_.h();
     dims[2] *= size_.w();
     const ir::ValueId out = graph.add_value(dims, name());
+    if (args_.options.interpolation == "bilinear") {
+      // Keras 3 resizes to (h * size_h, w * size_w) with ops.image.resize: TensorFlow's half-pixel rule.
+      graph.ops.push_back(
+          ir::Op{ir::ResizeOp{ir::ResizeOp::Kind::kLinear}, {inputs[0]}, {out}, {}, {name()}});
+      return {out};
+    }
     graph.ops.push_back(ir::Op{ir::UpsampleOp{{size_.h(), size_.w()}}, {inputs[0]}, {out}, {}, {name()}});
     return {out};
   }

@@ -34,7 +34,10 @@
 //   here from Keras's source, not from strata's), a kernel dilated with zeros between its taps, and a 1D input
 //   viewed as one row. Dilated ones with non-finite inputs are refused (the zero taps would spread NaN).
 // - Subtract and SpatialDropout2D: no tfjs class (refused by tfjs itself).
-// - UpSampling2D interpolation "bilinear": tfjs's resize differs from Keras 3's; strata has only "nearest".
+// - UpSampling2D interpolation "bilinear", Resizing and CenterCrop: tfjs resizes with align-corners (Resizing
+//   without crop_to_aspect_ratio) or without half-pixel centres, and crops differently; Keras 3 resizes as
+//   TensorFlow's tf.image.resize (half-pixel centres). All three run as KerasResize below: Keras's crop windows
+//   written from its source, then tfjs-core's resizeBilinear / resizeNearestNeighbor with halfPixelCenters.
 // - Normalization: tfjs-layers has no such class. It runs as KerasNormalization below, Keras 3's call written
 //   from its source with tfjs-core ops: (x - mean) / maximum(sqrt(variance), 1e-7), or the inverse; statistics
 //   from the config (one number, or row-major over the last kept axes) or the weights mean, variance, count.
@@ -257,6 +260,51 @@ class KerasOp extends tfl.layers.Layer {
 KerasOp.className = 'KerasOp';
 tf.serialization.registerClass(KerasOp);
 
+// Keras 3's UpSampling2D (bilinear), Resizing and CenterCrop (keras/src/layers/preprocessing/image_preprocessing,
+// keras/src/backend/tensorflow/image.py resize, keras/src/utils/image_utils.py smart_resize).
+class KerasResize extends tfl.layers.Layer {
+  constructor(config) {
+    super({name: config.name});
+    this.c = config;
+  }
+  // The output (height, width) for an input shape.
+  target(shape) {
+    const c = this.c;
+    if (c.kind === 'UpSampling2D') return [shape[1] * c.size[0], shape[2] * c.size[1]];
+    return [c.height, c.width];
+  }
+  computeOutputShape(inputShape) {
+    return [inputShape[0], ...this.target(inputShape), inputShape[3]];
+  }
+  call(inputs) {
+    return tf.tidy(() => {
+      const c = this.c;
+      let x = Array.isArray(inputs) ? inputs[0] : inputs;
+      const [h, w] = [x.shape[1], x.shape[2]];
+      const [th, tw] = this.target(x.shape);
+      // Keras's centred window of the target's aspect ratio, in Python floats, truncated.
+      const aspect = () => {
+        const ch = Math.max(Math.min(h, Math.trunc((w * th) / tw)), 1);
+        const cw = Math.max(Math.min(w, Math.trunc((h * tw) / th)), 1);
+        return [Math.trunc((h - ch) / 2), Math.trunc((w - cw) / 2), ch, cw];
+      };
+      let method = c.kind === 'Resizing' ? c.interpolation : 'bilinear';
+      let box = null;
+      if (c.kind === 'Resizing' && c.cropToAspectRatio) box = aspect();
+      if (c.kind === 'CenterCrop') {
+        if (h >= th && w >= tw) return tf.slice(x, [0, Math.floor((h - th) / 2), Math.floor((w - tw) / 2), 0],
+                                                [-1, th, tw, -1]);
+        box = aspect();
+      }
+      if (box) x = tf.slice(x, [0, box[0], box[1], 0], [-1, box[2], box[3], -1]);
+      return method === 'nearest' ? tf.image.resizeNearestNeighbor(x, [th, tw], false, true) :
+                                    tf.image.resizeBilinear(x, [th, tw], false, true);
+    });
+  }
+}
+KerasResize.className = 'KerasResize';
+tf.serialization.registerClass(KerasResize);
+
 // Keras 3's Normalization at inference (keras/src/layers/preprocessing/normalization.py).
 class KerasNormalization extends tfl.layers.Layer {
   constructor(config) {
@@ -348,6 +396,17 @@ function adapt(layer) {
       break;
     case 'Normalization':
       layer.class_name = 'KerasNormalization';
+      break;
+    case 'UpSampling2D':
+      if (c.interpolation !== 'bilinear') break;
+      c.kind = layer.class_name;
+      layer.class_name = 'KerasResize';
+      break;
+    case 'Resizing':
+    case 'CenterCrop':
+      if (c.antialias) refuse(layer, 'the harness has no antialiased resize');
+      c.kind = layer.class_name;
+      layer.class_name = 'KerasResize';
       break;
     case 'Softmax':
       // tfjs-core's softmax takes the last axis only: another one runs as the op, moved to the end and back.

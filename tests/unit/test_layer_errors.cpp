@@ -68,8 +68,8 @@ TEST_CASE("reshaping layer errors", "[errors][reshaping]") {
   REQUIRE_THROWS_MATCHES(L::Cropping2D({2, 2}, {.name = "cr"})(strata::Input({4, 9, 3})), strata::ShapeError,
                          MessageThat(StartsWith("[cr (Cropping2D)]") && Contains("leaves nothing") &&
                                      Contains("(None, 4, 9, 3)")));
-  REQUIRE_THROWS_MATCHES(L::UpSampling2D(2, {.interpolation = "bilinear", .name = "up"}), strata::ValueError,
-                         MessageThat(Contains("Unsupported interpolation 'bilinear'") && Contains("nearest")));
+  REQUIRE_THROWS_MATCHES(L::UpSampling2D(2, {.interpolation = "bicubic", .name = "up"}), strata::ValueError,
+                         MessageThat(Contains("Unsupported interpolation 'bicubic'") && Contains("nearest")));
   REQUIRE_THROWS_MATCHES(L::UpSampling2D(0, {.name = "up"}), strata::ValueError, MessageThat(Contains("positive size")));
   REQUIRE_THROWS_MATCHES(L::Flatten({.name = "f"})(strata::Input({None, 3})), strata::ShapeError,
                          MessageThat(StartsWith("[f (Flatten)]") && Contains("(None, None, 3)")));

@@ -426,8 +426,18 @@ class GraphGenerator {
           push(L::Cropping2D({{2, 1}, {0, 2}})(x.tensor), x, 1, "cropping ((2, 1), (0, 2))");
         break;
       case 3:
-        if (x.h <= 6 && x.w <= 6)
-          push(L::UpSampling2D({uniform(1, 3), uniform(1, 3)})(x.tensor), x, 1, "upsampling");
+        if (x.h <= 6 && x.w <= 6) {
+          const char* interpolation = chance(0.5) ? "nearest" : "bilinear";
+          push(L::UpSampling2D({uniform(1, 3), uniform(1, 3)}, {.interpolation = interpolation})(x.tensor), x,
+               4, fmt::format("upsampling {}", interpolation));
+        } else if (chance(0.5)) {
+          push(L::Resizing(uniform(2, 7), uniform(2, 7),
+                           {.interpolation = chance(0.5) ? "nearest" : "bilinear",
+                            .crop_to_aspect_ratio = chance(0.5)})(x.tensor),
+               x, 4, "resizing");
+        } else {
+          push(L::CenterCrop(uniform(2, 9), uniform(2, 9))(x.tensor), x, 4, "center crop");
+        }
         break;
       case 4:  // the same elements, height and width exchanged
         push(L::Reshape({x.w, x.h, x.c})(x.tensor), x, 1, "reshape to (w, h, c)");

@@ -489,6 +489,38 @@ std::vector<Case> cases() {
                [] { return single({6}, [](auto x) { return L::PReLU()(L::Dense(5)(x)); }); },
                {{3, 6}},
                6});
+  // Resizing layers: Keras 3's half-pixel rule growing and shrinking by whole and fractional factors, crops
+  // to the target's aspect ratio, and CenterCrop's odd margins and its resize for images smaller than the
+  // target.
+  c.push_back({"UpSampling2D (2, 3) bilinear",
+               [] {
+                 return single({5, 4, 3}, [](auto x) {
+                   return L::UpSampling2D({2, 3}, {.interpolation = "bilinear"})(L::Conv2D(3, 1)(x));
+                 });
+               },
+               {{2, 5, 4, 3}},
+               3});
+  for (const char* interpolation : {"bilinear", "nearest"}) {
+    for (const auto& [h, w] : std::vector<std::pair<int, int>>{{9, 12}, {4, 5}, {7, 3}, {13, 13}}) {
+      for (bool crop : {false, true}) {
+        c.push_back(
+            {fmt::format("Resizing 6x9 to {}x{} {}{}", h, w, interpolation, crop ? " cropped to aspect" : ""),
+             [=] {
+               return single({6, 9, 2}, [&](auto x) {
+                 return L::Resizing(h, w, {.interpolation = interpolation, .crop_to_aspect_ratio = crop})(x);
+               });
+             },
+             {{2, 6, 9, 2}}});
+      }
+    }
+  }
+  for (const auto& [h, w] : std::vector<std::pair<int, int>>{{4, 5}, {3, 8}, {6, 9}, {8, 4}, {10, 12}}) {
+    c.push_back({fmt::format("CenterCrop 6x9 to {}x{}", h, w),
+                 [=] {
+                   return single({6, 9, 2}, [&](auto x) { return L::CenterCrop(h, w)(x); });
+                 },
+                 {{2, 6, 9, 2}}});
+  }
   // (tfjs's class named Identity is an initializer: the Identity layer is checked by hand below.)
   c.push_back({"GaussianNoise, GaussianDropout, AlphaDropout, Dropout with noise_shape",
                [] {

@@ -33,7 +33,8 @@ class Cropping2D : public Layer {
 
 /// Keras `UpSampling2D` keyword arguments after `size`.
 struct UpSampling2DOptions {
-  /// Only "nearest" is supported; anything else is a ValueError.
+  /// "nearest" (rows and columns repeated) or "bilinear" (Keras 3's `ops.image.resize`: TensorFlow's
+  /// half-pixel rule, not align-corners); anything else is a ValueError.
   std::string interpolation = "nearest";
   /// The layer's name; empty means the default.
   std::string name = "";
@@ -52,7 +53,8 @@ struct UpSampling2DOptions {
   }
 };
 
-/// Repeats rows and columns, as `keras.layers.UpSampling2D(size)` with nearest interpolation.
+/// Scales the image by whole factors, as `keras.layers.UpSampling2D(size, interpolation)`: nearest repeats
+/// rows and columns, bilinear interpolates (one oneDNN `resampling_linear` step).
 class UpSampling2D : public Layer {
  public:
   /// Creates the layer. Throws ValueError for a size of zero or less or another interpolation.

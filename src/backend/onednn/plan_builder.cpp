@@ -27,6 +27,7 @@ void PlanBuilder::add(const ir::Op& op) {
                    [&](const ir::PadOp& p) { add_pad(op, p); },
                    [&](const ir::CropOp& c) { add_crop(op, c); },
                    [&](const ir::UpsampleOp& u) { add_upsample(op, u); },
+                   [&](const ir::ResizeOp& r) { add_resize(op, r); },
                    [&](const ir::ReshapeOp&) {},  // the output shares the input's buffer: no step
                    [&](const ir::ConcatOp& c) { add_concat(op, c); },
                    [&](const ir::ReduceOp& r) { add_reduce(op, r); },

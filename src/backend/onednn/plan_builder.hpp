@@ -84,6 +84,7 @@ class PlanBuilder {
   void add_pad(const Op& op, const ir::PadOp& p);
   void add_crop(const Op& op, const ir::CropOp& c);
   void add_upsample(const Op& op, const ir::UpsampleOp& u);
+  void add_resize(const Op& op, const ir::ResizeOp& r);
   void add_concat(const Op& op, const ir::ConcatOp& c);
   void add_reduce(const Op& op, const ir::ReduceOp& r);
   void add_layer_norm(const Op& op, const ir::LayerNormOp& l);

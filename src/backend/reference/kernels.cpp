@@ -302,6 +302,52 @@ void upsample(const ir::UpsampleOp& op, const std::vector<int64_t>& src_dims, co
   });
 }
 
+void resize(const ir::ResizeOp& op, const std::vector<int64_t>& src_dims, const float* src,
+            const std::vector<int64_t>& dst_dims, float* dst) {
+  const auto in = ir::as_volume(src_dims), out = ir::as_volume(dst_dims);
+  const int64_t channels = in[4];
+  // Per spatial axis and output cell: the two source cells and the second one's weight.
+  struct Tap {
+    int64_t lo, hi;
+    double w;
+  };
+  std::array<std::vector<Tap>, 3> taps;
+  for (int a = 0; a < 3; ++a) {
+    const double scale = static_cast<double>(in[a + 1]) / static_cast<double>(out[a + 1]);
+    for (int64_t o = 0; o < out[a + 1]; ++o) {
+      if (op.kind == ir::ResizeOp::Kind::kNearest) {
+        const auto i = std::min(static_cast<int64_t>(std::floor((o + 0.5) * scale)), in[a + 1] - 1);
+        taps[a].push_back({i, i, 0.0});
+        continue;
+      }
+      const double x = (o + 0.5) * scale - 0.5;
+      const double f = std::floor(x);
+      const int64_t lo = std::max<int64_t>(static_cast<int64_t>(f), 0);
+      const int64_t hi = std::min<int64_t>(static_cast<int64_t>(std::ceil(x)), in[a + 1] - 1);
+      taps[a].push_back({lo, hi, x - f});
+    }
+  }
+  auto at = [&](int64_t n, int64_t d, int64_t h, int64_t w, int64_t c) {
+    return static_cast<double>(src[(((n * in[1] + d) * in[2] + h) * in[3] + w) * channels + c]);
+  };
+  float* p = dst;
+  for (int64_t n = 0; n < out[0]; ++n)
+    for (const Tap& td : taps[0])
+      for (const Tap& th : taps[1])
+        for (const Tap& tw : taps[2])
+          for (int64_t c = 0; c < channels; ++c) {
+            double v = 0.0;
+            for (int i = 0; i < 8; ++i) {
+              const double wd = i & 4 ? td.w : 1.0 - td.w, wh = i & 2 ? th.w : 1.0 - th.w,
+                           ww = i & 1 ? tw.w : 1.0 - tw.w;
+              if (wd == 0.0 || wh == 0.0 || ww == 0.0) continue;
+              v += wd * wh * ww *
+                   at(n, i & 4 ? td.hi : td.lo, i & 2 ? th.hi : th.lo, i & 1 ? tw.hi : tw.lo, c);
+            }
+            *p++ = static_cast<float>(v);
+          }
+}
+
 void concat(int axis, const std::vector<std::vector<int64_t>>& src_dims, const std::vector<const float*>& srcs,
             const std::vector<int64_t>& dst_dims, float* dst) {
   int64_t outer = 1, inner = 1;

@@ -42,6 +42,9 @@ void crop(const ir::CropOp& op, const std::vector<int64_t>& src_dims, const floa
 void upsample(const ir::UpsampleOp& op, const std::vector<int64_t>& src_dims, const float* src,
               const std::vector<int64_t>& dst_dims, float* dst);
 /// Concatenation along `axis`.
+/// TensorFlow's half-pixel resize of the spatial axes (ir::ResizeOp), in double.
+void resize(const ir::ResizeOp& op, const std::vector<int64_t>& src_dims, const float* src,
+            const std::vector<int64_t>& dst_dims, float* dst);
 void concat(int axis, const std::vector<std::vector<int64_t>>& src_dims, const std::vector<const float*>& srcs,
             const std::vector<int64_t>& dst_dims, float* dst);
 

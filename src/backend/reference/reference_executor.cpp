@@ -110,6 +110,9 @@ class ReferenceExecutor : public Executor {
               [&](const ir::CropOp& c) {
                 reference::crop(c, graph_.values[in0].dims, buffer(in0).data(), dst_dims, dst.data());
               },
+              [&](const ir::ResizeOp& r) {
+                reference::resize(r, graph_.values[in0].dims, buffer(in0).data(), dst_dims, dst.data());
+              },
               [&](const ir::UpsampleOp& u) {
                 reference::upsample(u, graph_.values[in0].dims, buffer(in0).data(), dst_dims, dst.data());
               },

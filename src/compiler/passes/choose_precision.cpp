@@ -22,6 +22,7 @@ bool runs_in_bf16(const Graph& graph, const Op& op) {
           [&](const LayerNormOp& l) { return no(l); }, [&](const MatMulOp& m) { return yes(m); },
           [&](const PReluOp& p) { return no(p); },  // oneDNN 2.6's prelu takes weights of the data's type
           [&](const CropOp& c) { return yes(c); }, [&](const UpsampleOp& u) { return yes(u); },
+          [&](const ResizeOp& r) { return yes(r); },
           [&](const ActivationOp& a) { return detail::is_standard_eltwise(a.activation); },
           [&](const BinaryOp&) {
             // oneDNN's binary needs one input of the output's full size; a double broadcast is a C++ step.

@@ -29,6 +29,7 @@ bool takes_post_ops(const Op& op) {
                         [&](const PadOp& p) { return no(p); },
                         [&](const CropOp& c) { return no(c); },
                         [&](const UpsampleOp& u) { return no(u); },
+                        [&](const ResizeOp& r) { return no(r); },
                         [&](const ReshapeOp& r) { return no(r); },
                         [&](const ConcatOp& c) { return no(c); },
                         [&](const ReduceOp& r) { return no(r); },
