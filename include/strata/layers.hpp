@@ -11,6 +11,7 @@
 #include "strata/layers/depthwise_conv1d.hpp"
 #include "strata/layers/depthwise_conv2d.hpp"
 #include "strata/layers/global_pooling2d.hpp"
+#include "strata/layers/group_normalization.hpp"
 #include "strata/layers/input_layer.hpp"
 #include "strata/layers/layer_normalization.hpp"
 #include "strata/layers/merge.hpp"

@@ -522,7 +522,17 @@ class OnnxBuilder {
     const bool nchw_out = rank(out) == 4 && orders_coincide(dims(out));
     const std::vector<int64_t> target = nchw_out ? to_nchw(dims(out)) : dims(out);
     const Layout layout = nchw_out ? Layout::kNchw : Layout::kNhwc;
-    out_.node("Reshape", {x, out_.shape_constant(name, target)}, {define(op, layout)}, name);
+    // The batch copied (0) keeps a dynamic batch; a view merging the batch with other axes
+    // (GroupNormalization's rows of (sample, group)) infers it (-1) from the other, fixed sizes instead.
+    std::string shape;
+    if (dims(out)[0] == dims(in)[0]) {
+      shape = out_.shape_constant(name, target);
+    } else {
+      std::vector<int64_t> inferred = target;
+      inferred[0] = -1;
+      shape = out_.int64_initializer(name + "/shape", inferred);
+    }
+    out_.node("Reshape", {x, shape}, {define(op, layout)}, name);
   }
 
   void concat(const ir::Op& op, const ir::ConcatOp& c, const std::string& name) {

@@ -76,6 +76,7 @@ std::shared_ptr<LayerImpl> layer_from_config(const std::string& class_name, cons
   X(depthwise_conv1d)            \
   X(depthwise_conv2d)            \
   X(global_pooling2d)            \
+  X(group_normalization)         \
   X(input_layer)                 \
   X(layer_normalization)         \
   X(merge)                       \

@@ -38,6 +38,7 @@
 //   without crop_to_aspect_ratio) or without half-pixel centres, and crops differently; Keras 3 resizes as
 //   TensorFlow's tf.image.resize (half-pixel centres). All three run as KerasResize below: Keras's crop windows
 //   written from its source, then tfjs-core's resizeBilinear / resizeNearestNeighbor with halfPixelCenters.
+// - GroupNormalization: no tfjs class; KerasGroupNormalization below is Keras 3's call in tfjs-core ops.
 // - Normalization: tfjs-layers has no such class. It runs as KerasNormalization below, Keras 3's call written
 //   from its source with tfjs-core ops: (x - mean) / maximum(sqrt(variance), 1e-7), or the inverse; statistics
 //   from the config (one number, or row-major over the last kept axes) or the weights mean, variance, count.
@@ -305,6 +306,39 @@ class KerasResize extends tfl.layers.Layer {
 KerasResize.className = 'KerasResize';
 tf.serialization.registerClass(KerasResize);
 
+// Keras 3's GroupNormalization (keras/src/layers/normalization/group_normalization.py), channels last: the
+// channels split into groups, ops.moments over every axis but the batch and the group, rsqrt(var + epsilon).
+class KerasGroupNormalization extends tfl.layers.Layer {
+  constructor(config) {
+    super({name: config.name});
+    this.c = config;
+  }
+  build(inputShape) {
+    const channels = inputShape[inputShape.length - 1];
+    if (this.c.scale) this.gamma = this.addWeight('gamma', [channels], 'float32', tfl.initializers.ones());
+    if (this.c.center) this.beta = this.addWeight('beta', [channels], 'float32', tfl.initializers.zeros());
+    this.built = true;
+  }
+  call(inputs) {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      const channels = x.shape[x.rank - 1];
+      const groups = this.c.groups === -1 ? channels : this.c.groups;
+      const grouped = tf.reshape(x, [...x.shape.slice(0, -1), groups, channels / groups]);
+      const axes = [...Array(grouped.rank).keys()].filter((a) => a !== 0 && a !== grouped.rank - 2);
+      const {mean, variance} = tf.moments(grouped, axes, true);
+      let inv = tf.rsqrt(tf.add(variance, this.c.epsilon));
+      const shape = [...Array(grouped.rank - 2).fill(1), groups, channels / groups];
+      if (this.c.scale) inv = tf.mul(inv, tf.reshape(this.gamma.read(), shape));
+      let res = tf.mul(tf.neg(mean), inv);
+      if (this.c.center) res = tf.add(res, tf.reshape(this.beta.read(), shape));
+      return tf.reshape(tf.add(tf.mul(grouped, inv), res), x.shape);
+    });
+  }
+}
+KerasGroupNormalization.className = 'KerasGroupNormalization';
+tf.serialization.registerClass(KerasGroupNormalization);
+
 // Keras 3's Normalization at inference (keras/src/layers/preprocessing/normalization.py).
 class KerasNormalization extends tfl.layers.Layer {
   constructor(config) {
@@ -396,6 +430,9 @@ function adapt(layer) {
       break;
     case 'Normalization':
       layer.class_name = 'KerasNormalization';
+      break;
+    case 'GroupNormalization':
+      layer.class_name = 'KerasGroupNormalization';
       break;
     case 'UpSampling2D':
       if (c.interpolation !== 'bilinear') break;

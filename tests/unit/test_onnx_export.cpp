@@ -437,6 +437,19 @@ TEST_CASE("resizing: bilinear and nearest, growing and shrinking, with a dynamic
   CHECK(op_counts(c.proto)["Resize"] == 5);
 }
 
+TEST_CASE("GroupNormalization: groups moved in front, a layer normalization per group", "[onnx][layers]") {
+  strata::clear_session();
+  auto in = strata::Input({5, 6, 3});
+  auto x = L::Conv2D(8, 1)(in);
+  std::vector<strata::SymbolicTensor> outputs = {L::GroupNormalization({.groups = 2})(x),
+                                                 L::GroupNormalization({.groups = -1, .center = false})(x),
+                                                 L::GroupNormalization({.groups = 1})(x)};
+  strata::Model model(in, outputs, "group_norm");
+  randomize(model, 5);
+  const Comparison c = export_and_compare(model, random_inputs(model, 2, 9), "group_norm");
+  CHECK(c.max_error < float32_tolerance(240));
+}
+
 TEST_CASE("PReLU with every kind of shared axes", "[onnx][layers]") {
   strata::clear_session();
   auto in = strata::Input({5, 6, 3});

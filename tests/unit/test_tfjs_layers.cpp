@@ -521,6 +521,24 @@ std::vector<Case> cases() {
                  },
                  {{2, 6, 9, 2}}});
   }
+  // GroupNormalization: groups of several channels, one group (layer normalization over all), one channel per
+  // group (instance normalization), on images, sequences and vectors, with and without gamma and beta.
+  for (const auto& [groups, center, scale] : std::vector<std::tuple<int, bool, bool>>{
+           {2, true, true}, {1, true, false}, {-1, false, true}, {3, false, false}}) {
+    c.push_back({fmt::format("GroupNormalization groups {} center {} scale {}", groups, center, scale),
+                 [=] {
+                   return single({5, 4, 6}, [&](auto x) {
+                     auto image = L::GroupNormalization({.groups = groups, .center = center, .scale = scale})(
+                         L::Conv2D(6, 3, {.padding = "same"})(x));
+                     auto seq = L::GroupNormalization({.groups = groups, .epsilon = 0.1f})(
+                         L::Reshape({20, 6})(image));
+                     auto vec = L::GroupNormalization({.groups = groups})(L::Dense(6)(L::Flatten()(seq)));
+                     return L::Concatenate()({L::Flatten()(image), vec});
+                   });
+                 },
+                 {{2, 5, 4, 6}},
+                 54});
+  }
   // (tfjs's class named Identity is an initializer: the Identity layer is checked by hand below.)
   c.push_back({"GaussianNoise, GaussianDropout, AlphaDropout, Dropout with noise_shape",
                [] {

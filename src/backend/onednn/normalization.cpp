@@ -18,8 +18,14 @@ memory PlanBuilder::channel_constant(const std::shared_ptr<const Tensor>& t, int
 
 void PlanBuilder::add_batch_norm(const ir::Op& op, const ir::BatchNormOp& bn) {
   const auto& dims = graph_.values[op.output()].dims;
-  const memory::desc md = desc_of(op.output());
   const int64_t channels = dims.back();
+  // Other ranks than images as (rows, 1, 1, C) images: oneDNN 2.6 has a jit kernel for nhwc, while a
+  // sequence's nwc went to bnorm_ref (and a vector's nc to a plain C++ one).
+  memory::desc md = desc_of(op.output());
+  if (dims.size() != 4 && graph_.values[op.output()].layout == ir::Layout::kPlain) {
+    md = memory::desc({element_count(dims) / channels, channels, 1, 1},
+                      data_type_of(graph_.values[op.output()].dtype), tag::nhwc);
+  }
   const auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
                      dnnl::normalization_flags::use_shift;
   dnnl::batch_normalization_forward::desc desc(dnnl::prop_kind::forward_inference, md, bn.epsilon, flags);
