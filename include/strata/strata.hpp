@@ -7,6 +7,7 @@
 #include "strata/compiled_model.hpp"
 #include "strata/custom_layer.hpp"
 #include "strata/error.hpp"
+#include "strata/initializers.hpp"
 #include "strata/layer.hpp"
 #include "strata/layer_registry.hpp"
 #include "strata/layers.hpp"

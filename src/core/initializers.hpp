@@ -5,15 +5,21 @@
 #include <string>
 #include <vector>
 
+#include "strata/initializers.hpp"
 #include "strata/tensor.hpp"
 
 namespace strata::detail {
 
-/// Throws ValueError (prefixed with `where`) when `name` is not an initializer strata knows.
-void check_initializer(const std::string& name, const std::string& where);
+/// Throws ValueError (prefixed with `where`) when `init` is not an initializer strata knows, or its arguments
+/// are out of range (a negative scale or stddev, an unknown mode or distribution, minval above maxval).
+void check_initializer(const Initializer& init, const std::string& where);
+
+/// The snake_case name of a named initializer without arguments ("glorot_uniform"), or empty.
+std::string initializer_name(const Initializer& init);
 
 /// A tensor initialized as Keras's initializer `name` does, with the given fans (Keras's
 /// `compute_fans`: for a conv kernel, receptive field times in and out channels).
-Tensor initialize(const std::string& name, std::vector<int64_t> dims, double fan_in, double fan_out);
+/// Throws ValueError for an Identity initializer of a weight whose rank is not 2.
+Tensor initialize(const Initializer& init, std::vector<int64_t> dims, double fan_in, double fan_out);
 
 }  // namespace strata::detail

@@ -60,7 +60,7 @@ class BatchNormalizationImpl : public detail::ConfiguredLayer<BatchNormalization
     if (!(o.epsilon >= 0.0f)) {
       throw ValueError(fmt::format("{} Expected a non-negative epsilon, received {}", where, o.epsilon));
     }
-    for (const std::string* init : {&o.beta_initializer, &o.gamma_initializer, &o.moving_mean_initializer,
+    for (const Initializer* init : {&o.beta_initializer, &o.gamma_initializer, &o.moving_mean_initializer,
                                     &o.moving_variance_initializer}) {
       detail::check_initializer(*init, where);
     }
@@ -84,7 +84,7 @@ class BatchNormalizationImpl : public detail::ConfiguredLayer<BatchNormalization
 
   void build(const std::vector<Shape>& inputs) override {
     channels_ = *inputs[0][-1];
-    auto init = [&](const std::string& name) { return detail::initialize(name, {channels_}, 1, 1); };
+    auto init = [&](const Initializer& name) { return detail::initialize(name, {channels_}, 1, 1); };
     // Keras's order: gamma, beta, moving_mean, moving_variance; the moving statistics are non-trainable.
     if (args_.options.scale) add_variable("gamma", init(args_.options.gamma_initializer));
     if (args_.options.center) add_variable("beta", init(args_.options.beta_initializer));

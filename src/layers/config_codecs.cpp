@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/activation.hpp"
+#include "core/initializers.hpp"
 #include "strata/error.hpp"
 
 namespace strata::detail {
@@ -34,26 +35,6 @@ std::string shortest(float value) {
   const auto [end, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
   return std::string(buffer.data(), ec == std::errc() ? end : buffer.data());
 }
-
-struct NamedInitializer {
-  const char* name;
-  const char* keras_class;
-  // Keras 2.0-2.2 wrote these as VarianceScaling(scale, mode, distribution).
-  double scale;
-  const char* mode;
-  const char* distribution;
-};
-
-constexpr std::array<NamedInitializer, 8> kInitializers = {{
-    {"glorot_uniform", "GlorotUniform", 1.0, "fan_avg", "uniform"},
-    {"glorot_normal", "GlorotNormal", 1.0, "fan_avg", "truncated_normal"},
-    {"he_uniform", "HeUniform", 2.0, "fan_in", "uniform"},
-    {"he_normal", "HeNormal", 2.0, "fan_in", "truncated_normal"},
-    {"lecun_uniform", "LecunUniform", 1.0, "fan_in", "uniform"},
-    {"lecun_normal", "LecunNormal", 1.0, "fan_in", "truncated_normal"},
-    {"zeros", "Zeros", 0.0, "", ""},
-    {"ones", "Ones", 0.0, "", ""},
-}};
 
 }  // namespace
 
@@ -269,56 +250,119 @@ std::string ActivationCodec::read(const nlohmann::json& j, const ConfigKey& at) 
   return j.get<std::string>();
 }
 
-nlohmann::json InitializerCodec::write(const std::string& v) {
-  for (const NamedInitializer& n : kInitializers) {
-    if (v != n.name) continue;
-    const bool seeded = n.scale != 0.0;
-    return {{"module", "keras.initializers"},
-            {"class_name", n.keras_class},
-            {"config", seeded ? nlohmann::json{{"seed", nullptr}} : nlohmann::json::object()},
-            {"registered_name", nullptr}};
+nlohmann::json InitializerCodec::write(const Initializer& v) {
+  const auto seed = v.seed ? nlohmann::json(*v.seed) : nlohmann::json();
+  const std::string& cls = v.class_name;
+  nlohmann::json config = nlohmann::json::object();
+  if (cls == "VarianceScaling") {
+    config = {{"scale", v.scale}, {"mode", v.mode}, {"distribution", v.distribution}, {"seed", seed}};
+  } else if (cls == "RandomNormal" || cls == "TruncatedNormal") {
+    config = {{"mean", v.mean}, {"stddev", v.stddev}, {"seed", seed}};
+  } else if (cls == "RandomUniform") {
+    config = {{"minval", v.minval}, {"maxval", v.maxval}, {"seed", seed}};
+  } else if (cls == "Constant") {
+    config = {{"value", v.value}};
+  } else if (cls == "Orthogonal") {
+    config = {{"gain", v.gain}, {"seed", seed}};
+  } else if (cls == "Identity") {
+    config = {{"gain", v.gain}};
+  } else if (cls != "Zeros" && cls != "Ones") {
+    config = {{"seed", seed}};  // Glorot, He and Lecun: seed only
   }
-  return v;  // the layer refuses an unknown name before a config is ever written
+  return {{"module", "keras.initializers"},
+          {"class_name", cls},
+          {"config", std::move(config)},
+          {"registered_name", nullptr}};
 }
 
-std::string InitializerCodec::read(const nlohmann::json& j, const ConfigKey& at) {
+Initializer InitializerCodec::read(const nlohmann::json& j, const ConfigKey& at) {
   constexpr const char* expected =
-      "one of the initializers strata creates (GlorotUniform, GlorotNormal, HeUniform, HeNormal, "
-      "LecunUniform, "
-      "LecunNormal, Zeros, Ones, or their snake_case names)";
+      "an initializer strata has (GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, "
+      "LecunNormal, "
+      "VarianceScaling, RandomNormal, RandomUniform, TruncatedNormal, Constant, Zeros, Ones, Orthogonal, "
+      "Identity, "
+      "or their snake_case names)";
   if (j.is_string()) {
-    const std::string s = j.get<std::string>();
-    for (const NamedInitializer& n : kInitializers) {
-      if (s == n.name || s == n.keras_class) return n.name;
-    }
-    bad_config_value(at, expected, j);
+    Initializer init(j.get<std::string>());
+    if (!init.known()) bad_config_value(at, expected, j);
+    return init;
   }
   if (!j.is_object() || !j.contains("class_name") || !j["class_name"].is_string()) {
     bad_config_value(at, expected, j);
   }
-  const std::string cls = j["class_name"].get<std::string>();
-  const nlohmann::json& config = j.contains("config") ? j["config"] : j;
-  for (const NamedInitializer& n : kInitializers) {
-    if (cls == n.keras_class || cls == n.name) return n.name;
+  Initializer init(j["class_name"].get<std::string>());
+  if (!init.known()) bad_config_value(at, expected, j);
+  const nlohmann::json& config = j.contains("config") && j["config"].is_object() ? j["config"] : j;
+  auto number = [&](const char* key, double& out) {
+    if (!config.contains(key)) return;
+    if (!config[key].is_number()) bad_config_value(at, expected, j);
+    out = config[key].get<double>();
+  };
+  auto text = [&](const char* key, std::string& out) {
+    if (!config.contains(key)) return;
+    if (!config[key].is_string()) bad_config_value(at, expected, j);
+    out = config[key].get<std::string>();
+  };
+  number("scale", init.scale);
+  text("mode", init.mode);
+  text("distribution", init.distribution);
+  number("mean", init.mean);
+  number("stddev", init.stddev);
+  number("minval", init.minval);
+  number("maxval", init.maxval);
+  number("value", init.value);
+  number("gain", init.gain);
+  if (config.contains("seed") && !config["seed"].is_null()) {
+    if (!config["seed"].is_number_integer()) bad_config_value(at, expected, j);
+    init.seed = config["seed"].get<int64_t>();
   }
-  if (cls == "VarianceScaling" && config.is_object()) {
-    auto text = [&](const char* key, const char* fallback) {
-      return config.contains(key) && config[key].is_string() ? config[key].get<std::string>()
-                                                             : std::string(fallback);
+  if (init.class_name == "VarianceScaling" && !j.contains("module")) {
+    // Keras before 2.3 spelled the truncated normal "normal", and wrote the named initializers in this form.
+    if (init.distribution == "normal") init.distribution = "truncated_normal";
+    struct Named {
+      const char* name;
+      double scale;
+      const char* mode;
+      const char* distribution;
     };
-    const nlohmann::json scale = config.contains("scale") ? config["scale"] : nlohmann::json(1.0);
-    const std::string mode = text("mode", "fan_in");
-    std::string distribution = text("distribution", "truncated_normal");
-    // Keras before 2.3 spelled the truncated normal "normal".
-    if (distribution == "normal") distribution = "truncated_normal";
-    for (const NamedInitializer& n : kInitializers) {
-      if (n.scale != 0.0 && scale.is_number() && scale.get<double>() == n.scale && mode == n.mode &&
-          distribution == n.distribution) {
-        return n.name;
+    static constexpr Named kNamed[] = {
+        {"glorot_uniform", 1.0, "fan_avg", "uniform"}, {"glorot_normal", 1.0, "fan_avg", "truncated_normal"},
+        {"he_uniform", 2.0, "fan_in", "uniform"},      {"he_normal", 2.0, "fan_in", "truncated_normal"},
+        {"lecun_uniform", 1.0, "fan_in", "uniform"},   {"lecun_normal", 1.0, "fan_in", "truncated_normal"}};
+    for (const Named& n : kNamed) {
+      if (init == initializers::VarianceScaling(n.scale, n.mode, n.distribution, init.seed)) {
+        Initializer out(n.name);
+        out.seed = init.seed;
+        return out;
       }
     }
   }
-  bad_config_value(at, expected, j);
+  return init;
+}
+
+std::string InitializerCodec::cpp(const Initializer& v) {
+  const std::string name = initializer_name(v);
+  if (!name.empty()) return string_cpp(name);
+  const std::string seed = v.seed ? std::to_string(*v.seed) : "std::nullopt";
+  const std::string& cls = v.class_name;
+  auto num = [](double d) { return fmt::format("{}", d); };  // shortest round trip; an int converts
+  std::string args;
+  if (cls == "VarianceScaling") {
+    args = fmt::format("{}, {}, {}, {}", num(v.scale), string_cpp(v.mode), string_cpp(v.distribution), seed);
+  } else if (cls == "RandomNormal" || cls == "TruncatedNormal") {
+    args = fmt::format("{}, {}, {}", num(v.mean), num(v.stddev), seed);
+  } else if (cls == "RandomUniform") {
+    args = fmt::format("{}, {}, {}", num(v.minval), num(v.maxval), seed);
+  } else if (cls == "Constant") {
+    args = num(v.value);
+  } else if (cls == "Orthogonal") {
+    args = fmt::format("{}, {}", num(v.gain), seed);
+  } else if (cls == "Identity") {
+    args = num(v.gain);
+  } else if (cls != "Zeros" && cls != "Ones") {
+    args = seed;
+  }
+  return fmt::format("strata::initializers::{}({})", cls, args);
 }
 
 void check_config_depth(const nlohmann::json& config, const std::string& where) {
@@ -345,9 +389,7 @@ bool InitializerCodec::keeps_verbatim(const nlohmann::json& j) {
   } catch (const ValueError&) {
     return true;
   }
-  if (!j.is_object() || !j.contains("config") || !j["config"].is_object()) return false;
-  const nlohmann::json& config = j["config"];
-  return config.contains("seed") && !config["seed"].is_null();
+  return false;
 }
 
 nlohmann::json float32_policy_json() {

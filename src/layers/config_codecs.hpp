@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "strata/initializers.hpp"
 #include "strata/shape.hpp"
 
 namespace strata::detail {
@@ -191,19 +192,20 @@ struct ActivationCodec {
   static std::string cpp(const std::string& v) { return string_cpp(v); }
 };
 
-/// Keras's initializer argument. strata's options name it in snake case ("glorot_uniform"); Keras 3 writes
-/// `{"module": "keras.initializers", "class_name": "GlorotUniform", "config": {"seed": null},
-/// "registered_name": null}`. Reads that, Keras 2's `{"class_name", "config"}` (including the
-/// `VarianceScaling` form Keras 2.0-2.2 wrote for the named ones) and plain names. `read` throws for another
-/// initializer; a schema keeps such a value (and a seeded one) verbatim instead (`keeps_verbatim`), since an
-/// initializer only decides the weights a layer starts with before a file's are loaded.
+/// Keras's initializer argument, a strata::Initializer. Keras 3 writes `{"module": "keras.initializers",
+/// "class_name": "GlorotUniform", "config": {"seed": null}, "registered_name": null}`. Reads that, Keras 2's
+/// `{"class_name", "config"}` (the `VarianceScaling` form Keras 2.0-2.2 wrote for the named ones reads as the
+/// name) and plain names. `read` throws for a class strata does not have; a schema keeps such a value
+/// verbatim instead (`keeps_verbatim`), since an initializer only decides the weights a layer starts with
+/// before a file's are loaded.
 struct InitializerCodec {
   static constexpr const char* type = "initializer";
-  /// True for a value `read` cannot take, or one with a seed `write` would not write back.
+  /// True for a value `read` cannot take.
   static bool keeps_verbatim(const nlohmann::json& j);
-  static nlohmann::json write(const std::string& v);
-  static std::string read(const nlohmann::json& j, const ConfigKey& at);
-  static std::string cpp(const std::string& v) { return string_cpp(v); }
+  static nlohmann::json write(const Initializer& v);
+  static Initializer read(const nlohmann::json& j, const ConfigKey& at);
+  /// A name literal for the named ones with default arguments, else a `strata::initializers::` call.
+  static std::string cpp(const Initializer& v);
 };
 
 /// The deepest nesting a config may have. Keras's nest a handful of levels (a model in a model in a

@@ -61,7 +61,7 @@ class GroupNormalizationImpl : public detail::ConfiguredLayer<GroupNormalization
 
   void build(const std::vector<Shape>& inputs) override {
     const int64_t channels = *inputs[0][-1];
-    auto init = [&](const std::string& name) { return detail::initialize(name, {channels}, 1, 1); };
+    auto init = [&](const Initializer& name) { return detail::initialize(name, {channels}, 1, 1); };
     // Keras's order: gamma, then beta.
     if (args_.options.scale) add_variable("gamma", init(args_.options.gamma_initializer));
     if (args_.options.center) add_variable("beta", init(args_.options.beta_initializer));

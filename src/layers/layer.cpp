@@ -155,6 +155,12 @@ std::vector<SymbolicTensor> call_layer(const std::shared_ptr<LayerImpl>& impl, c
       impl->discard_build();
       throw ResourceError(
           fmt::format("{} Could not allocate memory for the layer's weights", layer.prefix()));
+    } catch (const ValueError& e) {
+      // An initializer that cannot make a weight of this shape (Identity of a rank-4 kernel).
+      impl->discard_build();
+      const std::string message = e.what();
+      if (message.starts_with(layer.prefix())) throw;
+      throw ValueError(fmt::format("{} {}", layer.prefix(), message));
     } catch (...) {
       impl->discard_build();
       throw;

@@ -65,7 +65,7 @@ class LayerNormalizationImpl : public detail::ConfiguredLayer<LayerNormalization
     built_dims_ = normalized_dims(inputs[0]);
     std::vector<int64_t> shape;
     for (const Dim& d : built_dims_) shape.push_back(*d);
-    auto init = [&](const std::string& name) { return detail::initialize(name, shape, 1, 1); };
+    auto init = [&](const Initializer& name) { return detail::initialize(name, shape, 1, 1); };
     // Keras's order: gamma, then beta.
     if (args_.options.scale) add_variable("gamma", init(args_.options.gamma_initializer));
     if (args_.options.center) add_variable("beta", init(args_.options.beta_initializer));

@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "strata/initializers.hpp"
 #include "strata/layer.hpp"
 
 namespace strata::layers {
@@ -22,13 +23,13 @@ struct BatchNormalizationOptions {
   /// Whether there is a `gamma` scale.
   bool scale = true;
   /// Initializer of beta.
-  std::string beta_initializer = "zeros";
+  Initializer beta_initializer = "zeros";
   /// Initializer of gamma.
-  std::string gamma_initializer = "ones";
+  Initializer gamma_initializer = "ones";
   /// Initializer of the moving mean.
-  std::string moving_mean_initializer = "zeros";
+  Initializer moving_mean_initializer = "zeros";
   /// Initializer of the moving variance.
-  std::string moving_variance_initializer = "ones";
+  Initializer moving_variance_initializer = "ones";
   /// The layer's name; empty means the default.
   std::string name = "";
 
@@ -60,22 +61,22 @@ struct BatchNormalizationOptions {
     return *this;
   }
   /// Sets `beta_initializer`; returns this struct for chaining.
-  BatchNormalizationOptions& set_beta_initializer(std::string value) {
+  BatchNormalizationOptions& set_beta_initializer(Initializer value) {
     beta_initializer = std::move(value);
     return *this;
   }
   /// Sets `gamma_initializer`; returns this struct for chaining.
-  BatchNormalizationOptions& set_gamma_initializer(std::string value) {
+  BatchNormalizationOptions& set_gamma_initializer(Initializer value) {
     gamma_initializer = std::move(value);
     return *this;
   }
   /// Sets `moving_mean_initializer`; returns this struct for chaining.
-  BatchNormalizationOptions& set_moving_mean_initializer(std::string value) {
+  BatchNormalizationOptions& set_moving_mean_initializer(Initializer value) {
     moving_mean_initializer = std::move(value);
     return *this;
   }
   /// Sets `moving_variance_initializer`; returns this struct for chaining.
-  BatchNormalizationOptions& set_moving_variance_initializer(std::string value) {
+  BatchNormalizationOptions& set_moving_variance_initializer(Initializer value) {
     moving_variance_initializer = std::move(value);
     return *this;
   }

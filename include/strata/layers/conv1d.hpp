@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "strata/initializers.hpp"
 #include "strata/layer.hpp"
 
 namespace strata::layers {
@@ -25,9 +26,9 @@ struct Conv1DOptions {
   /// Whether the layer has a bias vector.
   bool use_bias = true;
   /// Kernel initializer by Keras name, as Conv2D's.
-  std::string kernel_initializer = "glorot_uniform";
+  Initializer kernel_initializer = "glorot_uniform";
   /// Bias initializer by Keras name.
-  std::string bias_initializer = "zeros";
+  Initializer bias_initializer = "zeros";
   /// The layer's name; empty means the default (`conv1d`, `conv1d_1`, ...).
   std::string name = "";
 
@@ -64,12 +65,12 @@ struct Conv1DOptions {
     return *this;
   }
   /// Sets `kernel_initializer`; returns this struct for chaining.
-  Conv1DOptions& set_kernel_initializer(std::string value) {
+  Conv1DOptions& set_kernel_initializer(Initializer value) {
     kernel_initializer = std::move(value);
     return *this;
   }
   /// Sets `bias_initializer`; returns this struct for chaining.
-  Conv1DOptions& set_bias_initializer(std::string value) {
+  Conv1DOptions& set_bias_initializer(Initializer value) {
     bias_initializer = std::move(value);
     return *this;
   }

@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "strata/initializers.hpp"
 #include "strata/layer.hpp"
 
 namespace strata::layers {
@@ -25,9 +26,9 @@ struct Conv2DOptions {
   bool use_bias = true;
   /// "glorot_uniform", "he_normal", "he_uniform", "glorot_normal", "lecun_normal", "lecun_uniform",
   /// "zeros" or "ones".
-  std::string kernel_initializer = "glorot_uniform";
+  Initializer kernel_initializer = "glorot_uniform";
   /// "zeros" or "ones", or any of the kernel initializers.
-  std::string bias_initializer = "zeros";
+  Initializer bias_initializer = "zeros";
   /// The layer's name; empty means the default (`conv2d`, `conv2d_1`, ...).
   std::string name = "";
 
@@ -64,12 +65,12 @@ struct Conv2DOptions {
     return *this;
   }
   /// Sets `kernel_initializer`; returns this struct for chaining.
-  Conv2DOptions& set_kernel_initializer(std::string value) {
+  Conv2DOptions& set_kernel_initializer(Initializer value) {
     kernel_initializer = std::move(value);
     return *this;
   }
   /// Sets `bias_initializer`; returns this struct for chaining.
-  Conv2DOptions& set_bias_initializer(std::string value) {
+  Conv2DOptions& set_bias_initializer(Initializer value) {
     bias_initializer = std::move(value);
     return *this;
   }

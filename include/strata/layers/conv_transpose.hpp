@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "strata/initializers.hpp"
 #include "strata/layer.hpp"
 
 namespace strata::layers {
@@ -28,9 +29,9 @@ struct Conv2DTransposeOptions {
   /// Whether the layer has a bias vector.
   bool use_bias = true;
   /// Kernel initializer by Keras name, as Conv2D's.
-  std::string kernel_initializer = "glorot_uniform";
+  Initializer kernel_initializer = "glorot_uniform";
   /// Bias initializer by Keras name.
-  std::string bias_initializer = "zeros";
+  Initializer bias_initializer = "zeros";
   /// The layer's name; empty means the default (`conv2d_transpose`, `conv2d_transpose_1`, ...).
   std::string name = "";
 
@@ -67,12 +68,12 @@ struct Conv2DTransposeOptions {
     return *this;
   }
   /// Sets `kernel_initializer`; returns this struct for chaining.
-  Conv2DTransposeOptions& set_kernel_initializer(std::string value) {
+  Conv2DTransposeOptions& set_kernel_initializer(Initializer value) {
     kernel_initializer = std::move(value);
     return *this;
   }
   /// Sets `bias_initializer`; returns this struct for chaining.
-  Conv2DTransposeOptions& set_bias_initializer(std::string value) {
+  Conv2DTransposeOptions& set_bias_initializer(Initializer value) {
     bias_initializer = std::move(value);
     return *this;
   }
@@ -112,9 +113,9 @@ struct Conv1DTransposeOptions {
   /// Whether the layer has a bias vector.
   bool use_bias = true;
   /// Kernel initializer by Keras name.
-  std::string kernel_initializer = "glorot_uniform";
+  Initializer kernel_initializer = "glorot_uniform";
   /// Bias initializer by Keras name.
-  std::string bias_initializer = "zeros";
+  Initializer bias_initializer = "zeros";
   /// The layer's name; empty means the default (`conv1d_transpose`, ...).
   std::string name = "";
 
@@ -151,12 +152,12 @@ struct Conv1DTransposeOptions {
     return *this;
   }
   /// Sets `kernel_initializer`; returns this struct for chaining.
-  Conv1DTransposeOptions& set_kernel_initializer(std::string value) {
+  Conv1DTransposeOptions& set_kernel_initializer(Initializer value) {
     kernel_initializer = std::move(value);
     return *this;
   }
   /// Sets `bias_initializer`; returns this struct for chaining.
-  Conv1DTransposeOptions& set_bias_initializer(std::string value) {
+  Conv1DTransposeOptions& set_bias_initializer(Initializer value) {
     bias_initializer = std::move(value);
     return *this;
   }

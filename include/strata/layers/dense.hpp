@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "strata/initializers.hpp"
 #include "strata/layer.hpp"
 
 namespace strata::layers {
@@ -16,9 +17,9 @@ struct DenseOptions {
   /// Whether the layer has a bias vector.
   bool use_bias = true;
   /// Kernel initializer name (see Conv2DOptions).
-  std::string kernel_initializer = "glorot_uniform";
+  Initializer kernel_initializer = "glorot_uniform";
   /// Bias initializer name.
-  std::string bias_initializer = "zeros";
+  Initializer bias_initializer = "zeros";
   /// The layer's name; empty means the default (`dense`, `dense_1`, ...).
   std::string name = "";
 
@@ -35,12 +36,12 @@ struct DenseOptions {
     return *this;
   }
   /// Sets `kernel_initializer`; returns this struct for chaining.
-  DenseOptions& set_kernel_initializer(std::string value) {
+  DenseOptions& set_kernel_initializer(Initializer value) {
     kernel_initializer = std::move(value);
     return *this;
   }
   /// Sets `bias_initializer`; returns this struct for chaining.
-  DenseOptions& set_bias_initializer(std::string value) {
+  DenseOptions& set_bias_initializer(Initializer value) {
     bias_initializer = std::move(value);
     return *this;
   }

@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "strata/initializers.hpp"
 #include "strata/layer.hpp"
 
 namespace strata::layers {
@@ -25,9 +26,9 @@ struct DepthwiseConv1DOptions {
   /// Whether the layer has a bias vector.
   bool use_bias = true;
   /// Initializer of the depthwise kernel.
-  std::string depthwise_initializer = "glorot_uniform";
+  Initializer depthwise_initializer = "glorot_uniform";
   /// Initializer of the bias.
-  std::string bias_initializer = "zeros";
+  Initializer bias_initializer = "zeros";
   /// The layer's name; empty means the default (`depthwise_conv1d`, ...).
   std::string name = "";
 
@@ -64,12 +65,12 @@ struct DepthwiseConv1DOptions {
     return *this;
   }
   /// Sets `depthwise_initializer`; returns this struct for chaining.
-  DepthwiseConv1DOptions& set_depthwise_initializer(std::string value) {
+  DepthwiseConv1DOptions& set_depthwise_initializer(Initializer value) {
     depthwise_initializer = std::move(value);
     return *this;
   }
   /// Sets `bias_initializer`; returns this struct for chaining.
-  DepthwiseConv1DOptions& set_bias_initializer(std::string value) {
+  DepthwiseConv1DOptions& set_bias_initializer(Initializer value) {
     bias_initializer = std::move(value);
     return *this;
   }
@@ -107,11 +108,11 @@ struct SeparableConv1DOptions {
   /// Whether the layer has a bias vector (after the pointwise step).
   bool use_bias = true;
   /// Initializer of the depthwise kernel.
-  std::string depthwise_initializer = "glorot_uniform";
+  Initializer depthwise_initializer = "glorot_uniform";
   /// Initializer of the pointwise kernel.
-  std::string pointwise_initializer = "glorot_uniform";
+  Initializer pointwise_initializer = "glorot_uniform";
   /// Initializer of the bias.
-  std::string bias_initializer = "zeros";
+  Initializer bias_initializer = "zeros";
   /// The layer's name; empty means the default (`separable_conv1d`, ...).
   std::string name = "";
 
@@ -148,17 +149,17 @@ struct SeparableConv1DOptions {
     return *this;
   }
   /// Sets `depthwise_initializer`; returns this struct for chaining.
-  SeparableConv1DOptions& set_depthwise_initializer(std::string value) {
+  SeparableConv1DOptions& set_depthwise_initializer(Initializer value) {
     depthwise_initializer = std::move(value);
     return *this;
   }
   /// Sets `pointwise_initializer`; returns this struct for chaining.
-  SeparableConv1DOptions& set_pointwise_initializer(std::string value) {
+  SeparableConv1DOptions& set_pointwise_initializer(Initializer value) {
     pointwise_initializer = std::move(value);
     return *this;
   }
   /// Sets `bias_initializer`; returns this struct for chaining.
-  SeparableConv1DOptions& set_bias_initializer(std::string value) {
+  SeparableConv1DOptions& set_bias_initializer(Initializer value) {
     bias_initializer = std::move(value);
     return *this;
   }

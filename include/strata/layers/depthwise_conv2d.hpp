@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "strata/initializers.hpp"
 #include "strata/layer.hpp"
 
 namespace strata::layers {
@@ -24,9 +25,9 @@ struct DepthwiseConv2DOptions {
   /// Whether the layer has a bias vector.
   bool use_bias = true;
   /// Initializer of the depthwise kernel.
-  std::string depthwise_initializer = "glorot_uniform";
+  Initializer depthwise_initializer = "glorot_uniform";
   /// Initializer of the bias.
-  std::string bias_initializer = "zeros";
+  Initializer bias_initializer = "zeros";
   /// The layer's name; empty means the default.
   std::string name = "";
 
@@ -63,12 +64,12 @@ struct DepthwiseConv2DOptions {
     return *this;
   }
   /// Sets `depthwise_initializer`; returns this struct for chaining.
-  DepthwiseConv2DOptions& set_depthwise_initializer(std::string value) {
+  DepthwiseConv2DOptions& set_depthwise_initializer(Initializer value) {
     depthwise_initializer = std::move(value);
     return *this;
   }
   /// Sets `bias_initializer`; returns this struct for chaining.
-  DepthwiseConv2DOptions& set_bias_initializer(std::string value) {
+  DepthwiseConv2DOptions& set_bias_initializer(Initializer value) {
     bias_initializer = std::move(value);
     return *this;
   }
@@ -104,11 +105,11 @@ struct SeparableConv2DOptions {
   /// Whether the layer has a bias vector (after the pointwise step).
   bool use_bias = true;
   /// Initializer of the depthwise kernel.
-  std::string depthwise_initializer = "glorot_uniform";
+  Initializer depthwise_initializer = "glorot_uniform";
   /// Initializer of the pointwise kernel.
-  std::string pointwise_initializer = "glorot_uniform";
+  Initializer pointwise_initializer = "glorot_uniform";
   /// Initializer of the bias.
-  std::string bias_initializer = "zeros";
+  Initializer bias_initializer = "zeros";
   /// The layer's name; empty means the default.
   std::string name = "";
 
@@ -145,17 +146,17 @@ struct SeparableConv2DOptions {
     return *this;
   }
   /// Sets `depthwise_initializer`; returns this struct for chaining.
-  SeparableConv2DOptions& set_depthwise_initializer(std::string value) {
+  SeparableConv2DOptions& set_depthwise_initializer(Initializer value) {
     depthwise_initializer = std::move(value);
     return *this;
   }
   /// Sets `pointwise_initializer`; returns this struct for chaining.
-  SeparableConv2DOptions& set_pointwise_initializer(std::string value) {
+  SeparableConv2DOptions& set_pointwise_initializer(Initializer value) {
     pointwise_initializer = std::move(value);
     return *this;
   }
   /// Sets `bias_initializer`; returns this struct for chaining.
-  SeparableConv2DOptions& set_bias_initializer(std::string value) {
+  SeparableConv2DOptions& set_bias_initializer(Initializer value) {
     bias_initializer = std::move(value);
     return *this;
   }

@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "strata/initializers.hpp"
 #include "strata/layer.hpp"
 
 namespace strata::layers {
@@ -23,9 +24,9 @@ struct GroupNormalizationOptions {
   /// Whether there is a `gamma` scale.
   bool scale = true;
   /// Initializer of beta.
-  std::string beta_initializer = "zeros";
+  Initializer beta_initializer = "zeros";
   /// Initializer of gamma.
-  std::string gamma_initializer = "ones";
+  Initializer gamma_initializer = "ones";
   /// The layer's name; empty means the default.
   std::string name = "";
 
@@ -57,12 +58,12 @@ struct GroupNormalizationOptions {
     return *this;
   }
   /// Sets `beta_initializer`; returns this struct for chaining.
-  GroupNormalizationOptions& set_beta_initializer(std::string value) {
+  GroupNormalizationOptions& set_beta_initializer(Initializer value) {
     beta_initializer = std::move(value);
     return *this;
   }
   /// Sets `gamma_initializer`; returns this struct for chaining.
-  GroupNormalizationOptions& set_gamma_initializer(std::string value) {
+  GroupNormalizationOptions& set_gamma_initializer(Initializer value) {
     gamma_initializer = std::move(value);
     return *this;
   }

@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "strata/initializers.hpp"
 #include "strata/layer.hpp"
 #include "strata/shape.hpp"
 
@@ -22,9 +23,9 @@ struct LayerNormalizationOptions {
   /// Whether there is a `gamma` scale.
   bool scale = true;
   /// Initializer of beta.
-  std::string beta_initializer = "zeros";
+  Initializer beta_initializer = "zeros";
   /// Initializer of gamma.
-  std::string gamma_initializer = "ones";
+  Initializer gamma_initializer = "ones";
   /// The layer's name; empty means the default.
   std::string name = "";
 
@@ -51,12 +52,12 @@ struct LayerNormalizationOptions {
     return *this;
   }
   /// Sets `beta_initializer`; returns this struct for chaining.
-  LayerNormalizationOptions& set_beta_initializer(std::string value) {
+  LayerNormalizationOptions& set_beta_initializer(Initializer value) {
     beta_initializer = std::move(value);
     return *this;
   }
   /// Sets `gamma_initializer`; returns this struct for chaining.
-  LayerNormalizationOptions& set_gamma_initializer(std::string value) {
+  LayerNormalizationOptions& set_gamma_initializer(Initializer value) {
     gamma_initializer = std::move(value);
     return *this;
   }

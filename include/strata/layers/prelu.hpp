@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "strata/initializers.hpp"
 #include "strata/layer.hpp"
 
 namespace strata::layers {
@@ -13,7 +14,7 @@ namespace strata::layers {
 /// Keras `PReLU` keyword arguments, in Keras's order.
 struct PReLUOptions {
   /// Initializer of alpha (Keras's default "zeros": the layer starts as a ReLU).
-  std::string alpha_initializer = "zeros";
+  Initializer alpha_initializer = "zeros";
   /// Axes (1 = the first after the batch) along which one alpha is shared: `{1, 2}` gives an image one
   /// alpha per channel. Empty: Keras's None, one alpha per input element.
   std::vector<int> shared_axes = {};
@@ -23,7 +24,7 @@ struct PReLUOptions {
   // Chainable setters, one per member, for arguments in any order (designated initializers must
   // follow declaration order): `PReLUOptions{}.set_name(...).set_alpha_initializer(...)`.
   /// Sets `alpha_initializer`; returns this struct for chaining.
-  PReLUOptions& set_alpha_initializer(std::string value) {
+  PReLUOptions& set_alpha_initializer(Initializer value) {
     alpha_initializer = std::move(value);
     return *this;
   }
