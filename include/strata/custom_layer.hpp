@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "strata/layer.hpp"
+#include "strata/parallel.hpp"
 
 namespace strata {
 
