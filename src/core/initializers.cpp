@@ -196,6 +196,18 @@ void orthogonal(std::mt19937_64& engine, int64_t rows, int64_t cols, double gain
 
 }  // namespace
 
+Initializer as_named(const Initializer& init) {
+  if (init.class_name != "VarianceScaling") return init;
+  for (const Named& n : kNamed) {
+    if (n.scale != 0.0 && init == initializers::VarianceScaling(n.scale, n.mode, n.distribution, init.seed)) {
+      Initializer out(n.name);
+      out.seed = init.seed;
+      return out;
+    }
+  }
+  return init;
+}
+
 std::string initializer_name(const Initializer& init) {
   if (init.seed) return "";
   for (const Named& n : kNamed) {

@@ -14,6 +14,10 @@ namespace strata::detail {
 /// are out of range (a negative scale or stddev, an unknown mode or distribution, minval above maxval).
 void check_initializer(const Initializer& init, const std::string& where);
 
+/// The named initializer (Glorot, He or Lecun, with `init`'s seed) that a VarianceScaling equals, as Keras
+/// 2.0-2.2 wrote them; `init` itself otherwise.
+Initializer as_named(const Initializer& init);
+
 /// The snake_case name of a named initializer without arguments ("glorot_uniform"), or empty.
 std::string initializer_name(const Initializer& init);
 

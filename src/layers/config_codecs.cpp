@@ -319,23 +319,7 @@ Initializer InitializerCodec::read(const nlohmann::json& j, const ConfigKey& at)
   if (init.class_name == "VarianceScaling" && !j.contains("module")) {
     // Keras before 2.3 spelled the truncated normal "normal", and wrote the named initializers in this form.
     if (init.distribution == "normal") init.distribution = "truncated_normal";
-    struct Named {
-      const char* name;
-      double scale;
-      const char* mode;
-      const char* distribution;
-    };
-    static constexpr Named kNamed[] = {
-        {"glorot_uniform", 1.0, "fan_avg", "uniform"}, {"glorot_normal", 1.0, "fan_avg", "truncated_normal"},
-        {"he_uniform", 2.0, "fan_in", "uniform"},      {"he_normal", 2.0, "fan_in", "truncated_normal"},
-        {"lecun_uniform", 1.0, "fan_in", "uniform"},   {"lecun_normal", 1.0, "fan_in", "truncated_normal"}};
-    for (const Named& n : kNamed) {
-      if (init == initializers::VarianceScaling(n.scale, n.mode, n.distribution, init.seed)) {
-        Initializer out(n.name);
-        out.seed = init.seed;
-        return out;
-      }
-    }
+    return as_named(init);
   }
   return init;
 }

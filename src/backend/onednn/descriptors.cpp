@@ -59,9 +59,13 @@ memory::desc value_desc(const std::vector<int64_t>& keras_dims, ir::DataType typ
 }
 
 memory::desc row_major_desc(const ir::Value& value) {
-  memory::dims strides(value.dims.size(), 1);
-  for (size_t d = value.dims.size() - 1; d-- > 0;) strides[d] = strides[d + 1] * value.dims[d + 1];
-  return memory::desc(value.dims, data_type_of(value.dtype), strides);
+  return row_major_desc(value.dims, value.dtype);
+}
+
+memory::desc row_major_desc(const std::vector<int64_t>& dims, ir::DataType type) {
+  memory::dims strides(dims.size(), 1);
+  for (size_t d = dims.size() - 1; d-- > 0;) strides[d] = strides[d + 1] * dims[d + 1];
+  return memory::desc(dims, data_type_of(type), strides);
 }
 
 memory::dims window_dims(const std::vector<int>& per_axis, int delta) {

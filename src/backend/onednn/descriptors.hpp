@@ -22,6 +22,8 @@ constexpr size_t kMaxRank = 12;
 /// `value` row-major in Keras's axis order, whatever its rank: the same bytes as value_desc's plain layouts,
 /// for primitives that take any axis order as long as src and dst agree (reduction, matmul).
 memory::desc row_major_desc(const ir::Value& value);
+/// The same for any dims: a view of a value's bytes with other dims (PReLU's merged axes).
+memory::desc row_major_desc(const std::vector<int64_t>& dims, ir::DataType type);
 
 /// The descriptor of a dense tensor with Keras's dims: oneDNN orders image dims logically as (N, C, H, W),
 /// so Keras's (N, H, W, C) is its `nhwc` layout (or `nChw16c` for kBlocked16); every rank the same way,

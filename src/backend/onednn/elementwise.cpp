@@ -157,13 +157,8 @@ void PlanBuilder::add_prelu(const ir::Op& op, const ir::PReluOp& p) {
     alpha_dims = {1};
     alpha_dims.insert(alpha_dims.end(), a.begin(), a.end());
   }
-  const auto plain = [&](const memory::dims& dims, memory::data_type dt) {
-    memory::dims strides(dims.size(), 1);
-    for (size_t d = dims.size() - 1; d-- > 0;) strides[d] = strides[d + 1] * dims[d + 1];
-    return memory::desc(dims, dt, strides);
-  };
-  const memory::desc md = plain(src_dims, data_type_of(type));
-  memory alpha(plain(alpha_dims, memory::data_type::f32), engine_);
+  const memory::desc md = row_major_desc(src_dims, type);
+  memory alpha(row_major_desc(alpha_dims, ir::DataType::kFloat32), engine_);
   std::copy(p.alpha->data(), p.alpha->data() + p.alpha->size(), static_cast<float*>(alpha.get_data_handle()));
   dnnl::prelu_forward::desc desc(dnnl::prop_kind::forward_inference, md, alpha.get_desc());
   dnnl::prelu_forward::primitive_desc pd(desc, attributes(op), engine_);
