@@ -49,7 +49,9 @@ struct ProfileReport {
 /// rebuilds the plan, so results always reflect the current weights.
 ///
 /// Thread safety: `predict` may be called from several threads at once on one CompiledModel; each call
-/// takes its own activation arena and scratchpad from a pool, so the answers equal serial calls.
+/// takes its own activation arena and scratchpad from a pool, so the answers equal serial calls (bitwise,
+/// except that a Winograd convolution run on fewer threads, as concurrent calls with adaptive threads may
+/// be, rounds differently in the last bits; see docs/compiler.md).
 /// Changing weights while a predict runs is not allowed.
 class CompiledModel {
  public:

@@ -21,18 +21,23 @@ struct Outcome {
   std::string first_failure;  // written once, by the thread that counts the first failure
 };
 
+bool bitwise(const strata::Tensor& got, const strata::Tensor& want) {
+  return got == want;
+}
+
 // Runs `iterations` predicts per thread; thread t cycles through its own inputs[t][...] and compares every
-// answer with expected[t][...].
+// answer with expected[t][...] (bitwise unless `same` says otherwise).
 template <class Predict>
 void hammer(const Predict& predict, const std::vector<std::vector<strata::Tensor>>& inputs,
-            const std::vector<std::vector<strata::Tensor>>& expected, int iterations, Outcome& outcome) {
+            const std::vector<std::vector<strata::Tensor>>& expected, int iterations, Outcome& outcome,
+            bool (*same)(const strata::Tensor&, const strata::Tensor&) = bitwise) {
   std::vector<std::thread> threads;
   for (int t = 0; t < static_cast<int>(inputs.size()); ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < iterations; ++i) {
         const size_t k = static_cast<size_t>(i) % inputs[t].size();
         try {
-          if (!(predict(inputs[t][k]) == expected[t][k])) ++outcome.mismatches;
+          if (!same(predict(inputs[t][k]), expected[t][k])) ++outcome.mismatches;
         } catch (const std::exception& e) {
           if (outcome.failures++ == 0) outcome.first_failure = e.what();
         }
@@ -53,10 +58,20 @@ strata::Model residual_model() {
 
 TEST_CASE("threads predicting on one compiled model agree with serial calls", "[concurrency][runtime]") {
   const strata::Model block = residual_model();
-  for (int num_threads : {0, 1}) {
-    for (bool fuse : {true, false}) {
-      INFO("num_threads " << num_threads << ", fuse " << fuse);
-      const strata::CompiledModel compiled = block.compile({.num_threads = num_threads, .fuse = fuse});
+  // With adaptive threads (0) concurrent calls share the cores, so a call may run on fewer threads than a
+  // serial one; oneDNN's Winograd kernels (AVX-512 only) split their tiles by thread count, which changes
+  // the last bits at batch 2 (measured on a Zen 4). Bitwise holds without Winograd, or on fixed threads;
+  // the last case checks Winograd plans on adaptive threads within float32 rounding.
+  struct Variant {
+    int num_threads;
+    bool fuse, winograd;
+  };
+  for (const Variant v : {Variant{0, true, false}, Variant{0, false, false}, Variant{1, true, true},
+                          Variant{1, false, true}, Variant{0, true, true}}) {
+    {
+      INFO("num_threads " << v.num_threads << ", fuse " << v.fuse << ", winograd " << v.winograd);
+      const strata::CompiledModel compiled =
+          block.compile({.num_threads = v.num_threads, .fuse = v.fuse, .winograd = v.winograd});
       // Different inputs per thread, and different batch sizes, so that calls share plans and also run
       // different plans at the same time.
       std::vector<std::vector<strata::Tensor>> inputs(kThreads), expected(kThreads);
@@ -68,7 +83,12 @@ TEST_CASE("threads predicting on one compiled model agree with serial calls", "[
         }
       }
       Outcome outcome;
-      hammer([&](const strata::Tensor& x) { return compiled.predict(x); }, inputs, expected, 12, outcome);
+      const bool exact = v.num_threads != 0 || !v.winograd;
+      hammer([&](const strata::Tensor& x) { return compiled.predict(x); }, inputs, expected, 12, outcome,
+             exact ? bitwise
+                   : [](const strata::Tensor& got,
+                        const strata::Tensor&
+                            want) { return max_relative_error(got, want) <= float32_tolerance(3 * 3 * 32); });
       INFO(outcome.first_failure);
       CHECK(outcome.failures == 0);
       CHECK(outcome.mismatches == 0);

@@ -170,6 +170,9 @@ class GraphGenerator {
   double bf16_tolerance() const { return bf16_tolerance_; }
   std::vector<strata::Layer> batch_norms;
   bool has_custom = false;    // tfjs has no class for a custom layer
+  // A ReLU with a threshold jumps there (from slope * 0 to the threshold): bfloat16's rounding of an input
+  // near it moves the output by the whole jump, so such graphs are not compared in bfloat16.
+  bool discontinuous = false;
   bool has_max_pool = false;  // tfjs's MaxPooling2D drops NaN (its window loop keeps the larger value)
 
  private:
@@ -404,6 +407,7 @@ class GraphGenerator {
       case 3:
         push(L::ReLU({.max_value = 2.0f, .negative_slope = 0.1f, .threshold = 0.25f})(x.tensor), x, 1,
              "relu layer with threshold and slope");
+        discontinuous = true;
         break;
       case 0: push(L::ReLU({.max_value = 6.0f})(x.tensor), x, 1, "relu6 layer"); break;
       case 1: push(L::LeakyReLU({.negative_slope = 0.2f})(x.tensor), x, 1, "leaky_relu layer"); break;
@@ -696,7 +700,7 @@ bool check_graph(uint64_t seed, int64_t& with_winograd, int64_t& with_depthwise_
     }
     // On CPUs with native bfloat16, every graph also runs in bfloat16, against its own tolerance.
     static const bool bf16 = strata_test::native_bfloat16();
-    if (bf16) {
+    if (bf16 && !gen.discontinuous) {
       ++in_bfloat16;
       const strata::CompiledModel compiled = model.compile({.num_threads = 1, .precision = "bfloat16"});
       const auto got = compiled.predict(inputs);
