@@ -5,6 +5,7 @@
 #include "strata/applications.hpp"
 #include "strata/compile_options.hpp"
 #include "strata/compiled_model.hpp"
+#include "strata/composite_layer.hpp"
 #include "strata/custom_layer.hpp"
 #include "strata/error.hpp"
 #include "strata/initializers.hpp"

@@ -51,6 +51,31 @@ std::string unique_name(const std::string& base) {
   return n == 0 ? base : base + "_" + std::to_string(n);
 }
 
+namespace {
+thread_local LocalNames* innermost_names = nullptr;
+}  // namespace
+
+LocalNames::LocalNames(std::set<std::string> reserved)
+    : outer_(innermost_names), reserved_(std::move(reserved)) {
+  innermost_names = this;
+}
+
+LocalNames::~LocalNames() {
+  innermost_names = outer_;
+}
+
+std::string LocalNames::next(const std::string& base) {
+  for (;;) {
+    const int n = counts_[base]++;
+    std::string name = n == 0 ? base : base + "_" + std::to_string(n);
+    if (!reserved_.contains(name)) return name;
+  }
+}
+
+std::string op_default_name(const std::string& base) {
+  return innermost_names != nullptr ? innermost_names->next(base) : unique_name(base);
+}
+
 std::mutex& weight_engine_mutex() { return state().engine_mutex; }
 std::mt19937_64& weight_engine() { return state().engine; }
 

@@ -2,8 +2,10 @@
 // Process-wide state shared by all layers: default-name counters and the initializer generator.
 
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <string>
 
 namespace strata::detail {
@@ -13,6 +15,28 @@ std::string to_snake_case(const std::string& class_name);
 
 /// The next default name for `base`: "conv2d", then "conv2d_1", ... until `clear_session`.
 std::string unique_name(const std::string& base);
+
+/// While alive, the ops and inputs made on this thread take their default names from a table of their own:
+/// Keras traces a subclassed layer's `call` without naming its ops, so a composite layer's body must not use
+/// up the model's names (`add`, `add_1`, ...). Names in `reserved` (the tracked layers') are skipped. Scopes
+/// nest; the innermost one counts.
+class LocalNames {
+ public:
+  explicit LocalNames(std::set<std::string> reserved);
+  ~LocalNames();
+  LocalNames(const LocalNames&) = delete;
+  LocalNames& operator=(const LocalNames&) = delete;
+  /// The next name for `base` in this table.
+  std::string next(const std::string& base);
+
+ private:
+  LocalNames* outer_;
+  std::set<std::string> reserved_;
+  std::map<std::string, int> counts_;
+};
+
+/// The default name of an op or an Input: from the innermost LocalNames of this thread, else unique_name.
+std::string op_default_name(const std::string& base);
 
 std::mutex& weight_engine_mutex();
 std::mt19937_64& weight_engine();

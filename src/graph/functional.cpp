@@ -179,15 +179,7 @@ uint64_t FunctionalImpl::weights_version() const {
 }
 
 std::vector<Variable> FunctionalImpl::weights() const {
-  // A weight is trainable only if its layer (and, recursively, every model around it) is.
-  std::vector<Variable> all;
-  for (const auto& layer : layers_) {
-    for (Variable v : layer->weights()) {
-      v.trainable = v.trainable && layer->trainable;
-      all.push_back(std::move(v));
-    }
-  }
-  return all;
+  return held_weights(layers_);
 }
 
 std::vector<SublayerGroup> FunctionalImpl::sublayers() const {
@@ -206,31 +198,7 @@ size_t FunctionalImpl::release_weights(const ReleaseFn& release) {
 }
 
 void FunctionalImpl::set_weights(const std::vector<Tensor>& values) {
-  // Split the flat list by layer, check every layer's share, then assign: all or nothing.
-  size_t expected = 0;
-  for (const auto& layer : layers_) expected += layer->weights().size();
-  if (values.size() != expected) {
-    throw ValueError(fmt::format("{} set_weights: expected {} weight tensors, received {}", prefix(), expected,
-                                 values.size()));
-  }
-  size_t at = 0;
-  for (const auto& layer : layers_) {
-    const std::vector<Variable> own = layer->weights();
-    for (size_t i = 0; i < own.size(); ++i, ++at) {
-      if (values[at].dims() != own[i].dims()) {
-        throw ValueError(fmt::format(
-            "{} set_weights: weight {} of layer '{}' ('{}') expected shape {}, received {}", prefix(), at,
-            layer->name(), own[i].name, to_shape(own[i].dims()).to_string(), values[at].shape().to_string()));
-      }
-    }
-  }
-  at = 0;
-  for (const auto& layer : layers_) {
-    const size_t n = layer->weights().size();
-    if (n == 0) continue;
-    layer->set_weights(std::vector<Tensor>(values.begin() + static_cast<long>(at), values.begin() + static_cast<long>(at + n)));
-    at += n;
-  }
+  set_held_weights(prefix(), layers_, values);
 }
 
 std::vector<Shape> FunctionalImpl::compute_output_shapes(const std::vector<Shape>& inputs) const {

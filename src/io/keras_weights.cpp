@@ -273,8 +273,8 @@ class Loader {
       if (auto found = find_group(root, base + "vars")) {
         const size_t n = root.open_group(*found).children().size();
         if (n != 0) {
-          mismatch(fmt::format("Model '{}' has no variables of its own, the file has {} at {}", layer.name(),
-                               n, *found));
+          mismatch(fmt::format("'{}' ({}) has no variables of its own, the file has {} at {}", layer.name(),
+                               layer.class_name(), n, *found));
         }
       }
     } else {

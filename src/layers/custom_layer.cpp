@@ -3,8 +3,9 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
+
 #include "graph/node.hpp"
-#include "layers/layer_registry.hpp"
+#include "layers/user_layers.hpp"
 #include "strata/error.hpp"
 
 namespace strata {
@@ -32,6 +33,37 @@ void CustomLayerDefinition::call_outputs(const std::vector<const Tensor*>& input
 }
 
 namespace detail {
+
+nlohmann::json parse_user_config(const std::string& prefix, const std::string& text) {
+  nlohmann::json own;
+  try {
+    own = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw ValueError(fmt::format("{} get_config() returned text that is not JSON: {}", prefix, e.what()));
+  }
+  if (!own.is_object()) {
+    throw ValueError(fmt::format("{} get_config() must return a JSON object, returned {}", prefix, text));
+  }
+  for (const char* key : {"name", "trainable", "dtype"}) {
+    if (own.contains(key)) {
+      throw ValueError(
+          fmt::format("{} get_config() must not return '{}': strata writes it for every layer", prefix, key));
+    }
+  }
+  return own;
+}
+
+SymbolicTensor single_output(const LayerImpl& layer, size_t output_count,
+                             const std::function<std::vector<SymbolicTensor>()>& call) {
+  if (output_count != 1) {
+    throw ValueError(
+        fmt::format("{} The layer has {} outputs; call_all(inputs) returns them all, the call operator "
+                    "only a layer's one",
+                    layer.prefix(), output_count));
+  }
+  return call().front();
+}
+
 namespace {
 
 class CustomLayerImpl : public LayerImpl {
@@ -70,25 +102,7 @@ class CustomLayerImpl : public LayerImpl {
     }
   }
 
-  nlohmann::json config() const override {
-    const std::string text = definition_->get_config();
-    nlohmann::json own;
-    try {
-      own = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-      throw ValueError(fmt::format("{} get_config() returned text that is not JSON: {}", prefix(), e.what()));
-    }
-    if (!own.is_object()) {
-      throw ValueError(fmt::format("{} get_config() must return a JSON object, returned {}", prefix(), text));
-    }
-    for (const char* key : {"name", "trainable", "dtype"}) {
-      if (own.contains(key)) {
-        throw ValueError(fmt::format("{} get_config() must not return '{}': strata writes it for every layer",
-                                     prefix(), key));
-      }
-    }
-    return own;
-  }
+  nlohmann::json config() const override { return parse_user_config(prefix(), definition_->get_config()); }
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const Node&, const std::vector<ir::ValueId>& inputs) const override {
     std::vector<Shape> shapes;
@@ -124,23 +138,12 @@ class CustomLayerImpl : public LayerImpl {
 }  // namespace detail
 
 void register_custom_layer(const std::string& class_name, CustomLayerFactory factory) {
-  if (class_name.empty()) throw ValueError("[register_custom_layer] Expected a class name, received \"\"");
-  if (!factory)
-    throw ValueError(
-        fmt::format("[register_custom_layer] Expected a factory for '{}', received none", class_name));
-  detail::register_user_layer(detail::LayerEntry{
-      nullptr, class_name, [class_name, factory](const nlohmann::json& config, const std::string& where) {
-        std::shared_ptr<const MultiOutputLayerDefinition> definition = factory(config.dump());
-        if (!definition)
-          throw ValueError(fmt::format("{} The registered factory returned no definition", where));
-        if (definition->class_name() != class_name) {
-          throw ValueError(fmt::format("{} The registered factory made a definition of class '{}'", where,
-                                       definition->class_name()));
-        }
-        const std::string name = config.contains("name") ? config["name"].get<std::string>() : "";
+  detail::register_user_class<MultiOutputLayerDefinition>(
+      "register_custom_layer", class_name, std::move(factory),
+      [](std::shared_ptr<const MultiOutputLayerDefinition> definition, const std::string& name) {
         return std::shared_ptr<detail::LayerImpl>(
             std::make_shared<detail::CustomLayerImpl>(std::move(definition), name));
-      }});
+      });
 }
 
 CustomLayer::CustomLayer(std::shared_ptr<const MultiOutputLayerDefinition> definition, LayerOptions options) {
@@ -154,20 +157,14 @@ SymbolicTensor CustomLayer::operator()(const SymbolicTensor& input) const {
 }
 
 SymbolicTensor CustomLayer::operator()(const std::vector<SymbolicTensor>& inputs) const {
-  // Asked before the call, so that a refused call leaves no node behind. An empty input gets call()'s own
-  // message, which names the layer and the input.
+  // An empty input gets call()'s own message, which names the layer and the input.
   std::vector<Shape> shapes;
   for (const SymbolicTensor& t : inputs) {
     if (!t) return call(inputs).front();
     shapes.push_back(t.shape());
   }
-  if (const size_t n = impl_->compute_output_shapes(shapes).size(); n != 1) {
-    throw ValueError(
-        fmt::format("{} The layer has {} outputs; call_all(inputs) returns them all, the call operator "
-                    "only a layer's one",
-                    impl_->prefix(), n));
-  }
-  return call(inputs).front();
+  return detail::single_output(*impl_, impl_->compute_output_shapes(shapes).size(),
+                               [&] { return call(inputs); });
 }
 
 std::vector<SymbolicTensor> CustomLayer::call_all(const std::vector<SymbolicTensor>& inputs) const {

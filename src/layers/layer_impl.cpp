@@ -106,6 +106,46 @@ size_t LayerImpl::release_weights(const ReleaseFn& release) {
   return freed;
 }
 
+std::vector<Variable> held_weights(const std::vector<std::shared_ptr<LayerImpl>>& layers) {
+  std::vector<Variable> all;
+  for (const auto& layer : layers) {
+    for (Variable v : layer->weights()) {
+      v.trainable = v.trainable && layer->trainable;
+      all.push_back(std::move(v));
+    }
+  }
+  return all;
+}
+
+void set_held_weights(const std::string& prefix, const std::vector<std::shared_ptr<LayerImpl>>& layers,
+                      const std::vector<Tensor>& values) {
+  size_t expected = 0;
+  for (const auto& layer : layers) expected += layer->weights().size();
+  if (values.size() != expected) {
+    throw ValueError(fmt::format("{} set_weights: expected {} weight tensors, received {}", prefix, expected,
+                                 values.size()));
+  }
+  size_t at = 0;
+  for (const auto& layer : layers) {
+    for (const Variable& v : layer->weights()) {
+      if (values[at].dims() != v.dims()) {
+        throw ValueError(fmt::format(
+            "{} set_weights: weight {} of layer '{}' ('{}') expected shape {}, received {}", prefix, at,
+            layer->name(), v.name, to_shape(v.dims()).to_string(), values[at].shape().to_string()));
+      }
+      ++at;
+    }
+  }
+  at = 0;
+  for (const auto& layer : layers) {
+    const size_t n = layer->weights().size();
+    if (n == 0) continue;
+    const auto first = values.begin() + static_cast<std::ptrdiff_t>(at);
+    layer->set_weights(std::vector<Tensor>(first, first + static_cast<std::ptrdiff_t>(n)));
+    at += n;
+  }
+}
+
 void LayerImpl::set_variable_values(const std::vector<Tensor>& values) {
   if (values.size() != variables_.size()) {
     throw ValueError(fmt::format("{} set_weights: expected {} weight tensors, received {}", prefix(),

@@ -150,6 +150,14 @@ class LayerImpl {
   uint64_t weights_version_ = 0;
 };
 
+/// The weights of the layers a container holds (a model's layers, a composite's tracked layers), layer by
+/// layer; a weight is trainable only if its layer is too.
+std::vector<Variable> held_weights(const std::vector<std::shared_ptr<LayerImpl>>& layers);
+/// Splits `values` by layer and sets each layer's share, after checking the count and every shape, so that
+/// a failure changes nothing. `prefix` names the container in messages.
+void set_held_weights(const std::string& prefix, const std::vector<std::shared_ptr<LayerImpl>>& layers,
+                      const std::vector<Tensor>& values);
+
 /// Calls `layer` on `inputs`: checks shapes, builds the layer on its first call, adds a node. A failed call
 /// leaves the layer as it was.
 std::vector<SymbolicTensor> call_layer(const std::shared_ptr<LayerImpl>& layer, const std::vector<SymbolicTensor>& inputs);

@@ -78,6 +78,20 @@ def functional(name, layers):
     return ("Functional", name, layers)
 
 
+def subclassed(name, cls, attributes):
+    """A subclassed layer of class `cls` holding layers as attributes: (attribute, layer) or (attribute, [layers])."""
+    return ("Subclassed", name, (cls, attributes))
+
+
+def held(rest):
+    """A subclassed layer's (attribute, [layers], is_list) in tracking order."""
+    return [(attr, value if isinstance(value, list) else [value], isinstance(value, list)) for attr, value in rest[1]]
+
+
+def keras_class(cls, rest):
+    return rest[0] if cls == "Subclassed" else cls
+
+
 # The models of the tests, as Keras lists them. Names are strata's after clear_session().
 CASES = {
     # tests/unit/test_util.hpp seed_block_1
@@ -115,6 +129,16 @@ CASES = {
         "input": (2, 4, 3),
         "layers": [plain("InputLayer", "input_layer"), normalization("normalization", 3), dense("dense", 3, 2)],
     },
+    # A subclassed layer (strata's CompositeLayer) holding layers under attributes, one of them a list:
+    # saving_lib stores them at layers/<snake_case class>/<attribute>/vars and <attribute>/<class>[_N]/vars.
+    "subclassed": {
+        "input": (2, 6, 6, 3),
+        "layers": [plain("InputLayer", "input_layer"), conv("conv2d", 3, 3, 3, 8),
+                   subclassed("squeeze_excite", "SqueezeExcite",
+                              [("reduce", conv("conv2d_1", 1, 1, 8, 2)), ("expand", conv("conv2d_2", 1, 1, 2, 8)),
+                               ("extra", [batch_norm("batch_normalization", 8), dense("dense", 8, 8)])]),
+                   plain("GlobalAveragePooling2D", "global_average_pooling2d"), dense("dense_1", 8, 2)],
+    },
     # Sequential: model.layers leaves the InputLayer out.
     "sequential": {
         "input": (2, 8, 8, 2),
@@ -142,6 +166,10 @@ def make_values(case, seed):
             if cls == "Functional":
                 fill(rest, prefix + (name,))
                 continue
+            if cls == "Subclassed":
+                for _, layers, _ in held(rest):
+                    fill(layers, prefix + (name,))
+                continue
             for i, (var, shape, _) in enumerate(rest):
                 if var == "count":
                     values[prefix + (name,), i] = np.array(rng.integers(2**24, 2**40), dtype=np.int64)
@@ -161,6 +189,9 @@ def strata_order(layers, prefix=()):
     for cls, name, rest in layers:
         if cls == "Functional":
             out += strata_order(rest, prefix + (name,))
+        elif cls == "Subclassed":
+            for _, layers, _ in held(rest):
+                out += strata_order(layers, prefix + (name,))
         else:
             out += [((prefix + (name,), i), var) for i, var in enumerate(rest)]
     return out
@@ -187,30 +218,40 @@ def write_keras3(path, case, values, empty_groups=True, dtype=None, tweak=None, 
         def save(layers, inner_path, prefix):
             used = {}
             for cls, name, rest in layers:
-                key = to_snake_case(cls)
+                key = to_snake_case(keras_class(cls, rest))
                 if key in used:
                     used[key] += 1
                     key = f"{key}_{used[key]}"
                 else:
                     used[key] = 0
-                path_ = f"{inner_path}/{key}" if inner_path else key
-                if cls == "Functional":
-                    vars_group(path_, False)  # the nested model's own variables: none
-                    save(rest, path_ + "/layers", prefix + (name,))
-                    continue
-                items = []
-                for i, (j, var) in enumerate(keras_order(rest)):
-                    array = values[prefix + (name,), j]
-                    if tweak is not None:
-                        array = tweak(f"{path_}/vars/{i}", array)
-                        if array is None:
-                            continue
-                    items.append((str(i), array))
-                group = vars_group(path_, bool(items))
-                for key_, array in items:
-                    if dtype is not None:
-                        array = array.astype(dtype)
-                    group.create_dataset(key_, data=array, **dataset_options)
+                save_layer(cls, name, rest, f"{inner_path}/{key}" if inner_path else key, prefix)
+
+        def save_layer(cls, name, rest, path_, prefix):
+            if cls == "Functional":
+                vars_group(path_, False)  # the nested model's own variables: none
+                save(rest, path_ + "/layers", prefix + (name,))
+                return
+            if cls == "Subclassed":
+                vars_group(path_, False)  # its own variables: none; then each attribute's
+                for attr, layers, is_list in held(rest):
+                    if is_list:
+                        save(layers, f"{path_}/{attr}", prefix + (name,))
+                    else:
+                        save_layer(*layers[0], f"{path_}/{attr}", prefix + (name,))
+                return
+            items = []
+            for i, (j, var) in enumerate(keras_order(rest)):
+                array = values[prefix + (name,), j]
+                if tweak is not None:
+                    array = tweak(f"{path_}/vars/{i}", array)
+                    if array is None:
+                        continue
+                items.append((str(i), array))
+            group = vars_group(path_, bool(items))
+            for key_, array in items:
+                if dtype is not None:
+                    array = array.astype(dtype)
+                group.create_dataset(key_, data=array, **dataset_options)
 
         vars_group("", False)  # the model's own variables (Keras 3.0-3.9 always make this group)
         save(case["layers"], "layers", ())
@@ -221,10 +262,12 @@ def write_keras3(path, case, values, empty_groups=True, dtype=None, tweak=None, 
 
 def legacy_weights(cls, name, rest, values, prefix):
     """_legacy_weights(layer): trainable_weights + non_trainable_weights, as (weight name, array, trainable)."""
-    if cls == "Functional":
+    if cls in ("Functional", "Subclassed"):
+        inner = rest if cls == "Functional" else [layer for _, layers, _ in held(rest) for layer in layers]
         all_ = []
-        for c, n, r in rest:
-            all_ += legacy_weights(c, n, r, values, prefix + (name,))
+        for c, n, r in inner:
+            all_ += [(f"{name}/{w}" if cls == "Subclassed" else w, a, t)
+                     for w, a, t in legacy_weights(c, n, r, values, prefix + (name,))]
         return [w for w in all_ if w[2]] + [w for w in all_ if not w[2]]
     return [(f"{name}/{var}", values[prefix + (name,), i], trainable) for i, (var, _, trainable) in enumerate(rest)]
 

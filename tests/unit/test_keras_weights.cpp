@@ -72,6 +72,25 @@ std::string dump(const std::string& path) {
   return run(fmt::format("{} '{}/make_keras_weights.py' --dump '{}'", kPython, data_dir(), path), files().dir);
 }
 
+// The subclassed layer of the "subclassed" case: two convolutions as attributes and a list of two layers.
+class SqueezeExcite : public strata::CompositeLayerDefinition {
+ public:
+  SqueezeExcite()
+      : reduce_(track("reduce", L::Conv2D(2, 1, {.activation = "relu"}))),
+        expand_(track("expand", L::Conv2D(8, 1, {.activation = "sigmoid"}))) {
+    track("extra", std::vector<strata::Layer>{norm_, dense_});
+  }
+  std::string class_name() const override { return "SqueezeExcite"; }
+  strata::SymbolicTensor call(const strata::SymbolicTensor& x) const override {
+    return dense_(norm_(x * expand_(reduce_(strata::ops::mean(x, {1, 2}, true)))));
+  }
+
+ private:
+  L::Conv2D reduce_, expand_;
+  L::BatchNormalization norm_;
+  L::Dense dense_{8};
+};
+
 // The models of make_keras_weights.py's CASES, built after clear_session so that the names agree.
 strata::Model build(const std::string& name) {
   strata::clear_session();
@@ -102,6 +121,13 @@ strata::Model build(const std::string& name) {
     auto in = strata::Input({4, 3});
     return strata::Model(in, L::Dense(2)(L::Normalization()(in)), "normalization");
   }
+  if (name == "subclassed") {
+    auto in = strata::Input({6, 6, 3});
+    auto x = L::Conv2D(8, 3, {.padding = "same"})(in);
+    x = strata::CompositeLayer(std::make_shared<SqueezeExcite>())(x);
+    x = L::GlobalAveragePooling2D()(x);
+    return strata::Model(in, L::Dense(2)(x), "subclassed");
+  }
   if (name == "sequential") {
     return strata::Sequential({L::InputLayer({8, 8, 2}), L::Conv2D(3, 3), L::Flatten(), L::Dense(4)});
   }
@@ -109,7 +135,8 @@ strata::Model build(const std::string& name) {
   return seed_block_1();
 }
 
-const std::vector<std::string> kCases = {"seed1", "seed2", "bn_dw_dense", "nested", "sequential"};
+const std::vector<std::string> kCases = {"seed1",  "seed2",      "bn_dw_dense",
+                                         "nested", "subclassed", "sequential"};
 
 // The values the script wrote, in get_weights() order.
 std::vector<strata::Tensor> expected_weights(const std::string& stem, size_t count) {
