@@ -87,7 +87,9 @@ SymbolicTensor true_divide(const Operand& x1, const Operand& x2);
 SymbolicTensor maximum(const Operand& x1, const Operand& x2);
 /// `keras.ops.minimum(x1, x2)`.
 SymbolicTensor minimum(const Operand& x1, const Operand& x2);
-/// `keras.ops.power(x1, x2)` with a number exponent (`x ** 2`). Throws ValueError for a tensor exponent.
+/// `keras.ops.power(x1, x2)`: `x1 ** x2` element by element, with numpy broadcasting; either may be a
+/// number. A number exponent is one oneDNN step that fuses; a tensor exponent or a number base runs in
+/// plain C++ on the plan's threads (oneDNN 2.6 has no such binary).
 SymbolicTensor power(const Operand& x1, const Operand& x2);
 
 /// `keras.ops.negative(x)`.
@@ -102,6 +104,9 @@ SymbolicTensor square(const SymbolicTensor& x);
 SymbolicTensor sqrt(const SymbolicTensor& x);
 /// `keras.ops.exp(x)`.
 SymbolicTensor exp(const SymbolicTensor& x);
+/// `keras.ops.erf(x)`, the error function (class `Erf` of keras.src.ops.math). oneDNN 2.6 has no erf
+/// step: it runs in plain C++ on the plan's threads.
+SymbolicTensor erf(const SymbolicTensor& x);
 /// `keras.ops.log(x)`.
 SymbolicTensor log(const SymbolicTensor& x);
 /// `keras.ops.clip(x, x_min, x_max)`: `minimum(maximum(x, x_min), x_max)`. Throws ValueError when x_min >

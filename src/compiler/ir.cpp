@@ -287,6 +287,8 @@ std::string op_kind_name(const Op& op) {
           return "maximum";
         case BinaryOp::Kind::kMinimum:
           return "minimum";
+        case BinaryOp::Kind::kPower:
+          return "power";
       }
       return "binary";
     }

@@ -135,7 +135,8 @@ struct ActivationOp {
 
 /// An element-wise binary op over two inputs with Keras's size-1 broadcasting.
 struct BinaryOp {
-  enum class Kind { kAdd, kSubtract, kMultiply, kDivide, kMaximum, kMinimum };
+  /// kPower has no oneDNN binary: it runs in plain C++ on the plan's threads.
+  enum class Kind { kAdd, kSubtract, kMultiply, kDivide, kMaximum, kMinimum, kPower };
   Kind kind = Kind::kAdd;
 };
 

@@ -65,6 +65,7 @@ Activation parse_activation(const std::string& name, const std::string& where) {
 
 bool is_standard_eltwise(const Activation& activation) {
   if (is_softmax(activation.kind)) return false;
+  if (activation.kind == ActivationKind::kErf || activation.kind == ActivationKind::kRpow) return false;
   return !(activation.kind == ActivationKind::kRelu && activation.threshold != 0.0f);
 }
 
@@ -90,6 +91,10 @@ std::string activation_name(const Activation& activation) {
       return "clip";
     case ActivationKind::kGeluTanh:
       return "gelu_tanh";
+    case ActivationKind::kErf:
+      return "erf";
+    case ActivationKind::kRpow:
+      return "rpow";
     default:
       return "unknown";
   }
@@ -164,6 +169,10 @@ float apply_activation(const Activation& a, float x) {
       constexpr float kSqrt2OverPi = 0.7978845608028654f;
       return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * (x + 0.044715f * x * x * x)));
     }
+    case ActivationKind::kErf:
+      return std::erf(x);
+    case ActivationKind::kRpow:
+      return std::pow(a.alpha, x);
     case ActivationKind::kSoftmax:
     case ActivationKind::kLogSoftmax:
       break;

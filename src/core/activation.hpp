@@ -34,6 +34,9 @@ enum class ActivationKind {
   kLog,       ///< ops.log
   kClip,      ///< min(max(x, alpha), beta): ops.clip, ops.maximum and ops.minimum with a number
   kGeluTanh,  ///< ops.gelu's default: the tanh approximation of gelu
+  // No oneDNN 2.6 eltwise computes these: one pass in plain C++ on the plan's threads (never a post-op).
+  kErf,   ///< ops.erf
+  kRpow,  ///< alpha ** x: ops.power with a number base and a tensor exponent
 };
 
 /// An element-wise activation. Softmax is not element-wise; it is listed so that Keras's activation

@@ -134,6 +134,12 @@ void emit_onnx_activation(OnnxGraph& g, const Activation& a, const std::string& 
     case ActivationKind::kExp:
       unary("Exp");
       return;
+    case ActivationKind::kErf:
+      unary("Erf");
+      return;
+    case ActivationKind::kRpow:
+      g.node("Pow", {g.scalar(a.alpha), x}, {out}, name);
+      return;
     case ActivationKind::kAffine: {
       if (a.beta == 0.0f) {
         g.node("Mul", {x, g.scalar(a.alpha)}, {out}, name);

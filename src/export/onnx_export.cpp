@@ -274,27 +274,30 @@ class OnnxBuilder {
   }
 
   void conv(const ir::Op& op, const ir::ConvOp& c, const std::string& name) {
-    expect_image_axes(op, c.window.rank());
+    const bool sequence = expect_image_or_sequence(op, c.window.rank());
     std::vector<std::string> inputs = {
-        get(op.inputs[0], Layout::kNchw),
+        sequence ? channels_first(op.inputs[0], name) : get(op.inputs[0], Layout::kNchw),
         out_.weight(c.kernel, "oihw", name + "/kernel", OnnxGraph::hwio_to_oihw, c.kernel_scale)};
     if (c.bias) inputs.push_back(out_.weight(c.bias, "", name + "/bias", OnnxGraph::as_is));
-    onnx::NodeProto& n = out_.node("Conv", inputs, {define(op, Layout::kNchw)}, name);
+    const std::string result = sequence ? out_.unique(name + "/ncw") : define(op, Layout::kNchw);
+    onnx::NodeProto& n = out_.node("Conv", inputs, {result}, name);
     OnnxGraph::attr(n, "kernel_shape", int64s(c.window.size));
     OnnxGraph::attr(n, "strides", int64s(c.window.strides));
     OnnxGraph::attr(n, "dilations", int64s(c.window.dilations));
     OnnxGraph::attr(n, "pads", pads(c.window.padding));
     OnnxGraph::attr(n, "group", static_cast<int64_t>(c.groups));
+    if (sequence) channels_last(op, result, name);
   }
 
   void transposed_conv(const ir::Op& op, const ir::TransposedConvOp& t, const std::string& name) {
-    expect_image_axes(op, t.window.rank());
+    const bool sequence = expect_image_or_sequence(op, t.window.rank());
     // Keras's (kh, kw, out, in) is ONNX's (in, out, kh, kw) by the same permutation as Conv's HWIO to OIHW.
     std::vector<std::string> inputs = {
-        get(op.inputs[0], Layout::kNchw),
+        sequence ? channels_first(op.inputs[0], name) : get(op.inputs[0], Layout::kNchw),
         out_.weight(t.kernel, "iohw", name + "/kernel", OnnxGraph::hwio_to_oihw)};
     if (t.bias) inputs.push_back(out_.weight(t.bias, "", name + "/bias", OnnxGraph::as_is));
-    onnx::NodeProto& n = out_.node("ConvTranspose", inputs, {define(op, Layout::kNchw)}, name);
+    const std::string result = sequence ? out_.unique(name + "/ncw") : define(op, Layout::kNchw);
+    onnx::NodeProto& n = out_.node("ConvTranspose", inputs, {result}, name);
     OnnxGraph::attr(n, "kernel_shape", int64s(t.window.size));
     OnnxGraph::attr(n, "strides", int64s(t.window.strides));
     OnnxGraph::attr(n, "dilations", int64s(t.window.dilations));
@@ -308,6 +311,28 @@ class OnnxBuilder {
     }
     OnnxGraph::attr(n, "pads", pads(p));
     OnnxGraph::attr(n, "output_padding", output_padding);
+    if (sequence) channels_last(op, result, name);
+  }
+
+  // A sequence (N, T, C) as ONNX's (N, C, T), the input of a 1D Conv or ConvTranspose.
+  std::string channels_first(ir::ValueId v, const std::string& name) {
+    const std::string out = out_.unique(name + "/ncw_in");
+    OnnxGraph::attr(out_.node("Transpose", {get(v, Layout::kNhwc)}, {out}, name + "/to_ncw"), "perm",
+                    std::vector<int64_t>{0, 2, 1});
+    return out;
+  }
+  // Defines the output of `op` (a sequence) from its (N, C, T) form `ncw`.
+  void channels_last(const ir::Op& op, const std::string& ncw, const std::string& name) {
+    OnnxGraph::attr(out_.node("Transpose", {ncw}, {define(op, Layout::kNhwc)}, name + "/to_nwc"), "perm",
+                    std::vector<int64_t>{0, 2, 1});
+  }
+
+  // Convolutions over images (NCHW inside, transposed at the edges) or sequences (a 1D Conv between two
+  // transposes); true for a sequence.
+  static bool expect_image_or_sequence(const ir::Op& op, int spatial_axes) {
+    if (spatial_axes == 1) return true;
+    expect_image_axes(op, spatial_axes);
+    return false;
   }
 
   // ONNX's order: every axis's start, then every axis's end.
@@ -363,7 +388,8 @@ class OnnxBuilder {
     static const std::map<ir::BinaryOp::Kind, const char*> types = {
         {ir::BinaryOp::Kind::kAdd, "Add"},      {ir::BinaryOp::Kind::kSubtract, "Sub"},
         {ir::BinaryOp::Kind::kMultiply, "Mul"}, {ir::BinaryOp::Kind::kDivide, "Div"},
-        {ir::BinaryOp::Kind::kMaximum, "Max"},  {ir::BinaryOp::Kind::kMinimum, "Min"}};
+        {ir::BinaryOp::Kind::kMaximum, "Max"},  {ir::BinaryOp::Kind::kMinimum, "Min"},
+        {ir::BinaryOp::Kind::kPower, "Pow"}};
     // Equal ranks (merge layers expand the shorter input), so permuting both keeps the broadcasting.
     const Layout layout = rank(op.inputs[0]) == rank(op.inputs[1]) ? agnostic_layout(op) : Layout::kNhwc;
     const std::string x = get(op.inputs[0], layout), y = get(op.inputs[1], layout);
@@ -447,11 +473,14 @@ class OnnxBuilder {
   }
 
   void pad(const ir::Op& op, const ir::PadOp& p, const std::string& name) {
-    const std::string x = get(op.inputs[0], Layout::kNchw);
-    expect_image_axes(op, p.padding.rank());
+    // A sequence is padded as it is, (N, T, C) along axis 1.
+    const bool sequence = expect_image_or_sequence(op, p.padding.rank());
+    const std::string x = get(op.inputs[0], sequence ? Layout::kNhwc : Layout::kNchw);
     const ir::SpatialPadding& s = p.padding;
     const std::string pads = out_.int64_initializer(
-        name + "/pads", {0, 0, s.before[0], s.before[1], 0, 0, s.after[0], s.after[1]});
+        name + "/pads",
+        sequence ? std::vector<int64_t>{0, s.before[0], 0, 0, s.after[0], 0}
+                 : std::vector<int64_t>{0, 0, s.before[0], s.before[1], 0, 0, s.after[0], s.after[1]});
     // ONNX Runtime (1.30 included) fuses a Pad whose constant is all zero bytes into the MaxPool after it,
     // whose padding means "left out", not zero: wrong for negative inputs. Zero padding written as -0.0
     // (numerically zero, a different bit pattern) keeps the Pad; a Pad before a Conv still fuses.
@@ -462,14 +491,21 @@ class OnnxBuilder {
     }
     std::vector<std::string> inputs = {x, pads};
     if (before_max_pool) inputs.push_back(out_.initializer(name + "/negative_zero", {}, {-0.0f}));
-    out_.node("Pad", inputs, {define(op, Layout::kNchw)}, name);
+    out_.node("Pad", inputs, {define(op, sequence ? Layout::kNhwc : Layout::kNchw)}, name);
   }
 
   void crop(const ir::Op& op, const ir::CropOp& c, const std::string& name) {
     const std::vector<int64_t>& in = dims(op.inputs[0]);
-    const std::string x = get(op.inputs[0], Layout::kNchw);
-    expect_image_axes(op, c.cropping.rank());
     const ir::SpatialPadding& s = c.cropping;
+    if (expect_image_or_sequence(op, c.cropping.rank())) {  // a sequence, cropped along axis 1
+      const std::string starts = out_.int64_initializer(name + "/starts", {s.before[0]});
+      const std::string ends = out_.int64_initializer(name + "/ends", {in[1] - s.after[0]});
+      const std::string axes = out_.int64_initializer(name + "/axes", {1});
+      out_.node("Slice", {get(op.inputs[0], Layout::kNhwc), starts, ends, axes}, {define(op, Layout::kNhwc)},
+                name);
+      return;
+    }
+    const std::string x = get(op.inputs[0], Layout::kNchw);
     const std::string starts = out_.int64_initializer(name + "/starts", {s.before[0], s.before[1]});
     const std::string ends = out_.int64_initializer(name + "/ends", {in[1] - s.after[0], in[2] - s.after[1]});
     const std::string axes = out_.int64_initializer(name + "/axes", {2, 3});
@@ -477,13 +513,17 @@ class OnnxBuilder {
   }
 
   void upsample(const ir::Op& op, const ir::UpsampleOp& u, const std::string& name) {
-    expect_image_axes(op, static_cast<int>(u.factors.size()));
-    const std::string x = get(op.inputs[0], Layout::kNchw);
+    // A sequence is upsampled as it is, (N, T, C) along axis 1.
+    const bool sequence = expect_image_or_sequence(op, static_cast<int>(u.factors.size()));
+    const Layout layout = sequence ? Layout::kNhwc : Layout::kNchw;
+    const std::string x = get(op.inputs[0], layout);
     const std::string scales =
-        out_.initializer(name + "/scales", {4},
-                         {1.0f, 1.0f, static_cast<float>(u.factors[0]), static_cast<float>(u.factors[1])});
+        sequence ? out_.initializer(name + "/scales", {3}, {1.0f, static_cast<float>(u.factors[0]), 1.0f})
+                 : out_.initializer(
+                       name + "/scales", {4},
+                       {1.0f, 1.0f, static_cast<float>(u.factors[0]), static_cast<float>(u.factors[1])});
     // dst[h] = src[floor(h / factor)], Keras's nearest upsampling.
-    onnx::NodeProto& n = out_.node("Resize", {x, "", scales}, {define(op, Layout::kNchw)}, name);
+    onnx::NodeProto& n = out_.node("Resize", {x, "", scales}, {define(op, layout)}, name);
     OnnxGraph::attr(n, "mode", std::string("nearest"));
     OnnxGraph::attr(n, "coordinate_transformation_mode", std::string("asymmetric"));
     OnnxGraph::attr(n, "nearest_mode", std::string("floor"));

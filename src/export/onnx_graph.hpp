@@ -173,8 +173,12 @@ class OnnxGraph {
     return {t.dims(), t.values()};
   }
 
-  // HWIO (kh, kw, in, out) -> OIHW (out, in, kh, kw).
+  // HWIO (kh, kw, in, out) -> OIHW (out, in, kh, kw); a 1D kernel (k, in, out) -> (out, in, k).
   static std::pair<std::vector<int64_t>, std::vector<float>> hwio_to_oihw(const Tensor& t) {
+    if (t.rank() == 3) {
+      auto [dims, values] = hwio_to_oihw(Tensor({1, t.dims()[0], t.dims()[1], t.dims()[2]}, t.values()));
+      return {{dims[0], dims[1], dims[3]}, std::move(values)};
+    }
     const int64_t kh = t.dims()[0], kw = t.dims()[1], ci = t.dims()[2], co = t.dims()[3];
     std::vector<float> dst(static_cast<size_t>(t.size()));
     const float* src = t.data();

@@ -77,7 +77,7 @@ class GroupNormalizationImpl : public detail::ConfiguredLayer<GroupNormalization
     // (N, S, G, C/G) -> (N, G, S, C/G): each (sample, group) a row of S * C/G values.
     ir::ValueId x = detail::emit_reshape(graph, inputs[0], {dims[0], spatial, groups, per_group}, name());
     const bool move = spatial > 1 && groups > 1;
-    if (move) x = transpose(graph, x, {dims[0], groups, spatial, per_group});
+    if (move) x = detail::emit_transpose(graph, x, {0, 2, 1, 3}, name());
     const std::vector<int64_t> rows = {dims[0] * groups, spatial * per_group};
     x = detail::emit_reshape(graph, x, rows, name());
     ir::LayerNormOp norm;
@@ -85,7 +85,7 @@ class GroupNormalizationImpl : public detail::ConfiguredLayer<GroupNormalization
     const ir::ValueId normalized = graph.add_value(rows, name() + ".groups");
     graph.ops.push_back(ir::Op{norm, {x}, {normalized}, {}, {name()}});
     x = detail::emit_reshape(graph, normalized, {dims[0], groups, spatial, per_group}, name());
-    if (move) x = transpose(graph, x, {dims[0], spatial, groups, per_group});
+    if (move) x = detail::emit_transpose(graph, x, {0, 2, 1, 3}, name());
     x = detail::emit_reshape(graph, x, dims, name());
     if (variables().empty()) return {x};
     // gamma and beta per channel: a batch normalization with mean 0, variance 1 and epsilon 0.
@@ -104,13 +104,6 @@ class GroupNormalizationImpl : public detail::ConfiguredLayer<GroupNormalization
   }
 
  private:
-  // Swaps axes 1 and 2 of a rank-4 value into `to` (the swapped dims).
-  ir::ValueId transpose(ir::Graph& graph, ir::ValueId x, std::vector<int64_t> to) const {
-    const ir::ValueId out = graph.add_value(std::move(to), name() + ".transpose");
-    graph.ops.push_back(ir::Op{ir::TransposeOp{{0, 2, 1, 3}}, {x}, {out}, {}, {name()}});
-    return out;
-  }
-
   int64_t groups_of(int64_t channels) const {
     return args_.options.groups == -1 ? channels : args_.options.groups;
   }

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/session.hpp"
 #include "strata/error.hpp"
 
@@ -186,6 +188,34 @@ ir::ValueId emit_reshape(ir::Graph& graph, ir::ValueId value, std::vector<int64_
   const ir::ValueId out = graph.add_value(std::move(dims), layer);
   graph.values[out].in_place_of = value;
   graph.ops.push_back(ir::Op{ir::ReshapeOp{}, {value}, {out}, {}, {layer}});
+  return out;
+}
+
+ir::ValueId emit_transpose(ir::Graph& graph, ir::ValueId value, const std::vector<int>& perm,
+                           const std::string& layer) {
+  bool identity = true;
+  for (size_t i = 0; i < perm.size(); ++i) identity = identity && perm[i] == static_cast<int>(i);
+  if (identity) return value;
+  const std::vector<int64_t> in = graph.values[value].dims;
+  std::vector<int64_t> dims;
+  for (int axis : perm) dims.push_back(in[static_cast<size_t>(axis)]);
+  const ir::ValueId out = graph.add_value(std::move(dims), layer);
+  graph.ops.push_back(ir::Op{ir::TransposeOp{perm}, {value}, {out}, {}, {layer}});
+  return out;
+}
+
+AxesToEnd axes_to_end(int rank, const std::vector<int>& axes) {
+  std::vector<int> moved;
+  for (int a : axes) moved.push_back(a < 0 ? a + rank : a);
+  std::sort(moved.begin(), moved.end());
+  AxesToEnd out;
+  for (int d = 0; d < rank; ++d) {
+    if (std::find(moved.begin(), moved.end(), d) == moved.end()) out.perm.push_back(d);
+  }
+  out.perm.insert(out.perm.end(), moved.begin(), moved.end());
+  out.inverse.resize(out.perm.size());
+  for (size_t i = 0; i < out.perm.size(); ++i)
+    out.inverse[static_cast<size_t>(out.perm[i])] = static_cast<int>(i);
   return out;
 }
 

@@ -171,6 +171,19 @@ ir::ValueId emit_activation(ir::Graph& graph, ir::ValueId value, const Activatio
 /// buffer that costs nothing at run time; returns `value` itself when the dims are unchanged.
 ir::ValueId emit_reshape(ir::Graph& graph, ir::ValueId value, std::vector<int64_t> dims, const std::string& layer);
 
+/// Appends a transpose of `value` (output axis i is input axis `perm[i]`) and returns its output, a oneDNN
+/// reorder at run time; returns `value` itself for the identity.
+ir::ValueId emit_transpose(ir::Graph& graph, ir::ValueId value, const std::vector<int>& perm,
+                           const std::string& layer);
+
+/// The permutation of a rank-`rank` value that moves `axes` (Keras's, negative counting from the end) to the
+/// end in increasing order, the other axes keeping theirs; and its inverse. The layers that normalize over
+/// (or keep statistics for) axes that are not the trailing ones run on values moved so.
+struct AxesToEnd {
+  std::vector<int> perm, inverse;
+};
+AxesToEnd axes_to_end(int rank, const std::vector<int>& axes);
+
 /// Throws ShapeError, starting with `where`, unless every known dimension of `shape` after the batch is
 /// positive and one sample has at most kMaxSampleElements elements. `what` names the shape ("output").
 void check_shape_size(const std::string& where, const char* what, const Shape& shape);

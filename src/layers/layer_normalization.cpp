@@ -63,6 +63,7 @@ class LayerNormalizationImpl : public detail::ConfiguredLayer<LayerNormalization
 
   void build(const std::vector<Shape>& inputs) override {
     built_dims_ = normalized_dims(inputs[0]);
+    // Keras 3 sorts the axes before making the weights: axis=[3, 1] makes (H, C).
     std::vector<int64_t> shape;
     for (const Dim& d : built_dims_) shape.push_back(*d);
     auto init = [&](const Initializer& name) { return detail::initialize(name, shape, 1, 1); };
@@ -73,14 +74,19 @@ class LayerNormalizationImpl : public detail::ConfiguredLayer<LayerNormalization
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&,
                                  const std::vector<ir::ValueId>& inputs) const override {
-    const std::vector<int64_t> dims = graph.values[inputs[0]].dims;
-    // The normalized axes are trailing: as one last axis, they are rows of oneDNN's layer normalization.
+    // Normalized axes that are not the trailing ones move there first (a oneDNN reorder), in their order, so
+    // that the weights' row-major floats (Keras's broadcast shape keeps the axes' order) line up.
+    const detail::AxesToEnd move = detail::axes_to_end(static_cast<int>(graph.values[inputs[0]].dims.size()),
+                                                       args_.options.axis.values());
+    const ir::ValueId moved = detail::emit_transpose(graph, inputs[0], move.perm, name());
+    const std::vector<int64_t> dims = graph.values[moved].dims;
+    // The normalized axes are now trailing: as one last axis, they are rows of oneDNN's layer normalization.
     const size_t kept = dims.size() - built_dims_.size();
     std::vector<int64_t> rows(dims.begin(), dims.begin() + static_cast<long>(kept));
     int64_t width = 1;
     for (size_t d = kept; d < dims.size(); ++d) width *= dims[d];
     rows.push_back(width);
-    const ir::ValueId flat = detail::emit_reshape(graph, inputs[0], rows, name());
+    const ir::ValueId flat = detail::emit_reshape(graph, moved, rows, name());
     ir::LayerNormOp op;
     size_t at = 0;
     // A weight of several axes is the same row-major floats as one of their product.
@@ -89,7 +95,8 @@ class LayerNormalizationImpl : public detail::ConfiguredLayer<LayerNormalization
     op.epsilon = args_.options.epsilon;
     const ir::ValueId out = graph.add_value(rows, name());
     graph.ops.push_back(ir::Op{op, {flat}, {out}, {}, {name()}});
-    return {detail::emit_reshape(graph, out, dims, name())};
+    return {
+        detail::emit_transpose(graph, detail::emit_reshape(graph, out, dims, name()), move.inverse, name())};
   }
 
  private:
@@ -99,7 +106,7 @@ class LayerNormalizationImpl : public detail::ConfiguredLayer<LayerNormalization
     return out;
   }
 
-  // The normalized axes' dimensions; each axis checked.
+  // The normalized axes' dimensions, in axis order; each axis checked.
   std::vector<Dim> normalized_dims(const Shape& in) const {
     const std::vector<int>& given = args_.options.axis.values();
     const std::string axis_text = fmt::format("{}", fmt::join(given, ", "));
@@ -121,12 +128,6 @@ class LayerNormalizationImpl : public detail::ConfiguredLayer<LayerNormalization
       axes.push_back(d);
     }
     std::sort(axes.begin(), axes.end());
-    if (axes.back() != in.rank() - 1 || axes.back() - axes.front() + 1 != static_cast<int>(axes.size())) {
-      throw ValueError(
-          fmt::format("{} strata normalizes the trailing axes of the input (the last, or the last "
-                      "few together); received axis=[{}] for shape {}",
-                      prefix(), axis_text, in.to_string()));
-    }
     std::vector<Dim> dims;
     for (int d : axes) {
       if (!in[d]) {

@@ -148,14 +148,18 @@ class NormalizationImpl : public detail::ConfiguredLayer<NormalizationArgs> {
     std::vector<float> divisor(variance.size());
     for (size_t i = 0; i < variance.size(); ++i) divisor[i] = std::max(std::sqrt(variance[i]), kEpsilon);
 
-    const std::vector<int64_t> dims = graph.values[inputs[0]].dims;
     if (mean.size() == 1 && built_dims_.empty()) {
       const float d = divisor[0], m = mean[0];
       const detail::Activation step = args_.options.invert ? detail::Activation::affine(d, m)
                                                            : detail::Activation::affine(1.0f / d, -m / d);
       return {detail::emit_activation(graph, inputs[0], step, name())};
     }
-    // The kept axes are trailing: as one last axis, they are a batch normalization's channels.
+    // Kept axes that are not the trailing ones move there first (a oneDNN reorder), in their order; as one
+    // last axis, they are a batch normalization's channels.
+    const detail::AxesToEnd move = detail::axes_to_end(static_cast<int>(graph.values[inputs[0]].dims.size()),
+                                                       args_.options.axis.values());
+    const ir::ValueId moved = detail::emit_transpose(graph, inputs[0], move.perm, name());
+    const std::vector<int64_t> dims = graph.values[moved].dims;
     const int64_t width = static_cast<int64_t>(mean.size());
     std::vector<int64_t> rows(dims.begin(), dims.end() - static_cast<long>(built_dims_.size()));
     rows.push_back(width);
@@ -175,10 +179,11 @@ class NormalizationImpl : public detail::ConfiguredLayer<NormalizationArgs> {
       bn.mean = tensor(mean);
       bn.variance = tensor(divisor);
     }
-    const ir::ValueId flat = detail::emit_reshape(graph, inputs[0], rows, name());
+    const ir::ValueId flat = detail::emit_reshape(graph, moved, rows, name());
     const ir::ValueId out = graph.add_value(rows, name());
     graph.ops.push_back(ir::Op{bn, {flat}, {out}, {}, {name()}});
-    return {detail::emit_reshape(graph, out, dims, name())};
+    return {
+        detail::emit_transpose(graph, detail::emit_reshape(graph, out, dims, name()), move.inverse, name())};
   }
 
  private:
@@ -195,13 +200,6 @@ class NormalizationImpl : public detail::ConfiguredLayer<NormalizationArgs> {
       axes.push_back(d);
     }
     std::sort(axes.begin(), axes.end());
-    if (!axes.empty() &&
-        (axes.back() != in.rank() - 1 || axes.back() - axes.front() + 1 != static_cast<int>(axes.size()))) {
-      throw ValueError(
-          fmt::format("{} strata keeps statistics for the last axes of the input (the last, or the "
-                      "last few together, or none); received axis=[{}] for shape {}",
-                      prefix(), fmt::join(given, ", "), in.to_string()));
-    }
     std::vector<int64_t> dims;
     for (int d : axes) {
       if (!in[d]) {

@@ -17,6 +17,7 @@ namespace {
 
 constexpr const char* kNumpy = "keras.src.ops.numpy";
 constexpr const char* kNn = "keras.src.ops.nn";
+constexpr const char* kMath = "keras.src.ops.math";
 constexpr float kInfinity = std::numeric_limits<float>::infinity();
 
 enum class Binary { kAdd, kSubtract, kMultiply, kDivide, kTrueDivide, kMaximum, kMinimum, kPower };
@@ -52,12 +53,6 @@ class BinaryOpLayer : public OpLayer {
           fmt::format("{} Expected at least one symbolic tensor operand, received two numbers ({} and "
                       "{}): compute those in C++",
                       prefix(), *x1.number, *x2.number));
-    }
-    if (op == Binary::kPower && x2.is_tensor()) {
-      throw ValueError(
-          fmt::format("{} strata computes a power with a number exponent only; received a tensor "
-                      "exponent",
-                      prefix()));
     }
   }
 
@@ -111,8 +106,9 @@ class BinaryOpLayer : public OpLayer {
         return ir::BinaryOp::Kind::kMaximum;
       case Binary::kMinimum:
         return ir::BinaryOp::Kind::kMinimum;
+      case Binary::kPower:
+        return ir::BinaryOp::Kind::kPower;
       case Binary::kAdd:
-      case Binary::kPower:  // refused in the constructor
         break;
     }
     return ir::BinaryOp::Kind::kAdd;
@@ -139,7 +135,8 @@ class BinaryOpLayer : public OpLayer {
       case Binary::kMinimum:
         return Activation{ActivationKind::kClip, -kInfinity, c};
       case Binary::kPower:
-        return Activation{ActivationKind::kPower, 1.0f, c};
+        return number_first ? Activation{ActivationKind::kRpow, c, 0.0f}
+                            : Activation{ActivationKind::kPower, 1.0f, c};
     }
     return Activation{};
   }
@@ -260,6 +257,7 @@ namespace ops {
 
 using detail::Activation;
 using detail::ActivationKind;
+using detail::kMath;
 using detail::kNn;
 using detail::kNumpy;
 
@@ -308,6 +306,9 @@ SymbolicTensor exp(const SymbolicTensor& x) {
 }
 SymbolicTensor log(const SymbolicTensor& x) {
   return detail::unary("Log", kNumpy, {ActivationKind::kLog}, x);
+}
+SymbolicTensor erf(const SymbolicTensor& x) {
+  return detail::unary("Erf", kMath, {ActivationKind::kErf}, x);
 }
 
 SymbolicTensor clip(const SymbolicTensor& x, double x_min, double x_max) {

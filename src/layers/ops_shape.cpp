@@ -98,13 +98,8 @@ class TransposeOpLayer : public OpLayer {
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const Node&,
                                  const std::vector<ir::ValueId>& inputs) const override {
-    const std::vector<int64_t>& in = graph.values[inputs[0]].dims;
-    const std::vector<int> perm = permutation(static_cast<int>(in.size()));
-    std::vector<int64_t> dims;
-    for (int axis : perm) dims.push_back(in[axis]);
-    const ir::ValueId out = graph.add_value(dims, name());
-    graph.ops.push_back(ir::Op{ir::TransposeOp{perm}, {inputs[0]}, {out}, {}, {name()}});
-    return {out};
+    const std::vector<int> perm = permutation(static_cast<int>(graph.values[inputs[0]].dims.size()));
+    return {emit_transpose(graph, inputs[0], perm, name())};
   }
 
   nlohmann::json config() const override {

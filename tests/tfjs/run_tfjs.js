@@ -188,6 +188,7 @@ const OPS = {
   Sqrt: (x) => tf.sqrt(x),
   Exp: (x) => tf.exp(x),
   Log: (x) => tf.log(x),
+  Erf: (x) => tf.erf(x),
   Clip: (x, a) => tf.minimum(tf.maximum(x, a.xMin), a.xMax),
   Relu: (x) => tf.relu(x),
   Relu6: (x) => tf.relu6(x),

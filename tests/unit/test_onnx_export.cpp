@@ -343,6 +343,8 @@ TEST_CASE("ops on symbolic tensors", "[onnx][ops]") {
       2.0 - conv / 3.0,
       1.0 / p,
       ops::power(p, 1.5),
+      ops::power(p, conv) + ops::power(1.5, conv),
+      ops::erf(conv),
       ops::sqrt(p) + ops::log(p),
       ops::abs(conv) - ops::square(conv),
       ops::exp(-conv),
@@ -372,7 +374,8 @@ TEST_CASE("ops on symbolic tensors", "[onnx][ops]") {
   CHECK(c.max_error < float32_tolerance(36));
   std::map<std::string, int> counts = op_counts(c.proto);
   CHECK(counts["Div"] >= 1);
-  CHECK(counts["Pow"] >= 2);
+  CHECK(counts["Pow"] >= 4);
+  CHECK(counts["Erf"] == 1);
   CHECK(counts["ReduceMean"] == 1);
   CHECK(counts["ReduceSum"] == 1);
   CHECK(counts["LayerNormalization"] == 2);
@@ -420,6 +423,55 @@ TEST_CASE("pooling, padding, cropping, upsampling and reshapes", "[onnx][layers]
   CHECK(ops["GlobalMaxPool"] == 1);
   CHECK(ops["GlobalAveragePool"] == 1);
   CHECK(ops["Resize"] == 1);
+}
+
+TEST_CASE("sequences: 1D convolutions, pooling, padding, cropping and upsampling", "[onnx][layers]") {
+  strata::clear_session();
+  auto in = strata::Input({17, 3});
+  auto x = L::Conv1D(4, 3, {.padding = "same", .activation = "relu"})(in);
+  std::vector<strata::SymbolicTensor> outputs = {
+      L::Conv1D(5, 3, {.strides = 2})(x),
+      L::Conv1D(4, 3, {.padding = "causal", .dilation_rate = 2})(x),
+      L::Conv1D(4, 3, {.padding = "same", .groups = 2})(x),
+      L::SeparableConv1D(6, 3, {.padding = "same"})(x),
+      L::DepthwiseConv1D(3, {.strides = 2})(x),
+      L::Conv1DTranspose(3, 3, {.strides = 2, .padding = "same"})(x),
+      L::MaxPooling1D(3, {.strides = 2})(x),
+      L::AveragePooling1D(2, {.padding = "same"})(x),
+      L::GlobalAveragePooling1D()(x),
+      L::GlobalMaxPooling1D({.keepdims = true})(x),
+      L::UpSampling1D(3)(x),
+      L::ZeroPadding1D({1, 2})(x),
+      L::Cropping1D({2, 1})(x),
+  };
+  strata::Model model(in, outputs, "sequences");
+  randomize(model, 12);
+  const Comparison c = export_and_compare(model, random_inputs(model, 2, 4), "sequences");
+  CHECK(c.max_error < float32_tolerance(3 * 4 * 2));
+}
+
+TEST_CASE("a composite layer exports as the layers it is made of", "[onnx][layers]") {
+  namespace ops = strata::ops;
+  // x * sigmoid(conv(mean(x))), written as a subclassed layer.
+  class Gate : public strata::CompositeLayerDefinition {
+   public:
+    Gate() : conv_(track("conv", L::Conv2D(4, 1, {.activation = "sigmoid"}))) {}
+    std::string class_name() const override { return "Gate"; }
+    strata::SymbolicTensor call(const strata::SymbolicTensor& x) const override {
+      return x * conv_(ops::mean(x, {1, 2}, true));
+    }
+
+   private:
+    L::Conv2D conv_;
+  };
+  strata::clear_session();
+  auto in = strata::Input({6, 5, 3});
+  auto x = L::Conv2D(4, 3, {.padding = "same"})(in);
+  strata::Model model(in, strata::CompositeLayer(std::make_shared<Gate>())(x), "composite");
+  randomize(model, 14);
+  const Comparison c = export_and_compare(model, random_inputs(model, 2, 15), "composite");
+  CHECK(c.max_error < float32_tolerance(36));
+  CHECK(op_counts(c.proto)["Sigmoid"] == 1);
 }
 
 TEST_CASE("resizing: bilinear and nearest, growing and shrinking, with a dynamic batch", "[onnx][layers]") {

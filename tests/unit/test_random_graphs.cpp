@@ -72,6 +72,23 @@ class HalfDifference : public strata::CustomLayerDefinition {
   }
 };
 
+/// A composite layer: x * sigmoid(conv(x)) with a tracked 1x1 convolution of x's channels, and, when the
+/// generator asks, that gate applied twice (a second call of the same convolution).
+class GatedConv : public strata::CompositeLayerDefinition {
+ public:
+  GatedConv(int64_t channels, bool twice)
+      : conv_(track("conv", strata::layers::Conv2D(channels, 1, {.activation = "sigmoid"}))), twice_(twice) {}
+  std::string class_name() const override { return "GatedConv"; }
+  strata::SymbolicTensor call(const strata::SymbolicTensor& x) const override {
+    const strata::SymbolicTensor y = x * conv_(x);
+    return twice_ ? y * conv_(y) : y;
+  }
+
+ private:
+  strata::layers::Conv2D conv_;
+  bool twice_;
+};
+
 class GraphGenerator {
  public:
   explicit GraphGenerator(uint64_t seed) : rng_(seed) {}
@@ -331,6 +348,13 @@ class GraphGenerator {
       push(layer({x.tensor, v.tensor}), joined, 2, "custom half_difference");
       return;
     }
+    if (chance(0.4)) {
+      const bool twice = chance(0.5);
+      push(strata::CompositeLayer(std::make_shared<GatedConv>(x.c, twice))(x.tensor), x,
+           twice ? 4 * x.c : 2 * x.c,
+           twice ? "composite x * sigmoid(conv(x)), twice" : "composite x * sigmoid(conv(x))");
+      return;
+    }
     push(strata::CustomLayer(std::make_shared<ChannelAffine>())(x.tensor), x, 2, "custom channel_affine");
   }
 
@@ -339,9 +363,20 @@ class GraphGenerator {
   void op(const Value& x) {
     namespace ops = strata::ops;
     const double a = uniform(1, 8) * (chance(0.5) ? 0.25 : -0.25), b = uniform(-4, 4) * 0.25;
-    switch (uniform(0, 6)) {
+    switch (uniform(0, 7)) {
       case 0:
         push(x.tensor * a + b, x, 2, fmt::format("x * {} + {}", a, b));
+        break;
+      case 6:
+        // Plain C++ steps on the plan's threads: oneDNN 2.6 has no erf and no power of two tensors. The
+        // exponent is bounded so that the power stays near its base's size.
+        if (chance(0.5)) {
+          push(ops::erf(x.tensor * 0.5) + x.tensor, x, 2, "erf(x * 0.5) + x");
+        } else {
+          push(ops::power(ops::abs(x.tensor) + 0.5, ops::tanh(x.tensor)), x, 4,
+               "power(abs(x) + 0.5, tanh(x))");
+          values_.back().err *= 4;  // a power of x with an exponent that is a function of x
+        }
         break;
       case 1:
         push(b - x.tensor / a, x, 2, fmt::format("{} - x / {}", b, a));

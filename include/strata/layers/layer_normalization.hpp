@@ -13,8 +13,7 @@ namespace strata::layers {
 
 /// Keras `LayerNormalization` keyword arguments, in Keras's order.
 struct LayerNormalizationOptions {
-  /// The normalized axes: one (`-1`, the default) or several (`{2, 3}`). strata normalizes trailing axes
-  /// (the last one, or the last few together); the batch axis never.
+  /// The normalized axes: one (`-1`, the default) or several (`{2, 3}`, `{1, 3}`); the batch axis never.
   Axes axis = -1;
   /// Added to the variance before the square root.
   float epsilon = 1e-3f;
@@ -75,9 +74,8 @@ class LayerNormalization : public Layer {
  public:
   /// Creates the layer. Throws ValueError for a negative epsilon or an unknown initializer.
   explicit LayerNormalization(LayerNormalizationOptions options = {});
-  /// Calls the layer. Throws ValueError for an axis out of range, the batch axis, repeated axes or axes that
-  /// are not the trailing ones; ShapeError when a normalized dimension is unknown or differs from the first
-  /// call's.
+  /// Calls the layer. Throws ValueError for an axis out of range, the batch axis or repeated axes;
+  /// ShapeError when a normalized dimension is unknown or differs from the first call's.
   SymbolicTensor operator()(const SymbolicTensor& input) const;
 };
 

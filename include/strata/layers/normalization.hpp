@@ -16,7 +16,7 @@ namespace strata::layers {
 struct NormalizationOptions {
   /// The axes that keep their own mean and variance (Keras's "feature" axes): `-1` (the default, one per
   /// channel), several (`{2, 3}`), or `strata::Axes{}` for Keras's `None` (one mean and variance for all
-  /// values). strata needs them to be the last few axes together, or none.
+  /// values); any axes but the batch axis.
   Axes axis = -1;
   /// The means, row-major over the kept axes: one number for all, one per element of the kept axes, or
   /// one per element of their last few (broadcast over the others, as Keras aligns shapes from the right).
@@ -70,9 +70,8 @@ class Normalization : public Layer {
   /// Creates the layer. Throws ValueError when only one of mean and variance is given, they differ in
   /// size, are empty, hold NaN, or a variance is negative.
   explicit Normalization(NormalizationOptions options = {});
-  /// Calls the layer. Throws ValueError for an axis out of range, the batch axis, or kept axes that are
-  /// not the last ones, and ShapeError for a kept axis of unknown size or statistics that do not fit the
-  /// kept axes.
+  /// Calls the layer. Throws ValueError for an axis out of range or the batch axis, and ShapeError for a kept
+  /// axis of unknown size or statistics that do not fit the kept axes.
   SymbolicTensor operator()(const SymbolicTensor& input) const;
 };
 

@@ -1,21 +1,25 @@
 // The element-wise family: activations as oneDNN eltwise primitives (composed ones as several),
-// binary ops with one-sided broadcasting as oneDNN binary, softmax, and the two cases oneDNN has no form
-// for (a thresholded ReLU, both operands broadcast) in plain C++.
+// binary ops with one-sided broadcasting as oneDNN binary, softmax, and what oneDNN 2.6 has no form for
+// (a thresholded ReLU, erf, a number to a tensor's power, a tensor power, both operands broadcast) in plain
+// C++ on the plan's threads.
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include "backend/onednn/eltwise_mapping.hpp"
 #include "backend/onednn/plan_builder.hpp"
 #include "core/activation.hpp"
+#include "strata/parallel.hpp"
 
 namespace strata::onednn {
 
 void PlanBuilder::add_activation(const ir::Op& op, const ir::ActivationOp& a) {
   if (!detail::is_standard_eltwise(a.activation)) {
-    // A thresholded ReLU has no oneDNN form; it is one cheap pass in plain C++, on the plan's threads.
+    // A thresholded ReLU, erf and a number base have no oneDNN form: one pass in plain C++, on the plan's
+    // threads.
     const int64_t src = offset_of(op.inputs[0]), dst = offset_of(op.output());
     const int64_t count = element_count(graph_.values[op.output()].dims);
     const detail::Activation act = a.activation;
@@ -45,6 +49,7 @@ void PlanBuilder::add_activation(const ir::Op& op, const ir::ActivationOp& a) {
 }
 
 void PlanBuilder::add_binary(const ir::Op& op, const ir::BinaryOp& b_op) {
+  if (b_op.kind == ir::BinaryOp::Kind::kPower) return add_broadcast_kernel(op, b_op);
   const auto& dst_dims = graph_.values[op.output()].dims;
   ir::ValueId a = op.inputs[0], b = op.inputs[1];
   ir::Op flipped = op;
@@ -87,6 +92,8 @@ void PlanBuilder::add_binary(const ir::Op& op, const ir::BinaryOp& b_op) {
       break;
     case ir::BinaryOp::Kind::kMinimum:
       alg = dnnl::algorithm::binary_min;
+      break;
+    case ir::BinaryOp::Kind::kPower:  // handled above
       break;
   }
   dnnl::binary::desc desc(alg, src0, src1, dst);
@@ -171,17 +178,39 @@ void PlanBuilder::add_prelu(const ir::Op& op, const ir::PReluOp& p) {
 
 namespace {
 
-// A binary op whose operands both broadcast, on Keras-ordered dims padded to one rank, with the op's
-// post-op activations.
+// A binary op computed in plain C++: a power, or operands that both broadcast. Keras-ordered dims padded to
+// one rank, with the op's post-op activations. Chunks of the output run on the plan's threads, each
+// starting from its own multi-index.
 struct BroadcastBinary {
   int64_t a, b, dst;  // arena offsets
   std::vector<int64_t> a_dims, b_dims, dst_dims;
   ir::BinaryOp::Kind kind;
   std::vector<detail::Activation> post;
 
+  static float apply(ir::BinaryOp::Kind kind, float x, float y) {
+    switch (kind) {
+      case ir::BinaryOp::Kind::kAdd:
+        return x + y;
+      case ir::BinaryOp::Kind::kSubtract:
+        return x - y;
+      case ir::BinaryOp::Kind::kMultiply:
+        return x * y;
+      case ir::BinaryOp::Kind::kDivide:
+        return x / y;
+      // Keras's maximum and minimum propagate NaN, as oneDNN's binary does.
+      case ir::BinaryOp::Kind::kMaximum:
+        return std::isnan(x) || std::isnan(y) ? x + y : std::max(x, y);
+      case ir::BinaryOp::Kind::kMinimum:
+        return std::isnan(x) || std::isnan(y) ? x + y : std::min(x, y);
+      case ir::BinaryOp::Kind::kPower:
+        return std::pow(x, y);
+    }
+    return 0.0f;
+  }
+
   void operator()(uint8_t* arena) const {
     const size_t rank = dst_dims.size();
-    std::vector<int64_t> sa(rank), sb(rank), index(rank, 0);
+    std::vector<int64_t> sa(rank), sb(rank);
     int64_t stride_a = 1, stride_b = 1;
     for (size_t d = rank; d-- > 0;) {
       sa[d] = a_dims[d] == 1 ? 0 : stride_a;
@@ -193,47 +222,37 @@ struct BroadcastBinary {
     const float* pb = floats_at(arena, b);
     float* pd = floats_at(arena, dst);
     const int64_t total = element_count(dst_dims);
-    for (int64_t i = 0; i < total; ++i) {
+    strata::parallel_for(0, total, [&](int64_t begin, int64_t end) {
+      std::vector<int64_t> index(rank, 0);
       int64_t ia = 0, ib = 0;
-      for (size_t d = 0; d < rank; ++d) {
+      for (int64_t rest = begin, d = static_cast<int64_t>(rank) - 1; d >= 0; --d) {
+        index[d] = rest % dst_dims[d];
+        rest /= dst_dims[d];
         ia += index[d] * sa[d];
         ib += index[d] * sb[d];
       }
-      float v = 0.0f;
-      switch (kind) {
-        case ir::BinaryOp::Kind::kAdd:
-          v = pa[ia] + pb[ib];
-          break;
-        case ir::BinaryOp::Kind::kSubtract:
-          v = pa[ia] - pb[ib];
-          break;
-        case ir::BinaryOp::Kind::kMultiply:
-          v = pa[ia] * pb[ib];
-          break;
-        case ir::BinaryOp::Kind::kDivide:
-          v = pa[ia] / pb[ib];
-          break;
-        case ir::BinaryOp::Kind::kMaximum:
-          v = std::max(pa[ia], pb[ib]);
-          break;
-        case ir::BinaryOp::Kind::kMinimum:
-          v = std::min(pa[ia], pb[ib]);
-          break;
+      for (int64_t i = begin; i < end; ++i) {
+        float v = apply(kind, pa[ia], pb[ib]);
+        for (const detail::Activation& act : post) v = detail::apply_activation(act, v);
+        pd[i] = v;
+        // The next multi-index, and the operands' offsets with it.
+        for (size_t d = rank; d-- > 0;) {
+          ia += sa[d];
+          ib += sb[d];
+          if (++index[d] < dst_dims[d]) break;
+          ia -= sa[d] * dst_dims[d];
+          ib -= sb[d] * dst_dims[d];
+          index[d] = 0;
+        }
       }
-      for (const detail::Activation& act : post) v = detail::apply_activation(act, v);
-      pd[i] = v;
-      for (size_t d = rank; d-- > 0;) {
-        if (++index[d] < dst_dims[d]) break;
-        index[d] = 0;
-      }
-    }
+    });
   }
 };
 
 }  // namespace
 
-// Both binary inputs broadcast: index arithmetic in plain C++ (rare; never on a hot path of the models
-// strata ships).
+// A power, or both binary inputs broadcast: index arithmetic in plain C++ (rare; never on a hot path of the
+// models strata ships).
 void PlanBuilder::add_broadcast_kernel(const ir::Op& op, const ir::BinaryOp& b_op) {
   BroadcastBinary kernel;
   kernel.dst_dims = graph_.values[op.output()].dims;

@@ -72,6 +72,8 @@ std::vector<EltwiseStep> eltwise_steps(const detail::Activation& a) {
       return {{algorithm::eltwise_gelu_tanh}};
     case ActivationKind::kSoftmax:
     case ActivationKind::kLogSoftmax:
+    case ActivationKind::kErf:
+    case ActivationKind::kRpow:
       break;
   }
   throw InternalError("eltwise_steps: " + detail::activation_name(a) + " is not a standard eltwise chain");

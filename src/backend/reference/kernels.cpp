@@ -193,6 +193,9 @@ void binary(const ir::BinaryOp& op, const std::vector<int64_t>& a_dims, const fl
       case ir::BinaryOp::Kind::kMinimum:
         dst[i] = std::isnan(x) || std::isnan(y) ? x + y : std::min(x, y);
         break;
+      case ir::BinaryOp::Kind::kPower:
+        dst[i] = std::pow(x, y);
+        break;
     }
     for (size_t d = rank; d-- > 0;) {
       if (++index[d] < dst_dims[d]) break;

@@ -24,8 +24,10 @@ bool runs_in_bf16(const Graph& graph, const Op& op) {
           [&](const CropOp& c) { return yes(c); }, [&](const UpsampleOp& u) { return yes(u); },
           [&](const ResizeOp& r) { return yes(r); },
           [&](const ActivationOp& a) { return detail::is_standard_eltwise(a.activation); },
-          [&](const BinaryOp&) {
-            // oneDNN's binary needs one input of the output's full size; a double broadcast is a C++ step.
+          [&](const BinaryOp& b) {
+            // oneDNN's binary needs one input of the output's full size; a double broadcast is a C++ step,
+            // and so is a power.
+            if (b.kind == BinaryOp::Kind::kPower) return false;
             const auto& out = graph.values[op.output()].dims;
             for (ValueId v : op.inputs) {
               if (graph.values[v].dims == out) return true;
