@@ -186,9 +186,12 @@ struct LayerNormOp {
   float epsilon = 1e-3f;
 };
 
-/// Zero padding of the spatial axes (all axes between the batch and the channels).
+/// Padding of the spatial axes (all axes between the batch and the channels) with `value`: zero for the
+/// ZeroPadding layers, Resizing's `fill_value` for its pad_to_aspect_ratio. Only zero padding folds into
+/// convolutions and poolings.
 struct PadOp {
   SpatialPadding padding;
+  float value = 0.0f;
 };
 
 /// Cropping of the spatial axes: `cropping` elements removed before and after each.

@@ -490,7 +490,11 @@ class OnnxBuilder {
       before_max_pool = before_max_pool || (pool != nullptr && pool->kind == ir::PoolOp::Kind::kMax);
     }
     std::vector<std::string> inputs = {x, pads};
-    if (before_max_pool) inputs.push_back(out_.initializer(name + "/negative_zero", {}, {-0.0f}));
+    if (p.value != 0.0f) {
+      inputs.push_back(out_.initializer(name + "/value", {}, {p.value}));
+    } else if (before_max_pool) {
+      inputs.push_back(out_.initializer(name + "/negative_zero", {}, {-0.0f}));
+    }
     out_.node("Pad", inputs, {define(op, sequence ? Layout::kNhwc : Layout::kNchw)}, name);
   }
 

@@ -6,6 +6,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <tuple>
+#include <utility>
+
 #include "graph/node.hpp"
 #include "layers/configured_layer.hpp"
 #include "layers/layer_registry.hpp"
@@ -68,6 +72,18 @@ Window2D aspect_window(int64_t height, int64_t width, int target_h, int target_w
   return w;
 }
 
+// Keras's pad_to_aspect_ratio (its TensorFlow backend's arithmetic, in float32): the rows and the columns
+// of fill added on each side so that the image takes the target's aspect ratio; one of them is zero.
+std::pair<int64_t, int64_t> aspect_padding(int64_t height, int64_t width, int target_h, int target_w) {
+  auto truncate = [](float v) { return static_cast<int64_t>(v); };
+  const int64_t padded_h =
+      std::max(height, truncate(static_cast<float>(width * target_h) / static_cast<float>(target_w)));
+  const int64_t padded_w =
+      std::max(width, truncate(static_cast<float>(height * target_w) / static_cast<float>(target_h)));
+  return {truncate(static_cast<float>(padded_h - height) / 2.0f),
+          truncate(static_cast<float>(padded_w - width) / 2.0f)};
+}
+
 // Appends a crop of `input` (N, H, W, C) to `w` (nothing when it is the whole image), then a resize to
 // (target_h, target_w) (nothing when the window already has that size).
 ir::ValueId emit_crop_and_resize(ir::Graph& graph, ir::ValueId input, const Window2D& w, int target_h,
@@ -123,10 +139,6 @@ class ResizingImpl : public detail::ConfiguredLayer<ResizingArgs> {
       throw ValueError(
           fmt::format("{} Only one of pad_to_aspect_ratio and crop_to_aspect_ratio can be true", prefix()));
     }
-    if (o.pad_to_aspect_ratio) {
-      throw ValueError(
-          fmt::format("{} pad_to_aspect_ratio=true is not implemented (crop_to_aspect_ratio is)", prefix()));
-    }
     if (o.fill_mode != "constant") {
       throw ValueError(
           fmt::format("{} Invalid fill_mode '{}'. Only 'constant' is supported", prefix(), o.fill_mode));
@@ -140,7 +152,11 @@ class ResizingImpl : public detail::ConfiguredLayer<ResizingArgs> {
     if (args_.options.antialias && args_.options.interpolation == "bilinear") {
       // Antialiasing only changes a shrinking axis; strata cannot tell for an unknown size.
       const bool unknown = !in[1] || !in[2];
-      if (unknown || *in[1] > args_.height || *in[2] > args_.width) {
+      int64_t rows = 0, columns = 0;  // what pad_to_aspect_ratio adds on each side first
+      if (!unknown && args_.options.pad_to_aspect_ratio) {
+        std::tie(rows, columns) = aspect_padding(*in[1], *in[2], args_.height, args_.width);
+      }
+      if (unknown || *in[1] + 2 * rows > args_.height || *in[2] + 2 * columns > args_.width) {
         throw ValueError(
             fmt::format("{} antialias=true is not implemented for shrinking images (received shape {} "
                         "for a target of ({}, {}); it changes nothing where images grow)",
@@ -152,12 +168,28 @@ class ResizingImpl : public detail::ConfiguredLayer<ResizingArgs> {
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&,
                                  const std::vector<ir::ValueId>& inputs) const override {
-    const std::vector<int64_t>& dims = graph.values[inputs[0]].dims;
+    std::vector<int64_t> dims = graph.values[inputs[0]].dims;
+    ir::ValueId x = inputs[0];
+    if (args_.options.pad_to_aspect_ratio) {
+      // The same number of rows (or columns) of fill_value on both sides, as Keras concatenates them.
+      const auto [rows, columns] = aspect_padding(dims[1], dims[2], args_.height, args_.width);
+      if (rows > 0 || columns > 0) {
+        ir::PadOp pad;
+        pad.padding.before = {static_cast<int>(rows), static_cast<int>(columns)};
+        pad.padding.after = pad.padding.before;
+        pad.value = args_.options.fill_value;
+        dims[1] += 2 * rows;
+        dims[2] += 2 * columns;
+        const ir::ValueId padded = graph.add_value(dims, name() + ".pad");
+        graph.ops.push_back(ir::Op{pad, {x}, {padded}, {}, {name()}});
+        x = padded;
+      }
+    }
     Window2D w{0, 0, dims[1], dims[2]};
     if (args_.options.crop_to_aspect_ratio) w = aspect_window(dims[1], dims[2], args_.height, args_.width);
     const auto kind =
         args_.options.interpolation == "nearest" ? ir::ResizeOp::Kind::kNearest : ir::ResizeOp::Kind::kLinear;
-    return {emit_crop_and_resize(graph, inputs[0], w, args_.height, args_.width, kind, name())};
+    return {emit_crop_and_resize(graph, x, w, args_.height, args_.width, kind, name())};
   }
 };
 

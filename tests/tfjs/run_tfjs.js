@@ -37,7 +37,7 @@
 // - UpSampling2D interpolation "bilinear", Resizing and CenterCrop: tfjs resizes with align-corners (Resizing
 //   without crop_to_aspect_ratio) or without half-pixel centres, and crops differently; Keras 3 resizes as
 //   TensorFlow's tf.image.resize (half-pixel centres). All three run as KerasResize below: Keras's crop windows
-//   written from its source, then tfjs-core's resizeBilinear / resizeNearestNeighbor with halfPixelCenters.
+//   and pad_to_aspect_ratio's fill written from its source, then tfjs-core's resizeBilinear / resizeNearestNeighbor with halfPixelCenters.
 // - GroupNormalization: no tfjs class; KerasGroupNormalization below is Keras 3's call in tfjs-core ops.
 // - Normalization: tfjs-layers has no such class. It runs as KerasNormalization below, Keras 3's call written
 //   from its source with tfjs-core ops: (x - mean) / maximum(sqrt(variance), 1e-7), or the inverse; statistics
@@ -291,6 +291,17 @@ class KerasResize extends tfl.layers.Layer {
         return [Math.trunc((h - ch) / 2), Math.trunc((w - cw) / 2), ch, cw];
       };
       let method = c.kind === 'Resizing' ? c.interpolation : 'bilinear';
+      if (c.kind === 'Resizing' && c.padToAspectRatio) {
+        // Keras's TensorFlow backend (keras/src/backend/tensorflow/image.py): the padded size in float32,
+        // truncated, then as many rows (or columns) of fill_value concatenated on each side.
+        const f = Math.fround;
+        const ph = Math.max(h, Math.trunc(f(f(w * th) / tw)));
+        const pw = Math.max(w, Math.trunc(f(f(h * tw) / th)));
+        const top = Math.trunc(f(ph - h) / 2), left = Math.trunc(f(pw - w) / 2);
+        const fill = (rows, cols) => tf.fill([x.shape[0], rows, cols, x.shape[3]], c.fillValue);
+        if (top > 0) x = tf.concat([fill(top, w), x, fill(top, w)], 1);
+        if (left > 0) x = tf.concat([fill(x.shape[1], left), x, fill(x.shape[1], left)], 2);
+      }
       let box = null;
       if (c.kind === 'Resizing' && c.cropToAspectRatio) box = aspect();
       if (c.kind === 'CenterCrop') {

@@ -479,14 +479,18 @@ TEST_CASE("resizing: bilinear and nearest, growing and shrinking, with a dynamic
   auto in = strata::Input({6, 9, 3});
   auto x = L::Conv2D(4, 1)(in);
   std::vector<strata::SymbolicTensor> outputs = {
-      L::Resizing(11, 4)(x), L::Resizing(3, 17, {.interpolation = "nearest"})(x),
-      L::Resizing(5, 5, {.crop_to_aspect_ratio = true})(x), L::CenterCrop(8, 8)(x),
-      L::UpSampling2D({3, 2}, {.interpolation = "bilinear"})(x)};
+      L::Resizing(11, 4)(x),
+      L::Resizing(3, 17, {.interpolation = "nearest"})(x),
+      L::Resizing(5, 5, {.crop_to_aspect_ratio = true})(x),
+      L::CenterCrop(8, 8)(x),
+      L::UpSampling2D({3, 2}, {.interpolation = "bilinear"})(x),
+      L::Resizing(5, 5, {.pad_to_aspect_ratio = true, .fill_value = 1.5f})(x)};
   strata::Model model(in, outputs, "resizing");
   randomize(model, 6);
   const Comparison c = export_and_compare(model, random_inputs(model, 2, 7), "resizing");
   CHECK(c.max_error < float32_tolerance(4));
-  CHECK(op_counts(c.proto)["Resize"] == 5);
+  CHECK(op_counts(c.proto)["Resize"] == 6);
+  CHECK(op_counts(c.proto)["Pad"] == 1);
 }
 
 TEST_CASE("GroupNormalization: groups moved in front, a layer normalization per group", "[onnx][layers]") {

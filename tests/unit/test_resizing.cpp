@@ -23,6 +23,14 @@ TEST_CASE("bilinear resizing by hand: half-pixel centres, edges clamped", "[resi
   CHECK(single({1, 3, 1}, [](auto t) { return L::Resizing(1, 2, {.interpolation = "nearest"})(t); })
             .predict(row)
             .values() == std::vector<float>{5.0f, 7.0f});
+  // pad_to_aspect_ratio, 2x4 to 4x4: Keras pads to trunc(4 * 4 / 4) = 4 rows, one row of fill_value above
+  // and below, and the padded image needs no resize.
+  const strata::Tensor wide({1, 2, 4, 1}, {1, 2, 3, 4, 5, 6, 7, 8});
+  CHECK(
+      single({2, 4, 1},
+             [](auto t) { return L::Resizing(4, 4, {.pad_to_aspect_ratio = true, .fill_value = -1.0f})(t); })
+          .predict(wide)
+          .values() == std::vector<float>{-1, -1, -1, -1, 1, 2, 3, 4, 5, 6, 7, 8, -1, -1, -1, -1});
   // CenterCrop 3x3 to 2x2: the odd margin's extra row and column are at the bottom and right.
   const strata::Tensor grid({1, 3, 3, 1}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
   CHECK(single({3, 3, 1}, [](auto t) { return L::CenterCrop(2, 2)(t); }).predict(grid).values() ==
@@ -35,6 +43,8 @@ TEST_CASE("every resize equals the reference executor", "[resizing][numerics]") 
       [](auto t) { return L::Resizing(11, 4)(t); },
       [](auto t) { return L::Resizing(3, 17, {.interpolation = "nearest"})(t); },
       [](auto t) { return L::Resizing(5, 5, {.crop_to_aspect_ratio = true})(t); },
+      [](auto t) { return L::Resizing(5, 5, {.pad_to_aspect_ratio = true, .fill_value = 2.0f})(t); },
+      [](auto t) { return L::Resizing(12, 4, {.pad_to_aspect_ratio = true})(L::Conv2D(3, 1)(t)); },
       [](auto t) {
         return L::Resizing(12, 18, {.antialias = true})(t);
       },  // growing: antialias changes nothing
@@ -61,8 +71,8 @@ TEST_CASE("resizing layers' configs and errors", "[resizing][errors]") {
   CHECK(config.find(R"("data_format":"channels_last")") != std::string::npos);
   REQUIRE_THROWS_MATCHES(L::Resizing(4, 5, {.interpolation = "bicubic", .name = "r1"}), strata::ValueError,
                          MessageThat(Contains("[r1 (Resizing)]") && Contains("'bicubic'")));
-  REQUIRE_THROWS_MATCHES(L::Resizing(4, 5, {.pad_to_aspect_ratio = true}), strata::ValueError,
-                         MessageThat(Contains("pad_to_aspect_ratio")));
+  REQUIRE_THROWS_MATCHES(L::Resizing(4, 5, {.crop_to_aspect_ratio = true, .pad_to_aspect_ratio = true}),
+                         strata::ValueError, MessageThat(Contains("Only one of pad_to_aspect_ratio")));
   REQUIRE_THROWS_MATCHES(L::Resizing(0, 5), strata::ValueError, MessageThat(Contains("received (0, 5)")));
   REQUIRE_THROWS_MATCHES(L::CenterCrop(3, -1), strata::ValueError, MessageThat(Contains("received (3, -1)")));
   REQUIRE_THROWS_MATCHES(L::UpSampling2D(2, {.interpolation = "lanczos3"}), strata::ValueError,

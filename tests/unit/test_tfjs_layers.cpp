@@ -502,15 +502,22 @@ std::vector<Case> cases() {
                3});
   for (const char* interpolation : {"bilinear", "nearest"}) {
     for (const auto& [h, w] : std::vector<std::pair<int, int>>{{9, 12}, {4, 5}, {7, 3}, {13, 13}}) {
-      for (bool crop : {false, true}) {
-        c.push_back(
-            {fmt::format("Resizing 6x9 to {}x{} {}{}", h, w, interpolation, crop ? " cropped to aspect" : ""),
-             [=] {
-               return single({6, 9, 2}, [&](auto x) {
-                 return L::Resizing(h, w, {.interpolation = interpolation, .crop_to_aspect_ratio = crop})(x);
-               });
-             },
-             {{2, 6, 9, 2}}});
+      // Plain, cropped to the target's aspect ratio, or padded to it with a fill value of -0.5.
+      for (int aspect : {0, 1, 2}) {
+        c.push_back({fmt::format("Resizing 6x9 to {}x{} {}{}", h, w, interpolation,
+                                 aspect == 1   ? " cropped to aspect"
+                                 : aspect == 2 ? " padded to aspect"
+                                               : ""),
+                     [=] {
+                       return single({6, 9, 2}, [&](auto x) {
+                         return L::Resizing(h, w,
+                                            {.interpolation = interpolation,
+                                             .crop_to_aspect_ratio = aspect == 1,
+                                             .pad_to_aspect_ratio = aspect == 2,
+                                             .fill_value = -0.5f})(x);
+                       });
+                     },
+                     {{2, 6, 9, 2}}});
       }
     }
   }

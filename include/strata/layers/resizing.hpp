@@ -17,7 +17,8 @@ struct ResizingOptions {
   /// Crop the largest centred window of the target's aspect ratio before resizing, so the image is not
   /// distorted.
   bool crop_to_aspect_ratio = false;
-  /// Keras pads to the target's aspect ratio instead; strata does not (a ValueError when true).
+  /// Pad to the target's aspect ratio with `fill_value` instead (as many rows, or columns, on both sides),
+  /// then resize. At most one of the two is true.
   bool pad_to_aspect_ratio = false;
   /// Only "constant", Keras's only mode.
   std::string fill_mode = "constant";

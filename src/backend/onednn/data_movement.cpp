@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "backend/onednn/plan_builder.hpp"
@@ -20,13 +21,19 @@ void PlanBuilder::add_pad(const ir::Op& op, const ir::PadOp& p) {
   const auto before = ir::as_volume(p.padding.before, 0);
   const int64_t src = offset_of(op.inputs[0]), dst = offset_of(op.output());
   const int64_t esize = ir::element_size(graph_.values[op.output()].dtype);
+  const float fill = p.value;  // not zero only in float32 (choose_precision keeps such pads there)
   add_kernel_step(
       op,
-      [src, dst, in, out, before, esize](uint8_t* arena) {
+      [src, dst, in, out, before, esize, fill](uint8_t* arena) {
         const uint8_t* s = arena + src;
         uint8_t* d = arena + dst;
         const int64_t C = in[4] * esize, row = in[3] * C;
-        std::memset(d, 0, static_cast<size_t>(out[0] * out[1] * out[2] * out[3] * C));
+        const int64_t total = out[0] * out[1] * out[2] * out[3] * in[4];
+        if (fill == 0.0f) {
+          std::memset(d, 0, static_cast<size_t>(total * esize));
+        } else {
+          std::fill_n(reinterpret_cast<float*>(d), total, fill);
+        }
         for (int64_t n = 0; n < in[0]; ++n)
           for (int64_t z = 0; z < in[1]; ++z)
             for (int64_t h = 0; h < in[2]; ++h) {

@@ -262,7 +262,8 @@ namespace {
 // Copies every (n, d, h, w) cell of `dst` (dims (N, D, H, W, C)) from the `src` cell `from` names, or zeros
 // when it names none (-1).
 template <typename From>
-void move_cells(const std::array<int64_t, 5>& out, float* dst, const float* src, From from) {
+void move_cells(const std::array<int64_t, 5>& out, float* dst, const float* src, From from,
+                float fill = 0.0f) {
   const int64_t C = out[4];
   int64_t cell = 0;
   for (int64_t n = 0; n < out[0]; ++n)
@@ -270,7 +271,7 @@ void move_cells(const std::array<int64_t, 5>& out, float* dst, const float* src,
       for (int64_t h = 0; h < out[2]; ++h)
         for (int64_t w = 0; w < out[3]; ++w, ++cell) {
           const int64_t at = from(n, d, h, w);
-          for (int64_t c = 0; c < C; ++c) dst[cell * C + c] = at < 0 ? 0.0f : src[at * C + c];
+          for (int64_t c = 0; c < C; ++c) dst[cell * C + c] = at < 0 ? fill : src[at * C + c];
         }
 }
 
@@ -280,11 +281,14 @@ void pad(const ir::PadOp& op, const std::vector<int64_t>& src_dims, const float*
          const std::vector<int64_t>& dst_dims, float* dst) {
   const auto in = ir::as_volume(src_dims);
   const auto before = ir::as_volume(op.padding.before, 0);
-  move_cells(ir::as_volume(dst_dims), dst, src, [&](int64_t n, int64_t d, int64_t h, int64_t w) -> int64_t {
-    const int64_t id = d - before[0], ih = h - before[1], iw = w - before[2];
-    if (id < 0 || id >= in[1] || ih < 0 || ih >= in[2] || iw < 0 || iw >= in[3]) return -1;
-    return ((n * in[1] + id) * in[2] + ih) * in[3] + iw;
-  });
+  move_cells(
+      ir::as_volume(dst_dims), dst, src,
+      [&](int64_t n, int64_t d, int64_t h, int64_t w) -> int64_t {
+        const int64_t id = d - before[0], ih = h - before[1], iw = w - before[2];
+        if (id < 0 || id >= in[1] || ih < 0 || ih >= in[2] || iw < 0 || iw >= in[3]) return -1;
+        return ((n * in[1] + id) * in[2] + ih) * in[3] + iw;
+      },
+      op.value);
 }
 
 void crop(const ir::CropOp& op, const std::vector<int64_t>& src_dims, const float* src,

@@ -16,7 +16,7 @@ bool runs_in_bf16(const Graph& graph, const Op& op) {
           [&](const ConvOp& c) { return yes(c); }, [&](const DenseOp& d) { return yes(d); },
           [&](const TransposedConvOp& t) { return yes(t); }, [&](const PoolOp& p) { return yes(p); },
           [&](const SoftmaxOp& s) { return yes(s); }, [&](const BatchNormOp& b) { return yes(b); },
-          [&](const ConcatOp& c) { return yes(c); }, [&](const PadOp& p) { return yes(p); },
+          [&](const ConcatOp& c) { return yes(c); }, [&](const PadOp& p) { return p.value == 0.0f; },
           [&](const ReduceOp& r) { return yes(r); }, [&](const TransposeOp& t) { return yes(t); },
           // Statistics in float32: the variance of bfloat16 inputs loses too much.
           [&](const LayerNormOp& l) { return no(l); }, [&](const MatMulOp& m) { return yes(m); },

@@ -64,7 +64,7 @@ bool fold_into_max_pools(Graph& graph, size_t i, const std::vector<int>& readers
 void fold_zero_padding(Graph& graph) {
   for (size_t i = 0; i < graph.ops.size(); ++i) {
     const auto* pad = std::get_if<PadOp>(&graph.ops[i].attrs);
-    if (pad == nullptr) continue;
+    if (pad == nullptr || pad->value != 0.0f) continue;  // a fill value is no convolution's padding
     const ValueId padded = graph.ops[i].output();
     if (graph.is_output(padded)) continue;
     const std::vector<std::vector<int>> readers = graph.readers();
