@@ -149,9 +149,9 @@ class Sequential : public Model {
   /// The layers, InputLayer excluded, in order (Keras's `Sequential.layers`).
   std::vector<Layer> layers() const;
   /// Calls the model as a layer. A model without an input shape yet is built first from the input's shape
-  /// (Keras's deferred build), so `Sequential({L::Dense(8), L::Dense(2)})(x)` works inside a functional
-  /// model. Copies of the handle made before that build stay unbuilt. Throws as `Model::operator()`, and
-  /// ValueError for anything but one input when building.
+  /// and dtype (Keras's deferred build), so `Sequential({L::Dense(8), L::Dense(2)})(x)` works inside a
+  /// functional model. Copies of the handle made before that build stay unbuilt. Throws as
+  /// `Model::operator()`, and ValueError for anything but one input when building.
   SymbolicTensor operator()(const TensorList& inputs);
   /// `operator()` returning every output (a Sequential has one).
   std::vector<SymbolicTensor> call_all(const TensorList& inputs);
@@ -160,6 +160,7 @@ class Sequential : public Model {
 
  private:
   void rebuild();
+  void build_from(std::vector<Dim> input_shape, const std::string& dtype);
   std::string name_;
   Layer input_;
   std::vector<Layer> layers_;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/overloaded.hpp"
 #include "strata/error.hpp"
@@ -436,6 +437,26 @@ std::string Graph::to_string() const {
   for (ValueId v : outputs) outs.push_back(fmt::format("%{}", v));
   text += fmt::format("  outputs {}\n", fmt::join(outs, ", "));
   return text;
+}
+
+float apply_binary(BinaryOp::Kind kind, float x, float y) {
+  switch (kind) {
+    case BinaryOp::Kind::kAdd:
+      return x + y;
+    case BinaryOp::Kind::kSubtract:
+      return x - y;
+    case BinaryOp::Kind::kMultiply:
+      return x * y;
+    case BinaryOp::Kind::kDivide:
+      return x / y;
+    case BinaryOp::Kind::kMaximum:
+      return std::isnan(x) || std::isnan(y) ? x + y : std::max(x, y);
+    case BinaryOp::Kind::kMinimum:
+      return std::isnan(x) || std::isnan(y) ? x + y : std::min(x, y);
+    case BinaryOp::Kind::kPower:
+      return std::pow(x, y);
+  }
+  return 0.0f;
 }
 
 }  // namespace strata::ir

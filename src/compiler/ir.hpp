@@ -140,6 +140,10 @@ struct BinaryOp {
   Kind kind = Kind::kAdd;
 };
 
+/// One element of a binary op, as Keras computes it: maximum and minimum propagate NaN (std::max and
+/// std::min return an operand by comparison). The reference kernel and the backends' plain C++ steps use it.
+float apply_binary(BinaryOp::Kind kind, float x, float y);
+
 /// Softmax (or log-softmax) over one axis: Keras's axis, 1..rank-1 (the batch never), or -1 for the last.
 struct SoftmaxOp {
   int axis = -1;

@@ -44,16 +44,17 @@ std::string to_snake_case(const std::string& name) {
   return second;
 }
 
+namespace {
+thread_local LocalNames* innermost_names = nullptr;
+}  // namespace
+
 std::string unique_name(const std::string& base) {
+  if (innermost_names != nullptr) return innermost_names->next(base);
   SessionState& s = state();
   std::lock_guard lock(s.names_mutex);
   const int n = s.name_counts[base]++;
   return n == 0 ? base : base + "_" + std::to_string(n);
 }
-
-namespace {
-thread_local LocalNames* innermost_names = nullptr;
-}  // namespace
 
 LocalNames::LocalNames(std::set<std::string> reserved)
     : outer_(innermost_names), reserved_(std::move(reserved)) {
@@ -65,15 +66,20 @@ LocalNames::~LocalNames() {
 }
 
 std::string LocalNames::next(const std::string& base) {
+  // Skipped too: the names the session has given (a layer made inside the body takes one of those, and the
+  // body's graph needs unique names).
+  int issued = 0;
+  {
+    SessionState& s = state();
+    std::lock_guard lock(s.names_mutex);
+    const auto it = s.name_counts.find(base);
+    issued = it == s.name_counts.end() ? 0 : it->second;
+  }
   for (;;) {
     const int n = counts_[base]++;
     std::string name = n == 0 ? base : base + "_" + std::to_string(n);
-    if (!reserved_.contains(name)) return name;
+    if (n >= issued && !reserved_.contains(name)) return name;
   }
-}
-
-std::string op_default_name(const std::string& base) {
-  return innermost_names != nullptr ? innermost_names->next(base) : unique_name(base);
 }
 
 std::mutex& weight_engine_mutex() { return state().engine_mutex; }

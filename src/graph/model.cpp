@@ -140,7 +140,7 @@ std::vector<SymbolicTensor> Sequential::call_all(const TensorList& inputs) {
                       "received {}",
                       name_, given.size()));
     }
-    build(given.front().shape().without_batch().dims());
+    build_from(given.front().shape().without_batch().dims(), dtype_name(given.front().dtype()));
   }
   return Model::call_all(inputs);
 }
@@ -171,11 +171,15 @@ void Sequential::add(const Layer& layer) {
 }
 
 void Sequential::build(std::vector<Dim> input_shape) {
+  build_from(std::move(input_shape), "float32");
+}
+
+void Sequential::build_from(std::vector<Dim> input_shape, const std::string& dtype) {
   if (input_) {
     throw ValueError(fmt::format("[Sequential \"{}\"] build: the model already has an input of shape {}", name_,
                                  input_.output().shape().to_string()));
   }
-  input_ = layers::InputLayer(std::move(input_shape));
+  input_ = Layer(Input(std::move(input_shape), InputOptions{.dtype = dtype}).node()->layer);
   try {
     rebuild();
   } catch (...) {

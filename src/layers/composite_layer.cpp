@@ -69,6 +69,30 @@ template <class E>
   throw E(fmt::format("{} {}", prefix, message));
 }
 
+// Rethrows the exception being handled with `prefix` in front, keeping its strata type; any other exception
+// becomes a ValueError (a ResourceError when memory ran out).
+[[noreturn]] void rethrow_named(const std::string& prefix) {
+  try {
+    throw;
+  } catch (const ShapeError& e) {
+    rethrow_with(prefix, e);
+  } catch (const GraphError& e) {
+    rethrow_with(prefix, e);
+  } catch (const ValueError& e) {
+    rethrow_with(prefix, e);
+  } catch (const ResourceError& e) {
+    rethrow_with(prefix, e);
+  } catch (const FileError& e) {
+    rethrow_with(prefix, e);
+  } catch (const InternalError& e) {
+    rethrow_with(prefix, e);
+  } catch (const std::bad_alloc&) {
+    throw ResourceError(fmt::format("{} Out of memory while running call()", prefix));
+  } catch (const std::exception& e) {
+    throw ValueError(fmt::format("{} call() threw {}", prefix, e.what()));
+  }
+}
+
 class CompositeLayerImpl : public LayerImpl {
  public:
   CompositeLayerImpl(std::shared_ptr<const CompositeLayerDefinition> definition, const std::string& name)
@@ -96,33 +120,38 @@ class CompositeLayerImpl : public LayerImpl {
     return graph;
   }
 
+  // call_layer's first step: the body runs on this call's shapes and types, which the shape and type rules
+  // after it then find.
+  void prepare_call(const std::vector<Shape>& shapes, const std::vector<DType>& dtypes) override {
+    expansion(shapes, dtypes);
+    std::lock_guard lock(mutex_);
+    prepared_ = Expansion{shapes, dtypes, nullptr};
+  }
+
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
-    // The types are not given here: those of the layer's calls so far (a call through the handle has
-    // already expanded with its own), float32 for a first use.
+    // The types are not given here: those of the call being prepared, else of the layer's first call (a
+    // model holding this layer called on other shapes), float32 for a first use.
     std::vector<DType> dtypes(inputs.size(), DType::kFloat32);
     {
       std::lock_guard lock(mutex_);
-      for (const Expansion& e : expansions_) {
-        if (e.shapes == inputs) return outputs_of(e);
-      }
-      if (!expansions_.empty() && expansions_.front().dtypes.size() == inputs.size())
+      if (prepared_.shapes == inputs) {
+        dtypes = prepared_.dtypes;
+      } else if (!expansions_.empty() && expansions_.front().dtypes.size() == inputs.size()) {
         dtypes = expansions_.front().dtypes;
+      }
     }
     return expansion(inputs, dtypes)->compute_output_shapes(inputs);
   }
 
   std::vector<DType> compute_output_dtypes(const std::vector<DType>& inputs, size_t) const override {
-    std::lock_guard lock(mutex_);
-    for (const Expansion& e : expansions_) {
-      if (e.dtypes != inputs) continue;
-      std::vector<DType> out;
-      for (const SymbolicTensor& t : e.graph->outputs()) out.push_back(t.dtype());
-      return out;
+    std::vector<Shape> shapes;
+    {
+      std::lock_guard lock(mutex_);
+      shapes = prepared_.shapes;
     }
-    std::vector<std::string> names;
-    for (DType d : inputs) names.push_back(dtype_name(d));
-    throw ValueError(
-        fmt::format("{} The layer's call never ran on inputs of dtype {}", prefix(), fmt::join(names, ", ")));
+    std::vector<DType> out;
+    for (const SymbolicTensor& t : expansion(shapes, inputs)->outputs()) out.push_back(t.dtype());
+    return out;
   }
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const Node& node,
@@ -171,10 +200,8 @@ class CompositeLayerImpl : public LayerImpl {
   }
 
  private:
-  static std::vector<Shape> outputs_of(const Expansion& e) {
-    return e.graph->compute_output_shapes(e.shapes);
-  }
-
+  // The graph of a node's call, made when the node was (call_layer prepares every call): compiling, which
+  // concurrent predicts may do, never runs the user's body.
   std::shared_ptr<const FunctionalImpl> graph_of(const Node& node) const {
     std::vector<Shape> shapes;
     std::vector<DType> dtypes;
@@ -182,7 +209,11 @@ class CompositeLayerImpl : public LayerImpl {
       shapes.push_back(t.shape());
       dtypes.push_back(t.dtype());
     }
-    return expansion(shapes, dtypes);
+    std::lock_guard lock(mutex_);
+    for (const Expansion& e : expansions_) {
+      if (e.shapes == shapes && e.dtypes == dtypes) return e.graph;
+    }
+    throw InternalError(fmt::format("{} No graph of call() for a call of this layer", prefix()));
   }
 
   // Runs `call` on fresh inputs of these shapes. Its ops and inputs take names of their own (LocalNames), as
@@ -192,6 +223,14 @@ class CompositeLayerImpl : public LayerImpl {
     std::set<std::string> reserved;
     for (const auto& layer : tracked_) reserved.insert(layer->name());
     LocalNames names(std::move(reserved));
+    // A failed body leaves the tracked layers as they were: those it built are unbuilt again.
+    std::vector<LayerImpl*> unbuilt;
+    for (const auto& layer : tracked_) {
+      if (!layer->built()) unbuilt.push_back(layer.get());
+    }
+    const auto undo = [&] {
+      for (LayerImpl* layer : unbuilt) layer->discard_build();
+    };
     std::vector<SymbolicTensor> inputs;
     std::shared_ptr<FunctionalImpl> graph;
     try {
@@ -203,7 +242,7 @@ class CompositeLayerImpl : public LayerImpl {
                           i, shapes[i].to_string()));
         }
         std::vector<Dim> dims(shapes[i].dims().begin() + 1, shapes[i].dims().end());
-        inputs.push_back(Input(std::move(dims), InputOptions{.name = op_default_name("input_layer"),
+        inputs.push_back(Input(std::move(dims), InputOptions{.name = unique_name("input_layer"),
                                                              .dtype = dtype_name(dtypes[i])}));
       }
       std::vector<SymbolicTensor> outputs = definition_->call_all(inputs);
@@ -213,18 +252,16 @@ class CompositeLayerImpl : public LayerImpl {
           throw ValueError(fmt::format("call returned an empty SymbolicTensor as output {}", i));
       }
       graph = std::make_shared<FunctionalImpl>(std::move(inputs), std::move(outputs), name());
-    } catch (const ShapeError& e) {
-      rethrow_with(prefix(), e);
-    } catch (const GraphError& e) {
-      rethrow_with(prefix(), e);
-    } catch (const ValueError& e) {
-      rethrow_with(prefix(), e);
+    } catch (...) {
+      undo();
+      rethrow_named(prefix());
     }
     for (const auto& layer : graph->layers()) {
       if (layer->weights().empty()) continue;
       const bool is_tracked =
           std::any_of(tracked_.begin(), tracked_.end(), [&](const auto& t) { return t == layer; });
       if (!is_tracked) {
+        undo();
         throw ValueError(
             fmt::format("{} call() uses layer '{}' ({}), which has weights but is not tracked: make it in "
                         "the constructor and "
@@ -240,6 +277,7 @@ class CompositeLayerImpl : public LayerImpl {
   std::vector<std::shared_ptr<LayerImpl>> tracked_;  // each tracked layer once, in tracking order
   mutable std::mutex mutex_;
   mutable std::vector<Expansion> expansions_;
+  Expansion prepared_;  // the call call_layer is making: its shapes and types (no graph)
 };
 
 std::shared_ptr<CompositeLayerImpl> make_composite(std::shared_ptr<const CompositeLayerDefinition> definition,
@@ -274,7 +312,9 @@ namespace {
 
 // Expands the layer with the inputs' types before call_layer asks its shape rule, which does not see them.
 // Returns the number of outputs, or nothing for an empty input (call_layer's own message names it).
-std::optional<size_t> prepare(const detail::LayerImpl& impl, const std::vector<SymbolicTensor>& inputs) {
+std::optional<size_t> prepare(const std::shared_ptr<detail::LayerImpl>& impl,
+                              const std::vector<SymbolicTensor>& inputs) {
+  if (!impl) throw ValueError("[Layer] This Layer handle is empty");
   std::vector<Shape> shapes;
   std::vector<DType> dtypes;
   for (const SymbolicTensor& t : inputs) {
@@ -282,19 +322,18 @@ std::optional<size_t> prepare(const detail::LayerImpl& impl, const std::vector<S
     shapes.push_back(t.shape());
     dtypes.push_back(t.dtype());
   }
-  return static_cast<const detail::CompositeLayerImpl&>(impl).expansion(shapes, dtypes)->outputs().size();
+  return static_cast<const detail::CompositeLayerImpl&>(*impl).expansion(shapes, dtypes)->outputs().size();
 }
 
 }  // namespace
 
 SymbolicTensor CompositeLayer::operator()(const std::vector<SymbolicTensor>& inputs) const {
-  const std::optional<size_t> outputs = prepare(*impl_, inputs);
+  const std::optional<size_t> outputs = prepare(impl_, inputs);
   if (!outputs) return call(inputs).front();
   return detail::single_output(*impl_, *outputs, [&] { return call(inputs); });
 }
 
 std::vector<SymbolicTensor> CompositeLayer::call_all(const std::vector<SymbolicTensor>& inputs) const {
-  prepare(*impl_, inputs);
   return call(inputs);
 }
 

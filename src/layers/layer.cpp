@@ -140,10 +140,11 @@ std::vector<SymbolicTensor> call_layer(const std::shared_ptr<LayerImpl>& impl, c
   }
   // The shape rule runs first and may throw; only then is the layer built and the node added, so a failed
   // call leaves the layer as it was.
-  std::vector<Shape> output_shapes = layer.compute_output_shapes(shapes);
-  for (const Shape& s : output_shapes) check_shape_size(layer.prefix(), "output", s);
   std::vector<DType> input_dtypes;
   for (const SymbolicTensor& t : inputs) input_dtypes.push_back(t.dtype());
+  impl->prepare_call(shapes, input_dtypes);
+  std::vector<Shape> output_shapes = layer.compute_output_shapes(shapes);
+  for (const Shape& s : output_shapes) check_shape_size(layer.prefix(), "output", s);
   std::vector<DType> output_dtypes = layer.compute_output_dtypes(input_dtypes, output_shapes.size());
   if (!impl->built()) {
     try {

@@ -82,6 +82,9 @@ class LayerImpl {
   /// Checks the inputs of a call and returns the output shapes. Throws ShapeError or ValueError with
   /// `prefix()`. Must not change the layer.
   virtual std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const = 0;
+  /// Called by call_layer with a call's input shapes and types before the shape rule, for layers whose rule
+  /// depends on both (a composite layer runs its body once per pair). Does nothing by default.
+  virtual void prepare_call(const std::vector<Shape>& /*shapes*/, const std::vector<DType>& /*dtypes*/) {}
   /// Creates the weights on the first call, from the (already checked) input shapes.
   virtual void build(const std::vector<Shape>& inputs);
   /// The element type of each of `outputs` outputs from the inputs' types. The default, for layers that

@@ -11,7 +11,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/session.hpp"
 #include "layers/layer_impl.hpp"
 #include "strata/ops.hpp"
 
@@ -27,7 +26,7 @@ class OpLayer : public LayerImpl {
  public:
   /// `module` is Keras's: "keras.src.ops.numpy", "keras.src.ops.nn".
   OpLayer(std::string class_name, std::string module)
-      : LayerImpl(class_name, op_default_name(to_snake_case(class_name))), module_(std::move(module)) {}
+      : LayerImpl(std::move(class_name), ""), module_(std::move(module)) {}
 
   const std::string& module() const { return module_; }
   /// The numbers the call was given, by Keras's parameter names (`{"x2": 3.0}` for `x + 3.0`), for the node's

@@ -97,6 +97,35 @@ class Capturing : public strata::CompositeLayerDefinition {
   strata::SymbolicTensor outside_;
 };
 
+// conv(x) + x: a broadcast error after the convolution was built, when x has other channels than 8.
+class FailsAfterConv : public strata::CompositeLayerDefinition {
+ public:
+  FailsAfterConv() : conv_(track("conv", L::Conv2D(8, 1))) {}
+  std::string class_name() const override { return "FailsAfterConv"; }
+  strata::SymbolicTensor call(const strata::SymbolicTensor& x) const override { return conv_(x) + x; }
+  const L::Conv2D& conv() const { return conv_; }
+
+ private:
+  L::Conv2D conv_;
+};
+
+// Its input as it is: integer inputs stay integers.
+class Passthrough : public strata::CompositeLayerDefinition {
+ public:
+  std::string class_name() const override { return "Passthrough"; }
+  strata::SymbolicTensor call(const strata::SymbolicTensor& x) const override { return x; }
+};
+
+// A layer made inside the body (Keras discourages it; it works) beside an op of the same class.
+class MakesLayers : public strata::CompositeLayerDefinition {
+ public:
+  std::string class_name() const override { return "MakesLayers"; }
+  strata::SymbolicTensor call(const strata::SymbolicTensor& x) const override {
+    const strata::SymbolicTensor doubled = x + x;
+    return L::Add()({doubled, x});
+  }
+};
+
 class TracksTwice : public strata::CompositeLayerDefinition {
  public:
   TracksTwice() {
@@ -350,4 +379,31 @@ TEST_CASE("a composite layer in a Sequential, built on its first call", "[compos
   CHECK(outer.predict(input).dims() == std::vector<int64_t>{2, 8});
   CHECK(onednn_vs_reference(outer, {input}) < float32_tolerance(8));
   CHECK_THAT(model.summary_string(), Contains("(SqueezeExcite)"));
+}
+
+TEST_CASE("composite layers through every call path: types, failed calls, names", "[composite]") {
+  strata::clear_session();
+  // A Sequential calls its layers through the shape rule, not the handle: the body still sees the type.
+  auto ids = strata::Input({5}, strata::InputOptions{.name = "ids", .dtype = "int32"});
+  const strata::SymbolicTensor same =
+      strata::Sequential({strata::CompositeLayer(std::make_shared<Passthrough>())})(ids);
+  CHECK(same.dtype() == strata::DType::kInt32);
+
+  // A body that fails after building a tracked layer leaves it unbuilt, so a right call builds it anew.
+  auto definition = std::make_shared<FailsAfterConv>();
+  strata::CompositeLayer failing(definition);
+  CHECK_THROWS_MATCHES(failing(strata::Input({4, 4, 3})), strata::ShapeError,
+                       MessageThat(StartsWith("[fails_after_conv (FailsAfterConv)] [")));
+  CHECK(definition->conv().get_weights().empty());
+  auto eight = strata::Input({4, 4, 8});
+  strata::Model model(eight, failing(eight));
+  CHECK(model.count_params() == 8 * 8 + 8);
+
+  // Layers made inside the body and the body's ops draw names from one table: no clash, and the model's
+  // own names are untouched.
+  auto x = strata::Input({3});
+  strata::Model made(x, strata::CompositeLayer(std::make_shared<MakesLayers>())(x));
+  CHECK(made.predict(strata::Tensor({1, 3}, {1, 2, 3})) == strata::Tensor({1, 3}, {3, 6, 9}));
+  auto after = x + x;
+  CHECK(after.node()->layer->name() == "add");
 }

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "backend/onednn/plan_builder.hpp"
+#include "strata/error.hpp"
 
 namespace strata::onednn {
 
@@ -21,7 +22,13 @@ void PlanBuilder::add_pad(const ir::Op& op, const ir::PadOp& p) {
   const auto before = ir::as_volume(p.padding.before, 0);
   const int64_t src = offset_of(op.inputs[0]), dst = offset_of(op.output());
   const int64_t esize = ir::element_size(graph_.values[op.output()].dtype);
-  const float fill = p.value;  // not zero only in float32 (choose_precision keeps such pads there)
+  const float fill = p.value;
+  if (fill != 0.0f && esize != 4) {
+    throw InternalError(
+        fmt::format("onednn: a pad with fill value {} on a {}-byte type for {}; choose_precision "
+                    "keeps such pads in float32",
+                    fill, esize, fmt::join(op.layers, ", ")));
+  }
   add_kernel_step(
       op,
       [src, dst, in, out, before, esize, fill](uint8_t* arena) {

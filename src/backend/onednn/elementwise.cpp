@@ -187,27 +187,6 @@ struct BroadcastBinary {
   ir::BinaryOp::Kind kind;
   std::vector<detail::Activation> post;
 
-  static float apply(ir::BinaryOp::Kind kind, float x, float y) {
-    switch (kind) {
-      case ir::BinaryOp::Kind::kAdd:
-        return x + y;
-      case ir::BinaryOp::Kind::kSubtract:
-        return x - y;
-      case ir::BinaryOp::Kind::kMultiply:
-        return x * y;
-      case ir::BinaryOp::Kind::kDivide:
-        return x / y;
-      // Keras's maximum and minimum propagate NaN, as oneDNN's binary does.
-      case ir::BinaryOp::Kind::kMaximum:
-        return std::isnan(x) || std::isnan(y) ? x + y : std::max(x, y);
-      case ir::BinaryOp::Kind::kMinimum:
-        return std::isnan(x) || std::isnan(y) ? x + y : std::min(x, y);
-      case ir::BinaryOp::Kind::kPower:
-        return std::pow(x, y);
-    }
-    return 0.0f;
-  }
-
   void operator()(uint8_t* arena) const {
     const size_t rank = dst_dims.size();
     std::vector<int64_t> sa(rank), sb(rank);
@@ -232,7 +211,7 @@ struct BroadcastBinary {
         ib += index[d] * sb[d];
       }
       for (int64_t i = begin; i < end; ++i) {
-        float v = apply(kind, pa[ia], pb[ib]);
+        float v = ir::apply_binary(kind, pa[ia], pb[ib]);
         for (const detail::Activation& act : post) v = detail::apply_activation(act, v);
         pd[i] = v;
         // The next multi-index, and the operands' offsets with it.

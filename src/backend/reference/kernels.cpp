@@ -172,31 +172,7 @@ void binary(const ir::BinaryOp& op, const std::vector<int64_t>& a_dims, const fl
       ia += index[d] * sa[d];
       ib += index[d] * sb[d];
     }
-    const float x = a[ia], y = b[ib];
-    switch (op.kind) {
-      case ir::BinaryOp::Kind::kAdd:
-        dst[i] = x + y;
-        break;
-      case ir::BinaryOp::Kind::kSubtract:
-        dst[i] = x - y;
-        break;
-      case ir::BinaryOp::Kind::kMultiply:
-        dst[i] = x * y;
-        break;
-      case ir::BinaryOp::Kind::kDivide:
-        dst[i] = x / y;
-        break;
-      // Keras's maximum and minimum propagate NaN; std::max and std::min return an operand by comparison.
-      case ir::BinaryOp::Kind::kMaximum:
-        dst[i] = std::isnan(x) || std::isnan(y) ? x + y : std::max(x, y);
-        break;
-      case ir::BinaryOp::Kind::kMinimum:
-        dst[i] = std::isnan(x) || std::isnan(y) ? x + y : std::min(x, y);
-        break;
-      case ir::BinaryOp::Kind::kPower:
-        dst[i] = std::pow(x, y);
-        break;
-    }
+    dst[i] = ir::apply_binary(op.kind, a[ia], b[ib]);
     for (size_t d = rank; d-- > 0;) {
       if (++index[d] < dst_dims[d]) break;
       index[d] = 0;
