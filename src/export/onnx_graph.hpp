@@ -1,7 +1,7 @@
 #pragma once
 // The ONNX graph as the exporter writes it: unique tensor and node names, nodes and their attributes,
 // initializers (weights converted once and shared, scalars shared by value), and the graph's inputs and
-// outputs. What each IR op becomes is onnx_export.cpp's.
+// outputs. What each IR op becomes is onnx_builder.hpp's.
 
 #include <fmt/format.h>
 

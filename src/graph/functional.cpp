@@ -173,9 +173,7 @@ void FunctionalImpl::map_graph() {
 bool FunctionalImpl::contains(const Node* node) const { return node_depth_.contains(node); }
 
 uint64_t FunctionalImpl::weights_version() const {
-  uint64_t v = 0;
-  for (const auto& layer : layers_) v += layer->weights_version();
-  return v;
+  return held_weights_version(layers_);
 }
 
 std::vector<Variable> FunctionalImpl::weights() const {
@@ -192,9 +190,7 @@ std::vector<SublayerGroup> FunctionalImpl::sublayers() const {
 }
 
 size_t FunctionalImpl::release_weights(const ReleaseFn& release) {
-  size_t freed = 0;
-  for (const auto& layer : layers_) freed += layer->release_weights(release);
-  return freed;
+  return release_held_weights(layers_, release);
 }
 
 void FunctionalImpl::set_weights(const std::vector<Tensor>& values) {

@@ -187,16 +187,10 @@ class CompositeLayerImpl : public LayerImpl {
     set_held_weights(prefix(), tracked_, values);
   }
 
-  uint64_t weights_version() const override {
-    uint64_t v = 0;
-    for (const auto& layer : tracked_) v += layer->weights_version();
-    return v;
-  }
+  uint64_t weights_version() const override { return held_weights_version(tracked_); }
 
   size_t release_weights(const ReleaseFn& release) override {
-    size_t freed = 0;
-    for (const auto& layer : tracked_) freed += layer->release_weights(release);
-    return freed;
+    return release_held_weights(tracked_, release);
   }
 
  private:

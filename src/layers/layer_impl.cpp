@@ -119,6 +119,19 @@ std::vector<Variable> held_weights(const std::vector<std::shared_ptr<LayerImpl>>
   return all;
 }
 
+uint64_t held_weights_version(const std::vector<std::shared_ptr<LayerImpl>>& layers) {
+  uint64_t v = 0;
+  for (const auto& layer : layers) v += layer->weights_version();
+  return v;
+}
+
+size_t release_held_weights(const std::vector<std::shared_ptr<LayerImpl>>& layers,
+                            const LayerImpl::ReleaseFn& release) {
+  size_t freed = 0;
+  for (const auto& layer : layers) freed += layer->release_weights(release);
+  return freed;
+}
+
 void set_held_weights(const std::string& prefix, const std::vector<std::shared_ptr<LayerImpl>>& layers,
                       const std::vector<Tensor>& values) {
   size_t expected = 0;

@@ -156,6 +156,11 @@ class LayerImpl {
 /// The weights of the layers a container holds (a model's layers, a composite's tracked layers), layer by
 /// layer; a weight is trainable only if its layer is too.
 std::vector<Variable> held_weights(const std::vector<std::shared_ptr<LayerImpl>>& layers);
+/// The sum of the layers' weights versions: changes whenever any of their weights does.
+uint64_t held_weights_version(const std::vector<std::shared_ptr<LayerImpl>>& layers);
+/// Releases every weight of the layers (LayerImpl::release_weights); returns the bytes freed.
+size_t release_held_weights(const std::vector<std::shared_ptr<LayerImpl>>& layers,
+                            const LayerImpl::ReleaseFn& release);
 /// Splits `values` by layer and sets each layer's share, after checking the count and every shape, so that
 /// a failure changes nothing. `prefix` names the container in messages.
 void set_held_weights(const std::string& prefix, const std::vector<std::shared_ptr<LayerImpl>>& layers,
