@@ -8,43 +8,36 @@
 ///
 /// Shapes broadcast as numpy does (and Keras's `broadcast_shapes`): from the right, a 1 stretches. Two
 /// tensors must have the same rank, batch axis included, so that their batch axes line up: expand the smaller
-/// one first (`ops::expand_dims`, `ops::reshape`). Every op here computes in float32.
+/// one first (`ops::expand_dims`, `ops::reshape`).
+///
+/// Types follow Keras 3's rules (`keras.backend.result_type`): tensors are float32, int32, int64 or bool;
+/// an op on two types gives the higher of bool < int32 < int64 < float32, and a number operand takes the
+/// tensor's type when it can hold it (`ids + 1` stays int32, `ids * 0.5` is float32, as Python's weakly typed
+/// numbers in Keras). Comparisons and logical ops give bool. The arithmetic here computes integers exactly
+/// (wrapping on overflow, as TensorFlow); the math functions (sqrt, exp, log) turn integers into float32;
+/// the activations, reductions, softmax and matmul take float32 only (ValueError otherwise: cast first).
 
 #include <initializer_list>
 #include <optional>
+#include <string>
 #include <type_traits>
 #include <vector>
 
 #include "strata/shape.hpp"
 #include "strata/symbolic_tensor.hpp"
+#include "strata/tensor.hpp"
 
 namespace strata {
 
 /// `keras.ops.add(a, b)`: element-wise sum with broadcasting. Throws ShapeError for shapes that do not
 /// broadcast or ranks that differ.
 SymbolicTensor operator+(const SymbolicTensor& a, const SymbolicTensor& b);
-/// `a + number`.
-SymbolicTensor operator+(const SymbolicTensor& a, double b);
-/// `number + b`.
-SymbolicTensor operator+(double a, const SymbolicTensor& b);
 /// `keras.ops.subtract(a, b)`.
 SymbolicTensor operator-(const SymbolicTensor& a, const SymbolicTensor& b);
-/// `a - number`.
-SymbolicTensor operator-(const SymbolicTensor& a, double b);
-/// `number - b`.
-SymbolicTensor operator-(double a, const SymbolicTensor& b);
 /// `keras.ops.multiply(a, b)`.
 SymbolicTensor operator*(const SymbolicTensor& a, const SymbolicTensor& b);
-/// `a * number`.
-SymbolicTensor operator*(const SymbolicTensor& a, double b);
-/// `number * b`.
-SymbolicTensor operator*(double a, const SymbolicTensor& b);
 /// `keras.ops.true_divide(a, b)`, Python's `a / b` (an op of class `TrueDivide`).
 SymbolicTensor operator/(const SymbolicTensor& a, const SymbolicTensor& b);
-/// `a / number`: computed as `a * (1 / number)`, within one rounding of the quotient.
-SymbolicTensor operator/(const SymbolicTensor& a, double b);
-/// `number / b`.
-SymbolicTensor operator/(double a, const SymbolicTensor& b);
 /// `keras.ops.negative(x)`, Python's `-x`.
 SymbolicTensor operator-(const SymbolicTensor& x);
 
@@ -55,11 +48,15 @@ class Operand {
  public:
   /// A tensor operand.
   Operand(SymbolicTensor tensor) : tensor_(std::move(tensor)) {}  // NOLINT: implicit, as Keras takes either
-  /// A number operand.
+  /// A number operand: an integer type makes a weakly typed int (it keeps an integer tensor's type), a
+  /// floating one a weakly typed float, as Python's `3` and `3.0` in Keras.
   template <class T>
-  requires std::is_arithmetic_v<T> Operand(T number) : number_(static_cast<double>(number)) {}  // NOLINT
+  requires std::is_arithmetic_v<T> Operand(T number)  // NOLINT: implicit, as Keras takes either
+      : number_(static_cast<double>(number)), integral_(std::is_integral_v<T>) {}
   /// True for a number.
   bool is_number() const { return number_.has_value(); }
+  /// True for a number of an integer type (`3`, not `3.0`).
+  bool is_integral() const { return integral_; }
   /// The tensor (empty for a number).
   const SymbolicTensor& tensor() const { return tensor_; }
   /// The number (0 for a tensor).
@@ -68,6 +65,7 @@ class Operand {
  private:
   SymbolicTensor tensor_;
   std::optional<double> number_;
+  bool integral_ = false;
 };
 
 /// Axes of a reduction or squeeze (strata::Axes).
@@ -91,6 +89,39 @@ SymbolicTensor minimum(const Operand& x1, const Operand& x2);
 /// number. A number exponent is one oneDNN step that fuses; a tensor exponent or a number base runs in
 /// plain C++ on the plan's threads (oneDNN 2.6 has no such binary).
 SymbolicTensor power(const Operand& x1, const Operand& x2);
+
+/// `keras.ops.cast(x, dtype)` (class `Cast` of keras.src.ops.core): TensorFlow's conversion. A float
+/// becomes an integer rounded toward zero (NaN and values outside the type's range give its minimum, as
+/// TensorFlow and numpy on x86); int64 to int32 keeps the low 32 bits; anything to bool is `x != 0` (NaN is
+/// true); bool to a number is 0 or 1. A cast to the tensor's own type is an op that costs nothing.
+SymbolicTensor cast(const SymbolicTensor& x, DType dtype);
+/// `keras.ops.cast(x, "int32")`: the type by Keras's name ("float32", "int32", "int64", "bool"); ValueError
+/// for another.
+SymbolicTensor cast(const SymbolicTensor& x, const std::string& dtype);
+
+/// `keras.ops.equal(x1, x2)`, Keras's `x1 == x2` on tensors: a bool tensor. The operands are first
+/// converted to their common type (`ids == 0` compares int32s; `ids > 0.5` compares float32s).
+SymbolicTensor equal(const Operand& x1, const Operand& x2);
+/// `keras.ops.not_equal(x1, x2)`: `x1 != x2` (true where either is NaN).
+SymbolicTensor not_equal(const Operand& x1, const Operand& x2);
+/// `keras.ops.less(x1, x2)`: `x1 < x2`.
+SymbolicTensor less(const Operand& x1, const Operand& x2);
+/// `keras.ops.less_equal(x1, x2)`: `x1 <= x2`.
+SymbolicTensor less_equal(const Operand& x1, const Operand& x2);
+/// `keras.ops.greater(x1, x2)`: `x1 > x2`.
+SymbolicTensor greater(const Operand& x1, const Operand& x2);
+/// `keras.ops.greater_equal(x1, x2)`: `x1 >= x2`.
+SymbolicTensor greater_equal(const Operand& x1, const Operand& x2);
+/// `keras.ops.logical_and(x1, x2)`: a bool tensor, the operands read as bools (non-zero is true).
+SymbolicTensor logical_and(const Operand& x1, const Operand& x2);
+/// `keras.ops.logical_or(x1, x2)`.
+SymbolicTensor logical_or(const Operand& x1, const Operand& x2);
+/// `keras.ops.logical_not(x)`.
+SymbolicTensor logical_not(const SymbolicTensor& x);
+/// `keras.ops.where(condition, x1, x2)`: `x1` where the condition (read as bool) is true, else `x2`, the
+/// three broadcast together; the result has the branches' common type (`where(mask, x, 0.0)` keeps float32
+/// `x`).
+SymbolicTensor where(const Operand& condition, const Operand& x1, const Operand& x2);
 
 /// `keras.ops.negative(x)`.
 SymbolicTensor negative(const SymbolicTensor& x);
@@ -182,4 +213,41 @@ SymbolicTensor transpose(const SymbolicTensor& x, const std::vector<int>& axes =
 SymbolicTensor matmul(const SymbolicTensor& x1, const SymbolicTensor& x2);
 
 }  // namespace ops
+
+/// `a + number`, `number + b`, and the same for `-`, `*` and `/`: the ops:: function with a number operand,
+/// whose C++ type says what Python's would (`ids + 1` keeps int32, `ids + 1.0` is float32). `a / number` is
+/// computed as `a * (1 / number)` for a float32 tensor, within one rounding of the quotient.
+template <class T>
+requires std::is_arithmetic_v<T> SymbolicTensor operator+(const SymbolicTensor& a, T b) {
+  return ops::add(a, b);
+}
+template <class T>
+requires std::is_arithmetic_v<T> SymbolicTensor operator+(T a, const SymbolicTensor& b) {
+  return ops::add(a, b);
+}
+template <class T>
+requires std::is_arithmetic_v<T> SymbolicTensor operator-(const SymbolicTensor& a, T b) {
+  return ops::subtract(a, b);
+}
+template <class T>
+requires std::is_arithmetic_v<T> SymbolicTensor operator-(T a, const SymbolicTensor& b) {
+  return ops::subtract(a, b);
+}
+template <class T>
+requires std::is_arithmetic_v<T> SymbolicTensor operator*(const SymbolicTensor& a, T b) {
+  return ops::multiply(a, b);
+}
+template <class T>
+requires std::is_arithmetic_v<T> SymbolicTensor operator*(T a, const SymbolicTensor& b) {
+  return ops::multiply(a, b);
+}
+template <class T>
+requires std::is_arithmetic_v<T> SymbolicTensor operator/(const SymbolicTensor& a, T b) {
+  return ops::true_divide(a, b);
+}
+template <class T>
+requires std::is_arithmetic_v<T> SymbolicTensor operator/(T a, const SymbolicTensor& b) {
+  return ops::true_divide(a, b);
+}
+
 }  // namespace strata

@@ -1,7 +1,7 @@
 #pragma once
 /// @file tensor.hpp
 /// Dense tensors, row-major and channels-last (NHWC), the data that predict consumes and returns: float32,
-/// or int32/int64 for integer inputs (token ids, indices).
+/// int32/int64 (token ids, indices), or bool (what comparisons return).
 
 #include <cstdint>
 #include <string>
@@ -11,10 +11,10 @@
 
 namespace strata {
 
-/// The element types a Tensor holds, as Keras names them: "float32", "int32", "int64".
-enum class DType { kFloat32, kInt32, kInt64 };
+/// The element types a Tensor holds, as Keras names them: "float32", "int32", "int64", "bool".
+enum class DType { kFloat32, kInt32, kInt64, kBool };
 
-/// Keras's name of `dtype` ("float32", "int32", "int64").
+/// Keras's name of `dtype` ("float32", "int32", "int64", "bool").
 std::string dtype_name(DType dtype);
 
 /// The DType Keras calls `name`. Throws ValueError, prefixed with `where`, listing the three names for any
@@ -22,8 +22,8 @@ std::string dtype_name(DType dtype);
 DType parse_dtype(const std::string& name, const std::string& where);
 
 /// A dense tensor in row-major order. Image tensors are NHWC, as in Keras. It holds float32 values unless
-/// made by from_int32, from_int64 or zeros with an integer type; the accessors of one type throw ValueError
-/// on a tensor of another.
+/// made by from_int32, from_int64, from_bool or zeros with another type; the accessors of one type throw
+/// ValueError on a tensor of another.
 class Tensor {
  public:
   /// An empty tensor (rank 0, no elements).
@@ -35,6 +35,9 @@ class Tensor {
   static Tensor from_int32(std::vector<int64_t> dims, std::vector<int32_t> values);
   /// An int64 tensor, as the constructor checks it.
   static Tensor from_int64(std::vector<int64_t> dims, std::vector<int64_t> values);
+  /// A bool tensor, one byte per element holding 0 (false) or 1 (true), as numpy stores them. Throws
+  /// ValueError for any other byte, as well as the constructor's checks.
+  static Tensor from_bool(std::vector<int64_t> dims, std::vector<uint8_t> values);
 
   /// A tensor of zeros. Throws ValueError for a negative dimension.
   static Tensor zeros(std::vector<int64_t> dims, DType dtype = DType::kFloat32);
@@ -78,7 +81,12 @@ class Tensor {
   const int64_t* int64_data() const;
   /// The int64 values as a vector. Throws ValueError for a tensor of another type.
   const std::vector<int64_t>& int64_values() const;
-  /// The elements' bytes, whatever their type: size() times 4 (float32, int32) or 8 (int64) of them.
+  /// The bool values (0 or 1, a byte each) in row-major order. Throws ValueError for a tensor of another
+  /// type.
+  const uint8_t* bool_data() const;
+  /// The bool values as a vector. Throws ValueError for a tensor of another type.
+  const std::vector<uint8_t>& bool_values() const;
+  /// The elements' bytes, whatever their type: size() times 4 (float32, int32), 8 (int64) or 1 (bool).
   void* raw_data();
   /// The elements' bytes, whatever their type.
   const void* raw_data() const;
@@ -97,12 +105,13 @@ class Tensor {
   std::vector<float> values_;
   std::vector<int32_t> int32_values_;
   std::vector<int64_t> int64_values_;
+  std::vector<uint8_t> bool_values_;
 };
 
 /// The number of elements of a tensor with these dimensions.
 int64_t element_count(const std::vector<int64_t>& dims);
 
-/// Bytes per element of `dtype`: 4 for float32 and int32, 8 for int64.
+/// Bytes per element of `dtype`: 4 for float32 and int32, 8 for int64, 1 for bool.
 int64_t dtype_size(DType dtype);
 
 }  // namespace strata

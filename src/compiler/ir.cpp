@@ -21,6 +21,8 @@ int64_t element_size(DataType type) {
       return 2;
     case DataType::kInt64:
       return 8;
+    case DataType::kBool:
+      return 1;
     case DataType::kFloat32:
     case DataType::kInt32:
       break;
@@ -34,6 +36,8 @@ DataType data_type_of(DType dtype) {
       return DataType::kInt32;
     case DType::kInt64:
       return DataType::kInt64;
+    case DType::kBool:
+      return DataType::kBool;
     case DType::kFloat32:
       break;
   }
@@ -48,6 +52,8 @@ DType tensor_dtype_of(DataType type) {
       return DType::kInt64;
     case DataType::kFloat32:
       return DType::kFloat32;
+    case DataType::kBool:
+      return DType::kBool;
     case DataType::kBFloat16:
       break;
   }
@@ -195,6 +201,7 @@ double op_flops(const Graph& graph, const Op& op) {
           [&](const PoolOp& p) { return none(p); },
           [&](const ActivationOp& a) { return none(a); },
           [&](const BinaryOp& b) { return none(b); },
+          [&](const ElementwiseOp& e) { return none(e); },
           [&](const SoftmaxOp& s) { return none(s); },
           [&](const PReluOp& p) { return none(p); },
           [&](const BatchNormOp& b) { return none(b); },
@@ -250,6 +257,7 @@ std::vector<std::shared_ptr<const Tensor>> op_weights(const Op& op) {
                  [&](const PoolOp& p) { none(p); },
                  [&](const ActivationOp& a) { none(a); },
                  [&](const BinaryOp& b) { none(b); },
+                 [&](const ElementwiseOp& e) { none(e); },
                  [&](const SoftmaxOp& s) { none(s); },
                  [&](const PadOp& p) { none(p); },
                  [&](const CropOp& c) { none(c); },
@@ -293,6 +301,7 @@ std::string op_kind_name(const Op& op) {
       }
       return "binary";
     }
+    std::string operator()(const ElementwiseOp& e) const { return elementwise_name(e.kind); }
     std::string operator()(const SoftmaxOp& s) const { return s.log ? "log_softmax" : "softmax"; }
     std::string operator()(const DenseOp&) const { return "dense"; }
     std::string operator()(const BatchNormOp&) const { return "batch_norm"; }
@@ -400,6 +409,13 @@ std::string attrs_text(const Op& op) {
                         [&](const ResizeOp& r) { return nothing(r); },
                         [&](const ActivationOp& a) { return nothing(a); },
                         [&](const BinaryOp& b) { return nothing(b); },
+                        [&](const ElementwiseOp& e) {
+                          std::string text;
+                          for (const ElementwiseOp::Number& n : e.numbers) {
+                            text += fmt::format("{}x{}={}", text.empty() ? "" : " ", n.at + 1, n.value);
+                          }
+                          return text;
+                        },
                         [&](const SoftmaxOp& s) {
                           return s.axis == -1 ? nothing(s) : fmt::format("axis={}", s.axis);
                         },
@@ -437,6 +453,51 @@ std::string Graph::to_string() const {
   for (ValueId v : outputs) outs.push_back(fmt::format("%{}", v));
   text += fmt::format("  outputs {}\n", fmt::join(outs, ", "));
   return text;
+}
+
+std::string elementwise_name(ElementwiseOp::Kind kind) {
+  using K = ElementwiseOp::Kind;
+  switch (kind) {
+    case K::kCast:
+      return "cast";
+    case K::kAdd:
+      return "add";
+    case K::kSubtract:
+      return "subtract";
+    case K::kMultiply:
+      return "multiply";
+    case K::kMaximum:
+      return "maximum";
+    case K::kMinimum:
+      return "minimum";
+    case K::kNegative:
+      return "negative";
+    case K::kAbsolute:
+      return "absolute";
+    case K::kSquare:
+      return "square";
+    case K::kEqual:
+      return "equal";
+    case K::kNotEqual:
+      return "not_equal";
+    case K::kLess:
+      return "less";
+    case K::kLessEqual:
+      return "less_equal";
+    case K::kGreater:
+      return "greater";
+    case K::kGreaterEqual:
+      return "greater_equal";
+    case K::kLogicalAnd:
+      return "logical_and";
+    case K::kLogicalOr:
+      return "logical_or";
+    case K::kLogicalNot:
+      return "logical_not";
+    case K::kWhere:
+      return "where";
+  }
+  return "elementwise";
 }
 
 float apply_binary(BinaryOp::Kind kind, float x, float y) {

@@ -18,8 +18,9 @@ namespace strata::ir {
 using ValueId = int;
 
 /// Element types of values. Float model inputs and outputs are float32; with precision "bfloat16" the
-/// values between them may be bfloat16. Integer inputs are int32 or int64, read only by custom ops so far.
-enum class DataType { kFloat32, kBFloat16, kInt32, kInt64 };
+/// values between them may be bfloat16. Integer (int32, int64) and bool values (one byte, 0 or 1) flow
+/// through ElementwiseOp, views and custom ops.
+enum class DataType { kFloat32, kBFloat16, kInt32, kInt64, kBool };
 
 /// Bytes per element of `type`.
 int64_t element_size(DataType type);
@@ -144,6 +145,47 @@ struct BinaryOp {
 /// std::min return an operand by comparison). The reference kernel and the backends' plain C++ steps use it.
 float apply_binary(BinaryOp::Kind kind, float x, float y);
 
+/// Element-wise ops on values of any type (float32, int32, int64, bool), in plain C++ on the plan's threads:
+/// Keras's casts, comparisons, logical ops, `where`, and arithmetic on integers. The inputs broadcast as
+/// BinaryOp's. Lowering casts first so that the operands share one type: the output's for arithmetic and
+/// where's branches (its condition is bool), the compared type for comparisons (bool output), bool for
+/// logical ops. kCast converts its input to the output's type as TensorFlow's cast does.
+struct ElementwiseOp {
+  enum class Kind {
+    kCast,
+    kAdd,
+    kSubtract,
+    kMultiply,
+    kMaximum,
+    kMinimum,
+    kNegative,
+    kAbsolute,
+    kSquare,
+    kEqual,
+    kNotEqual,
+    kLess,
+    kLessEqual,
+    kGreater,
+    kGreaterEqual,
+    kLogicalAnd,
+    kLogicalOr,
+    kLogicalNot,
+    kWhere,
+  };
+  /// A number standing for an operand (which then has no input): its position among the operands and its
+  /// value, converted to that operand's type.
+  struct Number {
+    int at = 0;
+    double value = 0.0;
+  };
+  Kind kind = Kind::kCast;
+  /// In increasing position.
+  std::vector<Number> numbers;
+};
+
+/// The op's name in plans and profiles ("cast", "greater", "where", ...).
+std::string elementwise_name(ElementwiseOp::Kind kind);
+
 /// Softmax (or log-softmax) over one axis: Keras's axis, 1..rank-1 (the batch never), or -1 for the last.
 struct SoftmaxOp {
   int axis = -1;
@@ -262,9 +304,9 @@ struct ProbeOp {};
 /// Every op kind. The backends and the compiler visit it exhaustively (one handler per kind, no catch-all),
 /// so a kind added here without a handler fails to build where one is missing.
 using OpAttrs =
-    std::variant<ConvOp, TransposedConvOp, PoolOp, ActivationOp, BinaryOp, SoftmaxOp, PReluOp, DenseOp,
-                 BatchNormOp, LayerNormOp, MatMulOp, PadOp, CropOp, UpsampleOp, ResizeOp, ReshapeOp, ConcatOp,
-                 ReduceOp, TransposeOp, CustomOp, ConvertOp STRATA_PROBE_OP_KIND>;
+    std::variant<ConvOp, TransposedConvOp, PoolOp, ActivationOp, BinaryOp, ElementwiseOp, SoftmaxOp, PReluOp,
+                 DenseOp, BatchNormOp, LayerNormOp, MatMulOp, PadOp, CropOp, UpsampleOp, ResizeOp, ReshapeOp,
+                 ConcatOp, ReduceOp, TransposeOp, CustomOp, ConvertOp STRATA_PROBE_OP_KIND>;
 
 /// A step fused into an op, applied to its result in order.
 struct PostOp {

@@ -33,19 +33,31 @@ std::string dtype_name(DType dtype) {
       return "int32";
     case DType::kInt64:
       return "int64";
+    case DType::kBool:
+      return "bool";
   }
   return "float32";
 }
 
 DType parse_dtype(const std::string& name, const std::string& where) {
-  for (DType d : {DType::kFloat32, DType::kInt32, DType::kInt64}) {
+  for (DType d : {DType::kFloat32, DType::kInt32, DType::kInt64, DType::kBool}) {
     if (name == dtype_name(d)) return d;
   }
-  throw ValueError(fmt::format("{} Unknown dtype '{}'. Expected one of: float32, int32, int64", where, name));
+  throw ValueError(
+      fmt::format("{} Unknown dtype '{}'. Expected one of: float32, int32, int64, bool", where, name));
 }
 
 int64_t dtype_size(DType dtype) {
-  return dtype == DType::kInt64 ? 8 : 4;
+  switch (dtype) {
+    case DType::kInt64:
+      return 8;
+    case DType::kBool:
+      return 1;
+    case DType::kFloat32:
+    case DType::kInt32:
+      break;
+  }
+  return 4;
 }
 
 namespace {
@@ -83,6 +95,21 @@ Tensor Tensor::from_int64(std::vector<int64_t> dims, std::vector<int64_t> values
   return t;
 }
 
+Tensor Tensor::from_bool(std::vector<int64_t> dims, std::vector<uint8_t> values) {
+  check_count(dims, values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (values[i] > 1) {
+      throw ValueError(
+          fmt::format("Tensor::from_bool: expected bytes 0 or 1, received {} at element {}", values[i], i));
+    }
+  }
+  Tensor t;
+  t.dims_ = std::move(dims);
+  t.dtype_ = DType::kBool;
+  t.bool_values_ = std::move(values);
+  return t;
+}
+
 Tensor Tensor::zeros(std::vector<int64_t> dims, DType dtype) {
   check_dims(dims, "Tensor::zeros");
   const auto n = static_cast<size_t>(element_count(dims));
@@ -91,6 +118,8 @@ Tensor Tensor::zeros(std::vector<int64_t> dims, DType dtype) {
       return from_int32(std::move(dims), std::vector<int32_t>(n, 0));
     case DType::kInt64:
       return from_int64(std::move(dims), std::vector<int64_t>(n, 0));
+    case DType::kBool:
+      return from_bool(std::move(dims), std::vector<uint8_t>(n, 0));
     case DType::kFloat32:
       break;
   }
@@ -103,6 +132,8 @@ int64_t Tensor::size() const {
       return static_cast<int64_t>(int32_values_.size());
     case DType::kInt64:
       return static_cast<int64_t>(int64_values_.size());
+    case DType::kBool:
+      return static_cast<int64_t>(bool_values_.size());
     case DType::kFloat32:
       break;
   }
@@ -147,6 +178,15 @@ const std::vector<int64_t>& Tensor::int64_values() const {
   return int64_values_;
 }
 
+const uint8_t* Tensor::bool_data() const {
+  expect(DType::kBool);
+  return bool_values_.data();
+}
+const std::vector<uint8_t>& Tensor::bool_values() const {
+  expect(DType::kBool);
+  return bool_values_;
+}
+
 void* Tensor::raw_data() {
   return const_cast<void*>(static_cast<const Tensor&>(*this).raw_data());
 }
@@ -157,6 +197,8 @@ const void* Tensor::raw_data() const {
       return int32_values_.data();
     case DType::kInt64:
       return int64_values_.data();
+    case DType::kBool:
+      return bool_values_.data();
     case DType::kFloat32:
       break;
   }

@@ -51,6 +51,23 @@ inline bool orders_coincide(const std::vector<int64_t>& d) {
   return d.size() == 4 && (d[1] * d[2] == 1 || d[3] == 1);
 }
 
+// The ONNX element type of an IR value's type.
+inline int onnx_type(ir::DataType type) {
+  switch (type) {
+    case ir::DataType::kInt32:
+      return onnx::TensorProto_DataType_INT32;
+    case ir::DataType::kInt64:
+      return onnx::TensorProto_DataType_INT64;
+    case ir::DataType::kBool:
+      return onnx::TensorProto_DataType_BOOL;
+    case ir::DataType::kFloat32:
+      return onnx::TensorProto_DataType_FLOAT;
+    case ir::DataType::kBFloat16:
+      break;
+  }
+  throw InternalError("ONNX export: a bfloat16 value reached the exporter");
+}
+
 inline std::string join_layers(const ir::Op& op) {
   std::string name;
   for (const std::string& layer : op.layers) name += (name.empty() ? "" : "+") + layer;
@@ -73,7 +90,7 @@ class OnnxBuilder {
   void reserve(const std::string& name) { out_.reserve(name); }
 
   void add_input(ir::ValueId v, const std::string& name) {
-    out_.add_input(name, ir_.values[v].dims);
+    out_.add_input(name, ir_.values[v].dims, onnx_type(ir_.values[v].dtype));
     tensors_[v].nhwc = name;
   }
 
@@ -89,7 +106,7 @@ class OnnxBuilder {
     } else {
       out_.node("Identity", {tensor}, {name}, name + "/identity");
     }
-    out_.add_output(name, ir_.values[v].dims);
+    out_.add_output(name, ir_.values[v].dims, onnx_type(ir_.values[v].dtype));
   }
 
   void emit(const ir::Op& op) {
@@ -102,6 +119,7 @@ class OnnxBuilder {
                    [&](const ir::PoolOp& p) { pool(op, p, name); },
                    [&](const ir::ActivationOp& a) { activation(op, a.activation, name); },
                    [&](const ir::BinaryOp& b) { binary(op, b, name); },
+                   [&](const ir::ElementwiseOp& e) { elementwise(op, e, name); },
                    [&](const ir::SoftmaxOp& s) { softmax(op, s, name); },
                    [&](const ir::DenseOp& d) { dense(op, d, name); },
                    [&](const ir::BatchNormOp& bn) { batch_norm(op, bn, name); },
@@ -208,6 +226,12 @@ class OnnxBuilder {
             [&](const ir::BinaryOp& b) {
               return rank(op.inputs[0]) != rank(op.inputs[1]) ? Want::kNhwc : follow(b);
             },
+            [&](const ir::ElementwiseOp& e) {
+              for (ir::ValueId v : op.inputs) {
+                if (rank(v) != rank(op.output())) return Want::kNhwc;
+              }
+              return follow(e);
+            },
             [&](const ir::CustomOp&) { return Want::kNhwc; },
             [&](const ir::ActivationOp& a) { return follow(a); },
             [&](const ir::SoftmaxOp& s) {
@@ -297,6 +321,54 @@ class OnnxBuilder {
     const Layout layout = rank(op.inputs[0]) == rank(op.inputs[1]) ? agnostic_layout(op) : Layout::kNhwc;
     const std::string x = get(op.inputs[0], layout), y = get(op.inputs[1], layout);
     out_.node(types.at(b.kind), {x, y}, {define(op, layout)}, name);
+  }
+
+  // Casts, comparisons, logical ops, where and integer arithmetic: ONNX has each (NotEqual as Not(Equal),
+  // square as Mul(x, x)); number operands are scalars of their operand's type, which broadcast in any layout.
+  void elementwise(const ir::Op& op, const ir::ElementwiseOp& e, const std::string& name) {
+    using K = ir::ElementwiseOp::Kind;
+    bool same_rank = true;
+    for (ir::ValueId v : op.inputs) same_rank = same_rank && rank(v) == rank(op.output());
+    const Layout layout = same_rank ? agnostic_layout(op) : Layout::kNhwc;
+    std::vector<std::string> operands;
+    for (ir::ValueId v : op.inputs) operands.push_back(get(v, layout));
+    const ir::DataType tensor_type =
+        op.inputs.empty() ? ir::DataType::kFloat32 : ir_.values[op.inputs[0]].dtype;
+    for (const ir::ElementwiseOp::Number& n : e.numbers) {
+      ir::DataType type = tensor_type;
+      if (e.kind == K::kWhere) type = n.at == 0 ? ir::DataType::kBool : ir_.values[op.output()].dtype;
+      if (e.kind == K::kLogicalAnd || e.kind == K::kLogicalOr) type = ir::DataType::kBool;
+      operands.insert(operands.begin() + n.at,
+                      out_.typed_scalar(fmt::format("{}/x{}", name, n.at + 1), onnx_type(type), n.value));
+    }
+    const std::string out = define(op, layout);
+    switch (e.kind) {
+      case K::kCast:
+        OnnxGraph::attr(out_.node("Cast", operands, {out}, name), "to",
+                        static_cast<int64_t>(onnx_type(ir_.values[op.output()].dtype)));
+        return;
+      case K::kNotEqual: {
+        const std::string equal = out_.unique(out + "/equal");
+        out_.node("Equal", operands, {equal}, name + "/equal");
+        out_.node("Not", {equal}, {out}, name);
+        return;
+      }
+      case K::kSquare:
+        out_.node("Mul", {operands[0], operands[0]}, {out}, name);
+        return;
+      default:
+        break;
+    }
+    static const std::map<K, const char*> types = {
+        {K::kAdd, "Add"},         {K::kSubtract, "Sub"},
+        {K::kMultiply, "Mul"},    {K::kMaximum, "Max"},
+        {K::kMinimum, "Min"},     {K::kNegative, "Neg"},
+        {K::kAbsolute, "Abs"},    {K::kEqual, "Equal"},
+        {K::kLess, "Less"},       {K::kLessEqual, "LessOrEqual"},
+        {K::kGreater, "Greater"}, {K::kGreaterEqual, "GreaterOrEqual"},
+        {K::kLogicalAnd, "And"},  {K::kLogicalOr, "Or"},
+        {K::kLogicalNot, "Not"},  {K::kWhere, "Where"}};
+    out_.node(types.at(e.kind), operands, {out}, name);
   }
 
   void softmax(const ir::Op& op, const ir::SoftmaxOp& s, const std::string& name) {

@@ -43,12 +43,6 @@ void export_onnx(const Model& model, const std::string& path, OnnxExportOptions 
   // The IR needs concrete sizes; the batch is 1 here and symbolic in the file when asked.
   std::vector<std::vector<int64_t>> input_dims;
   for (const SymbolicTensor& input : impl.inputs()) {
-    if (input.dtype() != DType::kFloat32) {
-      throw ValueError(
-          fmt::format("[{} (InputLayer)] Cannot export to ONNX: the input is {}; export writes float32 "
-                      "models (only custom layers read integers so far, and they have no ONNX form)",
-                      input.node()->layer->name(), dtype_name(input.dtype())));
-    }
     std::vector<int64_t> d = {1};
     for (int i = 1; i < input.shape().rank(); ++i) {
       if (!input.shape()[i]) {

@@ -27,11 +27,13 @@ class OnnxGraph {
   // Names that must stay as they are (the model's inputs and outputs); other tensors avoid them.
   void reserve(const std::string& name) { used_.insert(name); }
 
-  void add_input(const std::string& name, const std::vector<int64_t>& d) {
-    add_value_info(graph_.add_input(), name, d);
+  void add_input(const std::string& name, const std::vector<int64_t>& d,
+                 int elem_type = onnx::TensorProto_DataType_FLOAT) {
+    add_value_info(graph_.add_input(), name, d, elem_type);
   }
-  void add_output(const std::string& name, const std::vector<int64_t>& d) {
-    add_value_info(graph_.add_output(), name, d);
+  void add_output(const std::string& name, const std::vector<int64_t>& d,
+                  int elem_type = onnx::TensorProto_DataType_FLOAT) {
+    add_value_info(graph_.add_output(), name, d, elem_type);
   }
 
   // Renames the output `tensor` of the node that made it (and its readers' inputs) to `name`; false when no
@@ -58,10 +60,11 @@ class OnnxGraph {
     return name;
   }
 
-  void add_value_info(onnx::ValueInfoProto* info, const std::string& name, const std::vector<int64_t>& d) {
+  void add_value_info(onnx::ValueInfoProto* info, const std::string& name, const std::vector<int64_t>& d,
+                      int elem_type) {
     info->set_name(name);
     onnx::TypeProto_Tensor* type = info->mutable_type()->mutable_tensor_type();
-    type->set_elem_type(onnx::TensorProto_DataType_FLOAT);
+    type->set_elem_type(elem_type);
     onnx::TensorShapeProto* shape = type->mutable_shape();
     for (size_t i = 0; i < d.size(); ++i) {
       onnx::TensorShapeProto_Dimension* dim = shape->add_dim();
@@ -145,6 +148,36 @@ class OnnxGraph {
     t->set_data_type(onnx::TensorProto_DataType_INT64);
     t->add_dims(static_cast<int64_t>(values.size()));
     t->set_raw_data(values.data(), values.size() * sizeof(int64_t));
+    return name;
+  }
+  // A scalar of an ONNX element type (FLOAT, INT32, INT64 or BOOL): a number operand of an op on any type.
+  std::string typed_scalar(const std::string& base, int elem_type, double value) {
+    const std::string name = unique(base);
+    onnx::TensorProto* t = graph_.add_initializer();
+    t->set_name(name);
+    t->set_data_type(elem_type);
+    switch (elem_type) {
+      case onnx::TensorProto_DataType_INT32: {
+        const auto v = static_cast<int32_t>(value);
+        t->set_raw_data(&v, sizeof v);
+        break;
+      }
+      case onnx::TensorProto_DataType_INT64: {
+        const auto v = static_cast<int64_t>(value);
+        t->set_raw_data(&v, sizeof v);
+        break;
+      }
+      case onnx::TensorProto_DataType_BOOL: {
+        const uint8_t v = value != 0.0 ? 1 : 0;
+        t->set_raw_data(&v, sizeof v);
+        break;
+      }
+      default: {
+        const auto v = static_cast<float>(value);
+        t->set_raw_data(&v, sizeof v);
+        break;
+      }
+    }
     return name;
   }
   // Scalars are shared by value: MobileNetV2's 35 relu6 need one pair of bounds.

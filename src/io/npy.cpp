@@ -204,6 +204,8 @@ std::string descr_of(DType dtype) {
       return std::string(1, order) + "i4";
     case DType::kInt64:
       return std::string(1, order) + "i8";
+    case DType::kBool:
+      return "|b1";
     case DType::kFloat32:
       break;
   }
@@ -279,17 +281,21 @@ Tensor load_npy(const std::string& path) {
   if (fortran.kind != HeaderValue::kBool) throw fail("Malformed header: 'fortran_order' is not True or False");
   if (shape.kind != HeaderValue::kTuple) throw fail("Malformed header: 'shape' is not a tuple");
 
-  // float32, int32 or int64 in either byte order ('=' is the writer's own, read as this machine's).
+  // float32, int32 or int64 in either byte order ('=' is the writer's own, read as this machine's), or bool
+  // ('|b1': one byte, no order).
   const std::string& d = descr.text;
-  const bool known_order = d.size() == 3 && (d[0] == '<' || d[0] == '>' || d[0] == '=');
+  const bool known_order = d.size() == 3 && (d[0] == '<' || d[0] == '>' || d[0] == '=' || d[0] == '|');
   const std::string kind = known_order ? d.substr(1) : "";
-  if (kind != "f4" && kind != "i4" && kind != "i8") {
-    throw fail(
-        fmt::format("Expected dtype float32 ('<f4'), int32 ('<i4') or int64 ('<i8'), the file has {} ('{}'); "
-                    "convert it with array.astype(numpy.float32)",
-                    numpy_dtype_name(d), d));
+  if (kind != "f4" && kind != "i4" && kind != "i8" && kind != "b1") {
+    throw fail(fmt::format(
+        "Expected dtype float32 ('<f4'), int32 ('<i4'), int64 ('<i8') or bool ('|b1'), the file has "
+        "{} ('{}'); convert it with array.astype(numpy.float32)",
+        numpy_dtype_name(d), d));
   }
-  const DType dtype = kind == "f4" ? DType::kFloat32 : kind == "i4" ? DType::kInt32 : DType::kInt64;
+  const DType dtype = kind == "f4"   ? DType::kFloat32
+                      : kind == "i4" ? DType::kInt32
+                      : kind == "i8" ? DType::kInt64
+                                     : DType::kBool;
   const bool big_endian = d[0] == '>' || (d[0] == '=' && std::endian::native == std::endian::big);
   if (fortran.flag) {
     throw fail("Expected C order, the file is in Fortran order (fortran_order: True); save "
@@ -319,6 +325,12 @@ Tensor load_npy(const std::string& path) {
   if (static_cast<uintmax_t>(in.gcount()) != data_bytes) throw fail("Truncated file: reading the data failed");
   if (big_endian != (std::endian::native == std::endian::big)) {
     byteswap_elements(data, static_cast<int64_t>(data_bytes), element_bytes);
+  }
+  if (dtype == DType::kBool) {
+    for (uintmax_t i = 0; i < data_bytes; ++i) {
+      if (data[i] > 1)
+        throw fail(fmt::format("Malformed bool data: byte {} of element {} is not 0 or 1", data[i], i));
+    }
   }
   return tensor;
 }

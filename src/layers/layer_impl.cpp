@@ -48,7 +48,8 @@ std::vector<DType> LayerImpl::compute_output_dtypes(const std::vector<DType>& in
     if (inputs[i] == DType::kFloat32) continue;
     throw ValueError(
         fmt::format("{} Expected float32 inputs, received {} for input {}: the layer computes in "
-                    "float32 (integer inputs go to a custom layer that reads them)",
+                    "float32; convert with ops::cast(x, \"float32\") first (or read the values in a "
+                    "custom layer)",
                     prefix(), dtype_name(inputs[i]), i));
   }
   return std::vector<DType>(outputs, DType::kFloat32);
@@ -198,7 +199,9 @@ ir::ValueId emit_activation(ir::Graph& graph, ir::ValueId value, const Activatio
 
 ir::ValueId emit_reshape(ir::Graph& graph, ir::ValueId value, std::vector<int64_t> dims, const std::string& layer) {
   if (graph.values[value].dims == dims) return value;
+  const ir::DataType type = graph.values[value].dtype;
   const ir::ValueId out = graph.add_value(std::move(dims), layer);
+  graph.values[out].dtype = type;
   graph.values[out].in_place_of = value;
   graph.ops.push_back(ir::Op{ir::ReshapeOp{}, {value}, {out}, {}, {layer}});
   return out;
@@ -212,7 +215,9 @@ ir::ValueId emit_transpose(ir::Graph& graph, ir::ValueId value, const std::vecto
   const std::vector<int64_t> in = graph.values[value].dims;
   std::vector<int64_t> dims;
   for (int axis : perm) dims.push_back(in[static_cast<size_t>(axis)]);
+  const ir::DataType type = graph.values[value].dtype;
   const ir::ValueId out = graph.add_value(std::move(dims), layer);
+  graph.values[out].dtype = type;
   graph.ops.push_back(ir::Op{ir::TransposeOp{perm}, {value}, {out}, {}, {layer}});
   return out;
 }

@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
 #include "strata/error.hpp"
 
 namespace strata::detail {
@@ -59,6 +63,82 @@ nlohmann::json axes_json(const ops::Axes& axes) {
   if (!axes.given()) return nullptr;
   if (axes.single()) return axes.values().front();
   return axes.values();
+}
+
+nlohmann::json OpArgument::json() const {
+  if (!number) return nullptr;
+  if (integral) return static_cast<int64_t>(*number);
+  return *number;
+}
+
+OpArgument op_argument(const ops::Operand& x) {
+  if (!x.is_number()) return OpArgument{};
+  return OpArgument{x.number(), x.is_integral()};
+}
+
+std::vector<OperandType> operand_types(const std::vector<OpArgument>& arguments,
+                                       const std::vector<DType>& tensors) {
+  std::vector<OperandType> types;
+  size_t next = 0;
+  for (const OpArgument& a : arguments) {
+    if (a.is_tensor()) {
+      if (next >= tensors.size()) throw InternalError("operand_types: fewer tensors than tensor arguments");
+      types.push_back(OperandType::tensor(tensors[next++]));
+    } else {
+      types.push_back(OperandType::number(a.integral));
+    }
+  }
+  return types;
+}
+
+void check_number_range(const std::string& prefix, const std::vector<OpArgument>& arguments,
+                        const std::vector<DType>& types) {
+  for (size_t i = 0; i < arguments.size(); ++i) {
+    if (arguments[i].is_tensor()) continue;
+    const double v = *arguments[i].number;
+    double low = 0, high = 0;
+    switch (types[i]) {
+      case DType::kInt32:
+        low = -2147483648.0;
+        high = 2147483647.0;
+        break;
+      case DType::kInt64:
+        // Doubles hold integers exactly only up to 2**53: a number beyond cannot have been meant exactly.
+        low = -9007199254740992.0;
+        high = 9007199254740992.0;
+        break;
+      case DType::kFloat32:
+      case DType::kBool:
+        continue;
+    }
+    if (!(v >= low && v <= high) || v != std::trunc(v)) {
+      throw ValueError(
+          fmt::format("{} The number {} is not a {} value, the type it meets here: pass a number "
+                      "of that range or cast the tensor with ops::cast first",
+                      prefix, v, dtype_name(types[i])));
+    }
+  }
+}
+
+ElementwiseOperands elementwise_operands(ir::Graph& graph, const std::vector<OpArgument>& arguments,
+                                         const std::vector<ir::ValueId>& inputs,
+                                         const std::vector<DType>& types, const std::string& layer) {
+  ElementwiseOperands out;
+  size_t next = 0;
+  for (size_t i = 0; i < arguments.size(); ++i) {
+    if (arguments[i].is_tensor()) {
+      out.inputs.push_back(emit_cast(graph, inputs.at(next++), types[i], layer));
+    } else {
+      out.numbers.push_back({static_cast<int>(i), *arguments[i].number});
+    }
+  }
+  return out;
+}
+
+std::vector<DType> value_dtypes(const ir::Graph& graph, const std::vector<ir::ValueId>& inputs) {
+  std::vector<DType> out;
+  for (ir::ValueId v : inputs) out.push_back(ir::tensor_dtype_of(graph.values[v].dtype));
+  return out;
 }
 
 }  // namespace strata::detail

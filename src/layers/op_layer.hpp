@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "layers/dtype_rules.hpp"
 #include "layers/layer_impl.hpp"
 #include "strata/ops.hpp"
 
@@ -19,8 +20,36 @@ namespace strata::detail {
 /// One positional argument of an op call, in Keras's order: a tensor (the call's next input) or a number.
 struct OpArgument {
   std::optional<double> number;  ///< unset for a tensor
+  bool integral = false;         ///< a number of an integer type (Python's `3`, not `3.0`)
   bool is_tensor() const { return !number.has_value(); }
+  /// The number as Keras's config writes it: an integer for an integral one.
+  nlohmann::json json() const;
 };
+
+/// The argument `x` is.
+OpArgument op_argument(const ops::Operand& x);
+
+/// Keras's type of each argument for its promotion rules, the tensors' types taken in order from `tensors`.
+std::vector<OperandType> operand_types(const std::vector<OpArgument>& arguments,
+                                       const std::vector<DType>& tensors);
+
+/// An ElementwiseOp's operands: the tensor arguments' values (`inputs`, in order), each converted to its
+/// argument's entry of `types`, and the number arguments in their places.
+struct ElementwiseOperands {
+  std::vector<ir::ValueId> inputs;
+  std::vector<ir::ElementwiseOp::Number> numbers;
+};
+ElementwiseOperands elementwise_operands(ir::Graph& graph, const std::vector<OpArgument>& arguments,
+                                         const std::vector<ir::ValueId>& inputs,
+                                         const std::vector<DType>& types, const std::string& layer);
+
+/// Throws ValueError starting with `prefix` when a number argument has no value of its entry of `types`
+/// (an int32 tensor plus 2**40): Keras's backends overflow or fail there.
+void check_number_range(const std::string& prefix, const std::vector<OpArgument>& arguments,
+                        const std::vector<DType>& types);
+
+/// The dtypes of `inputs` (IR values) as Tensor types.
+std::vector<DType> value_dtypes(const ir::Graph& graph, const std::vector<ir::ValueId>& inputs);
 
 class OpLayer : public LayerImpl {
  public:

@@ -8,6 +8,7 @@
 
 #include "graph/node.hpp"
 #include "layers/broadcast.hpp"
+#include "layers/dtype_rules.hpp"
 #include "layers/op_layer.hpp"
 #include "strata/error.hpp"
 #include "strata/ops.hpp"
@@ -65,8 +66,17 @@ class BinaryOpLayer : public OpLayer {
     return {inputs[0]};
   }
 
+  std::vector<DType> compute_output_dtypes(const std::vector<DType>& inputs, size_t) const override {
+    return {result_dtype(inputs)};
+  }
+
   std::vector<ir::ValueId> lower(ir::Graph& graph, const Node&,
-                                 const std::vector<ir::ValueId>& inputs) const override {
+                                 const std::vector<ir::ValueId>& given) const override {
+    const DType type = result_dtype(value_dtypes(graph, given));
+    if (type != DType::kFloat32) return lower_integers(graph, given, type);
+    // float32: integer or bool operands converted first, then oneDNN's binary or an element-wise step.
+    std::vector<ir::ValueId> inputs;
+    for (ir::ValueId v : given) inputs.push_back(emit_cast(graph, v, DType::kFloat32, name()));
     if (inputs.size() == 1) {
       const std::vector<int64_t> dims = graph.values[inputs[0]].dims;
       const ir::ValueId out = graph.add_value(dims, name());
@@ -87,12 +97,76 @@ class BinaryOpLayer : public OpLayer {
 
   nlohmann::json call_numbers() const override {
     nlohmann::json out = nlohmann::json::object();
-    if (!x1_.is_tensor()) out["x1"] = *x1_.number;
-    if (!x2_.is_tensor()) out["x2"] = *x2_.number;
+    if (!x1_.is_tensor()) out["x1"] = x1_.json();
+    if (!x2_.is_tensor()) out["x2"] = x2_.json();
     return out;
   }
 
  private:
+  // Keras's result type (true division always gives a float: Keras adds `float` to its operands), refusing
+  // what strata does not compute: arithmetic on bools, and powers of integers.
+  DType result_dtype(const std::vector<DType>& tensors) const {
+    std::vector<OperandType> types = operand_types({x1_, x2_}, tensors);
+    const bool divides = op_ == Binary::kDivide || op_ == Binary::kTrueDivide;
+    if (divides) types.push_back(OperandType::number(false));
+    const DType type = result_type(types);
+    if (type == DType::kBool) {
+      throw ValueError(
+          fmt::format("{} Expected numeric operands, received bool ones: arithmetic on bools is "
+                      "not defined; cast them with ops::cast first",
+                      prefix()));
+    }
+    if (op_ == Binary::kPower && type != DType::kFloat32) {
+      throw ValueError(
+          fmt::format("{} strata computes power in float32; received {} operands: cast them "
+                      "with ops::cast(x, \"float32\") first",
+                      prefix(), dtype_name(type)));
+    }
+    check_number_range(prefix(), {x1_, x2_}, {type, type});
+    return type;
+  }
+
+  // Integer arithmetic: one plain C++ step on operands converted to `type` (bool becomes 0 and 1).
+  std::vector<ir::ValueId> lower_integers(ir::Graph& graph, const std::vector<ir::ValueId>& given,
+                                          DType type) const {
+    using K = ir::ElementwiseOp::Kind;
+    K kind = K::kAdd;
+    switch (op_) {
+      case Binary::kAdd:
+        kind = K::kAdd;
+        break;
+      case Binary::kSubtract:
+        kind = K::kSubtract;
+        break;
+      case Binary::kMultiply:
+        kind = K::kMultiply;
+        break;
+      case Binary::kMaximum:
+        kind = K::kMaximum;
+        break;
+      case Binary::kMinimum:
+        kind = K::kMinimum;
+        break;
+      case Binary::kDivide:
+      case Binary::kTrueDivide:
+      case Binary::kPower:
+        throw InternalError(fmt::format("{} integer lowering of a float op", prefix()));
+    }
+    const ElementwiseOperands operands = elementwise_operands(graph, {x1_, x2_}, given, {type, type}, name());
+    std::vector<int64_t> dims = graph.values[operands.inputs[0]].dims;
+    if (operands.inputs.size() == 2) {
+      const std::optional<std::vector<int64_t>> both =
+          broadcast_dims(dims, graph.values[operands.inputs[1]].dims);
+      if (!both) throw ShapeError(fmt::format("{} Cannot broadcast the operands", prefix()));
+      dims = *both;
+    }
+    const ir::ValueId out = graph.add_value(std::move(dims), name());
+    graph.values[out].dtype = ir::data_type_of(type);
+    graph.ops.push_back(
+        ir::Op{ir::ElementwiseOp{kind, operands.numbers}, operands.inputs, {out}, {}, {name()}});
+    return {out};
+  }
+
   ir::BinaryOp::Kind binary_kind() const {
     switch (op_) {
       case Binary::kSubtract:
@@ -145,12 +219,17 @@ class BinaryOpLayer : public OpLayer {
   OpArgument x1_, x2_;
 };
 
+// What a unary op does with integer and bool inputs, as Keras's: math functions give float32 (sqrt, exp,
+// log), negative and absolute keep an integer type, square makes bools int32; activations and the rest take
+// float32 only.
+enum class IntegerRule { kFloatOnly, kToFloat, kKeep, kSquare };
+
 // An op of one tensor computed by one element-wise activation (or softmax), with its constructor arguments.
 class UnaryOpLayer : public OpLayer {
  public:
   UnaryOpLayer(const char* class_name, const char* module, Activation activation,
-               nlohmann::json config = nlohmann::json::object())
-      : OpLayer(class_name, module), activation_(activation), config_(std::move(config)) {}
+               nlohmann::json config = nlohmann::json::object(), IntegerRule rule = IntegerRule::kFloatOnly)
+      : OpLayer(class_name, module), activation_(activation), config_(std::move(config)), rule_(rule) {}
 
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
     expect_input_count(*this, inputs, 1);
@@ -166,18 +245,26 @@ class UnaryOpLayer : public OpLayer {
     return {inputs[0]};
   }
 
+  std::vector<DType> compute_output_dtypes(const std::vector<DType>& inputs, size_t) const override {
+    return {result_dtype(inputs.at(0))};
+  }
+
   std::vector<ir::ValueId> lower(ir::Graph& graph, const Node&,
                                  const std::vector<ir::ValueId>& inputs) const override {
-    const std::vector<int64_t> dims = graph.values[inputs[0]].dims;
+    const DType in_type = ir::tensor_dtype_of(graph.values[inputs[0]].dtype);
+    const DType type = result_dtype(in_type);
+    if (type != DType::kFloat32) return lower_integers(graph, inputs[0], type);
+    const ir::ValueId x = emit_cast(graph, inputs[0], DType::kFloat32, name());
+    const std::vector<int64_t> dims = graph.values[x].dims;
     const ir::ValueId out = graph.add_value(dims, name());
     if (is_softmax(activation_.kind)) {
       const int axis = normalize_axis(prefix(), config_["axis"].get<int>(), static_cast<int>(dims.size()));
       const ir::SoftmaxOp softmax{axis, activation_.kind == ActivationKind::kLogSoftmax};
-      graph.ops.push_back(ir::Op{softmax, {inputs[0]}, {out}, {}, {name()}});
+      graph.ops.push_back(ir::Op{softmax, {x}, {out}, {}, {name()}});
     } else if (activation_.kind == ActivationKind::kLinear) {
-      return {inputs[0]};
+      return {x};
     } else {
-      graph.ops.push_back(ir::Op{ir::ActivationOp{activation_}, {inputs[0]}, {out}, {}, {name()}});
+      graph.ops.push_back(ir::Op{ir::ActivationOp{activation_}, {x}, {out}, {}, {name()}});
     }
     return {out};
   }
@@ -185,16 +272,46 @@ class UnaryOpLayer : public OpLayer {
   nlohmann::json config() const override { return config_; }
 
  private:
+  DType result_dtype(DType in) const {
+    if (in == DType::kFloat32) return in;
+    switch (rule_) {
+      case IntegerRule::kFloatOnly:
+        expect_float_inputs(prefix(), {in});
+        break;
+      case IntegerRule::kToFloat:
+        return DType::kFloat32;
+      case IntegerRule::kKeep:
+        if (in == DType::kBool) {
+          throw ValueError(fmt::format(
+              "{} Expected a numeric input, received bool: cast it with ops::cast first", prefix()));
+        }
+        return in;
+      case IntegerRule::kSquare:
+        return in == DType::kBool ? DType::kInt32 : in;
+    }
+    return DType::kFloat32;
+  }
+
+  std::vector<ir::ValueId> lower_integers(ir::Graph& graph, ir::ValueId input, DType type) const {
+    using K = ir::ElementwiseOp::Kind;
+    K kind = K::kSquare;
+    if (activation_.kind == ActivationKind::kAbs) kind = K::kAbsolute;
+    if (activation_.kind == ActivationKind::kAffine) kind = K::kNegative;  // negative is x * -1
+    const ir::ValueId x = emit_cast(graph, input, type, name());
+    const std::vector<int64_t> dims = graph.values[x].dims;
+    const ir::ValueId out = graph.add_value(dims, name());
+    graph.values[out].dtype = ir::data_type_of(type);
+    graph.ops.push_back(ir::Op{ir::ElementwiseOp{kind, {}}, {x}, {out}, {}, {name()}});
+    return {out};
+  }
+
   Activation activation_;
   nlohmann::json config_;
+  IntegerRule rule_;
 };
 
-OpArgument argument(const ops::Operand& x) {
-  return x.is_number() ? OpArgument{x.number()} : OpArgument{};
-}
-
 SymbolicTensor binary(Binary op, const ops::Operand& x1, const ops::Operand& x2) {
-  auto layer = std::make_shared<BinaryOpLayer>(op, argument(x1), argument(x2));
+  auto layer = std::make_shared<BinaryOpLayer>(op, op_argument(x1), op_argument(x2));
   std::vector<SymbolicTensor> inputs;
   if (!x1.is_number()) inputs.push_back(x1.tensor());
   if (!x2.is_number()) inputs.push_back(x2.tensor());
@@ -202,8 +319,10 @@ SymbolicTensor binary(Binary op, const ops::Operand& x1, const ops::Operand& x2)
 }
 
 SymbolicTensor unary(const char* class_name, const char* module, Activation activation,
-                     const SymbolicTensor& x, nlohmann::json config = nlohmann::json::object()) {
-  return call_op(std::make_shared<UnaryOpLayer>(class_name, module, activation, std::move(config)), {x});
+                     const SymbolicTensor& x, nlohmann::json config = nlohmann::json::object(),
+                     IntegerRule rule = IntegerRule::kFloatOnly) {
+  return call_op(std::make_shared<UnaryOpLayer>(class_name, module, activation, std::move(config), rule),
+                 {x});
 }
 
 }  // namespace
@@ -212,41 +331,18 @@ SymbolicTensor unary(const char* class_name, const char* module, Activation acti
 namespace strata {
 
 using detail::Binary;
+using detail::IntegerRule;
 
 SymbolicTensor operator+(const SymbolicTensor& a, const SymbolicTensor& b) {
-  return ops::add(a, b);
-}
-SymbolicTensor operator+(const SymbolicTensor& a, double b) {
-  return ops::add(a, b);
-}
-SymbolicTensor operator+(double a, const SymbolicTensor& b) {
   return ops::add(a, b);
 }
 SymbolicTensor operator-(const SymbolicTensor& a, const SymbolicTensor& b) {
   return ops::subtract(a, b);
 }
-SymbolicTensor operator-(const SymbolicTensor& a, double b) {
-  return ops::subtract(a, b);
-}
-SymbolicTensor operator-(double a, const SymbolicTensor& b) {
-  return ops::subtract(a, b);
-}
 SymbolicTensor operator*(const SymbolicTensor& a, const SymbolicTensor& b) {
   return ops::multiply(a, b);
 }
-SymbolicTensor operator*(const SymbolicTensor& a, double b) {
-  return ops::multiply(a, b);
-}
-SymbolicTensor operator*(double a, const SymbolicTensor& b) {
-  return ops::multiply(a, b);
-}
 SymbolicTensor operator/(const SymbolicTensor& a, const SymbolicTensor& b) {
-  return ops::true_divide(a, b);
-}
-SymbolicTensor operator/(const SymbolicTensor& a, double b) {
-  return ops::true_divide(a, b);
-}
-SymbolicTensor operator/(double a, const SymbolicTensor& b) {
   return ops::true_divide(a, b);
 }
 SymbolicTensor operator-(const SymbolicTensor& x) {
@@ -287,25 +383,31 @@ SymbolicTensor power(const Operand& x1, const Operand& x2) {
 }
 
 SymbolicTensor negative(const SymbolicTensor& x) {
-  return detail::unary("Negative", kNumpy, Activation::affine(-1.0f, 0.0f), x);
+  return detail::unary("Negative", kNumpy, Activation::affine(-1.0f, 0.0f), x, nlohmann::json::object(),
+                       IntegerRule::kKeep);
 }
 SymbolicTensor abs(const SymbolicTensor& x) {
   return absolute(x);
 }
 SymbolicTensor absolute(const SymbolicTensor& x) {
-  return detail::unary("Absolute", kNumpy, {ActivationKind::kAbs}, x);
+  return detail::unary("Absolute", kNumpy, {ActivationKind::kAbs}, x, nlohmann::json::object(),
+                       IntegerRule::kKeep);
 }
 SymbolicTensor square(const SymbolicTensor& x) {
-  return detail::unary("Square", kNumpy, {ActivationKind::kSquare}, x);
+  return detail::unary("Square", kNumpy, {ActivationKind::kSquare}, x, nlohmann::json::object(),
+                       IntegerRule::kSquare);
 }
 SymbolicTensor sqrt(const SymbolicTensor& x) {
-  return detail::unary("Sqrt", kNumpy, {ActivationKind::kSqrt}, x);
+  return detail::unary("Sqrt", kNumpy, {ActivationKind::kSqrt}, x, nlohmann::json::object(),
+                       IntegerRule::kToFloat);
 }
 SymbolicTensor exp(const SymbolicTensor& x) {
-  return detail::unary("Exp", kNumpy, {ActivationKind::kExp}, x);
+  return detail::unary("Exp", kNumpy, {ActivationKind::kExp}, x, nlohmann::json::object(),
+                       IntegerRule::kToFloat);
 }
 SymbolicTensor log(const SymbolicTensor& x) {
-  return detail::unary("Log", kNumpy, {ActivationKind::kLog}, x);
+  return detail::unary("Log", kNumpy, {ActivationKind::kLog}, x, nlohmann::json::object(),
+                       IntegerRule::kToFloat);
 }
 SymbolicTensor erf(const SymbolicTensor& x) {
   return detail::unary("Erf", kMath, {ActivationKind::kErf}, x);

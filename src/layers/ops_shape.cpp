@@ -17,6 +17,18 @@ namespace {
 
 constexpr const char* kNumpy = "keras.src.ops.numpy";
 
+// Transposes and concatenations run as oneDNN reorders and concats, which move float32, int32 and bool
+// (u8) elements; oneDNN 2.6 has no 64-bit integers.
+DType movable(const OpLayer& op, DType type) {
+  if (type == DType::kInt64) {
+    throw ValueError(
+        fmt::format("{} strata moves int64 elements only through views (reshape, expand_dims, "
+                    "squeeze); cast to int32 with ops::cast first",
+                    op.prefix()));
+  }
+  return type;
+}
+
 // Reshape, ExpandDims and Squeeze: a new shape for the same elements, from a rule on the input's shape.
 class ViewOpLayer : public OpLayer {
  public:
@@ -27,6 +39,11 @@ class ViewOpLayer : public OpLayer {
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
     expect_input_count(*this, inputs, 1);
     return {rule_(*this, inputs[0])};
+  }
+
+  // A view moves nothing: any type.
+  std::vector<DType> compute_output_dtypes(const std::vector<DType>& inputs, size_t) const override {
+    return inputs;
   }
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const Node&,
@@ -98,8 +115,13 @@ class TransposeOpLayer : public OpLayer {
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const Node&,
                                  const std::vector<ir::ValueId>& inputs) const override {
+    movable(*this, ir::tensor_dtype_of(graph.values[inputs[0]].dtype));
     const std::vector<int> perm = permutation(static_cast<int>(graph.values[inputs[0]].dims.size()));
     return {emit_transpose(graph, inputs[0], perm, name())};
+  }
+
+  std::vector<DType> compute_output_dtypes(const std::vector<DType>& inputs, size_t) const override {
+    return {movable(*this, inputs.at(0))};
   }
 
   nlohmann::json config() const override {
@@ -158,8 +180,18 @@ class ConcatenateOpLayer : public OpLayer {
     return {Shape(out)};
   }
 
+  // Keras's result type of the inputs, which lowering converts them to.
+  std::vector<DType> compute_output_dtypes(const std::vector<DType>& inputs, size_t) const override {
+    std::vector<OperandType> types;
+    for (DType d : inputs) types.push_back(OperandType::tensor(d));
+    return {movable(*this, result_type(types))};
+  }
+
   std::vector<ir::ValueId> lower(ir::Graph& graph, const Node&,
-                                 const std::vector<ir::ValueId>& inputs) const override {
+                                 const std::vector<ir::ValueId>& given) const override {
+    const DType type = compute_output_dtypes(value_dtypes(graph, given), 1).front();
+    std::vector<ir::ValueId> inputs;
+    for (ir::ValueId v : given) inputs.push_back(emit_cast(graph, v, type, name()));
     if (inputs.size() == 1) return {inputs[0]};
     std::vector<int64_t> dims = graph.values[inputs[0]].dims;
     const int axis = normalize_axis(prefix(), axis_, static_cast<int>(dims.size()));
@@ -176,6 +208,7 @@ class ConcatenateOpLayer : public OpLayer {
       dims[axis] += d[axis];
     }
     const ir::ValueId out = graph.add_value(dims, name());
+    graph.values[out].dtype = ir::data_type_of(type);
     graph.ops.push_back(ir::Op{ir::ConcatOp{axis}, inputs, {out}, {}, {name()}});
     return {out};
   }

@@ -6,7 +6,7 @@
                                       bytes in C order, as numpy.load sees them
 
 Values are `arange(n) * 0.5 - 1` in C order, exact in float32, so the test can compute them; the integer
-files hold `arange(n) - 3`.
+files hold `arange(n) - 3`, the bool file `arange(n) % 3 == 0` (and one a byte 2 that numpy would not write).
 """
 
 import os
@@ -37,6 +37,8 @@ def write(out):
     np.save(p("i32_2x3.npy"), (np.arange(6) - 3).astype(np.int32).reshape(2, 3))
     np.save(p("i64_vector.npy"), (np.arange(5) - 3).astype(np.int64))
     np.save(p("i64_bigendian.npy"), (np.arange(6) - 3).astype(">i8").reshape(3, 2))
+    np.save(p("b1_2x3.npy"), (np.arange(6) % 3 == 0).reshape(2, 3))
+    np.save(p("b1_bad_byte.npy"), np.array([0, 2, 1], dtype=np.uint8).view(np.bool_))
     np.save(p("fortran.npy"), np.asfortranarray(values((2, 3))))
     np.save(p("structured.npy"), np.zeros(2, dtype=[("a", "<f4"), ("b", "<i4")]))
 

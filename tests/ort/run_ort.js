@@ -1,5 +1,6 @@
 // Runs an ONNX model in ONNX Runtime (CPU provider, npm onnxruntime-node) on NumPy .npy inputs and writes
-// .npy outputs (float32, C order), so tests and benchmarks can compare ONNX Runtime with strata.
+// .npy outputs (C order; float32, int32, int64 or bool, little-endian), so tests and benchmarks can compare
+// ONNX Runtime with strata.
 //
 //   node run_ort.js MODEL.onnx --input X.npy [--input X2.npy ...] --output Y.npy [--output Y2.npy ...]
 //                   [--threads N]
@@ -10,6 +11,14 @@
 const fs = require('fs');
 const ort = require('onnxruntime-node');
 
+// The .npy descr, ONNX Runtime's type name and the typed array of each element type exchanged.
+const TYPES = [
+  {descr: '<f4', ort: 'float32', array: Float32Array},
+  {descr: '<i4', ort: 'int32', array: Int32Array},
+  {descr: '<i8', ort: 'int64', array: BigInt64Array},
+  {descr: '|b1', ort: 'bool', array: Uint8Array},
+];
+
 function readNpy(path) {
   const bytes = fs.readFileSync(path);
   if (bytes.length < 10 || bytes.toString('latin1', 0, 6) !== '\x93NUMPY') throw new Error(`${path}: not a .npy file`);
@@ -17,28 +26,34 @@ function readNpy(path) {
   const headerLength = major === 1 ? bytes.readUInt16LE(8) : bytes.readUInt32LE(8);
   const headerStart = major === 1 ? 10 : 12;
   const header = bytes.toString('latin1', headerStart, headerStart + headerLength);
-  if (!/'descr':\s*'<f4'/.test(header)) throw new Error(`${path}: expected float32 ('<f4'), header ${header.trim()}`);
+  const descr = (header.match(/'descr':\s*'([^']*)'/) || [])[1];
+  const type = TYPES.find((t) => t.descr === descr);
+  if (!type) throw new Error(`${path}: expected one of ${TYPES.map((t) => t.descr)}, header ${header.trim()}`);
   if (!/'fortran_order':\s*False/.test(header)) throw new Error(`${path}: expected C order`);
   const shape = header.match(/'shape':\s*\(([^)]*)\)/)[1].split(',').filter((s) => s.trim() !== '').map(Number);
   const count = shape.reduce((a, b) => a * b, 1);
   const dataStart = headerStart + headerLength;
-  if (bytes.length - dataStart !== count * 4) throw new Error(`${path}: expected ${count * 4} bytes of data`);
-  // Copy into an aligned buffer: a Buffer's byteOffset need not be a multiple of 4.
-  const data = new Float32Array(count);
+  const size = type.array.BYTES_PER_ELEMENT;
+  if (bytes.length - dataStart !== count * size) throw new Error(`${path}: expected ${count * size} bytes of data`);
+  // Copy into an aligned buffer: a Buffer's byteOffset need not be a multiple of the element size.
+  const data = new type.array(count);
   new Uint8Array(data.buffer).set(bytes.subarray(dataStart));
-  return {shape, data};
+  return {shape, data, type: type.ort};
 }
 
-function writeNpy(path, shape, data) {
+function writeNpy(path, shape, data, ortType) {
+  const type = TYPES.find((t) => t.ort === ortType);
+  if (!type) throw new Error(`${path}: an output of type ${ortType}`);
   const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${dims}), }`;
+  let header = `{'descr': '${type.descr}', 'fortran_order': False, 'shape': (${dims}), }`;
   header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';  // 10 + header is a multiple of 64
   const prefix = Buffer.alloc(10);
   prefix.write('\x93NUMPY', 0, 'latin1');
   prefix[6] = 1;
   prefix[7] = 0;
   prefix.writeUInt16LE(header.length, 8);
-  const body = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const typed = data instanceof type.array ? data : type.array.from(data);
+  const body = Buffer.from(typed.buffer, typed.byteOffset, typed.byteLength);
   fs.writeFileSync(path, Buffer.concat([prefix, Buffer.from(header, 'latin1'), body]));
 }
 
@@ -66,11 +81,11 @@ async function main() {
   }
   const feeds = {};
   session.inputNames.forEach((name, i) => {
-    const {shape, data} = readNpy(inputs[i]);
-    feeds[name] = new ort.Tensor('float32', data, shape);
+    const {shape, data, type} = readNpy(inputs[i]);
+    feeds[name] = new ort.Tensor(type, data, shape);
   });
   const results = await session.run(feeds);
-  session.outputNames.forEach((name, i) => writeNpy(outputs[i], results[name].dims, results[name].data));
+  session.outputNames.forEach((name, i) => writeNpy(outputs[i], results[name].dims, results[name].data, results[name].type));
 }
 
 main().catch((e) => {

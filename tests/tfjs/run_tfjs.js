@@ -47,7 +47,8 @@
 //   "logSoftmax".
 // - Keras 3's operations (entries of module keras.src.ops.*: `x + y`, keras.ops.mean, ...): tfjs-layers has no
 //   such classes. They run as KerasOp below: each op by tfjs-core's own kernel of the same name and numpy
-//   broadcasting, with the numbers of a call (`x + 3.0`) from the node's keyword arguments. (matMul's own
+//   broadcasting, with the numbers of a call (`x + 3.0`) from the node's keyword arguments, the operands
+//   first converted to Keras's result type (tfjs-core would make `int32 + 3` a float32; tfjs has no int64). (matMul's own
 //   broadcasting of a leading axis of 1 is wrong in tfjs-core 4.22: the operands are tiled first.)
 'use strict';
 const fs = require('fs');
@@ -164,6 +165,31 @@ function alongLast(x, axis, fn) {
   return tf.transpose(fn(tf.transpose(x, perm)), perm);
 }
 
+// Keras 3's type promotion (keras/src/backend/common/dtypes.py result_type) on the types tfjs has: its lattice
+// restricted to them is the chain bool < weak int < int32 < weak float < float32, and the result is the highest
+// operand, a weak one resolving to int32 or float32. A JavaScript number is weak; whether it was Python's `3`
+// or `3.0` is lost in JSON, so an integral value counts as an int (cases keep integral floats away from integer
+// tensors).
+const TYPE_RANK = {bool: 0, int32: 2, float32: 4};
+function kerasResultType(values, extraFloat) {
+  let rank = extraFloat ? 3 : 0;
+  for (const v of values) {
+    const r = typeof v === 'number' ? (Number.isInteger(v) ? 1 : 3) : TYPE_RANK[v.dtype];
+    rank = Math.max(rank, r);
+  }
+  return rank === 0 ? 'bool' : rank <= 2 ? 'int32' : 'float32';
+}
+function asType(v, dtype) {
+  return typeof v === 'number' ? tf.scalar(dtype === 'bool' ? Number(v !== 0) : v, dtype) : tf.cast(v, dtype);
+}
+// The operands converted to their Keras result type (true division adds a float, as Keras's does).
+function promoted(values, extraFloat) {
+  const dtype = kerasResultType(values, extraFloat);
+  return values.map((v) => asType(v, dtype));
+}
+// Keras's math functions turn integers into float32 before computing.
+const toFloat = (x) => tf.cast(x, 'float32');
+
 // Keras 3's operations by class name: tfjs-core's kernels, written from keras.ops' documentation. `a` holds the
 // op's constructor arguments (camelCase, as tfjs converts config keys).
 const OPS = {
@@ -184,10 +210,22 @@ const OPS = {
   },
   Negative: (x) => tf.neg(x),
   Absolute: (x) => tf.abs(x),
-  Square: (x) => tf.square(x),
-  Sqrt: (x) => tf.sqrt(x),
-  Exp: (x) => tf.exp(x),
-  Log: (x) => tf.log(x),
+  Square: (x) => (x.dtype === 'bool' ? tf.square(tf.cast(x, 'int32')) : tf.square(x)),
+  Sqrt: (x) => tf.sqrt(toFloat(x)),
+  Exp: (x) => tf.exp(toFloat(x)),
+  Log: (x) => tf.log(toFloat(x)),
+  // tfjs-core has no int64; a cast to it is refused before the run (adapt).
+  Cast: (x, a) => tf.cast(x, a.dtype),
+  Equal: (x1, x2) => tf.equal(...promoted([x1, x2])),
+  NotEqual: (x1, x2) => tf.notEqual(...promoted([x1, x2])),
+  Less: (x1, x2) => tf.less(...promoted([x1, x2])),
+  LessEqual: (x1, x2) => tf.lessEqual(...promoted([x1, x2])),
+  Greater: (x1, x2) => tf.greater(...promoted([x1, x2])),
+  GreaterEqual: (x1, x2) => tf.greaterEqual(...promoted([x1, x2])),
+  LogicalAnd: (x1, x2) => tf.logicalAnd(asType(x1, 'bool'), asType(x2, 'bool')),
+  LogicalOr: (x1, x2) => tf.logicalOr(asType(x1, 'bool'), asType(x2, 'bool')),
+  LogicalNot: (x) => tf.logicalNot(asType(x, 'bool')),
+  Where: (c, x1, x2) => tf.where(asType(c, 'bool'), ...promoted([x1, x2])),
   Erf: (x) => tf.erf(x),
   Clip: (x, a) => tf.minimum(tf.maximum(x, a.xMin), a.xMax),
   Relu: (x) => tf.relu(x),
@@ -218,8 +256,16 @@ const OPS = {
   Transpose: (x, a) => tf.transpose(x, a.axes),
   Concatenate: (xs, a) => tf.concat(xs, a.axis),  // takes the list of tensors
 };
-// The parameter names of the binary ops' operands, as a node's keyword arguments name a number.
-const BINARY = ['Add', 'Subtract', 'Multiply', 'Divide', 'TrueDivide', 'Maximum', 'Minimum', 'Power', 'Matmul'];
+// The parameter names of the ops' operands, as a node's keyword arguments name a number; the arithmetic ones
+// meet in their Keras result type first.
+const OPERANDS = {
+  Add: ['x1', 'x2'], Subtract: ['x1', 'x2'], Multiply: ['x1', 'x2'], Divide: ['x1', 'x2'],
+  TrueDivide: ['x1', 'x2'], Maximum: ['x1', 'x2'], Minimum: ['x1', 'x2'], Power: ['x1', 'x2'],
+  Matmul: ['x1', 'x2'], Equal: ['x1', 'x2'], NotEqual: ['x1', 'x2'], Less: ['x1', 'x2'],
+  LessEqual: ['x1', 'x2'], Greater: ['x1', 'x2'], GreaterEqual: ['x1', 'x2'], LogicalAnd: ['x1', 'x2'],
+  LogicalOr: ['x1', 'x2'], Where: ['condition', 'x1', 'x2'],
+};
+const ARITHMETIC = ['Add', 'Subtract', 'Multiply', 'Divide', 'TrueDivide', 'Maximum', 'Minimum', 'Power'];
 
 class KerasOp extends tfl.layers.Layer {
   constructor(config) {
@@ -236,10 +282,10 @@ class KerasOp extends tfl.layers.Layer {
   }
   compute(xs) {
     xs = [...xs];
-    if (BINARY.includes(this.op)) {
-      const x1 = 'x1' in this.kwargs ? this.kwargs.x1 : xs.shift();
-      const x2 = 'x2' in this.kwargs ? this.kwargs.x2 : xs.shift();
-      return OPS[this.op](x1, x2);
+    if (this.op in OPERANDS) {
+      let args = OPERANDS[this.op].map((p) => (p in this.kwargs ? this.kwargs[p] : xs.shift()));
+      if (ARITHMETIC.includes(this.op)) args = promoted(args, this.op === 'Divide' || this.op === 'TrueDivide');
+      return OPS[this.op](...args);
     }
     return OPS[this.op](this.op === 'Concatenate' ? xs : xs[0], this.a);
   }
@@ -401,6 +447,9 @@ function refuse(layer, what) {
 function adapt(layer) {
   if (layer.module && layer.module.startsWith('keras.src.ops.')) {
     if (!(layer.class_name in OPS)) refuse(layer, 'the harness has no such op');
+    if (layer.class_name === 'Cast' && !['float32', 'int32', 'bool'].includes(layer.config.dtype)) {
+      refuse(layer, `tfjs-core has no ${layer.config.dtype}`);
+    }
     const {name, ...args} = layer.config;
     layer.config = {name, op: layer.class_name, args};
     layer.class_name = 'KerasOp';
@@ -536,8 +585,10 @@ async function runCase(dir) {
   for (const o of outputs) {
     shapes.push(o.shape);
     // A typed array may be a view into a larger buffer (an output that is an input, a slice of a kernel's
-    // result): copy exactly its bytes.
-    const data = await o.data();
+    // result): copy exactly its bytes. tfjs's CPU cast from int32 or bool to float32 keeps the integer array
+    // under the float32 dtype, so the values are converted to float32 first.
+    const raw = await o.data();
+    const data = raw instanceof Float32Array ? raw : Float32Array.from(raw);
     chunks.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   }
   fs.writeFileSync(path.join(dir, 'outputs.bin'), Buffer.concat(chunks));

@@ -185,12 +185,26 @@ TEST_CASE("save_npy writes integer tensors numpy reads back", "[npy]") {
         "<i8 (3,) True ffffffffffffffff0000000001000000ffffffffffffff7f\n");
 }
 
+TEST_CASE("bool tensors go to and from numpy's bool files", "[npy]") {
+  CHECK(strata::load_npy(files()("b1_2x3.npy")) == strata::Tensor::from_bool({2, 3}, {1, 0, 0, 1, 0, 0}));
+  const strata::Tensor mask = strata::Tensor::from_bool({4}, {1, 1, 0, 1});
+  strata::save_npy(files()("mask.npy"), mask);
+  CHECK(strata::load_npy(files()("mask.npy")) == mask);
+  const std::string read = files().run(
+      fmt::format("{} '{}/make_npy_files.py' read '{}'", kPython, data_dir(), files()("mask.npy")));
+  CHECK(read == "|b1 (4,) True 01010001\n");
+  CHECK_THROWS_MATCHES(strata::Tensor::from_bool({2}, {1, 2}), strata::ValueError,
+                       MessageThat(Contains("expected bytes 0 or 1, received 2 at element 1")));
+}
+
 TEST_CASE("load_npy: another dtype is an error naming it", "[npy][errors]") {
   expect_load_error(files()("f64.npy"),
                     StartsWith("[load_npy \"" + files()("f64.npy") +
-                               "\"] Expected dtype float32 ('<f4'), int32 ('<i4') "
-                               "or int64 ('<i8'), the file has float64 ('<f8'); convert it with "
+                               "\"] Expected dtype float32 ('<f4'), int32 ('<i4'), int64 ('<i8') "
+                               "or bool ('|b1'), the file has float64 ('<f8'); convert it with "
                                "array.astype(numpy.float32)"));
+  expect_load_error(files()("b1_bad_byte.npy"),
+                    Contains("Malformed bool data: byte 2 of element 1 is not 0 or 1"));
   expect_load_error(files()("f16.npy"), Contains("the file has float16 ('<f2')"));
   expect_load_error(files()("i16.npy"), Contains("the file has int16 ('<i2')"));
   expect_load_error(files()("structured.npy"), Contains("Malformed header: 'descr' is not a string (a structured dtype?)"));

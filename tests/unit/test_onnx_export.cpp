@@ -2,9 +2,6 @@
 // (npm onnxruntime-node, CPU provider; installed into tests/ort by .ci/deps.sh) with strata's outputs. The
 // graphs keep NCHW inside with transposes only at the boundary, fold batch normalization into convolutions,
 // and name nodes and tensors after the Keras layers.
-#include <onnx/onnx_pb.h>
-#include <sys/wait.h>
-
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -14,90 +11,12 @@
 #include "mbconv_model.hpp"
 #include "message_matcher.hpp"
 #include "numerics_util.hpp"
+#include "onnx_runtime_util.hpp"
 #include "strata/ops.hpp"
 
 using namespace strata_test;
-namespace fs = std::filesystem;
 
 namespace {
-
-fs::path work_dir() {
-  const fs::path dir = fs::path(STRATA_ONNX_WORK_DIR);
-  fs::create_directories(dir);
-  return dir;
-}
-
-int run_command(const std::string& command) {
-  const int status = std::system(command.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-std::string quoted(const fs::path& p) {
-  std::string text = p.string();
-  text.insert(text.begin(), '\'');
-  text.push_back('\'');
-  return text;
-}
-
-onnx::ModelProto load_proto(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in.good());
-  onnx::ModelProto proto;
-  REQUIRE(proto.ParseFromIstream(&in));
-  return proto;
-}
-
-std::map<std::string, int> op_counts(const onnx::ModelProto& proto) {
-  std::map<std::string, int> counts;
-  for (const auto& node : proto.graph().node()) ++counts[node.op_type()];
-  return counts;
-}
-
-std::string op_summary(const onnx::ModelProto& proto) {
-  std::string text;
-  for (const auto& [type, count] : op_counts(proto)) text += type + ":" + std::to_string(count) + " ";
-  return text;
-}
-
-// Debian's python3-onnx checker with full_check (strict shape inference included).
-void require_checker_passes(const fs::path& model) {
-  const std::string command = std::string(STRATA_PYTHON3) +
-                              " -c \"import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), "
-                              "full_check=True)\" " +
-                              quoted(model);
-  INFO(command);
-  REQUIRE(run_command(command) == 0);
-}
-
-// Runs the exported model in ONNX Runtime through tests/ort/run_ort.js, exchanging .npy files; one tensor
-// per graph output.
-std::vector<strata::Tensor> ort_predict(const fs::path& model, const std::vector<strata::Tensor>& inputs) {
-  const fs::path node = STRATA_NODE;
-  const fs::path ort_dir = STRATA_ORT_DIR;
-  INFO("ONNX Runtime comes from npm: run `bash .ci/deps.sh` (it installs node and tests/ort/node_modules)");
-  REQUIRE(fs::exists(node));
-  REQUIRE(fs::exists(ort_dir / "node_modules" / "onnxruntime-node" / "package.json"));
-
-  const int n_outputs = load_proto(model).graph().output_size();
-  const std::string stem = model.stem().string();
-  std::string command = quoted(node) + " " + quoted(ort_dir / "run_ort.js") + " " + quoted(model);
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const fs::path file = work_dir() / (stem + ".in" + std::to_string(i) + ".npy");
-    strata::save_npy(file.string(), inputs[i]);
-    command += " --input " + quoted(file);
-  }
-  std::vector<fs::path> files;
-  for (int i = 0; i < n_outputs; ++i) {
-    files.push_back(work_dir() / (stem + ".out" + std::to_string(i) + ".npy"));
-    fs::remove(files.back());
-    command += " --output " + quoted(files.back());
-  }
-  INFO(command);
-  REQUIRE(run_command(command) == 0);
-  std::vector<strata::Tensor> outputs;
-  for (const fs::path& file : files) outputs.push_back(strata::load_npy(file.string()));
-  return outputs;
-}
 
 struct Comparison {
   onnx::ModelProto proto;

@@ -370,8 +370,26 @@ class GraphGenerator {
       case 6:
         // Plain C++ steps on the plan's threads: oneDNN 2.6 has no erf and no power of two tensors. The
         // exponent is bounded so that the power stays near its base's size.
-        if (chance(0.5)) {
+        if (chance(0.4)) {
           push(ops::erf(x.tensor * 0.5) + x.tensor, x, 2, "erf(x * 0.5) + x");
+        } else if (chance(0.5)) {
+          // Comparisons, bools and where: functions continuous where the comparison flips, so that rounding
+          // near the threshold moves the result by no more than it moves x.
+          switch (uniform(0, 2)) {
+            case 0:
+              push(ops::where(ops::greater(x.tensor, 0.0), x.tensor, x.tensor * 0.5), x, 2,
+                   "where(x > 0, x, x * 0.5)");
+              break;
+            case 1:
+              push(x.tensor * ops::cast(ops::greater_equal(x.tensor, 0.0), "float32"), x, 2,
+                   "x * cast(x >= 0, float32)");
+              break;
+            default:
+              push(ops::where(ops::logical_and(ops::less(x.tensor, 1.0), ops::greater(x.tensor, -1.0)),
+                              x.tensor * x.tensor * 0.5 + 0.5, ops::abs(x.tensor)),
+                   x, 4, "where(-1 < x < 1, x * x / 2 + 1/2, abs(x))");
+              values_.back().err *= 2;  // a product of x and x
+          }
         } else {
           push(ops::power(ops::abs(x.tensor) + 0.5, ops::tanh(x.tensor)), x, 4,
                "power(abs(x) + 0.5, tanh(x))");

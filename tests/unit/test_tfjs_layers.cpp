@@ -575,15 +575,7 @@ std::vector<Case> cases() {
 TEST_CASE("Every layer and option equals tfjs, or is refused where tfjs differs from Keras 3",
           "[tfjs][numerics]") {
   const std::vector<Case> all = cases();
-  std::vector<TfjsCase> runs;
-  uint64_t seed = 1;
-  for (const Case& c : all) {
-    strata::Model model = c.build();
-    randomize(model, seed);
-    std::vector<strata::Tensor> inputs;
-    for (const auto& dims : c.inputs) inputs.push_back(random_input(dims, seed++));
-    runs.push_back({model, inputs});
-  }
+  const std::vector<TfjsCase> runs = tfjs_runs(all, 1, randomize);
   const std::vector<TfjsResult> results = tfjs_predict_all(runs);
   for (size_t i = 0; i < all.size(); ++i) {
     INFO(all[i].what);

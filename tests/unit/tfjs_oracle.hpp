@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "graph/functional.hpp"
+#include "numerics_util.hpp"
 
 namespace strata_test {
 
@@ -149,6 +150,23 @@ inline std::vector<TfjsResult> tfjs_predict_all(const std::vector<TfjsCase>& cas
   for (const fs::path& dir : dirs) results.push_back(tfjs_detail::read_case(dir));
   fs::remove_all(root);  // a ResNet50's weights are 100 MB
   return results;
+}
+
+/// Each case's model (`c.build()`) with its weights set by `set_weights(model, seed)` and inputs of the dims
+/// `c.inputs` uniform in [-1, 1), the seeds counting up from `seed`: the runs for `tfjs_predict_all`. The
+/// same seeds make the same runs, so a failing case reproduces.
+template <class Case>
+std::vector<TfjsCase> tfjs_runs(const std::vector<Case>& cases, uint64_t seed,
+                                const std::function<void(const strata::Model&, uint64_t)>& set_weights) {
+  std::vector<TfjsCase> runs;
+  for (const Case& c : cases) {
+    strata::Model model = c.build();
+    if (set_weights) set_weights(model, seed);
+    std::vector<strata::Tensor> inputs;
+    for (const auto& dims : c.inputs) inputs.push_back(random_input(dims, seed++));
+    runs.push_back({model, inputs});
+  }
+  return runs;
 }
 
 /// The outputs tfjs computes for `model` on `inputs`. Throws TfjsRefused when tfjs refuses the model.

@@ -1,19 +1,34 @@
-// A custom layer's kernel as a plain C++ step between the primitives, on dense row-major tensors.
+// Plain C++ steps between the primitives, on dense row-major tensors: a custom layer's kernel, and the
+// element-wise ops on any type (casts, comparisons, where, integer arithmetic) that oneDNN 2.6 has no form
+// for.
 
 #include "backend/custom_kernel.hpp"
+#include "backend/elementwise_kernel.hpp"
 #include "backend/onednn/plan_builder.hpp"
+#include "strata/error.hpp"
 
 namespace strata::onednn {
 
-void PlanBuilder::add_custom(const ir::Op& op, const ir::CustomOp& custom) {
-  struct Input {
-    std::vector<int64_t> dims;
-    ir::DataType type;
-    int64_t offset;
-  };
-  std::vector<Input> inputs;
+namespace {
+
+// An input of a plain C++ step: where it lives in the arena, and what the kernel needs to read it.
+struct ArenaInput {
+  std::vector<int64_t> dims;
+  ir::DataType type;
+  int64_t offset;
+};
+
+std::vector<ArenaInput> arena_inputs(const ir::Graph& graph, const ir::Op& op) {
+  std::vector<ArenaInput> inputs;
   for (ir::ValueId v : op.inputs)
-    inputs.push_back({graph_.values[v].dims, graph_.values[v].dtype, offset_of(v)});
+    inputs.push_back({graph.values[v].dims, graph.values[v].dtype, graph.values[v].offset});
+  return inputs;
+}
+
+}  // namespace
+
+void PlanBuilder::add_custom(const ir::Op& op, const ir::CustomOp& custom) {
+  const std::vector<ArenaInput> inputs = arena_inputs(graph_, op);
   std::vector<std::vector<int64_t>> out_dims;
   std::vector<int64_t> outputs;
   for (ir::ValueId v : op.outputs) {
@@ -24,10 +39,24 @@ void PlanBuilder::add_custom(const ir::Op& op, const ir::CustomOp& custom) {
       op,
       [custom, inputs, outputs, out_dims](uint8_t* arena) {
         std::vector<detail::CustomInput> srcs;
-        for (const Input& in : inputs) srcs.push_back({in.dims, in.type, arena + in.offset});
+        for (const ArenaInput& in : inputs) srcs.push_back({in.dims, in.type, arena + in.offset});
         std::vector<float*> dsts;
         for (int64_t offset : outputs) dsts.push_back(floats_at(arena, offset));
         detail::run_custom_op(custom, srcs, out_dims, dsts);
+      },
+      "row-major");
+}
+
+void PlanBuilder::add_elementwise(const ir::Op& op, const ir::ElementwiseOp& e) {
+  if (!op.post_ops.empty()) throw InternalError("onednn: post-ops fused into a plain C++ elementwise step");
+  const std::vector<ArenaInput> inputs = arena_inputs(graph_, op);
+  const ir::Value& out = graph_.values[op.output()];
+  add_kernel_step(
+      op,
+      [e, inputs, dims = out.dims, type = out.dtype, dst = offset_of(op.output())](uint8_t* arena) {
+        std::vector<detail::ElementwiseInput> srcs;
+        for (const ArenaInput& in : inputs) srcs.push_back({in.dims, in.type, arena + in.offset});
+        detail::run_elementwise(e, srcs, dims, type, arena + dst);
       },
       "row-major");
 }

@@ -17,6 +17,8 @@ memory::data_type data_type_of(ir::DataType type) {
       return memory::data_type::bf16;
     case ir::DataType::kInt32:
       return memory::data_type::s32;
+    case ir::DataType::kBool:
+      return memory::data_type::u8;  // moved as bytes by reorders and concats
     case ir::DataType::kInt64:
       break;  // oneDNN 2.6 has no 64-bit integers: such values reach only plain C++ steps
     case ir::DataType::kFloat32:

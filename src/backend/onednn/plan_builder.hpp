@@ -95,6 +95,7 @@ class PlanBuilder {
   void add_convert(const Op& op);
   // custom_op.cpp
   void add_custom(const Op& op, const ir::CustomOp& custom);
+  void add_elementwise(const Op& op, const ir::ElementwiseOp& e);
 
   // Shared by the families (plan_builder.cpp).
   /// Appends `step` as the primitive of `pd`, with `op`'s post-op chain and layers for the report.

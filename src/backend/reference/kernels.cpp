@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -331,17 +332,20 @@ void resize(const ir::ResizeOp& op, const std::vector<int64_t>& src_dims, const 
           }
 }
 
-void concat(int axis, const std::vector<std::vector<int64_t>>& src_dims, const std::vector<const float*>& srcs,
-            const std::vector<int64_t>& dst_dims, float* dst) {
+void concat(int axis, const std::vector<std::vector<int64_t>>& src_dims, const std::vector<const void*>& srcs,
+            const std::vector<int64_t>& dst_dims, void* dst, int64_t element_size) {
   int64_t outer = 1, inner = 1;
   for (int d = 0; d < axis; ++d) outer *= dst_dims[d];
   for (size_t d = axis + 1; d < dst_dims.size(); ++d) inner *= dst_dims[d];
   const int64_t dst_axis = dst_dims[axis];
+  auto* out = static_cast<uint8_t*>(dst);
   for (int64_t o = 0; o < outer; ++o) {
     int64_t at = 0;
     for (size_t i = 0; i < srcs.size(); ++i) {
       const int64_t len = src_dims[i][axis];
-      for (int64_t k = 0; k < len * inner; ++k) dst[(o * dst_axis + at) * inner + k] = srcs[i][o * len * inner + k];
+      const auto* in = static_cast<const uint8_t*>(srcs[i]);
+      std::memcpy(out + (o * dst_axis + at) * inner * element_size, in + o * len * inner * element_size,
+                  static_cast<size_t>(len * inner * element_size));
       at += len;
     }
   }
@@ -462,8 +466,8 @@ void reduce(const ir::ReduceOp& op, const std::vector<int64_t>& src_dims, const 
   }
 }
 
-void transpose(const ir::TransposeOp& op, const std::vector<int64_t>& src_dims, const float* src,
-               float* dst) {
+void transpose(const ir::TransposeOp& op, const std::vector<int64_t>& src_dims, const void* src, void* dst,
+               int64_t element_size) {
   const size_t rank = src_dims.size();
   const std::vector<int64_t> src_strides = strides_of(src_dims);
   std::vector<int64_t> dst_dims, step;
@@ -473,10 +477,13 @@ void transpose(const ir::TransposeOp& op, const std::vector<int64_t>& src_dims, 
   }
   std::vector<int64_t> index(dst_dims.size(), 0);
   const int64_t total = element_count(dst_dims);
+  const auto* in = static_cast<const uint8_t*>(src);
+  auto* out = static_cast<uint8_t*>(dst);
+  const auto bytes = static_cast<size_t>(element_size);
   for (int64_t i = 0; i < total; ++i) {
     int64_t at = 0;
     for (size_t d = 0; d < rank; ++d) at += index[d] * step[d];
-    dst[i] = src[at];
+    std::memcpy(out + i * element_size, in + at * element_size, bytes);
     for (size_t d = rank; d-- > 0;) {
       if (++index[d] < dst_dims[d]) break;
       index[d] = 0;

@@ -41,12 +41,12 @@ void crop(const ir::CropOp& op, const std::vector<int64_t>& src_dims, const floa
 /// Nearest upsampling of the spatial axes (1 to 3): dst[h][w] = src[h / factors[0]][w / factors[1]].
 void upsample(const ir::UpsampleOp& op, const std::vector<int64_t>& src_dims, const float* src,
               const std::vector<int64_t>& dst_dims, float* dst);
-/// Concatenation along `axis`.
 /// TensorFlow's half-pixel resize of the spatial axes (ir::ResizeOp), in double.
 void resize(const ir::ResizeOp& op, const std::vector<int64_t>& src_dims, const float* src,
             const std::vector<int64_t>& dst_dims, float* dst);
-void concat(int axis, const std::vector<std::vector<int64_t>>& src_dims, const std::vector<const float*>& srcs,
-            const std::vector<int64_t>& dst_dims, float* dst);
+/// Concatenation along `axis` of elements of `element_size` bytes (any type: data is only moved).
+void concat(int axis, const std::vector<std::vector<int64_t>>& src_dims, const std::vector<const void*>& srcs,
+            const std::vector<int64_t>& dst_dims, void* dst, int64_t element_size);
 
 /// The batched matrix product of `a` (..., M, K) and `b` (..., K, N), leading axes broadcast; double sums.
 void matmul(const std::vector<int64_t>& a_dims, const float* a, const std::vector<int64_t>& b_dims,
@@ -58,7 +58,8 @@ void layer_norm(const ir::LayerNormOp& op, const std::vector<int64_t>& dims, con
 /// Keras's sum, mean, max or min over `op.axes`, which `dst_dims` keep with size 1. Accumulates in double.
 void reduce(const ir::ReduceOp& op, const std::vector<int64_t>& src_dims, const float* src,
             const std::vector<int64_t>& dst_dims, float* dst);
-/// dst axis i = src axis op.perm[i].
-void transpose(const ir::TransposeOp& op, const std::vector<int64_t>& src_dims, const float* src, float* dst);
+/// dst axis i = src axis op.perm[i], for elements of `element_size` bytes (any type).
+void transpose(const ir::TransposeOp& op, const std::vector<int64_t>& src_dims, const void* src, void* dst,
+               int64_t element_size);
 
 }  // namespace strata::reference

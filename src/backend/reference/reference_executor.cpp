@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "backend/custom_kernel.hpp"
+#include "backend/elementwise_kernel.hpp"
 #include "backend/reference/kernels.hpp"
 #include "core/overloaded.hpp"
 #include "strata/error.hpp"
@@ -45,13 +46,18 @@ class ReferenceExecutor : public Executor {
     return result;
   }
 
-  // Float-sized slots holding value `v`: its element count, twice that for int64.
-  int64_t floats_of(ir::ValueId v) const { return graph_.bytes(v) / static_cast<int64_t>(sizeof(float)); }
+  int64_t element_size(ir::ValueId v) const { return ir::element_size(graph_.values[v].dtype); }
+
+  // Float-sized slots holding value `v`: its element count, twice that for int64, a quarter (rounded up)
+  // for bool.
+  int64_t floats_of(ir::ValueId v) const {
+    return (graph_.bytes(v) + static_cast<int64_t>(sizeof(float)) - 1) / static_cast<int64_t>(sizeof(float));
+  }
 
   void run_timed(const std::vector<const void*>& inputs, const std::vector<void*>& outputs,
                  std::vector<StepProfile>* timings) const {
-    // Fresh buffers per call: simple, and trivially safe across threads. An integer input's buffer holds its
-    // bytes as they are.
+    // Fresh buffers per call: simple, and trivially safe across threads. An integer or bool value's buffer
+    // holds its bytes as they are.
     std::vector<std::vector<float>> buffers(graph_.values.size());
     auto buffer = [&](ir::ValueId v) -> std::vector<float>& {
       if (buffers[v].empty()) buffers[v].resize(static_cast<size_t>(floats_of(v)));
@@ -59,7 +65,7 @@ class ReferenceExecutor : public Executor {
     };
     for (size_t i = 0; i < inputs.size(); ++i) {
       std::vector<float>& b = buffer(graph_.inputs[i]);
-      std::memcpy(b.data(), inputs[i], b.size() * sizeof(float));
+      std::memcpy(b.data(), inputs[i], static_cast<size_t>(graph_.bytes(graph_.inputs[i])));
     }
     for (size_t index = 0; index < graph_.ops.size(); ++index) {
       const ir::Op& op = graph_.ops[index];
@@ -67,12 +73,6 @@ class ReferenceExecutor : public Executor {
       std::vector<float>& dst = buffer(op.output());
       const auto& dst_dims = graph_.values[op.output()].dims;
       const ir::ValueId in0 = op.inputs.empty() ? -1 : op.inputs[0];
-      auto inputs = [&](std::vector<std::vector<int64_t>>& dims, std::vector<const float*>& srcs) {
-        for (ir::ValueId v : op.inputs) {
-          dims.push_back(graph_.values[v].dims);
-          srcs.push_back(buffer(v).data());
-        }
-      };
       // One overload per IR op kind and no catch-all: a new kind without a kernel is a compile error here.
       std::visit(
           Overloaded{
@@ -94,6 +94,13 @@ class ReferenceExecutor : public Executor {
                 const ir::ValueId in1 = op.inputs[1];
                 reference::binary(b, graph_.values[in0].dims, buffer(in0).data(), graph_.values[in1].dims,
                                   buffer(in1).data(), dst_dims, dst.data());
+              },
+              [&](const ir::ElementwiseOp& e) {
+                std::vector<ElementwiseInput> srcs;
+                for (ir::ValueId v : op.inputs) {
+                  srcs.push_back({graph_.values[v].dims, graph_.values[v].dtype, buffer(v).data()});
+                }
+                run_elementwise(e, srcs, dst_dims, graph_.values[op.output()].dtype, dst.data());
               },
               [&](const ir::SoftmaxOp& s) {
                 reference::softmax(s, dst_dims, buffer(in0).data(), dst.data());
@@ -122,9 +129,12 @@ class ReferenceExecutor : public Executor {
               },
               [&](const ir::ConcatOp& c) {
                 std::vector<std::vector<int64_t>> dims;
-                std::vector<const float*> srcs;
-                inputs(dims, srcs);
-                reference::concat(c.axis, dims, srcs, dst_dims, dst.data());
+                std::vector<const void*> srcs;
+                for (ir::ValueId v : op.inputs) {
+                  dims.push_back(graph_.values[v].dims);
+                  srcs.push_back(buffer(v).data());
+                }
+                reference::concat(c.axis, dims, srcs, dst_dims, dst.data(), element_size(op.output()));
               },
               [&](const ir::MatMulOp&) {
                 const ir::ValueId in1 = op.inputs[1];
@@ -139,7 +149,8 @@ class ReferenceExecutor : public Executor {
                 reference::reduce(r, graph_.values[in0].dims, buffer(in0).data(), dst_dims, dst.data());
               },
               [&](const ir::TransposeOp& t) {
-                reference::transpose(t, graph_.values[in0].dims, buffer(in0).data(), dst.data());
+                reference::transpose(t, graph_.values[in0].dims, buffer(in0).data(), dst.data(),
+                                     element_size(op.output()));
               },
               [&](const ir::CustomOp& custom) {
                 std::vector<CustomInput> srcs;
@@ -170,7 +181,7 @@ class ReferenceExecutor : public Executor {
     }
     for (size_t i = 0; i < outputs.size(); ++i) {
       const std::vector<float>& b = buffer(graph_.outputs[i]);
-      std::memcpy(outputs[i], b.data(), b.size() * sizeof(float));
+      std::memcpy(outputs[i], b.data(), static_cast<size_t>(graph_.bytes(graph_.outputs[i])));
     }
   }
 

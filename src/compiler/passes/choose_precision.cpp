@@ -35,6 +35,7 @@ bool runs_in_bf16(const Graph& graph, const Op& op) {
             return false;
           },
           [&](const CustomOp& c) { return no(c); }, [&](const ConvertOp& c) { return no(c); },
+          [&](const ElementwiseOp& e) { return no(e); },  // plain C++ over float32, integers and bools
           [&](const ReshapeOp& r) { return no(r); },  // a view: choose_precision gives it its input's type
       },
       op.attrs);
@@ -61,11 +62,13 @@ void choose_precision(Graph& graph) {
       continue;
     }
     const DataType want = runs_in_bf16(graph, op) ? DataType::kBFloat16 : DataType::kFloat32;
+    // Integer and bool values keep their type: only the float ones change precision.
     for (ValueId& in : op.inputs) {
-      // Integers (token ids) reach only custom ops, which read them as they are.
       if (is_float(graph.values[in].dtype) && graph.values[in].dtype != want) in = convert(in, want);
     }
-    for (ValueId out : op.outputs) graph.values[out].dtype = want;
+    for (ValueId out : op.outputs) {
+      if (is_float(graph.values[out].dtype)) graph.values[out].dtype = want;
+    }
     ops.push_back(std::move(op));
   }
   for (ValueId& out : graph.outputs) {

@@ -1,0 +1,423 @@
+#include "backend/elementwise_kernel.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+
+#include "strata/error.hpp"
+#include "strata/parallel.hpp"
+
+namespace strata::detail {
+namespace {
+
+using Kind = ir::ElementwiseOp::Kind;
+using Bool = uint8_t;  // a bool element: one byte, 0 or 1
+
+// Below this many elements a team costs more than the loop.
+constexpr int64_t kParallelElements = int64_t{1} << 14;
+
+// Calls `body(i, offsets)` for every output element i, with each input's element offset under numpy's
+// broadcasting (a size-1 axis, or a missing leading one, stays put). Chunks run on the OpenMP team, each
+// from its own multi-index.
+template <size_t N, class Body>
+void broadcast_loop(const std::vector<int64_t>& dst_dims, const std::array<std::vector<int64_t>, N>& in_dims,
+                    const Body& body) {
+  const size_t rank = dst_dims.size();
+  std::array<std::vector<int64_t>, N> strides;
+  for (size_t k = 0; k < N; ++k) {
+    strides[k].assign(rank, 0);
+    const size_t lead = rank - in_dims[k].size();
+    int64_t stride = 1;
+    for (size_t d = in_dims[k].size(); d-- > 0;) {
+      strides[k][d + lead] = in_dims[k][d] == 1 ? 0 : stride;
+      stride *= in_dims[k][d];
+    }
+  }
+  const int64_t total = element_count(dst_dims);
+  auto chunk = [&](int64_t begin, int64_t end) {
+    std::vector<int64_t> index(rank, 0);
+    std::array<int64_t, N> offsets{};
+    for (int64_t rest = begin, d = static_cast<int64_t>(rank) - 1; d >= 0; --d) {
+      index[d] = rest % dst_dims[d];
+      rest /= dst_dims[d];
+      for (size_t k = 0; k < N; ++k) offsets[k] += index[d] * strides[k][d];
+    }
+    for (int64_t i = begin; i < end; ++i) {
+      body(i, offsets);
+      for (size_t d = rank; d-- > 0;) {
+        for (size_t k = 0; k < N; ++k) offsets[k] += strides[k][d];
+        if (++index[d] < dst_dims[d]) break;
+        for (size_t k = 0; k < N; ++k) offsets[k] -= strides[k][d] * dst_dims[d];
+        index[d] = 0;
+      }
+    }
+  };
+  if (total < kParallelElements) {
+    chunk(0, total);
+  } else {
+    strata::parallel_for(0, total, chunk);
+  }
+}
+
+template <class T>
+T to_type(double number) {
+  if constexpr (std::is_same_v<T, Bool>) {
+    return number != 0.0 ? 1 : 0;
+  } else {
+    return static_cast<T>(number);
+  }
+}
+
+template <class To, class From>
+To cast_one(From x) {
+  if constexpr (std::is_same_v<To, Bool>) {
+    return x != From{0} ? 1 : 0;  // NaN is true, as TensorFlow's cast
+  } else if constexpr (std::is_same_v<From, float> && std::is_same_v<To, int32_t>) {
+    return cast_to_int32(x);
+  } else if constexpr (std::is_same_v<From, float> && std::is_same_v<To, int64_t>) {
+    return cast_to_int64(x);
+  } else {
+    return static_cast<To>(x);  // int -> float rounds to nearest; int64 -> int32 wraps (C++20), as TensorFlow
+  }
+}
+
+// Integer arithmetic wraps on overflow as TensorFlow's does: computed unsigned, where C++ defines it.
+template <class T>
+T wrap_add(T a, T b) {
+  if constexpr (std::is_integral_v<T>) {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<T>(static_cast<U>(static_cast<U>(a) + static_cast<U>(b)));
+  } else {
+    return a + b;
+  }
+}
+template <class T>
+T wrap_subtract(T a, T b) {
+  if constexpr (std::is_integral_v<T>) {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<T>(static_cast<U>(static_cast<U>(a) - static_cast<U>(b)));
+  } else {
+    return a - b;
+  }
+}
+template <class T>
+T wrap_multiply(T a, T b) {
+  if constexpr (std::is_integral_v<T>) {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<T>(static_cast<U>(static_cast<U>(a) * static_cast<U>(b)));
+  } else {
+    return a * b;
+  }
+}
+
+const char* type_name(ir::DataType type) {
+  switch (type) {
+    case ir::DataType::kFloat32:
+      return "float32";
+    case ir::DataType::kBFloat16:
+      return "bfloat16";
+    case ir::DataType::kInt32:
+      return "int32";
+    case ir::DataType::kInt64:
+      return "int64";
+    case ir::DataType::kBool:
+      return "bool";
+  }
+  return "?";
+}
+
+// Calls `f(T{})` with T the C++ type of `type` (bfloat16 never reaches these ops).
+template <class F>
+void with_type(ir::DataType type, const F& f) {
+  switch (type) {
+    case ir::DataType::kFloat32:
+      return f(float{});
+    case ir::DataType::kInt32:
+      return f(int32_t{});
+    case ir::DataType::kInt64:
+      return f(int64_t{});
+    case ir::DataType::kBool:
+      return f(Bool{});
+    case ir::DataType::kBFloat16:
+      break;
+  }
+  throw InternalError("elementwise: a bfloat16 value reached a plain C++ step");
+}
+
+// The inputs with the number operands in their places, each as a one-element input of its type.
+struct Operands {
+  std::vector<ElementwiseInput> all;
+  alignas(8) unsigned char numbers[3][8] = {};
+};
+
+class Runner {
+ public:
+  Runner(const ir::ElementwiseOp& op, const std::vector<ElementwiseInput>& inputs,
+         const std::vector<int64_t>& dst_dims, ir::DataType dst_type, void* dst)
+      : op_(op), inputs_(inputs), dst_dims_(dst_dims), dst_type_(dst_type), dst_(dst) {}
+
+  void run() {
+    operands_.all = inputs_;
+    if (op_.numbers.size() > 3) fail("more than three number operands");
+    for (size_t k = 0; k < op_.numbers.size(); ++k) {
+      const ir::ElementwiseOp::Number& n = op_.numbers[k];
+      const ir::DataType type = number_type(n.at);
+      unsigned char* slot = operands_.numbers[k];
+      with_type(type, [&](auto t) {
+        using T = decltype(t);
+        const T value = to_type<T>(n.value);
+        std::memcpy(slot, &value, sizeof(T));
+      });
+      if (n.at < 0 || static_cast<size_t>(n.at) > operands_.all.size()) fail("a number operand out of place");
+      operands_.all.insert(operands_.all.begin() + n.at, ElementwiseInput{{1}, type, slot});
+    }
+    switch (op_.kind) {
+      case Kind::kCast:
+        return cast();
+      case Kind::kAdd:
+      case Kind::kSubtract:
+      case Kind::kMultiply:
+      case Kind::kMaximum:
+      case Kind::kMinimum:
+        return arithmetic();
+      case Kind::kNegative:
+      case Kind::kAbsolute:
+      case Kind::kSquare:
+        return unary();
+      case Kind::kEqual:
+      case Kind::kNotEqual:
+      case Kind::kLess:
+      case Kind::kLessEqual:
+      case Kind::kGreater:
+      case Kind::kGreaterEqual:
+        return compare();
+      case Kind::kLogicalAnd:
+      case Kind::kLogicalOr:
+        expect(2, ir::DataType::kBool);
+        return logical();
+      case Kind::kLogicalNot:
+        expect(1, ir::DataType::kBool);
+        return logical();
+      case Kind::kWhere:
+        return where();
+    }
+  }
+
+ private:
+  // A number's type: bool for a condition or a logical operand, where's output type for its branches, and
+  // the tensors' (shared) type for the rest.
+  ir::DataType number_type(int at) const {
+    if (op_.kind == Kind::kWhere) return at == 0 ? ir::DataType::kBool : dst_type_;
+    if (op_.kind == Kind::kLogicalAnd || op_.kind == Kind::kLogicalOr) return ir::DataType::kBool;
+    if (inputs_.empty()) fail("a number operand with no tensor beside it");
+    return inputs_.front().type;
+  }
+
+  [[noreturn]] void fail(const std::string& what) const {
+    throw InternalError(fmt::format("elementwise {}: {}", ir::elementwise_name(op_.kind), what));
+  }
+
+  // Every operand of type `type`, `count` of them.
+  void expect(size_t count, ir::DataType type) const {
+    if (operands_.all.size() != count)
+      fail(fmt::format("{} operands, expected {}", operands_.all.size(), count));
+    for (const ElementwiseInput& in : operands_.all) {
+      if (in.type != type)
+        fail(fmt::format("an operand of type {}, expected {}", type_name(in.type), type_name(type)));
+    }
+  }
+
+  template <class T>
+  const T* data(size_t k) const {
+    return static_cast<const T*>(operands_.all[k].data);
+  }
+
+  void cast() {
+    expect(1, operands_.all[0].type);
+    with_type(operands_.all[0].type, [&](auto from) {
+      using From = decltype(from);
+      with_type(dst_type_, [&](auto to) {
+        using To = decltype(to);
+        const From* src = data<From>(0);
+        To* dst = static_cast<To*>(dst_);
+        broadcast_loop<1>(
+            dst_dims_, {operands_.all[0].dims},
+            [&](int64_t i, const std::array<int64_t, 1>& o) { dst[i] = cast_one<To>(src[o[0]]); });
+      });
+    });
+  }
+
+  void arithmetic() {
+    expect(2, dst_type_);
+    if (dst_type_ == ir::DataType::kBool) fail("arithmetic on bool values");
+    with_type(dst_type_, [&](auto t) {
+      using T = decltype(t);
+      const T* a = data<T>(0);
+      const T* b = data<T>(1);
+      T* dst = static_cast<T*>(dst_);
+      const std::array<std::vector<int64_t>, 2> dims{operands_.all[0].dims, operands_.all[1].dims};
+      auto loop = [&](auto f) {
+        broadcast_loop<2>(dst_dims_, dims,
+                          [&](int64_t i, const std::array<int64_t, 2>& o) { dst[i] = f(a[o[0]], b[o[1]]); });
+      };
+      switch (op_.kind) {
+        case Kind::kAdd:
+          return loop([](T x, T y) { return wrap_add(x, y); });
+        case Kind::kSubtract:
+          return loop([](T x, T y) { return wrap_subtract(x, y); });
+        case Kind::kMultiply:
+          return loop([](T x, T y) { return wrap_multiply(x, y); });
+        case Kind::kMaximum:
+          return loop([](T x, T y) {
+            if constexpr (std::is_floating_point_v<T>) {
+              if (std::isnan(x) || std::isnan(y)) return x + y;
+            }
+            return x < y ? y : x;
+          });
+        case Kind::kMinimum:
+          return loop([](T x, T y) {
+            if constexpr (std::is_floating_point_v<T>) {
+              if (std::isnan(x) || std::isnan(y)) return x + y;
+            }
+            return y < x ? y : x;
+          });
+        default:
+          fail("not an arithmetic kind");
+      }
+    });
+  }
+
+  void unary() {
+    expect(1, dst_type_);
+    if (dst_type_ == ir::DataType::kBool) fail("arithmetic on bool values");
+    with_type(dst_type_, [&](auto t) {
+      using T = decltype(t);
+      const T* src = data<T>(0);
+      T* dst = static_cast<T*>(dst_);
+      auto loop = [&](auto f) {
+        broadcast_loop<1>(dst_dims_, {operands_.all[0].dims},
+                          [&](int64_t i, const std::array<int64_t, 1>& o) { dst[i] = f(src[o[0]]); });
+      };
+      switch (op_.kind) {
+        case Kind::kNegative:
+          return loop([](T x) { return wrap_subtract(T{0}, x); });
+        case Kind::kAbsolute:
+          return loop([](T x) {
+            if constexpr (std::is_floating_point_v<T>) {
+              return std::fabs(x);
+            } else {
+              return x < 0 ? wrap_subtract(T{0}, x) : x;  // the minimum stays itself, as TensorFlow's abs
+            }
+          });
+        case Kind::kSquare:
+          return loop([](T x) { return wrap_multiply(x, x); });
+        default:
+          fail("not a unary kind");
+      }
+    });
+  }
+
+  void compare() {
+    expect(2, operands_.all[0].type);
+    if (dst_type_ != ir::DataType::kBool) fail("a comparison writing a non-bool value");
+    with_type(operands_.all[0].type, [&](auto t) {
+      using T = decltype(t);
+      const T* a = data<T>(0);
+      const T* b = data<T>(1);
+      Bool* dst = static_cast<Bool*>(dst_);
+      const std::array<std::vector<int64_t>, 2> dims{operands_.all[0].dims, operands_.all[1].dims};
+      auto loop = [&](auto f) {
+        broadcast_loop<2>(dst_dims_, dims, [&](int64_t i, const std::array<int64_t, 2>& o) {
+          dst[i] = f(a[o[0]], b[o[1]]) ? 1 : 0;
+        });
+      };
+      switch (op_.kind) {
+        case Kind::kEqual:
+          return loop([](T x, T y) { return x == y; });
+        case Kind::kNotEqual:
+          return loop([](T x, T y) { return x != y; });
+        case Kind::kLess:
+          return loop([](T x, T y) { return x < y; });
+        case Kind::kLessEqual:
+          return loop([](T x, T y) { return x <= y; });
+        case Kind::kGreater:
+          return loop([](T x, T y) { return x > y; });
+        case Kind::kGreaterEqual:
+          return loop([](T x, T y) { return x >= y; });
+        default:
+          fail("not a comparison kind");
+      }
+    });
+  }
+
+  void logical() {
+    if (dst_type_ != ir::DataType::kBool) fail("a logical op writing a non-bool value");
+    Bool* dst = static_cast<Bool*>(dst_);
+    const Bool* a = data<Bool>(0);
+    if (op_.kind == Kind::kLogicalNot) {
+      broadcast_loop<1>(dst_dims_, {operands_.all[0].dims},
+                        [&](int64_t i, const std::array<int64_t, 1>& o) { dst[i] = a[o[0]] ? 0 : 1; });
+      return;
+    }
+    const Bool* b = data<Bool>(1);
+    const bool both = op_.kind == Kind::kLogicalAnd;
+    broadcast_loop<2>(dst_dims_, {operands_.all[0].dims, operands_.all[1].dims},
+                      [&](int64_t i, const std::array<int64_t, 2>& o) {
+                        dst[i] = both ? (a[o[0]] & b[o[1]]) : (a[o[0]] | b[o[1]]);
+                      });
+  }
+
+  void where() {
+    if (operands_.all.size() != 3) fail(fmt::format("{} operands, expected 3", operands_.all.size()));
+    if (operands_.all[0].type != ir::DataType::kBool) fail("a condition that is not bool");
+    for (size_t k = 1; k < 3; ++k) {
+      if (operands_.all[k].type != dst_type_) fail("branches of another type than the output");
+    }
+    with_type(dst_type_, [&](auto t) {
+      using T = decltype(t);
+      const Bool* c = data<Bool>(0);
+      const T* x = data<T>(1);
+      const T* y = data<T>(2);
+      T* dst = static_cast<T*>(dst_);
+      broadcast_loop<3>(
+          dst_dims_, {operands_.all[0].dims, operands_.all[1].dims, operands_.all[2].dims},
+          [&](int64_t i, const std::array<int64_t, 3>& o) { dst[i] = c[o[0]] ? x[o[1]] : y[o[2]]; });
+    });
+  }
+
+  const ir::ElementwiseOp& op_;
+  const std::vector<ElementwiseInput>& inputs_;
+  const std::vector<int64_t>& dst_dims_;
+  ir::DataType dst_type_;
+  void* dst_;
+  Operands operands_;
+};
+
+template <class I>
+I float_to_int(float x) {
+  // 2^31 and 2^63 are exact floats; anything at or beyond them, or below the minimum, or NaN, has no
+  // value of the type.
+  constexpr float limit = static_cast<float>(std::numeric_limits<I>::max()) + 1.0f;  // rounds to 2^(bits-1)
+  if (!(x >= -limit && x < limit)) return std::numeric_limits<I>::min();
+  return static_cast<I>(x);
+}
+
+}  // namespace
+
+int32_t cast_to_int32(float x) {
+  return float_to_int<int32_t>(x);
+}
+int64_t cast_to_int64(float x) {
+  return float_to_int<int64_t>(x);
+}
+
+void run_elementwise(const ir::ElementwiseOp& op, const std::vector<ElementwiseInput>& inputs,
+                     const std::vector<int64_t>& dst_dims, ir::DataType dst_type, void* dst) {
+  Runner(op, inputs, dst_dims, dst_type, dst).run();
+}
+
+}  // namespace strata::detail
