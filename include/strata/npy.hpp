@@ -8,7 +8,7 @@
 
 namespace strata {
 
-/// Reads a float32, int32 or int64 C-order `.npy` file (either byte order; format versions 1.0 to 3.0) as a
+/// Reads a float32, int32, int64 or bool C-order `.npy` file (either byte order; format versions 1.0 to 3.0) as a
 /// Tensor of that type. Throws FileError for a missing or truncated file, another dtype, Fortran order, or a
 /// malformed header, saying what was expected and found.
 Tensor load_npy(const std::string& path);
