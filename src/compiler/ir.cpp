@@ -202,6 +202,7 @@ double op_flops(const Graph& graph, const Op& op) {
           [&](const ActivationOp& a) { return none(a); },
           [&](const BinaryOp& b) { return none(b); },
           [&](const ElementwiseOp& e) { return none(e); },
+          [&](const GatherOp& g) { return none(g); },
           [&](const SoftmaxOp& s) { return none(s); },
           [&](const PReluOp& p) { return none(p); },
           [&](const BatchNormOp& b) { return none(b); },
@@ -250,6 +251,7 @@ std::vector<std::shared_ptr<const Tensor>> op_weights(const Op& op) {
                    add({l.gamma, l.beta});
                  },
                  [&](const PReluOp& p) { add({p.alpha}); },
+                 [&](const GatherOp& g) { add({g.table}); },
                  [&](const MatMulOp& m) { none(m); },
                  [&](const CustomOp& c) {
                    for (const auto& w : c.weights) add({w});
@@ -302,6 +304,7 @@ std::string op_kind_name(const Op& op) {
       return "binary";
     }
     std::string operator()(const ElementwiseOp& e) const { return elementwise_name(e.kind); }
+    std::string operator()(const GatherOp&) const { return "gather"; }
     std::string operator()(const SoftmaxOp& s) const { return s.log ? "log_softmax" : "softmax"; }
     std::string operator()(const DenseOp&) const { return "dense"; }
     std::string operator()(const BatchNormOp&) const { return "batch_norm"; }
@@ -416,6 +419,7 @@ std::string attrs_text(const Op& op) {
                           }
                           return text;
                         },
+                        [&](const GatherOp& g) { return nothing(g); },
                         [&](const SoftmaxOp& s) {
                           return s.axis == -1 ? nothing(s) : fmt::format("axis={}", s.axis);
                         },

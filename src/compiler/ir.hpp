@@ -183,6 +183,14 @@ struct ElementwiseOp {
   std::vector<Number> numbers;
 };
 
+/// Rows of `table` (rows, width) picked by the input's integer ids (int32 or int64), as Keras's Embedding
+/// (`ops.take` along axis 0: a negative id counts from the end). The output is the ids' dims with `width`
+/// appended, float32. An id outside [-rows, rows) makes the step throw ValueError starting with `where`.
+struct GatherOp {
+  std::shared_ptr<const Tensor> table;
+  std::string where;
+};
+
 /// The op's name in plans and profiles ("cast", "greater", "where", ...).
 std::string elementwise_name(ElementwiseOp::Kind kind);
 
@@ -304,9 +312,9 @@ struct ProbeOp {};
 /// Every op kind. The backends and the compiler visit it exhaustively (one handler per kind, no catch-all),
 /// so a kind added here without a handler fails to build where one is missing.
 using OpAttrs =
-    std::variant<ConvOp, TransposedConvOp, PoolOp, ActivationOp, BinaryOp, ElementwiseOp, SoftmaxOp, PReluOp,
-                 DenseOp, BatchNormOp, LayerNormOp, MatMulOp, PadOp, CropOp, UpsampleOp, ResizeOp, ReshapeOp,
-                 ConcatOp, ReduceOp, TransposeOp, CustomOp, ConvertOp STRATA_PROBE_OP_KIND>;
+    std::variant<ConvOp, TransposedConvOp, PoolOp, ActivationOp, BinaryOp, ElementwiseOp, GatherOp, SoftmaxOp,
+                 PReluOp, DenseOp, BatchNormOp, LayerNormOp, MatMulOp, PadOp, CropOp, UpsampleOp, ResizeOp,
+                 ReshapeOp, ConcatOp, ReduceOp, TransposeOp, CustomOp, ConvertOp STRATA_PROBE_OP_KIND>;
 
 /// A step fused into an op, applied to its result in order.
 struct PostOp {

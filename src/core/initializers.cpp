@@ -39,6 +39,11 @@ constexpr Named kNamed[] = {
     {"truncated_normal", "TruncatedNormal", 0.0, "", ""},
     {"variance_scaling", "VarianceScaling", 0.0, "", ""},
     {"constant", "Constant", 0.0, "", ""},
+    // Keras's other spellings (keras.initializers' ALL_OBJECTS_DICT), after the names written back.
+    {"uniform", "RandomUniform", 0.0, "", ""},
+    {"normal", "RandomNormal", 0.0, "", ""},
+    {"zero", "Zeros", 0.0, "", ""},
+    {"one", "Ones", 0.0, "", ""},
 };
 
 const Named* find_named(const std::string& name) {

@@ -120,6 +120,13 @@ class OnnxBuilder {
                    [&](const ir::ActivationOp& a) { activation(op, a.activation, name); },
                    [&](const ir::BinaryOp& b) { binary(op, b, name); },
                    [&](const ir::ElementwiseOp& e) { elementwise(op, e, name); },
+                   [&](const ir::GatherOp& g) {
+                     // ONNX's Gather along axis 0 takes negative ids from the end, as Keras's take does.
+                     const std::string table =
+                         out_.weight(g.table, "", name + "/embeddings", OnnxGraph::as_is);
+                     out_.node("Gather", {table, get(op.inputs[0], Layout::kNhwc)},
+                               {define(op, Layout::kNhwc)}, name);
+                   },
                    [&](const ir::SoftmaxOp& s) { softmax(op, s, name); },
                    [&](const ir::DenseOp& d) { dense(op, d, name); },
                    [&](const ir::BatchNormOp& bn) { batch_norm(op, bn, name); },
@@ -226,6 +233,7 @@ class OnnxBuilder {
             [&](const ir::BinaryOp& b) {
               return rank(op.inputs[0]) != rank(op.inputs[1]) ? Want::kNhwc : follow(b);
             },
+            [&](const ir::GatherOp&) { return Want::kNhwc; },
             [&](const ir::ElementwiseOp& e) {
               for (ir::ValueId v : op.inputs) {
                 if (rank(v) != rank(op.output())) return Want::kNhwc;

@@ -73,6 +73,7 @@ std::shared_ptr<LayerImpl> layer_from_config(const std::string& class_name, cons
   X(conv2d)                      \
   X(conv_transpose)              \
   X(dense)                       \
+  X(embedding)                   \
   X(depthwise_conv1d)            \
   X(depthwise_conv2d)            \
   X(global_pooling2d)            \

@@ -1,9 +1,10 @@
-// Plain C++ steps between the primitives, on dense row-major tensors: a custom layer's kernel, and the
-// element-wise ops on any type (casts, comparisons, where, integer arithmetic) that oneDNN 2.6 has no form
-// for.
+// Plain C++ steps between the primitives, on dense row-major tensors: a custom layer's kernel, and what
+// oneDNN 2.6 has no form for: element-wise ops on any type (casts, comparisons, where, integer arithmetic)
+// and an Embedding's gather.
 
 #include "backend/custom_kernel.hpp"
 #include "backend/elementwise_kernel.hpp"
+#include "backend/gather_kernel.hpp"
 #include "backend/onednn/plan_builder.hpp"
 #include "strata/error.hpp"
 
@@ -57,6 +58,17 @@ void PlanBuilder::add_elementwise(const ir::Op& op, const ir::ElementwiseOp& e) 
         std::vector<detail::ElementwiseInput> srcs;
         for (const ArenaInput& in : inputs) srcs.push_back({in.dims, in.type, arena + in.offset});
         detail::run_elementwise(e, srcs, dims, type, arena + dst);
+      },
+      "row-major");
+}
+
+void PlanBuilder::add_gather(const ir::Op& op, const ir::GatherOp& g) {
+  if (!op.post_ops.empty()) throw InternalError("onednn: post-ops fused into a plain C++ gather step");
+  const ArenaInput ids = arena_inputs(graph_, op).front();
+  add_kernel_step(
+      op,
+      [g, ids, dst = offset_of(op.output())](uint8_t* arena) {
+        detail::run_gather(g, ids.dims, ids.type, arena + ids.offset, floats_at(arena, dst));
       },
       "row-major");
 }

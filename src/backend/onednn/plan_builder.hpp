@@ -96,6 +96,7 @@ class PlanBuilder {
   // custom_op.cpp
   void add_custom(const Op& op, const ir::CustomOp& custom);
   void add_elementwise(const Op& op, const ir::ElementwiseOp& e);
+  void add_gather(const Op& op, const ir::GatherOp& g);
 
   // Shared by the families (plan_builder.cpp).
   /// Appends `step` as the primitive of `pd`, with `op`'s post-op chain and layers for the report.

@@ -9,6 +9,7 @@
 
 #include "backend/custom_kernel.hpp"
 #include "backend/elementwise_kernel.hpp"
+#include "backend/gather_kernel.hpp"
 #include "backend/reference/kernels.hpp"
 #include "core/overloaded.hpp"
 #include "strata/error.hpp"
@@ -101,6 +102,10 @@ class ReferenceExecutor : public Executor {
                   srcs.push_back({graph_.values[v].dims, graph_.values[v].dtype, buffer(v).data()});
                 }
                 run_elementwise(e, srcs, dst_dims, graph_.values[op.output()].dtype, dst.data());
+              },
+              [&](const ir::GatherOp& g) {
+                run_gather(g, graph_.values[in0].dims, graph_.values[in0].dtype, buffer(in0).data(),
+                           dst.data());
               },
               [&](const ir::SoftmaxOp& s) {
                 reference::softmax(s, dst_dims, buffer(in0).data(), dst.data());

@@ -20,6 +20,7 @@ bool takes_post_ops(const Op& op) {
                         [&](const DenseOp& d) { return yes(d); },
                         [&](const BinaryOp& b) { return yes(b); },
                         [&](const ElementwiseOp& e) { return no(e); },  // a plain C++ step of any type
+                        [&](const GatherOp& g) { return no(g); },
                         [&](const PoolOp& p) { return no(p); },
                         [&](const ActivationOp& a) { return no(a); },
                         [&](const SoftmaxOp& s) { return no(s); },
