@@ -8,6 +8,7 @@
 #include "dcgan_models.hpp"
 #include "mbconv_model.hpp"
 #include "numerics_util.hpp"
+#include "text_cnn_model.hpp"
 #include "tfjs_oracle.hpp"
 #include "unet_model.hpp"
 
@@ -100,4 +101,25 @@ TEST_CASE("EfficientNet blocks with squeeze-excitation written as ops equal tfjs
   CHECK(model.count_params() == 20306);
   randomize_like_trained(model, 41, random_input({4, 32, 32, 3}, 42));
   check_against_tfjs(model, random_input({2, 32, 32, 3}, 43), 5 * float32_tolerance(3 * 3 * 144));
+}
+
+TEST_CASE("keras-io's text classifier (Embedding, Conv1D) equals tfjs", "[tfjs][numerics][embedding]") {
+  // samples/text_cnn_model.hpp with a 300-token vocabulary of 16 dimensions, ids held as floats (both
+  // Keras's and tfjs's Embedding cast them to int32), the logit compared.
+  strata::Model model = make_text_cnn(300, 16, "float32", "linear");
+  randomize_weights_keeping_scale(model, 41);
+  strata::Tensor ids = strata::Tensor::random_uniform({2, 64}, 42, 0.0f, 300.0f);
+  for (int64_t i = 0; i < ids.size(); ++i) ids.data()[i] = std::floor(ids.data()[i]);
+  const strata::Tensor ours = model.predict(ids);
+  const strata::Tensor theirs = tfjs_predict(model, {ids}).at(0);
+  const double tolerance = 4 * float32_tolerance(7 * 128);
+  const double error = scaled_error(ours, theirs);
+  // Every 3rd id replaced by its neighbour: other rows of the table, which any correct network sees.
+  strata::Tensor moved_ids = ids;
+  for (int64_t i = 0; i < ids.size(); i += 3) moved_ids.data()[i] = std::fmod(ids.data()[i] + 1.0f, 300.0f);
+  const double moved = scaled_error(model.predict(moved_ids), ours);
+  INFO("error against tfjs " << error << ", tolerance " << tolerance << ", other ids move the output by "
+                             << moved);
+  CHECK(error <= tolerance);
+  CHECK(moved >= 100 * tolerance);
 }
