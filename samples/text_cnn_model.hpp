@@ -11,11 +11,13 @@
 /// The classifier for `max_features` tokens embedded in `embedding_dim` dimensions. `ids_dtype`: keras-io's
 /// "int64", or "float32" for ids held as floats (Keras's Embedding casts them to int32; the tfjs oracle
 /// exchanges floats). `classifier_activation`: keras-io's sigmoid, or "linear" for the logit.
+/// `sequence_length`: keras-io's None (any length), or a fixed one (ONNX export needs one).
 inline strata::Model make_text_cnn(int max_features, int embedding_dim,
                                    const std::string& ids_dtype = "int64",
-                                   const std::string& classifier_activation = "sigmoid") {
+                                   const std::string& classifier_activation = "sigmoid",
+                                   strata::Dim sequence_length = strata::None) {
   namespace L = strata::layers;
-  auto inputs = strata::Input({strata::None}, {.name = "", .dtype = ids_dtype});
+  auto inputs = strata::Input({sequence_length}, {.name = "", .dtype = ids_dtype});
   auto x = L::Embedding(max_features, embedding_dim)(inputs);
   x = L::Dropout(0.5f)(x);
   // Conv1D + global max pooling rather than recurrent layers.

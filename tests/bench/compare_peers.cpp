@@ -47,6 +47,7 @@
 #include <strata/strata.hpp>
 
 #include "dcgan_models.hpp"
+#include "text_cnn_model.hpp"
 #include "unet_model.hpp"
 
 namespace {
@@ -95,7 +96,7 @@ strata::Model with_seeded_weights(strata::Model model, uint64_t seed) {
 }
 
 const std::vector<std::string> kModels{"seed_block_1", "seed_block_2", "resnet50", "mobilenet_v2",
-                                       "dcgan_generator", "unet"};
+                                       "dcgan_generator", "unet", "text_cnn"};
 
 // Deterministic: the same seeded weights in every process, so the exported ONNX file and a serving
 // process hold identical weights.
@@ -110,6 +111,8 @@ strata::Model build(const std::string& name) {
   // samples/dcgan_models.hpp and samples/unet_model.hpp (keras-io's models, issue 16's benchmarks).
   if (name == "dcgan_generator") return with_seeded_weights(make_generator(), 40);
   if (name == "unet") return with_seeded_weights(make_unet(160, 3, "linear"), 50);
+  // samples/text_cnn_model.hpp: keras-io's sizes, int64 token ids (an Embedding's gather, then Conv1D).
+  if (name == "text_cnn") return with_seeded_weights(make_text_cnn(20000, 128, "int64", "linear", 500), 60);
   throw std::runtime_error("unknown model '" + name + "'");
 }
 
@@ -117,7 +120,19 @@ std::vector<int64_t> image_dims(const std::string& name) {
   if (name.rfind("seed_block", 0) == 0) return {32, 32, 3};
   if (name == "dcgan_generator") return {kLatent};
   if (name == "unet") return {160, 160, 3};
+  if (name == "text_cnn") return {500};  // keras-io's sequence length
   return {224, 224, 3};
+}
+
+// The benchmark input of `name` with these dims (batch first): token ids uniform over the vocabulary for
+// the text classifier; otherwise images in [0, 1), the scale a preprocessed input has (the models' seeded
+// weights keep activations in range).
+strata::Tensor bench_input(const std::string& name, const std::vector<int64_t>& dims) {
+  if (name != "text_cnn") return strata::Tensor::random_uniform(dims, 7);
+  const strata::Tensor u = strata::Tensor::random_uniform(dims, 7, 0.0f, 20000.0f);
+  std::vector<int64_t> ids;
+  for (float v : u.values()) ids.push_back(static_cast<int64_t>(v));
+  return strata::Tensor::from_int64(dims, std::move(ids));
 }
 
 // A field of /proc/self/status in kB (Linux), -1 when absent.
@@ -258,10 +273,7 @@ int run(int argc, char** argv) {
       std::vector<int64_t> dims{std::stoll(args[i])};
       const auto image = image_dims(args[1]);
       dims.insert(dims.end(), image.begin(), image.end());
-      // Images in [0, 1): the scale a preprocessed input has; the models' seeded weights keep activations
-      // in range.
-      strata::save_npy(dir + "/" + args[1] + "_b" + args[i] + "_in.npy",
-                       strata::Tensor::random_uniform(dims, 7));
+      strata::save_npy(dir + "/" + args[1] + "_b" + args[i] + "_in.npy", bench_input(args[1], dims));
     }
   } else if (args[0] == "serve" && args.size() >= 4 && args.size() <= 6 &&
              (args.size() < 6 || args[5] == "release" || args[5] == "fixed")) {
@@ -274,7 +286,7 @@ int run(int argc, char** argv) {
     std::vector<int64_t> dims{std::stoll(args[2])};
     const auto image = image_dims(args[1]);
     dims.insert(dims.end(), image.begin(), image.end());
-    const strata::ProfileReport report = compiled.profile({strata::Tensor::random_uniform(dims, 7)},
+    const strata::ProfileReport report = compiled.profile({bench_input(args[1], dims)},
                                                           args.size() >= 5 ? std::stoi(args[4]) : 10);
     // The slowest steps first, then the whole table in run order.
     std::vector<strata::ProfileEntry> slowest = report.entries;

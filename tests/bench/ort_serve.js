@@ -27,16 +27,19 @@ function statusKb(field) {
   return m ? Number(m[1]) : -1;
 }
 
+// The input: float32 images, or int64 token ids ('<i8', fed as ONNX Runtime's int64).
 function readNpy(file) {
   const bytes = fs.readFileSync(file);
   const headerLength = bytes[6] === 1 ? bytes.readUInt16LE(8) : bytes.readUInt32LE(8);
   const headerStart = bytes[6] === 1 ? 10 : 12;
   const header = bytes.toString('latin1', headerStart, headerStart + headerLength);
-  if (!/'descr':\s*'<f4'/.test(header)) throw new Error(`${file}: expected float32`);
+  const int64 = /'descr':\s*'<i8'/.test(header);
+  if (!int64 && !/'descr':\s*'<f4'/.test(header)) throw new Error(`${file}: expected float32 or int64`);
   const shape = header.match(/'shape':\s*\(([^)]*)\)/)[1].split(',').filter((s) => s.trim() !== '').map(Number);
-  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  const count = shape.reduce((a, b) => a * b, 1);
+  const data = int64 ? new BigInt64Array(count) : new Float32Array(count);
   new Uint8Array(data.buffer).set(bytes.subarray(headerStart + headerLength));
-  return {shape, data};
+  return {shape, data, type: int64 ? 'int64' : 'float32'};
 }
 
 function writeNpy(file, shape, data) {
@@ -53,7 +56,7 @@ function writeNpy(file, shape, data) {
 async function main() {
   const [model, inputPath, threadsText] = process.argv.slice(2);
   const threads = Number(threadsText);
-  const {shape, data} = readNpy(inputPath);
+  const {shape, data, type} = readNpy(inputPath);
   if (global.gc) global.gc();
   const idleKb = statusKb('VmRSS');
   const start = process.hrtime.bigint();
@@ -65,7 +68,7 @@ async function main() {
     interOpNumThreads: 1,
   });
   const compileMs = Number(process.hrtime.bigint() - start) / 1e6;
-  const feeds = {[session.inputNames[0]]: new ort.Tensor('float32', data, shape)};
+  const feeds = {[session.inputNames[0]]: new ort.Tensor(type, data, shape)};
   process.stdout.write(`ready compile_ms=${compileMs.toFixed(3)}\n`);
 
   const lines = readline.createInterface({input: process.stdin});
