@@ -17,12 +17,15 @@
 /// (wrapping on overflow, as TensorFlow); the math functions (sqrt, exp, log) turn integers into float32;
 /// the activations, reductions, softmax and matmul take float32 only (ValueError otherwise: cast first).
 
+#include <cstdint>
 #include <initializer_list>
+#include <limits>
 #include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
 
+#include "strata/error.hpp"
 #include "strata/shape.hpp"
 #include "strata/symbolic_tensor.hpp"
 #include "strata/tensor.hpp"
@@ -48,24 +51,45 @@ class Operand {
  public:
   /// A tensor operand.
   Operand(SymbolicTensor tensor) : tensor_(std::move(tensor)) {}  // NOLINT: implicit, as Keras takes either
-  /// A number operand: an integer type makes a weakly typed int (it keeps an integer tensor's type), a
-  /// floating one a weakly typed float, as Python's `3` and `3.0` in Keras.
+  /// A number operand, typed as Python's in Keras: an integer type makes a weakly typed int (`ids + 1` keeps
+  /// an integer tensor's type), a floating one a weakly typed float (`ids * 0.5` is float32), and `bool` a
+  /// bool (Python's True is strongly typed). Integers are kept exactly (int64); an unsigned one above
+  /// INT64_MAX throws ValueError.
   template <class T>
   requires std::is_arithmetic_v<T> Operand(T number)  // NOLINT: implicit, as Keras takes either
-      : number_(static_cast<double>(number)), integral_(std::is_integral_v<T>) {}
+      : number_(static_cast<double>(number)) {
+    if constexpr (std::is_same_v<T, bool>) {
+      kind_ = Kind::kBool;
+      integer_ = number ? 1 : 0;
+    } else if constexpr (std::is_integral_v<T>) {
+      kind_ = Kind::kInt;
+      if constexpr (std::is_unsigned_v<T> && sizeof(T) >= sizeof(int64_t)) {
+        if (number > static_cast<T>(std::numeric_limits<int64_t>::max())) {
+          throw ValueError("ops: an integer operand above INT64_MAX has no Keras type (int64 at most)");
+        }
+      }
+      integer_ = static_cast<int64_t>(number);
+    }
+  }
   /// True for a number.
   bool is_number() const { return number_.has_value(); }
-  /// True for a number of an integer type (`3`, not `3.0`).
-  bool is_integral() const { return integral_; }
+  /// True for a number of an integer type (`3`, not `3.0`); false for a bool.
+  bool is_integral() const { return kind_ == Kind::kInt; }
+  /// True for a C++ `bool`.
+  bool is_bool() const { return kind_ == Kind::kBool; }
   /// The tensor (empty for a number).
   const SymbolicTensor& tensor() const { return tensor_; }
-  /// The number (0 for a tensor).
+  /// The number (0 for a tensor); rounded to a double for integers beyond 2^53.
   double number() const { return number_.value_or(0.0); }
+  /// An integral or bool number exactly (0 otherwise).
+  int64_t integer() const { return integer_; }
 
  private:
+  enum class Kind { kFloat, kInt, kBool };
   SymbolicTensor tensor_;
   std::optional<double> number_;
-  bool integral_ = false;
+  Kind kind_ = Kind::kFloat;
+  int64_t integer_ = 0;
 };
 
 /// Axes of a reduction or squeeze (strata::Axes).
@@ -104,7 +128,8 @@ SymbolicTensor cast(const SymbolicTensor& x, const std::string& dtype);
 SymbolicTensor equal(const Operand& x1, const Operand& x2);
 /// `keras.ops.not_equal(x1, x2)`: `x1 != x2` (true where either is NaN).
 SymbolicTensor not_equal(const Operand& x1, const Operand& x2);
-/// `keras.ops.less(x1, x2)`: `x1 < x2`.
+/// `keras.ops.less(x1, x2)`: `x1 < x2`. Two bools compare as numpy's do (false < true), here and in the
+/// other ordered comparisons.
 SymbolicTensor less(const Operand& x1, const Operand& x2);
 /// `keras.ops.less_equal(x1, x2)`: `x1 <= x2`.
 SymbolicTensor less_equal(const Operand& x1, const Operand& x2);

@@ -17,7 +17,7 @@ enum class DType { kFloat32, kInt32, kInt64, kBool };
 /// Keras's name of `dtype` ("float32", "int32", "int64", "bool").
 std::string dtype_name(DType dtype);
 
-/// The DType Keras calls `name`. Throws ValueError, prefixed with `where`, listing the three names for any
+/// The DType Keras calls `name`. Throws ValueError, prefixed with `where`, listing the four names for any
 /// other.
 DType parse_dtype(const std::string& name, const std::string& where);
 

@@ -8,7 +8,7 @@
 
 namespace strata::detail {
 
-/// One input of a custom op: its dims, element type (float32, int32 or int64) and data.
+/// One input of a custom op: its dims, element type (float32, int32, int64 or bool) and data.
 struct CustomInput {
   std::vector<int64_t> dims;
   ir::DataType type;

@@ -8,6 +8,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "core/saturating.hpp"
 #include "strata/error.hpp"
 #include "strata/parallel.hpp"
 
@@ -38,6 +39,7 @@ void broadcast_loop(const std::vector<int64_t>& dst_dims, const std::array<std::
     }
   }
   const int64_t total = element_count(dst_dims);
+  if (total == 0) return;
   auto chunk = [&](int64_t begin, int64_t end) {
     std::vector<int64_t> index(rank, 0);
     std::array<int64_t, N> offsets{};
@@ -63,12 +65,17 @@ void broadcast_loop(const std::vector<int64_t>& dst_dims, const std::array<std::
   }
 }
 
+// A number operand as a value of T: integers exactly, floats rounded as IEEE does (never C++'s undefined
+// conversion of a double beyond float's range), anything as a bool by `!= 0`.
 template <class T>
-T to_type(double number) {
+T to_type(const ir::ElementwiseOp::Number& n) {
   if constexpr (std::is_same_v<T, Bool>) {
-    return number != 0.0 ? 1 : 0;
+    return (n.integral ? n.integer != 0 : n.value != 0.0) ? 1 : 0;
+  } else if constexpr (std::is_same_v<T, float>) {
+    return n.integral ? static_cast<float>(n.integer) : saturating_float(n.value);
   } else {
-    return static_cast<T>(number);
+    // Lowering makes the operands of an integer op integral numbers that fit T.
+    return static_cast<T>(n.integer);
   }
 }
 
@@ -169,7 +176,7 @@ class Runner {
       unsigned char* slot = operands_.numbers[k];
       with_type(type, [&](auto t) {
         using T = decltype(t);
-        const T value = to_type<T>(n.value);
+        const T value = to_type<T>(n);
         std::memcpy(slot, &value, sizeof(T));
       });
       if (n.at < 0 || static_cast<size_t>(n.at) > operands_.all.size()) fail("a number operand out of place");
@@ -208,13 +215,10 @@ class Runner {
   }
 
  private:
-  // A number's type: bool for a condition or a logical operand, where's output type for its branches, and
-  // the tensors' (shared) type for the rest.
   ir::DataType number_type(int at) const {
-    if (op_.kind == Kind::kWhere) return at == 0 ? ir::DataType::kBool : dst_type_;
-    if (op_.kind == Kind::kLogicalAnd || op_.kind == Kind::kLogicalOr) return ir::DataType::kBool;
-    if (inputs_.empty()) fail("a number operand with no tensor beside it");
-    return inputs_.front().type;
+    if (inputs_.empty() && op_.kind != Kind::kWhere) fail("a number operand with no tensor beside it");
+    return ir::elementwise_number_type(op_, at, inputs_.empty() ? dst_type_ : inputs_.front().type,
+                                       dst_type_);
   }
 
   [[noreturn]] void fail(const std::string& what) const {
@@ -360,14 +364,17 @@ class Runner {
     const Bool* a = data<Bool>(0);
     if (op_.kind == Kind::kLogicalNot) {
       broadcast_loop<1>(dst_dims_, {operands_.all[0].dims},
-                        [&](int64_t i, const std::array<int64_t, 1>& o) { dst[i] = a[o[0]] ? 0 : 1; });
+                        [&](int64_t i, const std::array<int64_t, 1>& o) { dst[i] = a[o[0]] != 0 ? 0 : 1; });
       return;
     }
     const Bool* b = data<Bool>(1);
     const bool both = op_.kind == Kind::kLogicalAnd;
     broadcast_loop<2>(dst_dims_, {operands_.all[0].dims, operands_.all[1].dims},
                       [&](int64_t i, const std::array<int64_t, 2>& o) {
-                        dst[i] = both ? (a[o[0]] & b[o[1]]) : (a[o[0]] | b[o[1]]);
+                        // Tested as != 0 rather than bitwise: a byte that is neither 0 nor 1 still reads as
+                        // true.
+                        const bool x = a[o[0]] != 0, y = b[o[1]] != 0;
+                        dst[i] = (both ? (x && y) : (x || y)) ? 1 : 0;
                       });
   }
 

@@ -32,10 +32,13 @@ void gather(const ir::GatherOp& op, const std::vector<int64_t>& id_dims, const I
   for (int64_t i = 0; i < count; ++i) {
     const int64_t id = ids[i];
     if (id < -rows || id >= rows) {
-      throw ValueError(
-          fmt::format("{} Expected ids in [-{}, {}) (input_dim {}), received {} at index ({}) of "
-                      "the input",
-                      op.where, rows, rows, rows, id, fmt::join(position_of(i, id_dims), ", ")));
+      throw ValueError(fmt::format(
+          "{} Expected ids in [-{}, {}) (input_dim {}), received {} at index ({}) of the input{}", op.where,
+          rows, rows, rows, id, fmt::join(position_of(i, id_dims), ", "),
+          op.ids_cast
+              ? " (cast to int32 from a float or bool input, as Keras casts ids: NaN and values beyond "
+                "int32 become -2147483648)"
+              : ""));
     }
   }
   const float* table = op.table->data();

@@ -459,6 +459,19 @@ std::string Graph::to_string() const {
   return text;
 }
 
+DataType elementwise_number_type(const ElementwiseOp& op, int at, DataType operands, DataType output) {
+  switch (op.kind) {
+    case ElementwiseOp::Kind::kWhere:
+      return at == 0 ? DataType::kBool : output;
+    case ElementwiseOp::Kind::kLogicalAnd:
+    case ElementwiseOp::Kind::kLogicalOr:
+    case ElementwiseOp::Kind::kLogicalNot:
+      return DataType::kBool;
+    default:
+      return operands;
+  }
+}
+
 std::string elementwise_name(ElementwiseOp::Kind kind) {
   using K = ElementwiseOp::Kind;
   switch (kind) {

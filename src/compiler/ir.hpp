@@ -177,6 +177,9 @@ struct ElementwiseOp {
   struct Number {
     int at = 0;
     double value = 0.0;
+    /// An integer or bool number, exactly in `integer` (`value` may round it beyond 2^53).
+    bool integral = false;
+    int64_t integer = 0;
   };
   Kind kind = Kind::kCast;
   /// In increasing position.
@@ -189,7 +192,14 @@ struct ElementwiseOp {
 struct GatherOp {
   std::shared_ptr<const Tensor> table;
   std::string where;
+  /// The ids are a cast of the layer's float or bool input (Keras casts those to int32): the message says so,
+  /// since a NaN or a huge float arrives as -2147483648.
+  bool ids_cast = false;
 };
+
+/// The type a number operand at position `at` of `op` takes: bool for a condition or a logical operand,
+/// the output's type for where's branches, and the tensors' shared type `operands` for the rest.
+DataType elementwise_number_type(const ElementwiseOp& op, int at, DataType operands, DataType output);
 
 /// The op's name in plans and profiles ("cast", "greater", "where", ...).
 std::string elementwise_name(ElementwiseOp::Kind kind);

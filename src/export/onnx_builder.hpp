@@ -343,11 +343,10 @@ class OnnxBuilder {
     const ir::DataType tensor_type =
         op.inputs.empty() ? ir::DataType::kFloat32 : ir_.values[op.inputs[0]].dtype;
     for (const ir::ElementwiseOp::Number& n : e.numbers) {
-      ir::DataType type = tensor_type;
-      if (e.kind == K::kWhere) type = n.at == 0 ? ir::DataType::kBool : ir_.values[op.output()].dtype;
-      if (e.kind == K::kLogicalAnd || e.kind == K::kLogicalOr) type = ir::DataType::kBool;
+      const ir::DataType type =
+          ir::elementwise_number_type(e, n.at, tensor_type, ir_.values[op.output()].dtype);
       operands.insert(operands.begin() + n.at,
-                      out_.typed_scalar(fmt::format("{}/x{}", name, n.at + 1), onnx_type(type), n.value));
+                      out_.typed_scalar(fmt::format("{}/x{}", name, n.at + 1), onnx_type(type), n));
     }
     const std::string out = define(op, layout);
     switch (e.kind) {

@@ -16,6 +16,7 @@
 #include <onnx/onnx_pb.h>
 
 #include "compiler/ir.hpp"
+#include "core/saturating.hpp"
 #include "strata/tensor.hpp"
 
 namespace strata::detail {
@@ -150,30 +151,31 @@ class OnnxGraph {
     t->set_raw_data(values.data(), values.size() * sizeof(int64_t));
     return name;
   }
-  // A scalar of an ONNX element type (FLOAT, INT32, INT64 or BOOL): a number operand of an op on any type.
-  std::string typed_scalar(const std::string& base, int elem_type, double value) {
+  // A number operand as a scalar of an ONNX element type (FLOAT, INT32, INT64 or BOOL): integers exactly,
+  // floats rounded as IEEE does.
+  std::string typed_scalar(const std::string& base, int elem_type, const ir::ElementwiseOp::Number& n) {
     const std::string name = unique(base);
     onnx::TensorProto* t = graph_.add_initializer();
     t->set_name(name);
     t->set_data_type(elem_type);
     switch (elem_type) {
       case onnx::TensorProto_DataType_INT32: {
-        const auto v = static_cast<int32_t>(value);
+        const auto v = static_cast<int32_t>(n.integer);
         t->set_raw_data(&v, sizeof v);
         break;
       }
       case onnx::TensorProto_DataType_INT64: {
-        const auto v = static_cast<int64_t>(value);
+        const int64_t v = n.integer;
         t->set_raw_data(&v, sizeof v);
         break;
       }
       case onnx::TensorProto_DataType_BOOL: {
-        const uint8_t v = value != 0.0 ? 1 : 0;
+        const uint8_t v = (n.integral ? n.integer != 0 : n.value != 0.0) ? 1 : 0;
         t->set_raw_data(&v, sizeof v);
         break;
       }
       default: {
-        const auto v = static_cast<float>(value);
+        const float v = n.integral ? static_cast<float>(n.integer) : detail::saturating_float(n.value);
         t->set_raw_data(&v, sizeof v);
         break;
       }

@@ -284,7 +284,9 @@ Tensor load_npy(const std::string& path) {
   // float32, int32 or int64 in either byte order ('=' is the writer's own, read as this machine's), or bool
   // ('|b1': one byte, no order).
   const std::string& d = descr.text;
-  const bool known_order = d.size() == 3 && (d[0] == '<' || d[0] == '>' || d[0] == '=' || d[0] == '|');
+  // numpy writes bool as '|b1' (one byte has no order) and the others with an order.
+  const bool ordered = d.size() == 3 && (d[0] == '<' || d[0] == '>' || d[0] == '=') && d.substr(1) != "b1";
+  const bool known_order = ordered || d == "|b1";
   const std::string kind = known_order ? d.substr(1) : "";
   if (kind != "f4" && kind != "i4" && kind != "i8" && kind != "b1") {
     throw fail(fmt::format(

@@ -82,13 +82,13 @@ class EmbeddingImpl : public detail::ConfiguredLayer<EmbeddingArgs> {
                                  const std::vector<ir::ValueId>& inputs) const override {
     ir::ValueId ids = inputs[0];
     const ir::DataType type = graph.values[ids].dtype;
-    if (type != ir::DataType::kInt32 && type != ir::DataType::kInt64) {
-      ids = detail::emit_cast(graph, ids, DType::kInt32, name());
-    }
+    const bool cast = type != ir::DataType::kInt32 && type != ir::DataType::kInt64;
+    if (cast) ids = detail::emit_cast(graph, ids, DType::kInt32, name());
     std::vector<int64_t> dims = graph.values[ids].dims;
     dims.push_back(args_.output_dim);
     const ir::ValueId out = graph.add_value(std::move(dims), name());
-    graph.ops.push_back(ir::Op{ir::GatherOp{variables()[0].tensor(), prefix()}, {ids}, {out}, {}, {name()}});
+    graph.ops.push_back(
+        ir::Op{ir::GatherOp{variables()[0].tensor(), prefix(), cast}, {ids}, {out}, {}, {name()}});
     return {out};
   }
 };

@@ -3,8 +3,11 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <limits>
 
 #include <nlohmann/json.hpp>
+
+#include "layers/broadcast.hpp"
 
 #include "strata/error.hpp"
 
@@ -67,13 +70,14 @@ nlohmann::json axes_json(const ops::Axes& axes) {
 
 nlohmann::json OpArgument::json() const {
   if (!number) return nullptr;
-  if (integral) return static_cast<int64_t>(*number);
+  if (boolean) return integer != 0;
+  if (integral) return integer;
   return *number;
 }
 
 OpArgument op_argument(const ops::Operand& x) {
   if (!x.is_number()) return OpArgument{};
-  return OpArgument{x.number(), x.is_integral()};
+  return OpArgument{x.number(), x.is_integral(), x.is_bool(), x.integer()};
 }
 
 std::vector<OperandType> operand_types(const std::vector<OpArgument>& arguments,
@@ -85,7 +89,7 @@ std::vector<OperandType> operand_types(const std::vector<OpArgument>& arguments,
       if (next >= tensors.size()) throw InternalError("operand_types: fewer tensors than tensor arguments");
       types.push_back(OperandType::tensor(tensors[next++]));
     } else {
-      types.push_back(OperandType::number(a.integral));
+      types.push_back(a.boolean ? OperandType::tensor(DType::kBool) : OperandType::number(a.integral));
     }
   }
   return types;
@@ -94,28 +98,15 @@ std::vector<OperandType> operand_types(const std::vector<OpArgument>& arguments,
 void check_number_range(const std::string& prefix, const std::vector<OpArgument>& arguments,
                         const std::vector<DType>& types) {
   for (size_t i = 0; i < arguments.size(); ++i) {
-    if (arguments[i].is_tensor()) continue;
-    const double v = *arguments[i].number;
-    double low = 0, high = 0;
-    switch (types[i]) {
-      case DType::kInt32:
-        low = -2147483648.0;
-        high = 2147483647.0;
-        break;
-      case DType::kInt64:
-        // Doubles hold integers exactly only up to 2**53: a number beyond cannot have been meant exactly.
-        low = -9007199254740992.0;
-        high = 9007199254740992.0;
-        break;
-      case DType::kFloat32:
-      case DType::kBool:
-        continue;
-    }
-    if (!(v >= low && v <= high) || v != std::trunc(v)) {
+    const OpArgument& a = arguments[i];
+    // Only an integer meeting int32 can fall outside its type: int64 holds every integral operand, and a
+    // non-integral number makes the operands float32.
+    if (a.is_tensor() || !a.integral || types[i] != DType::kInt32) continue;
+    if (a.integer < std::numeric_limits<int32_t>::min() || a.integer > std::numeric_limits<int32_t>::max()) {
       throw ValueError(
           fmt::format("{} The number {} is not a {} value, the type it meets here: pass a number "
                       "of that range or cast the tensor with ops::cast first",
-                      prefix, v, dtype_name(types[i])));
+                      prefix, a.integer, dtype_name(types[i])));
     }
   }
 }
@@ -129,9 +120,26 @@ ElementwiseOperands elementwise_operands(ir::Graph& graph, const std::vector<OpA
     if (arguments[i].is_tensor()) {
       out.inputs.push_back(emit_cast(graph, inputs.at(next++), types[i], layer));
     } else {
-      out.numbers.push_back({static_cast<int>(i), *arguments[i].number});
+      const OpArgument& a = arguments[i];
+      out.numbers.push_back({static_cast<int>(i), *a.number, a.integral || a.boolean, a.integer});
     }
   }
+  return out;
+}
+
+ir::ValueId emit_elementwise(ir::Graph& graph, ir::ElementwiseOp::Kind kind,
+                             const ElementwiseOperands& operands, DType type, const std::string& layer,
+                             const std::string& prefix) {
+  std::vector<int64_t> dims = graph.values[operands.inputs.at(0)].dims;
+  for (size_t i = 1; i < operands.inputs.size(); ++i) {
+    const std::optional<std::vector<int64_t>> both =
+        broadcast_dims(dims, graph.values[operands.inputs[i]].dims);
+    if (!both) throw ShapeError(fmt::format("{} Cannot broadcast the operands", prefix));
+    dims = *both;
+  }
+  const ir::ValueId out = graph.add_value(std::move(dims), layer);
+  graph.values[out].dtype = ir::data_type_of(type);
+  graph.ops.push_back(ir::Op{ir::ElementwiseOp{kind, operands.numbers}, operands.inputs, {out}, {}, {layer}});
   return out;
 }
 

@@ -21,6 +21,8 @@ namespace strata::detail {
 struct OpArgument {
   std::optional<double> number;  ///< unset for a tensor
   bool integral = false;         ///< a number of an integer type (Python's `3`, not `3.0`)
+  bool boolean = false;          ///< a C++ bool (Python's True, strongly typed)
+  int64_t integer = 0;           ///< an integral or bool number exactly
   bool is_tensor() const { return !number.has_value(); }
   /// The number as Keras's config writes it: an integer for an integral one.
   nlohmann::json json() const;
@@ -42,6 +44,12 @@ struct ElementwiseOperands {
 ElementwiseOperands elementwise_operands(ir::Graph& graph, const std::vector<OpArgument>& arguments,
                                          const std::vector<ir::ValueId>& inputs,
                                          const std::vector<DType>& types, const std::string& layer);
+
+/// Appends one ElementwiseOp of `kind` over `operands`, broadcast together, writing a value of `type`, and
+/// returns that value. Throws ShapeError starting with `prefix` when the operands do not broadcast.
+ir::ValueId emit_elementwise(ir::Graph& graph, ir::ElementwiseOp::Kind kind,
+                             const ElementwiseOperands& operands, DType type, const std::string& layer,
+                             const std::string& prefix);
 
 /// Throws ValueError starting with `prefix` when a number argument has no value of its entry of `types`
 /// (an int32 tensor plus 2**40): Keras's backends overflow or fail there.

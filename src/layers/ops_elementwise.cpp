@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/saturating.hpp"
 #include "graph/node.hpp"
 #include "layers/broadcast.hpp"
 #include "layers/dtype_rules.hpp"
@@ -153,18 +154,7 @@ class BinaryOpLayer : public OpLayer {
         throw InternalError(fmt::format("{} integer lowering of a float op", prefix()));
     }
     const ElementwiseOperands operands = elementwise_operands(graph, {x1_, x2_}, given, {type, type}, name());
-    std::vector<int64_t> dims = graph.values[operands.inputs[0]].dims;
-    if (operands.inputs.size() == 2) {
-      const std::optional<std::vector<int64_t>> both =
-          broadcast_dims(dims, graph.values[operands.inputs[1]].dims);
-      if (!both) throw ShapeError(fmt::format("{} Cannot broadcast the operands", prefix()));
-      dims = *both;
-    }
-    const ir::ValueId out = graph.add_value(std::move(dims), name());
-    graph.values[out].dtype = ir::data_type_of(type);
-    graph.ops.push_back(
-        ir::Op{ir::ElementwiseOp{kind, operands.numbers}, operands.inputs, {out}, {}, {name()}});
-    return {out};
+    return {emit_elementwise(graph, kind, operands, type, name(), prefix())};
   }
 
   ir::BinaryOp::Kind binary_kind() const {
@@ -192,7 +182,8 @@ class BinaryOpLayer : public OpLayer {
   // number is rounded to float32 once).
   Activation number_step() const {
     const bool number_first = !x1_.is_tensor();
-    const float c = static_cast<float>(number_first ? *x1_.number : *x2_.number);
+    const OpArgument& number = number_first ? x1_ : x2_;
+    const float c = number.integral ? static_cast<float>(number.integer) : saturating_float(*number.number);
     switch (op_) {
       case Binary::kAdd:
         return Activation::affine(1.0f, c);
@@ -220,9 +211,10 @@ class BinaryOpLayer : public OpLayer {
 };
 
 // What a unary op does with integer and bool inputs, as Keras's: math functions give float32 (sqrt, exp,
-// log), negative and absolute keep an integer type, square makes bools int32; activations and the rest take
-// float32 only.
-enum class IntegerRule { kFloatOnly, kToFloat, kKeep, kSquare };
+// log), negative keeps an integer type (and refuses bool), absolute keeps any (a bool is its own absolute
+// value, as in Keras's TensorFlow backend), square makes bools int32; activations and the rest take float32
+// only.
+enum class IntegerRule { kFloatOnly, kToFloat, kKeep, kAbsolute, kSquare };
 
 // An op of one tensor computed by one element-wise activation (or softmax), with its constructor arguments.
 class UnaryOpLayer : public OpLayer {
@@ -286,6 +278,8 @@ class UnaryOpLayer : public OpLayer {
               "{} Expected a numeric input, received bool: cast it with ops::cast first", prefix()));
         }
         return in;
+      case IntegerRule::kAbsolute:
+        return in;
       case IntegerRule::kSquare:
         return in == DType::kBool ? DType::kInt32 : in;
     }
@@ -295,14 +289,23 @@ class UnaryOpLayer : public OpLayer {
   std::vector<ir::ValueId> lower_integers(ir::Graph& graph, ir::ValueId input, DType type) const {
     using K = ir::ElementwiseOp::Kind;
     K kind = K::kSquare;
-    if (activation_.kind == ActivationKind::kAbs) kind = K::kAbsolute;
-    if (activation_.kind == ActivationKind::kAffine) kind = K::kNegative;  // negative is x * -1
+    switch (rule_) {
+      case IntegerRule::kKeep:
+        kind = K::kNegative;  // the only op with this rule
+        break;
+      case IntegerRule::kAbsolute:
+        if (type == DType::kBool) return {input};
+        kind = K::kAbsolute;
+        break;
+      case IntegerRule::kSquare:
+        kind = K::kSquare;
+        break;
+      case IntegerRule::kFloatOnly:
+      case IntegerRule::kToFloat:
+        throw InternalError(fmt::format("{} integer lowering of a float op", prefix()));
+    }
     const ir::ValueId x = emit_cast(graph, input, type, name());
-    const std::vector<int64_t> dims = graph.values[x].dims;
-    const ir::ValueId out = graph.add_value(dims, name());
-    graph.values[out].dtype = ir::data_type_of(type);
-    graph.ops.push_back(ir::Op{ir::ElementwiseOp{kind, {}}, {x}, {out}, {}, {name()}});
-    return {out};
+    return {emit_elementwise(graph, kind, ElementwiseOperands{{x}, {}}, type, name(), prefix())};
   }
 
   Activation activation_;
@@ -391,7 +394,7 @@ SymbolicTensor abs(const SymbolicTensor& x) {
 }
 SymbolicTensor absolute(const SymbolicTensor& x) {
   return detail::unary("Absolute", kNumpy, {ActivationKind::kAbs}, x, nlohmann::json::object(),
-                       IntegerRule::kKeep);
+                       IntegerRule::kAbsolute);
 }
 SymbolicTensor square(const SymbolicTensor& x) {
   return detail::unary("Square", kNumpy, {ActivationKind::kSquare}, x, nlohmann::json::object(),
@@ -418,7 +421,8 @@ SymbolicTensor clip(const SymbolicTensor& x, double x_min, double x_max) {
     throw ValueError(
         fmt::format("[clip (Clip)] Expected x_min <= x_max, received x_min={} and x_max={}", x_min, x_max));
   }
-  const Activation clip{ActivationKind::kClip, static_cast<float>(x_min), static_cast<float>(x_max)};
+  const Activation clip{ActivationKind::kClip, detail::saturating_float(x_min),
+                        detail::saturating_float(x_max)};
   return detail::unary("Clip", kNumpy, clip, x, {{"x_min", x_min}, {"x_max", x_max}});
 }
 
@@ -448,7 +452,8 @@ SymbolicTensor gelu(const SymbolicTensor& x, bool approximate) {
   return detail::unary("Gelu", kNn, gelu, x, {{"approximate", approximate}});
 }
 SymbolicTensor elu(const SymbolicTensor& x, double alpha) {
-  return detail::unary("Elu", kNn, {ActivationKind::kElu, static_cast<float>(alpha)}, x, {{"alpha", alpha}});
+  return detail::unary("Elu", kNn, {ActivationKind::kElu, detail::saturating_float(alpha)}, x,
+                       {{"alpha", alpha}});
 }
 SymbolicTensor selu(const SymbolicTensor& x) {
   return detail::unary("Selu", kNn, {ActivationKind::kSelu}, x);
@@ -463,7 +468,8 @@ SymbolicTensor hard_swish(const SymbolicTensor& x) {
   return hard_silu(x);
 }
 SymbolicTensor leaky_relu(const SymbolicTensor& x, double negative_slope) {
-  return detail::unary("LeakyRelu", kNn, {ActivationKind::kLeakyRelu, static_cast<float>(negative_slope)}, x,
+  return detail::unary("LeakyRelu", kNn,
+                       {ActivationKind::kLeakyRelu, detail::saturating_float(negative_slope)}, x,
                        {{"negative_slope", negative_slope}});
 }
 SymbolicTensor softmax(const SymbolicTensor& x, int axis) {

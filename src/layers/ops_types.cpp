@@ -84,18 +84,7 @@ class TypedOpLayer : public OpLayer {
                                  const std::vector<ir::ValueId>& given) const override {
     const std::vector<DType> types = argument_types(value_dtypes(graph, given));
     const ElementwiseOperands operands = elementwise_operands(graph, arguments_, given, types, name());
-    std::vector<int64_t> dims = graph.values[operands.inputs[0]].dims;
-    for (size_t i = 1; i < operands.inputs.size(); ++i) {
-      const std::optional<std::vector<int64_t>> both =
-          broadcast_dims(dims, graph.values[operands.inputs[i]].dims);
-      if (!both) throw ShapeError(fmt::format("{} Cannot broadcast the operands", prefix()));
-      dims = *both;
-    }
-    const ir::ValueId out = graph.add_value(std::move(dims), name());
-    graph.values[out].dtype = ir::data_type_of(result(types));
-    graph.ops.push_back(
-        ir::Op{ir::ElementwiseOp{kind_, operands.numbers}, operands.inputs, {out}, {}, {name()}});
-    return {out};
+    return {emit_elementwise(graph, kind_, operands, result(types), name(), prefix())};
   }
 
   nlohmann::json call_numbers() const override {
@@ -126,18 +115,25 @@ class TypedOpLayer : public OpLayer {
   std::vector<const char*> names_;
 };
 
-// Equal, Less, ...: both operands in their common type (Keras's result_type), a bool result.
+// Equal, Less, ...: both operands in their common type (Keras's result_type), a bool result. Bools are
+// ordered as numpy and JAX order them (false < true), compared as int32: ONNX has no ordered comparison of
+// bools, and TensorFlow's backend refuses one.
 class CompareOpLayer : public TypedOpLayer {
  public:
   CompareOpLayer(Kind kind, OpArgument x1, OpArgument x2)
-      : TypedOpLayer(kind, kNumpy, {x1, x2}, {"x1", "x2"}) {}
+      : TypedOpLayer(kind, kNumpy, {x1, x2}, {"x1", "x2"}),
+        ordered_(kind != Kind::kEqual && kind != Kind::kNotEqual) {}
 
  protected:
   std::vector<DType> argument_types(const std::vector<DType>& tensors) const override {
-    const DType common = result_type(operand_types(arguments(), tensors));
+    DType common = result_type(operand_types(arguments(), tensors));
+    if (ordered_ && common == DType::kBool) common = DType::kInt32;
     return {common, common};
   }
   DType result(const std::vector<DType>&) const override { return DType::kBool; }
+
+ private:
+  bool ordered_;
 };
 
 // LogicalAnd, LogicalOr, LogicalNot: operands as bools (non-zero is true), a bool result.
@@ -201,6 +197,12 @@ SymbolicTensor compare(Kind kind, const ops::Operand& x1, const ops::Operand& x2
   return typed_call(std::make_shared<CompareOpLayer>(kind, op_argument(x1), op_argument(x2)), {&x1, &x2});
 }
 
+SymbolicTensor logical(Kind kind, const ops::Operand& x1, const ops::Operand& x2) {
+  return typed_call(std::make_shared<LogicalOpLayer>(kind, std::vector{op_argument(x1), op_argument(x2)},
+                                                     std::vector<const char*>{"x1", "x2"}),
+                    {&x1, &x2});
+}
+
 }  // namespace
 }  // namespace strata::detail
 
@@ -236,19 +238,11 @@ SymbolicTensor greater_equal(const Operand& x1, const Operand& x2) {
 }
 
 SymbolicTensor logical_and(const Operand& x1, const Operand& x2) {
-  return detail::typed_call(
-      std::make_shared<detail::LogicalOpLayer>(Kind::kLogicalAnd,
-                                               std::vector{detail::op_argument(x1), detail::op_argument(x2)},
-                                               std::vector<const char*>{"x1", "x2"}),
-      {&x1, &x2});
+  return detail::logical(Kind::kLogicalAnd, x1, x2);
 }
 
 SymbolicTensor logical_or(const Operand& x1, const Operand& x2) {
-  return detail::typed_call(
-      std::make_shared<detail::LogicalOpLayer>(Kind::kLogicalOr,
-                                               std::vector{detail::op_argument(x1), detail::op_argument(x2)},
-                                               std::vector<const char*>{"x1", "x2"}),
-      {&x1, &x2});
+  return detail::logical(Kind::kLogicalOr, x1, x2);
 }
 
 SymbolicTensor logical_not(const SymbolicTensor& x) {

@@ -82,10 +82,24 @@ void CompiledModelImpl::check_input_dtypes(const std::vector<const Tensor*>& inp
                                            const char* where) const {
   const auto& expected = model_->inputs();
   for (size_t i = 0; i < inputs.size() && i < expected.size(); ++i) {
-    if (inputs[i]->dtype() == expected[i].dtype()) continue;
-    throw ValueError(fmt::format("[{}] Input {} ('{}') expected {} values, received a {} tensor", where, i,
-                                 expected[i].node()->layer->name(), dtype_name(expected[i].dtype()),
-                                 dtype_name(inputs[i]->dtype())));
+    if (inputs[i]->dtype() != expected[i].dtype()) {
+      throw ValueError(fmt::format("[{}] Input {} ('{}') expected {} values, received a {} tensor", where, i,
+                                   expected[i].node()->layer->name(), dtype_name(expected[i].dtype()),
+                                   dtype_name(inputs[i]->dtype())));
+    }
+    // from_bool checks its bytes, but raw_data() can write any: a 2 would be "true" to some steps and not
+    // to a byte comparison.
+    if (inputs[i]->dtype() == DType::kBool) {
+      const uint8_t* b = inputs[i]->bool_data();
+      for (int64_t k = 0; k < inputs[i]->size(); ++k) {
+        if (b[k] > 1) {
+          throw ValueError(
+              fmt::format("[{}] Input {} ('{}') holds byte {} at element {} of a bool tensor; "
+                          "expected 0 or 1",
+                          where, i, expected[i].node()->layer->name(), b[k], k));
+        }
+      }
+    }
   }
 }
 

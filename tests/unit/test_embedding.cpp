@@ -2,6 +2,8 @@
 // cast to int32), by hand for int64 ids, negative ids (from the end, as Keras's take) and ids outside the
 // table (a ValueError from predict naming the layer, the id and where it stood, on both backends), shapes,
 // parameters, errors, configs, ONNX export.
+#include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "message_matcher.hpp"
@@ -134,6 +136,20 @@ TEST_CASE("Embedding by hand: int32 and int64 ids, negative ids, ids outside the
       both.predict({Tensor::from_int32({1, 3}, {1, 2, 0}), Tensor({1, 3}, {1.9f, 2.0f, -0.5f})});
   CHECK(out[0] == Tensor({1, 3, 2}, {1.0f, 1.5f, 2.0f, 2.5f, 0.0f, 0.5f}));
   CHECK(out[1] == out[0]);
+  // A NaN id becomes -2147483648 in Keras's cast; the message says where it came from.
+  CHECK_THROWS_MATCHES(
+      both.predict({Tensor::from_int32({1, 3}, {0, 0, 0}),
+                    Tensor({1, 3}, {0.0f, std::numeric_limits<float>::quiet_NaN(), 1.0f})}),
+      strata::ValueError,
+      MessageThat(Contains("received -2147483648 at index (0, 1) of the input (cast to int32 from "
+                           "a float or bool input")));
+  // Bool ids are rows 0 and 1.
+  strata::clear_session();
+  auto flags = strata::Input({2}, {.dtype = "bool"});
+  L::Embedding two(2, 1);
+  strata::Model by_flag({flags}, two(flags));
+  two.set_weights({Tensor({2, 1}, {-1.0f, 1.0f})});
+  CHECK(by_flag.predict(Tensor::from_bool({1, 2}, {1, 0})) == Tensor({1, 2, 1}, {1.0f, -1.0f}));
 }
 
 TEST_CASE("Embedding's errors and configs", "[embedding][errors][config]") {

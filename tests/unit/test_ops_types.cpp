@@ -7,6 +7,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "compiler/passes/passes.hpp"
 #include "graph/functional.hpp"
 #include "message_matcher.hpp"
 #include "numerics_util.hpp"
@@ -362,4 +363,98 @@ TEST_CASE("bfloat16 plans keep integers and bools as they are", "[ops][dtypes][b
       CHECK(bf[0].data()[k] == 0.0f);
     }
   }
+}
+
+TEST_CASE("number operands are typed as Python's: bool strong, integers exact, floats saturating",
+          "[ops][dtypes][numerics]") {
+  strata::clear_session();
+  const float inf = std::numeric_limits<float>::infinity();
+  auto x = strata::Input({3});
+  auto ids = int_input({3}, "int64");
+  auto mask = ops::greater(x, 0.0);
+  // Python's True is strongly typed: where of two bools stays bool, as Keras's result_type says.
+  CHECK(ops::where(mask, ops::logical_not(mask), false).dtype() == DType::kBool);
+  CHECK(ops::equal(mask, true).dtype() == DType::kBool);
+  CHECK_THROWS_MATCHES(mask + true, strata::ValueError, MessageThat(Contains("received bool ones")));
+  CHECK((ids + true).dtype() == DType::kInt64);
+  CHECK_THROWS_MATCHES(ops::add(x, std::numeric_limits<uint64_t>::max()), strata::ValueError,
+                       MessageThat(Contains("above INT64_MAX")));
+  const int64_t big = (int64_t{1} << 53) + 1;  // not a double
+  strata::Model model({x, ids}, {ops::equal(ids, big), ops::where(mask, ids, big), ops::less(x, 1e39),
+                                 ops::where(mask, x, -1e300), x + std::numeric_limits<int64_t>::max(),
+                                 ops::logical_and(mask, true), ops::absolute(mask)});
+  const std::vector<Tensor> out = predict_both(
+      model, {Tensor({1, 3}, {1.0f, -1.0f, 2.0f}), Tensor::from_int64({1, 3}, {big, big - 1, 0})});
+  CHECK(out[0] == Tensor::from_bool({1, 3}, {1, 0, 0}));
+  CHECK(out[1] == Tensor::from_int64({1, 3}, {big, big, 0}));
+  CHECK(out[2] == Tensor::from_bool({1, 3}, {1, 1, 1}));  // 1e39 is beyond float32: infinity
+  CHECK(out[3] == Tensor({1, 3}, {1.0f, -inf, 2.0f}));
+  CHECK(out[4].data()[0] == 9223372036854775807.0f);
+  CHECK(out[5] == Tensor::from_bool({1, 3}, {1, 0, 1}));
+  CHECK(out[6] == out[5]);  // a bool is its own absolute value, as in Keras's TensorFlow backend
+  // The config writes the int64 exactly, as Python would.
+  const std::string config =
+      static_cast<const strata::detail::FunctionalImpl&>(*model.impl()).config().dump();
+  CHECK(config.find("\"x2\":9223372036854775807") != std::string::npos);
+  CHECK(config.find("\"x2\":9007199254740993") != std::string::npos);
+  CHECK(config.find("\"x2\":true") != std::string::npos);
+}
+
+TEST_CASE("ordered comparisons of bools compare false < true, as numpy", "[ops][dtypes][numerics]") {
+  strata::clear_session();
+  auto a = strata::Input({4}, {.name = "a", .dtype = "bool"});
+  auto b = strata::Input({4}, {.name = "b", .dtype = "bool"});
+  strata::Model model({a, b},
+                      {ops::less(a, b), ops::greater_equal(a, b), ops::equal(a, b), ops::not_equal(a, true)});
+  const std::vector<Tensor> out =
+      predict_both(model, {Tensor::from_bool({1, 4}, {0, 0, 1, 1}), Tensor::from_bool({1, 4}, {0, 1, 0, 1})});
+  CHECK(out[0] == Tensor::from_bool({1, 4}, {0, 1, 0, 0}));
+  CHECK(out[1] == Tensor::from_bool({1, 4}, {1, 0, 1, 1}));
+  CHECK(out[2] == Tensor::from_bool({1, 4}, {1, 0, 0, 1}));
+  CHECK(out[3] == Tensor::from_bool({1, 4}, {1, 1, 0, 0}));
+}
+
+TEST_CASE("a bool input tensor holding a byte other than 0 or 1 is refused by predict",
+          "[ops][dtypes][errors]") {
+  strata::clear_session();
+  auto m = strata::Input({3}, {.name = "m", .dtype = "bool"});
+  strata::Model model({m}, ops::logical_not(m));
+  Tensor bad = Tensor::from_bool({1, 3}, {0, 1, 1});
+  static_cast<uint8_t*>(bad.raw_data())[2] = 2;
+  for (const char* backend : {"onednn", "reference"}) {
+    CHECK_THROWS_MATCHES(model.compile({.backend = backend}).predict(bad), strata::ValueError,
+                         MessageThat(Contains("Input 0 ('m') holds byte 2 at element 2 of a bool tensor")));
+  }
+}
+
+TEST_CASE("the precision pass leaves integer and bool values as they are, on any CPU",
+          "[ops][dtypes][passes]") {
+  strata::clear_session();
+  auto x = strata::Input({4, 4, 3});
+  auto i = ops::cast(x * 4.0, "int32");
+  auto b = ops::greater(x, 0.0);
+  auto moved = ops::transpose(ops::concatenate({i, b}, 3), {0, 2, 1, 3});  // int32, via oneDNN reorders
+  auto out = ops::where(ops::transpose(b, {0, 2, 1, 3}), L::Conv2D(3, 1)(x), 0.0);
+  strata::Model model({x}, {out, moved});
+  const auto& impl = static_cast<const strata::detail::FunctionalImpl&>(*model.impl());
+  strata::ir::Graph graph = strata::ir::lower_layers(impl, {{1, 4, 4, 3}});
+  strata::ir::choose_precision(graph);
+  int bf16 = 0;
+  for (const strata::ir::Op& op : graph.ops) {
+    INFO(graph.to_string());
+    const strata::ir::DataType type = graph.values[op.output()].dtype;
+    if (std::holds_alternative<strata::ir::ConvOp>(op.attrs)) CHECK(type == strata::ir::DataType::kBFloat16);
+    if (std::holds_alternative<strata::ir::ConcatOp>(op.attrs) ||
+        std::holds_alternative<strata::ir::TransposeOp>(op.attrs)) {
+      CHECK((type == strata::ir::DataType::kInt32 || type == strata::ir::DataType::kBool));
+    }
+    if (const auto* e = std::get_if<strata::ir::ElementwiseOp>(&op.attrs)) {
+      for (strata::ir::ValueId v : op.inputs) CHECK(graph.values[v].dtype != strata::ir::DataType::kBFloat16);
+      if (e->kind == strata::ir::ElementwiseOp::Kind::kGreater) CHECK(type == strata::ir::DataType::kBool);
+    }
+    bf16 += type == strata::ir::DataType::kBFloat16 ? 1 : 0;
+  }
+  CHECK(bf16 >= 1);
+  CHECK(graph.values[graph.outputs[0]].dtype == strata::ir::DataType::kFloat32);
+  CHECK(graph.values[graph.outputs[1]].dtype == strata::ir::DataType::kInt32);
 }
