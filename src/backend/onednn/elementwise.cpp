@@ -6,13 +6,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <utility>
 
+#include "backend/broadcast_loop.hpp"
 #include "backend/onednn/eltwise_mapping.hpp"
 #include "backend/onednn/plan_builder.hpp"
 #include "core/activation.hpp"
-#include "strata/parallel.hpp"
 
 namespace strata::onednn {
 
@@ -179,8 +180,7 @@ void PlanBuilder::add_prelu(const ir::Op& op, const ir::PReluOp& p) {
 namespace {
 
 // A binary op computed in plain C++: a power, or operands that both broadcast. Keras-ordered dims padded to
-// one rank, with the op's post-op activations. Chunks of the output run on the plan's threads, each
-// starting from its own multi-index.
+// one rank, with the op's post-op activations, on the plan's threads (detail::broadcast_loop).
 struct BroadcastBinary {
   int64_t a, b, dst;  // arena offsets
   std::vector<int64_t> a_dims, b_dims, dst_dims;
@@ -188,42 +188,13 @@ struct BroadcastBinary {
   std::vector<detail::Activation> post;
 
   void operator()(uint8_t* arena) const {
-    const size_t rank = dst_dims.size();
-    std::vector<int64_t> sa(rank), sb(rank);
-    int64_t stride_a = 1, stride_b = 1;
-    for (size_t d = rank; d-- > 0;) {
-      sa[d] = a_dims[d] == 1 ? 0 : stride_a;
-      sb[d] = b_dims[d] == 1 ? 0 : stride_b;
-      stride_a *= a_dims[d];
-      stride_b *= b_dims[d];
-    }
     const float* pa = floats_at(arena, a);
     const float* pb = floats_at(arena, b);
     float* pd = floats_at(arena, dst);
-    const int64_t total = element_count(dst_dims);
-    strata::parallel_for(0, total, [&](int64_t begin, int64_t end) {
-      std::vector<int64_t> index(rank, 0);
-      int64_t ia = 0, ib = 0;
-      for (int64_t rest = begin, d = static_cast<int64_t>(rank) - 1; d >= 0; --d) {
-        index[d] = rest % dst_dims[d];
-        rest /= dst_dims[d];
-        ia += index[d] * sa[d];
-        ib += index[d] * sb[d];
-      }
-      for (int64_t i = begin; i < end; ++i) {
-        float v = ir::apply_binary(kind, pa[ia], pb[ib]);
-        for (const detail::Activation& act : post) v = detail::apply_activation(act, v);
-        pd[i] = v;
-        // The next multi-index, and the operands' offsets with it.
-        for (size_t d = rank; d-- > 0;) {
-          ia += sa[d];
-          ib += sb[d];
-          if (++index[d] < dst_dims[d]) break;
-          ia -= sa[d] * dst_dims[d];
-          ib -= sb[d] * dst_dims[d];
-          index[d] = 0;
-        }
-      }
+    detail::broadcast_loop<2>(dst_dims, {a_dims, b_dims}, [&](int64_t i, const std::array<int64_t, 2>& o) {
+      float v = ir::apply_binary(kind, pa[o[0]], pb[o[1]]);
+      for (const detail::Activation& act : post) v = detail::apply_activation(act, v);
+      pd[i] = v;
     });
   }
 };
