@@ -21,6 +21,7 @@
 #include "strata/layers/pooling2d.hpp"
 #include "strata/layers/prelu.hpp"
 #include "strata/layers/preprocessing.hpp"
+#include "strata/layers/recurrent.hpp"
 #include "strata/layers/regularization.hpp"
 #include "strata/layers/reshaping.hpp"
 #include "strata/layers/reshaping1d.hpp"

@@ -203,6 +203,12 @@ double op_flops(const Graph& graph, const Op& op) {
           [&](const BinaryOp& b) { return none(b); },
           [&](const ElementwiseOp& e) { return none(e); },
           [&](const GatherOp& g) { return none(g); },
+          [&](const RecurrentOp& r) {
+            // Per step and sample: the input's and the state's projections.
+            const auto& in = graph.values[op.inputs[0]].dims;
+            const double rows = static_cast<double>(in[0] * in[1]);
+            return 2.0 * rows * static_cast<double>(r.kernel->size() + r.recurrent_kernel->size());
+          },
           [&](const SoftmaxOp& s) { return none(s); },
           [&](const PReluOp& p) { return none(p); },
           [&](const BatchNormOp& b) { return none(b); },
@@ -252,6 +258,9 @@ std::vector<std::shared_ptr<const Tensor>> op_weights(const Op& op) {
                  },
                  [&](const PReluOp& p) { add({p.alpha}); },
                  [&](const GatherOp& g) { add({g.table}); },
+                 [&](const RecurrentOp& r) {
+                   add({r.kernel, r.recurrent_kernel, r.bias});
+                 },
                  [&](const MatMulOp& m) { none(m); },
                  [&](const CustomOp& c) {
                    for (const auto& w : c.weights) add({w});
@@ -305,6 +314,17 @@ std::string op_kind_name(const Op& op) {
     }
     std::string operator()(const ElementwiseOp& e) const { return elementwise_name(e.kind); }
     std::string operator()(const GatherOp&) const { return "gather"; }
+    std::string operator()(const RecurrentOp& r) const {
+      switch (r.cell) {
+        case RecurrentOp::Cell::kSimple:
+          return "simple_rnn";
+        case RecurrentOp::Cell::kGru:
+          return "gru";
+        case RecurrentOp::Cell::kLstm:
+          return "lstm";
+      }
+      return "rnn";
+    }
     std::string operator()(const SoftmaxOp& s) const { return s.log ? "log_softmax" : "softmax"; }
     std::string operator()(const DenseOp&) const { return "dense"; }
     std::string operator()(const BatchNormOp&) const { return "batch_norm"; }
@@ -420,6 +440,12 @@ std::string attrs_text(const Op& op) {
                           return text;
                         },
                         [&](const GatherOp& g) { return nothing(g); },
+                        [&](const RecurrentOp& r) {
+                          std::string text = fmt::format("units={}", r.recurrent_kernel->dims()[0]);
+                          if (r.backwards) text += r.aligned ? " backward" : " go_backwards";
+                          if (r.cell == RecurrentOp::Cell::kGru && !r.reset_after) text += " reset_before";
+                          return text;
+                        },
                         [&](const SoftmaxOp& s) {
                           return s.axis == -1 ? nothing(s) : fmt::format("axis={}", s.axis);
                         },

@@ -250,6 +250,34 @@ struct LayerNormOp {
   float epsilon = 1e-3f;
 };
 
+/// A recurrent layer over a whole sequence (Keras's SimpleRNN, GRU and LSTM): input 0 is the sequence
+/// (N, T, F), then the initial states when given (h, and c for an LSTM; (N, units) each), zeros otherwise.
+/// Outputs: the sequence of outputs (N, T, units), the last output h (N, units), and for an LSTM the last
+/// carry c (N, units). Weights in Keras's layouts, gates in Keras's order (LSTM i, f, c, o; GRU z, r, h):
+/// kernel (F, gates * units), recurrent_kernel (units, gates * units), bias (gates * units), a GRU with
+/// reset_after (2, 3 * units): the input bias, then the recurrent bias, or null (use_bias off).
+struct RecurrentOp {
+  enum class Cell { kSimple, kGru, kLstm };
+  Cell cell = Cell::kLstm;
+  /// The candidate's and output's activation (SimpleRNN's only one), and the gates' (GRU and LSTM).
+  detail::Activation activation{detail::ActivationKind::kTanh};
+  detail::Activation recurrent_activation{detail::ActivationKind::kSigmoid};
+  std::shared_ptr<const Tensor> kernel, recurrent_kernel, bias;
+  /// GRU: the reset gate multiplies the recurrent projection after the matrix product (Keras 3's default,
+  /// cuDNN's and oneDNN's linear-before-reset form) instead of the state before it.
+  bool reset_after = true;
+  /// The sequence is read from its last step to its first.
+  bool backwards = false;
+  /// With `backwards`, whether output step t of the sequence is the one computed from input step t (a
+  /// Bidirectional layer's backward half, oneDNN's and ONNX's order) rather than the t-th step computed
+  /// (Keras's go_backwards, which returns the outputs in the order it computed them).
+  bool aligned = false;
+  /// Gates of the cell: 1, 3 or 4.
+  int gates() const { return cell == Cell::kSimple ? 1 : cell == Cell::kGru ? 3 : 4; }
+  /// States of the cell: 2 for an LSTM (h, c), else 1.
+  int states() const { return cell == Cell::kLstm ? 2 : 1; }
+};
+
 /// Padding of the spatial axes (all axes between the batch and the channels) with `value`: zero for the
 /// ZeroPadding layers, Resizing's `fill_value` for its pad_to_aspect_ratio. Only zero padding folds into
 /// convolutions and poolings.
@@ -321,10 +349,10 @@ struct ProbeOp {};
 
 /// Every op kind. The backends and the compiler visit it exhaustively (one handler per kind, no catch-all),
 /// so a kind added here without a handler fails to build where one is missing.
-using OpAttrs =
-    std::variant<ConvOp, TransposedConvOp, PoolOp, ActivationOp, BinaryOp, ElementwiseOp, GatherOp, SoftmaxOp,
-                 PReluOp, DenseOp, BatchNormOp, LayerNormOp, MatMulOp, PadOp, CropOp, UpsampleOp, ResizeOp,
-                 ReshapeOp, ConcatOp, ReduceOp, TransposeOp, CustomOp, ConvertOp STRATA_PROBE_OP_KIND>;
+using OpAttrs = std::variant<ConvOp, TransposedConvOp, PoolOp, ActivationOp, BinaryOp, ElementwiseOp,
+                             GatherOp, SoftmaxOp, PReluOp, DenseOp, BatchNormOp, LayerNormOp, MatMulOp,
+                             RecurrentOp, PadOp, CropOp, UpsampleOp, ResizeOp, ReshapeOp, ConcatOp, ReduceOp,
+                             TransposeOp, CustomOp, ConvertOp STRATA_PROBE_OP_KIND>;
 
 /// A step fused into an op, applied to its result in order.
 struct PostOp {

@@ -127,6 +127,7 @@ class OnnxBuilder {
                      out_.node("Gather", {table, get(op.inputs[0], Layout::kNhwc)},
                                {define(op, Layout::kNhwc)}, name);
                    },
+                   [&](const ir::RecurrentOp& r) { recurrent(op, r, name); },
                    [&](const ir::SoftmaxOp& s) { softmax(op, s, name); },
                    [&](const ir::DenseOp& d) { dense(op, d, name); },
                    [&](const ir::BatchNormOp& bn) { batch_norm(op, bn, name); },
@@ -211,6 +212,15 @@ class OnnxBuilder {
     return name;
   }
 
+  // Defines value `v` (an op's output of rank below 4, such as a recurrent op's states) and returns its name.
+  std::string define_value(ir::ValueId v) {
+    if (rank(v) == 4) throw InternalError("ONNX export: define_value on a rank-4 value");
+    return tensors_[v].nhwc = out_.unique(ir_.values[v].name);
+  }
+
+  // Keras's recurrent layers (onnx_recurrent.cpp).
+  void recurrent(const ir::Op& op, const ir::RecurrentOp& r, const std::string& name);
+
   // What an op wants of its rank-4 input: a layout, nothing (kAny), or whatever its own result prefers.
   enum class Want { kNchw, kNhwc, kAny, kFollow };
 
@@ -234,6 +244,7 @@ class OnnxBuilder {
               return rank(op.inputs[0]) != rank(op.inputs[1]) ? Want::kNhwc : follow(b);
             },
             [&](const ir::GatherOp&) { return Want::kNhwc; },
+            [&](const ir::RecurrentOp&) { return Want::kNhwc; },
             [&](const ir::ElementwiseOp& e) {
               for (ir::ValueId v : op.inputs) {
                 if (rank(v) != rank(op.output())) return Want::kNhwc;

@@ -85,6 +85,7 @@ std::shared_ptr<LayerImpl> layer_from_config(const std::string& class_name, cons
   X(pooling1d)                   \
   X(pooling2d)                   \
   X(prelu)                       \
+  X(recurrent)                   \
   X(preprocessing)               \
   X(regularization)              \
   X(reshaping)                   \

@@ -39,6 +39,8 @@
 //   TensorFlow's tf.image.resize (half-pixel centres). All three run as KerasResize below: Keras's crop windows
 //   and pad_to_aspect_ratio's fill written from its source, then tfjs-core's resizeBilinear / resizeNearestNeighbor with halfPixelCenters.
 // - GroupNormalization: no tfjs class; KerasGroupNormalization below is Keras 3's call in tfjs-core ops.
+// - GRU with reset_after=True (Keras 3's default): tfjs throws; KerasGRU below runs Keras 3's cell in tfjs's
+//   own RNN loop. LSTM and GRU recurrent_activation "hard_sigmoid": tfjs's is Keras 2's (refused).
 // - Normalization: tfjs-layers has no such class. It runs as KerasNormalization below, Keras 3's call written
 //   from its source with tfjs-core ops: (x - mean) / maximum(sqrt(variance), 1e-7), or the inverse; statistics
 //   from the config (one number, or row-major over the last kept axes) or the weights mean, variance, count.
@@ -246,6 +248,50 @@ class KerasGroupNormalization extends tfl.layers.Layer {
 KerasGroupNormalization.className = 'KerasGroupNormalization';
 tf.serialization.registerClass(KerasGroupNormalization);
 
+// Keras 3's GRU with reset_after=True (its default; keras/src/layers/rnn/gru.py, GRUCell.call), which
+// tfjs-layers refuses: tfjs's own RNN loop (go_backwards, return_sequences, return_state, initial states)
+// around a cell written from Keras's source with tfjs-core ops. The bias is (2, 3 * units): input biases, then
+// recurrent biases; the reset gate multiplies the recurrent projection, bias included.
+const TfjsGRU = tfl.layers.gru({units: 1}).constructor;
+const TfjsGRUCell = tfl.layers.gruCell({units: 1}).constructor;
+class ResetAfterGRUCell extends TfjsGRUCell {
+  build(inputShape) {
+    const features = inputShape[inputShape.length - 1];
+    const glorot = tfl.initializers.glorotUniform({});
+    this.kernel = this.addWeight('kernel', [features, 3 * this.units], null, glorot);
+    this.recurrentKernel = this.addWeight('recurrent_kernel', [this.units, 3 * this.units], null, glorot);
+    this.bias = this.useBias ? this.addWeight('bias', [2, 3 * this.units], null, tfl.initializers.zeros()) : null;
+    this.built = true;
+  }
+  call(inputs) {
+    return tf.tidy(() => {
+      const [x, hPrev] = inputs;
+      let matrixX = tf.matMul(x, this.kernel.read());
+      let matrixInner = tf.matMul(hPrev, this.recurrentKernel.read());
+      if (this.useBias) {
+        const [inputBias, recurrentBias] = tf.unstack(this.bias.read());
+        matrixX = tf.add(matrixX, inputBias);
+        matrixInner = tf.add(matrixInner, recurrentBias);
+      }
+      const [xZ, xR, xH] = tf.split(matrixX, 3, 1);
+      const [rZ, rR, rH] = tf.split(matrixInner, 3, 1);
+      const z = this.recurrentActivation.apply(tf.add(xZ, rZ));
+      const r = this.recurrentActivation.apply(tf.add(xR, rR));
+      const hh = this.activation.apply(tf.add(xH, tf.mul(r, rH)));
+      const h = tf.add(tf.mul(z, hPrev), tf.mul(tf.sub(1, z), hh));
+      return [h, h];
+    });
+  }
+}
+class KerasGRU extends TfjsGRU {
+  constructor(args) {
+    super({...args, resetAfter: false});
+    this.cell = new ResetAfterGRUCell({...args, resetAfter: false});
+  }
+}
+KerasGRU.className = 'KerasGRU';
+tf.serialization.registerClass(KerasGRU);
+
 // Keras 3's Normalization at inference (keras/src/layers/preprocessing/normalization.py).
 class KerasNormalization extends tfl.layers.Layer {
   constructor(config) {
@@ -340,6 +386,22 @@ function adapt(layer) {
       break;
     case 'Normalization':
       layer.class_name = 'KerasNormalization';
+      break;
+    case 'SimpleRNN':
+    case 'GRU':
+    case 'LSTM':
+      if (c.recurrent_activation === 'hard_sigmoid')
+        refuse(layer, 'tfjs\'s hard_sigmoid is Keras 2\'s 0.2 x + 0.5, not Keras 3\'s');
+      if (c.recurrent_activation === 'silu') c.recurrent_activation = 'swish';
+      // Keras 3's keys that tfjs does not read (none changes inference).
+      for (const key of ['zero_output_for_mask', 'seed', 'use_cudnn']) delete c[key];
+      // tfjs-layers 4.22's Orthogonal initializer fails on the pure JavaScript backend ("rMat.flatten is not a
+      // function"); the weights are set from strata's anyway.
+      c.recurrent_initializer = 'zeros';
+      if (layer.class_name === 'GRU') {
+        if (c.reset_after) layer.class_name = 'KerasGRU';
+        delete c.reset_after;
+      }
       break;
     case 'GroupNormalization':
       layer.class_name = 'KerasGroupNormalization';

@@ -16,6 +16,8 @@
 #include <catch2/catch.hpp>
 #include <strata/strata.hpp>
 
+#include "test_util.hpp"
+
 namespace strata_test {
 
 namespace fs = std::filesystem;
@@ -97,6 +99,30 @@ inline std::vector<strata::Tensor> ort_predict(const fs::path& model,
   std::vector<strata::Tensor> outputs;
   for (const fs::path& file : files) outputs.push_back(strata::load_npy(file.string()));
   return outputs;
+}
+
+// Exports, checks and runs `model` in ONNX Runtime; integer and bool outputs must match strata's exactly,
+// float32 ones within `tolerance`. Returns the exported graph.
+inline onnx::ModelProto export_and_match(const strata::Model& model,
+                                         const std::vector<strata::Tensor>& inputs,
+                                         const std::string& file_name, double tolerance = 1e-6) {
+  const fs::path path = work_dir() / (file_name + ".onnx");
+  strata::export_onnx(model, path.string());
+  require_checker_passes(path);
+  const std::vector<strata::Tensor> expected = model.predict(inputs);
+  const std::vector<strata::Tensor> got = ort_predict(path, inputs);
+  REQUIRE(got.size() == expected.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    INFO("output " << i);
+    REQUIRE(got[i].dtype() == expected[i].dtype());
+    REQUIRE(got[i].dims() == expected[i].dims());
+    if (expected[i].dtype() == strata::DType::kFloat32) {
+      CHECK(max_relative_error(got[i], expected[i]) <= tolerance);
+    } else {
+      CHECK(got[i] == expected[i]);
+    }
+  }
+  return load_proto(path);
 }
 
 }  // namespace strata_test

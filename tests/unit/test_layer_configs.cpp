@@ -339,6 +339,46 @@ std::vector<Example> examples() {
            "maxval": 0.05}, "registered_name": null}, "embeddings_regularizer": null,
            "activity_regularizer": null, "embeddings_constraint": null, "mask_zero": false,
            "quantization_config": null})"},
+      {L::SimpleRNN(4, {.activation = "relu", .return_sequences = true, .name = "rnn"}),
+       {5, 3},
+       1,
+       R"({"name": "rnn", $base, "return_sequences": true, "return_state": false, "go_backwards": false,
+           "stateful": false, "unroll": false, "zero_output_for_mask": false, "units": 4, "activation": "relu",
+           "use_bias": true, "kernel_initializer": {"module": "keras.initializers", "class_name": "GlorotUniform",
+           "config": {"seed": null}, "registered_name": null}, "recurrent_initializer": {"module":
+           "keras.initializers", "class_name": "Orthogonal", "config": {"seed": null, "gain": 1.0},
+           "registered_name": null}, "bias_initializer": {"module": "keras.initializers", "class_name": "Zeros",
+           "config": {}, "registered_name": null}, "kernel_regularizer": null, "recurrent_regularizer": null,
+           "bias_regularizer": null, "activity_regularizer": null, "kernel_constraint": null,
+           "recurrent_constraint": null, "bias_constraint": null, "dropout": 0.0, "recurrent_dropout": 0.0})"},
+      {L::GRU(3, {.go_backwards = true, .reset_after = false, .name = "gru"}),
+       {5, 2},
+       1,
+       R"({"name": "gru", $base, "return_sequences": false, "return_state": false, "go_backwards": true,
+           "stateful": false, "unroll": false, "zero_output_for_mask": false, "units": 3, "activation": "tanh",
+           "recurrent_activation": "sigmoid", "use_bias": true, "kernel_initializer": {"module":
+           "keras.initializers", "class_name": "GlorotUniform", "config": {"seed": null}, "registered_name":
+           null}, "recurrent_initializer": {"module": "keras.initializers", "class_name": "Orthogonal", "config":
+           {"seed": null, "gain": 1.0}, "registered_name": null}, "bias_initializer": {"module":
+           "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": null},
+           "kernel_regularizer": null, "recurrent_regularizer": null, "bias_regularizer": null,
+           "activity_regularizer": null, "kernel_constraint": null, "recurrent_constraint": null,
+           "bias_constraint": null, "dropout": 0.0, "recurrent_dropout": 0.0, "reset_after": false, "seed":
+           null})"},
+      {L::LSTM(3, {.unit_forget_bias = false, .return_state = true, .name = "lstm"}),
+       {5, 2},
+       1,
+       R"({"name": "lstm", $base, "return_sequences": false, "return_state": true, "go_backwards": false,
+           "stateful": false, "unroll": false, "zero_output_for_mask": false, "units": 3, "activation": "tanh",
+           "recurrent_activation": "sigmoid", "use_bias": true, "kernel_initializer": {"module":
+           "keras.initializers", "class_name": "GlorotUniform", "config": {"seed": null}, "registered_name":
+           null}, "recurrent_initializer": {"module": "keras.initializers", "class_name": "Orthogonal", "config":
+           {"seed": null, "gain": 1.0}, "registered_name": null}, "bias_initializer": {"module":
+           "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": null},
+           "unit_forget_bias": false, "kernel_regularizer": null, "recurrent_regularizer": null,
+           "bias_regularizer": null, "activity_regularizer": null, "kernel_constraint": null,
+           "recurrent_constraint": null, "bias_constraint": null, "dropout": 0.0, "recurrent_dropout": 0.0,
+           "seed": null})"},
       {L::PReLU({.alpha_initializer = "ones", .shared_axes = {1}, .name = "prelu"}),
        {4, 3},
        1,

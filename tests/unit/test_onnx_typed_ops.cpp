@@ -11,33 +11,6 @@ namespace ops = strata::ops;
 using strata::DType;
 using strata::Tensor;
 
-namespace {
-
-// Exports, checks and runs `model` in ONNX Runtime; integer and bool outputs must match strata's exactly,
-// float32 ones within `tolerance`. Returns the exported graph.
-onnx::ModelProto export_and_match(const strata::Model& model, const std::vector<Tensor>& inputs,
-                                  const std::string& file_name, double tolerance = 1e-6) {
-  const fs::path path = work_dir() / (file_name + ".onnx");
-  strata::export_onnx(model, path.string());
-  require_checker_passes(path);
-  const std::vector<Tensor> expected = model.predict(inputs);
-  const std::vector<Tensor> got = ort_predict(path, inputs);
-  REQUIRE(got.size() == expected.size());
-  for (size_t i = 0; i < got.size(); ++i) {
-    INFO("output " << i);
-    REQUIRE(got[i].dtype() == expected[i].dtype());
-    REQUIRE(got[i].dims() == expected[i].dims());
-    if (expected[i].dtype() == DType::kFloat32) {
-      CHECK(max_relative_error(got[i], expected[i]) <= tolerance);
-    } else {
-      CHECK(got[i] == expected[i]);
-    }
-  }
-  return load_proto(path);
-}
-
-}  // namespace
-
 TEST_CASE("typed ops export to ONNX and compute as strata in ONNX Runtime", "[onnx][dtypes]") {
   strata::clear_session();
   auto x = strata::Input({4, 5, 3}, "x");

@@ -93,6 +93,8 @@ class PlanBuilder {
   // One reorder step from the op's input viewed as `src` to its output viewed as `dst`.
   void add_reorder(const Op& op, const memory::desc& src, const memory::desc& dst, std::string layouts);
   void add_convert(const Op& op);
+  // recurrent.cpp
+  void add_recurrent(const Op& op, const ir::RecurrentOp& r);
   // custom_op.cpp
   void add_custom(const Op& op, const ir::CustomOp& custom);
   void add_elementwise(const Op& op, const ir::ElementwiseOp& e);

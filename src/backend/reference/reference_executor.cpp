@@ -10,6 +10,7 @@
 #include "backend/custom_kernel.hpp"
 #include "backend/elementwise_kernel.hpp"
 #include "backend/gather_kernel.hpp"
+#include "backend/recurrent_kernel.hpp"
 #include "backend/reference/kernels.hpp"
 #include "core/overloaded.hpp"
 #include "strata/error.hpp"
@@ -102,6 +103,20 @@ class ReferenceExecutor : public Executor {
                   srcs.push_back({graph_.values[v].dims, graph_.values[v].dtype, buffer(v).data()});
                 }
                 run_elementwise(e, srcs, dst_dims, graph_.values[op.output()].dtype, dst.data());
+              },
+              [&](const ir::RecurrentOp& r) {
+                RecurrentBuffers b;
+                const auto& in = graph_.values[in0].dims;
+                b.batch = in[0];
+                b.steps = in[1];
+                b.features = in[2];
+                b.x = buffer(in0).data();
+                if (op.inputs.size() > 1) b.h0 = buffer(op.inputs[1]).data();
+                if (op.inputs.size() > 2) b.c0 = buffer(op.inputs[2]).data();
+                b.sequence = dst.data();
+                b.h = buffer(op.outputs[1]).data();
+                if (op.outputs.size() > 2) b.c = buffer(op.outputs[2]).data();
+                run_recurrent(r, b);
               },
               [&](const ir::GatherOp& g) {
                 run_gather(g, graph_.values[in0].dims, graph_.values[in0].dtype, buffer(in0).data(),

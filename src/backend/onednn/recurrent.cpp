@@ -1,0 +1,188 @@
+// The recurrent family: Keras's SimpleRNN, GRU and LSTM as one oneDNN RNN primitive per layer (vanilla RNN,
+// GRU, linear-before-reset GRU for Keras 3's reset_after, LSTM), reading the batch-major (N, T, C) sequence
+// in place (oneDNN's ntc) and writing the outputs and the last states straight to the arena. oneDNN's cells
+// have fixed activations (tanh and sigmoid; a vanilla RNN also relu): any other runs the plain C++ kernel
+// the reference executor uses.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "backend/onednn/plan_builder.hpp"
+#include "backend/recurrent_kernel.hpp"
+#include "strata/error.hpp"
+#include "strata/parallel.hpp"
+
+namespace strata::onednn {
+namespace {
+
+using Cell = ir::RecurrentOp::Cell;
+using detail::ActivationKind;
+
+// The vanilla RNN cell's activation, if oneDNN has it.
+std::optional<dnnl::algorithm> vanilla_activation(const detail::Activation& a) {
+  switch (a.kind) {
+    case ActivationKind::kTanh:
+      return dnnl::algorithm::eltwise_tanh;
+    case ActivationKind::kSigmoid:
+      return dnnl::algorithm::eltwise_logistic;
+    case ActivationKind::kRelu:
+      // Keras's relu activation string: slope 0, no cap, no threshold.
+      if (a.alpha == 0.0f && a.threshold == 0.0f && std::isinf(a.max_value))
+        return dnnl::algorithm::eltwise_relu;
+      return std::nullopt;
+    default:
+      return std::nullopt;
+  }
+}
+
+bool onednn_has_cell(const ir::RecurrentOp& r) {
+  if (r.cell == Cell::kSimple) return vanilla_activation(r.activation).has_value();
+  return r.activation.kind == ActivationKind::kTanh &&
+         r.recurrent_activation.kind == ActivationKind::kSigmoid;
+}
+
+// One RNN primitive and its descriptor, whatever the cell.
+struct Made {
+  dnnl::primitive primitive;
+  std::unique_ptr<dnnl::rnn_primitive_desc_base> pd;
+  const char* name = "";
+};
+
+template <class Primitive>
+Made make(const typename Primitive::desc& desc, const dnnl::primitive_attr& attr, const dnnl::engine& engine,
+          const char* name) {
+  auto pd = std::make_unique<typename Primitive::primitive_desc>(desc, attr, engine);
+  Made made{Primitive(*pd), nullptr, name};
+  made.pd = std::move(pd);
+  return made;
+}
+
+}  // namespace
+
+void PlanBuilder::add_recurrent(const ir::Op& op, const ir::RecurrentOp& r) {
+  if (!op.post_ops.empty()) throw InternalError("onednn: post-ops fused into a recurrent step");
+  const auto& in = graph_.values[op.inputs[0]].dims;
+  const int64_t batch = in[0], steps = in[1], features = in[2];
+  const int64_t units = r.recurrent_kernel->dims()[0];
+  const int64_t gates = r.gates();
+  const bool given_h = op.inputs.size() > 1, given_c = op.inputs.size() > 2;
+  const bool has_c = r.cell == Cell::kLstm;
+  // Keras's go_backwards returns the outputs in the order it computed them; oneDNN writes output t for
+  // input t. One in-place pass over the time axis turns one into the other.
+  const bool reverse_after = r.backwards && !r.aligned;
+
+  if (!onednn_has_cell(r)) {
+    add_kernel_step(
+        op,
+        [r, batch, steps, features, x = offset_of(op.inputs[0]), h0 = given_h ? offset_of(op.inputs[1]) : -1,
+         c0 = given_c ? offset_of(op.inputs[2]) : -1, seq = offset_of(op.outputs[0]),
+         h = offset_of(op.outputs[1]), c = has_c ? offset_of(op.outputs[2]) : -1](uint8_t* arena) {
+          detail::RecurrentBuffers b;
+          b.batch = batch;
+          b.steps = steps;
+          b.features = features;
+          b.x = floats_at(arena, x);
+          b.h0 = h0 >= 0 ? floats_at(arena, h0) : nullptr;
+          b.c0 = c0 >= 0 ? floats_at(arena, c0) : nullptr;
+          b.sequence = floats_at(arena, seq);
+          b.h = floats_at(arena, h);
+          b.c = c >= 0 ? floats_at(arena, c) : nullptr;
+          detail::run_recurrent(r, b);
+        },
+        "ntc (plain C++ cell)");
+    return;
+  }
+
+  using dt = memory::data_type;
+  const memory::desc src_layer({steps, batch, features}, dt::f32, tag::ntc);
+  const memory::desc dst_layer({steps, batch, units}, dt::f32, tag::ntc);
+  const memory::desc state({1, 1, batch, units}, dt::f32, tag::ldnc);
+  const memory::desc none;
+  const memory::desc weights_layer({1, 1, features, gates, units}, dt::f32, tag::any);
+  const memory::desc weights_iter({1, 1, units, gates, units}, dt::f32, tag::any);
+  const bool lbr = r.cell == Cell::kGru && r.reset_after;
+  const int64_t bias_gates = lbr ? gates + 1 : gates;
+  const memory::desc bias_desc({1, 1, bias_gates, units}, dt::f32, tag::ldgo);
+  const auto direction = r.backwards ? dnnl::rnn_direction::unidirectional_right2left
+                                     : dnnl::rnn_direction::unidirectional_left2right;
+  const auto prop = dnnl::prop_kind::forward_inference;
+  const memory::desc src_iter = given_h ? state : none;
+  const dnnl::primitive_attr attr = attributes(op);
+
+  Step step;
+  Made made;
+  switch (r.cell) {
+    case Cell::kSimple:
+      made = make<dnnl::vanilla_rnn_forward>(
+          {prop, *vanilla_activation(r.activation), direction, src_layer, src_iter, weights_layer,
+           weights_iter, bias_desc, dst_layer, state},
+          attr, engine_, "vanilla_rnn");
+      break;
+    case Cell::kGru:
+      made = lbr ? make<dnnl::lbr_gru_forward>({prop, direction, src_layer, src_iter, weights_layer,
+                                                weights_iter, bias_desc, dst_layer, state},
+                                               attr, engine_, "lbr_gru")
+                 : make<dnnl::gru_forward>({prop, direction, src_layer, src_iter, weights_layer, weights_iter,
+                                            bias_desc, dst_layer, state},
+                                           attr, engine_, "gru");
+      break;
+    case Cell::kLstm:
+      made = make<dnnl::lstm_forward>({prop, direction, src_layer, src_iter, given_c ? state : none,
+                                       weights_layer, weights_iter, bias_desc, dst_layer, state, state},
+                                      attr, engine_, "lstm");
+      break;
+  }
+  step.primitive = made.primitive;
+  const memory::desc chosen_layer = made.pd->weights_layer_desc(), chosen_iter = made.pd->weights_iter_desc();
+
+  // Keras's (F, gates * units) kernel is oneDNN's ldigo with one layer and one direction, byte for byte.
+  const memory::desc keras_layer({1, 1, features, gates, units}, dt::f32, tag::ldigo);
+  const memory::desc keras_iter({1, 1, units, gates, units}, dt::f32, tag::ldigo);
+  step.constants.emplace_back(DNNL_ARG_WEIGHTS_LAYER, reorder_constant(r.kernel, keras_layer, chosen_layer));
+  step.constants.emplace_back(DNNL_ARG_WEIGHTS_ITER,
+                              reorder_constant(r.recurrent_kernel, keras_iter, chosen_iter));
+  // The bias in oneDNN's gates: a linear-before-reset GRU adds the input and recurrent biases of the update
+  // and reset gates before the sigmoid (one sum), and keeps the candidate's two apart.
+  memory bias(bias_desc, engine_);
+  float* b = static_cast<float*>(bias.get_data_handle());
+  std::fill(b, b + bias_gates * units, 0.0f);
+  if (r.bias) {
+    const float* k = r.bias->data();
+    if (lbr) {
+      for (int64_t j = 0; j < 3 * units; ++j) b[j] = k[j];
+      for (int64_t j = 0; j < 2 * units; ++j) b[j] += k[3 * units + j];
+      for (int64_t j = 0; j < units; ++j) b[3 * units + j] = k[5 * units + j];
+    } else {
+      std::copy(k, k + gates * units, b);
+    }
+  }
+  step.constants.emplace_back(DNNL_ARG_BIAS, bias);
+  step.activations = {{DNNL_ARG_SRC_LAYER, op.inputs[0], src_layer},
+                      {DNNL_ARG_DST_LAYER, op.outputs[0], dst_layer},
+                      {DNNL_ARG_DST_ITER, op.outputs[1], state}};
+  if (given_h) step.activations.push_back({DNNL_ARG_SRC_ITER, op.inputs[1], state});
+  if (given_c) step.activations.push_back({DNNL_ARG_SRC_ITER_C, op.inputs[2], state});
+  if (has_c) step.activations.push_back({DNNL_ARG_DST_ITER_C, op.outputs[2], state});
+  finish_step(step, *made.pd, op,
+              fmt::format("ntc -> ntc, {} {}", made.name, r.backwards ? "right-to-left" : "left-to-right"));
+
+  if (reverse_after) {
+    add_kernel_step(
+        op,
+        [batch, steps, units, seq = offset_of(op.outputs[0])](uint8_t* arena) {
+          float* s = floats_at(arena, seq);
+          strata::parallel_for(0, batch, [&](int64_t begin, int64_t end) {
+            for (int64_t n = begin; n < end; ++n) {
+              float* row = s + n * steps * units;
+              for (int64_t t = 0; t < steps / 2; ++t)
+                std::swap_ranges(row + t * units, row + (t + 1) * units, row + (steps - 1 - t) * units);
+            }
+          });
+        },
+        "ntc, time reversed in place (go_backwards)");
+  }
+}
+
+}  // namespace strata::onednn

@@ -1,0 +1,372 @@
+// Keras's recurrent layers (SimpleRNN, GRU, LSTM): a shape rule over (batch, steps, features) sequences,
+// the weights in a cell as Keras keeps them (Keras 3 files store them under `<layer>/cell/vars`, Keras 2
+// files as `<layer>/<cell name>/kernel:0`), and one RecurrentOp per call.
+
+#include "strata/layers/recurrent.hpp"
+
+#include <fmt/format.h>
+
+#include "core/activation.hpp"
+#include "core/initializers.hpp"
+#include "graph/node.hpp"
+#include "layers/configured_layer.hpp"
+#include "layers/layer_registry.hpp"
+#include "strata/error.hpp"
+
+namespace strata::layers {
+namespace {
+
+using Cell = ir::RecurrentOp::Cell;
+
+template <class Options>
+struct RecurrentArgs {
+  int units = 0;
+  Options options;
+};
+
+template <class Options>
+struct CellTraits;
+template <>
+struct CellTraits<SimpleRNNOptions> {
+  static constexpr Cell cell = Cell::kSimple;
+  static constexpr const char* cell_class = "SimpleRNNCell";
+  static constexpr const char* cell_name = "simple_rnn_cell";
+};
+template <>
+struct CellTraits<GRUOptions> {
+  static constexpr Cell cell = Cell::kGru;
+  static constexpr const char* cell_class = "GRUCell";
+  static constexpr const char* cell_name = "gru_cell";
+};
+template <>
+struct CellTraits<LSTMOptions> {
+  static constexpr Cell cell = Cell::kLstm;
+  static constexpr const char* cell_class = "LSTMCell";
+  static constexpr const char* cell_name = "lstm_cell";
+};
+
+// The keys every recurrent class writes, after its cell's own: Keras's RNN base, then what has no effect at
+// inference. `.option` for what strata keeps in the options struct.
+template <class Args>
+detail::LayerSchema<Args>& rnn_keys(detail::LayerSchema<Args>& s) {
+  using Init = detail::InitializerCodec;
+  s.template option<Init>("kernel_initializer", STRATA_ARG(options.kernel_initializer))
+      .template option<Init>("recurrent_initializer", STRATA_ARG(options.recurrent_initializer))
+      .template option<Init>("bias_initializer", STRATA_ARG(options.bias_initializer));
+  return s;
+}
+
+template <class Args>
+detail::LayerSchema<Args>& rnn_tail(detail::LayerSchema<Args>& s) {
+  s.kept("kernel_regularizer")
+      .kept("recurrent_regularizer")
+      .kept("bias_regularizer")
+      .kept("activity_regularizer")
+      .kept("kernel_constraint")
+      .kept("recurrent_constraint")
+      .kept("bias_constraint")
+      .option("dropout", STRATA_ARG(options.dropout))
+      .option("recurrent_dropout", STRATA_ARG(options.recurrent_dropout))
+      .option("return_sequences", STRATA_ARG(options.return_sequences))
+      .option("return_state", STRATA_ARG(options.return_state))
+      .option("go_backwards", STRATA_ARG(options.go_backwards))
+      .option("stateful", STRATA_ARG(options.stateful))
+      .option("unroll", STRATA_ARG(options.unroll))
+      // Keras 3's RNN base: only used with masks, which strata does not propagate yet.
+      .kept("zero_output_for_mask", false)
+      // Keras 2's implementation choice (1 or 2: the same numbers) and tf.keras's time_major layout flag.
+      .accepted("implementation")
+      .only_default("time_major", false);
+  return s;
+}
+
+const detail::LayerSchema<RecurrentArgs<SimpleRNNOptions>>& simple_rnn_schema() {
+  static const auto schema = [] {
+    detail::LayerSchema<RecurrentArgs<SimpleRNNOptions>> s("SimpleRNN");
+    s.required("units", STRATA_ARG(units))
+        .option<detail::ActivationCodec>("activation", STRATA_ARG(options.activation))
+        .option("use_bias", STRATA_ARG(options.use_bias));
+    rnn_keys(s);
+    // Keras 3's SimpleRNN takes a seed (for dropout) but does not write it.
+    rnn_tail(s).accepted("seed");
+    return s;
+  }();
+  return schema;
+}
+
+const detail::LayerSchema<RecurrentArgs<GRUOptions>>& gru_schema() {
+  static const auto schema = [] {
+    detail::LayerSchema<RecurrentArgs<GRUOptions>> s("GRU");
+    s.required("units", STRATA_ARG(units))
+        .option<detail::ActivationCodec>("activation", STRATA_ARG(options.activation))
+        .option<detail::ActivationCodec>("recurrent_activation", STRATA_ARG(options.recurrent_activation))
+        .option("use_bias", STRATA_ARG(options.use_bias));
+    rnn_keys(s);
+    rnn_tail(s).option("reset_after", STRATA_ARG(options.reset_after)).kept("seed").accepted("use_cudnn");
+    return s;
+  }();
+  return schema;
+}
+
+const detail::LayerSchema<RecurrentArgs<LSTMOptions>>& lstm_schema() {
+  static const auto schema = [] {
+    detail::LayerSchema<RecurrentArgs<LSTMOptions>> s("LSTM");
+    s.required("units", STRATA_ARG(units))
+        .option<detail::ActivationCodec>("activation", STRATA_ARG(options.activation))
+        .option<detail::ActivationCodec>("recurrent_activation", STRATA_ARG(options.recurrent_activation))
+        .option("use_bias", STRATA_ARG(options.use_bias));
+    rnn_keys(s).option("unit_forget_bias", STRATA_ARG(options.unit_forget_bias));
+    rnn_tail(s).kept("seed").accepted("use_cudnn");
+    return s;
+  }();
+  return schema;
+}
+
+template <class Options>
+const detail::LayerSchema<RecurrentArgs<Options>>& schema_of() {
+  if constexpr (std::is_same_v<Options, SimpleRNNOptions>) return simple_rnn_schema();
+  if constexpr (std::is_same_v<Options, GRUOptions>) return gru_schema();
+  if constexpr (std::is_same_v<Options, LSTMOptions>) return lstm_schema();
+}
+
+// Keras's cell: the layer that owns the weights, so that weight files find them where Keras puts them. It
+// is never called on its own.
+class RecurrentCellImpl : public detail::LayerImpl {
+ public:
+  RecurrentCellImpl(const char* class_name, const char* name) : LayerImpl(class_name, name) {}
+
+  std::vector<Shape> compute_output_shapes(const std::vector<Shape>&) const override {
+    throw InternalError(fmt::format("{} a cell is computed by its recurrent layer", prefix()));
+  }
+  std::vector<ir::ValueId> lower(ir::Graph&, const detail::Node&,
+                                 const std::vector<ir::ValueId>&) const override {
+    throw InternalError(fmt::format("{} a cell is computed by its recurrent layer", prefix()));
+  }
+  nlohmann::json config() const override { return nlohmann::json::object(); }
+
+  void make(const std::string& name, Tensor value) { add_variable(name, std::move(value)); }
+};
+
+template <class Options>
+class RecurrentImpl : public detail::ConfiguredLayer<RecurrentArgs<Options>> {
+  using Base = detail::ConfiguredLayer<RecurrentArgs<Options>>;
+  using Traits = CellTraits<Options>;
+
+ public:
+  explicit RecurrentImpl(RecurrentArgs<Options> a)
+      : Base(schema_of<Options>(), std::move(a)),
+        cell_(std::make_shared<RecurrentCellImpl>(Traits::cell_class, Traits::cell_name)) {
+    const Options& o = this->args_.options;
+    const std::string where = this->prefix();
+    if (this->args_.units <= 0) {
+      throw ValueError(
+          fmt::format("{} Received an invalid value for argument `units`, expected a positive "
+                      "integer, got {}",
+                      where, this->args_.units));
+    }
+    activation_ = detail::parse_activation(o.activation, where);
+    if constexpr (requires { o.recurrent_activation; })
+      recurrent_activation_ = detail::parse_activation(o.recurrent_activation, where);
+    for (const detail::Activation* a : {&activation_, &recurrent_activation_}) {
+      if (detail::is_softmax(a->kind)) {
+        throw ValueError(fmt::format("{} Expected an element-wise activation, received {}", where,
+                                     detail::activation_name(*a)));
+      }
+    }
+    for (const auto& [what, value] :
+         {std::pair{"dropout", o.dropout}, {"recurrent_dropout", o.recurrent_dropout}}) {
+      if (!(value >= 0.0f && value <= 1.0f))
+        throw ValueError(fmt::format("{} Expected {} in [0, 1], received {}", where, what, value));
+    }
+    if (o.stateful) {
+      throw ValueError(
+          fmt::format("{} stateful=True keeps states between batches for training and streaming; "
+                      "strata runs stateless inference. Pass the states with initial_state and "
+                      "return_state instead",
+                      where));
+    }
+    detail::check_initializer(o.kernel_initializer, where);
+    detail::check_initializer(o.recurrent_initializer, where);
+    detail::check_initializer(o.bias_initializer, where);
+  }
+
+  int states() const { return Traits::cell == Cell::kLstm ? 2 : 1; }
+  int units() const { return this->args_.units; }
+  const Options& options() const { return this->args_.options; }
+
+  std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
+    const std::string where = this->prefix();
+    const int states = this->states();
+    if (inputs.empty() || (inputs.size() != 1 && inputs.size() != static_cast<size_t>(1 + states))) {
+      throw ValueError(
+          fmt::format("{} Expected a sequence and {} initial state tensor{}, received {} initial "
+                      "state tensors",
+                      where, states, states == 1 ? "" : "s", inputs.empty() ? 0 : inputs.size() - 1));
+    }
+    const Shape& x = inputs[0];
+    if (x.rank() != 3) {
+      throw ShapeError(
+          fmt::format("{} Expected a sequence of rank 3 (batch, steps, features), received shape {}", where,
+                      x.to_string()));
+    }
+    detail::expect_channels(*this, x, features_);
+    for (size_t i = 1; i < inputs.size(); ++i) {
+      const Shape& s = inputs[i];
+      if (s.rank() != 2 || s[1] != Dim(units())) {
+        throw ShapeError(fmt::format("{} Expected initial state {} of shape (None, {}), received shape {}",
+                                     where, i - 1, units(), s.to_string()));
+      }
+    }
+    const Options& o = options();
+    std::vector<Shape> out;
+    out.push_back(o.return_sequences ? Shape({x[0], x[1], Dim(units())}) : Shape({x[0], Dim(units())}));
+    if (o.return_state) {
+      for (int s = 0; s < states; ++s) out.push_back(Shape({x[0], Dim(units())}));
+    }
+    return out;
+  }
+
+  void build(const std::vector<Shape>& inputs) override {
+    features_ = *inputs[0][2];
+    const Options& o = options();
+    const int64_t units = this->units(), gates = Traits::cell == Cell::kSimple ? 1
+                                                 : Traits::cell == Cell::kGru  ? 3
+                                                                               : 4;
+    const int64_t width = gates * units;
+    cell_->discard_build();
+    cell_->make("kernel", detail::initialize(o.kernel_initializer, {features_, width}, double(features_),
+                                             double(width)));
+    cell_->make("recurrent_kernel",
+                detail::initialize(o.recurrent_initializer, {units, width}, double(units), double(width)));
+    if (o.use_bias) {
+      Tensor bias = [&] {
+        if constexpr (Traits::cell == Cell::kGru) {
+          if (o.reset_after) return detail::initialize(o.bias_initializer, {2, width}, 2.0, double(width));
+        }
+        return detail::initialize(o.bias_initializer, {width}, double(width), double(width));
+      }();
+      if constexpr (Traits::cell == Cell::kLstm) {
+        // Keras's unit_forget_bias: the initializer's values for i, c and o, ones for the forget gate.
+        if (o.unit_forget_bias) {
+          const Tensor gate = detail::initialize(o.bias_initializer, {units}, double(units), double(units));
+          const Tensor rest =
+              detail::initialize(o.bias_initializer, {2 * units}, double(2 * units), double(2 * units));
+          float* b = bias.data();
+          std::copy(gate.data(), gate.data() + units, b);
+          std::fill(b + units, b + 2 * units, 1.0f);
+          std::copy(rest.data(), rest.data() + 2 * units, b + 2 * units);
+        }
+      }
+      cell_->make("bias", std::move(bias));
+    }
+    cell_->mark_built();
+  }
+
+  std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&,
+                                 const std::vector<ir::ValueId>& inputs) const override {
+    return lower_with(graph, inputs, options().go_backwards, false);
+  }
+
+  /// The op of one call: the outputs Keras returns (output, then the states with return_state). `aligned`
+  /// as in ir::RecurrentOp (a Bidirectional's backward half).
+  std::vector<ir::ValueId> lower_with(ir::Graph& graph, const std::vector<ir::ValueId>& inputs,
+                                      bool backwards, bool aligned) const {
+    const std::vector<int64_t> x = graph.values[inputs[0]].dims;  // add_value below moves the values
+    const int64_t units = this->units();
+    ir::RecurrentOp op;
+    op.cell = Traits::cell;
+    op.activation = activation_;
+    op.recurrent_activation = recurrent_activation_;
+    const auto& vars = cell_->variables();
+    op.kernel = vars[0].tensor();
+    op.recurrent_kernel = vars[1].tensor();
+    if (vars.size() > 2) op.bias = vars[2].tensor();
+    if constexpr (Traits::cell == Cell::kGru) op.reset_after = options().reset_after;
+    op.backwards = backwards;
+    op.aligned = aligned;
+    std::vector<ir::ValueId> outs;
+    outs.push_back(graph.add_value({x[0], x[1], units}, this->name()));
+    for (int s = 0; s < states(); ++s) outs.push_back(graph.add_value({x[0], units}, this->name()));
+    graph.ops.push_back(ir::Op{op, inputs, outs, {}, {this->name()}});
+    std::vector<ir::ValueId> result{options().return_sequences ? outs[0] : outs[1]};
+    if (options().return_state) result.insert(result.end(), outs.begin() + 1, outs.end());
+    return result;
+  }
+
+  int64_t macs(const detail::Node& node) const override {
+    const Shape& x = node.inputs[0].shape();
+    if (!x[1]) return 0;
+    int64_t per_step = 0;
+    for (const detail::Variable& v : cell_->variables()) {
+      if (v.dims().size() == 2 && v.name != "bias") per_step += v.size();
+    }
+    return per_step * *x[1];
+  }
+
+  std::vector<detail::SublayerGroup> sublayers() const override { return {{"cell", false, {cell_.get()}}}; }
+  std::vector<detail::Variable> weights() const override { return detail::held_weights({cell_}); }
+  void set_weights(const std::vector<Tensor>& values) override {
+    detail::set_held_weights(this->prefix(), {cell_}, values);
+  }
+  uint64_t weights_version() const override { return detail::held_weights_version({cell_}); }
+  size_t release_weights(const detail::LayerImpl::ReleaseFn& release) override {
+    return detail::release_held_weights({cell_}, release);
+  }
+
+ private:
+  std::shared_ptr<RecurrentCellImpl> cell_;
+  detail::Activation activation_{detail::ActivationKind::kTanh};
+  detail::Activation recurrent_activation_{detail::ActivationKind::kSigmoid};
+  int64_t features_ = -1;
+};
+
+}  // namespace
+
+SymbolicTensor RecurrentLayer::operator()(const SymbolicTensor& sequence,
+                                          const std::vector<SymbolicTensor>& initial_state) const {
+  std::vector<SymbolicTensor> all = call_all(sequence, initial_state);
+  if (all.size() != 1) {
+    throw ValueError(
+        fmt::format("{} With return_state=True the layer has {} outputs (the output and the last "
+                    "states); call it with call_all",
+                    impl_->prefix(), all.size()));
+  }
+  return all.front();
+}
+
+std::vector<SymbolicTensor> RecurrentLayer::call_all(const SymbolicTensor& sequence,
+                                                     const std::vector<SymbolicTensor>& initial_state) const {
+  std::vector<SymbolicTensor> inputs{sequence};
+  inputs.insert(inputs.end(), initial_state.begin(), initial_state.end());
+  return call(inputs);
+}
+
+SimpleRNN::SimpleRNN(int units, SimpleRNNOptions options) {
+  impl_ = std::make_shared<RecurrentImpl<SimpleRNNOptions>>(
+      RecurrentArgs<SimpleRNNOptions>{units, std::move(options)});
+}
+
+GRU::GRU(int units, GRUOptions options) {
+  impl_ = std::make_shared<RecurrentImpl<GRUOptions>>(RecurrentArgs<GRUOptions>{units, std::move(options)});
+}
+
+LSTM::LSTM(int units, LSTMOptions options) {
+  impl_ = std::make_shared<RecurrentImpl<LSTMOptions>>(RecurrentArgs<LSTMOptions>{units, std::move(options)});
+}
+
+}  // namespace strata::layers
+
+namespace strata::detail {
+void register_recurrent_layers() {
+  using namespace layers;
+  register_layer(simple_rnn_schema(), [](RecurrentArgs<SimpleRNNOptions> a) {
+    return std::make_shared<RecurrentImpl<SimpleRNNOptions>>(std::move(a));
+  });
+  register_layer(gru_schema(), [](RecurrentArgs<GRUOptions> a) {
+    return std::make_shared<RecurrentImpl<GRUOptions>>(std::move(a));
+  });
+  register_layer(lstm_schema(), [](RecurrentArgs<LSTMOptions> a) {
+    return std::make_shared<RecurrentImpl<LSTMOptions>>(std::move(a));
+  });
+}
+}  // namespace strata::detail

@@ -1,0 +1,198 @@
+// SimpleRNN, GRU and LSTM: shapes, parameters, errors and configs; the oneDNN primitives against the
+// reference executor's plain C++ cells in every direction and with initial states; tfjs-layers' own
+// recurrent layers as the independent oracle (test_recurrent_oracle.cpp has the rest).
+#include <nlohmann/json.hpp>
+
+#include "message_matcher.hpp"
+#include "numerics_util.hpp"
+#include "onnx_runtime_util.hpp"
+
+using namespace strata_test;
+namespace L = strata::layers;
+using Catch::Matchers::Contains;
+using Catch::Matchers::Equals;
+using Catch::Matchers::StartsWith;
+using strata::Tensor;
+
+namespace {
+
+// One of each cell with `flags` applied.
+struct Flags {
+  bool sequences = false, backwards = false, state = false;
+  std::string activation = "tanh", recurrent_activation = "sigmoid";
+  bool reset_after = true, use_bias = true;
+};
+
+L::RecurrentLayer make(const std::string& kind, int units, const Flags& f) {
+  if (kind == "SimpleRNN") {
+    return L::SimpleRNN(units, {.activation = f.activation,
+                                .use_bias = f.use_bias,
+                                .return_sequences = f.sequences,
+                                .go_backwards = f.backwards});
+  }
+  if (kind == "GRU") {
+    return L::GRU(units, {.activation = f.activation,
+                          .recurrent_activation = f.recurrent_activation,
+                          .use_bias = f.use_bias,
+                          .return_sequences = f.sequences,
+                          .go_backwards = f.backwards,
+                          .reset_after = f.reset_after});
+  }
+  return L::LSTM(units, {.activation = f.activation,
+                         .recurrent_activation = f.recurrent_activation,
+                         .use_bias = f.use_bias,
+                         .return_sequences = f.sequences,
+                         .go_backwards = f.backwards});
+}
+
+}  // namespace
+
+TEST_CASE("recurrent layers: oneDNN's cells equal the reference cells", "[recurrent]") {
+  for (const std::string kind : {"SimpleRNN", "GRU", "LSTM"}) {
+    for (int variant = 0; variant < 8; ++variant) {
+      Flags f;
+      f.sequences = variant & 1;
+      f.backwards = variant & 2;
+      f.state = variant & 4;
+      f.reset_after = !(variant & 2);
+      f.use_bias = variant != 5;
+      INFO(kind << " variant " << variant);
+      strata::clear_session();
+      auto x = strata::Input({7, 5});
+      const int states = kind == "LSTM" ? 2 : 1;
+      std::vector<strata::SymbolicTensor> inputs{x}, initial;
+      if (f.state) {
+        for (int s = 0; s < states; ++s) {
+          initial.push_back(strata::Input({6}));
+          inputs.push_back(initial.back());
+        }
+      }
+      const L::RecurrentLayer layer = make(kind, 6, f);
+      strata::Model model(inputs, layer(x, initial));
+      randomize_weights_keeping_scale(model, 10 + variant);
+      std::vector<Tensor> data{random_input({3, 7, 5}, 1)};
+      for (size_t s = 1; s < inputs.size(); ++s) data.push_back(random_input({3, 6}, 1 + s));
+      CHECK(onednn_vs_reference(model, data) <= float32_tolerance(7 * 11));
+    }
+  }
+}
+
+TEST_CASE("recurrent layers: shapes, parameter counts and Keras's weight names", "[recurrent]") {
+  strata::clear_session();
+  auto x = strata::Input({12, 8});
+  const L::LSTM lstm(16, {.return_sequences = true});
+  const L::GRU gru(6);
+  const L::GRU gru_before(6, {.reset_after = false});
+  const L::SimpleRNN rnn(5, {.return_state = true});
+  auto seq = lstm(x);
+  CHECK(seq.shape().to_string() == "(None, 12, 16)");
+  CHECK(gru(seq).shape().to_string() == "(None, 6)");
+  gru_before(seq);
+  const auto outs = rnn.call_all(seq);
+  REQUIRE(outs.size() == 2);
+  CHECK(outs[1].shape().to_string() == "(None, 5)");
+  // Keras's counts: gates * (units * (features + units) + units), and a reset_after GRU's second bias.
+  CHECK(lstm.count_params() == 4 * (16 * (8 + 16) + 16));
+  CHECK(gru.count_params() == 3 * (6 * (16 + 6) + 2 * 6));
+  CHECK(gru_before.count_params() == 3 * (6 * (16 + 6) + 6));
+  CHECK(rnn.count_params() == 5 * (16 + 5) + 5);
+  const std::vector<Tensor> w = lstm.get_weights();
+  REQUIRE(w.size() == 3);
+  CHECK(w[0].dims() == std::vector<int64_t>{8, 64});
+  CHECK(w[1].dims() == std::vector<int64_t>{16, 64});
+  CHECK(w[2].dims() == std::vector<int64_t>{64});
+  // unit_forget_bias: ones for the forget gate (units 16..31), the initializer's zeros elsewhere.
+  CHECK(w[2].data()[0] == 0.0f);
+  CHECK(w[2].data()[16] == 1.0f);
+  CHECK(w[2].data()[32] == 0.0f);
+  CHECK(gru.get_weights()[2].dims() == std::vector<int64_t>{2, 18});
+  // The weights live in the cell, where Keras's files keep them.
+  strata::Model model(x, gru(lstm(x)));
+  CHECK_THAT(model.summary_string(),
+             Contains("lstm (LSTM)") && Contains("(None, 12, 16)") && Contains("1,600") && Contains("432"));
+}
+
+TEST_CASE("recurrent layers: return_state without return_sequences returns the last output twice",
+          "[recurrent]") {
+  strata::clear_session();
+  auto x = strata::Input({6, 3});
+  const auto outs = L::LSTM(4, {.return_state = true}).call_all(x);
+  REQUIRE(outs.size() == 3);
+  strata::Model model(x, outs);
+  randomize_weights_keeping_scale(model, 3);
+  for (const char* backend : {"onednn", "reference"}) {
+    const std::vector<Tensor> got =
+        model.compile({.backend = backend}).predict(std::vector<Tensor>{random_input({2, 6, 3}, 4)});
+    REQUIRE(got.size() == 3);
+    CHECK(got[0] == got[1]);  // Keras's output is the last h
+    CHECK_FALSE(got[1] == got[2]);
+  }
+}
+
+TEST_CASE("recurrent layers: errors name the layer, what was expected and what was received", "[recurrent]") {
+  strata::clear_session();
+  CHECK_THROWS_MATCHES(L::LSTM(0), strata::ValueError,
+                       MessageThat(Equals("[lstm (LSTM)] Received an invalid value for argument `units`, "
+                                          "expected a positive integer, got 0")));
+  CHECK_THROWS_MATCHES(L::GRU(3, {.stateful = true, .name = "g"}), strata::ValueError,
+                       MessageThat(StartsWith("[g (GRU)] stateful=True keeps states between batches")));
+  CHECK_THROWS_MATCHES(
+      L::SimpleRNN(3, {.activation = "softmax", .name = "s"}), strata::ValueError,
+      MessageThat(Equals("[s (SimpleRNN)] Expected an element-wise activation, received softmax")));
+  CHECK_THROWS_MATCHES(L::LSTM(3, {.dropout = 1.5f, .name = "d"}), strata::ValueError,
+                       MessageThat(Equals("[d (LSTM)] Expected dropout in [0, 1], received 1.5")));
+  const L::LSTM lstm(4, {.name = "l"});
+  CHECK_THROWS_MATCHES(
+      lstm(strata::Input({8})), strata::ShapeError,
+      MessageThat(Equals(
+          "[l (LSTM)] Expected a sequence of rank 3 (batch, steps, features), received shape (None, 8)")));
+  auto x = strata::Input({5, 3});
+  CHECK_THROWS_MATCHES(
+      lstm(x, {strata::Input({4})}), strata::ValueError,
+      MessageThat(Equals(
+          "[l (LSTM)] Expected a sequence and 2 initial state tensors, received 1 initial state tensors")));
+  CHECK_THROWS_MATCHES(
+      lstm(x, {strata::Input({4}), strata::Input({5})}), strata::ShapeError,
+      MessageThat(
+          Equals("[l (LSTM)] Expected initial state 1 of shape (None, 4), received shape (None, 5)")));
+  lstm(x);
+  CHECK_THROWS_MATCHES(lstm(strata::Input({5, 2})), strata::ShapeError,
+                       MessageThat(StartsWith("[l (LSTM)]")));
+  const L::GRU with_state(3, {.return_state = true, .name = "gs"});
+  CHECK_THROWS_MATCHES(with_state(x), strata::ValueError,
+                       MessageThat(Equals("[gs (GRU)] With return_state=True the layer has 2 outputs (the "
+                                          "output and the last states); call it with call_all")));
+  auto ids = strata::Input({5, 3}, {.dtype = "int32"});
+  CHECK_THROWS_MATCHES(L::SimpleRNN(2, {.name = "r"})(ids), strata::ValueError,
+                       MessageThat(StartsWith("[r (SimpleRNN)]")));
+}
+
+TEST_CASE("recurrent layers export to ONNX's RNN, GRU and LSTM and run in ONNX Runtime",
+          "[recurrent][onnx]") {
+  strata::clear_session();
+  auto x = strata::Input({7, 5});
+  auto h0 = strata::Input({6});
+  auto a = L::LSTM(6, {.return_sequences = true})(x);
+  auto b = L::GRU(6, {.return_sequences = true, .go_backwards = true})(a, {h0});
+  auto c = L::GRU(6, {.return_sequences = true, .reset_after = false})(b);
+  auto d = L::SimpleRNN(4, {.activation = "relu", .go_backwards = true})(c);
+  auto e = L::LSTM(3, {.recurrent_activation = "hard_sigmoid", .return_state = true, .go_backwards = true})
+               .call_all(c);
+  std::vector<strata::SymbolicTensor> outputs{d};
+  outputs.insert(outputs.end(), e.begin(), e.end());
+  strata::Model model({x, h0}, outputs);
+  randomize_weights_keeping_scale(model, 21);
+  const std::vector<Tensor> inputs{random_input({2, 7, 5}, 5), random_input({2, 6}, 6)};
+  const onnx::ModelProto proto = export_and_match(model, inputs, "recurrent", 1e-5);
+  const std::map<std::string, int> ops = op_counts(proto);
+  CHECK(ops.at("LSTM") == 2);
+  CHECK(ops.at("GRU") == 2);
+  CHECK(ops.at("RNN") == 1);
+
+  strata::clear_session();
+  auto y = strata::Input({4, 2});
+  strata::Model mish(y, L::SimpleRNN(3, {.activation = "mish", .name = "m"})(y));
+  CHECK_THROWS_MATCHES(strata::export_onnx(mish, (work_dir() / "mish.onnx").string()), strata::ValueError,
+                       MessageThat(Equals("[m] Cannot export to ONNX: its recurrent cell uses the activation "
+                                          "mish, which ONNX's recurrent operators do not have")));
+}

@@ -1,0 +1,142 @@
+// SimpleRNN, GRU and LSTM against implementations outside strata: tfjs-layers' own recurrent layers (and
+// Keras 3's reset_after GRU cell written in tfjs-core ops, run in tfjs's RNN loop), in both directions, with
+// return_sequences, return_state and initial states, on both backends; and outputs Keras itself computed
+// with its own weight file (a Keras 2.1.3 SimpleRNN).
+#include <filesystem>
+#include <functional>
+
+#include "io/hdf5_file.hpp"
+#include "numerics_util.hpp"
+#include "tfjs_oracle.hpp"
+
+using namespace strata_test;
+namespace L = strata::layers;
+namespace h5 = strata::detail::h5;
+using strata::Tensor;
+
+namespace {
+
+struct Case {
+  std::string what;
+  std::function<strata::Model()> build;
+  std::vector<std::vector<int64_t>> inputs;
+};
+
+std::vector<Case> recurrent_cases() {
+  std::vector<Case> cases;
+  cases.push_back({"SimpleRNN, last output, then Dense",
+                   [] {
+                     auto x = strata::Input({7, 5});
+                     return strata::Model(x, L::Dense(3)(L::SimpleRNN(6)(x)));
+                   },
+                   {{3, 7, 5}}});
+  cases.push_back(
+      {"SimpleRNN relu, sequences, go_backwards",
+       [] {
+         auto x = strata::Input({6, 4});
+         return strata::Model(
+             x, L::SimpleRNN(5, {.activation = "relu", .return_sequences = true, .go_backwards = true})(x));
+       },
+       {{2, 6, 4}}});
+  cases.push_back({"stacked LSTMs: sequences, then go_backwards",
+                   [] {
+                     auto x = strata::Input({9, 4});
+                     auto h = L::LSTM(8, {.return_sequences = true})(x);
+                     return strata::Model(x, L::LSTM(5, {.go_backwards = true})(h));
+                   },
+                   {{3, 9, 4}}});
+  cases.push_back(
+      {"LSTM from initial states, returning its states",
+       [] {
+         auto x = strata::Input({5, 3}), h0 = strata::Input({4}), c0 = strata::Input({4});
+         auto outs = L::LSTM(4, {.return_sequences = true, .return_state = true}).call_all(x, {h0, c0});
+         return strata::Model({x, h0, c0}, outs);
+       },
+       {{2, 5, 3}, {2, 4}, {2, 4}}});
+  cases.push_back({"LSTM with relu (a plain C++ cell on oneDNN)",
+                   [] {
+                     auto x = strata::Input({6, 3});
+                     return strata::Model(x, L::LSTM(4, {.activation = "relu", .return_sequences = true})(x));
+                   },
+                   {{2, 6, 3}}});
+  cases.push_back(
+      {"GRU reset_after=False, sequences, go_backwards",
+       [] {
+         auto x = strata::Input({8, 5});
+         return strata::Model(
+             x, L::GRU(6, {.return_sequences = true, .go_backwards = true, .reset_after = false})(x));
+       },
+       {{3, 8, 5}}});
+  cases.push_back({"GRU (Keras 3's reset_after), states in and out",
+                   [] {
+                     auto x = strata::Input({7, 4}), h0 = strata::Input({6});
+                     auto outs = L::GRU(6, {.return_state = true}).call_all(x, {h0});
+                     return strata::Model({x, h0}, outs);
+                   },
+                   {{2, 7, 4}, {2, 6}}});
+  cases.push_back({"GRU reset_after, go_backwards, sequences, without bias",
+                   [] {
+                     auto x = strata::Input({6, 3});
+                     return strata::Model(
+                         x,
+                         L::GRU(5, {.use_bias = false, .return_sequences = true, .go_backwards = true})(x));
+                   },
+                   {{2, 6, 3}}});
+  return cases;
+}
+
+Tensor read_dataset(const std::string& file, const std::string& path) {
+  const h5::Dataset d = h5::File::open(file).root().open_dataset(path);
+  const std::vector<int64_t> dims = d.dims();
+  int64_t count = 1;
+  for (int64_t n : dims) count *= n;
+  return Tensor(dims, d.read_floats(count));
+}
+
+}  // namespace
+
+TEST_CASE("recurrent layers equal tfjs-layers' (and Keras 3's reset_after GRU cell)", "[recurrent][tfjs]") {
+  strata::clear_session();
+  const std::vector<Case> cases = recurrent_cases();
+  const std::vector<TfjsCase> runs = tfjs_runs(cases, 300, randomize_weights_keeping_scale);
+  const std::vector<TfjsResult> results = tfjs_predict_all(runs);
+  for (size_t i = 0; i < runs.size(); ++i) {
+    INFO(cases[i].what << ": " << results[i].refused);
+    REQUIRE(results[i].refused.empty());
+    for (const char* backend : {"onednn", "reference"}) {
+      INFO(backend);
+      const std::vector<Tensor> ours = runs[i].model.compile({.backend = backend}).predict(runs[i].inputs);
+      REQUIRE(ours.size() == results[i].outputs.size());
+      for (size_t o = 0; o < ours.size(); ++o) {
+        INFO("output " << o);
+        // tfjs and strata each round every step; the error may grow a little along the sequence.
+        CHECK(max_relative_error(ours[o], results[i].outputs[o]) <= 1e-5);
+      }
+    }
+    // The check can fail: another input moves the outputs far beyond the tolerance.
+    std::vector<Tensor> moved = runs[i].inputs;
+    for (int64_t k = 0; k < moved[0].size(); ++k) moved[0].data()[k] += 0.25f;
+    CHECK(max_relative_error(runs[i].model.predict(moved).front(), results[i].outputs.front()) > 1e-3);
+  }
+}
+
+TEST_CASE("SimpleRNN matches the outputs Keras computed with its own weight file", "[recurrent][keras]") {
+  // Keras 2.1.3 (tests/data/keras_rnn/README.md): SimpleRNN(50) over 1 step of 1 feature, then Dense(1).
+  const std::filesystem::path dir = std::filesystem::path(STRATA_DATA_DIR) / "keras_rnn";
+  for (const char* backend : {"onednn", "reference"}) {
+    INFO(backend);
+    strata::clear_session();
+    auto x = strata::Input({1, 1});
+    strata::Model model(x, L::Dense(1, {.name = "dense_1"})(L::SimpleRNN(50, {.name = "simple_rnn_1"})(x)));
+    model.load_weights((dir / "simple_rnn_tf_keras_2_weights.h5").string());
+    const std::string io = (dir / "simple_rnn_tf_keras_2_inputs_and_outputs.h5").string();
+    const Tensor input = read_dataset(io, "inputs/simple_rnn_1_input");
+    // `outputs` holds the training targets; `predictions` what Keras computed.
+    const Tensor expected = read_dataset(io, "predictions/dense_1");
+    const auto compiled = model.compile({.backend = backend});
+    CHECK(max_relative_error(compiled.predict(input), expected) <= 1e-5);
+    Tensor moved = input;
+    for (int64_t i = 0; i < moved.size(); ++i) moved.data()[i] += 0.5f;
+    CHECK(max_relative_error(compiled.predict(moved), expected) > 1e-2);
+  }
+}
