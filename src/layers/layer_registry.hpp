@@ -69,6 +69,7 @@ std::shared_ptr<LayerImpl> layer_from_config(const std::string& class_name, cons
 #define STRATA_LAYER_FAMILIES(X) \
   X(activations)                 \
   X(batch_normalization)         \
+  X(bidirectional)               \
   X(conv1d)                      \
   X(conv2d)                      \
   X(conv_transpose)              \

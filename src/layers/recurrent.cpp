@@ -11,6 +11,7 @@
 #include "graph/node.hpp"
 #include "layers/configured_layer.hpp"
 #include "layers/layer_registry.hpp"
+#include "layers/recurrent_impl.hpp"
 #include "strata/error.hpp"
 
 namespace strata::layers {
@@ -148,7 +149,8 @@ class RecurrentCellImpl : public detail::LayerImpl {
 };
 
 template <class Options>
-class RecurrentImpl : public detail::ConfiguredLayer<RecurrentArgs<Options>> {
+class RecurrentImpl : public detail::ConfiguredLayer<RecurrentArgs<Options>>,
+                      public detail::RecurrentLayerImpl {
   using Base = detail::ConfiguredLayer<RecurrentArgs<Options>>;
   using Traits = CellTraits<Options>;
 
@@ -191,6 +193,10 @@ class RecurrentImpl : public detail::ConfiguredLayer<RecurrentArgs<Options>> {
   }
 
   int states() const { return Traits::cell == Cell::kLstm ? 2 : 1; }
+  int state_count() const override { return states(); }
+  bool returns_sequences() const override { return options().return_sequences; }
+  bool returns_state() const override { return options().return_state; }
+  bool goes_backwards() const override { return options().go_backwards; }
   int units() const { return this->args_.units; }
   const Options& options() const { return this->args_.options; }
 
@@ -270,7 +276,7 @@ class RecurrentImpl : public detail::ConfiguredLayer<RecurrentArgs<Options>> {
   /// The op of one call: the outputs Keras returns (output, then the states with return_state). `aligned`
   /// as in ir::RecurrentOp (a Bidirectional's backward half).
   std::vector<ir::ValueId> lower_with(ir::Graph& graph, const std::vector<ir::ValueId>& inputs,
-                                      bool backwards, bool aligned) const {
+                                      bool backwards, bool aligned) const override {
     const std::vector<int64_t> x = graph.values[inputs[0]].dims;  // add_value below moves the values
     const int64_t units = this->units();
     ir::RecurrentOp op;

@@ -442,6 +442,11 @@ function adapt(layer) {
       if (c.keepdims) refuse(layer, 'tfjs ignores keepdims');
       delete c.keepdims;
       break;
+    case 'Bidirectional':
+      // The wrapped layer as tfjs reads it; tfjs makes the backward copy itself, as Keras does.
+      adapt(c.layer);
+      delete c.backward_layer;
+      break;
     case 'Functional':
     case 'Sequential':
       c.layers.forEach(adapt);

@@ -379,6 +379,22 @@ std::vector<Example> examples() {
            "bias_regularizer": null, "activity_regularizer": null, "kernel_constraint": null,
            "recurrent_constraint": null, "bias_constraint": null, "dropout": 0.0, "recurrent_dropout": 0.0,
            "seed": null})"},
+      // Keras 3 also writes the backward copy as "backward_layer", and a "build_config" in both serialized
+      // layers once built; strata writes neither (Keras makes the backward copy from "layer" when absent).
+      {L::Bidirectional(L::SimpleRNN(2, {.name = "inner"}), {.merge_mode = "sum", .name = "bi"}),
+       {4, 3},
+       1,
+       R"({"name": "bi", $base, "layer": {"module": "keras.layers", "class_name": "SimpleRNN", "config":
+           {"name": "forward_inner", $base, "return_sequences": false, "return_state": false, "go_backwards":
+           false, "stateful": false, "unroll": false, "zero_output_for_mask": false, "units": 2, "activation":
+           "tanh", "use_bias": true, "kernel_initializer": {"module": "keras.initializers", "class_name":
+           "GlorotUniform", "config": {"seed": null}, "registered_name": null}, "recurrent_initializer":
+           {"module": "keras.initializers", "class_name": "Orthogonal", "config": {"seed": null, "gain": 1.0},
+           "registered_name": null}, "bias_initializer": {"module": "keras.initializers", "class_name": "Zeros",
+           "config": {}, "registered_name": null}, "kernel_regularizer": null, "recurrent_regularizer": null,
+           "bias_regularizer": null, "activity_regularizer": null, "kernel_constraint": null,
+           "recurrent_constraint": null, "bias_constraint": null, "dropout": 0.0, "recurrent_dropout": 0.0},
+           "registered_name": null}, "merge_mode": "sum"})"},
       {L::PReLU({.alpha_initializer = "ones", .shared_axes = {1}, .name = "prelu"}),
        {4, 3},
        1,

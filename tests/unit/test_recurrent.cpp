@@ -3,6 +3,7 @@
 // recurrent layers as the independent oracle (test_recurrent_oracle.cpp has the rest).
 #include <nlohmann/json.hpp>
 
+#include "io/hdf5_file.hpp"
 #include "message_matcher.hpp"
 #include "numerics_util.hpp"
 #include "onnx_runtime_util.hpp"
@@ -195,4 +196,42 @@ TEST_CASE("recurrent layers export to ONNX's RNN, GRU and LSTM and run in ONNX R
   CHECK_THROWS_MATCHES(strata::export_onnx(mish, (work_dir() / "mish.onnx").string()), strata::ValueError,
                        MessageThat(Equals("[m] Cannot export to ONNX: its recurrent cell uses the activation "
                                           "mish, which ONNX's recurrent operators do not have")));
+}
+
+TEST_CASE("Bidirectional: shapes, weights where Keras 3 files keep them, and ONNX", "[recurrent][onnx]") {
+  strata::clear_session();
+  auto x = strata::Input({6, 4});
+  const L::Bidirectional bi(L::LSTM(5, {.return_sequences = true}));
+  auto y = bi(x);
+  CHECK(y.shape().to_string() == "(None, 6, 10)");
+  CHECK(bi.name() == "bidirectional");
+  CHECK(bi.count_params() == 2 * 4 * (5 * (4 + 5) + 5));
+  strata::Model model(x, L::Bidirectional(L::GRU(3), {.merge_mode = "ave"})(y));
+  randomize_weights_keeping_scale(model, 8);
+  const std::vector<Tensor> inputs{random_input({2, 6, 4}, 9)};
+  CHECK(onednn_vs_reference(model, inputs) <= float32_tolerance(6 * 20));
+
+  // Keras 3's layout: layers/bidirectional/forward_layer/cell/vars/0, and a round trip keeps every weight.
+  const fs::path file = work_dir() / "bidirectional.weights.h5";
+  model.save_weights(file.string());
+  const auto root = strata::detail::h5::File::open(file.string()).root();
+  CHECK(root.open_dataset("layers/bidirectional/forward_layer/cell/vars/1").dims() ==
+        std::vector<int64_t>{5, 20});
+  CHECK(root.open_dataset("layers/bidirectional_1/backward_layer/cell/vars/2").dims() ==
+        std::vector<int64_t>{2, 9});
+  const std::vector<Tensor> before = model.predict(inputs);
+  randomize_weights_keeping_scale(model, 99);
+  model.load_weights(file.string());
+  CHECK(model.predict(inputs) == before);
+
+  const onnx::ModelProto proto = export_and_match(model, inputs, "bidirectional", 1e-5);
+  const std::map<std::string, int> ops = op_counts(proto);
+  CHECK(ops.at("LSTM") == 2);
+  CHECK(ops.at("GRU") == 2);
+
+  CHECK_THROWS_MATCHES(L::Bidirectional(L::LSTM(2), {.merge_mode = "max", .name = "b"}), strata::ValueError,
+                       MessageThat(StartsWith("[b (Bidirectional)] Invalid merge mode. Received: max.")));
+  CHECK_THROWS_MATCHES(
+      L::Bidirectional(L::LSTM(2, {.go_backwards = true}), {.name = "b2"}), strata::ValueError,
+      MessageThat(StartsWith("[b2 (Bidirectional)] The wrapped layer has go_backwards=True")));
 }

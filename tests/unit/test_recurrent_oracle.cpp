@@ -82,6 +82,31 @@ std::vector<Case> recurrent_cases() {
                          L::GRU(5, {.use_bias = false, .return_sequences = true, .go_backwards = true})(x));
                    },
                    {{2, 6, 3}}});
+  for (const std::string mode : {"concat", "sum", "mul", "ave"}) {
+    cases.push_back({"Bidirectional LSTM, sequences, merge " + mode,
+                     [mode] {
+                       auto x = strata::Input({6, 4});
+                       return strata::Model(x, L::Bidirectional(L::LSTM(5, {.return_sequences = true}),
+                                                                {.merge_mode = mode})(x));
+                     },
+                     {{2, 6, 4}}});
+  }
+  cases.push_back({"Bidirectional GRU (reset_after), last outputs concatenated, then Dense",
+                   [] {
+                     auto x = strata::Input({7, 3});
+                     return strata::Model(x, L::Dense(2)(L::Bidirectional(L::GRU(4))(x)));
+                   },
+                   {{3, 7, 3}}});
+  cases.push_back({"Bidirectional SimpleRNN, merge None, states in and out",
+                   [] {
+                     auto x = strata::Input({5, 3}), f = strata::Input({4}), b = strata::Input({4});
+                     auto outs =
+                         L::Bidirectional(L::SimpleRNN(4, {.return_sequences = true, .return_state = true}),
+                                          {.merge_mode = ""})
+                             .call_all(x, {f, b});
+                     return strata::Model({x, f, b}, outs);
+                   },
+                   {{2, 5, 3}, {2, 4}, {2, 4}}});
   return cases;
 }
 

@@ -394,3 +394,42 @@ class LSTM : public RecurrentLayer {
 };
 
 }  // namespace strata::layers
+
+namespace strata::layers {
+
+/// Keras `Bidirectional` keyword arguments, in Keras's order.
+struct BidirectionalOptions {
+  /// How the forward and backward outputs combine: "concat" (the last axis), "sum", "mul", "ave", or "" for
+  /// Keras's None (both outputs, forward first; call with call_all).
+  std::string merge_mode = "concat";
+  /// The layer's name; empty means the default.
+  std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `BidirectionalOptions{}.set_name(...).set_merge_mode(...)`.
+  /// Sets `merge_mode`; returns this struct for chaining.
+  BidirectionalOptions& set_merge_mode(std::string value) {
+    merge_mode = std::move(value);
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  BidirectionalOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
+};
+
+/// Keras's `Bidirectional`: a copy of `layer` named `forward_<name>` reads the sequence forwards, another
+/// named `backward_<name>` (with go_backwards) reads it backwards, and their outputs merge, the backward
+/// sequence realigned with the input's steps. With return_state the outputs are the merged output, the
+/// forward states, then the backward ones; initial states are given the same way (forward half first).
+/// Weights: the forward layer's, then the backward layer's. Each half compiles to its own oneDNN RNN
+/// primitive.
+class Bidirectional : public RecurrentLayer {
+ public:
+  /// Wraps a copy of `layer` (SimpleRNN, GRU or LSTM; its own weights are not shared). Throws ValueError for
+  /// a merge_mode Keras does not have, or a layer with go_backwards.
+  explicit Bidirectional(const RecurrentLayer& layer, BidirectionalOptions options = {});
+};
+
+}  // namespace strata::layers

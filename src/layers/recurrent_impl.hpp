@@ -1,0 +1,27 @@
+#pragma once
+// What a Bidirectional layer needs of the recurrent layers it wraps (src/layers/recurrent.cpp): their
+// flags, and their op lowered in either direction.
+
+#include <cstdint>
+#include <vector>
+
+#include "compiler/ir.hpp"
+
+namespace strata::detail {
+
+/// Implemented by SimpleRNN, GRU and LSTM beside LayerImpl.
+class RecurrentLayerImpl {
+ public:
+  virtual ~RecurrentLayerImpl() = default;
+  /// States of the cell: 2 for an LSTM (h, c), else 1.
+  virtual int state_count() const = 0;
+  virtual bool returns_sequences() const = 0;
+  virtual bool returns_state() const = 0;
+  virtual bool goes_backwards() const = 0;
+  /// The op of one call on `inputs` (the sequence, then initial states), read backwards or not; `aligned` as
+  /// ir::RecurrentOp's. Returns the outputs Keras's call returns (output, then states with return_state).
+  virtual std::vector<ir::ValueId> lower_with(ir::Graph& graph, const std::vector<ir::ValueId>& inputs,
+                                              bool backwards, bool aligned) const = 0;
+};
+
+}  // namespace strata::detail
