@@ -47,6 +47,7 @@
 #include <strata/strata.hpp>
 
 #include "dcgan_models.hpp"
+#include "bilstm_model.hpp"
 #include "text_cnn_model.hpp"
 #include "unet_model.hpp"
 
@@ -96,7 +97,7 @@ strata::Model with_seeded_weights(strata::Model model, uint64_t seed) {
 }
 
 const std::vector<std::string> kModels{"seed_block_1", "seed_block_2", "resnet50", "mobilenet_v2",
-                                       "dcgan_generator", "unet", "text_cnn"};
+                                       "dcgan_generator", "unet", "text_cnn", "bilstm"};
 
 // Deterministic: the same seeded weights in every process, so the exported ONNX file and a serving
 // process hold identical weights.
@@ -113,6 +114,8 @@ strata::Model build(const std::string& name) {
   if (name == "unet") return with_seeded_weights(make_unet(160, 3, "linear"), 50);
   // samples/text_cnn_model.hpp: keras-io's sizes, int64 token ids (an Embedding's gather, then Conv1D).
   if (name == "text_cnn") return with_seeded_weights(make_text_cnn(20000, 128, "int64", "linear", 500), 60);
+  // samples/bilstm_model.hpp: keras-io's bidirectional LSTM, int64 token ids (four oneDNN LSTM primitives).
+  if (name == "bilstm") return with_seeded_weights(make_bilstm(20000, 128, 64, 200, "int64"), 70);
   throw std::runtime_error("unknown model '" + name + "'");
 }
 
@@ -121,6 +124,7 @@ std::vector<int64_t> image_dims(const std::string& name) {
   if (name == "dcgan_generator") return {kLatent};
   if (name == "unet") return {160, 160, 3};
   if (name == "text_cnn") return {500};  // keras-io's sequence length
+  if (name == "bilstm") return {200};     // keras-io's maxlen
   return {224, 224, 3};
 }
 
@@ -128,7 +132,7 @@ std::vector<int64_t> image_dims(const std::string& name) {
 // the text classifier; otherwise images in [0, 1), the scale a preprocessed input has (the models' seeded
 // weights keep activations in range).
 strata::Tensor bench_input(const std::string& name, const std::vector<int64_t>& dims) {
-  if (name != "text_cnn") return strata::Tensor::random_uniform(dims, 7);
+  if (name != "text_cnn" && name != "bilstm") return strata::Tensor::random_uniform(dims, 7);
   const strata::Tensor u = strata::Tensor::random_uniform(dims, 7, 0.0f, 20000.0f);
   std::vector<int64_t> ids;
   for (float v : u.values()) ids.push_back(static_cast<int64_t>(v));
