@@ -26,4 +26,5 @@
 #include "strata/layers/reshaping.hpp"
 #include "strata/layers/reshaping1d.hpp"
 #include "strata/layers/resizing.hpp"
+#include "strata/layers/time_distributed.hpp"
 #include "strata/layers/unit_normalization.hpp"

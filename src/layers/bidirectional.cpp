@@ -19,26 +19,6 @@ struct BidirectionalArgs {
   BidirectionalOptions options;
 };
 
-// Keras 3's serialized layer: `{"module": "keras.layers", "class_name", "config", "registered_name"}`; Keras
-// 2's
-// `{"class_name", "config"}` reads too.
-struct LayerCodec {
-  static constexpr const char* type = "layer";
-  static nlohmann::json write(const Layer& v) {
-    if (!v) return nullptr;
-    return {{"module", "keras.layers"},
-            {"class_name", v.class_name()},
-            {"config", detail::get_layer_config(*v.impl())},
-            {"registered_name", nullptr}};
-  }
-  static Layer read(const nlohmann::json& j, const detail::ConfigKey& at) {
-    if (!j.is_object() || !j.contains("class_name") || !j["class_name"].is_string() || !j.contains("config"))
-      detail::bad_config_value(at, "a serialized layer ({\"class_name\", \"config\"})", j);
-    return Layer(detail::layer_from_config(j["class_name"].get<std::string>(), j["config"]));
-  }
-  static std::string cpp(const Layer& v) { return v ? v.impl()->cpp_constructor() : "{}"; }
-};
-
 // Keras's None is JSON null; strata's options spell it "".
 struct MergeModeCodec {
   static constexpr const char* type = "merge mode";
@@ -56,7 +36,7 @@ struct MergeModeCodec {
 const detail::LayerSchema<BidirectionalArgs>& bidirectional_schema() {
   static const auto schema =
       std::move(detail::LayerSchema<BidirectionalArgs>("Bidirectional")
-                    .required<LayerCodec>("layer", STRATA_ARG(layer))
+                    .required<detail::SerializedLayerCodec>("layer", STRATA_ARG(layer))
                     .option<MergeModeCodec>("merge_mode", STRATA_ARG(options.merge_mode))
                     // Keras 3 writes the backward copy too; strata makes it from `layer`, as Keras does when
                     // none is given, so a loaded one is kept only to be written back.

@@ -1,5 +1,7 @@
 #include "layers/config_codecs.hpp"
 
+#include "layers/layer_registry.hpp"
+
 #include <fmt/format.h>
 
 #include <array>
@@ -10,6 +12,7 @@
 
 #include "core/activation.hpp"
 #include "core/initializers.hpp"
+#include "layers/layer_registry.hpp"
 #include "strata/error.hpp"
 
 namespace strata::detail {
@@ -381,6 +384,24 @@ nlohmann::json float32_policy_json() {
           {"class_name", "DTypePolicy"},
           {"config", {{"name", "float32"}}},
           {"registered_name", nullptr}};
+}
+
+nlohmann::json SerializedLayerCodec::write(const Layer& v) {
+  if (!v) return nullptr;
+  return {{"module", "keras.layers"},
+          {"class_name", v.class_name()},
+          {"config", get_layer_config(*v.impl())},
+          {"registered_name", nullptr}};
+}
+
+Layer SerializedLayerCodec::read(const nlohmann::json& j, const ConfigKey& at) {
+  if (!j.is_object() || !j.contains("class_name") || !j["class_name"].is_string() || !j.contains("config"))
+    bad_config_value(at, "a serialized layer ({\"class_name\", \"config\"})", j);
+  return Layer(layer_from_config(j["class_name"].get<std::string>(), j["config"]));
+}
+
+std::string SerializedLayerCodec::cpp(const Layer& v) {
+  return v ? v.impl()->cpp_constructor() : "{}";
 }
 
 }  // namespace strata::detail

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "strata/initializers.hpp"
+#include "strata/layer.hpp"
 #include "strata/shape.hpp"
 
 namespace strata::detail {
@@ -206,6 +207,17 @@ struct InitializerCodec {
   static Initializer read(const nlohmann::json& j, const ConfigKey& at);
   /// A name literal for the named ones with default arguments, else a `strata::initializers::` call.
   static std::string cpp(const Initializer& v);
+};
+
+/// A layer argument of a wrapper (Bidirectional's and TimeDistributed's `layer`), as Keras 3 serializes it:
+/// `{"module": "keras.layers", "class_name", "config", "registered_name": null}`; Keras 2's
+/// `{"class_name", "config"}` reads too. `read` makes the layer through the registry.
+struct SerializedLayerCodec {
+  static constexpr const char* type = "layer";
+  static nlohmann::json write(const Layer& v);
+  static Layer read(const nlohmann::json& j, const ConfigKey& at);
+  /// The layer's own constructor: `LSTM(8, {.name = "l"})`.
+  static std::string cpp(const Layer& v);
 };
 
 /// The deepest nesting a config may have. Keras's nest a handful of levels (a model in a model in a

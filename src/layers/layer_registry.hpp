@@ -92,6 +92,7 @@ std::shared_ptr<LayerImpl> layer_from_config(const std::string& class_name, cons
   X(reshaping)                   \
   X(reshaping1d)                 \
   X(resizing)                    \
+  X(time_distributed)            \
   X(unit_normalization)
 
 #define STRATA_DECLARE_FAMILY(family) void register_##family##_layers();

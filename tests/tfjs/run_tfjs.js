@@ -442,6 +442,9 @@ function adapt(layer) {
       if (c.keepdims) refuse(layer, 'tfjs ignores keepdims');
       delete c.keepdims;
       break;
+    case 'TimeDistributed':
+      adapt(c.layer);
+      break;
     case 'Bidirectional':
       // The wrapped layer as tfjs reads it; tfjs makes the backward copy itself, as Keras does.
       adapt(c.layer);

@@ -379,6 +379,14 @@ std::vector<Example> examples() {
            "bias_regularizer": null, "activity_regularizer": null, "kernel_constraint": null,
            "recurrent_constraint": null, "bias_constraint": null, "dropout": 0.0, "recurrent_dropout": 0.0,
            "seed": null})"},
+      {L::TimeDistributed(L::Dense(2, {.name = "step"}), {.name = "td"}),
+       {4, 3},
+       1,
+       R"({"name": "td", $base, "layer": {"module": "keras.layers", "class_name": "Dense", "config": {"name":
+           "step", $base, "units": 2, "activation": "linear", "use_bias": true, "kernel_initializer": $glorot,
+           "bias_initializer": $zeros, "kernel_regularizer": null, "bias_regularizer": null,
+           "kernel_constraint": null, "bias_constraint": null, "quantization_config": null},
+           "registered_name": null}})"},
       // Keras 3 also writes the backward copy as "backward_layer", and a "build_config" in both serialized
       // layers once built; strata writes neither (Keras makes the backward copy from "layer" when absent).
       {L::Bidirectional(L::SimpleRNN(2, {.name = "inner"}), {.merge_mode = "sum", .name = "bi"}),

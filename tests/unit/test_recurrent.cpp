@@ -235,3 +235,39 @@ TEST_CASE("Bidirectional: shapes, weights where Keras 3 files keep them, and ONN
       L::Bidirectional(L::LSTM(2, {.go_backwards = true}), {.name = "b2"}), strata::ValueError,
       MessageThat(StartsWith("[b2 (Bidirectional)] The wrapped layer has go_backwards=True")));
 }
+
+TEST_CASE("TimeDistributed: shapes, shared weights, Keras 3's weight path, errors", "[recurrent]") {
+  strata::clear_session();
+  const L::Dense step(4, {.name = "step"});
+  const L::TimeDistributed td(step);
+  auto x = strata::Input({5, 3});
+  auto y = td(x);
+  CHECK(y.shape().to_string() == "(None, 5, 4)");
+  CHECK(td.name() == "time_distributed");
+  CHECK(td.count_params() == 16);
+  // Keras wraps the layer itself: the handle given shares the weights.
+  CHECK(step.get_weights().size() == 2);
+  auto frames = strata::Input({2, 6, 6, 3});
+  auto f = L::TimeDistributed(L::Conv2D(5, 3, {.strides = 2}))(frames);
+  CHECK(f.shape().to_string() == "(None, 2, 2, 2, 5)");
+  strata::Model model({x, frames}, {y, f});
+  randomize_weights_keeping_scale(model, 5);
+  const std::vector<Tensor> inputs{random_input({3, 5, 3}, 1), random_input({3, 2, 6, 6, 3}, 2)};
+  CHECK(onednn_vs_reference(model, inputs) <= float32_tolerance(27));
+  const fs::path file = work_dir() / "time_distributed.weights.h5";
+  model.save_weights(file.string());
+  const auto root = strata::detail::h5::File::open(file.string()).root();
+  CHECK(root.open_dataset("layers/time_distributed/layer/vars/0").dims() == std::vector<int64_t>{3, 4});
+  CHECK_THAT(model.summary_string(), Contains("time_distributed") && Contains("(TimeDistributed)"));
+  // No extra InputLayer or layer appears: the wrapped layer's own call is internal.
+  CHECK(model.layers().size() == 4);
+
+  CHECK_THROWS_MATCHES(
+      L::TimeDistributed(L::Dense(2), {.name = "t"})(strata::Input({4})), strata::ShapeError,
+      MessageThat(StartsWith("[t (TimeDistributed)] `TimeDistributed` Layer should be passed an "
+                             "`input_shape` with at least 3 dimensions, received shape (None, 4)")));
+  CHECK_THROWS_MATCHES(L::TimeDistributed(L::Conv2D(2, 3, {.name = "c"}))(strata::Input({4, 5})),
+                       strata::ShapeError, MessageThat(StartsWith("[c (Conv2D)]")));
+  CHECK_THROWS_MATCHES(L::TimeDistributed(strata::Layer(), {.name = "e"}), strata::ValueError,
+                       MessageThat(Equals("[e (TimeDistributed)] Expected a layer to wrap, received none")));
+}

@@ -107,6 +107,22 @@ std::vector<Case> recurrent_cases() {
                      return strata::Model({x, f, b}, outs);
                    },
                    {{2, 5, 3}, {2, 4}, {2, 4}}});
+  cases.push_back({"TimeDistributed Dense after an LSTM's sequence",
+                   [] {
+                     auto x = strata::Input({6, 4});
+                     auto h = L::LSTM(5, {.return_sequences = true})(x);
+                     return strata::Model(x, L::TimeDistributed(L::Dense(3, {.activation = "tanh"}))(h));
+                   },
+                   {{2, 6, 4}}});
+  cases.push_back({"TimeDistributed Conv2D and pooling over frames, then a GRU",
+                   [] {
+                     auto x = strata::Input({4, 8, 8, 3});
+                     auto f =
+                         L::TimeDistributed(L::Conv2D(4, 3, {.padding = "same", .activation = "relu"}))(x);
+                     f = L::TimeDistributed(L::GlobalAveragePooling2D())(f);
+                     return strata::Model(x, L::GRU(3)(f));
+                   },
+                   {{2, 4, 8, 8, 3}}});
   return cases;
 }
 

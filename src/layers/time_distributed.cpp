@@ -1,0 +1,141 @@
+// Keras's TimeDistributed: the wrapped layer called once on a placeholder of one step's shape (batch and
+// steps merged), so that it checks and builds itself, and has a node (with its padding rule) to lower; each
+// call lowers as a reshape to (batch * steps, ...), the wrapped layer's ops, and a reshape back.
+
+#include "strata/layers/time_distributed.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "graph/node.hpp"
+#include "layers/configured_layer.hpp"
+#include "layers/input_layer.hpp"
+#include "layers/layer_registry.hpp"
+#include "strata/error.hpp"
+
+namespace strata::layers {
+namespace {
+
+struct TimeDistributedArgs {
+  Layer layer;
+  LayerOptions options;
+};
+
+const detail::LayerSchema<TimeDistributedArgs>& time_distributed_schema() {
+  static const auto schema =
+      std::move(detail::LayerSchema<TimeDistributedArgs>("TimeDistributed")
+                    .required<detail::SerializedLayerCodec>("layer", STRATA_ARG(layer)));
+  return schema;
+}
+
+class TimeDistributedImpl : public detail::ConfiguredLayer<TimeDistributedArgs> {
+ public:
+  explicit TimeDistributedImpl(TimeDistributedArgs args)
+      : ConfiguredLayer(time_distributed_schema(), std::move(args)) {
+    if (!args_.layer) throw ValueError(fmt::format("{} Expected a layer to wrap, received none", prefix()));
+    inner_ = args_.layer.impl();
+  }
+
+  void prepare_call(const std::vector<Shape>& shapes, const std::vector<DType>& dtypes) override {
+    if (shapes.size() != 1 || shapes[0].rank() < 3) return;  // compute_output_shapes says why
+    const Shape child = child_shape(shapes[0]);
+    const std::string key = fmt::format("{} {}", child.to_string(), dtype_name(dtypes[0]));
+    if (calls_.count(key) != 0) return;
+    // The placeholder's explicit name takes no default name from the session.
+    auto input = std::make_shared<detail::InputLayer>(child, name() + "_step_input", dtypes[0]);
+    const std::vector<SymbolicTensor> out = detail::call_layer(inner_, {detail::input_tensor(input)});
+    if (out.size() != 1) {
+      throw ValueError(fmt::format("{} Expected a wrapped layer with one output, received {} outputs from {}",
+                                   prefix(), out.size(), inner_->prefix()));
+    }
+    calls_[key] = out.front();
+  }
+
+  std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
+    detail::expect_input_count(*this, inputs, 1);
+    const Shape& in = inputs[0];
+    if (in.rank() < 3) {
+      throw ShapeError(
+          fmt::format("{} `TimeDistributed` Layer should be passed an `input_shape` with at least 3 "
+                      "dimensions, received shape {}",
+                      prefix(), in.to_string()));
+    }
+    std::vector<Dim> dims{in[0], in[1]};
+    const Shape step = call_for(in).shape();
+    for (int d = 1; d < step.rank(); ++d) dims.push_back(step[d]);
+    return {Shape(dims)};
+  }
+
+  std::vector<DType> compute_output_dtypes(const std::vector<DType>& inputs, size_t outputs) const override {
+    return inner_->compute_output_dtypes(inputs, outputs);
+  }
+
+  std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node& node,
+                                 const std::vector<ir::ValueId>& inputs) const override {
+    const std::vector<int64_t> dims = graph.values[inputs[0]].dims;
+    std::vector<int64_t> rows{dims[0] * dims[1]};
+    rows.insert(rows.end(), dims.begin() + 2, dims.end());
+    const ir::ValueId merged = detail::emit_reshape(graph, inputs[0], rows, name());
+    const SymbolicTensor& step = call_for(node.inputs[0].shape());
+    const ir::ValueId out = inner_->lower(graph, *step.node(), {merged}).front();
+    std::vector<int64_t> back{dims[0], dims[1]};
+    const std::vector<int64_t>& out_dims = graph.values[out].dims;
+    back.insert(back.end(), out_dims.begin() + 1, out_dims.end());
+    return {detail::emit_reshape(graph, out, back, name())};
+  }
+
+  int64_t macs(const detail::Node& node) const override {
+    const Shape& in = node.inputs[0].shape();
+    return in[1] ? inner_->macs(*call_for(in).node()) * *in[1] : 0;
+  }
+
+  std::vector<detail::SublayerGroup> sublayers() const override { return {{"layer", false, {inner_.get()}}}; }
+  std::vector<detail::Variable> weights() const override { return detail::held_weights({inner_}); }
+  void set_weights(const std::vector<Tensor>& values) override {
+    detail::set_held_weights(prefix(), {inner_}, values);
+  }
+  uint64_t weights_version() const override { return detail::held_weights_version({inner_}); }
+  size_t release_weights(const ReleaseFn& release) override {
+    return detail::release_held_weights({inner_}, release);
+  }
+
+ private:
+  static Shape child_shape(const Shape& in) {
+    std::vector<Dim> dims{None};
+    for (int d = 2; d < in.rank(); ++d) dims.push_back(in[d]);
+    return Shape(dims);
+  }
+
+  // The wrapped layer's output on one step of `in` (made by prepare_call).
+  const SymbolicTensor& call_for(const Shape& in) const {
+    for (const auto& [key, out] : calls_) {
+      if (out.node()->inputs[0].shape() == child_shape(in)) return out;
+    }
+    throw InternalError(
+        fmt::format("{} no call of the wrapped layer for input shape {}", prefix(), in.to_string()));
+  }
+
+  std::shared_ptr<detail::LayerImpl> inner_;
+  std::map<std::string, SymbolicTensor> calls_;
+};
+
+}  // namespace
+
+TimeDistributed::TimeDistributed(const Layer& layer, LayerOptions options) {
+  impl_ = std::make_shared<TimeDistributedImpl>(TimeDistributedArgs{layer, std::move(options)});
+}
+
+SymbolicTensor TimeDistributed::operator()(const SymbolicTensor& input) const {
+  return call({input}).front();
+}
+
+}  // namespace strata::layers
+
+namespace strata::detail {
+void register_time_distributed_layers() {
+  register_layer(layers::time_distributed_schema(), [](layers::TimeDistributedArgs a) {
+    return std::make_shared<layers::TimeDistributedImpl>(std::move(a));
+  });
+}
+}  // namespace strata::detail
