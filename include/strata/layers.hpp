@@ -3,6 +3,7 @@
 /// Every built-in layer; `namespace L = strata::layers;` reads like Keras's `layers`.
 
 #include "strata/layers/activations.hpp"
+#include "strata/layers/attention.hpp"
 #include "strata/layers/batch_normalization.hpp"
 #include "strata/layers/conv1d.hpp"
 #include "strata/layers/conv2d.hpp"

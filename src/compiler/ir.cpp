@@ -203,6 +203,7 @@ double op_flops(const Graph& graph, const Op& op) {
           [&](const BinaryOp& b) { return none(b); },
           [&](const ElementwiseOp& e) { return none(e); },
           [&](const GatherOp& g) { return none(g); },
+          [&](const ConstantOp& c) { return none(c); },
           [&](const RecurrentOp& r) {
             // Per step and sample: the input's and the state's projections.
             const auto& in = graph.values[op.inputs[0]].dims;
@@ -258,6 +259,8 @@ std::vector<std::shared_ptr<const Tensor>> op_weights(const Op& op) {
                  },
                  [&](const PReluOp& p) { add({p.alpha}); },
                  [&](const GatherOp& g) { add({g.table}); },
+                 // Not a float32 weight: a mask or ids the layer made for the plan's shapes.
+                 [&](const ConstantOp& c) { none(c); },
                  [&](const RecurrentOp& r) {
                    add({r.kernel, r.recurrent_kernel, r.bias});
                  },
@@ -314,6 +317,7 @@ std::string op_kind_name(const Op& op) {
     }
     std::string operator()(const ElementwiseOp& e) const { return elementwise_name(e.kind); }
     std::string operator()(const GatherOp&) const { return "gather"; }
+    std::string operator()(const ConstantOp&) const { return "constant"; }
     std::string operator()(const RecurrentOp& r) const {
       switch (r.cell) {
         case RecurrentOp::Cell::kSimple:
@@ -440,6 +444,7 @@ std::string attrs_text(const Op& op) {
                           return text;
                         },
                         [&](const GatherOp& g) { return nothing(g); },
+                        [&](const ConstantOp& c) { return nothing(c); },
                         [&](const RecurrentOp& r) {
                           std::string text = fmt::format("units={}", r.recurrent_kernel->dims()[0]);
                           if (r.backwards) text += r.aligned ? " backward" : " go_backwards";

@@ -332,6 +332,12 @@ struct TransposeOp {
 /// choose_layouts pass around ops that read or write another layout.
 struct ConvertOp {};
 
+/// A value known when the plan is built (a causal attention mask for the plan's sequence lengths): the
+/// output, of `value`'s dims and type (float32, int32, int64 or bool), is `value` itself. No inputs.
+struct ConstantOp {
+  std::shared_ptr<const Tensor> value;
+};
+
 /// A user-defined layer's kernel, run as plain C++ on dense row-major tensors.
 struct CustomOp {
   std::shared_ptr<const MultiOutputLayerDefinition> definition;
@@ -352,7 +358,7 @@ struct ProbeOp {};
 using OpAttrs = std::variant<ConvOp, TransposedConvOp, PoolOp, ActivationOp, BinaryOp, ElementwiseOp,
                              GatherOp, SoftmaxOp, PReluOp, DenseOp, BatchNormOp, LayerNormOp, MatMulOp,
                              RecurrentOp, PadOp, CropOp, UpsampleOp, ResizeOp, ReshapeOp, ConcatOp, ReduceOp,
-                             TransposeOp, CustomOp, ConvertOp STRATA_PROBE_OP_KIND>;
+                             TransposeOp, CustomOp, ConstantOp, ConvertOp STRATA_PROBE_OP_KIND>;
 
 /// A step fused into an op, applied to its result in order.
 struct PostOp {

@@ -128,6 +128,7 @@ class OnnxBuilder {
                                {define(op, Layout::kNhwc)}, name);
                    },
                    [&](const ir::RecurrentOp& r) { recurrent(op, r, name); },
+                   [&](const ir::ConstantOp& c) { constant(op, c, name); },
                    [&](const ir::SoftmaxOp& s) { softmax(op, s, name); },
                    [&](const ir::DenseOp& d) { dense(op, d, name); },
                    [&](const ir::BatchNormOp& bn) { batch_norm(op, bn, name); },
@@ -218,6 +219,9 @@ class OnnxBuilder {
     return tensors_[v].nhwc = out_.unique(ir_.values[v].name);
   }
 
+  // A plan-time constant: an initializer of its type, named by an Identity as the value.
+  void constant(const ir::Op& op, const ir::ConstantOp& c, const std::string& name);
+
   // Keras's recurrent layers (onnx_recurrent.cpp).
   void recurrent(const ir::Op& op, const ir::RecurrentOp& r, const std::string& name);
 
@@ -245,6 +249,7 @@ class OnnxBuilder {
             },
             [&](const ir::GatherOp&) { return Want::kNhwc; },
             [&](const ir::RecurrentOp&) { return Want::kNhwc; },
+            [&](const ir::ConstantOp&) { return Want::kNhwc; },
             [&](const ir::ElementwiseOp& e) {
               for (ir::ValueId v : op.inputs) {
                 if (rank(v) != rank(op.output())) return Want::kNhwc;

@@ -131,6 +131,9 @@ class OnnxGraph {
     for (int64_t v : values) a->add_ints(v);
   }
 
+  // A new, empty initializer (for a caller that fills in a type of its own).
+  onnx::TensorProto* add_initializer() { return graph_.add_initializer(); }
+
   // Weights and constants are initializers; ONNX stores them little-endian, as this machine does.
   std::string initializer(const std::string& base, const std::vector<int64_t>& d,
                           const std::vector<float>& values) {

@@ -57,6 +57,12 @@ nlohmann::json FunctionalImpl::config() const {
       // The call's keyword arguments: an op's numbers (`x + 3.0`), named by Keras's parameters.
       const auto* op = dynamic_cast<const OpLayer*>(layer.get());
       const nlohmann::json kwargs = op != nullptr ? op->call_numbers() : nlohmann::json::object();
+      nlohmann::json entries =
+          layer->call_entries(*node, [&](const SymbolicTensor& t) { return tensor_ref(t, numbers); });
+      if (!entries.is_null()) {
+        inbound.push_back(std::move(entries));
+        continue;
+      }
       nlohmann::json call = nlohmann::json::array();
       for (const SymbolicTensor& t : node->inputs) {
         nlohmann::json ref = tensor_ref(t, numbers);

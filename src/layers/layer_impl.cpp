@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "core/session.hpp"
 #include "strata/error.hpp"
@@ -57,6 +58,11 @@ std::vector<DType> LayerImpl::compute_output_dtypes(const std::vector<DType>& in
 
 std::optional<ir::SpatialPadding> LayerImpl::static_padding(const std::vector<Shape>&) const {
   return std::nullopt;
+}
+
+nlohmann::json LayerImpl::call_entries(const Node&,
+                                       const std::function<nlohmann::json(const SymbolicTensor&)>&) const {
+  return nullptr;
 }
 
 int64_t LayerImpl::macs(const Node&) const { return 0; }

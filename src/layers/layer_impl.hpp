@@ -104,6 +104,11 @@ class LayerImpl {
   /// The C++ that makes this layer, without the `layers::` namespace: `Conv2D(32, 3, {.name = "c"})`.
   /// Throws ValueError for a layer without a schema.
   virtual std::string cpp_constructor() const;
+  /// How a model config lists `node`'s inputs, for a layer whose call takes tensors as keyword arguments
+  /// (MultiHeadAttention's value, key and mask): the entries `[[layer, node, index, kwargs], ...]`, each
+  /// tensor written by `ref`. Null for the default: one entry per input.
+  virtual nlohmann::json call_entries(const Node& node,
+                                      const std::function<nlohmann::json(const SymbolicTensor&)>& ref) const;
   /// Multiply-accumulates of one sample of a call, for summaries and benchmarks (0 when negligible).
   virtual int64_t macs(const Node& node) const;
 

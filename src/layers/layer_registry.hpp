@@ -82,6 +82,7 @@ std::shared_ptr<LayerImpl> layer_from_config(const std::string& class_name, cons
   X(input_layer)                 \
   X(layer_normalization)         \
   X(merge)                       \
+  X(multi_head_attention)        \
   X(normalization)               \
   X(pooling1d)                   \
   X(pooling2d)                   \

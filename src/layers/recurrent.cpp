@@ -12,6 +12,7 @@
 #include "layers/configured_layer.hpp"
 #include "layers/layer_registry.hpp"
 #include "layers/recurrent_impl.hpp"
+#include "layers/weights_sublayer.hpp"
 #include "strata/error.hpp"
 
 namespace strata::layers {
@@ -130,24 +131,6 @@ const detail::LayerSchema<RecurrentArgs<Options>>& schema_of() {
   if constexpr (std::is_same_v<Options, LSTMOptions>) return lstm_schema();
 }
 
-// Keras's cell: the layer that owns the weights, so that weight files find them where Keras puts them. It
-// is never called on its own.
-class RecurrentCellImpl : public detail::LayerImpl {
- public:
-  RecurrentCellImpl(const char* class_name, const char* name) : LayerImpl(class_name, name) {}
-
-  std::vector<Shape> compute_output_shapes(const std::vector<Shape>&) const override {
-    throw InternalError(fmt::format("{} a cell is computed by its recurrent layer", prefix()));
-  }
-  std::vector<ir::ValueId> lower(ir::Graph&, const detail::Node&,
-                                 const std::vector<ir::ValueId>&) const override {
-    throw InternalError(fmt::format("{} a cell is computed by its recurrent layer", prefix()));
-  }
-  nlohmann::json config() const override { return nlohmann::json::object(); }
-
-  void make(const std::string& name, Tensor value) { add_variable(name, std::move(value)); }
-};
-
 template <class Options>
 class RecurrentImpl : public detail::ConfiguredLayer<RecurrentArgs<Options>>,
                       public detail::RecurrentLayerImpl {
@@ -157,7 +140,7 @@ class RecurrentImpl : public detail::ConfiguredLayer<RecurrentArgs<Options>>,
  public:
   explicit RecurrentImpl(RecurrentArgs<Options> a)
       : Base(schema_of<Options>(), std::move(a)),
-        cell_(std::make_shared<RecurrentCellImpl>(Traits::cell_class, Traits::cell_name)) {
+        cell_(std::make_shared<detail::WeightsSublayer>(Traits::cell_class, Traits::cell_name)) {
     const Options& o = this->args_.options;
     const std::string where = this->prefix();
     if (this->args_.units <= 0) {
@@ -320,7 +303,7 @@ class RecurrentImpl : public detail::ConfiguredLayer<RecurrentArgs<Options>>,
   }
 
  private:
-  std::shared_ptr<RecurrentCellImpl> cell_;
+  std::shared_ptr<detail::WeightsSublayer> cell_;
   detail::Activation activation_{detail::ActivationKind::kTanh};
   detail::Activation recurrent_activation_{detail::ActivationKind::kSigmoid};
   int64_t features_ = -1;

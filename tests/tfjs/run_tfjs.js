@@ -39,6 +39,8 @@
 //   TensorFlow's tf.image.resize (half-pixel centres). All three run as KerasResize below: Keras's crop windows
 //   and pad_to_aspect_ratio's fill written from its source, then tfjs-core's resizeBilinear / resizeNearestNeighbor with halfPixelCenters.
 // - GroupNormalization: no tfjs class; KerasGroupNormalization below is Keras 3's call in tfjs-core ops.
+// - MultiHeadAttention: not in tfjs-layers' node bundle; KerasMultiHeadAttention below is Keras 3's call in
+//   tfjs-core ops (einsum), its keyword tensors turned into inputs.
 // - GRU with reset_after=True (Keras 3's default): tfjs throws; KerasGRU below runs Keras 3's cell in tfjs's
 //   own RNN loop. LSTM and GRU recurrent_activation "hard_sigmoid": tfjs's is Keras 2's (refused).
 // - Normalization: tfjs-layers has no such class. It runs as KerasNormalization below, Keras 3's call written
@@ -292,6 +294,71 @@ class KerasGRU extends TfjsGRU {
 KerasGRU.className = 'KerasGRU';
 tf.serialization.registerClass(KerasGRU);
 
+// Keras 3's MultiHeadAttention (keras/src/layers/attention/multi_head_attention.py, its non-fused path), which
+// the tfjs-layers node bundle lacks: EinsumDense projections, the query scaled by 1/sqrt(key_dim), scores
+// einsum'd per head, Keras's Softmax mask (masked scores plus -1e9: the attention mask cast to bool, and with
+// use_causal_mask the lower triangle), the weighted values and the output projection, in tfjs-core ops. The
+// node's tensors arrive as inputs in the order adapt() put them: query, value, [key], [attention_mask]. (tfjs
+// hands a layer its config with camelCase keys.)
+class KerasMultiHeadAttention extends tfl.layers.Layer {
+  constructor(config) {
+    super({name: config.name});
+    this.c = config;
+  }
+  computeOutputShape(shapes) {
+    const [q, v] = shapes;
+    const out = [q[0], q[1], this.c.outputShape == null ? q[2] : this.c.outputShape];
+    return this.c.strataCall.scores ? [out, [q[0], this.c.numHeads, q[1], v[1]]] : out;
+  }
+  build(shapes) {
+    const {key} = this.c.strataCall;
+    const [q, v] = shapes;
+    const k = key ? shapes[2] : v;
+    const h = this.c.numHeads, kd = this.c.keyDim, vd = this.c.valueDim;
+    const out = this.c.outputShape == null ? q[2] : this.c.outputShape;
+    const z = tfl.initializers.zeros();
+    const dense = (name, kernel, bias) => ({
+      kernel: this.addWeight(`${name}/kernel`, kernel, 'float32', z),
+      bias: this.c.useBias ? this.addWeight(`${name}/bias`, bias, 'float32', z) : null,
+    });
+    this.qDense = dense('query', [q[2], h, kd], [h, kd]);
+    this.kDense = dense('key', [k[2], h, kd], [h, kd]);
+    this.vDense = dense('value', [v[2], h, vd], [h, vd]);
+    this.oDense = dense('attention_output', [h, vd, out], [out]);
+    this.built = true;
+  }
+  call(inputs) {
+    return tf.tidy(() => {
+      const {key, mask, causal, scores: withScores} = this.c.strataCall;
+      const [q, v] = inputs;
+      let at = 2;
+      const k = key ? inputs[at++] : v;
+      const m = mask ? inputs[at++] : null;
+      const project = (x, d) => {
+        const y = tf.einsum('abc,cde->abde', x, d.kernel.read());
+        return d.bias ? tf.add(y, d.bias.read()) : y;
+      };
+      const query = tf.mul(project(q, this.qDense), 1.0 / Math.sqrt(this.c.keyDim));
+      let scores = tf.einsum('bsnh,btnh->bnts', project(k, this.kDense), query);
+      let keep = m == null ? null : tf.expandDims(tf.cast(m, 'bool'), 1);
+      if (causal) {
+        const [t, s] = [q.shape[1], v.shape[1]];
+        const lower = tf.linalg.bandPart(tf.ones([t, s]), -1, 0);
+        const c = tf.reshape(tf.cast(lower, 'bool'), [1, 1, t, s]);
+        keep = keep == null ? c : tf.logicalAnd(keep, c);
+      }
+      if (keep != null) scores = tf.add(scores, tf.mul(tf.sub(1, tf.cast(keep, 'float32')), -1e9));
+      const probs = tf.softmax(scores);
+      const context = tf.einsum('bnts,bsnh->btnh', probs, project(v, this.vDense));
+      let out = tf.einsum('abcd,cde->abe', context, this.oDense.kernel.read());
+      if (this.oDense.bias) out = tf.add(out, this.oDense.bias.read());
+      return withScores ? [out, probs] : out;
+    });
+  }
+}
+KerasMultiHeadAttention.className = 'KerasMultiHeadAttention';
+tf.serialization.registerClass(KerasMultiHeadAttention);
+
 // Keras 3's Normalization at inference (keras/src/layers/preprocessing/normalization.py).
 class KerasNormalization extends tfl.layers.Layer {
   constructor(config) {
@@ -442,6 +509,24 @@ function adapt(layer) {
       if (c.keepdims) refuse(layer, 'tfjs ignores keepdims');
       delete c.keepdims;
       break;
+    case 'MultiHeadAttention': {
+      if (c.use_gate || c.sliding_window != null || c.attention_axes != null) refuse(layer, 'the harness has no gate, window or axes');
+      // Keras's node passes value, key and attention_mask as keyword tensors; tfjs resolves only listed
+      // inputs, so they become inputs in a fixed order, and the call's flags go to the layer.
+      let call = null;
+      layer.inbound_nodes = layer.inbound_nodes.map((node) => {
+        const [name, index, tensor, kwargs] = node[0];
+        const entries = [[name, index, tensor, {}], [...kwargs.value, {}]];
+        if (kwargs.key) entries.push([...kwargs.key, {}]);
+        if (kwargs.attention_mask) entries.push([...kwargs.attention_mask, {}]);
+        call = {key: !!kwargs.key, mask: !!kwargs.attention_mask, causal: !!kwargs.use_causal_mask,
+          scores: !!kwargs.return_attention_scores};
+        return entries;
+      });
+      c.strata_call = call;
+      layer.class_name = 'KerasMultiHeadAttention';
+      break;
+    }
     case 'TimeDistributed':
       adapt(c.layer);
       break;

@@ -139,26 +139,8 @@ Tensor read_dataset(const std::string& file, const std::string& path) {
 TEST_CASE("recurrent layers equal tfjs-layers' (and Keras 3's reset_after GRU cell)", "[recurrent][tfjs]") {
   strata::clear_session();
   const std::vector<Case> cases = recurrent_cases();
-  const std::vector<TfjsCase> runs = tfjs_runs(cases, 300, randomize_weights_keeping_scale);
-  const std::vector<TfjsResult> results = tfjs_predict_all(runs);
-  for (size_t i = 0; i < runs.size(); ++i) {
-    INFO(cases[i].what << ": " << results[i].refused);
-    REQUIRE(results[i].refused.empty());
-    for (const char* backend : {"onednn", "reference"}) {
-      INFO(backend);
-      const std::vector<Tensor> ours = runs[i].model.compile({.backend = backend}).predict(runs[i].inputs);
-      REQUIRE(ours.size() == results[i].outputs.size());
-      for (size_t o = 0; o < ours.size(); ++o) {
-        INFO("output " << o);
-        // tfjs and strata each round every step; the error may grow a little along the sequence.
-        CHECK(max_relative_error(ours[o], results[i].outputs[o]) <= 1e-5);
-      }
-    }
-    // The check can fail: another input moves the outputs far beyond the tolerance.
-    std::vector<Tensor> moved = runs[i].inputs;
-    for (int64_t k = 0; k < moved[0].size(); ++k) moved[0].data()[k] += 0.25f;
-    CHECK(max_relative_error(runs[i].model.predict(moved).front(), results[i].outputs.front()) > 1e-3);
-  }
+  // tfjs and strata each round every step; the error may grow a little along the sequence.
+  check_cases_against_tfjs(cases, 300, 1e-5, [](float v) { return v + 0.25f; });
 }
 
 TEST_CASE("SimpleRNN matches the outputs Keras computed with its own weight file", "[recurrent][keras]") {

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -175,6 +176,34 @@ inline std::vector<strata::Tensor> tfjs_predict(const strata::Model& model,
   TfjsResult result = tfjs_predict_all({{model, inputs}}).at(0);
   if (!result.refused.empty()) throw TfjsRefused(result.refused);
   return result.outputs;
+}
+
+/// Runs each case (a struct with `what`, `build` and `inputs`) in tfjs and on both of strata's backends, and
+/// checks every output within `tolerance` of tfjs's; then that the check can fail: the first input changed
+/// by `perturb` (a sign flip, a shift) must move the first output more than 100 times the tolerance.
+template <class Case>
+void check_cases_against_tfjs(const std::vector<Case>& cases, uint64_t seed, double tolerance,
+                              const std::function<float(float)>& perturb) {
+  const std::vector<TfjsCase> runs = tfjs_runs(cases, seed, randomize_weights_keeping_scale);
+  const std::vector<TfjsResult> results = tfjs_predict_all(runs);
+  for (size_t i = 0; i < runs.size(); ++i) {
+    INFO(cases[i].what << ": " << results[i].refused);
+    REQUIRE(results[i].refused.empty());
+    for (const char* backend : {"onednn", "reference"}) {
+      INFO(backend);
+      const std::vector<strata::Tensor> ours =
+          runs[i].model.compile({.backend = backend}).predict(runs[i].inputs);
+      REQUIRE(ours.size() == results[i].outputs.size());
+      for (size_t o = 0; o < ours.size(); ++o) {
+        INFO("output " << o);
+        CHECK(max_relative_error(ours[o], results[i].outputs[o]) <= tolerance);
+      }
+    }
+    std::vector<strata::Tensor> moved = runs[i].inputs;
+    for (int64_t k = 0; k < moved[0].size(); ++k) moved[0].data()[k] = perturb(moved[0].data()[k]);
+    CHECK(max_relative_error(runs[i].model.predict(moved).front(), results[i].outputs.front()) >
+          100 * tolerance);
+  }
 }
 
 }  // namespace strata_test

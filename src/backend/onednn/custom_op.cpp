@@ -1,6 +1,8 @@
 // Plain C++ steps between the primitives, on dense row-major tensors: a custom layer's kernel, and what
 // oneDNN 2.6 has no form for: element-wise ops on any type (casts, comparisons, where, integer arithmetic)
-// and an Embedding's gather.
+// an Embedding's gather, and constants.
+
+#include <cstring>
 
 #include "backend/custom_kernel.hpp"
 #include "backend/elementwise_kernel.hpp"
@@ -69,6 +71,17 @@ void PlanBuilder::add_gather(const ir::Op& op, const ir::GatherOp& g) {
       op,
       [g, ids, dst = offset_of(op.output())](uint8_t* arena) {
         detail::run_gather(g, ids.dims, ids.type, arena + ids.offset, floats_at(arena, dst));
+      },
+      "row-major");
+}
+
+// The arena is reused between values, so the constant is copied in on every run (a few kilobytes: a causal
+// mask is steps x steps bytes).
+void PlanBuilder::add_constant(const ir::Op& op, const ir::ConstantOp& c) {
+  add_kernel_step(
+      op,
+      [value = c.value, dst = offset_of(op.output()), bytes = graph_.bytes(op.output())](uint8_t* arena) {
+        std::memcpy(arena + dst, value->raw_data(), static_cast<size_t>(bytes));
       },
       "row-major");
 }

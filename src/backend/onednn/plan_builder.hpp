@@ -99,6 +99,7 @@ class PlanBuilder {
   void add_custom(const Op& op, const ir::CustomOp& custom);
   void add_elementwise(const Op& op, const ir::ElementwiseOp& e);
   void add_gather(const Op& op, const ir::GatherOp& g);
+  void add_constant(const Op& op, const ir::ConstantOp& c);
 
   // Shared by the families (plan_builder.cpp).
   /// Appends `step` as the primitive of `pd`, with `op`'s post-op chain and layers for the report.

@@ -118,6 +118,9 @@ class ReferenceExecutor : public Executor {
                 if (op.outputs.size() > 2) b.c = buffer(op.outputs[2]).data();
                 run_recurrent(r, b);
               },
+              [&](const ir::ConstantOp& c) {
+                std::memcpy(dst.data(), c.value->raw_data(), static_cast<size_t>(graph_.bytes(op.output())));
+              },
               [&](const ir::GatherOp& g) {
                 run_gather(g, graph_.values[in0].dims, graph_.values[in0].dtype, buffer(in0).data(),
                            dst.data());
