@@ -205,10 +205,11 @@ double op_flops(const Graph& graph, const Op& op) {
           [&](const GatherOp& g) { return none(g); },
           [&](const ConstantOp& c) { return none(c); },
           [&](const RecurrentOp& r) {
-            // Per step and sample: the input's and the state's projections.
+            // Per step and sample: the input's and the state's projections, per direction.
             const auto& in = graph.values[op.inputs[0]].dims;
             const double rows = static_cast<double>(in[0] * in[1]);
-            return 2.0 * rows * static_cast<double>(r.kernel->size() + r.recurrent_kernel->size());
+            const double per = static_cast<double>(r.kernel->size() + r.recurrent_kernel->size());
+            return 2.0 * rows * per * (r.backward ? 2.0 : 1.0);
           },
           [&](const SoftmaxOp& s) { return none(s); },
           [&](const PReluOp& p) { return none(p); },
@@ -230,6 +231,25 @@ double op_flops(const Graph& graph, const Op& op) {
           [&](const ConvertOp& c) { return none(c); },
       },
       op.attrs);
+}
+
+std::vector<RecurrentHalf> recurrent_halves(const Op& op) {
+  const auto& r = std::get<RecurrentOp>(op.attrs);
+  const size_t halves = r.backward ? 2 : 1;
+  const size_t states = static_cast<size_t>(r.states());
+  const size_t given = (op.inputs.size() - 1) / halves;  // 0 or states
+  std::vector<RecurrentHalf> out;
+  for (size_t h = 0; h < halves; ++h) {
+    RecurrentHalf half;
+    half.attrs = h == 0 ? &r : r.backward.get();
+    half.sequence = op.inputs[0];
+    half.initial.assign(op.inputs.begin() + 1 + static_cast<long>(h * given),
+                        op.inputs.begin() + 1 + static_cast<long>((h + 1) * given));
+    half.outputs.assign(op.outputs.begin() + static_cast<long>(h * (1 + states)),
+                        op.outputs.begin() + static_cast<long>((h + 1) * (1 + states)));
+    out.push_back(std::move(half));
+  }
+  return out;
 }
 
 std::vector<std::shared_ptr<const Tensor>> op_weights(const Op& op) {
@@ -263,6 +283,7 @@ std::vector<std::shared_ptr<const Tensor>> op_weights(const Op& op) {
                  [&](const ConstantOp& c) { none(c); },
                  [&](const RecurrentOp& r) {
                    add({r.kernel, r.recurrent_kernel, r.bias});
+                   if (r.backward) add({r.backward->kernel, r.backward->recurrent_kernel, r.backward->bias});
                  },
                  [&](const MatMulOp& m) { none(m); },
                  [&](const CustomOp& c) {
@@ -319,13 +340,14 @@ std::string op_kind_name(const Op& op) {
     std::string operator()(const GatherOp&) const { return "gather"; }
     std::string operator()(const ConstantOp&) const { return "constant"; }
     std::string operator()(const RecurrentOp& r) const {
+      const char* prefix = r.backward ? "bidirectional_" : "";
       switch (r.cell) {
         case RecurrentOp::Cell::kSimple:
-          return "simple_rnn";
+          return std::string(prefix) + "simple_rnn";
         case RecurrentOp::Cell::kGru:
-          return "gru";
+          return std::string(prefix) + "gru";
         case RecurrentOp::Cell::kLstm:
-          return "lstm";
+          return std::string(prefix) + "lstm";
       }
       return "rnn";
     }

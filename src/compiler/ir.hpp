@@ -272,6 +272,11 @@ struct RecurrentOp {
   /// Bidirectional layer's backward half, oneDNN's and ONNX's order) rather than the t-th step computed
   /// (Keras's go_backwards, which returns the outputs in the order it computed them).
   bool aligned = false;
+  /// When set, the op is both halves of a Bidirectional layer: this one reads forwards, `backward` (its own
+  /// weights, `backwards` and `aligned`) reads the same sequence backwards. Inputs: the sequence, this
+  /// half's initial states, then backward's; outputs: this half's (sequence, h[, c]), then backward's. A
+  /// backend may run the halves at once.
+  std::shared_ptr<const RecurrentOp> backward;
   /// Gates of the cell: 1, 3 or 4.
   int gates() const { return cell == Cell::kSimple ? 1 : cell == Cell::kGru ? 3 : 4; }
   /// States of the cell: 2 for an LSTM (h, c), else 1.
@@ -411,6 +416,17 @@ struct Graph {
   /// A readable listing, one op per line, for dumps and failing tests.
   std::string to_string() const;
 };
+
+/// One direction of a RecurrentOp: its attributes, the sequence, its initial states (none, or h[, c]) and its
+/// outputs (sequence, h[, c]).
+struct RecurrentHalf {
+  const RecurrentOp* attrs = nullptr;
+  ValueId sequence = -1;
+  std::vector<ValueId> initial, outputs;
+};
+
+/// The directions `op` (holding a RecurrentOp) computes: one, or a Bidirectional's forward and backward.
+std::vector<RecurrentHalf> recurrent_halves(const Op& op);
 
 /// The depthwise convolution fused into `op` as a post-op, or null.
 const ConvOp* fused_depthwise(const Op& op);

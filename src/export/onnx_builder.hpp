@@ -224,6 +224,7 @@ class OnnxBuilder {
 
   // Keras's recurrent layers (onnx_recurrent.cpp).
   void recurrent(const ir::Op& op, const ir::RecurrentOp& r, const std::string& name);
+  void recurrent_half(const ir::RecurrentHalf& half, const std::string& name);
 
   // What an op wants of its rank-4 input: a layout, nothing (kAny), or whatever its own result prefers.
   enum class Want { kNchw, kNhwc, kAny, kFollow };

@@ -57,7 +57,16 @@ std::pair<std::vector<int64_t>, std::vector<float>> gates_first(const Tensor& t,
 
 }  // namespace
 
-void OnnxBuilder::recurrent(const ir::Op& op, const ir::RecurrentOp& r, const std::string& name) {
+void OnnxBuilder::recurrent(const ir::Op& op, const ir::RecurrentOp&, const std::string& name) {
+  // A Bidirectional layer's halves as two one-direction nodes (ONNX's bidirectional form would need its
+  // output split again).
+  const std::vector<ir::RecurrentHalf> halves = ir::recurrent_halves(op);
+  for (size_t i = 0; i < halves.size(); ++i)
+    recurrent_half(halves[i], halves.size() == 1 ? name : name + (i == 0 ? "/forward" : "/backward"));
+}
+
+void OnnxBuilder::recurrent_half(const ir::RecurrentHalf& half, const std::string& name) {
+  const ir::RecurrentOp& r = *half.attrs;
   const int64_t hidden = r.recurrent_kernel->dims()[0];
   const int gates = r.gates();
   // ONNX's gate orders: LSTM i, o, f, c (Keras: i, f, c, o); GRU z, r, h and RNN as Keras.
@@ -103,7 +112,7 @@ void OnnxBuilder::recurrent(const ir::Op& op, const ir::RecurrentOp& r, const st
 
   // ONNX's sequences are time-major: (T, N, F).
   const std::string x_tnc = out_.unique(name + "/time_major");
-  OnnxGraph::attr(out_.node("Transpose", {get(op.inputs[0], Layout::kNhwc)}, {x_tnc}, name + "/time_major"),
+  OnnxGraph::attr(out_.node("Transpose", {get(half.sequence, Layout::kNhwc)}, {x_tnc}, name + "/time_major"),
                   "perm", std::vector<int64_t>{1, 0, 2});
   const std::string axis0 = out_.int64_initializer(name + "/axis0", {0});
   auto with_direction_axis = [&](ir::ValueId v, const char* what) {
@@ -112,9 +121,9 @@ void OnnxBuilder::recurrent(const ir::Op& op, const ir::RecurrentOp& r, const st
     return t;
   };
   std::vector<std::string> inputs{
-      x_tnc, w, rw, b, "", op.inputs.size() > 1 ? with_direction_axis(op.inputs[1], "initial_h") : ""};
+      x_tnc, w, rw, b, "", !half.initial.empty() ? with_direction_axis(half.initial[0], "initial_h") : ""};
   if (r.cell == Cell::kLstm)
-    inputs.push_back(op.inputs.size() > 2 ? with_direction_axis(op.inputs[2], "initial_c") : "");
+    inputs.push_back(half.initial.size() > 1 ? with_direction_axis(half.initial[1], "initial_c") : "");
   while (!inputs.empty() && inputs.back().empty()) inputs.pop_back();
 
   const std::string y = out_.unique(name + "/Y"), y_h = out_.unique(name + "/Y_h");
@@ -145,7 +154,7 @@ void OnnxBuilder::recurrent(const ir::Op& op, const ir::RecurrentOp& r, const st
   const std::string squeezed = out_.unique(name + "/Y_squeezed");
   out_.node("Squeeze", {y, out_.int64_initializer(name + "/axis1", {1})}, {squeezed}, squeezed);
   const bool flip = r.backwards && !r.aligned;
-  const std::string batch_major = flip ? out_.unique(name + "/Y_batch_major") : define_value(op.outputs[0]);
+  const std::string batch_major = flip ? out_.unique(name + "/Y_batch_major") : define_value(half.outputs[0]);
   OnnxGraph::attr(out_.node("Transpose", {squeezed}, {batch_major}, name + "/batch_major"), "perm",
                   std::vector<int64_t>{1, 0, 2});
   if (flip) {
@@ -154,10 +163,10 @@ void OnnxBuilder::recurrent(const ir::Op& op, const ir::RecurrentOp& r, const st
         {batch_major, out_.int64_initializer(name + "/flip_start", {-1}),
          out_.int64_initializer(name + "/flip_end", {std::numeric_limits<int64_t>::min()}),
          out_.int64_initializer(name + "/flip_axis", {1}), out_.int64_initializer(name + "/flip_step", {-1})},
-        {define_value(op.outputs[0])}, name + "/go_backwards");
+        {define_value(half.outputs[0])}, name + "/go_backwards");
   }
-  out_.node("Squeeze", {y_h, axis0}, {define_value(op.outputs[1])}, name + "/h");
-  if (r.cell == Cell::kLstm) out_.node("Squeeze", {y_c, axis0}, {define_value(op.outputs[2])}, name + "/c");
+  out_.node("Squeeze", {y_h, axis0}, {define_value(half.outputs[1])}, name + "/h");
+  if (r.cell == Cell::kLstm) out_.node("Squeeze", {y_c, axis0}, {define_value(half.outputs[2])}, name + "/c");
 }
 
 }  // namespace strata::detail::onnx_export

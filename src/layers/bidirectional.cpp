@@ -128,6 +128,7 @@ class BidirectionalImpl : public detail::ConfiguredLayer<BidirectionalArgs> {
     const std::vector<ir::ValueId> fw = recurrent(forward_).lower_with(graph, fw_in, false, false);
     // Keras flips the backward output sequence back; reading it aligned gives that order directly.
     const std::vector<ir::ValueId> bw = recurrent(backward_).lower_with(graph, bw_in, true, true);
+    join_halves(graph);
     std::vector<ir::ValueId> out;
     const std::string& mode = args_.options.merge_mode;
     const std::vector<int64_t> dims = graph.values[fw[0]].dims;
@@ -169,6 +170,19 @@ class BidirectionalImpl : public detail::ConfiguredLayer<BidirectionalArgs> {
   }
 
  private:
+  // The two RecurrentOps just emitted (forward, then backward) as one op computing both halves, which the
+  // backend may run at once.
+  void join_halves(ir::Graph& graph) const {
+    ir::Op bw = std::move(graph.ops.back());
+    graph.ops.pop_back();
+    ir::Op& fw = graph.ops.back();
+    auto& both = std::get<ir::RecurrentOp>(fw.attrs);
+    both.backward = std::make_shared<const ir::RecurrentOp>(std::get<ir::RecurrentOp>(bw.attrs));
+    fw.inputs.insert(fw.inputs.end(), bw.inputs.begin() + 1, bw.inputs.end());
+    fw.outputs.insert(fw.outputs.end(), bw.outputs.begin(), bw.outputs.end());
+    fw.layers = {name()};
+  }
+
   // The sequence with the forward layer's initial states, and with the backward layer's.
   template <class T>
   std::pair<std::vector<T>, std::vector<T>> halves(const std::vector<T>& inputs) const {

@@ -2,6 +2,7 @@
 // reference executor's plain C++ cells in every direction and with initial states; tfjs-layers' own
 // recurrent layers as the independent oracle (test_recurrent_oracle.cpp has the rest).
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "io/hdf5_file.hpp"
 #include "message_matcher.hpp"
@@ -270,4 +271,36 @@ TEST_CASE("TimeDistributed: shapes, shared weights, Keras 3's weight path, error
                        strata::ShapeError, MessageThat(StartsWith("[c (Conv2D)]")));
   CHECK_THROWS_MATCHES(L::TimeDistributed(strata::Layer(), {.name = "e"}), strata::ValueError,
                        MessageThat(Equals("[e (TimeDistributed)] Expected a layer to wrap, received none")));
+}
+
+TEST_CASE("Bidirectional runs its halves at once on two threads, also under concurrent predicts",
+          "[recurrent]") {
+  strata::clear_session();
+  auto x = strata::Input({9, 5});
+  auto y = L::Bidirectional(L::LSTM(6, {.return_sequences = true}))(x);
+  strata::Model model(x, L::Bidirectional(L::GRU(4), {.merge_mode = "sum"})(y));
+  randomize_weights_keeping_scale(model, 12);
+  const Tensor input = random_input({3, 9, 5}, 13);
+  const Tensor expected = model.compile({.backend = "reference"}).predict(input);
+  const strata::CompiledModel two = model.compile({.num_threads = 2});
+  CHECK_THAT(two.plan_string(3), Contains("both directions at once"));
+  CHECK_THAT(model.compile({.num_threads = 1}).plan_string(3), !Contains("both directions at once"));
+  CHECK(max_relative_error(two.predict(input), expected) <= float32_tolerance(9 * 11));
+  // Catch's assertions are not thread-safe: the callers only compute their worst error.
+  std::vector<std::thread> callers;
+  std::vector<double> errors(4, 1.0);
+  for (int t = 0; t < 4; ++t) {
+    callers.emplace_back([&, t] {
+      double worst = 0.0;
+      for (int r = 0; r < 5; ++r) {
+        const Tensor got = two.predict(input);
+        for (int64_t i = 0; i < got.size(); ++i)
+          worst = std::max(worst, std::abs(double(got.data()[i]) - expected.data()[i]) /
+                                      (1.0 + std::abs(expected.data()[i])));
+      }
+      errors[static_cast<size_t>(t)] = worst;
+    });
+  }
+  for (std::thread& c : callers) c.join();
+  for (double e : errors) CHECK(e <= float32_tolerance(9 * 11));
 }

@@ -95,6 +95,17 @@ class PlanBuilder {
   void add_convert(const Op& op);
   // recurrent.cpp
   void add_recurrent(const Op& op, const ir::RecurrentOp& r);
+  /// One direction's primitive with its weights and arguments bound, not yet a step.
+  struct RnnPrimitive {
+    dnnl::primitive primitive;
+    std::vector<std::pair<int, memory>> constants;
+    std::vector<Arg> activations;
+    memory::desc scratchpad;
+    std::string implementation, name;
+  };
+  RnnPrimitive rnn_primitive(const ir::RecurrentHalf& half, const dnnl::primitive_attr& attr);
+  void add_recurrent_half(const Op& op, const ir::RecurrentHalf& half);
+  void add_concurrent_halves(const Op& op, const std::vector<ir::RecurrentHalf>& halves);
   // custom_op.cpp
   void add_custom(const Op& op, const ir::CustomOp& custom);
   void add_elementwise(const Op& op, const ir::ElementwiseOp& e);

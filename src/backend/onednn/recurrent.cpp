@@ -6,8 +6,12 @@
 
 #include <fmt/format.h>
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cstring>
+#include <exception>
+#include <unordered_map>
 
 #include "backend/onednn/plan_builder.hpp"
 #include "backend/recurrent_kernel.hpp"
@@ -61,40 +65,30 @@ Made make(const typename Primitive::desc& desc, const dnnl::primitive_attr& attr
 
 }  // namespace
 
-void PlanBuilder::add_recurrent(const ir::Op& op, const ir::RecurrentOp& r) {
+void PlanBuilder::add_recurrent(const ir::Op& op, const ir::RecurrentOp&) {
   if (!op.post_ops.empty()) throw InternalError("onednn: post-ops fused into a recurrent step");
-  const auto& in = graph_.values[op.inputs[0]].dims;
+  const std::vector<ir::RecurrentHalf> halves = ir::recurrent_halves(op);
+  // oneDNN's RNN primitives hardly use a second thread (measured on a 2-core AMD EPYC: an LSTM of 200 steps
+  // at batch 1 took about as long on two threads as on one), so with two threads or more the halves of a
+  // Bidirectional layer run at once, one thread each.
+  const bool concurrent = halves.size() == 2 && omp_get_max_threads() >= 2 &&
+                          onednn_has_cell(*halves[0].attrs) && onednn_has_cell(*halves[1].attrs);
+  if (concurrent) {
+    add_concurrent_halves(op, halves);
+    return;
+  }
+  for (const ir::RecurrentHalf& half : halves) add_recurrent_half(op, half);
+}
+
+PlanBuilder::RnnPrimitive PlanBuilder::rnn_primitive(const ir::RecurrentHalf& half,
+                                                     const dnnl::primitive_attr& attr) {
+  const ir::RecurrentOp& r = *half.attrs;
+  const auto& in = graph_.values[half.sequence].dims;
   const int64_t batch = in[0], steps = in[1], features = in[2];
   const int64_t units = r.recurrent_kernel->dims()[0];
   const int64_t gates = r.gates();
-  const bool given_h = op.inputs.size() > 1, given_c = op.inputs.size() > 2;
+  const bool given_h = !half.initial.empty(), given_c = half.initial.size() > 1;
   const bool has_c = r.cell == Cell::kLstm;
-  // Keras's go_backwards returns the outputs in the order it computed them; oneDNN writes output t for
-  // input t. One in-place pass over the time axis turns one into the other.
-  const bool reverse_after = r.backwards && !r.aligned;
-
-  if (!onednn_has_cell(r)) {
-    add_kernel_step(
-        op,
-        [r, batch, steps, features, x = offset_of(op.inputs[0]), h0 = given_h ? offset_of(op.inputs[1]) : -1,
-         c0 = given_c ? offset_of(op.inputs[2]) : -1, seq = offset_of(op.outputs[0]),
-         h = offset_of(op.outputs[1]), c = has_c ? offset_of(op.outputs[2]) : -1](uint8_t* arena) {
-          detail::RecurrentBuffers b;
-          b.batch = batch;
-          b.steps = steps;
-          b.features = features;
-          b.x = floats_at(arena, x);
-          b.h0 = h0 >= 0 ? floats_at(arena, h0) : nullptr;
-          b.c0 = c0 >= 0 ? floats_at(arena, c0) : nullptr;
-          b.sequence = floats_at(arena, seq);
-          b.h = floats_at(arena, h);
-          b.c = c >= 0 ? floats_at(arena, c) : nullptr;
-          detail::run_recurrent(r, b);
-        },
-        "ntc (plain C++ cell)");
-    return;
-  }
-
   using dt = memory::data_type;
   const memory::desc src_layer({steps, batch, features}, dt::f32, tag::ntc);
   const memory::desc dst_layer({steps, batch, units}, dt::f32, tag::ntc);
@@ -109,9 +103,7 @@ void PlanBuilder::add_recurrent(const ir::Op& op, const ir::RecurrentOp& r) {
                                      : dnnl::rnn_direction::unidirectional_left2right;
   const auto prop = dnnl::prop_kind::forward_inference;
   const memory::desc src_iter = given_h ? state : none;
-  const dnnl::primitive_attr attr = attributes(op);
 
-  Step step;
   Made made;
   switch (r.cell) {
     case Cell::kSimple:
@@ -134,15 +126,18 @@ void PlanBuilder::add_recurrent(const ir::Op& op, const ir::RecurrentOp& r) {
                                       attr, engine_, "lstm");
       break;
   }
-  step.primitive = made.primitive;
-  const memory::desc chosen_layer = made.pd->weights_layer_desc(), chosen_iter = made.pd->weights_iter_desc();
-
+  RnnPrimitive out;
+  out.primitive = made.primitive;
+  out.scratchpad = made.pd->scratchpad_desc();
+  out.implementation = made.pd->impl_info_str();
+  out.name = made.name;
   // Keras's (F, gates * units) kernel is oneDNN's ldigo with one layer and one direction, byte for byte.
   const memory::desc keras_layer({1, 1, features, gates, units}, dt::f32, tag::ldigo);
   const memory::desc keras_iter({1, 1, units, gates, units}, dt::f32, tag::ldigo);
-  step.constants.emplace_back(DNNL_ARG_WEIGHTS_LAYER, reorder_constant(r.kernel, keras_layer, chosen_layer));
-  step.constants.emplace_back(DNNL_ARG_WEIGHTS_ITER,
-                              reorder_constant(r.recurrent_kernel, keras_iter, chosen_iter));
+  out.constants.emplace_back(DNNL_ARG_WEIGHTS_LAYER,
+                             reorder_constant(r.kernel, keras_layer, made.pd->weights_layer_desc()));
+  out.constants.emplace_back(DNNL_ARG_WEIGHTS_ITER,
+                             reorder_constant(r.recurrent_kernel, keras_iter, made.pd->weights_iter_desc()));
   // The bias in oneDNN's gates: a linear-before-reset GRU adds the input and recurrent biases of the update
   // and reset gates before the sigmoid (one sum), and keeps the candidate's two apart.
   memory bias(bias_desc, engine_);
@@ -158,20 +153,62 @@ void PlanBuilder::add_recurrent(const ir::Op& op, const ir::RecurrentOp& r) {
       std::copy(k, k + gates * units, b);
     }
   }
-  step.constants.emplace_back(DNNL_ARG_BIAS, bias);
-  step.activations = {{DNNL_ARG_SRC_LAYER, op.inputs[0], src_layer},
-                      {DNNL_ARG_DST_LAYER, op.outputs[0], dst_layer},
-                      {DNNL_ARG_DST_ITER, op.outputs[1], state}};
-  if (given_h) step.activations.push_back({DNNL_ARG_SRC_ITER, op.inputs[1], state});
-  if (given_c) step.activations.push_back({DNNL_ARG_SRC_ITER_C, op.inputs[2], state});
-  if (has_c) step.activations.push_back({DNNL_ARG_DST_ITER_C, op.outputs[2], state});
-  finish_step(step, *made.pd, op,
-              fmt::format("ntc -> ntc, {} {}", made.name, r.backwards ? "right-to-left" : "left-to-right"));
+  out.constants.emplace_back(DNNL_ARG_BIAS, bias);
+  out.activations = {{DNNL_ARG_SRC_LAYER, half.sequence, src_layer},
+                     {DNNL_ARG_DST_LAYER, half.outputs[0], dst_layer},
+                     {DNNL_ARG_DST_ITER, half.outputs[1], state}};
+  if (given_h) out.activations.push_back({DNNL_ARG_SRC_ITER, half.initial[0], state});
+  if (given_c) out.activations.push_back({DNNL_ARG_SRC_ITER_C, half.initial[1], state});
+  if (has_c) out.activations.push_back({DNNL_ARG_DST_ITER_C, half.outputs[2], state});
+  return out;
+}
 
-  if (reverse_after) {
+void PlanBuilder::add_recurrent_half(const ir::Op& op, const ir::RecurrentHalf& half) {
+  const ir::RecurrentOp& r = *half.attrs;
+  const auto& in = graph_.values[half.sequence].dims;
+  const int64_t batch = in[0], steps = in[1], features = in[2];
+  const int64_t units = r.recurrent_kernel->dims()[0];
+  if (!onednn_has_cell(r)) {
+    const bool given_h = !half.initial.empty(), given_c = half.initial.size() > 1;
+    const bool has_c = r.cell == Cell::kLstm;
     add_kernel_step(
         op,
-        [batch, steps, units, seq = offset_of(op.outputs[0])](uint8_t* arena) {
+        [r, batch, steps, features, x = offset_of(half.sequence),
+         h0 = given_h ? offset_of(half.initial[0]) : -1, c0 = given_c ? offset_of(half.initial[1]) : -1,
+         seq = offset_of(half.outputs[0]), h = offset_of(half.outputs[1]),
+         c = has_c ? offset_of(half.outputs[2]) : -1](uint8_t* arena) {
+          detail::RecurrentBuffers b;
+          b.batch = batch;
+          b.steps = steps;
+          b.features = features;
+          b.x = floats_at(arena, x);
+          b.h0 = h0 >= 0 ? floats_at(arena, h0) : nullptr;
+          b.c0 = c0 >= 0 ? floats_at(arena, c0) : nullptr;
+          b.sequence = floats_at(arena, seq);
+          b.h = floats_at(arena, h);
+          b.c = c >= 0 ? floats_at(arena, c) : nullptr;
+          detail::run_recurrent(r, b);
+        },
+        "ntc (plain C++ cell)");
+    return;
+  }
+  RnnPrimitive p = rnn_primitive(half, attributes(op));
+  Step step;
+  step.primitive = p.primitive;
+  step.constants = p.constants;
+  step.activations = p.activations;
+  step.scratchpad_bytes = p.scratchpad.get_size();
+  step.implementation = p.implementation;
+  step.chain = ir::post_op_chain(graph_, op);
+  step.layers = fmt::format("{}", fmt::join(op.layers, ", "));
+  step.layouts = fmt::format("ntc -> ntc, {} {}", p.name, r.backwards ? "right-to-left" : "left-to-right");
+  steps_.push_back(std::move(step));
+  // Keras's go_backwards returns the outputs in the order it computed them; oneDNN writes output t for
+  // input t. One in-place pass over the time axis turns one into the other.
+  if (r.backwards && !r.aligned) {
+    add_kernel_step(
+        op,
+        [batch, steps, units, seq = offset_of(half.outputs[0])](uint8_t* arena) {
           float* s = floats_at(arena, seq);
           strata::parallel_for(0, batch, [&](int64_t begin, int64_t end) {
             for (int64_t n = begin; n < end; ++n) {
@@ -183,6 +220,55 @@ void PlanBuilder::add_recurrent(const ir::Op& op, const ir::RecurrentOp& r) {
         },
         "ntc, time reversed in place (go_backwards)");
   }
+}
+
+// Both halves in one plain C++ step that runs each primitive on its own OpenMP thread (oneDNN runs a
+// primitive called inside a parallel region on the calling thread alone). Each thread's scratchpad is its
+// own buffer, kept per thread, so concurrent predicts (other threads) never share one.
+void PlanBuilder::add_concurrent_halves(const ir::Op& op, const std::vector<ir::RecurrentHalf>& halves) {
+  struct Bound {
+    dnnl::primitive primitive;
+    std::vector<std::pair<int, memory>> constants;
+    std::vector<std::pair<int, std::pair<int64_t, memory::desc>>> activations;
+    memory::desc scratchpad;
+  };
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  std::vector<Bound> bound;
+  std::string implementation;
+  for (const ir::RecurrentHalf& half : halves) {
+    RnnPrimitive p = rnn_primitive(half, attr);
+    Bound b{p.primitive, p.constants, {}, p.scratchpad};
+    for (const Arg& a : p.activations) b.activations.push_back({a.arg, {offset_of(a.value), a.desc}});
+    bound.push_back(std::move(b));
+    implementation = p.implementation;
+  }
+  add_kernel_step(
+      op,
+      [bound, engine = engine_](uint8_t* arena) {
+        std::exception_ptr error;
+#pragma omp parallel for num_threads(2) schedule(static, 1)
+        for (int i = 0; i < 2; ++i) {
+          try {
+            const Bound& b = bound[static_cast<size_t>(i)];
+            thread_local std::vector<uint8_t> scratch;
+            if (scratch.size() < b.scratchpad.get_size()) scratch.resize(b.scratchpad.get_size());
+            std::unordered_map<int, memory> args;
+            for (const auto& [arg, m] : b.constants) args.emplace(arg, m);
+            for (const auto& [arg, where] : b.activations)
+              args.emplace(arg, memory(where.second, engine, arena + where.first));
+            args.emplace(DNNL_ARG_SCRATCHPAD, memory(b.scratchpad, engine, scratch.data()));
+            dnnl::stream stream(engine);
+            b.primitive.execute(stream, args);
+            stream.wait();
+          } catch (...) {
+#pragma omp critical(strata_recurrent_error)
+            error = std::current_exception();
+          }
+        }
+        if (error) std::rethrow_exception(error);
+      },
+      fmt::format("ntc -> ntc, both directions at once ({})", implementation));
 }
 
 }  // namespace strata::onednn

@@ -104,19 +104,21 @@ class ReferenceExecutor : public Executor {
                 }
                 run_elementwise(e, srcs, dst_dims, graph_.values[op.output()].dtype, dst.data());
               },
-              [&](const ir::RecurrentOp& r) {
-                RecurrentBuffers b;
-                const auto& in = graph_.values[in0].dims;
-                b.batch = in[0];
-                b.steps = in[1];
-                b.features = in[2];
-                b.x = buffer(in0).data();
-                if (op.inputs.size() > 1) b.h0 = buffer(op.inputs[1]).data();
-                if (op.inputs.size() > 2) b.c0 = buffer(op.inputs[2]).data();
-                b.sequence = dst.data();
-                b.h = buffer(op.outputs[1]).data();
-                if (op.outputs.size() > 2) b.c = buffer(op.outputs[2]).data();
-                run_recurrent(r, b);
+              [&](const ir::RecurrentOp&) {
+                for (const ir::RecurrentHalf& half : ir::recurrent_halves(op)) {
+                  RecurrentBuffers b;
+                  const auto& in = graph_.values[half.sequence].dims;
+                  b.batch = in[0];
+                  b.steps = in[1];
+                  b.features = in[2];
+                  b.x = buffer(half.sequence).data();
+                  if (!half.initial.empty()) b.h0 = buffer(half.initial[0]).data();
+                  if (half.initial.size() > 1) b.c0 = buffer(half.initial[1]).data();
+                  b.sequence = buffer(half.outputs[0]).data();
+                  b.h = buffer(half.outputs[1]).data();
+                  if (half.outputs.size() > 2) b.c = buffer(half.outputs[2]).data();
+                  run_recurrent(*half.attrs, b);
+                }
               },
               [&](const ir::ConstantOp& c) {
                 std::memcpy(dst.data(), c.value->raw_data(), static_cast<size_t>(graph_.bytes(op.output())));
