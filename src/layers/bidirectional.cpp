@@ -39,7 +39,8 @@ const detail::LayerSchema<BidirectionalArgs>& bidirectional_schema() {
                     .required<detail::SerializedLayerCodec>("layer", STRATA_ARG(layer))
                     .option<MergeModeCodec>("merge_mode", STRATA_ARG(options.merge_mode))
                     // Keras 3 writes the backward copy too; strata makes it from `layer`, as Keras does when
-                    // none is given, so a loaded one is kept only to be written back.
+                    // none is given. A loaded one is checked to be that copy (the registry entry below) and
+                    // kept to be written back.
                     .accepted("backward_layer")
                     // Keras 2's initial weights for both halves; weight files carry them.
                     .accepted("weights"));
@@ -85,6 +86,41 @@ class BidirectionalImpl : public detail::ConfiguredLayer<BidirectionalArgs> {
     backward_ = detail::layer_from_config(given.class_name(), config);
     // Keras's config holds the forward copy as "layer".
     args_.layer = Layer(forward_);
+  }
+
+  /// Throws ValueError unless a config's `backward_layer` (Keras's serialized layer) is the backward copy
+  /// strata makes: the same class and arguments, names aside. strata has no other backward layer.
+  void check_backward(const nlohmann::json& given) const {
+    if (given.is_null()) return;
+    const std::string where = prefix();
+    const std::string given_class =
+        given.is_object() && given.contains("class_name") ? given["class_name"].dump() : "?";
+    nlohmann::json ours = detail::get_layer_config(*backward_);
+    nlohmann::json theirs =
+        given.is_object() && given.contains("config") ? given["config"] : nlohmann::json();
+    if (theirs.is_object()) {
+      // Compared as the class would write them: read through the registry, then written.
+      try {
+        theirs = detail::get_layer_config(
+            *detail::layer_from_config(given["class_name"].get<std::string>(), theirs));
+      } catch (const Error&) {
+        theirs = nullptr;
+      }
+    }
+    if (given_class != nlohmann::json(backward_->class_name()).dump() || !theirs.is_object()) {
+      throw ValueError(
+          fmt::format("{} Expected backward_layer to be the wrapped layer's backward copy (class {}), "
+                      "received class {}",
+                      where, backward_->class_name(), given_class));
+    }
+    ours.erase("name");
+    theirs.erase("name");
+    if (ours != theirs) {
+      throw ValueError(
+          fmt::format("{} Expected backward_layer to be the wrapped layer's backward copy (the same "
+                      "arguments with go_backwards=True); strata has no other backward layer",
+                      where));
+    }
   }
 
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
@@ -206,8 +242,19 @@ Bidirectional::Bidirectional(const RecurrentLayer& layer, BidirectionalOptions o
 
 namespace strata::detail {
 void register_bidirectional_layers() {
-  register_layer(layers::bidirectional_schema(), [](layers::BidirectionalArgs a) {
-    return std::make_shared<layers::BidirectionalImpl>(std::move(a));
-  });
+  // The generic entry, plus the check of a config's backward_layer against the copy strata makes.
+  const auto& schema = layers::bidirectional_schema();
+  register_layer(LayerEntry{&schema, schema.class_name(),
+                            [&schema](const nlohmann::json& config, const std::string& where) {
+                              std::vector<std::pair<std::string, std::string>> verbatim;
+                              layers::BidirectionalArgs args = schema.read(config, where, verbatim);
+                              if (config.contains("name"))
+                                args.options.name = config["name"].get<std::string>();
+                              auto layer = std::make_shared<layers::BidirectionalImpl>(std::move(args));
+                              if (config.contains("backward_layer"))
+                                layer->check_backward(config["backward_layer"]);
+                              layer->kept_values = std::move(verbatim);
+                              return std::shared_ptr<LayerImpl>(layer);
+                            }});
 }
 }  // namespace strata::detail

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <mutex>
 
 #include "core/derived_cache.hpp"
 #include "core/initializers.hpp"
@@ -104,6 +105,9 @@ class MultiHeadAttentionImpl : public detail::ConfiguredLayer<MultiHeadAttention
       dense_.push_back(std::make_shared<detail::WeightsSublayer>("EinsumDense", n));
   }
 
+  /// Held across set_call and the call, so that concurrent calls of one layer do not mix their options.
+  std::mutex call_mutex;
+
   // The options of the call being made (MultiHeadAttention::call_with_scores sets them first).
   void set_call(const CallFlags& flags) {
     if (called_ && flags != flags_) {
@@ -197,6 +201,16 @@ class MultiHeadAttentionImpl : public detail::ConfiguredLayer<MultiHeadAttention
     const std::vector<int64_t> qd = graph.values[inputs[0]].dims, vdims = graph.values[inputs[1]].dims;
     const int64_t batch = qd[0], t = qd[1], s = vdims[1];
     const ir::ValueId key_in = flags_.key ? inputs[2] : inputs[1];
+    // With unknown steps the shape rule could not compare the lengths; the plan's inputs can.
+    if (graph.values[key_in].dims[1] != s) {
+      throw ShapeError(fmt::format("{} Expected a key as long as the value ({} steps), received {} steps",
+                                   prefix(), s, graph.values[key_in].dims[1]));
+    }
+    if (flags_.mask && graph.values[inputs.back()].dims != std::vector<int64_t>{batch, t, s}) {
+      throw ShapeError(fmt::format("{} Expected an attention_mask of shape {}, received {}", prefix(),
+                                   to_shape({batch, t, s}).to_string(),
+                                   to_shape(graph.values[inputs.back()].dims).to_string()));
+    }
     auto project = [&](ir::ValueId x, size_t which, int64_t width) {
       const auto& vars = dense_[which]->variables();
       ir::DenseOp op;
@@ -342,6 +356,7 @@ std::vector<SymbolicTensor> MultiHeadAttention::call_with_scores(const SymbolicT
                                                                  const AttentionCallOptions& options) const {
   CallFlags flags{static_cast<bool>(options.key), static_cast<bool>(options.attention_mask),
                   options.use_causal_mask, true};
+  const std::lock_guard lock(impl_of(impl_).call_mutex);
   impl_of(impl_).set_call(flags);
   std::vector<SymbolicTensor> inputs{query, value};
   if (options.key) inputs.push_back(options.key);
@@ -353,6 +368,7 @@ SymbolicTensor MultiHeadAttention::operator()(const SymbolicTensor& query, const
                                               const AttentionCallOptions& options) const {
   CallFlags flags{static_cast<bool>(options.key), static_cast<bool>(options.attention_mask),
                   options.use_causal_mask, false};
+  const std::lock_guard lock(impl_of(impl_).call_mutex);
   impl_of(impl_).set_call(flags);
   std::vector<SymbolicTensor> inputs{query, value};
   if (options.key) inputs.push_back(options.key);

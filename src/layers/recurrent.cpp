@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/activation.hpp"
 #include "core/initializers.hpp"
 #include "graph/node.hpp"
@@ -313,14 +315,22 @@ class RecurrentImpl : public detail::ConfiguredLayer<RecurrentArgs<Options>>,
 
 SymbolicTensor RecurrentLayer::operator()(const SymbolicTensor& sequence,
                                           const std::vector<SymbolicTensor>& initial_state) const {
-  std::vector<SymbolicTensor> all = call_all(sequence, initial_state);
-  if (all.size() != 1) {
-    throw ValueError(
-        fmt::format("{} With return_state=True the layer has {} outputs (the output and the last "
-                    "states); call it with call_all",
-                    impl_->prefix(), all.size()));
+  // Counted before the call, which would add a node: a failed call leaves the layer as it was. (Empty
+  // tensors go to the call, which names them.)
+  size_t outputs = 1;
+  if (sequence &&
+      std::all_of(initial_state.begin(), initial_state.end(), [](const auto& s) { return bool(s); })) {
+    std::vector<Shape> shapes{sequence.shape()};
+    for (const SymbolicTensor& s : initial_state) shapes.push_back(s.shape());
+    outputs = impl_->compute_output_shapes(shapes).size();
   }
-  return all.front();
+  if (outputs != 1) {
+    throw ValueError(
+        fmt::format("{} The layer has {} outputs (with return_state: the output and the last states; "
+                    "a Bidirectional with merge_mode None: both halves); call it with call_all",
+                    impl_->prefix(), outputs));
+  }
+  return call_all(sequence, initial_state).front();
 }
 
 std::vector<SymbolicTensor> RecurrentLayer::call_all(const SymbolicTensor& sequence,

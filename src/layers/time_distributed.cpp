@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <mutex>
+#include <optional>
 
 #include "graph/node.hpp"
 #include "layers/configured_layer.hpp"
@@ -39,17 +41,7 @@ class TimeDistributedImpl : public detail::ConfiguredLayer<TimeDistributedArgs> 
 
   void prepare_call(const std::vector<Shape>& shapes, const std::vector<DType>& dtypes) override {
     if (shapes.size() != 1 || shapes[0].rank() < 3) return;  // compute_output_shapes says why
-    const Shape child = child_shape(shapes[0]);
-    const std::string key = fmt::format("{} {}", child.to_string(), dtype_name(dtypes[0]));
-    if (calls_.count(key) != 0) return;
-    // The placeholder's explicit name takes no default name from the session.
-    auto input = std::make_shared<detail::InputLayer>(child, name() + "_step_input", dtypes[0]);
-    const std::vector<SymbolicTensor> out = detail::call_layer(inner_, {detail::input_tensor(input)});
-    if (out.size() != 1) {
-      throw ValueError(fmt::format("{} Expected a wrapped layer with one output, received {} outputs from {}",
-                                   prefix(), out.size(), inner_->prefix()));
-    }
-    calls_[key] = out.front();
+    call_for(shapes[0], dtypes[0]);
   }
 
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
@@ -62,7 +54,7 @@ class TimeDistributedImpl : public detail::ConfiguredLayer<TimeDistributedArgs> 
                       prefix(), in.to_string()));
     }
     std::vector<Dim> dims{in[0], in[1]};
-    const Shape step = call_for(in).shape();
+    const Shape step = call_for(in, std::nullopt).shape();
     for (int d = 1; d < step.rank(); ++d) dims.push_back(step[d]);
     return {Shape(dims)};
   }
@@ -77,7 +69,7 @@ class TimeDistributedImpl : public detail::ConfiguredLayer<TimeDistributedArgs> 
     std::vector<int64_t> rows{dims[0] * dims[1]};
     rows.insert(rows.end(), dims.begin() + 2, dims.end());
     const ir::ValueId merged = detail::emit_reshape(graph, inputs[0], rows, name());
-    const SymbolicTensor& step = call_for(node.inputs[0].shape());
+    const SymbolicTensor step = call_for(node.inputs[0].shape(), node.inputs[0].dtype());
     const ir::ValueId out = inner_->lower(graph, *step.node(), {merged}).front();
     std::vector<int64_t> back{dims[0], dims[1]};
     const std::vector<int64_t>& out_dims = graph.values[out].dims;
@@ -87,7 +79,7 @@ class TimeDistributedImpl : public detail::ConfiguredLayer<TimeDistributedArgs> 
 
   int64_t macs(const detail::Node& node) const override {
     const Shape& in = node.inputs[0].shape();
-    return in[1] ? inner_->macs(*call_for(in).node()) * *in[1] : 0;
+    return in[1] ? inner_->macs(*call_for(in, node.inputs[0].dtype()).node()) * *in[1] : 0;
   }
 
   std::vector<detail::SublayerGroup> sublayers() const override { return {{"layer", false, {inner_.get()}}}; }
@@ -107,17 +99,31 @@ class TimeDistributedImpl : public detail::ConfiguredLayer<TimeDistributedArgs> 
     return Shape(dims);
   }
 
-  // The wrapped layer's output on one step of `in` (made by prepare_call).
-  const SymbolicTensor& call_for(const Shape& in) const {
+  // The wrapped layer's output on one step of `in`, called on a placeholder the first time a shape (and
+  // type) is seen: by the call (prepare_call), or by a nested model's shape rule on new shapes. `dtype`
+  // none: any call of this shape, else float32. Locked: plans for new shapes are built at predict time,
+  // perhaps on several threads.
+  SymbolicTensor call_for(const Shape& in, std::optional<DType> dtype) const {
+    const Shape child = child_shape(in);
+    std::lock_guard lock(calls_mutex_);
     for (const auto& [key, out] : calls_) {
-      if (out.node()->inputs[0].shape() == child_shape(in)) return out;
+      if (key.first == child.to_string() && (!dtype || key.second == *dtype)) return out;
     }
-    throw InternalError(
-        fmt::format("{} no call of the wrapped layer for input shape {}", prefix(), in.to_string()));
+    const DType type = dtype.value_or(DType::kFloat32);
+    // The placeholder's explicit name takes no default name from the session.
+    auto input = std::make_shared<detail::InputLayer>(child, name() + "_step_input", type);
+    const std::vector<SymbolicTensor> out = detail::call_layer(inner_, {detail::input_tensor(input)});
+    if (out.size() != 1) {
+      throw ValueError(fmt::format("{} Expected a wrapped layer with one output, received {} outputs from {}",
+                                   prefix(), out.size(), inner_->prefix()));
+    }
+    calls_.emplace(std::pair{child.to_string(), type}, out.front());
+    return out.front();
   }
 
   std::shared_ptr<detail::LayerImpl> inner_;
-  std::map<std::string, SymbolicTensor> calls_;
+  mutable std::mutex calls_mutex_;
+  mutable std::map<std::pair<std::string, DType>, SymbolicTensor> calls_;
 };
 
 }  // namespace

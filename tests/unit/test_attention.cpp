@@ -168,6 +168,16 @@ TEST_CASE("MultiHeadAttention: errors name the layer, what was expected and what
       mha(strata::Input({4, 3}), v), strata::ShapeError,
       MessageThat(StartsWith("[m (MultiHeadAttention)] Expected query, value and key features 6, "
                              "5, 5 as in the first call")));
+  // Unknown lengths are compared when the plan's inputs are known.
+  strata::clear_session();
+  auto qn = strata::Input({strata::None, 6}), vn = strata::Input({strata::None, 5}),
+       kn = strata::Input({strata::None, 3});
+  strata::Model unknown({qn, vn, kn}, L::MultiHeadAttention(2, 2, {.name = "u"})(qn, vn, {.key = kn}));
+  CHECK_THROWS_MATCHES(
+      unknown.predict({random_input({1, 4, 6}, 1), random_input({1, 7, 5}, 2), random_input({1, 6, 3}, 3)}),
+      strata::ShapeError,
+      MessageThat(Equals("[u (MultiHeadAttention)] Expected a key as long as the value (7 steps), "
+                         "received 6 steps")));
   auto ids = strata::Input({4, 6}, {.dtype = "int32"});
   CHECK_THROWS_MATCHES(L::MultiHeadAttention(2, 2, {.name = "i"})(ids, ids), strata::ValueError,
                        MessageThat(StartsWith("[i (MultiHeadAttention)]")));

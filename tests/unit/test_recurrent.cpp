@@ -56,7 +56,8 @@ TEST_CASE("recurrent layers: oneDNN's cells equal the reference cells", "[recurr
       f.sequences = variant & 1;
       f.backwards = variant & 2;
       f.state = variant & 4;
-      f.reset_after = !(variant & 2);
+      // Not tied to a direction: both GRU forms run left to right and right to left.
+      f.reset_after = variant % 3 != 0;
       f.use_bias = variant != 5;
       INFO(kind << " variant " << variant);
       strata::clear_session();
@@ -162,8 +163,10 @@ TEST_CASE("recurrent layers: errors name the layer, what was expected and what w
                        MessageThat(StartsWith("[l (LSTM)]")));
   const L::GRU with_state(3, {.return_state = true, .name = "gs"});
   CHECK_THROWS_MATCHES(with_state(x), strata::ValueError,
-                       MessageThat(Equals("[gs (GRU)] With return_state=True the layer has 2 outputs (the "
-                                          "output and the last states); call it with call_all")));
+                       MessageThat(StartsWith("[gs (GRU)] The layer has 2 outputs (with return_state: the "
+                                              "output and the last states")));
+  // The failed call added no node: the layer was never called.
+  CHECK_THROWS_AS(with_state.output(), strata::GraphError);
   auto ids = strata::Input({5, 3}, {.dtype = "int32"});
   CHECK_THROWS_MATCHES(L::SimpleRNN(2, {.name = "r"})(ids), strata::ValueError,
                        MessageThat(StartsWith("[r (SimpleRNN)]")));
@@ -230,6 +233,20 @@ TEST_CASE("Bidirectional: shapes, weights where Keras 3 files keep them, and ONN
   CHECK(ops.at("LSTM") == 2);
   CHECK(ops.at("GRU") == 2);
 
+  // A config's backward_layer must be the copy strata makes (Keras 3 writes it).
+  nlohmann::json config = nlohmann::json::parse(bi.get_config());
+  nlohmann::json backward = config["layer"];
+  backward["config"]["name"] = "backward_lstm";
+  backward["config"]["go_backwards"] = true;
+  config["backward_layer"] = backward;
+  config["name"] = "bi_loaded";
+  CHECK(strata::layer_from_config("Bidirectional", config.dump()).class_name() == "Bidirectional");
+  config["backward_layer"]["config"]["units"] = 7;
+  config["name"] = "bi_other";
+  CHECK_THROWS_MATCHES(
+      strata::layer_from_config("Bidirectional", config.dump()), strata::ValueError,
+      MessageThat(StartsWith("[bi_other (Bidirectional)] Expected backward_layer to be the wrapped "
+                             "layer's backward copy")));
   CHECK_THROWS_MATCHES(L::Bidirectional(L::LSTM(2), {.merge_mode = "max", .name = "b"}), strata::ValueError,
                        MessageThat(StartsWith("[b (Bidirectional)] Invalid merge mode. Received: max.")));
   CHECK_THROWS_MATCHES(

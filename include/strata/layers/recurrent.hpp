@@ -116,11 +116,11 @@ struct SimpleRNNOptions {
 /// Keras `GRU` keyword arguments, in Keras's order (regularizers, constraints and seed have no effect at
 /// inference and are kept in configs).
 struct GRUOptions {
-  /// The activation of the candidate and of the output (SimpleRNN: of the state). Keras's names; tanh (and,
-  /// for SimpleRNN, relu and sigmoid) run in oneDNN's cell, any other in a plain C++ cell.
+  /// The activation of the candidate (and, for LSTM, of the carry before the output gate), by Keras's name.
+  /// tanh runs in oneDNN's cell, any other in a plain C++ cell.
   std::string activation = "tanh";
-  /// The gates' activation. With tanh as `activation`, sigmoid runs in oneDNN's cell; any other (Keras 2's
-  /// default hard_sigmoid, say) in a plain C++ cell.
+  /// The gates' activation. With tanh as `activation`, sigmoid runs in oneDNN's cell; any other in a plain
+  /// C++ cell. "hard_sigmoid" is Keras 3's relu6(x + 3) / 6, not Keras 2's clip(0.2 x + 0.5, 0, 1).
   std::string recurrent_activation = "sigmoid";
   /// Whether the layer has a bias.
   bool use_bias = true;
@@ -233,11 +233,11 @@ struct GRUOptions {
 /// Keras `LSTM` keyword arguments, in Keras's order (regularizers, constraints and seed have no effect at
 /// inference and are kept in configs).
 struct LSTMOptions {
-  /// The activation of the candidate and of the output (SimpleRNN: of the state). Keras's names; tanh (and,
-  /// for SimpleRNN, relu and sigmoid) run in oneDNN's cell, any other in a plain C++ cell.
+  /// The activation of the candidate (and, for LSTM, of the carry before the output gate), by Keras's name.
+  /// tanh runs in oneDNN's cell, any other in a plain C++ cell.
   std::string activation = "tanh";
-  /// The gates' activation. With tanh as `activation`, sigmoid runs in oneDNN's cell; any other (Keras 2's
-  /// default hard_sigmoid, say) in a plain C++ cell.
+  /// The gates' activation. With tanh as `activation`, sigmoid runs in oneDNN's cell; any other in a plain
+  /// C++ cell. "hard_sigmoid" is Keras 3's relu6(x + 3) / 6, not Keras 2's clip(0.2 x + 0.5, 0, 1).
   std::string recurrent_activation = "sigmoid";
   /// Whether the layer has a bias.
   bool use_bias = true;
@@ -424,7 +424,7 @@ struct BidirectionalOptions {
 /// sequence realigned with the input's steps. With return_state the outputs are the merged output, the
 /// forward states, then the backward ones; initial states are given the same way (forward half first).
 /// Weights: the forward layer's, then the backward layer's. Each half compiles to its own oneDNN RNN
-/// primitive.
+/// primitive; on two threads the two run at once, one thread each.
 class Bidirectional : public RecurrentLayer {
  public:
   /// Wraps a copy of `layer` (SimpleRNN, GRU or LSTM; its own weights are not shared). Throws ValueError for

@@ -9,6 +9,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <unordered_map>
@@ -63,6 +64,29 @@ Made make(const typename Primitive::desc& desc, const dnnl::primitive_attr& attr
   return made;
 }
 
+// A thread's scratchpad for the halves it runs.
+struct ThreadScratch {
+  void* data = nullptr;
+  size_t bytes = 0;
+  ThreadScratch() = default;
+  ThreadScratch(const ThreadScratch&) = delete;
+  ThreadScratch& operator=(const ThreadScratch&) = delete;
+  ~ThreadScratch() { std::free(data); }
+  void* at_least(size_t wanted) {
+    if (wanted > bytes) {
+      std::free(data);
+      bytes = (wanted + 63) / 64 * 64;
+      data = std::aligned_alloc(64, bytes);
+      if (data == nullptr) {
+        bytes = 0;
+        throw ResourceError(
+            fmt::format("[predict] Could not allocate {} bytes of recurrent scratchpad", wanted));
+      }
+    }
+    return data;
+  }
+};
+
 }  // namespace
 
 void PlanBuilder::add_recurrent(const ir::Op& op, const ir::RecurrentOp&) {
@@ -71,8 +95,14 @@ void PlanBuilder::add_recurrent(const ir::Op& op, const ir::RecurrentOp&) {
   // oneDNN's RNN primitives hardly use a second thread (measured on a 2-core AMD EPYC: an LSTM of 200 steps
   // at batch 1 took about as long on two threads as on one), so with two threads or more the halves of a
   // Bidirectional layer run at once, one thread each.
-  const bool concurrent = halves.size() == 2 && omp_get_max_threads() >= 2 &&
-                          onednn_has_cell(*halves[0].attrs) && onednn_has_cell(*halves[1].attrs);
+  // Measured only up to two threads: with more, a large batch would lose the threads each primitive can use,
+  // so then only small batches (where a primitive cannot use them anyway) run at once.
+  const int threads = omp_get_max_threads();
+  const int64_t batch = graph_.values[op.inputs[0]].dims[0];
+  const bool concurrent = halves.size() == 2 && (threads == 2 || (threads > 2 && batch <= 8)) &&
+                          onednn_has_cell(*halves[0].attrs) && onednn_has_cell(*halves[1].attrs) &&
+                          !(halves[0].attrs->backwards && !halves[0].attrs->aligned) &&
+                          !(halves[1].attrs->backwards && !halves[1].attrs->aligned);
   if (concurrent) {
     add_concurrent_halves(op, halves);
     return;
@@ -224,7 +254,8 @@ void PlanBuilder::add_recurrent_half(const ir::Op& op, const ir::RecurrentHalf& 
 
 // Both halves in one plain C++ step that runs each primitive on its own OpenMP thread (oneDNN runs a
 // primitive called inside a parallel region on the calling thread alone). Each thread's scratchpad is its
-// own buffer, kept per thread, so concurrent predicts (other threads) never share one.
+// own buffer, kept per thread (64-byte aligned, as the arena), so concurrent predicts (other threads) never
+// share one; it lives as long as the thread, grown to the largest half it ran.
 void PlanBuilder::add_concurrent_halves(const ir::Op& op, const std::vector<ir::RecurrentHalf>& halves) {
   struct Bound {
     dnnl::primitive primitive;
@@ -251,13 +282,13 @@ void PlanBuilder::add_concurrent_halves(const ir::Op& op, const std::vector<ir::
         for (int i = 0; i < 2; ++i) {
           try {
             const Bound& b = bound[static_cast<size_t>(i)];
-            thread_local std::vector<uint8_t> scratch;
-            if (scratch.size() < b.scratchpad.get_size()) scratch.resize(b.scratchpad.get_size());
+            thread_local ThreadScratch scratch;
             std::unordered_map<int, memory> args;
             for (const auto& [arg, m] : b.constants) args.emplace(arg, m);
             for (const auto& [arg, where] : b.activations)
               args.emplace(arg, memory(where.second, engine, arena + where.first));
-            args.emplace(DNNL_ARG_SCRATCHPAD, memory(b.scratchpad, engine, scratch.data()));
+            args.emplace(DNNL_ARG_SCRATCHPAD,
+                         memory(b.scratchpad, engine, scratch.at_least(b.scratchpad.get_size())));
             dnnl::stream stream(engine);
             b.primitive.execute(stream, args);
             stream.wait();

@@ -1,0 +1,117 @@
+// Keras 3's sequence layers that tfjs-layers (4.22, node bundle) lacks or computes otherwise, for the oracle
+// harness run_tfjs.js: each written from Keras's source with tfjs-core ops and registered under the class
+// name adapt() gives it there.
+'use strict';
+const tf = require('@tensorflow/tfjs-core');
+const tfl = require('@tensorflow/tfjs-layers');
+
+// Keras 3's GRU with reset_after=True (its default; keras/src/layers/rnn/gru.py, GRUCell.call), which
+// tfjs-layers refuses: tfjs's own RNN loop (go_backwards, return_sequences, return_state, initial states)
+// around a cell written from Keras's source with tfjs-core ops. The bias is (2, 3 * units): input biases, then
+// recurrent biases; the reset gate multiplies the recurrent projection, bias included.
+const TfjsGRU = tfl.layers.gru({units: 1}).constructor;
+const TfjsGRUCell = tfl.layers.gruCell({units: 1}).constructor;
+class ResetAfterGRUCell extends TfjsGRUCell {
+  build(inputShape) {
+    const features = inputShape[inputShape.length - 1];
+    const glorot = tfl.initializers.glorotUniform({});
+    this.kernel = this.addWeight('kernel', [features, 3 * this.units], null, glorot);
+    this.recurrentKernel = this.addWeight('recurrent_kernel', [this.units, 3 * this.units], null, glorot);
+    this.bias = this.useBias ? this.addWeight('bias', [2, 3 * this.units], null, tfl.initializers.zeros()) : null;
+    this.built = true;
+  }
+  call(inputs) {
+    return tf.tidy(() => {
+      const [x, hPrev] = inputs;
+      let matrixX = tf.matMul(x, this.kernel.read());
+      let matrixInner = tf.matMul(hPrev, this.recurrentKernel.read());
+      if (this.useBias) {
+        const [inputBias, recurrentBias] = tf.unstack(this.bias.read());
+        matrixX = tf.add(matrixX, inputBias);
+        matrixInner = tf.add(matrixInner, recurrentBias);
+      }
+      const [xZ, xR, xH] = tf.split(matrixX, 3, 1);
+      const [rZ, rR, rH] = tf.split(matrixInner, 3, 1);
+      const z = this.recurrentActivation.apply(tf.add(xZ, rZ));
+      const r = this.recurrentActivation.apply(tf.add(xR, rR));
+      const hh = this.activation.apply(tf.add(xH, tf.mul(r, rH)));
+      const h = tf.add(tf.mul(z, hPrev), tf.mul(tf.sub(1, z), hh));
+      return [h, h];
+    });
+  }
+}
+class KerasGRU extends TfjsGRU {
+  constructor(args) {
+    super({...args, resetAfter: false});
+    this.cell = new ResetAfterGRUCell({...args, resetAfter: false});
+  }
+}
+KerasGRU.className = 'KerasGRU';
+tf.serialization.registerClass(KerasGRU);
+
+// Keras 3's MultiHeadAttention (keras/src/layers/attention/multi_head_attention.py, its non-fused path), which
+// the tfjs-layers node bundle lacks: EinsumDense projections, the query scaled by 1/sqrt(key_dim), scores
+// einsum'd per head, Keras's Softmax mask (masked scores plus -1e9: the attention mask cast to bool, and with
+// use_causal_mask the lower triangle), the weighted values and the output projection, in tfjs-core ops. The
+// node's tensors arrive as inputs in the order adapt() put them: query, value, [key], [attention_mask]. (tfjs
+// hands a layer its config with camelCase keys.)
+class KerasMultiHeadAttention extends tfl.layers.Layer {
+  constructor(config) {
+    super({name: config.name});
+    this.c = config;
+  }
+  computeOutputShape(shapes) {
+    const [q, v] = shapes;
+    const out = [q[0], q[1], this.c.outputShape == null ? q[2] : this.c.outputShape];
+    return this.c.strataCall.scores ? [out, [q[0], this.c.numHeads, q[1], v[1]]] : out;
+  }
+  build(shapes) {
+    const {key} = this.c.strataCall;
+    const [q, v] = shapes;
+    const k = key ? shapes[2] : v;
+    const h = this.c.numHeads, kd = this.c.keyDim, vd = this.c.valueDim;
+    const out = this.c.outputShape == null ? q[2] : this.c.outputShape;
+    const z = tfl.initializers.zeros();
+    const dense = (name, kernel, bias) => ({
+      kernel: this.addWeight(`${name}/kernel`, kernel, 'float32', z),
+      bias: this.c.useBias ? this.addWeight(`${name}/bias`, bias, 'float32', z) : null,
+    });
+    this.qDense = dense('query', [q[2], h, kd], [h, kd]);
+    this.kDense = dense('key', [k[2], h, kd], [h, kd]);
+    this.vDense = dense('value', [v[2], h, vd], [h, vd]);
+    this.oDense = dense('attention_output', [h, vd, out], [out]);
+    this.built = true;
+  }
+  call(inputs) {
+    return tf.tidy(() => {
+      const {key, mask, causal, scores: withScores} = this.c.strataCall;
+      const [q, v] = inputs;
+      let at = 2;
+      const k = key ? inputs[at++] : v;
+      const m = mask ? inputs[at++] : null;
+      const project = (x, d) => {
+        const y = tf.einsum('abc,cde->abde', x, d.kernel.read());
+        return d.bias ? tf.add(y, d.bias.read()) : y;
+      };
+      const query = tf.mul(project(q, this.qDense), 1.0 / Math.sqrt(this.c.keyDim));
+      let scores = tf.einsum('bsnh,btnh->bnts', project(k, this.kDense), query);
+      let keep = m == null ? null : tf.expandDims(tf.cast(m, 'bool'), 1);
+      if (causal) {
+        const [t, s] = [q.shape[1], v.shape[1]];
+        const lower = tf.linalg.bandPart(tf.ones([t, s]), -1, 0);
+        const c = tf.reshape(tf.cast(lower, 'bool'), [1, 1, t, s]);
+        keep = keep == null ? c : tf.logicalAnd(keep, c);
+      }
+      if (keep != null) scores = tf.add(scores, tf.mul(tf.sub(1, tf.cast(keep, 'float32')), -1e9));
+      const probs = tf.softmax(scores);
+      const context = tf.einsum('bnts,bsnh->btnh', probs, project(v, this.vDense));
+      let out = tf.einsum('abcd,cde->abe', context, this.oDense.kernel.read());
+      if (this.oDense.bias) out = tf.add(out, this.oDense.bias.read());
+      return withScores ? [out, probs] : out;
+    });
+  }
+}
+KerasMultiHeadAttention.className = 'KerasMultiHeadAttention';
+tf.serialization.registerClass(KerasMultiHeadAttention);
+
+module.exports = {KerasGRU, KerasMultiHeadAttention};
