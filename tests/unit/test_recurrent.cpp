@@ -280,6 +280,14 @@ TEST_CASE("TimeDistributed: shapes, shared weights, Keras 3's weight path, error
   // No extra InputLayer or layer appears: the wrapped layer's own call is internal.
   CHECK(model.layers().size() == 4);
 
+  // A model holding a TimeDistributed, called as a layer on other (more known) shapes: the wrapped layer is
+  // called for them on demand.
+  auto any_frames = strata::Input({strata::None, strata::None, strata::None, 3});
+  const strata::Model inner(any_frames, L::TimeDistributed(L::Conv2D(2, 3))(any_frames));
+  auto fixed = strata::Input({4, 8, 8, 3});
+  const strata::Model outer(fixed, inner(fixed));
+  CHECK(outer.outputs().front().shape().to_string() == "(None, 4, 6, 6, 2)");
+  CHECK(outer.predict(random_input({2, 4, 8, 8, 3}, 7)).dims() == std::vector<int64_t>{2, 4, 6, 6, 2});
   CHECK_THROWS_MATCHES(
       L::TimeDistributed(L::Dense(2), {.name = "t"})(strata::Input({4})), strata::ShapeError,
       MessageThat(StartsWith("[t (TimeDistributed)] `TimeDistributed` Layer should be passed an "
