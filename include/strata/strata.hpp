@@ -17,6 +17,7 @@
 #include "strata/onnx.hpp"
 #include "strata/ops.hpp"
 #include "strata/plot.hpp"
+#include "strata/saving.hpp"
 #include "strata/session.hpp"
 #include "strata/shape.hpp"
 #include "strata/symbolic_tensor.hpp"

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 namespace strata_cli {
 namespace {
 
@@ -42,7 +44,8 @@ std::string models_help() {
   return "  resnet50      Keras's ResNet50 (25.6 M parameters, 224x224x3 by default)\n"
          "  mobilenet_v2  Keras's MobileNetV2 (3.5 M parameters at alpha 1.0, 224x224x3 by default)\n"
          "  seed          the seed notebook's first residual block (32x32x3 by default)\n"
-         "  seed2         the seed notebook's second residual block, max-pooled (32x32x3 by default)\n";
+         "  seed2         the seed notebook's second residual block, max-pooled (32x32x3 by default)\n"
+         "  FILE.h5       a whole model Keras 2 or tf.keras saved (model.save(\"m.h5\")), with its weights\n";
 }
 
 std::vector<OptionSpec> model_options(bool with_weights) {
@@ -63,6 +66,14 @@ std::vector<OptionSpec> model_options(bool with_weights) {
 
 strata::Model build_model(const std::string& name, const Args& args) {
   const std::string weights = args.get("weights");
+  if (name.find('/') != std::string::npos || name.find('.') != std::string::npos ||
+      std::filesystem::exists(name)) {
+    for (const char* option : {"input-size", "no-top", "pooling", "classes", "alpha"})
+      reject(args, option, name);
+    strata::Model model = strata::load_model(name);
+    if (!weights.empty()) model.load_weights(weights);
+    return model;
+  }
   if (name == "resnet50" || name == "mobilenet_v2") {
     std::vector<strata::Dim> input_shape;
     if (args.has("input-size")) {
@@ -94,7 +105,8 @@ strata::Model build_model(const std::string& name, const Args& args) {
     if (!weights.empty()) model.load_weights(weights);
     return model;
   }
-  throw UsageError(fmt::format("unknown model '{}' (expected resnet50, mobilenet_v2, seed or seed2)", name));
+  throw UsageError(
+      fmt::format("unknown model '{}' (expected resnet50, mobilenet_v2, seed, seed2 or a model file)", name));
 }
 
 std::vector<int64_t> input_dims(const strata::Model& model, int64_t batch) {

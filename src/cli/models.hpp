@@ -1,6 +1,6 @@
 #pragma once
-// The models the `strata` tool knows by name: Keras's ResNet50 and MobileNetV2 and the seed notebook's two
-// residual blocks, with the options that shape them.
+// The models the `strata` tool knows by name (Keras's ResNet50 and MobileNetV2 and the seed notebook's two
+// residual blocks, with the options that shape them) and the Keras model files it loads.
 
 #include <cstdint>
 #include <string>
@@ -19,8 +19,9 @@ std::string models_help();
 /// `--weights` when `with_weights`.
 std::vector<OptionSpec> model_options(bool with_weights);
 
-/// Builds the model `name` ("resnet50", "mobilenet_v2", "seed" or "seed2") with the options in `args`, and
-/// loads `--weights` when given. Throws UsageError for an unknown model or an option the model does not
+/// Builds the model `name` ("resnet50", "mobilenet_v2", "seed" or "seed2") with the options in `args`, or
+/// loads the model file `name` (a name with a slash or a dot, or an existing file) with `strata::load_model`;
+/// then loads `--weights` when given. Throws UsageError for an unknown model or an option the model does not
 /// take; strata::Error from the library as it comes.
 strata::Model build_model(const std::string& name, const Args& args);
 

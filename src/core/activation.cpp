@@ -19,6 +19,7 @@ const std::vector<std::pair<std::string, ActivationKind>>& table() {
       {"relu6", ActivationKind::kRelu6},
       {"sigmoid", ActivationKind::kSigmoid},
       {"hard_sigmoid", ActivationKind::kHardSigmoid},
+      {"keras2_hard_sigmoid", ActivationKind::kHardSigmoidKeras2},
       {"tanh", ActivationKind::kTanh},
       {"softmax", ActivationKind::kSoftmax},
       {"log_softmax", ActivationKind::kLogSoftmax},
@@ -121,6 +122,9 @@ float apply_activation(const Activation& a, float x) {
     case ActivationKind::kHardSigmoid:
       if (std::isnan(x)) return x;
       return std::min(std::max(x + 3.0f, 0.0f), 6.0f) / 6.0f;
+    case ActivationKind::kHardSigmoidKeras2:
+      if (std::isnan(x)) return x;
+      return std::min(std::max(0.2f * x + 0.5f, 0.0f), 1.0f);
     case ActivationKind::kTanh:
       return std::tanh(x);
     case ActivationKind::kElu:

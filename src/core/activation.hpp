@@ -13,6 +13,7 @@ enum class ActivationKind {
   kRelu6,
   kSigmoid,
   kHardSigmoid,
+  kHardSigmoidKeras2,  ///< Keras 2's hard_sigmoid: clip(0.2 x + 0.5, 0, 1), what Keras 2 files mean
   kTanh,
   kSoftmax,
   kLogSoftmax,

@@ -78,6 +78,10 @@ void emit_onnx_activation(OnnxGraph& g, const Activation& a, const std::string& 
       OnnxGraph::attr(n, "beta", 0.5f);
       return;
     }
+    case ActivationKind::kHardSigmoidKeras2:
+      // ONNX's own defaults: clip(0.2 x + 0.5, 0, 1).
+      unary("HardSigmoid");
+      return;
     case ActivationKind::kTanh:
       unary("Tanh");
       return;

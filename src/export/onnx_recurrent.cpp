@@ -32,6 +32,8 @@ std::optional<OnnxCellActivation> cell_activation(const Activation& a) {
     // Keras 3's hard_sigmoid: relu6(x + 3) / 6 = clip(x / 6 + 0.5, 0, 1).
     case ActivationKind::kHardSigmoid:
       return OnnxCellActivation{"HardSigmoid", 1.0f / 6.0f, 0.5f};
+    case ActivationKind::kHardSigmoidKeras2:
+      return OnnxCellActivation{"HardSigmoid", 0.2f, 0.5f};
     case ActivationKind::kSoftplus:
       return OnnxCellActivation{"Softplus", {}, {}};
     case ActivationKind::kElu:

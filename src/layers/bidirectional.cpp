@@ -205,6 +205,11 @@ class BidirectionalImpl : public detail::ConfiguredLayer<BidirectionalArgs> {
     return detail::release_held_weights({forward_, backward_}, release);
   }
 
+  std::vector<SymbolicTensor> call_from_config(const std::shared_ptr<detail::LayerImpl>& self,
+                                               const detail::ConfigCall& call) override {
+    return detail::call_recurrent_from_config(self, call);
+  }
+
  private:
   // The two RecurrentOps just emitted (forward, then backward) as one op computing both halves, which the
   // backend may run at once.

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/session.hpp"
+#include "layers/config_call.hpp"
 #include "strata/error.hpp"
 
 namespace strata::detail {
@@ -63,6 +64,52 @@ std::optional<ir::SpatialPadding> LayerImpl::static_padding(const std::vector<Sh
 nlohmann::json LayerImpl::call_entries(const Node&,
                                        const std::function<nlohmann::json(const SymbolicTensor&)>&) const {
   return nullptr;
+}
+
+std::vector<SymbolicTensor> LayerImpl::call_from_config(const std::shared_ptr<LayerImpl>& self,
+                                                        const ConfigCall& call) {
+  expect_config_kwargs(*this, call, {}, {});
+  return call_layer(self, call.inputs);
+}
+
+void expect_config_kwargs(const LayerImpl& layer, const ConfigCall& call,
+                          const std::vector<std::string>& tensor_keys,
+                          const std::vector<std::string>& value_keys) {
+  const auto takes = [](const std::vector<std::string>& keys, const std::string& key) {
+    return std::find(keys.begin(), keys.end(), key) != keys.end();
+  };
+  for (const auto& [key, tensors] : call.tensor_kwargs) {
+    if (takes(tensor_keys, key)) continue;
+    if (key == "mask" || key.ends_with("_mask")) {
+      throw ValueError(
+          fmt::format("{} The call passes a mask ('{}': {} tensor(s)); strata does not propagate "
+                      "Keras masks yet",
+                      layer.prefix(), key, tensors.size()));
+    }
+    throw ValueError(
+        fmt::format("{} The call passes the tensor keyword argument '{}', which this layer does not "
+                    "take{}",
+                    layer.prefix(), key,
+                    tensor_keys.empty() ? "" : fmt::format(" (it takes {})", fmt::join(tensor_keys, ", "))));
+  }
+  for (const auto& [key, value] : call.kwargs.items()) {
+    if (key == "training" || takes(value_keys, key)) continue;
+    throw ValueError(
+        fmt::format("{} The call passes the keyword argument '{}' = {}, which this layer does not "
+                    "take{}",
+                    layer.prefix(), key, value.dump(),
+                    value_keys.empty() ? "" : fmt::format(" (it takes {})", fmt::join(value_keys, ", "))));
+  }
+}
+
+bool config_flag(const LayerImpl& layer, const ConfigCall& call, const std::string& key, bool fallback) {
+  if (!call.kwargs.contains(key)) return fallback;
+  const nlohmann::json& value = call.kwargs[key];
+  if (!value.is_boolean()) {
+    throw ValueError(fmt::format("{} Expected the keyword argument '{}' to be true or false, received {}",
+                                 layer.prefix(), key, value.dump()));
+  }
+  return value.get<bool>();
 }
 
 int64_t LayerImpl::macs(const Node&) const { return 0; }

@@ -66,6 +66,8 @@ struct SublayerGroup {
   std::vector<LayerImpl*> layers;
 };
 
+struct ConfigCall;
+
 class LayerImpl {
  public:
   /// `name` empty means the next default name for this class.
@@ -109,6 +111,11 @@ class LayerImpl {
   /// tensor written by `ref`. Null for the default: one entry per input.
   virtual nlohmann::json call_entries(const Node& node,
                                       const std::function<nlohmann::json(const SymbolicTensor&)>& ref) const;
+  /// Makes the call a loaded model config records (its inverse: `self` is this layer's handle). The default
+  /// calls the layer on the positional tensors and takes no keyword argument but `training`. Throws
+  /// ValueError naming the layer and the keyword it does not take, and whatever the call throws.
+  virtual std::vector<SymbolicTensor> call_from_config(const std::shared_ptr<LayerImpl>& self,
+                                                       const ConfigCall& call);
   /// Multiply-accumulates of one sample of a call, for summaries and benchmarks (0 when negligible).
   virtual int64_t macs(const Node& node) const;
 

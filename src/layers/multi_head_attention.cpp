@@ -14,6 +14,7 @@
 #include "core/derived_cache.hpp"
 #include "core/initializers.hpp"
 #include "graph/node.hpp"
+#include "layers/config_call.hpp"
 #include "layers/configured_layer.hpp"
 #include "layers/dtype_rules.hpp"
 #include "layers/layer_registry.hpp"
@@ -271,6 +272,44 @@ class MultiHeadAttentionImpl : public detail::ConfiguredLayer<MultiHeadAttention
     nlohmann::json entry = ref(node.inputs[0]);
     entry.push_back(kwargs);
     return nlohmann::json::array({entry});
+  }
+
+  // Keras's call(query, value, key=None, ..., attention_mask=None, return_attention_scores=False,
+  // training=None, use_causal_mask=False): value and key may come positionally or by keyword.
+  std::vector<SymbolicTensor> call_from_config(const std::shared_ptr<detail::LayerImpl>& self,
+                                               const detail::ConfigCall& call) override {
+    detail::expect_config_kwargs(*this, call, {"value", "key", "attention_mask"},
+                                 {"use_causal_mask", "return_attention_scores"});
+    std::vector<SymbolicTensor> given = call.inputs;
+    for (const char* key : {"value", "key"}) {
+      const auto it = call.tensor_kwargs.find(key);
+      if (it == call.tensor_kwargs.end()) continue;
+      if (it->second.size() != 1 || given.size() != (std::string(key) == "value" ? 1u : 2u)) {
+        throw ValueError(
+            fmt::format("{} Expected the query, value and key as one tensor each, in Keras's order; "
+                        "the call passes {} positional tensor(s) and {} for '{}'",
+                        prefix(), given.size(), it->second.size(), key));
+      }
+      given.push_back(it->second.front());
+    }
+    if (given.size() < 2 || given.size() > 3) {
+      throw ValueError(fmt::format("{} Expected a query, a value and an optional key, received {} tensor(s)",
+                                   prefix(), given.size()));
+    }
+    CallFlags flags{given.size() == 3, call.tensor_kwargs.contains("attention_mask"),
+                    detail::config_flag(*this, call, "use_causal_mask", false),
+                    detail::config_flag(*this, call, "return_attention_scores", false)};
+    if (flags.mask) {
+      const auto& mask = call.tensor_kwargs.at("attention_mask");
+      if (mask.size() != 1) {
+        throw ValueError(
+            fmt::format("{} Expected one attention_mask tensor, received {}", prefix(), mask.size()));
+      }
+      given.push_back(mask.front());
+    }
+    const std::lock_guard lock(call_mutex);
+    set_call(flags);
+    return detail::call_layer(self, given);
   }
 
   std::vector<detail::SublayerGroup> sublayers() const override {

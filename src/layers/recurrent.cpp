@@ -294,6 +294,10 @@ class RecurrentImpl : public detail::ConfiguredLayer<RecurrentArgs<Options>>,
     return per_step * *x[1];
   }
 
+  std::vector<SymbolicTensor> call_from_config(const std::shared_ptr<detail::LayerImpl>& self,
+                                               const detail::ConfigCall& call) override {
+    return detail::call_recurrent_from_config(self, call);
+  }
   std::vector<detail::SublayerGroup> sublayers() const override { return {{"cell", false, {cell_.get()}}}; }
   std::vector<detail::Variable> weights() const override { return detail::held_weights({cell_}); }
   void set_weights(const std::vector<Tensor>& values) override {
@@ -356,6 +360,15 @@ LSTM::LSTM(int units, LSTMOptions options) {
 }  // namespace strata::layers
 
 namespace strata::detail {
+std::vector<SymbolicTensor> call_recurrent_from_config(const std::shared_ptr<LayerImpl>& self,
+                                                       const ConfigCall& call) {
+  expect_config_kwargs(*self, call, {"initial_state"}, {});
+  std::vector<SymbolicTensor> inputs = call.inputs;
+  if (const auto it = call.tensor_kwargs.find("initial_state"); it != call.tensor_kwargs.end())
+    inputs.insert(inputs.end(), it->second.begin(), it->second.end());
+  return call_layer(self, inputs);
+}
+
 void register_recurrent_layers() {
   using namespace layers;
   register_layer(simple_rnn_schema(), [](RecurrentArgs<SimpleRNNOptions> a) {

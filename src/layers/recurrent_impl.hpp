@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "compiler/ir.hpp"
+#include "layers/config_call.hpp"
 
 namespace strata::detail {
 
@@ -23,5 +24,10 @@ class RecurrentLayerImpl {
   virtual std::vector<ir::ValueId> lower_with(ir::Graph& graph, const std::vector<ir::ValueId>& inputs,
                                               bool backwards, bool aligned) const = 0;
 };
+
+/// A recurrent layer's (or Bidirectional's) call from a model config: the sequence, then the states given
+/// positionally (Keras 2's node lists them) or as the keyword `initial_state` (Keras 3's).
+std::vector<SymbolicTensor> call_recurrent_from_config(const std::shared_ptr<LayerImpl>& self,
+                                                       const ConfigCall& call);
 
 }  // namespace strata::detail

@@ -135,6 +135,30 @@ TEST_CASE("strata summary prints Keras's table", "[cli]") {
              Contains("(None, 2048)"));
 }
 
+TEST_CASE("strata takes Keras model files: summary and predict of a file Keras 2 wrote", "[cli]") {
+  const std::string file =
+      std::string(STRATA_DATA_DIR) + "/keras_models/simple_flatten_rnn_tf_keras_2_model.h5";
+  const Run summary = strata_cli("summary " + file);
+  CHECK(summary.status == 0);
+  CHECK(summary.out == strata::load_model(file).summary_string());
+  CHECK_THAT(summary.out, Contains("simple_rnn_1 (SimpleRNN)"));
+
+  const std::string input = in_work_dir("rnn_x.npy"), output = in_work_dir("rnn_y.npy");
+  const strata::Tensor x = strata::Tensor::random_uniform({4, 1, 1}, 5);
+  strata::save_npy(input, x);
+  REQUIRE(strata_cli("predict " + file + " --input " + input + " --output " + output).status == 0);
+  CHECK(strata::load_npy(output) == strata::load_model(file).predict(x));
+
+  // The options that shape a built-in model do not apply to a file; a file strata cannot build is the
+  // library's error.
+  const Run shaped = strata_cli("summary " + file + " --input-size 8");
+  CHECK(shaped.status == 2);
+  CHECK_THAT(shaped.err, Contains("option '--input-size' does not apply to model"));
+  const Run lambda = strata_cli("summary " + std::string(STRATA_DATA_DIR) + "/keras_models/model_lambda.h5");
+  CHECK(lambda.status == 1);
+  CHECK_THAT(lambda.err, Contains("the class 'Lambda' is not one strata has"));
+}
+
 TEST_CASE("strata predict reads a .npy input and writes what Model::predict gives", "[cli]") {
   const std::string weights = in_work_dir("seed.weights.h5"), input = in_work_dir("x.npy");
   strata::clear_session();
@@ -223,7 +247,8 @@ TEST_CASE("strata's usage mistakes exit 2 with a message naming the mistake", "[
   for (const Case& c : {
            Case{"frobnicate", "strata: error: unknown command 'frobnicate'"},
            Case{"summary", "strata summary: error: missing MODEL"},
-           Case{"summary vgg16", "unknown model 'vgg16' (expected resnet50, mobilenet_v2, seed or seed2)"},
+           Case{"summary vgg16",
+                "unknown model 'vgg16' (expected resnet50, mobilenet_v2, seed, seed2 or a model file)"},
            Case{"summary seed --frob", "unknown option '--frob' (see 'strata summary --help')"},
            Case{"summary seed -x", "unknown option '-x'"},
            Case{"summary seed --show-costs=yes", "option '--show-costs' takes no value"},

@@ -4,24 +4,11 @@
 #include <filesystem>
 #include <regex>
 
-#include "io/hdf5_file.hpp"
+#include "hdf5_util.hpp"
 #include "numerics_util.hpp"
 
 using namespace strata_test;
 namespace L = strata::layers;
-namespace h5 = strata::detail::h5;
-
-namespace {
-
-strata::Tensor read_dataset(const std::string& file, const std::string& path) {
-  const h5::Dataset d = h5::File::open(file).root().open_dataset(path);
-  const std::vector<int64_t> dims = d.dims();
-  int64_t count = 1;
-  for (int64_t n : dims) count *= n;
-  return strata::Tensor(dims, d.read_floats(count));
-}
-
-}  // namespace
 
 TEST_CASE("Conv1D matches the outputs Keras computed", "[conv1d][keras]") {
   const std::filesystem::path dir = std::filesystem::path(STRATA_DATA_DIR) / "keras_conv1d";

@@ -5,13 +5,12 @@
 #include <filesystem>
 #include <functional>
 
-#include "io/hdf5_file.hpp"
+#include "hdf5_util.hpp"
 #include "numerics_util.hpp"
 #include "tfjs_oracle.hpp"
 
 using namespace strata_test;
 namespace L = strata::layers;
-namespace h5 = strata::detail::h5;
 using strata::Tensor;
 
 namespace {
@@ -124,14 +123,6 @@ std::vector<Case> recurrent_cases() {
                    },
                    {{2, 4, 8, 8, 3}}});
   return cases;
-}
-
-Tensor read_dataset(const std::string& file, const std::string& path) {
-  const h5::Dataset d = h5::File::open(file).root().open_dataset(path);
-  const std::vector<int64_t> dims = d.dims();
-  int64_t count = 1;
-  for (int64_t n : dims) count *= n;
-  return Tensor(dims, d.read_floats(count));
 }
 
 }  // namespace

@@ -34,6 +34,8 @@ std::vector<EltwiseStep> eltwise_steps(const detail::Activation& a) {
     case ActivationKind::kHardSigmoid:
       // relu6(x + 3) / 6 == clip(x / 6 + 0.5, 0, 1)
       return {{algorithm::eltwise_linear, 1.0f / 6.0f, 0.5f}, {algorithm::eltwise_clip, 0.0f, 1.0f}};
+    case ActivationKind::kHardSigmoidKeras2:
+      return {{algorithm::eltwise_linear, 0.2f, 0.5f}, {algorithm::eltwise_clip, 0.0f, 1.0f}};
     case ActivationKind::kTanh:
       return {{algorithm::eltwise_tanh}};
     case ActivationKind::kElu:

@@ -19,6 +19,7 @@ bool non_negative(const Graph& graph, ValueId v) {
     case detail::ActivationKind::kRelu6:
     case detail::ActivationKind::kSigmoid:
     case detail::ActivationKind::kHardSigmoid:
+    case detail::ActivationKind::kHardSigmoidKeras2:
     case detail::ActivationKind::kSoftplus:
       return true;
     default:

@@ -1,0 +1,505 @@
+// model_from_config: Keras's Sequential.from_config and functional_from_config
+// (keras/src/models/sequential.py, keras/src/models/functional.py), on strata's layer registry.
+
+#include "graph/functional_from_config.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <optional>
+
+#include "core/error_context.hpp"
+#include "core/session.hpp"
+#include "graph/functional.hpp"
+#include "layers/config_call.hpp"
+#include "layers/input_layer.hpp"
+#include "layers/layer_registry.hpp"
+#include "strata/error.hpp"
+
+namespace strata::detail {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr int kMaxModelDepth = 32;
+
+// A value for a message: JSON text, cut short.
+std::string shown(const json& value) {
+  std::string text = value.dump();
+  return text.size() <= 80 ? text : text.substr(0, 77) + "...";
+}
+
+const json& member(const json& object, const std::string& key, const std::string& where) {
+  if (!object.is_object() || !object.contains(key)) {
+    throw ValueError(fmt::format("{}: expected the key '{}', the config has {}", where, key,
+                                 object.is_object() ? "none" : "no object: " + shown(object)));
+  }
+  return object[key];
+}
+
+std::string string_member(const json& object, const std::string& key, const std::string& where) {
+  const json& value = member(object, key, where);
+  if (!value.is_string()) {
+    throw ValueError(fmt::format("{}: expected '{}' to be a string, received {}", where, key, shown(value)));
+  }
+  return value.get<std::string>();
+}
+
+bool is_model_class(const std::string& class_name) {
+  return class_name == "Functional" || class_name == "Model" || class_name == "Sequential";
+}
+
+// Keras 2's hard_sigmoid is clip(0.2 x + 0.5, 0, 1); Keras 3 renamed nothing but changed the slope to 1/6.
+// A Keras 2 file computes with the first, so its layers get strata's name for it.
+void rename_keras2_activations(json& value) {
+  if (value.is_array()) {
+    for (json& item : value) rename_keras2_activations(item);
+    return;
+  }
+  if (!value.is_object()) return;
+  for (auto& [key, item] : value.items()) {
+    if ((key == "activation" || key == "recurrent_activation") && item == "hard_sigmoid") {
+      item = "keras2_hard_sigmoid";
+    } else {
+      rename_keras2_activations(item);
+    }
+  }
+}
+
+// A Keras 3 `__keras_tensor__` object's history, or a Keras 2 reference `[layer, node, tensor]`.
+struct TensorRef {
+  std::string layer;
+  int64_t node = 0;
+  int64_t index = 0;
+};
+
+std::optional<TensorRef> keras3_tensor(const json& value, const std::string& where) {
+  if (!value.is_object() || value.value("class_name", json()) != "__keras_tensor__") return std::nullopt;
+  const json& history = member(member(value, "config", where), "keras_history", where);
+  if (!history.is_array() || history.size() != 3 || !history[0].is_string() ||
+      !history[1].is_number_integer() || !history[2].is_number_integer()) {
+    throw ValueError(
+        fmt::format("{}: expected keras_history [layer name, node index, tensor index], received {}", where,
+                    shown(history)));
+  }
+  return TensorRef{history[0].get<std::string>(), history[1].get<int64_t>(), history[2].get<int64_t>()};
+}
+
+bool is_legacy_ref(const json& value) {
+  return value.is_array() && value.size() == 3 && value[0].is_string() && value[1].is_number_integer() &&
+         value[2].is_number_integer();
+}
+
+// Sequential's first layer carries the model's input shape in Keras 2 (`batch_input_shape`); tf.keras also
+// writes the model's `build_input_shape`, Keras 3 the model entry's `build_config`.
+std::optional<json> sequential_input_shape(const json& first_config, const json& model_config,
+                                           const json& model_entry) {
+  for (const char* key : {"batch_input_shape", "batch_shape"}) {
+    if (first_config.is_object() && first_config.contains(key) && !first_config[key].is_null())
+      return first_config[key];
+  }
+  if (first_config.is_object() && first_config.contains("input_shape") &&
+      first_config["input_shape"].is_array()) {
+    json shape = json::array({nullptr});
+    for (const json& d : first_config["input_shape"]) shape.push_back(d);
+    return shape;
+  }
+  if (model_config.is_object() && model_config.contains("build_input_shape") &&
+      model_config["build_input_shape"].is_array())
+    return model_config["build_input_shape"];
+  if (model_entry.contains("build_config") && model_entry["build_config"].is_object() &&
+      model_entry["build_config"].contains("input_shape") &&
+      model_entry["build_config"]["input_shape"].is_array())
+    return model_entry["build_config"]["input_shape"];
+  return std::nullopt;
+}
+
+// The input dtype Keras gives a Sequential built from its first layer: that layer's dtype (a name or a
+// DTypePolicy object); float32 for a float policy.
+std::string sequential_input_dtype(const json& first_config) {
+  if (!first_config.is_object() || !first_config.contains("dtype")) return "float32";
+  json dtype = first_config["dtype"];
+  if (dtype.is_object() && dtype.contains("config") && dtype["config"].is_object())
+    dtype = dtype["config"].value("name", json());
+  if (dtype == "int32" || dtype == "int64") return dtype.get<std::string>();
+  return "float32";
+}
+
+// A layer of the config: made, and, for a Sequential that has no input yet, kept as a Sequential so that its
+// first call builds it (Keras's deferred build).
+struct MadeLayer {
+  std::shared_ptr<LayerImpl> impl;
+  std::optional<Sequential> unbuilt;
+  std::optional<Model> model;  // for a model, its handle
+};
+
+class Reader {
+ public:
+  explicit Reader(const ConfigOrigin& origin) : origin_(origin) {}
+
+  MadeLayer model(const json& entry, const std::string& where, int depth) {
+    if (depth > kMaxModelDepth) {
+      throw ValueError(fmt::format("{}: models nested more than {} deep", where, kMaxModelDepth));
+    }
+    const std::string class_name = string_member(entry, "class_name", where);
+    const json& config = member(entry, "config", where);
+    if (class_name == "Sequential") return sequential(entry, config, where, depth);
+    if (class_name == "Functional" || class_name == "Model") {
+      Model made = functional(config, where, depth);
+      return {made.impl(), {}, made};
+    }
+    throw ValueError(fmt::format(
+        "{}: expected a model of class Functional, Model or Sequential, received '{}'", where, class_name));
+  }
+
+ private:
+  MadeLayer layer(const json& entry, const std::string& where, int depth) {
+    const std::string class_name = string_member(entry, "class_name", where);
+    if (entry.contains("module") && entry["module"].is_string() &&
+        entry["module"].get<std::string>().starts_with("keras.src.ops")) {
+      throw ValueError(
+          fmt::format("{}: a Keras operation of class {} (module {}); strata does not read "
+                      "operations (keras.ops calls such as `x + y`) from model files yet",
+                      where, class_name, entry["module"].get<std::string>()));
+    }
+    if (is_model_class(class_name)) return model(entry, where, depth + 1);
+    json config = member(entry, "config", where);
+    if (!config.is_object()) {
+      throw ValueError(
+          fmt::format("{}: expected 'config' to be an object, received {}", where, shown(config)));
+    }
+    if (origin_.keras_major < 3) rename_keras2_activations(config);
+    std::string cls = class_name;
+    // Keras 3 writes a registered class as "package>Name" beside its class name.
+    if (find_layer_class(cls) == nullptr && entry.contains("registered_name") &&
+        entry["registered_name"].is_string() &&
+        find_layer_class(entry["registered_name"].get<std::string>()) != nullptr)
+      cls = entry["registered_name"].get<std::string>();
+    if (find_layer_class(cls) == nullptr) {
+      throw ValueError(
+          fmt::format("{}: the class '{}' is not one strata has. Register an implementation before loading: "
+                      "strata::register_custom_layer(\"{}\", factory) (custom_layer.hpp) or "
+                      "strata::register_composite_layer (composite_layer.hpp), where the factory receives "
+                      "the layer's config "
+                      "as JSON",
+                      where, class_name, class_name));
+    }
+    return {layer_from_config(cls, config), {}, {}};
+  }
+
+  MadeLayer sequential(const json& entry, const json& config, const std::string& where, int depth) {
+    // Keras 2.0 to 2.2 wrote a Sequential's config as the list of its layers.
+    const json& layers = config.is_array() ? config : member(config, "layers", where);
+    std::string name;
+    if (config.is_object() && config.contains("name")) name = string_member(config, "name", where);
+    if (name.empty()) name = unique_name("sequential");
+    if (!layers.is_array()) {
+      throw ValueError(fmt::format("{}: expected 'layers' to be a list, received {}", where, shown(layers)));
+    }
+    Sequential model({}, name);
+    const std::string model_where = fmt::format("{}, Sequential '{}'", where, name);
+    for (size_t i = 0; i < layers.size(); ++i) {
+      const json& data = layers[i];
+      const json* layer_name = data.is_object() && data.contains("config") && data["config"].is_object() &&
+                                       data["config"].contains("name")
+                                   ? &data["config"]["name"]
+                                   : nullptr;
+      const std::string at = layer_name != nullptr && layer_name->is_string()
+                                 ? fmt::format("{}, layer '{}'", model_where, layer_name->get<std::string>())
+                                 : fmt::format("{}, layer #{}", model_where, i);
+      MadeLayer made = layer(layers[i], at, depth);
+      if (made.unbuilt) {
+        throw ValueError(fmt::format("{}: a Sequential without an input shape inside a Sequential", at));
+      }
+      if (i == 0 && std::dynamic_pointer_cast<InputLayer>(made.impl) == nullptr) {
+        const json first_config = layers[i].value("config", json::object());
+        if (const std::optional<json> shape = sequential_input_shape(first_config, config, entry)) {
+          // Keras 2 names the input after the first layer ("dense_1_input"); Keras 3 reads the same configs
+          // so.
+          const json input = {{"batch_shape", *shape},
+                              {"dtype", sequential_input_dtype(first_config)},
+                              {"name", made.impl->name() + "_input"}};
+          model.add(Layer(layer_from_config("InputLayer", input)));
+        }
+      }
+      model.add(Layer(made.impl));
+    }
+    if (!model.impl()) {
+      if (depth == 0) {
+        throw ValueError(
+            fmt::format("{}: the model has no input shape (no InputLayer, no batch_input_shape on its "
+                        "first layer, no build_input_shape), so its weights cannot be made",
+                        model_where));
+      }
+      return {nullptr, model, {}};
+    }
+    return {model.impl(), {}, model};
+  }
+
+  // One layer entry of a functional config and the calls made of it so far.
+  struct Entry {
+    MadeLayer made;
+    std::vector<json> nodes;
+    size_t next = 0;  // the next node to call
+    int offset = 0;   // node indices of the config start here: 1 for a nested model's own node
+    std::vector<std::vector<SymbolicTensor>> calls;
+  };
+
+  Model functional(const json& config, const std::string& where, int depth) {
+    std::string name;
+    if (config.contains("name")) name = string_member(config, "name", where);
+    const std::string model_where = fmt::format("{}, model '{}'", where, name);
+    const json& layers = member(config, "layers", model_where);
+    if (!layers.is_array()) {
+      throw ValueError(
+          fmt::format("{}: expected 'layers' to be a list, received {}", model_where, shown(layers)));
+    }
+    std::vector<std::string> order;
+    std::map<std::string, Entry> entries;
+    for (size_t i = 0; i < layers.size(); ++i) {
+      const json& data = layers[i];
+      const std::string at = fmt::format("{}, layer #{}", model_where, i);
+      const std::string layer_name = data.contains("name")
+                                         ? string_member(data, "name", at)
+                                         : string_member(member(data, "config", at), "name", at);
+      const std::string layer_at = fmt::format("{}, layer '{}'", model_where, layer_name);
+      if (entries.contains(layer_name)) {
+        throw ValueError(fmt::format("{}: two layers are named '{}'", model_where, layer_name));
+      }
+      Entry entry;
+      entry.made = layer(data, layer_at, depth);
+      const json& nodes = member(data, "inbound_nodes", layer_at);
+      if (!nodes.is_array()) {
+        throw ValueError(
+            fmt::format("{}: expected 'inbound_nodes' to be a list, received {}", layer_at, shown(nodes)));
+      }
+      if (auto input = std::dynamic_pointer_cast<InputLayer>(entry.made.impl)) {
+        entry.calls.push_back({input_tensor(input)});
+      } else {
+        entry.nodes.assign(nodes.begin(), nodes.end());
+        // Keras counts a model's own node (its inputs to its outputs) first; a Sequential built from an
+        // InputLayer has one in Keras 2 and strata, none in Keras 3, whose entries carry a module.
+        if (entry.made.impl && dynamic_cast<FunctionalImpl*>(entry.made.impl.get()) != nullptr) {
+          const bool sequential = entry.made.impl->class_name() == "Sequential";
+          entry.offset = sequential && data.contains("module") ? 0 : 1;
+        }
+      }
+      order.push_back(layer_name);
+      entries.emplace(layer_name, std::move(entry));
+    }
+    // Keras's loop: call each layer's nodes in order while their inputs exist, until all are made.
+    for (bool pending = true; pending;) {
+      pending = false;
+      bool progress = false;
+      for (const std::string& layer_name : order) {
+        Entry& entry = entries.at(layer_name);
+        while (entry.next < entry.nodes.size()) {
+          const std::string at = fmt::format("{}, layer '{}', node #{}", model_where, layer_name, entry.next);
+          std::optional<ConfigCall> call = read_node(entry.nodes[entry.next], entries, at);
+          if (!call) break;
+          entry.calls.push_back(make_call(entry, *call, at));
+          if (entry.made.impl == nullptr && entry.made.unbuilt) entry.made.impl = entry.made.unbuilt->impl();
+          ++entry.next;
+          progress = true;
+        }
+        if (entry.next < entry.nodes.size()) pending = true;
+      }
+      if (pending && !progress) {
+        std::vector<std::string> stuck;
+        for (const std::string& layer_name : order) {
+          const Entry& entry = entries.at(layer_name);
+          if (entry.next < entry.nodes.size())
+            stuck.push_back(fmt::format("'{}' node #{}", layer_name, entry.next));
+        }
+        throw ValueError(
+            fmt::format("{}: the graph has a cycle: these calls wait for each other's outputs: {}",
+                        model_where, fmt::join(stuck, ", ")));
+      }
+    }
+    const std::vector<SymbolicTensor> inputs =
+        endpoints(member(config, "input_layers", model_where), entries, model_where + ", input_layers");
+    const std::vector<SymbolicTensor> outputs =
+        endpoints(member(config, "output_layers", model_where), entries, model_where + ", output_layers");
+    Model model(inputs, outputs, name);
+    if (config.contains("trainable") && config["trainable"].is_boolean())
+      model.set_trainable(config["trainable"]);
+    return model;
+  }
+
+  std::vector<SymbolicTensor> make_call(Entry& entry, const ConfigCall& call, const std::string& at) {
+    return with_error_context(at + ": ", [&] {
+      if (entry.made.impl) return entry.made.impl->call_from_config(entry.made.impl, call);
+      // A Sequential without an input shape yet: its first call builds it.
+      for (const auto& [key, value] : call.kwargs.items()) {
+        if (key != "training") {
+          throw ValueError(fmt::format(
+              "the call passes the keyword argument '{}', which a Sequential does not take", key));
+        }
+      }
+      if (!call.tensor_kwargs.empty()) {
+        throw ValueError(
+            fmt::format("the call passes the tensor keyword argument '{}', which a Sequential does not "
+                        "take",
+                        call.tensor_kwargs.begin()->first));
+      }
+      return entry.made.unbuilt->call_all(call.inputs);
+    });
+  }
+
+  // The tensor a reference names; nullopt while its call has not been made.
+  std::optional<SymbolicTensor> resolve(const TensorRef& ref, const std::map<std::string, Entry>& entries,
+                                        const std::string& at) const {
+    const auto it = entries.find(ref.layer);
+    if (it == entries.end()) {
+      throw ValueError(fmt::format(
+          "{}: the call reads a tensor of layer '{}', which the model config does not have", at, ref.layer));
+    }
+    const Entry& source = it->second;
+    const int64_t call = ref.node - source.offset;
+    const bool input = std::dynamic_pointer_cast<InputLayer>(source.made.impl) != nullptr;
+    const size_t total = input ? 1 : source.nodes.size();
+    if (call < 0 || call >= static_cast<int64_t>(total)) {
+      throw ValueError(
+          fmt::format("{}: the call reads node {} of layer '{}', which has {} call(s) in the config", at,
+                      ref.node, ref.layer, total));
+    }
+    if (call >= static_cast<int64_t>(source.calls.size())) return std::nullopt;
+    const std::vector<SymbolicTensor>& outputs = source.calls[call];
+    if (ref.index < 0 || ref.index >= static_cast<int64_t>(outputs.size())) {
+      throw ValueError(
+          fmt::format("{}: the call reads output {} of layer '{}' (node {}), which has {} output(s)", at,
+                      ref.index, ref.layer, ref.node, outputs.size()));
+    }
+    return outputs[ref.index];
+  }
+
+  // Collects the tensors of a Keras 3 argument (a tensor, or lists and tuples of them) in order; false when
+  // one is not made yet. Values that are not tensors go to `other`.
+  bool collect(const json& value, const std::map<std::string, Entry>& entries, const std::string& at,
+               std::vector<SymbolicTensor>& tensors, bool& other, bool legacy) const {
+    std::optional<TensorRef> ref = legacy ? std::nullopt : keras3_tensor(value, at);
+    if (!ref && legacy && is_legacy_ref(value))
+      ref = TensorRef{value[0].get<std::string>(), value[1].get<int64_t>(), value[2].get<int64_t>()};
+    if (ref) {
+      std::optional<SymbolicTensor> t = resolve(*ref, entries, at);
+      if (!t) return false;
+      tensors.push_back(*t);
+      return true;
+    }
+    if (value.is_array()) {
+      for (const json& item : value) {
+        if (!collect(item, entries, at, tensors, other, legacy)) return false;
+      }
+      return true;
+    }
+    // Keras 3 serializes a tuple as {"class_name": "__tuple__", "config": {"value": [...]}}.
+    if (value.is_object() && value.value("class_name", json()) == "__tuple__" && value.contains("config")) {
+      return collect(member(value["config"], "value", at), entries, at, tensors, other, legacy);
+    }
+    if (!value.is_null()) other = true;
+    return true;
+  }
+
+  std::optional<ConfigCall> read_node(const json& node, const std::map<std::string, Entry>& entries,
+                                      const std::string& at) const {
+    ConfigCall call;
+    json kwargs = json::object();
+    bool legacy = node.is_array();
+    if (legacy) {
+      // Keras 2: [[layer, node, tensor, kwargs], ...], one entry per input (the kwargs are the call's).
+      if (node.empty())
+        throw ValueError(fmt::format("{}: expected the call's inputs, the node lists none", at));
+      for (const json& item : node) {
+        if (!item.is_array() || (item.size() != 3 && item.size() != 4) ||
+            !is_legacy_ref(json::array({item[0], item[1], item[2]}))) {
+          throw ValueError(fmt::format(
+              "{}: expected [layer name, node index, tensor index, kwargs], received {}", at, shown(item)));
+        }
+        std::optional<SymbolicTensor> t = resolve(
+            {item[0].get<std::string>(), item[1].get<int64_t>(), item[2].get<int64_t>()}, entries, at);
+        if (!t) return std::nullopt;
+        call.inputs.push_back(*t);
+        if (item.size() == 4) {
+          if (!item[3].is_object()) {
+            throw ValueError(fmt::format("{}: expected the call's kwargs to be an object, received {}", at,
+                                         shown(item[3])));
+          }
+          kwargs = item[3];
+        }
+      }
+    } else {
+      // Keras 3: {"args": [...], "kwargs": {...}}.
+      if (!node.is_object()) {
+        throw ValueError(fmt::format(
+            "{}: expected a node (a list, or an object with args and kwargs), received {}", at, shown(node)));
+      }
+      const json& args = member(node, "args", at);
+      bool other = false;
+      if (!collect(args, entries, at, call.inputs, other, false)) return std::nullopt;
+      if (other) {
+        throw ValueError(fmt::format("{}: the call passes positional arguments that are not tensors: {}", at,
+                                     shown(args)));
+      }
+      if (node.contains("kwargs")) kwargs = node["kwargs"];
+      if (!kwargs.is_object()) {
+        throw ValueError(
+            fmt::format("{}: expected 'kwargs' to be an object, received {}", at, shown(kwargs)));
+      }
+    }
+    for (const auto& [key, value] : kwargs.items()) {
+      if (value.is_null()) continue;
+      std::vector<SymbolicTensor> tensors;
+      bool other = false;
+      if (!collect(value, entries, at, tensors, other, legacy)) return std::nullopt;
+      if (!tensors.empty() && other) {
+        throw ValueError(fmt::format("{}: the keyword argument '{}' mixes tensors and other values: {}", at,
+                                     key, shown(value)));
+      }
+      if (!tensors.empty()) {
+        call.tensor_kwargs[key] = std::move(tensors);
+      } else {
+        call.kwargs[key] = value;
+      }
+    }
+    return call;
+  }
+
+  // input_layers and output_layers: a list of references, or one reference (Keras 3 for a single tensor).
+  std::vector<SymbolicTensor> endpoints(const json& list, const std::map<std::string, Entry>& entries,
+                                        const std::string& at) const {
+    std::vector<json> refs;
+    if (is_legacy_ref(list)) {
+      refs.push_back(list);
+    } else if (list.is_array()) {
+      refs.assign(list.begin(), list.end());
+    } else {
+      throw ValueError(fmt::format(
+          "{}: expected a list of [layer name, node index, tensor index], received {}", at, shown(list)));
+    }
+    std::vector<SymbolicTensor> tensors;
+    for (const json& ref : refs) {
+      if (!is_legacy_ref(ref)) {
+        throw ValueError(
+            fmt::format("{}: expected [layer name, node index, tensor index], received {}", at, shown(ref)));
+      }
+      std::optional<SymbolicTensor> t =
+          resolve({ref[0].get<std::string>(), ref[1].get<int64_t>(), ref[2].get<int64_t>()}, entries, at);
+      if (!t) {
+        throw ValueError(fmt::format("{}: {} names a call that the config never makes", at, shown(ref)));
+      }
+      tensors.push_back(*t);
+    }
+    return tensors;
+  }
+
+  ConfigOrigin origin_;
+};
+
+}  // namespace
+
+Model model_from_config(const nlohmann::json& entry, const ConfigOrigin& origin) {
+  Reader reader(origin);
+  return *reader.model(entry, "model config", 0).model;
+}
+
+}  // namespace strata::detail

@@ -1,0 +1,39 @@
+#pragma once
+// One call of a layer as a model config records it: Keras's node, with its positional tensors and its
+// keyword arguments, for LayerImpl::call_from_config when a model is loaded from a file.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "strata/symbolic_tensor.hpp"
+
+namespace strata::detail {
+
+class LayerImpl;
+
+struct ConfigCall {
+  /// The tensors passed positionally, in order (a merge layer's list flattened).
+  std::vector<SymbolicTensor> inputs;
+  /// Keyword arguments that hold tensors (`initial_state`, MultiHeadAttention's `value`), each in order.
+  std::map<std::string, std::vector<SymbolicTensor>> tensor_kwargs;
+  /// The other keyword arguments (an object), those whose value is null left out: Keras writes `mask: null`
+  /// and `training: false` for calls that passed no mask or the default.
+  nlohmann::json kwargs = nlohmann::json::object();
+};
+
+/// Throws ValueError naming `layer` for a keyword argument of `call` that is none of `tensor_keys` (holding
+/// tensors) or `value_keys` (holding values); `training` is always accepted (strata runs inference), and a
+/// mask is named as not supported.
+void expect_config_kwargs(const LayerImpl& layer, const ConfigCall& call,
+                          const std::vector<std::string>& tensor_keys,
+                          const std::vector<std::string>& value_keys);
+
+/// The boolean keyword argument `key` of `call`, or `fallback` when absent. Throws ValueError naming `layer`
+/// for a value that is not a boolean.
+bool config_flag(const LayerImpl& layer, const ConfigCall& call, const std::string& key, bool fallback);
+
+}  // namespace strata::detail

@@ -1,0 +1,287 @@
+// model_from_json: Keras 3's node form (args, kwargs, __keras_tensor__, modules, a nested Sequential),
+// strata's own configs read back (nested models, shared layers, keyword tensors), and one error per way a
+// config can be broken.
+#include <nlohmann/json.hpp>
+
+#include "graph/functional.hpp"
+#include "message_matcher.hpp"
+#include "numerics_util.hpp"
+#include "strata/saving.hpp"
+
+using namespace strata_test;
+using Catch::Matchers::Contains;
+using Catch::Matchers::Equals;
+using Catch::Matchers::StartsWith;
+namespace L = strata::layers;
+using json = nlohmann::json;
+
+namespace {
+
+json keras_tensor(const std::string& layer, int node, int index, json shape) {
+  return {{"class_name", "__keras_tensor__"},
+          {"config", {{"shape", shape}, {"dtype", "float32"}, {"keras_history", {layer, node, index}}}}};
+}
+
+json policy() {
+  return {{"module", "keras"},
+          {"class_name", "DTypePolicy"},
+          {"config", {{"name", "float32"}}},
+          {"registered_name", nullptr}};
+}
+
+json layer_entry(const std::string& cls, json config, json nodes) {
+  config["trainable"] = true;
+  config["dtype"] = policy();
+  return {{"module", "keras.layers"},   {"class_name", cls},      {"config", config},
+          {"registered_name", nullptr}, {"name", config["name"]}, {"inbound_nodes", nodes}};
+}
+
+json input_entry(const std::string& name, json batch_shape) {
+  return {{"module", "keras.layers"},
+          {"class_name", "InputLayer"},
+          {"config", {{"batch_shape", batch_shape}, {"dtype", "float32"}, {"sparse", false}, {"name", name}}},
+          {"registered_name", nullptr},
+          {"name", name},
+          {"inbound_nodes", json::array()}};
+}
+
+json functional(const std::string& name, json layers, json inputs, json outputs) {
+  return {{"module", "keras"},
+          {"class_name", "Functional"},
+          {"config",
+           {{"name", name},
+            {"trainable", true},
+            {"layers", layers},
+            {"input_layers", inputs},
+            {"output_layers", outputs}}},
+          {"registered_name", "Functional"}};
+}
+
+// Copies `from`'s weights into `to` and checks both compute the same, bitwise.
+void expect_same_model(const strata::Model& from, strata::Model to,
+                       const std::vector<strata::Tensor>& inputs) {
+  CHECK(to.summary_string() == from.summary_string());
+  to.set_weights(from.get_weights());
+  const std::vector<strata::Tensor> want = from.predict(inputs), got = to.predict(inputs);
+  REQUIRE(got.size() == want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    REQUIRE(got[i].dims() == want[i].dims());
+    CHECK(std::equal(got[i].data(), got[i].data() + got[i].size(), want[i].data()));
+  }
+}
+
+json config_of(const strata::Model& model) {
+  return {{"class_name", model.impl()->class_name()},
+          {"config", dynamic_cast<const strata::detail::FunctionalImpl&>(*model.impl()).config()}};
+}
+
+}  // namespace
+
+TEST_CASE("model_from_json reads Keras 3's node form", "[load_model][config]") {
+  // A functional model as Keras 3 writes it: two Dense branches added (a list argument), a nested Sequential
+  // (Keras 3 counts its calls from 0), and an LSTM given its states by keyword.
+  const json x = keras_tensor("features", 0, 0, {nullptr, 8});
+  const json layers = {
+      input_entry("features", {nullptr, 8}),
+      input_entry("sequence", {nullptr, 5, 3}),
+      layer_entry("Dense", {{"name", "left"}, {"units", 4}, {"activation", "relu"}},
+                  {{{"args", {x}}, {"kwargs", json::object()}}}),
+      layer_entry("Dense", {{"name", "right"}, {"units", 4}}, {{{"args", {x}}, {"kwargs", json::object()}}}),
+      layer_entry(
+          "Add", {{"name", "sum"}},
+          {{{"args", {{keras_tensor("left", 0, 0, {nullptr, 4}), keras_tensor("right", 0, 0, {nullptr, 4})}}},
+            {"kwargs", json::object()}}}),
+      {{"module", "keras"},
+       {"class_name", "Sequential"},
+       {"config",
+        {{"name", "head"},
+         {"trainable", true},
+         {"dtype", policy()},
+         {"layers",
+          {{{"module", "keras.layers"},
+            {"class_name", "InputLayer"},
+            {"config",
+             {{"batch_shape", {nullptr, 4}}, {"dtype", "float32"}, {"sparse", false}, {"name", "head_in"}}},
+            {"registered_name", nullptr}},
+           {{"module", "keras.layers"},
+            {"class_name", "Dense"},
+            {"config", {{"name", "state_h"}, {"units", 6}, {"activation", "tanh"}}},
+            {"registered_name", nullptr},
+            {"build_config", {{"input_shape", {nullptr, 4}}}}}}},
+         {"build_input_shape", {nullptr, 4}}}},
+       {"registered_name", nullptr},
+       {"name", "head"},
+       {"inbound_nodes",
+        {{{"args", {keras_tensor("sum", 0, 0, {nullptr, 4})}}, {"kwargs", json::object()}}}}},
+      layer_entry("Dense", {{"name", "state_c"}, {"units", 6}},
+                  {{{"args", {keras_tensor("sum", 0, 0, {nullptr, 4})}}, {"kwargs", json::object()}}}),
+      layer_entry(
+          "LSTM", {{"name", "lstm"}, {"units", 6}, {"return_sequences", true}},
+          {{{"args", {keras_tensor("sequence", 0, 0, {nullptr, 5, 3})}},
+            {"kwargs",
+             {{"initial_state",
+               {keras_tensor("head", 0, 0, {nullptr, 6}), keras_tensor("state_c", 0, 0, {nullptr, 6})}},
+              {"mask", nullptr},
+              {"training", false}}}}}),
+  };
+  const json config =
+      functional("keras3_form", layers, {{"features", 0, 0}, {"sequence", 0, 0}}, {{"lstm", 0, 0}});
+  strata::Model loaded = strata::model_from_json(config.dump());
+
+  // The same model in strata's API.
+  auto features = strata::Input({8}, "features");
+  auto sequence = strata::Input({5, 3}, "sequence");
+  auto sum = L::Add({.name = "sum"})({L::Dense(4, {.activation = "relu", .name = "left"})(features),
+                                      L::Dense(4, {.name = "right"})(features)});
+  strata::Sequential head(
+      {L::InputLayer({4}, {.name = "head_in"}), L::Dense(6, {.activation = "tanh", .name = "state_h"})},
+      "head");
+  auto out = L::LSTM(6, {.return_sequences = true, .name = "lstm"})(
+      sequence, {head(sum), L::Dense(6, {.name = "state_c"})(sum)});
+  const strata::Model built({features, sequence}, out, "keras3_form");
+  randomize_weights(built, 11);
+  expect_same_model(built, loaded, {random_input({2, 8}, 1), random_input({2, 5, 3}, 2)});
+}
+
+TEST_CASE("model_from_json reads back the configs strata writes", "[load_model][config]") {
+  SECTION("a nested model called twice, a shared layer, several outputs") {
+    auto a = strata::Input({6}, "a");
+    const strata::Model inner(a, L::Dense(3, {.activation = "tanh", .name = "inner_dense"})(a), "inner");
+    auto x = strata::Input({6}, "x");
+    auto y = strata::Input({6}, "y");
+    const L::Dense shared(6, {.name = "shared"});
+    auto left = inner(shared(x));
+    auto right = inner(shared(y));
+    const strata::Model model({x, y}, {L::Concatenate({.name = "both"})({left, right}), right}, "outer");
+    randomize_weights(model, 3);
+    const strata::Model loaded = strata::model_from_json(config_of(model).dump());
+    expect_same_model(model, loaded, {random_input({2, 6}, 4), random_input({2, 6}, 5)});
+  }
+  SECTION("MultiHeadAttention with key and mask, Bidirectional with states") {
+    auto q = strata::Input({4, 8}, "q");
+    auto v = strata::Input({5, 8}, "v");
+    auto mask = strata::Input({4, 5}, "mask");
+    L::MultiHeadAttention mha(2, 4, {.name = "mha"});
+    auto att = mha(q, v, {.key = v, .attention_mask = mask});
+    auto seq = L::Bidirectional(L::GRU(3, {.return_sequences = true}), {.name = "bi"})(att);
+    const strata::Model model({q, v, mask}, seq, "attend");
+    randomize_weights(model, 7);
+    const strata::Model loaded = strata::model_from_json(config_of(model).dump());
+    strata::Tensor m({2, 4, 5}, std::vector<float>(40, 0.0f));
+    for (int64_t i = 0; i < m.size(); ++i) m.data()[i] = (i % 3) != 0 ? 1.0f : 0.0f;
+    expect_same_model(model, loaded, {random_input({2, 4, 8}, 8), random_input({2, 5, 8}, 9), m});
+  }
+  SECTION("a Sequential, as Keras 2.0 to 2.2 wrote it: a list whose first layer has the input shape") {
+    const json layers = {
+        {{"class_name", "Dense"},
+         {"config",
+          {{"name", "d1"}, {"units", 5}, {"batch_input_shape", {nullptr, 3}}, {"activation", "relu"}}}},
+        {{"class_name", "Dense"}, {"config", {{"name", "d2"}, {"units", 2}}}}};
+    const strata::Model loaded =
+        strata::model_from_json(json{{"class_name", "Sequential"}, {"config", layers}}.dump());
+    CHECK(loaded.inputs().front().shape() == strata::Shape({strata::None, 3}));
+    CHECK(loaded.layers().size() == 2);
+    CHECK(loaded.layers().front().name() == "d1");
+  }
+}
+
+TEST_CASE("Keras 2's hard_sigmoid is read as Keras 2 computes it", "[load_model][config]") {
+  const json layers = {
+      {{"class_name", "Activation"},
+       {"config", {{"name", "gate"}, {"activation", "hard_sigmoid"}, {"batch_input_shape", {nullptr, 4}}}}}};
+  const strata::Tensor x({1, 4}, {-3.0f, -1.0f, 1.0f, 2.0f});
+  for (const auto& [version, slope] : {std::pair{"2.3.1", 0.2f}, {"3.3.3", 1.0f / 6.0f}}) {
+    INFO(version);
+    const json config = {{"class_name", "Sequential"}, {"config", layers}, {"keras_version", version}};
+    const strata::Tensor y = strata::model_from_json(config.dump()).predict(x);
+    for (int i = 0; i < 4; ++i) CHECK(y.data()[i] == std::clamp(slope * x.data()[i] + 0.5f, 0.0f, 1.0f));
+  }
+}
+
+TEST_CASE("model_from_json names what is wrong with a config", "[load_model][config][errors]") {
+  const json x = {"in", 0, 0, json::object()};
+  const auto model = [](json layers, json outputs = {{"d", 0, 0}}) {
+    return json{
+        {"class_name", "Functional"},
+        {"config",
+         {{"name", "m"}, {"layers", layers}, {"input_layers", {{"in", 0, 0}}}, {"output_layers", outputs}}}}
+        .dump();
+  };
+  const json input = {{"class_name", "InputLayer"},
+                      {"name", "in"},
+                      {"config", {{"batch_input_shape", {nullptr, 3}}, {"name", "in"}}},
+                      {"inbound_nodes", json::array()}};
+  const auto dense = [](const std::string& name, json nodes) {
+    return json{{"class_name", "Dense"},
+                {"name", name},
+                {"config", {{"name", name}, {"units", 2}}},
+                {"inbound_nodes", nodes}};
+  };
+  CHECK_THROWS_MATCHES(strata::model_from_json("{\"class_name\": "), strata::ValueError,
+                       MessageThat(StartsWith("[model_from_json] The text is not valid JSON")));
+  CHECK_THROWS_MATCHES(strata::model_from_json(R"({"config": {}})"), strata::ValueError,
+                       MessageThat(Contains("expected the key 'class_name'")));
+  CHECK_THROWS_MATCHES(
+      strata::model_from_json(R"({"class_name": "Dense", "config": {}})"), strata::ValueError,
+      MessageThat(Contains("expected a model of class Functional, Model or Sequential, received 'Dense'")));
+  CHECK_THROWS_MATCHES(
+      strata::model_from_json(model({input, dense("d", {{{"nowhere", 0, 0, json::object()}}})})),
+      strata::ValueError,
+      MessageThat(Contains("layer 'd', node #0: the call reads a tensor of layer 'nowhere', which the "
+                           "model config does not have")));
+  CHECK_THROWS_MATCHES(
+      strata::model_from_json(model({input, dense("d", {{{"in", 3, 0, json::object()}}})})),
+      strata::ValueError,
+      MessageThat(Contains("the call reads node 3 of layer 'in', which has 1 call(s) in the config")));
+  CHECK_THROWS_MATCHES(
+      strata::model_from_json(model(
+          {input, dense("d", {{{"e", 0, 0, json::object()}}}), dense("e", {{{"d", 0, 0, json::object()}}})})),
+      strata::ValueError,
+      MessageThat(Contains(
+          "the graph has a cycle: these calls wait for each other's outputs: 'd' node #0, 'e' node #0")));
+  CHECK_THROWS_MATCHES(strata::model_from_json(model({input, dense("d", {{x}}), dense("d", {{x}})})),
+                       strata::ValueError, MessageThat(Contains("two layers are named 'd'")));
+  CHECK_THROWS_MATCHES(
+      strata::model_from_json(model({input, dense("d", {{{"in", 0, 0, {{"scale", 2}}}}})})),
+      strata::ValueError,
+      MessageThat(Contains("[d (Dense)] The call passes the keyword argument 'scale' = 2, which this "
+                           "layer does not take")));
+  CHECK_THROWS_MATCHES(
+      strata::model_from_json(model({input, dense("d", {{x}})}, {{"d", 0, 7}})), strata::ValueError,
+      MessageThat(Contains("output_layers: the call reads output 7 of layer 'd' (node 0), which has 1 "
+                           "output(s)")));
+  json lambda = dense("d", {{x}});
+  lambda["class_name"] = "Lambda";
+  CHECK_THROWS_MATCHES(
+      strata::model_from_json(model({input, lambda})), strata::ValueError,
+      MessageThat(Contains("layer 'd': the class 'Lambda' is not one strata has. Register an "
+                           "implementation before loading: strata::register_custom_layer(\"Lambda\", "
+                           "factory)")));
+  json wrong_type = dense("d", {{x}});
+  wrong_type["config"]["units"] = "two";
+  CHECK_THROWS_MATCHES(strata::model_from_json(model({input, wrong_type})), strata::ValueError,
+                       MessageThat(Contains("[d (Dense)] config key 'units'")));
+  json op = dense("d", {{x}});
+  op["module"] = "keras.src.ops.numpy";
+  op["class_name"] = "Add";
+  CHECK_THROWS_MATCHES(strata::model_from_json(model({input, op})), strata::ValueError,
+                       MessageThat(Contains("a Keras operation of class Add (module keras.src.ops.numpy)")));
+  json masked = dense("d", json::array({{{"args", {keras_tensor("in", 0, 0, {nullptr, 3})}},
+                                         {"kwargs", {{"mask", keras_tensor("in", 0, 0, {nullptr, 3})}}}}}));
+  CHECK_THROWS_MATCHES(
+      strata::model_from_json(model({input, masked})), strata::ValueError,
+      MessageThat(Contains("The call passes a mask ('mask': 1 tensor(s)); strata does not propagate "
+                           "Keras masks yet")));
+  std::string deep = "1";
+  for (int i = 0; i < 300; ++i) deep = "[" + deep + "]";
+  CHECK_THROWS_MATCHES(strata::model_from_json("{\"class_name\": \"Functional\", \"config\": " + deep + "}"),
+                       strata::ValueError,
+                       MessageThat(Equals("[model_from_json] The model config nests more than 256 levels")));
+  CHECK_THROWS_MATCHES(
+      strata::model_from_json(
+          R"({"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "Dense", "config": {"name": "d", "units": 2}}]}})"),
+      strata::ValueError, MessageThat(Contains("Sequential 's': the model has no input shape")));
+  CHECK_THROWS_MATCHES(
+      strata::model_from_json(R"({"class_name": "Sequential", "keras_version": "1.2.2", "config": []})"),
+      strata::ValueError, MessageThat(Contains("written by Keras 1.2.2")));
+}
