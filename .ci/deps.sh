@@ -5,7 +5,7 @@ set -euo pipefail
 # ocl-icd-opencl-dev: Debian's dnnl-config.cmake calls find_package(OpenCL REQUIRED) (its oneDNN has the OpenCL GPU
 # runtime), but libdnnl-dev only recommends it, and recommends are not installed here.
 packages=(cmake ninja-build g++ pkg-config libdnnl-dev ocl-icd-opencl-dev libfmt-dev catch2 libhdf5-dev libonnx-dev libprotobuf-dev
-          protobuf-compiler graphviz nlohmann-json3-dev python3-rich python3-onnx python3-h5py python3-numpy)
+          protobuf-compiler graphviz nlohmann-json3-dev libzip-dev python3-rich python3-onnx python3-h5py python3-numpy)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

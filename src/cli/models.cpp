@@ -45,7 +45,8 @@ std::string models_help() {
          "  mobilenet_v2  Keras's MobileNetV2 (3.5 M parameters at alpha 1.0, 224x224x3 by default)\n"
          "  seed          the seed notebook's first residual block (32x32x3 by default)\n"
          "  seed2         the seed notebook's second residual block, max-pooled (32x32x3 by default)\n"
-         "  FILE.h5       a whole model Keras 2 or tf.keras saved (model.save(\"m.h5\")), with its weights\n";
+         "  FILE          a whole model Keras saved (m.keras from Keras 3, m.h5 from Keras 2), with its "
+         "weights\n";
 }
 
 std::vector<OptionSpec> model_options(bool with_weights) {

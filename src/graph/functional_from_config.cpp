@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <deque>
 #include <map>
 #include <optional>
 
@@ -168,7 +169,7 @@ class Reader {
       throw ValueError(
           fmt::format("{}: expected 'config' to be an object, received {}", where, shown(config)));
     }
-    if (origin_.keras_major < 3) rename_keras2_activations(config);
+    if (origin_.keras_major == 2) rename_keras2_activations(config);
     std::string cls = class_name;
     // Keras 3 writes a registered class as "package>Name" beside its class name.
     if (find_layer_class(cls) == nullptr && entry.contains("registered_name") &&
@@ -184,7 +185,7 @@ class Reader {
                       "as JSON",
                       where, class_name, class_name));
     }
-    return {layer_from_config(cls, config), {}, {}};
+    return {with_error_context(where + ": ", [&] { return layer_from_config(cls, config); }), {}, {}};
   }
 
   MadeLayer sequential(const json& entry, const json& config, const std::string& where, int depth) {
@@ -212,17 +213,18 @@ class Reader {
         throw ValueError(fmt::format("{}: a Sequential without an input shape inside a Sequential", at));
       }
       if (i == 0 && std::dynamic_pointer_cast<InputLayer>(made.impl) == nullptr) {
-        const json first_config = layers[i].value("config", json::object());
+        const json first_config =
+            layers[i].is_object() ? layers[i].value("config", json::object()) : json::object();
         if (const std::optional<json> shape = sequential_input_shape(first_config, config, entry)) {
           // Keras 2 names the input after the first layer ("dense_1_input"); Keras 3 reads the same configs
           // so.
           const json input = {{"batch_shape", *shape},
                               {"dtype", sequential_input_dtype(first_config)},
                               {"name", made.impl->name() + "_input"}};
-          model.add(Layer(layer_from_config("InputLayer", input)));
+          with_error_context(at + ": ", [&] { model.add(Layer(layer_from_config("InputLayer", input))); });
         }
       }
-      model.add(Layer(made.impl));
+      with_error_context(at + ": ", [&] { model.add(Layer(made.impl)); });
     }
     if (!model.impl()) {
       if (depth == 0) {
@@ -241,7 +243,9 @@ class Reader {
     MadeLayer made;
     std::vector<json> nodes;
     size_t next = 0;  // the next node to call
-    int offset = 0;   // node indices of the config start here: 1 for a nested model's own node
+    // Where the call numbers of Keras 2's node lists and of input_layers/output_layers start: 1 for a nested
+    // model, whose own node Keras counts first. Keras 3's __keras_tensor__ histories count from 0.
+    int offset = 0;
     std::vector<std::vector<SymbolicTensor>> calls;
   };
 
@@ -277,44 +281,58 @@ class Reader {
         entry.calls.push_back({input_tensor(input)});
       } else {
         entry.nodes.assign(nodes.begin(), nodes.end());
-        // Keras counts a model's own node (its inputs to its outputs) first; a Sequential built from an
-        // InputLayer has one in Keras 2 and strata, none in Keras 3, whose entries carry a module.
+        // Keras counts a functional model's own node (its inputs to its outputs) first. A Sequential built
+        // from an input has one too in Keras 2 (and strata's configs), where it is a functional model; in
+        // Keras 3 it is not. Which Keras wrote the config: its version, else whether entries carry a module.
         if (entry.made.impl && dynamic_cast<FunctionalImpl*>(entry.made.impl.get()) != nullptr) {
-          const bool sequential = entry.made.impl->class_name() == "Sequential";
-          entry.offset = sequential && data.contains("module") ? 0 : 1;
+          const bool keras3 = origin_.keras_major != 0 ? origin_.keras_major >= 3 : data.contains("module");
+          entry.offset = entry.made.impl->class_name() == "Sequential" && keras3 ? 0 : 1;
         }
       }
       order.push_back(layer_name);
       entries.emplace(layer_name, std::move(entry));
     }
-    // Keras's loop: call each layer's nodes in order while their inputs exist, until all are made.
-    for (bool pending = true; pending;) {
-      pending = false;
-      bool progress = false;
-      for (const std::string& layer_name : order) {
-        Entry& entry = entries.at(layer_name);
-        while (entry.next < entry.nodes.size()) {
-          const std::string at = fmt::format("{}, layer '{}', node #{}", model_where, layer_name, entry.next);
-          std::optional<ConfigCall> call = read_node(entry.nodes[entry.next], entries, at);
-          if (!call) break;
-          entry.calls.push_back(make_call(entry, *call, at));
-          if (entry.made.impl == nullptr && entry.made.unbuilt) entry.made.impl = entry.made.unbuilt->impl();
-          ++entry.next;
-          progress = true;
+    // Keras's loop makes each layer's calls in order while their inputs exist, pass after pass over the
+    // layers. The same calls in the same per-layer order, driven by what each blocked call waits for, so that
+    // a config listed backwards costs one attempt per call and dependency, not one pass per call.
+    std::deque<std::string> ready(order.begin(), order.end());
+    std::map<std::string, std::vector<std::string>> waiting;  // layer -> layers blocked on its next call
+    while (!ready.empty()) {
+      const std::string layer_name = ready.front();
+      ready.pop_front();
+      Entry& entry = entries.at(layer_name);
+      bool made = false;
+      while (entry.next < entry.nodes.size()) {
+        const std::string at = fmt::format("{}, layer '{}', node #{}", model_where, layer_name, entry.next);
+        blocked_on_.clear();
+        std::optional<ConfigCall> call = read_node(entry.nodes[entry.next], entries, at);
+        if (!call) {
+          waiting[blocked_on_].push_back(layer_name);
+          break;
         }
-        if (entry.next < entry.nodes.size()) pending = true;
+        entry.calls.push_back(make_call(entry, *call, at));
+        if (entry.made.impl == nullptr && entry.made.unbuilt) entry.made.impl = entry.made.unbuilt->impl();
+        ++entry.next;
+        made = true;
       }
-      if (pending && !progress) {
-        std::vector<std::string> stuck;
-        for (const std::string& layer_name : order) {
-          const Entry& entry = entries.at(layer_name);
-          if (entry.next < entry.nodes.size())
-            stuck.push_back(fmt::format("'{}' node #{}", layer_name, entry.next));
+      if (made) {
+        const auto it = waiting.find(layer_name);
+        if (it != waiting.end()) {
+          ready.insert(ready.end(), it->second.begin(), it->second.end());
+          waiting.erase(it);
         }
-        throw ValueError(
-            fmt::format("{}: the graph has a cycle: these calls wait for each other's outputs: {}",
-                        model_where, fmt::join(stuck, ", ")));
       }
+    }
+    std::vector<std::string> stuck;
+    for (const std::string& layer_name : order) {
+      const Entry& entry = entries.at(layer_name);
+      if (entry.next < entry.nodes.size())
+        stuck.push_back(fmt::format("'{}' node #{}", layer_name, entry.next));
+    }
+    if (!stuck.empty()) {
+      if (stuck.size() > 12) stuck.resize(12), stuck.push_back("...");
+      throw ValueError(fmt::format("{}: the graph has a cycle: these calls wait for each other's outputs: {}",
+                                   model_where, fmt::join(stuck, ", ")));
     }
     const std::vector<SymbolicTensor> inputs =
         endpoints(member(config, "input_layers", model_where), entries, model_where + ", input_layers");
@@ -348,14 +366,21 @@ class Reader {
 
   // The tensor a reference names; nullopt while its call has not been made.
   std::optional<SymbolicTensor> resolve(const TensorRef& ref, const std::map<std::string, Entry>& entries,
-                                        const std::string& at) const {
+                                        const std::string& at, bool keras3_history = false) const {
     const auto it = entries.find(ref.layer);
+    if (it == entries.end() && ref.layer == "_CONSTANT_VALUE") {
+      throw ValueError(
+          fmt::format("{}: the call passes a constant (tf.keras's _CONSTANT_VALUE), which strata does "
+                      "not read from configs",
+                      at));
+    }
     if (it == entries.end()) {
       throw ValueError(fmt::format(
           "{}: the call reads a tensor of layer '{}', which the model config does not have", at, ref.layer));
     }
     const Entry& source = it->second;
-    const int64_t call = ref.node - source.offset;
+    const int64_t offset = keras3_history ? 0 : source.offset;
+    const int64_t call = ref.node < offset ? -1 : ref.node - offset;
     const bool input = std::dynamic_pointer_cast<InputLayer>(source.made.impl) != nullptr;
     const size_t total = input ? 1 : source.nodes.size();
     if (call < 0 || call >= static_cast<int64_t>(total)) {
@@ -363,7 +388,10 @@ class Reader {
           fmt::format("{}: the call reads node {} of layer '{}', which has {} call(s) in the config", at,
                       ref.node, ref.layer, total));
     }
-    if (call >= static_cast<int64_t>(source.calls.size())) return std::nullopt;
+    if (call >= static_cast<int64_t>(source.calls.size())) {
+      blocked_on_ = ref.layer;
+      return std::nullopt;
+    }
     const std::vector<SymbolicTensor>& outputs = source.calls[call];
     if (ref.index < 0 || ref.index >= static_cast<int64_t>(outputs.size())) {
       throw ValueError(
@@ -381,7 +409,7 @@ class Reader {
     if (!ref && legacy && is_legacy_ref(value))
       ref = TensorRef{value[0].get<std::string>(), value[1].get<int64_t>(), value[2].get<int64_t>()};
     if (ref) {
-      std::optional<SymbolicTensor> t = resolve(*ref, entries, at);
+      std::optional<SymbolicTensor> t = resolve(*ref, entries, at, !legacy);
       if (!t) return false;
       tensors.push_back(*t);
       return true;
@@ -493,6 +521,8 @@ class Reader {
   }
 
   ConfigOrigin origin_;
+  // The layer whose call the last unresolved reference waits for.
+  mutable std::string blocked_on_;
 };
 
 }  // namespace

@@ -12,8 +12,10 @@ namespace strata::detail {
 /// What the reader needs to know about the Keras that wrote a config.
 struct ConfigOrigin {
   /// The major version: 2 for Keras 2 and tf.keras files, whose "hard_sigmoid" is clip(0.2 x + 0.5, 0, 1)
-  /// (read as strata's "keras2_hard_sigmoid"); 3 for Keras 3 and for configs that do not say.
-  int keras_major = 3;
+  /// (read as strata's "keras2_hard_sigmoid") and whose node lists count a built nested Sequential's own
+  /// node; 3 for Keras 3; 0 when the config does not say (strata's own configs): Keras 3's activations, and
+  /// the node counting of the form the entries have (Keras 3's when they carry a `module`).
+  int keras_major = 0;
 };
 
 /// The model of `entry`, `{"class_name": "Functional" | "Model" | "Sequential", "config": {...}}`, in either

@@ -1,18 +1,26 @@
 // load_model and model_from_json: the model config a file holds, read by model_from_config, and then its
 // weights by Model::load_weights. Full-model HDF5 files keep the config as JSON text in the root attribute
 // `model_config` (Keras 2's saving/hdf5_format.py, save_model_to_hdf5), beside `keras_version` and `backend`.
+// Keras 3's .keras files are zip archives (keras/src/saving/saving_lib.py, save_model): `config.json`,
+// `metadata.json` (with `keras_version`) and `model.weights.h5` in the layout of `.weights.h5` files.
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <array>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <utility>
 #include <vector>
 
 #include "core/error_context.hpp"
+#include "graph/functional.hpp"
 #include "graph/functional_from_config.hpp"
 #include "io/hdf5_file.hpp"
+#include "io/zip_archive.hpp"
 #include "strata/error.hpp"
 #include "strata/saving.hpp"
 
@@ -22,45 +30,71 @@ namespace {
 using json = nlohmann::json;
 namespace h5 = detail::h5;
 
-// Keras's configs nest a few levels per model; nlohmann's copy, dump and comparison recurse, so a hostile
-// file must not reach them deeper than this.
-constexpr size_t kMaxNesting = 256;
+// Keras's configs nest a few levels per model; nlohmann's copy, dump and comparison recurse, and each level
+// costs memory while parsing, so the parser stops a hostile file as soon as it nests deeper than this.
+constexpr int kMaxNesting = 256;
 
-void check_nesting(const json& root, const std::string& where) {
-  std::vector<std::pair<const json*, size_t>> stack{{&root, 1}};
-  while (!stack.empty()) {
-    const auto [value, depth] = stack.back();
-    stack.pop_back();
-    if (depth > kMaxNesting) {
-      throw ValueError(fmt::format("{} The model config nests more than {} levels", where, kMaxNesting));
-    }
-    if (value->is_structured()) {
-      for (const json& item : *value) stack.emplace_back(&item, depth + 1);
-    }
+// `text` parsed, stopped past kMaxNesting levels. Throws Error (FileError when `in_file`, else ValueError)
+// starting with `where` and naming `what` for text that is not JSON.
+json parse_json(const std::string& text, const std::string& what, const std::string& where, bool in_file) {
+  const auto fail = [&](const std::string& message) {
+    if (in_file) throw FileError(fmt::format("{} {} {}", where, what, message));
+    throw ValueError(fmt::format("{} {} {}", where, what, message));
+  };
+  const json::parser_callback_t bound = [&](int depth, json::parse_event_t, json&) {
+    if (depth > kMaxNesting) fail(fmt::format("nests more than {} levels", kMaxNesting));
+    return true;
+  };
+  try {
+    return json::parse(text, bound);
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number past double
+    fail(fmt::format("is not valid JSON: {}", e.what()));
   }
+  return json();  // not reached: fail throws
 }
 
-// "2.1.3" and "2.2.4-tf" are 2, "3.3.3" is 3; a config that does not say is Keras 3's.
+// The first `limit` names, for messages.
+std::string short_names(const std::vector<std::string>& names, size_t limit = 10) {
+  std::vector<std::string> shown(names.begin(),
+                                 names.begin() + static_cast<ptrdiff_t>(std::min(limit, names.size())));
+  if (names.size() > limit) shown.push_back(fmt::format("... ({} in all)", names.size()));
+  return fmt::format("{}", fmt::join(shown, ", "));
+}
+
+// "2.1.3" and "2.2.4-tf" are 2, "3.3.3" is 3; 0 when the file does not say.
 int major_version(const std::string& version) {
-  if (version.empty() || version[0] < '0' || version[0] > '9') return 3;
-  return version[0] - '0';
+  int major = 0;
+  for (size_t i = 0; i < version.size() && i < 4 && version[i] >= '0' && version[i] <= '9'; ++i)
+    major = major * 10 + (version[i] - '0');
+  return major;
 }
 
 // The model of `config`, with every error of the config (not of the file) prefixed by `where`.
 Model build(const json& config, const detail::ConfigOrigin& origin, const std::string& where) {
-  return detail::with_error_context(where + " ", [&] { return detail::model_from_config(config, origin); });
+  try {
+    return detail::with_error_context(where + " ", [&] { return detail::model_from_config(config, origin); });
+  } catch (const json::exception& e) {
+    // The reader checks each value's type before it reads it; this keeps a case it missed an error of the
+    // library's kind rather than a crash.
+    throw ValueError(
+        fmt::format("{} The model config has a value of an unexpected type: {}", where, e.what()));
+  }
 }
 
 // Keras 2 flips convolution kernels written by the Theano backend when it loads them (preprocess_weights_for_
 // loading, conv_utils.convert_kernel); strata does not, so it refuses them rather than compute another model.
-void refuse_theano_kernels(const Model& model, const std::string& where) {
-  for (const Layer& layer : model.layers()) {
-    const std::string cls = layer.class_name();
+void refuse_theano_kernels(const detail::FunctionalImpl& model, const std::string& where) {
+  for (const auto& layer : model.layers()) {
+    if (const auto* nested = dynamic_cast<const detail::FunctionalImpl*>(layer.get())) {
+      refuse_theano_kernels(*nested, where);
+      continue;
+    }
+    const std::string& cls = layer->class_name();
     if (cls == "Conv1D" || cls == "Conv2D" || cls == "Conv3D" || cls == "Conv2DTranspose") {
       throw FileError(
           fmt::format("{} The file was written by Keras's Theano backend, whose {} kernels Keras flips "
                       "when it loads them (layer '{}'); strata reads TensorFlow-backend files only",
-                      where, cls, layer.name()));
+                      where, cls, layer->name()));
     }
   }
 }
@@ -100,58 +134,136 @@ StoredModel read_hdf5(const std::string& path, const std::string& where) {
   }
 }
 
+// Entry sizes past which an archive is refused: a config of thousands of layers is a few megabytes.
+constexpr uint64_t kMaxConfigBytes = uint64_t{64} << 20;
+constexpr uint64_t kMaxMetadataBytes = uint64_t{1} << 20;
+constexpr uint64_t kMaxWeightsBytes = uint64_t{1} << 40;
+
+// A file in the temporary folder, removed when this goes.
+class TemporaryFile {
+ public:
+  // Created here, readable by this user only, under a name no one else holds (O_EXCL).
+  TemporaryFile(const std::string& suffix, const std::string& where) {
+    try {
+      std::random_device random;
+      const std::filesystem::path dir = std::filesystem::temp_directory_path();
+      for (int attempt = 0; attempt < 16 && path_.empty(); ++attempt) {
+        const std::string name =
+            (dir / fmt::format("strata-{:08x}{:08x}{}", random(), random(), suffix)).string();
+        const int fd = ::open(name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+          ::close(fd);
+          path_ = name;
+        }
+      }
+    } catch (const std::exception& e) {
+      throw FileError(fmt::format("{} Cannot make a temporary file: {}", where, e.what()));
+    }
+    if (path_.empty())
+      throw FileError(fmt::format("{} Cannot make a temporary file in the temporary folder", where));
+  }
+  ~TemporaryFile() {
+    std::error_code ignored;
+    std::filesystem::remove(path_, ignored);
+  }
+  TemporaryFile(const TemporaryFile&) = delete;
+  TemporaryFile& operator=(const TemporaryFile&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+Model load_keras_archive(const std::string& path, const LoadModelOptions& options, const std::string& where) {
+  const detail::ZipReader archive(path, where);
+  if (!archive.contains("config.json")) {
+    throw FileError(fmt::format("{} The archive has no config.json (it has {}): not a .keras file", where,
+                                short_names(archive.names())));
+  }
+  std::string version;
+  if (archive.contains("metadata.json")) {
+    const json metadata =
+        parse_json(archive.read("metadata.json", kMaxMetadataBytes), "metadata.json", where, true);
+    if (metadata.is_object() && metadata.contains("keras_version") && metadata["keras_version"].is_string())
+      version = metadata["keras_version"].get<std::string>();
+  }
+  const json config = parse_json(archive.read("config.json", kMaxConfigBytes), "config.json", where, true);
+  Model model = build(config, {.keras_major = major_version(version)}, where);
+  if (!options.load_weights) return model;
+  if (!archive.contains("model.weights.h5")) {
+    throw FileError(fmt::format(
+        "{} The archive has no model.weights.h5 (it has {}){}", where, short_names(archive.names()),
+        archive.contains("model.weights.npz") ? ": strata reads h5 weights, not npz" : ""));
+  }
+  const TemporaryFile weights(".weights.h5", where);
+  archive.extract("model.weights.h5", weights.path(), kMaxWeightsBytes);
+  try {
+    model.load_weights(weights.path());
+  } catch (const FileError& e) {
+    // Name the entry of the archive, not the temporary file.
+    std::string message = e.what();
+    const std::string inside = path + "/model.weights.h5";
+    for (size_t at = 0; (at = message.find(weights.path(), at)) != std::string::npos; at += inside.size())
+      message.replace(at, weights.path().size(), inside);
+    throw FileError(message);
+  }
+  return model;
+}
+
 bool starts_with_bytes(const std::string& path, const std::string& magic) {
   std::ifstream in(path, std::ios::binary);
   std::string head(magic.size(), '\0');
   return in.read(head.data(), static_cast<std::streamsize>(head.size())) && head == magic;
 }
 
-}  // namespace
-
-Model load_model(const std::string& path, LoadModelOptions options) {
-  const std::string where = fmt::format("[load_model \"{}\"]", path);
-  if (starts_with_bytes(path, "PK\x03\x04")) {
-    throw FileError(
-        fmt::format("{} The file is a zip archive (a Keras 3 .keras file); strata reads full-model HDF5 "
-                    "files (Keras 2 and tf.keras) so far",
-                    where));
-  }
+Model load_model_file(const std::string& path, const LoadModelOptions& options, const std::string& where) {
+  if (starts_with_bytes(path, "PK\x03\x04")) return load_keras_archive(path, options, where);
   const StoredModel stored = read_hdf5(path, where);
-  if (major_version(stored.keras_version) < 2) {
+  if (major_version(stored.keras_version) == 1) {
     throw FileError(
         fmt::format("{} The file was written by Keras {}; strata reads the files of Keras 2 and later", where,
                     stored.keras_version));
   }
-  json config;
-  try {
-    config = json::parse(stored.config);
-  } catch (const json::parse_error& e) {
-    throw FileError(fmt::format("{} The root attribute model_config is not valid JSON: {}", where, e.what()));
-  }
-  check_nesting(config, where);
+  const json config = parse_json(stored.config, "The root attribute model_config", where, true);
   Model model = build(config, {.keras_major = major_version(stored.keras_version)}, where);
-  if (stored.backend == "theano") refuse_theano_kernels(model, where);
+  if (stored.backend == "theano")
+    refuse_theano_kernels(dynamic_cast<const detail::FunctionalImpl&>(*model.impl()), where);
   if (options.load_weights) model.load_weights(path);
   return model;
 }
 
-Model model_from_json(const std::string& text) {
-  const std::string where = "[model_from_json]";
-  json config;
-  try {
-    config = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw ValueError(fmt::format("{} The text is not valid JSON: {}", where, e.what()));
-  }
-  check_nesting(config, where);
+Model model_from_json_text(const std::string& text, const std::string& where) {
+  const json config = parse_json(text, "The text", where, false);
   std::string version;
   if (config.is_object() && config.contains("keras_version") && config["keras_version"].is_string())
     version = config["keras_version"].get<std::string>();
-  if (major_version(version) < 2) {
+  if (major_version(version) == 1) {
     throw ValueError(fmt::format(
         "{} The JSON was written by Keras {}; strata reads the models of Keras 2 and later", where, version));
   }
   return build(config, {.keras_major = major_version(version)}, where);
+}
+
+// Runs `read`; memory a hostile file asks for and the machine cannot give is the library's ResourceError.
+template <class Read>
+Model out_of_memory_as_error(const std::string& where, Read&& read) {
+  try {
+    return read();
+  } catch (const std::bad_alloc&) {
+    throw ResourceError(fmt::format("{} Out of memory while reading the model", where));
+  }
+}
+
+}  // namespace
+
+Model load_model(const std::string& path, LoadModelOptions options) {
+  const std::string where = fmt::format("[load_model \"{}\"]", path);
+  return out_of_memory_as_error(where, [&] { return load_model_file(path, options, where); });
+}
+
+Model model_from_json(const std::string& text) {
+  const std::string where = "[model_from_json]";
+  return out_of_memory_as_error(where, [&] { return model_from_json_text(text, where); });
 }
 
 }  // namespace strata

@@ -32,6 +32,11 @@ void expect_config_kwargs(const LayerImpl& layer, const ConfigCall& call,
                           const std::vector<std::string>& tensor_keys,
                           const std::vector<std::string>& value_keys);
 
+/// The call's first inputs: its positional tensors, or, when it has none, the tensors of the keyword `key`
+/// (Keras 3 records `layer(inputs=x)` so). Throws ValueError naming `layer` when both are given.
+std::vector<SymbolicTensor> leading_inputs(const LayerImpl& layer, const ConfigCall& call,
+                                           const std::string& key);
+
 /// The boolean keyword argument `key` of `call`, or `fallback` when absent. Throws ValueError naming `layer`
 /// for a value that is not a boolean.
 bool config_flag(const LayerImpl& layer, const ConfigCall& call, const std::string& key, bool fallback);

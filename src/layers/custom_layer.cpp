@@ -38,7 +38,7 @@ nlohmann::json parse_user_config(const std::string& prefix, const std::string& t
   nlohmann::json own;
   try {
     own = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number past double
     throw ValueError(fmt::format("{} get_config() returned text that is not JSON: {}", prefix, e.what()));
   }
   if (!own.is_object()) {

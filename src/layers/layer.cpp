@@ -53,7 +53,7 @@ Layer layer_from_config(const std::string& class_name, const std::string& config
   nlohmann::json config;
   try {
     config = nlohmann::json::parse(config_json);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number past double
     throw ValueError(fmt::format("[{}] The config is not valid JSON: {}", class_name, e.what()));
   }
   return Layer(detail::layer_from_config(class_name, config));

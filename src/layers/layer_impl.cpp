@@ -68,8 +68,19 @@ nlohmann::json LayerImpl::call_entries(const Node&,
 
 std::vector<SymbolicTensor> LayerImpl::call_from_config(const std::shared_ptr<LayerImpl>& self,
                                                         const ConfigCall& call) {
-  expect_config_kwargs(*this, call, {}, {});
-  return call_layer(self, call.inputs);
+  expect_config_kwargs(*this, call, {"inputs"}, {});
+  return call_layer(self, leading_inputs(*this, call, "inputs"));
+}
+
+std::vector<SymbolicTensor> leading_inputs(const LayerImpl& layer, const ConfigCall& call,
+                                           const std::string& key) {
+  const auto it = call.tensor_kwargs.find(key);
+  if (it == call.tensor_kwargs.end()) return call.inputs;
+  if (!call.inputs.empty()) {
+    throw ValueError(fmt::format("{} The call passes '{}' both positionally and as a keyword argument",
+                                 layer.prefix(), key));
+  }
+  return it->second;
 }
 
 void expect_config_kwargs(const LayerImpl& layer, const ConfigCall& call,

@@ -166,7 +166,8 @@ std::shared_ptr<LayerImpl> layer_from_config(const std::string& class_name, cons
     if (schema == nullptr) continue;  // a custom layer's factory reads the rest
     if (schema->knows(key)) continue;
     const auto& keys = schema->kept_keys();
-    const auto k = std::find_if(keys.begin(), keys.end(), [&](const KeptKey& x) { return x.key == key; });
+    const std::string& name = key;  // clang before 16 cannot capture a structured binding
+    const auto k = std::find_if(keys.begin(), keys.end(), [&](const KeptKey& x) { return x.key == name; });
     if (k != keys.end()) {
       if (k->accepts && !k->accepts(value)) {
         const std::string expected = k->accepted + " (strata cannot compute another value)";

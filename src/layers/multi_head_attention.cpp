@@ -278,9 +278,9 @@ class MultiHeadAttentionImpl : public detail::ConfiguredLayer<MultiHeadAttention
   // training=None, use_causal_mask=False): value and key may come positionally or by keyword.
   std::vector<SymbolicTensor> call_from_config(const std::shared_ptr<detail::LayerImpl>& self,
                                                const detail::ConfigCall& call) override {
-    detail::expect_config_kwargs(*this, call, {"value", "key", "attention_mask"},
+    detail::expect_config_kwargs(*this, call, {"query", "value", "key", "attention_mask"},
                                  {"use_causal_mask", "return_attention_scores"});
-    std::vector<SymbolicTensor> given = call.inputs;
+    std::vector<SymbolicTensor> given = detail::leading_inputs(*this, call, "query");
     for (const char* key : {"value", "key"}) {
       const auto it = call.tensor_kwargs.find(key);
       if (it == call.tensor_kwargs.end()) continue;

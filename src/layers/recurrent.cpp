@@ -362,8 +362,9 @@ LSTM::LSTM(int units, LSTMOptions options) {
 namespace strata::detail {
 std::vector<SymbolicTensor> call_recurrent_from_config(const std::shared_ptr<LayerImpl>& self,
                                                        const ConfigCall& call) {
-  expect_config_kwargs(*self, call, {"initial_state"}, {});
-  std::vector<SymbolicTensor> inputs = call.inputs;
+  // Keras 3's RNN.call(sequences, initial_state=None, mask=None, training=False).
+  expect_config_kwargs(*self, call, {"initial_state", "sequences"}, {});
+  std::vector<SymbolicTensor> inputs = leading_inputs(*self, call, "sequences");
   if (const auto it = call.tensor_kwargs.find("initial_state"); it != call.tensor_kwargs.end())
     inputs.insert(inputs.end(), it->second.begin(), it->second.end());
   return call_layer(self, inputs);

@@ -58,4 +58,21 @@ inline void read_keras_weights(const uint8_t* data, size_t size) {
   model.load_weights(path, {.by_name = size % 2 == 1, .skip_mismatch = size % 2 == 1});
 }
 
+/// The model config reader (model_from_json): JSON text to a model, summarized so that every layer's shape
+/// and parameter count is computed.
+inline void read_model_json(const uint8_t* data, size_t size) {
+  const strata::Model model = strata::model_from_json(std::string(reinterpret_cast<const char*>(data), size));
+  volatile size_t length = model.summary_string().size();
+  (void)length;
+}
+
+/// The .keras archive reader: zip entries, config.json and the weights file inside.
+inline void read_keras_archive(const uint8_t* data, size_t size) {
+  static const std::string path = scratch_path(".keras");
+  write_file(path, data, size);
+  const strata::Model model = strata::load_model(path);
+  volatile size_t length = model.summary_string().size();
+  (void)length;
+}
+
 }  // namespace strata_fuzz

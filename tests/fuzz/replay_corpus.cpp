@@ -1,7 +1,7 @@
 // Replays a fuzzing corpus through a reader as an ordinary test (ctest: fuzz_replay.<target>): every file
 // under the directory is read; strata::Error is the accepted failure, any other exception fails the test,
 // and a crash or a sanitizer report fails it by itself.
-//   replay_corpus npy|keras_weights <directory>
+//   replay_corpus npy|keras_weights|model_json|keras_archive <directory>
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -14,11 +14,16 @@
 
 int main(int argc, char** argv) {
   if (argc != 3) {
-    std::fprintf(stderr, "usage: %s npy|keras_weights <corpus directory>\n", argv[0]);
+    std::fprintf(stderr, "usage: %s npy|keras_weights|model_json|keras_archive <corpus directory>\n",
+                 argv[0]);
     return 2;
   }
   const std::string target = argv[1];
-  auto read = target == "npy" ? &strata_fuzz::read_npy : target == "keras_weights" ? &strata_fuzz::read_keras_weights : nullptr;
+  auto read = target == "npy"             ? &strata_fuzz::read_npy
+              : target == "keras_weights" ? &strata_fuzz::read_keras_weights
+              : target == "model_json"    ? &strata_fuzz::read_model_json
+              : target == "keras_archive" ? &strata_fuzz::read_keras_archive
+                                          : nullptr;
   if (!read) {
     std::fprintf(stderr, "unknown target '%s'\n", target.c_str());
     return 2;

@@ -1,6 +1,8 @@
 // model_from_json: Keras 3's node form (args, kwargs, __keras_tensor__, modules, a nested Sequential),
 // strata's own configs read back (nested models, shared layers, keyword tensors), and one error per way a
 // config can be broken.
+#include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 #include "graph/functional.hpp"
@@ -81,7 +83,7 @@ TEST_CASE("model_from_json reads Keras 3's node form", "[load_model][config]") {
   // A functional model as Keras 3 writes it: two Dense branches added (a list argument), a nested Sequential
   // (Keras 3 counts its calls from 0), and an LSTM given its states by keyword.
   const json x = keras_tensor("features", 0, 0, {nullptr, 8});
-  const json layers = {
+  json layers = {
       input_entry("features", {nullptr, 8}),
       input_entry("sequence", {nullptr, 5, 3}),
       layer_entry("Dense", {{"name", "left"}, {"units", 4}, {"activation", "relu"}},
@@ -124,8 +126,22 @@ TEST_CASE("model_from_json reads Keras 3's node form", "[load_model][config]") {
               {"mask", nullptr},
               {"training", false}}}}}),
   };
-  const json config =
-      functional("keras3_form", layers, {{"features", 0, 0}, {"sequence", 0, 0}}, {{"lstm", 0, 0}});
+  // A nested functional model: Keras 3's histories count its calls from 0, output_layers from 1.
+  json inner = functional(
+      "scale",
+      {input_entry("inner_in", {nullptr, 4}),
+       layer_entry("Dense", {{"name", "inner_dense"}, {"units", 2}},
+                   {{{"args", {keras_tensor("inner_in", 0, 0, {nullptr, 4})}}, {"kwargs", json::object()}}})},
+      {{"inner_in", 0, 0}}, {{"inner_dense", 0, 0}});
+  inner["name"] = "scale";
+  inner["inbound_nodes"] = {
+      {{"args", {keras_tensor("sum", 0, 0, {nullptr, 4})}}, {"kwargs", json::object()}}};
+  layers.push_back(inner);
+  layers.push_back(
+      layer_entry("Dense", {{"name", "after_scale"}, {"units", 3}},
+                  {{{"args", {keras_tensor("scale", 0, 0, {nullptr, 2})}}, {"kwargs", json::object()}}}));
+  const json config = functional("keras3_form", layers, {{"features", 0, 0}, {"sequence", 0, 0}},
+                                 {{"lstm", 0, 0}, {"scale", 1, 0}, {"after_scale", 0, 0}});
   strata::Model loaded = strata::model_from_json(config.dump());
 
   // The same model in strata's API.
@@ -138,7 +154,11 @@ TEST_CASE("model_from_json reads Keras 3's node form", "[load_model][config]") {
       "head");
   auto out = L::LSTM(6, {.return_sequences = true, .name = "lstm"})(
       sequence, {head(sum), L::Dense(6, {.name = "state_c"})(sum)});
-  const strata::Model built({features, sequence}, out, "keras3_form");
+  auto inner_in = strata::Input({4}, "inner_in");
+  const strata::Model scale(inner_in, L::Dense(2, {.name = "inner_dense"})(inner_in), "scale");
+  auto scaled = scale(sum);
+  const strata::Model built({features, sequence}, {out, scaled, L::Dense(3, {.name = "after_scale"})(scaled)},
+                            "keras3_form");
   randomize_weights(built, 11);
   expect_same_model(built, loaded, {random_input({2, 8}, 1), random_input({2, 5, 3}, 2)});
 }
@@ -250,6 +270,10 @@ TEST_CASE("model_from_json names what is wrong with a config", "[load_model][con
       strata::model_from_json(model({input, dense("d", {{x}})}, {{"d", 0, 7}})), strata::ValueError,
       MessageThat(Contains("output_layers: the call reads output 7 of layer 'd' (node 0), which has 1 "
                            "output(s)")));
+  CHECK_THROWS_MATCHES(
+      strata::model_from_json(model({input, dense("d", {{{"_CONSTANT_VALUE", -1, 3, json::object()}}})})),
+      strata::ValueError,
+      MessageThat(Contains("layer 'd', node #0: the call passes a constant (tf.keras's _CONSTANT_VALUE)")));
   json lambda = dense("d", {{x}});
   lambda["class_name"] = "Lambda";
   CHECK_THROWS_MATCHES(
@@ -276,7 +300,7 @@ TEST_CASE("model_from_json names what is wrong with a config", "[load_model][con
   for (int i = 0; i < 300; ++i) deep = "[" + deep + "]";
   CHECK_THROWS_MATCHES(strata::model_from_json("{\"class_name\": \"Functional\", \"config\": " + deep + "}"),
                        strata::ValueError,
-                       MessageThat(Equals("[model_from_json] The model config nests more than 256 levels")));
+                       MessageThat(Equals("[model_from_json] The text nests more than 256 levels")));
   CHECK_THROWS_MATCHES(
       strata::model_from_json(
           R"({"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "Dense", "config": {"name": "d", "units": 2}}]}})"),
@@ -284,4 +308,86 @@ TEST_CASE("model_from_json names what is wrong with a config", "[load_model][con
   CHECK_THROWS_MATCHES(
       strata::model_from_json(R"({"class_name": "Sequential", "keras_version": "1.2.2", "config": []})"),
       strata::ValueError, MessageThat(Contains("written by Keras 1.2.2")));
+}
+
+TEST_CASE("model_from_json makes the calls whatever order the config lists them in", "[load_model][config]") {
+  // A chain of 300 Dense layers listed from the last to the first: each call waits for the one before.
+  const int n = 300;
+  json layers = json::array();
+  for (int i = n; i >= 1; --i) {
+    const std::string input = i == 1 ? std::string("in") : fmt::format("d{}", i - 1),
+                      name = fmt::format("d{}", i);
+    layers.push_back({{"class_name", "Dense"},
+                      {"name", name},
+                      {"config", {{"name", name}, {"units", 1}}},
+                      {"inbound_nodes", {{{input, 0, 0, json::object()}}}}});
+  }
+  layers.push_back({{"class_name", "InputLayer"},
+                    {"name", "in"},
+                    {"config", {{"batch_input_shape", {nullptr, 1}}, {"name", "in"}}},
+                    {"inbound_nodes", json::array()}});
+  const json config = {{"class_name", "Functional"},
+                       {"config",
+                        {{"name", "chain"},
+                         {"layers", layers},
+                         {"input_layers", {{"in", 0, 0}}},
+                         {"output_layers", {{fmt::format("d{}", n), 0, 0}}}}}};
+  const strata::Model model = strata::model_from_json(config.dump());
+  REQUIRE(model.layers().size() == static_cast<size_t>(n + 1));
+  CHECK(model.layers()[1].name() == "d1");
+  CHECK(model.layers().back().name() == fmt::format("d{}", n));
+}
+
+TEST_CASE("model_from_json counts a nested Sequential's calls as the Keras that wrote the config",
+          "[load_model][config]") {
+  // One Sequential called on two inputs, in Keras 2's node lists. Keras 2 (and strata's configs) count the
+  // built Sequential's own node first; Keras 3's legacy .h5 configs (version 3, no module) do not.
+  const json seq = {{"class_name", "Sequential"},
+                    {"name", "seq"},
+                    {"config",
+                     {{"name", "seq"},
+                      {"layers",
+                       {{{"class_name", "InputLayer"},
+                         {"config", {{"batch_input_shape", {nullptr, 2}}, {"name", "seq_in"}}}},
+                        {{"class_name", "Dense"}, {"config", {{"name", "inner"}, {"units", 2}}}}}}}},
+                    {"inbound_nodes", {{{"a", 0, 0, json::object()}}, {{"b", 0, 0, json::object()}}}}};
+  const auto input = [](const std::string& name) {
+    return json{{"class_name", "InputLayer"},
+                {"name", name},
+                {"config", {{"batch_input_shape", {nullptr, 2}}, {"name", name}}},
+                {"inbound_nodes", json::array()}};
+  };
+  for (const auto& [version, first] : {std::pair{"2.3.1", 1}, {"3.3.3", 0}}) {
+    INFO(version);
+    const json config = {{"class_name", "Functional"},
+                         {"keras_version", version},
+                         {"config",
+                          {{"name", "twice"},
+                           {"layers", {input("a"), input("b"), seq}},
+                           {"input_layers", {{"a", 0, 0}, {"b", 0, 0}}},
+                           {"output_layers", {{"seq", first, 0}, {"seq", first + 1, 0}}}}}};
+    const strata::Model model = strata::model_from_json(config.dump());
+    // Each output is the call on its own input: a model from input 0 to output 0 (and 1 to 1) connects.
+    CHECK_NOTHROW(strata::Model(model.inputs()[0], model.outputs()[0]));
+    CHECK_NOTHROW(strata::Model(model.inputs()[1], model.outputs()[1]));
+    CHECK_THROWS_AS(strata::Model(model.inputs()[0], model.outputs()[1]), strata::GraphError);
+  }
+}
+
+TEST_CASE("model_from_json reads Keras 3's keyword inputs", "[load_model][config]") {
+  const json x = keras_tensor("in", 0, 0, {nullptr, 3});
+  const json layers = {input_entry("in", {nullptr, 3}),
+                       layer_entry("Dense", {{"name", "d"}, {"units", 2}},
+                                   {{{"args", json::array()}, {"kwargs", {{"inputs", x}}}}})};
+  const strata::Model model =
+      strata::model_from_json(functional("kw", layers, {{"in", 0, 0}}, {{"d", 0, 0}}).dump());
+  CHECK(model.outputs().front().shape() == strata::Shape({strata::None, 2}));
+  const json both = {
+      input_entry("in", {nullptr, 3}),
+      layer_entry("Dense", {{"name", "d"}, {"units", 2}}, {{{"args", {x}}, {"kwargs", {{"inputs", x}}}}})};
+  CHECK_THROWS_MATCHES(
+      strata::model_from_json(functional("kw", both, {{"in", 0, 0}}, {{"d", 0, 0}}).dump()),
+      strata::ValueError,
+      MessageThat(Contains("[d (Dense)] The call passes 'inputs' both positionally and as a keyword "
+                           "argument")));
 }
