@@ -115,6 +115,16 @@ class Model : public Layer {
   LoadWeightsReport load_weights(const std::string& path, LoadWeightsOptions options = {}) const;
   /// Saves the weights in Keras 3's `.weights.h5` format. Throws FileError when the file cannot be written.
   void save_weights(const std::string& path) const;
+  /// Keras's `model.save("m.keras")`: a Keras 3 archive (a zip, entries stored) of `config.json` (the model
+  /// as `to_json` writes it), `metadata.json` and `model.weights.h5` (as `save_weights` writes it), which
+  /// `strata::load_model` and Keras 3's `keras.saving.load_model` read. libzip writes it under a temporary
+  /// name and renames it, so a failure leaves no half-written file. Throws FileError when it cannot be
+  /// written, ValueError for a model holding `keras.ops` calls (not written to configs yet).
+  void save(const std::string& path) const;
+  /// Keras's `model.to_json()` in Keras 3's form: modules and registered names on every entry, inbound
+  /// nodes as `args`/`kwargs` with `__keras_tensor__` objects. `strata::model_from_json` reads it back.
+  /// Throws ValueError as `save`.
+  std::string to_json() const;
 
   /// Compiles the model. Throws ValueError for an unknown backend or precision, or a negative thread count.
   CompiledModel compile(CompileOptions options = {}) const;

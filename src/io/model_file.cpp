@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -19,6 +20,7 @@
 #include "core/error_context.hpp"
 #include "graph/functional.hpp"
 #include "graph/functional_from_config.hpp"
+#include "graph/keras3_config.hpp"
 #include "io/hdf5_file.hpp"
 #include "io/zip_archive.hpp"
 #include "strata/error.hpp"
@@ -264,6 +266,53 @@ Model load_model(const std::string& path, LoadModelOptions options) {
 Model model_from_json(const std::string& text) {
   const std::string where = "[model_from_json]";
   return out_of_memory_as_error(where, [&] { return model_from_json_text(text, where); });
+}
+
+}  // namespace strata
+
+namespace strata {
+
+namespace {
+
+const detail::FunctionalImpl& model_impl(const std::shared_ptr<detail::LayerImpl>& impl,
+                                         const std::string& where) {
+  const auto* model = dynamic_cast<const detail::FunctionalImpl*>(impl.get());
+  if (model == nullptr)
+    throw ValueError(fmt::format("{} The model has no graph yet (a Sequential without input)", where));
+  return *model;
+}
+
+// The Keras version whose format strata writes: Keras 3's saving layout of 3.0 to 3.9 (weights groups for
+// every layer), which later Keras 3 releases read too.
+constexpr const char* kWrittenKerasVersion = "3.6.0";
+
+}  // namespace
+
+std::string Model::to_json() const {
+  const std::string where = "[to_json]";
+  const detail::FunctionalImpl& model = model_impl(impl_, where);
+  return detail::with_error_context(where + " ", [&] { return detail::keras3_model_entry(model).dump(); });
+}
+
+void Model::save(const std::string& path) const {
+  const std::string where = fmt::format("[save \"{}\"]", path);
+  const detail::FunctionalImpl& model = model_impl(impl_, where);
+  const std::string config =
+      detail::with_error_context(where + " ", [&] { return detail::keras3_model_entry(model).dump(); });
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  char date[32];
+  std::strftime(date, sizeof date, "%Y-%m-%d@%H:%M:%S", &local);
+  const std::string metadata = json{{"keras_version", kWrittenKerasVersion}, {"date_saved", date}}.dump();
+  const TemporaryFile weights(".weights.h5", where);
+  save_weights(weights.path());
+  // libzip writes the archive under a temporary name beside `path` and renames it when it is complete.
+  detail::write_zip(path,
+                    {{"metadata.json", metadata, ""},
+                     {"config.json", config, ""},
+                     {"model.weights.h5", "", weights.path()}},
+                    where);
 }
 
 }  // namespace strata

@@ -140,4 +140,34 @@ void ZipReader::extract(const std::string& name, const std::string& destination,
     throw FileError(fmt::format("{} Cannot write the temporary file {} (disk full?)", where_, destination));
 }
 
+void write_zip(const std::string& path, const std::vector<ZipEntry>& entries, const std::string& where) {
+  int code = 0;
+  zip_t* archive = zip_open(path.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &code);
+  if (archive == nullptr) {
+    throw FileError(fmt::format("{} Cannot create the zip archive: {}", where, libzip_error(code)));
+  }
+  for (const ZipEntry& entry : entries) {
+    // libzip reads the sources when the archive is closed: the bytes stay alive in `entries` until then.
+    zip_source_t* source = entry.file.empty()
+                               ? zip_source_buffer(archive, entry.bytes.data(), entry.bytes.size(), 0)
+                               : zip_source_file(archive, entry.file.c_str(), 0, -1);
+    zip_int64_t index = -1;
+    if (source != nullptr) {
+      index = zip_file_add(archive, entry.name.c_str(), source, ZIP_FL_ENC_UTF_8 | ZIP_FL_OVERWRITE);
+      if (index < 0) zip_source_free(source);
+    }
+    if (index < 0 ||
+        zip_set_file_compression(archive, static_cast<zip_uint64_t>(index), ZIP_CM_STORE, 0) != 0) {
+      const std::string error = zip_strerror(archive);
+      zip_discard(archive);
+      throw FileError(fmt::format("{} Cannot add {} to the archive: {}", where, entry.name, error));
+    }
+  }
+  if (zip_close(archive) != 0) {
+    const std::string error = zip_strerror(archive);
+    zip_discard(archive);
+    throw FileError(fmt::format("{} Cannot write the zip archive: {}", where, error));
+  }
+}
+
 }  // namespace strata::detail

@@ -42,4 +42,15 @@ class ZipReader {
   std::vector<std::string> names_;
 };
 
+/// One entry of an archive to write: its bytes, or (when `file` is set) the contents of the file `file`.
+struct ZipEntry {
+  std::string name;
+  std::string bytes;
+  std::string file;
+};
+
+/// Writes a new archive at `path` (replacing a file there) holding `entries` in order, stored, not
+/// deflated, as Keras writes .keras files. Throws FileError starting with `where` when it cannot.
+void write_zip(const std::string& path, const std::vector<ZipEntry>& entries, const std::string& where);
+
 }  // namespace strata::detail

@@ -209,6 +209,10 @@ class BidirectionalImpl : public detail::ConfiguredLayer<BidirectionalArgs> {
                                                const detail::ConfigCall& call) override {
     return detail::call_recurrent_from_config(self, call);
   }
+  nlohmann::json keras3_call(const detail::Node& node,
+                             const std::function<nlohmann::json(const SymbolicTensor&)>& ref) const override {
+    return detail::recurrent_keras3_call(node, ref);
+  }
 
  private:
   // The two RecurrentOps just emitted (forward, then backward) as one op computing both halves, which the

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/session.hpp"
+#include "graph/node.hpp"
 #include "layers/config_call.hpp"
 #include "strata/error.hpp"
 
@@ -121,6 +122,14 @@ bool config_flag(const LayerImpl& layer, const ConfigCall& call, const std::stri
                                  layer.prefix(), key, value.dump()));
   }
   return value.get<bool>();
+}
+
+nlohmann::json LayerImpl::keras3_call(const Node& node,
+                                      const std::function<nlohmann::json(const SymbolicTensor&)>& ref) const {
+  nlohmann::json args = nlohmann::json::array();
+  for (const SymbolicTensor& t : node.inputs) args.push_back(ref(t));
+  if (node.inputs.size() > 1) args = nlohmann::json::array({args});
+  return {{"args", args}, {"kwargs", nlohmann::json::object()}};
 }
 
 int64_t LayerImpl::macs(const Node&) const { return 0; }

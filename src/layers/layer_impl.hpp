@@ -116,6 +116,11 @@ class LayerImpl {
   /// ValueError naming the layer and the keyword it does not take, and whatever the call throws.
   virtual std::vector<SymbolicTensor> call_from_config(const std::shared_ptr<LayerImpl>& self,
                                                        const ConfigCall& call);
+  /// How Keras 3 records `node` (functional.py, serialize_node): `{"args": [...], "kwargs": {...}}`, each
+  /// tensor written by `ref`. The default: one input as the only argument, several as one list (a merge
+  /// layer's).
+  virtual nlohmann::json keras3_call(const Node& node,
+                                     const std::function<nlohmann::json(const SymbolicTensor&)>& ref) const;
   /// Multiply-accumulates of one sample of a call, for summaries and benchmarks (0 when negligible).
   virtual int64_t macs(const Node& node) const;
 

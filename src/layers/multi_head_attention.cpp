@@ -274,6 +274,16 @@ class MultiHeadAttentionImpl : public detail::ConfiguredLayer<MultiHeadAttention
     return nlohmann::json::array({entry});
   }
 
+  nlohmann::json keras3_call(const detail::Node& node,
+                             const std::function<nlohmann::json(const SymbolicTensor&)>& ref) const override {
+    nlohmann::json kwargs = nlohmann::json::object();
+    if (flags_.key) kwargs["key"] = ref(node.inputs[2]);
+    if (flags_.mask) kwargs["attention_mask"] = ref(node.inputs.back());
+    kwargs["return_attention_scores"] = flags_.scores;
+    kwargs["use_causal_mask"] = flags_.causal;
+    return {{"args", nlohmann::json::array({ref(node.inputs[0]), ref(node.inputs[1])})}, {"kwargs", kwargs}};
+  }
+
   // Keras's call(query, value, key=None, ..., attention_mask=None, return_attention_scores=False,
   // training=None, use_causal_mask=False): value and key may come positionally or by keyword.
   std::vector<SymbolicTensor> call_from_config(const std::shared_ptr<detail::LayerImpl>& self,

@@ -298,6 +298,10 @@ class RecurrentImpl : public detail::ConfiguredLayer<RecurrentArgs<Options>>,
                                                const detail::ConfigCall& call) override {
     return detail::call_recurrent_from_config(self, call);
   }
+  nlohmann::json keras3_call(const detail::Node& node,
+                             const std::function<nlohmann::json(const SymbolicTensor&)>& ref) const override {
+    return detail::recurrent_keras3_call(node, ref);
+  }
   std::vector<detail::SublayerGroup> sublayers() const override { return {{"cell", false, {cell_.get()}}}; }
   std::vector<detail::Variable> weights() const override { return detail::held_weights({cell_}); }
   void set_weights(const std::vector<Tensor>& values) override {
@@ -360,6 +364,17 @@ LSTM::LSTM(int units, LSTMOptions options) {
 }  // namespace strata::layers
 
 namespace strata::detail {
+nlohmann::json recurrent_keras3_call(const Node& node,
+                                     const std::function<nlohmann::json(const SymbolicTensor&)>& ref) {
+  nlohmann::json kwargs = nlohmann::json::object();
+  if (node.inputs.size() > 1) {
+    nlohmann::json states = nlohmann::json::array();
+    for (size_t i = 1; i < node.inputs.size(); ++i) states.push_back(ref(node.inputs[i]));
+    kwargs["initial_state"] = states;
+  }
+  return {{"args", nlohmann::json::array({ref(node.inputs.front())})}, {"kwargs", kwargs}};
+}
+
 std::vector<SymbolicTensor> call_recurrent_from_config(const std::shared_ptr<LayerImpl>& self,
                                                        const ConfigCall& call) {
   // Keras 3's RNN.call(sequences, initial_state=None, mask=None, training=False).

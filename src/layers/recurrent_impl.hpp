@@ -30,4 +30,9 @@ class RecurrentLayerImpl {
 std::vector<SymbolicTensor> call_recurrent_from_config(const std::shared_ptr<LayerImpl>& self,
                                                        const ConfigCall& call);
 
+/// Keras 3's record of a recurrent layer's (or Bidirectional's) call: the sequence as the argument, the
+/// states as the keyword `initial_state`.
+nlohmann::json recurrent_keras3_call(const Node& node,
+                                     const std::function<nlohmann::json(const SymbolicTensor&)>& ref);
+
 }  // namespace strata::detail

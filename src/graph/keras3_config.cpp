@@ -1,0 +1,146 @@
+// keras3_model_entry: keras/src/saving/serialization_lib.py (serialize_keras_object, serialize_with_public_
+// class, get_build_and_compile_config), keras/src/models/functional.py (get_config, serialize_node) and
+// keras/src/models/sequential.py (get_config).
+
+#include "graph/keras3_config.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "graph/functional.hpp"
+#include "layers/config_codecs.hpp"
+#include "layers/input_layer.hpp"
+#include "layers/layer_registry.hpp"
+#include "layers/op_layer.hpp"
+#include "strata/error.hpp"
+
+namespace strata::detail {
+namespace {
+
+using json = nlohmann::json;
+
+json shape_json(const Shape& shape) {
+  json out = json::array();
+  for (const Dim& d : shape.dims()) out.push_back(d ? json(*d) : json());
+  return out;
+}
+
+json tensor_json(const SymbolicTensor& t, int call) {
+  return {{"class_name", "__keras_tensor__"},
+          {"config",
+           {{"shape", shape_json(t.shape())},
+            {"dtype", dtype_name(t.dtype())},
+            {"keras_history", {t.node()->layer->name(), call, t.index()}}}}};
+}
+
+// The calls of `layer` inside `model`, numbered from 0 in call order (serialize_node's "irrelevant" nodes,
+// those of other models, left out).
+int call_number(const FunctionalImpl& model, const Node* node) {
+  int number = 0;
+  for (const auto& weak : node->layer->inbound_nodes) {
+    const auto other = weak.lock();
+    if (other.get() == node) return number;
+    if (other && model.contains(other.get())) ++number;
+  }
+  throw InternalError(fmt::format("[{}] a node of model '{}' is not among its layer's calls",
+                                  node->layer->name(), model.name()));
+}
+
+json model_entry(const FunctionalImpl& model);
+
+// A layer of a model: its class as Keras exports it (keras.layers.X), or a nested model.
+json layer_entry(const LayerImpl& layer) {
+  if (const auto* nested = dynamic_cast<const FunctionalImpl*>(&layer)) return model_entry(*nested);
+  if (const auto* op = dynamic_cast<const OpLayer*>(&layer)) {
+    throw ValueError(fmt::format("{} strata does not write keras.ops calls ({} of {}) to Keras 3 configs yet",
+                                 layer.prefix(), layer.class_name(), op->module()));
+  }
+  const bool builtin = layer.schema() != nullptr;
+  json entry = {{"module", builtin ? "keras.layers" : "strata.custom_layers"},
+                {"class_name", layer.class_name()},
+                {"config", get_layer_config(layer)},
+                {"registered_name", builtin ? json() : json(layer.class_name())}};
+  // build_config: the input shape of the first call (a list of shapes for a layer called on a list).
+  if (dynamic_cast<const InputLayer*>(&layer) == nullptr) {
+    for (const auto& weak : layer.inbound_nodes) {
+      const auto node = weak.lock();
+      if (!node || node->inputs.empty()) continue;
+      json shapes = json::array();
+      for (const SymbolicTensor& t : node->inputs) shapes.push_back(shape_json(t.shape()));
+      entry["build_config"] = {{"input_shape", node->inputs.size() == 1 ? shapes[0] : shapes}};
+      break;
+    }
+  }
+  return entry;
+}
+
+json functional_config(const FunctionalImpl& model) {
+  json layers = json::array();
+  for (const auto& layer : model.layers()) {
+    json entry = layer_entry(*layer);
+    json nodes = json::array();
+    for (const auto& weak : layer->inbound_nodes) {
+      const auto node = weak.lock();
+      if (!node || !model.contains(node.get()) || node->is_input()) continue;
+      nodes.push_back(layer->keras3_call(*node, [&](const SymbolicTensor& t) {
+        return tensor_json(t, call_number(model, t.node().get()));
+      }));
+    }
+    entry["name"] = layer->name();
+    entry["inbound_nodes"] = nodes;
+    layers.push_back(std::move(entry));
+  }
+  // get_config's node_reindexing_map: a nested functional model's own node comes first, a Sequential has
+  // none.
+  const auto endpoint = [&](const SymbolicTensor& t) {
+    const LayerImpl& owner = *t.node()->layer;
+    const auto* nested = dynamic_cast<const FunctionalImpl*>(&owner);
+    const int kept = nested != nullptr && !nested->is_sequential() ? 1 : 0;
+    return json::array({owner.name(), call_number(model, t.node().get()) + kept, t.index()});
+  };
+  json inputs = json::array(), outputs = json::array();
+  for (const SymbolicTensor& t : model.inputs()) inputs.push_back(endpoint(t));
+  for (const SymbolicTensor& t : model.outputs()) outputs.push_back(endpoint(t));
+  return {{"name", model.name()},
+          {"trainable", model.trainable},
+          {"layers", layers},
+          {"input_layers", inputs},
+          {"output_layers", outputs}};
+}
+
+json model_entry(const FunctionalImpl& model) {
+  if (model.is_sequential()) {
+    // Sequential.get_config: every layer, the InputLayer first, and the input's batch shape.
+    json layers = json::array();
+    const SymbolicTensor& input = model.inputs().front();
+    layers.push_back(layer_entry(*input.node()->layer));
+    for (const auto& layer : model.layers()) {
+      if (dynamic_cast<const InputLayer*>(layer.get()) == nullptr) layers.push_back(layer_entry(*layer));
+    }
+    const json batch_shape = shape_json(input.shape());
+    return {{"module", "keras"},
+            {"class_name", "Sequential"},
+            {"config",
+             {{"name", model.name()},
+              {"trainable", model.trainable},
+              {"dtype", float32_policy_json()},
+              {"layers", layers},
+              {"build_input_shape", batch_shape}}},
+            {"registered_name", nullptr},
+            {"build_config", {{"input_shape", batch_shape}}}};
+  }
+  return {{"module", "keras.src.models.functional"},
+          {"class_name", "Functional"},
+          {"config", functional_config(model)},
+          {"registered_name", "Functional"},
+          {"build_config", {{"input_shape", nullptr}}}};
+}
+
+}  // namespace
+
+nlohmann::json keras3_model_entry(const FunctionalImpl& model) {
+  return model_entry(model);
+}
+
+}  // namespace strata::detail

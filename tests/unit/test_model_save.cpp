@@ -1,0 +1,132 @@
+// Model::save and Model::to_json: Keras 3's .keras archives and JSON, read back by load_model and
+// model_from_json to the same summary, the same weights and the same predictions, bit for bit; the archive's
+// layout as Keras writes it.
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#include "io/zip_archive.hpp"
+#include "message_matcher.hpp"
+#include "numerics_util.hpp"
+#include "strata/applications.hpp"
+#include "strata/saving.hpp"
+
+using namespace strata_test;
+using Catch::Matchers::Contains;
+namespace L = strata::layers;
+namespace apps = strata::applications;
+
+namespace {
+
+std::string scratch(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / ("strata_save_" + name)).string();
+}
+
+void expect_equal_models(const strata::Model& a, const strata::Model& b,
+                         const std::vector<strata::Tensor>& inputs) {
+  CHECK(b.summary_string() == a.summary_string());
+  const std::vector<strata::Tensor> wa = a.get_weights(), wb = b.get_weights();
+  REQUIRE(wa.size() == wb.size());
+  for (size_t i = 0; i < wa.size(); ++i) CHECK(wa[i] == wb[i]);
+  // One thread each: the same plan, so the same bits (the thread chooser may pick other counts per model).
+  const std::vector<strata::Tensor> ya = a.compile({.num_threads = 1}).predict(inputs),
+                                    yb = b.compile({.num_threads = 1}).predict(inputs);
+  REQUIRE(ya.size() == yb.size());
+  for (size_t i = 0; i < ya.size(); ++i) {
+    REQUIRE(ya[i].dims() == yb[i].dims());
+    INFO("max error " << max_relative_error(yb[i], ya[i]));
+    CHECK(std::memcmp(ya[i].data(), yb[i].data(), sizeof(float) * ya[i].size()) == 0);
+  }
+}
+
+// save -> load_model and to_json -> model_from_json (+ the weights) give the same model.
+void round_trip(const strata::Model& model, const std::vector<strata::Tensor>& inputs,
+                const std::string& name) {
+  INFO(name);
+  const std::string path = scratch(name + ".keras");
+  model.save(path);
+  expect_equal_models(model, strata::load_model(path), inputs);
+  strata::Model from_json = strata::model_from_json(model.to_json());
+  from_json.set_weights(model.get_weights());
+  expect_equal_models(model, from_json, inputs);
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+
+TEST_CASE("save and load_model round-trip the seed blocks, ResNet50 and MobileNetV2", "[save][load_model]") {
+  const strata::Model seed1 = seed_block_1(), seed2 = seed_block_2();
+  randomize_weights(seed1, 1);
+  randomize_weights(seed2, 2);
+  round_trip(seed1, {random_input({2, 32, 32, 3}, 3)}, "seed1");
+  round_trip(seed2, {random_input({2, 32, 32, 3}, 4)}, "seed2");
+  const strata::Model resnet = apps::ResNet50({.input_shape = {64, 64, 3}});
+  randomize_weights_keeping_scale(resnet, 5);
+  round_trip(resnet, {random_input({1, 64, 64, 3}, 6)}, "resnet50");
+  const strata::Model mobilenet = apps::MobileNetV2({.input_shape = {64, 64, 3}});
+  randomize_weights_keeping_scale(mobilenet, 7);
+  round_trip(mobilenet, {random_input({1, 64, 64, 3}, 8)}, "mobilenet_v2");
+}
+
+TEST_CASE("save and load_model round-trip nested models, shared layers, recurrent and attention layers",
+          "[save][load_model]") {
+  auto a = strata::Input({5, 6}, "a");
+  const strata::Model inner(a, L::LSTM(4, {.return_sequences = true, .name = "inner_lstm"})(a), "inner");
+  strata::Sequential head({L::InputLayer({5, 4}, {.name = "head_in"}), L::Dense(3, {.activation = "tanh"})},
+                          "head");
+  auto x = strata::Input({5, 6}, "x");
+  auto y = strata::Input({5, 6}, "y");
+  auto h = strata::Input({4}, "h");
+  const L::Dense shared(6, {.name = "shared"});
+  auto left = head(inner(shared(x)));
+  auto right = head(inner(shared(y)));
+  L::MultiHeadAttention mha(2, 3, {.name = "mha"});
+  auto attended = mha(left, right, {.use_causal_mask = true});
+  auto gru = L::GRU(4, {.name = "gru"})(attended, {h});
+  auto bi = L::Bidirectional(L::SimpleRNN(2), {.name = "bi"})(right);
+  const strata::Model model({x, y, h}, {L::Concatenate({.name = "both"})({gru, bi}), attended}, "everything");
+  randomize_weights(model, 9);
+  round_trip(model, {random_input({2, 5, 6}, 10), random_input({2, 5, 6}, 11), random_input({2, 4}, 12)},
+             "everything");
+}
+
+TEST_CASE("save writes a .keras archive in Keras 3's layout", "[save]") {
+  const strata::Model model = seed_block_1();
+  const std::string path = scratch("layout.keras");
+  model.save(path);
+  const strata::detail::ZipReader archive(path, "[test]");
+  CHECK(archive.names() == std::vector<std::string>{"metadata.json", "config.json", "model.weights.h5"});
+  const nlohmann::json metadata = nlohmann::json::parse(archive.read("metadata.json", 1 << 20));
+  CHECK(metadata.at("keras_version").get<std::string>().starts_with("3."));
+  const nlohmann::json config = nlohmann::json::parse(archive.read("config.json", 1 << 24));
+  CHECK(config.at("module") == "keras.src.models.functional");
+  CHECK(config.at("class_name") == "Functional");
+  CHECK(config.at("registered_name") == "Functional");
+  const nlohmann::json& layers = config.at("config").at("layers");
+  REQUIRE(layers.size() == 5);
+  CHECK(layers[1].at("module") == "keras.layers");
+  CHECK(layers[1].at("class_name") == "Conv2D");
+  CHECK(layers[1].at("build_config").at("input_shape") == nlohmann::json::array({nullptr, 32, 32, 3}));
+  const nlohmann::json& node = layers[1].at("inbound_nodes").at(0);
+  CHECK(node.at("args").at(0).at("class_name") == "__keras_tensor__");
+  CHECK(node.at("args").at(0).at("config").at("keras_history") ==
+        nlohmann::json::array({model.layers().front().name(), 0, 0}));
+  // The Add layer is called on a list: Keras's args are one list of tensors.
+  CHECK(layers.back().at("class_name") == "Add");
+  CHECK(layers.back().at("inbound_nodes").at(0).at("args").at(0).size() == 2);
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("save and to_json name what they cannot write", "[save][errors]") {
+  auto x = strata::Input({3}, "x");
+  const strata::Model with_op(x, x * 2.0f, "with_op");
+  CHECK_THROWS_MATCHES(
+      with_op.to_json(), strata::ValueError,
+      MessageThat(Contains("strata does not write keras.ops calls (Multiply of keras.src.ops.numpy) "
+                           "to Keras 3 configs yet")));
+  const strata::Model plain(x, L::Dense(2)(x), "plain");
+  const std::string dir = std::filesystem::temp_directory_path() / "strata_save_no_such_dir" / "m.keras";
+  CHECK_THROWS_AS(plain.save(dir), strata::FileError);
+}
