@@ -20,12 +20,6 @@ namespace {
 
 using json = nlohmann::json;
 
-json shape_json(const Shape& shape) {
-  json out = json::array();
-  for (const Dim& d : shape.dims()) out.push_back(d ? json(*d) : json());
-  return out;
-}
-
 json tensor_json(const SymbolicTensor& t, int call) {
   return {{"class_name", "__keras_tensor__"},
           {"config",
@@ -61,14 +55,12 @@ json layer_entry(const LayerImpl& layer) {
                 {"class_name", layer.class_name()},
                 {"config", get_layer_config(layer)},
                 {"registered_name", builtin ? json() : json(layer.class_name())}};
-  // build_config: the input shape of the first call (a list of shapes for a layer called on a list).
+  // build_config: the shapes the layer was built for, at its first call.
   if (dynamic_cast<const InputLayer*>(&layer) == nullptr) {
     for (const auto& weak : layer.inbound_nodes) {
       const auto node = weak.lock();
       if (!node || node->inputs.empty()) continue;
-      json shapes = json::array();
-      for (const SymbolicTensor& t : node->inputs) shapes.push_back(shape_json(t.shape()));
-      entry["build_config"] = {{"input_shape", node->inputs.size() == 1 ? shapes[0] : shapes}};
+      entry["build_config"] = layer.keras3_build_config(*node);
       break;
     }
   }

@@ -141,14 +141,15 @@ constexpr uint64_t kMaxConfigBytes = uint64_t{64} << 20;
 constexpr uint64_t kMaxMetadataBytes = uint64_t{1} << 20;
 constexpr uint64_t kMaxWeightsBytes = uint64_t{1} << 40;
 
-// A file in the temporary folder, removed when this goes.
+// A file in `folder` (the temporary folder when empty), removed when this goes.
 class TemporaryFile {
  public:
   // Created here, readable by this user only, under a name no one else holds (O_EXCL).
-  TemporaryFile(const std::string& suffix, const std::string& where) {
+  TemporaryFile(const std::string& suffix, const std::string& where,
+                const std::filesystem::path& folder = {}) {
     try {
       std::random_device random;
-      const std::filesystem::path dir = std::filesystem::temp_directory_path();
+      const std::filesystem::path dir = folder.empty() ? std::filesystem::temp_directory_path() : folder;
       for (int attempt = 0; attempt < 16 && path_.empty(); ++attempt) {
         const std::string name =
             (dir / fmt::format("strata-{:08x}{:08x}{}", random(), random(), suffix)).string();
@@ -162,7 +163,8 @@ class TemporaryFile {
       throw FileError(fmt::format("{} Cannot make a temporary file: {}", where, e.what()));
     }
     if (path_.empty())
-      throw FileError(fmt::format("{} Cannot make a temporary file in the temporary folder", where));
+      throw FileError(fmt::format("{} Cannot make a temporary file in {}", where,
+                                  folder.empty() ? std::string("the temporary folder") : folder.string()));
   }
   ~TemporaryFile() {
     std::error_code ignored;
@@ -296,6 +298,15 @@ std::string Model::to_json() const {
 
 void Model::save(const std::string& path) const {
   const std::string where = fmt::format("[save \"{}\"]", path);
+  // Keras reads a file as an archive only when its name ends in .keras (saving_api.load_model).
+  if (!path.ends_with(".keras")) {
+    throw ValueError(
+        fmt::format("{} Expected a path ending in .keras: Keras 3 reads only such files as model "
+                    "archives",
+                    where));
+  }
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw FileError(where + " It is a directory");
   const detail::FunctionalImpl& model = model_impl(impl_, where);
   const std::string config =
       detail::with_error_context(where + " ", [&] { return detail::keras3_model_entry(model).dump(); });
@@ -305,7 +316,9 @@ void Model::save(const std::string& path) const {
   char date[32];
   std::strftime(date, sizeof date, "%Y-%m-%d@%H:%M:%S", &local);
   const std::string metadata = json{{"keras_version", kWrittenKerasVersion}, {"date_saved", date}}.dump();
-  const TemporaryFile weights(".weights.h5", where);
+  // The weights are staged beside the archive, where there is room for it, not in a small tmpfs.
+  const std::filesystem::path folder = std::filesystem::absolute(path).parent_path();
+  const TemporaryFile weights(".weights.h5", where, folder);
   save_weights(weights.path());
   // libzip writes the archive under a temporary name beside `path` and renames it when it is complete.
   detail::write_zip(path,

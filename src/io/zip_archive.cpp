@@ -150,7 +150,7 @@ void write_zip(const std::string& path, const std::vector<ZipEntry>& entries, co
     // libzip reads the sources when the archive is closed: the bytes stay alive in `entries` until then.
     zip_source_t* source = entry.file.empty()
                                ? zip_source_buffer(archive, entry.bytes.data(), entry.bytes.size(), 0)
-                               : zip_source_file(archive, entry.file.c_str(), 0, -1);
+                               : zip_source_file(archive, entry.file.c_str(), 0, 0);  // length 0: to the end
     zip_int64_t index = -1;
     if (source != nullptr) {
       index = zip_file_add(archive, entry.name.c_str(), source, ZIP_FL_ENC_UTF_8 | ZIP_FL_OVERWRITE);

@@ -213,6 +213,9 @@ class BidirectionalImpl : public detail::ConfiguredLayer<BidirectionalArgs> {
                              const std::function<nlohmann::json(const SymbolicTensor&)>& ref) const override {
     return detail::recurrent_keras3_call(node, ref);
   }
+  nlohmann::json keras3_build_config(const detail::Node& node) const override {
+    return detail::recurrent_keras3_build_config(node);
+  }
 
  private:
   // The two RecurrentOps just emitted (forward, then backward) as one op computing both halves, which the

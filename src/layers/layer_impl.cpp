@@ -132,6 +132,18 @@ nlohmann::json LayerImpl::keras3_call(const Node& node,
   return {{"args", args}, {"kwargs", nlohmann::json::object()}};
 }
 
+nlohmann::json LayerImpl::keras3_build_config(const Node& node) const {
+  nlohmann::json shapes = nlohmann::json::array();
+  for (const SymbolicTensor& t : node.inputs) shapes.push_back(shape_json(t.shape()));
+  return {{"input_shape", node.inputs.size() == 1 ? shapes[0] : shapes}};
+}
+
+nlohmann::json shape_json(const Shape& shape) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const Dim& d : shape.dims()) out.push_back(d ? nlohmann::json(*d) : nlohmann::json());
+  return out;
+}
+
 int64_t LayerImpl::macs(const Node&) const { return 0; }
 
 std::string LayerImpl::cpp_constructor() const {

@@ -121,6 +121,11 @@ class LayerImpl {
   /// layer's).
   virtual nlohmann::json keras3_call(const Node& node,
                                      const std::function<nlohmann::json(const SymbolicTensor&)>& ref) const;
+  /// Keras 3's `get_build_config()` after `node`, the layer's first call: `{"input_shape": ...}` (a list of
+  /// shapes for a layer called on a list), or `{"shapes_dict": {...}}` keyed by the arguments of the layer's
+  /// Keras `build` when it takes several (layer.py's `_build_shapes_dict`), which `build_from_config` passes
+  /// back to `build` on loading.
+  virtual nlohmann::json keras3_build_config(const Node& node) const;
   /// Multiply-accumulates of one sample of a call, for summaries and benchmarks (0 when negligible).
   virtual int64_t macs(const Node& node) const;
 
@@ -182,6 +187,9 @@ size_t release_held_weights(const std::vector<std::shared_ptr<LayerImpl>>& layer
 /// a failure changes nothing. `prefix` names the container in messages.
 void set_held_weights(const std::string& prefix, const std::vector<std::shared_ptr<LayerImpl>>& layers,
                       const std::vector<Tensor>& values);
+
+/// A shape as Keras's configs write it: `[null, 32, 32, 3]`.
+nlohmann::json shape_json(const Shape& shape);
 
 /// Calls `layer` on `inputs`: checks shapes, builds the layer on its first call, adds a node. A failed call
 /// leaves the layer as it was.

@@ -284,6 +284,14 @@ class MultiHeadAttentionImpl : public detail::ConfiguredLayer<MultiHeadAttention
     return {{"args", nlohmann::json::array({ref(node.inputs[0]), ref(node.inputs[1])})}, {"kwargs", kwargs}};
   }
 
+  // MultiHeadAttention.build(query_shape, value_shape, key_shape=None): the shapes by name.
+  nlohmann::json keras3_build_config(const detail::Node& node) const override {
+    nlohmann::json shapes = {{"query_shape", detail::shape_json(node.inputs[0].shape())},
+                             {"value_shape", detail::shape_json(node.inputs[1].shape())}};
+    if (flags_.key) shapes["key_shape"] = detail::shape_json(node.inputs[2].shape());
+    return {{"shapes_dict", shapes}};
+  }
+
   // Keras's call(query, value, key=None, ..., attention_mask=None, return_attention_scores=False,
   // training=None, use_causal_mask=False): value and key may come positionally or by keyword.
   std::vector<SymbolicTensor> call_from_config(const std::shared_ptr<detail::LayerImpl>& self,

@@ -302,6 +302,9 @@ class RecurrentImpl : public detail::ConfiguredLayer<RecurrentArgs<Options>>,
                              const std::function<nlohmann::json(const SymbolicTensor&)>& ref) const override {
     return detail::recurrent_keras3_call(node, ref);
   }
+  nlohmann::json keras3_build_config(const detail::Node& node) const override {
+    return detail::recurrent_keras3_build_config(node);
+  }
   std::vector<detail::SublayerGroup> sublayers() const override { return {{"cell", false, {cell_.get()}}}; }
   std::vector<detail::Variable> weights() const override { return detail::held_weights({cell_}); }
   void set_weights(const std::vector<Tensor>& values) override {
@@ -364,6 +367,14 @@ LSTM::LSTM(int units, LSTMOptions options) {
 }  // namespace strata::layers
 
 namespace strata::detail {
+nlohmann::json recurrent_keras3_build_config(const Node& node) {
+  if (node.inputs.size() == 1) return {{"input_shape", shape_json(node.inputs.front().shape())}};
+  nlohmann::json states = nlohmann::json::array();
+  for (size_t i = 1; i < node.inputs.size(); ++i) states.push_back(shape_json(node.inputs[i].shape()));
+  return {{"shapes_dict",
+           {{"sequences_shape", shape_json(node.inputs.front().shape())}, {"initial_state_shape", states}}}};
+}
+
 nlohmann::json recurrent_keras3_call(const Node& node,
                                      const std::function<nlohmann::json(const SymbolicTensor&)>& ref) {
   nlohmann::json kwargs = nlohmann::json::object();

@@ -35,4 +35,8 @@ std::vector<SymbolicTensor> call_recurrent_from_config(const std::shared_ptr<Lay
 nlohmann::json recurrent_keras3_call(const Node& node,
                                      const std::function<nlohmann::json(const SymbolicTensor&)>& ref);
 
+/// Keras 3's build_config of a recurrent layer (or Bidirectional): RNN.build(sequences_shape,
+/// initial_state_shape=None), so a shapes_dict when states were given.
+nlohmann::json recurrent_keras3_build_config(const Node& node);
+
 }  // namespace strata::detail

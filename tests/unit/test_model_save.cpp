@@ -113,6 +113,28 @@ TEST_CASE("save writes a .keras archive in Keras 3's layout", "[save]") {
   CHECK(node.at("args").at(0).at("class_name") == "__keras_tensor__");
   CHECK(node.at("args").at(0).at("config").at("keras_history") ==
         nlohmann::json::array({model.layers().front().name(), 0, 0}));
+  // Keras's build_config: the input shape, or build's arguments by name for MultiHeadAttention and for a
+  // recurrent layer given states.
+  {
+    auto q = strata::Input({4, 6}, "q");
+    auto h = strata::Input({3}, "h");
+    L::MultiHeadAttention mha(2, 3, {.name = "mha"});
+    auto att = mha(q, q);
+    const strata::Model m({q, h}, L::GRU(3, {.name = "gru"})(att, {h}), "built");
+    const nlohmann::json entries = nlohmann::json::parse(m.to_json()).at("config").at("layers");
+    for (const nlohmann::json& e : entries) {
+      if (e.at("name") == "mha") {
+        CHECK(e.at("build_config") ==
+              nlohmann::json{
+                  {"shapes_dict", {{"query_shape", {nullptr, 4, 6}}, {"value_shape", {nullptr, 4, 6}}}}});
+      }
+      if (e.at("name") == "gru") {
+        CHECK(e.at("build_config") == nlohmann::json{{"shapes_dict",
+                                                      {{"sequences_shape", {nullptr, 4, 6}},
+                                                       {"initial_state_shape", {{nullptr, 3}}}}}});
+      }
+    }
+  }
   // The Add layer is called on a list: Keras's args are one list of tensors.
   CHECK(layers.back().at("class_name") == "Add");
   CHECK(layers.back().at("inbound_nodes").at(0).at("args").at(0).size() == 2);
@@ -129,4 +151,11 @@ TEST_CASE("save and to_json name what they cannot write", "[save][errors]") {
   const strata::Model plain(x, L::Dense(2)(x), "plain");
   const std::string dir = std::filesystem::temp_directory_path() / "strata_save_no_such_dir" / "m.keras";
   CHECK_THROWS_AS(plain.save(dir), strata::FileError);
+  CHECK_THROWS_MATCHES(plain.save(scratch("m.zip")), strata::ValueError,
+                       MessageThat(Contains("Expected a path ending in .keras")));
+  const std::filesystem::path folder = std::filesystem::temp_directory_path() / "strata_save_folder.keras";
+  std::filesystem::create_directories(folder);
+  CHECK_THROWS_MATCHES(plain.save(folder.string()), strata::FileError,
+                       MessageThat(Contains("It is a directory")));
+  std::filesystem::remove(folder);
 }
