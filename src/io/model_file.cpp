@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <array>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
