@@ -105,13 +105,14 @@ class Model : public Layer {
   /// `summary({.show_costs = true})` prints. Layers with an unknown input dimension count 0.
   int64_t multiply_accumulates() const;
 
-  /// Loads weights from a Keras 3 `.weights.h5` file or a legacy Keras 2 HDF5 weights file (told apart by
-  /// content). Keras 3 files are matched by the class-name paths Keras writes (`layers/conv2d_1/vars/0`, in
-  /// `layers()` order); legacy files in order of the layers with weights, or by name. Throws FileError for a
-  /// missing, non-HDF5, truncated or mismatched file, naming the layer, the variable and both shapes; on any
-  /// error no weight of the model changes. A file from which nothing at all would be assigned to a model that
-  /// has weights (say `by_name` with no layer name in common, or every weight skipped) is a FileError too.
-  /// Returns what was loaded and skipped.
+  /// Loads weights from a Keras 3 `.weights.h5` file, a Keras 3 `.keras` archive (its `model.weights.h5`), or
+  /// a legacy Keras 2 HDF5 weights or full-model file (told apart by content). Keras 3 files are matched by
+  /// the class-name paths Keras writes (`layers/conv2d_1/vars/0`, in `layers()` order); legacy files in order
+  /// of the layers with weights, or by name. Throws FileError for a missing, non-HDF5, truncated or
+  /// mismatched file, naming the layer, the variable and both shapes; on any error no weight of the model
+  /// changes. A file from which nothing at all would be assigned to a model that has weights (say `by_name`
+  /// with no layer name in common, or every weight skipped) is a FileError too. Returns what was loaded and
+  /// skipped.
   LoadWeightsReport load_weights(const std::string& path, LoadWeightsOptions options = {}) const;
   /// Saves the weights in Keras 3's `.weights.h5` format. Throws FileError when the file cannot be written.
   void save_weights(const std::string& path) const;

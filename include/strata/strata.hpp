@@ -3,6 +3,7 @@
 /// The umbrella header: everything a strata user needs.
 
 #include "strata/applications.hpp"
+#include "strata/codegen.hpp"
 #include "strata/compile_options.hpp"
 #include "strata/compiled_model.hpp"
 #include "strata/composite_layer.hpp"

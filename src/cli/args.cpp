@@ -26,10 +26,18 @@ Args::Args(std::string command, const std::vector<OptionSpec>& specs, const std:
       help_ = true;
       continue;
     }
-    if (word.rfind("--", 0) != 0) {
+    std::string name;
+    if (word.size() == 2 && word[1] != '-') {
+      const auto spec = std::find_if(specs.begin(), specs.end(), [&](const OptionSpec& s) {
+        return s.short_name != 0 && s.short_name == word[1];
+      });
+      if (spec == specs.end()) throw UsageError(fmt::format("unknown option '{}'", word));
+      name = spec->name;
+    } else if (word.rfind("--", 0) != 0) {
       throw UsageError(fmt::format("unknown option '{}' (options start with --)", word));
+    } else {
+      name = word.substr(2);
     }
-    std::string name = word.substr(2);
     std::string value;
     bool has_inline_value = false;
     if (const size_t eq = name.find('='); eq != std::string::npos) {
@@ -94,7 +102,8 @@ std::string format_options(const std::vector<OptionSpec>& specs) {
   std::vector<std::string> heads;
   size_t width = 0;
   for (const OptionSpec& spec : specs) {
-    heads.push_back("--" + spec.name + (spec.value.empty() ? "" : " " + spec.value));
+    heads.push_back((spec.short_name != 0 ? fmt::format("-{}, ", spec.short_name) : std::string()) + "--" +
+                    spec.name + (spec.value.empty() ? "" : " " + spec.value));
     width = std::max(width, heads.back().size());
   }
   std::string text;

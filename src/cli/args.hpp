@@ -26,6 +26,8 @@ struct OptionSpec {
   std::string value;
   /// One line of help.
   std::string help;
+  /// A one-letter spelling, `-o` for `--output`; 0 for none.
+  char short_name = 0;
 };
 
 /// A command's arguments, checked against its options: positional arguments in order, options by name.

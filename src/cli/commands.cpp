@@ -130,6 +130,31 @@ int run_plot(const Args& args) {
   return 0;
 }
 
+int run_codegen(const Args& args) {
+  args.expect_positional(1, "MODEL");
+  const std::string source = args.positional()[0];
+  const strata::Model model = model_from(args);
+  // A file's weights come from the file; a built-in model's from --weights, when given.
+  const bool is_file = model_is_file(source);
+  const std::string weights = args.get("weights", is_file ? source : "");
+  const std::string text = strata::to_cpp(model, {.function = args.get("function", "build_model"),
+                                                  .weights_file = weights,
+                                                  .namespace_name = args.get("namespace", ""),
+                                                  .source = is_file ? source : "strata's " + source});
+  if (!args.has("output")) {
+    std::fputs(text.c_str(), stdout);
+    return 0;
+  }
+  const std::string path = args.get("output");
+  std::FILE* file = std::fopen(path.c_str(), "wb");
+  if (file == nullptr) throw strata::FileError(fmt::format("[codegen] Cannot write \"{}\"", path));
+  const bool written = std::fwrite(text.data(), 1, text.size(), file) == text.size();
+  if (std::fclose(file) != 0 || !written)
+    throw strata::FileError(fmt::format("[codegen] Cannot write \"{}\"", path));
+  fmt::print("wrote {} ({}, {} layers)\n", path, model.name(), model.layers().size());
+  return 0;
+}
+
 double median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   const size_t n = values.size();
@@ -260,6 +285,17 @@ const std::vector<Command>& commands() {
                             "what was freed)"}},
                           false),
        run_bench},
+      {"codegen", "MODEL [-o OUT.cpp] [--function NAME] [--namespace NS] [options]",
+       "write the C++ source that rebuilds a model with strata's functional API",
+       "Prints (or writes to OUT.cpp) a C++ source defining `strata::Model NAME()`, which builds the model\n"
+       "layer by layer with its layers' names and arguments, and `NAME_with_weights(path)`, which also "
+       "loads\n"
+       "its weights (by default from MODEL when it is a file, else from --weights when given).\n",
+       with_model_options({{"output", "OUT.cpp", "write the source here instead of to standard output", 'o'},
+                           {"function", "NAME", "the function that builds the model (default build_model)"},
+                           {"namespace", "NS", "put the functions in this namespace"}},
+                          true),
+       run_codegen},
       {"layers",
        "[CLASS...]",
        "list the Keras layer classes strata has, with their arguments",

@@ -65,10 +65,14 @@ std::vector<OptionSpec> model_options(bool with_weights) {
   return specs;
 }
 
+bool model_is_file(const std::string& name) {
+  return name.find('/') != std::string::npos || name.find('.') != std::string::npos ||
+         std::filesystem::exists(name);
+}
+
 strata::Model build_model(const std::string& name, const Args& args) {
   const std::string weights = args.get("weights");
-  if (name.find('/') != std::string::npos || name.find('.') != std::string::npos ||
-      std::filesystem::exists(name)) {
+  if (model_is_file(name)) {
     for (const char* option : {"input-size", "no-top", "pooling", "classes", "alpha"})
       reject(args, option, name);
     strata::Model model = strata::load_model(name);

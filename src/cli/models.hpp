@@ -19,6 +19,10 @@ std::string models_help();
 /// `--weights` when `with_weights`.
 std::vector<OptionSpec> model_options(bool with_weights);
 
+/// Whether `name` names a model file (it has a slash or a dot, or a file of that name exists) rather than a
+/// built-in model.
+bool model_is_file(const std::string& name);
+
 /// Builds the model `name` ("resnet50", "mobilenet_v2", "seed" or "seed2") with the options in `args`, or
 /// loads the model file `name` (a name with a slash or a dot, or an existing file) with `strata::load_model`;
 /// then loads `--weights` when given. Throws UsageError for an unknown model or an option the model does not

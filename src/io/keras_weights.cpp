@@ -29,6 +29,7 @@
 #include "core/session.hpp"
 #include "graph/functional.hpp"
 #include "io/hdf5_file.hpp"
+#include "io/keras_archive_weights.hpp"
 #include "layers/layer_impl.hpp"
 #include "strata/error.hpp"
 #include "strata/model.hpp"
@@ -534,6 +535,7 @@ std::string temporary_name(const std::string& path) {
 
 LoadWeightsReport Model::load_weights(const std::string& path, LoadWeightsOptions options) const {
   FunctionalImpl& model = model_of(impl_);
+  if (detail::is_zip_file(path)) return detail::load_weights_from_archive(*this, path, options);
   return Loader(path, options).load(model);
 }
 

@@ -21,6 +21,7 @@
 #include "graph/functional_from_config.hpp"
 #include "graph/keras3_config.hpp"
 #include "io/hdf5_file.hpp"
+#include "io/keras_archive_weights.hpp"
 #include "io/zip_archive.hpp"
 #include "strata/error.hpp"
 #include "strata/saving.hpp"
@@ -177,6 +178,29 @@ class TemporaryFile {
   std::string path_;
 };
 
+// The weights of a .keras archive: its model.weights.h5 entry, read through a private temporary file (HDF5
+// opens files by name), with messages naming the entry instead of that file.
+LoadWeightsReport load_archive_weights(const Model& model, const detail::ZipReader& archive,
+                                       const std::string& path, const LoadWeightsOptions& options,
+                                       const std::string& where) {
+  if (!archive.contains("model.weights.h5")) {
+    throw FileError(fmt::format(
+        "{} The archive has no model.weights.h5 (it has {}){}", where, short_names(archive.names()),
+        archive.contains("model.weights.npz") ? ": strata reads h5 weights, not npz" : ""));
+  }
+  const TemporaryFile weights(".weights.h5", where);
+  archive.extract("model.weights.h5", weights.path(), kMaxWeightsBytes);
+  try {
+    return model.load_weights(weights.path(), options);
+  } catch (const FileError& e) {
+    std::string message = e.what();
+    const std::string inside = path + "/model.weights.h5";
+    for (size_t at = 0; (at = message.find(weights.path(), at)) != std::string::npos; at += inside.size())
+      message.replace(at, weights.path().size(), inside);
+    throw FileError(message);
+  }
+}
+
 Model load_keras_archive(const std::string& path, const LoadModelOptions& options, const std::string& where) {
   const detail::ZipReader archive(path, where);
   if (!archive.contains("config.json")) {
@@ -192,24 +216,7 @@ Model load_keras_archive(const std::string& path, const LoadModelOptions& option
   }
   const json config = parse_json(archive.read("config.json", kMaxConfigBytes), "config.json", where, true);
   Model model = build(config, {.keras_major = major_version(version)}, where);
-  if (!options.load_weights) return model;
-  if (!archive.contains("model.weights.h5")) {
-    throw FileError(fmt::format(
-        "{} The archive has no model.weights.h5 (it has {}){}", where, short_names(archive.names()),
-        archive.contains("model.weights.npz") ? ": strata reads h5 weights, not npz" : ""));
-  }
-  const TemporaryFile weights(".weights.h5", where);
-  archive.extract("model.weights.h5", weights.path(), kMaxWeightsBytes);
-  try {
-    model.load_weights(weights.path());
-  } catch (const FileError& e) {
-    // Name the entry of the archive, not the temporary file.
-    std::string message = e.what();
-    const std::string inside = path + "/model.weights.h5";
-    for (size_t at = 0; (at = message.find(weights.path(), at)) != std::string::npos; at += inside.size())
-      message.replace(at, weights.path().size(), inside);
-    throw FileError(message);
-  }
+  if (options.load_weights) load_archive_weights(model, archive, path, {}, where);
   return model;
 }
 
@@ -218,7 +225,6 @@ bool starts_with_bytes(const std::string& path, const std::string& magic) {
   std::string head(magic.size(), '\0');
   return in.read(head.data(), static_cast<std::streamsize>(head.size())) && head == magic;
 }
-
 Model load_model_file(const std::string& path, const LoadModelOptions& options, const std::string& where) {
   if (starts_with_bytes(path, "PK\x03\x04")) return load_keras_archive(path, options, where);
   const StoredModel stored = read_hdf5(path, where);
@@ -258,6 +264,20 @@ Model out_of_memory_as_error(const std::string& where, Read&& read) {
 }
 
 }  // namespace
+
+namespace detail {
+
+bool is_zip_file(const std::string& path) {
+  return starts_with_bytes(path, "PK\x03\x04");
+}
+
+LoadWeightsReport load_weights_from_archive(const Model& model, const std::string& path,
+                                            const LoadWeightsOptions& options) {
+  const std::string where = fmt::format("[load_weights \"{}\"]", path);
+  return load_archive_weights(model, ZipReader(path, where), path, options, where);
+}
+
+}  // namespace detail
 
 Model load_model(const std::string& path, LoadModelOptions options) {
   const std::string where = fmt::format("[load_model \"{}\"]", path);

@@ -213,6 +213,10 @@ class BidirectionalImpl : public detail::ConfiguredLayer<BidirectionalArgs> {
                              const std::function<nlohmann::json(const SymbolicTensor&)>& ref) const override {
     return detail::recurrent_keras3_call(node, ref);
   }
+  std::string cpp_call(const detail::Node& node, const std::string& callee,
+                       const std::vector<std::string>& inputs) const override {
+    return detail::recurrent_cpp_call(node, callee, inputs);
+  }
   nlohmann::json keras3_build_config(const detail::Node& node) const override {
     return detail::recurrent_keras3_build_config(node);
   }

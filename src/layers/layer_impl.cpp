@@ -1,6 +1,7 @@
 #include "layers/layer_impl.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -130,6 +131,13 @@ nlohmann::json LayerImpl::keras3_call(const Node& node,
   for (const SymbolicTensor& t : node.inputs) args.push_back(ref(t));
   if (node.inputs.size() > 1) args = nlohmann::json::array({args});
   return {{"args", args}, {"kwargs", nlohmann::json::object()}};
+}
+
+std::string LayerImpl::cpp_call(const Node& node, const std::string& callee,
+                                const std::vector<std::string>& inputs) const {
+  const std::string call = node.output_shapes.size() > 1 ? callee + ".call_all" : callee;
+  if (inputs.size() == 1) return fmt::format("{}({})", call, inputs[0]);
+  return fmt::format("{}({{{}}})", call, fmt::join(inputs, ", "));
 }
 
 nlohmann::json LayerImpl::keras3_build_config(const Node& node) const {

@@ -106,6 +106,12 @@ class LayerImpl {
   /// The C++ that makes this layer, without the `layers::` namespace: `Conv2D(32, 3, {.name = "c"})`.
   /// Throws ValueError for a layer without a schema.
   virtual std::string cpp_constructor() const;
+  /// The C++ expression that makes `node`'s call, for code generation: `callee` is the layer (its constructor
+  /// or a variable), `inputs` the C++ names of node.inputs. The default: `callee(x)` for one input,
+  /// `callee({a, b})` for several, `.call_all(...)` for several outputs. Layers whose C++ call takes other
+  /// arguments (initial states, a key, a mask) override it, as they override keras3_call.
+  virtual std::string cpp_call(const Node& node, const std::string& callee,
+                               const std::vector<std::string>& inputs) const;
   /// How a model config lists `node`'s inputs, for a layer whose call takes tensors as keyword arguments
   /// (MultiHeadAttention's value, key and mask): the entries `[[layer, node, index, kwargs], ...]`, each
   /// tensor written by `ref`. Null for the default: one entry per input.

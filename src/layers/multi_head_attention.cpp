@@ -7,6 +7,7 @@
 #include "strata/layers/attention.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 #include <mutex>
@@ -282,6 +283,18 @@ class MultiHeadAttentionImpl : public detail::ConfiguredLayer<MultiHeadAttention
     kwargs["return_attention_scores"] = flags_.scores;
     kwargs["use_causal_mask"] = flags_.causal;
     return {{"args", nlohmann::json::array({ref(node.inputs[0]), ref(node.inputs[1])})}, {"kwargs", kwargs}};
+  }
+
+  // `layer(query, value, {.key = k, .attention_mask = m, .use_causal_mask = true})`, as the public call.
+  std::string cpp_call(const detail::Node& /*node*/, const std::string& callee,
+                       const std::vector<std::string>& inputs) const override {
+    std::vector<std::string> options;
+    if (flags_.key) options.push_back(".key = " + inputs[2]);
+    if (flags_.mask) options.push_back(".attention_mask = " + inputs.back());
+    if (flags_.causal) options.push_back(".use_causal_mask = true");
+    const std::string call = flags_.scores ? callee + ".call_with_scores" : callee;
+    if (options.empty()) return fmt::format("{}({}, {})", call, inputs[0], inputs[1]);
+    return fmt::format("{}({}, {}, {{{}}})", call, inputs[0], inputs[1], fmt::join(options, ", "));
   }
 
   // MultiHeadAttention.build(query_shape, value_shape, key_shape=None): the shapes by name.

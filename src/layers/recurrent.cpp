@@ -5,6 +5,7 @@
 #include "strata/layers/recurrent.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -302,6 +303,10 @@ class RecurrentImpl : public detail::ConfiguredLayer<RecurrentArgs<Options>>,
                              const std::function<nlohmann::json(const SymbolicTensor&)>& ref) const override {
     return detail::recurrent_keras3_call(node, ref);
   }
+  std::string cpp_call(const detail::Node& node, const std::string& callee,
+                       const std::vector<std::string>& inputs) const override {
+    return detail::recurrent_cpp_call(node, callee, inputs);
+  }
   nlohmann::json keras3_build_config(const detail::Node& node) const override {
     return detail::recurrent_keras3_build_config(node);
   }
@@ -384,6 +389,14 @@ nlohmann::json recurrent_keras3_call(const Node& node,
     kwargs["initial_state"] = states;
   }
   return {{"args", nlohmann::json::array({ref(node.inputs.front())})}, {"kwargs", kwargs}};
+}
+
+std::string recurrent_cpp_call(const Node& node, const std::string& callee,
+                               const std::vector<std::string>& inputs) {
+  const std::string call = node.output_shapes.size() > 1 ? callee + ".call_all" : callee;
+  if (inputs.size() == 1) return fmt::format("{}({})", call, inputs[0]);
+  return fmt::format("{}({}, {{{}}})", call, inputs[0],
+                     fmt::join(std::vector<std::string>(inputs.begin() + 1, inputs.end()), ", "));
 }
 
 std::vector<SymbolicTensor> call_recurrent_from_config(const std::shared_ptr<LayerImpl>& self,

@@ -35,6 +35,11 @@ std::vector<SymbolicTensor> call_recurrent_from_config(const std::shared_ptr<Lay
 nlohmann::json recurrent_keras3_call(const Node& node,
                                      const std::function<nlohmann::json(const SymbolicTensor&)>& ref);
 
+/// The C++ call of a recurrent layer (or Bidirectional): `callee(x)`, `callee(x, {h, c})` with initial
+/// states, `.call_all` with return_state.
+std::string recurrent_cpp_call(const Node& node, const std::string& callee,
+                               const std::vector<std::string>& inputs);
+
 /// Keras 3's build_config of a recurrent layer (or Bidirectional): RNN.build(sequences_shape,
 /// initial_state_shape=None), so a shapes_dict when states were given.
 nlohmann::json recurrent_keras3_build_config(const Node& node);

@@ -1,6 +1,7 @@
 // Writes, in the current directory, the files the docs' command-line sessions read
 // (tests/tools/docs_programs.py console): the seed block's weights as docs/cli.md's worked example saves
-// them, a (2, 32, 32, 3) batch, a (2, 224, 224, 3) batch of pixels, and a weights file cut short.
+// them, a (2, 32, 32, 3) batch, a (2, 224, 224, 3) batch of pixels, a weights file cut short, and
+// docs/saving.md's forecaster as a .keras archive.
 #include <fstream>
 #include <iterator>
 #include <strata/strata.hpp>
@@ -18,6 +19,10 @@ int main() {
   model.save_weights("seed.weights.h5");
   strata::save_npy("x.npy", strata::Tensor::random_uniform({2, 32, 32, 3}, /*seed=*/1));
   strata::save_npy("images.npy", strata::Tensor::random_uniform({2, 224, 224, 3}, /*seed=*/2, 0.0f, 255.0f));
+  // docs/saving.md's forecaster, as Keras 3 would save it.
+  const strata::Sequential forecaster(
+      {L::InputLayer({4, 3}, {.name = "input_layer"}), L::LSTM(5), L::Dense(2)}, "forecaster");
+  forecaster.save("forecaster.keras");
   std::ifstream whole("seed.weights.h5", std::ios::binary);
   std::vector<char> bytes((std::istreambuf_iterator<char>(whole)), std::istreambuf_iterator<char>());
   bytes.resize(5000);

@@ -27,7 +27,9 @@ inline void randomize_weights(const strata::Model& model, uint64_t seed) {
 /// +-sqrt(3 / fan_in), variance 1 / fan_in as with Keras's own initializers, so activations keep a scale of
 /// about 1 from layer to layer; biases and other vectors uniform in [-1, 1). Kernels in [-1, 1) would grow
 /// the activations about sqrt(fan_in / 3) times per layer, and the float32 rounding of one layer, amplified
-/// by the cancellations of the next, would then compound far past a one-layer tolerance.
+/// by the cancellations of the next, would then compound far past a one-layer tolerance. A
+/// BatchNormalization's moving variance (its last weight) is uniform in [0.5, 1.5): a negative one would make
+/// every output NaN, and NaNs compare equal bit for bit.
 inline void randomize_weights_keeping_scale(const strata::Model& model, uint64_t seed) {
   for (strata::Layer layer : model.layers()) {
     std::vector<strata::Tensor> weights = layer.get_weights();
@@ -37,6 +39,8 @@ inline void randomize_weights_keeping_scale(const strata::Model& model, uint64_t
       if (w.rank() >= 2) limit = static_cast<float>(std::sqrt(3.0 * static_cast<double>(w.dims().back()) / w.size()));
       w = strata::Tensor::random_uniform(w.dims(), seed++, -limit, limit);
     }
+    if (layer.class_name() == "BatchNormalization")
+      weights.back() = strata::Tensor::random_uniform(weights.back().dims(), seed++, 0.5f, 1.5f);
     layer.set_weights(weights);
   }
 }

@@ -159,6 +159,26 @@ TEST_CASE("strata takes Keras model files: summary and predict of a file Keras 2
   CHECK_THAT(lambda.err, Contains("the class 'Lambda' is not one strata has"));
 }
 
+TEST_CASE("strata codegen prints or writes the C++ of a model file or a built-in model", "[cli][codegen]") {
+  const std::string file = std::string(STRATA_DATA_DIR) + "/keras_models/lstm_functional_tf_keras_2.h5";
+  const Run printed = strata_cli("codegen " + file + " --namespace gen");
+  CHECK(printed.status == 0);
+  CHECK(printed.out == strata::to_cpp(strata::load_model(file),
+                                      {.weights_file = file, .namespace_name = "gen", .source = file}));
+  const std::string out = in_work_dir("seed.cpp");
+  const Run written = strata_cli("codegen seed -o " + out + " --function make_seed --input-size 16");
+  CHECK(written.status == 0);
+  CHECK(written.out == "wrote " + out + " (residual_block, 5 layers)\n");
+  const std::string text = read_file(out);
+  CHECK_THAT(text, Contains("strata::Model make_seed() {"));
+  CHECK_THAT(text, Contains("strata::Input({16, 16, 3}, {.name = \"input_layer\"})"));
+  CHECK_THAT(text, Contains("strata::Model make_seed_with_weights(const std::string& path) {"));
+  const Run bad = strata_cli("codegen seed --function 'a b'");
+  CHECK(bad.status == 1);
+  CHECK_THAT(bad.err, Contains("Expected the function name to be a C++ identifier"));
+  CHECK(strata_cli("codegen seed -x").status == 2);
+}
+
 TEST_CASE("strata predict reads a .npy input and writes what Model::predict gives", "[cli]") {
   const std::string weights = in_work_dir("seed.weights.h5"), input = in_work_dir("x.npy");
   strata::clear_session();

@@ -10,6 +10,7 @@
 #include "io/zip_archive.hpp"
 #include "message_matcher.hpp"
 #include "numerics_util.hpp"
+#include "saving_fixtures.hpp"
 #include "strata/applications.hpp"
 #include "strata/saving.hpp"
 
@@ -22,23 +23,6 @@ namespace {
 
 std::string scratch(const std::string& name) {
   return (std::filesystem::temp_directory_path() / ("strata_save_" + name)).string();
-}
-
-void expect_equal_models(const strata::Model& a, const strata::Model& b,
-                         const std::vector<strata::Tensor>& inputs) {
-  CHECK(b.summary_string() == a.summary_string());
-  const std::vector<strata::Tensor> wa = a.get_weights(), wb = b.get_weights();
-  REQUIRE(wa.size() == wb.size());
-  for (size_t i = 0; i < wa.size(); ++i) CHECK(wa[i] == wb[i]);
-  // One thread each: the same plan, so the same bits (the thread chooser may pick other counts per model).
-  const std::vector<strata::Tensor> ya = a.compile({.num_threads = 1}).predict(inputs),
-                                    yb = b.compile({.num_threads = 1}).predict(inputs);
-  REQUIRE(ya.size() == yb.size());
-  for (size_t i = 0; i < ya.size(); ++i) {
-    REQUIRE(ya[i].dims() == yb[i].dims());
-    INFO("max error " << max_relative_error(yb[i], ya[i]));
-    CHECK(std::memcmp(ya[i].data(), yb[i].data(), sizeof(float) * ya[i].size()) == 0);
-  }
 }
 
 // save -> load_model and to_json -> model_from_json (+ the weights) give the same model.
@@ -72,24 +56,9 @@ TEST_CASE("save and load_model round-trip the seed blocks, ResNet50 and MobileNe
 
 TEST_CASE("save and load_model round-trip nested models, shared layers, recurrent and attention layers",
           "[save][load_model]") {
-  auto a = strata::Input({5, 6}, "a");
-  const strata::Model inner(a, L::LSTM(4, {.return_sequences = true, .name = "inner_lstm"})(a), "inner");
-  strata::Sequential head({L::InputLayer({5, 4}, {.name = "head_in"}), L::Dense(3, {.activation = "tanh"})},
-                          "head");
-  auto x = strata::Input({5, 6}, "x");
-  auto y = strata::Input({5, 6}, "y");
-  auto h = strata::Input({4}, "h");
-  const L::Dense shared(6, {.name = "shared"});
-  auto left = head(inner(shared(x)));
-  auto right = head(inner(shared(y)));
-  L::MultiHeadAttention mha(2, 3, {.name = "mha"});
-  auto attended = mha(left, right, {.use_causal_mask = true});
-  auto gru = L::GRU(4, {.name = "gru"})(attended, {h});
-  auto bi = L::Bidirectional(L::SimpleRNN(2), {.name = "bi"})(right);
-  const strata::Model model({x, y, h}, {L::Concatenate({.name = "both"})({gru, bi}), attended}, "everything");
+  const strata::Model model = everything_model();
   randomize_weights(model, 9);
-  round_trip(model, {random_input({2, 5, 6}, 10), random_input({2, 5, 6}, 11), random_input({2, 4}, 12)},
-             "everything");
+  round_trip(model, everything_inputs(), "everything");
 }
 
 TEST_CASE("save writes a .keras archive in Keras 3's layout", "[save]") {

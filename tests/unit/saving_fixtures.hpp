@@ -1,0 +1,65 @@
+#pragma once
+// Models and checks shared by the saving tests (save/load_model round trips) and the code generator's
+// tests (load_model -> to_cpp -> compile -> the same predictions): the models they run through, and what
+// "the same model" means.
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "numerics_util.hpp"
+
+namespace strata_test {
+
+/// A model of the harder cases for saving and code generation: a nested functional model, a nested
+/// Sequential with its own InputLayer, a layer shared by two calls (both nested models called twice too),
+/// MultiHeadAttention with a causal mask, a GRU from an initial state, a Bidirectional SimpleRNN, several
+/// inputs and outputs. Weights from the initializers.
+inline strata::Model everything_model() {
+  namespace L = strata::layers;
+  auto a = strata::Input({5, 6}, "a");
+  const strata::Model inner(a, L::LSTM(4, {.return_sequences = true, .name = "inner_lstm"})(a), "inner");
+  strata::Sequential head({L::InputLayer({5, 4}, {.name = "head_in"}), L::Dense(3, {.activation = "tanh"})},
+                          "head");
+  auto x = strata::Input({5, 6}, "x");
+  auto y = strata::Input({5, 6}, "y");
+  auto h = strata::Input({4}, "h");
+  const L::Dense shared(6, {.name = "shared"});
+  auto left = head(inner(shared(x)));
+  auto right = head(inner(shared(y)));
+  L::MultiHeadAttention mha(2, 3, {.name = "mha"});
+  auto attended = mha(left, right, {.use_causal_mask = true});
+  auto gru = L::GRU(4, {.name = "gru"})(attended, {h});
+  auto bi = L::Bidirectional(L::SimpleRNN(2), {.name = "bi"})(right);
+  return strata::Model({x, y, h}, {L::Concatenate({.name = "both"})({gru, bi}), attended}, "everything");
+}
+
+/// Inputs for `everything_model()`.
+inline std::vector<strata::Tensor> everything_inputs() {
+  return {random_input({2, 5, 6}, 10), random_input({2, 5, 6}, 11), random_input({2, 4}, 12)};
+}
+
+/// Checks that `b` is `a` again: the same summary text, bitwise the same weights, and bitwise the same
+/// predictions on `inputs` (each compiled for one thread, so both run the same plan).
+inline void expect_equal_models(const strata::Model& a, const strata::Model& b,
+                                const std::vector<strata::Tensor>& inputs) {
+  CHECK(b.summary_string() == a.summary_string());
+  const std::vector<strata::Tensor> wa = a.get_weights(), wb = b.get_weights();
+  REQUIRE(wa.size() == wb.size());
+  for (size_t i = 0; i < wa.size(); ++i) CHECK(wa[i] == wb[i]);
+  const std::vector<strata::Tensor> ya = a.compile({.num_threads = 1}).predict(inputs),
+                                    yb = b.compile({.num_threads = 1}).predict(inputs);
+  REQUIRE(ya.size() == yb.size());
+  for (size_t i = 0; i < ya.size(); ++i) {
+    REQUIRE(ya[i].dims() == yb[i].dims());
+    // NaNs would compare equal bit for bit whatever the weights.
+    REQUIRE(std::all_of(ya[i].data(), ya[i].data() + ya[i].size(), [](float v) { return std::isfinite(v); }));
+    INFO("max error " << max_relative_error(yb[i], ya[i]));
+    CHECK(std::memcmp(ya[i].data(), yb[i].data(), sizeof(float) * ya[i].size()) == 0);
+  }
+}
+
+}  // namespace strata_test
