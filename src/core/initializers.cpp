@@ -259,6 +259,18 @@ void check_initializer(const Initializer& init, const std::string& where) {
   }
 }
 
+namespace {
+thread_local bool weights_to_be_loaded = false;
+}  // namespace
+
+WeightsToBeLoaded::WeightsToBeLoaded() : outer_(weights_to_be_loaded) {
+  weights_to_be_loaded = true;
+}
+
+WeightsToBeLoaded::~WeightsToBeLoaded() {
+  weights_to_be_loaded = outer_;
+}
+
 Tensor initialize(const Initializer& given, std::vector<int64_t> dims, double fan_in, double fan_out) {
   // Checked before allocating: a product that overflowed would allocate the wrong size, and a failed
   // allocation must say how much was asked for.
@@ -296,6 +308,7 @@ Tensor initialize(const Initializer& given, std::vector<int64_t> dims, double fa
       v[i * dims[1] + i] = static_cast<float>(init.gain);
     return t;
   }
+  if (weights_to_be_loaded) return t;  // after the cheap fills and the checks, before the random draws
   auto draw = [&](std::mt19937_64& engine) {
     if (cls == "Orthogonal") {
       const int64_t cols = dims.empty() ? 1 : dims.back();

@@ -11,12 +11,15 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <utility>
 #include <vector>
 
 #include "core/error_context.hpp"
+#include "core/initializers.hpp"
 #include "graph/functional.hpp"
 #include "graph/functional_from_config.hpp"
 #include "graph/keras3_config.hpp"
@@ -81,6 +84,25 @@ Model build(const json& config, const detail::ConfigOrigin& origin, const std::s
     throw ValueError(
         fmt::format("{} The model config has a value of an unexpected type: {}", where, e.what()));
   }
+}
+
+// The model of `config` with the weights `load` reads into it. The layers' initializers draw nothing
+// meanwhile (WeightsToBeLoaded: their random numbers were a third of loading a ResNet50, all overwritten); a
+// load that leaves any variable unassigned builds the model again with its initializers and loads again.
+Model build_with_weights(const json& config, const detail::ConfigOrigin& origin, const std::string& where,
+                         const std::function<LoadWeightsReport(const Model&)>& load) {
+  {
+    std::optional<Model> model;
+    {
+      const detail::WeightsToBeLoaded skipped;
+      model = build(config, origin, where);
+    }
+    const size_t variables = model->impl()->weights().size();
+    if (load(*model).loaded.size() == variables) return *model;
+  }
+  Model model = build(config, origin, where);
+  load(model);
+  return model;
 }
 
 // Keras 2 flips convolution kernels written by the Theano backend when it loads them (preprocess_weights_for_
@@ -215,9 +237,11 @@ Model load_keras_archive(const std::string& path, const LoadModelOptions& option
       version = metadata["keras_version"].get<std::string>();
   }
   const json config = parse_json(archive.read("config.json", kMaxConfigBytes), "config.json", where, true);
-  Model model = build(config, {.keras_major = major_version(version)}, where);
-  if (options.load_weights) load_archive_weights(model, archive, path, {}, where);
-  return model;
+  const detail::ConfigOrigin origin{.keras_major = major_version(version)};
+  if (!options.load_weights) return build(config, origin, where);
+  return build_with_weights(config, origin, where, [&](const Model& model) {
+    return load_archive_weights(model, archive, path, {}, where);
+  });
 }
 
 bool starts_with_bytes(const std::string& path, const std::string& magic) {
@@ -234,11 +258,20 @@ Model load_model_file(const std::string& path, const LoadModelOptions& options, 
                     stored.keras_version));
   }
   const json config = parse_json(stored.config, "The root attribute model_config", where, true);
-  Model model = build(config, {.keras_major = major_version(stored.keras_version)}, where);
-  if (stored.backend == "theano")
-    refuse_theano_kernels(dynamic_cast<const detail::FunctionalImpl&>(*model.impl()), where);
-  if (options.load_weights) model.load_weights(path);
-  return model;
+  const detail::ConfigOrigin origin{.keras_major = major_version(stored.keras_version)};
+  const auto refuse_theano = [&](const Model& model) {
+    if (stored.backend == "theano")
+      refuse_theano_kernels(dynamic_cast<const detail::FunctionalImpl&>(*model.impl()), where);
+  };
+  if (!options.load_weights) {
+    Model model = build(config, origin, where);
+    refuse_theano(model);
+    return model;
+  }
+  return build_with_weights(config, origin, where, [&](const Model& model) {
+    refuse_theano(model);
+    return model.load_weights(path);
+  });
 }
 
 Model model_from_json_text(const std::string& text, const std::string& where) {

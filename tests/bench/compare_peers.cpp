@@ -5,12 +5,14 @@
 //
 //   compare_peers models                          the model names, one per line
 //   compare_peers export MODEL DIR BATCH...       DIR/MODEL.onnx and DIR/MODEL_bBATCH_in.npy per batch
+//   compare_peers save MODEL DIR                  DIR/MODEL.keras (Model::save), the same weights as export
 //   compare_peers machine                         oneDNN version and effective ISA
 //   compare_peers serve MODEL INPUT.npy THREADS [PRECISION [release|fixed]]
 //   compare_peers profile MODEL BATCH THREADS [REPS] [PRECISION]   CompiledModel::profile's table
 //
 // serve: measures this process's resident memory (VmRSS) with the input loaded but no model built (the
-// idle state), builds the model (seeded weights, as export does), compiles it (THREADS 0: the default, every
+// idle state), builds the model (seeded weights, as export does; a MODEL ending in .keras is read with
+// strata::load_model instead, and build_ms is that load), compiles it (THREADS 0: the default, every
 // core; with CompileOptions::release_weights when the last word is `release`, with adaptive_threads off when
 // it is `fixed`) and builds the plan for the input's batch, then prints
 //   ready compile_ms=<compile + first plan build> build_ms=<model construction>
@@ -177,7 +179,8 @@ int serve(const std::string& model_name, const std::string& input_path, int thre
   const strata::Tensor input = strata::load_npy(input_path);
   const long idle_kb = status_kb("VmRSS");
   const auto t0 = clock::now();
-  const strata::Model model = build(model_name);
+  const strata::Model model =
+      model_name.ends_with(".keras") ? strata::load_model(model_name) : build(model_name);
   const auto t1 = clock::now();
   const strata::CompiledModel compiled = model.compile({.num_threads = threads,
                                                         .adaptive_threads = !fixed_threads,
@@ -262,7 +265,8 @@ int serve(const std::string& model_name, const std::string& input_path, int thre
 
 int run(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty()) throw std::runtime_error("usage: compare_peers models|export|machine|serve|profile ...");
+  if (args.empty())
+    throw std::runtime_error("usage: compare_peers models|export|save|machine|serve|profile ...");
   if (args[0] == "models") {
     for (const auto& m : kModels) std::printf("%s\n", m.c_str());
   } else if (args[0] == "machine") {
@@ -279,6 +283,8 @@ int run(int argc, char** argv) {
       dims.insert(dims.end(), image.begin(), image.end());
       strata::save_npy(dir + "/" + args[1] + "_b" + args[i] + "_in.npy", bench_input(args[1], dims));
     }
+  } else if (args[0] == "save" && args.size() == 3) {
+    build(args[1]).save(args[2] + "/" + args[1] + ".keras");
   } else if (args[0] == "serve" && args.size() >= 4 && args.size() <= 6 &&
              (args.size() < 6 || args[5] == "release" || args[5] == "fixed")) {
     return serve(args[1], args[2], std::stoi(args[3]), args.size() >= 5 ? args[4] : "float32",

@@ -2,7 +2,8 @@
 // the identical graph and weights (strata's own ONNX export), timed alternately in one run.
 //
 //   node compare_peers.js --bin BUILD/tests/bench/compare_peers --dir WORKDIR [--md FILE] [--quick]
-//                         [--only MODEL] [--threads 1,2] [--no-profile] [--modes idle,loaded,concurrent]
+//                         [--only MODEL] [--threads 1,2] [--no-profile] [--modes
+//                         idle,loaded,concurrent,files]
 //                         [--strata-fixed]
 //
 // For each model, batch and thread count it starts a fresh strata process (`compare_peers serve`) and a
@@ -12,7 +13,7 @@
 // ratios strata/ORT. Then strata's bfloat16 ResNet50 against its float32, alternately, with the error, and
 // CompiledModel::profile's table for the 1-thread rows that miss issue 6's targets. Prints a markdown table.
 //
-// Modes (--modes, all three by default): `idle` is the above. `loaded` runs the same models with default
+// Modes (--modes, all four by default): `idle` is the above. `loaded` runs the same models with default
 // threads on both sides (strata num_threads 0, ONNX Runtime intraOpNumThreads 0) while one busy process
 // (a Node busy loop started by this driver, bounded in time, ended by its process id after the row) holds a
 // core. `concurrent` times 4 callers at once on one compiled model against 4 callers of one ONNX Runtime
@@ -20,6 +21,9 @@
 // program's first thread. `fixed` (not in the default set) times strata against itself with
 // adaptive_threads off (every pass on exactly THREADS threads on the calling thread, as before the thread
 // budget), idle, on each model, batch and thread count: what sharing the cores costs when nothing else runs.
+// `files` times going from a model file to a batch-1 plan, each in a fresh process, alternately: strata's
+// load_model of the model's .keras archive (Model::save of the same seeded weights) plus compile and the
+// batch-1 plan build, against ONNX Runtime's InferenceSession.create from the .onnx file (default threads).
 'use strict';
 const {spawn, execFileSync} = require('child_process');
 const fs = require('fs');
@@ -28,8 +32,17 @@ const path = require('path');
 const readline = require('readline');
 
 const args = process.argv.slice(2);
-const opt = {bin: null, dir: null, md: null, quick: false, only: null, threads: [1, 2], profile: true, fixed: false,
-             modes: ['idle', 'loaded', 'concurrent']};
+const opt = {
+  bin: null,
+  dir: null,
+  md: null,
+  quick: false,
+  only: null,
+  threads: [1, 2],
+  profile: true,
+  fixed: false,
+  modes: ['idle', 'loaded', 'concurrent', 'files']
+};
 for (let i = 0; i < args.length; ++i) {
   const a = args[i];
   if (a === '--bin') opt.bin = args[++i];
@@ -438,13 +451,67 @@ async function main() {
     }
   }
 
+  // From a model file to a batch-1 plan, each side in a fresh process, alternating which starts.
+  const fileRows = [];
+  for (const model of opt.modes.includes('files') ?
+           ['resnet50', 'mobilenet_v2'].filter((m) => !opt.only || m.includes(opt.only)) :
+           []) {
+    execFileSync(opt.bin, ['export', model, opt.dir, '1'], {stdio: 'inherit'});
+    execFileSync(opt.bin, ['save', model, opt.dir], {stdio: 'inherit'});
+    const keras = path.join(opt.dir, `${model}.keras`), onnx = path.join(opt.dir, `${model}.onnx`);
+    const input = path.join(opt.dir, `${model}_b1_in.npy`);
+    const load = os.loadavg()[0];
+    const sLoad = [], sCompile = [], sTotal = [], oSession = [], ratios = [];
+    const strataOnce = async () => {
+      const s = strataServer(keras, input, 0);
+      const ready = await s.ready();
+      await s.quit();
+      return ready;
+    };
+    const ortOnce = async () => {
+      const o = ortServer(onnx, input, 0);
+      const ready = await o.ready();
+      await o.quit();
+      return ready;
+    };
+    for (let r = 0; r < (opt.quick ? 3 : 7); ++r) {
+      const [s, o] = r % 2 ? [null, await ortOnce()] : [await strataOnce(), null];
+      const sReady = s || await strataOnce();
+      const oReady = o || await ortOnce();
+      sLoad.push(sReady.build_ms);
+      sCompile.push(sReady.compile_ms);
+      sTotal.push(sReady.build_ms + sReady.compile_ms);
+      oSession.push(oReady.compile_ms);
+      ratios.push((sReady.build_ms + sReady.compile_ms) / oReady.compile_ms);
+    }
+    const row = {
+      model,
+      load,
+      sLoad: median(sLoad),
+      sCompile: median(sCompile),
+      sTotal: median(sTotal),
+      oSession: median(oSession),
+      ratio: median(ratios),
+      mb: fs.statSync(keras).size / 1e6
+    };
+    fileRows.push(row);
+    console.log(
+        `files: ${model}: strata load_model ${fmtMs(row.sLoad)} ms + compile and plan ${
+            fmtMs(row.sCompile)} ms ` +
+        `= ${fmtMs(row.sTotal)} ms, ORT session ${fmtMs(row.oSession)} ms, ratio ${
+            row.ratio.toFixed(2)}; load ${load.toFixed(2)}`);
+  }
+
   const finished = new Date().toISOString();
   const loadEnd = os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
   let md = `Measured ${started} to ${finished} by \`bash tests/bench/compare_peers.sh${opt.quick ? ' --quick' : ''}\`.\n\n`;
   md += `Machine: ${machine}. Load average (1 min) at each row's start in the last column; at the end ${loadEnd}.\n\n`;
-  md += '| model | batch | threads | strata ms | ORT ms | strata/ORT | target | met | CPU ms strata / ORT (ratio) | max error vs ORT | strata compile ms | ORT session ms | strata memory MB (peak) | ORT memory MB (peak) | load |\n';
-  md += '|---|---:|---:|---:|---:|---:|---:|:-:|---:|---:|---:|---:|---:|---:|---:|\n';
+  if (rows.length) {
+    md +=
+        '| model | batch | threads | strata ms | ORT ms | strata/ORT | target | met | CPU ms strata / ORT (ratio) | max error vs ORT | strata compile ms | ORT session ms | strata memory MB (peak) | ORT memory MB (peak) | load |\n';
+    md += '|---|---:|---:|---:|---:|---:|---:|:-:|---:|---:|---:|---:|---:|---:|---:|\n';
+  }
   for (const r of rows) {
     const met = r.target === null ? '' : r.ratio <= r.target ? 'yes' : `no (+${(100 * (r.ratio / r.target - 1)).toFixed(0)}%)`;
     md += `| ${r.model} | ${r.batch} | ${r.threads} | ${fmtMs(r.strata)} | ${fmtMs(r.ort)} | ${r.ratio.toFixed(3)} | ` +
@@ -489,6 +556,16 @@ async function main() {
     md += '|---|---:|---:|---:|---:|---:|:-:|\n';
     for (const r of threadRows) {
       md += `| ${r.model} | ${r.batch} | ${fmtMs(r.main)} | ${fmtMs(r.other)} | ${r.ratio.toFixed(3)} | <= 1.1 | ${r.ratio <= 1.1 ? 'yes' : 'no'} |\n`;
+    }
+  }
+  if (fileRows.length) {
+    md +=
+        '\n| from a model file to a batch-1 plan (fresh processes, default threads) | file MB | strata load_model ms | strata compile + plan ms | strata total ms | ORT session ms | strata/ORT | load |\n';
+    md += '|---|---:|---:|---:|---:|---:|---:|---:|\n';
+    for (const r of fileRows) {
+      md += `| ${r.model} (.keras vs .onnx) | ${r.mb.toFixed(0)} | ${fmtMs(r.sLoad)} | ${
+                fmtMs(r.sCompile)} | ${fmtMs(r.sTotal)} | ` +
+          `${fmtMs(r.oSession)} | ${r.ratio.toFixed(2)} | ${r.load.toFixed(2)} |\n`;
     }
   }
   md += '\nTimes are medians over all repetitions after a warm-up of about a second per side; strata/ORT is the median of the ' +

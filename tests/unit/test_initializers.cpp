@@ -1,10 +1,12 @@
 // Initializer objects with arguments (Keras's VarianceScaling(...), HeNormal(seed), Constant, Orthogonal,
 // ...): their distributions against Keras's definitions, seeds, configs as Keras 3 writes them, the C++ the
 // code generator prints, and errors.
+#include <algorithm>
 #include <cmath>
 
 #include <nlohmann/json.hpp>
 
+#include "core/initializers.hpp"
 #include "layers/layer_impl.hpp"
 #include "message_matcher.hpp"
 #include "numerics_util.hpp"
@@ -103,6 +105,21 @@ TEST_CASE("a seeded initializer gives the same weights every time", "[initialize
   CHECK(kernel_of({.kernel_initializer = I::HeNormal(7)}) !=
         kernel_of({.kernel_initializer = I::HeNormal(8)}));
   CHECK(kernel_of({.kernel_initializer = I::HeNormal()}) != kernel_of({.kernel_initializer = I::HeNormal()}));
+}
+
+TEST_CASE("weights about to be loaded start as zeros and draw nothing from the generator", "[initializers]") {
+  strata::set_random_seed(5);
+  const std::vector<float> first = kernel_of({}), second = kernel_of({});
+  strata::set_random_seed(5);
+  {
+    const strata::detail::WeightsToBeLoaded skipped;
+    const std::vector<float> zeros = kernel_of({});
+    CHECK(std::all_of(zeros.begin(), zeros.end(), [](float v) { return v == 0.0f; }));
+    // Cheap fills and their checks still happen.
+    CHECK(kernel_of({.kernel_initializer = "ones"}).front() == 1.0f);
+  }
+  CHECK(kernel_of({}) == first);
+  CHECK(kernel_of({}) == second);
 }
 
 TEST_CASE("initializers in configs as Keras 3 writes them, and in generated C++", "[initializers][config]") {
