@@ -287,10 +287,10 @@ const std::vector<Command>& commands() {
        run_bench},
       {"codegen", "MODEL [-o OUT.cpp] [--function NAME] [--namespace NS] [options]",
        "write the C++ source that rebuilds a model with strata's functional API",
-       "Prints (or writes to OUT.cpp) a C++ source defining `strata::Model NAME()`, which builds the model\n"
-       "layer by layer with its layers' names and arguments, and `NAME_with_weights(path)`, which also "
-       "loads\n"
-       "its weights (by default from MODEL when it is a file, else from --weights when given).\n",
+       "Prints (or writes to OUT.cpp) a C++ source defining `NAME()`, which builds the model layer by layer\n"
+       "with its layers' names and arguments (a strata::Model, or a strata::Sequential for a Sequential),\n"
+       "and `NAME_with_weights(path)`, which also loads its weights (by default from MODEL when it is a\n"
+       "file, else from --weights when given).\n",
        with_model_options({{"output", "OUT.cpp", "write the source here instead of to standard output", 'o'},
                            {"function", "NAME", "the function that builds the model (default build_model)"},
                            {"namespace", "NS", "put the functions in this namespace"}},

@@ -16,6 +16,7 @@
 #include "layers/op_layer.hpp"
 #include "strata/codegen.hpp"
 #include "strata/error.hpp"
+#include "strata/layer_registry.hpp"
 
 namespace strata {
 namespace {
@@ -40,8 +41,35 @@ const std::set<std::string>& reserved_words() {
       "static_cast", "struct",    "switch",     "template",  "this",     "thread_local", "throw",
       "true",        "try",       "typedef",    "typeid",    "typename", "union",        "unsigned",
       "using",       "virtual",   "void",       "volatile",  "wchar_t",  "while",        "xor",
-      "xor_eq",      "model",     "path",       "strata",    "std",      "None"};
+      "xor_eq",      "model",     "path",       "strata",    "std",      "None",         "main"};
   return words;
+}
+
+// Names a generated identifier must not take besides the keywords: the layer classes (the source calls
+// their constructors unqualified) and the macros of the C and C++ standard headers <strata/strata.hpp> may
+// bring in.
+bool taken_name(const std::string& s) {
+  static const std::set<std::string> macros = {
+      "NULL",           "EOF",        "errno",        "assert",       "stdin",        "stdout",
+      "stderr",         "BUFSIZ",     "FILENAME_MAX", "FOPEN_MAX",    "EXIT_SUCCESS", "EXIT_FAILURE",
+      "RAND_MAX",       "MB_CUR_MAX", "INFINITY",     "NAN",          "HUGE_VAL",     "HUGE_VALF",
+      "CHAR_BIT",       "INT_MAX",    "INT_MIN",      "UINT_MAX",     "LONG_MAX",     "LONG_MIN",
+      "SIZE_MAX",       "SEEK_SET",   "SEEK_CUR",     "SEEK_END",     "TMP_MAX",      "L_tmpnam",
+      "offsetof",       "setjmp",     "va_arg",       "va_start",     "va_end",       "va_copy",
+      "CLOCKS_PER_SEC", "EDOM",       "ERANGE",       "EILSEQ",       "MATH_ERRNO",   "FP_NAN",
+      "FP_INFINITE",    "FP_ZERO",    "FP_NORMAL",    "FP_SUBNORMAL", "isnan",        "isinf",
+      "signbit",        "fpclassify", "isfinite"};
+  static const std::set<std::string> classes = [] {
+    const std::vector<std::string> names = registered_layer_classes();
+    return std::set<std::string>(names.begin(), names.end());
+  }();
+  return reserved_words().contains(s) || macros.contains(s) || classes.contains(s);
+}
+
+// `base` and `suffix` joined by one '_' (a keyword's trailing '_' absorbed: no reserved double underscore).
+std::string joined(std::string base, const std::string& suffix) {
+  while (!base.empty() && base.back() == '_') base.pop_back();
+  return base + "_" + suffix;
 }
 
 bool is_identifier(const std::string& s) {
@@ -49,11 +77,11 @@ bool is_identifier(const std::string& s) {
   for (const char c : s) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
   }
-  return s.find("__") == std::string::npos && s[0] != '_' && !reserved_words().contains(s);
+  return s.find("__") == std::string::npos && s[0] != '_' && !taken_name(s);
 }
 
 // A Keras name as a C++ identifier: other characters become '_', runs of '_' one (a double underscore is
-// reserved), a leading digit or '_' gets a prefix, a keyword a trailing '_'.
+// reserved), a leading digit or '_' gets a prefix, a keyword, macro or layer class a trailing '_'.
 std::string identifier_from(const std::string& name) {
   std::string out;
   for (const char c : name) {
@@ -63,7 +91,7 @@ std::string identifier_from(const std::string& name) {
   }
   while (!out.empty() && out.back() == '_') out.pop_back();
   if (out.empty() || out[0] == '_' || std::isdigit(static_cast<unsigned char>(out[0]))) out = "t" + out;
-  if (reserved_words().contains(out)) out += "_";
+  if (taken_name(out)) out += "_";
   return out;
 }
 
@@ -172,7 +200,7 @@ class Generator {
     for (int i = 1; used_functions_.contains(name) || name == options_.function ||
                     name == options_.function + "_with_weights";
          ++i)
-      name = fmt::format("{}_{}", wanted, i);
+      name = joined(wanted, std::to_string(i));
     used_functions_.insert(name);
     return name;
   }
@@ -247,7 +275,7 @@ class Generator {
       std::string name = wanted;
       for (int i = 1; names.contains(name) || used_functions_.contains(name) || name == options_.function;
            ++i)
-        name = fmt::format("{}_{}", wanted, i);
+        name = joined(wanted, std::to_string(i));
       names.insert(name);
       return name;
     };
@@ -286,10 +314,15 @@ class Generator {
     }
     std::map<const LayerImpl*, std::string> declared;
     while (!pending.empty()) {
+      // A layer's calls keep their order (its node indices, the summary's "Connected to").
       const auto ready = std::find_if(pending.begin(), pending.end(), [&](const Node* node) {
-        return std::all_of(node->inputs.begin(), node->inputs.end(), [&](const SymbolicTensor& t) {
-          return tensor.contains({t.node().get(), static_cast<int>(t.index())});
-        });
+        const bool earlier_call =
+            std::any_of(pending.begin(), std::find(pending.begin(), pending.end(), node),
+                        [&](const Node* other) { return other->layer == node->layer; });
+        return !earlier_call &&
+               std::all_of(node->inputs.begin(), node->inputs.end(), [&](const SymbolicTensor& t) {
+                 return tensor.contains({t.node().get(), static_cast<int>(t.index())});
+               });
       });
       if (ready == pending.end())
         throw InternalError(fmt::format("to_cpp: model '{}' has a cycle", model.name()));
@@ -307,7 +340,7 @@ class Generator {
         out += fmt::format("  const auto {} = {}();\n", callee, functions_.at(nested));
         declared[&layer] = callee;
       } else if (calls[&layer] > 1) {
-        callee = take(identifier_from(layer.name()) + "_layer");
+        callee = take(joined(identifier_from(layer.name()), "layer"));
         out += statement(fmt::format("  const auto {} = ", callee), layer.cpp_constructor(), ";");
         declared[&layer] = callee;
       } else {
@@ -373,11 +406,21 @@ void check_namespace(const std::string& name) {
 
 std::string to_cpp(const Model& model, const CppOptions& options) {
   if (!is_identifier(options.function)) {
-    throw ValueError(fmt::format(
-        "[to_cpp] Expected the function name to be a C++ identifier, received \"{}\"", options.function));
+    throw ValueError(
+        fmt::format("[to_cpp] Expected the function name to be a C++ identifier (not a keyword, main, a "
+                    "standard macro or a "
+                    "layer class), received \"{}\"",
+                    options.function));
   }
   check_namespace(options.namespace_name);
-  const auto& impl = dynamic_cast<const FunctionalImpl&>(*model.impl());
+  const auto* built = dynamic_cast<const FunctionalImpl*>(model.impl().get());
+  if (built == nullptr) {
+    throw ValueError(
+        "[to_cpp] The model has no graph yet (a Sequential without an input shape): give it an InputLayer, "
+        "call "
+        "build, or call it on a tensor first");
+  }
+  const FunctionalImpl& impl = *built;
   Generator generator(options);
   generator.emit_model(impl, options.function);
   const std::string type = impl.is_sequential() ? "strata::Sequential" : "strata::Model";

@@ -16,4 +16,8 @@ bool is_zip_file(const std::string& path);
 LoadWeightsReport load_weights_from_archive(const Model& model, const std::string& path,
                                             const LoadWeightsOptions& options);
 
+/// Model::load_weights on an HDF5 file only (an archive's entry: never another archive).
+LoadWeightsReport load_hdf5_weights(const Model& model, const std::string& path,
+                                    const LoadWeightsOptions& options);
+
 }  // namespace strata::detail

@@ -533,6 +533,11 @@ std::string temporary_name(const std::string& path) {
 
 }  // namespace
 
+LoadWeightsReport detail::load_hdf5_weights(const Model& model, const std::string& path,
+                                            const LoadWeightsOptions& options) {
+  return Loader(path, options).load(model_of(model.impl()));
+}
+
 LoadWeightsReport Model::load_weights(const std::string& path, LoadWeightsOptions options) const {
   FunctionalImpl& model = model_of(impl_);
   if (detail::is_zip_file(path)) return detail::load_weights_from_archive(*this, path, options);

@@ -213,7 +213,7 @@ LoadWeightsReport load_archive_weights(const Model& model, const detail::ZipRead
   const TemporaryFile weights(".weights.h5", where);
   archive.extract("model.weights.h5", weights.path(), kMaxWeightsBytes);
   try {
-    return model.load_weights(weights.path(), options);
+    return detail::load_hdf5_weights(model, weights.path(), options);
   } catch (const FileError& e) {
     std::string message = e.what();
     const std::string inside = path + "/model.weights.h5";

@@ -401,7 +401,12 @@ Layer SerializedLayerCodec::read(const nlohmann::json& j, const ConfigKey& at) {
 }
 
 std::string SerializedLayerCodec::cpp(const Layer& v) {
-  return v ? v.impl()->cpp_constructor() : "{}";
+  if (!v) return "{}";
+  // A wrapped layer that is not trainable has no name of its own in the code to set the flag on.
+  if (!v.trainable())
+    return fmt::format("[] {{ auto layer = {}; layer.set_trainable(false); return layer; }}()",
+                       v.impl()->cpp_constructor());
+  return v.impl()->cpp_constructor();
 }
 
 }  // namespace strata::detail

@@ -46,7 +46,7 @@ const LayerSchema<InputLayerArgs>& input_layer_schema() {
   static const auto schema = std::move(LayerSchema<InputLayerArgs>("InputLayer")
                                            .required<BatchShapeCodec>("batch_shape", STRATA_ARG(shape))
                                            .alias("batch_input_shape")  // Keras 2
-                                           .option("dtype", STRATA_ARG(dtype))
+                                           .option("dtype", STRATA_ARG(options.dtype))
                                            .kept("sparse", false)
                                            .fixed("ragged", false)
                                            .kept("optional", false)
@@ -85,12 +85,13 @@ std::shared_ptr<InputLayer> make_input_layer(std::vector<Dim> dims, const std::s
 void register_input_layer_layers() {
   register_layer(input_layer_schema(), [](InputLayerArgs a) {
     const std::string where = fmt::format("[{} (InputLayer)]", a.options.name.empty() ? "?" : a.options.name);
-    return make_input_layer(std::move(a.shape), a.options.name, a.dtype, where);
+    return make_input_layer(std::move(a.shape), a.options.name, a.options.dtype, where);
   });
 }
 
 InputLayer::InputLayer(Shape shape, const std::string& name, DType dtype)
-    : ConfiguredLayer(input_layer_schema(), InputLayerArgs{without_batch(shape), {name}, dtype_name(dtype)}),
+    : ConfiguredLayer(input_layer_schema(),
+                      InputLayerArgs{without_batch(shape), {.dtype = dtype_name(dtype), .name = name}}),
       shape_(std::move(shape)),
       dtype_(dtype) {}
 
@@ -129,9 +130,12 @@ SymbolicTensor Input(std::vector<Dim> dims, InputOptions options) {
 
 namespace strata::layers {
 
-InputLayer::InputLayer(std::vector<Dim> shape, LayerOptions options) {
+InputLayer::InputLayer(std::vector<Dim> shape, InputLayerOptions options) {
   // The node made here dies with the returned tensor; input_tensor() makes it again when needed.
-  impl_ = strata::Input(std::move(shape), std::move(options.name)).node()->layer;
+  impl_ = strata::Input(std::move(shape),
+                        InputOptions{.name = std::move(options.name), .dtype = std::move(options.dtype)})
+              .node()
+              ->layer;
 }
 
 }  // namespace strata::layers

@@ -5,6 +5,7 @@
 
 #include "layers/configured_layer.hpp"
 #include "strata/layer.hpp"
+#include "strata/layers/input_layer.hpp"
 #include "strata/symbolic_tensor.hpp"
 
 namespace strata::detail {
@@ -12,8 +13,7 @@ namespace strata::detail {
 /// InputLayer's arguments: the shape without the batch dimension, and the element type.
 struct InputLayerArgs {
   std::vector<Dim> shape;
-  LayerOptions options;
-  std::string dtype = "float32";
+  layers::InputLayerOptions options;
 };
 
 class InputLayer : public ConfiguredLayer<InputLayerArgs> {

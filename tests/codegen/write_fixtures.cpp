@@ -1,6 +1,7 @@
 // Writes the models the code generator's test rebuilds from C++ (tests/codegen/CMakeLists.txt runs it at
 // build time, then `strata codegen` on what it wrote): the seed blocks, ResNet50 and MobileNetV2 at 64x64,
-// and the nested, shared, recurrent and attention model of the saving tests, each with seeded random weights
+// the nested, shared, recurrent and attention model of the saving tests, and the corner cases of names and
+// call orders (saving_fixtures.hpp), each with seeded random weights
 // (BatchNormalization statistics included) so that a weight read into the wrong place shows.
 #include <cstdio>
 #include <exception>
@@ -18,17 +19,20 @@ int main(int argc, char** argv) {
   using namespace strata_test;
   const std::string dir = argv[1];
   try {
-    const strata::Model seed1 = seed_block_1(), seed2 = seed_block_2(), everything = everything_model();
+    const strata::Model seed1 = seed_block_1(), seed2 = seed_block_2(), everything = everything_model(),
+                        corner = codegen_corner_model();
     const strata::Model resnet = apps::ResNet50({.input_shape = {64, 64, 3}});
     const strata::Model mobilenet = apps::MobileNetV2({.input_shape = {64, 64, 3}});
     randomize_weights(seed1, 1);
     randomize_weights(seed2, 2);
     randomize_weights(everything, 3);
+    randomize_weights(corner, 6);
     randomize_weights_keeping_scale(resnet, 4);
     randomize_weights_keeping_scale(mobilenet, 5);
     seed1.save(dir + "/seed1.keras");
     seed2.save(dir + "/seed2.keras");
     everything.save(dir + "/everything.keras");
+    corner.save(dir + "/corner.keras");
     resnet.save(dir + "/resnet50.keras");
     mobilenet.save(dir + "/mobilenet_v2.keras");
   } catch (const std::exception& e) {

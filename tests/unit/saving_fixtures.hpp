@@ -37,6 +37,28 @@ inline strata::Model everything_model() {
   return strata::Model({x, y, h}, {L::Concatenate({.name = "both"})({gru, bi}), attended}, "everything");
 }
 
+/// A model of the names and call orders code generation must get right: token ids through a nested
+/// Sequential whose InputLayer is int32, layers named as a layer class ("Dense"), a keyword ("class"), a
+/// macro ("NULL") and the generated code's own variable ("model"), a shared layer whose first call comes
+/// after its second in Keras's layer order, and a TimeDistributed layer wrapping a layer that is not
+/// trainable.
+inline strata::Model codegen_corner_model() {
+  namespace L = strata::layers;
+  strata::Sequential text({L::InputLayer({6}, {.dtype = "int32", .name = "ids_in"}),
+                           L::Embedding(10, 4, {.name = "emb"}), L::Flatten({.name = "flat"})},
+                          "text");
+  auto ids = strata::Input({6}, {.name = "ids", .dtype = "int32"});
+  auto null = strata::Input({24}, "NULL");
+  const L::Dense shared(24, {.name = "model"});
+  auto deep = L::Dense(24, {.name = "Dense"})(L::Dense(24, {.name = "class"})(text(ids)));
+  auto first = shared(deep);
+  auto second = shared(null);
+  L::Dense frozen(3, {.name = "frozen"});
+  frozen.set_trainable(false);
+  auto steps = L::TimeDistributed(frozen, {.name = "td"})(L::Reshape({4, 6}, {.name = "steps"})(second));
+  return strata::Model({ids, null}, {first, L::Flatten({.name = "out"})(steps)}, "corner cases");
+}
+
 /// Inputs for `everything_model()`.
 inline std::vector<strata::Tensor> everything_inputs() {
   return {random_input({2, 5, 6}, 10), random_input({2, 5, 6}, 11), random_input({2, 4}, 12)};

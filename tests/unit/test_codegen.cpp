@@ -3,8 +3,11 @@
 // it cannot write. That the sources compile and rebuild their models bit for bit is
 // tests/codegen/test_codegen_generated.cpp's part.
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
+#include "io/zip_archive.hpp"
 #include "message_matcher.hpp"
 #include "saving_fixtures.hpp"
 #include "strata/codegen.hpp"
@@ -115,6 +118,36 @@ TEST_CASE("to_cpp makes names C++ identifiers, one per tensor, and keeps trainab
   CHECK_THAT(cpp, Contains("  model.get_layer(\"class\").set_trainable(false);\n"));
 }
 
+TEST_CASE("to_cpp keeps clear of class names, macros and reserved identifiers, and keeps call order",
+          "[codegen]") {
+  const std::string cpp = strata::to_cpp(codegen_corner_model());
+  // A dtype on a Sequential's InputLayer; names that are a layer class, a macro, a keyword, the model.
+  CHECK_THAT(cpp, Contains("InputLayer({6}, {.dtype = \"int32\", .name = \"ids_in\"}),"));
+  CHECK_THAT(cpp, Contains("const strata::SymbolicTensor NULL_ = strata::Input({24}, {.name = \"NULL\"});"));
+  CHECK_THAT(cpp, Contains("const strata::SymbolicTensor Dense_ = Dense(24, {.name = \"Dense\"})(class_);"));
+  CHECK_THAT(cpp, Contains("const auto model_layer = Dense(24, {.name = \"model\"});"));
+  CHECK(cpp.find("__") == std::string::npos);
+  // The shared layer's calls in their own order: the one on Dense_ first, though the other is ready sooner.
+  CHECK(cpp.find("model_layer(Dense_)") < cpp.find("model_layer(NULL_)"));
+  // A wrapped layer that is not trainable (the statement broken over lines: joined here).
+  std::string joined;
+  for (size_t i = 0; i < cpp.size(); ++i) {
+    if (cpp[i] != '\n') {
+      joined += cpp[i];
+      continue;
+    }
+    while (i + 1 < cpp.size() && cpp[i + 1] == ' ') ++i;
+    joined += ' ';
+  }
+  CHECK_THAT(joined, Contains("TimeDistributed([] { auto layer = Dense(3, {.name = \"frozen\"}); "
+                              "layer.set_trainable(false); return layer; }(), {.name = \"td\"})"));
+
+  CHECK_THROWS_MATCHES(strata::to_cpp(seed_block_1(), {.function = "main"}), strata::ValueError,
+                       MessageThat(Contains("received \"main\"")));
+  CHECK_THROWS_MATCHES(strata::to_cpp(strata::Sequential({L::Dense(2)})), strata::ValueError,
+                       MessageThat(Contains("[to_cpp] The model has no graph yet")));
+}
+
 namespace {
 
 class Doubler : public strata::CustomLayerDefinition {
@@ -141,9 +174,9 @@ TEST_CASE("to_cpp names what it cannot write", "[codegen][errors]") {
   const strata::Model ops(in, in * 2.0f, "o");
   CHECK_THROWS_MATCHES(strata::to_cpp(ops), strata::ValueError,
                        MessageThat(Contains("to_cpp does not write keras.ops calls yet")));
-  CHECK_THROWS_MATCHES(
-      strata::to_cpp(seed_block_1(), {.function = "2fast"}), strata::ValueError,
-      MessageThat(Contains("Expected the function name to be a C++ identifier, received \"2fast\"")));
+  CHECK_THROWS_MATCHES(strata::to_cpp(seed_block_1(), {.function = "2fast"}), strata::ValueError,
+                       MessageThat(Contains("Expected the function name to be a C++ identifier") &&
+                                   Contains("received \"2fast\"")));
   CHECK_THROWS_MATCHES(strata::to_cpp(seed_block_1(), {.function = "class"}), strata::ValueError,
                        MessageThat(Contains("received \"class\"")));
   CHECK_THROWS_MATCHES(strata::to_cpp(seed_block_1(), {.namespace_name = "a::"}), strata::ValueError,
@@ -176,5 +209,13 @@ TEST_CASE("load_weights reads a .keras archive's weights, as Keras 3's load_weig
   const strata::Model other(in, L::Conv2D(5, 3)(in), "other");
   CHECK_THROWS_MATCHES(other.load_weights(path), strata::FileError,
                        MessageThat(Contains(path + "/model.weights.h5")));
+  // An archive whose weights entry is itself an archive is not followed: the entry must be HDF5.
+  const std::string outer = (std::filesystem::temp_directory_path() / "strata_codegen_nested.keras").string();
+  std::ifstream archive(path, std::ios::binary);
+  const std::string inner((std::istreambuf_iterator<char>(archive)), std::istreambuf_iterator<char>());
+  strata::detail::write_zip(outer, {{"config.json", "{}", ""}, {"model.weights.h5", inner, ""}}, "[test]");
+  CHECK_THROWS_MATCHES(fresh.load_weights(outer), strata::FileError,
+                       MessageThat(Contains(outer + "/model.weights.h5") && Contains("Not an HDF5 file")));
+  std::filesystem::remove(outer);
   std::filesystem::remove(path);
 }
