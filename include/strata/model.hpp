@@ -120,11 +120,11 @@ class Model : public Layer {
   /// as `to_json` writes it), `metadata.json` and `model.weights.h5` (as `save_weights` writes it), which
   /// `strata::load_model` and Keras 3's `keras.saving.load_model` read. libzip writes it under a temporary
   /// name and renames it, so a failure leaves no half-written file. Throws FileError when it cannot be
-  /// written, ValueError for a model holding `keras.ops` calls (not written to configs yet).
+  /// written. `keras.ops` calls are written as Keras 3 writes its Operations (module keras.src.ops.*).
   void save(const std::string& path) const;
   /// Keras's `model.to_json()` in Keras 3's form: modules and registered names on every entry, inbound
-  /// nodes as `args`/`kwargs` with `__keras_tensor__` objects. `strata::model_from_json` reads it back.
-  /// Throws ValueError as `save`.
+  /// nodes as `args`/`kwargs` with `__keras_tensor__` objects (an op's numbers among the args).
+  /// `strata::model_from_json` reads it back.
   std::string to_json() const;
 
   /// Compiles the model. Throws ValueError for an unknown backend or precision, or a negative thread count.

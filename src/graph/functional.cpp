@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "layers/op_layer.hpp"
 #include "runtime/compiled_model_impl.hpp"
 #include "strata/error.hpp"
 
@@ -184,6 +185,8 @@ std::vector<SublayerGroup> FunctionalImpl::sublayers() const {
   SublayerGroup group{"layers", true, {}};
   for (const auto& layer : layers_) {
     if (is_sequential() && layer->class_name() == "InputLayer") continue;
+    // Keras saves `model.layers`, which holds no Operation (`x + y`): no group, no count in the paths.
+    if (dynamic_cast<const OpLayer*>(layer.get()) != nullptr) continue;
     group.layers.push_back(layer.get());
   }
   return {group};

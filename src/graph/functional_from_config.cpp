@@ -15,6 +15,7 @@
 #include "layers/config_call.hpp"
 #include "layers/input_layer.hpp"
 #include "layers/layer_registry.hpp"
+#include "layers/op_from_config.hpp"
 #include "strata/error.hpp"
 
 namespace strata::detail {
@@ -132,6 +133,12 @@ struct MadeLayer {
   std::shared_ptr<LayerImpl> impl;
   std::optional<Sequential> unbuilt;
   std::optional<Model> model;  // for a model, its handle
+  // For a Keras operation (module keras.src.ops.*): what makes each call, through strata::ops.
+  struct Op {
+    std::string class_name, module;
+    json config;
+  };
+  std::optional<Op> op;
 };
 
 class Reader {
@@ -147,7 +154,7 @@ class Reader {
     if (class_name == "Sequential") return sequential(entry, config, where, depth);
     if (class_name == "Functional" || class_name == "Model") {
       Model made = functional(config, where, depth);
-      return {made.impl(), {}, made};
+      return {made.impl(), {}, made, {}};
     }
     throw ValueError(fmt::format(
         "{}: expected a model of class Functional, Model or Sequential, received '{}'", where, class_name));
@@ -157,11 +164,12 @@ class Reader {
   MadeLayer layer(const json& entry, const std::string& where, int depth) {
     const std::string class_name = string_member(entry, "class_name", where);
     if (entry.contains("module") && entry["module"].is_string() &&
-        entry["module"].get<std::string>().starts_with("keras.src.ops")) {
-      throw ValueError(
-          fmt::format("{}: a Keras operation of class {} (module {}); strata does not read "
-                      "operations (keras.ops calls such as `x + y`) from model files yet",
-                      where, class_name, entry["module"].get<std::string>()));
+        is_op_module(entry["module"].get<std::string>())) {
+      // An operation (`x + y` is an Add of keras.src.ops.numpy), made by its call.
+      return {nullptr,
+              {},
+              {},
+              MadeLayer::Op{class_name, entry["module"].get<std::string>(), member(entry, "config", where)}};
     }
     if (is_model_class(class_name)) return model(entry, where, depth + 1);
     json config = member(entry, "config", where);
@@ -185,7 +193,7 @@ class Reader {
                       "as JSON",
                       where, class_name, class_name));
     }
-    return {with_error_context(where + ": ", [&] { return layer_from_config(cls, config); }), {}, {}};
+    return {with_error_context(where + ": ", [&] { return layer_from_config(cls, config); }), {}, {}, {}};
   }
 
   MadeLayer sequential(const json& entry, const json& config, const std::string& where, int depth) {
@@ -233,9 +241,9 @@ class Reader {
                         "first layer, no build_input_shape), so its weights cannot be made",
                         model_where));
       }
-      return {nullptr, model, {}};
+      return {nullptr, model, {}, {}};
     }
-    return {model.impl(), {}, model};
+    return {model.impl(), {}, model, {}};
   }
 
   // One layer entry of a functional config and the calls made of it so far.
@@ -305,7 +313,8 @@ class Reader {
       while (entry.next < entry.nodes.size()) {
         const std::string at = fmt::format("{}, layer '{}', node #{}", model_where, layer_name, entry.next);
         blocked_on_.clear();
-        std::optional<ConfigCall> call = read_node(entry.nodes[entry.next], entries, at);
+        std::optional<ConfigCall> call =
+            read_node(entry.nodes[entry.next], entries, at, entry.made.op.has_value());
         if (!call) {
           waiting[blocked_on_].push_back(layer_name);
           break;
@@ -346,6 +355,13 @@ class Reader {
 
   std::vector<SymbolicTensor> make_call(Entry& entry, const ConfigCall& call, const std::string& at) {
     return with_error_context(at + ": ", [&] {
+      if (entry.made.op) {
+        // The config's name goes to the first call; Keras makes one operation per call.
+        json config = entry.made.op->config;
+        if (!entry.calls.empty() && config.is_object()) config.erase("name");
+        return std::vector<SymbolicTensor>{
+            op_from_config(entry.made.op->class_name, entry.made.op->module, config, call)};
+      }
       if (entry.made.impl) return entry.made.impl->call_from_config(entry.made.impl, call);
       // A Sequential without an input shape yet: its first call builds it.
       for (const auto& [key, value] : call.kwargs.items()) {
@@ -428,8 +444,9 @@ class Reader {
     return true;
   }
 
+  // `values_allowed`: an operation's call, whose positional arguments may be numbers.
   std::optional<ConfigCall> read_node(const json& node, const std::map<std::string, Entry>& entries,
-                                      const std::string& at) const {
+                                      const std::string& at, bool values_allowed) const {
     ConfigCall call;
     json kwargs = json::object();
     bool legacy = node.is_array();
@@ -447,6 +464,7 @@ class Reader {
             {item[0].get<std::string>(), item[1].get<int64_t>(), item[2].get<int64_t>()}, entries, at);
         if (!t) return std::nullopt;
         call.inputs.push_back(*t);
+        call.arguments.push_back({{*t}, false, json()});
         if (item.size() == 4) {
           if (!item[3].is_object()) {
             throw ValueError(fmt::format("{}: expected the call's kwargs to be an object, received {}", at,
@@ -462,11 +480,22 @@ class Reader {
             "{}: expected a node (a list, or an object with args and kwargs), received {}", at, shown(node)));
       }
       const json& args = member(node, "args", at);
-      bool other = false;
-      if (!collect(args, entries, at, call.inputs, other, false)) return std::nullopt;
-      if (other) {
-        throw ValueError(fmt::format("{}: the call passes positional arguments that are not tensors: {}", at,
-                                     shown(args)));
+      if (!args.is_array()) {
+        throw ValueError(fmt::format("{}: expected 'args' to be a list, received {}", at, shown(args)));
+      }
+      for (const json& arg : args) {
+        ConfigArgument argument;
+        bool other = false;
+        if (!collect(arg, entries, at, argument.tensors, other, false)) return std::nullopt;
+        if (other && (!values_allowed || !argument.tensors.empty())) {
+          throw ValueError(fmt::format("{}: the call passes positional arguments that are not tensors: {}",
+                                       at, shown(args)));
+        }
+        argument.list = !argument.tensors.empty() && (arg.is_array() || arg.is_object()) &&
+                        !keras3_tensor(arg, at).has_value();
+        if (argument.tensors.empty()) argument.value = arg;
+        call.inputs.insert(call.inputs.end(), argument.tensors.begin(), argument.tensors.end());
+        call.arguments.push_back(std::move(argument));
       }
       if (node.contains("kwargs")) kwargs = node["kwargs"];
       if (!kwargs.is_object()) {
@@ -492,18 +521,27 @@ class Reader {
     return call;
   }
 
-  // input_layers and output_layers: a list of references, or one reference (Keras 3 for a single tensor).
+  // The references of a structure of them in Keras's flattened order (tree.flatten): lists in order, dicts
+  // by sorted key (nlohmann's objects iterate so), nested up to 32 levels.
+  static void flatten_refs(const json& node, std::vector<json>& refs, int depth, const std::string& at) {
+    if (is_legacy_ref(node)) {
+      refs.push_back(node);
+      return;
+    }
+    if ((!node.is_array() && !node.is_object()) || depth > 32) {
+      throw ValueError(fmt::format(
+          "{}: expected [layer name, node index, tensor index], or a list or dict of them, received {}", at,
+          shown(node)));
+    }
+    for (const json& child : node) flatten_refs(child, refs, depth + 1, at);
+  }
+
+  // input_layers and output_layers: one reference (Keras 3 for a single tensor), or a list or a dict of them
+  // (Keras 3 for a model of dict inputs or outputs), flattened as Keras flattens them.
   std::vector<SymbolicTensor> endpoints(const json& list, const std::map<std::string, Entry>& entries,
                                         const std::string& at) const {
     std::vector<json> refs;
-    if (is_legacy_ref(list)) {
-      refs.push_back(list);
-    } else if (list.is_array()) {
-      refs.assign(list.begin(), list.end());
-    } else {
-      throw ValueError(fmt::format(
-          "{}: expected a list of [layer name, node index, tensor index], received {}", at, shown(list)));
-    }
+    flatten_refs(list, refs, 0, at);
     std::vector<SymbolicTensor> tensors;
     for (const json& ref : refs) {
       if (!is_legacy_ref(ref)) {

@@ -47,8 +47,12 @@ json model_entry(const FunctionalImpl& model);
 json layer_entry(const LayerImpl& layer) {
   if (const auto* nested = dynamic_cast<const FunctionalImpl*>(&layer)) return model_entry(*nested);
   if (const auto* op = dynamic_cast<const OpLayer*>(&layer)) {
-    throw ValueError(fmt::format("{} strata does not write keras.ops calls ({} of {}) to Keras 3 configs yet",
-                                 layer.prefix(), layer.class_name(), op->module()));
+    // An Operation is not a Layer: its module (no public class), its name and constructor arguments as its
+    // config (Operation.get_config), no build_config.
+    return {{"module", op->module()},
+            {"class_name", layer.class_name()},
+            {"config", get_layer_config(layer)},
+            {"registered_name", layer.class_name()}};
   }
   const bool builtin = layer.schema() != nullptr;
   json entry = {{"module", builtin ? "keras.layers" : "strata.custom_layers"},

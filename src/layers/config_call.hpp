@@ -15,9 +15,20 @@ namespace strata::detail {
 
 class LayerImpl;
 
+/// One positional argument of a call: a tensor, a list of tensors (a merge layer's, Concatenate's), or a
+/// value that is not a tensor (an operation's number: `x + 3.0` records args [x, 3.0]).
+struct ConfigArgument {
+  std::vector<SymbolicTensor> tensors;
+  bool list = false;
+  nlohmann::json value;  // when `tensors` is empty
+};
+
 struct ConfigCall {
   /// The tensors passed positionally, in order (a merge layer's list flattened).
   std::vector<SymbolicTensor> inputs;
+  /// The positional arguments as given. Only operations take values that are not tensors; for a layer the
+  /// reader refuses them.
+  std::vector<ConfigArgument> arguments;
   /// Keyword arguments that hold tensors (`initial_state`, MultiHeadAttention's `value`), each in order.
   std::map<std::string, std::vector<SymbolicTensor>> tensor_kwargs;
   /// The other keyword arguments (an object), those whose value is null left out: Keras writes `mask: null`

@@ -77,6 +77,9 @@ class LayerImpl {
   LayerImpl& operator=(const LayerImpl&) = delete;
 
   const std::string& name() const { return name_; }
+  /// Gives the layer another name; only before its first call (an op read from a model config takes the
+  /// config's name after its automatic one).
+  void rename(std::string name) { name_ = std::move(name); }
   const std::string& class_name() const { return class_name_; }
   /// "[conv2d (Conv2D)]", the start of every message about this layer.
   std::string prefix() const;

@@ -4,9 +4,12 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "graph/node.hpp"
 #include "layers/broadcast.hpp"
 
 #include "strata/error.hpp"
@@ -44,8 +47,38 @@ Shape broadcast_op_shapes(const std::string& where, const Shape& a, const Shape&
   return Shape(out);
 }
 
+namespace {
+thread_local std::optional<std::string> next_op_name;
+}  // namespace
+
+NextOpName::NextOpName(std::string name) : outer_(std::move(next_op_name)) {
+  next_op_name = std::move(name);
+}
+
+NextOpName::~NextOpName() {
+  next_op_name = std::move(outer_);
+}
+
 SymbolicTensor call_op(std::shared_ptr<OpLayer> op, const std::vector<SymbolicTensor>& inputs) {
+  if (next_op_name) {
+    op->rename(std::move(*next_op_name));
+    next_op_name.reset();
+  }
   return call_layer(op, inputs).front();
+}
+
+nlohmann::json OpLayer::keras3_call(const Node& node,
+                                    const std::function<nlohmann::json(const SymbolicTensor&)>& ref) const {
+  nlohmann::json args = nlohmann::json::array();
+  size_t next = 0;
+  for (const OpArgument& a : call_arguments(node.inputs.size())) {
+    if (!a.is_tensor()) {
+      args.push_back(a.json());
+    } else if (next < node.inputs.size()) {
+      args.push_back(ref(node.inputs[next++]));
+    }
+  }
+  return {{"args", args}, {"kwargs", nlohmann::json::object()}};
 }
 
 int normalize_axis(const std::string& where, int axis, int rank, bool batch_allowed) {

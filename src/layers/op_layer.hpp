@@ -72,9 +72,31 @@ class OpLayer : public LayerImpl {
   /// The op's own constructor arguments (Mean's axis and keepdims); none by default. get_layer_config adds
   /// the name.
   nlohmann::json config() const override { return nlohmann::json::object(); }
+  /// The call's positional arguments in Keras's order, tensors and numbers (`3.0 - x`: 3.0, then x); by
+  /// default `tensors` tensors.
+  virtual std::vector<OpArgument> call_arguments(size_t tensors) const {
+    return std::vector<OpArgument>(tensors);
+  }
+  /// Keras 3's node of an operation: its arguments positionally, numbers as they were given
+  /// (serialize_node keeps `x + 3.0` as args [x, 3.0]), no keyword arguments.
+  nlohmann::json keras3_call(const Node& node,
+                             const std::function<nlohmann::json(const SymbolicTensor&)>& ref) const override;
 
  private:
   std::string module_;
+};
+
+/// While alive, the next op made on this thread (by `call_op`) is named `name` instead of automatically:
+/// an op read from a model config keeps the config's name.
+class NextOpName {
+ public:
+  explicit NextOpName(std::string name);
+  ~NextOpName();
+  NextOpName(const NextOpName&) = delete;
+  NextOpName& operator=(const NextOpName&) = delete;
+
+ private:
+  std::optional<std::string> outer_;
 };
 
 /// Keras's `broadcast_shapes` (keras.src.ops.operation_utils) on two whole shapes, batch included: numpy's

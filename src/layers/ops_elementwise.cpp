@@ -102,6 +102,7 @@ class BinaryOpLayer : public OpLayer {
     if (!x2_.is_tensor()) out["x2"] = x2_.json();
     return out;
   }
+  std::vector<OpArgument> call_arguments(size_t) const override { return {x1_, x2_}; }
 
  private:
   // Keras's result type (true division always gives a float: Keras adds `float` to its operands), refusing

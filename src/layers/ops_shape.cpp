@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "core/limits.hpp"
+#include "graph/node.hpp"
 #include "layers/op_layer.hpp"
 #include "strata/error.hpp"
 #include "strata/ops.hpp"
@@ -157,6 +158,14 @@ class TransposeOpLayer : public OpLayer {
 class ConcatenateOpLayer : public OpLayer {
  public:
   explicit ConcatenateOpLayer(int axis) : OpLayer("Concatenate", kNumpy), axis_(axis) {}
+
+  // Keras's Concatenate(axis)(xs) takes one argument, the list.
+  nlohmann::json keras3_call(const Node& node,
+                             const std::function<nlohmann::json(const SymbolicTensor&)>& ref) const override {
+    nlohmann::json list = nlohmann::json::array();
+    for (const SymbolicTensor& t : node.inputs) list.push_back(ref(t));
+    return {{"args", nlohmann::json::array({list})}, {"kwargs", nlohmann::json::object()}};
+  }
 
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
     if (inputs.empty())

@@ -94,6 +94,7 @@ class TypedOpLayer : public OpLayer {
     }
     return out;
   }
+  std::vector<OpArgument> call_arguments(size_t) const override { return arguments_; }
 
  protected:
   /// The type each argument is converted to, from the tensors' types in order.

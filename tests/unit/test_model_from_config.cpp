@@ -3,6 +3,7 @@
 // config can be broken.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "graph/functional.hpp"
@@ -285,11 +286,18 @@ TEST_CASE("model_from_json names what is wrong with a config", "[load_model][con
   wrong_type["config"]["units"] = "two";
   CHECK_THROWS_MATCHES(strata::model_from_json(model({input, wrong_type})), strata::ValueError,
                        MessageThat(Contains("[d (Dense)] config key 'units'")));
+  // An operation's config holds its constructor arguments only; its call, its operands.
   json op = dense("d", {{x}});
   op["module"] = "keras.src.ops.numpy";
   op["class_name"] = "Add";
   CHECK_THROWS_MATCHES(strata::model_from_json(model({input, op})), strata::ValueError,
-                       MessageThat(Contains("a Keras operation of class Add (module keras.src.ops.numpy)")));
+                       MessageThat(Contains("[d (Add)] the call has no argument 'x2'")));
+  op["config"] = {{"name", "d"}, {"units", 2}};
+  op["inbound_nodes"] =
+      json::array({{{"args", {keras_tensor("in", 0, 0, {nullptr, 3}), 1}}, {"kwargs", json::object()}}});
+  CHECK_THROWS_MATCHES(
+      strata::model_from_json(model({input, op})), strata::ValueError,
+      MessageThat(Contains("[d (Add)] config key 'units': the operation does not take it (received 2)")));
   json masked = dense("d", json::array({{{"args", {keras_tensor("in", 0, 0, {nullptr, 3})}},
                                          {"kwargs", {{"mask", keras_tensor("in", 0, 0, {nullptr, 3})}}}}}));
   CHECK_THROWS_MATCHES(
@@ -372,6 +380,104 @@ TEST_CASE("model_from_json counts a nested Sequential's calls as the Keras that 
     CHECK_NOTHROW(strata::Model(model.inputs()[1], model.outputs()[1]));
     CHECK_THROWS_AS(strata::Model(model.inputs()[0], model.outputs()[1]), strata::GraphError);
   }
+}
+
+namespace {
+
+json op_entry(const std::string& module, const std::string& cls, json config, json args) {
+  return {{"module", module},       {"class_name", cls},
+          {"config", config},       {"registered_name", cls},
+          {"name", config["name"]}, {"inbound_nodes", {{{"args", args}, {"kwargs", json::object()}}}}};
+}
+
+}  // namespace
+
+TEST_CASE("model_from_json reads Keras 3's operations, numbers in their places",
+          "[load_model][config][ops]") {
+  // x = keras.Input((4,)); s = 2 - (x + 3.0); m = keras.ops.mean(s, axis=-1, keepdims=True);
+  // out = keras.ops.concatenate([s * m, keras.ops.relu(x)], axis=-1), as Keras 3 writes it.
+  const json x = keras_tensor("x", 0, 0, {nullptr, 4});
+  const json layers = {
+      input_entry("x", {nullptr, 4}),
+      op_entry("keras.src.ops.numpy", "Add", {{"name", "add"}}, {x, 3.0}),
+      op_entry("keras.src.ops.numpy", "Subtract", {{"name", "subtract"}},
+               {2, keras_tensor("add", 0, 0, {nullptr, 4})}),
+      op_entry("keras.src.ops.numpy", "Mean", {{"name", "mean"}, {"axis", -1}, {"keepdims", true}},
+               {keras_tensor("subtract", 0, 0, {nullptr, 4})}),
+      op_entry("keras.src.ops.numpy", "Multiply", {{"name", "multiply"}},
+               {keras_tensor("subtract", 0, 0, {nullptr, 4}), keras_tensor("mean", 0, 0, {nullptr, 1})}),
+      op_entry("keras.src.ops.nn", "Relu", {{"name", "relu"}}, {x}),
+      op_entry("keras.src.ops.numpy", "Concatenate", {{"name", "concatenate"}, {"axis", -1}},
+               {{keras_tensor("multiply", 0, 0, {nullptr, 4}), keras_tensor("relu", 0, 0, {nullptr, 4})}}),
+  };
+  const strata::Model model =
+      strata::model_from_json(functional("ops", layers, {"x", 0, 0}, {"concatenate", 0, 0}).dump());
+  CHECK(model.get_layer("subtract").class_name() == "Subtract");
+  const strata::Tensor out = model.predict(strata::Tensor({1, 4}, {1.0f, 2.0f, -3.0f, 4.0f}));
+  // s = 2 - (x + 3) = (-2, -3, 2, -5); mean -2; s * mean = (4, 6, -4, 10); relu(x) = (1, 2, 0, 4).
+  CHECK(out.values() == std::vector<float>{4.0f, 6.0f, -4.0f, 10.0f, 1.0f, 2.0f, 0.0f, 4.0f});
+  // Written back as Keras writes it: the numbers where they were.
+  const json again = json::parse(model.to_json());
+  const json& entries = again["config"]["layers"];
+  const auto subtract =
+      std::find_if(entries.begin(), entries.end(), [](const json& e) { return e["name"] == "subtract"; });
+  REQUIRE(subtract != entries.end());
+  CHECK((*subtract)["module"] == "keras.src.ops.numpy");
+  CHECK((*subtract)["registered_name"] == "Subtract");
+  CHECK(!subtract->contains("build_config"));
+  CHECK((*subtract)["inbound_nodes"][0]["args"][0] == 2);
+  CHECK((*subtract)["inbound_nodes"][0]["args"][1]["config"]["keras_history"] == json{"add", 0, 0});
+
+  SECTION("an operation strata does not have, or a call it does not take") {
+    json bad = layers;
+    bad[5] = op_entry("keras.src.ops.numpy", "Einsum", {{"name", "relu"}}, {x});
+    CHECK_THROWS_MATCHES(
+        strata::model_from_json(functional("ops", bad, {"x", 0, 0}, {"concatenate", 0, 0}).dump()),
+        strata::ValueError,
+        MessageThat(Contains("layer 'relu', node #0: the Keras operation Einsum (module "
+                             "keras.src.ops.numpy) is not one strata has")));
+    bad = layers;
+    bad[5] = op_entry("keras.src.ops.nn", "Relu", {{"name", "relu"}}, {x, 2});
+    CHECK_THROWS_MATCHES(
+        strata::model_from_json(functional("ops", bad, {"x", 0, 0}, {"concatenate", 0, 0}).dump()),
+        strata::ValueError,
+        MessageThat(Contains("[relu (Relu)] the call passes 2 positional arguments; the operation takes 1")));
+    bad = layers;
+    bad[3]["config"]["axis"] = "last";
+    CHECK_THROWS_MATCHES(
+        strata::model_from_json(functional("ops", bad, {"x", 0, 0}, {"concatenate", 0, 0}).dump()),
+        strata::ValueError,
+        MessageThat(
+            Contains("[mean (Mean)] config key 'axis': expected a list of integers, received \"last\"")));
+  }
+}
+
+TEST_CASE("model_from_json takes dict inputs and outputs in Keras's flattened order",
+          "[load_model][config]") {
+  // keras.Model({"token": t, "extra": e}, {"score": s, "all": [a, b]}): Keras 3 writes the structures, and
+  // flattens dicts by sorted key (extra before token; all's list before score).
+  auto extra = strata::Input({3}, "extra");
+  auto token = strata::Input({4}, "token");
+  auto joined = L::Concatenate({.name = "joined"})({extra, token});
+  auto score = L::Dense(1, {.name = "score"})(joined);
+  auto a = L::Dense(2, {.name = "a"})(joined);
+  auto b = L::Dense(2, {.name = "b"})(joined);
+  const strata::Model model({extra, token}, {a, b, score}, "dicts");
+  json config = config_of(model);
+  config["config"]["input_layers"] = {{"token", {"token", 0, 0}}, {"extra", {"extra", 0, 0}}};
+  config["config"]["output_layers"] = {{"score", {"score", 0, 0}}, {"all", {{"a", 0, 0}, {"b", 0, 0}}}};
+  const strata::Model loaded = strata::model_from_json(config.dump());
+  REQUIRE(loaded.inputs().size() == 2);
+  CHECK(loaded.inputs()[0].node()->layer->name() == "extra");
+  CHECK(loaded.inputs()[1].node()->layer->name() == "token");
+  REQUIRE(loaded.outputs().size() == 3);
+  CHECK(loaded.outputs()[0].node()->layer->name() == "a");
+  CHECK(loaded.outputs()[1].node()->layer->name() == "b");
+  CHECK(loaded.outputs()[2].node()->layer->name() == "score");
+
+  config["config"]["input_layers"] = {{"token", 7}};
+  CHECK_THROWS_MATCHES(strata::model_from_json(config.dump()), strata::ValueError,
+                       MessageThat(Contains("or a list or dict of them, received 7")));
 }
 
 TEST_CASE("model_from_json reads Keras 3's keyword inputs", "[load_model][config]") {
