@@ -161,7 +161,23 @@ class Reader {
   }
 
  private:
+  // Keras 3 marks an object its config holds twice (a layer of a nested model that the outer model calls
+  // too) with the same `shared_object_id` (serialization_lib.record_object_after_serialization): the first
+  // entry makes it, the others reuse it, so its weights stay one.
   MadeLayer layer(const json& entry, const std::string& where, int depth) {
+    const json* shared = entry.is_object() && entry.contains("shared_object_id") &&
+                                 entry["shared_object_id"].is_number_integer()
+                             ? &entry["shared_object_id"]
+                             : nullptr;
+    if (shared != nullptr) {
+      if (const auto it = shared_.find(shared->get<int64_t>()); it != shared_.end()) return it->second;
+    }
+    MadeLayer made = new_layer(entry, where, depth);
+    if (shared != nullptr && !made.op) shared_.emplace(shared->get<int64_t>(), made);
+    return made;
+  }
+
+  MadeLayer new_layer(const json& entry, const std::string& where, int depth) {
     const std::string class_name = string_member(entry, "class_name", where);
     if (entry.contains("module") && entry["module"].is_string() &&
         is_op_module(entry["module"].get<std::string>())) {
@@ -559,6 +575,7 @@ class Reader {
   }
 
   ConfigOrigin origin_;
+  std::map<int64_t, MadeLayer> shared_;  // by shared_object_id
   // The layer whose call the last unresolved reference waits for.
   mutable std::string blocked_on_;
 };

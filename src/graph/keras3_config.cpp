@@ -6,7 +6,9 @@
 
 #include <fmt/format.h>
 
+#include <functional>
 #include <map>
+#include <set>
 
 #include "graph/functional.hpp"
 #include "layers/config_codecs.hpp"
@@ -43,9 +45,22 @@ int call_number(const FunctionalImpl& model, const Node* node) {
 
 json model_entry(const FunctionalImpl& model);
 
+using SharedIds = std::map<const LayerImpl*, int64_t>;
+// The shared_object_ids of the config being written (keras3_model_entry sets it for its duration).
+thread_local const SharedIds* shared_ids = nullptr;
+
+json with_shared_id(const LayerImpl& layer, json entry) {
+  if (shared_ids != nullptr) {
+    if (const auto it = shared_ids->find(&layer); it != shared_ids->end())
+      entry["shared_object_id"] = it->second;
+  }
+  return entry;
+}
+
 // A layer of a model: its class as Keras exports it (keras.layers.X), or a nested model.
 json layer_entry(const LayerImpl& layer) {
-  if (const auto* nested = dynamic_cast<const FunctionalImpl*>(&layer)) return model_entry(*nested);
+  if (const auto* nested = dynamic_cast<const FunctionalImpl*>(&layer))
+    return with_shared_id(layer, model_entry(*nested));
   if (const auto* op = dynamic_cast<const OpLayer*>(&layer)) {
     // An Operation is not a Layer: its module (no public class), its name and constructor arguments as its
     // config (Operation.get_config), no build_config.
@@ -68,7 +83,7 @@ json layer_entry(const LayerImpl& layer) {
       break;
     }
   }
-  return entry;
+  return with_shared_id(layer, std::move(entry));
 }
 
 json functional_config(const FunctionalImpl& model) {
@@ -136,7 +151,32 @@ json model_entry(const FunctionalImpl& model) {
 }  // namespace
 
 nlohmann::json keras3_model_entry(const FunctionalImpl& model) {
-  return model_entry(model);
+  // A layer in the configs of two models (a nested model's layer that the outer model calls too) is written
+  // in each, both marked with one shared_object_id, as Keras's record_object_after_serialization marks them.
+  std::map<const LayerImpl*, std::set<const FunctionalImpl*>> owners;
+  const std::function<void(const FunctionalImpl&)> visit = [&](const FunctionalImpl& m) {
+    for (const auto& layer : m.layers()) {
+      owners[layer.get()].insert(&m);
+      if (const auto* nested = dynamic_cast<const FunctionalImpl*>(layer.get())) {
+        if (owners[layer.get()].size() == 1) visit(*nested);
+      }
+    }
+  };
+  visit(model);
+  SharedIds ids;
+  for (const auto& [layer, models] : owners) {
+    if (models.size() > 1) ids.emplace(layer, static_cast<int64_t>(ids.size()) + 1);
+  }
+  const SharedIds* outer = shared_ids;
+  shared_ids = &ids;
+  try {
+    json out = model_entry(model);
+    shared_ids = outer;
+    return out;
+  } catch (...) {
+    shared_ids = outer;
+    throw;
+  }
 }
 
 }  // namespace strata::detail

@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 
+#include "graph/functional.hpp"
 #include "io/hdf5_file.hpp"
 #include "io/zip_archive.hpp"
 #include "message_matcher.hpp"
@@ -131,6 +132,32 @@ TEST_CASE("save and load_model round-trip keras.ops calls", "[save][load_model][
       strata::detail::h5::File::open(weights).root().open_group("layers").children();
   CHECK(groups == std::vector<std::string>{"add", "dense", "dense_1", "input_layer", "input_layer_1"});
   std::filesystem::remove(weights);
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("save and load_model keep a layer that a nested model and the outer model share",
+          "[save][load_model]") {
+  auto a = strata::Input({4}, "a");
+  const L::Dense both(4, {.activation = "tanh", .name = "both"});
+  const strata::Model inner(a, both(a), "inner");
+  auto b = strata::Input({4}, "b");
+  const strata::Model outer(b, both(inner(b)), "outer");
+  randomize_weights(outer, 41);
+  round_trip(outer, {random_input({2, 4}, 42)}, "shared_between_models");
+  // Both entries carry one shared_object_id, and the loaded model holds one layer.
+  const nlohmann::json config = nlohmann::json::parse(outer.to_json());
+  const nlohmann::json& outer_entry = config["config"]["layers"].back();
+  const nlohmann::json& inner_entry = config["config"]["layers"][1]["config"]["layers"].back();
+  REQUIRE(outer_entry["name"] == "both");
+  REQUIRE(inner_entry["name"] == "both");
+  CHECK(outer_entry["shared_object_id"] == inner_entry["shared_object_id"]);
+  const std::string path = scratch("shared_between_models.keras");
+  outer.save(path);
+  const strata::Model loaded = strata::load_model(path);
+  CHECK(loaded.count_params() == outer.count_params());
+  CHECK(
+      loaded.get_layer("both").impl() ==
+      dynamic_cast<const strata::detail::FunctionalImpl&>(*loaded.get_layer("inner").impl()).layers().back());
   std::filesystem::remove(path);
 }
 
