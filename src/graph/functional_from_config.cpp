@@ -8,6 +8,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "core/error_context.hpp"
 #include "core/session.hpp"
@@ -335,7 +336,7 @@ class Reader {
           waiting[blocked_on_].push_back(layer_name);
           break;
         }
-        entry.calls.push_back(make_call(entry, *call, at));
+        entry.calls.push_back(make_call(entry, *call, at, entries));
         if (entry.made.impl == nullptr && entry.made.unbuilt) entry.made.impl = entry.made.unbuilt->impl();
         ++entry.next;
         made = true;
@@ -369,12 +370,23 @@ class Reader {
     return model;
   }
 
-  std::vector<SymbolicTensor> make_call(Entry& entry, const ConfigCall& call, const std::string& at) {
+  std::vector<SymbolicTensor> make_call(Entry& entry, const ConfigCall& call, const std::string& at,
+                                        const std::map<std::string, Entry>& entries) {
     return with_error_context(at + ": ", [&] {
       if (entry.made.op) {
-        // The config's name goes to the first call; Keras makes one operation per call.
+        // Keras calls one Operation once per node; strata makes an op per call. The first takes the config's
+        // name, the others that name numbered, clear of every name in the config.
         json config = entry.made.op->config;
-        if (!entry.calls.empty() && config.is_object()) config.erase("name");
+        if (!entry.calls.empty() && config.is_object() && config.contains("name") &&
+            config["name"].is_string()) {
+          const std::string base = config["name"].get<std::string>();
+          std::string name;
+          for (int k = static_cast<int>(entry.calls.size());
+               name.empty() || entries.contains(name) || extra_op_names_.contains(name); ++k)
+            name = fmt::format("{}_{}", base, k);
+          extra_op_names_.insert(name);
+          config["name"] = name;
+        }
         return std::vector<SymbolicTensor>{
             op_from_config(entry.made.op->class_name, entry.made.op->module, config, call)};
       }
@@ -466,6 +478,7 @@ class Reader {
     ConfigCall call;
     json kwargs = json::object();
     bool legacy = node.is_array();
+    call.legacy = legacy;
     if (legacy) {
       // Keras 2: [[layer, node, tensor, kwargs], ...], one entry per input (the kwargs are the call's).
       if (node.empty())
@@ -576,6 +589,7 @@ class Reader {
 
   ConfigOrigin origin_;
   std::map<int64_t, MadeLayer> shared_;  // by shared_object_id
+  std::set<std::string> extra_op_names_;  // the names given to an operation's later calls
   // The layer whose call the last unresolved reference waits for.
   mutable std::string blocked_on_;
 };

@@ -26,6 +26,7 @@
 #include "io/hdf5_file.hpp"
 #include "io/keras_archive_weights.hpp"
 #include "io/zip_archive.hpp"
+#include "layers/op_layer.hpp"
 #include "strata/error.hpp"
 #include "strata/saving.hpp"
 
@@ -51,7 +52,8 @@ json parse_json(const std::string& text, const std::string& what, const std::str
     return true;
   };
   try {
-    return json::parse(text, bound);
+    // Keras writes Python's NaN and Infinity tokens (an op's -inf); nlohmann reads them as marker strings.
+    return json::parse(detail::with_nonfinite_markers(text), bound);
   } catch (const json::exception& e) {  // parse_error, or out_of_range for a number past double
     fail(fmt::format("is not valid JSON: {}", e.what()));
   }
@@ -345,7 +347,8 @@ constexpr const char* kWrittenKerasVersion = "3.6.0";
 std::string Model::to_json() const {
   const std::string where = "[to_json]";
   const detail::FunctionalImpl& model = model_impl(impl_, where);
-  return detail::with_error_context(where + " ", [&] { return detail::keras3_model_entry(model).dump(); });
+  return detail::with_error_context(
+      where + " ", [&] { return detail::keras_json_text(detail::keras3_model_entry(model)); });
 }
 
 void Model::save(const std::string& path) const {
@@ -360,8 +363,8 @@ void Model::save(const std::string& path) const {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw FileError(where + " It is a directory");
   const detail::FunctionalImpl& model = model_impl(impl_, where);
-  const std::string config =
-      detail::with_error_context(where + " ", [&] { return detail::keras3_model_entry(model).dump(); });
+  const std::string config = detail::with_error_context(
+      where + " ", [&] { return detail::keras_json_text(detail::keras3_model_entry(model)); });
   const std::time_t now = std::time(nullptr);
   std::tm local{};
   localtime_r(&now, &local);

@@ -29,6 +29,8 @@ struct ConfigCall {
   /// The positional arguments as given. Only operations take values that are not tensors; for a layer the
   /// reader refuses them.
   std::vector<ConfigArgument> arguments;
+  /// Whether the node came in Keras 2's form (a list of [layer, node, tensor, kwargs], one per tensor).
+  bool legacy = false;
   /// Keyword arguments that hold tensors (`initial_state`, MultiHeadAttention's `value`), each in order.
   std::map<std::string, std::vector<SymbolicTensor>> tensor_kwargs;
   /// The other keyword arguments (an object), those whose value is null left out: Keras writes `mask: null`

@@ -66,7 +66,12 @@ class Arguments {
       used_.insert(key);
       return it->second;
     }
-    if (next_ >= call_.arguments.size() || call_.arguments[next_].tensors.empty()) {
+    // A Keras 2 form node lists each tensor as an entry of its own.
+    if (call_.legacy) {
+      next_ = call_.arguments.size();
+      return call_.inputs;
+    }
+    if (next_ >= call_.arguments.size() || !call_.arguments[next_].list) {
       throw ValueError(fmt::format("{} expected '{}' to be a list of tensors", where_, key));
     }
     return call_.arguments[next_++].tensors;
@@ -104,6 +109,7 @@ class Arguments {
       return ops::Operand(static_cast<int64_t>(value.get<uint64_t>()));
     if (value.is_number_integer() && !value.is_number_unsigned()) return ops::Operand(value.get<int64_t>());
     if (value.is_number_float()) return ops::Operand(value.get<double>());
+    if (const std::optional<double> v = config_number(value)) return ops::Operand(*v);  // NaN, +-Infinity
     throw ValueError(
         fmt::format("{} expected '{}' to be a tensor or a number, received {}", where_, key, shown(value)));
   }
@@ -135,8 +141,17 @@ class Config {
   double real(const std::string& key, double fallback) const {
     const json* v = find(key);
     if (v == nullptr) return fallback;
-    if (!v->is_number()) bad(key, "a number", *v);
-    return v->get<double>();
+    const std::optional<double> number = config_number(*v);
+    if (!number) bad(key, "a number", *v);
+    return *number;
+  }
+  // A constructor argument without a default (Clip's x_min): Keras's `cls(**config)` fails without it.
+  const json& required(const std::string& key) const {
+    const json* v = find(key);
+    if (v == nullptr) {
+      throw ValueError(fmt::format("{} config key '{}' is missing; the operation requires it", where_, key));
+    }
+    return *v;
   }
   bool flag(const std::string& key, bool fallback) const {
     const json* v = find(key);
@@ -169,14 +184,18 @@ class Config {
     const json* v = find(key);
     if (v == nullptr) return {};
     if (v->is_number_integer()) return ops::Axes(integer(key, 0));
-    return ops::Axes(integers(key));
+    const std::vector<int> list = integers(key);
+    if (list.empty()) bad(key, "None, an integer or a list of at least one", *v);
+    return ops::Axes(list);
   }
   std::vector<int64_t> shape(const std::string& key) const {
     const json* v = find(key);
     if (v == nullptr || !v->is_array()) bad(key, "a list of integers", v == nullptr ? json() : *v);
     std::vector<int64_t> out;
     for (const json& item : *v) {
-      if (!item.is_number_integer()) bad(key, "a list of integers", *v);
+      if (!item.is_number_integer() ||
+          (item.is_number_unsigned() && item.get<uint64_t>() > uint64_t{std::numeric_limits<int64_t>::max()}))
+        bad(key, "a list of integers", *v);
       out.push_back(item.get<int64_t>());
     }
     return out;
@@ -265,6 +284,8 @@ const std::map<std::string, Maker>& makers() {
       {"HardSilu", unary<ops::hard_silu>},
       {"Clip",
        [](const Config& c, Arguments& a) {
+         c.required("x_min");
+         c.required("x_max");
          return ops::clip(a.tensor("x"), c.real("x_min", 0.0), c.real("x_max", 0.0));
        }},
       {"Gelu",
@@ -285,14 +306,20 @@ const std::map<std::string, Maker>& makers() {
       {"Reshape",
        [](const Config& c, Arguments& a) { return ops::reshape(a.tensor("x"), c.shape("newshape")); }},
       {"ExpandDims",
-       [](const Config& c, Arguments& a) { return ops::expand_dims(a.tensor("x"), c.integer("axis", 0)); }},
+       [](const Config& c, Arguments& a) {
+         c.required("axis");
+         return ops::expand_dims(a.tensor("x"), c.integer("axis", 0));
+       }},
       {"Squeeze", [](const Config& c, Arguments& a) { return ops::squeeze(a.tensor("x"), c.axes("axis")); }},
       {"Transpose",
        [](const Config& c, Arguments& a) { return ops::transpose(a.tensor("x"), c.integers("axes")); }},
       {"Concatenate",
        [](const Config& c, Arguments& a) { return ops::concatenate(a.tensors("xs"), c.integer("axis", 0)); }},
       {"Cast",
-       [](const Config& c, Arguments& a) { return ops::cast(a.tensor("x"), c.text("dtype", "float32")); }},
+       [](const Config& c, Arguments& a) {
+         c.required("dtype");
+         return ops::cast(a.tensor("x"), c.text("dtype", "float32"));
+       }},
       {"Matmul",
        [](const Config&, Arguments& a) {
          const SymbolicTensor x1 = a.tensor("x1");
@@ -305,7 +332,7 @@ const std::map<std::string, Maker>& makers() {
 }  // namespace
 
 bool is_op_module(const std::string& module) {
-  return module.starts_with("keras.src.ops.") || module.starts_with("keras.ops");
+  return module.starts_with("keras.src.ops.");
 }
 
 SymbolicTensor op_from_config(const std::string& class_name, const std::string& module, const json& config,

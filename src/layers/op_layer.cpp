@@ -6,6 +6,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -105,7 +106,71 @@ nlohmann::json OpArgument::json() const {
   if (!number) return nullptr;
   if (boolean) return integer != 0;
   if (integral) return integer;
-  return *number;
+  return number_json(*number);
+}
+
+namespace {
+// A prefix no Keras string has (names are printable), so the markers cannot be mistaken for text.
+constexpr std::string_view kMarker = "\x01strata:";
+constexpr std::string_view kTokens[] = {"-Infinity", "Infinity", "NaN"};
+}  // namespace
+
+nlohmann::json number_json(double value) {
+  if (std::isfinite(value)) return value;
+  return std::string(kMarker) + (std::isnan(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity");
+}
+
+std::string keras_json_text(const nlohmann::json& config) {
+  std::string text = config.dump();
+  for (const std::string_view token : kTokens) {
+    // As dump escapes the marker's control character.
+    const std::string quoted = "\"\\u0001strata:" + std::string(token) + "\"";
+    for (size_t at = 0; (at = text.find(quoted, at)) != std::string::npos; at += token.size())
+      text.replace(at, quoted.size(), token);
+  }
+  return text;
+}
+
+std::string with_nonfinite_markers(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  bool quoted = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      out += c;
+      if (c == '\\' && i + 1 < text.size()) {
+        out += text[++i];
+      } else if (c == '"') {
+        quoted = false;
+      }
+      continue;
+    }
+    if (c == '"') quoted = true;
+    bool replaced = false;
+    for (const std::string_view token : kTokens) {
+      if (text.compare(i, token.size(), token) == 0) {
+        out += "\"\\u0001strata:" + std::string(token) + "\"";
+        i += token.size() - 1;
+        replaced = true;
+        break;
+      }
+    }
+    if (!replaced) out += c;
+  }
+  return out;
+}
+
+std::optional<double> config_number(const nlohmann::json& value) {
+  if (value.is_number()) return value.get<double>();
+  if (!value.is_string()) return std::nullopt;
+  const std::string& s = value.get_ref<const std::string&>();
+  if (s.rfind(kMarker, 0) != 0) return std::nullopt;
+  const std::string_view token = std::string_view(s).substr(kMarker.size());
+  if (token == "NaN") return std::numeric_limits<double>::quiet_NaN();
+  if (token == "Infinity") return std::numeric_limits<double>::infinity();
+  if (token == "-Infinity") return -std::numeric_limits<double>::infinity();
+  return std::nullopt;
 }
 
 OpArgument op_argument(const ops::Operand& x) {

@@ -31,6 +31,19 @@ struct OpArgument {
 /// The argument `x` is.
 OpArgument op_argument(const ops::Operand& x);
 
+/// A number for a model config. JSON has no NaN or infinity; Keras writes Python's `NaN`, `Infinity` and
+/// `-Infinity` tokens, which nlohmann neither reads nor writes, so a non-finite number is carried as a marker
+/// string: `keras_json_text` writes it as Keras's token, `with_nonfinite_markers` reads Keras's tokens as it,
+/// and `config_number` takes either.
+nlohmann::json number_json(double value);
+/// `config.dump()` with the markers of number_json written as Keras's tokens.
+std::string keras_json_text(const nlohmann::json& config);
+/// JSON text with Keras's bare NaN, Infinity and -Infinity tokens (outside strings) made marker strings, so
+/// that nlohmann parses it.
+std::string with_nonfinite_markers(const std::string& text);
+/// A number of a config: a JSON number, or a marker of number_json. Empty for anything else.
+std::optional<double> config_number(const nlohmann::json& value);
+
 /// Keras's type of each argument for its promotion rules, the tensors' types taken in order from `tensors`.
 std::vector<OperandType> operand_types(const std::vector<OpArgument>& arguments,
                                        const std::vector<DType>& tensors);

@@ -424,7 +424,8 @@ SymbolicTensor clip(const SymbolicTensor& x, double x_min, double x_max) {
   }
   const Activation clip{ActivationKind::kClip, detail::saturating_float(x_min),
                         detail::saturating_float(x_max)};
-  return detail::unary("Clip", kNumpy, clip, x, {{"x_min", x_min}, {"x_max", x_max}});
+  return detail::unary("Clip", kNumpy, clip, x,
+                       {{"x_min", detail::number_json(x_min)}, {"x_max", detail::number_json(x_max)}});
 }
 
 SymbolicTensor relu(const SymbolicTensor& x) {

@@ -113,6 +113,10 @@ class ReduceOpLayer : public OpLayer {
                       "included, which strata keeps",
                       prefix()));
     }
+    if (axis_.values().empty()) {
+      throw ValueError(
+          fmt::format("{} Expected at least one axis to reduce, received an empty list", prefix()));
+    }
     std::vector<int> axes;
     for (int a : axis_.values()) {
       const int d = normalize_axis(prefix(), a, rank);

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "graph/functional.hpp"
@@ -450,6 +451,55 @@ TEST_CASE("model_from_json reads Keras 3's operations, numbers in their places",
         MessageThat(
             Contains("[mean (Mean)] config key 'axis': expected a list of integers, received \"last\"")));
   }
+}
+
+TEST_CASE("operations: infinities as Keras writes them, an operation called twice, Keras 2's node form",
+          "[load_model][config][ops]") {
+  namespace ops = strata::ops;
+  auto x = strata::Input({4}, "x");
+  const float inf = std::numeric_limits<float>::infinity();
+  auto masked = ops::where(ops::greater(x, 0.0), x, -inf);
+  auto clipped = ops::clip(x, -static_cast<double>(inf), 1.5);
+  const strata::Model model(x, ops::concatenate({ops::softmax(masked), clipped}, -1), "inf");
+  const std::string text = model.to_json();
+  // Python's json writes -Infinity, which is what Keras's files hold; strata writes and reads it the same.
+  CHECK_THAT(text, Contains("-Infinity"));
+  CHECK(text.find("null]") == std::string::npos);
+  const strata::Tensor in({1, 4}, {1.0f, -2.0f, 3.0f, -4.0f});
+  const strata::Model loaded = strata::model_from_json(text);
+  CHECK(loaded.predict(in) == model.predict(in));
+  CHECK(loaded.predict(in).values()[5] == -2.0f);
+  // Keras 2's node form (strata's own config()): numbers as keyword arguments, Concatenate's list as entries.
+  const strata::Model legacy = strata::model_from_json(config_of(model).dump());
+  CHECK(legacy.predict(in) == model.predict(in));
+
+  // One Operation called twice (Keras: op = Add(); op(op(x, 1.0), 2.0)), beside an entry named add_1.
+  const json xt = keras_tensor("x", 0, 0, {nullptr, 4});
+  json twice = op_entry("keras.src.ops.numpy", "Add", {{"name", "add"}}, {xt, 1.0});
+  twice["inbound_nodes"].push_back(
+      {{"args", {keras_tensor("add", 0, 0, {nullptr, 4}), 2.0}}, {"kwargs", json::object()}});
+  const json layers = {input_entry("x", {nullptr, 4}), twice,
+                       op_entry("keras.src.ops.numpy", "Add", {{"name", "add_1"}},
+                                {keras_tensor("add", 1, 0, {nullptr, 4}), 3.0})};
+  const strata::Model called_twice =
+      strata::model_from_json(functional("twice", layers, {"x", 0, 0}, {"add_1", 0, 0}).dump());
+  CHECK(called_twice.predict(in).values() == std::vector<float>{7.0f, 4.0f, 9.0f, 2.0f});
+
+  // Required constructor arguments, and an empty axis list.
+  json no_min = layers;
+  no_min[2] = op_entry("keras.src.ops.numpy", "Clip", {{"name", "add_1"}, {"x_max", 1.0}}, {xt});
+  CHECK_THROWS_MATCHES(strata::model_from_json(functional("m", no_min, {"x", 0, 0}, {"add_1", 0, 0}).dump()),
+                       strata::ValueError,
+                       MessageThat(Contains("config key 'x_min' is missing; the operation requires it")));
+  json empty_axes = layers;
+  empty_axes[2] = op_entry("keras.src.ops.numpy", "Mean",
+                           {{"name", "add_1"}, {"axis", json::array()}, {"keepdims", false}}, {xt});
+  CHECK_THROWS_MATCHES(
+      strata::model_from_json(functional("m", empty_axes, {"x", 0, 0}, {"add_1", 0, 0}).dump()),
+      strata::ValueError,
+      MessageThat(Contains("config key 'axis': expected None, an integer or a list of at least one")));
+  CHECK_THROWS_MATCHES(ops::mean(x, std::vector<int>{}), strata::ValueError,
+                       MessageThat(Contains("Expected at least one axis to reduce, received an empty list")));
 }
 
 TEST_CASE("model_from_json takes dict inputs and outputs in Keras's flattened order",
