@@ -28,9 +28,11 @@ struct CppOptions {
 /// so. The source includes `<strata/strata.hpp>` and defines `strata::Model <function>()` (a
 /// `strata::Sequential` for a Sequential model) and `<function>_with_weights(const std::string& path)`,
 /// which calls `load_weights(path)` on it: a `.keras` archive, a Keras 2 HDF5 file or a `.weights.h5` file.
-/// Throws ValueError naming the layer for a custom layer (its C++ class is the user's), a `keras.ops` call,
-/// or a layer shared between a model and a model nested in it; and for a `function` or `namespace_name`
-/// that is not a C++ identifier.
+/// Each `keras.ops` call is written as its strata::ops function wrapped in `strata::ops::named`, so that it
+/// keeps its name. Throws ValueError naming the layer for a custom layer (its C++ class is the user's) or a
+/// layer shared between a model and a model nested in it; for a Sequential without an input shape yet; and
+/// for a `function` or `namespace_name` that is not a C++ identifier (or is main, a keyword, a standard
+/// macro or a layer class).
 std::string to_cpp(const Model& model, const CppOptions& options = {});
 
 }  // namespace strata

@@ -237,6 +237,12 @@ SymbolicTensor transpose(const SymbolicTensor& x, const std::vector<int>& axes =
 /// fused.
 SymbolicTensor matmul(const SymbolicTensor& x1, const SymbolicTensor& x2);
 
+/// Names the op that made `x` (`named("scores", ops::softmax(s))`), as a Keras config names its operations:
+/// ops are otherwise named automatically (`add`, `add_1`). The C++ that `strata::to_cpp` writes names each op
+/// so. Returns `x`. Call it on an op's fresh output, before a model holds it. Throws ValueError when `x` was
+/// not made by an op (a layer is named by its options) or the name is empty or not printable.
+SymbolicTensor named(const std::string& name, const SymbolicTensor& x);
+
 }  // namespace ops
 
 /// `a + number`, `number + b`, and the same for `-`, `*` and `/`: the ops:: function with a number operand,

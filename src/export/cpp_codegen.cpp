@@ -219,10 +219,7 @@ class Generator {
   }
 
   static void check_writable(const LayerImpl& layer) {
-    if (const auto* op = dynamic_cast<const detail::OpLayer*>(&layer)) {
-      throw ValueError(fmt::format("{} to_cpp does not write keras.ops calls yet ({} of {})", layer.prefix(),
-                                   layer.class_name(), op->module()));
-    }
+    if (dynamic_cast<const detail::OpLayer*>(&layer) != nullptr) return;  // written as a strata::ops call
     if (layer.schema() == nullptr && dynamic_cast<const FunctionalImpl*>(&layer) == nullptr) {
       throw ValueError(
           fmt::format("{} to_cpp writes built-in layers and models only; '{}' is a custom layer "
@@ -339,6 +336,8 @@ class Generator {
         callee = take(identifier_from(layer.name()));
         out += fmt::format("  const auto {} = {}();\n", callee, functions_.at(nested));
         declared[&layer] = callee;
+      } else if (dynamic_cast<const detail::OpLayer*>(&layer) != nullptr) {
+        // An op is its call: the strata::ops function (cpp_call), named as the model names it.
       } else if (calls[&layer] > 1) {
         callee = take(joined(identifier_from(layer.name()), "layer"));
         out += statement(fmt::format("  const auto {} = ", callee), layer.cpp_constructor(), ";");
@@ -429,9 +428,10 @@ std::string to_cpp(const Model& model, const CppOptions& options) {
       "// The Keras model \"{}\" in strata's functional API, written by strata::to_cpp{}.\n"
       "// {}() makes it with fresh weights; {}_with_weights(path) also\n"
       "// loads the weights of a .keras archive, a Keras 2 .h5 file or a .weights.h5 file.\n\n"
-      "#include <string>\n#include <vector>\n\n#include <strata/strata.hpp>\n\n",
+      "{}#include <string>\n#include <vector>\n\n#include <strata/strata.hpp>\n\n",
       model.name(), options.source.empty() ? "" : " from\n// " + options.source, options.function,
-      options.function);
+      options.function,
+      generator.body().find("std::numeric_limits") != std::string::npos ? "#include <limits>\n" : "");
   if (!options.namespace_name.empty()) out += fmt::format("namespace {} {{\n\n", options.namespace_name);
   out += generator.body();
   const std::string path_default =

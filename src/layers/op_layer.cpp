@@ -1,15 +1,18 @@
 #include "layers/op_layer.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
 
+#include "core/session.hpp"
 #include "graph/node.hpp"
 #include "layers/broadcast.hpp"
 
@@ -161,6 +164,85 @@ std::string with_nonfinite_markers(const std::string& text) {
   return out;
 }
 
+namespace {
+
+// A double as a C++ literal that reads back to the same value: shortest digits, always with a '.' or an
+// exponent so that it stays a double, infinities and NaN by name.
+std::string double_cpp(double v) {
+  if (std::isnan(v)) return "std::numeric_limits<double>::quiet_NaN()";
+  if (std::isinf(v))
+    return v > 0 ? "std::numeric_limits<double>::infinity()" : "-std::numeric_limits<double>::infinity()";
+  std::string text = fmt::format("{}", v);
+  if (text.find_first_of(".e") == std::string::npos) text += ".0";
+  return text;
+}
+
+// A config value as the C++ argument of the ops function: numbers, bools, a string, lists as braces, None
+// as the default (`{}`).
+std::string value_cpp(const nlohmann::json& v) {
+  if (v.is_null()) return "{}";
+  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+  if (v.is_number_integer()) return v.dump();
+  if (v.is_number_float()) return double_cpp(v.get<double>());
+  if (const std::optional<double> number = config_number(v)) return double_cpp(*number);
+  if (v.is_string()) return nlohmann::json(v.get<std::string>()).dump();
+  std::vector<std::string> items;
+  for (const nlohmann::json& item : v) items.push_back(value_cpp(item));
+  return fmt::format("{{{}}}", fmt::join(items, ", "));
+}
+
+// The constructor arguments each op function takes after its operands, in the C++ signature's order.
+const std::vector<std::string>& config_order(const std::string& class_name) {
+  static const std::map<std::string, std::vector<std::string>> order = {{"Clip", {"x_min", "x_max"}},
+                                                                        {"Gelu", {"approximate"}},
+                                                                        {"Elu", {"alpha"}},
+                                                                        {"LeakyRelu", {"negative_slope"}},
+                                                                        {"Softmax", {"axis"}},
+                                                                        {"LogSoftmax", {"axis"}},
+                                                                        {"Sum", {"axis", "keepdims"}},
+                                                                        {"Mean", {"axis", "keepdims"}},
+                                                                        {"Max", {"axis", "keepdims"}},
+                                                                        {"Min", {"axis", "keepdims"}},
+                                                                        {"Reshape", {"newshape"}},
+                                                                        {"ExpandDims", {"axis"}},
+                                                                        {"Squeeze", {"axis"}},
+                                                                        {"Transpose", {"axes"}},
+                                                                        {"Concatenate", {"axis"}},
+                                                                        {"Cast", {"dtype"}}};
+  static const std::vector<std::string> none;
+  const auto it = order.find(class_name);
+  return it == order.end() ? none : it->second;
+}
+
+}  // namespace
+
+std::string OpLayer::cpp_call(const Node& node, const std::string&,
+                              const std::vector<std::string>& inputs) const {
+  std::vector<std::string> args;
+  if (class_name() == "Concatenate") {
+    args.push_back(fmt::format("{{{}}}", fmt::join(inputs, ", ")));
+  } else {
+    size_t next = 0;
+    for (const OpArgument& a : call_arguments(node.inputs.size())) {
+      if (a.is_tensor()) {
+        args.push_back(next < inputs.size() ? inputs[next++] : "?");
+      } else if (a.boolean) {
+        args.push_back(a.integer != 0 ? "true" : "false");
+      } else if (a.integral) {
+        args.push_back(std::to_string(a.integer));
+      } else {
+        args.push_back(double_cpp(*a.number));
+      }
+    }
+  }
+  const nlohmann::json own = config();
+  for (const std::string& key : config_order(class_name())) {
+    if (own.contains(key)) args.push_back(value_cpp(own[key]));
+  }
+  return fmt::format("strata::ops::named({}, strata::ops::{}({}))", nlohmann::json(name()).dump(),
+                     to_snake_case(class_name()), fmt::join(args, ", "));
+}
+
 std::optional<double> config_number(const nlohmann::json& value) {
   if (value.is_number()) return value.get<double>();
   if (!value.is_string()) return std::nullopt;
@@ -248,3 +330,24 @@ std::vector<DType> value_dtypes(const ir::Graph& graph, const std::vector<ir::Va
 }
 
 }  // namespace strata::detail
+
+namespace strata::ops {
+
+SymbolicTensor named(const std::string& name, const SymbolicTensor& x) {
+  if (!x || x.node() == nullptr || dynamic_cast<detail::OpLayer*>(x.node()->layer.get()) == nullptr) {
+    throw ValueError(
+        fmt::format("[ops::named \"{}\"] Expected the output of an op (ops::add, x + y, ...); a layer "
+                    "takes its name from its options",
+                    name));
+  }
+  if (name.empty()) throw ValueError("[ops::named] Expected a name, received an empty one");
+  for (const char c : name) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      throw ValueError(
+          fmt::format("[ops::named] Expected a printable name, received {}", nlohmann::json(name).dump()));
+  }
+  x.node()->layer->rename(name);
+  return x;
+}
+
+}  // namespace strata::ops

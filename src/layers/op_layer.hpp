@@ -94,6 +94,10 @@ class OpLayer : public LayerImpl {
   /// (serialize_node keeps `x + 3.0` as args [x, 3.0]), no keyword arguments.
   nlohmann::json keras3_call(const Node& node,
                              const std::function<nlohmann::json(const SymbolicTensor&)>& ref) const override;
+  /// The strata::ops call that makes this op, named as it is:
+  /// `strata::ops::named("add", strata::ops::add(x, 3.0))`.
+  std::string cpp_call(const Node& node, const std::string& callee,
+                       const std::vector<std::string>& inputs) const override;
 
  private:
   std::string module_;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "numerics_util.hpp"
@@ -57,6 +58,27 @@ inline strata::Model codegen_corner_model() {
   frozen.set_trainable(false);
   auto steps = L::TimeDistributed(frozen, {.name = "td"})(L::Reshape({4, 6}, {.name = "steps"})(second));
   return strata::Model({ids, null}, {first, L::Flatten({.name = "out"})(steps)}, "corner cases");
+}
+
+/// A model of keras.ops calls (fifteen kinds, numbers on either side, a -inf operand, int32 ids) between
+/// Dense layers, and an Add merge layer beside ops named add.
+inline strata::Model ops_model() {
+  namespace L = strata::layers;
+  namespace ops = strata::ops;
+  auto x = strata::Input({4, 6}, "x");
+  auto ids = strata::Input({4}, {.name = "ids", .dtype = "int32"});
+  auto h = L::Dense(6, {.name = "dense"})(x);
+  auto shifted = 3.0f - (h + 0.5f) * 2;
+  auto scaled = ops::where(ops::greater(shifted, 0.0), shifted, ops::exp(shifted));
+  auto pooled = ops::mean(scaled, 1, true);
+  auto mixed = ops::matmul(ops::transpose(scaled, {0, 2, 1}), ops::softmax(scaled, 1));
+  auto flat = ops::reshape(mixed, {-1, 36});
+  auto counts = ops::sum(ops::cast(ops::less(ids, 2), "float32"), 1, true);
+  auto floor = ops::maximum(counts, -std::numeric_limits<double>::infinity());
+  auto joined = ops::concatenate({flat, ops::squeeze(pooled, 1), ops::clip(floor, 0.0, 3.0)}, -1);
+  // A merge layer of the same class as an op (Add) keeps Keras's weights paths: ops are not model.layers.
+  auto merged = L::Add({.name = "merge"})({joined, ops::maximum(joined, 0.25)});
+  return strata::Model({x, ids}, L::Dense(3, {.name = "head"})(merged), "with_ops");
 }
 
 /// Inputs for `everything_model()`.

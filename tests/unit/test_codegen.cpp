@@ -17,6 +17,24 @@ using namespace strata_test;
 using Catch::Matchers::Contains;
 namespace L = strata::layers;
 
+namespace {
+
+// The source with each statement broken over lines joined back into one.
+std::string one_line(const std::string& cpp) {
+  std::string joined;
+  for (size_t i = 0; i < cpp.size(); ++i) {
+    if (cpp[i] != '\n') {
+      joined += cpp[i];
+      continue;
+    }
+    while (i + 1 < cpp.size() && cpp[i + 1] == ' ') ++i;
+    joined += ' ';
+  }
+  return joined;
+}
+
+}  // namespace
+
 TEST_CASE("to_cpp writes a functional model as a person would", "[codegen]") {
   auto image = strata::Input({32, 32, 3}, "image");
   auto x = L::Conv2D(8, 3, {.padding = "same", .activation = "relu", .name = "conv"})(image);
@@ -130,15 +148,7 @@ TEST_CASE("to_cpp keeps clear of class names, macros and reserved identifiers, a
   // The shared layer's calls in their own order: the one on Dense_ first, though the other is ready sooner.
   CHECK(cpp.find("model_layer(Dense_)") < cpp.find("model_layer(NULL_)"));
   // A wrapped layer that is not trainable (the statement broken over lines: joined here).
-  std::string joined;
-  for (size_t i = 0; i < cpp.size(); ++i) {
-    if (cpp[i] != '\n') {
-      joined += cpp[i];
-      continue;
-    }
-    while (i + 1 < cpp.size() && cpp[i + 1] == ' ') ++i;
-    joined += ' ';
-  }
+  const std::string joined = one_line(cpp);
   CHECK_THAT(joined, Contains("TimeDistributed([] { auto layer = Dense(3, {.name = \"frozen\"}); "
                               "layer.set_trainable(false); return layer; }(), {.name = \"td\"})"));
 
@@ -146,6 +156,24 @@ TEST_CASE("to_cpp keeps clear of class names, macros and reserved identifiers, a
                        MessageThat(Contains("received \"main\"")));
   CHECK_THROWS_MATCHES(strata::to_cpp(strata::Sequential({L::Dense(2)})), strata::ValueError,
                        MessageThat(Contains("[to_cpp] The model has no graph yet")));
+}
+
+TEST_CASE("to_cpp writes keras.ops calls as strata::ops calls, named as the model names them",
+          "[codegen][ops]") {
+  strata::clear_session();  // the ops' automatic names: add, multiply, ...
+  const std::string cpp = strata::to_cpp(ops_model());
+  const std::string joined = one_line(cpp);
+  CHECK_THAT(joined, Contains("#include <limits>"));
+  CHECK_THAT(joined, Contains("strata::ops::named(\"add\", strata::ops::add(dense, 0.5))"));
+  CHECK_THAT(joined, Contains("strata::ops::named(\"multiply\", strata::ops::multiply(add, 2))"));
+  CHECK_THAT(joined, Contains("strata::ops::named(\"subtract\", strata::ops::subtract(3.0, multiply))"));
+  CHECK_THAT(joined, Contains("strata::ops::mean(where, 1, true)"));
+  CHECK_THAT(joined, Contains("strata::ops::transpose(where, {0, 2, 1})"));
+  CHECK_THAT(joined, Contains("strata::ops::reshape(matmul, {-1, 36})"));
+  CHECK_THAT(joined, Contains("strata::ops::cast(less, \"float32\")"));
+  CHECK_THAT(joined, Contains("strata::ops::maximum(sum, -std::numeric_limits<double>::infinity())"));
+  CHECK_THAT(joined, Contains("strata::ops::clip(maximum, 0.0, 3.0)"));
+  CHECK_THAT(joined, Contains("strata::ops::concatenate({reshape, squeeze, clip}, -1)"));
 }
 
 namespace {
@@ -171,9 +199,8 @@ TEST_CASE("to_cpp names what it cannot write", "[codegen][errors]") {
   CHECK_THROWS_MATCHES(
       strata::to_cpp(custom), strata::ValueError,
       MessageThat(Contains("[twice (Doubler)] to_cpp writes built-in layers and models only")));
-  const strata::Model ops(in, in * 2.0f, "o");
-  CHECK_THROWS_MATCHES(strata::to_cpp(ops), strata::ValueError,
-                       MessageThat(Contains("to_cpp does not write keras.ops calls yet")));
+  CHECK_THROWS_MATCHES(strata::ops::named("x", strata::layers::Dense(2)(in)), strata::ValueError,
+                       MessageThat(Contains("Expected the output of an op")));
   CHECK_THROWS_MATCHES(strata::to_cpp(seed_block_1(), {.function = "2fast"}), strata::ValueError,
                        MessageThat(Contains("Expected the function name to be a C++ identifier") &&
                                    Contains("received \"2fast\"")));
