@@ -252,7 +252,7 @@ bool starts_with_bytes(const std::string& path, const std::string& magic) {
   return in.read(head.data(), static_cast<std::streamsize>(head.size())) && head == magic;
 }
 Model load_model_file(const std::string& path, const LoadModelOptions& options, const std::string& where) {
-  if (starts_with_bytes(path, "PK\x03\x04")) return load_keras_archive(path, options, where);
+  if (detail::is_zip_file(path)) return load_keras_archive(path, options, where);
   const StoredModel stored = read_hdf5(path, where);
   if (major_version(stored.keras_version) == 1) {
     throw FileError(
