@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <optional>
@@ -536,7 +537,22 @@ class Reader {
       if (value.is_null()) continue;
       std::vector<SymbolicTensor> tensors;
       bool other = false;
-      if (!collect(value, entries, at, tensors, other, legacy)) return std::nullopt;
+      // A list of tensors with None in places (Attention's mask=[None, value_mask]) keeps its places: a
+      // None becomes an empty tensor, which only the layers that take one accept (expect_config_kwargs).
+      const bool holes = value.is_array() &&
+                         std::any_of(value.begin(), value.end(), [](const json& v) { return v.is_null(); }) &&
+                         !std::all_of(value.begin(), value.end(), [](const json& v) { return v.is_null(); });
+      if (holes) {
+        for (const json& item : value) {
+          if (item.is_null()) {
+            tensors.emplace_back();
+          } else if (!collect(item, entries, at, tensors, other, legacy)) {
+            return std::nullopt;
+          }
+        }
+      } else if (!collect(value, entries, at, tensors, other, legacy)) {
+        return std::nullopt;
+      }
       if (!tensors.empty() && other) {
         throw ValueError(fmt::format("{}: the keyword argument '{}' mixes tensors and other values: {}", at,
                                      key, shown(value)));

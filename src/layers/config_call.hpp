@@ -31,7 +31,8 @@ struct ConfigCall {
   std::vector<ConfigArgument> arguments;
   /// Whether the node came in Keras 2's form (a list of [layer, node, tensor, kwargs], one per tensor).
   bool legacy = false;
-  /// Keyword arguments that hold tensors (`initial_state`, MultiHeadAttention's `value`), each in order.
+  /// Keyword arguments that hold tensors (`initial_state`, MultiHeadAttention's `value`), each in order. A
+  /// list with None in places (`mask=[None, value_mask]`) has an empty tensor in each such place.
   std::map<std::string, std::vector<SymbolicTensor>> tensor_kwargs;
   /// The other keyword arguments (an object), those whose value is null left out: Keras writes `mask: null`
   /// and `training: false` for calls that passed no mask or the default.
@@ -40,10 +41,12 @@ struct ConfigCall {
 
 /// Throws ValueError naming `layer` for a keyword argument of `call` that is none of `tensor_keys` (holding
 /// tensors) or `value_keys` (holding values); `training` is always accepted (strata runs inference), and a
-/// mask is named as not supported.
+/// mask is named as not supported. A list of tensors with None in places (an empty tensor in
+/// `tensor_kwargs`) is accepted only for `keys_with_nones` (Attention's `mask`).
 void expect_config_kwargs(const LayerImpl& layer, const ConfigCall& call,
                           const std::vector<std::string>& tensor_keys,
-                          const std::vector<std::string>& value_keys);
+                          const std::vector<std::string>& value_keys,
+                          const std::vector<std::string>& keys_with_nones = {});
 
 /// The call's first inputs: its positional tensors, or, when it has none, the tensors of the keyword `key`
 /// (Keras 3 records `layer(inputs=x)` so). Throws ValueError naming `layer` when both are given.

@@ -87,12 +87,22 @@ std::vector<SymbolicTensor> leading_inputs(const LayerImpl& layer, const ConfigC
 
 void expect_config_kwargs(const LayerImpl& layer, const ConfigCall& call,
                           const std::vector<std::string>& tensor_keys,
-                          const std::vector<std::string>& value_keys) {
+                          const std::vector<std::string>& value_keys,
+                          const std::vector<std::string>& keys_with_nones) {
   const auto takes = [](const std::vector<std::string>& keys, const std::string& key) {
     return std::find(keys.begin(), keys.end(), key) != keys.end();
   };
   for (const auto& [key, tensors] : call.tensor_kwargs) {
-    if (takes(tensor_keys, key)) continue;
+    if (takes(tensor_keys, key)) {
+      const bool none = std::any_of(tensors.begin(), tensors.end(), [](const auto& t) { return !t; });
+      if (none && !takes(keys_with_nones, key)) {
+        throw ValueError(
+            fmt::format("{} The call passes None among the tensors of '{}'; this layer takes "
+                        "tensors only there",
+                        layer.prefix(), key));
+      }
+      continue;
+    }
     if (key == "mask" || key.ends_with("_mask")) {
       throw ValueError(
           fmt::format("{} The call passes a mask ('{}': {} tensor(s)); strata does not propagate "

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <functional>
 #include <limits>
 #include <map>
@@ -29,7 +30,12 @@ std::string shown(const json& value) {
 // name when there is one, else the next positional argument.
 class Arguments {
  public:
-  Arguments(std::string where, const ConfigCall& call) : where_(std::move(where)), call_(call) {}
+  Arguments(std::string where, const ConfigCall& call) : where_(std::move(where)), call_(call) {
+    for (const auto& [key, tensors] : call_.tensor_kwargs) {
+      if (std::any_of(tensors.begin(), tensors.end(), [](const SymbolicTensor& t) { return !t; }))
+        throw ValueError(fmt::format("{} the call passes None among the tensors of '{}'", where_, key));
+    }
+  }
 
   ops::Operand operand(const std::string& key) {
     if (const auto it = call_.tensor_kwargs.find(key); it != call_.tensor_kwargs.end()) {
