@@ -11,6 +11,7 @@
 #include "strata/layers/dense.hpp"
 #include "strata/layers/depthwise_conv1d.hpp"
 #include "strata/layers/depthwise_conv2d.hpp"
+#include "strata/layers/einsum_dense.hpp"
 #include "strata/layers/embedding.hpp"
 #include "strata/layers/global_pooling2d.hpp"
 #include "strata/layers/group_normalization.hpp"

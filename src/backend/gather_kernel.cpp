@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "backend/integer_ids.hpp"
 #include "strata/error.hpp"
 #include "strata/parallel.hpp"
 
@@ -13,16 +14,6 @@ namespace {
 
 // Below this many output floats a team costs more than the copy.
 constexpr int64_t kParallelFloats = int64_t{1} << 15;
-
-// The multi-index of flat position `at` in `dims`, for messages.
-std::vector<int64_t> position_of(int64_t at, const std::vector<int64_t>& dims) {
-  std::vector<int64_t> index(dims.size());
-  for (size_t d = dims.size(); d-- > 0;) {
-    index[d] = at % dims[d];
-    at /= dims[d];
-  }
-  return index;
-}
 
 template <class Id>
 void gather(const ir::GatherOp& op, const std::vector<int64_t>& id_dims, const Id* ids, float* dst) {
@@ -59,17 +50,7 @@ void gather(const ir::GatherOp& op, const std::vector<int64_t>& id_dims, const I
 
 void run_gather(const ir::GatherOp& op, const std::vector<int64_t>& id_dims, ir::DataType id_type,
                 const void* ids, float* dst) {
-  switch (id_type) {
-    case ir::DataType::kInt32:
-      return gather(op, id_dims, static_cast<const int32_t*>(ids), dst);
-    case ir::DataType::kInt64:
-      return gather(op, id_dims, static_cast<const int64_t*>(ids), dst);
-    case ir::DataType::kFloat32:
-    case ir::DataType::kBFloat16:
-    case ir::DataType::kBool:
-      break;
-  }
-  throw InternalError("gather: ids that are not int32 or int64 reached the kernel");
+  visit_ids(id_type, ids, "gather", [&](const auto* typed) { gather(op, id_dims, typed, dst); });
 }
 
 }  // namespace strata::detail

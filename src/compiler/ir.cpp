@@ -203,6 +203,7 @@ double op_flops(const Graph& graph, const Op& op) {
           [&](const BinaryOp& b) { return none(b); },
           [&](const ElementwiseOp& e) { return none(e); },
           [&](const GatherOp& g) { return none(g); },
+          [&](const OneHotOp& o) { return none(o); },
           [&](const ConstantOp& c) { return none(c); },
           [&](const RecurrentOp& r) {
             // Per step and sample: the input's and the state's projections, per direction.
@@ -279,6 +280,7 @@ std::vector<std::shared_ptr<const Tensor>> op_weights(const Op& op) {
                  },
                  [&](const PReluOp& p) { add({p.alpha}); },
                  [&](const GatherOp& g) { add({g.table}); },
+                 [&](const OneHotOp& o) { none(o); },
                  // Not a float32 weight: a mask or ids the layer made for the plan's shapes.
                  [&](const ConstantOp& c) { none(c); },
                  [&](const RecurrentOp& r) {
@@ -338,6 +340,17 @@ std::string op_kind_name(const Op& op) {
     }
     std::string operator()(const ElementwiseOp& e) const { return elementwise_name(e.kind); }
     std::string operator()(const GatherOp&) const { return "gather"; }
+    std::string operator()(const OneHotOp& o) const {
+      switch (o.mode) {
+        case OneHotOp::Mode::kMultiHot:
+          return "multi_hot";
+        case OneHotOp::Mode::kCount:
+          return "count";
+        case OneHotOp::Mode::kOneHot:
+          break;
+      }
+      return "one_hot";
+    }
     std::string operator()(const ConstantOp&) const { return "constant"; }
     std::string operator()(const RecurrentOp& r) const {
       const char* prefix = r.backward ? "bidirectional_" : "";
@@ -466,6 +479,7 @@ std::string attrs_text(const Op& op) {
                           return text;
                         },
                         [&](const GatherOp& g) { return nothing(g); },
+                        [&](const OneHotOp& o) { return fmt::format("depth={}", o.depth); },
                         [&](const ConstantOp& c) { return nothing(c); },
                         [&](const RecurrentOp& r) {
                           std::string text = fmt::format("units={}", r.recurrent_kernel->dims()[0]);

@@ -197,6 +197,19 @@ struct GatherOp {
   bool ids_cast = false;
 };
 
+/// Keras's CategoryEncoding on integer values (int32 or int64) in [0, depth): kOneHot appends an axis of
+/// `depth` with a 1 at each value; kMultiHot and kCount turn each row (N, n) into (N, depth), a 1 (or the
+/// number of times) at each value the row holds. A value outside [0, depth) makes the step throw ValueError
+/// starting with `where`.
+struct OneHotOp {
+  enum class Mode { kOneHot, kMultiHot, kCount };
+  Mode mode = Mode::kOneHot;
+  int64_t depth = 0;
+  std::string where;
+  /// The values are a cast of the layer's float or bool input, for the message.
+  bool ids_cast = false;
+};
+
 /// The type a number operand at position `at` of `op` takes: bool for a condition or a logical operand,
 /// the output's type for where's branches, and the tensors' shared type `operands` for the rest.
 DataType elementwise_number_type(const ElementwiseOp& op, int at, DataType operands, DataType output);
@@ -361,9 +374,9 @@ struct ProbeOp {};
 /// Every op kind. The backends and the compiler visit it exhaustively (one handler per kind, no catch-all),
 /// so a kind added here without a handler fails to build where one is missing.
 using OpAttrs = std::variant<ConvOp, TransposedConvOp, PoolOp, ActivationOp, BinaryOp, ElementwiseOp,
-                             GatherOp, SoftmaxOp, PReluOp, DenseOp, BatchNormOp, LayerNormOp, MatMulOp,
-                             RecurrentOp, PadOp, CropOp, UpsampleOp, ResizeOp, ReshapeOp, ConcatOp, ReduceOp,
-                             TransposeOp, CustomOp, ConstantOp, ConvertOp STRATA_PROBE_OP_KIND>;
+                             GatherOp, OneHotOp, SoftmaxOp, PReluOp, DenseOp, BatchNormOp, LayerNormOp,
+                             MatMulOp, RecurrentOp, PadOp, CropOp, UpsampleOp, ResizeOp, ReshapeOp, ConcatOp,
+                             ReduceOp, TransposeOp, CustomOp, ConstantOp, ConvertOp STRATA_PROBE_OP_KIND>;
 
 /// A step fused into an op, applied to its result in order.
 struct PostOp {

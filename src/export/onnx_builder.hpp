@@ -127,6 +127,7 @@ class OnnxBuilder {
                      out_.node("Gather", {table, get(op.inputs[0], Layout::kNhwc)},
                                {define(op, Layout::kNhwc)}, name);
                    },
+                   [&](const ir::OneHotOp& o) { one_hot(op, o, name); },
                    [&](const ir::RecurrentOp& r) { recurrent(op, r, name); },
                    [&](const ir::ConstantOp& c) { constant(op, c, name); },
                    [&](const ir::SoftmaxOp& s) { softmax(op, s, name); },
@@ -221,6 +222,7 @@ class OnnxBuilder {
 
   // A plan-time constant: an initializer of its type, named by an Identity as the value.
   void constant(const ir::Op& op, const ir::ConstantOp& c, const std::string& name);
+  void one_hot(const ir::Op& op, const ir::OneHotOp& o, const std::string& name);
 
   // Keras's recurrent layers (onnx_recurrent.cpp).
   void recurrent(const ir::Op& op, const ir::RecurrentOp& r, const std::string& name);
@@ -249,6 +251,7 @@ class OnnxBuilder {
               return rank(op.inputs[0]) != rank(op.inputs[1]) ? Want::kNhwc : follow(b);
             },
             [&](const ir::GatherOp&) { return Want::kNhwc; },
+            [&](const ir::OneHotOp&) { return Want::kNhwc; },
             [&](const ir::RecurrentOp&) { return Want::kNhwc; },
             [&](const ir::ConstantOp&) { return Want::kNhwc; },
             [&](const ir::ElementwiseOp& e) {

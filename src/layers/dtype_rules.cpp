@@ -63,4 +63,10 @@ void expect_float_inputs(const std::string& prefix, const std::vector<DType>& dt
   }
 }
 
+IntegerIds emit_integer_ids(ir::Graph& graph, ir::ValueId value, const std::string& layer) {
+  const ir::DataType type = graph.values[value].dtype;
+  if (type == ir::DataType::kInt32 || type == ir::DataType::kInt64) return {value, false};
+  return {emit_cast(graph, value, DType::kInt32, layer), true};
+}
+
 }  // namespace strata::detail

@@ -30,6 +30,14 @@ DType result_type(const std::vector<OperandType>& operands);
 /// that type.
 ir::ValueId emit_cast(ir::Graph& graph, ir::ValueId value, DType to, const std::string& layer);
 
+/// Integer ids from `value`: itself when int32 or int64, else a cast to int32 (Keras casts float and bool
+/// ids so, floats toward zero). `cast` tells which, for the lookup's error message.
+struct IntegerIds {
+  ir::ValueId value;
+  bool cast = false;
+};
+IntegerIds emit_integer_ids(ir::Graph& graph, ir::ValueId value, const std::string& layer);
+
 /// Throws ValueError, starting with `prefix`, unless every one of `dtypes` is float32: for the ops that
 /// compute only in float32 (activations, reductions, softmax, matmul), naming input `i` and the fix.
 void expect_float_inputs(const std::string& prefix, const std::vector<DType>& dtypes);

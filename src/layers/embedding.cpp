@@ -80,15 +80,12 @@ class EmbeddingImpl : public detail::ConfiguredLayer<EmbeddingArgs> {
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&,
                                  const std::vector<ir::ValueId>& inputs) const override {
-    ir::ValueId ids = inputs[0];
-    const ir::DataType type = graph.values[ids].dtype;
-    const bool cast = type != ir::DataType::kInt32 && type != ir::DataType::kInt64;
-    if (cast) ids = detail::emit_cast(graph, ids, DType::kInt32, name());
-    std::vector<int64_t> dims = graph.values[ids].dims;
+    const detail::IntegerIds ids = detail::emit_integer_ids(graph, inputs[0], name());
+    std::vector<int64_t> dims = graph.values[ids.value].dims;
     dims.push_back(args_.output_dim);
     const ir::ValueId out = graph.add_value(std::move(dims), name());
     graph.ops.push_back(
-        ir::Op{ir::GatherOp{variables()[0].tensor(), prefix(), cast}, {ids}, {out}, {}, {name()}});
+        ir::Op{ir::GatherOp{variables()[0].tensor(), prefix(), ids.cast}, {ids.value}, {out}, {}, {name()}});
     return {out};
   }
 };

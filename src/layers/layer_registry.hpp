@@ -69,12 +69,14 @@ std::shared_ptr<LayerImpl> layer_from_config(const std::string& class_name, cons
 #define STRATA_LAYER_FAMILIES(X) \
   X(activations)                 \
   X(batch_normalization)         \
+  X(category_encoding)           \
   X(bidirectional)               \
   X(conv1d)                      \
   X(conv2d)                      \
   X(conv_transpose)              \
   X(dense)                       \
   X(embedding)                   \
+  X(einsum_dense)                \
   X(depthwise_conv1d)            \
   X(depthwise_conv2d)            \
   X(global_pooling2d)            \
@@ -83,6 +85,8 @@ std::shared_ptr<LayerImpl> layer_from_config(const std::string& class_name, cons
   X(layer_normalization)         \
   X(merge)                       \
   X(multi_head_attention)        \
+  X(attention)                   \
+  X(dot)                         \
   X(normalization)               \
   X(pooling1d)                   \
   X(pooling2d)                   \

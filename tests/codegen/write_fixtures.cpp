@@ -20,17 +20,20 @@ int main(int argc, char** argv) {
   const std::string dir = argv[1];
   try {
     const strata::Model seed1 = seed_block_1(), seed2 = seed_block_2(), everything = everything_model(),
-                        corner = codegen_corner_model(), with_ops = ops_model();
+                        corner = codegen_corner_model(), with_ops = ops_model(),
+                        attention = attention_layers_model();
     randomize_weights(seed1, 1);
     randomize_weights(seed2, 2);
     randomize_weights(everything, 3);
     randomize_weights(corner, 6);
     randomize_weights(with_ops, 7);
+    randomize_weights(attention, 8);
     seed1.save(dir + "/seed1.keras");
     seed2.save(dir + "/seed2.keras");
     everything.save(dir + "/everything.keras");
     corner.save(dir + "/corner.keras");
     with_ops.save(dir + "/ops.keras");
+    attention.save(dir + "/attention.keras");
 #ifndef STRATA_SANITIZED
     namespace apps = strata::applications;
     const strata::Model resnet = apps::ResNet50({.input_shape = {64, 64, 3}});

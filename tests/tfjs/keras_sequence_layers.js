@@ -114,4 +114,98 @@ class KerasMultiHeadAttention extends tfl.layers.Layer {
 KerasMultiHeadAttention.className = 'KerasMultiHeadAttention';
 tf.serialization.registerClass(KerasMultiHeadAttention);
 
-module.exports = {KerasGRU, KerasMultiHeadAttention};
+// Keras 3's Attention and AdditiveAttention (keras/src/layers/attention/attention.py and
+// additive_attention.py), which tfjs-layers lacks: the scores (query-key dot product times `scale`;
+// "concat": concat_score_weight * sum(tanh(scale * (q + k))); additive: sum(scale * tanh(q + k))), the value
+// mask and the causal rule (Keras's cumsum construction) applied as where(not keep, scores - 1e9, scores), the
+// softmax, the weighted values and where(query_mask, output, 0). The node's tensors arrive as inputs in the
+// order adapt() put them: query, value, [key], [query_mask], [value_mask].
+class KerasAttention extends tfl.layers.Layer {
+  constructor(config) {
+    super({name: config.name});
+    this.c = config;
+  }
+  computeOutputShape(shapes) {
+    const [q, v] = shapes;
+    const out = [q[0], q[1], v[2]];
+    return this.c.strataCall.scores ? [out, [q[0], q[1], v[1]]] : out;
+  }
+  build(shapes) {
+    const z = tfl.initializers.zeros();
+    this.scale = null;
+    this.concatScoreWeight = null;
+    if (this.c.kind === 'AdditiveAttention') {
+      if (this.c.useScale) this.scale = this.addWeight('scale', [shapes[0][2]], 'float32', z);
+    } else {
+      if (this.c.useScale) this.scale = this.addWeight('scale', [], 'float32', z);
+      if (this.c.scoreMode === 'concat') {
+        this.concatScoreWeight = this.addWeight('concat_score_weight', [], 'float32', z);
+      }
+    }
+    this.built = true;
+  }
+  call(inputs) {
+    return tf.tidy(() => {
+      const {key, qmask, vmask, causal, scores: withScores} = this.c.strataCall;
+      const [q, v] = inputs;
+      let at = 2;
+      const k = key ? inputs[at++] : v;
+      const qm = qmask ? inputs[at++] : null;
+      const vm = vmask ? inputs[at++] : null;
+      let scores;
+      if (this.c.kind === 'AdditiveAttention') {
+        const t = tf.tanh(tf.add(tf.expandDims(q, -2), tf.expandDims(k, -3)));
+        scores = tf.sum(this.scale ? tf.mul(this.scale.read(), t) : t, -1);
+      } else if (this.c.scoreMode === 'dot') {
+        scores = tf.matMul(q, k, false, true);
+        if (this.scale) scores = tf.mul(scores, this.scale.read());
+      } else {
+        const s = tf.add(tf.expandDims(q, -2), tf.expandDims(k, -3));
+        scores = tf.mul(this.concatScoreWeight.read(),
+            tf.sum(tf.tanh(this.scale ? tf.mul(this.scale.read(), s) : s), -1));
+      }
+      let keep = vm == null ? null : tf.expandDims(tf.cast(vm, 'bool'), -2);
+      if (causal) {
+        const ones = tf.ones([1, scores.shape[1], scores.shape[2]], 'int32');
+        const c = tf.greaterEqual(tf.cumsum(ones, 1), tf.cumsum(ones, 2));
+        keep = keep == null ? c : tf.logicalAnd(keep, c);
+      }
+      if (keep != null) {
+        scores = tf.where(tf.logicalNot(tf.broadcastTo(keep, scores.shape)), tf.sub(scores, 1e9), scores);
+      }
+      const probs = tf.softmax(scores);
+      let out = tf.matMul(probs, v);
+      if (qm != null) {
+        const rows = tf.broadcastTo(tf.expandDims(tf.cast(qm, 'bool'), -1), out.shape);
+        out = tf.where(rows, out, tf.zerosLike(out));
+      }
+      return withScores ? [out, probs] : out;
+    });
+  }
+}
+KerasAttention.className = 'KerasAttention';
+tf.serialization.registerClass(KerasAttention);
+
+// Keras 3's Dot with normalize=True: Keras normalizes with x * rsqrt(max(sum(x^2), 1e-14)) (ops.normalize,
+// epsilon 1e-7 squared), tfjs-layers with x / sqrt(max(sum(x^2), 1e-7)), which differs for vectors shorter
+// than 3e-4. The inputs are normalized Keras's way, then tfjs's own Dot takes them unnormalized.
+const TfjsDot = tfl.layers.dot({axes: 1}).constructor;
+class KerasDot extends TfjsDot {
+  constructor(args) {
+    super({...args, normalize: false});
+    this.kerasNormalize = !!args.normalize;
+  }
+  mergeFunction(inputs) {
+    if (!this.kerasNormalize) return super.mergeFunction(inputs);
+    const axes = Array.isArray(this.axes) ? this.axes : [this.axes, this.axes];
+    const normed = inputs.map((x, i) => tf.tidy(() => {
+      const a = axes[i] < 0 ? axes[i] + x.rank : axes[i];
+      return tf.mul(x, tf.rsqrt(tf.maximum(tf.sum(tf.square(x), a, true), 1e-14)));
+    }));
+    return super.mergeFunction(normed);
+  }
+}
+KerasDot.className = 'KerasDot';
+tf.serialization.registerClass(KerasDot);
+
+module.exports = {KerasGRU, KerasMultiHeadAttention, KerasAttention, KerasDot};

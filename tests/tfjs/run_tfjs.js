@@ -39,6 +39,14 @@
 //   TensorFlow's tf.image.resize (half-pixel centres). All three run as KerasResize below: Keras's crop windows
 //   and pad_to_aspect_ratio's fill written from its source, then tfjs-core's resizeBilinear / resizeNearestNeighbor with halfPixelCenters.
 // - GroupNormalization: no tfjs class; KerasGroupNormalization below is Keras 3's call in tfjs-core ops.
+// - Attention and AdditiveAttention: not in tfjs-layers; KerasAttention (keras_sequence_layers.js) is Keras 3's
+//   call in tfjs-core ops, its mask keyword turned into inputs.
+// - Dot with normalize=True: tfjs clamps the squared norm at 1e-7, Keras 3 at 1e-14; KerasDot normalizes
+//   Keras's way, then runs tfjs's own Dot. tfjs's Dot takes ranks up to 3 only (it throws beyond).
+// - EinsumDense: not in tfjs-layers; KerasEinsumDense below runs Keras's equation in tfjs-core's einsum.
+// - CategoryEncoding "one_hot": tfjs's layer takes (batch, 1) only (output rank 2 at most); KerasOneHot below
+//   is Keras's encoding with tfjs-core's oneHot. "multi_hot" and "count" run in tfjs's own layer, given a copy
+//   of its input shape (its computeOutputShape overwrites the input layer's).
 // - MultiHeadAttention: not in tfjs-layers' node bundle; KerasMultiHeadAttention below is Keras 3's call in
 //   tfjs-core ops (einsum), its keyword tensors turned into inputs.
 // - GRU with reset_after=True (Keras 3's default): tfjs throws; KerasGRU below runs Keras 3's cell in tfjs's
@@ -250,7 +258,7 @@ class KerasGroupNormalization extends tfl.layers.Layer {
 KerasGroupNormalization.className = 'KerasGroupNormalization';
 tf.serialization.registerClass(KerasGroupNormalization);
 
-require('./keras_sequence_layers');  // registers KerasGRU and KerasMultiHeadAttention
+require('./keras_sequence_layers');  // registers KerasGRU, KerasMultiHeadAttention, KerasAttention, KerasDot
 
 // Keras 3's Normalization at inference (keras/src/layers/preprocessing/normalization.py).
 class KerasNormalization extends tfl.layers.Layer {
@@ -293,6 +301,94 @@ class KerasNormalization extends tfl.layers.Layer {
 }
 KerasNormalization.className = 'KerasNormalization';
 tf.serialization.registerClass(KerasNormalization);
+
+// Keras 3's EinsumDense (keras/src/layers/core/einsum_dense.py) by tfjs-core's einsum kernel: `...` spelled
+// out as letters the equation does not use (as Keras's _analyze_einsum_string reads it), the kernel's shape
+// from the equation, the bias added with numpy broadcasting (its shape lines up with the output's last axes).
+class KerasEinsumDense extends tfl.layers.Layer {
+  constructor(config) {
+    super({name: config.name});
+    this.c = config;
+  }
+  // The equation with `...` spelled out for an input of `shape`, and the output's full shape as Keras builds
+  // it: the batch, the axes `...` stands for on the left, output_shape, those on the right.
+  spell(shape) {
+    const [lhs, out] = this.c.equation.split('->');
+    const [inp, kernel] = lhs.split(',');
+    const elided = shape.length - inp.replace('...', '').length;
+    const free = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'.split('')
+        .filter((ch) => !this.c.equation.includes(ch)).slice(0, elided).join('');
+    const full = [shape[0]];
+    if (inp.startsWith('...')) full.push(...shape.slice(1, elided));
+    full.push(...this.c.outputShape);
+    if (inp.endsWith('...')) full.push(...shape.slice(shape.length - elided));
+    const input = inp.replace('...', free), output = out.replace('...', free);
+    const dims = output.split('').map((ch, i) => (input.includes(ch) ? shape[input.indexOf(ch)] : full[i]));
+    return {input, kernel, output, dims};
+  }
+  computeOutputShape(shape) {
+    return this.spell(shape).dims;
+  }
+  build(shape) {
+    const {input, kernel, output, dims} = this.spell(shape);
+    const z = tfl.initializers.zeros();
+    const size = (ch) => (output.includes(ch) ? dims[output.indexOf(ch)] : shape[input.indexOf(ch)]);
+    this.kernel = this.addWeight('kernel', kernel.split('').map(size), 'float32', z);
+    this.bias = null;
+    const axes = this.c.biasAxes;
+    if (axes) {
+      const first = Math.min(...axes.split('').map((ch) => output.indexOf(ch)));
+      const bias = output.slice(first).split('').map((ch, i) => (axes.includes(ch) ? dims[first + i] : 1));
+      this.bias = this.addWeight('bias', bias, 'float32', z);
+    }
+    this.built = true;
+  }
+  call(inputs) {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      const {input, kernel, output} = this.spell(x.shape);
+      let y = tf.einsum(`${input},${kernel}->${output}`, x, this.kernel.read());
+      if (this.bias) y = tf.add(y, this.bias.read());
+      return ACTIVATIONS[this.c.activation](y);
+    });
+  }
+}
+KerasEinsumDense.className = 'KerasEinsumDense';
+tf.serialization.registerClass(KerasEinsumDense);
+
+// Keras 3's CategoryEncoding with output_mode "one_hot" (utils/numerical_utils.encode_categorical_inputs): a
+// trailing axis of 1 dropped, then one_hot over num_tokens (tfjs-core's oneHot, as Keras's tf.one_hot).
+class KerasOneHot extends tfl.layers.Layer {
+  constructor(config) {
+    super({name: config.name});
+    this.c = config;
+  }
+  computeOutputShape(shape) {
+    const dims = shape[shape.length - 1] === 1 ? shape.slice(0, -1) : shape.slice();
+    dims.push(this.c.numTokens);
+    return dims;
+  }
+  call(inputs) {
+    return tf.tidy(() => {
+      let x = tf.cast(Array.isArray(inputs) ? inputs[0] : inputs, 'int32');
+      if (x.shape[x.rank - 1] === 1) x = tf.squeeze(x, [x.rank - 1]);
+      return tf.cast(tf.oneHot(x, this.c.numTokens), 'float32');
+    });
+  }
+}
+KerasOneHot.className = 'KerasOneHot';
+tf.serialization.registerClass(KerasOneHot);
+
+// tfjs-layers' own CategoryEncoding, whose computeOutputShape writes num_tokens into the shape it is given
+// (the input layer's own array, which then refuses the inputs): given a copy here.
+const TfjsCategoryEncoding = tfl.layers.categoryEncoding({numTokens: 1}).constructor;
+class CopyingCategoryEncoding extends TfjsCategoryEncoding {
+  computeOutputShape(shape) {
+    return super.computeOutputShape(Array.isArray(shape[0]) ? shape.map((s) => s.slice()) : shape.slice());
+  }
+}
+CopyingCategoryEncoding.className = 'CopyingCategoryEncoding';
+tf.serialization.registerClass(CopyingCategoryEncoding);
 
 function refuse(layer, what) {
   throw new Unsupported(`tfjs oracle: layer '${layer.config.name}' (${layer.class_name}): ${what}`);
@@ -420,6 +516,44 @@ function adapt(layer) {
       layer.class_name = 'KerasMultiHeadAttention';
       break;
     }
+    case 'Attention':
+    case 'AdditiveAttention': {
+      // The node lists query, value and key, and passes mask=[query_mask, value_mask] (None where absent)
+      // as a keyword; the masks become inputs after them, and the call's flags go to the layer.
+      let call = null;
+      layer.inbound_nodes = layer.inbound_nodes.map((node) => {
+        const kwargs = node[node.length - 1][3] || {};
+        const entries = node.map(([name, index, tensor]) => [name, index, tensor, {}]);
+        const [qm, vm] = kwargs.mask || [null, null];
+        if (qm) entries.push([...qm, {}]);
+        if (vm) entries.push([...vm, {}]);
+        call = {key: node.length === 3, qmask: !!qm, vmask: !!vm, causal: !!kwargs.use_causal_mask,
+          scores: !!kwargs.return_attention_scores};
+        return entries;
+      });
+      c.strata_call = call;
+      c.kind = layer.class_name;
+      layer.class_name = 'KerasAttention';
+      break;
+    }
+    case 'Dot':
+      layer.class_name = 'KerasDot';
+      break;
+    case 'EinsumDense':
+      if (!(c.activation in ACTIVATIONS)) refuse(layer, `the harness's EinsumDense has no ${c.activation}`);
+      layer.class_name = 'KerasEinsumDense';
+      break;
+    case 'CategoryEncoding':
+      if (c.sparse) refuse(layer, 'the harness has no sparse outputs');
+      delete c.sparse;
+      if (c.output_mode === 'one_hot') {
+        layer.class_name = 'KerasOneHot';
+        break;
+      }
+      // tfjs spells the modes in camelCase.
+      c.output_mode = {multi_hot: 'multiHot', binary: 'multiHot', count: 'count'}[c.output_mode];
+      layer.class_name = 'CopyingCategoryEncoding';
+      break;
     case 'TimeDistributed':
       adapt(c.layer);
       break;

@@ -60,6 +60,28 @@ inline strata::Model codegen_corner_model() {
   return strata::Model({ids, null}, {first, L::Flatten({.name = "out"})(steps)}, "corner cases");
 }
 
+/// A model of the single-head attention layers with both masks, the causal rule and the scores, an
+/// EinsumDense, a normalized Dot and a CategoryEncoding of int32 ids (values below 10, as the code
+/// generator's test feeds them).
+inline strata::Model attention_layers_model() {
+  namespace L = strata::layers;
+  namespace ops = strata::ops;
+  auto q = strata::Input({4, 6}, "q");
+  auto v = strata::Input({7, 6}, "v");
+  auto qm = strata::Input({4}, "qm");
+  auto ids = strata::Input({7}, {.name = "ids", .dtype = "int32"});
+  auto att = L::Attention({.use_scale = true, .name = "att"})
+                 .call_with_scores({q, v}, {.value_mask = ops::not_equal(ids, 0), .use_causal_mask = true});
+  auto additive =
+      L::AdditiveAttention({.name = "additive"})({q, v, v}, {.query_mask = ops::greater(qm, 0.0)});
+  auto heads =
+      L::EinsumDense("abc,cde->abde", {strata::None, 2, 3}, {.bias_axes = "de", .name = "heads"})(att[0]);
+  auto flat = L::Reshape({4, 6}, {.name = "flat"})(heads);
+  auto sim = L::Dot({2, 2}, {.normalize = true, .name = "sim"})({flat, additive});
+  auto bag = L::CategoryEncoding(10, {.output_mode = "count", .name = "bag"})(ids);
+  return strata::Model({q, v, qm, ids}, {sim, att[1], bag}, "attention_layers");
+}
+
 /// A model of keras.ops calls (fifteen kinds, numbers on either side, a -inf operand, int32 ids) between
 /// Dense layers, and an Add merge layer beside ops named add.
 inline strata::Model ops_model() {

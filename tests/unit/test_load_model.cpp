@@ -104,8 +104,12 @@ TEST_CASE("load_model names the file and what it cannot read", "[load_model][err
   CHECK_THROWS_MATCHES(strata::load_model(path_of("masking_zero_lstm.h5")), strata::ValueError,
                        MessageThat(Contains("layer 'masking_1': the class 'Masking' is not one strata has")));
   CHECK_THROWS_MATCHES(
-      strata::load_model(path_of("keras-attention.h5")), strata::ValueError,
-      MessageThat(Contains("layer 'attention': the class 'Attention' is not one strata has")));
+      strata::load_model(path_of("keras-attention.h5")), strata::ShapeError,
+      MessageThat(
+          Contains("layer 'attention', node #0: [attention (Attention)] Expected a query of rank 3 "
+                   "(batch, steps, features) with known features, received shape (None, 32): on (batch, "
+                   "features) inputs Keras's matmul makes each sample attend to the other samples of "
+                   "its batch, which strata does not compute")));
 }
 
 namespace {

@@ -1,6 +1,7 @@
 #pragma once
 /// @file attention.hpp
-/// `strata::layers::MultiHeadAttention`.
+/// `strata::layers::MultiHeadAttention`, and the single-head attention layers `Attention` (Luong-style dot
+/// product) and `AdditiveAttention` (Bahdanau-style).
 
 #include <cstdint>
 #include <optional>
@@ -104,6 +105,122 @@ class MultiHeadAttention : public Layer {
   /// T, S).
   std::vector<SymbolicTensor> call_with_scores(const SymbolicTensor& query, const SymbolicTensor& value,
                                                const AttentionCallOptions& options = {}) const;
+};
+
+/// Keras `Attention` keyword arguments, in Keras's order (seed has no effect at inference and is kept in
+/// configs).
+struct AttentionOptions {
+  /// Whether the scores are multiplied by a trainable scalar `scale` (initialized to 1).
+  bool use_scale = false;
+  /// "dot" (the query-key dot product) or "concat" (the sum over features of tanh(query + key), times a
+  /// trainable scalar `concat_score_weight`).
+  std::string score_mode = "dot";
+  /// Dropout of the attention probabilities in training; inference ignores it.
+  float dropout = 0.0f;
+  /// The layer's name; empty means the default.
+  std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `AttentionOptions{}.set_name(...).set_use_scale(...)`.
+  /// Sets `use_scale`; returns this struct for chaining.
+  AttentionOptions& set_use_scale(bool value) {
+    use_scale = value;
+    return *this;
+  }
+  /// Sets `score_mode`; returns this struct for chaining.
+  AttentionOptions& set_score_mode(std::string value) {
+    score_mode = std::move(value);
+    return *this;
+  }
+  /// Sets `dropout`; returns this struct for chaining.
+  AttentionOptions& set_dropout(float value) {
+    dropout = value;
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  AttentionOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
+};
+
+/// Keras `AdditiveAttention` keyword arguments, in Keras's order.
+struct AdditiveAttentionOptions {
+  /// Whether the tanh terms are multiplied by a trainable vector `scale` (one weight per feature, Glorot
+  /// uniform) before they are summed.
+  bool use_scale = true;
+  /// Dropout of the attention probabilities in training; inference ignores it.
+  float dropout = 0.0f;
+  /// The layer's name; empty means the default.
+  std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `AdditiveAttentionOptions{}.set_name(...).set_use_scale(...)`.
+  /// Sets `use_scale`; returns this struct for chaining.
+  AdditiveAttentionOptions& set_use_scale(bool value) {
+    use_scale = value;
+    return *this;
+  }
+  /// Sets `dropout`; returns this struct for chaining.
+  AdditiveAttentionOptions& set_dropout(float value) {
+    dropout = value;
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  AdditiveAttentionOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
+};
+
+/// The keyword arguments of an `Attention` or `AdditiveAttention` call: Keras's `mask=[query_mask,
+/// value_mask]` and `use_causal_mask`. A mask may be of any type; nonzero (or true) keeps a position.
+struct AttentionMasks {
+  /// (batch, Tq): the output is zero at the query positions it masks. Empty means none.
+  SymbolicTensor query_mask = {};
+  /// (batch, Tv): the value positions it masks get no weight. Empty means none.
+  SymbolicTensor value_mask = {};
+  /// Query position i attends only to value positions j <= i (a decoder's mask), combined with value_mask.
+  bool use_causal_mask = false;
+};
+
+/// Keras's `Attention` (Luong-style dot-product attention) over (batch, steps, features) sequences, called on
+/// `{query, value}` or `{query, value, key}` (the key defaults to the value): scores `query key^T` (or, with
+/// score_mode "concat", `concat_score_weight * sum(tanh(query + key))` over features), times `scale` when
+/// use_scale, masked positions lowered by 1e9, a softmax over the value steps, and the weighted sum of the
+/// values. Weights, in Keras's order: `scale` () when use_scale, `concat_score_weight` () for "concat".
+/// Compiles to a oneDNN batched matmul for the scores (or a broadcast add, tanh and a reduction), oneDNN
+/// softmax, a second matmul, and a plain C++ step for masks.
+class Attention : public Layer {
+ public:
+  /// Creates the layer. Throws ValueError for a score_mode other than "dot" and "concat" or a dropout
+  /// outside [0, 1).
+  explicit Attention(AttentionOptions options = {});
+  /// Calls the layer on `{query, value}` or `{query, value, key}`: the output (batch, Tq, value features).
+  /// Throws ValueError for another number of inputs, integer inputs, or masks and use_causal_mask other than
+  /// the first call's (strata keeps one set per layer); ShapeError for inputs not of rank 3, a key of
+  /// another length than the value, query and key features that differ, masks not of shape (batch, Tq) and
+  /// (batch, Tv).
+  SymbolicTensor operator()(const std::vector<SymbolicTensor>& inputs,
+                            const AttentionMasks& masks = {}) const;
+  /// Keras's `return_attention_scores=True`: the output, then the attention probabilities (batch, Tq, Tv).
+  std::vector<SymbolicTensor> call_with_scores(const std::vector<SymbolicTensor>& inputs,
+                                               const AttentionMasks& masks = {}) const;
+};
+
+/// Keras's `AdditiveAttention` (Bahdanau-style attention): as Attention, with the scores
+/// `sum(scale * tanh(query + key))` over the features, `scale` a trainable vector (features,) when use_scale
+/// (Keras's default), 1 otherwise. Query and key must have the same features.
+class AdditiveAttention : public Layer {
+ public:
+  /// Creates the layer. Throws ValueError for a dropout outside [0, 1).
+  explicit AdditiveAttention(AdditiveAttentionOptions options = {});
+  /// Calls the layer, as Attention's call.
+  SymbolicTensor operator()(const std::vector<SymbolicTensor>& inputs,
+                            const AttentionMasks& masks = {}) const;
+  /// Keras's `return_attention_scores=True`: the output, then the attention probabilities (batch, Tq, Tv).
+  std::vector<SymbolicTensor> call_with_scores(const std::vector<SymbolicTensor>& inputs,
+                                               const AttentionMasks& masks = {}) const;
 };
 
 }  // namespace strata::layers

@@ -1,13 +1,14 @@
 #pragma once
 /// @file merge.hpp
 /// Merge layers, which combine several tensors: Add, Subtract, Multiply, Average, Maximum, Minimum,
-/// Concatenate, and their lower-case helpers.
+/// Concatenate, Dot, and their lower-case helpers.
 
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "strata/layer.hpp"
+#include "strata/shape.hpp"
 
 namespace strata::layers {
 
@@ -99,6 +100,44 @@ class Concatenate : public Layer {
   SymbolicTensor operator()(const std::vector<SymbolicTensor>& inputs) const;
 };
 
+/// Keras `Dot` keyword arguments.
+struct DotOptions {
+  /// Whether each sample is L2-normalized along its dot axis first (`x * rsqrt(max(sum(x^2), 1e-14))`),
+  /// making the output the cosine similarity.
+  bool normalize = false;
+  /// The layer's name; empty means the default.
+  std::string name = "";
+
+  // Chainable setters, one per member, for arguments in any order (designated initializers must
+  // follow declaration order): `DotOptions{}.set_name(...).set_normalize(...)`.
+  /// Sets `normalize`; returns this struct for chaining.
+  DotOptions& set_normalize(bool value) {
+    normalize = value;
+    return *this;
+  }
+  /// Sets `name`; returns this struct for chaining.
+  DotOptions& set_name(std::string value) {
+    name = std::move(value);
+    return *this;
+  }
+};
+
+/// The dot product of two tensors' samples along one axis each, as `keras.layers.Dot(axes)` (Keras's
+/// `batch_dot`): `axes` is one axis for both inputs (`Dot(1)`, negative counting from the end) or one per
+/// input (`Dot({1, 2})`), never the batch axis. The output is the first input's shape without its axis, then
+/// the second's without its batch and axis, `(batch, 1)` when that leaves only the batch: `(batch, 3, 5)`
+/// and `(batch, 10, 3)` with axes (1, 2) give `(batch, 5, 10)`. No weights. Compiles to free reshapes, oneDNN
+/// reorders when an axis must move, and one batched oneDNN matmul.
+class Dot : public Layer {
+ public:
+  /// Creates the layer. Throws ValueError for axes that are not one int or two.
+  explicit Dot(Axes axes, DotOptions options = {});
+  /// Calls the layer on two float tensors of rank 2 or more. Throws ValueError for another number of inputs
+  /// or integer inputs; ShapeError for a rank below 2, an axis out of range or the batch axis, and axes of
+  /// different sizes ("Incompatible input shapes: axis values 3 (at axis 1) != 4 (at axis 2)").
+  SymbolicTensor operator()(const std::vector<SymbolicTensor>& inputs) const;
+};
+
 /// Keras's `layers.add([a, b])`: a new `Add` layer called on `inputs`.
 SymbolicTensor add(const std::vector<SymbolicTensor>& inputs, LayerOptions options = {});
 /// Keras's `layers.subtract([a, b])`.
@@ -113,5 +152,7 @@ SymbolicTensor maximum(const std::vector<SymbolicTensor>& inputs, LayerOptions o
 SymbolicTensor minimum(const std::vector<SymbolicTensor>& inputs, LayerOptions options = {});
 /// Keras's `layers.concatenate([...], axis)`.
 SymbolicTensor concatenate(const std::vector<SymbolicTensor>& inputs, ConcatenateOptions options = {});
+/// Keras's `layers.dot([a, b], axes)`.
+SymbolicTensor dot(const std::vector<SymbolicTensor>& inputs, Axes axes, DotOptions options = {});
 
 }  // namespace strata::layers

@@ -7,6 +7,7 @@
 #include "backend/custom_kernel.hpp"
 #include "backend/elementwise_kernel.hpp"
 #include "backend/gather_kernel.hpp"
+#include "backend/one_hot_kernel.hpp"
 #include "backend/onednn/plan_builder.hpp"
 #include "strata/error.hpp"
 
@@ -71,6 +72,17 @@ void PlanBuilder::add_gather(const ir::Op& op, const ir::GatherOp& g) {
       op,
       [g, ids, dst = offset_of(op.output())](uint8_t* arena) {
         detail::run_gather(g, ids.dims, ids.type, arena + ids.offset, floats_at(arena, dst));
+      },
+      "row-major");
+}
+
+void PlanBuilder::add_one_hot(const ir::Op& op, const ir::OneHotOp& o) {
+  if (!op.post_ops.empty()) throw InternalError("onednn: post-ops fused into a plain C++ one_hot step");
+  const ArenaInput ids = arena_inputs(graph_, op).front();
+  add_kernel_step(
+      op,
+      [o, ids, dst = offset_of(op.output())](uint8_t* arena) {
+        detail::run_one_hot(o, ids.dims, ids.type, arena + ids.offset, floats_at(arena, dst));
       },
       "row-major");
 }

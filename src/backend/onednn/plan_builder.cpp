@@ -22,6 +22,7 @@ void PlanBuilder::add(const ir::Op& op) {
                    [&](const ir::BinaryOp& b) { add_binary(op, b); },
                    [&](const ir::ElementwiseOp& e) { add_elementwise(op, e); },
                    [&](const ir::GatherOp& g) { add_gather(op, g); },
+                   [&](const ir::OneHotOp& o) { add_one_hot(op, o); },
                    [&](const ir::ConstantOp& c) { add_constant(op, c); },
                    [&](const ir::RecurrentOp& r) { add_recurrent(op, r); },
                    [&](const ir::SoftmaxOp& s) { add_softmax(op, s); },

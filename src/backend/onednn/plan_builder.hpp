@@ -110,6 +110,7 @@ class PlanBuilder {
   void add_custom(const Op& op, const ir::CustomOp& custom);
   void add_elementwise(const Op& op, const ir::ElementwiseOp& e);
   void add_gather(const Op& op, const ir::GatherOp& g);
+  void add_one_hot(const Op& op, const ir::OneHotOp& o);
   void add_constant(const Op& op, const ir::ConstantOp& c);
 
   // Shared by the families (plan_builder.cpp).

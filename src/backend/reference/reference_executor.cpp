@@ -10,6 +10,7 @@
 #include "backend/custom_kernel.hpp"
 #include "backend/elementwise_kernel.hpp"
 #include "backend/gather_kernel.hpp"
+#include "backend/one_hot_kernel.hpp"
 #include "backend/recurrent_kernel.hpp"
 #include "backend/reference/kernels.hpp"
 #include "core/overloaded.hpp"
@@ -126,6 +127,10 @@ class ReferenceExecutor : public Executor {
               [&](const ir::GatherOp& g) {
                 run_gather(g, graph_.values[in0].dims, graph_.values[in0].dtype, buffer(in0).data(),
                            dst.data());
+              },
+              [&](const ir::OneHotOp& o) {
+                run_one_hot(o, graph_.values[in0].dims, graph_.values[in0].dtype, buffer(in0).data(),
+                            dst.data());
               },
               [&](const ir::SoftmaxOp& s) {
                 reference::softmax(s, dst_dims, buffer(in0).data(), dst.data());

@@ -37,6 +37,7 @@ bool runs_in_bf16(const Graph& graph, const Op& op) {
           [&](const CustomOp& c) { return no(c); }, [&](const ConvertOp& c) { return no(c); },
           [&](const ElementwiseOp& e) { return no(e); },  // plain C++ over float32, integers and bools
           [&](const GatherOp& g) { return no(g); },       // plain C++, rows of a float32 table
+          [&](const OneHotOp& o) { return no(o); },       // plain C++, float32 rows of counts
           [&](const ConstantOp& c) { return no(c); },     // a copy of the tensor as it is
           // The state feeds back through every step: bfloat16 rounding would compound over the sequence.
           [&](const RecurrentOp& r) { return no(r); },

@@ -21,6 +21,7 @@ bool takes_post_ops(const Op& op) {
                         [&](const BinaryOp& b) { return yes(b); },
                         [&](const ElementwiseOp& e) { return no(e); },  // a plain C++ step of any type
                         [&](const GatherOp& g) { return no(g); },
+                        [&](const OneHotOp& o) { return no(o); },
                         [&](const ConstantOp& c) { return no(c); },
                         [&](const RecurrentOp& r) { return no(r); },  // several outputs
                         [&](const PoolOp& p) { return no(p); },
