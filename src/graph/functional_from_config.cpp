@@ -539,9 +539,10 @@ class Reader {
       bool other = false;
       // A list of tensors with None in places (Attention's mask=[None, value_mask]) keeps its places: a
       // None becomes an empty tensor, which only the layers that take one accept (expect_config_kwargs).
-      const bool holes = value.is_array() &&
-                         std::any_of(value.begin(), value.end(), [](const json& v) { return v.is_null(); }) &&
-                         !std::all_of(value.begin(), value.end(), [](const json& v) { return v.is_null(); });
+      const auto is_null = [](const json& v) { return v.is_null(); };
+      // Keras 3 fills in mask=[None, None] for a layer whose call takes a mask and got none: no tensors.
+      if (value.is_array() && !value.empty() && std::all_of(value.begin(), value.end(), is_null)) continue;
+      const bool holes = value.is_array() && std::any_of(value.begin(), value.end(), is_null);
       if (holes) {
         for (const json& item : value) {
           if (item.is_null()) {

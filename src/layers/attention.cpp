@@ -130,7 +130,7 @@ class ScoreAttentionImpl : public detail::ConfiguredLayer<detail::OptionsArgs<Op
       }
     }
     std::vector<Shape> shapes{Shape({q[0], q[1], v[2]})};
-    if (f.scores) shapes.push_back(Shape({q[0], q[1], v[1]}));
+    if (f.scores) shapes.push_back(Shape({q[0], q[1], k[1] ? k[1] : v[1]}));
     return shapes;
   }
 
@@ -258,6 +258,12 @@ class ScoreAttentionImpl : public detail::ConfiguredLayer<detail::OptionsArgs<Op
                                                const detail::ConfigCall& call) override {
     detail::expect_config_kwargs(*this, call, {"inputs", "mask"},
                                  {"use_causal_mask", "return_attention_scores"}, {"mask"});
+    if (!call.legacy && call.arguments.size() > 1) {  // tf.keras lists each tensor as an entry
+      throw ValueError(
+          fmt::format("{} Expected the inputs list as the only positional argument, received {}; "
+                      "Keras passes the masks as the keyword mask",
+                      this->prefix(), call.arguments.size()));
+    }
     std::vector<SymbolicTensor> given = detail::leading_inputs(*this, call, "inputs");
     if (given.size() < 2 || given.size() > 3) {
       throw ValueError(fmt::format(
@@ -271,15 +277,16 @@ class ScoreAttentionImpl : public detail::ConfiguredLayer<detail::OptionsArgs<Op
     flags.scores = detail::config_flag(*this, call, "return_attention_scores", false);
     if (const auto it = call.tensor_kwargs.find("mask"); it != call.tensor_kwargs.end()) {
       const std::vector<SymbolicTensor>& masks = it->second;
-      if (masks.size() != 2) {
+      // Keras reads mask[0] and mask[1]; a third entry (the key's, which Keras 3 fills in) is not used.
+      if (masks.size() != 2 && masks.size() != 3) {
         throw ValueError(
             fmt::format("{} Expected mask=[query_mask, value_mask] (None where absent), received {} entries",
                         this->prefix(), masks.size()));
       }
       flags.query_mask = static_cast<bool>(masks[0]);
       flags.value_mask = static_cast<bool>(masks[1]);
-      for (const SymbolicTensor& m : masks)
-        if (m) given.push_back(m);
+      for (size_t i = 0; i < 2; ++i)
+        if (masks[i]) given.push_back(masks[i]);
     }
     const std::lock_guard lock(call_mutex);
     set_call(flags);

@@ -135,7 +135,9 @@ class DotImpl : public detail::ConfiguredLayer<DotArgs> {
     }
     const std::vector<int>& given = args_.axes.values();
     const int g0 = given[0], g1 = given.size() == 2 ? given[1] : given[0];
-    const int a0 = g0 < 0 ? g0 + xr : g0, a1 = g1 < 0 ? g1 + yr : g1;
+    // Keras takes a negative axis modulo the rank (Python's %, always in [0, rank)).
+    const auto wrap = [](int a, int rank) { return a < 0 ? ((a % rank) + rank) % rank : a; };
+    const int a0 = wrap(g0, xr), a1 = wrap(g1, yr);
     if (a0 <= 0 || a0 >= xr || a1 <= 0 || a1 >= yr) {
       throw ShapeError(fmt::format(
           "{} Expected axes within the inputs' ranks and not the batch axis 0, received axes=[{}] for "

@@ -157,8 +157,17 @@ class EinsumDenseImpl : public detail::ConfiguredLayer<EinsumDenseArgs> {
     add_variable("kernel",
                  detail::initialize(args_.options.kernel_initializer, r.kernel_dims, fan_in, fan_out));
     if (!args_.options.bias_axes.empty()) {
-      const double n = static_cast<double>(element_count(r.bias_dims));
-      add_variable("bias", detail::initialize(args_.options.bias_initializer, r.bias_dims, n, n));
+      // Keras's compute_fans on the bias's shape: its length for a vector, (rows, columns) for a matrix, the
+      // last two axes times the rest beyond.
+      const std::vector<int64_t>& b = r.bias_dims;
+      double in = static_cast<double>(b[0]), out = static_cast<double>(b[0]);
+      if (b.size() >= 2) {
+        const double field =
+            static_cast<double>(element_count(b)) / static_cast<double>(b[b.size() - 2] * b.back());
+        in = static_cast<double>(b[b.size() - 2]) * field;
+        out = static_cast<double>(b.back()) * field;
+      }
+      add_variable("bias", detail::initialize(args_.options.bias_initializer, b, in, out));
     }
   }
 
@@ -309,7 +318,7 @@ class EinsumDenseImpl : public detail::ConfiguredLayer<EinsumDenseArgs> {
                           "Input shape is {}, and output shape is {}",
                           where, c, *in[i], *r.output_dims[o]));
         }
-        r.output_dims[o] = in[i];
+        if (in[i]) r.output_dims[o] = in[i];
       }
     }
     for (const char c : r.output) {

@@ -53,22 +53,25 @@ tf.serialization.registerClass(KerasGRU);
 // the tfjs-layers node bundle lacks: EinsumDense projections, the query scaled by 1/sqrt(key_dim), scores
 // einsum'd per head, Keras's Softmax mask (masked scores plus -1e9: the attention mask cast to bool, and with
 // use_causal_mask the lower triangle), the weighted values and the output projection, in tfjs-core ops. The
-// node's tensors arrive as inputs in the order adapt() put them: query, value, [key], [attention_mask]. (tfjs
-// hands a layer its config with camelCase keys.)
+// node's distinct tensors arrive as inputs; strataCall.slots says which is the query, value, key and
+// attention_mask (adapt() in run_tfjs.js). (tfjs hands a layer its config with camelCase keys.)
 class KerasMultiHeadAttention extends tfl.layers.Layer {
   constructor(config) {
     super({name: config.name});
     this.c = config;
   }
   computeOutputShape(shapes) {
-    const [q, v] = shapes;
+    const {slots} = this.c.strataCall;
+    shapes = Array.isArray(shapes[0]) ? shapes : [shapes];  // one distinct input: its shape alone
+    const [q, v] = [shapes[slots[0]], shapes[slots[1]]];
     const out = [q[0], q[1], this.c.outputShape == null ? q[2] : this.c.outputShape];
     return this.c.strataCall.scores ? [out, [q[0], this.c.numHeads, q[1], v[1]]] : out;
   }
   build(shapes) {
-    const {key} = this.c.strataCall;
-    const [q, v] = shapes;
-    const k = key ? shapes[2] : v;
+    const {key, slots} = this.c.strataCall;
+    shapes = Array.isArray(shapes[0]) ? shapes : [shapes];
+    const [q, v] = [shapes[slots[0]], shapes[slots[1]]];
+    const k = key ? shapes[slots[2]] : v;
     const h = this.c.numHeads, kd = this.c.keyDim, vd = this.c.valueDim;
     const out = this.c.outputShape == null ? q[2] : this.c.outputShape;
     const z = tfl.initializers.zeros();
@@ -84,11 +87,11 @@ class KerasMultiHeadAttention extends tfl.layers.Layer {
   }
   call(inputs) {
     return tf.tidy(() => {
-      const {key, mask, causal, scores: withScores} = this.c.strataCall;
-      const [q, v] = inputs;
-      let at = 2;
-      const k = key ? inputs[at++] : v;
-      const m = mask ? inputs[at++] : null;
+      const {key, mask, causal, scores: withScores, slots} = this.c.strataCall;
+      const list = Array.isArray(inputs) ? inputs : [inputs];
+      const [q, v] = [list[slots[0]], list[slots[1]]];
+      const k = key ? list[slots[2]] : v;
+      const m = mask ? list[slots[3]] : null;
       const project = (x, d) => {
         const y = tf.einsum('abc,cde->abde', x, d.kernel.read());
         return d.bias ? tf.add(y, d.bias.read()) : y;
@@ -118,24 +121,27 @@ tf.serialization.registerClass(KerasMultiHeadAttention);
 // additive_attention.py), which tfjs-layers lacks: the scores (query-key dot product times `scale`;
 // "concat": concat_score_weight * sum(tanh(scale * (q + k))); additive: sum(scale * tanh(q + k))), the value
 // mask and the causal rule (Keras's cumsum construction) applied as where(not keep, scores - 1e9, scores), the
-// softmax, the weighted values and where(query_mask, output, 0). The node's tensors arrive as inputs in the
-// order adapt() put them: query, value, [key], [query_mask], [value_mask].
+// softmax, the weighted values and where(query_mask, output, 0). The node's distinct tensors arrive as inputs;
+// strataCall.slots says which is the query, value, key, query_mask and value_mask.
 class KerasAttention extends tfl.layers.Layer {
   constructor(config) {
     super({name: config.name});
     this.c = config;
   }
   computeOutputShape(shapes) {
-    const [q, v] = shapes;
+    const {slots} = this.c.strataCall;
+    shapes = Array.isArray(shapes[0]) ? shapes : [shapes];  // one distinct input: its shape alone
+    const [q, v] = [shapes[slots[0]], shapes[slots[1]]];
     const out = [q[0], q[1], v[2]];
     return this.c.strataCall.scores ? [out, [q[0], q[1], v[1]]] : out;
   }
   build(shapes) {
+    shapes = Array.isArray(shapes[0]) ? shapes : [shapes];
     const z = tfl.initializers.zeros();
     this.scale = null;
     this.concatScoreWeight = null;
     if (this.c.kind === 'AdditiveAttention') {
-      if (this.c.useScale) this.scale = this.addWeight('scale', [shapes[0][2]], 'float32', z);
+      if (this.c.useScale) this.scale = this.addWeight('scale', [shapes[this.c.strataCall.slots[0]][2]], 'float32', z);
     } else {
       if (this.c.useScale) this.scale = this.addWeight('scale', [], 'float32', z);
       if (this.c.scoreMode === 'concat') {
@@ -146,12 +152,12 @@ class KerasAttention extends tfl.layers.Layer {
   }
   call(inputs) {
     return tf.tidy(() => {
-      const {key, qmask, vmask, causal, scores: withScores} = this.c.strataCall;
-      const [q, v] = inputs;
-      let at = 2;
-      const k = key ? inputs[at++] : v;
-      const qm = qmask ? inputs[at++] : null;
-      const vm = vmask ? inputs[at++] : null;
+      const {key, qmask, vmask, causal, scores: withScores, slots} = this.c.strataCall;
+      const list = Array.isArray(inputs) ? inputs : [inputs];
+      const [q, v] = [list[slots[0]], list[slots[1]]];
+      const k = key ? list[slots[2]] : v;
+      const qm = qmask ? list[slots[3]] : null;
+      const vm = vmask ? list[slots[4]] : null;
       let scores;
       if (this.c.kind === 'AdditiveAttention') {
         const t = tf.tanh(tf.add(tf.expandDims(q, -2), tf.expandDims(k, -3)));

@@ -390,6 +390,21 @@ class CopyingCategoryEncoding extends TfjsCategoryEncoding {
 CopyingCategoryEncoding.className = 'CopyingCategoryEncoding';
 tf.serialization.registerClass(CopyingCategoryEncoding);
 
+// A node's tensors each listed once, and the place of each of `refs` (null for an absent one) among them:
+// tfjs-layers 4.22 counts a tensor a node takes twice (attention's query and value) as one use, and then
+// disposes an intermediate tensor while later layers still need it.
+function distinct(refs) {
+  const entries = [];
+  const slots = refs.map((ref) => {
+    if (!ref) return null;
+    const at = entries.findIndex((e) => e[0] === ref[0] && e[1] === ref[1] && e[2] === ref[2]);
+    if (at >= 0) return at;
+    entries.push([ref[0], ref[1], ref[2], {}]);
+    return entries.length - 1;
+  });
+  return {entries, slots};
+}
+
 function refuse(layer, what) {
   throw new Unsupported(`tfjs oracle: layer '${layer.config.name}' (${layer.class_name}): ${what}`);
 }
@@ -505,11 +520,9 @@ function adapt(layer) {
       let call = null;
       layer.inbound_nodes = layer.inbound_nodes.map((node) => {
         const [name, index, tensor, kwargs] = node[0];
-        const entries = [[name, index, tensor, {}], [...kwargs.value, {}]];
-        if (kwargs.key) entries.push([...kwargs.key, {}]);
-        if (kwargs.attention_mask) entries.push([...kwargs.attention_mask, {}]);
+        const {entries, slots} = distinct([[name, index, tensor], kwargs.value, kwargs.key, kwargs.attention_mask]);
         call = {key: !!kwargs.key, mask: !!kwargs.attention_mask, causal: !!kwargs.use_causal_mask,
-          scores: !!kwargs.return_attention_scores};
+          scores: !!kwargs.return_attention_scores, slots};
         return entries;
       });
       c.strata_call = call;
@@ -523,12 +536,11 @@ function adapt(layer) {
       let call = null;
       layer.inbound_nodes = layer.inbound_nodes.map((node) => {
         const kwargs = node[node.length - 1][3] || {};
-        const entries = node.map(([name, index, tensor]) => [name, index, tensor, {}]);
         const [qm, vm] = kwargs.mask || [null, null];
-        if (qm) entries.push([...qm, {}]);
-        if (vm) entries.push([...vm, {}]);
+        const refs = node.map(([name, index, tensor]) => [name, index, tensor]);
+        const {entries, slots} = distinct([refs[0], refs[1], refs[2], qm, vm]);
         call = {key: node.length === 3, qmask: !!qm, vmask: !!vm, causal: !!kwargs.use_causal_mask,
-          scores: !!kwargs.return_attention_scores};
+          scores: !!kwargs.return_attention_scores, slots};
         return entries;
       });
       c.strata_call = call;

@@ -116,6 +116,13 @@ TEST_CASE("Dot equals tfjs-layers' Dot and the reference", "[merge][tfjs]") {
   check_cases_against_tfjs(dot_cases(), 710, 1e-5, [](float v) { return -v; });
 }
 
+TEST_CASE("Dot takes a negative axis modulo the rank, as Keras", "[merge]") {
+  strata::clear_session();
+  auto a = strata::Input({3, 5}), b = strata::Input({3, 5});
+  // -4 % 3 is 2 in Python: axes (2, 2).
+  CHECK(L::Dot(-4)({a, b}).shape().to_string() == "(None, 3, 3)");
+}
+
 TEST_CASE("Dot of rank-4 inputs equals the sums worked out by hand", "[merge]") {
   strata::clear_session();
   // x (B, 2, 3, 4) and y (B, 5, 3) on axes (2, 2): out[b, i, l, j] = sum_k x[b, i, k, l] * y[b, j, k].
@@ -294,6 +301,25 @@ TEST_CASE("Attention's mask from a config: None among other tensors only where K
   const strata::Model model({q, vm}, y);
   // Keras's mask=[None, value_mask] reads back.
   CHECK(strata::model_from_json(model.to_json()).summary_string() == model.summary_string());
+  // Keras 3 itself fills in mask=[None, None] when the call passed none, and [None, value_mask, None] with a
+  // key (the third, the key's, Keras does not read); masks passed positionally are refused.
+  nlohmann::json keras = nlohmann::json::parse(model.to_json());
+  nlohmann::json* node = nullptr;
+  for (auto& layer : keras["config"]["layers"])
+    if (layer["name"] == "att") node = &layer["inbound_nodes"][0];
+  REQUIRE(node != nullptr);
+  const nlohmann::json value_mask = (*node)["kwargs"]["mask"][1];
+  (*node)["kwargs"]["mask"] = nlohmann::json::parse("[null, null]");
+  const strata::Model unmasked = strata::model_from_json(keras.dump());
+  CHECK(unmasked.inputs().size() == 2);
+  (*node)["kwargs"]["mask"] = nlohmann::json::array({nullptr, value_mask, nullptr});
+  CHECK(strata::model_from_json(keras.dump()).summary_string() == model.summary_string());
+  (*node)["args"].push_back(nlohmann::json::array({nullptr, value_mask}));
+  (*node)["kwargs"].erase("mask");
+  CHECK_THROWS_MATCHES(
+      strata::model_from_json(keras.dump()), strata::ValueError,
+      MessageThat(Contains("[att (Attention)] Expected the inputs list as the only positional "
+                           "argument, received 2")));
   // A recurrent layer's initial_state may not hold a None.
   auto x = strata::Input({3, 2}, "x"), h = strata::Input({4}, "h");
   const strata::Model rnn({x, h}, L::SimpleRNN(4, {.name = "rnn"})(x, {h}));

@@ -116,6 +116,12 @@ TEST_CASE("CategoryEncoding: errors name the layer, what was expected and what w
                                           "num_tokens=0")));
   CHECK_THROWS_MATCHES(L::CategoryEncoding(4, {.output_mode = "tf_idf", .name = "e"}), strata::ValueError,
                        MessageThat(Equals("[e (CategoryEncoding)] Unknown arg for output_mode: tf_idf")));
+  auto unknown = strata::Input({strata::None}, {.dtype = "int32"});
+  CHECK_THROWS_MATCHES(
+      L::CategoryEncoding(4, {.output_mode = "one_hot", .name = "u"})(unknown), strata::ShapeError,
+      MessageThat(Equals("[u (CategoryEncoding)] Expected an input whose last dimension is known for "
+                         "output_mode one_hot (Keras drops it when it is 1), received shape (None, "
+                         "None)")));
   auto x = strata::Input({2, 3}, {.dtype = "int32"});
   CHECK_THROWS_MATCHES(
       L::CategoryEncoding(4, {.name = "m"})(x), strata::ShapeError,

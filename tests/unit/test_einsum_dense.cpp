@@ -76,6 +76,10 @@ TEST_CASE("EinsumDense: Keras's kernel and bias shapes, config and files", "[ein
   CHECK(config["output_shape"] == nlohmann::json::parse("[null, 3, 4]"));
   CHECK(config["bias_axes"] == "de");
   CHECK(nlohmann::json::parse(L::EinsumDense("ab,bc->ac", 4).get_config())["bias_axes"].is_null());
+  // A size output_shape gives stays where the input's is unknown, and the bias takes it.
+  auto seq = strata::Input({None, 5});
+  CHECK(L::EinsumDense("abc,cd->abd", {4, 8}, {.bias_axes = "bd"})(seq).shape().to_string() ==
+        "(None, 4, 8)");
   // Keras writes an int output_shape as the tuple; an int reads too.
   const strata::Layer read = strata::layer_from_config(
       "EinsumDense", R"({"name": "e", "equation": "ab,bc->ac", "output_shape": 4, "bias_axes": null})");
