@@ -95,6 +95,17 @@ class Operand {
 /// Axes of a reduction or squeeze (strata::Axes).
 using Axes = strata::Axes;
 
+/// `keras.ops.arange(start, stop, step)`: the numbers from `start` up to `stop` (excluded) by `step`, int32
+/// when all three are integers, else float32 (TensorFlow's range: each value the previous plus step). The
+/// shape is (1, n): strata's tensors carry a batch axis, here of 1, which broadcasts against any batch, so
+/// `Embedding(maxlen, d)(ops::arange(0, maxlen))` gives (1, maxlen, d) to add to (None, maxlen, d). Keras
+/// computes arange when a model is built and never records it, so a model config cannot hold it (saving
+/// and to_json throw ValueError): call it inside a CompositeLayer, as keras-io's TokenAndPositionEmbedding
+/// does. Throws ValueError for a tensor or bool argument, a step of 0, no values, non-finite numbers.
+SymbolicTensor arange(const Operand& start, const Operand& stop, const Operand& step = 1);
+/// `keras.ops.arange(stop)`: 0 up to `stop` by 1.
+SymbolicTensor arange(const Operand& stop);
+
 /// `keras.ops.add(x1, x2)`. At least one operand must be a tensor (ValueError otherwise).
 SymbolicTensor add(const Operand& x1, const Operand& x2);
 /// `keras.ops.subtract(x1, x2)`.

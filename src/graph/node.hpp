@@ -25,7 +25,8 @@ struct Node {
   /// checks the two agree.
   std::optional<ir::SpatialPadding> padding;
 
-  bool is_input() const { return inputs.empty(); }
+  /// An Input's node: no inputs, and not an op made from numbers alone (ops::arange).
+  bool is_input() const { return inputs.empty() && !layer->takes_no_inputs(); }
 };
 
 }  // namespace strata::detail

@@ -135,6 +135,8 @@ class LayerImpl {
   /// Keras `build` when it takes several (layer.py's `_build_shapes_dict`), which `build_from_config` passes
   /// back to `build` on loading.
   virtual nlohmann::json keras3_build_config(const Node& node) const;
+  /// True for an op made from numbers alone (ops::arange): its calls have no inputs yet are not Inputs.
+  virtual bool takes_no_inputs() const { return false; }
   /// Multiply-accumulates of one sample of a call, for summaries and benchmarks (0 when negligible).
   virtual int64_t macs(const Node& node) const;
 

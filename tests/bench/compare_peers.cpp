@@ -48,9 +48,10 @@
 #include <strata/onnx.hpp>
 #include <strata/strata.hpp>
 
-#include "dcgan_models.hpp"
 #include "bilstm_model.hpp"
+#include "dcgan_models.hpp"
 #include "text_cnn_model.hpp"
+#include "transformer_model.hpp"
 #include "unet_model.hpp"
 
 namespace {
@@ -98,8 +99,9 @@ strata::Model with_seeded_weights(strata::Model model, uint64_t seed) {
   return model;
 }
 
-const std::vector<std::string> kModels{"seed_block_1", "seed_block_2", "resnet50", "mobilenet_v2",
-                                       "dcgan_generator", "unet", "text_cnn", "bilstm"};
+const std::vector<std::string> kModels{"seed_block_1", "seed_block_2",    "resnet50",
+                                       "mobilenet_v2", "dcgan_generator", "unet",
+                                       "text_cnn",     "bilstm",          "transformer"};
 
 // Deterministic: the same seeded weights in every process, so the exported ONNX file and a serving
 // process hold identical weights.
@@ -118,6 +120,11 @@ strata::Model build(const std::string& name) {
   if (name == "text_cnn") return with_seeded_weights(make_text_cnn(20000, 128, "int64", "linear", 500), 60);
   // samples/bilstm_model.hpp: keras-io's bidirectional LSTM, int64 token ids (four oneDNN LSTM primitives).
   if (name == "bilstm") return with_seeded_weights(make_bilstm(20000, 128, 64, 200, "int64"), 70);
+  // samples/transformer_model.hpp: keras-io's Transformer classifier, int64 token ids (positions by
+  // ops::arange inside a CompositeLayer, MultiHeadAttention as matmuls).
+  if (name == "transformer")
+    return with_seeded_weights(
+        transformer_sample::make_transformer_classifier(20000, 200, 32, 2, 32, "int64"), 80);
   throw std::runtime_error("unknown model '" + name + "'");
 }
 
@@ -126,7 +133,7 @@ std::vector<int64_t> image_dims(const std::string& name) {
   if (name == "dcgan_generator") return {kLatent};
   if (name == "unet") return {160, 160, 3};
   if (name == "text_cnn") return {500};  // keras-io's sequence length
-  if (name == "bilstm") return {200};     // keras-io's maxlen
+  if (name == "bilstm" || name == "transformer") return {200};  // keras-io's maxlen
   return {224, 224, 3};
 }
 
@@ -134,7 +141,8 @@ std::vector<int64_t> image_dims(const std::string& name) {
 // the text classifier; otherwise images in [0, 1), the scale a preprocessed input has (the models' seeded
 // weights keep activations in range).
 strata::Tensor bench_input(const std::string& name, const std::vector<int64_t>& dims) {
-  if (name != "text_cnn" && name != "bilstm") return strata::Tensor::random_uniform(dims, 7);
+  if (name != "text_cnn" && name != "bilstm" && name != "transformer")
+    return strata::Tensor::random_uniform(dims, 7);
   const strata::Tensor u = strata::Tensor::random_uniform(dims, 7, 0.0f, 20000.0f);
   std::vector<int64_t> ids;
   for (float v : u.values()) ids.push_back(static_cast<int64_t>(v));
