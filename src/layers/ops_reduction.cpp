@@ -48,8 +48,14 @@ ir::ValueId as_reduction(ir::Graph& graph, ir::ValueId input, ir::ReduceOp::Kind
 }  // namespace
 
 ir::ValueId emit_reduce(ir::Graph& graph, ir::ValueId input, ir::ReduceOp::Kind kind,
-                        const std::vector<int>& axes, const std::string& layer) {
+                        const std::vector<int>& all_axes, const std::string& layer) {
   std::vector<int64_t> kept = graph.values[input].dims;
+  // An axis of one element reduces to that element (sum, mean, max and min alike), and oneDNN refuses a
+  // reduction that leaves every dimension as it was: only the others are reduced.
+  std::vector<int> axes;
+  for (int d : all_axes)
+    if (kept[static_cast<size_t>(d)] != 1) axes.push_back(d);
+  if (axes.empty()) return input;
   for (int d : axes) kept[static_cast<size_t>(d)] = 1;
   const bool contiguous = axes.back() - axes.front() + 1 == static_cast<int>(axes.size());
   const bool trailing = axes.back() == static_cast<int>(kept.size()) - 1;

@@ -384,3 +384,23 @@ TEST_CASE("a number operand fuses into the op before it", "[ops][fusion]") {
   CHECK(product.compile().plan_string({{2, 3, 4}, {2, 4, 5}}).find("matmul + sigmoid") != std::string::npos);
   check_against_reference(model, {random_input({2, 8, 8, 3}, 6)}, float32_tolerance(27 * 36 * 8));
 }
+
+TEST_CASE("a reduction over axes of one element is those elements (oneDNN refuses such a reduction)",
+          "[ops]") {
+  strata::clear_session();
+  auto x = strata::Input({4, 1});
+  const strata::Model model(
+      x, {strata::ops::sum(x, 2, true), strata::ops::max(x, {1, 2}, true), strata::ops::mean(x, 2)});
+  const strata::Tensor in = random_input({2, 4, 1}, 3);
+  for (const char* backend : {"onednn", "reference"}) {
+    INFO(backend);
+    const std::vector<strata::Tensor> out =
+        model.compile({.backend = backend}).predict(std::vector<strata::Tensor>{in});
+    CHECK(out[0] == in);
+    for (int b = 0; b < 2; ++b) {
+      const float* v = in.data() + b * 4;
+      CHECK(out[1].data()[b] == *std::max_element(v, v + 4));
+    }
+    CHECK(out[2].dims() == std::vector<int64_t>{2, 4});
+  }
+}

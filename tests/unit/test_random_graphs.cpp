@@ -135,7 +135,11 @@ class GraphGenerator {
         transposed(x);
         break;
       case 20:
-        op(x);
+        if (chance(0.3)) {
+          sequence(x);
+        } else {
+          op(x);
+        }
         break;
       default: conv(x); break;
     }
@@ -208,6 +212,47 @@ class GraphGenerator {
     values_.push_back(v);
     log_ << "  " << what << " -> (" << v.h << ", " << v.w << ", " << v.c << ")\n";
     return v;
+  }
+
+  /// The pixels as a sequence (batch, h * w, c) through a layer of issue 17 (Attention, AdditiveAttention,
+  /// MultiHeadAttention, EinsumDense, Dot), and back to an image.
+  void sequence(const Value& x) {
+    const int64_t steps = x.h * x.w;
+    const SymbolicTensor seq = L::Reshape({steps, x.c})(x.tensor);
+    SymbolicTensor y;
+    int64_t c = x.c, terms = steps * x.c;
+    std::string what;
+    switch (uniform(0, 4)) {
+      case 0:
+        y = L::Attention({.use_scale = chance(0.5), .score_mode = chance(0.5) ? "dot" : "concat"})(
+            {seq, seq}, {.use_causal_mask = chance(0.5)});
+        what = "attention";
+        break;
+      case 1:
+        y = L::AdditiveAttention({.use_scale = chance(0.5)})({seq, seq}, {.use_causal_mask = chance(0.3)});
+        what = "additive_attention";
+        break;
+      case 2:
+        y = L::MultiHeadAttention(uniform(1, 3), uniform(1, 4))(seq, seq, {.use_causal_mask = chance(0.3)});
+        what = "multi_head_attention";
+        break;
+      case 3:
+        c = uniform(1, 6);
+        // The activations the tfjs harness's EinsumDense has.
+        y = L::EinsumDense("abc,cd->abd", {strata::None, c},
+                           {.activation = pick(std::vector<std::string>{"linear", "relu", "sigmoid", "tanh"}),
+                            .bias_axes = chance(0.5) ? "d" : ""})(seq);
+        terms = x.c;
+        what = "einsum_dense";
+        break;
+      default:
+        y = L::Dot({2, 2}, {.normalize = chance(0.5)})({seq, seq});  // (batch, steps, steps)
+        c = steps;
+        terms = x.c;
+        what = "dot";
+        break;
+    }
+    push(L::Reshape({x.h, x.w, c})(y), x, terms, what + " over the pixels");
   }
 
   std::string random_activation() {
