@@ -97,7 +97,8 @@ using Axes = strata::Axes;
 
 /// `keras.ops.arange(start, stop, step)`: the numbers from `start` up to `stop` (excluded) by `step`, int32
 /// when all three are integers, else float32 (TensorFlow's range: each value the previous plus step). The
-/// shape is (1, n): strata's tensors carry a batch axis, here of 1, which broadcasts against any batch, so
+/// shape is (1, n): strata's tensors carry a batch axis, here of 1, which element-wise ops and merge layers
+/// broadcast against any batch (other layers refuse tensors of two batches), so
 /// `Embedding(maxlen, d)(ops::arange(0, maxlen))` gives (1, maxlen, d) to add to (None, maxlen, d). Keras
 /// computes arange when a model is built and never records it, so a model config cannot hold it (saving
 /// and to_json throw ValueError): call it inside a CompositeLayer, as keras-io's TokenAndPositionEmbedding

@@ -90,6 +90,15 @@ void FunctionalImpl::map_graph() {
   }
   for (size_t i = 0; i < outputs_.size(); ++i) {
     if (!outputs_[i]) throw ValueError(fmt::format("{} Output {} is an empty SymbolicTensor", where, i));
+    // Every input's batch is unknown; a known one comes from ops::arange alone, which one pass computes once
+    // whatever the batch (and predict's batch_size would stitch copies of).
+    const Shape& s = outputs_[i].shape();
+    if (s.rank() > 0 && s[0]) {
+      throw GraphError(
+          fmt::format("{} Output {} ({}) has a batch of {}: it does not depend on the model's "
+                      "inputs (ops::arange alone makes it); add it to a batched tensor first",
+                      where, i, outputs_[i].name(), *s[0]));
+    }
   }
 
   GraphWalk walk{inputs_, where, {}, {}, {}, {}};

@@ -48,14 +48,8 @@ class CategoryEncodingImpl : public detail::ConfiguredLayer<CategoryEncodingArgs
     detail::expect_input_count(*this, inputs, 1);
     std::vector<Dim> dims = inputs[0].dims();
     if (one_hot()) {
-      // Keras drops a last axis of 1 when it runs, so the output's rank depends on its size.
-      if (!dims.back()) {
-        throw ShapeError(
-            fmt::format("{} Expected an input whose last dimension is known for output_mode "
-                        "one_hot (Keras drops it when it is 1), received shape {}",
-                        prefix(), inputs[0].to_string()));
-      }
-      if (*dims.back() == 1) dims.pop_back();
+      // Keras drops a last axis of 1; one unknown stays in the shape (lower refuses a 1 there).
+      if (dims.back() && *dims.back() == 1) dims.pop_back();
     } else if (dims.size() != 2) {
       throw ShapeError(fmt::format(
           "{} When output_mode is not `'int'`, maximum supported output rank is 2. Received output_mode {} "
@@ -73,13 +67,23 @@ class CategoryEncodingImpl : public detail::ConfiguredLayer<CategoryEncodingArgs
     return std::vector<DType>(outputs, DType::kFloat32);
   }
 
-  std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&,
+  std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node& node,
                                  const std::vector<ir::ValueId>& inputs) const override {
     const detail::IntegerIds given = detail::emit_integer_ids(graph, inputs[0], name());
     ir::ValueId ids = given.value;
     std::vector<int64_t> dims = graph.values[ids].dims;
-    // The shape rule dropped a last axis of 1 (it requires the size known, so the plan's is the model's).
-    if (one_hot() && dims.back() == 1) {
+    // Keras drops a last axis of 1 when it runs, whatever the model said; the model's shape here kept one
+    // it did not know, so a 1 arriving there would change the output's rank behind the model's back.
+    const Dim& declared = node.inputs[0].shape()[-1];
+    if (one_hot() && !declared && dims.back() == 1) {
+      throw ShapeError(fmt::format(
+          "{} Received an input whose last dimension is 1 where the model left it unknown {}: Keras drops "
+          "that axis for one_hot, which would give the output another rank than the model's {}; give the "
+          "input "
+          "its last dimension",
+          prefix(), node.inputs[0].shape().to_string(), node.output_shapes[0].to_string()));
+    }
+    if (one_hot() && declared && *declared == 1) {
       dims.pop_back();
       ids = detail::emit_reshape(graph, ids, dims, name());
     }

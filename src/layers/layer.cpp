@@ -138,6 +138,22 @@ std::vector<SymbolicTensor> call_layer(const std::shared_ptr<LayerImpl>& impl, c
     }
     shapes.push_back(inputs[i].shape());
   }
+  if (inputs.empty() && !impl->takes_no_inputs()) {
+    throw ValueError(fmt::format("{} Expected at least one input, received none", layer.prefix()));
+  }
+  // Every tensor has an unknown batch but ops::arange's (1): only layers that broadcast may mix the two.
+  if (!impl->broadcasts_batch()) {
+    for (size_t i = 1; i < shapes.size(); ++i) {
+      if (shapes[i].rank() > 0 && shapes[0].rank() > 0 && shapes[i][0] != shapes[0][0]) {
+        throw ShapeError(fmt::format(
+            "{} Expected inputs of one batch, received shapes {} and {}: a tensor made from ops::arange has "
+            "a "
+            "batch of 1, which only element-wise ops and merge layers broadcast (add it to a batched tensor "
+            "first)",
+            layer.prefix(), shapes[0].to_string(), shapes[i].to_string()));
+      }
+    }
+  }
   // The shape rule runs first and may throw; only then is the layer built and the node added, so a failed
   // call leaves the layer as it was.
   std::vector<DType> input_dtypes;

@@ -137,6 +137,10 @@ class LayerImpl {
   virtual nlohmann::json keras3_build_config(const Node& node) const;
   /// True for an op made from numbers alone (ops::arange): its calls have no inputs yet are not Inputs.
   virtual bool takes_no_inputs() const { return false; }
+  /// True for a layer whose inputs broadcast against each other batch axis included (the element-wise ops
+  /// and merge layers), so that a tensor of batch 1 (from ops::arange) may meet a batched one. The others
+  /// require one batch (call_layer checks).
+  virtual bool broadcasts_batch() const { return false; }
   /// Multiply-accumulates of one sample of a call, for summaries and benchmarks (0 when negligible).
   virtual int64_t macs(const Node& node) const;
 

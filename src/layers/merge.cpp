@@ -36,6 +36,9 @@ const detail::LayerSchema<MergeArgs>& merge_schema(Kind kind) {
 
 class ElementwiseMergeImpl : public detail::ConfiguredLayer<MergeArgs> {
  public:
+  // Keras's size-1 broadcasting, the batch axis included.
+  bool broadcasts_batch() const override { return true; }
+
   ElementwiseMergeImpl(Kind kind, MergeArgs args)
       : ConfiguredLayer(merge_schema(kind), std::move(args)), kind_(kind) {}
 

@@ -16,34 +16,63 @@
 namespace strata::detail {
 namespace {
 
-class ArangeOpLayer : public OpLayer {
- public:
-  ArangeOpLayer(OpArgument start, OpArgument stop, OpArgument step)
-      : OpLayer("Arange", "keras.src.ops.numpy"), start_(start), stop_(stop), step_(step) {
-    for (const OpArgument* a : {&start_, &stop_, &step_}) {
-      if (a->is_tensor() || a->boolean || !std::isfinite(*a->number)) {
-        throw ValueError("[arange (Arange)] Expected finite numbers for start, stop and step");
+// The number of values, checked before the op exists (so that a refused call takes no name). TensorFlow's
+// range counts ceil((stop - start) / step) in the output's type: int64 for integers, float32 for floats
+// (with the arguments first rounded to float32), which decides the last value near `stop`.
+int64_t arange_count(const OpArgument& start, const OpArgument& stop, const OpArgument& step, bool integral) {
+  const auto shown = [&] {
+    return fmt::format("start={}, stop={}, step={}", start.json().dump(), stop.json().dump(),
+                       step.json().dump());
+  };
+  for (const OpArgument* a : {&start, &stop, &step}) {
+    if (a->is_tensor() || a->boolean) {
+      throw ValueError(
+          "[arange (Arange)] Expected numbers for start, stop and step (Python's int or float), "
+          "received a tensor or a bool");
+    }
+    if (!std::isfinite(integral ? *a->number : static_cast<float>(*a->number))) {
+      throw ValueError(
+          fmt::format("[arange (Arange)] Expected finite float32 numbers, received {}", shown()));
+    }
+  }
+  if (*step.number == 0.0) throw ValueError("[arange (Arange)] Expected a step other than 0, received 0");
+  double n = 0.0;
+  if (integral) {
+    constexpr double lo = std::numeric_limits<int32_t>::min(), hi = std::numeric_limits<int32_t>::max();
+    for (const OpArgument* a : {&start, &stop, &step}) {
+      if (*a->number < lo || *a->number > hi) {
+        throw ValueError(
+            fmt::format("[arange (Arange)] Expected int32 numbers (Keras's type for Python ints), "
+                        "received {}",
+                        shown()));
       }
     }
-    // Keras's result_type of Python numbers: int32 for ints, float32 once one is a float.
-    integral_ = start_.integral && stop_.integral && step_.integral;
-    if (*step_.number == 0.0) throw ValueError("[arange (Arange)] Expected a step other than 0, received 0");
-    const double n = std::ceil((*stop_.number - *start_.number) / *step_.number);
-    if (!(n >= 1.0)) {
-      throw ValueError(
-          fmt::format("[arange (Arange)] Expected at least one value, received start={}, stop={}, "
-                      "step={} (strata has no empty tensors)",
-                      start_.json().dump(), stop_.json().dump(), step_.json().dump()));
-    }
-    if (n > 1e9 || (integral_ && (std::abs(*start_.number) > std::numeric_limits<int32_t>::max() ||
-                                  std::abs(*stop_.number) > std::numeric_limits<int32_t>::max()))) {
-      throw ValueError(
-          fmt::format("[arange (Arange)] Expected at most 1e9 values within int32 for integer "
-                      "arguments, received start={}, stop={}, step={}",
-                      start_.json().dump(), stop_.json().dump(), step_.json().dump()));
-    }
-    count_ = static_cast<int64_t>(n);
+    const int64_t span = stop.integer - start.integer, by = step.integer;
+    n = static_cast<double>(span / by + (span % by != 0 && (span > 0) == (by > 0) ? 1 : 0));
+  } else {
+    const float span = static_cast<float>(*stop.number) - static_cast<float>(*start.number);
+    n = std::ceil(static_cast<double>(span / static_cast<float>(*step.number)));
   }
+  if (!(n >= 1.0)) {
+    throw ValueError(
+        fmt::format("[arange (Arange)] Expected at least one value, received {} (strata has no "
+                    "empty tensors)",
+                    shown()));
+  }
+  if (n > 1e9)
+    throw ValueError(fmt::format("[arange (Arange)] Expected at most 1e9 values, received {}", shown()));
+  return static_cast<int64_t>(n);
+}
+
+class ArangeOpLayer : public OpLayer {
+ public:
+  ArangeOpLayer(OpArgument start, OpArgument stop, OpArgument step, bool integral, int64_t count)
+      : OpLayer("Arange", "keras.src.ops.numpy"),
+        start_(start),
+        stop_(stop),
+        step_(step),
+        integral_(integral),
+        count_(count) {}
 
   bool takes_no_inputs() const override { return true; }
 
@@ -112,10 +141,12 @@ class ArangeOpLayer : public OpLayer {
 namespace strata::ops {
 
 SymbolicTensor arange(const Operand& start, const Operand& stop, const Operand& step) {
-  return detail::call_op(
-      std::make_shared<detail::ArangeOpLayer>(detail::op_argument(start), detail::op_argument(stop),
-                                              detail::op_argument(step)),
-      {});
+  const detail::OpArgument a = detail::op_argument(start), b = detail::op_argument(stop),
+                           c = detail::op_argument(step);
+  // Keras's result_type of Python numbers: int32 for ints, float32 once one is a float.
+  const bool integral = a.integral && b.integral && c.integral;
+  const int64_t count = detail::arange_count(a, b, c, integral);
+  return detail::call_op(std::make_shared<detail::ArangeOpLayer>(a, b, c, integral, count), {});
 }
 
 SymbolicTensor arange(const Operand& stop) {

@@ -48,6 +48,9 @@ const char* class_name_of(Binary op) {
 
 class BinaryOpLayer : public OpLayer {
  public:
+  // numpy broadcasting lines up the batch axes too: ops::arange's batch of 1 stretches.
+  bool broadcasts_batch() const override { return true; }
+
   BinaryOpLayer(Binary op, OpArgument x1, OpArgument x2)
       : OpLayer(class_name_of(op), kNumpy), op_(op), x1_(x1), x2_(x2) {
     if (!x1.is_tensor() && !x2.is_tensor()) {

@@ -12,6 +12,9 @@ namespace {
 
 class MatmulOpLayer : public OpLayer {
  public:
+  // numpy broadcasting lines up the batch axes too: ops::arange's batch of 1 stretches.
+  bool broadcasts_batch() const override { return true; }
+
   MatmulOpLayer() : OpLayer("Matmul", "keras.src.ops.numpy") {}
 
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {

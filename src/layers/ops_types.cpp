@@ -51,6 +51,9 @@ const char* class_name_of(Kind kind) {
 // one ElementwiseOp. Subclasses give the types: each argument's, and the result's.
 class TypedOpLayer : public OpLayer {
  public:
+  // numpy broadcasting lines up the batch axes too: ops::arange's batch of 1 stretches.
+  bool broadcasts_batch() const override { return true; }
+
   TypedOpLayer(Kind kind, const char* module, std::vector<OpArgument> arguments,
                std::vector<const char*> names)
       : OpLayer(class_name_of(kind), module),

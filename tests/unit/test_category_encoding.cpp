@@ -116,12 +116,17 @@ TEST_CASE("CategoryEncoding: errors name the layer, what was expected and what w
                                           "num_tokens=0")));
   CHECK_THROWS_MATCHES(L::CategoryEncoding(4, {.output_mode = "tf_idf", .name = "e"}), strata::ValueError,
                        MessageThat(Equals("[e (CategoryEncoding)] Unknown arg for output_mode: tf_idf")));
+  // An unknown last axis stays in the shape, as Keras's; a 1 arriving there would change the rank.
   auto unknown = strata::Input({strata::None}, {.dtype = "int32"});
+  const strata::Model any_length(unknown,
+                                 L::CategoryEncoding(4, {.output_mode = "one_hot", .name = "u"})(unknown));
+  CHECK(any_length.outputs()[0].shape().to_string() == "(None, None, 4)");
+  CHECK(any_length.predict(Tensor::from_int32({1, 2}, {3, 0})) ==
+        Tensor({1, 2, 4}, {0, 0, 0, 1, 1, 0, 0, 0}));
   CHECK_THROWS_MATCHES(
-      L::CategoryEncoding(4, {.output_mode = "one_hot", .name = "u"})(unknown), strata::ShapeError,
-      MessageThat(Equals("[u (CategoryEncoding)] Expected an input whose last dimension is known for "
-                         "output_mode one_hot (Keras drops it when it is 1), received shape (None, "
-                         "None)")));
+      any_length.predict(Tensor::from_int32({1, 1}, {3})), strata::ShapeError,
+      MessageThat(StartsWith("[u (CategoryEncoding)] Received an input whose last dimension is 1 "
+                             "where the model left it unknown (None, None)")));
   auto x = strata::Input({2, 3}, {.dtype = "int32"});
   CHECK_THROWS_MATCHES(
       L::CategoryEncoding(4, {.name = "m"})(x), strata::ShapeError,

@@ -39,6 +39,21 @@ TEST_CASE("ops::arange: Keras's values and types, a batch axis of 1, errors", "[
   CHECK_THROWS_MATCHES(
       ops::arange(4, 0), strata::ValueError,
       MessageThat(Contains("Expected at least one value, received start=4, stop=0, step=1")));
+  // TensorFlow counts float ranges in float32: 1, 1.1, 1.2 (not a fourth value at 1.3).
+  CHECK(ops::arange(1.0, 1.3, 0.1).shape().to_string() == "(1, 3)");
+  CHECK(ops::arange(10, 0, -3).shape().to_string() == "(1, 4)");
+  // The batch of 1 broadcasts in element-wise ops and merge layers only; the other layers refuse it, and a
+  // model output that no input reaches is refused.
+  auto seq = strata::Input({4, 2});
+  const auto positions = L::Embedding(4, 2)(ops::arange(4));
+  CHECK(L::add({seq, positions}).shape().to_string() == "(None, 4, 2)");
+  CHECK_THROWS_MATCHES(
+      L::MultiHeadAttention(1, 2, {.name = "mha"})(seq, positions), strata::ShapeError,
+      MessageThat(Contains("[mha (MultiHeadAttention)] Expected inputs of one batch, received "
+                           "shapes (None, 4, 2) and (1, 4, 2)")));
+  CHECK_THROWS_AS(ops::concatenate({seq, positions}, 1), strata::ShapeError);
+  CHECK_THROWS_MATCHES(strata::Model(seq, {seq * 2.0, ops::arange(0.0, 3.0)}), strata::GraphError,
+                       MessageThat(Contains("Output 1 (arange_")));
   // Keras never records arange, so a config cannot hold it.
   auto y = strata::Input({3});
   const strata::Model top(y, y + ops::arange(0.0, 3.0));
