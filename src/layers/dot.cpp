@@ -82,8 +82,8 @@ class DotImpl : public detail::ConfiguredLayer<DotArgs> {
                                    to_shape(xd).to_string(), to_shape(yd).to_string(), a0, a1));
     }
     if (args_.options.normalize) {
-      x = normalize(graph, x, a0);
-      y = normalize(graph, y, a1);
+      x = detail::emit_l2_normalize(graph, x, {a0}, kSquaredEpsilon, n);
+      y = detail::emit_l2_normalize(graph, y, {a1}, kSquaredEpsilon, n);
     }
     // x as (batch, rows, k): its axis moved last; y as (batch, k, columns): its axis moved after the batch.
     std::vector<int> xp(static_cast<size_t>(xr)), yp(static_cast<size_t>(yr));
@@ -145,19 +145,6 @@ class DotImpl : public detail::ConfiguredLayer<DotArgs> {
           prefix(), fmt::join(given, ", "), x.to_string(), y.to_string()));
     }
     return {a0, a1};
-  }
-
-  ir::ValueId normalize(ir::Graph& graph, ir::ValueId x, int axis) const {
-    const std::string& n = name();
-    const ir::ValueId square = detail::emit_activation(graph, x, {detail::ActivationKind::kSquare}, n);
-    ir::ValueId inv = detail::emit_reduce(graph, square, ir::ReduceOp::Kind::kSum, {axis}, n);
-    inv = detail::emit_activation(
-        graph, inv, {detail::ActivationKind::kClip, kSquaredEpsilon, std::numeric_limits<float>::infinity()},
-        n);
-    inv = detail::emit_activation(graph, inv, {detail::ActivationKind::kPower, 1.0f, -0.5f}, n);
-    const ir::ValueId out = graph.add_value(graph.values[x].dims, n);
-    graph.ops.push_back(ir::Op{ir::BinaryOp{ir::BinaryOp::Kind::kMultiply}, {x, inv}, {out}, {}, {n}});
-    return out;
   }
 };
 

@@ -136,6 +136,12 @@ int normalize_axis(const std::string& where, int axis, int rank, bool batch_allo
 ir::ValueId emit_reduce(ir::Graph& graph, ir::ValueId input, ir::ReduceOp::Kind kind,
                         const std::vector<int>& axes, const std::string& layer);
 
+/// Appends Keras's ops.normalize (order 2) of `x` over `axes` (sorted, none the batch): `x *
+/// rsqrt(max(sum(x^2), squared_epsilon))`, as oneDNN steps. UnitNormalization and Dot's `normalize` use it,
+/// each with Keras's epsilon.
+ir::ValueId emit_l2_normalize(ir::Graph& graph, ir::ValueId x, const std::vector<int>& axes,
+                              float squared_epsilon, const std::string& layer);
+
 /// Keras's axis argument as its config writes it: null when none was given, a number for one int, else a
 /// list.
 nlohmann::json axes_json(const ops::Axes& axes);

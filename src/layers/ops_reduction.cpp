@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+
 #include <algorithm>
 
 #include "layers/op_layer.hpp"
@@ -64,6 +66,18 @@ ir::ValueId emit_reduce(ir::Graph& graph, ir::ValueId input, ir::ReduceOp::Kind 
                               : as_reduction(graph, input, kind, axes, kept, layer);
   // The pooling form ends as (outer, 1, inner): the same elements as the input's shape with the axes kept.
   return emit_reshape(graph, out, kept, layer);
+}
+
+ir::ValueId emit_l2_normalize(ir::Graph& graph, ir::ValueId x, const std::vector<int>& axes,
+                              float squared_epsilon, const std::string& layer) {
+  const ir::ValueId square = emit_activation(graph, x, {ActivationKind::kSquare}, layer);
+  ir::ValueId inv = emit_reduce(graph, square, ir::ReduceOp::Kind::kSum, axes, layer);
+  inv = emit_activation(
+      graph, inv, {ActivationKind::kClip, squared_epsilon, std::numeric_limits<float>::infinity()}, layer);
+  inv = emit_activation(graph, inv, {ActivationKind::kPower, 1.0f, -0.5f}, layer);
+  const ir::ValueId out = graph.add_value(graph.values[x].dims, layer);
+  graph.ops.push_back(ir::Op{ir::BinaryOp{ir::BinaryOp::Kind::kMultiply}, {x, inv}, {out}, {}, {layer}});
+  return out;
 }
 
 namespace {

@@ -45,16 +45,8 @@ class UnitNormalizationImpl : public detail::ConfiguredLayer<UnitNormalizationAr
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&,
                                  const std::vector<ir::ValueId>& inputs) const override {
     const ir::ValueId x = inputs[0];
-    const std::vector<int> reduced = axes(static_cast<int>(graph.values[x].dims.size()));
-    const ir::ValueId square = detail::emit_activation(graph, x, {detail::ActivationKind::kSquare}, name());
-    ir::ValueId inv = detail::emit_reduce(graph, square, ir::ReduceOp::Kind::kSum, reduced, name());
-    inv = detail::emit_activation(
-        graph, inv, {detail::ActivationKind::kClip, kSquaredEpsilon, std::numeric_limits<float>::infinity()},
-        name());
-    inv = detail::emit_activation(graph, inv, {detail::ActivationKind::kPower, 1.0f, -0.5f}, name());
-    const ir::ValueId out = graph.add_value(graph.values[x].dims, name());
-    graph.ops.push_back(ir::Op{ir::BinaryOp{ir::BinaryOp::Kind::kMultiply}, {x, inv}, {out}, {}, {name()}});
-    return {out};
+    return {detail::emit_l2_normalize(graph, x, axes(static_cast<int>(graph.values[x].dims.size())),
+                                      kSquaredEpsilon, name())};
   }
 
  private:
