@@ -64,6 +64,13 @@ class Layer {
   bool trainable() const;
   /// Sets Keras's `trainable` flag.
   void set_trainable(bool trainable);
+  /// Keras's `layer(inputs, mask=mask)` for a layer whose call takes a mask (the recurrent layers,
+  /// Bidirectional, TimeDistributed, GlobalAveragePooling1D, Softmax, BatchNormalization): `mask` replaces
+  /// the one the call would take from its input. Returns every output. Throws ValueError naming the layer for
+  /// another layer or an empty mask, and ShapeError for a mask whose shape is not the first input's without
+  /// its last axis.
+  std::vector<SymbolicTensor> call_masked(const std::vector<SymbolicTensor>& inputs,
+                                          const SymbolicTensor& mask) const;
   /// True when this handle refers to a layer.
   explicit operator bool() const { return impl_ != nullptr; }
 

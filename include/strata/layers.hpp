@@ -17,6 +17,7 @@
 #include "strata/layers/group_normalization.hpp"
 #include "strata/layers/input_layer.hpp"
 #include "strata/layers/layer_normalization.hpp"
+#include "strata/layers/masking.hpp"
 #include "strata/layers/merge.hpp"
 #include "strata/layers/normalization.hpp"
 #include "strata/layers/pooling1d.hpp"

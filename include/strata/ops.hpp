@@ -226,6 +226,11 @@ SymbolicTensor mean(const SymbolicTensor& x, const Axes& axis = {}, bool keepdim
 SymbolicTensor max(const SymbolicTensor& x, const Axes& axis = {}, bool keepdims = false);
 /// `keras.ops.min(x, axis, keepdims)`.
 SymbolicTensor min(const SymbolicTensor& x, const Axes& axis = {}, bool keepdims = false);
+/// `keras.ops.any(x, axis, keepdims)`: whether any element along the axes is nonzero (true for bool), as
+/// bool. Any input type. What `Masking` records for its mask. Axes as `sum`.
+SymbolicTensor any(const SymbolicTensor& x, const Axes& axis = {}, bool keepdims = false);
+/// `keras.ops.all(x, axis, keepdims)`: whether every element along the axes is nonzero, as bool.
+SymbolicTensor all(const SymbolicTensor& x, const Axes& axis = {}, bool keepdims = false);
 
 /// `keras.ops.reshape(x, newshape)`: `newshape` includes the batch axis, which must be -1 (the batch is
 /// kept); the rest are positive and hold as many elements as one sample (ValueError otherwise). Costs

@@ -35,6 +35,11 @@ class SymbolicTensor {
   Layer layer() const;
   /// A name for messages: `conv2d[0][0]`, Keras's `layer[node][tensor]` notation.
   std::string name() const;
+  /// Keras's mask of this tensor (its `_keras_mask`): a bool tensor of the leading dims, true where a step
+  /// counts, made by `Embedding(mask_zero = true)` or `Masking` and passed on by the layers that support
+  /// masking; the recurrent, pooling and attention layers after them use it. An empty handle when there is
+  /// none. docs/semantics.md lists the rules.
+  SymbolicTensor mask() const;
 
   /// Same tensor (same producing call and output index).
   friend bool operator==(const SymbolicTensor& a, const SymbolicTensor& b) {

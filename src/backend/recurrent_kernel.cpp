@@ -55,6 +55,10 @@ void run_recurrent(const ir::RecurrentOp& op, const RecurrentBuffers& b) {
   auto act = [&](float v) { return apply_activation(op.activation, v); };
   auto gate = [&](float v) { return apply_activation(op.recurrent_activation, v); };
 
+  // Keras's masked loop (backend rnn, TensorFlow's while_loop form): a skipped step keeps the states and
+  // outputs the last output written, zeros before any (or always, with zero_output_for_mask). For these cells
+  // the output is h, so "the last output" is h once a step of the row has counted.
+  std::vector<uint8_t> counted(static_cast<size_t>(n_rows), 0);
   for (int64_t k = 0; k < steps; ++k) {
     const int64_t t = op.backwards ? steps - 1 - k : k;
     const int64_t out_t = op.backwards && !op.aligned ? k : t;
@@ -63,6 +67,18 @@ void run_recurrent(const ir::RecurrentOp& op, const RecurrentBuffers& b) {
       for (int64_t n = begin; n < end; ++n) {
         float* hn = h.data() + n * units;
         float* cn = c.data() + n * units;
+        if (b.mask != nullptr && b.mask[n * steps + t] == 0) {
+          if (b.sequence != nullptr) {
+            float* o = b.sequence + (n * steps + out_t) * units;
+            if (counted[static_cast<size_t>(n)] != 0 && !op.zero_output_for_mask) {
+              std::copy(hn, hn + units, o);
+            } else {
+              std::fill(o, o + units, 0.0f);
+            }
+          }
+          continue;
+        }
+        counted[static_cast<size_t>(n)] = 1;
         const float* x = xw.data() + (n * steps + t) * width;
         // The state's projection; for a GRU without reset_after only the gates' part (its candidate
         // multiplies the reset state first).

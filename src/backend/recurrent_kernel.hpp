@@ -18,6 +18,8 @@ struct RecurrentBuffers {
   const float* x = nullptr;
   const float* h0 = nullptr;
   const float* c0 = nullptr;
+  /// Keras's mask (batch, steps), nonzero at the steps that count; null for none (RecurrentOp::masked).
+  const uint8_t* mask = nullptr;
   float* sequence = nullptr;
   float* h = nullptr;
   float* c = nullptr;

@@ -238,12 +238,13 @@ std::vector<RecurrentHalf> recurrent_halves(const Op& op) {
   const auto& r = std::get<RecurrentOp>(op.attrs);
   const size_t halves = r.backward ? 2 : 1;
   const size_t states = static_cast<size_t>(r.states());
-  const size_t given = (op.inputs.size() - 1) / halves;  // 0 or states
+  const size_t given = (op.inputs.size() - 1 - (r.masked ? 1 : 0)) / halves;  // 0 or states
   std::vector<RecurrentHalf> out;
   for (size_t h = 0; h < halves; ++h) {
     RecurrentHalf half;
     half.attrs = h == 0 ? &r : r.backward.get();
     half.sequence = op.inputs[0];
+    if (r.masked) half.mask = op.inputs.back();
     half.initial.assign(op.inputs.begin() + 1 + static_cast<long>(h * given),
                         op.inputs.begin() + 1 + static_cast<long>((h + 1) * given));
     half.outputs.assign(op.outputs.begin() + static_cast<long>(h * (1 + states)),

@@ -264,7 +264,8 @@ struct LayerNormOp {
 };
 
 /// A recurrent layer over a whole sequence (Keras's SimpleRNN, GRU and LSTM): input 0 is the sequence
-/// (N, T, F), then the initial states when given (h, and c for an LSTM; (N, units) each), zeros otherwise.
+/// (N, T, F), then the initial states when given (h, and c for an LSTM; (N, units) each), zeros otherwise,
+/// then the mask when `masked`.
 /// Outputs: the sequence of outputs (N, T, units), the last output h (N, units), and for an LSTM the last
 /// carry c (N, units). Weights in Keras's layouts, gates in Keras's order (LSTM i, f, c, o; GRU z, r, h):
 /// kernel (F, gates * units), recurrent_kernel (units, gates * units), bias (gates * units), a GRU with
@@ -290,6 +291,11 @@ struct RecurrentOp {
   /// half's initial states, then backward's; outputs: this half's (sequence, h[, c]), then backward's. A
   /// backend may run the halves at once.
   std::shared_ptr<const RecurrentOp> backward;
+  /// Keras's mask: the op's last input is a bool (N, T), false at the steps to skip. A skipped step keeps the
+  /// states and outputs the previous step's output (zeros before the first kept step), or zeros when
+  /// `zero_output_for_mask` (a Bidirectional's halves returning sequences). Both halves share the mask.
+  bool masked = false;
+  bool zero_output_for_mask = false;
   /// Gates of the cell: 1, 3 or 4.
   int gates() const { return cell == Cell::kSimple ? 1 : cell == Cell::kGru ? 3 : 4; }
   /// States of the cell: 2 for an LSTM (h, c), else 1.
@@ -435,6 +441,8 @@ struct Graph {
 struct RecurrentHalf {
   const RecurrentOp* attrs = nullptr;
   ValueId sequence = -1;
+  /// The mask (RecurrentOp::masked), or -1.
+  ValueId mask = -1;
   std::vector<ValueId> initial, outputs;
 };
 

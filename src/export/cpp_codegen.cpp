@@ -298,13 +298,16 @@ class Generator {
       tensor[{in.node().get(), static_cast<int>(in.index())}] = name;
     }
 
+    // The ops a layer made for its output's mask (Embedding's not_equal) are made again by that layer's call:
+    // the generated code refers to them as `tensor.mask()` and leaves out the ops only they read.
+    const std::set<const Node*> remade = remade_mask_ops(model);
     // The calls in Keras's layer order, each layer's in call order, a call waiting for its inputs.
     std::vector<const Node*> pending;
     std::map<const LayerImpl*, int> calls;
     for (const auto& layer : model.layers()) {
       for (const auto& weak : layer->inbound_nodes) {
         const auto node = weak.lock();
-        if (!node || !model.contains(node.get()) || node->is_input()) continue;
+        if (!node || !model.contains(node.get()) || node->is_input() || remade.contains(node.get())) continue;
         pending.push_back(node.get());
         ++calls[layer.get()];
       }
@@ -359,6 +362,24 @@ class Generator {
         for (size_t i = 0; i < node.output_shapes.size(); ++i)
           tensor[{&node, static_cast<int>(i)}] = fmt::format("{}[{}]", name, i);
       }
+      for (size_t i = 0; i < node.output_masks.size(); ++i) {
+        const SymbolicTensor& mask = node.output_masks[i];
+        if (!mask || !remade.contains(mask.node().get()) ||
+            tensor.contains({mask.node().get(), mask.index()}))
+          continue;
+        const std::string expression = tensor.at({&node, static_cast<int>(i)}) + ".mask()";
+        tensor[{mask.node().get(), mask.index()}] = expression;
+        // The call makes the mask's ops with automatic names: they get the model's, as the ops the code
+        // writes out do (an op of one input is reached through it: `x.mask().layer().input()`).
+        std::string reach = expression;
+        for (const Node* op = mask.node().get(); op != nullptr && remade.contains(op);) {
+          out += statement("  strata::ops::named(",
+                           fmt::format("{}, {}", string_literal(op->layer->name()), reach), ");");
+          if (op->inputs.size() != 1 || !op->inputs[0].node()->automatic_mask) break;
+          reach += ".layer().input()";
+          op = op->inputs[0].node().get();
+        }
+      }
     }
 
     std::vector<std::string> ins, outs;
@@ -370,6 +391,44 @@ class Generator {
                      ");");
     out += trainable_lines(model);
     return function_text("strata::Model", function, out);
+  }
+
+  // The automatic mask ops (Node::automatic_mask) of `model` that its layers' calls make again: each that is
+  // the mask of a tensor the model computes, and those only such ops read.
+  static std::set<const Node*> remade_mask_ops(const FunctionalImpl& model) {
+    std::vector<const Node*> nodes;
+    for (const auto& layer : model.layers()) {
+      for (const auto& weak : layer->inbound_nodes) {
+        const auto node = weak.lock();
+        if (node && model.contains(node.get()) && !node->is_input()) nodes.push_back(node.get());
+      }
+    }
+    std::set<const Node*> remade;
+    for (const Node* node : nodes) {
+      for (const SymbolicTensor& mask : node->output_masks) {
+        if (mask && mask.node()->automatic_mask && model.contains(mask.node().get()))
+          remade.insert(mask.node().get());
+      }
+    }
+    for (bool grew = true; grew;) {
+      grew = false;
+      for (const Node* node : nodes) {
+        if (!node->automatic_mask || remade.contains(node)) continue;
+        bool read = false, only_by_remade = true;
+        for (const Node* reader : nodes) {
+          for (const SymbolicTensor& t : reader->inputs) {
+            if (t.node().get() != node) continue;
+            read = true;
+            only_by_remade = only_by_remade && remade.contains(reader);
+          }
+        }
+        if (read && only_by_remade) {
+          remade.insert(node);
+          grew = true;
+        }
+      }
+    }
+    return remade;
   }
 
   static std::string nested_call(const Node& node, const std::string& callee,

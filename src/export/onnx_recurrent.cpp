@@ -63,6 +63,14 @@ void OnnxBuilder::recurrent(const ir::Op& op, const ir::RecurrentOp&, const std:
   // A Bidirectional layer's halves as two one-direction nodes (ONNX's bidirectional form would need its
   // output split again).
   const std::vector<ir::RecurrentHalf> halves = ir::recurrent_halves(op);
+  // ONNX's recurrent ops take sequence lengths (padding at the end only, zeros written after it), not
+  // Keras's mask of any steps: refused rather than exported unmasked.
+  if (halves.front().attrs->masked) {
+    throw ValueError(
+        fmt::format("[{}] Cannot export to ONNX: it skips masked steps (Keras's mask from "
+                    "Embedding(mask_zero) or Masking), which ONNX's recurrent operators cannot express",
+                    name));
+  }
   for (size_t i = 0; i < halves.size(); ++i)
     recurrent_half(halves[i], halves.size() == 1 ? name : name + (i == 0 ? "/forward" : "/backward"));
 }

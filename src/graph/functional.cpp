@@ -151,6 +151,16 @@ void FunctionalImpl::map_graph() {
     return post_order[a.get()] < post_order[b.get()];
   });
 
+  // Keras's Sequential lists the layers added to it: not the mask ops their calls make (Embedding's
+  // not_equal), which stay in the graph and are made again when it is rebuilt.
+  if (class_name() == "Sequential") {
+    std::erase_if(layers, [&](const std::shared_ptr<LayerImpl>& layer) {
+      if (dynamic_cast<const OpLayer*>(layer.get()) == nullptr) return false;
+      return std::all_of(order.begin(), order.end(),
+                         [&](const auto& node) { return node->layer != layer || node->automatic_mask; });
+    });
+  }
+
   std::map<std::string, int> name_count;
   for (const auto& layer : layers) ++name_count[layer->name()];
   for (const auto& layer : layers) {
@@ -235,7 +245,7 @@ std::vector<Shape> FunctionalImpl::compute_output_shapes(const std::vector<Shape
   for (const auto& node : nodes_) {
     if (node->is_input()) continue;
     std::vector<Shape> in;
-    for (const SymbolicTensor& t : node->inputs) in.push_back(shape_of.at({t.node().get(), t.index()}));
+    for (const SymbolicTensor& t : node->arguments()) in.push_back(shape_of.at({t.node().get(), t.index()}));
     const std::vector<Shape> out = node->layer->compute_output_shapes(in);
     for (size_t k = 0; k < out.size(); ++k) shape_of[{node.get(), static_cast<int>(k)}] = out[k];
   }
@@ -254,6 +264,23 @@ std::vector<DType> FunctionalImpl::compute_output_dtypes(const std::vector<DType
   std::vector<DType> outputs;
   for (const SymbolicTensor& t : outputs_) outputs.push_back(t.dtype());
   return outputs;
+}
+
+std::vector<SymbolicTensor> refuse_inner_masks(const std::string& prefix,
+                                               const std::vector<SymbolicTensor>& outputs) {
+  for (const SymbolicTensor& t : outputs) {
+    if (!t.mask()) continue;
+    throw ValueError(fmt::format(
+        "{} Output {} carries a mask (from {}); Keras passes it to the layers after this call, which strata "
+        "does not do for a model or layer called inside another model yet. End the inner graph with a layer "
+        "that drops the mask, or call its layers directly",
+        prefix, t.name(), t.mask().name()));
+  }
+  return {};
+}
+
+std::vector<SymbolicTensor> FunctionalImpl::compute_masks(const Node&) const {
+  return refuse_inner_masks(prefix(), outputs_);
 }
 
 std::vector<ir::ValueId> FunctionalImpl::lower_into(ir::Graph& graph, const std::vector<ir::ValueId>& inputs) const {

@@ -36,6 +36,9 @@ class FunctionalImpl : public LayerImpl {
   bool sequential_like() const { return sequential_like_; }
   /// Sum of every layer's weights version; changes whenever any weight changes.
   uint64_t weights_version() const override;
+  /// A model called as a layer: Keras's outputs keep the masks its layers gave them (at run time), which
+  /// strata does not carry out of the model; throws ValueError naming the output rather than drop them.
+  std::vector<SymbolicTensor> compute_masks(const Node& node) const override;
   /// True for the graph behind a strata::Sequential (its summary and layers() leave out the InputLayer).
   bool is_sequential() const { return class_name() == "Sequential"; }
   /// Lowers this graph's nodes into `graph`, reading `inputs` (one value per model input); returns one value
@@ -74,5 +77,10 @@ class FunctionalImpl : public LayerImpl {
   mutable std::mutex compiled_mutex_;
   mutable std::shared_ptr<CompiledModelImpl> default_compiled_;
 };
+
+/// Throws ValueError starting with `prefix` when one of `outputs` (an inner graph's) carries a mask: Keras's
+/// callers would see it, strata's do not. Returns no masks otherwise.
+std::vector<SymbolicTensor> refuse_inner_masks(const std::string& prefix,
+                                               const std::vector<SymbolicTensor>& outputs);
 
 }  // namespace strata::detail

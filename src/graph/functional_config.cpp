@@ -64,9 +64,11 @@ nlohmann::json FunctionalImpl::config() const {
         continue;
       }
       nlohmann::json call = nlohmann::json::array();
-      for (const SymbolicTensor& t : node->inputs) {
+      nlohmann::json node_kwargs = kwargs;
+      if (node->mask_input) node_kwargs["mask"] = tensor_ref(node->inputs.back(), numbers);
+      for (const SymbolicTensor& t : node->arguments()) {
         nlohmann::json ref = tensor_ref(t, numbers);
-        ref.push_back(kwargs);
+        ref.push_back(node_kwargs);
         call.push_back(ref);
       }
       inbound.push_back(call);

@@ -24,6 +24,23 @@ struct Node {
   /// applies (`same` puts the odd pixel bottom/right). The compiler recomputes it for concrete sizes and
   /// checks the two agree.
   std::optional<ir::SpatialPadding> padding;
+  /// The last input is Keras's `mask` argument (a layer whose call takes one: the recurrent layers, global
+  /// average pooling...), given explicitly or taken from the first input's mask. Shape rules, builds and
+  /// configs see the other inputs as the call's arguments; lowering gets the mask's value last.
+  bool mask_input = false;
+  /// Keras's `_keras_mask` of each output (an empty handle where there is none): made by the layer's
+  /// compute_masks after the call, from ops recorded in the graph as Keras's compute_mask records them.
+  std::vector<SymbolicTensor> output_masks;
+  /// The node is an op that a layer's compute_masks made (Embedding's `not_equal`), not one the user called:
+  /// generated C++ leaves it to the layer to make again.
+  bool automatic_mask = false;
+
+  /// The inputs that are the call's arguments: all but the mask.
+  std::vector<SymbolicTensor> arguments() const {
+    return {inputs.begin(), inputs.end() - (mask_input ? 1 : 0)};
+  }
+  /// The mask argument, or an empty handle.
+  SymbolicTensor mask() const { return mask_input ? inputs.back() : SymbolicTensor(); }
 
   /// An Input's node: no inputs, and not an op made from numbers alone (ops::arange).
   bool is_input() const { return inputs.empty() && !layer->takes_no_inputs(); }

@@ -23,6 +23,12 @@ Layer SymbolicTensor::layer() const {
   return Layer(node_->layer);
 }
 
+SymbolicTensor SymbolicTensor::mask() const {
+  if (!node_) throw ValueError("[SymbolicTensor] This SymbolicTensor is empty; it has no mask");
+  const auto& masks = node_->output_masks;
+  return static_cast<size_t>(index_) < masks.size() ? masks[static_cast<size_t>(index_)] : SymbolicTensor();
+}
+
 std::string SymbolicTensor::name() const {
   if (!node_) return "<empty>";
   return fmt::format("{}[{}][{}]", node_->layer->name(), node_->index_in_layer, index_);

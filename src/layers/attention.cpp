@@ -208,6 +208,12 @@ class ScoreAttentionImpl : public detail::ConfiguredLayer<detail::OptionsArgs<Op
     return *q[1] * *v[1] * (*q[2] + *v[2]);
   }
 
+  // Keras's compute_mask: the query's mask (mask[0]), on the output only.
+  std::vector<SymbolicTensor> compute_masks(const detail::Node& node) const override {
+    if (!flags_.query_mask) return {};
+    return {node.inputs[2u + flags_.key]};
+  }
+
   // Keras 3 records attention([q, v], mask=[qm, vm], ...): the inputs as one list, the masks (None where
   // absent) and the flags as keywords.
   nlohmann::json keras3_call(const detail::Node& node,
@@ -232,14 +238,18 @@ class ScoreAttentionImpl : public detail::ConfiguredLayer<detail::OptionsArgs<Op
   }
 
   // `layer({q, v}, {.value_mask = m, .use_causal_mask = true})`, as the public call.
-  std::string cpp_call(const detail::Node& /*node*/, const std::string& callee,
+  std::string cpp_call(const detail::Node& node, const std::string& callee,
                        const std::vector<std::string>& inputs) const override {
     const size_t tensors = 2u + flags_.key;
     std::vector<std::string> list(inputs.begin(), inputs.begin() + static_cast<ptrdiff_t>(tensors));
     std::vector<std::string> options;
     size_t at = tensors;
-    if (flags_.query_mask) options.push_back(".query_mask = " + inputs[at++]);
-    if (flags_.value_mask) options.push_back(".value_mask = " + inputs[at++]);
+    // A mask the call takes from its tensor by itself is left out.
+    if (flags_.query_mask && !(node.inputs[0].mask() == node.inputs[at]))
+      options.push_back(".query_mask = " + inputs[at]);
+    at += flags_.query_mask;
+    if (flags_.value_mask && !(node.inputs[1].mask() == node.inputs[at]))
+      options.push_back(".value_mask = " + inputs[at]);
     if (flags_.causal) options.push_back(".use_causal_mask = true");
     const std::string call = flags_.scores ? callee + ".call_with_scores" : callee;
     if (options.empty()) return fmt::format("{}({{{}}})", call, fmt::join(list, ", "));
@@ -285,8 +295,10 @@ class ScoreAttentionImpl : public detail::ConfiguredLayer<detail::OptionsArgs<Op
       }
       flags.query_mask = static_cast<bool>(masks[0]);
       flags.value_mask = static_cast<bool>(masks[1]);
+      // Keras fills in the inputs' own masks: loading made them again.
+      const std::vector<SymbolicTensor> tensors = given;
       for (size_t i = 0; i < 2; ++i)
-        if (masks[i]) given.push_back(masks[i]);
+        if (masks[i]) given.push_back(detail::canonical_mask(masks[i], tensors[i].mask()));
     }
     const std::lock_guard lock(call_mutex);
     set_call(flags);
@@ -434,10 +446,17 @@ std::vector<SymbolicTensor> call_attention(const std::shared_ptr<detail::LayerIm
         "Received length: {}",
         self.prefix(), inputs.size()));
   }
-  const CallFlags flags{inputs.size() == 3, static_cast<bool>(masks.query_mask),
-                        static_cast<bool>(masks.value_mask), masks.use_causal_mask, scores};
-  if (masks.query_mask) inputs.push_back(masks.query_mask);
-  if (masks.value_mask) inputs.push_back(masks.value_mask);
+  // Keras fills in mask=[...] from the inputs' own masks (it reads the query's and the value's).
+  const SymbolicTensor query_mask = masks.query_mask ? masks.query_mask
+                                    : inputs[0]      ? inputs[0].mask()
+                                                     : SymbolicTensor();
+  const SymbolicTensor value_mask = masks.value_mask ? masks.value_mask
+                                    : inputs[1]      ? inputs[1].mask()
+                                                     : SymbolicTensor();
+  const CallFlags flags{inputs.size() == 3, static_cast<bool>(query_mask), static_cast<bool>(value_mask),
+                        masks.use_causal_mask, scores};
+  if (query_mask) inputs.push_back(query_mask);
+  if (value_mask) inputs.push_back(value_mask);
   const std::lock_guard lock(self.call_mutex);
   self.set_call(flags);
   return detail::call_layer(impl, inputs);

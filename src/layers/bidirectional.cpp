@@ -6,6 +6,7 @@
 
 #include "graph/node.hpp"
 #include "layers/configured_layer.hpp"
+#include "layers/dtype_rules.hpp"
 #include "layers/layer_registry.hpp"
 #include "layers/recurrent_impl.hpp"
 #include "strata/error.hpp"
@@ -158,13 +159,21 @@ class BidirectionalImpl : public detail::ConfiguredLayer<BidirectionalArgs> {
     backward_->mark_built();
   }
 
-  std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&,
+  std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node& node,
                                  const std::vector<ir::ValueId>& inputs) const override {
-    const auto [fw_in, bw_in] = halves(inputs);
-    const std::vector<ir::ValueId> fw = recurrent(forward_).lower_with(graph, fw_in, false, false);
+    // Cast once, so that both halves read one mask value.
+    const ir::ValueId mask =
+        node.mask_input ? detail::emit_cast(graph, inputs.back(), DType::kBool, name()) : -1;
+    const auto [fw_in, bw_in] =
+        halves(std::vector<ir::ValueId>(inputs.begin(), inputs.end() - (node.mask_input ? 1 : 0)));
+    // Keras's Bidirectional sets each half's zero_output_for_mask to its return_sequences.
+    const bool zeros = recurrent(forward_).returns_sequences();
+    const std::vector<ir::ValueId> fw =
+        recurrent(forward_).lower_with(graph, fw_in, false, false, mask, zeros);
     // Keras flips the backward output sequence back; reading it aligned gives that order directly.
-    const std::vector<ir::ValueId> bw = recurrent(backward_).lower_with(graph, bw_in, true, true);
-    join_halves(graph);
+    const std::vector<ir::ValueId> bw =
+        recurrent(backward_).lower_with(graph, bw_in, true, true, mask, zeros);
+    join_halves(graph, mask >= 0);
     std::vector<ir::ValueId> out;
     const std::string& mode = args_.options.merge_mode;
     const std::vector<int64_t> dims = graph.values[fw[0]].dims;
@@ -224,13 +233,30 @@ class BidirectionalImpl : public detail::ConfiguredLayer<BidirectionalArgs> {
  private:
   // The two RecurrentOps just emitted (forward, then backward) as one op computing both halves, which the
   // backend may run at once.
-  void join_halves(ir::Graph& graph) const {
-    ir::Op bw = std::move(graph.ops.back());
-    graph.ops.pop_back();
-    ir::Op& fw = graph.ops.back();
+  // With a mask, each op's last input is its (shared) mask, which goes last once.
+  void join_halves(ir::Graph& graph, bool masked) const {
+    // A masked half whose last output is a crop of its sequence ends in a crop and a reshape: the recurrent
+    // ops are found by kind.
+    auto recurrent_at = [&](size_t from_end) {
+      size_t seen = 0;
+      for (size_t i = graph.ops.size(); i-- > 0;) {
+        if (std::holds_alternative<ir::RecurrentOp>(graph.ops[i].attrs) && seen++ == from_end) return i;
+      }
+      throw InternalError("Bidirectional: its recurrent ops were not emitted");
+    };
+    const size_t bw_at = recurrent_at(0), fw_at = recurrent_at(1);
+    ir::Op bw = std::move(graph.ops[bw_at]);
+    graph.ops.erase(graph.ops.begin() + static_cast<long>(bw_at));
+    ir::Op& fw = graph.ops[fw_at];
     auto& both = std::get<ir::RecurrentOp>(fw.attrs);
     both.backward = std::make_shared<const ir::RecurrentOp>(std::get<ir::RecurrentOp>(bw.attrs));
+    const ir::ValueId mask = masked ? fw.inputs.back() : -1;
+    if (masked) {
+      fw.inputs.pop_back();
+      bw.inputs.pop_back();
+    }
     fw.inputs.insert(fw.inputs.end(), bw.inputs.begin() + 1, bw.inputs.end());
+    if (masked) fw.inputs.push_back(mask);
     fw.outputs.insert(fw.outputs.end(), bw.outputs.begin(), bw.outputs.end());
     fw.layers = {name()};
   }

@@ -193,6 +193,11 @@ class CompositeLayerImpl : public LayerImpl {
     return release_held_weights(tracked_, release);
   }
 
+  // Keras's outputs of a subclassed layer keep the masks its inner layers gave them.
+  std::vector<SymbolicTensor> compute_masks(const Node& node) const override {
+    return refuse_inner_masks(prefix(), graph_of(node)->outputs());
+  }
+
  private:
   // The graph of a node's call, made when the node was (call_layer prepares every call): compiling, which
   // concurrent predicts may do, never runs the user's body.

@@ -40,13 +40,25 @@ struct ConfigCall {
 };
 
 /// Throws ValueError naming `layer` for a keyword argument of `call` that is none of `tensor_keys` (holding
-/// tensors) or `value_keys` (holding values); `training` is always accepted (strata runs inference), and a
-/// mask is named as not supported. A list of tensors with None in places (an empty tensor in
-/// `tensor_kwargs`) is accepted only for `keys_with_nones` (Attention's `mask`).
+/// tensors) or `value_keys` (holding values); `training` is always accepted (strata runs inference), and so
+/// is `mask` for a layer that takes one (config_mask reads it). A list of tensors with None in places (an
+/// empty tensor in `tensor_kwargs`) is accepted only for `keys_with_nones` (Attention's `mask`).
 void expect_config_kwargs(const LayerImpl& layer, const ConfigCall& call,
                           const std::vector<std::string>& tensor_keys,
                           const std::vector<std::string>& value_keys,
                           const std::vector<std::string>& keys_with_nones = {});
+
+/// The call's keyword `mask` (one tensor), for a layer that takes one (LayerImpl::takes_mask), made canonical
+/// against `own` (the mask the call would fill in; see canonical_mask); an empty handle when absent. Throws
+/// ValueError naming `layer` for a list.
+SymbolicTensor config_mask(const LayerImpl& layer, const ConfigCall& call, const SymbolicTensor& own);
+
+/// A mask a model config passes (`given`: Keras 3 records the ops a layer's compute_mask made, such as
+/// Embedding's not_equal, and the layers that took their result) against `own`, the mask the call would take
+/// from its tensor, which loading made again: when both compute the same by the same ops, `own`, its
+/// automatic ops taking the config's names, so that the loaded graph is the one calls build (and generated
+/// C++ can leave the mask to the call); else `given`.
+SymbolicTensor canonical_mask(const SymbolicTensor& given, const SymbolicTensor& own);
 
 /// The call's first inputs: its positional tensors, or, when it has none, the tensors of the keyword `key`
 /// (Keras 3 records `layer(inputs=x)` so). Throws ValueError naming `layer` when both are given.

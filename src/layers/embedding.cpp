@@ -8,6 +8,7 @@
 #include "layers/dtype_rules.hpp"
 #include "layers/layer_registry.hpp"
 #include "strata/error.hpp"
+#include "strata/ops.hpp"
 
 namespace strata::layers {
 namespace {
@@ -49,14 +50,6 @@ class EmbeddingImpl : public detail::ConfiguredLayer<EmbeddingArgs> {
       throw ValueError(fmt::format("{} `output_dim` must be a positive integer. Received: output_dim={}",
                                    where, args_.output_dim));
     }
-    if (args_.options.mask_zero) {
-      throw ValueError(
-          fmt::format("{} mask_zero=True makes a mask that Keras passes to the layers after this "
-                      "one; strata has no mask propagation yet, and they would silently ignore it. "
-                      "Use mask_zero=False and mask explicitly (ops::not_equal(ids, 0) with "
-                      "ops::where)",
-                      where));
-    }
     detail::check_initializer(args_.options.embeddings_initializer, where);
   }
 
@@ -70,6 +63,12 @@ class EmbeddingImpl : public detail::ConfiguredLayer<EmbeddingArgs> {
   // Any ids: Keras casts what is not int32 or int64 to int32 (floats toward zero). The rows are float32.
   std::vector<DType> compute_output_dtypes(const std::vector<DType>&, size_t outputs) const override {
     return std::vector<DType>(outputs, DType::kFloat32);
+  }
+
+  // Keras's compute_mask: `ops.not_equal(inputs, 0)`, recorded in the graph as a `not_equal` op.
+  std::vector<SymbolicTensor> compute_masks(const detail::Node& node) const override {
+    if (!args_.options.mask_zero) return {};
+    return {ops::not_equal(node.inputs.front(), 0)};
   }
 
   void build(const std::vector<Shape>&) override {

@@ -106,9 +106,9 @@ SymbolicTensor Layer::output() const {
 SymbolicTensor Layer::input() const {
   auto node = first_call(impl_, "input");
   if (node->is_input()) return SymbolicTensor(node, 0);
-  if (node->inputs.size() != 1) {
+  if (node->arguments().size() != 1) {
     throw GraphError(fmt::format("{} The layer's first call had {} inputs; input() needs exactly one",
-                                 impl_->prefix(), node->inputs.size()));
+                                 impl_->prefix(), node->arguments().size()));
   }
   return node->inputs.front();
 }
@@ -125,9 +125,63 @@ std::vector<SymbolicTensor> Layer::call(const std::vector<SymbolicTensor>& input
   return detail::call_layer(impl_, inputs);
 }
 
+std::vector<SymbolicTensor> Layer::call_masked(const std::vector<SymbolicTensor>& inputs,
+                                               const SymbolicTensor& mask) const {
+  checked(impl_);
+  if (!mask) {
+    throw ValueError(fmt::format("{} call_masked: the mask is an empty SymbolicTensor", impl_->prefix()));
+  }
+  return detail::call_layer(impl_, inputs, mask);
+}
+
 namespace detail {
 
-std::vector<SymbolicTensor> call_layer(const std::shared_ptr<LayerImpl>& impl, const std::vector<SymbolicTensor>& inputs) {
+namespace {
+
+// Calls made while a layer computes its output masks (Embedding's not_equal): their nodes are automatic.
+thread_local int computing_masks = 0;
+
+// Keras's `mask` argument of a call, given or filled in: Layer.__call__ fills it in from the only tensor
+// argument's mask. The recurrent and pooling layers read one mask per step, so it must have the first input's
+// dims without the last.
+SymbolicTensor call_mask(const LayerImpl& layer, const std::vector<SymbolicTensor>& inputs,
+                         const SymbolicTensor& given) {
+  if (given && !layer.takes_mask()) {
+    throw ValueError(fmt::format("{} The call passes a mask ({}), but this layer takes none", layer.prefix(),
+                                 given.name()));
+  }
+  const bool model = layer.class_name() == "Functional" || layer.class_name() == "Sequential";
+  for (const SymbolicTensor& t : inputs) {
+    if (model && t.mask()) {
+      throw ValueError(fmt::format(
+          "{} Input {} carries a mask (from {}); Keras passes it into the model's layers, which strata "
+          "does not do for a model called as a layer yet. Call the model's layers on the tensor instead",
+          layer.prefix(), t.name(), t.mask().name()));
+    }
+  }
+  SymbolicTensor mask = given;
+  if (!mask && layer.takes_mask() && inputs.size() == 1) mask = inputs.front().mask();
+  if (!mask) return mask;
+  const Shape& x = inputs.front().shape();
+  const Shape& m = mask.shape();
+  bool ok = m.rank() == x.rank() - 1;
+  for (int d = 1; ok && d < m.rank(); ++d) ok = !m[d] || !x[d] || *m[d] == *x[d];
+  if (!ok) {
+    throw ShapeError(fmt::format(
+        "{} Expected a mask of the input's shape without its last axis ({} for input shape {}), received "
+        "{} of shape {}",
+        layer.prefix(),
+        Shape(std::vector<Dim>(x.dims().begin(), x.dims().end() - (x.rank() > 0 ? 1 : 0))).to_string(),
+        x.to_string(), mask.name(), m.to_string()));
+  }
+  return mask;
+}
+
+}  // namespace
+
+std::vector<SymbolicTensor> call_layer(const std::shared_ptr<LayerImpl>& impl,
+                                       const std::vector<SymbolicTensor>& inputs,
+                                       const SymbolicTensor& given_mask) {
   const LayerImpl& layer = *impl;
   std::vector<Shape> shapes;
   for (size_t i = 0; i < inputs.size(); ++i) {
@@ -141,6 +195,10 @@ std::vector<SymbolicTensor> call_layer(const std::shared_ptr<LayerImpl>& impl, c
   if (inputs.empty() && !impl->takes_no_inputs()) {
     throw ValueError(fmt::format("{} Expected at least one input, received none", layer.prefix()));
   }
+  if (inputs.empty() && given_mask) {
+    throw ValueError(fmt::format("{} The call passes a mask but no input", layer.prefix()));
+  }
+  const SymbolicTensor mask = inputs.empty() ? SymbolicTensor() : call_mask(layer, inputs, given_mask);
   // Every tensor has an unknown batch but ops::arange's (1): only layers that broadcast may mix the two.
   if (!impl->broadcasts_batch()) {
     for (size_t i = 1; i < shapes.size(); ++i) {
@@ -162,7 +220,8 @@ std::vector<SymbolicTensor> call_layer(const std::shared_ptr<LayerImpl>& impl, c
   std::vector<Shape> output_shapes = layer.compute_output_shapes(shapes);
   for (const Shape& s : output_shapes) check_shape_size(layer.prefix(), "output", s);
   std::vector<DType> output_dtypes = layer.compute_output_dtypes(input_dtypes, output_shapes.size());
-  if (!impl->built()) {
+  const bool was_built = impl->built();
+  if (!was_built) {
     try {
       impl->build(shapes);
     } catch (const ResourceError& e) {
@@ -187,11 +246,29 @@ std::vector<SymbolicTensor> call_layer(const std::shared_ptr<LayerImpl>& impl, c
   auto node = std::make_shared<Node>();
   node->layer = impl;
   node->inputs = inputs;
+  if (mask) {
+    node->inputs.push_back(mask);
+    node->mask_input = true;
+  }
   node->output_shapes = std::move(output_shapes);
   node->output_dtypes = std::move(output_dtypes);
   node->padding = layer.static_padding(shapes);
   node->index_in_layer = static_cast<int>(impl->inbound_nodes.size());
+  node->automatic_mask = computing_masks > 0;
   impl->inbound_nodes.push_back(node);
+  // Keras's _set_mask_metadata, after the call. A layer that refuses the masks it was given (a merge whose
+  // masked arithmetic strata lacks) throws here; the call is then undone.
+  try {
+    ++computing_masks;
+    node->output_masks = impl->compute_masks(*node);
+    --computing_masks;
+  } catch (...) {
+    --computing_masks;
+    impl->inbound_nodes.pop_back();
+    if (!was_built) impl->discard_build();
+    throw;
+  }
+  node->output_masks.resize(node->output_shapes.size());
   std::vector<SymbolicTensor> outputs;
   for (size_t i = 0; i < node->output_shapes.size(); ++i) outputs.emplace_back(node, static_cast<int>(i));
   return outputs;

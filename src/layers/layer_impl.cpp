@@ -9,6 +9,7 @@
 #include "core/session.hpp"
 #include "graph/node.hpp"
 #include "layers/config_call.hpp"
+#include "layers/op_layer.hpp"
 #include "strata/error.hpp"
 
 namespace strata::detail {
@@ -71,7 +72,55 @@ nlohmann::json LayerImpl::call_entries(const Node&,
 std::vector<SymbolicTensor> LayerImpl::call_from_config(const std::shared_ptr<LayerImpl>& self,
                                                         const ConfigCall& call) {
   expect_config_kwargs(*this, call, {"inputs"}, {});
-  return call_layer(self, leading_inputs(*this, call, "inputs"));
+  const std::vector<SymbolicTensor> inputs = leading_inputs(*this, call, "inputs");
+  return call_layer(self, inputs,
+                    config_mask(*this, call, inputs.size() == 1 ? inputs[0].mask() : SymbolicTensor()));
+}
+
+SymbolicTensor config_mask(const LayerImpl& layer, const ConfigCall& call, const SymbolicTensor& own) {
+  const auto it = call.tensor_kwargs.find("mask");
+  if (it == call.tensor_kwargs.end()) return {};
+  if (it->second.size() != 1 || !it->second.front()) {
+    throw ValueError(fmt::format("{} Expected the keyword argument 'mask' to be one tensor, received {}",
+                                 layer.prefix(), it->second.size()));
+  }
+  return canonical_mask(it->second.front(), own);
+}
+
+namespace {
+
+// Whether `a` and `b` compute the same values by the same ops: the same tensor, or outputs of one kind of op
+// with the same arguments and numbers on inputs that are so too.
+bool same_computation(const SymbolicTensor& a, const SymbolicTensor& b) {
+  if (a == b) return true;
+  const auto* x = dynamic_cast<const OpLayer*>(a.node()->layer.get());
+  const auto* y = dynamic_cast<const OpLayer*>(b.node()->layer.get());
+  if (x == nullptr || y == nullptr || a.index() != b.index() || x->class_name() != y->class_name() ||
+      x->module() != y->module() || x->config() != y->config() || x->call_numbers() != y->call_numbers())
+    return false;
+  const auto& ia = a.node()->inputs;
+  const auto& ib = b.node()->inputs;
+  if (ia.size() != ib.size()) return false;
+  for (size_t i = 0; i < ia.size(); ++i) {
+    if (!same_computation(ia[i], ib[i])) return false;
+  }
+  return true;
+}
+
+// Gives the automatic ops behind `own` the names of the ops behind `given` (same_computation holds).
+void take_names(const SymbolicTensor& own, const SymbolicTensor& given) {
+  if (own == given || !own.node()->automatic_mask) return;
+  own.node()->layer->rename(given.node()->layer->name());
+  for (size_t i = 0; i < own.node()->inputs.size(); ++i)
+    take_names(own.node()->inputs[i], given.node()->inputs[i]);
+}
+
+}  // namespace
+
+SymbolicTensor canonical_mask(const SymbolicTensor& given, const SymbolicTensor& own) {
+  if (!given || !own || !same_computation(given, own)) return given;
+  take_names(own, given);
+  return own;
 }
 
 std::vector<SymbolicTensor> leading_inputs(const LayerImpl& layer, const ConfigCall& call,
@@ -103,10 +152,11 @@ void expect_config_kwargs(const LayerImpl& layer, const ConfigCall& call,
       }
       continue;
     }
+    if (key == "mask" && layer.takes_mask()) continue;
     if (key == "mask" || key.ends_with("_mask")) {
       throw ValueError(
-          fmt::format("{} The call passes a mask ('{}': {} tensor(s)); strata does not propagate "
-                      "Keras masks yet",
+          fmt::format("{} The call passes a mask ('{}': {} tensor(s)), which this layer does not "
+                      "take",
                       layer.prefix(), key, tensors.size()));
     }
     throw ValueError(
@@ -138,22 +188,42 @@ bool config_flag(const LayerImpl& layer, const ConfigCall& call, const std::stri
 nlohmann::json LayerImpl::keras3_call(const Node& node,
                                       const std::function<nlohmann::json(const SymbolicTensor&)>& ref) const {
   nlohmann::json args = nlohmann::json::array();
-  for (const SymbolicTensor& t : node.inputs) args.push_back(ref(t));
-  if (node.inputs.size() > 1) args = nlohmann::json::array({args});
-  return {{"args", args}, {"kwargs", nlohmann::json::object()}};
+  const std::vector<SymbolicTensor> arguments = node.arguments();
+  for (const SymbolicTensor& t : arguments) args.push_back(ref(t));
+  if (arguments.size() > 1) args = nlohmann::json::array({args});
+  nlohmann::json kwargs = nlohmann::json::object();
+  if (node.mask_input) kwargs["mask"] = ref(node.inputs.back());
+  return {{"args", args}, {"kwargs", kwargs}};
+}
+
+bool automatic_mask_argument(const Node& node) {
+  const std::vector<SymbolicTensor> arguments = node.arguments();
+  return node.mask_input && arguments.size() == 1 && arguments.front().mask() == node.inputs.back();
 }
 
 std::string LayerImpl::cpp_call(const Node& node, const std::string& callee,
                                 const std::vector<std::string>& inputs) const {
   const std::string call = node.output_shapes.size() > 1 ? callee + ".call_all" : callee;
-  if (inputs.size() == 1) return fmt::format("{}({})", call, inputs[0]);
-  return fmt::format("{}({{{}}})", call, fmt::join(inputs, ", "));
+  // A mask the call fills in itself is left out; another one the C++ call of most layers cannot take.
+  std::vector<std::string> arguments = inputs;
+  if (node.mask_input) {
+    if (!automatic_mask_argument(node)) {
+      throw ValueError(
+          fmt::format("{} The call passes a mask other than its input's ({}), which strata's C++ "
+                      "call of this layer cannot express",
+                      prefix(), node.inputs.back().name()));
+    }
+    arguments.pop_back();
+  }
+  if (arguments.size() == 1) return fmt::format("{}({})", call, arguments[0]);
+  return fmt::format("{}({{{}}})", call, fmt::join(arguments, ", "));
 }
 
 nlohmann::json LayerImpl::keras3_build_config(const Node& node) const {
   nlohmann::json shapes = nlohmann::json::array();
-  for (const SymbolicTensor& t : node.inputs) shapes.push_back(shape_json(t.shape()));
-  return {{"input_shape", node.inputs.size() == 1 ? shapes[0] : shapes}};
+  const std::vector<SymbolicTensor> arguments = node.arguments();
+  for (const SymbolicTensor& t : arguments) shapes.push_back(shape_json(t.shape()));
+  return {{"input_shape", arguments.size() == 1 ? shapes[0] : shapes}};
 }
 
 nlohmann::json shape_json(const Shape& shape) {

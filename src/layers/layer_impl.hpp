@@ -141,6 +141,17 @@ class LayerImpl {
   /// and merge layers), so that a tensor of batch 1 (from ops::arange) may meet a batched one. The others
   /// require one batch (call_layer checks).
   virtual bool broadcasts_batch() const { return false; }
+  /// Keras's `supports_masking` with the default compute_mask: the first output keeps the call's mask (the
+  /// mask argument, else the first input's). The default looks the class up in Keras's list
+  /// (src/layers/masking_rules.cpp); ops never pass masks on.
+  virtual bool supports_masking() const;
+  /// Keras's call signature has `mask`: call_layer passes the first input's mask as the last input (Node::
+  /// mask_input) when the call has one tensor argument and none was given. The default looks the class up.
+  virtual bool takes_mask() const;
+  /// Keras's compute_mask for `node`, this layer's call that was just added: the mask of each output (empty
+  /// where none), made from ops called on the node's tensors (so recorded in the graph, as Keras records
+  /// them). The default: supports_masking() passes the call's mask to the first output; else no masks.
+  virtual std::vector<SymbolicTensor> compute_masks(const Node& node) const;
   /// Multiply-accumulates of one sample of a call, for summaries and benchmarks (0 when negligible).
   virtual int64_t macs(const Node& node) const;
 
@@ -206,9 +217,19 @@ void set_held_weights(const std::string& prefix, const std::vector<std::shared_p
 /// A shape as Keras's configs write it: `[null, 32, 32, 3]`.
 nlohmann::json shape_json(const Shape& shape);
 
-/// Calls `layer` on `inputs`: checks shapes, builds the layer on its first call, adds a node. A failed call
-/// leaves the layer as it was.
-std::vector<SymbolicTensor> call_layer(const std::shared_ptr<LayerImpl>& layer, const std::vector<SymbolicTensor>& inputs);
+/// Calls `layer` on `inputs`: checks shapes, builds the layer on its first call, adds a node, and gives its
+/// outputs their masks (compute_masks). A failed call leaves the layer as it was. `mask` is Keras's `mask`
+/// argument for a layer that takes one (empty: the first input's mask, when the call has one input).
+std::vector<SymbolicTensor> call_layer(const std::shared_ptr<LayerImpl>& layer,
+                                       const std::vector<SymbolicTensor>& inputs,
+                                       const SymbolicTensor& mask = {});
+
+/// True when `node`'s mask argument is the one the call fills in by itself (its only argument's mask), so
+/// generated C++ leaves it out.
+bool automatic_mask_argument(const Node& node);
+
+/// The first input's mask (or the call's mask argument) of `node`: Keras's `previous_mask`.
+SymbolicTensor previous_mask(const Node& node);
 
 /// Appends the op computing `activation` on `value` (softmax, or an element-wise one) and returns its output;
 /// linear returns `value` itself. The op is attributed to `layer`.

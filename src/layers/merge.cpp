@@ -9,6 +9,7 @@
 #include "layers/configured_layer.hpp"
 #include "layers/layer_registry.hpp"
 #include "strata/error.hpp"
+#include "strata/ops.hpp"
 
 namespace strata::layers {
 namespace {
@@ -41,6 +42,25 @@ class ElementwiseMergeImpl : public detail::ConfiguredLayer<MergeArgs> {
 
   ElementwiseMergeImpl(Kind kind, MergeArgs args)
       : ConfiguredLayer(merge_schema(kind), std::move(args)), kind_(kind) {}
+
+  // Keras's Merge.compute_mask: the masks' logical_or when every input has one, else none. Keras's Multiply
+  // also changes its values where an input is masked (a masked element counts as 1), which strata does not
+  // compute: refused rather than multiplied plainly.
+  std::vector<SymbolicTensor> compute_masks(const detail::Node& node) const override {
+    std::vector<SymbolicTensor> masks;
+    for (const SymbolicTensor& t : node.inputs) masks.push_back(t.mask());
+    const bool any = std::any_of(masks.begin(), masks.end(), [](const auto& m) { return bool(m); });
+    if (any && kind_ == Kind::kMultiply) {
+      throw ValueError(fmt::format(
+          "{} An input carries a mask; Keras's Multiply then counts masked elements as 1, which strata does "
+          "not compute yet. Multiply tensors without masks (ops::multiply ignores them)",
+          prefix()));
+    }
+    if (!std::all_of(masks.begin(), masks.end(), [](const auto& m) { return bool(m); })) return {};
+    SymbolicTensor out = masks.front();
+    for (size_t i = 1; i < masks.size(); ++i) out = ops::logical_or(out, masks[i]);
+    return {out};
+  }
 
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
     if (inputs.size() < 2) {
@@ -134,6 +154,21 @@ class ConcatenateImpl : public detail::ConfiguredLayer<ConcatenateArgs> {
  public:
   explicit ConcatenateImpl(ConcatenateArgs args)
       : ConfiguredLayer(concatenate_schema(), std::move(args)), axis_(args_.options.axis) {}
+
+  // Keras's Concatenate.compute_mask joins the masks (all-true ones for unmasked inputs) with ops strata
+  // lacks (ones_like, broadcasting logical_or): refused rather than dropped.
+  std::vector<SymbolicTensor> compute_masks(const detail::Node& node) const override {
+    for (const SymbolicTensor& t : node.inputs) {
+      if (t.mask()) {
+        throw ValueError(
+            fmt::format("{} Input {} carries a mask (from {}); Keras's Concatenate joins the masks, which "
+                        "strata does not "
+                        "do yet",
+                        prefix(), t.name(), t.mask().name()));
+      }
+    }
+    return {};
+  }
 
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
     if (inputs.size() < 2) {

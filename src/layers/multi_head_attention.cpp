@@ -19,6 +19,7 @@
 #include "layers/configured_layer.hpp"
 #include "layers/dtype_rules.hpp"
 #include "layers/layer_registry.hpp"
+#include "layers/op_layer.hpp"
 #include "layers/weights_sublayer.hpp"
 #include "strata/error.hpp"
 
@@ -75,9 +76,19 @@ std::shared_ptr<const Tensor> as_matrix(const std::shared_ptr<const Tensor>& t, 
   });
 }
 
+// Which of Keras's call arguments a call passes. The node's inputs: query, value, [key], [attention_mask],
+// then Keras's masks of query, value and key where present (query_mask, value_mask, key_mask).
 struct CallFlags {
   bool key = false, mask = false, causal = false, scores = false;
+  bool query_mask = false, value_mask = false, key_mask = false;
   friend bool operator==(const CallFlags&, const CallFlags&) = default;
+  size_t at_attention_mask() const { return 2u + key; }
+  size_t at_query_mask() const { return at_attention_mask() + mask; }
+  size_t at_value_mask() const { return at_query_mask() + query_mask; }
+  size_t at_key_mask() const { return at_value_mask() + value_mask; }
+  size_t inputs() const { return at_key_mask() + key_mask; }
+  // The tensors that are not masks: query, value and key.
+  size_t tensors() const { return 2u + key; }
 };
 
 class MultiHeadAttentionImpl : public detail::ConfiguredLayer<MultiHeadAttentionArgs> {
@@ -123,7 +134,7 @@ class MultiHeadAttentionImpl : public detail::ConfiguredLayer<MultiHeadAttention
 
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
     const CallFlags& f = pending_;
-    detail::expect_input_count(*this, inputs, 2 + (f.key ? 1 : 0) + (f.mask ? 1 : 0));
+    detail::expect_input_count(*this, inputs, f.inputs());
     const Shape& q = inputs[0];
     const Shape& v = inputs[1];
     const Shape& k = f.key ? inputs[2] : v;
@@ -147,11 +158,22 @@ class MultiHeadAttentionImpl : public detail::ConfiguredLayer<MultiHeadAttention
           prefix(), dims_.query, dims_.value, dims_.key, q.to_string(), v.to_string(), k.to_string()));
     }
     if (f.mask) {
-      const Shape& m = inputs.back();
+      const Shape& m = inputs[f.at_attention_mask()];
       if (m.rank() != 3 || (m[1] && q[1] && m[1] != q[1]) || (m[2] && v[1] && m[2] != v[1])) {
         throw ShapeError(fmt::format(
             "{} Expected an attention_mask of shape (batch, {}, {}), received shape {}", prefix(),
             q[1] ? std::to_string(*q[1]) : "None", v[1] ? std::to_string(*v[1]) : "None", m.to_string()));
+      }
+    }
+    for (const auto& [given, at, what, steps] :
+         {std::tuple{f.query_mask, f.at_query_mask(), "query_mask", q[1]},
+          std::tuple{f.value_mask, f.at_value_mask(), "value_mask", v[1]},
+          std::tuple{f.key_mask, f.at_key_mask(), "key_mask", k[1]}}) {
+      if (!given) continue;
+      const Shape& m = inputs[at];
+      if (m.rank() != 2 || (m[1] && steps && m[1] != steps)) {
+        throw ShapeError(fmt::format("{} Expected a {} of shape (batch, {}), received shape {}", prefix(),
+                                     what, steps ? std::to_string(*steps) : "None", m.to_string()));
       }
     }
     const int64_t out = args_.options.output_shape.value_or(*q[2]);
@@ -161,8 +183,8 @@ class MultiHeadAttentionImpl : public detail::ConfiguredLayer<MultiHeadAttention
   }
 
   std::vector<DType> compute_output_dtypes(const std::vector<DType>& inputs, size_t outputs) const override {
-    // The mask may be of any type (Keras casts it to bool); the rest are float32.
-    std::vector<DType> floats(inputs.begin(), inputs.end() - (pending_.mask ? 1 : 0));
+    // The masks may be of any type (Keras casts them to bool); the rest are float32.
+    std::vector<DType> floats(inputs.begin(), inputs.begin() + static_cast<long>(pending_.tensors()));
     detail::expect_float_inputs(prefix(), floats);
     return std::vector<DType>(outputs, DType::kFloat32);
   }
@@ -208,10 +230,11 @@ class MultiHeadAttentionImpl : public detail::ConfiguredLayer<MultiHeadAttention
       throw ShapeError(fmt::format("{} Expected a key as long as the value ({} steps), received {} steps",
                                    prefix(), s, graph.values[key_in].dims[1]));
     }
-    if (flags_.mask && graph.values[inputs.back()].dims != std::vector<int64_t>{batch, t, s}) {
+    const ir::ValueId attention_mask = flags_.mask ? inputs[flags_.at_attention_mask()] : -1;
+    if (flags_.mask && graph.values[attention_mask].dims != std::vector<int64_t>{batch, t, s}) {
       throw ShapeError(fmt::format("{} Expected an attention_mask of shape {}, received {}", prefix(),
                                    to_shape({batch, t, s}).to_string(),
-                                   to_shape(graph.values[inputs.back()].dims).to_string()));
+                                   to_shape(graph.values[attention_mask].dims).to_string()));
     }
     auto project = [&](ir::ValueId x, size_t which, int64_t width) {
       const auto& vars = dense_[which]->variables();
@@ -238,7 +261,8 @@ class MultiHeadAttentionImpl : public detail::ConfiguredLayer<MultiHeadAttention
         detail::emit_transpose(graph, detail::emit_reshape(graph, v, {batch, s, h, vd}, n), {0, 2, 1, 3}, n);
     ir::ValueId scores = graph.add_value({batch, h, t, s}, n);
     graph.ops.push_back(ir::Op{ir::MatMulOp{}, {q4, k4}, {scores}, {}, {n}});
-    if (flags_.mask || flags_.causal) scores = mask_scores(graph, inputs, scores, batch, t, s);
+    if (flags_.mask || flags_.causal || flags_.query_mask || flags_.value_mask || flags_.key_mask)
+      scores = mask_scores(graph, inputs, scores, batch, t, s);
     const ir::ValueId probs = graph.add_value({batch, h, t, s}, n);
     graph.ops.push_back(ir::Op{ir::SoftmaxOp{-1, false}, {scores}, {probs}, {}, {n}});
     const ir::ValueId context = graph.add_value({batch, h, t, vd}, n);
@@ -267,7 +291,7 @@ class MultiHeadAttentionImpl : public detail::ConfiguredLayer<MultiHeadAttention
     // Keras's call: mha(query, value=..., key=..., attention_mask=..., use_causal_mask=...).
     nlohmann::json kwargs = {{"value", ref(node.inputs[1])}};
     if (flags_.key) kwargs["key"] = ref(node.inputs[2]);
-    if (flags_.mask) kwargs["attention_mask"] = ref(node.inputs.back());
+    add_masks(node, ref, kwargs);
     kwargs["use_causal_mask"] = flags_.causal;
     kwargs["return_attention_scores"] = flags_.scores;
     nlohmann::json entry = ref(node.inputs[0]);
@@ -279,19 +303,27 @@ class MultiHeadAttentionImpl : public detail::ConfiguredLayer<MultiHeadAttention
                              const std::function<nlohmann::json(const SymbolicTensor&)>& ref) const override {
     nlohmann::json kwargs = nlohmann::json::object();
     if (flags_.key) kwargs["key"] = ref(node.inputs[2]);
-    if (flags_.mask) kwargs["attention_mask"] = ref(node.inputs.back());
+    add_masks(node, ref, kwargs);
     kwargs["return_attention_scores"] = flags_.scores;
     kwargs["use_causal_mask"] = flags_.causal;
     return {{"args", nlohmann::json::array({ref(node.inputs[0]), ref(node.inputs[1])})}, {"kwargs", kwargs}};
   }
 
   // `layer(query, value, {.key = k, .attention_mask = m, .use_causal_mask = true})`, as the public call.
-  std::string cpp_call(const detail::Node& /*node*/, const std::string& callee,
+  // Masks the call takes from its tensors by itself are left out.
+  std::string cpp_call(const detail::Node& node, const std::string& callee,
                        const std::vector<std::string>& inputs) const override {
     std::vector<std::string> options;
     if (flags_.key) options.push_back(".key = " + inputs[2]);
-    if (flags_.mask) options.push_back(".attention_mask = " + inputs.back());
+    if (flags_.mask) options.push_back(".attention_mask = " + inputs[flags_.at_attention_mask()]);
     if (flags_.causal) options.push_back(".use_causal_mask = true");
+    for (const auto& [given, at, of, what] :
+         {std::tuple{flags_.query_mask, flags_.at_query_mask(), size_t{0}, "query_mask"},
+          std::tuple{flags_.value_mask, flags_.at_value_mask(), size_t{1}, "value_mask"},
+          std::tuple{flags_.key_mask, flags_.at_key_mask(), size_t{2}, "key_mask"}}) {
+      if (given && !(node.inputs[of].mask() == node.inputs[at]))
+        options.push_back(fmt::format(".{} = {}", what, inputs[at]));
+    }
     const std::string call = flags_.scores ? callee + ".call_with_scores" : callee;
     if (options.empty()) return fmt::format("{}({}, {})", call, inputs[0], inputs[1]);
     return fmt::format("{}({}, {}, {{{}}})", call, inputs[0], inputs[1], fmt::join(options, ", "));
@@ -309,8 +341,9 @@ class MultiHeadAttentionImpl : public detail::ConfiguredLayer<MultiHeadAttention
   // training=None, use_causal_mask=False): value and key may come positionally or by keyword.
   std::vector<SymbolicTensor> call_from_config(const std::shared_ptr<detail::LayerImpl>& self,
                                                const detail::ConfigCall& call) override {
-    detail::expect_config_kwargs(*this, call, {"query", "value", "key", "attention_mask"},
-                                 {"use_causal_mask", "return_attention_scores"});
+    detail::expect_config_kwargs(
+        *this, call, {"query", "value", "key", "attention_mask", "query_mask", "value_mask", "key_mask"},
+        {"use_causal_mask", "return_attention_scores"});
     std::vector<SymbolicTensor> given = detail::leading_inputs(*this, call, "query");
     for (const char* key : {"value", "key"}) {
       const auto it = call.tensor_kwargs.find(key);
@@ -330,17 +363,35 @@ class MultiHeadAttentionImpl : public detail::ConfiguredLayer<MultiHeadAttention
     CallFlags flags{given.size() == 3, call.tensor_kwargs.contains("attention_mask"),
                     detail::config_flag(*this, call, "use_causal_mask", false),
                     detail::config_flag(*this, call, "return_attention_scores", false)};
-    if (flags.mask) {
-      const auto& mask = call.tensor_kwargs.at("attention_mask");
-      if (mask.size() != 1) {
+    const std::vector<SymbolicTensor> tensors = given;
+    for (const char* key : {"attention_mask", "query_mask", "value_mask", "key_mask"}) {
+      const auto it = call.tensor_kwargs.find(key);
+      if (it == call.tensor_kwargs.end()) continue;
+      if (it->second.size() != 1)
         throw ValueError(
-            fmt::format("{} Expected one attention_mask tensor, received {}", prefix(), mask.size()));
-      }
-      given.push_back(mask.front());
+            fmt::format("{} Expected one {} tensor, received {}", prefix(), key, it->second.size()));
+      // Keras fills in each tensor's own mask: loading made it again.
+      const std::string k = key;
+      const SymbolicTensor& of = k == "query_mask"                        ? tensors[0]
+                                 : k == "value_mask"                      ? tensors[1]
+                                 : k == "key_mask" && tensors.size() == 3 ? tensors[2]
+                                                                          : SymbolicTensor();
+      given.push_back(of ? detail::canonical_mask(it->second.front(), of.mask()) : it->second.front());
+    }
+    flags.query_mask = call.tensor_kwargs.contains("query_mask");
+    flags.value_mask = call.tensor_kwargs.contains("value_mask");
+    flags.key_mask = call.tensor_kwargs.contains("key_mask") && flags.key;
+    if (call.tensor_kwargs.contains("key_mask") && !flags.key) {
+      throw ValueError(fmt::format("{} The call passes a key_mask but no key", prefix()));
     }
     const std::lock_guard lock(call_mutex);
     set_call(flags);
     return detail::call_layer(self, given);
+  }
+
+  // Keras sets the query's mask on the output (the scores get none).
+  std::vector<SymbolicTensor> compute_masks(const detail::Node& node) const override {
+    return {node.inputs.front().mask()};
   }
 
   std::vector<detail::SublayerGroup> sublayers() const override {
@@ -361,16 +412,36 @@ class MultiHeadAttentionImpl : public detail::ConfiguredLayer<MultiHeadAttention
  private:
   std::vector<std::shared_ptr<detail::LayerImpl>> held() const { return {dense_.begin(), dense_.end()}; }
 
-  // Keras's mask: the attention_mask (cast to bool) and the causal rule, both; masked scores become -1e9.
+  // The call's masks as Keras records them: keywords attention_mask, query_mask, value_mask, key_mask.
+  void add_masks(const detail::Node& node, const std::function<nlohmann::json(const SymbolicTensor&)>& ref,
+                 nlohmann::json& kwargs) const {
+    if (flags_.mask) kwargs["attention_mask"] = ref(node.inputs[flags_.at_attention_mask()]);
+    if (flags_.query_mask) kwargs["query_mask"] = ref(node.inputs[flags_.at_query_mask()]);
+    if (flags_.value_mask) kwargs["value_mask"] = ref(node.inputs[flags_.at_value_mask()]);
+    if (flags_.key_mask) kwargs["key_mask"] = ref(node.inputs[flags_.at_key_mask()]);
+  }
+
+  // Keras's masks (query, value, key, attention_mask) and the causal rule, all; masked scores become -1e9.
   ir::ValueId mask_scores(ir::Graph& graph, const std::vector<ir::ValueId>& inputs, ir::ValueId scores,
                           int64_t batch, int64_t t, int64_t s) const {
     const std::string& n = name();
     ir::ValueId keep = -1;
-    if (flags_.mask) {
-      ir::ValueId m = inputs.back();
-      if (graph.values[m].dtype != ir::DataType::kBool) m = detail::emit_cast(graph, m, DType::kBool, n);
-      keep = detail::emit_reshape(graph, m, {batch, 1, t, s}, n);
-    }
+    // Keras's _compute_attention_mask: every mask given, each cast to bool and shaped to broadcast over
+    // (batch, T, S), and-ed (here with the heads axis too).
+    auto and_with = [&](ir::ValueId mask, std::vector<int64_t> dims) {
+      const ir::ValueId m =
+          detail::emit_reshape(graph, detail::emit_cast(graph, mask, DType::kBool, n), dims, n);
+      if (keep < 0) {
+        keep = m;
+        return;
+      }
+      keep = detail::emit_elementwise(graph, ir::ElementwiseOp::Kind::kLogicalAnd,
+                                      detail::ElementwiseOperands{{keep, m}, {}}, DType::kBool, n, prefix());
+    };
+    if (flags_.query_mask) and_with(inputs[flags_.at_query_mask()], {batch, 1, t, 1});
+    if (flags_.value_mask) and_with(inputs[flags_.at_value_mask()], {batch, 1, 1, s});
+    if (flags_.key_mask) and_with(inputs[flags_.at_key_mask()], {batch, 1, 1, s});
+    if (flags_.mask) and_with(inputs[flags_.at_attention_mask()], {batch, 1, t, s});
     if (flags_.causal) {
       // Keras's rule: row i may see column j when i >= j (both counted from the start).
       std::vector<uint8_t> lower(static_cast<size_t>(t * s));
@@ -387,11 +458,9 @@ class MultiHeadAttentionImpl : public detail::ConfiguredLayer<MultiHeadAttention
       if (keep < 0) {
         keep = causal;
       } else {
-        const ir::ValueId both = graph.add_value({batch, 1, t, s}, n);
-        graph.values[both].dtype = ir::DataType::kBool;
-        graph.ops.push_back(ir::Op{
-            ir::ElementwiseOp{ir::ElementwiseOp::Kind::kLogicalAnd, {}}, {keep, causal}, {both}, {}, {n}});
-        keep = both;
+        keep = detail::emit_elementwise(graph, ir::ElementwiseOp::Kind::kLogicalAnd,
+                                        detail::ElementwiseOperands{{keep, causal}, {}}, DType::kBool, n,
+                                        prefix());
       }
     }
     ir::ElementwiseOp where{ir::ElementwiseOp::Kind::kWhere, {}};
@@ -414,6 +483,33 @@ MultiHeadAttentionImpl& impl_of(const std::shared_ptr<detail::LayerImpl>& impl) 
   return static_cast<MultiHeadAttentionImpl&>(*impl);
 }
 
+// Keras's call: the masks not given are the tensors' own (Layer.__call__ fills in query_mask, value_mask and,
+// with a key, key_mask).
+std::vector<SymbolicTensor> call_mha(const std::shared_ptr<detail::LayerImpl>& impl,
+                                     const SymbolicTensor& query, const SymbolicTensor& value,
+                                     const AttentionCallOptions& options, bool scores) {
+  const auto own = [](const SymbolicTensor& given, const SymbolicTensor& of) {
+    return given ? given : (of ? of.mask() : SymbolicTensor());
+  };
+  const SymbolicTensor query_mask = own(options.query_mask, query);
+  const SymbolicTensor value_mask = own(options.value_mask, value);
+  const SymbolicTensor key_mask = options.key ? own(options.key_mask, options.key) : SymbolicTensor();
+  if (options.key_mask && !options.key) {
+    throw ValueError(fmt::format("{} The call passes a key_mask but no key", impl->prefix()));
+  }
+  CallFlags flags{static_cast<bool>(options.key), static_cast<bool>(options.attention_mask),
+                  options.use_causal_mask, scores};
+  flags.query_mask = static_cast<bool>(query_mask);
+  flags.value_mask = static_cast<bool>(value_mask);
+  flags.key_mask = static_cast<bool>(key_mask);
+  const std::lock_guard lock(impl_of(impl).call_mutex);
+  impl_of(impl).set_call(flags);
+  std::vector<SymbolicTensor> inputs{query, value};
+  for (const SymbolicTensor& t : {options.key, options.attention_mask, query_mask, value_mask, key_mask})
+    if (t) inputs.push_back(t);
+  return detail::call_layer(impl, inputs);
+}
+
 }  // namespace
 
 MultiHeadAttention::MultiHeadAttention(int num_heads, int key_dim, MultiHeadAttentionOptions options) {
@@ -424,26 +520,12 @@ MultiHeadAttention::MultiHeadAttention(int num_heads, int key_dim, MultiHeadAtte
 std::vector<SymbolicTensor> MultiHeadAttention::call_with_scores(const SymbolicTensor& query,
                                                                  const SymbolicTensor& value,
                                                                  const AttentionCallOptions& options) const {
-  CallFlags flags{static_cast<bool>(options.key), static_cast<bool>(options.attention_mask),
-                  options.use_causal_mask, true};
-  const std::lock_guard lock(impl_of(impl_).call_mutex);
-  impl_of(impl_).set_call(flags);
-  std::vector<SymbolicTensor> inputs{query, value};
-  if (options.key) inputs.push_back(options.key);
-  if (options.attention_mask) inputs.push_back(options.attention_mask);
-  return call(inputs);
+  return call_mha(impl_, query, value, options, true);
 }
 
 SymbolicTensor MultiHeadAttention::operator()(const SymbolicTensor& query, const SymbolicTensor& value,
                                               const AttentionCallOptions& options) const {
-  CallFlags flags{static_cast<bool>(options.key), static_cast<bool>(options.attention_mask),
-                  options.use_causal_mask, false};
-  const std::lock_guard lock(impl_of(impl_).call_mutex);
-  impl_of(impl_).set_call(flags);
-  std::vector<SymbolicTensor> inputs{query, value};
-  if (options.key) inputs.push_back(options.key);
-  if (options.attention_mask) inputs.push_back(options.attention_mask);
-  return call(inputs).front();
+  return call_mha(impl_, query, value, options, false).front();
 }
 
 }  // namespace strata::layers

@@ -309,6 +309,8 @@ const std::map<std::string, Maker>& makers() {
       {"Mean", reduction<ops::mean>},
       {"Max", reduction<ops::max>},
       {"Min", reduction<ops::min>},
+      {"Any", reduction<ops::any>},
+      {"All", reduction<ops::all>},
       {"Reshape",
        [](const Config& c, Arguments& a) { return ops::reshape(a.tensor("x"), c.shape("newshape")); }},
       {"ExpandDims",

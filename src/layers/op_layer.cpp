@@ -193,22 +193,13 @@ std::string value_cpp(const nlohmann::json& v) {
 
 // The constructor arguments each op function takes after its operands, in the C++ signature's order.
 const std::vector<std::string>& config_order(const std::string& class_name) {
-  static const std::map<std::string, std::vector<std::string>> order = {{"Clip", {"x_min", "x_max"}},
-                                                                        {"Gelu", {"approximate"}},
-                                                                        {"Elu", {"alpha"}},
-                                                                        {"LeakyRelu", {"negative_slope"}},
-                                                                        {"Softmax", {"axis"}},
-                                                                        {"LogSoftmax", {"axis"}},
-                                                                        {"Sum", {"axis", "keepdims"}},
-                                                                        {"Mean", {"axis", "keepdims"}},
-                                                                        {"Max", {"axis", "keepdims"}},
-                                                                        {"Min", {"axis", "keepdims"}},
-                                                                        {"Reshape", {"newshape"}},
-                                                                        {"ExpandDims", {"axis"}},
-                                                                        {"Squeeze", {"axis"}},
-                                                                        {"Transpose", {"axes"}},
-                                                                        {"Concatenate", {"axis"}},
-                                                                        {"Cast", {"dtype"}}};
+  static const std::map<std::string, std::vector<std::string>> order = {
+      {"Clip", {"x_min", "x_max"}},      {"Gelu", {"approximate"}},      {"Elu", {"alpha"}},
+      {"LeakyRelu", {"negative_slope"}}, {"Softmax", {"axis"}},          {"LogSoftmax", {"axis"}},
+      {"Sum", {"axis", "keepdims"}},     {"Mean", {"axis", "keepdims"}}, {"Max", {"axis", "keepdims"}},
+      {"Min", {"axis", "keepdims"}},     {"Any", {"axis", "keepdims"}},  {"All", {"axis", "keepdims"}},
+      {"Reshape", {"newshape"}},         {"ExpandDims", {"axis"}},       {"Squeeze", {"axis"}},
+      {"Transpose", {"axes"}},           {"Concatenate", {"axis"}},      {"Cast", {"dtype"}}};
   static const std::vector<std::string> none;
   const auto it = order.find(class_name);
   return it == order.end() ? none : it->second;

@@ -79,6 +79,10 @@ class OpLayer : public LayerImpl {
       : LayerImpl(std::move(class_name), ""), module_(std::move(module)) {}
 
   const std::string& module() const { return module_; }
+  /// Operations are not layers: Keras neither fills in nor passes on masks for them (a Softmax op is not
+  /// the Softmax layer).
+  bool supports_masking() const override { return false; }
+  bool takes_mask() const override { return false; }
   /// The numbers the call was given, by Keras's parameter names (`{"x2": 3.0}` for `x + 3.0`), for the node's
   /// keyword arguments in a model config. Tensors are the node's inputs.
   virtual nlohmann::json call_numbers() const { return nlohmann::json::object(); }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "layers/dtype_rules.hpp"
 #include "layers/op_layer.hpp"
 #include "strata/error.hpp"
 #include "strata/ops.hpp"
@@ -84,11 +85,19 @@ namespace {
 
 class ReduceOpLayer : public OpLayer {
  public:
-  ReduceOpLayer(const char* class_name, ir::ReduceOp::Kind kind, ops::Axes axis, bool keepdims)
+  /// `logical`: keras.ops.any and all (kMax and kMin), which read any type as bool and give bool.
+  ReduceOpLayer(const char* class_name, ir::ReduceOp::Kind kind, ops::Axes axis, bool keepdims,
+                bool logical = false)
       : OpLayer(class_name, "keras.src.ops.numpy"),
         kind_(kind),
         axis_(std::move(axis)),
-        keepdims_(keepdims) {}
+        keepdims_(keepdims),
+        logical_(logical) {}
+
+  std::vector<DType> compute_output_dtypes(const std::vector<DType>& inputs, size_t outputs) const override {
+    if (logical_) return std::vector<DType>(outputs, DType::kBool);
+    return OpLayer::compute_output_dtypes(inputs, outputs);
+  }
 
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
     expect_input_count(*this, inputs, 1);
@@ -109,18 +118,25 @@ class ReduceOpLayer : public OpLayer {
                                  const std::vector<ir::ValueId>& inputs) const override {
     std::vector<int64_t> dims = graph.values[inputs[0]].dims;
     const std::vector<int> axes = reduced(static_cast<int>(dims.size()));
-    const ir::ValueId out = emit_reduce(graph, inputs[0], kind_, axes, name());
-    if (keepdims_) return {out};
-    std::vector<int64_t> dropped;
-    for (size_t d = 0; d < dims.size(); ++d) {
-      if (std::find(axes.begin(), axes.end(), static_cast<int>(d)) == axes.end()) dropped.push_back(dims[d]);
+    // any and all: the values as bool (nonzero), as 0 and 1 in float32 for the max or min, then bool again.
+    ir::ValueId in = inputs[0];
+    if (logical_) in = emit_cast(graph, emit_cast(graph, in, DType::kBool, name()), DType::kFloat32, name());
+    ir::ValueId out = emit_reduce(graph, in, kind_, axes, name());
+    if (!keepdims_) {
+      std::vector<int64_t> dropped;
+      for (size_t d = 0; d < dims.size(); ++d) {
+        if (std::find(axes.begin(), axes.end(), static_cast<int>(d)) == axes.end())
+          dropped.push_back(dims[d]);
+      }
+      out = emit_reshape(graph, out, dropped, name());
     }
-    return {emit_reshape(graph, out, dropped, name())};
+    return {logical_ ? emit_cast(graph, out, DType::kBool, name()) : out};
   }
 
   nlohmann::json config() const override {
     nlohmann::json out = {{"axis", axes_json(axis_)}, {"keepdims", keepdims_}};
-    if (kind_ == ir::ReduceOp::Kind::kMax || kind_ == ir::ReduceOp::Kind::kMin) out["initial"] = nullptr;
+    if (!logical_ && (kind_ == ir::ReduceOp::Kind::kMax || kind_ == ir::ReduceOp::Kind::kMin))
+      out["initial"] = nullptr;
     return out;
   }
 
@@ -153,6 +169,7 @@ class ReduceOpLayer : public OpLayer {
   ir::ReduceOp::Kind kind_;
   ops::Axes axis_;
   bool keepdims_;
+  bool logical_;
 };
 
 SymbolicTensor reduce(const char* class_name, ir::ReduceOp::Kind kind, const SymbolicTensor& x,
@@ -176,6 +193,14 @@ SymbolicTensor max(const SymbolicTensor& x, const Axes& axis, bool keepdims) {
 }
 SymbolicTensor min(const SymbolicTensor& x, const Axes& axis, bool keepdims) {
   return detail::reduce("Min", ir::ReduceOp::Kind::kMin, x, axis, keepdims);
+}
+SymbolicTensor any(const SymbolicTensor& x, const Axes& axis, bool keepdims) {
+  return detail::call_op(
+      std::make_shared<detail::ReduceOpLayer>("Any", ir::ReduceOp::Kind::kMax, axis, keepdims, true), {x});
+}
+SymbolicTensor all(const SymbolicTensor& x, const Axes& axis, bool keepdims) {
+  return detail::call_op(
+      std::make_shared<detail::ReduceOpLayer>("All", ir::ReduceOp::Kind::kMin, axis, keepdims, true), {x});
 }
 
 }  // namespace strata::ops

@@ -4,7 +4,9 @@
 
 #include "graph/node.hpp"
 #include "layers/configured_layer.hpp"
+#include "layers/dtype_rules.hpp"
 #include "layers/layer_registry.hpp"
+#include "layers/op_layer.hpp"
 #include "layers/window_geometry.hpp"
 #include "strata/error.hpp"
 
@@ -122,9 +124,10 @@ class GlobalPooling1DImpl : public detail::ConfiguredLayer<GlobalPooling1DArgs> 
     return {Shape{in[0], in[2]}};
   }
 
-  std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&,
+  std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node& node,
                                  const std::vector<ir::ValueId>& inputs) const override {
     const std::vector<int64_t> in = graph.values[inputs[0]].dims;
+    if (node.mask_input) return {masked_average(graph, inputs[0], inputs.back())};
     ir::PoolOp pool;
     pool.kind = kind_;
     const int steps = detail::window_extent(prefix(), in[1]);
@@ -136,6 +139,24 @@ class GlobalPooling1DImpl : public detail::ConfiguredLayer<GlobalPooling1DArgs> 
   }
 
  private:
+  // Keras's GlobalAveragePooling1D with a mask: sum(where(mask, x, 0)) / sum(mask) over the steps, so a row
+  // with every step masked is 0 / 0 (NaN), as in Keras.
+  ir::ValueId masked_average(ir::Graph& graph, ir::ValueId x, ir::ValueId mask) const {
+    const std::vector<int64_t> in = graph.values[x].dims;
+    const std::string& n = name();
+    const ir::ValueId keep =
+        detail::emit_reshape(graph, detail::emit_cast(graph, mask, DType::kBool, n), {in[0], in[1], 1}, n);
+    const ir::ValueId kept = detail::emit_elementwise(
+        graph, ir::ElementwiseOp::Kind::kWhere, detail::ElementwiseOperands{{keep, x}, {{2, 0.0, false, 0}}},
+        DType::kFloat32, n, prefix());
+    const ir::ValueId total = detail::emit_reduce(graph, kept, ir::ReduceOp::Kind::kSum, {1}, n);
+    const ir::ValueId count = detail::emit_reduce(graph, detail::emit_cast(graph, keep, DType::kFloat32, n),
+                                                  ir::ReduceOp::Kind::kSum, {1}, n);
+    const ir::ValueId mean = graph.add_value({in[0], 1, in[2]}, n);
+    graph.ops.push_back(ir::Op{ir::BinaryOp{ir::BinaryOp::Kind::kDivide}, {total, count}, {mean}, {}, {n}});
+    return args_.options.keepdims ? mean : detail::emit_reshape(graph, mean, {in[0], in[2]}, n);
+  }
+
   ir::PoolOp::Kind kind_;
 };
 

@@ -13,6 +13,7 @@
 #include "core/initializers.hpp"
 #include "graph/node.hpp"
 #include "layers/configured_layer.hpp"
+#include "layers/dtype_rules.hpp"
 #include "layers/layer_registry.hpp"
 #include "layers/recurrent_impl.hpp"
 #include "layers/weights_sublayer.hpp"
@@ -254,15 +255,18 @@ class RecurrentImpl : public detail::ConfiguredLayer<RecurrentArgs<Options>>,
     cell_->mark_built();
   }
 
-  std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&,
+  std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node& node,
                                  const std::vector<ir::ValueId>& inputs) const override {
-    return lower_with(graph, inputs, options().go_backwards, false);
+    if (!node.mask_input) return lower_with(graph, inputs, options().go_backwards, false, -1, false);
+    const std::vector<ir::ValueId> given(inputs.begin(), inputs.end() - 1);
+    return lower_with(graph, given, options().go_backwards, false, inputs.back(), false);
   }
 
   /// The op of one call: the outputs Keras returns (output, then the states with return_state). `aligned`
   /// as in ir::RecurrentOp (a Bidirectional's backward half).
   std::vector<ir::ValueId> lower_with(ir::Graph& graph, const std::vector<ir::ValueId>& inputs,
-                                      bool backwards, bool aligned) const override {
+                                      bool backwards, bool aligned, ir::ValueId mask,
+                                      bool zero_output_for_mask) const override {
     const std::vector<int64_t> x = graph.values[inputs[0]].dims;  // add_value below moves the values
     const int64_t units = this->units();
     ir::RecurrentOp op;
@@ -276,11 +280,29 @@ class RecurrentImpl : public detail::ConfiguredLayer<RecurrentArgs<Options>>,
     if constexpr (Traits::cell == Cell::kGru) op.reset_after = options().reset_after;
     op.backwards = backwards;
     op.aligned = aligned;
+    std::vector<ir::ValueId> op_inputs = inputs;
+    if (mask >= 0) {
+      op.masked = true;
+      op.zero_output_for_mask = zero_output_for_mask;
+      op_inputs.push_back(detail::emit_cast(graph, mask, DType::kBool, this->name()));
+    }
     std::vector<ir::ValueId> outs;
     outs.push_back(graph.add_value({x[0], x[1], units}, this->name()));
     for (int s = 0; s < states(); ++s) outs.push_back(graph.add_value({x[0], units}, this->name()));
-    graph.ops.push_back(ir::Op{op, inputs, outs, {}, {this->name()}});
-    std::vector<ir::ValueId> result{options().return_sequences ? outs[0] : outs[1]};
+    graph.ops.push_back(ir::Op{op, op_inputs, outs, {}, {this->name()}});
+    ir::ValueId last = outs[1];
+    if (mask >= 0 && !options().return_sequences) {
+      // Keras's last output is the last one written, which a masked row never wrote (zeros) even when its
+      // state is a given initial one: the sequence's last computed step.
+      const bool first = backwards && aligned;
+      ir::SpatialPadding crop;
+      crop.before = {static_cast<int>(first ? 0 : x[1] - 1)};
+      crop.after = {static_cast<int>(first ? x[1] - 1 : 0)};
+      const ir::ValueId step = graph.add_value({x[0], 1, units}, this->name());
+      graph.ops.push_back(ir::Op{ir::CropOp{crop}, {outs[0]}, {step}, {}, {this->name()}});
+      last = detail::emit_reshape(graph, step, {x[0], units}, this->name());
+    }
+    std::vector<ir::ValueId> result{options().return_sequences ? outs[0] : last};
     if (options().return_state) result.insert(result.end(), outs.begin() + 1, outs.end());
     return result;
   }
@@ -330,7 +352,8 @@ class RecurrentImpl : public detail::ConfiguredLayer<RecurrentArgs<Options>>,
 }  // namespace
 
 SymbolicTensor RecurrentLayer::operator()(const SymbolicTensor& sequence,
-                                          const std::vector<SymbolicTensor>& initial_state) const {
+                                          const std::vector<SymbolicTensor>& initial_state,
+                                          const SymbolicTensor& mask) const {
   // Counted before the call, which would add a node: a failed call leaves the layer as it was. (Empty
   // tensors go to the call, which names them.)
   size_t outputs = 1;
@@ -346,14 +369,15 @@ SymbolicTensor RecurrentLayer::operator()(const SymbolicTensor& sequence,
                     "a Bidirectional with merge_mode None: both halves); call it with call_all",
                     impl_->prefix(), outputs));
   }
-  return call_all(sequence, initial_state).front();
+  return call_all(sequence, initial_state, mask).front();
 }
 
 std::vector<SymbolicTensor> RecurrentLayer::call_all(const SymbolicTensor& sequence,
-                                                     const std::vector<SymbolicTensor>& initial_state) const {
+                                                     const std::vector<SymbolicTensor>& initial_state,
+                                                     const SymbolicTensor& mask) const {
   std::vector<SymbolicTensor> inputs{sequence};
   inputs.insert(inputs.end(), initial_state.begin(), initial_state.end());
-  return call(inputs);
+  return mask ? call_masked(inputs, mask) : call(inputs);
 }
 
 SimpleRNN::SimpleRNN(int units, SimpleRNNOptions options) {
@@ -373,30 +397,38 @@ LSTM::LSTM(int units, LSTMOptions options) {
 
 namespace strata::detail {
 nlohmann::json recurrent_keras3_build_config(const Node& node) {
-  if (node.inputs.size() == 1) return {{"input_shape", shape_json(node.inputs.front().shape())}};
+  const std::vector<SymbolicTensor> arguments = node.arguments();
+  if (arguments.size() == 1) return {{"input_shape", shape_json(arguments.front().shape())}};
   nlohmann::json states = nlohmann::json::array();
-  for (size_t i = 1; i < node.inputs.size(); ++i) states.push_back(shape_json(node.inputs[i].shape()));
+  for (size_t i = 1; i < arguments.size(); ++i) states.push_back(shape_json(arguments[i].shape()));
   return {{"shapes_dict",
-           {{"sequences_shape", shape_json(node.inputs.front().shape())}, {"initial_state_shape", states}}}};
+           {{"sequences_shape", shape_json(arguments.front().shape())}, {"initial_state_shape", states}}}};
 }
 
 nlohmann::json recurrent_keras3_call(const Node& node,
                                      const std::function<nlohmann::json(const SymbolicTensor&)>& ref) {
   nlohmann::json kwargs = nlohmann::json::object();
-  if (node.inputs.size() > 1) {
+  const std::vector<SymbolicTensor> arguments = node.arguments();
+  if (arguments.size() > 1) {
     nlohmann::json states = nlohmann::json::array();
-    for (size_t i = 1; i < node.inputs.size(); ++i) states.push_back(ref(node.inputs[i]));
+    for (size_t i = 1; i < arguments.size(); ++i) states.push_back(ref(arguments[i]));
     kwargs["initial_state"] = states;
   }
+  if (node.mask_input) kwargs["mask"] = ref(node.inputs.back());
   return {{"args", nlohmann::json::array({ref(node.inputs.front())})}, {"kwargs", kwargs}};
 }
 
 std::string recurrent_cpp_call(const Node& node, const std::string& callee,
                                const std::vector<std::string>& inputs) {
   const std::string call = node.output_shapes.size() > 1 ? callee + ".call_all" : callee;
-  if (inputs.size() == 1) return fmt::format("{}({})", call, inputs[0]);
-  return fmt::format("{}({}, {{{}}})", call, inputs[0],
-                     fmt::join(std::vector<std::string>(inputs.begin() + 1, inputs.end()), ", "));
+  // A mask the call takes from its sequence by itself is left out.
+  const bool explicit_mask = node.mask_input && !automatic_mask_argument(node);
+  const size_t arguments = inputs.size() - (node.mask_input ? 1 : 0);
+  const std::vector<std::string> states(inputs.begin() + 1, inputs.begin() + static_cast<long>(arguments));
+  if (explicit_mask)
+    return fmt::format("{}({}, {{{}}}, {})", call, inputs[0], fmt::join(states, ", "), inputs.back());
+  if (states.empty()) return fmt::format("{}({})", call, inputs[0]);
+  return fmt::format("{}({}, {{{}}})", call, inputs[0], fmt::join(states, ", "));
 }
 
 std::vector<SymbolicTensor> call_recurrent_from_config(const std::shared_ptr<LayerImpl>& self,
@@ -406,7 +438,9 @@ std::vector<SymbolicTensor> call_recurrent_from_config(const std::shared_ptr<Lay
   std::vector<SymbolicTensor> inputs = leading_inputs(*self, call, "sequences");
   if (const auto it = call.tensor_kwargs.find("initial_state"); it != call.tensor_kwargs.end())
     inputs.insert(inputs.end(), it->second.begin(), it->second.end());
-  return call_layer(self, inputs);
+  // Keras fills in the mask only for a call of the sequence alone.
+  return call_layer(self, inputs,
+                    config_mask(*self, call, inputs.size() == 1 ? inputs[0].mask() : SymbolicTensor()));
 }
 
 void register_recurrent_layers() {

@@ -20,9 +20,11 @@ class RecurrentLayerImpl {
   virtual bool returns_state() const = 0;
   virtual bool goes_backwards() const = 0;
   /// The op of one call on `inputs` (the sequence, then initial states), read backwards or not; `aligned` as
+  /// ir::RecurrentOp's. `mask` is Keras's mask value (any type) or -1; `zero_output_for_mask` as
   /// ir::RecurrentOp's. Returns the outputs Keras's call returns (output, then states with return_state).
   virtual std::vector<ir::ValueId> lower_with(ir::Graph& graph, const std::vector<ir::ValueId>& inputs,
-                                              bool backwards, bool aligned) const = 0;
+                                              bool backwards, bool aligned, ir::ValueId mask = -1,
+                                              bool zero_output_for_mask = false) const = 0;
 };
 
 /// A recurrent layer's (or Bidirectional's) call from a model config: the sequence, then the states given

@@ -63,6 +63,19 @@ class TimeDistributedImpl : public detail::ConfiguredLayer<TimeDistributedArgs> 
     return inner_->compute_output_dtypes(inputs, outputs);
   }
 
+  // Keras passes the mask, reshaped to one row per step, to a wrapped layer whose call takes one, and the
+  // output carries none. strata's wrapped layers that take a mask would read it per step of their own input:
+  // refused rather than ignored.
+  std::vector<SymbolicTensor> compute_masks(const detail::Node& node) const override {
+    if (node.mask_input && inner_->takes_mask()) {
+      throw ValueError(
+          fmt::format("{} The input carries a mask (from {}), which Keras passes on to {}; strata "
+                      "does not",
+                      prefix(), node.inputs.back().name(), inner_->prefix()));
+    }
+    return {};
+  }
+
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node& node,
                                  const std::vector<ir::ValueId>& inputs) const override {
     const std::vector<int64_t> dims = graph.values[inputs[0]].dims;

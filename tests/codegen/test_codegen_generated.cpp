@@ -31,9 +31,9 @@ using namespace strata_test;
 TEST_CASE("generated C++ rebuilds each fixture: same summary, weights and predictions as load_model",
           "[codegen]") {
 #ifdef STRATA_SANITIZED
-  REQUIRE(generated_models().size() == 27);  // without ResNet50 and MobileNetV2
+  REQUIRE(generated_models().size() == 28);  // without ResNet50 and MobileNetV2
 #else
-  REQUIRE(generated_models().size() == 29);
+  REQUIRE(generated_models().size() == 30);
 #endif
   uint64_t seed = 1;
   for (const GeneratedModel& m : generated_models()) {

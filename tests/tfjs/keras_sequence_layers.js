@@ -99,6 +99,13 @@ class KerasMultiHeadAttention extends tfl.layers.Layer {
       const query = tf.mul(project(q, this.qDense), 1.0 / Math.sqrt(this.c.keyDim));
       let scores = tf.einsum('bsnh,btnh->bnts', project(k, this.kDense), query);
       let keep = m == null ? null : tf.expandDims(tf.cast(m, 'bool'), 1);
+      // Keras's _compute_attention_mask: the query's mask as (B, T, 1), the value's and key's as (B, 1, S),
+      // and-ed (here with the heads axis too).
+      const and = (extra) => { keep = keep == null ? extra : tf.logicalAnd(keep, extra); };
+      if (slots[4] != null) and(tf.reshape(tf.cast(list[slots[4]], 'bool'), [q.shape[0], 1, q.shape[1], 1]));
+      for (const at of [slots[5], slots[6]]) {
+        if (at != null) and(tf.reshape(tf.cast(list[at], 'bool'), [q.shape[0], 1, 1, v.shape[1]]));
+      }
       if (causal) {
         const [t, s] = [q.shape[1], v.shape[1]];
         const lower = tf.linalg.bandPart(tf.ones([t, s]), -1, 0);

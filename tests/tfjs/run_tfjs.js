@@ -464,6 +464,9 @@ function adapt(layer) {
       if (c.recurrent_activation === 'hard_sigmoid')
         refuse(layer, 'tfjs\'s hard_sigmoid is Keras 2\'s 0.2 x + 0.5, not Keras 3\'s');
       if (c.recurrent_activation === 'silu') c.recurrent_activation = 'swish';
+      // strata's name for Keras 2's clip(0.2 x + 0.5, 0, 1), which is tfjs's hardSigmoid.
+      for (const key of ['activation', 'recurrent_activation'])
+        if (c[key] === 'keras2_hard_sigmoid') c[key] = 'hardSigmoid';
       // Keras 3's keys that tfjs does not read (none changes inference).
       for (const key of ['zero_output_for_mask', 'seed', 'use_cudnn']) delete c[key];
       // tfjs-layers 4.22's Orthogonal initializer fails on the pure JavaScript backend ("rMat.flatten is not a
@@ -520,7 +523,8 @@ function adapt(layer) {
       let call = null;
       layer.inbound_nodes = layer.inbound_nodes.map((node) => {
         const [name, index, tensor, kwargs] = node[0];
-        const {entries, slots} = distinct([[name, index, tensor], kwargs.value, kwargs.key, kwargs.attention_mask]);
+        const {entries, slots} = distinct([[name, index, tensor], kwargs.value, kwargs.key, kwargs.attention_mask,
+          kwargs.query_mask, kwargs.value_mask, kwargs.key_mask]);
         call = {key: !!kwargs.key, mask: !!kwargs.attention_mask, causal: !!kwargs.use_causal_mask,
           scores: !!kwargs.return_attention_scores, slots};
         return entries;
@@ -583,6 +587,55 @@ function adapt(layer) {
   }
 }
 
+// Keras's masks as tfjs computes them itself: a node's `mask` keyword (the mask ops Keras 3 records, such
+// as Embedding's not_equal) is dropped and so are the ops only masks read, since tfjs-layers propagates masks
+// from Embedding(mask_zero) and Masking on its own. Where tfjs's rules differ from Keras 3's, the model is
+// refused: tfjs passes a recurrent layer's mask on with return_sequences, Keras 3 does not.
+function stripMasks(config) {
+  if (!config.output_layers) return;  // a Sequential: no nodes, tfjs makes the masks itself
+  const masked = new Set();
+  for (const layer of config.layers) {
+    for (const node of layer.inbound_nodes || []) {
+      for (const entry of node) {
+        const kwargs = entry[3];
+        if (kwargs && kwargs.mask && !Array.isArray(kwargs.mask[0]) && typeof kwargs.mask[0] === 'string') {
+          masked.add(layer.config.name);
+          delete kwargs.mask;
+        }
+      }
+    }
+  }
+  const recurrent = ['SimpleRNN', 'GRU', 'LSTM', 'Bidirectional'];
+  const byName = new Map(config.layers.map((l) => [l.config.name, l]));
+  for (const layer of config.layers) {
+    if (!recurrent.includes(layer.class_name) || masked.has(layer.config.name)) continue;
+    for (const node of layer.inbound_nodes || []) {
+      const source = byName.get(node[0][0]);
+      const inner = source && (source.class_name === 'Bidirectional' ? source.config.layer.config : source.config);
+      if (source && masked.has(source.config.name) && recurrent.includes(source.class_name) && inner.return_sequences)
+        refuse(layer, 'tfjs passes the mask of the recurrent layer before it on, Keras 3 does not');
+    }
+  }
+  // Drop what nothing reads any more (the mask ops), until nothing changes.
+  for (let changed = true; changed;) {
+    changed = false;
+    const read = new Set(config.output_layers.map((o) => o[0]));
+    // Tensors a node reads: its entries and those in its keywords (value, key, the attention masks).
+    const refs = (x) => {
+      if (!Array.isArray(x)) {
+        if (x && typeof x === 'object') Object.values(x).forEach(refs);
+        return;
+      }
+      if (typeof x[0] === 'string' && typeof x[1] === 'number') read.add(x[0]);
+      x.forEach(refs);
+    };
+    for (const layer of config.layers) refs(layer.inbound_nodes || []);
+    const kept = config.layers.filter((l) => l.class_name === 'InputLayer' || read.has(l.config.name));
+    changed = kept.length !== config.layers.length;
+    config.layers = kept;
+  }
+}
+
 function readFloats(file) {
   const b = fs.readFileSync(file);
   return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
@@ -590,6 +643,7 @@ function readFloats(file) {
 
 async function runCase(dir) {
   const model = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+  stripMasks(model.config);
   adapt(model);
   let net;
   try {

@@ -82,6 +82,23 @@ inline strata::Model attention_layers_model() {
   return strata::Model({q, v, qm, ids}, {sim, att[1], bag}, "attention_layers");
 }
 
+/// A model of Keras's masks: Embedding(mask_zero) into a Dense that keeps the mask, self-attention and
+/// average pooling that use it, a Bidirectional LSTM that skips masked steps (its output carries no mask),
+/// and Masking before an LSTM. Int32 ids below 10, as the code generator's test feeds them.
+inline strata::Model masked_sequence_model() {
+  namespace L = strata::layers;
+  auto ids = strata::Input({6}, {.name = "ids", .dtype = "int32"});
+  auto x = strata::Input({5, 3}, "x");
+  auto e = L::Embedding(10, 8, {.mask_zero = true, .name = "emb"})(ids);
+  auto d = L::Dense(8, {.name = "proj"})(e);
+  auto att = L::MultiHeadAttention(2, 4, {.name = "mha"})(d, d);
+  auto pooled = L::GlobalAveragePooling1D({.name = "pool"})(att);
+  auto both = L::Bidirectional(L::LSTM(3, {.return_sequences = true}), {.name = "both"})(e);
+  auto last = L::GRU(4, {.name = "gru"})(both);
+  auto masked = L::LSTM(2, {.name = "masked_lstm"})(L::Masking({.name = "masking"})(x));
+  return strata::Model({ids, x}, {pooled, last, masked}, "masked_sequence");
+}
+
 /// A model of keras.ops calls (fifteen kinds, numbers on either side, a -inf operand, int32 ids) between
 /// Dense layers, and an Add merge layer beside ops named add.
 inline strata::Model ops_model() {

@@ -101,8 +101,6 @@ TEST_CASE("load_model names the file and what it cannot read", "[load_model][err
       strata::load_model(path_of("conv1d_k2_s1_d1_cf_same_model.h5")), strata::ValueError,
       MessageThat(Contains("[conv0 (Conv1D)] config key 'data_format': expected \"channels_last\" "
                            "(strata cannot compute another value), received \"channels_first\"")));
-  CHECK_THROWS_MATCHES(strata::load_model(path_of("masking_zero_lstm.h5")), strata::ValueError,
-                       MessageThat(Contains("layer 'masking_1': the class 'Masking' is not one strata has")));
   CHECK_THROWS_MATCHES(
       strata::load_model(path_of("keras-attention.h5")), strata::ShapeError,
       MessageThat(

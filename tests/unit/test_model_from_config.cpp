@@ -303,8 +303,8 @@ TEST_CASE("model_from_json names what is wrong with a config", "[load_model][con
                                          {"kwargs", {{"mask", keras_tensor("in", 0, 0, {nullptr, 3})}}}}}));
   CHECK_THROWS_MATCHES(
       strata::model_from_json(model({input, masked})), strata::ValueError,
-      MessageThat(Contains("The call passes a mask ('mask': 1 tensor(s)); strata does not propagate "
-                           "Keras masks yet")));
+      MessageThat(Contains("[d (Dense)] The call passes a mask ('mask': 1 tensor(s)), which this layer "
+                           "does not take")));
   std::string deep = "1";
   for (int i = 0; i < 300; ++i) deep = "[" + deep + "]";
   CHECK_THROWS_MATCHES(strata::model_from_json("{\"class_name\": \"Functional\", \"config\": " + deep + "}"),

@@ -80,6 +80,13 @@ struct AttentionCallOptions {
   SymbolicTensor attention_mask = {};
   /// Position t attends only to positions up to t (a decoder's mask), combined with attention_mask.
   bool use_causal_mask = false;
+  /// Keras's masks of the query (batch, T), value (batch, S) and key (batch, S), any type, nonzero where a
+  /// step counts: a query step attends only to kept value and key steps. Empty means the tensor's own mask
+  /// (SymbolicTensor::mask, from Embedding(mask_zero) or Masking), as Keras fills them in; the output
+  /// carries the query's mask.
+  SymbolicTensor query_mask = {};
+  SymbolicTensor value_mask = {};
+  SymbolicTensor key_mask = {};
 };
 
 /// Keras's `MultiHeadAttention` (Vaswani et al. 2017) over (batch, steps, features) sequences: query, key
@@ -176,9 +183,11 @@ struct AdditiveAttentionOptions {
 /// The keyword arguments of an `Attention` or `AdditiveAttention` call: Keras's `mask=[query_mask,
 /// value_mask]` and `use_causal_mask`. A mask may be of any type; nonzero (or true) keeps a position.
 struct AttentionMasks {
-  /// (batch, Tq): the output is zero at the query positions it masks. Empty means none.
+  /// (batch, Tq): the output is zero at the query positions it masks. Empty means the query's own mask
+  /// (SymbolicTensor::mask, from Embedding(mask_zero) or Masking), as Keras fills it in; the output carries
+  /// it.
   SymbolicTensor query_mask = {};
-  /// (batch, Tv): the value positions it masks get no weight. Empty means none.
+  /// (batch, Tv): the value positions it masks get no weight. Empty means the value's own mask.
   SymbolicTensor value_mask = {};
   /// Query position i attends only to value positions j <= i (a decoder's mask), combined with value_mask.
   bool use_causal_mask = false;

@@ -14,8 +14,9 @@ namespace strata::layers {
 struct EmbeddingOptions {
   /// Initializer of the table (Keras's default "uniform": RandomUniform(-0.05, 0.05)).
   Initializer embeddings_initializer = "uniform";
-  /// Keras's mask of id 0. strata has no mask propagation yet, so `true` is a ValueError rather than a
-  /// mask that later layers would silently ignore.
+  /// Keras's mask of id 0: the output's mask (SymbolicTensor::mask) is `ops::not_equal(ids, 0)`, a
+  /// `not_equal` op in the graph, which the recurrent, pooling and attention layers after it use to skip
+  /// padding.
   bool mask_zero = false;
   /// The layer's name; empty means the default.
   std::string name = "";
@@ -47,8 +48,7 @@ struct EmbeddingOptions {
 /// a read outside the table. Runs as a plain C++ gather on the plan's threads (oneDNN 2.6 has no gather).
 class Embedding : public Layer {
  public:
-  /// Creates the layer. Throws ValueError for an input_dim or output_dim below 1, an unknown initializer, or
-  /// mask_zero.
+  /// Creates the layer. Throws ValueError for an input_dim or output_dim below 1 or an unknown initializer.
   Embedding(int input_dim, int output_dim, EmbeddingOptions options = {});
   /// Calls the layer on ids of any rank.
   SymbolicTensor operator()(const SymbolicTensor& ids) const;

@@ -357,12 +357,22 @@ class RecurrentLayer : public Layer {
   /// (batch, steps, units) with return_sequences, else the last (batch, units). Throws ValueError when the
   /// layer has return_state (use call_all) or for a wrong number of states; ShapeError for a sequence that
   /// is not of rank 3, a features count other than the first call's, or a state of another shape.
+  ///
+  /// Keras's mask: without `initial_state`, a sequence carrying a mask (SymbolicTensor::mask, from
+  /// `Embedding(mask_zero = true)` or `Masking`) makes the layer skip its masked steps: each keeps the states
+  /// and outputs the last output (zeros before the first kept step; zeros at every masked step in a
+  /// Bidirectional that returns sequences). `mask` (a bool (batch, steps), true where a step counts; any
+  /// type is read as nonzero) replaces it, as Keras's `mask=`; with initial states only a given mask counts,
+  /// as in Keras. The output carries no mask. A masked layer runs Keras's loop in plain C++ on the plan's
+  /// threads rather than oneDNN's RNN primitive, and cannot be exported to ONNX.
   SymbolicTensor operator()(const SymbolicTensor& sequence,
-                            const std::vector<SymbolicTensor>& initial_state = {}) const;
+                            const std::vector<SymbolicTensor>& initial_state = {},
+                            const SymbolicTensor& mask = {}) const;
   /// As operator(), returning every output: the output, then with return_state the last states (h; and c
   /// for an LSTM), as Keras's `output, h, c = lstm(x)`.
   std::vector<SymbolicTensor> call_all(const SymbolicTensor& sequence,
-                                       const std::vector<SymbolicTensor>& initial_state = {}) const;
+                                       const std::vector<SymbolicTensor>& initial_state = {},
+                                       const SymbolicTensor& mask = {}) const;
 
  protected:
   RecurrentLayer() = default;

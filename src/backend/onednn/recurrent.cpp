@@ -100,7 +100,8 @@ void PlanBuilder::add_recurrent(const ir::Op& op, const ir::RecurrentOp&) {
   const int threads = omp_get_max_threads();
   const int64_t batch = graph_.values[op.inputs[0]].dims[0];
   const bool concurrent = halves.size() == 2 && (threads == 2 || (threads > 2 && batch <= 8)) &&
-                          onednn_has_cell(*halves[0].attrs) && onednn_has_cell(*halves[1].attrs) &&
+                          !halves[0].attrs->masked && onednn_has_cell(*halves[0].attrs) &&
+                          onednn_has_cell(*halves[1].attrs) &&
                           !(halves[0].attrs->backwards && !halves[0].attrs->aligned) &&
                           !(halves[1].attrs->backwards && !halves[1].attrs->aligned);
   if (concurrent) {
@@ -198,15 +199,16 @@ void PlanBuilder::add_recurrent_half(const ir::Op& op, const ir::RecurrentHalf& 
   const auto& in = graph_.values[half.sequence].dims;
   const int64_t batch = in[0], steps = in[1], features = in[2];
   const int64_t units = r.recurrent_kernel->dims()[0];
-  if (!onednn_has_cell(r)) {
+  // oneDNN's RNN primitives have no per-step mask: a masked layer runs Keras's loop in plain C++.
+  if (!onednn_has_cell(r) || r.masked) {
     const bool given_h = !half.initial.empty(), given_c = half.initial.size() > 1;
     const bool has_c = r.cell == Cell::kLstm;
     add_kernel_step(
         op,
         [r, batch, steps, features, x = offset_of(half.sequence),
          h0 = given_h ? offset_of(half.initial[0]) : -1, c0 = given_c ? offset_of(half.initial[1]) : -1,
-         seq = offset_of(half.outputs[0]), h = offset_of(half.outputs[1]),
-         c = has_c ? offset_of(half.outputs[2]) : -1](uint8_t* arena) {
+         mask = half.mask >= 0 ? offset_of(half.mask) : -1, seq = offset_of(half.outputs[0]),
+         h = offset_of(half.outputs[1]), c = has_c ? offset_of(half.outputs[2]) : -1](uint8_t* arena) {
           detail::RecurrentBuffers b;
           b.batch = batch;
           b.steps = steps;
@@ -214,12 +216,13 @@ void PlanBuilder::add_recurrent_half(const ir::Op& op, const ir::RecurrentHalf& 
           b.x = floats_at(arena, x);
           b.h0 = h0 >= 0 ? floats_at(arena, h0) : nullptr;
           b.c0 = c0 >= 0 ? floats_at(arena, c0) : nullptr;
+          b.mask = mask >= 0 ? arena + mask : nullptr;
           b.sequence = floats_at(arena, seq);
           b.h = floats_at(arena, h);
           b.c = c >= 0 ? floats_at(arena, c) : nullptr;
           detail::run_recurrent(r, b);
         },
-        "ntc (plain C++ cell)");
+        r.masked ? "ntc, masked steps (plain C++ cell)" : "ntc (plain C++ cell)");
     return;
   }
   RnnPrimitive p = rnn_primitive(half, attributes(op));

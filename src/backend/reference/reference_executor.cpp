@@ -115,6 +115,7 @@ class ReferenceExecutor : public Executor {
                   b.x = buffer(half.sequence).data();
                   if (!half.initial.empty()) b.h0 = buffer(half.initial[0]).data();
                   if (half.initial.size() > 1) b.c0 = buffer(half.initial[1]).data();
+                  if (half.mask >= 0) b.mask = reinterpret_cast<const uint8_t*>(buffer(half.mask).data());
                   b.sequence = buffer(half.outputs[0]).data();
                   b.h = buffer(half.outputs[1]).data();
                   if (half.outputs.size() > 2) b.c = buffer(half.outputs[2]).data();
