@@ -39,6 +39,7 @@ class FunctionalImpl : public LayerImpl {
   /// A model called as a layer: Keras's outputs keep the masks its layers gave them (at run time), which
   /// strata does not carry out of the model; throws ValueError naming the output rather than drop them.
   std::vector<SymbolicTensor> compute_masks(const Node& node) const override;
+  bool holds_graph() const override { return true; }
   /// True for the graph behind a strata::Sequential (its summary and layers() leave out the InputLayer).
   bool is_sequential() const { return class_name() == "Sequential"; }
   /// Lowers this graph's nodes into `graph`, reading `inputs` (one value per model input); returns one value

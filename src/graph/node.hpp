@@ -34,6 +34,9 @@ struct Node {
   /// The node is an op that a layer's compute_masks made (Embedding's `not_equal`), not one the user called:
   /// generated C++ leaves it to the layer to make again.
   bool automatic_mask = false;
+  /// An automatic mask op that a loaded config's op of the same computation was merged into
+  /// (canonical_mask), taking its name: another config op may not claim it too.
+  bool claimed_by_config = false;
 
   /// The inputs that are the call's arguments: all but the mask.
   std::vector<SymbolicTensor> arguments() const {

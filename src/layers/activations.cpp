@@ -154,15 +154,12 @@ class ActivationImpl : public detail::ConfiguredLayer<Args> {
   // The Softmax layer takes Keras's mask and would set masked elements to -1e9 before normalizing; a mask
   // made by Embedding or Masking covers the steps, which Keras broadcasts against the features (an error in
   // Keras unless the sizes happen to agree). Refused rather than ignored.
-  std::vector<SymbolicTensor> compute_masks(const detail::Node& node) const override {
-    if (node.mask_input) {
-      throw ValueError(fmt::format(
-          "{} The input carries a mask (from {}); Keras's Softmax applies it broadcast against the input, "
-          "which strata does not compute. Softmax the tensor before masking, or use ops::softmax, which "
-          "ignores masks",
-          this->prefix(), node.inputs.back().name()));
-    }
-    return detail::LayerImpl::compute_masks(node);
+  void check_mask(const SymbolicTensor& mask) const override {
+    throw ValueError(fmt::format(
+        "{} The input carries a mask (from {}); Keras's Softmax applies it broadcast against the input, "
+        "which strata does not compute. Softmax the tensor before masking, or use ops::softmax, which "
+        "ignores masks",
+        this->prefix(), mask.name()));
   }
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&,

@@ -244,12 +244,14 @@ class ScoreAttentionImpl : public detail::ConfiguredLayer<detail::OptionsArgs<Op
     std::vector<std::string> list(inputs.begin(), inputs.begin() + static_cast<ptrdiff_t>(tensors));
     std::vector<std::string> options;
     size_t at = tensors;
-    // A mask the call takes from its tensor by itself is left out.
-    if (flags_.query_mask && !(node.inputs[0].mask() == node.inputs[at]))
-      options.push_back(".query_mask = " + inputs[at]);
-    at += flags_.query_mask;
-    if (flags_.value_mask && !(node.inputs[1].mask() == node.inputs[at]))
-      options.push_back(".value_mask = " + inputs[at]);
+    // Masks the call fills in by itself (both its inputs' own, when it is given none) are left out.
+    const SymbolicTensor query_mask = flags_.query_mask ? node.inputs[at] : SymbolicTensor();
+    const SymbolicTensor value_mask =
+        flags_.value_mask ? node.inputs[at + flags_.query_mask] : SymbolicTensor();
+    if (!(query_mask == node.inputs[0].mask() && value_mask == node.inputs[1].mask())) {
+      if (flags_.query_mask) options.push_back(".query_mask = " + inputs[at]);
+      if (flags_.value_mask) options.push_back(".value_mask = " + inputs[at + flags_.query_mask]);
+    }
     if (flags_.causal) options.push_back(".use_causal_mask = true");
     const std::string call = flags_.scores ? callee + ".call_with_scores" : callee;
     if (options.empty()) return fmt::format("{}({{{}}})", call, fmt::join(list, ", "));

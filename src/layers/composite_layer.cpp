@@ -193,6 +193,8 @@ class CompositeLayerImpl : public LayerImpl {
     return release_held_weights(tracked_, release);
   }
 
+  bool holds_graph() const override { return true; }
+
   // Keras's outputs of a subclassed layer keep the masks its inner layers gave them.
   std::vector<SymbolicTensor> compute_masks(const Node& node) const override {
     return refuse_inner_masks(prefix(), graph_of(node)->outputs());

@@ -150,12 +150,12 @@ SymbolicTensor call_mask(const LayerImpl& layer, const std::vector<SymbolicTenso
     throw ValueError(fmt::format("{} The call passes a mask ({}), but this layer takes none", layer.prefix(),
                                  given.name()));
   }
-  const bool model = layer.class_name() == "Functional" || layer.class_name() == "Sequential";
   for (const SymbolicTensor& t : inputs) {
-    if (model && t.mask()) {
+    if (layer.holds_graph() && t && t.mask()) {
       throw ValueError(fmt::format(
-          "{} Input {} carries a mask (from {}); Keras passes it into the model's layers, which strata "
-          "does not do for a model called as a layer yet. Call the model's layers on the tensor instead",
+          "{} Input {} carries a mask (from {}); Keras passes it on to the layers inside this call, which "
+          "strata does not do for a model or subclassed layer called as a layer yet. Call its layers on the "
+          "tensor instead",
           layer.prefix(), t.name(), t.mask().name()));
     }
   }
@@ -164,7 +164,9 @@ SymbolicTensor call_mask(const LayerImpl& layer, const std::vector<SymbolicTenso
   if (!mask) return mask;
   const Shape& x = inputs.front().shape();
   const Shape& m = mask.shape();
-  bool ok = m.rank() == x.rank() - 1;
+  // The batch must be the input's (both unknown, or one size); a step count may be unknown on either side,
+  // which lowering checks on the plan's shapes.
+  bool ok = m.rank() == x.rank() - 1 && m.rank() > 0 && m[0] == x[0];
   for (int d = 1; ok && d < m.rank(); ++d) ok = !m[d] || !x[d] || *m[d] == *x[d];
   if (!ok) {
     throw ShapeError(fmt::format(
@@ -174,6 +176,7 @@ SymbolicTensor call_mask(const LayerImpl& layer, const std::vector<SymbolicTenso
         Shape(std::vector<Dim>(x.dims().begin(), x.dims().end() - (x.rank() > 0 ? 1 : 0))).to_string(),
         x.to_string(), mask.name(), m.to_string()));
   }
+  layer.check_mask(mask);
   return mask;
 }
 

@@ -107,10 +107,22 @@ bool same_computation(const SymbolicTensor& a, const SymbolicTensor& b) {
   return true;
 }
 
+// Whether the automatic ops behind `own` are free to take the names of the ops behind `given`: none already
+// took another config op's name (a config may hold two ops of one computation, one of them a user's).
+bool can_take_names(const SymbolicTensor& own, const SymbolicTensor& given) {
+  if (own == given || !own.node()->automatic_mask) return true;
+  if (own.node()->claimed_by_config && own.node()->layer->name() != given.node()->layer->name()) return false;
+  for (size_t i = 0; i < own.node()->inputs.size(); ++i) {
+    if (!can_take_names(own.node()->inputs[i], given.node()->inputs[i])) return false;
+  }
+  return true;
+}
+
 // Gives the automatic ops behind `own` the names of the ops behind `given` (same_computation holds).
 void take_names(const SymbolicTensor& own, const SymbolicTensor& given) {
   if (own == given || !own.node()->automatic_mask) return;
   own.node()->layer->rename(given.node()->layer->name());
+  own.node()->claimed_by_config = true;
   for (size_t i = 0; i < own.node()->inputs.size(); ++i)
     take_names(own.node()->inputs[i], given.node()->inputs[i]);
 }
@@ -118,7 +130,7 @@ void take_names(const SymbolicTensor& own, const SymbolicTensor& given) {
 }  // namespace
 
 SymbolicTensor canonical_mask(const SymbolicTensor& given, const SymbolicTensor& own) {
-  if (!given || !own || !same_computation(given, own)) return given;
+  if (!given || !own || !same_computation(given, own) || !can_take_names(own, given)) return given;
   take_names(own, given);
   return own;
 }
@@ -196,6 +208,15 @@ nlohmann::json LayerImpl::keras3_call(const Node& node,
   return {{"args", args}, {"kwargs", kwargs}};
 }
 
+void expect_mask_dims(const ir::Graph& graph, ir::ValueId mask, const std::vector<int64_t>& dims,
+                      const std::string& prefix, const char* what) {
+  const std::vector<int64_t>& got = graph.values[mask].dims;
+  if (got == dims) return;
+  const auto text = [](const std::vector<int64_t>& d) { return fmt::format("({})", fmt::join(d, ", ")); };
+  throw ShapeError(
+      fmt::format("{} Expected a {} of shape {}, received {}", prefix, what, text(dims), text(got)));
+}
+
 bool automatic_mask_argument(const Node& node) {
   const std::vector<SymbolicTensor> arguments = node.arguments();
   return node.mask_input && arguments.size() == 1 && arguments.front().mask() == node.inputs.back();
@@ -204,16 +225,14 @@ bool automatic_mask_argument(const Node& node) {
 std::string LayerImpl::cpp_call(const Node& node, const std::string& callee,
                                 const std::vector<std::string>& inputs) const {
   const std::string call = node.output_shapes.size() > 1 ? callee + ".call_all" : callee;
-  // A mask the call fills in itself is left out; another one the C++ call of most layers cannot take.
+  // A mask the call fills in itself is left out; another one goes through call_masked.
   std::vector<std::string> arguments = inputs;
   if (node.mask_input) {
-    if (!automatic_mask_argument(node)) {
-      throw ValueError(
-          fmt::format("{} The call passes a mask other than its input's ({}), which strata's C++ "
-                      "call of this layer cannot express",
-                      prefix(), node.inputs.back().name()));
-    }
     arguments.pop_back();
+    if (!automatic_mask_argument(node)) {
+      return fmt::format("{}.call_masked({{{}}}, {}){}", callee, fmt::join(arguments, ", "), inputs.back(),
+                         node.output_shapes.size() == 1 ? ".front()" : "");
+    }
   }
   if (arguments.size() == 1) return fmt::format("{}({})", call, arguments[0]);
   return fmt::format("{}({{{}}})", call, fmt::join(arguments, ", "));

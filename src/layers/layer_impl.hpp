@@ -148,6 +148,13 @@ class LayerImpl {
   /// Keras's call signature has `mask`: call_layer passes the first input's mask as the last input (Node::
   /// mask_input) when the call has one tensor argument and none was given. The default looks the class up.
   virtual bool takes_mask() const;
+  /// Called by call_layer with the mask a call takes (given or filled in) before anything changes: throws
+  /// ValueError naming the layer when it cannot use it as Keras would (the Softmax layer; TimeDistributed
+  /// around a layer that takes a mask). Does nothing by default.
+  virtual void check_mask(const SymbolicTensor& /*mask*/) const {}
+  /// True for a model or subclassed layer called as a layer: Keras's tensors carry their masks into its
+  /// call, which strata does not, so call_layer refuses masked inputs.
+  virtual bool holds_graph() const { return false; }
   /// Keras's compute_mask for `node`, this layer's call that was just added: the mask of each output (empty
   /// where none), made from ops called on the node's tensors (so recorded in the graph, as Keras records
   /// them). The default: supports_masking() passes the call's mask to the first output; else no masks.
@@ -223,6 +230,11 @@ nlohmann::json shape_json(const Shape& shape);
 std::vector<SymbolicTensor> call_layer(const std::shared_ptr<LayerImpl>& layer,
                                        const std::vector<SymbolicTensor>& inputs,
                                        const SymbolicTensor& mask = {});
+
+/// Throws ShapeError starting with `prefix` unless the mask value `mask` has `dims`: with unknown steps the
+/// shape rule could not compare them, a plan's concrete shapes can. `what` names the mask.
+void expect_mask_dims(const ir::Graph& graph, ir::ValueId mask, const std::vector<int64_t>& dims,
+                      const std::string& prefix, const char* what);
 
 /// True when `node`'s mask argument is the one the call fills in by itself (its only argument's mask), so
 /// generated C++ leaves it out.

@@ -159,7 +159,7 @@ class MultiHeadAttentionImpl : public detail::ConfiguredLayer<MultiHeadAttention
     }
     if (f.mask) {
       const Shape& m = inputs[f.at_attention_mask()];
-      if (m.rank() != 3 || (m[1] && q[1] && m[1] != q[1]) || (m[2] && v[1] && m[2] != v[1])) {
+      if (m.rank() != 3 || m[0] != q[0] || (m[1] && q[1] && m[1] != q[1]) || (m[2] && v[1] && m[2] != v[1])) {
         throw ShapeError(fmt::format(
             "{} Expected an attention_mask of shape (batch, {}, {}), received shape {}", prefix(),
             q[1] ? std::to_string(*q[1]) : "None", v[1] ? std::to_string(*v[1]) : "None", m.to_string()));
@@ -171,7 +171,7 @@ class MultiHeadAttentionImpl : public detail::ConfiguredLayer<MultiHeadAttention
           std::tuple{f.key_mask, f.at_key_mask(), "key_mask", k[1]}}) {
       if (!given) continue;
       const Shape& m = inputs[at];
-      if (m.rank() != 2 || (m[1] && steps && m[1] != steps)) {
+      if (m.rank() != 2 || m[0] != q[0] || (m[1] && steps && m[1] != steps)) {
         throw ShapeError(fmt::format("{} Expected a {} of shape (batch, {}), received shape {}", prefix(),
                                      what, steps ? std::to_string(*steps) : "None", m.to_string()));
       }
@@ -318,8 +318,7 @@ class MultiHeadAttentionImpl : public detail::ConfiguredLayer<MultiHeadAttention
     if (flags_.mask) options.push_back(".attention_mask = " + inputs[flags_.at_attention_mask()]);
     if (flags_.causal) options.push_back(".use_causal_mask = true");
     for (const auto& [given, at, of, what] :
-         {std::tuple{flags_.query_mask, flags_.at_query_mask(), size_t{0}, "query_mask"},
-          std::tuple{flags_.value_mask, flags_.at_value_mask(), size_t{1}, "value_mask"},
+         {std::tuple{flags_.value_mask, flags_.at_value_mask(), size_t{1}, "value_mask"},
           std::tuple{flags_.key_mask, flags_.at_key_mask(), size_t{2}, "key_mask"}}) {
       if (given && !(node.inputs[of].mask() == node.inputs[at]))
         options.push_back(fmt::format(".{} = {}", what, inputs[at]));
@@ -365,20 +364,24 @@ class MultiHeadAttentionImpl : public detail::ConfiguredLayer<MultiHeadAttention
                     detail::config_flag(*this, call, "return_attention_scores", false)};
     const std::vector<SymbolicTensor> tensors = given;
     for (const char* key : {"attention_mask", "query_mask", "value_mask", "key_mask"}) {
+      const std::string k = key;
+      if (k == "query_mask") {
+        // Keras's call reads the query's own mask whatever query_mask says.
+        if (tensors[0].mask()) given.push_back(tensors[0].mask());
+        continue;
+      }
       const auto it = call.tensor_kwargs.find(key);
       if (it == call.tensor_kwargs.end()) continue;
       if (it->second.size() != 1)
         throw ValueError(
             fmt::format("{} Expected one {} tensor, received {}", prefix(), key, it->second.size()));
-      // Keras fills in each tensor's own mask: loading made it again.
-      const std::string k = key;
-      const SymbolicTensor& of = k == "query_mask"                        ? tensors[0]
-                                 : k == "value_mask"                      ? tensors[1]
+      // Keras fills in the value's and key's own masks; loading made them again.
+      const SymbolicTensor& of = k == "value_mask"                        ? tensors[1]
                                  : k == "key_mask" && tensors.size() == 3 ? tensors[2]
                                                                           : SymbolicTensor();
       given.push_back(of ? detail::canonical_mask(it->second.front(), of.mask()) : it->second.front());
     }
-    flags.query_mask = call.tensor_kwargs.contains("query_mask");
+    flags.query_mask = static_cast<bool>(tensors[0].mask());
     flags.value_mask = call.tensor_kwargs.contains("value_mask");
     flags.key_mask = call.tensor_kwargs.contains("key_mask") && flags.key;
     if (call.tensor_kwargs.contains("key_mask") && !flags.key) {
@@ -438,6 +441,12 @@ class MultiHeadAttentionImpl : public detail::ConfiguredLayer<MultiHeadAttention
       keep = detail::emit_elementwise(graph, ir::ElementwiseOp::Kind::kLogicalAnd,
                                       detail::ElementwiseOperands{{keep, m}, {}}, DType::kBool, n, prefix());
     };
+    for (const auto& [given, at, what, steps] :
+         {std::tuple{flags_.query_mask, flags_.at_query_mask(), "query_mask", t},
+          std::tuple{flags_.value_mask, flags_.at_value_mask(), "value_mask", s},
+          std::tuple{flags_.key_mask, flags_.at_key_mask(), "key_mask", s}}) {
+      if (given) detail::expect_mask_dims(graph, inputs[at], {batch, steps}, prefix(), what);
+    }
     if (flags_.query_mask) and_with(inputs[flags_.at_query_mask()], {batch, 1, t, 1});
     if (flags_.value_mask) and_with(inputs[flags_.at_value_mask()], {batch, 1, 1, s});
     if (flags_.key_mask) and_with(inputs[flags_.at_key_mask()], {batch, 1, 1, s});
@@ -491,7 +500,8 @@ std::vector<SymbolicTensor> call_mha(const std::shared_ptr<detail::LayerImpl>& i
   const auto own = [](const SymbolicTensor& given, const SymbolicTensor& of) {
     return given ? given : (of ? of.mask() : SymbolicTensor());
   };
-  const SymbolicTensor query_mask = own(options.query_mask, query);
+  // Keras's call reads the query's own mask.
+  const SymbolicTensor query_mask = query ? query.mask() : SymbolicTensor();
   const SymbolicTensor value_mask = own(options.value_mask, value);
   const SymbolicTensor key_mask = options.key ? own(options.key_mask, options.key) : SymbolicTensor();
   if (options.key_mask && !options.key) {

@@ -144,6 +144,7 @@ class GlobalPooling1DImpl : public detail::ConfiguredLayer<GlobalPooling1DArgs> 
   ir::ValueId masked_average(ir::Graph& graph, ir::ValueId x, ir::ValueId mask) const {
     const std::vector<int64_t> in = graph.values[x].dims;
     const std::string& n = name();
+    detail::expect_mask_dims(graph, mask, {in[0], in[1]}, prefix(), "mask");
     const ir::ValueId keep =
         detail::emit_reshape(graph, detail::emit_cast(graph, mask, DType::kBool, n), {in[0], in[1], 1}, n);
     const ir::ValueId kept = detail::emit_elementwise(

@@ -78,8 +78,7 @@ detail::LayerSchema<Args>& rnn_tail(detail::LayerSchema<Args>& s) {
       .option("go_backwards", STRATA_ARG(options.go_backwards))
       .option("stateful", STRATA_ARG(options.stateful))
       .option("unroll", STRATA_ARG(options.unroll))
-      // Keras 3's RNN base: only used with masks, which strata does not propagate yet.
-      .kept("zero_output_for_mask", false)
+      .option("zero_output_for_mask", STRATA_ARG(options.zero_output_for_mask))
       // Keras 2's implementation choice (1 or 2: the same numbers) and tf.keras's time_major layout flag.
       .accepted("implementation")
       .only_default("time_major", false);
@@ -259,7 +258,8 @@ class RecurrentImpl : public detail::ConfiguredLayer<RecurrentArgs<Options>>,
                                  const std::vector<ir::ValueId>& inputs) const override {
     if (!node.mask_input) return lower_with(graph, inputs, options().go_backwards, false, -1, false);
     const std::vector<ir::ValueId> given(inputs.begin(), inputs.end() - 1);
-    return lower_with(graph, given, options().go_backwards, false, inputs.back(), false);
+    return lower_with(graph, given, options().go_backwards, false, inputs.back(),
+                      options().zero_output_for_mask);
   }
 
   /// The op of one call: the outputs Keras returns (output, then the states with return_state). `aligned`
@@ -282,6 +282,7 @@ class RecurrentImpl : public detail::ConfiguredLayer<RecurrentArgs<Options>>,
     op.aligned = aligned;
     std::vector<ir::ValueId> op_inputs = inputs;
     if (mask >= 0) {
+      detail::expect_mask_dims(graph, mask, {x[0], x[1]}, this->prefix(), "mask");
       op.masked = true;
       op.zero_output_for_mask = zero_output_for_mask;
       op_inputs.push_back(detail::emit_cast(graph, mask, DType::kBool, this->name()));

@@ -63,18 +63,19 @@ class TimeDistributedImpl : public detail::ConfiguredLayer<TimeDistributedArgs> 
     return inner_->compute_output_dtypes(inputs, outputs);
   }
 
-  // Keras passes the mask, reshaped to one row per step, to a wrapped layer whose call takes one, and the
-  // output carries none. strata's wrapped layers that take a mask would read it per step of their own input:
+  // Keras passes the mask, reshaped to one row per step, to a wrapped layer whose call takes one (the output
+  // carries none). strata's wrapped layers that take a mask would read it per step of their own input:
   // refused rather than ignored.
-  std::vector<SymbolicTensor> compute_masks(const detail::Node& node) const override {
-    if (node.mask_input && inner_->takes_mask()) {
-      throw ValueError(
-          fmt::format("{} The input carries a mask (from {}), which Keras passes on to {}; strata "
-                      "does not",
-                      prefix(), node.inputs.back().name(), inner_->prefix()));
-    }
-    return {};
+  void check_mask(const SymbolicTensor& mask) const override {
+    if (!inner_->takes_mask()) return;
+    throw ValueError(
+        fmt::format("{} The input carries a mask (from {}), which Keras passes on to {}; strata "
+                    "does not",
+                    prefix(), mask.name(), inner_->prefix()));
   }
+
+  // The output carries no mask.
+  std::vector<SymbolicTensor> compute_masks(const detail::Node&) const override { return {}; }
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node& node,
                                  const std::vector<ir::ValueId>& inputs) const override {

@@ -467,7 +467,8 @@ function adapt(layer) {
       // strata's name for Keras 2's clip(0.2 x + 0.5, 0, 1), which is tfjs's hardSigmoid.
       for (const key of ['activation', 'recurrent_activation'])
         if (c[key] === 'keras2_hard_sigmoid') c[key] = 'hardSigmoid';
-      // Keras 3's keys that tfjs does not read (none changes inference).
+      // Keras 3's keys that tfjs does not read: seed and use_cudnn change nothing at inference; tfjs has no
+      // zero_output_for_mask (a masked test that sets it zeros tfjs's masked steps itself).
       for (const key of ['zero_output_for_mask', 'seed', 'use_cudnn']) delete c[key];
       // tfjs-layers 4.22's Orthogonal initializer fails on the pure JavaScript backend ("rMat.flatten is not a
       // function"); the weights are set from strata's anyway.

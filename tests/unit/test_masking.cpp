@@ -22,6 +22,17 @@ using strata::Tensor;
 
 namespace {
 
+// A subclassed layer (Keras's Layer with its own call): a Dense inside.
+class Projection : public strata::CompositeLayerDefinition {
+ public:
+  Projection() : dense_(track("dense", L::Dense(3))) {}
+  std::string class_name() const override { return "Projection"; }
+  strata::SymbolicTensor call(const strata::SymbolicTensor& x) const override { return dense_(x); }
+
+ private:
+  L::Dense dense_;
+};
+
 // Ids as floats (what the tfjs harness exchanges), whole numbers in [1, vocab), then zeros (the masked
 // padding) where `padding` says: row r is padded at its end (r % 3 == 0), at its start (1) or at two places
 // inside (2), with r + 1 zeros.
@@ -126,6 +137,9 @@ TEST_CASE("masks Keras's layers would use differently are refused, not ignored",
   auto inner_in = strata::Input({6, 4});
   strata::Model inner(inner_in, L::Dense(2)(inner_in));
   CHECK_THROWS_MATCHES(inner(e), strata::ValueError, MessageThat(Contains("carries a mask")));
+  // So would a subclassed layer's.
+  CHECK_THROWS_MATCHES(strata::CompositeLayer(std::make_shared<Projection>())(e), strata::ValueError,
+                       MessageThat(Contains("subclassed layer")));
   // ... and the mask its own output carries would reach the layers after it.
   auto in2 = strata::Input({6});
   strata::Model embedder(in2, L::Embedding(20, 4, {.mask_zero = true})(in2));
@@ -138,6 +152,16 @@ TEST_CASE("masks Keras's layers would use differently are refused, not ignored",
   auto wrong = strata::Input({5});
   CHECK_THROWS_MATCHES(L::LSTM(2).call_masked({e}, wrong), strata::ShapeError,
                        MessageThat(Contains("Expected a mask of the input's shape without its last axis")));
+
+  // The batch too: a mask made from ops::arange has a batch of 1.
+  CHECK_THROWS_AS(L::LSTM(2).call_masked({e}, ops::less(ops::arange(6), 3)), strata::ShapeError);
+  // TimeDistributed would pass the mask on to a wrapped layer that takes one; the wrapped layer stays
+  // uncalled.
+  auto frames = strata::Input({4, 5, 3});
+  L::GlobalAveragePooling1D pooling;
+  CHECK_THROWS_MATCHES(L::TimeDistributed(pooling)(L::Masking()(frames)), strata::ValueError,
+                       MessageThat(Contains("which Keras passes on to")));
+  CHECK_THROWS_AS(pooling.output(), strata::GraphError);
 
   // ONNX has no recurrent op with a mask of any steps.
   strata::Model masked(ids, L::GRU(3)(e));
@@ -240,21 +264,30 @@ TEST_CASE("a Bidirectional layer returning sequences writes zeros at masked step
           "[masking][tfjs]") {
   // Keras sets each half's zero_output_for_mask to return_sequences; tfjs-layers writes the carried state
   // there instead. tfjs's outputs at the kept steps, zeros at the masked ones, are Keras's.
-  strata::clear_session();
-  const strata::Model model = with_mask_zero(
-      [](auto e) {
-        return L::Bidirectional(L::GRU(3, {.return_sequences = true}), {.merge_mode = "sum"})(e);
-      },
-      7);
-  randomize_weights_keeping_scale(model, 11);
-  const Tensor ids = padded_ids(4, 7, 30, 12);
-  Tensor expected = tfjs_predict(model, {ids}).front();
-  for (int64_t s = 0; s < 4 * 7; ++s) {
-    if (ids.data()[s] == 0.0f) std::fill(expected.data() + s * 3, expected.data() + (s + 1) * 3, 0.0f);
-  }
-  for (const char* backend : {"onednn", "reference"}) {
-    INFO(backend);
-    CHECK(max_relative_error(model.compile({.backend = backend}).predict(ids), expected) <= 1e-5);
+  // So does a layer with zero_output_for_mask (Keras's RNN argument), also after a trip through its config.
+  for (const bool bidirectional : {true, false}) {
+    INFO((bidirectional ? "Bidirectional" : "LSTM zero_output_for_mask"));
+    strata::clear_session();
+    const strata::Model model = with_mask_zero(
+        [&](auto e) {
+          if (bidirectional)
+            return L::Bidirectional(L::GRU(3, {.return_sequences = true}), {.merge_mode = "sum"})(e);
+          return L::LSTM(3, {.return_sequences = true, .zero_output_for_mask = true})(e);
+        },
+        7);
+    randomize_weights_keeping_scale(model, 11);
+    const Tensor ids = padded_ids(4, 7, 30, 12);
+    Tensor expected = tfjs_predict(model, {ids}).front();
+    for (int64_t s = 0; s < 4 * 7; ++s) {
+      if (ids.data()[s] == 0.0f) std::fill(expected.data() + s * 3, expected.data() + (s + 1) * 3, 0.0f);
+    }
+    for (const char* backend : {"onednn", "reference"}) {
+      INFO(backend);
+      CHECK(max_relative_error(model.compile({.backend = backend}).predict(ids), expected) <= 1e-5);
+    }
+    strata::Model twin = strata::model_from_json(model.to_json());
+    twin.set_weights(model.get_weights());
+    CHECK(max_relative_error(twin.predict(ids), expected) <= 1e-5);
   }
 }
 

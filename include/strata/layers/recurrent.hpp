@@ -41,6 +41,10 @@ struct SimpleRNNOptions {
   bool stateful = false;
   /// Keras's loop unrolling; accepted, and the result is the same either way.
   bool unroll = false;
+  /// With a mask, write zeros at the masked steps (and as the last output when the last step is masked)
+  /// instead of the last output written: Keras's RNN argument, which Bidirectional sets to
+  /// return_sequences in both halves.
+  bool zero_output_for_mask = false;
   /// The layer's name; empty means the default.
   std::string name = "";
 
@@ -106,6 +110,11 @@ struct SimpleRNNOptions {
     unroll = value;
     return *this;
   }
+  /// Sets `zero_output_for_mask`; returns this struct for chaining.
+  SimpleRNNOptions& set_zero_output_for_mask(bool value) {
+    zero_output_for_mask = value;
+    return *this;
+  }
   /// Sets `name`; returns this struct for chaining.
   SimpleRNNOptions& set_name(std::string value) {
     name = std::move(value);
@@ -145,6 +154,10 @@ struct GRUOptions {
   bool stateful = false;
   /// Keras's loop unrolling; accepted, and the result is the same either way.
   bool unroll = false;
+  /// With a mask, write zeros at the masked steps (and as the last output when the last step is masked)
+  /// instead of the last output written: Keras's RNN argument, which Bidirectional sets to
+  /// return_sequences in both halves.
+  bool zero_output_for_mask = false;
   /// Apply the reset gate after the recurrent matrix product (Keras 3's and cuDNN's form, the default) rather
   /// than before it (Keras 2.2's form).
   bool reset_after = true;
@@ -218,6 +231,11 @@ struct GRUOptions {
     unroll = value;
     return *this;
   }
+  /// Sets `zero_output_for_mask`; returns this struct for chaining.
+  GRUOptions& set_zero_output_for_mask(bool value) {
+    zero_output_for_mask = value;
+    return *this;
+  }
   /// Sets `reset_after`; returns this struct for chaining.
   GRUOptions& set_reset_after(bool value) {
     reset_after = value;
@@ -264,6 +282,10 @@ struct LSTMOptions {
   bool stateful = false;
   /// Keras's loop unrolling; accepted, and the result is the same either way.
   bool unroll = false;
+  /// With a mask, write zeros at the masked steps (and as the last output when the last step is masked)
+  /// instead of the last output written: Keras's RNN argument, which Bidirectional sets to
+  /// return_sequences in both halves.
+  bool zero_output_for_mask = false;
   /// The layer's name; empty means the default.
   std::string name = "";
 
@@ -337,6 +359,11 @@ struct LSTMOptions {
   /// Sets `unroll`; returns this struct for chaining.
   LSTMOptions& set_unroll(bool value) {
     unroll = value;
+    return *this;
+  }
+  /// Sets `zero_output_for_mask`; returns this struct for chaining.
+  LSTMOptions& set_zero_output_for_mask(bool value) {
+    zero_output_for_mask = value;
     return *this;
   }
   /// Sets `name`; returns this struct for chaining.
