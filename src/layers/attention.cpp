@@ -249,6 +249,13 @@ class ScoreAttentionImpl : public detail::ConfiguredLayer<detail::OptionsArgs<Op
     const SymbolicTensor value_mask =
         flags_.value_mask ? node.inputs[at + flags_.query_mask] : SymbolicTensor();
     if (!(query_mask == node.inputs[0].mask() && value_mask == node.inputs[1].mask())) {
+      if (!query_mask && !value_mask) {
+        // Keras's explicit mask=[None, None] on masked inputs: the C++ call would fill them in.
+        throw ValueError(
+            fmt::format("{} The call passes no masks although its inputs have their own, which "
+                        "strata's C++ call of this layer cannot express",
+                        this->prefix()));
+      }
       if (flags_.query_mask) options.push_back(".query_mask = " + inputs[at]);
       if (flags_.value_mask) options.push_back(".value_mask = " + inputs[at + flags_.query_mask]);
     }
@@ -301,6 +308,15 @@ class ScoreAttentionImpl : public detail::ConfiguredLayer<detail::OptionsArgs<Op
       const std::vector<SymbolicTensor> tensors = given;
       for (size_t i = 0; i < 2; ++i)
         if (masks[i]) given.push_back(detail::canonical_mask(masks[i], tensors[i].mask()));
+    } else {
+      // Keras 3.10 and later record no mask it filled in (the call's own keywords only), and fill them in
+      // again when loading: from the inputs' own masks.
+      const std::vector<SymbolicTensor> tensors = given;
+      for (size_t i = 0; i < 2; ++i) {
+        if (tensors[i].mask()) given.push_back(tensors[i].mask());
+      }
+      flags.query_mask = static_cast<bool>(tensors[0].mask());
+      flags.value_mask = static_cast<bool>(tensors[1].mask());
     }
     const std::lock_guard lock(call_mutex);
     set_call(flags);
@@ -448,13 +464,11 @@ std::vector<SymbolicTensor> call_attention(const std::shared_ptr<detail::LayerIm
         "Received length: {}",
         self.prefix(), inputs.size()));
   }
-  // Keras fills in mask=[...] from the inputs' own masks (it reads the query's and the value's).
-  const SymbolicTensor query_mask = masks.query_mask ? masks.query_mask
-                                    : inputs[0]      ? inputs[0].mask()
-                                                     : SymbolicTensor();
-  const SymbolicTensor value_mask = masks.value_mask ? masks.value_mask
-                                    : inputs[1]      ? inputs[1].mask()
-                                                     : SymbolicTensor();
+  // Keras fills in mask=[...] from the inputs' own masks when the call passes none (it reads the query's
+  // and the value's).
+  const bool fill = !masks.query_mask && !masks.value_mask;
+  const SymbolicTensor query_mask = fill && inputs[0] ? inputs[0].mask() : masks.query_mask;
+  const SymbolicTensor value_mask = fill && inputs[1] ? inputs[1].mask() : masks.value_mask;
   const CallFlags flags{inputs.size() == 3, static_cast<bool>(query_mask), static_cast<bool>(value_mask),
                         masks.use_causal_mask, scores};
   if (query_mask) inputs.push_back(query_mask);

@@ -365,25 +365,33 @@ class MultiHeadAttentionImpl : public detail::ConfiguredLayer<MultiHeadAttention
     const std::vector<SymbolicTensor> tensors = given;
     for (const char* key : {"attention_mask", "query_mask", "value_mask", "key_mask"}) {
       const std::string k = key;
+      const auto it = call.tensor_kwargs.find(key);
       if (k == "query_mask") {
-        // Keras's call reads the query's own mask whatever query_mask says.
+        // Keras's call reads the query's own mask whatever query_mask says; a recorded one that computes the
+        // same still lends it its name.
+        if (it != call.tensor_kwargs.end() && it->second.size() == 1)
+          detail::canonical_mask(it->second.front(), tensors[0].mask());
         if (tensors[0].mask()) given.push_back(tensors[0].mask());
         continue;
       }
-      const auto it = call.tensor_kwargs.find(key);
-      if (it == call.tensor_kwargs.end()) continue;
+      const SymbolicTensor& owner = k == "value_mask"                        ? tensors[1]
+                                    : k == "key_mask" && tensors.size() == 3 ? tensors[2]
+                                                                             : SymbolicTensor();
+      if (it == call.tensor_kwargs.end()) {
+        // Keras 3.10 and later record no mask it filled in, and fill them in again when loading.
+        if (owner && owner.mask()) given.push_back(owner.mask());
+        continue;
+      }
       if (it->second.size() != 1)
         throw ValueError(
             fmt::format("{} Expected one {} tensor, received {}", prefix(), key, it->second.size()));
       // Keras fills in the value's and key's own masks; loading made them again.
-      const SymbolicTensor& of = k == "value_mask"                        ? tensors[1]
-                                 : k == "key_mask" && tensors.size() == 3 ? tensors[2]
-                                                                          : SymbolicTensor();
-      given.push_back(of ? detail::canonical_mask(it->second.front(), of.mask()) : it->second.front());
+      given.push_back(owner ? detail::canonical_mask(it->second.front(), owner.mask()) : it->second.front());
     }
     flags.query_mask = static_cast<bool>(tensors[0].mask());
-    flags.value_mask = call.tensor_kwargs.contains("value_mask");
-    flags.key_mask = call.tensor_kwargs.contains("key_mask") && flags.key;
+    flags.value_mask = call.tensor_kwargs.contains("value_mask") || static_cast<bool>(tensors[1].mask());
+    flags.key_mask =
+        flags.key && (call.tensor_kwargs.contains("key_mask") || static_cast<bool>(tensors[2].mask()));
     if (call.tensor_kwargs.contains("key_mask") && !flags.key) {
       throw ValueError(fmt::format("{} The call passes a key_mask but no key", prefix()));
     }
@@ -500,8 +508,14 @@ std::vector<SymbolicTensor> call_mha(const std::shared_ptr<detail::LayerImpl>& i
   const auto own = [](const SymbolicTensor& given, const SymbolicTensor& of) {
     return given ? given : (of ? of.mask() : SymbolicTensor());
   };
-  // Keras's call reads the query's own mask.
+  // Keras's call reads the query's own mask, whatever query_mask says.
   const SymbolicTensor query_mask = query ? query.mask() : SymbolicTensor();
+  if (options.query_mask && !(options.query_mask == query_mask)) {
+    throw ValueError(
+        fmt::format("{} query_mask: Keras's call uses the query's own mask ({}) whatever is "
+                    "passed; pass none",
+                    impl->prefix(), query_mask ? query_mask.name() : "none"));
+  }
   const SymbolicTensor value_mask = own(options.value_mask, value);
   const SymbolicTensor key_mask = options.key ? own(options.key_mask, options.key) : SymbolicTensor();
   if (options.key_mask && !options.key) {

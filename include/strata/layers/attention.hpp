@@ -80,12 +80,14 @@ struct AttentionCallOptions {
   SymbolicTensor attention_mask = {};
   /// Position t attends only to positions up to t (a decoder's mask), combined with attention_mask.
   bool use_causal_mask = false;
-  /// Keras's masks of the query (batch, T), value (batch, S) and key (batch, S), any type, nonzero where a
-  /// step counts: a query step attends only to kept value and key steps. Empty means the tensor's own mask
-  /// (SymbolicTensor::mask, from Embedding(mask_zero) or Masking), as Keras fills them in; the output
-  /// carries the query's mask.
+  /// Keras's query_mask, which Keras's call ignores: the query's own mask (SymbolicTensor::mask, from
+  /// Embedding(mask_zero) or Masking) always counts, and the output carries it. Leave it empty; another
+  /// tensor than the query's own mask is a ValueError.
   SymbolicTensor query_mask = {};
+  /// Keras's masks of the value and key (batch, S), any type, nonzero where a step counts: a query step
+  /// attends only to kept value and key steps. Empty means the tensor's own mask, as Keras fills them in.
   SymbolicTensor value_mask = {};
+  /// The key's mask, as value_mask; only with a key.
   SymbolicTensor key_mask = {};
 };
 
@@ -183,11 +185,11 @@ struct AdditiveAttentionOptions {
 /// The keyword arguments of an `Attention` or `AdditiveAttention` call: Keras's `mask=[query_mask,
 /// value_mask]` and `use_causal_mask`. A mask may be of any type; nonzero (or true) keeps a position.
 struct AttentionMasks {
-  /// (batch, Tq): the output is zero at the query positions it masks. Empty means the query's own mask
-  /// (SymbolicTensor::mask, from Embedding(mask_zero) or Masking), as Keras fills it in; the output carries
-  /// it.
+  /// (batch, Tq): the output is zero at the query positions it masks, and carries it as its mask. When
+  /// neither mask is given, both are the inputs' own (SymbolicTensor::mask, from Embedding(mask_zero) or
+  /// Masking), as Keras fills them in.
   SymbolicTensor query_mask = {};
-  /// (batch, Tv): the value positions it masks get no weight. Empty means the value's own mask.
+  /// (batch, Tv): the value positions it masks get no weight.
   SymbolicTensor value_mask = {};
   /// Query position i attends only to value positions j <= i (a decoder's mask), combined with value_mask.
   bool use_causal_mask = false;
