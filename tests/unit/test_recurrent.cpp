@@ -49,7 +49,7 @@ L::RecurrentLayer make(const std::string& kind, int units, const Flags& f) {
 
 }  // namespace
 
-TEST_CASE("recurrent layers: oneDNN's cells equal the reference cells", "[recurrent]") {
+TEST_CASE("recurrent layers: oneDNN's cells and strata's own equal the reference cells", "[recurrent]") {
   for (const std::string kind : {"SimpleRNN", "GRU", "LSTM"}) {
     for (int variant = 0; variant < 8; ++variant) {
       Flags f;
@@ -73,11 +73,39 @@ TEST_CASE("recurrent layers: oneDNN's cells equal the reference cells", "[recurr
       const L::RecurrentLayer layer = make(kind, 6, f);
       strata::Model model(inputs, layer(x, initial));
       randomize_weights_keeping_scale(model, 10 + variant);
-      std::vector<Tensor> data{random_input({3, 7, 5}, 1)};
-      for (size_t s = 1; s < inputs.size(); ++s) data.push_back(random_input({3, 6}, 1 + s));
-      CHECK(onednn_vs_reference(model, data) <= float32_tolerance(7 * 11));
+      // Batch 1 runs strata's own cell (on AVX-512), batch 3 oneDNN's primitive.
+      for (const int64_t batch : {1, 3}) {
+        std::vector<Tensor> data{random_input({batch, 7, 5}, 1)};
+        for (size_t s = 1; s < inputs.size(); ++s) data.push_back(random_input({batch, 6}, 1 + s));
+        CHECK(onednn_vs_reference(model, data) <= float32_tolerance(7 * 11));
+      }
     }
   }
+}
+
+TEST_CASE("recurrent layers: which cell runs a layer, by batch, mask and CPU", "[recurrent]") {
+  strata::clear_session();
+  auto x = strata::Input({9, 5});
+  strata::Model model(x, L::LSTM(6, {.return_sequences = true})(x));
+  auto ids = strata::Input({9}, {.dtype = "int32"});
+  auto e = L::Embedding(10, 5, {.mask_zero = true})(ids);
+  strata::Model masked(ids, L::GRU(4)(e));
+  const bool avx512 = __builtin_cpu_supports("avx512f");
+  auto plan = [](const strata::Model& m, int64_t batch) {
+    return m.compile({.num_threads = 1}).plan_string(batch);
+  };
+  const std::string own = "strata's AVX-512 cell";
+  if (avx512) {
+    CHECK_THAT(plan(model, 1), Contains(own));
+    CHECK_THAT(plan(masked, 12), Contains("masked steps (" + own));
+  } else {
+    CHECK_THAT(plan(model, 1), Contains("lstm"));
+    CHECK_THAT(plan(masked, 12), Contains("masked steps (plain C++ cell)"));
+  }
+  CHECK_THAT(plan(model, 2), !Contains(own));
+  // An LSTM with relu has no oneDNN cell and no vectorized one: the plain C++ cell at any batch.
+  strata::Model relu(x, L::LSTM(6, {.activation = "relu"})(x));
+  CHECK_THAT(plan(relu, 1), Contains("plain C++ cell"));
 }
 
 TEST_CASE("recurrent layers: shapes, parameter counts and Keras's weight names", "[recurrent]") {
@@ -311,6 +339,11 @@ TEST_CASE("Bidirectional runs its halves at once on two threads, also under conc
   CHECK_THAT(two.plan_string(3), Contains("both directions at once"));
   CHECK_THAT(model.compile({.num_threads = 1}).plan_string(3), !Contains("both directions at once"));
   CHECK(max_relative_error(two.predict(input), expected) <= float32_tolerance(9 * 11));
+  // Batch 1: strata's own cells at once, where the CPU has AVX-512.
+  const Tensor one_row = random_input({1, 9, 5}, 14);
+  CHECK_THAT(two.plan_string(1), Contains("both directions at once"));
+  CHECK(max_relative_error(two.predict(one_row), model.compile({.backend = "reference"}).predict(one_row)) <=
+        float32_tolerance(9 * 11));
   // Catch's assertions are not thread-safe: the callers only compute their worst error.
   std::vector<std::thread> callers;
   std::vector<double> errors(4, 1.0);

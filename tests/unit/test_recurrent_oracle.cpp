@@ -122,6 +122,46 @@ std::vector<Case> recurrent_cases() {
                      return strata::Model(x, L::GRU(3)(f));
                    },
                    {{2, 4, 8, 8, 3}}});
+  // Batch 1 runs strata's own AVX-512 cell where the CPU has it (oneDNN's primitive above): widths that are
+  // not whole vectors (17 units, 51 gate columns), more than eight vectors of gates (40 LSTM units: 160).
+  cases.push_back(
+      {"batch 1: LSTM of 40 units, sequences and states, from initial states",
+       [] {
+         auto x = strata::Input({6, 5}), h0 = strata::Input({40}), c0 = strata::Input({40});
+         auto outs = L::LSTM(40, {.return_sequences = true, .return_state = true}).call_all(x, {h0, c0});
+         return strata::Model({x, h0, c0}, outs);
+       },
+       {{1, 6, 5}, {1, 40}, {1, 40}}});
+  cases.push_back(
+      {"batch 1: GRU of 17 units, reset_after=False, sequences, go_backwards",
+       [] {
+         auto x = strata::Input({7, 4});
+         return strata::Model(
+             x, L::GRU(17, {.return_sequences = true, .go_backwards = true, .reset_after = false})(x));
+       },
+       {{1, 7, 4}}});
+  cases.push_back({"batch 1: GRU of 17 units (reset_after), states in and out",
+                   [] {
+                     auto x = strata::Input({7, 4}), h0 = strata::Input({17});
+                     auto outs = L::GRU(17, {.return_state = true}).call_all(x, {h0});
+                     return strata::Model({x, h0}, outs);
+                   },
+                   {{1, 7, 4}, {1, 17}}});
+  cases.push_back(
+      {"batch 1: SimpleRNN relu and sigmoid, sequences, go_backwards",
+       [] {
+         auto x = strata::Input({6, 4});
+         auto h = L::SimpleRNN(5, {.activation = "relu", .return_sequences = true, .go_backwards = true})(x);
+         return strata::Model(x, L::SimpleRNN(3, {.activation = "sigmoid", .return_sequences = true})(h));
+       },
+       {{1, 6, 4}}});
+  cases.push_back({"batch 1: Bidirectional LSTM and GRU, both directions at once",
+                   [] {
+                     auto x = strata::Input({6, 4});
+                     auto h = L::Bidirectional(L::LSTM(5, {.return_sequences = true}))(x);
+                     return strata::Model(x, L::Bidirectional(L::GRU(4), {.merge_mode = "sum"})(h));
+                   },
+                   {{1, 6, 4}}});
   return cases;
 }
 

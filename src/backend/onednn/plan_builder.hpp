@@ -106,6 +106,7 @@ class PlanBuilder {
   RnnPrimitive rnn_primitive(const ir::RecurrentHalf& half, const dnnl::primitive_attr& attr);
   void add_recurrent_half(const Op& op, const ir::RecurrentHalf& half);
   void add_concurrent_halves(const Op& op, const std::vector<ir::RecurrentHalf>& halves);
+  void add_concurrent_own_cells(const Op& op, const std::vector<ir::RecurrentHalf>& halves);
   // custom_op.cpp
   void add_custom(const Op& op, const ir::CustomOp& custom);
   void add_elementwise(const Op& op, const ir::ElementwiseOp& e);

@@ -1,0 +1,322 @@
+#include "backend/onednn/recurrent_cell.hpp"
+
+#include <fmt/format.h>
+#include <immintrin.h>
+#include <dnnl.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include "strata/error.hpp"
+#include "strata/parallel.hpp"
+
+// GCC 12's AVX-512 intrinsics start their results from _mm512_undefined_ps, which its -Wmaybe-uninitialized
+// reports at every use (GCC bug 105593, fixed in GCC 13): the warning says nothing about this file's code.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+// Only the functions marked STRATA_AVX512 use AVX-512 instructions; the library itself is built for the
+// baseline x86-64, and own_cell_supports checks the CPU before any of them runs.
+#define STRATA_AVX512 __attribute__((target("avx512f")))
+
+namespace strata::onednn {
+namespace {
+
+using Cell = ir::RecurrentOp::Cell;
+using detail::ActivationKind;
+
+// The lanes of a 16-float vector that hold columns [j, j + 16) of `n`.
+inline __mmask16 lanes(int64_t j, int64_t n) {
+  const int64_t left = n - j;
+  return left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << left) - 1u);
+}
+
+// exp(x) as Cephes's expf: x = n ln2 + r with |r| <= ln2 / 2, a degree-6 polynomial in r, times 2^n. Within
+// 2 ulp of the exact value over the clamped range, which keeps sigmoid and tanh finite.
+STRATA_AVX512 inline __m512 exp16(__m512 x) {
+  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-88.0f)), _mm512_set1_ps(88.0f));
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+  p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+  return _mm512_scalef_ps(p, n);
+}
+
+STRATA_AVX512 inline __m512 sigmoid16(__m512 x) {
+  const __m512 one = _mm512_set1_ps(1.0f);
+  return _mm512_div_ps(one, _mm512_add_ps(one, exp16(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+}
+
+// tanh as Cephes's tanhf: an odd polynomial below |x| = 0.625, where 1 - 2 / (exp(2|x|) + 1) would lose
+// the small values' relative precision, that formula above.
+STRATA_AVX512 inline __m512 tanh16(__m512 x) {
+  const __m512 one = _mm512_set1_ps(1.0f);
+  const __m512 ax = _mm512_abs_ps(x);
+  const __m512 big = _mm512_sub_ps(
+      one, _mm512_div_ps(_mm512_set1_ps(2.0f), _mm512_add_ps(exp16(_mm512_add_ps(ax, ax)), one)));
+  const __m512 z = _mm512_mul_ps(x, x);
+  __m512 p = _mm512_set1_ps(-5.70498872745e-3f);
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(2.06390887954e-2f));
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-5.37397155531e-2f));
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(1.33314422036e-1f));
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-3.33332819422e-1f));
+  const __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
+  // big carries |x|'s result: give it x's sign.
+  const __m512 sign = _mm512_castsi512_ps(
+      _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(static_cast<int>(0x80000000u))));
+  const __m512 signed_big =
+      _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(big), _mm512_castps_si512(sign)));
+  const __mmask16 is_small = _mm512_cmp_ps_mask(ax, _mm512_set1_ps(0.625f), _CMP_LT_OQ);
+  return _mm512_mask_blend_ps(is_small, signed_big, small);
+}
+
+STRATA_AVX512 inline __m512 activate16(ActivationKind kind, __m512 x) {
+  switch (kind) {
+    case ActivationKind::kTanh:
+      return tanh16(x);
+    case ActivationKind::kSigmoid:
+      return sigmoid16(x);
+    default:  // kRelu, the only other kind own_cell_supports lets through
+      return _mm512_max_ps(x, _mm512_setzero_ps());
+  }
+}
+
+// Reads columns [j, j + 16) of gate `g` of a gate-major row (a lambda would carry no target attribute).
+struct GateReader {
+  __mmask16 m;
+  int64_t units, j;
+  STRATA_AVX512 __m512 operator()(const float* p, int64_t g) const {
+    return _mm512_maskz_loadu_ps(m, p + g * units + j);
+  }
+};
+
+// z[0, cols) += h[0, k) @ w, w's rows `ld` floats apart, for `Blocks` vectors of columns starting at j0:
+// the accumulators stay in registers over the whole product. Only the last vector may be partial, so one
+// mask register serves (eight masks would not fit in the k registers and were reloaded every row).
+template <int Blocks>
+STRATA_AVX512 void product_block(const float* h, int64_t k, const float* w, int64_t ld, int64_t j0,
+                                 int64_t cols, float* z) {
+  constexpr int kLast = Blocks - 1;
+  const __mmask16 tail = lanes(j0 + 16 * kLast, cols);
+  __m512 acc[Blocks];
+#pragma GCC unroll 8
+  for (int b = 0; b < kLast; ++b) acc[b] = _mm512_loadu_ps(z + j0 + 16 * b);
+  acc[kLast] = _mm512_maskz_loadu_ps(tail, z + j0 + 16 * kLast);
+  for (int64_t i = 0; i < k; ++i) {
+    const __m512 v = _mm512_set1_ps(h[i]);
+    const float* row = w + i * ld + j0;
+#pragma GCC unroll 8
+    for (int b = 0; b < kLast; ++b) acc[b] = _mm512_fmadd_ps(v, _mm512_loadu_ps(row + 16 * b), acc[b]);
+    acc[kLast] = _mm512_fmadd_ps(v, _mm512_maskz_loadu_ps(tail, row + 16 * kLast), acc[kLast]);
+  }
+#pragma GCC unroll 8
+  for (int b = 0; b < kLast; ++b) _mm512_storeu_ps(z + j0 + 16 * b, acc[b]);
+  _mm512_mask_storeu_ps(z + j0 + 16 * kLast, tail, acc[kLast]);
+}
+
+// z[0, cols) += h[0, k) @ w: eight vectors of columns at a time, the rest in one narrower pass.
+STRATA_AVX512 void add_product(const float* h, int64_t k, const float* w, int64_t ld, int64_t cols,
+                               float* z) {
+  int64_t j = 0;
+  for (; j + 128 <= cols; j += 128) product_block<8>(h, k, w, ld, j, cols, z);
+  using Block = void (*)(const float*, int64_t, const float*, int64_t, int64_t, int64_t, float*);
+  static constexpr Block kNarrower[] = {nullptr,          product_block<1>, product_block<2>,
+                                        product_block<3>, product_block<4>, product_block<5>,
+                                        product_block<6>, product_block<7>};
+  if (j < cols) kNarrower[(cols - j + 15) / 16](h, k, w, ld, j, cols, z);
+}
+
+// A thread's buffers, kept for the thread's life and grown to the largest op it ran, so that a pass
+// allocates nothing (a fresh 200 KB projection would be mapped and unmapped by malloc every pass). Past
+// kKeptBytes, trim() frees it after the pass: OpenMP's threads live as long as the program.
+struct Scratch {
+  static constexpr size_t kKeptBytes = size_t{4} << 20;
+  struct Free {
+    void operator()(float* p) const { std::free(p); }
+  };
+  std::unique_ptr<float, Free> data;
+  size_t floats = 0;
+  float* at_least(size_t wanted) {
+    if (wanted > floats) {
+      const size_t bytes = (wanted * sizeof(float) + 63) / 64 * 64;
+      data.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
+      floats = data ? bytes / sizeof(float) : 0;
+      if (!data)
+        throw ResourceError(
+            fmt::format("[predict] Could not allocate {} bytes for a recurrent layer", bytes));
+    }
+    return data.get();
+  }
+  void trim() {
+    if (floats * sizeof(float) > kKeptBytes) {
+      data.reset();
+      floats = 0;
+    }
+  }
+};
+
+// The steps of rows [begin, end): `xw` holds every step's input projection (bias included), `work` room for
+// 3 * width + 2 * units floats per thread.
+STRATA_AVX512 void run_rows(const ir::RecurrentOp& op, const detail::RecurrentBuffers& b, const float* xw,
+                            int64_t begin, int64_t end, float* work) {
+  const int64_t units = op.recurrent_kernel->dims()[0];
+  const int64_t width = op.gates() * units;
+  const int64_t steps = b.steps;
+  const float* rk = op.recurrent_kernel->data();
+  const bool gru_after = op.cell == Cell::kGru && op.reset_after;
+  const float* recurrent_bias = gru_after && op.bias ? op.bias->data() + width : nullptr;
+  // For a GRU without reset_after, the state's product feeds only the two gates: its candidate multiplies the
+  // reset state first.
+  const int64_t direct = op.cell == Cell::kGru && !op.reset_after ? 2 * units : width;
+  const ActivationKind act = op.activation.kind, gate = op.recurrent_activation.kind;
+  float* z = work;
+  float* reset_h = work + width;
+  for (int64_t n = begin; n < end; ++n) {
+    float* h = work + 2 * width;
+    float* c = h + units;
+    if (b.h0 != nullptr) {
+      std::copy(b.h0 + n * units, b.h0 + (n + 1) * units, h);
+    } else {
+      std::fill(h, h + units, 0.0f);
+    }
+    if (b.c0 != nullptr && op.cell == Cell::kLstm) {
+      std::copy(b.c0 + n * units, b.c0 + (n + 1) * units, c);
+    } else {
+      std::fill(c, c + units, 0.0f);
+    }
+    // Keras's masked loop, as detail::run_recurrent: a skipped step keeps the states and outputs the last
+    // output written (zeros before any, or always with zero_output_for_mask).
+    bool counted = false;
+    for (int64_t k = 0; k < steps; ++k) {
+      const int64_t t = op.backwards ? steps - 1 - k : k;
+      const int64_t out_t = op.backwards && !op.aligned ? k : t;
+      float* out = b.sequence != nullptr ? b.sequence + (n * steps + out_t) * units : nullptr;
+      if (b.mask != nullptr && b.mask[n * steps + t] == 0) {
+        if (out != nullptr) {
+          if (counted && !op.zero_output_for_mask) {
+            std::copy(h, h + units, out);
+          } else {
+            std::fill(out, out + units, 0.0f);
+          }
+        }
+        continue;
+      }
+      counted = true;
+      const float* x = xw + (n * steps + t) * width;
+      if (recurrent_bias != nullptr) {
+        std::copy(recurrent_bias, recurrent_bias + width, z);
+      } else {
+        std::fill(z, z + direct, 0.0f);
+      }
+      add_product(h, units, rk, width, direct, z);
+      for (int64_t j = 0; j < units; j += 16) {
+        const __mmask16 m = lanes(j, units);
+        const GateReader at{m, units, j};
+        switch (op.cell) {
+          case Cell::kSimple:
+            _mm512_mask_storeu_ps(h + j, m, activate16(act, _mm512_add_ps(at(x, 0), at(z, 0))));
+            break;
+          case Cell::kLstm: {
+            const __m512 i_gate = activate16(gate, _mm512_add_ps(at(x, 0), at(z, 0)));
+            const __m512 f_gate = activate16(gate, _mm512_add_ps(at(x, 1), at(z, 1)));
+            const __m512 cand = activate16(act, _mm512_add_ps(at(x, 2), at(z, 2)));
+            const __m512 o_gate = activate16(gate, _mm512_add_ps(at(x, 3), at(z, 3)));
+            const __m512 cell = _mm512_fmadd_ps(f_gate, at(c, 0), _mm512_mul_ps(i_gate, cand));
+            _mm512_mask_storeu_ps(c + j, m, cell);
+            _mm512_mask_storeu_ps(h + j, m, _mm512_mul_ps(o_gate, activate16(act, cell)));
+            break;
+          }
+          case Cell::kGru: {
+            // The update gate goes to z's first block for the state update below; the reset gate times the
+            // state's product (reset_after) or times the state (before) to reset_h.
+            const __m512 update = activate16(gate, _mm512_add_ps(at(x, 0), at(z, 0)));
+            const __m512 reset = activate16(gate, _mm512_add_ps(at(x, 1), at(z, 1)));
+            _mm512_mask_storeu_ps(z + j, m, update);
+            _mm512_mask_storeu_ps(reset_h + j, m, _mm512_mul_ps(reset, gru_after ? at(z, 2) : at(h, 0)));
+            break;
+          }
+        }
+      }
+      if (op.cell == Cell::kGru) {
+        // The candidate: tanh(x_h + r * (h @ R_h + b_h)) after, tanh(x_h + (r * h) @ R_h) before.
+        float* cand = z + 2 * units;
+        if (gru_after) {
+          std::copy(reset_h, reset_h + units, cand);
+        } else {
+          std::fill(cand, cand + units, 0.0f);
+          add_product(reset_h, units, rk + 2 * units, width, units, cand);
+        }
+        for (int64_t j = 0; j < units; j += 16) {
+          const __mmask16 m = lanes(j, units);
+          const __m512 hh = activate16(act, _mm512_add_ps(_mm512_maskz_loadu_ps(m, x + 2 * units + j),
+                                                          _mm512_maskz_loadu_ps(m, cand + j)));
+          const __m512 u = _mm512_maskz_loadu_ps(m, z + j);
+          const __m512 old = _mm512_maskz_loadu_ps(m, h + j);
+          // u * h + (1 - u) * hh = hh + u * (h - hh)
+          _mm512_mask_storeu_ps(h + j, m, _mm512_fmadd_ps(u, _mm512_sub_ps(old, hh), hh));
+        }
+      }
+      if (out != nullptr) std::copy(h, h + units, out);
+    }
+    if (b.h != nullptr) std::copy(h, h + units, b.h + n * units);
+    if (b.c != nullptr) std::copy(c, c + units, b.c + n * units);
+  }
+}
+
+}  // namespace
+
+bool own_cell_supports(const ir::RecurrentOp& op) {
+  static const bool avx512 = __builtin_cpu_supports("avx512f");
+  if (!avx512) return false;
+  auto plain = [](const detail::Activation& a, bool relu) {
+    switch (a.kind) {
+      case ActivationKind::kTanh:
+      case ActivationKind::kSigmoid:
+        return true;
+      case ActivationKind::kRelu:
+        // Keras's relu string only: slope 0, no cap, no threshold.
+        return relu && a.alpha == 0.0f && a.threshold == 0.0f && std::isinf(a.max_value);
+      default:
+        return false;
+    }
+  };
+  if (op.cell == Cell::kSimple) return plain(op.activation, true);
+  return plain(op.activation, false) && plain(op.recurrent_activation, false);
+}
+
+void run_own_cell(const ir::RecurrentOp& op, const detail::RecurrentBuffers& b) {
+  const int64_t units = op.recurrent_kernel->dims()[0];
+  const int64_t width = op.gates() * units;
+  const int64_t rows = b.batch * b.steps;
+  thread_local Scratch projection;
+  float* xw = projection.at_least(static_cast<size_t>(rows * width));
+  // Every step's input projection at once, then its bias (for a GRU with reset_after, the input half).
+  const dnnl::status status = dnnl::sgemm('N', 'N', rows, width, b.features, 1.0f, b.x, b.features,
+                                          op.kernel->data(), width, 0.0f, xw, width);
+  if (status != dnnl::status::success)
+    throw InternalError(
+        fmt::format("onednn: sgemm of a recurrent projection failed ({})", static_cast<int>(status)));
+  if (op.bias) {
+    const float* bias = op.bias->data();
+    for (int64_t r = 0; r < rows; ++r) {
+      float* row = xw + r * width;
+      for (int64_t j = 0; j < width; ++j) row[j] += bias[j];
+    }
+  }
+  strata::parallel_for(0, b.batch, [&](int64_t begin, int64_t end) {
+    thread_local Scratch work;
+    run_rows(op, b, xw, begin, end, work.at_least(static_cast<size_t>(2 * width + 2 * units)));
+  });
+  projection.trim();
+}
+
+}  // namespace strata::onednn
