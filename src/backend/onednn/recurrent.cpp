@@ -1,7 +1,8 @@
 // The recurrent family: Keras's SimpleRNN, GRU and LSTM as one oneDNN RNN primitive per layer (vanilla RNN,
 // GRU, linear-before-reset GRU for Keras 3's reset_after, LSTM), reading the batch-major (N, T, C) sequence
-// in place (oneDNN's ntc) and writing the outputs and the last states straight to the arena. One sequence
-// (batch 1) and masked layers run strata's own AVX-512 cell instead (recurrent_cell.hpp). oneDNN's cells
+// in place (oneDNN's ntc) and writing the outputs and the last states straight to the arena. Small batches
+// (any batch up to 32 on two threads) and masked layers run strata's own AVX-512 cell instead
+// (recurrent_cell.hpp). oneDNN's cells
 // have fixed activations (tanh and sigmoid; a vanilla RNN also relu): any other runs the plain C++ kernel
 // the reference executor uses.
 
@@ -44,14 +45,19 @@ std::optional<dnnl::algorithm> vanilla_activation(const detail::Activation& a) {
   }
 }
 
-// Where strata's own cell beats oneDNN's primitive: one row (measured on a 2-core AMD EPYC Zen 4, an LSTM of
-// 200 steps, 128 features, 64 units, one thread: 0.30 ms against oneDNN's 0.46 at batch 1, but 0.58 against
-// 0.51 at batch 2 and 1.4x oneDNN's time from batch 4 up, as each row streams the recurrent kernel from L2
-// on its own), and every masked layer, since oneDNN has no per-step mask.
-constexpr int64_t kOwnCellMaxBatch = 1;
+// Where strata's own cell beats oneDNN's primitive, measured on a 2-core AMD EPYC Zen 4 with an LSTM of 200
+// steps, 128 features and 64 units (docs/performance.md): on one thread up to batch 2 (0.61x and 0.89x
+// oneDNN's time; 0.98-1.02x at 4 and 8, 1.08x from 16, as the input projection, an sgemm in both, takes
+// over); on two threads at every batch measured up to 32 (0.42-0.78x: the cell splits the rows over the
+// threads, oneDNN's primitive hardly uses the second one); and every masked layer, since oneDNN has no
+// per-step mask. More threads are not measured: there oneDNN's primitive keeps batches above 2.
+constexpr int64_t kOwnCellMaxBatch = 2;
+constexpr int64_t kOwnCellMaxTwoThreadBatch = 32;
 
-bool runs_own_cell(const ir::RecurrentOp& r, int64_t batch) {
-  return own_cell_supports(r) && (r.masked || batch <= kOwnCellMaxBatch);
+// `threads`: the threads the layer's step runs on (one for each half of a Bidirectional run at once).
+bool runs_own_cell(const ir::RecurrentOp& r, int64_t batch, int threads) {
+  if (!own_cell_supports(r)) return false;
+  return r.masked || batch <= kOwnCellMaxBatch || (threads == 2 && batch <= kOwnCellMaxTwoThreadBatch);
 }
 
 // The buffers of one half in the arena, by offset (-1 for none).
@@ -149,15 +155,11 @@ void PlanBuilder::add_recurrent(const ir::Op& op, const ir::RecurrentOp&) {
   // so then only small batches (where a primitive cannot use them anyway) run at once.
   const int threads = omp_get_max_threads();
   const int64_t batch = graph_.values[op.inputs[0]].dims[0];
-  // strata's own cell splits the batch rows over the threads. On two threads running the halves at once
-  // instead, one thread each, balances them whatever the batch; on more, only while rows are too few.
-  if (halves.size() == 2 && runs_own_cell(*halves[0].attrs, batch) &&
-      runs_own_cell(*halves[1].attrs, batch)) {
-    if (threads == 2 || (threads > 2 && batch < threads)) {
-      add_concurrent_own_cells(op, halves);
-    } else {
-      for (const ir::RecurrentHalf& half : halves) add_recurrent_half(op, half);
-    }
+  // Halves that strata's own cell runs faster on one thread each run at once, one thread each: on two
+  // threads that balances them whatever the batch; on more, only while rows are too few to split.
+  if (halves.size() == 2 && runs_own_cell(*halves[0].attrs, batch, 1) &&
+      runs_own_cell(*halves[1].attrs, batch, 1) && (threads == 2 || (threads > 2 && batch < threads))) {
+    add_concurrent_own_cells(op, halves);
     return;
   }
   const bool concurrent = halves.size() == 2 && (threads == 2 || (threads > 2 && batch <= 8)) &&
@@ -260,7 +262,7 @@ void PlanBuilder::add_recurrent_half(const ir::Op& op, const ir::RecurrentHalf& 
   const auto& in = graph_.values[half.sequence].dims;
   const int64_t batch = in[0], steps = in[1];
   const int64_t units = r.recurrent_kernel->dims()[0];
-  if (runs_own_cell(r, batch)) {
+  if (runs_own_cell(r, batch, omp_get_max_threads())) {
     add_kernel_step(
         op, [r, at = half_offsets(graph_, half)](uint8_t* arena) { run_own_cell(r, at.at(arena)); },
         r.masked ? "ntc, masked steps (strata's AVX-512 cell)" : "ntc (strata's AVX-512 cell)");

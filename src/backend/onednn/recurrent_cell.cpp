@@ -36,7 +36,9 @@ inline __mmask16 lanes(int64_t j, int64_t n) {
 // exp(x) as Cephes's expf: x = n ln2 + r with |r| <= ln2 / 2, a degree-6 polynomial in r, times 2^n. Within
 // 2 ulp of the exact value over the clamped range, which keeps sigmoid and tanh finite.
 STRATA_AVX512 inline __m512 exp16(__m512 x) {
-  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-88.0f)), _mm512_set1_ps(88.0f));
+  // max and min return their second operand when either is NaN: x goes second, so NaN stays NaN (as in
+  // Keras) instead of becoming a bound.
+  x = _mm512_min_ps(_mm512_set1_ps(88.0f), _mm512_max_ps(_mm512_set1_ps(-88.0f), x));
   const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
                                         _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
@@ -86,7 +88,7 @@ STRATA_AVX512 inline __m512 activate16(ActivationKind kind, __m512 x) {
     case ActivationKind::kSigmoid:
       return sigmoid16(x);
     default:  // kRelu, the only other kind own_cell_supports lets through
-      return _mm512_max_ps(x, _mm512_setzero_ps());
+      return _mm512_max_ps(_mm512_setzero_ps(), x);  // NaN stays NaN (exp16)
   }
 }
 
@@ -99,40 +101,84 @@ struct GateReader {
   }
 };
 
-// z[0, cols) += h[0, k) @ w, w's rows `ld` floats apart, for `Blocks` vectors of columns starting at j0:
-// the accumulators stay in registers over the whole product. Only the last vector may be partial, so one
-// mask register serves (eight masks would not fit in the k registers and were reloaded every row).
-template <int Blocks>
-STRATA_AVX512 void product_block(const float* h, int64_t k, const float* w, int64_t ld, int64_t j0,
-                                 int64_t cols, float* z) {
+// The rows one product serves at once: each load of the recurrent kernel feeds this many rows' FMAs.
+constexpr int kMaxRows = 4;
+
+// Vectors of columns per pass for `Rows` rows: as many accumulators as leave registers for the rows'
+// broadcasts and one kernel vector (32 zmm registers).
+template <int Rows>
+constexpr int kWideBlocks = Rows == 4 ? 6 : 8;
+
+// z[r][0, cols) += h[r][0, k) @ w for Rows rows, w's rows `ld` floats apart, for `Blocks` vectors of
+// columns starting at j0: the accumulators stay in registers over the whole product. Only the last vector
+// may be partial, so one mask register serves (a mask per vector would not fit in the k registers).
+template <int Rows, int Blocks>
+STRATA_AVX512 void product_block(const float* const* h, int64_t k, const float* w, int64_t ld, int64_t j0,
+                                 int64_t cols, float* const* z) {
   constexpr int kLast = Blocks - 1;
   const __mmask16 tail = lanes(j0 + 16 * kLast, cols);
-  __m512 acc[Blocks];
+  __m512 acc[Rows][Blocks];
+#pragma GCC unroll 4
+  for (int r = 0; r < Rows; ++r) {
 #pragma GCC unroll 8
-  for (int b = 0; b < kLast; ++b) acc[b] = _mm512_loadu_ps(z + j0 + 16 * b);
-  acc[kLast] = _mm512_maskz_loadu_ps(tail, z + j0 + 16 * kLast);
-  for (int64_t i = 0; i < k; ++i) {
-    const __m512 v = _mm512_set1_ps(h[i]);
-    const float* row = w + i * ld + j0;
-#pragma GCC unroll 8
-    for (int b = 0; b < kLast; ++b) acc[b] = _mm512_fmadd_ps(v, _mm512_loadu_ps(row + 16 * b), acc[b]);
-    acc[kLast] = _mm512_fmadd_ps(v, _mm512_maskz_loadu_ps(tail, row + 16 * kLast), acc[kLast]);
+    for (int b = 0; b < kLast; ++b) acc[r][b] = _mm512_loadu_ps(z[r] + j0 + 16 * b);
+    acc[r][kLast] = _mm512_maskz_loadu_ps(tail, z[r] + j0 + 16 * kLast);
   }
+  for (int64_t i = 0; i < k; ++i) {
+    const float* row = w + i * ld + j0;
+    __m512 v[Rows];
+#pragma GCC unroll 4
+    for (int r = 0; r < Rows; ++r) v[r] = _mm512_set1_ps(h[r][i]);
 #pragma GCC unroll 8
-  for (int b = 0; b < kLast; ++b) _mm512_storeu_ps(z + j0 + 16 * b, acc[b]);
-  _mm512_mask_storeu_ps(z + j0 + 16 * kLast, tail, acc[kLast]);
+    for (int b = 0; b < Blocks; ++b) {
+      const __m512 wv = b < kLast ? _mm512_loadu_ps(row + 16 * b) : _mm512_maskz_loadu_ps(tail, row + 16 * b);
+#pragma GCC unroll 4
+      for (int r = 0; r < Rows; ++r) acc[r][b] = _mm512_fmadd_ps(v[r], wv, acc[r][b]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < Rows; ++r) {
+#pragma GCC unroll 8
+    for (int b = 0; b < kLast; ++b) _mm512_storeu_ps(z[r] + j0 + 16 * b, acc[r][b]);
+    _mm512_mask_storeu_ps(z[r] + j0 + 16 * kLast, tail, acc[r][kLast]);
+  }
 }
 
-// z[0, cols) += h[0, k) @ w: eight vectors of columns at a time, the rest in one narrower pass.
-STRATA_AVX512 void add_product(const float* h, int64_t k, const float* w, int64_t ld, int64_t cols,
-                               float* z) {
+// The last, narrower pass: `blocks` (fewer than kWideBlocks) vectors of columns.
+template <int Rows, int Blocks = 1>
+STRATA_AVX512 void narrower_block(int64_t blocks, const float* const* h, int64_t k, const float* w,
+                                  int64_t ld, int64_t j0, int64_t cols, float* const* z) {
+  if constexpr (Blocks < kWideBlocks<Rows>) {
+    if (blocks == Blocks) {
+      product_block<Rows, Blocks>(h, k, w, ld, j0, cols, z);
+    } else {
+      narrower_block<Rows, Blocks + 1>(blocks, h, k, w, ld, j0, cols, z);
+    }
+  }
+}
+
+template <int Rows>
+STRATA_AVX512 void product_rows(const float* const* h, int64_t k, const float* w, int64_t ld, int64_t cols,
+                                float* const* z) {
+  constexpr int64_t kWide = 16 * kWideBlocks<Rows>;
   int64_t j = 0;
-  for (; j + 128 <= cols; j += 128) product_block<8>(h, k, w, ld, j, cols, z);
-  using Block = void (*)(const float*, int64_t, const float*, int64_t, int64_t, int64_t, float*);
-  static constexpr Block kNarrower[] = {nullptr,          product_block<1>, product_block<2>,
-                                        product_block<3>, product_block<4>, product_block<5>,
-                                        product_block<6>, product_block<7>};
-  if (j < cols) kNarrower[(cols - j + 15) / 16](h, k, w, ld, j, cols, z);
+  for (; j + kWide <= cols; j += kWide) product_block<Rows, kWideBlocks<Rows>>(h, k, w, ld, j, cols, z);
+  if (j < cols) narrower_block<Rows>((cols - j + 15) / 16, h, k, w, ld, j, cols, z);
+}
+
+// z[r][0, cols) += h[r][0, k) @ w for `rows` rows (1 to kMaxRows).
+STRATA_AVX512 void add_product(int rows, const float* const* h, int64_t k, const float* w, int64_t ld,
+                               int64_t cols, float* const* z) {
+  switch (rows) {
+    case 1:
+      return product_rows<1>(h, k, w, ld, cols, z);
+    case 2:
+      return product_rows<2>(h, k, w, ld, cols, z);
+    case 3:
+      return product_rows<3>(h, k, w, ld, cols, z);
+    default:
+      return product_rows<4>(h, k, w, ld, cols, z);
+  }
 }
 
 // A thread's buffers, kept for the thread's life and grown to the largest op it ran, so that a pass
@@ -164,8 +210,73 @@ struct Scratch {
   }
 };
 
-// The steps of rows [begin, end): `xw` holds every step's input projection (bias included), `work` room for
-// 3 * width + 2 * units floats per thread.
+// One row's state and working vectors, in its thread's buffer.
+struct Row {
+  float* z;        // the state's product with the recurrent kernel (gate-major), then the GRU's gates
+  float* reset_h;  // a GRU's reset gate times the state's product (reset_after) or times the state
+  float* h;
+  float* c;
+  bool counted = false;  // a step of the row has counted (Keras's masked loop)
+};
+
+// Floats of a thread's buffer: kMaxRows rows of z (width), reset_h, h and c (units each).
+int64_t work_floats(int64_t units, int64_t width) {
+  return kMaxRows * (width + 3 * units);
+}
+
+// The cell's update of one row from its step's input projection `x` and its state's product `row.z`. A GRU
+// stops before its candidate, which needs the reset state's product (gru_candidate).
+STRATA_AVX512 void apply_gates(const ir::RecurrentOp& op, int64_t units, const float* x, Row& row) {
+  const ActivationKind act = op.activation.kind, gate = op.recurrent_activation.kind;
+  const bool gru_after = op.cell == Cell::kGru && op.reset_after;
+  float *z = row.z, *h = row.h, *c = row.c;
+  for (int64_t j = 0; j < units; j += 16) {
+    const __mmask16 m = lanes(j, units);
+    const GateReader at{m, units, j};
+    switch (op.cell) {
+      case Cell::kSimple:
+        _mm512_mask_storeu_ps(h + j, m, activate16(act, _mm512_add_ps(at(x, 0), at(z, 0))));
+        break;
+      case Cell::kLstm: {
+        const __m512 i_gate = activate16(gate, _mm512_add_ps(at(x, 0), at(z, 0)));
+        const __m512 f_gate = activate16(gate, _mm512_add_ps(at(x, 1), at(z, 1)));
+        const __m512 cand = activate16(act, _mm512_add_ps(at(x, 2), at(z, 2)));
+        const __m512 o_gate = activate16(gate, _mm512_add_ps(at(x, 3), at(z, 3)));
+        const __m512 cell = _mm512_fmadd_ps(f_gate, at(c, 0), _mm512_mul_ps(i_gate, cand));
+        _mm512_mask_storeu_ps(c + j, m, cell);
+        _mm512_mask_storeu_ps(h + j, m, _mm512_mul_ps(o_gate, activate16(act, cell)));
+        break;
+      }
+      case Cell::kGru: {
+        // The update gate goes to z's first block for gru_candidate; the reset gate times the state's
+        // product (reset_after) or times the state (before) to reset_h.
+        const __m512 update = activate16(gate, _mm512_add_ps(at(x, 0), at(z, 0)));
+        const __m512 reset = activate16(gate, _mm512_add_ps(at(x, 1), at(z, 1)));
+        _mm512_mask_storeu_ps(z + j, m, update);
+        _mm512_mask_storeu_ps(row.reset_h + j, m, _mm512_mul_ps(reset, gru_after ? at(z, 2) : at(h, 0)));
+        break;
+      }
+    }
+  }
+}
+
+// A GRU's candidate tanh(x_h + cand) and new state u * h + (1 - u) * candidate, where `cand` (z's third
+// block) holds r * (h @ R_h + b_h) (reset_after) or (r * h) @ R_h (before).
+STRATA_AVX512 void gru_candidate(ActivationKind act, int64_t units, const float* x, Row& row) {
+  const float* cand = row.z + 2 * units;
+  for (int64_t j = 0; j < units; j += 16) {
+    const __mmask16 m = lanes(j, units);
+    const __m512 hh = activate16(
+        act, _mm512_add_ps(_mm512_maskz_loadu_ps(m, x + 2 * units + j), _mm512_maskz_loadu_ps(m, cand + j)));
+    const __m512 u = _mm512_maskz_loadu_ps(m, row.z + j);
+    const __m512 old = _mm512_maskz_loadu_ps(m, row.h + j);
+    // u * h + (1 - u) * hh = hh + u * (h - hh)
+    _mm512_mask_storeu_ps(row.h + j, m, _mm512_fmadd_ps(u, _mm512_sub_ps(old, hh), hh));
+  }
+}
+
+// The steps of rows [begin, end), kMaxRows rows at a time so that each load of the recurrent kernel serves
+// them all: `xw` holds every step's input projection (bias included), `work` work_floats(units, width).
 STRATA_AVX512 void run_rows(const ir::RecurrentOp& op, const detail::RecurrentBuffers& b, const float* xw,
                             int64_t begin, int64_t end, float* work) {
   const int64_t units = op.recurrent_kernel->dims()[0];
@@ -177,98 +288,89 @@ STRATA_AVX512 void run_rows(const ir::RecurrentOp& op, const detail::RecurrentBu
   // For a GRU without reset_after, the state's product feeds only the two gates: its candidate multiplies the
   // reset state first.
   const int64_t direct = op.cell == Cell::kGru && !op.reset_after ? 2 * units : width;
-  const ActivationKind act = op.activation.kind, gate = op.recurrent_activation.kind;
-  float* z = work;
-  float* reset_h = work + width;
-  for (int64_t n = begin; n < end; ++n) {
-    float* h = work + 2 * width;
-    float* c = h + units;
-    if (b.h0 != nullptr) {
-      std::copy(b.h0 + n * units, b.h0 + (n + 1) * units, h);
-    } else {
-      std::fill(h, h + units, 0.0f);
+  for (int64_t first = begin; first < end; first += kMaxRows) {
+    const int rows = static_cast<int>(std::min<int64_t>(kMaxRows, end - first));
+    Row row[kMaxRows];
+    for (int r = 0; r < rows; ++r) {
+      const int64_t n = first + r;
+      float* at = work + r * (width + 3 * units);
+      row[r] = {at, at + width, at + width + units, at + width + 2 * units, false};
+      if (b.h0 != nullptr) {
+        std::copy(b.h0 + n * units, b.h0 + (n + 1) * units, row[r].h);
+      } else {
+        std::fill(row[r].h, row[r].h + units, 0.0f);
+      }
+      if (b.c0 != nullptr && op.cell == Cell::kLstm) {
+        std::copy(b.c0 + n * units, b.c0 + (n + 1) * units, row[r].c);
+      } else {
+        std::fill(row[r].c, row[r].c + units, 0.0f);
+      }
     }
-    if (b.c0 != nullptr && op.cell == Cell::kLstm) {
-      std::copy(b.c0 + n * units, b.c0 + (n + 1) * units, c);
-    } else {
-      std::fill(c, c + units, 0.0f);
-    }
-    // Keras's masked loop, as detail::run_recurrent: a skipped step keeps the states and outputs the last
-    // output written (zeros before any, or always with zero_output_for_mask).
-    bool counted = false;
     for (int64_t k = 0; k < steps; ++k) {
       const int64_t t = op.backwards ? steps - 1 - k : k;
       const int64_t out_t = op.backwards && !op.aligned ? k : t;
-      float* out = b.sequence != nullptr ? b.sequence + (n * steps + out_t) * units : nullptr;
-      if (b.mask != nullptr && b.mask[n * steps + t] == 0) {
-        if (out != nullptr) {
-          if (counted && !op.zero_output_for_mask) {
-            std::copy(h, h + units, out);
-          } else {
-            std::fill(out, out + units, 0.0f);
+      // The rows whose step counts; Keras's masked loop, as detail::run_recurrent, for the others: a skipped
+      // step keeps the states and outputs the last output written (zeros before any, or always with
+      // zero_output_for_mask).
+      int kept[kMaxRows];
+      const float* h[kMaxRows];
+      float* z[kMaxRows];
+      int count = 0;
+      for (int r = 0; r < rows; ++r) {
+        const int64_t n = first + r;
+        if (b.mask != nullptr && b.mask[n * steps + t] == 0) {
+          if (b.sequence != nullptr) {
+            float* out = b.sequence + (n * steps + out_t) * units;
+            if (row[r].counted && !op.zero_output_for_mask) {
+              std::copy(row[r].h, row[r].h + units, out);
+            } else {
+              std::fill(out, out + units, 0.0f);
+            }
           }
+          continue;
         }
-        continue;
-      }
-      counted = true;
-      const float* x = xw + (n * steps + t) * width;
-      if (recurrent_bias != nullptr) {
-        std::copy(recurrent_bias, recurrent_bias + width, z);
-      } else {
-        std::fill(z, z + direct, 0.0f);
-      }
-      add_product(h, units, rk, width, direct, z);
-      for (int64_t j = 0; j < units; j += 16) {
-        const __mmask16 m = lanes(j, units);
-        const GateReader at{m, units, j};
-        switch (op.cell) {
-          case Cell::kSimple:
-            _mm512_mask_storeu_ps(h + j, m, activate16(act, _mm512_add_ps(at(x, 0), at(z, 0))));
-            break;
-          case Cell::kLstm: {
-            const __m512 i_gate = activate16(gate, _mm512_add_ps(at(x, 0), at(z, 0)));
-            const __m512 f_gate = activate16(gate, _mm512_add_ps(at(x, 1), at(z, 1)));
-            const __m512 cand = activate16(act, _mm512_add_ps(at(x, 2), at(z, 2)));
-            const __m512 o_gate = activate16(gate, _mm512_add_ps(at(x, 3), at(z, 3)));
-            const __m512 cell = _mm512_fmadd_ps(f_gate, at(c, 0), _mm512_mul_ps(i_gate, cand));
-            _mm512_mask_storeu_ps(c + j, m, cell);
-            _mm512_mask_storeu_ps(h + j, m, _mm512_mul_ps(o_gate, activate16(act, cell)));
-            break;
-          }
-          case Cell::kGru: {
-            // The update gate goes to z's first block for the state update below; the reset gate times the
-            // state's product (reset_after) or times the state (before) to reset_h.
-            const __m512 update = activate16(gate, _mm512_add_ps(at(x, 0), at(z, 0)));
-            const __m512 reset = activate16(gate, _mm512_add_ps(at(x, 1), at(z, 1)));
-            _mm512_mask_storeu_ps(z + j, m, update);
-            _mm512_mask_storeu_ps(reset_h + j, m, _mm512_mul_ps(reset, gru_after ? at(z, 2) : at(h, 0)));
-            break;
-          }
-        }
-      }
-      if (op.cell == Cell::kGru) {
-        // The candidate: tanh(x_h + r * (h @ R_h + b_h)) after, tanh(x_h + (r * h) @ R_h) before.
-        float* cand = z + 2 * units;
-        if (gru_after) {
-          std::copy(reset_h, reset_h + units, cand);
+        row[r].counted = true;
+        if (recurrent_bias != nullptr) {
+          std::copy(recurrent_bias, recurrent_bias + width, row[r].z);
         } else {
-          std::fill(cand, cand + units, 0.0f);
-          add_product(reset_h, units, rk + 2 * units, width, units, cand);
+          std::fill(row[r].z, row[r].z + direct, 0.0f);
         }
-        for (int64_t j = 0; j < units; j += 16) {
-          const __mmask16 m = lanes(j, units);
-          const __m512 hh = activate16(act, _mm512_add_ps(_mm512_maskz_loadu_ps(m, x + 2 * units + j),
-                                                          _mm512_maskz_loadu_ps(m, cand + j)));
-          const __m512 u = _mm512_maskz_loadu_ps(m, z + j);
-          const __m512 old = _mm512_maskz_loadu_ps(m, h + j);
-          // u * h + (1 - u) * hh = hh + u * (h - hh)
-          _mm512_mask_storeu_ps(h + j, m, _mm512_fmadd_ps(u, _mm512_sub_ps(old, hh), hh));
+        kept[count] = r;
+        h[count] = row[r].h;
+        z[count] = row[r].z;
+        ++count;
+      }
+      if (count == 0) continue;
+      add_product(count, h, units, rk, width, direct, z);
+      auto x_of = [&](int r) { return xw + ((first + r) * steps + t) * width; };
+      for (int q = 0; q < count; ++q) apply_gates(op, units, x_of(kept[q]), row[kept[q]]);
+      if (op.cell == Cell::kGru) {
+        for (int q = 0; q < count; ++q) {
+          Row& g = row[kept[q]];
+          float* cand = g.z + 2 * units;
+          if (gru_after) {
+            std::copy(g.reset_h, g.reset_h + units, cand);
+          } else {
+            std::fill(cand, cand + units, 0.0f);
+          }
+          h[q] = g.reset_h;
+          z[q] = cand;
+        }
+        if (!gru_after) add_product(count, h, units, rk + 2 * units, width, units, z);
+        for (int q = 0; q < count; ++q) gru_candidate(op.activation.kind, units, x_of(kept[q]), row[kept[q]]);
+      }
+      if (b.sequence != nullptr) {
+        for (int q = 0; q < count; ++q) {
+          const Row& g = row[kept[q]];
+          std::copy(g.h, g.h + units, b.sequence + ((first + kept[q]) * steps + out_t) * units);
         }
       }
-      if (out != nullptr) std::copy(h, h + units, out);
     }
-    if (b.h != nullptr) std::copy(h, h + units, b.h + n * units);
-    if (b.c != nullptr) std::copy(c, c + units, b.c + n * units);
+    for (int r = 0; r < rows; ++r) {
+      const int64_t n = first + r;
+      if (b.h != nullptr) std::copy(row[r].h, row[r].h + units, b.h + n * units);
+      if (b.c != nullptr) std::copy(row[r].c, row[r].c + units, b.c + n * units);
+    }
   }
 }
 
@@ -314,7 +416,7 @@ void run_own_cell(const ir::RecurrentOp& op, const detail::RecurrentBuffers& b) 
   }
   strata::parallel_for(0, b.batch, [&](int64_t begin, int64_t end) {
     thread_local Scratch work;
-    run_rows(op, b, xw, begin, end, work.at_least(static_cast<size_t>(2 * width + 2 * units)));
+    run_rows(op, b, xw, begin, end, work.at_least(static_cast<size_t>(work_floats(units, width))));
   });
   projection.trim();
 }
