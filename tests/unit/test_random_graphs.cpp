@@ -217,6 +217,10 @@ class GraphGenerator {
   /// The pixels as a sequence (batch, h * w, c) through a layer of issue 17 (Attention, AdditiveAttention,
   /// MultiHeadAttention, EinsumDense, Dot), and back to an image.
   void sequence(const Value& x) {
+    if (chance(0.5)) {
+      recurrent(x);
+      return;
+    }
     const int64_t steps = x.h * x.w;
     const SymbolicTensor seq = L::Reshape({steps, x.c})(x.tensor);
     SymbolicTensor y;
@@ -253,6 +257,50 @@ class GraphGenerator {
         break;
     }
     push(L::Reshape({x.h, x.w, c})(y), x, terms, what + " over the pixels");
+  }
+
+  /// The pixels as a sequence through a recurrent layer (SimpleRNN, GRU either way, LSTM; now and then in
+  /// both directions), sometimes masked: Masking after a ReLU skips the pixels whose channels are all <= 0.
+  /// Batch 1 runs strata's own cell, larger batches oneDNN's primitive, masked ones the cell at any batch.
+  void recurrent(const Value& x) {
+    const int64_t steps = x.h * x.w;
+    SymbolicTensor seq = L::Reshape({steps, x.c})(x.tensor);
+    const bool masked = chance(0.4);
+    if (masked) seq = L::Masking()(L::ReLU()(seq));
+    const int units = uniform(1, 6);
+    const bool both = chance(0.3);
+    const bool backwards = !both && chance(0.3);
+    std::string what;
+    L::RecurrentLayer layer = [&]() -> L::RecurrentLayer {
+      switch (uniform(0, 2)) {
+        case 0:
+          what = "simple_rnn";
+          return L::SimpleRNN(units, {.activation = chance(0.7) ? "tanh" : "relu",
+                                      .return_sequences = true,
+                                      .go_backwards = backwards});
+        case 1: {
+          const bool after = chance(0.6);
+          what = after ? "gru" : "gru reset_after=False";
+          return L::GRU(units, {.return_sequences = true, .go_backwards = backwards, .reset_after = after});
+        }
+        default:
+          what = "lstm";
+          return L::LSTM(units, {.return_sequences = true, .go_backwards = backwards});
+      }
+    }();
+    SymbolicTensor y;
+    int64_t c = units;
+    if (both) {
+      const std::string mode = pick(std::vector<std::string>{"concat", "sum", "mul", "ave"});
+      y = L::Bidirectional(layer, {.merge_mode = mode})(seq);
+      if (mode == "concat") c = 2 * units;
+      what = "bidirectional " + what + " " + mode;
+    } else {
+      y = layer(seq);
+      if (backwards) what += " go_backwards";
+    }
+    push(L::Reshape({x.h, x.w, c})(y), x, steps * (x.c + units),
+         (masked ? "masked " : "") + what + " over the pixels");
   }
 
   std::string random_activation() {
