@@ -170,8 +170,10 @@ class ScoreAttentionImpl : public detail::ConfiguredLayer<detail::OptionsArgs<Op
                                    this->prefix(), tv, graph.values[k].dims[1]));
     }
     size_t at = flags_.key ? 3 : 2;
-    const ir::ValueId query_mask = flags_.query_mask ? mask(graph, inputs[at++], {batch, tq}) : -1;
-    const ir::ValueId value_mask = flags_.value_mask ? mask(graph, inputs[at++], {batch, tv}) : -1;
+    const ir::ValueId query_mask =
+        flags_.query_mask ? mask(graph, inputs[at++], {batch, tq}, "query_mask") : -1;
+    const ir::ValueId value_mask =
+        flags_.value_mask ? mask(graph, inputs[at++], {batch, tv}, "value_mask") : -1;
 
     ir::ValueId scores = -1;
     if (dot()) {
@@ -337,13 +339,10 @@ class ScoreAttentionImpl : public detail::ConfiguredLayer<detail::OptionsArgs<Op
     return detail::Activation::affine(this->variables()[i].tensor()->values()[0], 0.0f);
   }
 
-  // The mask given as `value` of dims `dims`, as bool (Keras casts it so).
-  ir::ValueId mask(ir::Graph& graph, ir::ValueId value, const std::vector<int64_t>& dims) const {
-    if (graph.values[value].dims != dims) {
-      throw ShapeError(fmt::format("{} Expected a mask of shape {}, received {}", this->prefix(),
-                                   to_shape(dims).to_string(),
-                                   to_shape(graph.values[value].dims).to_string()));
-    }
+  // The mask given as `value` (the call's `what`) of dims `dims`, as bool (Keras casts it so).
+  ir::ValueId mask(ir::Graph& graph, ir::ValueId value, const std::vector<int64_t>& dims,
+                   const char* what) const {
+    detail::expect_mask_dims(graph, value, dims, this->prefix(), what);
     if (graph.values[value].dtype == ir::DataType::kBool) return value;
     return detail::emit_cast(graph, value, DType::kBool, this->name());
   }
