@@ -89,6 +89,47 @@ TEST_CASE("recurrent layers: oneDNN's cells and strata's own equal the reference
   }
 }
 
+TEST_CASE("strata's cell: gate widths at every remainder of the product's passes equal the reference",
+          "[recurrent]") {
+  // The product runs 128 columns a pass for up to three rows and 96 for four, then one narrower pass: widths
+  // 120, 124 and 252 leave more than seven vectors, 88 and 90 more than five, 51 a partial vector. A GRU
+  // without reset_after has a second product of `units` columns (120 here).
+  struct Width {
+    std::string kind;
+    int units;
+    bool reset_after = true;
+  };
+  const std::vector<Width> widths{{"LSTM", 30},        {"LSTM", 31},     {"LSTM", 63}, {"LSTM", 22},
+                                  {"GRU", 40},         {"GRU", 30},      {"GRU", 17},  {"SimpleRNN", 120},
+                                  {"GRU", 120, false}, {"SimpleRNN", 90}};
+  for (const Width& w : widths) {
+    INFO(w.kind << " of " << w.units << " units, reset_after " << w.reset_after);
+    strata::clear_session();
+    Flags f;
+    f.sequences = true;
+    f.reset_after = w.reset_after;
+    auto x = strata::Input({6, 3});
+    strata::Model plain(x, make(w.kind, w.units, f)(x));
+    randomize_weights_keeping_scale(plain, 20 + w.units);
+    // Masked: steps whose features are all zero are skipped; rows 0 and 3 lose some, the others none.
+    auto y = strata::Input({6, 3});
+    const L::RecurrentLayer masked_layer = make(w.kind, w.units, f);
+    strata::Model masked(y, masked_layer(L::Masking()(y)));
+    randomize_weights_keeping_scale(masked, 40 + w.units);
+    Tensor rows = random_input({5, 6, 3}, 21);
+    for (const auto& [n, t] : {std::pair{0, 1}, {0, 4}, {3, 0}, {3, 5}})
+      for (int c = 0; c < 3; ++c) rows.data()[(n * 6 + t) * 3 + c] = 0.0f;
+    // Batch 1 on one thread, batch 8 on two (four rows a thread), masked batch 5 on one thread.
+    const Tensor one = random_input({1, 6, 3}, 22), eight = random_input({8, 6, 3}, 23);
+    for (const auto& [model, input, threads] :
+         {std::tuple{&plain, &one, 1}, {&plain, &eight, 2}, {&masked, &rows, 1}}) {
+      const Tensor expected = model->compile({.backend = "reference"}).predict(*input);
+      CHECK(max_relative_error(model->compile({.num_threads = threads}).predict(*input), expected) <=
+            float32_tolerance(6 * 130));
+    }
+  }
+}
+
 TEST_CASE("recurrent layers: which cell runs a layer, by batch, mask and CPU", "[recurrent]") {
   strata::clear_session();
   auto x = strata::Input({9, 5});

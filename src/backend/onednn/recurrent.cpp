@@ -46,9 +46,9 @@ std::optional<dnnl::algorithm> vanilla_activation(const detail::Activation& a) {
 }
 
 // Where strata's own cell beats oneDNN's primitive, measured on a 2-core AMD EPYC Zen 4 with an LSTM of 200
-// steps, 128 features and 64 units (docs/performance.md): on one thread up to batch 2 (0.61x and 0.89x
-// oneDNN's time; 0.98-1.02x at 4 and 8, 1.08x from 16, as the input projection, an sgemm in both, takes
-// over); on two threads at every batch measured up to 32 (0.42-0.78x: the cell splits the rows over the
+// steps, 128 features and 64 units (docs/performance.md): on one thread up to batch 2 (0.64x and 0.86x
+// oneDNN's time; 0.97-1.00x at 4 and 8, 1.09-1.10x from 16, as the input projection, an sgemm in both, takes
+// over); on two threads at every batch measured up to 32 (0.42-0.87x: the cell splits the rows over the
 // threads, oneDNN's primitive hardly uses the second one); and every masked layer, since oneDNN has no
 // per-step mask. More threads are not measured: there oneDNN's primitive keeps batches above 2.
 constexpr int64_t kOwnCellMaxBatch = 2;

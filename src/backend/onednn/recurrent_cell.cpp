@@ -144,11 +144,12 @@ STRATA_AVX512 void product_block(const float* const* h, int64_t k, const float* 
   }
 }
 
-// The last, narrower pass: `blocks` (fewer than kWideBlocks) vectors of columns.
+// The last pass: `blocks` (1 to kWideBlocks) vectors of columns, the last of them possibly partial. (A
+// remainder of more than kWideBlocks - 1 vectors takes all kWideBlocks: the bound below is inclusive.)
 template <int Rows, int Blocks = 1>
 STRATA_AVX512 void narrower_block(int64_t blocks, const float* const* h, int64_t k, const float* w,
                                   int64_t ld, int64_t j0, int64_t cols, float* const* z) {
-  if constexpr (Blocks < kWideBlocks<Rows>) {
+  if constexpr (Blocks <= kWideBlocks<Rows>) {
     if (blocks == Blocks) {
       product_block<Rows, Blocks>(h, k, w, ld, j0, cols, z);
     } else {
@@ -270,8 +271,8 @@ STRATA_AVX512 void gru_candidate(ActivationKind act, int64_t units, const float*
         act, _mm512_add_ps(_mm512_maskz_loadu_ps(m, x + 2 * units + j), _mm512_maskz_loadu_ps(m, cand + j)));
     const __m512 u = _mm512_maskz_loadu_ps(m, row.z + j);
     const __m512 old = _mm512_maskz_loadu_ps(m, row.h + j);
-    // u * h + (1 - u) * hh = hh + u * (h - hh)
-    _mm512_mask_storeu_ps(row.h + j, m, _mm512_fmadd_ps(u, _mm512_sub_ps(old, hh), hh));
+    // Keras's u * h + (1 - u) * hh, as u * h + (hh - u * hh): h stays h exactly where u is 1.
+    _mm512_mask_storeu_ps(row.h + j, m, _mm512_fmadd_ps(u, old, _mm512_fnmadd_ps(u, hh, hh)));
   }
 }
 

@@ -4,7 +4,7 @@
 // rows at a time (each load of the recurrent kernel serves them all). It exists because oneDNN 2.6's RNN
 // primitive is slow for small batches, hardly uses a second thread, and has no per-step mask (Keras's
 // mask_zero and Masking). Measured on a 2-core AMD EPYC Zen 4, one thread, an LSTM of 200 steps, 128
-// features and 64 units at batch 1: oneDNN's brgemm kernel 0.45 ms, this cell 0.28 ms (0.12 ms of it the
+// features and 64 units at batch 1: oneDNN's brgemm kernel 0.46 ms, this cell 0.30 ms (0.12 ms of it the
 // projection, at the core's FMA peak; each step's product streams the 64 KB recurrent kernel from L2).
 // recurrent.cpp chooses between the two by batch and threads. Where the CPU lacks AVX-512 the plan keeps
 // oneDNN's primitive, and a masked layer the plain C++ cell.
