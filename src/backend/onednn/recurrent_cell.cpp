@@ -1,7 +1,6 @@
 #include "backend/onednn/recurrent_cell.hpp"
 
 #include <fmt/format.h>
-#include <immintrin.h>
 #include <dnnl.hpp>
 
 #include <algorithm>
@@ -13,6 +12,12 @@
 #include "strata/error.hpp"
 #include "strata/parallel.hpp"
 
+// The cell is x86-64 code; elsewhere own_cell_supports says no and the plan keeps oneDNN's primitive.
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define STRATA_X86_64 1
+#endif
+
 // GCC 12's AVX-512 intrinsics start their results from _mm512_undefined_ps, which its -Wmaybe-uninitialized
 // reports at every use (GCC bug 105593, fixed in GCC 13): the warning says nothing about this file's code.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -23,9 +28,12 @@
 
 namespace strata::onednn {
 namespace {
-
 using Cell = ir::RecurrentOp::Cell;
 using detail::ActivationKind;
+}  // namespace
+
+#if STRATA_X86_64
+namespace {
 
 // The lanes of a 16-float vector that hold columns [j, j + 16) of `n`.
 inline __mmask16 lanes(int64_t j, int64_t n) {
@@ -376,9 +384,14 @@ STRATA_AVX512 void run_rows(const ir::RecurrentOp& op, const detail::RecurrentBu
 }
 
 }  // namespace
+#endif
 
 bool own_cell_supports(const ir::RecurrentOp& op) {
+#if STRATA_X86_64
   static const bool avx512 = __builtin_cpu_supports("avx512f");
+#else
+  const bool avx512 = false;
+#endif
   if (!avx512) return false;
   auto plain = [](const detail::Activation& a, bool relu) {
     switch (a.kind) {
@@ -397,6 +410,11 @@ bool own_cell_supports(const ir::RecurrentOp& op) {
 }
 
 void run_own_cell(const ir::RecurrentOp& op, const detail::RecurrentBuffers& b) {
+#if !STRATA_X86_64
+  (void)op;
+  (void)b;
+  throw InternalError("onednn: strata's recurrent cell runs only on x86-64 CPUs with AVX-512");
+#else
   const int64_t units = op.recurrent_kernel->dims()[0];
   const int64_t width = op.gates() * units;
   const int64_t rows = b.batch * b.steps;
@@ -420,6 +438,7 @@ void run_own_cell(const ir::RecurrentOp& op, const detail::RecurrentBuffers& b) 
     run_rows(op, b, xw, begin, end, work.at_least(static_cast<size_t>(work_floats(units, width))));
   });
   projection.trim();
+#endif
 }
 
 }  // namespace strata::onednn
