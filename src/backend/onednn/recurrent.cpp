@@ -2,9 +2,8 @@
 // GRU, linear-before-reset GRU for Keras 3's reset_after, LSTM), reading the batch-major (N, T, C) sequence
 // in place (oneDNN's ntc) and writing the outputs and the last states straight to the arena. Small batches
 // (any batch up to 32 on two threads) and masked layers run strata's own AVX-512 cell instead
-// (recurrent_cell.hpp). oneDNN's cells
-// have fixed activations (tanh and sigmoid; a vanilla RNN also relu): any other runs the plain C++ kernel
-// the reference executor uses.
+// (recurrent_cell.hpp). oneDNN's cells have fixed activations (tanh and sigmoid; a vanilla RNN also relu):
+// one that neither cell has runs the plain C++ kernel the reference executor uses.
 
 #include <fmt/format.h>
 
@@ -14,10 +13,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <unordered_map>
 
 #include "backend/onednn/plan_builder.hpp"
 #include "backend/onednn/recurrent_cell.hpp"
+#include "backend/onednn/thread_buffer.hpp"
 #include "backend/recurrent_kernel.hpp"
 #include "strata/error.hpp"
 #include "strata/parallel.hpp"
@@ -98,6 +99,22 @@ HalfOffsets half_offsets(const ir::Graph& graph, const ir::RecurrentHalf& half) 
   return o;
 }
 
+// Runs run(0) and run(1) at once, each on an OpenMP thread of its own (oneDNN runs a primitive called inside
+// a parallel region on the calling thread alone); rethrows the first exception once both are done.
+void on_two_threads(const std::function<void(int)>& run) {
+  std::exception_ptr error;
+#pragma omp parallel for num_threads(2) schedule(static, 1)
+  for (int i = 0; i < 2; ++i) {
+    try {
+      run(i);
+    } catch (...) {
+#pragma omp critical(strata_recurrent_error)
+      error = std::current_exception();
+    }
+  }
+  if (error) std::rethrow_exception(error);
+}
+
 bool onednn_has_cell(const ir::RecurrentOp& r) {
   if (r.cell == Cell::kSimple) return vanilla_activation(r.activation).has_value();
   return r.activation.kind == ActivationKind::kTanh &&
@@ -119,29 +136,6 @@ Made make(const typename Primitive::desc& desc, const dnnl::primitive_attr& attr
   made.pd = std::move(pd);
   return made;
 }
-
-// A thread's scratchpad for the halves it runs.
-struct ThreadScratch {
-  void* data = nullptr;
-  size_t bytes = 0;
-  ThreadScratch() = default;
-  ThreadScratch(const ThreadScratch&) = delete;
-  ThreadScratch& operator=(const ThreadScratch&) = delete;
-  ~ThreadScratch() { std::free(data); }
-  void* at_least(size_t wanted) {
-    if (wanted > bytes) {
-      std::free(data);
-      bytes = (wanted + 63) / 64 * 64;
-      data = std::aligned_alloc(64, bytes);
-      if (data == nullptr) {
-        bytes = 0;
-        throw ResourceError(
-            fmt::format("[predict] Could not allocate {} bytes of recurrent scratchpad", wanted));
-      }
-    }
-    return data;
-  }
-};
 
 }  // namespace
 
@@ -330,53 +324,31 @@ void PlanBuilder::add_concurrent_halves(const ir::Op& op, const std::vector<ir::
   add_kernel_step(
       op,
       [bound, engine = engine_](uint8_t* arena) {
-        std::exception_ptr error;
-#pragma omp parallel for num_threads(2) schedule(static, 1)
-        for (int i = 0; i < 2; ++i) {
-          try {
-            const Bound& b = bound[static_cast<size_t>(i)];
-            thread_local ThreadScratch scratch;
-            std::unordered_map<int, memory> args;
-            for (const auto& [arg, m] : b.constants) args.emplace(arg, m);
-            for (const auto& [arg, where] : b.activations)
-              args.emplace(arg, memory(where.second, engine, arena + where.first));
-            args.emplace(DNNL_ARG_SCRATCHPAD,
-                         memory(b.scratchpad, engine, scratch.at_least(b.scratchpad.get_size())));
-            dnnl::stream stream(engine);
-            b.primitive.execute(stream, args);
-            stream.wait();
-          } catch (...) {
-#pragma omp critical(strata_recurrent_error)
-            error = std::current_exception();
-          }
-        }
-        if (error) std::rethrow_exception(error);
+        on_two_threads([&](int i) {
+          const Bound& b = bound[static_cast<size_t>(i)];
+          thread_local ThreadBuffer scratch;
+          std::unordered_map<int, memory> args;
+          for (const auto& [arg, m] : b.constants) args.emplace(arg, m);
+          for (const auto& [arg, where] : b.activations)
+            args.emplace(arg, memory(where.second, engine, arena + where.first));
+          args.emplace(DNNL_ARG_SCRATCHPAD,
+                       memory(b.scratchpad, engine,
+                              scratch.at_least(b.scratchpad.get_size(), "recurrent scratchpad")));
+          dnnl::stream stream(engine);
+          b.primitive.execute(stream, args);
+          stream.wait();
+        });
       },
       fmt::format("ntc -> ntc, both directions at once ({})", implementation));
 }
 
-// Both halves of a Bidirectional layer in strata's own cell at once, one thread each (fewer batch rows than
-// threads: splitting rows would leave threads idle).
+// Both halves of a Bidirectional layer in strata's own cell at once, one thread each.
 void PlanBuilder::add_concurrent_own_cells(const ir::Op& op, const std::vector<ir::RecurrentHalf>& halves) {
   add_kernel_step(
       op,
       [forward = *halves[0].attrs, backward = *halves[1].attrs, f = half_offsets(graph_, halves[0]),
        b = half_offsets(graph_, halves[1])](uint8_t* arena) {
-        std::exception_ptr error;
-#pragma omp parallel for num_threads(2) schedule(static, 1)
-        for (int i = 0; i < 2; ++i) {
-          try {
-            if (i == 0) {
-              run_own_cell(forward, f.at(arena));
-            } else {
-              run_own_cell(backward, b.at(arena));
-            }
-          } catch (...) {
-#pragma omp critical(strata_recurrent_error)
-            error = std::current_exception();
-          }
-        }
-        if (error) std::rethrow_exception(error);
+        on_two_threads([&](int i) { run_own_cell(i == 0 ? forward : backward, (i == 0 ? f : b).at(arena)); });
       },
       halves[0].attrs->masked ? "ntc, masked steps, both directions at once (strata's AVX-512 cell)"
                               : "ntc, both directions at once (strata's AVX-512 cell)");

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <memory>
 
+#include "backend/onednn/thread_buffer.hpp"
 #include "strata/error.hpp"
 #include "strata/parallel.hpp"
 
@@ -190,34 +191,9 @@ STRATA_AVX512 void add_product(int rows, const float* const* h, int64_t k, const
   }
 }
 
-// A thread's buffers, kept for the thread's life and grown to the largest op it ran, so that a pass
-// allocates nothing (a fresh 200 KB projection would be mapped and unmapped by malloc every pass). Past
-// kKeptBytes, trim() frees it after the pass: OpenMP's threads live as long as the program.
-struct Scratch {
-  static constexpr size_t kKeptBytes = size_t{4} << 20;
-  struct Free {
-    void operator()(float* p) const { std::free(p); }
-  };
-  std::unique_ptr<float, Free> data;
-  size_t floats = 0;
-  float* at_least(size_t wanted) {
-    if (wanted > floats) {
-      const size_t bytes = (wanted * sizeof(float) + 63) / 64 * 64;
-      data.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
-      floats = data ? bytes / sizeof(float) : 0;
-      if (!data)
-        throw ResourceError(
-            fmt::format("[predict] Could not allocate {} bytes for a recurrent layer", bytes));
-    }
-    return data.get();
-  }
-  void trim() {
-    if (floats * sizeof(float) > kKeptBytes) {
-      data.reset();
-      floats = 0;
-    }
-  }
-};
+// The buffers are kept per thread so that a pass allocates nothing (a fresh 200 KB projection would be
+// mapped and unmapped by malloc every pass); the projection's is freed after a pass past this size.
+constexpr size_t kKeptProjectionBytes = size_t{4} << 20;
 
 // One row's state and working vectors, in its thread's buffer.
 struct Row {
@@ -418,8 +394,9 @@ void run_own_cell(const ir::RecurrentOp& op, const detail::RecurrentBuffers& b) 
   const int64_t units = op.recurrent_kernel->dims()[0];
   const int64_t width = op.gates() * units;
   const int64_t rows = b.batch * b.steps;
-  thread_local Scratch projection;
-  float* xw = projection.at_least(static_cast<size_t>(rows * width));
+  thread_local ThreadBuffer projection;
+  float* xw = static_cast<float*>(
+      projection.at_least(sizeof(float) * static_cast<size_t>(rows * width), "a recurrent projection"));
   // Every step's input projection at once, then its bias (for a GRU with reset_after, the input half).
   const dnnl::status status = dnnl::sgemm('N', 'N', rows, width, b.features, 1.0f, b.x, b.features,
                                           op.kernel->data(), width, 0.0f, xw, width);
@@ -434,10 +411,12 @@ void run_own_cell(const ir::RecurrentOp& op, const detail::RecurrentBuffers& b) 
     }
   }
   strata::parallel_for(0, b.batch, [&](int64_t begin, int64_t end) {
-    thread_local Scratch work;
-    run_rows(op, b, xw, begin, end, work.at_least(static_cast<size_t>(work_floats(units, width))));
+    thread_local ThreadBuffer work;
+    run_rows(op, b, xw, begin, end,
+             static_cast<float*>(work.at_least(sizeof(float) * static_cast<size_t>(work_floats(units, width)),
+                                               "a recurrent cell")));
   });
-  projection.trim();
+  projection.trim(kKeptProjectionBytes);
 #endif
 }
 
