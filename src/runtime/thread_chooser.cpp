@@ -11,19 +11,33 @@ constexpr double kSlowdown = 1.5;
 // Weights of the newest pass in the two moving averages.
 constexpr double kRecentWeight = 0.25;
 constexpr double kUsualWeight = 0.02;
-// Passes on the current count before its averages are trusted.
+// Passes on the current count before its averages are trusted; their median starts them, so that one slow
+// pass among them (the first passes of a process often meet another process's spinning threads or page
+// faults: 37 ms among 0.2 ms passes was seen) does not stand for the count's usual time.
 constexpr int kSettle = 8;
+// A pass feeds the slow average at most this multiple of it: one outlier (a page-fault storm, a process
+// woken for a moment) must not move what is usual, while lasting load still raises it.
+constexpr double kOutlier = 4.0;
 // How long passes must have been slow before fewer threads are tried: another process's threads often spin
 // for a few milliseconds after its own work ends (libgomp's default spin is about 300,000 iterations), and
 // chasing that costs more than it saves.
 constexpr double kSlowFor = 20.0;
-// Passes in a try of another count: one to wake it, then the mean of the others is what it takes.
-constexpr int kProbePasses = 3;
+// ... and this many of those passes must have been slow themselves, so that one long pass, which keeps the
+// recent average high for a few passes after it, is not taken for load.
+constexpr int kSlowPasses = 3;
+// Passes in a try of another count: one to wake it, then the median of the others is what it takes.
+constexpr int kProbePasses = 4;
 // A try must beat the current count by this factor to replace it: sub-millisecond passes are noisy, and
 // flipping counts on noise costs more than it saves.
 constexpr double kMargin = 0.85;
 // How long a count that keeps losing is left alone, at most, in units of the 2% rule below.
 constexpr double kMaxPatience = 8.0;
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
 
 }  // namespace
 
@@ -45,12 +59,13 @@ void ThreadChooser::finish_probe() {
   const Probe probe = *probe_;
   probe_.reset();
   Candidate& tried = candidates_[probe.index];
-  const double took = probe.total / (kProbePasses - 1);
+  const double took = median(probe.judged);
   tried.recent = tried.usual = took;
   if (took < kMargin * candidates_[current_].recent) {
     current_ = probe.index;
     next_down_.reset();
     slow_for_ = 0.0;
+    slow_passes_ = 0;
     for (Candidate& c : candidates_) c.patience = 1.0;
   } else {
     // No better: wait twice as long before trying it again; fewer threads were tried: next time go lower.
@@ -71,20 +86,32 @@ void ThreadChooser::record(int threads, double milliseconds) {
   ran.owed = 0.0;
   ran.tried = true;
   if (probe_ && probe_->index == i) {
-    // The first pass of a try is not judged; the mean of the others is.
-    if (++probe_->passes > 1) probe_->total += milliseconds;
+    // The first pass of a try is not judged; the median of the others is.
+    if (++probe_->passes > 1) probe_->judged.push_back(milliseconds);
     if (probe_->passes == kProbePasses) finish_probe();
     return;
   }
   // A pass given fewer threads than chosen (other passes held the rest) says nothing about the choice.
   if (i != current_ || probe_) return;
-  ran.recent =
-      ran.passes == 0 ? milliseconds : (1.0 - kRecentWeight) * ran.recent + kRecentWeight * milliseconds;
-  ran.usual = ran.passes == 0 ? milliseconds : (1.0 - kUsualWeight) * ran.usual + kUsualWeight * milliseconds;
-  ++ran.passes;
-  if (ran.passes < kSettle) return;
-  slow_for_ = ran.recent > kSlowdown * ran.usual ? slow_for_ + milliseconds : 0.0;
-  if (current_ > 0 && slow_for_ >= kSlowFor) {
+  if (ran.passes < kSettle) {
+    ran.first.push_back(milliseconds);
+    if (++ran.passes < kSettle) return;
+    ran.recent = ran.usual = median(std::move(ran.first));
+    ran.first.clear();
+  } else {
+    ran.recent = (1.0 - kRecentWeight) * ran.recent + kRecentWeight * milliseconds;
+    ran.usual =
+        (1.0 - kUsualWeight) * ran.usual + kUsualWeight * std::min(milliseconds, kOutlier * ran.usual);
+    ++ran.passes;
+  }
+  if (ran.recent > kSlowdown * ran.usual) {
+    slow_for_ += milliseconds;
+    if (milliseconds > kSlowdown * ran.usual) ++slow_passes_;
+  } else {
+    slow_for_ = 0.0;
+    slow_passes_ = 0;
+  }
+  if (current_ > 0 && slow_for_ >= kSlowFor && slow_passes_ >= kSlowPasses) {
     // Much slower than usual: try fewer threads (half, then lower) now, at most once per 4 passes' time.
     const size_t down = std::min(next_down_.value_or(current_ - 1), current_ - 1);
     candidates_[down].patience = 1.0;

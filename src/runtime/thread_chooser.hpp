@@ -29,16 +29,18 @@ class ThreadChooser {
     double recent = 0.0;    // moving average of the latest passes (reacts within a few passes)
     double usual = 0.0;     // slow moving average (about the last 50 passes)
     int passes = 0;         // as the current count
+    std::vector<double> first =
+        {};                 // its first passes as the current count, until their median starts the averages
     bool tried = false;     // ever run
     double owed = 0.0;      // milliseconds run on other counts since this one last ran
     double patience = 1.0;  // multiplies the wait before trying this count again
   };
   // A try of another count: its first pass wakes sleeping workers and cold caches and is not judged; the
-  // mean of the next ones is.
+  // median of the next ones is (one of them may have lost a time slice to another process).
   struct Probe {
     size_t index = 0;
     int passes = 0;
-    double total = 0.0;
+    std::vector<double> judged = {};
   };
 
   void start_probe(size_t index);
@@ -50,6 +52,7 @@ class ThreadChooser {
   std::optional<Probe> probe_;
   std::optional<size_t> next_down_;  // where the next try of fewer threads goes, after one was no better
   double slow_for_ = 0.0;            // milliseconds of passes run since they became much slower than usual
+  int slow_passes_ = 0;              // how many of those passes were much slower themselves
 };
 
 }  // namespace strata::detail
