@@ -320,25 +320,7 @@ std::string op_kind_name(const Op& op) {
       return p.kind == PoolOp::Kind::kMax ? "max_pool" : "avg_pool";
     }
     std::string operator()(const ActivationOp& a) const { return detail::activation_name(a.activation); }
-    std::string operator()(const BinaryOp& b) const {
-      switch (b.kind) {
-        case BinaryOp::Kind::kAdd:
-          return "add";
-        case BinaryOp::Kind::kSubtract:
-          return "subtract";
-        case BinaryOp::Kind::kMultiply:
-          return "multiply";
-        case BinaryOp::Kind::kDivide:
-          return "divide";
-        case BinaryOp::Kind::kMaximum:
-          return "maximum";
-        case BinaryOp::Kind::kMinimum:
-          return "minimum";
-        case BinaryOp::Kind::kPower:
-          return "power";
-      }
-      return "binary";
-    }
+    std::string operator()(const BinaryOp& b) const { return binary_name(b.kind); }
     std::string operator()(const ElementwiseOp& e) const { return elementwise_name(e.kind); }
     std::string operator()(const GatherOp&) const { return "gather"; }
     std::string operator()(const OneHotOp& o) const {
@@ -409,6 +391,9 @@ std::string post_op_chain(const Graph&, const Op& op) {
         break;
       case PostOp::Kind::kDepthwise:
         chain += "depthwise";
+        break;
+      case PostOp::Kind::kBinary:
+        chain += binary_name(p.binary);
         break;
       case PostOp::Kind::kActivation:
         chain += detail::activation_name(p.activation);
@@ -511,7 +496,10 @@ std::string Graph::to_string() const {
     std::vector<std::string> ins;
     for (ValueId v : op.inputs) ins.push_back(fmt::format("%{}", v));
     for (const PostOp& p : op.post_ops) {
-      if (p.operand >= 0) ins.push_back(fmt::format("sum:%{}", p.operand));
+      if (p.operand >= 0) {
+        ins.push_back(
+            fmt::format("{}:%{}", p.kind == PostOp::Kind::kSum ? "sum" : binary_name(p.binary), p.operand));
+      }
     }
     // "%3 8x30x30x64", or "%3 2x4, %4 2x5" for an op of several outputs.
     std::vector<std::string> outs;
@@ -603,6 +591,26 @@ float apply_binary(BinaryOp::Kind kind, float x, float y) {
       return std::pow(x, y);
   }
   return 0.0f;
+}
+
+const char* binary_name(BinaryOp::Kind kind) {
+  switch (kind) {
+    case BinaryOp::Kind::kAdd:
+      return "add";
+    case BinaryOp::Kind::kSubtract:
+      return "subtract";
+    case BinaryOp::Kind::kMultiply:
+      return "multiply";
+    case BinaryOp::Kind::kDivide:
+      return "divide";
+    case BinaryOp::Kind::kMaximum:
+      return "maximum";
+    case BinaryOp::Kind::kMinimum:
+      return "minimum";
+    case BinaryOp::Kind::kPower:
+      return "power";
+  }
+  return "binary";
 }
 
 }  // namespace strata::ir

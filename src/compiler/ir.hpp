@@ -145,6 +145,9 @@ struct BinaryOp {
 /// std::min return an operand by comparison). The reference kernel and the backends' plain C++ steps use it.
 float apply_binary(BinaryOp::Kind kind, float x, float y);
 
+/// Keras's op name for a binary kind ("add", "multiply", ...), for IR dumps and plan reports.
+const char* binary_name(BinaryOp::Kind kind);
+
 /// Element-wise ops on values of any type (float32, int32, int64, bool), in plain C++ on the plan's threads:
 /// Keras's casts, comparisons, logical ops, `where`, and arithmetic on integers. The inputs broadcast as
 /// BinaryOp's. Lowering casts first so that the operands share one type: the output's for arithmetic and
@@ -391,12 +394,16 @@ struct PostOp {
     kSum,         ///< dst = dst + operand, where dst's buffer already holds `operand` (in place)
     kDepthwise,   ///< dst = depthwise(dst): a 3x3 depthwise convolution of the op's result, which then exists
                   ///< only inside the fused step; the post-ops after it apply to its output, the op's output
+    kBinary,      ///< dst = binary(dst, operand), the operand one value or one per channel (broadcast)
   };
   Kind kind = Kind::kActivation;
   detail::Activation activation;
+  /// kSum: the value whose buffer dst accumulates into; kBinary: the second operand.
   ValueId operand = -1;
   /// kDepthwise: the depthwise convolution (groups = channels, kernel (3, 3, 1, channels)).
   std::shared_ptr<const ConvOp> depthwise;
+  /// kBinary: which binary op (never kPower).
+  BinaryOp::Kind binary = BinaryOp::Kind::kAdd;
 };
 
 struct Op {

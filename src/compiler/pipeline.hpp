@@ -18,6 +18,7 @@ class FunctionalImpl;
 struct BackendRules {
   ir::PostOpCheck accepts_post_ops;          ///< fuse_activations, fuse_residual_adds
   ir::DepthwiseFusionCheck fuses_depthwise;  ///< fuse_depthwise
+  ir::BinaryFusionCheck fuses_binary;        ///< fuse_binary_operands
   ir::WinogradCheck prefers_winograd;        ///< choose_layouts
   ir::BlockedCheck runs_blocked;             ///< choose_layouts
   /// The most dimensions a value may have (a batch and any others); compile_program refuses more.

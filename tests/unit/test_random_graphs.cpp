@@ -602,17 +602,21 @@ class GraphGenerator {
   }
 
   /// A merge that broadcasts: a per-channel (1, 1, C) value, from global pooling with keepdims, added to,
-  /// multiplied with or subtracted from its source; or a concatenation along height or width.
+  /// multiplied with or subtracted from its source or a 1x1 convolution of it (which, read only there, takes
+  /// the merge as a binary post-op at batch 1); or a concatenation along height or width.
   void broadcast_or_axis(const Value& x) {
     if (chance(0.5)) {
       const Value pooled =
           push(L::GlobalAveragePooling2D({.keepdims = true})(x.tensor), x, x.h * x.w, "global pool keepdims");
-      Value joined = x;
-      joined.err = std::max(x.err, pooled.err) * 2;
+      const bool convolved = chance(0.5);
+      const Value full =
+          convolved ? push(L::Conv2D(static_cast<int>(x.c), 1)(x.tensor), x, x.c, "conv 1x1") : x;
+      Value joined = full;
+      joined.err = std::max(full.err, pooled.err) * 2;
       const int kind = uniform(0, 2);
-      const SymbolicTensor t = kind == 0   ? L::add({x.tensor, pooled.tensor})
-                               : kind == 1 ? L::multiply({x.tensor, pooled.tensor})
-                                           : L::subtract({x.tensor, pooled.tensor});
+      const SymbolicTensor t = kind == 0   ? L::add({full.tensor, pooled.tensor})
+                               : kind == 1 ? L::multiply({full.tensor, pooled.tensor})
+                                           : L::subtract({full.tensor, pooled.tensor});
       push(t, joined, 2,
            std::string(kind == 0   ? "add"
                        : kind == 1 ? "multiply"
@@ -797,8 +801,12 @@ std::vector<strata::Tensor> weights_and_inputs(const GraphGenerator& gen, const 
   return inputs;
 }
 
-bool check_graph(uint64_t seed, int64_t& with_winograd, int64_t& with_depthwise_post_op,
-                 int64_t& with_blocked_direct, int64_t& in_bfloat16) {
+// How many graphs reached each path the sweep must test.
+struct Reached {
+  int64_t winograd = 0, depthwise_post_op = 0, blocked_direct = 0, binary_post_op = 0, bfloat16 = 0;
+};
+
+bool check_graph(uint64_t seed, Reached& reached) {
   GraphGenerator gen(seed);
   std::vector<std::vector<int64_t>> input_dims;
   int batch = 1;
@@ -827,9 +835,15 @@ bool check_graph(uint64_t seed, int64_t& with_winograd, int64_t& with_depthwise_
       const auto got = compiled.predict(inputs);
       if (fuse) {
         const std::string plan = compiled.plan_string(dims);
-        if (plan.find("wino_") != std::string::npos) ++with_winograd;
-        if (plan.find("+ depthwise") != std::string::npos) ++with_depthwise_post_op;
-        if (has_blocked_direct_conv(plan)) ++with_blocked_direct;
+        if (plan.find("wino_") != std::string::npos) ++reached.winograd;
+        if (plan.find("+ depthwise") != std::string::npos) ++reached.depthwise_post_op;
+        if (has_blocked_direct_conv(plan)) ++reached.blocked_direct;
+        for (const char* binary : {"conv + add", "conv + multiply", "conv + subtract"}) {
+          if (plan.find(binary) != std::string::npos) {
+            ++reached.binary_post_op;
+            break;
+          }
+        }
       }
       for (size_t i = 0; i < got.size() && i < reference.size(); ++i) {
         const double error = got[i].dims() == reference[i].dims() ? strata_test::max_relative_error(got[i], reference[i]) : INFINITY;
@@ -847,7 +861,7 @@ bool check_graph(uint64_t seed, int64_t& with_winograd, int64_t& with_depthwise_
     // On CPUs with native bfloat16, every graph also runs in bfloat16, against its own tolerance.
     static const bool bf16 = strata_test::native_bfloat16();
     if (bf16 && !gen.discontinuous) {
-      ++in_bfloat16;
+      ++reached.bfloat16;
       const strata::CompiledModel compiled = model.compile({.num_threads = 1, .precision = "bfloat16"});
       const auto got = compiled.predict(inputs);
       const double bf16_tolerance = 2.0 * gen.bf16_tolerance() + 0.01;
@@ -878,7 +892,8 @@ TEST_CASE("random functional graphs agree with the reference executor", "[random
 #endif
   const int64_t first = only ? only : env_int("STRATA_GRAPH_FIRST", 1);
   const int64_t count = only ? 1 : env_int("STRATA_GRAPH_COUNT", default_count);
-  int64_t passed = 0, with_winograd = 0, with_depthwise_post_op = 0, with_blocked_direct = 0, in_bfloat16 = 0;
+  int64_t passed = 0;
+  Reached reached;
   // STRATA_GRAPH_VERBOSE=1 names each seed before running it, for a crash that stops the program.
   const bool verbose = env_int("STRATA_GRAPH_VERBOSE", 0) != 0;
   for (int64_t seed = first; seed < first + count; ++seed) {
@@ -891,28 +906,28 @@ TEST_CASE("random functional graphs agree with the reference executor", "[random
     } else {
       unsetenv("STRATA_DEPTHWISE_FUSION");
     }
-    passed += check_graph(static_cast<uint64_t>(seed), with_winograd, with_depthwise_post_op,
-                          with_blocked_direct, in_bfloat16)
-                  ? 1
-                  : 0;
+    passed += check_graph(static_cast<uint64_t>(seed), reached) ? 1 : 0;
   }
   std::printf(
       "random graphs: %lld generated (seeds %lld..%lld), %lld passed, %lld with a Winograd convolution, "
-      "%lld with a fused depthwise convolution, %lld with a direct convolution kept blocked, %lld also in "
-      "bfloat16\n",
+      "%lld with a fused depthwise convolution, %lld with a direct convolution kept blocked, %lld with a "
+      "binary post-op, %lld also in bfloat16\n",
       static_cast<long long>(count), static_cast<long long>(first), static_cast<long long>(first + count - 1),
-      static_cast<long long>(passed), static_cast<long long>(with_winograd),
-      static_cast<long long>(with_depthwise_post_op), static_cast<long long>(with_blocked_direct),
-      static_cast<long long>(in_bfloat16));
+      static_cast<long long>(passed), static_cast<long long>(reached.winograd),
+      static_cast<long long>(reached.depthwise_post_op), static_cast<long long>(reached.blocked_direct),
+      static_cast<long long>(reached.binary_post_op), static_cast<long long>(reached.bfloat16));
   unsetenv("STRATA_DEPTHWISE_FUSION");
   CHECK(passed == count);
-  // The sweep must reach the Winograd, fused-depthwise and blocked-chain paths, or it would not test them.
-  // Winograd and the blocked chains exist only where oneDNN runs AVX-512.
+  // The sweep must reach the Winograd, fused-depthwise, blocked-chain and binary post-op paths, or it would
+  // not test them. Winograd and the blocked chains exist only where oneDNN runs AVX-512.
   if (count >= 50) {
-    CHECK((with_winograd > 0) == strata_test::onednn_runs_avx512());
-    CHECK(with_depthwise_post_op > 0);
-    CHECK((with_blocked_direct > 0) == strata_test::onednn_runs_avx512());
+    CHECK((reached.winograd > 0) == strata_test::onednn_runs_avx512());
+    CHECK(reached.depthwise_post_op > 0);
+    CHECK((reached.blocked_direct > 0) == strata_test::onednn_runs_avx512());
   }
+  // A binary post-op needs a per-channel operand of batch 1: 4 graphs in the full 500, none in the first 60
+  // that the sanitized build runs (test_fuse_binary_operands covers it there).
+  if (count >= 200) CHECK(reached.binary_post_op > 0);
 }
 
 namespace {

@@ -24,4 +24,10 @@ bool onednn_runs_blocked(const ir::Graph& graph, const ir::Op& op);
 /// variable STRATA_DEPTHWISE_FUSION=always drops the size rule, =never fuses nothing.
 bool onednn_fuses_depthwise(const ir::Graph& graph, const ir::Op& pointwise, const ir::Op& depthwise);
 
+/// Whether the oneDNN backend runs `fused`, a convolution whose post-op chain now holds a binary op with a
+/// broadcast operand, as one primitive in a plan for `threads` threads (the compiler's fuse_binary_operands
+/// pass asks): on one thread only (where it measured faster), when the convolution would not run Winograd
+/// without it, and oneDNN accepts the chain with a real (not ref:) kernel for it on this CPU.
+bool onednn_fuses_binary(const ir::Graph& graph, const ir::Op& fused, int threads);
+
 }  // namespace strata::detail

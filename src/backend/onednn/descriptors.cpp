@@ -113,29 +113,90 @@ memory::desc value_desc(const ir::Graph& graph, ir::ValueId v) {
   return value_desc(value.dims, value.dtype, value.layout);
 }
 
-dnnl::primitive_attr attributes(const ir::Op& op, ir::DataType type) {
+dnnl::algorithm binary_algorithm(ir::BinaryOp::Kind kind) {
+  switch (kind) {
+    case ir::BinaryOp::Kind::kAdd:
+      return dnnl::algorithm::binary_add;
+    case ir::BinaryOp::Kind::kSubtract:
+      return dnnl::algorithm::binary_sub;
+    case ir::BinaryOp::Kind::kMultiply:
+      return dnnl::algorithm::binary_mul;
+    case ir::BinaryOp::Kind::kDivide:
+      return dnnl::algorithm::binary_div;
+    case ir::BinaryOp::Kind::kMaximum:
+      return dnnl::algorithm::binary_max;
+    case ir::BinaryOp::Kind::kMinimum:
+      return dnnl::algorithm::binary_min;
+    case ir::BinaryOp::Kind::kPower:
+      break;
+  }
+  throw InternalError("onednn: a binary kind without a oneDNN algorithm (power)");
+}
+
+namespace {
+
+memory::desc operand_desc(const ir::Graph& graph, const ir::Op& op, ir::ValueId operand) {
+  const size_t rank = graph.values[op.output()].dims.size();
+  const ir::Value& v = graph.values[operand];
+  return v.dims.size() == rank ? value_desc(graph, operand) : value_desc(padded(v.dims, rank), v.dtype);
+}
+
+// Calls `visit(entry index in oneDNN's chain, post-op)` for each post-op, in order: an activation may take
+// several oneDNN entries.
+template <class Visit>
+void walk_chain(const ir::Op& op, const Visit& visit) {
+  int index = 0;
+  for (const ir::PostOp& p : op.post_ops) {
+    visit(index, p);
+    index +=
+        p.kind == ir::PostOp::Kind::kActivation ? static_cast<int>(eltwise_steps(p.activation).size()) : 1;
+  }
+}
+
+}  // namespace
+
+dnnl::primitive_attr attributes(const ir::Op& op, ir::DataType type, const ir::Graph* graph) {
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   if (!op.post_ops.empty()) {
     dnnl::post_ops chain;
-    for (const ir::PostOp& p : op.post_ops) {
-      if (p.kind == ir::PostOp::Kind::kSum) {
-        chain.append_sum(1.0f);
-      } else if (p.kind == ir::PostOp::Kind::kDepthwise) {
-        // oneDNN takes the top/left padding; its output is ceil(in / stride), padded bottom/right as needed
-        // (fuse_depthwise only fuses depthwise convolutions whose padding is exactly that).
-        const ir::ConvOp& dw = *p.depthwise;
-        chain.append_dw(data_type_of(type), dw.bias ? memory::data_type::f32 : memory::data_type::undef,
-                        data_type_of(type), 3, dw.window.strides[0], dw.window.padding.before[0], 0, {});
-      } else {
-        for (const EltwiseStep& e : eltwise_steps(p.activation)) {
-          chain.append_eltwise(1.0f, e.algorithm, e.alpha, e.beta);
+    walk_chain(op, [&](int, const ir::PostOp& p) {
+      switch (p.kind) {
+        case ir::PostOp::Kind::kSum:
+          chain.append_sum(1.0f);
+          break;
+        case ir::PostOp::Kind::kDepthwise: {
+          // oneDNN takes the top/left padding; its output is ceil(in / stride), padded bottom/right as
+          // needed (fuse_depthwise only fuses depthwise convolutions whose padding is exactly that).
+          const ir::ConvOp& dw = *p.depthwise;
+          chain.append_dw(data_type_of(type), dw.bias ? memory::data_type::f32 : memory::data_type::undef,
+                          data_type_of(type), 3, dw.window.strides[0], dw.window.padding.before[0], 0, {});
+          break;
         }
+        case ir::PostOp::Kind::kBinary:
+          if (graph == nullptr) throw InternalError("onednn: a binary post-op without its graph");
+          chain.append_binary(binary_algorithm(p.binary), operand_desc(*graph, op, p.operand));
+          break;
+        case ir::PostOp::Kind::kActivation:
+          for (const EltwiseStep& e : eltwise_steps(p.activation)) {
+            chain.append_eltwise(1.0f, e.algorithm, e.alpha, e.beta);
+          }
+          break;
       }
-    }
+    });
     attr.set_post_ops(chain);
   }
   return attr;
+}
+
+std::vector<PostOpOperand> post_op_operands(const ir::Graph& graph, const ir::Op& op) {
+  std::vector<PostOpOperand> operands;
+  walk_chain(op, [&](int index, const ir::PostOp& p) {
+    if (p.kind != ir::PostOp::Kind::kBinary) return;
+    operands.push_back({DNNL_ARG_ATTR_MULTIPLE_POST_OP(index) | DNNL_ARG_SRC_1, p.operand,
+                        operand_desc(graph, op, p.operand)});
+  });
+  return operands;
 }
 
 }  // namespace strata::onednn

@@ -45,8 +45,22 @@ std::vector<int64_t> padded(std::vector<int64_t> dims, size_t rank);
 /// reports.
 std::string layout_name(const memory::desc& md);
 
+/// oneDNN's binary algorithm for a binary kind (kPower has none: InternalError).
+dnnl::algorithm binary_algorithm(ir::BinaryOp::Kind kind);
+
 /// The op's post-op chain, and a user scratchpad (so that primitives are not tied to the thread that made
-/// them). `type`: the op's data type, which a fused depthwise convolution computes in too.
-dnnl::primitive_attr attributes(const ir::Op& op, ir::DataType type = ir::DataType::kFloat32);
+/// them). `type`: the op's data type, which a fused depthwise convolution computes in too. A chain with a
+/// binary post-op needs `graph`, for its operand's descriptor.
+dnnl::primitive_attr attributes(const ir::Op& op, ir::DataType type = ir::DataType::kFloat32,
+                                const ir::Graph* graph = nullptr);
+
+/// The second operand of a binary post-op, as a primitive's execution argument.
+struct PostOpOperand {
+  int arg;  ///< DNNL_ARG_ATTR_MULTIPLE_POST_OP(index in oneDNN's chain) | DNNL_ARG_SRC_1
+  ir::ValueId value;
+  memory::desc desc;  ///< the value's bytes with the op's output rank (leading 1s added)
+};
+/// The binary post-ops' operands of `op`, in chain order.
+std::vector<PostOpOperand> post_op_operands(const ir::Graph& graph, const ir::Op& op);
 
 }  // namespace strata::onednn

@@ -74,29 +74,7 @@ void PlanBuilder::add_binary(const ir::Op& op, const ir::BinaryOp& b_op) {
   const memory::desc src1 =
       value_desc(padded(graph_.values[b].dims, dst_dims.size()), graph_.values[b].dtype);
   const memory::desc dst = desc_of(op.output());
-  dnnl::algorithm alg = dnnl::algorithm::binary_add;
-  switch (b_op.kind) {
-    case ir::BinaryOp::Kind::kAdd:
-      alg = dnnl::algorithm::binary_add;
-      break;
-    case ir::BinaryOp::Kind::kSubtract:
-      alg = dnnl::algorithm::binary_sub;
-      break;
-    case ir::BinaryOp::Kind::kMultiply:
-      alg = dnnl::algorithm::binary_mul;
-      break;
-    case ir::BinaryOp::Kind::kDivide:
-      alg = dnnl::algorithm::binary_div;
-      break;
-    case ir::BinaryOp::Kind::kMaximum:
-      alg = dnnl::algorithm::binary_max;
-      break;
-    case ir::BinaryOp::Kind::kMinimum:
-      alg = dnnl::algorithm::binary_min;
-      break;
-    case ir::BinaryOp::Kind::kPower:  // handled above
-      break;
-  }
+  const dnnl::algorithm alg = binary_algorithm(b_op.kind);
   dnnl::binary::desc desc(alg, src0, src1, dst);
   dnnl::binary::primitive_desc pd(desc, attributes(flipped), engine_);
   Step step;

@@ -89,6 +89,13 @@ bool onednn_accepts_post_ops(const std::vector<ir::PostOp>& chain) {
   std::set<dnnl::algorithm> seen;
   const bool has_depthwise = std::any_of(
       chain.begin(), chain.end(), [](const ir::PostOp& p) { return p.kind == ir::PostOp::Kind::kDepthwise; });
+  const auto count = [&](ir::PostOp::Kind kind) {
+    return std::count_if(chain.begin(), chain.end(), [&](const ir::PostOp& p) { return p.kind == kind; });
+  };
+  // A binary post-op: one per chain, and alone beside a sum or a depthwise convolution; the combinations
+  // were never checked against oneDNN 2.6's kernels.
+  const auto binaries = count(ir::PostOp::Kind::kBinary);
+  if (binaries > 1 || (binaries == 1 && (has_depthwise || count(ir::PostOp::Kind::kSum) > 0))) return false;
   int depthwise = 0;
   for (const ir::PostOp& p : chain) {
     // A fused depthwise convolution runs its own post-ops in a kernel of its own, so the rule restarts there;

@@ -61,6 +61,18 @@ void fuse_depthwise(Graph& graph, const DepthwiseFusionCheck& accepts);
 /// (to the add's place) so that `a` exists when it runs; that never breaks a dependency.
 void fuse_residual_adds(Graph& graph, const PostOpCheck& accepts);
 
+/// Whether a backend computes `fused`, an op whose post-op chain holds a binary post-op (then the binary
+/// op's own post-ops), as one step faster than two, in a plan for `threads` threads (0: OpenMP's default).
+using BinaryFusionCheck = std::function<bool(const Graph&, const Op& fused, int threads)>;
+/// fuse_binary_operands.cpp: folds a binary op (add, subtract, multiply, divide, maximum, minimum) whose
+/// first operand is a convolution's result with no other reader, and whose other operand is one value or
+/// one per channel (Keras dims all 1 but the last, which is the channel count, or of lower rank), into that
+/// convolution as a binary post-op, with the binary op's own post-ops after it (add and multiply, maximum
+/// and minimum take either operand as the full one). The convolution moves to the binary op's place when the
+/// operand is computed after it, unless an in-place writer between them would clobber its inputs.
+/// Guarantees the same numbers up to float32 rounding, one op fewer per fusion.
+void fuse_binary_operands(Graph& graph, int threads, const PostOpCheck& accepts,
+                          const BinaryFusionCheck& fuses);
 /// choose_precision.cpp: for precision bfloat16, makes the values produced by ops oneDNN runs natively in
 /// bfloat16 (convolutions, dense, pooling, binary, standard activations, softmax, batch norm, concat) and of
 /// the byte-copying steps (pad, crop, upsample) bfloat16,
