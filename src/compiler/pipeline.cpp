@@ -87,14 +87,13 @@ ir::Graph compile_program(const FunctionalImpl& model, const std::vector<std::ve
     log.after("fuse_depthwise", graph);
     ir::fuse_residual_adds(graph, accepts);
     log.after("fuse_residual_adds", graph);
-    // After the residual adds, which take an add of two whole tensors first; before the last activations,
-    // which may then follow the binary op into the chain.
-    ir::fuse_binary_operands(graph, options.num_threads, accepts, rules.fuses_binary);
-    log.after("fuse_binary_operands", graph);
-    // The activation after a residual add (ResNet's `add -> relu`) or a fused binary op can only join the
-    // chain now.
+    // The activation after a residual add (ResNet's `add -> relu`) can only join the chain now.
     ir::fuse_activations(graph, accepts);
     log.after("fuse_activations (after residual adds)", graph);
+    // Last, so that no later pass lengthens a chain the backend accepted with its binary post-op (the
+    // activation after the binary op is already its post-op, and moves with it).
+    ir::fuse_binary_operands(graph, options.num_threads, accepts, rules.fuses_binary);
+    log.after("fuse_binary_operands", graph);
   }
   // After the fusions: a convolution's post-ops decide whether oneDNN has a Winograd kernel for it, and a
   // fused depthwise convolution needs the blocked layout.

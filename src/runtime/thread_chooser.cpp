@@ -96,13 +96,14 @@ void ThreadChooser::record(int threads, double milliseconds) {
   if (ran.passes < kSettle) {
     ran.first.push_back(milliseconds);
     if (++ran.passes < kSettle) return;
-    ran.recent = ran.usual = median(std::move(ran.first));
+    // At least a nanosecond: a usual time of 0 would clamp every later pass to 0 and look slow forever.
+    ran.recent = ran.usual = std::max(median(std::move(ran.first)), 1e-6);
     ran.first.clear();
   } else {
+    // `passes` stays at kSettle from here on: a server's count would overflow an int within days.
     ran.recent = (1.0 - kRecentWeight) * ran.recent + kRecentWeight * milliseconds;
     ran.usual =
         (1.0 - kUsualWeight) * ran.usual + kUsualWeight * std::min(milliseconds, kOutlier * ran.usual);
-    ++ran.passes;
   }
   if (ran.recent > kSlowdown * ran.usual) {
     slow_for_ += milliseconds;

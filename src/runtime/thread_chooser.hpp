@@ -28,7 +28,7 @@ class ThreadChooser {
     int threads = 1;
     double recent = 0.0;    // moving average of the latest passes (reacts within a few passes)
     double usual = 0.0;     // slow moving average (about the last 50 passes)
-    int passes = 0;         // as the current count
+    int passes = 0;         // as the current count, up to kSettle
     std::vector<double> first =
         {};                 // its first passes as the current count, until their median starts the averages
     bool tried = false;     // ever run

@@ -22,8 +22,8 @@ ir::Graph fused_graph(const strata::Model& model, std::vector<std::vector<int64_
   ir::fold_batch_norm(graph);
   ir::fuse_activations(graph, all_chains);
   ir::fuse_residual_adds(graph, all_chains);
-  ir::fuse_binary_operands(graph, 1, all_chains, [](const ir::Graph&, const ir::Op&, int) { return true; });
   ir::fuse_activations(graph, all_chains);
+  ir::fuse_binary_operands(graph, 1, all_chains, [](const ir::Graph&, const ir::Op&, int) { return true; });
   return graph;
 }
 

@@ -155,3 +155,14 @@ TEST_CASE("one slow pass later on does not make fewer threads look better for lo
   CHECK(chooser.choose() == 2);
   CHECK(run.passes[1] <= 10);
 }
+
+TEST_CASE("one very slow pass does not hide a lasting slowdown after it", "[threads][runtime]") {
+  // Idle, 2 threads take 1 ms; a 400 ms pass (the process was stopped for a moment); then load: 2 threads
+  // 3 ms, 1 thread 1.9 ms. Had the 400 ms pass raised the usual time to 9 ms, 3 ms would not look slow.
+  ThreadChooser chooser({1, 2});
+  drive(chooser, 100, [](int threads) { return threads == 2 ? 1.0 : 1.9; });
+  REQUIRE(chooser.choose() == 2);
+  chooser.record(2, 400.0);
+  drive(chooser, 40, [](int threads) { return threads == 2 ? 3.0 : 1.9; });
+  CHECK(chooser.choose() == 1);
+}
