@@ -75,11 +75,11 @@ std::vector<std::vector<Prediction>> decode_predictions(const Tensor& prediction
   return results;
 }
 
-namespace resnet50 {
+namespace {
 
-Tensor preprocess_input(const Tensor& images) {
-  expect_nhwc(images, "resnet50::preprocess_input", /*three_channels=*/true);
-  // Keras subtracts the mean in float32, after reversing the channels to BGR.
+// Keras's "caffe" mode: RGB to BGR, then the ImageNet mean subtracted in float32.
+Tensor caffe_mode(const Tensor& images, const char* function) {
+  expect_nhwc(images, function, /*three_channels=*/true);
   constexpr std::array<float, 3> kMeanBgr = {103.939f, 116.779f, 123.68f};
   Tensor out = images;
   const float* src = images.data();
@@ -90,12 +90,9 @@ Tensor preprocess_input(const Tensor& images) {
   return out;
 }
 
-}  // namespace resnet50
-
-namespace mobilenet_v2 {
-
-Tensor preprocess_input(const Tensor& images) {
-  expect_nhwc(images, "mobilenet_v2::preprocess_input", /*three_channels=*/false);
+// Keras's "tf" mode: [0, 255] to [-1, 1].
+Tensor tf_mode(const Tensor& images, const char* function) {
+  expect_nhwc(images, function, /*three_channels=*/false);
   Tensor out = images;
   float* dst = out.data();
   // Two float32 steps, as Keras's `x /= 127.5; x -= 1.0`, so the results match it bit for bit.
@@ -103,6 +100,25 @@ Tensor preprocess_input(const Tensor& images) {
   return out;
 }
 
-}  // namespace mobilenet_v2
+}  // namespace
+
+Tensor resnet50::preprocess_input(const Tensor& images) {
+  return caffe_mode(images, "resnet50::preprocess_input");
+}
+Tensor resnet::preprocess_input(const Tensor& images) {
+  return caffe_mode(images, "resnet::preprocess_input");
+}
+Tensor vgg16::preprocess_input(const Tensor& images) {
+  return caffe_mode(images, "vgg16::preprocess_input");
+}
+Tensor vgg19::preprocess_input(const Tensor& images) {
+  return caffe_mode(images, "vgg19::preprocess_input");
+}
+Tensor resnet_v2::preprocess_input(const Tensor& images) {
+  return tf_mode(images, "resnet_v2::preprocess_input");
+}
+Tensor mobilenet_v2::preprocess_input(const Tensor& images) {
+  return tf_mode(images, "mobilenet_v2::preprocess_input");
+}
 
 }  // namespace strata::applications

@@ -1,8 +1,8 @@
 // Whole networks against the independent oracle, TensorFlow.js's Layers API (tfjs_oracle.hpp): the seed
-// notebook's residual blocks, ResNet50 and MobileNetV2 as Keras defines them, each run by tfjs from its Keras
-// config and weights. Weights have realistic statistics (kernels at Keras's scale; batch-norm moments
-// calibrated on sample inputs, as a trained network has), and every test shows it can fail: a perturbed
-// input moves the output by at least 100 times the tolerance.
+// notebook's residual blocks, ResNet50, ResNet50V2, VGG16 and MobileNetV2 as Keras defines them, each run
+// by tfjs from its Keras config and weights. Weights have realistic statistics (kernels at Keras's scale;
+// batch-norm moments calibrated on sample inputs, as a trained network has), and every test shows it can
+// fail: a perturbed input moves the output by at least 100 times the tolerance.
 #include <cmath>
 
 #include "dcgan_models.hpp"
@@ -63,6 +63,23 @@ TEST_CASE("ResNet50 equals tfjs, batch norms calibrated", "[tfjs][numerics][appl
       strata::applications::ResNet50({.include_top = false, .input_shape = {64, 64, 3}, .pooling = "avg"});
   randomize_like_trained(model, 11, random_input({4, 64, 64, 3}, 3));
   check_against_tfjs(model, random_input({2, 64, 64, 3}, 5), 50 * float32_tolerance(4608));
+}
+
+TEST_CASE("ResNet50V2 equals tfjs, batch norms calibrated", "[tfjs][numerics][applications]") {
+  // The pre-activation blocks, the unnamed 1x1 strided max poolings of the shortcuts, post_bn.
+  strata::Model model =
+      strata::applications::ResNet50V2({.include_top = false, .input_shape = {64, 64, 3}, .pooling = "avg"});
+  randomize_like_trained(model, 12, random_input({4, 64, 64, 3}, 13));
+  check_against_tfjs(model, random_input({2, 64, 64, 3}, 14), 50 * float32_tolerance(4608));
+}
+
+TEST_CASE("VGG16 equals tfjs", "[tfjs][numerics][applications]") {
+  // With its top at 32x32: flatten (512 values), fc1, fc2 (4096 each), 10 classes' logits.
+  strata::Model model = strata::applications::VGG16(
+      {.input_shape = {32, 32, 3}, .classes = 10, .classifier_activation = "linear"});
+  randomize_like_trained(model, 15, random_input({4, 32, 32, 3}, 16));
+  // Measured 2.6e-6; a perturbed input moves the logits by 0.036 of their scale.
+  check_against_tfjs(model, random_input({2, 32, 32, 3}, 17), 2 * float32_tolerance(4608));
 }
 
 TEST_CASE("MobileNetV2 equals tfjs, batch norms calibrated", "[tfjs][numerics][applications]") {

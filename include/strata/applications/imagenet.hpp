@@ -33,6 +33,30 @@ namespace resnet50 {
 Tensor preprocess_input(const Tensor& images);
 }  // namespace resnet50
 
+namespace resnet {
+/// `keras.applications.resnet.preprocess_input` (ResNet50, ResNet101, ResNet152): the "caffe" mode, as
+/// resnet50's. Throws ShapeError for a non-NHWC or non-RGB input.
+Tensor preprocess_input(const Tensor& images);
+}  // namespace resnet
+
+namespace resnet_v2 {
+/// `keras.applications.resnet_v2.preprocess_input`: Keras's "tf" mode, [0, 255] to [-1, 1], as
+/// mobilenet_v2's. Throws ShapeError for a non-NHWC input.
+Tensor preprocess_input(const Tensor& images);
+}  // namespace resnet_v2
+
+namespace vgg16 {
+/// `keras.applications.vgg16.preprocess_input`: the "caffe" mode, as resnet50's. Throws ShapeError for a
+/// non-NHWC or non-RGB input.
+Tensor preprocess_input(const Tensor& images);
+}  // namespace vgg16
+
+namespace vgg19 {
+/// `keras.applications.vgg19.preprocess_input`: the "caffe" mode, as resnet50's. Throws ShapeError for a
+/// non-NHWC or non-RGB input.
+Tensor preprocess_input(const Tensor& images);
+}  // namespace vgg19
+
 namespace mobilenet_v2 {
 /// Keras's "tf" preprocessing: scale [0, 255] to [-1, 1]. Throws ShapeError for a non-NHWC input.
 Tensor preprocess_input(const Tensor& images);
