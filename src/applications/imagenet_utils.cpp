@@ -51,13 +51,26 @@ void check_classes(int classes, const std::string& where) {
   }
 }
 
-void check_weights(const std::string& weights, const std::string& keras_class, const std::string& where) {
+void check_weights(const std::string& weights, const std::string& keras_class, const std::string& file_stem,
+                   const std::string& where) {
   if (weights != "imagenet") return;
+  throw ValueError(
+      fmt::format("{} Expected `weights` to be empty (seeded initial weights) or the path of a Keras weights "
+                  "file, received "
+                  "\"imagenet\": strata downloads nothing. Save the weights once in Python, e.g. "
+                  "`keras.applications.{}(weights=\"imagenet\").save_weights(\"{}.weights.h5\")`, and pass "
+                  "that file's path",
+                  where, keras_class, file_stem));
+}
+
+void check_classifier_activation(const std::string& weights, const std::string& activation,
+                                 const std::string& where) {
+  // Keras's imagenet_utils.validate_activation: pretrained weights were trained with a softmax top.
+  if (weights.empty() || activation == "softmax" || activation.empty() || activation == "linear") return;
   throw ValueError(fmt::format(
-      "{} Expected `weights` to be empty (seeded initial weights) or the path of a Keras weights file, received "
-      "\"imagenet\": strata downloads nothing. Save the weights once in Python, e.g. "
-      "`keras.applications.{}(weights=\"imagenet\").save_weights(\"{}.weights.h5\")`, and pass that file's path",
-      where, keras_class, keras_class == "ResNet50" ? "resnet50" : "mobilenet_v2"));
+      "{} Only \"softmax\" and no activation (\"\" or \"linear\") are allowed for `classifier_activation` "
+      "when loading weights with `include_top`; received classifier_activation=\"{}\"",
+      where, activation));
 }
 
 void load_weights_option(const Model& model, const std::string& weights) {

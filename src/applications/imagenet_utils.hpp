@@ -26,8 +26,15 @@ void check_classes(int classes, const std::string& where);
 std::string classifier_activation_name(const std::string& activation);
 
 /// Throws ValueError for `weights` "imagenet" (strata downloads nothing), before the model is built; the
-/// message shows how to save the file from Keras's `keras_class` (e.g. "ResNet50").
-void check_weights(const std::string& weights, const std::string& keras_class, const std::string& where);
+/// message shows how to save the file from Keras's `keras_class` (e.g. "ResNet50") as
+/// `file_stem`.weights.h5.
+void check_weights(const std::string& weights, const std::string& keras_class, const std::string& file_stem,
+                   const std::string& where);
+
+/// Keras's `validate_activation`: with a weights file and the top, `classifier_activation` must be
+/// "softmax" or none ("" or "linear"); throws ValueError otherwise.
+void check_classifier_activation(const std::string& weights, const std::string& activation,
+                                 const std::string& where);
 
 /// Loads `weights` into the built `model` with `Model::load_weights` unless it is empty.
 void load_weights_option(const Model& model, const std::string& weights);

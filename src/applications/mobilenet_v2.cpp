@@ -97,7 +97,9 @@ Model MobileNetV2(MobileNetV2Options options) {
   if (!std::isfinite(options.alpha) || options.alpha <= 0.0f) {
     throw ValueError(fmt::format("{} Expected a positive `alpha`, received {}", where, options.alpha));
   }
-  detail::check_weights(options.weights, "MobileNetV2", where);
+  detail::check_weights(options.weights, "MobileNetV2", "mobilenet_v2", where);
+  if (options.include_top)
+    detail::check_classifier_activation(options.weights, options.classifier_activation, where);
   detail::check_pooling(options.pooling, where);
   if (options.include_top) detail::check_classes(options.classes, where);
   // Keras picks a default size from a square input_shape, but a given input_shape is returned as is, so

@@ -57,7 +57,8 @@ SymbolicTensor stack_residual_blocks_v1(SymbolicTensor x, int filters, int block
 }
 
 // The pre-activation block: batch norm and relu first, shared by the projection shortcut and the first
-// convolution; the 1x1 convolutions before the last have no bias (a batch norm follows), the last has one.
+// convolution; `_1_conv` and `_2_conv` have no bias (a batch norm follows), `_0_conv` and `_3_conv` keep
+// theirs.
 SymbolicTensor residual_block_v2(const SymbolicTensor& input, int filters, int stride, bool conv_shortcut,
                                  const std::string& name) {
   const SymbolicTensor preact = relu(batch_norm(input, name + "_preact_bn"), name + "_preact_relu");
@@ -101,9 +102,12 @@ struct Variant {
 // keras.applications.resnet.ResNet.
 Model resnet(const ApplicationOptions& options, const Variant& variant) {
   const std::string where = std::string("[") + variant.keras_class + "]";
-  detail::check_weights(options.weights, variant.keras_class, where);
+  detail::check_weights(options.weights, variant.keras_class, variant.name, where);
   detail::check_pooling(options.pooling, where);
-  if (options.include_top) detail::check_classes(options.classes, where);
+  if (options.include_top) {
+    detail::check_classes(options.classes, where);
+    detail::check_classifier_activation(options.weights, options.classifier_activation, where);
+  }
   const std::vector<Dim> input_shape =
       detail::obtain_input_shape(options.input_shape, /*default_size=*/224, /*min_size=*/32,
                                  /*require_flatten=*/options.include_top, where);

@@ -3,6 +3,7 @@
 // errors, their preprocess_input, and each family's fused plan against the reference at a reduced size. No
 // forward pass at full size (test_tfjs_oracle runs VGG16 and ResNet50V2 against tfjs).
 #include <algorithm>
+#include <cctype>
 #include <string>
 #include <vector>
 
@@ -100,8 +101,14 @@ TEST_CASE("VGG and the ResNets refuse bad options with the model's name", "[appl
                       Catch::Contains(where) && Catch::Contains("32x32"));
     CHECK_THROWS_AS(build({.input_shape = {64, 64, 1}}), strata::ValueError);
     CHECK_THROWS_WITH(build({.include_top = false, .pooling = "sum"}), Catch::Contains(where));
-    CHECK_THROWS_WITH(build({.weights = "imagenet"}),
-                      Catch::Contains(where) && Catch::Contains("keras.applications." + name));
+    std::string stem = name;
+    std::transform(stem.begin(), stem.end(), stem.begin(), [](unsigned char c) { return std::tolower(c); });
+    CHECK_THROWS_WITH(build({.weights = "imagenet"}), Catch::Contains(where) &&
+                                                          Catch::Contains("keras.applications." + name) &&
+                                                          Catch::Contains("\"" + stem + ".weights.h5\""));
+    // Keras's validate_activation: pretrained weights go with a softmax top (or none).
+    CHECK_THROWS_WITH(build({.weights = "w.weights.h5", .classifier_activation = "relu"}),
+                      Catch::Contains(where) && Catch::Contains("classifier_activation=\"relu\""));
     CHECK_THROWS_AS(build({.classes = 0}), strata::ValueError);
   }
 }

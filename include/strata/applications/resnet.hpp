@@ -8,7 +8,8 @@
 
 namespace strata::applications {
 
-/// ResNet50's arguments: those every plain application takes (the name defaults to "resnet50").
+/// ResNet50's arguments: those every plain application takes (an empty name makes `ResNet50()` name the model
+/// "resnet50").
 using ResNet50Options = ApplicationOptions;
 
 /// Builds ResNet50 as `keras.applications.ResNet50` does: same layers, names, order and parameter counts
@@ -26,8 +27,9 @@ Model ResNet101(ApplicationOptions options = {});
 Model ResNet152(ApplicationOptions options = {});
 
 /// `keras.applications.ResNet50V2`: pre-activation blocks (batch norm and relu before each convolution, a
-/// final `post_bn` and `post_relu`), the stride on each stack's last block (25,613,800 parameters with the
-/// top). Its inputs are scaled to [-1, 1] (`resnet_v2::preprocess_input`). Errors as ResNet50's.
+/// final `post_bn` and `post_relu`), the stride on the last block of each of the first three stacks
+/// (25,613,800 parameters with the top). Its inputs are scaled to [-1, 1] (`resnet_v2::preprocess_input`).
+/// Errors as ResNet50's.
 Model ResNet50V2(ApplicationOptions options = {});
 
 /// `keras.applications.ResNet101V2` (44,675,560 parameters with the top). Errors as ResNet50's.
