@@ -26,19 +26,24 @@ class ThreadBudget {
   static ThreadBudget& instance();
 
   int capacity() const { return capacity_; }
-  /// Takes the largest of `counts` (ascending, starting at 1) that is at most `wanted` and free. Waits
-  /// while no thread is free and other passes hold some; never returns 0.
+  /// Takes the largest of `counts` (ascending, starting at 1) that is at most `wanted`, free, and at most
+  /// the pass's share of the cores among the passes running or waiting (capacity / their number, at least
+  /// 1). Waits while no thread is free and other passes hold some; never returns 0.
   int acquire(int wanted, const std::vector<int>& counts);
   /// Gives back what acquire returned.
   void release(int threads);
   /// Threads held now (for tests).
   int in_use() const;
+  /// Passes waiting for a core now (for tests).
+  int waiting() const;
 
  private:
   const int capacity_;
   mutable std::mutex mutex_;
   std::condition_variable freed_;
   int in_use_ = 0;
+  int passes_ = 0;   // passes holding threads
+  int waiting_ = 0;  // passes waiting for a core
 };
 
 /// Holds threads from a budget for a scope.

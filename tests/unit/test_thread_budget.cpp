@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <strata/strata.hpp>
 
@@ -53,6 +54,38 @@ TEST_CASE("with every core held, a pass waits for one", "[threads][runtime]") {
   waiter.join();
   CHECK(granted == 2);
   CHECK(budget.in_use() == 0);
+}
+
+TEST_CASE("passes that wait together share the cores", "[threads][runtime]") {
+  // Two passes waiting for a 2-core budget get one thread each when it frees, not 2 and then 2 in turn.
+  ThreadBudget budget(2);
+  const std::vector<int> counts{1, 2};
+  auto holder = std::make_unique<ThreadGrant>(budget, 2, counts);
+  std::atomic<int> granted[2] = {0, 0};
+  std::atomic<bool> done{false};
+  std::vector<std::thread> waiters;
+  for (int i = 0; i < 2; ++i) {
+    waiters.emplace_back([&, i] {
+      const ThreadGrant grant(budget, 2, counts);
+      granted[i] = grant.threads();
+      while (!done) std::this_thread::yield();  // both hold their grant at once
+    });
+  }
+  while (budget.waiting() < 2) std::this_thread::yield();
+  holder.reset();
+  // Had the first taken both cores, the second would wait until `done`: give up after 10 s, then fail.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while ((granted[0] == 0 || granted[1] == 0) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  CHECK(granted[0] == 1);
+  CHECK(granted[1] == 1);
+  CHECK(budget.in_use() == 2);
+  done = true;
+  for (std::thread& t : waiters) t.join();
+  // Alone again, a pass takes every core.
+  const ThreadGrant alone(budget, 2, counts);
+  CHECK(alone.threads() == 2);
 }
 
 TEST_CASE("the first thread runs its own passes; others run on a team thread", "[threads][runtime]") {
