@@ -73,6 +73,19 @@ void check_classifier_activation(const std::string& weights, const std::string& 
       where, activation));
 }
 
+std::vector<Dim> check_application_options(const ApplicationOptions& options, const std::string& keras_class,
+                                           const std::string& file_stem, int default_size, int min_size) {
+  const std::string where = "[" + keras_class + "]";
+  check_weights(options.weights, keras_class, file_stem, where);
+  check_pooling(options.pooling, where);
+  if (options.include_top) {
+    check_classes(options.classes, where);
+    check_classifier_activation(options.weights, options.classifier_activation, where);
+  }
+  return obtain_input_shape(options.input_shape, default_size, min_size,
+                            /*require_flatten=*/options.include_top, where);
+}
+
 void load_weights_option(const Model& model, const std::string& weights) {
   if (!weights.empty()) model.load_weights(weights);
 }

@@ -4,10 +4,31 @@
 #include <string>
 #include <vector>
 
+#include "strata/applications/application_options.hpp"
 #include "strata/model.hpp"
 #include "strata/shape.hpp"
 
 namespace strata::applications::detail {
+
+/// The options every application shares with Keras's others, checked in one place: `weights` (no
+/// "imagenet"; the hint names `keras_class` and `file_stem`), `pooling`, and with the top `classes` and
+/// `classifier_activation`; then `obtain_input_shape`. Returns the input shape; throws ValueError whose
+/// message starts with "[keras_class]".
+std::vector<Dim> check_application_options(const ApplicationOptions& options, const std::string& keras_class,
+                                           const std::string& file_stem, int default_size, int min_size);
+
+/// The shared members of a family's own options struct (e.g. MobileNetV2Options), for
+/// `check_application_options`.
+template <class FamilyOptions>
+ApplicationOptions shared_options(const FamilyOptions& options) {
+  return {.include_top = options.include_top,
+          .weights = options.weights,
+          .input_shape = options.input_shape,
+          .pooling = options.pooling,
+          .classes = options.classes,
+          .classifier_activation = options.classifier_activation,
+          .name = options.name};
+}
 
 /// Keras's `obtain_input_shape` for channels-last images, with the checks strata keeps: `input_shape`
 /// given as three dims with 3 channels and height and width of at least `min_size`; empty means

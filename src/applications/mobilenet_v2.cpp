@@ -97,16 +97,10 @@ Model MobileNetV2(MobileNetV2Options options) {
   if (!std::isfinite(options.alpha) || options.alpha <= 0.0f) {
     throw ValueError(fmt::format("{} Expected a positive `alpha`, received {}", where, options.alpha));
   }
-  detail::check_weights(options.weights, "MobileNetV2", "mobilenet_v2", where);
-  if (options.include_top)
-    detail::check_classifier_activation(options.weights, options.classifier_activation, where);
-  detail::check_pooling(options.pooling, where);
-  if (options.include_top) detail::check_classes(options.classes, where);
   // Keras picks a default size from a square input_shape, but a given input_shape is returned as is, so
   // the default size only matters when input_shape is empty: 224.
-  const std::vector<Dim> input_shape =
-      detail::obtain_input_shape(options.input_shape, /*default_size=*/224, /*min_size=*/32,
-                                 /*require_flatten=*/options.include_top, where);
+  const std::vector<Dim> input_shape = detail::check_application_options(
+      detail::shared_options(options), "MobileNetV2", "mobilenet_v2", /*default_size=*/224, /*min_size=*/32);
   const Dim rows = input_shape[0];
   const double alpha = alpha_as_python_float(options.alpha);
 

@@ -101,16 +101,8 @@ struct Variant {
 
 // keras.applications.resnet.ResNet.
 Model resnet(const ApplicationOptions& options, const Variant& variant) {
-  const std::string where = std::string("[") + variant.keras_class + "]";
-  detail::check_weights(options.weights, variant.keras_class, variant.name, where);
-  detail::check_pooling(options.pooling, where);
-  if (options.include_top) {
-    detail::check_classes(options.classes, where);
-    detail::check_classifier_activation(options.weights, options.classifier_activation, where);
-  }
-  const std::vector<Dim> input_shape =
-      detail::obtain_input_shape(options.input_shape, /*default_size=*/224, /*min_size=*/32,
-                                 /*require_flatten=*/options.include_top, where);
+  const std::vector<Dim> input_shape = detail::check_application_options(
+      options, variant.keras_class, variant.name, /*default_size=*/224, /*min_size=*/32);
 
   // Keras passes no name, so the input gets the default `input_layer[_N]`.
   const SymbolicTensor img_input = Input(input_shape);

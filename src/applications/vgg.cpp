@@ -15,16 +15,8 @@ namespace L = strata::layers;
 
 Model vgg(const ApplicationOptions& options, const char* keras_class, const char* default_name,
           const std::array<int, 5>& convolutions) {
-  const std::string where = std::string("[") + keras_class + "]";
-  detail::check_weights(options.weights, keras_class, default_name, where);
-  detail::check_pooling(options.pooling, where);
-  if (options.include_top) {
-    detail::check_classes(options.classes, where);
-    detail::check_classifier_activation(options.weights, options.classifier_activation, where);
-  }
-  const std::vector<Dim> input_shape =
-      detail::obtain_input_shape(options.input_shape, /*default_size=*/224, /*min_size=*/32,
-                                 /*require_flatten=*/options.include_top, where);
+  const std::vector<Dim> input_shape = detail::check_application_options(
+      options, keras_class, default_name, /*default_size=*/224, /*min_size=*/32);
 
   const SymbolicTensor img_input = Input(input_shape);
   SymbolicTensor x = img_input;

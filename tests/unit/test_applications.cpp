@@ -11,25 +11,15 @@
 #include <string>
 #include <vector>
 
+#include "application_util.hpp"
 #include "test_util.hpp"
 
 namespace apps = strata::applications;
 using strata::None;
 using strata::Shape;
+using namespace strata_test;
 
 namespace {
-
-std::vector<std::string> layer_names(const strata::Model& model) {
-  std::vector<std::string> names;
-  for (const strata::Layer& layer : model.layers()) names.push_back(layer.name());
-  return names;
-}
-
-size_t position_of(const std::vector<std::string>& names, const std::string& name) {
-  const auto it = std::find(names.begin(), names.end(), name);
-  REQUIRE(it != names.end());
-  return static_cast<size_t>(it - names.begin());
-}
 
 // Runs `f`, which must throw exactly `E` with a message containing every one of `parts`.
 template <class E>
@@ -42,8 +32,6 @@ void require_throws(const std::function<void()>& f, const std::vector<std::strin
   }
   FAIL("no exception thrown");
 }
-
-int64_t non_trainable(const strata::Model& model) { return model.count_params() - model.count_trainable_params(); }
 
 }  // namespace
 

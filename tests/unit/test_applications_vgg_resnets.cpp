@@ -7,34 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "application_util.hpp"
 #include "numerics_util.hpp"
 
 namespace apps = strata::applications;
 using strata::None;
 using strata::Shape;
 using namespace strata_test;
-
-namespace {
-
-std::vector<std::string> layer_names(const strata::Model& model) {
-  std::vector<std::string> names;
-  for (const strata::Layer& layer : model.layers()) names.push_back(layer.name());
-  return names;
-}
-
-bool has_layer(const std::vector<std::string>& names, const std::string& name) {
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
-
-std::vector<std::string> tail(const std::vector<std::string>& names, size_t n) {
-  return std::vector<std::string>(names.end() - static_cast<long>(n), names.end());
-}
-
-int64_t non_trainable(const strata::Model& model) {
-  return model.count_params() - model.count_trainable_params();
-}
-
-}  // namespace
 
 TEST_CASE("VGG16 and VGG19 have Keras's parameter counts, layers and shapes", "[applications][vgg]") {
   strata::clear_session();
