@@ -50,10 +50,12 @@ class Layer {
   void set_weights(const std::vector<Tensor>& weights);
   /// The number of scalars in all weights (0 before the layer is built).
   int64_t count_params() const;
-  /// The output of the layer's first call. Throws GraphError if the layer was never called or that call's
-  /// graph no longer exists.
+  /// The output of the layer's first call; for a model, as Keras's `model.output`, the output it was built
+  /// with (called or not). Throws GraphError if the layer was never called or that call's graph no longer
+  /// exists, or for a model with several outputs.
   SymbolicTensor output() const;
-  /// The input of the layer's first call. Throws GraphError as `output()` does.
+  /// The input of the layer's first call; for a model, the input it was built with. Throws GraphError as
+  /// `output()` does.
   SymbolicTensor input() const;
   /// Keras's `layer.get_config()` as JSON text: the keys Keras 3 writes for this class, in Keras's
   /// spelling (`{"name": "conv1", "trainable": true, "dtype": {...DTypePolicy...}, "filters": 32, ...}`).

@@ -94,7 +94,30 @@ int64_t Layer::count_params() const {
   return n;
 }
 
+namespace {
+
+// Keras's Functional.input and .output are the tensors the model was built from, called or not (what
+// `base_model.output` in transfer learning relies on).
+const std::vector<SymbolicTensor>* own_tensors(const std::shared_ptr<detail::LayerImpl>& impl, bool outputs) {
+  const auto* model = dynamic_cast<const detail::FunctionalImpl*>(impl.get());
+  if (!model) return nullptr;
+  return outputs ? &model->outputs() : &model->inputs();
+}
+
+SymbolicTensor single_own_tensor(const detail::LayerImpl& model, const std::vector<SymbolicTensor>& tensors,
+                                 const char* what) {
+  if (tensors.size() != 1) {
+    throw GraphError(fmt::format("{} The model has {} {}s; {}() needs exactly one (use {}s())",
+                                 model.prefix(), tensors.size(), what, what, what));
+  }
+  return tensors.front();
+}
+
+}  // namespace
+
 SymbolicTensor Layer::output() const {
+  if (const auto* own = own_tensors(impl_, /*outputs=*/true))
+    return single_own_tensor(*impl_, *own, "output");
   auto node = first_call(impl_, "output");
   if (node->output_shapes.size() != 1) {
     throw GraphError(fmt::format("{} The layer has {} outputs; output() needs exactly one", impl_->prefix(),
@@ -104,6 +127,8 @@ SymbolicTensor Layer::output() const {
 }
 
 SymbolicTensor Layer::input() const {
+  if (const auto* own = own_tensors(impl_, /*outputs=*/false))
+    return single_own_tensor(*impl_, *own, "input");
   auto node = first_call(impl_, "input");
   if (node->is_input()) return SymbolicTensor(node, 0);
   if (node->arguments().size() != 1) {

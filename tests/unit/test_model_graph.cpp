@@ -347,6 +347,32 @@ TEST_CASE("Layer::output() and input() give the first call's tensors", "[model][
   REQUIRE_THROWS_AS(strata::Layer().name(), strata::ValueError);
 }
 
+TEST_CASE("a model's input() and output() are the tensors it was built from, as Keras's", "[model][layer]") {
+  // Transfer learning's `x = base_model.output`: a model never called as a layer still has them.
+  strata::clear_session();
+  auto in = strata::Input({8, 8, 3}, "image");
+  auto features = Conv2D(4, 3)(in);
+  strata::Model base(in, features, "base");
+  CHECK(base.input() == in);
+  CHECK(base.output() == features);
+  const strata::SymbolicTensor head = strata::layers::GlobalAveragePooling2D()(base.output());
+  strata::Model transfer(base.input(), head, "transfer");
+  CHECK(transfer.output().shape() == Shape{None, 4});
+
+  // Called as a layer, still the tensors it was built from (Keras's Functional.output).
+  auto other = strata::Input({8, 8, 3});
+  const strata::SymbolicTensor called = base(other);
+  CHECK(base.output() == features);
+  CHECK_FALSE(base.output() == called);
+
+  // Several outputs: output() refuses and names outputs().
+  strata::Model two(in, {features, head}, "two");
+  REQUIRE_THROWS_MATCHES(
+      two.output(), strata::GraphError,
+      MessageThat(Contains("[two (Functional)]") && Contains("2 outputs") && Contains("outputs()")));
+  CHECK(two.input() == in);
+}
+
 TEST_CASE("a Model is a Layer named after the model", "[model][layer]") {
   strata::clear_session();
   strata::Model block = strata_test::seed_block_1("my_block");
