@@ -100,6 +100,23 @@ Tensor tf_mode(const Tensor& images, const char* function) {
   return out;
 }
 
+// Keras's "torch" mode: [0, 255] to [0, 1], then normalized per channel, each step in float32 as NumPy does
+// it in place (x /= 255; x[..., c] -= mean[c]; x[..., c] /= std[c]).
+Tensor torch_mode(const Tensor& images, const char* function) {
+  expect_nhwc(images, function, /*three_channels=*/true);
+  constexpr std::array<float, 3> kMean = {0.485f, 0.456f, 0.406f};
+  constexpr std::array<float, 3> kStd = {0.229f, 0.224f, 0.225f};
+  Tensor out = images;
+  float* dst = out.data();
+  for (int64_t pixel = 0; pixel < images.size() / 3; ++pixel) {
+    for (size_t c = 0; c < 3; ++c) {
+      float& v = dst[pixel * 3 + static_cast<int64_t>(c)];
+      v = (v / 255.0f - kMean[c]) / kStd[c];
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Tensor resnet50::preprocess_input(const Tensor& images) {
@@ -116,6 +133,15 @@ Tensor vgg19::preprocess_input(const Tensor& images) {
 }
 Tensor resnet_v2::preprocess_input(const Tensor& images) {
   return tf_mode(images, "resnet_v2::preprocess_input");
+}
+Tensor densenet::preprocess_input(const Tensor& images) {
+  return torch_mode(images, "densenet::preprocess_input");
+}
+Tensor inception_v3::preprocess_input(const Tensor& images) {
+  return tf_mode(images, "inception_v3::preprocess_input");
+}
+Tensor mobilenet::preprocess_input(const Tensor& images) {
+  return tf_mode(images, "mobilenet::preprocess_input");
 }
 Tensor mobilenet_v2::preprocess_input(const Tensor& images) {
   return tf_mode(images, "mobilenet_v2::preprocess_input");

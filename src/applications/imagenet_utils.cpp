@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+
 #include "strata/error.hpp"
+#include "strata/layers.hpp"
 
 namespace strata::applications::detail {
 
@@ -86,8 +89,34 @@ std::vector<Dim> check_application_options(const ApplicationOptions& options, co
                             /*require_flatten=*/options.include_top, where);
 }
 
+double alpha_as_python_float(float alpha) {
+  return std::strtod(fmt::format("{}", alpha).c_str(), nullptr);
+}
+
 void load_weights_option(const Model& model, const std::string& weights) {
   if (!weights.empty()) model.load_weights(weights);
+}
+
+SymbolicTensor classification_top(const SymbolicTensor& x, const ApplicationOptions& options,
+                                  const std::string& pool_name) {
+  const SymbolicTensor pooled = layers::GlobalAveragePooling2D({.name = pool_name})(x);
+  return layers::Dense(options.classes,
+                       {.activation = classifier_activation_name(options.classifier_activation),
+                        .name = "predictions"})(pooled);
+}
+
+SymbolicTensor feature_pooling(const SymbolicTensor& x, const std::string& pooling,
+                               const std::string& avg_name, const std::string& max_name) {
+  if (pooling == "avg") return layers::GlobalAveragePooling2D({.name = avg_name})(x);
+  if (pooling == "max") return layers::GlobalMaxPooling2D({.name = max_name})(x);
+  return x;
+}
+
+Model finish_application(const SymbolicTensor& input, const SymbolicTensor& output,
+                         const ApplicationOptions& options, const std::string& default_name) {
+  Model model(input, output, options.name.empty() ? default_name : options.name);
+  load_weights_option(model, options.weights);
+  return model;
 }
 
 std::string classifier_activation_name(const std::string& activation) {

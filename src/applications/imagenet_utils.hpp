@@ -57,7 +57,27 @@ void check_weights(const std::string& weights, const std::string& keras_class, c
 void check_classifier_activation(const std::string& weights, const std::string& activation,
                                  const std::string& where);
 
+/// A width multiplier as the Python float Keras computes widths from: widening the float option bit for bit
+/// would give 1.2999999523 for 1.3 and could round a width differently (int(160 * 1.3) is 208 in Python
+/// but 207 from the float). The shortest decimal text of the float is exactly what the user wrote.
+double alpha_as_python_float(float alpha);
+
 /// Loads `weights` into the built `model` with `Model::load_weights` unless it is empty.
 void load_weights_option(const Model& model, const std::string& weights);
+
+/// Keras's usual classification top: a GlobalAveragePooling2D named `pool_name` (empty: Keras's default
+/// name) and the Dense `predictions` layer of `options.classes` with `options.classifier_activation`.
+SymbolicTensor classification_top(const SymbolicTensor& x, const ApplicationOptions& options,
+                                  const std::string& pool_name);
+
+/// Without the top: `pooling` "avg" or "max" as a global pooling named `avg_name` or `max_name` (empty:
+/// Keras's default name); "" returns `x`.
+SymbolicTensor feature_pooling(const SymbolicTensor& x, const std::string& pooling,
+                               const std::string& avg_name, const std::string& max_name);
+
+/// The model from `input` to `output`, named `name` (Keras's default when `options.name` is empty), with
+/// `options.weights` loaded.
+Model finish_application(const SymbolicTensor& input, const SymbolicTensor& output,
+                         const ApplicationOptions& options, const std::string& default_name);
 
 }  // namespace strata::applications::detail

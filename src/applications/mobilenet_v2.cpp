@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 
 #include "applications/imagenet_utils.hpp"
@@ -21,11 +20,6 @@ namespace L = strata::layers;
 
 constexpr float kBnEpsilon = 1e-3f;
 constexpr float kBnMomentum = 0.999f;
-
-// Keras computes widths from a Python float; widening the float option bit for bit would give
-// 1.2999999523 for 1.3 and could round a width differently (int(160 * 1.3) is 208 in Python but 207 from
-// the float). The shortest decimal text of the float is exactly what the user wrote.
-double alpha_as_python_float(float alpha) { return std::strtod(fmt::format("{}", alpha).c_str(), nullptr); }
 
 int64_t make_divisible(double v, int64_t divisor) {
   const int64_t min_value = divisor;
@@ -102,7 +96,7 @@ Model MobileNetV2(MobileNetV2Options options) {
   const std::vector<Dim> input_shape = detail::check_application_options(
       detail::shared_options(options), "MobileNetV2", "mobilenet_v2", /*default_size=*/224, /*min_size=*/32);
   const Dim rows = input_shape[0];
-  const double alpha = alpha_as_python_float(options.alpha);
+  const double alpha = detail::alpha_as_python_float(options.alpha);
 
   // Keras passes no name, so the input gets the default `input_layer[_N]`.
   const SymbolicTensor img_input = Input(input_shape);
@@ -135,24 +129,13 @@ Model MobileNetV2(MobileNetV2Options options) {
   x = relu6(x, "out_relu");
 
   // Keras names neither pooling layer, so they get default names (`global_average_pooling2d[_N]`).
-  if (options.include_top) {
-    x = L::GlobalAveragePooling2D()(x);
-    x = L::Dense(options.classes, {.activation = detail::classifier_activation_name(options.classifier_activation),
-                                   .name = "predictions"})(x);
-  } else if (options.pooling == "avg") {
-    x = L::GlobalAveragePooling2D()(x);
-  } else if (options.pooling == "max") {
-    x = L::GlobalMaxPooling2D()(x);
-  }
+  x = options.include_top ? detail::classification_top(x, detail::shared_options(options), "")
+                          : detail::feature_pooling(x, options.pooling, "", "");
 
-  std::string name = options.name;
-  if (name.empty()) {
-    // Keras formats `rows` with Python's str(), so an unknown height reads "None".
-    name = fmt::format("mobilenetv2_{:.2f}_{}", alpha, rows ? std::to_string(*rows) : std::string("None"));
-  }
-  Model model(img_input, x, name);
-  detail::load_weights_option(model, options.weights);
-  return model;
+  // Keras formats `rows` with Python's str(), so an unknown height reads "None".
+  const std::string default_name =
+      fmt::format("mobilenetv2_{:.2f}_{}", alpha, rows ? std::to_string(*rows) : std::string("None"));
+  return detail::finish_application(img_input, x, detail::shared_options(options), default_name);
 }
 
 }  // namespace strata::applications

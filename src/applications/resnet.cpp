@@ -127,20 +127,9 @@ Model resnet(const ApplicationOptions& options, const Variant& variant) {
   }
   if (variant.preact) x = relu(batch_norm(x, "post_bn"), "post_relu");
 
-  if (options.include_top) {
-    x = L::GlobalAveragePooling2D({.name = "avg_pool"})(x);
-    x = L::Dense(options.classes,
-                 {.activation = detail::classifier_activation_name(options.classifier_activation),
-                  .name = "predictions"})(x);
-  } else if (options.pooling == "avg") {
-    x = L::GlobalAveragePooling2D({.name = "avg_pool"})(x);
-  } else if (options.pooling == "max") {
-    x = L::GlobalMaxPooling2D({.name = "max_pool"})(x);
-  }
-
-  Model model(img_input, x, options.name.empty() ? std::string(variant.name) : options.name);
-  detail::load_weights_option(model, options.weights);
-  return model;
+  x = options.include_top ? detail::classification_top(x, options, "avg_pool")
+                          : detail::feature_pooling(x, options.pooling, "avg_pool", "max_pool");
+  return detail::finish_application(img_input, x, options, variant.name);
 }
 
 }  // namespace

@@ -37,16 +37,11 @@ Model vgg(const ApplicationOptions& options, const char* keras_class, const char
     x = L::Dense(options.classes,
                  {.activation = detail::classifier_activation_name(options.classifier_activation),
                   .name = "predictions"})(x);
-  } else if (options.pooling == "avg") {
+  } else {
     // Unnamed in Keras, unlike the ResNets' `avg_pool`.
-    x = L::GlobalAveragePooling2D()(x);
-  } else if (options.pooling == "max") {
-    x = L::GlobalMaxPooling2D()(x);
+    x = detail::feature_pooling(x, options.pooling, "", "");
   }
-
-  Model model(img_input, x, options.name.empty() ? std::string(default_name) : options.name);
-  detail::load_weights_option(model, options.weights);
-  return model;
+  return detail::finish_application(img_input, x, options, default_name);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // Whole networks against the independent oracle, TensorFlow.js's Layers API (tfjs_oracle.hpp): the seed
-// notebook's residual blocks, ResNet50, ResNet50V2, VGG16 and MobileNetV2 as Keras defines them, each run
+// notebook's residual blocks, ResNet50, ResNet50V2, VGG16, MobileNetV2, DenseNet121, InceptionV3 and
+// MobileNet as Keras defines them, each run
 // by tfjs from its Keras config and weights. Weights have realistic statistics (kernels at Keras's scale;
 // batch-norm moments calibrated on sample inputs, as a trained network has), and every test shows it can
 // fail: a perturbed input moves the output by at least 100 times the tolerance.
@@ -87,6 +88,39 @@ TEST_CASE("MobileNetV2 equals tfjs, batch norms calibrated", "[tfjs][numerics][a
       {.input_shape = {96, 96, 3}, .classes = 10, .classifier_activation = "linear"});
   randomize_like_trained(model, 21, random_input({4, 96, 96, 3}, 4));
   check_against_tfjs(model, random_input({2, 96, 96, 3}, 6), 50 * float32_tolerance(1280));
+}
+
+TEST_CASE("DenseNet121 equals tfjs, batch norms calibrated", "[tfjs][numerics][applications]") {
+  // 64x64: the dense blocks' concatenations, batch norms on them, average-pooled transitions; conv5 at 2x2.
+  strata::Model model =
+      strata::applications::DenseNet121({.include_top = false, .input_shape = {64, 64, 3}, .pooling = "avg"});
+  randomize_like_trained(model, 22, random_input({4, 64, 64, 3}, 23));
+  // Measured 9.4e-6; a perturbed input moves the output by 0.88 of its scale.
+  check_against_tfjs(model, random_input({2, 64, 64, 3}, 24), 50 * float32_tolerance(1152));
+}
+
+TEST_CASE("InceptionV3 equals tfjs, batch norms calibrated", "[tfjs][numerics][applications]") {
+  // The smallest input Keras allows: unnamed layers, batch norms without gamma, 1x7/7x1 and 1x3/3x1
+  // convolutions, "same" average poolings (padding not counted), every mixed block.
+  strata::Model model = strata::applications::InceptionV3(
+      {.input_shape = {75, 75, 3}, .classes = 10, .classifier_activation = "linear"});
+  randomize_like_trained(model, 25, random_input({4, 75, 75, 3}, 26));
+  // Measured 9.5e-6; a perturbed input moves the logits by 0.40 of their scale.
+  check_against_tfjs(model, random_input({2, 75, 75, 3}, 27), 50 * float32_tolerance(9 * 448));
+}
+
+TEST_CASE("MobileNet equals tfjs, batch norms calibrated", "[tfjs][numerics][applications]") {
+  // Without its top (tfjs's GlobalAveragePooling2D has no keepdims; the top runs against the reference in
+  // test_applications_densenet_inception_mobilenet); alpha 0.75 and a depth multiplier of 2 widen the
+  // depthwise layers.
+  strata::Model model = strata::applications::MobileNet({.input_shape = {64, 64, 3},
+                                                         .alpha = 0.75f,
+                                                         .depth_multiplier = 2,
+                                                         .include_top = false,
+                                                         .pooling = "avg"});
+  randomize_like_trained(model, 28, random_input({4, 64, 64, 3}, 29));
+  // Measured 1.4e-5; a perturbed input moves the output by 0.76 of its scale.
+  check_against_tfjs(model, random_input({2, 64, 64, 3}, 30), 50 * float32_tolerance(1536));
 }
 
 TEST_CASE("keras-io's MNIST GAN generator and discriminator equal tfjs", "[tfjs][numerics][gan]") {

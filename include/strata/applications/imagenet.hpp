@@ -57,6 +57,25 @@ namespace vgg19 {
 Tensor preprocess_input(const Tensor& images);
 }  // namespace vgg19
 
+namespace densenet {
+/// `keras.applications.densenet.preprocess_input`: Keras's "torch" mode, [0, 255] to [0, 1], then each
+/// channel less the ImageNet mean (0.485, 0.456, 0.406) over its deviation (0.229, 0.224, 0.225). Throws
+/// ShapeError for a non-NHWC or non-RGB input.
+Tensor preprocess_input(const Tensor& images);
+}  // namespace densenet
+
+namespace inception_v3 {
+/// `keras.applications.inception_v3.preprocess_input`: the "tf" mode, as resnet_v2's. Throws ShapeError for
+/// a non-NHWC input.
+Tensor preprocess_input(const Tensor& images);
+}  // namespace inception_v3
+
+namespace mobilenet {
+/// `keras.applications.mobilenet.preprocess_input`: the "tf" mode, as resnet_v2's. Throws ShapeError for a
+/// non-NHWC input.
+Tensor preprocess_input(const Tensor& images);
+}  // namespace mobilenet
+
 namespace mobilenet_v2 {
 /// Keras's "tf" preprocessing: scale [0, 255] to [-1, 1]. Throws ShapeError for a non-NHWC input.
 Tensor preprocess_input(const Tensor& images);
