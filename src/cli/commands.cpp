@@ -78,18 +78,14 @@ int run_predict(const Args& args) {
   if (!args.has("output")) throw UsageError("missing --output Y.npy");
   // Every option is checked before the model is built, so a typo costs no time.
   const std::string preprocess = args.get("preprocess");
-  if (!preprocess.empty() && preprocess != "resnet50" && preprocess != "mobilenet_v2") {
-    throw UsageError(
-        fmt::format("option '--preprocess' expects resnet50 or mobilenet_v2, received '{}'", preprocess));
-  }
+  check_preprocess(preprocess);
   const int64_t top = args.get_int("top", 0, 1);
   const int64_t batch = args.get_int("batch", 0, 1);
   const strata::CompileOptions options = compile_options(args);
 
   const strata::Model model = model_from(args);
   strata::Tensor input = strata::load_npy(args.get("input"));
-  if (preprocess == "resnet50") input = apps::resnet50::preprocess_input(input);
-  if (preprocess == "mobilenet_v2") input = apps::mobilenet_v2::preprocess_input(input);
+  if (!preprocess.empty()) input = preprocess_input(preprocess, input);
   const strata::Tensor output = model.compile(options).predict(input, {.batch_size = batch});
   // Decoded before anything is written, so a failure (an output that is not (batch, 1000)) leaves no file.
   const auto rows = top > 0 ? apps::decode_predictions(output, static_cast<int>(top))
@@ -242,15 +238,15 @@ const std::vector<Command>& commands() {
        "and writes the output to Y.npy. Without --weights the model has its seeded initial weights, the "
        "same\n"
        "on every run.\n",
-       with_model_options(
-           {{"input", "X.npy", "the input array (float32, batch first, NHWC)"},
-            {"output", "Y.npy", "where to write the output array"},
-            {"batch", "N", "run the input in slices of N samples (Keras's batch_size)"},
-            {"preprocess", "MODEL", "apply resnet50's or mobilenet_v2's preprocess_input first"},
-            {"top", "K", "also print the top K ImageNet classes of each sample"},
-            kThreads,
-            kPrecision},
-           true),
+       with_model_options({{"input", "X.npy", "the input array (float32, batch first, NHWC)"},
+                           {"output", "Y.npy", "where to write the output array"},
+                           {"batch", "N", "run the input in slices of N samples (Keras's batch_size)"},
+                           {"preprocess", "MODEL",
+                            "apply that application's preprocess_input first (resnet50, densenet121, ...)"},
+                           {"top", "K", "also print the top K ImageNet classes of each sample"},
+                           kThreads,
+                           kPrecision},
+                          true),
        run_predict},
       {"export", "MODEL [--weights W.h5] OUT.onnx [options]", "write a model as an ONNX file",
        "Writes the graph and weights as an ONNX model (NHWC inputs and outputs, as strata's; see "

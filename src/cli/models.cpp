@@ -33,6 +33,82 @@ strata::Model seed_block_2(int64_t size) {
   return strata::Model(inputs, x, "residual_block_2");
 }
 
+// The applications by their names in the tool: Keras's module names, so `--preprocess` takes the same
+// words. MobileNet and MobileNetV2 take --alpha.
+struct Application {
+  const char* name;
+  const char* help;
+  strata::Model (*build)(const apps::ApplicationOptions& options, float alpha);
+  strata::Tensor (*preprocess)(const strata::Tensor& images);
+  bool takes_alpha;
+};
+
+template <strata::Model (*Build)(apps::ApplicationOptions)>
+strata::Model plain(const apps::ApplicationOptions& options, float /*alpha*/) {
+  return Build(options);
+}
+
+strata::Model mobilenet(const apps::ApplicationOptions& o, float alpha) {
+  return apps::MobileNet({.input_shape = o.input_shape,
+                          .alpha = alpha,
+                          .include_top = o.include_top,
+                          .weights = o.weights,
+                          .pooling = o.pooling,
+                          .classes = o.classes});
+}
+
+strata::Model mobilenet_v2(const apps::ApplicationOptions& o, float alpha) {
+  return apps::MobileNetV2({.input_shape = o.input_shape,
+                            .alpha = alpha,
+                            .include_top = o.include_top,
+                            .weights = o.weights,
+                            .pooling = o.pooling,
+                            .classes = o.classes});
+}
+
+const Application kApplications[] = {
+    {"vgg16", "Keras's VGG16 (138.4 M parameters, 224x224x3 by default)", plain<apps::VGG16>,
+     apps::vgg16::preprocess_input, false},
+    {"vgg19", "Keras's VGG19 (143.7 M)", plain<apps::VGG19>, apps::vgg19::preprocess_input, false},
+    {"resnet50", "Keras's ResNet50 (25.6 M parameters, 224x224x3 by default)", plain<apps::ResNet50>,
+     apps::resnet::preprocess_input, false},
+    {"resnet101", "Keras's ResNet101 (44.7 M)", plain<apps::ResNet101>, apps::resnet::preprocess_input,
+     false},
+    {"resnet152", "Keras's ResNet152 (60.4 M)", plain<apps::ResNet152>, apps::resnet::preprocess_input,
+     false},
+    {"resnet50v2", "Keras's ResNet50V2 (25.6 M)", plain<apps::ResNet50V2>, apps::resnet_v2::preprocess_input,
+     false},
+    {"resnet101v2", "Keras's ResNet101V2 (44.7 M)", plain<apps::ResNet101V2>,
+     apps::resnet_v2::preprocess_input, false},
+    {"resnet152v2", "Keras's ResNet152V2 (60.4 M)", plain<apps::ResNet152V2>,
+     apps::resnet_v2::preprocess_input, false},
+    {"densenet121", "Keras's DenseNet121 (8.1 M)", plain<apps::DenseNet121>, apps::densenet::preprocess_input,
+     false},
+    {"densenet169", "Keras's DenseNet169 (14.3 M)", plain<apps::DenseNet169>,
+     apps::densenet::preprocess_input, false},
+    {"densenet201", "Keras's DenseNet201 (20.2 M)", plain<apps::DenseNet201>,
+     apps::densenet::preprocess_input, false},
+    {"inception_v3", "Keras's InceptionV3 (23.9 M, 299x299x3 by default, at least 75x75)",
+     plain<apps::InceptionV3>, apps::inception_v3::preprocess_input, false},
+    {"mobilenet", "Keras's MobileNet (4.3 M at alpha 1.0)", mobilenet, apps::mobilenet::preprocess_input,
+     true},
+    {"mobilenet_v2", "Keras's MobileNetV2 (3.5 M parameters at alpha 1.0, 224x224x3 by default)",
+     mobilenet_v2, apps::mobilenet_v2::preprocess_input, true},
+};
+
+const Application* find_application(const std::string& name) {
+  for (const Application& app : kApplications) {
+    if (name == app.name) return &app;
+  }
+  return nullptr;
+}
+
+std::string application_names() {
+  std::string names;
+  for (const Application& app : kApplications) names += std::string(names.empty() ? "" : ", ") + app.name;
+  return names;
+}
+
 void reject(const Args& args, const std::string& option, const std::string& model) {
   if (args.has(option))
     throw UsageError(fmt::format("option '--{}' does not apply to model '{}'", option, model));
@@ -41,8 +117,9 @@ void reject(const Args& args, const std::string& option, const std::string& mode
 }  // namespace
 
 std::string models_help() {
-  return "  resnet50      Keras's ResNet50 (25.6 M parameters, 224x224x3 by default)\n"
-         "  mobilenet_v2  Keras's MobileNetV2 (3.5 M parameters at alpha 1.0, 224x224x3 by default)\n"
+  std::string help;
+  for (const Application& app : kApplications) help += fmt::format("  {:<13} {}\n", app.name, app.help);
+  return help +
          "  seed          the seed notebook's first residual block (32x32x3 by default)\n"
          "  seed2         the seed notebook's second residual block, max-pooled (32x32x3 by default)\n"
          "  FILE          a whole model Keras saved (m.keras from Keras 3, m.h5 from Keras 2), with its "
@@ -56,12 +133,12 @@ std::vector<OptionSpec> model_options(bool with_weights) {
         {"weights", "FILE",
          "Keras weights to load (Keras 3 .weights.h5 or legacy HDF5); default: seeded initial weights"});
   }
-  specs.push_back({"input-size", "N", "square input of N x N x 3 (resnet50, mobilenet_v2: at least 32)"});
-  specs.push_back({"no-top", "", "resnet50, mobilenet_v2: leave out the classifier (include_top=False)"});
   specs.push_back(
-      {"pooling", "avg|max", "resnet50, mobilenet_v2 with --no-top: global pooling of the output"});
-  specs.push_back({"classes", "N", "resnet50, mobilenet_v2: classes of the classifier (default 1000)"});
-  specs.push_back({"alpha", "A", "mobilenet_v2: width multiplier (default 1.0)"});
+      {"input-size", "N", "square input of N x N x 3 (applications: at least 32, inception_v3 75)"});
+  specs.push_back({"no-top", "", "applications: leave out the classifier (include_top=False)"});
+  specs.push_back({"pooling", "avg|max", "applications with --no-top: global pooling of the output"});
+  specs.push_back({"classes", "N", "applications: classes of the classifier (default 1000)"});
+  specs.push_back({"alpha", "A", "mobilenet, mobilenet_v2: width multiplier (default 1.0)"});
   return specs;
 }
 
@@ -79,7 +156,7 @@ strata::Model build_model(const std::string& name, const Args& args) {
     if (!weights.empty()) model.load_weights(weights);
     return model;
   }
-  if (name == "resnet50" || name == "mobilenet_v2") {
+  if (const Application* app = find_application(name)) {
     std::vector<strata::Dim> input_shape;
     if (args.has("input-size")) {
       const int64_t size = args.get_int("input-size", 224, 1);
@@ -87,21 +164,14 @@ strata::Model build_model(const std::string& name, const Args& args) {
     }
     const bool include_top = !args.has("no-top");
     if (include_top) reject(args, "pooling", name + " without --no-top");
-    const int classes = static_cast<int>(args.get_int("classes", 1000, 1));
-    if (name == "resnet50") {
-      reject(args, "alpha", name);
-      return apps::ResNet50({.include_top = include_top,
-                             .weights = weights,
-                             .input_shape = input_shape,
-                             .pooling = args.get("pooling"),
-                             .classes = classes});
-    }
-    return apps::MobileNetV2({.input_shape = input_shape,
-                              .alpha = args.get_positive_float("alpha", 1.0f),
-                              .include_top = include_top,
-                              .weights = weights,
-                              .pooling = args.get("pooling"),
-                              .classes = classes});
+    if (!app->takes_alpha) reject(args, "alpha", name);
+    const float alpha = app->takes_alpha ? args.get_positive_float("alpha", 1.0f) : 1.0f;
+    return app->build({.include_top = include_top,
+                       .weights = weights,
+                       .input_shape = input_shape,
+                       .pooling = args.get("pooling"),
+                       .classes = static_cast<int>(args.get_int("classes", 1000, 1))},
+                      alpha);
   }
   if (name == "seed" || name == "seed2") {
     for (const char* option : {"no-top", "pooling", "classes", "alpha"}) reject(args, option, name);
@@ -111,7 +181,26 @@ strata::Model build_model(const std::string& name, const Args& args) {
     return model;
   }
   throw UsageError(
-      fmt::format("unknown model '{}' (expected resnet50, mobilenet_v2, seed, seed2 or a model file)", name));
+      fmt::format("unknown model '{}' (expected an application ({}), seed, seed2 or a model file)", name,
+                  application_names()));
+}
+
+namespace {
+
+const Application& preprocessing_application(const std::string& name) {
+  if (const Application* app = find_application(name)) return *app;
+  throw UsageError(fmt::format("option '--preprocess' expects an application ({}), received '{}'",
+                               application_names(), name));
+}
+
+}  // namespace
+
+strata::Tensor preprocess_input(const std::string& application, const strata::Tensor& images) {
+  return preprocessing_application(application).preprocess(images);
+}
+
+void check_preprocess(const std::string& application) {
+  if (!application.empty()) preprocessing_application(application);
 }
 
 std::vector<int64_t> input_dims(const strata::Model& model, int64_t batch) {

@@ -1,6 +1,6 @@
 #pragma once
-// The models the `strata` tool knows by name (Keras's ResNet50 and MobileNetV2 and the seed notebook's two
-// residual blocks, with the options that shape them) and the Keras model files it loads.
+// The models the `strata` tool knows by name (Keras's applications and the seed notebook's two residual
+// blocks, with the options that shape them) and the Keras model files it loads.
 
 #include <cstdint>
 #include <string>
@@ -23,11 +23,19 @@ std::vector<OptionSpec> model_options(bool with_weights);
 /// built-in model.
 bool model_is_file(const std::string& name);
 
-/// Builds the model `name` ("resnet50", "mobilenet_v2", "seed" or "seed2") with the options in `args`, or
-/// loads the model file `name` (a name with a slash or a dot, or an existing file) with `strata::load_model`;
-/// then loads `--weights` when given. Throws UsageError for an unknown model or an option the model does not
-/// take; strata::Error from the library as it comes.
+/// Builds the model `name` (an application such as "resnet50" or "inception_v3", "seed" or "seed2") with the
+/// options in `args`, or loads the model file `name` (a name with a slash or a dot, or an existing file) with
+/// `strata::load_model`; then loads `--weights` when given. Throws UsageError for an unknown model or an
+/// option the model does not take; strata::Error from the library as it comes.
 strata::Model build_model(const std::string& name, const Args& args);
+
+/// `images` through the `preprocess_input` of the application named `application` (its Keras module's:
+/// "resnet50", "densenet121", ...). Throws UsageError for another name.
+strata::Tensor preprocess_input(const std::string& application, const strata::Tensor& images);
+
+/// Throws preprocess_input's UsageError unless `application` is empty or names an application; for checking
+/// the option before any work.
+void check_preprocess(const std::string& application);
 
 /// The model's input dimensions with `batch` in front. Throws UsageError when a size is unknown.
 std::vector<int64_t> input_dims(const strata::Model& model, int64_t batch);

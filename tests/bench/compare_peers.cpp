@@ -99,9 +99,10 @@ strata::Model with_seeded_weights(strata::Model model, uint64_t seed) {
   return model;
 }
 
-const std::vector<std::string> kModels{"seed_block_1", "seed_block_2",    "resnet50",
-                                       "mobilenet_v2", "dcgan_generator", "unet",
-                                       "text_cnn",     "bilstm",          "transformer"};
+const std::vector<std::string> kModels{"seed_block_1", "seed_block_2",    "resnet50",    "mobilenet_v2",
+                                       "vgg16",        "resnet50v2",      "densenet121", "inception_v3",
+                                       "mobilenet",    "dcgan_generator", "unet",        "text_cnn",
+                                       "bilstm",       "transformer"};
 
 // Deterministic: the same seeded weights in every process, so the exported ONNX file and a serving
 // process hold identical weights.
@@ -113,6 +114,12 @@ strata::Model build(const std::string& name) {
   // everywhere) and comparing it would prove nothing; the logits, compared relative to their scale, do.
   if (name == "resnet50") return strata::applications::ResNet50({.classifier_activation = "linear"});
   if (name == "mobilenet_v2") return strata::applications::MobileNetV2({.classifier_activation = "linear"});
+  // One member of each further family (issue 18), at Keras's default sizes.
+  if (name == "vgg16") return strata::applications::VGG16({.classifier_activation = "linear"});
+  if (name == "resnet50v2") return strata::applications::ResNet50V2({.classifier_activation = "linear"});
+  if (name == "densenet121") return strata::applications::DenseNet121({.classifier_activation = "linear"});
+  if (name == "inception_v3") return strata::applications::InceptionV3({.classifier_activation = "linear"});
+  if (name == "mobilenet") return strata::applications::MobileNet({.classifier_activation = "linear"});
   // samples/dcgan_models.hpp and samples/unet_model.hpp (keras-io's models, issue 16's benchmarks).
   if (name == "dcgan_generator") return with_seeded_weights(make_generator(), 40);
   if (name == "unet") return with_seeded_weights(make_unet(160, 3, "linear"), 50);

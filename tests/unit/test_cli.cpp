@@ -133,6 +133,16 @@ TEST_CASE("strata summary prints Keras's table", "[cli]") {
   CHECK_THAT(strata_cli("summary seed2").out, Contains("max_pooling2d"));
   CHECK_THAT(strata_cli("summary resnet50 --no-top --input-size 64 --pooling avg").out,
              Contains("(None, 2048)"));
+
+  // Every application by its Keras module name, with the options that shape it.
+  CHECK_THAT(strata_cli("summary densenet121").out, Contains("Total params: 8,062,504"));
+  const Run inception = strata_cli("summary inception_v3 --no-top --input-size 75 --pooling max");
+  CHECK(inception.status == 0);
+  CHECK_THAT(inception.out,
+             Contains("Model: \"inception_v3\"") && Contains("mixed10") && Contains("(None, 2048)"));
+  CHECK_THAT(strata_cli("summary mobilenet --alpha 0.5 --input-size 128").out,
+             Contains("Model: \"mobilenet_0.50_128\""));
+  CHECK_THAT(strata_cli("summary resnet152v2 --classes 7").out, Contains("(None, 7)"));
 }
 
 TEST_CASE("strata takes Keras model files: summary and predict of a file Keras 2 wrote", "[cli]") {
@@ -209,6 +219,13 @@ TEST_CASE("strata predict reads a .npy input and writes what Model::predict give
   REQUIRE(strata_cli("predict seed --input=" + input + " --output=" + in_work_dir("b.npy")).status == 0);
   CHECK(strata::load_npy(in_work_dir("a.npy")) == strata::load_npy(in_work_dir("b.npy")));
   CHECK_FALSE(strata::load_npy(in_work_dir("a.npy")) == expected);
+
+  // --preprocess takes any application's name and applies its preprocess_input first.
+  REQUIRE(strata_cli("predict seed --weights " + weights + " --input " + input + " --output " +
+                     in_work_dir("d.npy") + " --preprocess densenet121")
+              .status == 0);
+  CHECK(strata::load_npy(in_work_dir("d.npy")) ==
+        model.predict(strata::applications::densenet::preprocess_input(x)));
 }
 
 TEST_CASE("strata export writes an ONNX file and plot writes a PNG", "[cli]") {
@@ -267,8 +284,12 @@ TEST_CASE("strata's usage mistakes exit 2 with a message naming the mistake", "[
   for (const Case& c : {
            Case{"frobnicate", "strata: error: unknown command 'frobnicate'"},
            Case{"summary", "strata summary: error: missing MODEL"},
-           Case{"summary vgg16",
-                "unknown model 'vgg16' (expected resnet50, mobilenet_v2, seed, seed2 or a model file)"},
+           Case{"summary xception",
+                "unknown model 'xception' (expected an application (vgg16, vgg19, resnet50, resnet101, "
+                "resnet152, "
+                "resnet50v2, resnet101v2, resnet152v2, densenet121, densenet169, densenet201, inception_v3, "
+                "mobilenet, mobilenet_v2), seed, seed2 or a model file)"},
+           Case{"summary resnet50 --alpha 0.5", "option '--alpha' does not apply to model 'resnet50'"},
            Case{"summary seed --frob", "unknown option '--frob' (see 'strata summary --help')"},
            Case{"summary seed -x", "unknown option '-x'"},
            Case{"summary seed --show-costs=yes", "option '--show-costs' takes no value"},
@@ -279,7 +300,7 @@ TEST_CASE("strata's usage mistakes exit 2 with a message naming the mistake", "[
            Case{"predict seed --input", "option '--input' needs a value (X.npy)"},
            Case{"predict seed --input x.npy", "missing --output Y.npy"},
            Case{"predict seed --input x.npy --output y.npy --preprocess vgg",
-                "option '--preprocess' expects resnet50 or"},
+                "option '--preprocess' expects an application (vgg16, vgg19, resnet50,"},
            Case{"export seed", "missing MODEL and OUT.onnx"},
            Case{"bench seed --batch 0", "option '--batch' expects an integer of at least 1, received '0'"},
            Case{"bench seed --threads two",
