@@ -139,6 +139,7 @@ std::vector<int64_t> image_dims(const std::string& name) {
   if (name.rfind("seed_block", 0) == 0) return {32, 32, 3};
   if (name == "dcgan_generator") return {kLatent};
   if (name == "unet") return {160, 160, 3};
+  if (name == "inception_v3") return {299, 299, 3};  // Keras's default size
   if (name == "text_cnn") return {500};  // keras-io's sequence length
   if (name == "bilstm" || name == "transformer") return {200};  // keras-io's maxlen
   return {224, 224, 3};

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "backend/onednn/plan_builder.hpp"
+#include "strata/error.hpp"
 
 namespace strata::onednn {
 
@@ -26,10 +27,22 @@ void PlanBuilder::add_batch_norm(const ir::Op& op, const ir::BatchNormOp& bn) {
     md = memory::desc({element_count(dims) / channels, channels, 1, 1},
                       data_type_of(graph_.values[op.output()].dtype), tag::nhwc);
   }
-  const auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
-                     dnnl::normalization_flags::use_shift;
+  auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
+               dnnl::normalization_flags::use_shift;
+  // fuse_activations gives a batch norm at most a plain relu, which oneDNN applies by a flag rather than as
+  // a post-op (its batch normalization takes none); at inference the flag needs no workspace.
+  if (!op.post_ops.empty()) {
+    const ir::PostOp& p = op.post_ops.front();
+    if (op.post_ops.size() != 1 || p.kind != ir::PostOp::Kind::kActivation ||
+        p.activation.kind != detail::ActivationKind::kRelu) {
+      throw InternalError("onednn: a batch norm with post-ops other than one relu");
+    }
+    flags |= dnnl::normalization_flags::fuse_norm_relu;
+  }
+  ir::Op plain = op;
+  plain.post_ops.clear();
   dnnl::batch_normalization_forward::desc desc(dnnl::prop_kind::forward_inference, md, bn.epsilon, flags);
-  dnnl::batch_normalization_forward::primitive_desc pd(desc, attributes(op), engine_);
+  dnnl::batch_normalization_forward::primitive_desc pd(desc, attributes(plain), engine_);
   Step step;
   step.primitive = dnnl::batch_normalization_forward(pd);
   step.activations = {{DNNL_ARG_SRC, op.inputs[0], md}, {DNNL_ARG_DST, op.output(), md}};

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <limits>
 
 #include "compiler/passes/passes.hpp"
 #include "core/overloaded.hpp"
@@ -27,7 +28,8 @@ bool takes_post_ops(const Op& op) {
                         [&](const PoolOp& p) { return no(p); },
                         [&](const ActivationOp& a) { return no(a); },
                         [&](const SoftmaxOp& s) { return no(s); },
-                        [&](const BatchNormOp& b) { return no(b); },
+                        // Only a plain relu (batch_norm_takes below), as oneDNN's fuse_norm_relu flag.
+                        [&](const BatchNormOp& b) { return yes(b); },
                         [&](const LayerNormOp& l) { return no(l); },
                         [&](const PReluOp& p) { return no(p); },
                         [&](const MatMulOp& m) { return yes(m); },
@@ -43,6 +45,16 @@ bool takes_post_ops(const Op& op) {
                         [&](const ConvertOp& c) { return no(c); },
                     },
                     op.attrs);
+}
+
+// oneDNN's batch normalization takes no post-ops, but its fuse_norm_relu flag applies a plain relu (slope
+// 0, no cap, no threshold) in the same pass: the pre-activation batch norms of DenseNet's blocks and of
+// ResNet V2's, which read a concatenation or a sum and so cannot fold into a convolution, save a step.
+bool batch_norm_takes(const std::vector<PostOp>& chain) {
+  if (chain.size() != 1 || chain[0].kind != PostOp::Kind::kActivation) return false;
+  const detail::Activation& a = chain[0].activation;
+  return a.kind == detail::ActivationKind::kRelu && a.alpha == 0.0f && a.threshold == 0.0f &&
+         a.max_value == std::numeric_limits<float>::infinity();
 }
 
 // `second` applied after `first`, both x * alpha + beta, as one step: oneDNN runs one linear post-op per
@@ -88,6 +100,7 @@ void fuse_activations(Graph& graph, const PostOpCheck& accepts) {
         chain.push_back(PostOp{PostOp::Kind::kActivation, a->activation, -1, nullptr});
       }
       if (!accepts(chain)) continue;
+      if (std::holds_alternative<BatchNormOp>(conv.attrs) && !batch_norm_takes(chain)) continue;
       conv.post_ops = std::move(chain);
       // An in-place conv keeps writing into its target buffer under the new value.
       graph.values[act.output()].in_place_of = graph.values[src].in_place_of;
