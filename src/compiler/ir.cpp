@@ -158,6 +158,31 @@ const ConvOp* fused_depthwise(const Op& op) {
   return nullptr;
 }
 
+namespace {
+
+bool only_activations(const std::vector<PostOp>& chain) {
+  return std::all_of(chain.begin(), chain.end(),
+                     [](const PostOp& p) { return p.kind == PostOp::Kind::kActivation; });
+}
+
+}  // namespace
+
+bool is_pointwise(const Op& op) {
+  const auto* c = std::get_if<ConvOp>(&op.attrs);
+  return c != nullptr && c->window.size == std::vector<int>{1, 1} &&
+         c->window.strides == std::vector<int>{1, 1} && c->window.padding.is_zero() && c->groups == 1 &&
+         c->algorithm == ConvOp::Algorithm::kDirect && only_activations(op.post_ops);
+}
+
+bool is_depthwise_3x3(const Graph& graph, const Op& op) {
+  const auto* c = std::get_if<ConvOp>(&op.attrs);
+  if (c == nullptr || c->window.size != std::vector<int>{3, 3}) return false;
+  const auto& k = c->kernel->dims();  // (3, 3, 1, channels)
+  const int64_t channels = graph.values[op.inputs[0]].dims.back();
+  return k[2] == 1 && k[3] == channels && c->groups == channels &&
+         c->window.dilations == std::vector<int>{1, 1} && only_activations(op.post_ops);
+}
+
 Op with_depthwise_post_op(const Op& pointwise, const Op& depthwise) {
   Op fused = pointwise;
   fused.post_ops.push_back(PostOp{

@@ -459,6 +459,12 @@ std::vector<RecurrentHalf> recurrent_halves(const Op& op);
 /// The depthwise convolution fused into `op` as a post-op, or null.
 const ConvOp* fused_depthwise(const Op& op);
 
+/// What fuse_depthwise folds: a 1x1 convolution that keeps the image's size (stride 1, no padding, no
+/// groups, nothing but activations fused so far) ...
+bool is_pointwise(const Op& op);
+/// ... and a 3x3 depthwise convolution with one output channel per input channel reading its result.
+bool is_depthwise_3x3(const Graph& graph, const Op& op);
+
 /// `pointwise` with `depthwise` (a convolution reading only its result) fused in: a depthwise post-op, then
 /// the depthwise convolution's own post-ops; the depthwise output and both ops' layers.
 Op with_depthwise_post_op(const Op& pointwise, const Op& depthwise);

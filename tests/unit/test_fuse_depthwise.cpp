@@ -178,3 +178,31 @@ TEST_CASE("expand and depthwise fuse by the size rule; STRATA_DEPTHWISE_FUSION=n
   const ScopedFusionSwitch never("never");
   CHECK(model.compile().plan_string(8).find("+ depthwise") == std::string::npos);
 }
+
+TEST_CASE("in a chain of depthwise separable blocks, pairs whose ends stay blocked fuse at any size",
+          "[pass][depthwise][numerics]") {
+  // MobileNet's dw -> 1x1 -> dw -> 1x1 ...: a fused step hands the next pair a blocked tensor, so the end
+  // between two pairs converts nothing. At batch 8 the first pair's 1x1 result (112 * 112 * 32 * 4 bytes per
+  // image, 12.8 MB) is twice the 6.4 MB input it converts: fused; the second pair converts nothing: fused,
+  // although the rule alone would refuse it; the third would convert its 12.8 MB depthwise output for the
+  // last 1x1: apart. At batch 1 the chain never starts (1.6 MB, under 8 MiB).
+  strata::clear_session();
+  auto in = strata::Input({112, 112, 16});
+  auto bn_relu6 = [](strata::SymbolicTensor x) {
+    return L::ReLU({.max_value = 6.0f})(L::BatchNormalization()(x));
+  };
+  auto x = bn_relu6(L::DepthwiseConv2D(3, {.padding = "same", .use_bias = false})(in));
+  for (int pair = 0; pair < 3; ++pair) {
+    x = bn_relu6(L::Conv2D(32, 1, {.use_bias = false})(x));
+    x = bn_relu6(L::DepthwiseConv2D(3, {.padding = "same", .use_bias = false})(x));
+  }
+  x = L::Conv2D(16, 1)(x);
+  strata::Model model(in, x);
+  randomize_weights_keeping_scale(model, 24);
+  give_batch_norms_statistics(model, 71);
+  const std::string plan = model.compile().plan_string(8);
+  INFO(plan);
+  CHECK(occurrences(plan, "conv + relu + depthwise + relu") == 2);
+  CHECK(model.compile().plan_string(1).find("+ depthwise") == std::string::npos);
+  check_against_reference(model, {random_input({8, 112, 112, 16}, 7)}, 3 * float32_tolerance(32));
+}

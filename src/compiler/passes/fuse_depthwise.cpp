@@ -4,33 +4,6 @@
 #include "compiler/passes/passes.hpp"
 
 namespace strata::ir {
-namespace {
-
-bool only_activations(const std::vector<PostOp>& chain) {
-  return std::all_of(chain.begin(), chain.end(),
-                     [](const PostOp& p) { return p.kind == PostOp::Kind::kActivation; });
-}
-
-// A 1x1 convolution that keeps the image's size: stride 1, no padding, no groups, nothing but activations
-// fused so far.
-bool is_pointwise(const Op& op) {
-  const auto* c = std::get_if<ConvOp>(&op.attrs);
-  return c != nullptr && c->window.size == std::vector<int>{1, 1} &&
-         c->window.strides == std::vector<int>{1, 1} && c->window.padding.is_zero() && c->groups == 1 &&
-         c->algorithm == ConvOp::Algorithm::kDirect && only_activations(op.post_ops);
-}
-
-// A 3x3 depthwise convolution with one output channel per input channel.
-bool is_depthwise_3x3(const Graph& graph, const Op& op) {
-  const auto* c = std::get_if<ConvOp>(&op.attrs);
-  if (c == nullptr || c->window.size != std::vector<int>{3, 3}) return false;
-  const auto& k = c->kernel->dims();  // (3, 3, 1, channels)
-  const int64_t channels = graph.values[op.inputs[0]].dims.back();
-  return k[2] == 1 && k[3] == channels && c->groups == channels &&
-         c->window.dilations == std::vector<int>{1, 1} && only_activations(op.post_ops);
-}
-
-}  // namespace
 
 void fuse_depthwise(Graph& graph, const DepthwiseFusionCheck& accepts) {
   for (bool changed = true; changed;) {
