@@ -15,6 +15,13 @@ constexpr double kUsualWeight = 0.02;
 // pass among them (the first passes of a process often meet another process's spinning threads or page
 // faults: 37 ms among 0.2 ms passes was seen) does not stand for the count's usual time.
 constexpr int kSettle = 8;
+// ... or fewer passes, at least kSettleMin, once they add up to this many milliseconds: a pass of a large
+// batch can take most of a second, and eight of them before anything is decided left a process started on
+// a loaded machine (DenseNet121 at batch 8 beside a busy process: 843 ms a pass on 2 threads, about 450 on
+// 1) on the wrong count for its first 15 seconds. The first try of a count never run waits for the same
+// time (or 10 passes, whichever comes first, and at least 2 passes).
+constexpr double kSettleMs = 1000.0;
+constexpr int kSettleMin = 3;
 // A pass feeds the slow average at most this multiple of it: one outlier (a page-fault storm, a process
 // woken for a moment) must not move what is usual, while lasting load still raises it.
 constexpr double kOutlier = 4.0;
@@ -95,7 +102,11 @@ void ThreadChooser::record(int threads, double milliseconds) {
   if (i != current_ || probe_) return;
   if (ran.passes < kSettle) {
     ran.first.push_back(milliseconds);
-    if (++ran.passes < kSettle) return;
+    double settled_ms = 0.0;
+    for (double ms : ran.first) settled_ms += ms;
+    const bool long_passes = ran.passes + 1 >= kSettleMin && settled_ms >= kSettleMs;
+    if (++ran.passes < kSettle && !long_passes) return;
+    ran.passes = kSettle;
     // At least a nanosecond: a usual time of 0 would clamp every later pass to 0 and look slow forever.
     ran.recent = ran.usual = std::max(median(std::move(ran.first)), 1e-6);
     ran.first.clear();
@@ -123,8 +134,8 @@ void ThreadChooser::record(int threads, double milliseconds) {
   next_down_.reset();
   // Otherwise try each neighbour now and then: a process that starts on a loaded machine never sees its
   // passes slow down, and one whose load went away must find out. A count never tried is tried after 10
-  // passes; then once the time run since is 50 times what a try would lose (about 2%), times its patience,
-  // which doubles after each try that was no better (so an idle machine soon pays little).
+  // passes (or kSettleMs); then once the time run since is 50 times what a try would lose (about 2%), times
+  // its patience, which doubles after each try that was no better (so an idle machine soon pays little).
   for (const size_t j : {current_ + 1, current_ - 1}) {
     if (j >= candidates_.size()) continue;  // also current_ - 1 for current_ == 0
     Candidate& other = candidates_[j];
@@ -132,8 +143,8 @@ void ThreadChooser::record(int threads, double milliseconds) {
     // of load is soon followed by a try of more threads again); for a count tried and found slower, what
     // that try took.
     const double loss = kProbePasses * std::max(0.0, other.usual - ran.recent);
-    const double wait =
-        !other.tried ? 10.0 * ran.recent : other.patience * std::max(20.0 * ran.recent, 50.0 * loss);
+    const double wait = !other.tried ? std::min(10.0 * ran.recent, std::max(2.0 * ran.recent, kSettleMs))
+                                     : other.patience * std::max(20.0 * ran.recent, 50.0 * loss);
     if (other.owed >= wait) {
       start_probe(j);
       return;

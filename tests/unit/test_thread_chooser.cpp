@@ -166,3 +166,18 @@ TEST_CASE("one very slow pass does not hide a lasting slowdown after it", "[thre
   drive(chooser, 40, [](int threads) { return threads == 2 ? 3.0 : 1.9; });
   CHECK(chooser.choose() == 1);
 }
+
+TEST_CASE("with passes near a second, a process started under load tries fewer threads within a few passes",
+          "[threads][runtime]") {
+  // 800 ms a pass on 2 threads, 450 on 1: three passes settle the count (2.4 s), the try of one thread
+  // follows at once (its wake-up pass and three judged ones), and every pass after runs on one thread.
+  ThreadChooser chooser({1, 2});
+  const Run run = drive(chooser, 20, [](int threads) { return threads == 2 ? 800.0 : 450.0; });
+  CHECK(chooser.choose() == 1);
+  CHECK(run.passes[2] == 3);
+  // Idle, the same try costs four passes once, then the tries thin out as with short passes.
+  ThreadChooser idle({1, 2});
+  const Run idle_run = drive(idle, 200, [](int threads) { return threads == 2 ? 250.0 : 440.0; });
+  CHECK(idle.choose() == 2);
+  CHECK(idle_run.passes[1] <= 12);
+}
