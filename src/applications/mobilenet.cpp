@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "applications/imagenet_utils.hpp"
@@ -47,14 +48,18 @@ SymbolicTensor depthwise_conv_block(const SymbolicTensor& inputs, int pointwise_
 
 Model MobileNet(MobileNetOptions options) {
   const std::string where = "[MobileNet]";
-  if (!std::isfinite(options.alpha) || options.alpha <= 0.0f) {
-    throw ValueError(fmt::format("{} Expected a positive `alpha`, received {}", where, options.alpha));
+  // The widest layer has 1024 * alpha channels, which must fit a layer's int filters.
+  if (!std::isfinite(options.alpha) || options.alpha <= 0.0f ||
+      1024.0 * options.alpha > static_cast<double>(std::numeric_limits<int>::max())) {
+    throw ValueError(fmt::format("{} Expected a positive `alpha` giving at most {} channels, received {}",
+                                 where, std::numeric_limits<int>::max(), options.alpha));
   }
   if (options.depth_multiplier <= 0) {
     throw ValueError(fmt::format("{} Expected a positive `depth_multiplier`, received {}", where,
                                  options.depth_multiplier));
   }
-  if (!(options.dropout >= 0.0f && options.dropout < 1.0f)) {
+  // Only the top has a dropout; its rate as strata's Dropout takes it.
+  if (options.include_top && !(options.dropout >= 0.0f && options.dropout < 1.0f)) {
     throw ValueError(fmt::format("{} Expected `dropout` in [0, 1), received {}", where, options.dropout));
   }
   // Keras takes the default size from a square input_shape of 128, 160, 192 or 224, but a given

@@ -33,8 +33,9 @@ strata::Model seed_block_2(int64_t size) {
   return strata::Model(inputs, x, "residual_block_2");
 }
 
-// The applications by their names in the tool: Keras's module names, so `--preprocess` takes the same
-// words. MobileNet and MobileNetV2 take --alpha.
+// The applications by their names in the tool: Keras's function name in lower case (resnet50v2 for
+// ResNet50V2; inception_v3 and mobilenet_v2 as Keras's modules), the same words for MODEL and `--preprocess`.
+// MobileNet and MobileNetV2 take --alpha.
 struct Application {
   const char* name;
   const char* help;
@@ -187,20 +188,43 @@ strata::Model build_model(const std::string& name, const Args& args) {
 
 namespace {
 
-const Application& preprocessing_application(const std::string& name) {
-  if (const Application* app = find_application(name)) return *app;
-  throw UsageError(fmt::format("option '--preprocess' expects an application ({}), received '{}'",
-                               application_names(), name));
+// Keras's modules whose preprocess_input serves several applications, by the module's name (as Python
+// spells `keras.applications.resnet_v2.preprocess_input`); the other modules share their model's name.
+struct PreprocessModule {
+  const char* name;
+  strata::Tensor (*preprocess)(const strata::Tensor& images);
+};
+const PreprocessModule kPreprocessModules[] = {
+    {"resnet", apps::resnet::preprocess_input},
+    {"resnet_v2", apps::resnet_v2::preprocess_input},
+    {"densenet", apps::densenet::preprocess_input},
+};
+
+using Preprocess = strata::Tensor (*)(const strata::Tensor& images);
+
+Preprocess preprocessing(const std::string& name) {
+  if (const Application* app = find_application(name)) return app->preprocess;
+  for (const PreprocessModule& module : kPreprocessModules) {
+    if (name == module.name) return module.preprocess;
+  }
+  std::string modules;
+  for (const PreprocessModule& module : kPreprocessModules) {
+    modules += std::string(modules.empty() ? "" : ", ") + module.name;
+  }
+  throw UsageError(
+      fmt::format("option '--preprocess' expects an application ({}) or a Keras module ({}), "
+                  "received '{}'",
+                  application_names(), modules, name));
 }
 
 }  // namespace
 
 strata::Tensor preprocess_input(const std::string& application, const strata::Tensor& images) {
-  return preprocessing_application(application).preprocess(images);
+  return preprocessing(application)(images);
 }
 
 void check_preprocess(const std::string& application) {
-  if (!application.empty()) preprocessing_application(application);
+  if (!application.empty()) preprocessing(application);
 }
 
 std::vector<int64_t> input_dims(const strata::Model& model, int64_t batch) {

@@ -29,8 +29,9 @@ bool model_is_file(const std::string& name);
 /// option the model does not take; strata::Error from the library as it comes.
 strata::Model build_model(const std::string& name, const Args& args);
 
-/// `images` through the `preprocess_input` of the application named `application` (its Keras module's:
-/// "resnet50", "densenet121", ...). Throws UsageError for another name.
+/// `images` through the `preprocess_input` of the application named `application` (as MODEL names it:
+/// "resnet50", "densenet121", ...) or of a Keras module that serves several ("resnet", "resnet_v2",
+/// "densenet"). Throws UsageError for another name.
 strata::Tensor preprocess_input(const std::string& application, const strata::Tensor& images);
 
 /// Throws preprocess_input's UsageError unless `application` is empty or names an application; for checking

@@ -15,11 +15,11 @@ constexpr double kUsualWeight = 0.02;
 // pass among them (the first passes of a process often meet another process's spinning threads or page
 // faults: 37 ms among 0.2 ms passes was seen) does not stand for the count's usual time.
 constexpr int kSettle = 8;
-// ... or fewer passes, at least kSettleMin, once they add up to this many milliseconds: a pass of a large
-// batch can take most of a second, and eight of them before anything is decided left a process started on
-// a loaded machine (DenseNet121 at batch 8 beside a busy process: 843 ms a pass on 2 threads, about 450 on
-// 1) on the wrong count for its first 15 seconds. The first try of a count never run waits for the same
-// time (or 10 passes, whichever comes first, and at least 2 passes).
+// ... or fewer passes, at least kSettleMin, once they add up to this many milliseconds (by their median): a
+// pass of a large batch can take most of a second, and eight of them before anything is decided left a
+// process started on a loaded machine (DenseNet121 at batch 8 beside a busy process: 843 ms a pass on 2
+// threads, about 450 on 1) on the wrong count for its first 15 seconds. The first try of a count never run
+// waits for the same time (or 10 passes, whichever comes first, and at least 2 passes).
 constexpr double kSettleMs = 1000.0;
 constexpr int kSettleMin = 3;
 // A pass feeds the slow average at most this multiple of it: one outlier (a page-fault storm, a process
@@ -102,9 +102,10 @@ void ThreadChooser::record(int threads, double milliseconds) {
   if (i != current_ || probe_) return;
   if (ran.passes < kSettle) {
     ran.first.push_back(milliseconds);
-    double settled_ms = 0.0;
-    for (double ms : ran.first) settled_ms += ms;
-    const bool long_passes = ran.passes + 1 >= kSettleMin && settled_ms >= kSettleMs;
+    // Long by their median, so that one or two slow passes among short ones (page faults, a neighbour's
+    // burst) do not settle the count early on an inflated time.
+    const bool long_passes = ran.first.size() >= static_cast<size_t>(kSettleMin) &&
+                             median(ran.first) * static_cast<double>(ran.first.size()) >= kSettleMs;
     if (++ran.passes < kSettle && !long_passes) return;
     ran.passes = kSettle;
     // At least a nanosecond: a usual time of 0 would clamp every later pass to 0 and look slow forever.

@@ -126,7 +126,10 @@ TEST_CASE("MobileNet has Keras's parameter counts, names and options", "[applica
   CHECK_THROWS_WITH(apps::MobileNet({.alpha = 0.0f}),
                     Catch::Contains("[MobileNet]") && Catch::Contains("alpha"));
   CHECK_THROWS_WITH(apps::MobileNet({.depth_multiplier = 0}), Catch::Contains("depth_multiplier"));
-  CHECK_THROWS_WITH(apps::MobileNet({.dropout = 1.0f}), Catch::Contains("dropout"));
+  CHECK_THROWS_WITH(apps::MobileNet({.dropout = 1.5f}), Catch::Contains("dropout"));
+  CHECK_THROWS_WITH(apps::MobileNet({.alpha = 1e7f}), Catch::Contains("alpha"));
+  // Without the top there is no dropout to check, as in Keras.
+  CHECK_NOTHROW(apps::MobileNet({.dropout = 1.5f, .include_top = false}));
   CHECK_THROWS_WITH(
       apps::MobileNet({.weights = "imagenet"}),
       Catch::Contains("keras.applications.MobileNet(") && Catch::Contains("\"mobilenet.weights.h5\""));

@@ -70,12 +70,15 @@ TEST_CASE("fuse_activations gives a batch norm its plain relu and nothing else",
     CHECK(count_batch_norms(graph, /*with_relu=*/true) == 0);
     CHECK(count_batch_norms(graph, /*with_relu=*/false) == 1);
   }
-  // A batch norm whose result is read again besides the relu keeps it.
+  // A batch norm whose result is read again besides the relu keeps it, and so does one that is a model
+  // output.
   strata::clear_session();
   auto in = strata::Input({8, 8, 4});
   auto bn = L::BatchNormalization()(L::add({in, in}));
-  strata::Model two_readers(in, {L::Activation("relu")(bn), bn});
+  strata::Model two_readers(in, L::add({L::Activation("relu")(bn), bn}));
   CHECK(count_batch_norms(fused(two_readers, {1, 8, 8, 4}), /*with_relu=*/true) == 0);
+  strata::Model output(in, {L::Activation("relu")(bn), bn});
+  CHECK(count_batch_norms(fused(output, {1, 8, 8, 4}), /*with_relu=*/true) == 0);
 }
 
 TEST_CASE("A batch norm and its relu run as one oneDNN primitive with the reference's numbers",
@@ -94,5 +97,38 @@ TEST_CASE("A batch norm and its relu run as one oneDNN primitive with the refere
     check_against_reference(model, {input}, 4 * float32_tolerance(9 * 16));
     // Half of the batch norm's outputs are negative: the relu is not a no-op here.
     CHECK(sensitivity(model, input) >= 100 * 4 * float32_tolerance(9 * 16));
+  }
+}
+
+TEST_CASE("A batch norm and its relu fuse on vectors and in bfloat16", "[pass][batchnorm][numerics]") {
+  // A rank-2 batch norm (run as an (N, C, 1, 1) image) reading a sum, then relu and a dense layer.
+  strata::clear_session();
+  auto in = strata::Input({48});
+  auto x = L::BatchNormalization()(L::add({in, in}));
+  x = L::Dense(8)(L::Activation("relu")(x));
+  strata::Model vectors(in, x, "vectors");
+  randomize_like_trained(vectors, 11, random_input({4, 48}, 12));
+  set_batch_norms(vectors, 13);
+  const strata::Tensor input = random_input({3, 48}, 14);
+  const std::string plan = vectors.compile().plan_string(3);
+  INFO(plan);
+  CHECK(plan.find("batch_norm + relu") != std::string::npos);
+  check_against_reference(vectors, {input}, 4 * float32_tolerance(48));
+
+  // bfloat16 where the CPU has it natively: the same plan within bfloat16's rounding (8 bits, 3 layers).
+  strata::Model block = dense_block("relu");
+  randomize_like_trained(block, 15, random_input({4, 8, 8, 16}, 16));
+  set_batch_norms(block, 17);
+  try {
+    const strata::CompiledModel bf16 = block.compile({.precision = "bfloat16"});
+    const std::string bf16_plan = bf16.plan_string(2);
+    INFO(bf16_plan);
+    CHECK(bf16_plan.find("batch_norm + relu") != std::string::npos);
+    const strata::Tensor image = random_input({2, 8, 8, 16}, 18);
+    CHECK(max_relative_error(bf16.predict(image), block.compile({.backend = "reference"}).predict(image)) <
+          3 * 2.0 / 256.0);
+  } catch (const strata::ValueError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("native bfloat16"));
+    WARN("This CPU has no native bfloat16; the bfloat16 plan was not checked");
   }
 }

@@ -226,6 +226,12 @@ TEST_CASE("strata predict reads a .npy input and writes what Model::predict give
               .status == 0);
   CHECK(strata::load_npy(in_work_dir("d.npy")) ==
         model.predict(strata::applications::densenet::preprocess_input(x)));
+  // ... or the Keras module's name where one module serves several models.
+  REQUIRE(strata_cli("predict seed --weights " + weights + " --input " + input + " --output " +
+                     in_work_dir("r.npy") + " --preprocess resnet_v2")
+              .status == 0);
+  CHECK(strata::load_npy(in_work_dir("r.npy")) ==
+        model.predict(strata::applications::resnet_v2::preprocess_input(x)));
 }
 
 TEST_CASE("strata export writes an ONNX file and plot writes a PNG", "[cli]") {
@@ -301,6 +307,8 @@ TEST_CASE("strata's usage mistakes exit 2 with a message naming the mistake", "[
            Case{"predict seed --input x.npy", "missing --output Y.npy"},
            Case{"predict seed --input x.npy --output y.npy --preprocess vgg",
                 "option '--preprocess' expects an application (vgg16, vgg19, resnet50,"},
+           Case{"predict seed --input x.npy --output y.npy --preprocess resnet_v3",
+                "or a Keras module (resnet, resnet_v2, densenet), received 'resnet_v3'"},
            Case{"export seed", "missing MODEL and OUT.onnx"},
            Case{"bench seed --batch 0", "option '--batch' expects an integer of at least 1, received '0'"},
            Case{"bench seed --threads two",

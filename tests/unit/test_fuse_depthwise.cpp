@@ -181,11 +181,12 @@ TEST_CASE("expand and depthwise fuse by the size rule; STRATA_DEPTHWISE_FUSION=n
 
 TEST_CASE("in a chain of depthwise separable blocks, pairs whose ends stay blocked fuse at any size",
           "[pass][depthwise][numerics]") {
-  // MobileNet's dw -> 1x1 -> dw -> 1x1 ...: a fused step hands the next pair a blocked tensor, so the end
-  // between two pairs converts nothing. At batch 8 the first pair's 1x1 result (112 * 112 * 32 * 4 bytes per
-  // image, 12.8 MB) is twice the 6.4 MB input it converts: fused; the second pair converts nothing: fused,
-  // although the rule alone would refuse it; the third would convert its 12.8 MB depthwise output for the
-  // last 1x1: apart. At batch 1 the chain never starts (1.6 MB, under 8 MiB).
+  // MobileNet's dw -> 1x1 -> dw -> 1x1 ...: a fused step hands the next pair a blocked tensor, so an end
+  // between two pairs is counted as converting nothing. At batch 8 the first pair's 1x1 result (112 * 112 *
+  // 32 * 4 bytes per image, 12.8 MB) is twice the 6.4 MB input it converts: fused; the second pair is counted
+  // as converting nothing: fused, although the size rule alone would refuse it; the third would convert its
+  // 12.8 MB depthwise output for the last 1x1: apart (so the second pair's output is converted after all,
+  // the price of the structural guess). At batch 1 the chain never starts (1.6 MB, under 8 MiB).
   strata::clear_session();
   auto in = strata::Input({112, 112, 16});
   auto bn_relu6 = [](strata::SymbolicTensor x) {

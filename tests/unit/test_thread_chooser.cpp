@@ -180,4 +180,19 @@ TEST_CASE("with passes near a second, a process started under load tries fewer t
   const Run idle_run = drive(idle, 200, [](int threads) { return threads == 2 ? 250.0 : 440.0; });
   CHECK(idle.choose() == 2);
   CHECK(idle_run.passes[1] <= 12);
+  // Two slow passes among short first ones do not settle the count on their time (a usual time of 600 ms
+  // would hide the load that comes at pass 30 for about a hundred passes): 2 threads take 5 ms idle, 50 ms
+  // under the load, where 1 thread takes 12.
+  ThreadChooser bursty({1, 2});
+  int pass = 0;
+  int loaded_on_two = 0;
+  drive(bursty, 100, [&](int threads) {
+    ++pass;
+    if (pass == 2 || pass == 3) return 600.0;
+    if (pass <= 30) return threads == 2 ? 5.0 : 9.0;
+    if (threads == 2) ++loaded_on_two;
+    return threads == 2 ? 50.0 : 12.0;
+  });
+  CHECK(bursty.choose() == 1);
+  CHECK(loaded_on_two <= 10);
 }

@@ -95,9 +95,9 @@ struct MobileNetOptions {
 /// separable blocks (`conv_dw_N` and `conv_pw_N`, each with a batch norm and a relu capped at 6), 4,253,864
 /// parameters at alpha 1.0 with the top. Its inputs are scaled to [-1, 1] (`mobilenet::preprocess_input`).
 /// Throws ValueError for bad options (a non-positive `alpha` or `depth_multiplier`, `dropout` outside
-/// [0, 1), an input smaller than 32x32, 3 channels required, unknown pooling, `weights` "imagenet"), and
-/// `Model::load_weights`'s FileError when `weights` names a file that is missing or does not match the
-/// model.
+/// [0, 1) with the top, an input smaller than 32x32, 3 channels required, unknown pooling, `weights`
+/// "imagenet"), and `Model::load_weights`'s FileError when `weights` names a file that is missing or does not
+/// match the model.
 Model MobileNet(MobileNetOptions options = {});
 
 }  // namespace strata::applications

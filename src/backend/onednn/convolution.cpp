@@ -276,9 +276,12 @@ bool onednn_fuses_depthwise(const ir::Graph& graph, const ir::Op& pointwise, con
   // and 14.4 MB, stride 1): 6.3 against 6.2, nothing gained. Below 8 MiB it loses (every block at batch 1:
   // 6-16% slower). Hence: an expansion of 8 MiB or more and at least twice the bytes converted.
   // In a chain of depthwise separable blocks (MobileNet's dw -> 1x1 -> dw -> 1x1 ...) the fused steps hand
-  // each other blocked tensors, so an end next to another fused pair converts nothing; a pair converting
-  // nothing gains at any size (MobileNet at batch 8, 1 thread: 92.1 ms with every pair fused against 103.9,
-  // its 14x14x512 pairs 7.7 ms against 8.25 apart; batch 1: 11.5 against 11.7).
+  // each other blocked tensors, so an end that meets another pair of the chain is counted as converting
+  // nothing, and a pair counted so fuses at any size. The guess is structural: the next pair may still be
+  // refused by its own checks (MobileNet's last pair at batch 8, which oneDNN only chains through a buffer),
+  // and then this pair's output is converted once after all. Measured in the whole pass, MobileNet at batch
+  // 8, 1 thread: 89.0 ms with this rule against 103.9 with every pair apart and 90.9-92.1 with every pair
+  // forced; its 14x14x512 pairs 7.7 ms fused against 8.25 apart; batch 1: nothing fuses, as before.
   constexpr int64_t kMinBytes = int64_t{8} << 20;
   if (mode == DepthwiseFusion::kBySize) {
     ir::Graph blocked;
