@@ -13,6 +13,7 @@
 #include "backend/broadcast_loop.hpp"
 #include "backend/onednn/eltwise_mapping.hpp"
 #include "backend/onednn/plan_builder.hpp"
+#include "backend/swish_kernel.hpp"
 #include "core/activation.hpp"
 
 namespace strata::onednn {
@@ -33,6 +34,10 @@ void PlanBuilder::add_activation(const ir::Op& op, const ir::ActivationOp& a) {
           for (int64_t i = 0; i < count; ++i) d[i] = detail::apply_activation(act, s[i]);
         },
         "nhwc -> nhwc");
+  }
+  if (a.activation.kind == detail::ActivationKind::kSwish &&
+      graph_.values[op.output()].dtype == ir::DataType::kFloat32 && detail::swish_kernel_supported()) {
+    return add_swish_step(op, op.inputs[0], op.output());
   }
   const memory::desc md = desc_of(op.output());
   const std::vector<EltwiseStep> parts = eltwise_steps(a.activation);

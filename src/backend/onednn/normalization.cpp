@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <numeric>
+
 #include "backend/onednn/plan_builder.hpp"
 #include "strata/error.hpp"
 
@@ -20,13 +22,28 @@ memory PlanBuilder::channel_constant(const std::shared_ptr<const Tensor>& t, int
 void PlanBuilder::add_batch_norm(const ir::Op& op, const ir::BatchNormOp& bn) {
   const auto& dims = graph_.values[op.output()].dims;
   const int64_t channels = dims.back();
-  // Other ranks than images as (rows, 1, 1, C) images: oneDNN 2.6 has a jit kernel for nhwc, while a
-  // sequence's nwc went to bnorm_ref (and a vector's nc to a plain C++ one).
+  // Plain tensors as (rows, 1, 1, C) images: oneDNN 2.6 has a jit kernel for nhwc, while a sequence's nwc
+  // went to bnorm_ref (and a vector's nc to a plain C++ one). That kernel is slow when C is not a multiple
+  // of 16 (EfficientNet's 3-channel normalization: 3 ns a value, 0.46 ms at 224x224), so `repeat` rows go
+  // into one wider row with the statistics repeated, when the rows divide evenly: 0.11 ms there.
   memory::desc md = desc_of(op.output());
-  if (dims.size() != 4 && graph_.values[op.output()].layout == ir::Layout::kPlain) {
-    md = memory::desc({element_count(dims) / channels, channels, 1, 1},
-                      data_type_of(graph_.values[op.output()].dtype), tag::nhwc);
+  int64_t repeat = 1;
+  if (graph_.values[op.output()].layout == ir::Layout::kPlain) {
+    const int64_t rows = element_count(dims) / channels;
+    if (channels % 16 != 0 && rows % (16 / std::gcd(channels, int64_t{16})) == 0)
+      repeat = 16 / std::gcd(channels, int64_t{16});
+    if (dims.size() != 4 || repeat > 1) {
+      md = memory::desc({rows / repeat, channels * repeat, 1, 1},
+                        data_type_of(graph_.values[op.output()].dtype), tag::nhwc);
+    }
   }
+  const int64_t width = channels * repeat;
+  auto constant = [&](const std::shared_ptr<const Tensor>& t, float fill) {
+    memory m(memory::desc({width}, memory::data_type::f32, tag::a), engine_);
+    float* p = static_cast<float*>(m.get_data_handle());
+    for (int64_t c = 0; c < width; ++c) p[c] = t ? t->data()[c % channels] : fill;
+    return m;
+  };
   auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
                dnnl::normalization_flags::use_shift;
   // fuse_activations gives a batch norm at most a plain relu, which oneDNN applies by a flag rather than as
@@ -46,10 +63,10 @@ void PlanBuilder::add_batch_norm(const ir::Op& op, const ir::BatchNormOp& bn) {
   Step step;
   step.primitive = dnnl::batch_normalization_forward(pd);
   step.activations = {{DNNL_ARG_SRC, op.inputs[0], md}, {DNNL_ARG_DST, op.output(), md}};
-  step.constants.emplace_back(DNNL_ARG_MEAN, channel_constant(bn.mean, channels, 0.0f));
-  step.constants.emplace_back(DNNL_ARG_VARIANCE, channel_constant(bn.variance, channels, 1.0f));
-  step.constants.emplace_back(DNNL_ARG_SCALE, channel_constant(bn.gamma, channels, 1.0f));
-  step.constants.emplace_back(DNNL_ARG_SHIFT, channel_constant(bn.beta, channels, 0.0f));
+  step.constants.emplace_back(DNNL_ARG_MEAN, constant(bn.mean, 0.0f));
+  step.constants.emplace_back(DNNL_ARG_VARIANCE, constant(bn.variance, 1.0f));
+  step.constants.emplace_back(DNNL_ARG_SCALE, constant(bn.gamma, 1.0f));
+  step.constants.emplace_back(DNNL_ARG_SHIFT, constant(bn.beta, 0.0f));
   finish_step(step, pd, op, fmt::format("{} -> {}", layout_name(md), layout_name(md)));
 }
 

@@ -5,12 +5,58 @@
 #include <variant>
 
 #include "backend/onednn/released_weights.hpp"
+#include "backend/swish_kernel.hpp"
 #include "core/overloaded.hpp"
 #include "strata/error.hpp"
 
 namespace strata::onednn {
 
+namespace {
+
+// Values below which a convolution keeps its fused swish: a step of its own costs about a microsecond.
+constexpr int64_t kSwishApartValues = 4096;
+
+bool is_swish(const ir::PostOp& p) {
+  return p.kind == ir::PostOp::Kind::kActivation && p.activation.kind == detail::ActivationKind::kSwish;
+}
+
+}  // namespace
+
+bool PlanBuilder::swish_apart(const ir::Op& op) const {
+  if (!std::holds_alternative<ir::ConvOp>(op.attrs) || op.post_ops.empty() || !is_swish(op.post_ops.back()))
+    return false;
+  const ir::Value& out = graph_.values[op.output()];
+  return out.dtype == ir::DataType::kFloat32 && element_count(out.dims) >= kSwishApartValues &&
+         detail::swish_kernel_supported();
+}
+
+void PlanBuilder::add_swish_step(const ir::Op& op, ValueId src, ValueId dst) {
+  const int64_t from = offset_of(src), to = offset_of(dst);
+  // The buffer's whole size: a blocked layout's padded channels hold zeros, which swish keeps.
+  const auto count = static_cast<int64_t>(desc_of(dst).get_size() / sizeof(float));
+  add_kernel_step(
+      op,
+      [from, to, count](uint8_t* arena) {
+        detail::swish_kernel(floats_at(arena, from), floats_at(arena, to), count);
+      },
+      fmt::format("{} -> {}", layout_name(desc_of(src)), layout_name(desc_of(dst))));
+}
+
 void PlanBuilder::add(const ir::Op& op) {
+  // A convolution's swish post-op runs after it in strata's own loop, in place: oneDNN 2.6's fused swish
+  // costs more than the loop's separate pass over the output (backend/swish_kernel.hpp).
+  if (swish_apart(op)) {
+    ir::Op conv = op;
+    conv.post_ops.pop_back();
+    add(conv);
+    const ir::Op swish{ir::ActivationOp{op.post_ops.back().activation},
+                       {op.output()},
+                       {op.output()},
+                       {},
+                       {op.layers.back()}};
+    add_swish_step(swish, op.output(), op.output());
+    return;
+  }
   const size_t first = steps_.size();
   try {
     // One overload per IR op kind and no catch-all: a new kind without a lowering is a compile error here.

@@ -117,6 +117,10 @@ class PlanBuilder {
   // Shared by the families (plan_builder.cpp).
   /// Appends `step` as the primitive of `pd`, with `op`'s post-op chain and layers for the report.
   void finish_step(Step& step, const dnnl::primitive_desc_base& pd, const Op& op, std::string layouts);
+  /// Whether `op` is a float32 convolution whose last post-op, swish, runs better as a step of its own.
+  bool swish_apart(const Op& op) const;
+  /// Appends strata's swish loop from `src` to `dst` (the same value for in place), reported as `op`.
+  void add_swish_step(const Op& op, ValueId src, ValueId dst);
   /// Appends a plain C++ step; `kernel` gets the arena (capture offsets, never this builder).
   void add_kernel_step(const Op& op, std::function<void(uint8_t*)> kernel, std::string layouts);
   memory::desc desc_of(ValueId v) const { return value_desc(graph_, v); }

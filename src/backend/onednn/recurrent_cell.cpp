@@ -13,19 +13,10 @@
 #include "strata/error.hpp"
 #include "strata/parallel.hpp"
 
-// The cell is x86-64 code; elsewhere own_cell_supports says no and the plan keeps oneDNN's primitive.
-#if defined(__x86_64__)
-#include <immintrin.h>
-#define STRATA_X86_64 1
-#endif
-
-// GCC 12's AVX-512 intrinsics start their results from _mm512_undefined_ps, which its -Wmaybe-uninitialized
-// reports at every use (GCC bug 105593, fixed in GCC 13): the warning says nothing about this file's code.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-
-// Only the functions marked STRATA_AVX512 use AVX-512 instructions; the library itself is built for the
-// baseline x86-64, and own_cell_supports checks the CPU before any of them runs.
-#define STRATA_AVX512 __attribute__((target("avx512f")))
+// The cell is x86-64 code; elsewhere own_cell_supports says no and the plan keeps oneDNN's primitive. Only
+// the functions marked STRATA_AVX512 use AVX-512 instructions; the library itself is built for the baseline
+// x86-64, and own_cell_supports checks the CPU before any of them runs.
+#include "backend/avx512_math.hpp"
 
 namespace strata::onednn {
 namespace {
@@ -36,30 +27,12 @@ using detail::ActivationKind;
 #if STRATA_X86_64
 namespace {
 
+using detail::exp16;
+
 // The lanes of a 16-float vector that hold columns [j, j + 16) of `n`.
 inline __mmask16 lanes(int64_t j, int64_t n) {
   const int64_t left = n - j;
   return left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << left) - 1u);
-}
-
-// exp(x) as Cephes's expf: x = n ln2 + r with |r| <= ln2 / 2, a degree-6 polynomial in r, times 2^n. Within
-// 2 ulp of the exact value over the clamped range, which keeps sigmoid and tanh finite.
-STRATA_AVX512 inline __m512 exp16(__m512 x) {
-  // max and min return their second operand when either is NaN: x goes second, so NaN stays NaN (as in
-  // Keras) instead of becoming a bound.
-  x = _mm512_min_ps(_mm512_set1_ps(88.0f), _mm512_max_ps(_mm512_set1_ps(-88.0f), x));
-  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
-  p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-  return _mm512_scalef_ps(p, n);
 }
 
 STRATA_AVX512 inline __m512 sigmoid16(__m512 x) {
