@@ -147,4 +147,16 @@ Tensor mobilenet_v2::preprocess_input(const Tensor& images) {
   return tf_mode(images, "mobilenet_v2::preprocess_input");
 }
 
+Tensor xception::preprocess_input(const Tensor& images) {
+  return tf_mode(images, "xception::preprocess_input");
+}
+
+Tensor efficientnet::preprocess_input(const Tensor& images) {
+  return images;
+}
+
+Tensor mobilenet_v3::preprocess_input(const Tensor& images) {
+  return images;
+}
+
 }  // namespace strata::applications

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "strata/error.hpp"
@@ -91,6 +92,26 @@ std::vector<Dim> check_application_options(const ApplicationOptions& options, co
 
 double alpha_as_python_float(float alpha) {
   return std::strtod(fmt::format("{}", alpha).c_str(), nullptr);
+}
+
+int64_t make_divisible(double v, int64_t divisor) {
+  const int64_t min_value = divisor;
+  int64_t new_v =
+      std::max(min_value, static_cast<int64_t>(v + static_cast<double>(divisor) / 2) / divisor * divisor);
+  // Rounding down must not lose more than 10%.
+  if (static_cast<double>(new_v) < 0.9 * v) new_v += divisor;
+  return new_v;
+}
+
+Margins2D correct_pad(const SymbolicTensor& x, int kernel_size) {
+  const Shape& shape = x.shape();
+  int adjust_h = 1, adjust_w = 1;
+  if (shape[1]) {
+    adjust_h = 1 - static_cast<int>(*shape[1] % 2);
+    adjust_w = shape[2] ? 1 - static_cast<int>(*shape[2] % 2) : 1;
+  }
+  const int correct = kernel_size / 2;
+  return Margins2D({correct - adjust_h, correct}, {correct - adjust_w, correct});
 }
 
 void load_weights_option(const Model& model, const std::string& weights) {

@@ -1,6 +1,7 @@
 #pragma once
 // Internals shared by the application builders: Keras's imagenet_utils.obtain_input_shape and correct_pad.
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,15 @@ void check_classifier_activation(const std::string& weights, const std::string& 
 /// would give 1.2999999523 for 1.3 and could round a width differently (int(160 * 1.3) is 208 in Python
 /// but 207 from the float). The shortest decimal text of the float is exactly what the user wrote.
 double alpha_as_python_float(float alpha);
+
+/// Keras's `_make_divisible` (mobilenet_v2.py, mobilenet_v3.py): `v` rounded to the nearest multiple of
+/// `divisor`, at least `divisor`, and never more than 10% below `v`.
+int64_t make_divisible(double v, int64_t divisor);
+
+/// Keras's `imagenet_utils.correct_pad`: the zero padding that makes a stride-2 "valid" convolution of
+/// `kernel_size` sample the pixels TensorFlow's "same" would (the extra row and column go bottom and right).
+/// An unknown height is treated as even, as Keras does.
+Margins2D correct_pad(const SymbolicTensor& x, int kernel_size);
 
 /// Loads `weights` into the built `model` with `Model::load_weights` unless it is empty.
 void load_weights_option(const Model& model, const std::string& weights);

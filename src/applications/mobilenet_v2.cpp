@@ -21,28 +21,6 @@ namespace L = strata::layers;
 constexpr float kBnEpsilon = 1e-3f;
 constexpr float kBnMomentum = 0.999f;
 
-int64_t make_divisible(double v, int64_t divisor) {
-  const int64_t min_value = divisor;
-  int64_t new_v = std::max(min_value, static_cast<int64_t>(v + static_cast<double>(divisor) / 2) / divisor * divisor);
-  // Rounding down must not lose more than 10%.
-  if (static_cast<double>(new_v) < 0.9 * v) new_v += divisor;
-  return new_v;
-}
-
-// The padding that makes a stride-2 valid 3x3 convolution sample the same pixels as TensorFlow's "same":
-// the extra row and column go bottom and right, and an odd size needs one on each side. An unknown size
-// is treated as even, as Keras does.
-Margins2D correct_pad(const SymbolicTensor& x, int kernel_size) {
-  const Shape& shape = x.shape();
-  int adjust_h = 1, adjust_w = 1;
-  if (shape[1]) {
-    adjust_h = 1 - static_cast<int>(*shape[1] % 2);
-    adjust_w = shape[2] ? 1 - static_cast<int>(*shape[2] % 2) : 1;
-  }
-  const int correct = kernel_size / 2;
-  return Margins2D({correct - adjust_h, correct}, {correct - adjust_w, correct});
-}
-
 SymbolicTensor batch_norm(const SymbolicTensor& x, const std::string& name) {
   return L::BatchNormalization({.momentum = kBnMomentum, .epsilon = kBnEpsilon, .name = name})(x);
 }
@@ -55,7 +33,7 @@ SymbolicTensor inverted_res_block(const SymbolicTensor& inputs, int expansion, i
                                   int block_id) {
   const int64_t in_channels = *inputs.shape()[-1];
   const auto pointwise_conv_filters = static_cast<int64_t>(filters * alpha);
-  const int64_t pointwise_filters = make_divisible(static_cast<double>(pointwise_conv_filters), 8);
+  const int64_t pointwise_filters = detail::make_divisible(static_cast<double>(pointwise_conv_filters), 8);
   SymbolicTensor x = inputs;
   std::string prefix = fmt::format("block_{}_", block_id);
 
@@ -68,7 +46,7 @@ SymbolicTensor inverted_res_block(const SymbolicTensor& inputs, int expansion, i
     prefix = "expanded_conv_";
   }
 
-  if (stride == 2) x = L::ZeroPadding2D(correct_pad(x, 3), {.name = prefix + "pad"})(x);
+  if (stride == 2) x = L::ZeroPadding2D(detail::correct_pad(x, 3), {.name = prefix + "pad"})(x);
   x = L::DepthwiseConv2D(3, {.strides = stride,
                              .padding = stride == 1 ? "same" : "valid",
                              .use_bias = false,
@@ -101,7 +79,7 @@ Model MobileNetV2(MobileNetV2Options options) {
   // Keras passes no name, so the input gets the default `input_layer[_N]`.
   const SymbolicTensor img_input = Input(input_shape);
 
-  const int64_t first_block_filters = make_divisible(32 * alpha, 8);
+  const int64_t first_block_filters = detail::make_divisible(32 * alpha, 8);
   SymbolicTensor x = L::Conv2D(static_cast<int>(first_block_filters), 3,
                                {.strides = 2, .padding = "same", .use_bias = false, .name = "Conv1"})(img_input);
   x = batch_norm(x, "bn_Conv1");
@@ -123,7 +101,7 @@ Model MobileNetV2(MobileNetV2Options options) {
   for (const Block& b : kBlocks) x = inverted_res_block(x, b.expansion, b.stride, alpha, b.filters, block_id++);
 
   // The last convolution is widened for alpha above 1 but never narrowed, as in the paper.
-  const int64_t last_block_filters = alpha > 1.0 ? make_divisible(1280 * alpha, 8) : 1280;
+  const int64_t last_block_filters = alpha > 1.0 ? detail::make_divisible(1280 * alpha, 8) : 1280;
   x = L::Conv2D(static_cast<int>(last_block_filters), 1, {.use_bias = false, .name = "Conv_1"})(x);
   x = batch_norm(x, "Conv_1_bn");
   x = relu6(x, "out_relu");

@@ -35,7 +35,7 @@ strata::Model seed_block_2(int64_t size) {
 
 // The applications by their names in the tool: Keras's function name in lower case (resnet50v2 for
 // ResNet50V2; inception_v3 and mobilenet_v2 as Keras's modules), the same words for MODEL and `--preprocess`.
-// MobileNet and MobileNetV2 take --alpha.
+// MobileNet, MobileNetV2 and MobileNetV3 take --alpha.
 struct Application {
   const char* name;
   const char* help;
@@ -67,6 +67,17 @@ strata::Model mobilenet_v2(const apps::ApplicationOptions& o, float alpha) {
                             .classes = o.classes});
 }
 
+// Keras defaults MobileNetV3's input to (None, None, 3); the tool needs sizes to run, so 224x224x3.
+template <strata::Model (*Build)(apps::MobileNetV3Options)>
+strata::Model mobilenet_v3(const apps::ApplicationOptions& o, float alpha) {
+  return Build({.input_shape = o.input_shape.empty() ? std::vector<strata::Dim>{224, 224, 3} : o.input_shape,
+                .alpha = alpha,
+                .include_top = o.include_top,
+                .weights = o.weights,
+                .classes = o.classes,
+                .pooling = o.pooling});
+}
+
 const Application kApplications[] = {
     {"vgg16", "Keras's VGG16 (138.4 M parameters, 224x224x3 by default)", plain<apps::VGG16>,
      apps::vgg16::preprocess_input, false},
@@ -91,10 +102,32 @@ const Application kApplications[] = {
      apps::densenet::preprocess_input, false},
     {"inception_v3", "Keras's InceptionV3 (23.9 M, 299x299x3 by default, at least 75x75)",
      plain<apps::InceptionV3>, apps::inception_v3::preprocess_input, false},
+    {"xception", "Keras's Xception (22.9 M, 299x299x3 by default, at least 71x71)", plain<apps::Xception>,
+     apps::xception::preprocess_input, false},
     {"mobilenet", "Keras's MobileNet (4.3 M at alpha 1.0)", mobilenet, apps::mobilenet::preprocess_input,
      true},
     {"mobilenet_v2", "Keras's MobileNetV2 (3.5 M parameters at alpha 1.0, 224x224x3 by default)",
      mobilenet_v2, apps::mobilenet_v2::preprocess_input, true},
+    {"mobilenetv3small", "Keras's MobileNetV3Small (2.6 M at alpha 1.0; takes pixels in [0, 255])",
+     mobilenet_v3<apps::MobileNetV3Small>, apps::mobilenet_v3::preprocess_input, true},
+    {"mobilenetv3large", "Keras's MobileNetV3Large (5.5 M at alpha 1.0; takes pixels in [0, 255])",
+     mobilenet_v3<apps::MobileNetV3Large>, apps::mobilenet_v3::preprocess_input, true},
+    {"efficientnetb0", "Keras's EfficientNetB0 (5.3 M, 224x224x3 by default; takes pixels in [0, 255])",
+     plain<apps::EfficientNetB0>, apps::efficientnet::preprocess_input, false},
+    {"efficientnetb1", "Keras's EfficientNetB1 (7.9 M, 240x240x3 by default; takes pixels in [0, 255])",
+     plain<apps::EfficientNetB1>, apps::efficientnet::preprocess_input, false},
+    {"efficientnetb2", "Keras's EfficientNetB2 (9.2 M, 260x260x3 by default; takes pixels in [0, 255])",
+     plain<apps::EfficientNetB2>, apps::efficientnet::preprocess_input, false},
+    {"efficientnetb3", "Keras's EfficientNetB3 (12.3 M, 300x300x3 by default; takes pixels in [0, 255])",
+     plain<apps::EfficientNetB3>, apps::efficientnet::preprocess_input, false},
+    {"efficientnetb4", "Keras's EfficientNetB4 (19.5 M, 380x380x3 by default; takes pixels in [0, 255])",
+     plain<apps::EfficientNetB4>, apps::efficientnet::preprocess_input, false},
+    {"efficientnetb5", "Keras's EfficientNetB5 (30.6 M, 456x456x3 by default; takes pixels in [0, 255])",
+     plain<apps::EfficientNetB5>, apps::efficientnet::preprocess_input, false},
+    {"efficientnetb6", "Keras's EfficientNetB6 (43.3 M, 528x528x3 by default; takes pixels in [0, 255])",
+     plain<apps::EfficientNetB6>, apps::efficientnet::preprocess_input, false},
+    {"efficientnetb7", "Keras's EfficientNetB7 (66.7 M, 600x600x3 by default; takes pixels in [0, 255])",
+     plain<apps::EfficientNetB7>, apps::efficientnet::preprocess_input, false},
 };
 
 const Application* find_application(const std::string& name) {
@@ -198,6 +231,8 @@ const PreprocessModule kPreprocessModules[] = {
     {"resnet", apps::resnet::preprocess_input},
     {"resnet_v2", apps::resnet_v2::preprocess_input},
     {"densenet", apps::densenet::preprocess_input},
+    {"efficientnet", apps::efficientnet::preprocess_input},
+    {"mobilenet_v3", apps::mobilenet_v3::preprocess_input},
 };
 
 using Preprocess = strata::Tensor (*)(const strata::Tensor& images);

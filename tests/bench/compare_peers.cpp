@@ -99,10 +99,10 @@ strata::Model with_seeded_weights(strata::Model model, uint64_t seed) {
   return model;
 }
 
-const std::vector<std::string> kModels{"seed_block_1", "seed_block_2",    "resnet50",    "mobilenet_v2",
-                                       "vgg16",        "resnet50v2",      "densenet121", "inception_v3",
-                                       "mobilenet",    "dcgan_generator", "unet",        "text_cnn",
-                                       "bilstm",       "transformer"};
+const std::vector<std::string> kModels{
+    "seed_block_1",     "seed_block_2",    "resnet50",  "mobilenet_v2", "vgg16",          "resnet50v2",
+    "densenet121",      "inception_v3",    "mobilenet", "xception",     "efficientnetb0", "mobilenetv3small",
+    "mobilenetv3large", "dcgan_generator", "unet",      "text_cnn",     "bilstm",         "transformer"};
 
 // Deterministic: the same seeded weights in every process, so the exported ONNX file and a serving
 // process hold identical weights.
@@ -120,6 +120,15 @@ strata::Model build(const std::string& name) {
   if (name == "densenet121") return strata::applications::DenseNet121({.classifier_activation = "linear"});
   if (name == "inception_v3") return strata::applications::InceptionV3({.classifier_activation = "linear"});
   if (name == "mobilenet") return strata::applications::MobileNet({.classifier_activation = "linear"});
+  if (name == "xception") return strata::applications::Xception({.classifier_activation = "linear"});
+  if (name == "efficientnetb0")
+    return strata::applications::EfficientNetB0({.classifier_activation = "linear"});
+  if (name == "mobilenetv3small")
+    return strata::applications::MobileNetV3Small(
+        {.input_shape = {224, 224, 3}, .classifier_activation = ""});
+  if (name == "mobilenetv3large")
+    return strata::applications::MobileNetV3Large(
+        {.input_shape = {224, 224, 3}, .classifier_activation = ""});
   // samples/dcgan_models.hpp and samples/unet_model.hpp (keras-io's models, issue 16's benchmarks).
   if (name == "dcgan_generator") return with_seeded_weights(make_generator(), 40);
   if (name == "unet") return with_seeded_weights(make_unet(160, 3, "linear"), 50);
@@ -139,16 +148,19 @@ std::vector<int64_t> image_dims(const std::string& name) {
   if (name.rfind("seed_block", 0) == 0) return {32, 32, 3};
   if (name == "dcgan_generator") return {kLatent};
   if (name == "unet") return {160, 160, 3};
-  if (name == "inception_v3") return {299, 299, 3};  // Keras's default size
+  if (name == "inception_v3" || name == "xception") return {299, 299, 3};  // Keras's default size
   if (name == "text_cnn") return {500};  // keras-io's sequence length
   if (name == "bilstm" || name == "transformer") return {200};  // keras-io's maxlen
   return {224, 224, 3};
 }
 
 // The benchmark input of `name` with these dims (batch first): token ids uniform over the vocabulary for
-// the text classifier; otherwise images in [0, 1), the scale a preprocessed input has (the models' seeded
-// weights keep activations in range).
+// the text classifier; pixels in [0, 255) for the models that rescale their own input (EfficientNet,
+// MobileNetV3); otherwise images in [0, 1), the scale a preprocessed input has (the models' seeded weights
+// keep activations in range).
 strata::Tensor bench_input(const std::string& name, const std::vector<int64_t>& dims) {
+  if (name == "efficientnetb0" || name.rfind("mobilenetv3", 0) == 0)
+    return strata::Tensor::random_uniform(dims, 7, 0.0f, 255.0f);
   if (name != "text_cnn" && name != "bilstm" && name != "transformer")
     return strata::Tensor::random_uniform(dims, 7);
   const strata::Tensor u = strata::Tensor::random_uniform(dims, 7, 0.0f, 20000.0f);

@@ -21,9 +21,12 @@
 // - ReLU layer: tfjs has only `max_value`; a non-zero `negative_slope` or `threshold` is refused.
 // - activation "hard_sigmoid": tfjs computes Keras 2's clip(0.2 x + 0.5, 0, 1), Keras 3 relu6(x + 3) / 6:
 //   refused. "silu" is tfjs's "swish" (the same x * sigmoid(x)); "leaky_relu" is unknown to tfjs: refused.
+//   "hard_silu" (Keras 3's hard_swish) is unknown to tfjs: an Activation layer of it runs as keras_ops.js's
+//   HardSilu op (x * relu6(x + 3) / 6, tfjs-core's kernels); another layer's activation of it is refused.
 //   "gelu" is the exact erf form in both.
 // - Conv2D `groups` > 1: tfjs ignores the argument (it would convolve every input channel): refused.
-// - GlobalAveragePooling1D/2D and GlobalMaxPooling1D/2D `keepdims`: tfjs ignores it: refused when true.
+// - GlobalAveragePooling1D/2D and GlobalMaxPooling1D/2D `keepdims`: tfjs ignores it, so with it true (channels
+//   last) the layer runs as keras_ops.js's Mean or Max op over the spatial axes with keepdims.
 // - DepthwiseConv2D `dilation_rate`: tfjs's layer passes no dilation to its kernel ("TODO(cais): Add support
 //   for dilation" in tfjs-layers' DepthwiseConv2D.call): refused unless (1, 1). Found by the random graphs.
 // - Conv1D `groups` > 1: ignored by tfjs (refused); `padding: "causal"`: tfjs throws NotImplementedError
@@ -422,6 +425,13 @@ function adapt(layer) {
     return;
   }
   const c = layer.config;
+  // tfjs has no hard_silu (Keras 3's hard_swish): an Activation layer of it runs as the op of that name.
+  if (layer.class_name === 'Activation' && c.activation === 'hard_silu') {
+    layer.config = {name: c.name, op: 'HardSilu', args: {}};
+    layer.class_name = 'KerasOp';
+    return;
+  }
+  if (c.activation === 'hard_silu') refuse(layer, 'tfjs has no hard_silu activation');
   // Keras 3 writes a layer's dtype as a DTypePolicy object; tfjs reads the name.
   if (c.dtype && typeof c.dtype === 'object') c.dtype = c.dtype.config.name;
   if ('activation' in c) {
@@ -514,7 +524,15 @@ function adapt(layer) {
     case 'GlobalMaxPooling1D':
     case 'GlobalAveragePooling2D':
     case 'GlobalMaxPooling2D':
-      if (c.keepdims) refuse(layer, 'tfjs ignores keepdims');
+      if (c.keepdims) {
+        // tfjs ignores keepdims: the pooling runs as the Mean or Max op over the spatial axes, keeping them.
+        if (c.data_format !== 'channels_last') refuse(layer, 'tfjs ignores keepdims');
+        const axis = layer.class_name.endsWith('1D') ? [1] : [1, 2];
+        const op = layer.class_name.startsWith('GlobalAverage') ? 'Mean' : 'Max';
+        layer.config = {name: c.name, op, args: {axis, keepdims: true}};
+        layer.class_name = 'KerasOp';
+        return;
+      }
       delete c.keepdims;
       break;
     case 'MultiHeadAttention': {

@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "numerics_util.hpp"
+#include "strata/applications/application_options.hpp"
+#include "strata/error.hpp"
 #include "strata/model.hpp"
 
 namespace strata_test {
@@ -38,6 +41,45 @@ inline std::vector<std::string> tail(const std::vector<std::string>& names, size
 /// Keras's "Non-trainable params" (batch-norm moving statistics).
 inline int64_t non_trainable(const strata::Model& model) {
   return model.count_params() - model.count_trainable_params();
+}
+
+/// The errors every application built from `ApplicationOptions` gives for bad options, each naming it
+/// (`name`, Keras's class name): too small or non-RGB inputs, unknown pooling, `weights` "imagenet",
+/// a non-softmax top with weights, no classes, and an unknown size with the top.
+inline void check_application_option_errors(
+    const std::string& name, strata::Model (*build)(strata::applications::ApplicationOptions)) {
+  INFO(name);
+  const std::string where = "[" + name + "]";
+  CHECK_THROWS_WITH(build({.input_shape = {16, 16, 3}}), Catch::Contains(where));
+  CHECK_THROWS_AS(build({.input_shape = {128, 128, 1}}), strata::ValueError);
+  CHECK_THROWS_WITH(build({.include_top = false, .pooling = "sum"}), Catch::Contains(where));
+  CHECK_THROWS_WITH(build({.weights = "imagenet"}),
+                    Catch::Contains(where) && Catch::Contains("keras.applications." + name + "("));
+  CHECK_THROWS_WITH(build({.weights = "w.weights.h5", .classifier_activation = "relu"}),
+                    Catch::Contains(where) && Catch::Contains("classifier_activation=\"relu\""));
+  CHECK_THROWS_AS(build({.classes = 0}), strata::ValueError);
+  CHECK_THROWS_WITH(build({.input_shape = {strata::None, strata::None, 3}}),
+                    Catch::Contains("static `input_shape`"));
+}
+
+/// The whole-network check of an application at a reduced size: weights as trained (calibrated on a batch of
+/// 4 of `input`'s shape), no slow oneDNN path in the fused plan, the fused and unfused plans within
+/// 50 depths of float32 rounding over `terms`-long dot products of the reference executor (the budget
+/// test_applications_numerics gives ResNet50), and an input sensitivity of at least 100 times that.
+inline void check_application_against_reference(const strata::Model& model, std::vector<int64_t> input,
+                                                int terms, uint64_t seed) {
+  std::vector<int64_t> calibration = input;
+  calibration[0] = 4;
+  randomize_like_trained(model, seed, random_input(calibration, seed + 1));
+  const strata::Tensor x = random_input(input, seed + 2);
+  const std::string plan = model.compile().plan_string(1);
+  INFO(plan);
+  CHECK(plan.find("ref:") == std::string::npos);
+  const double tolerance = 50 * float32_tolerance(terms);
+  check_against_reference(model, {x}, tolerance);
+  const double moved = sensitivity(model, x);
+  INFO("a perturbed input moves the output by " << moved << "; tolerance " << tolerance);
+  CHECK(moved >= 100 * tolerance);
 }
 
 }  // namespace strata_test

@@ -88,11 +88,12 @@ inline void check_against_reference(const strata::Model& model, const std::vecto
 /// input on `sample`, in layer order (each after the ones before it), as training leaves them. Every batch
 /// norm then really normalizes, so the output depends on the input as a trained network's does; with Keras's
 /// initial or random moments ResNet50's output hardly depends on its input (1e-8 of its scale for an all-zero
-/// input).
+/// input). A Normalization layer with weights (mean, variance, count) gets its input's per-channel mean and
+/// variance the same way, as Keras's `adapt` would give it.
 inline void randomize_like_trained(const strata::Model& model, uint64_t seed, const strata::Tensor& sample) {
   for (strata::Layer layer : model.layers()) {
     std::vector<strata::Tensor> w = layer.get_weights();
-    if (w.empty()) continue;
+    if (w.empty() || layer.class_name() == "Normalization") continue;
     for (strata::Tensor& t : w) {
       const double fan_in = t.rank() >= 2 ? static_cast<double>(t.size()) / t.dims().back() : 1.0;
       const float limit = t.rank() >= 2 ? static_cast<float>(std::sqrt(6.0 / fan_in)) : 0.2f;
@@ -104,7 +105,9 @@ inline void randomize_like_trained(const strata::Model& model, uint64_t seed, co
     layer.set_weights(w);
   }
   for (strata::Layer layer : model.layers()) {
-    if (layer.class_name() != "BatchNormalization") continue;
+    const bool normalization = layer.class_name() == "Normalization";
+    if (layer.class_name() != "BatchNormalization" && !(normalization && !layer.get_weights().empty()))
+      continue;
     const strata::Model probe(model.inputs(), {layer.input()}, "probe");
     const strata::Tensor x = probe.compile({.num_threads = 1}).predict(sample);
     const int64_t channels = x.dims().back(), rows = x.size() / channels;
@@ -113,13 +116,18 @@ inline void randomize_like_trained(const strata::Model& model, uint64_t seed, co
       sum[i % channels] += x.data()[i];
       squares[i % channels] += static_cast<double>(x.data()[i]) * x.data()[i];
     }
-    std::vector<strata::Tensor> w = layer.get_weights();  // ..., moving mean, moving variance
-    strata::Tensor& mean = w[w.size() - 2];
-    strata::Tensor& variance = w[w.size() - 1];
+    // BatchNormalization: ..., moving mean, moving variance; Normalization: mean, variance, count.
+    std::vector<strata::Tensor> w = layer.get_weights();
+    strata::Tensor& mean = normalization ? w[0] : w[w.size() - 2];
+    strata::Tensor& variance = normalization ? w[1] : w[w.size() - 1];
+    REQUIRE(mean.size() == channels);
     for (int64_t c = 0; c < channels; ++c) {
       const double m = sum[c] / rows;
       mean.data()[c] = static_cast<float>(m);
-      variance.data()[c] = static_cast<float>(std::max(squares[c] / rows - m * m, 1e-3));
+      // A batch norm's epsilon is about 1e-3 anyway; a Normalization has none, and its input may be tiny
+      // (EfficientNet's pixels scaled by 1/255).
+      variance.data()[c] =
+          static_cast<float>(std::max(squares[c] / rows - m * m, normalization ? 1e-12 : 1e-3));
     }
     layer.set_weights(w);
   }

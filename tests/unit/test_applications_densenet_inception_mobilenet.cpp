@@ -143,19 +143,7 @@ TEST_CASE("The DenseNets and InceptionV3 refuse bad options with the model's nam
                                                                  {"DenseNet169", apps::DenseNet169},
                                                                  {"DenseNet201", apps::DenseNet201},
                                                                  {"InceptionV3", apps::InceptionV3}};
-  for (const auto& [name, build] : builders) {
-    INFO(name);
-    const std::string where = "[" + name + "]";
-    CHECK_THROWS_WITH(build({.input_shape = {16, 16, 3}}), Catch::Contains(where));
-    CHECK_THROWS_AS(build({.input_shape = {128, 128, 1}}), strata::ValueError);
-    CHECK_THROWS_WITH(build({.include_top = false, .pooling = "sum"}), Catch::Contains(where));
-    CHECK_THROWS_WITH(build({.weights = "imagenet"}),
-                      Catch::Contains(where) && Catch::Contains("keras.applications." + name + "("));
-    CHECK_THROWS_WITH(build({.weights = "w.weights.h5", .classifier_activation = "relu"}),
-                      Catch::Contains(where) && Catch::Contains("classifier_activation=\"relu\""));
-    CHECK_THROWS_AS(build({.classes = 0}), strata::ValueError);
-    CHECK_THROWS_WITH(build({.input_shape = {None, None, 3}}), Catch::Contains("static `input_shape`"));
-  }
+  for (const auto& [name, build] : builders) check_application_option_errors(name, build);
 }
 
 TEST_CASE("DenseNet's, InceptionV3's and MobileNet's preprocess_input are Keras's modes",
@@ -175,9 +163,6 @@ TEST_CASE("DenseNet's, InceptionV3's and MobileNet's preprocess_input are Keras'
   CHECK_THROWS_WITH(apps::mobilenet::preprocess_input(strata::Tensor::zeros({4, 3})),
                     Catch::Contains("mobilenet::preprocess_input"));
 }
-
-// Depth multiplies float32 rounding (test_applications_numerics: the same budget for ResNet50).
-constexpr int kDepth = 50;
 
 TEST_CASE("DenseNet121, InceptionV3 and MobileNet match the reference at a reduced size",
           "[applications][numerics]") {
@@ -215,17 +200,7 @@ TEST_CASE("DenseNet121, InceptionV3 and MobileNet match the reference at a reduc
   for (const Case& c : cases) {
     INFO(c.what);
     strata::clear_session();
-    strata::Model model = c.build();
-    std::vector<int64_t> calibration = c.input;
-    calibration[0] = 4;
-    randomize_like_trained(model, seed, random_input(calibration, seed + 1));
-    const strata::Tensor input = random_input(c.input, seed + 2);
+    check_application_against_reference(c.build(), c.input, c.terms, seed);
     seed += 10;
-    const std::string plan = model.compile().plan_string(1);
-    INFO(plan);
-    CHECK(plan.find("ref:") == std::string::npos);
-    const double tolerance = kDepth * float32_tolerance(c.terms);
-    check_against_reference(model, {input}, tolerance);
-    CHECK(sensitivity(model, input) >= 100 * tolerance);
   }
 }

@@ -143,6 +143,14 @@ TEST_CASE("strata summary prints Keras's table", "[cli]") {
   CHECK_THAT(strata_cli("summary mobilenet --alpha 0.5 --input-size 128").out,
              Contains("Model: \"mobilenet_0.50_128\""));
   CHECK_THAT(strata_cli("summary resnet152v2 --classes 7").out, Contains("(None, 7)"));
+  CHECK_THAT(strata_cli("summary xception").out, Contains("Total params: 22,910,480"));
+  CHECK_THAT(strata_cli("summary efficientnetb0").out,
+             Contains("Model: \"efficientnetb0\"") && Contains("Total params: 5,330,571"));
+  CHECK_THAT(strata_cli("summary mobilenetv3large --alpha 0.75 --line-length 120").out,
+             Contains("Model: \"MobileNetV3Large\"") && Contains("Total params: 4,012,616") &&
+                 Contains("(None, 224, 224, 3)"));
+  CHECK_THAT(strata_cli("summary efficientnetb7 --no-top --input-size 64 --line-length 120").out,
+             Contains("top_activation") && Contains("(None, 2, 2, 2560)"));
 }
 
 TEST_CASE("strata takes Keras model files: summary and predict of a file Keras 2 wrote", "[cli]") {
@@ -290,11 +298,13 @@ TEST_CASE("strata's usage mistakes exit 2 with a message naming the mistake", "[
   for (const Case& c : {
            Case{"frobnicate", "strata: error: unknown command 'frobnicate'"},
            Case{"summary", "strata summary: error: missing MODEL"},
-           Case{"summary xception",
-                "unknown model 'xception' (expected an application (vgg16, vgg19, resnet50, resnet101, "
-                "resnet152, "
-                "resnet50v2, resnet101v2, resnet152v2, densenet121, densenet169, densenet201, inception_v3, "
-                "mobilenet, mobilenet_v2), seed, seed2 or a model file)"},
+           Case{"summary alexnet",
+                "unknown model 'alexnet' (expected an application (vgg16, vgg19, resnet50, resnet101, "
+                "resnet152, resnet50v2, resnet101v2, resnet152v2, densenet121, densenet169, densenet201, "
+                "inception_v3, xception, mobilenet, mobilenet_v2, mobilenetv3small, mobilenetv3large, "
+                "efficientnetb0, efficientnetb1, "
+                "efficientnetb2, efficientnetb3, efficientnetb4, efficientnetb5, efficientnetb6, "
+                "efficientnetb7), seed, seed2 or a model file)"},
            Case{"summary resnet50 --alpha 0.5", "option '--alpha' does not apply to model 'resnet50'"},
            Case{"summary seed --frob", "unknown option '--frob' (see 'strata summary --help')"},
            Case{"summary seed -x", "unknown option '-x'"},
@@ -308,7 +318,8 @@ TEST_CASE("strata's usage mistakes exit 2 with a message naming the mistake", "[
            Case{"predict seed --input x.npy --output y.npy --preprocess vgg",
                 "option '--preprocess' expects an application (vgg16, vgg19, resnet50,"},
            Case{"predict seed --input x.npy --output y.npy --preprocess resnet_v3",
-                "or a Keras module (resnet, resnet_v2, densenet), received 'resnet_v3'"},
+                "or a Keras module (resnet, resnet_v2, densenet, efficientnet, mobilenet_v3), received "
+                "'resnet_v3'"},
            Case{"export seed", "missing MODEL and OUT.onnx"},
            Case{"bench seed --batch 0", "option '--batch' expects an integer of at least 1, received '0'"},
            Case{"bench seed --threads two",

@@ -186,6 +186,40 @@ std::vector<Case> cases() {
                },
                {{2, 7, 9, 3}, {2, 4, 5, 3}},
                63});
+  // keepdims: tfjs ignores it, so the harness runs these as its Mean and Max ops (run_tfjs.js).
+  c.push_back({"GlobalAveragePooling2D, GlobalMaxPooling2D keepdims",
+               [] {
+                 return single({7, 9, 3}, [](auto x) {
+                   return L::add({L::GlobalAveragePooling2D({.keepdims = true})(x),
+                                  L::GlobalMaxPooling2D({.keepdims = true})(x)});
+                 });
+               },
+               {{2, 7, 9, 3}},
+               63});
+  c.push_back({"GlobalAveragePooling1D, GlobalMaxPooling1D keepdims",
+               [] {
+                 return single({5, 3}, [](auto x) {
+                   return L::multiply({L::GlobalAveragePooling1D({.keepdims = true})(x),
+                                       L::GlobalMaxPooling1D({.keepdims = true})(x)});
+                 });
+               },
+               {{2, 5, 3}},
+               5});
+  // hard_swish (Keras 3's hard_silu): no tfjs activation; the harness runs the Activation layer as its op.
+  c.push_back({"Activation hard_swish",
+               [] {
+                 return single({6, 4}, [](auto x) { return L::Activation("hard_swish")(x * 4.0); });
+               },
+               {{2, 6, 4}},
+               1});
+  c.push_back(
+      {"Conv2D activation hard_swish",
+       [] {
+         return single({4, 4, 2}, [](auto x) { return L::Conv2D(2, 1, {.activation = "hard_swish"})(x); });
+       },
+       {{1, 4, 4, 2}},
+       2,
+       "hard_silu"});
   // Merges, with three inputs and with broadcasting.
   for (const char* merge : {"Add", "Multiply", "Average", "Maximum", "Minimum"}) {
     c.push_back(
@@ -384,22 +418,6 @@ std::vector<Case> cases() {
                {{1, 8, 3}},
                2,
                "groups"});
-  c.push_back(
-      {"GlobalMaxPooling2D keepdims",
-       [] {
-         return single({4, 4, 3}, [](auto x) { return L::GlobalMaxPooling2D({.keepdims = true})(x); });
-       },
-       {{1, 4, 4, 3}},
-       1,
-       "keepdims"});
-  c.push_back(
-      {"GlobalAveragePooling1D keepdims",
-       [] {
-         return single({5, 3}, [](auto x) { return L::GlobalAveragePooling1D({.keepdims = true})(x); });
-       },
-       {{1, 5, 3}},
-       5,
-       "keepdims"});
   c.push_back({"Subtract",
                [] { return pair({3}, {3}, [](auto x, auto y) {
                       return L::subtract({x, y});

@@ -1,6 +1,6 @@
 // Whole networks against the independent oracle, TensorFlow.js's Layers API (tfjs_oracle.hpp): the seed
-// notebook's residual blocks, ResNet50, ResNet50V2, VGG16, MobileNetV2, DenseNet121, InceptionV3 and
-// MobileNet as Keras defines them, each run
+// notebook's residual blocks, ResNet50, ResNet50V2, VGG16, MobileNetV2, DenseNet121, InceptionV3, MobileNet,
+// Xception, EfficientNetB0 and MobileNetV3 as Keras defines them, each run
 // by tfjs from its Keras config and weights. Weights have realistic statistics (kernels at Keras's scale;
 // batch-norm moments calibrated on sample inputs, as a trained network has), and every test shows it can
 // fail: a perturbed input moves the output by at least 100 times the tolerance.
@@ -121,6 +121,63 @@ TEST_CASE("MobileNet equals tfjs, batch norms calibrated", "[tfjs][numerics][app
   randomize_like_trained(model, 28, random_input({4, 64, 64, 3}, 29));
   // Measured 1.4e-5; a perturbed input moves the output by 0.76 of its scale.
   check_against_tfjs(model, random_input({2, 64, 64, 3}, 30), 50 * float32_tolerance(1536));
+}
+
+TEST_CASE("Xception equals tfjs, batch norms calibrated", "[tfjs][numerics][applications]") {
+  // The smallest input Keras allows, with the top: separable convolutions without biases, the strided 1x1
+  // shortcuts and "same" max poolings of the entry and exit blocks, the eight identity middle blocks.
+  strata::Model model = strata::applications::Xception(
+      {.input_shape = {71, 71, 3}, .classes = 10, .classifier_activation = "linear"});
+  randomize_like_trained(model, 31, random_input({4, 71, 71, 3}, 32));
+  // Measured 2.7e-6; a perturbed input moves the logits by 0.18 of their scale, so the budget is 20 depths.
+  check_against_tfjs(model, random_input({2, 71, 71, 3}, 33), 20 * float32_tolerance(1536));
+}
+
+TEST_CASE("EfficientNetB0 equals tfjs, normalization and batch norms calibrated",
+          "[tfjs][numerics][applications]") {
+  // The model's own rescaling and normalization (its mean and variance calibrated as Keras's adapt would),
+  // swish, squeeze-and-excitation (pooling, reshape, two 1x1 convolutions, multiply), the strided blocks'
+  // asymmetric paddings, the shortcuts' per-sample dropouts, the top's dropout.
+  strata::Model model = strata::applications::EfficientNetB0(
+      {.input_shape = {64, 64, 3}, .classes = 10, .classifier_activation = "linear"});
+  randomize_like_trained(model, 34, random_input({4, 64, 64, 3}, 35));
+  // Measured 4.4e-6; a perturbed input moves the logits by 1.06 of their scale.
+  check_against_tfjs(model, random_input({2, 64, 64, 3}, 36), 50 * float32_tolerance(1152));
+}
+
+TEST_CASE("MobileNetV3Small and MobileNetV3Large equal tfjs, batch norms calibrated",
+          "[tfjs][numerics][applications]") {
+  // Their own rescaling, hard swish (tfjs runs it as keras_ops.js's HardSilu), squeeze-and-excitation gated
+  // by Keras's operations relu6(x + 3) * (1 / 6), the 5x5 depthwise blocks, the kept-dims pooled top with
+  // conv_2, logits and a flatten; the large one at alpha 0.75, the small one minimalistic too.
+  struct Case {
+    const char* what;
+    strata::Model (*build)();
+  };
+  const Case cases[] = {
+      {"MobileNetV3Small",
+       [] {
+         return strata::applications::MobileNetV3Small({.input_shape = {64, 64, 3}, .classes = 10});
+       }},
+      {"MobileNetV3Large alpha 0.75",
+       [] {
+         return strata::applications::MobileNetV3Large(
+             {.input_shape = {64, 64, 3}, .alpha = 0.75f, .classes = 10, .classifier_activation = ""});
+       }},
+      {"MobileNetV3Small minimalistic",
+       [] {
+         return strata::applications::MobileNetV3Small(
+             {.input_shape = {64, 64, 3}, .minimalistic = true, .classes = 10, .classifier_activation = ""});
+       }},
+  };
+  uint64_t seed = 40;
+  for (const Case& c : cases) {
+    INFO(c.what);
+    strata::Model model = c.build();
+    randomize_like_trained(model, seed, random_input({4, 64, 64, 3}, seed + 1));
+    check_against_tfjs(model, random_input({2, 64, 64, 3}, seed + 2), 50 * float32_tolerance(1280));
+    seed += 10;
+  }
 }
 
 TEST_CASE("keras-io's MNIST GAN generator and discriminator equal tfjs", "[tfjs][numerics][gan]") {

@@ -70,11 +70,29 @@ namespace inception_v3 {
 Tensor preprocess_input(const Tensor& images);
 }  // namespace inception_v3
 
+namespace xception {
+/// `keras.applications.xception.preprocess_input`: the "tf" mode, as resnet_v2's. Throws ShapeError for a
+/// non-NHWC input.
+Tensor preprocess_input(const Tensor& images);
+}  // namespace xception
+
+namespace efficientnet {
+/// `keras.applications.efficientnet.preprocess_input`: the images unchanged (a copy), since EfficientNet
+/// rescales and normalizes inside the model; pixels in [0, 255]. Any shape, as Keras's.
+Tensor preprocess_input(const Tensor& images);
+}  // namespace efficientnet
+
 namespace mobilenet {
 /// `keras.applications.mobilenet.preprocess_input`: the "tf" mode, as resnet_v2's. Throws ShapeError for a
 /// non-NHWC input.
 Tensor preprocess_input(const Tensor& images);
 }  // namespace mobilenet
+
+namespace mobilenet_v3 {
+/// `keras.applications.mobilenet_v3.preprocess_input`: the images unchanged (a copy), since MobileNetV3
+/// rescales inside the model (`include_preprocessing`); pixels in [0, 255]. Any shape, as Keras's.
+Tensor preprocess_input(const Tensor& images);
+}  // namespace mobilenet_v3
 
 namespace mobilenet_v2 {
 /// Keras's "tf" preprocessing: scale [0, 255] to [-1, 1]. Throws ShapeError for a non-NHWC input.
