@@ -203,7 +203,8 @@ TEST_CASE("in a chain of depthwise separable blocks, pairs whose ends stay block
   give_batch_norms_statistics(model, 71);
   const std::string plan = model.compile().plan_string(8);
   INFO(plan);
-  CHECK(occurrences(plan, "conv + relu + depthwise + relu") == 2);
+  // Without AVX-512 the chooser keeps nhwc, where oneDNN has no fused kernel worth running.
+  CHECK(occurrences(plan, "conv + relu + depthwise + relu") == (onednn_runs_avx512() ? 2 : 0));
   CHECK(model.compile().plan_string(1).find("+ depthwise") == std::string::npos);
   check_against_reference(model, {random_input({8, 112, 112, 16}, 7)}, 3 * float32_tolerance(32));
 }
