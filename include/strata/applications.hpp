@@ -1,11 +1,14 @@
 #pragma once
 /// @file applications.hpp
-/// Keras's application models: VGG16 and VGG19, the ResNets (V1 and V2), DenseNets, InceptionV3, Xception,
-/// MobileNet, MobileNetV2, MobileNetV3 and the EfficientNets, with their ImageNet helpers.
+/// Keras's application models: VGG16 and VGG19, the ResNets (V1 and V2), DenseNets, InceptionV3,
+/// InceptionResNetV2, Xception, MobileNet, MobileNetV2, MobileNetV3, the EfficientNets and EfficientNetV2s,
+/// with their ImageNet helpers.
 
 #include "strata/applications/densenet.hpp"
 #include "strata/applications/efficientnet.hpp"
+#include "strata/applications/efficientnet_v2.hpp"
 #include "strata/applications/imagenet.hpp"
+#include "strata/applications/inception_resnet_v2.hpp"
 #include "strata/applications/inception_v3.hpp"
 #include "strata/applications/mobilenet.hpp"
 #include "strata/applications/mobilenet_v2.hpp"

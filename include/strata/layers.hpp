@@ -8,6 +8,7 @@
 #include "strata/layers/conv1d.hpp"
 #include "strata/layers/conv2d.hpp"
 #include "strata/layers/conv_transpose.hpp"
+#include "strata/layers/custom_scale_layer.hpp"
 #include "strata/layers/dense.hpp"
 #include "strata/layers/depthwise_conv1d.hpp"
 #include "strata/layers/depthwise_conv2d.hpp"

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <string>
 
+#include "applications/efficientnet_common.hpp"
 #include "applications/imagenet_utils.hpp"
 #include "strata/layers.hpp"
 
@@ -31,13 +32,7 @@ constexpr BlockArgs kBlocks[] = {
 constexpr double kSeRatio = 0.25;
 constexpr double kDropConnectRate = 0.2;
 
-// Keras's CONV_KERNEL_INITIALIZER and DENSE_KERNEL_INITIALIZER, kept so configs and fresh weights match.
-Initializer conv_initializer() {
-  return initializers::VarianceScaling(2.0, "fan_out", "truncated_normal");
-}
-Initializer dense_initializer() {
-  return initializers::VarianceScaling(1.0 / 3.0, "fan_out", "uniform");
-}
+using detail::efficientnet_conv_initializer;
 
 SymbolicTensor bn_act(const SymbolicTensor& x, const std::string& bn_name, const std::string& act_name) {
   const SymbolicTensor y = L::BatchNormalization({.name = bn_name})(x);
@@ -54,7 +49,7 @@ SymbolicTensor block(const SymbolicTensor& inputs, double drop_rate, const std::
     x = L::Conv2D(filters, 1,
                   {.padding = "same",
                    .use_bias = false,
-                   .kernel_initializer = conv_initializer(),
+                   .kernel_initializer = efficientnet_conv_initializer(),
                    .name = name + "expand_conv"})(x);
     x = bn_act(x, name + "expand_bn", name + "expand_activation");
   }
@@ -66,38 +61,20 @@ SymbolicTensor block(const SymbolicTensor& inputs, double drop_rate, const std::
   x = L::DepthwiseConv2D(args.kernel_size, {.strides = args.strides,
                                             .padding = conv_pad,
                                             .use_bias = false,
-                                            .depthwise_initializer = conv_initializer(),
+                                            .depthwise_initializer = efficientnet_conv_initializer(),
                                             .name = name + "dwconv"})(x);
   x = bn_act(x, name + "bn", name + "activation");
 
-  const int filters_se = std::max(1, static_cast<int>(args.filters_in * kSeRatio));
-  SymbolicTensor se = L::GlobalAveragePooling2D({.name = name + "se_squeeze"})(x);
-  se = L::Reshape({1, 1, filters}, {.name = name + "se_reshape"})(se);
-  se = L::Conv2D(filters_se, 1,
-                 {.padding = "same",
-                  .activation = "swish",
-                  .kernel_initializer = conv_initializer(),
-                  .name = name + "se_reduce"})(se);
-  se = L::Conv2D(filters, 1,
-                 {.padding = "same",
-                  .activation = "sigmoid",
-                  .kernel_initializer = conv_initializer(),
-                  .name = name + "se_expand"})(se);
-  x = L::multiply({x, se}, {.name = name + "se_excite"});
+  x = detail::squeeze_excite(x, filters, std::max(1, static_cast<int>(args.filters_in * kSeRatio)), name);
 
   x = L::Conv2D(args.filters_out, 1,
                 {.padding = "same",
                  .use_bias = false,
-                 .kernel_initializer = conv_initializer(),
+                 .kernel_initializer = efficientnet_conv_initializer(),
                  .name = name + "project_conv"})(x);
   x = L::BatchNormalization({.name = name + "project_bn"})(x);
-  if (args.strides == 1 && args.filters_in == args.filters_out) {
-    if (drop_rate > 0) {
-      x = L::Dropout(static_cast<float>(drop_rate),
-                     {.noise_shape = {None, 1, 1, 1}, .name = name + "drop"})(x);
-    }
-    x = L::add({x, inputs}, {.name = name + "add"});
-  }
+  if (args.strides == 1 && args.filters_in == args.filters_out)
+    x = detail::shortcut(x, inputs, drop_rate, name);
   return x;
 }
 
@@ -122,7 +99,7 @@ Model efficientnet(const ApplicationOptions& options, const char* keras_class, c
                 {.strides = 2,
                  .padding = "valid",
                  .use_bias = false,
-                 .kernel_initializer = conv_initializer(),
+                 .kernel_initializer = efficientnet_conv_initializer(),
                  .name = "stem_conv"})(x);
   x = bn_act(x, "stem_bn", "stem_activation");
 
@@ -146,21 +123,8 @@ Model efficientnet(const ApplicationOptions& options, const char* keras_class, c
     }
   }
 
-  x = L::Conv2D(
-      round_filters(1280), 1,
-      {.padding = "same", .use_bias = false, .kernel_initializer = conv_initializer(), .name = "top_conv"})(
-      x);
-  x = bn_act(x, "top_bn", "top_activation");
-  if (options.include_top) {
-    x = L::GlobalAveragePooling2D({.name = "avg_pool"})(x);
-    if (scaling.dropout > 0) x = L::Dropout(scaling.dropout, {.name = "top_dropout"})(x);
-    x = L::Dense(options.classes,
-                 {.activation = detail::classifier_activation_name(options.classifier_activation),
-                  .kernel_initializer = dense_initializer(),
-                  .name = "predictions"})(x);
-  } else {
-    x = detail::feature_pooling(x, options.pooling, "avg_pool", "max_pool");
-  }
+  // Keras's BatchNormalization default momentum, 0.99.
+  x = detail::efficientnet_top(x, round_filters(1280), scaling.dropout, 0.99f, options);
   return detail::finish_application(img_input, x, options, default_name);
 }
 

@@ -140,6 +140,9 @@ Tensor densenet::preprocess_input(const Tensor& images) {
 Tensor inception_v3::preprocess_input(const Tensor& images) {
   return tf_mode(images, "inception_v3::preprocess_input");
 }
+Tensor inception_resnet_v2::preprocess_input(const Tensor& images) {
+  return tf_mode(images, "inception_resnet_v2::preprocess_input");
+}
 Tensor mobilenet::preprocess_input(const Tensor& images) {
   return tf_mode(images, "mobilenet::preprocess_input");
 }
@@ -152,6 +155,10 @@ Tensor xception::preprocess_input(const Tensor& images) {
 }
 
 Tensor efficientnet::preprocess_input(const Tensor& images) {
+  return images;
+}
+
+Tensor efficientnet_v2::preprocess_input(const Tensor& images) {
   return images;
 }
 

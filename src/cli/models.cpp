@@ -67,6 +67,15 @@ strata::Model mobilenet_v2(const apps::ApplicationOptions& o, float alpha) {
                             .classes = o.classes});
 }
 
+template <strata::Model (*Build)(apps::EfficientNetV2Options)>
+strata::Model efficientnet_v2(const apps::ApplicationOptions& o, float /*alpha*/) {
+  return Build({.include_top = o.include_top,
+                .weights = o.weights,
+                .input_shape = o.input_shape,
+                .pooling = o.pooling,
+                .classes = o.classes});
+}
+
 // Keras defaults MobileNetV3's input to (None, None, 3); the tool needs sizes to run, so 224x224x3.
 template <strata::Model (*Build)(apps::MobileNetV3Options)>
 strata::Model mobilenet_v3(const apps::ApplicationOptions& o, float alpha) {
@@ -102,6 +111,8 @@ const Application kApplications[] = {
      apps::densenet::preprocess_input, false},
     {"inception_v3", "Keras's InceptionV3 (23.9 M, 299x299x3 by default, at least 75x75)",
      plain<apps::InceptionV3>, apps::inception_v3::preprocess_input, false},
+    {"inception_resnet_v2", "Keras's InceptionResNetV2 (55.9 M, 299x299x3 by default, at least 75x75)",
+     plain<apps::InceptionResNetV2>, apps::inception_resnet_v2::preprocess_input, false},
     {"xception", "Keras's Xception (22.9 M, 299x299x3 by default, at least 71x71)", plain<apps::Xception>,
      apps::xception::preprocess_input, false},
     {"mobilenet", "Keras's MobileNet (4.3 M at alpha 1.0)", mobilenet, apps::mobilenet::preprocess_input,
@@ -128,6 +139,20 @@ const Application kApplications[] = {
      plain<apps::EfficientNetB6>, apps::efficientnet::preprocess_input, false},
     {"efficientnetb7", "Keras's EfficientNetB7 (66.7 M, 600x600x3 by default; takes pixels in [0, 255])",
      plain<apps::EfficientNetB7>, apps::efficientnet::preprocess_input, false},
+    {"efficientnetv2b0", "Keras's EfficientNetV2B0 (7.2 M, 224x224x3 by default; takes pixels in [0, 255])",
+     efficientnet_v2<apps::EfficientNetV2B0>, apps::efficientnet_v2::preprocess_input, false},
+    {"efficientnetv2b1", "Keras's EfficientNetV2B1 (8.2 M, 240x240x3 by default; takes pixels in [0, 255])",
+     efficientnet_v2<apps::EfficientNetV2B1>, apps::efficientnet_v2::preprocess_input, false},
+    {"efficientnetv2b2", "Keras's EfficientNetV2B2 (10.2 M, 260x260x3 by default; takes pixels in [0, 255])",
+     efficientnet_v2<apps::EfficientNetV2B2>, apps::efficientnet_v2::preprocess_input, false},
+    {"efficientnetv2b3", "Keras's EfficientNetV2B3 (14.5 M, 300x300x3 by default; takes pixels in [0, 255])",
+     efficientnet_v2<apps::EfficientNetV2B3>, apps::efficientnet_v2::preprocess_input, false},
+    {"efficientnetv2s", "Keras's EfficientNetV2S (21.6 M, 384x384x3 by default; takes pixels in [0, 255])",
+     efficientnet_v2<apps::EfficientNetV2S>, apps::efficientnet_v2::preprocess_input, false},
+    {"efficientnetv2m", "Keras's EfficientNetV2M (54.4 M, 480x480x3 by default; takes pixels in [0, 255])",
+     efficientnet_v2<apps::EfficientNetV2M>, apps::efficientnet_v2::preprocess_input, false},
+    {"efficientnetv2l", "Keras's EfficientNetV2L (119.0 M, 480x480x3 by default; takes pixels in [0, 255])",
+     efficientnet_v2<apps::EfficientNetV2L>, apps::efficientnet_v2::preprocess_input, false},
 };
 
 const Application* find_application(const std::string& name) {
@@ -152,12 +177,12 @@ void reject(const Args& args, const std::string& option, const std::string& mode
 
 std::string models_help() {
   std::string help;
-  for (const Application& app : kApplications) help += fmt::format("  {:<13} {}\n", app.name, app.help);
+  for (const Application& app : kApplications) help += fmt::format("  {:<20} {}\n", app.name, app.help);
   return help +
-         "  seed          the seed notebook's first residual block (32x32x3 by default)\n"
-         "  seed2         the seed notebook's second residual block, max-pooled (32x32x3 by default)\n"
-         "  FILE          a whole model Keras saved (m.keras from Keras 3, m.h5 from Keras 2), with its "
-         "weights\n";
+         "  seed                 the seed notebook's first residual block (32x32x3 by default)\n"
+         "  seed2                the seed notebook's second residual block, max-pooled (32x32x3 by default)\n"
+         "  FILE                 a whole model Keras saved (m.keras from Keras 3, m.h5 from Keras 2), with "
+         "its weights\n";
 }
 
 std::vector<OptionSpec> model_options(bool with_weights) {
@@ -167,8 +192,8 @@ std::vector<OptionSpec> model_options(bool with_weights) {
         {"weights", "FILE",
          "Keras weights to load (Keras 3 .weights.h5 or legacy HDF5); default: seeded initial weights"});
   }
-  specs.push_back(
-      {"input-size", "N", "square input of N x N x 3 (applications: at least 32, inception_v3 75)"});
+  specs.push_back({"input-size", "N",
+                   "square input of N x N x 3 (applications: at least 32, xception 71, the inceptions 75)"});
   specs.push_back({"no-top", "", "applications: leave out the classifier (include_top=False)"});
   specs.push_back({"pooling", "avg|max", "applications with --no-top: global pooling of the output"});
   specs.push_back({"classes", "N", "applications: classes of the classifier (default 1000)"});
@@ -232,6 +257,7 @@ const PreprocessModule kPreprocessModules[] = {
     {"resnet_v2", apps::resnet_v2::preprocess_input},
     {"densenet", apps::densenet::preprocess_input},
     {"efficientnet", apps::efficientnet::preprocess_input},
+    {"efficientnet_v2", apps::efficientnet_v2::preprocess_input},
     {"mobilenet_v3", apps::mobilenet_v3::preprocess_input},
 };
 

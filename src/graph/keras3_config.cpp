@@ -70,10 +70,16 @@ json layer_entry(const LayerImpl& layer) {
             {"registered_name", layer.class_name()}};
   }
   const bool builtin = layer.schema() != nullptr;
-  json entry = {{"module", builtin ? "keras.layers" : "strata.custom_layers"},
+  // Keras writes its class name as the registered name of a class defined outside keras.layers, as of a
+  // custom one.
+  const char* module = layer.keras3_module();
+  const bool exported = builtin && module == nullptr;
+  json entry = {{"module", module != nullptr ? module
+                           : builtin         ? "keras.layers"
+                                             : "strata.custom_layers"},
                 {"class_name", layer.class_name()},
                 {"config", get_layer_config(layer)},
-                {"registered_name", builtin ? json() : json(layer.class_name())}};
+                {"registered_name", exported ? json() : json(layer.class_name())}};
   // build_config: the shapes the layer was built for, at its first call.
   if (dynamic_cast<const InputLayer*>(&layer) == nullptr) {
     for (const auto& weak : layer.inbound_nodes) {

@@ -106,6 +106,9 @@ class LayerImpl {
   virtual nlohmann::json config() const = 0;
   /// The schema of a built-in layer (class name, arguments, kept keys); null for custom layers and models.
   virtual const SchemaBase* schema() const { return nullptr; }
+  /// The module a Keras 3 config names for a built-in class that keras.layers does not export (Keras
+  /// imports the class from it); null for keras.layers.
+  virtual const char* keras3_module() const { return nullptr; }
   /// The C++ that makes this layer, without the `layers::` namespace: `Conv2D(32, 3, {.name = "c"})`.
   /// Throws ValueError for a layer without a schema.
   virtual std::string cpp_constructor() const;

@@ -74,6 +74,7 @@ std::shared_ptr<LayerImpl> layer_from_config(const std::string& class_name, cons
   X(conv1d)                      \
   X(conv2d)                      \
   X(conv_transpose)              \
+  X(custom_scale_layer)          \
   X(dense)                       \
   X(embedding)                   \
   X(einsum_dense)                \

@@ -100,9 +100,10 @@ strata::Model with_seeded_weights(strata::Model model, uint64_t seed) {
 }
 
 const std::vector<std::string> kModels{
-    "seed_block_1",     "seed_block_2",    "resnet50",  "mobilenet_v2", "vgg16",          "resnet50v2",
-    "densenet121",      "inception_v3",    "mobilenet", "xception",     "efficientnetb0", "mobilenetv3small",
-    "mobilenetv3large", "dcgan_generator", "unet",      "text_cnn",     "bilstm",         "transformer"};
+    "seed_block_1", "seed_block_2",   "resnet50",         "mobilenet_v2",        "vgg16",
+    "resnet50v2",   "densenet121",    "inception_v3",     "inception_resnet_v2", "mobilenet",
+    "xception",     "efficientnetb0", "mobilenetv3small", "mobilenetv3large",    "dcgan_generator",
+    "unet",         "text_cnn",       "bilstm",           "transformer"};
 
 // Deterministic: the same seeded weights in every process, so the exported ONNX file and a serving
 // process hold identical weights.
@@ -119,6 +120,8 @@ strata::Model build(const std::string& name) {
   if (name == "resnet50v2") return strata::applications::ResNet50V2({.classifier_activation = "linear"});
   if (name == "densenet121") return strata::applications::DenseNet121({.classifier_activation = "linear"});
   if (name == "inception_v3") return strata::applications::InceptionV3({.classifier_activation = "linear"});
+  if (name == "inception_resnet_v2")
+    return strata::applications::InceptionResNetV2({.classifier_activation = "linear"});
   if (name == "mobilenet") return strata::applications::MobileNet({.classifier_activation = "linear"});
   if (name == "xception") return strata::applications::Xception({.classifier_activation = "linear"});
   if (name == "efficientnetb0")
@@ -148,7 +151,8 @@ std::vector<int64_t> image_dims(const std::string& name) {
   if (name.rfind("seed_block", 0) == 0) return {32, 32, 3};
   if (name == "dcgan_generator") return {kLatent};
   if (name == "unet") return {160, 160, 3};
-  if (name == "inception_v3" || name == "xception") return {299, 299, 3};  // Keras's default size
+  if (name == "inception_v3" || name == "inception_resnet_v2" || name == "xception")
+    return {299, 299, 3};                // Keras's default size
   if (name == "text_cnn") return {500};  // keras-io's sequence length
   if (name == "bilstm" || name == "transformer") return {200};  // keras-io's maxlen
   return {224, 224, 3};

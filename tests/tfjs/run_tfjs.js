@@ -305,6 +305,23 @@ class KerasNormalization extends tfl.layers.Layer {
 KerasNormalization.className = 'KerasNormalization';
 tf.serialization.registerClass(KerasNormalization);
 
+// InceptionResNetV2's CustomScaleLayer (keras/src/applications/inception_resnet_v2.py): inputs[0] +
+// inputs[1] * scale.
+class KerasCustomScaleLayer extends tfl.layers.Layer {
+  constructor(config) {
+    super({name: config.name});
+    this.scale = config.scale;
+  }
+  computeOutputShape(inputShape) {
+    return inputShape[0];
+  }
+  call(inputs) {
+    return tf.tidy(() => tf.add(inputs[0], tf.mul(inputs[1], this.scale)));
+  }
+}
+KerasCustomScaleLayer.className = 'KerasCustomScaleLayer';
+tf.serialization.registerClass(KerasCustomScaleLayer);
+
 // Keras 3's EinsumDense (keras/src/layers/core/einsum_dense.py) by tfjs-core's einsum kernel: `...` spelled
 // out as letters the equation does not use (as Keras's _analyze_einsum_string reads it), the kernel's shape
 // from the equation, the bias added with numpy broadcasting (its shape lines up with the output's last axes).
@@ -467,6 +484,9 @@ function adapt(layer) {
       break;
     case 'Normalization':
       layer.class_name = 'KerasNormalization';
+      break;
+    case 'CustomScaleLayer':
+      layer.class_name = 'KerasCustomScaleLayer';
       break;
     case 'SimpleRNN':
     case 'GRU':

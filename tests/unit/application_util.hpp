@@ -43,14 +43,13 @@ inline int64_t non_trainable(const strata::Model& model) {
   return model.count_params() - model.count_trainable_params();
 }
 
-/// The errors every application built from `ApplicationOptions` gives for bad options, each naming it
-/// (`name`, Keras's class name): too small or non-RGB inputs, unknown pooling, `weights` "imagenet",
-/// a non-softmax top with weights, no classes, and an unknown size with the top.
-inline void check_application_option_errors(
-    const std::string& name, strata::Model (*build)(strata::applications::ApplicationOptions)) {
+/// The errors every application gives for bad options, each naming it (`name`, Keras's class name), whatever
+/// its options struct: non-RGB inputs, unknown pooling, `weights` "imagenet", a non-softmax top with
+/// weights, and no classes.
+template <typename Options>
+inline void check_common_option_errors(const std::string& name, strata::Model (*build)(Options)) {
   INFO(name);
   const std::string where = "[" + name + "]";
-  CHECK_THROWS_WITH(build({.input_shape = {16, 16, 3}}), Catch::Contains(where));
   CHECK_THROWS_AS(build({.input_shape = {128, 128, 1}}), strata::ValueError);
   CHECK_THROWS_WITH(build({.include_top = false, .pooling = "sum"}), Catch::Contains(where));
   CHECK_THROWS_WITH(build({.weights = "imagenet"}),
@@ -58,6 +57,15 @@ inline void check_application_option_errors(
   CHECK_THROWS_WITH(build({.weights = "w.weights.h5", .classifier_activation = "relu"}),
                     Catch::Contains(where) && Catch::Contains("classifier_activation=\"relu\""));
   CHECK_THROWS_AS(build({.classes = 0}), strata::ValueError);
+}
+
+/// The errors of an application built from `ApplicationOptions`: the common ones, too small inputs, and an
+/// unknown size with the top.
+inline void check_application_option_errors(
+    const std::string& name, strata::Model (*build)(strata::applications::ApplicationOptions)) {
+  check_common_option_errors(name, build);
+  INFO(name);
+  CHECK_THROWS_WITH(build({.input_shape = {16, 16, 3}}), Catch::Contains("[" + name + "]"));
   CHECK_THROWS_WITH(build({.input_shape = {strata::None, strata::None, 3}}),
                     Catch::Contains("static `input_shape`"));
 }

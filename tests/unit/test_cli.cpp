@@ -151,6 +151,10 @@ TEST_CASE("strata summary prints Keras's table", "[cli]") {
                  Contains("(None, 224, 224, 3)"));
   CHECK_THAT(strata_cli("summary efficientnetb7 --no-top --input-size 64 --line-length 120").out,
              Contains("top_activation") && Contains("(None, 2, 2, 2560)"));
+  CHECK_THAT(strata_cli("summary inception_resnet_v2 --line-length 150").out,
+             Contains("custom_scale_layer_39 (CustomScaleLayer)") && Contains("Total params: 55,873,736"));
+  CHECK_THAT(strata_cli("summary efficientnetv2s --line-length 120").out,
+             Contains("Model: \"efficientnetv2-s\"") && Contains("Total params: 21,612,360"));
 }
 
 TEST_CASE("strata takes Keras model files: summary and predict of a file Keras 2 wrote", "[cli]") {
@@ -301,10 +305,12 @@ TEST_CASE("strata's usage mistakes exit 2 with a message naming the mistake", "[
            Case{"summary alexnet",
                 "unknown model 'alexnet' (expected an application (vgg16, vgg19, resnet50, resnet101, "
                 "resnet152, resnet50v2, resnet101v2, resnet152v2, densenet121, densenet169, densenet201, "
-                "inception_v3, xception, mobilenet, mobilenet_v2, mobilenetv3small, mobilenetv3large, "
+                "inception_v3, inception_resnet_v2, xception, mobilenet, mobilenet_v2, mobilenetv3small, "
+                "mobilenetv3large, "
                 "efficientnetb0, efficientnetb1, "
                 "efficientnetb2, efficientnetb3, efficientnetb4, efficientnetb5, efficientnetb6, "
-                "efficientnetb7), seed, seed2 or a model file)"},
+                "efficientnetb7, efficientnetv2b0, efficientnetv2b1, efficientnetv2b2, efficientnetv2b3, "
+                "efficientnetv2s, efficientnetv2m, efficientnetv2l), seed, seed2 or a model file)"},
            Case{"summary resnet50 --alpha 0.5", "option '--alpha' does not apply to model 'resnet50'"},
            Case{"summary seed --frob", "unknown option '--frob' (see 'strata summary --help')"},
            Case{"summary seed -x", "unknown option '-x'"},
@@ -318,7 +324,9 @@ TEST_CASE("strata's usage mistakes exit 2 with a message naming the mistake", "[
            Case{"predict seed --input x.npy --output y.npy --preprocess vgg",
                 "option '--preprocess' expects an application (vgg16, vgg19, resnet50,"},
            Case{"predict seed --input x.npy --output y.npy --preprocess resnet_v3",
-                "or a Keras module (resnet, resnet_v2, densenet, efficientnet, mobilenet_v3), received "
+                "or a Keras module (resnet, resnet_v2, densenet, efficientnet, efficientnet_v2, "
+                "mobilenet_v3), "
+                "received "
                 "'resnet_v3'"},
            Case{"export seed", "missing MODEL and OUT.onnx"},
            Case{"bench seed --batch 0", "option '--batch' expects an integer of at least 1, received '0'"},

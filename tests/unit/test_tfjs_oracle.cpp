@@ -1,9 +1,9 @@
 // Whole networks against the independent oracle, TensorFlow.js's Layers API (tfjs_oracle.hpp): the seed
 // notebook's residual blocks, ResNet50, ResNet50V2, VGG16, MobileNetV2, DenseNet121, InceptionV3, MobileNet,
-// Xception, EfficientNetB0 and MobileNetV3 as Keras defines them, each run
-// by tfjs from its Keras config and weights. Weights have realistic statistics (kernels at Keras's scale;
-// batch-norm moments calibrated on sample inputs, as a trained network has), and every test shows it can
-// fail: a perturbed input moves the output by at least 100 times the tolerance.
+// InceptionResNetV2, Xception, EfficientNetB0, EfficientNetV2B0 and S, and MobileNetV3 as Keras defines them,
+// each run by tfjs from its Keras config and weights. Weights have realistic statistics (kernels at Keras's
+// scale; batch-norm moments calibrated on sample inputs, as a trained network has), and every test shows it
+// can fail: a perturbed input moves the output by at least 100 times the tolerance.
 #include <cmath>
 
 #include "dcgan_models.hpp"
@@ -133,6 +133,17 @@ TEST_CASE("Xception equals tfjs, batch norms calibrated", "[tfjs][numerics][appl
   check_against_tfjs(model, random_input({2, 71, 71, 3}, 33), 20 * float32_tolerance(1536));
 }
 
+TEST_CASE("InceptionResNetV2 equals tfjs, batch norms calibrated", "[tfjs][numerics][applications]") {
+  // The smallest input Keras allows, with the top: the 40 residual blocks, each adding its biased 1x1
+  // projection scaled by 0.17, 0.1, 0.2 or 1.0 to its input (tfjs runs Keras's CustomScaleLayer as
+  // run_tfjs.js's KerasCustomScaleLayer), the reductions' valid strided convolutions and max poolings.
+  strata::Model model = strata::applications::InceptionResNetV2(
+      {.input_shape = {75, 75, 3}, .classes = 10, .classifier_activation = "linear"});
+  randomize_like_trained(model, 37, random_input({4, 75, 75, 3}, 38));
+  // Measured 1.2e-5; a perturbed input moves the logits by 0.39 of their scale.
+  check_against_tfjs(model, random_input({2, 75, 75, 3}, 39), 50 * float32_tolerance(2080));
+}
+
 TEST_CASE("EfficientNetB0 equals tfjs, normalization and batch norms calibrated",
           "[tfjs][numerics][applications]") {
   // The model's own rescaling and normalization (its mean and variance calibrated as Keras's adapt would),
@@ -143,6 +154,23 @@ TEST_CASE("EfficientNetB0 equals tfjs, normalization and batch norms calibrated"
   randomize_like_trained(model, 34, random_input({4, 64, 64, 3}, 35));
   // Measured 4.4e-6; a perturbed input moves the logits by 1.06 of their scale.
   check_against_tfjs(model, random_input({2, 64, 64, 3}, 36), 50 * float32_tolerance(1152));
+}
+
+TEST_CASE("EfficientNetV2B0 and EfficientNetV2S equal tfjs, batch norms calibrated",
+          "[tfjs][numerics][applications]") {
+  // B0: the fixed normalization, fused blocks with and without expansion, the bottlenecks'
+  // squeeze-and-excitation; S: the rescaling to [-1, 1], the first stage's shortcuts. Both with their tops;
+  // S at 96x96, as in test_applications_efficientnet_v2 (at 64x64 its 2x2 stages amplify rounding).
+  strata::Model b0 = strata::applications::EfficientNetV2B0(
+      {.input_shape = {64, 64, 3}, .classes = 10, .classifier_activation = ""});
+  randomize_like_trained(b0, 50, random_input({4, 64, 64, 3}, 51));
+  // Measured 1.2e-4; a perturbed input moves the logits by 0.42 of their scale.
+  check_against_tfjs(b0, random_input({2, 64, 64, 3}, 52), 50 * float32_tolerance(1152));
+  strata::Model s = strata::applications::EfficientNetV2S(
+      {.input_shape = {96, 96, 3}, .classes = 10, .classifier_activation = ""});
+  randomize_like_trained(s, 53, random_input({4, 96, 96, 3}, 54));
+  // Measured 1.9e-4; a perturbed input moves the logits by 0.33 of their scale.
+  check_against_tfjs(s, random_input({2, 96, 96, 3}, 55), 50 * float32_tolerance(1536));
 }
 
 TEST_CASE("MobileNetV3Small and MobileNetV3Large equal tfjs, batch norms calibrated",

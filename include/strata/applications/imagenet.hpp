@@ -70,6 +70,18 @@ namespace inception_v3 {
 Tensor preprocess_input(const Tensor& images);
 }  // namespace inception_v3
 
+namespace inception_resnet_v2 {
+/// `keras.applications.inception_resnet_v2.preprocess_input`: the "tf" mode, as resnet_v2's. Throws
+/// ShapeError for a non-NHWC input.
+Tensor preprocess_input(const Tensor& images);
+}  // namespace inception_resnet_v2
+
+namespace efficientnet_v2 {
+/// `keras.applications.efficientnet_v2.preprocess_input`: the images unchanged (a copy), since the
+/// EfficientNetV2s scale their pixels inside the model (`include_preprocessing`), as Keras's does.
+Tensor preprocess_input(const Tensor& images);
+}  // namespace efficientnet_v2
+
 namespace xception {
 /// `keras.applications.xception.preprocess_input`: the "tf" mode, as resnet_v2's. Throws ShapeError for a
 /// non-NHWC input.
