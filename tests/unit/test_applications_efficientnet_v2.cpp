@@ -119,13 +119,18 @@ TEST_CASE("The EfficientNetV2s refuse bad options with the model's name", "[appl
 
 TEST_CASE("EfficientNetV2B0 and EfficientNetV2S match the reference at a reduced size",
           "[applications][numerics]") {
-  // Measured errors 1.2e-4 and 3.0e-4 (B0) against 1.6e-3, 1.6e-4 and 1.1e-4 (S) against 1.9e-3; a perturbed
-  // input moves the logits by 0.27 and 0.29 of their scale. S runs at 96x96: at 64x64 its last 15 blocks see
-  // 2x2 pixels, whose batch norms, calibrated on so few values, amplify rounding up to the tolerance.
+  // The test's inputs are in [-1, 1), not pixels: the models' own preprocessing maps them to nearly constant
+  // images whose calibrated features cancel, which amplifies rounding (B0 with it: 1.2e-4). So B0 runs
+  // without it (measured 5.2e-5 fused, 1.8e-5 unfused, against 1.6e-3; a perturbed input moves the logits by
+  // 0.53 of their scale), S with it at 96x96 (1.6e-4 and 1.1e-4 against 1.9e-3; 0.29). At 64x64 S's last 15
+  // blocks see 2x2 pixels, whose batch norms, calibrated on 16 values, make it chaotic: the reference, tfjs
+  // and the plans then differ by 2e-3 and more.
   strata::clear_session();
-  check_application_against_reference(
-      apps::EfficientNetV2B0({.input_shape = {64, 64, 3}, .classes = 10, .classifier_activation = ""}),
-      {2, 64, 64, 3}, 1152, 120);
+  check_application_against_reference(apps::EfficientNetV2B0({.input_shape = {64, 64, 3},
+                                                              .classes = 10,
+                                                              .classifier_activation = "",
+                                                              .include_preprocessing = false}),
+                                      {2, 64, 64, 3}, 1152, 120);
   strata::clear_session();
   check_application_against_reference(
       apps::EfficientNetV2S({.input_shape = {96, 96, 3}, .classes = 10, .classifier_activation = ""}),
