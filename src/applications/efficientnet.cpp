@@ -124,7 +124,7 @@ Model efficientnet(const ApplicationOptions& options, const char* keras_class, c
   }
 
   // Keras's BatchNormalization default momentum, 0.99.
-  x = detail::efficientnet_top(x, round_filters(1280), scaling.dropout, 0.99f, options);
+  x = detail::efficientnet_top(x, round_filters(1280), scaling.dropout, 0.99f, "zeros", options);
   return detail::finish_application(img_input, x, options, default_name);
 }
 

@@ -1,7 +1,5 @@
 #include "applications/efficientnet_common.hpp"
 
-#include <algorithm>
-
 #include "applications/imagenet_utils.hpp"
 #include "strata/layers.hpp"
 
@@ -45,7 +43,7 @@ SymbolicTensor shortcut(const SymbolicTensor& x, const SymbolicTensor& inputs, d
 }
 
 SymbolicTensor efficientnet_top(const SymbolicTensor& x, int filters, float dropout, float bn_momentum,
-                                const ApplicationOptions& options) {
+                                const Initializer& bias_initializer, const ApplicationOptions& options) {
   SymbolicTensor y = L::Conv2D(filters, 1,
                                {.padding = "same",
                                 .use_bias = false,
@@ -58,6 +56,7 @@ SymbolicTensor efficientnet_top(const SymbolicTensor& x, int filters, float drop
   if (dropout > 0) y = L::Dropout(dropout, {.name = "top_dropout"})(y);
   return L::Dense(options.classes, {.activation = classifier_activation_name(options.classifier_activation),
                                     .kernel_initializer = efficientnet_dense_initializer(),
+                                    .bias_initializer = bias_initializer,
                                     .name = "predictions"})(y);
 }
 

@@ -29,9 +29,9 @@ SymbolicTensor shortcut(const SymbolicTensor& x, const SymbolicTensor& inputs, d
                         const std::string& prefix);
 
 /// `top_conv` (1x1 to `filters`, no bias), `top_bn`, `top_activation` (swish), then with the top `avg_pool`,
-/// `top_dropout` of `dropout` (left out at 0) and `predictions`, or without it the feature pooling
-/// (`avg_pool` or `max_pool`).
+/// `top_dropout` of `dropout` (left out at 0) and `predictions` (its bias initializer as the family's Keras
+/// source writes it), or without it the feature pooling (`avg_pool` or `max_pool`).
 SymbolicTensor efficientnet_top(const SymbolicTensor& x, int filters, float dropout, float bn_momentum,
-                                const ApplicationOptions& options);
+                                const Initializer& bias_initializer, const ApplicationOptions& options);
 
 }  // namespace strata::applications::detail

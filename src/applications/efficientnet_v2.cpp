@@ -2,6 +2,7 @@
 // MBConvBlock, FusedMBConvBlock, DEFAULT_BLOCKS_ARGS), layer for layer and name for name.
 #include "strata/applications/efficientnet_v2.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <span>
 #include <string>
@@ -174,7 +175,9 @@ Model efficientnet_v2(const EfficientNetV2Options& options, const Variant& varia
     }
   }
 
-  x = detail::efficientnet_top(x, round_filters(1280), /*dropout=*/0.2f, kBnMomentum, shared);
+  // Keras's V2 writes its predictions' bias initializer as Constant(0.0), V1 leaves Dense's "zeros".
+  x = detail::efficientnet_top(x, round_filters(1280), /*dropout=*/0.2f, kBnMomentum,
+                               initializers::Constant(0.0), shared);
   return detail::finish_application(img_input, x, shared, variant.default_name);
 }
 

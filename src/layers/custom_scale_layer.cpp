@@ -8,6 +8,10 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <limits>
+#include <map>
+#include <memory>
+#include <mutex>
 
 #include "graph/node.hpp"
 #include "layers/configured_layer.hpp"
@@ -30,9 +34,12 @@ const detail::LayerSchema<CustomScaleArgs>& custom_scale_schema() {
 
 class CustomScaleImpl : public detail::ConfiguredLayer<CustomScaleArgs> {
  public:
-  explicit CustomScaleImpl(CustomScaleArgs args) : ConfiguredLayer(custom_scale_schema(), std::move(args)) {
-    if (!std::isfinite(args_.scale))
-      throw ValueError(fmt::format("{} Expected a finite scale, received {}", prefix(), args_.scale));
+  // `requested` is the scale as the caller gave it, before it became a float32 (1e39 becomes inf).
+  CustomScaleImpl(CustomScaleArgs args, double requested)
+      : ConfiguredLayer(custom_scale_schema(), std::move(args)) {
+    if (!std::isfinite(requested) || std::fabs(requested) > std::numeric_limits<float>::max()) {
+      throw ValueError(fmt::format("{} Expected a finite float32 scale, received {}", prefix(), requested));
+    }
   }
 
   // Keras defines the class in the module of its application, not in keras.layers; Keras imports it from
@@ -72,17 +79,12 @@ class CustomScaleImpl : public detail::ConfiguredLayer<CustomScaleArgs> {
     }
     ir::ValueId branch = inputs[1];
     if (args_.scale != 1.0f) {
-      const int64_t channels = dims.back();
-      auto filled = [channels](float v) {
-        return std::make_shared<const Tensor>(std::vector<int64_t>{channels},
-                                              std::vector<float>(static_cast<size_t>(channels), v));
-      };
-      // (b - 0) / sqrt(1 + 0) * scale + 0 is exactly b * scale.
+      // (b - 0) / sqrt(1 + 0) * scale is exactly b * scale.
+      const Constants& c = constants(dims.back());
       ir::BatchNormOp bn;
-      bn.gamma = filled(args_.scale);
-      bn.beta = filled(0.0f);
-      bn.mean = filled(0.0f);
-      bn.variance = filled(1.0f);
+      bn.gamma = c.gamma;
+      bn.mean = c.mean;
+      bn.variance = c.variance;
       bn.epsilon = 0.0f;
       const ir::ValueId scaled = graph.add_value(dims, name() + ".scaled");
       graph.ops.push_back(ir::Op{bn, {branch}, {scaled}, {}, {name()}});
@@ -93,12 +95,37 @@ class CustomScaleImpl : public detail::ConfiguredLayer<CustomScaleArgs> {
         ir::Op{ir::BinaryOp{ir::BinaryOp::Kind::kAdd}, {inputs[0], branch}, {out}, {}, {name()}});
     return {out};
   }
+
+ private:
+  struct Constants {
+    std::shared_ptr<const Tensor> gamma, mean, variance;
+  };
+
+  // The same tensors for every plan (one per input shape): fold_batch_norm caches the folded scale, and the
+  // oneDNN backend the reordered kernel, by these tensors' identity, so new ones per plan would give each
+  // plan its own copy of every projection kernel.
+  const Constants& constants(int64_t channels) const {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    auto it = constants_.find(channels);
+    if (it == constants_.end()) {
+      auto filled = [channels](float v) {
+        return std::make_shared<const Tensor>(std::vector<int64_t>{channels},
+                                              std::vector<float>(static_cast<size_t>(channels), v));
+      };
+      it = constants_.emplace(channels, Constants{filled(args_.scale), filled(0.0f), filled(1.0f)}).first;
+    }
+    return it->second;
+  }
+
+  mutable std::mutex mutex_;
+  mutable std::map<int64_t, Constants> constants_;
 };
 
 }  // namespace
 
 CustomScaleLayer::CustomScaleLayer(double scale, LayerOptions options) {
-  impl_ = std::make_shared<CustomScaleImpl>(CustomScaleArgs{static_cast<float>(scale), std::move(options)});
+  impl_ = std::make_shared<CustomScaleImpl>(CustomScaleArgs{static_cast<float>(scale), std::move(options)},
+                                            scale);
 }
 
 SymbolicTensor CustomScaleLayer::operator()(const std::vector<SymbolicTensor>& inputs) const {
@@ -110,7 +137,8 @@ SymbolicTensor CustomScaleLayer::operator()(const std::vector<SymbolicTensor>& i
 namespace strata::detail {
 void register_custom_scale_layer_layers() {
   register_layer(layers::custom_scale_schema(), [](layers::CustomScaleArgs a) {
-    return std::make_shared<layers::CustomScaleImpl>(std::move(a));
+    const double scale = a.scale;
+    return std::make_shared<layers::CustomScaleImpl>(std::move(a), scale);
   });
 }
 }  // namespace strata::detail

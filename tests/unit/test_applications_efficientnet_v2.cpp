@@ -50,6 +50,8 @@ TEST_CASE("EfficientNetV2B0 has Keras's parameter counts, names and shapes",
   CHECK(b0.get_layer("block6h_add").output().shape() == Shape({None, 7, 7, 192}));
   CHECK(tail(names, 6) == std::vector<std::string>{"top_conv", "top_bn", "top_activation", "avg_pool",
                                                    "top_dropout", "predictions"});
+  // Keras's V2 gives its predictions Constant(0.0) as bias initializer (V1 leaves Dense's "zeros").
+  CHECK(b0.get_layer("predictions").get_config().find(R"("class_name":"Constant")") != std::string::npos);
 
   strata::clear_session();
   const strata::Model features = apps::EfficientNetV2B0({.include_top = false, .pooling = "max"});

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <regex>
 #include <string>
 
 #include "message_matcher.hpp"
@@ -15,6 +16,7 @@
 using namespace strata_test;
 namespace L = strata::layers;
 using Catch::Matchers::Contains;
+using strata::None;
 
 TEST_CASE("CustomScaleLayer computes x + branch * scale", "[custom_scale_layer][numerics]") {
   const strata::Model model = pair({2, 2}, {2, 2}, [](auto x, auto y) {
@@ -43,11 +45,20 @@ TEST_CASE("CustomScaleLayer after a biased convolution becomes its post-ops",
   y = L::Activation("relu", {.name = "ac"})(y);
   const strata::Model model(in, L::Conv2D(8, 1)(y));
   randomize_like_trained(model, 5, random_input({4, 8, 8, 32}, 6));
-  const std::string plan = model.compile().plan_string(1);
+  const strata::CompiledModel compiled = model.compile();
+  const std::string plan = compiled.plan_string(1);
   INFO(plan);
   // The projection `up` carries the scaled layer and the relu: no batch norm, no add of its own.
   CHECK(plan.find("batch_norm") == std::string::npos);
   CHECK(plan.find("conv + sum + relu") != std::string::npos);
+  // A second plan (another batch size) shares every kernel with the first, the scaled projection's too.
+  const std::string second = compiled.plan_string(2);
+  const std::smatch weights = [&] {
+    std::smatch m;
+    REQUIRE(std::regex_search(second, m, std::regex("weights ([0-9]+) bytes \\(([0-9]+) shared")));
+    return m;
+  }();
+  CHECK(weights[1].str() == weights[2].str());
   check_against_reference(model, {random_input({2, 8, 8, 32}, 7)}, 8 * float32_tolerance(32 * 9));
   CHECK(sensitivity(model, random_input({2, 8, 8, 32}, 7)) > 0.05);
 }
@@ -69,7 +80,8 @@ TEST_CASE("CustomScaleLayer saves as Keras writes it and loads back", "[custom_s
   CHECK_THAT(strata::to_cpp(model), Contains("CustomScaleLayer(0.1f, {.name = \"scaled\"})"));
 }
 
-TEST_CASE("CustomScaleLayer refuses what Keras's cannot compute", "[custom_scale_layer][errors]") {
+TEST_CASE("CustomScaleLayer refuses a bad scale, other than two inputs and unequal shapes",
+          "[custom_scale_layer][errors]") {
   strata::clear_session();
   auto a = strata::Input({4}), b = strata::Input({4}), c = strata::Input({5});
   REQUIRE_THROWS_MATCHES(L::CustomScaleLayer(0.5, {.name = "s"})({a}), strata::ValueError,
@@ -79,6 +91,15 @@ TEST_CASE("CustomScaleLayer refuses what Keras's cannot compute", "[custom_scale
   REQUIRE_THROWS_MATCHES(
       L::CustomScaleLayer(0.5, {.name = "sh"})({a, c}), strata::ShapeError,
       MessageThat(Contains("[sh (CustomScaleLayer)]") && Contains("(None, 4) and (None, 5)")));
-  REQUIRE_THROWS_MATCHES(L::CustomScaleLayer(std::nan(""), {.name = "nan"}), strata::ValueError,
-                         MessageThat(Contains("[nan (CustomScaleLayer)]") && Contains("finite scale")));
+  REQUIRE_THROWS_MATCHES(
+      L::CustomScaleLayer(std::nan(""), {.name = "nan"}), strata::ValueError,
+      MessageThat(Contains("[nan (CustomScaleLayer)]") && Contains("finite float32 scale")));
+  REQUIRE_THROWS_MATCHES(L::CustomScaleLayer(1e39, {.name = "big"}), strata::ValueError,
+                         MessageThat(Contains("[big (CustomScaleLayer)]") && Contains("received 1e+39")));
+  // Shapes known only when data arrives: the plan refuses them.
+  auto u = strata::Input({None}), v = strata::Input({None});
+  const strata::Model late({u, v}, L::CustomScaleLayer(0.5, {.name = "late"})({u, v}));
+  REQUIRE_THROWS_MATCHES(late.predict({strata::Tensor::zeros({1, 4}), strata::Tensor::zeros({1, 5})}),
+                         strata::ShapeError,
+                         MessageThat(Contains("[late (CustomScaleLayer)]") && Contains("(1, 4) and (1, 5)")));
 }

@@ -85,7 +85,8 @@ struct EfficientNetV2Options {
 /// (see `include_preprocessing`), a strided 3x3 stem, fused blocks (`block1a_` .. `block3b_`: a full 3x3
 /// convolution, expanding or not, then a 1x1 projection) and mobile inverted bottleneck blocks (`block4a_` ..
 /// `block6h_`: 1x1 expansion, depthwise convolution, squeeze-and-excitation, 1x1 projection), swish
-/// activations, identity shortcuts (behind an inference-inactive per-sample dropout after the first), then
+/// activations, identity shortcuts (each behind an inference-inactive per-sample dropout, except at rate 0:
+/// S's, M's and L's block1a), then
 /// `top_conv` and the top; 7,200,312 parameters with the top. Default input 224x224, at least 32x32. It
 /// takes pixels in [0, 255] (`efficientnet_v2::preprocess_input` returns them unchanged).
 ///

@@ -15,7 +15,7 @@ namespace strata::layers {
 /// block ends in one oneDNN step. Saved as Keras writes it, so Keras loads the files strata saves.
 class CustomScaleLayer : public Layer {
  public:
-  /// Creates the layer. Throws ValueError for a NaN or infinite scale.
+  /// Creates the layer. Throws ValueError for a scale that is NaN, infinite or beyond float32's range.
   explicit CustomScaleLayer(double scale, LayerOptions options = {});
   /// Calls the layer on `{x, branch}`. Throws ValueError unless there are exactly two inputs, ShapeError
   /// when their shapes differ (Keras would broadcast them; strata takes the shapes its blocks have).
