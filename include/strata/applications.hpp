@@ -1,9 +1,10 @@
 #pragma once
 /// @file applications.hpp
 /// Keras's application models: VGG16 and VGG19, the ResNets (V1 and V2), DenseNets, InceptionV3,
-/// InceptionResNetV2, Xception, MobileNet, MobileNetV2, MobileNetV3, the EfficientNets and EfficientNetV2s,
-/// with their ImageNet helpers.
+/// InceptionResNetV2, Xception, MobileNet, MobileNetV2, MobileNetV3, the EfficientNets, EfficientNetV2s and
+/// ConvNeXts, with their ImageNet helpers.
 
+#include "strata/applications/convnext.hpp"
 #include "strata/applications/densenet.hpp"
 #include "strata/applications/efficientnet.hpp"
 #include "strata/applications/efficientnet_v2.hpp"

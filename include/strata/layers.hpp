@@ -18,6 +18,7 @@
 #include "strata/layers/group_normalization.hpp"
 #include "strata/layers/input_layer.hpp"
 #include "strata/layers/layer_normalization.hpp"
+#include "strata/layers/layer_scale.hpp"
 #include "strata/layers/masking.hpp"
 #include "strata/layers/merge.hpp"
 #include "strata/layers/normalization.hpp"

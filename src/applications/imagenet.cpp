@@ -162,6 +162,10 @@ Tensor efficientnet_v2::preprocess_input(const Tensor& images) {
   return images;
 }
 
+Tensor convnext::preprocess_input(const Tensor& images) {
+  return images;
+}
+
 Tensor mobilenet_v3::preprocess_input(const Tensor& images) {
   return images;
 }

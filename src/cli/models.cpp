@@ -76,6 +76,15 @@ strata::Model efficientnet_v2(const apps::ApplicationOptions& o, float /*alpha*/
                 .classes = o.classes});
 }
 
+template <strata::Model (*Build)(apps::ConvNeXtOptions)>
+strata::Model convnext(const apps::ApplicationOptions& o, float /*alpha*/) {
+  return Build({.include_top = o.include_top,
+                .weights = o.weights,
+                .input_shape = o.input_shape,
+                .pooling = o.pooling,
+                .classes = o.classes});
+}
+
 // Keras defaults MobileNetV3's input to (None, None, 3); the tool needs sizes to run, so 224x224x3.
 template <strata::Model (*Build)(apps::MobileNetV3Options)>
 strata::Model mobilenet_v3(const apps::ApplicationOptions& o, float alpha) {
@@ -153,6 +162,16 @@ const Application kApplications[] = {
      efficientnet_v2<apps::EfficientNetV2M>, apps::efficientnet_v2::preprocess_input, false},
     {"efficientnetv2l", "Keras's EfficientNetV2L (119.0 M, 480x480x3 by default; takes pixels in [0, 255])",
      efficientnet_v2<apps::EfficientNetV2L>, apps::efficientnet_v2::preprocess_input, false},
+    {"convnext_tiny", "Keras's ConvNeXtTiny (28.6 M, 224x224x3 by default; takes pixels in [0, 255])",
+     convnext<apps::ConvNeXtTiny>, apps::convnext::preprocess_input, false},
+    {"convnext_small", "Keras's ConvNeXtSmall (50.2 M, 224x224x3 by default; takes pixels in [0, 255])",
+     convnext<apps::ConvNeXtSmall>, apps::convnext::preprocess_input, false},
+    {"convnext_base", "Keras's ConvNeXtBase (88.6 M, 224x224x3 by default; takes pixels in [0, 255])",
+     convnext<apps::ConvNeXtBase>, apps::convnext::preprocess_input, false},
+    {"convnext_large", "Keras's ConvNeXtLarge (197.8 M, 224x224x3 by default; takes pixels in [0, 255])",
+     convnext<apps::ConvNeXtLarge>, apps::convnext::preprocess_input, false},
+    {"convnext_xlarge", "Keras's ConvNeXtXLarge (350.2 M, 224x224x3 by default; takes pixels in [0, 255])",
+     convnext<apps::ConvNeXtXLarge>, apps::convnext::preprocess_input, false},
 };
 
 const Application* find_application(const std::string& name) {
@@ -258,6 +277,7 @@ const PreprocessModule kPreprocessModules[] = {
     {"densenet", apps::densenet::preprocess_input},
     {"efficientnet", apps::efficientnet::preprocess_input},
     {"efficientnet_v2", apps::efficientnet_v2::preprocess_input},
+    {"convnext", apps::convnext::preprocess_input},
     {"mobilenet_v3", apps::mobilenet_v3::preprocess_input},
 };
 

@@ -84,6 +84,7 @@ std::shared_ptr<LayerImpl> layer_from_config(const std::string& class_name, cons
   X(group_normalization)         \
   X(input_layer)                 \
   X(layer_normalization)         \
+  X(layer_scale)                 \
   X(masking)                     \
   X(merge)                       \
   X(multi_head_attention)        \

@@ -99,26 +99,13 @@ strata::Model with_seeded_weights(strata::Model model, uint64_t seed) {
   return model;
 }
 
-const std::vector<std::string> kModels{"seed_block_1",
-                                       "seed_block_2",
-                                       "resnet50",
-                                       "mobilenet_v2",
-                                       "vgg16",
-                                       "resnet50v2",
-                                       "densenet121",
-                                       "inception_v3",
-                                       "inception_resnet_v2",
-                                       "mobilenet",
-                                       "xception",
-                                       "efficientnetb0",
-                                       "efficientnetv2b0",
-                                       "mobilenetv3small",
-                                       "mobilenetv3large",
-                                       "dcgan_generator",
-                                       "unet",
-                                       "text_cnn",
-                                       "bilstm",
-                                       "transformer"};
+const std::vector<std::string> kModels{"seed_block_1",     "seed_block_2",    "resnet50",
+                                       "mobilenet_v2",     "vgg16",           "resnet50v2",
+                                       "densenet121",      "inception_v3",    "inception_resnet_v2",
+                                       "mobilenet",        "xception",        "efficientnetb0",
+                                       "efficientnetv2b0", "convnext_tiny",   "mobilenetv3small",
+                                       "mobilenetv3large", "dcgan_generator", "unet",
+                                       "text_cnn",         "bilstm",          "transformer"};
 
 // Deterministic: the same seeded weights in every process, so the exported ONNX file and a serving
 // process hold identical weights.
@@ -143,6 +130,7 @@ strata::Model build(const std::string& name) {
     return strata::applications::EfficientNetB0({.classifier_activation = "linear"});
   if (name == "efficientnetv2b0")
     return strata::applications::EfficientNetV2B0({.classifier_activation = "linear"});
+  if (name == "convnext_tiny") return strata::applications::ConvNeXtTiny({.classifier_activation = "linear"});
   if (name == "mobilenetv3small")
     return strata::applications::MobileNetV3Small(
         {.input_shape = {224, 224, 3}, .classifier_activation = ""});
@@ -177,10 +165,11 @@ std::vector<int64_t> image_dims(const std::string& name) {
 
 // The benchmark input of `name` with these dims (batch first): token ids uniform over the vocabulary for
 // the text classifier; pixels in [0, 255) for the models that rescale their own input (EfficientNet,
-// MobileNetV3); otherwise images in [0, 1), the scale a preprocessed input has (the models' seeded weights
-// keep activations in range).
+// MobileNetV3, ConvNeXt); otherwise images in [0, 1), the scale a preprocessed input has (the models' seeded
+// weights keep activations in range).
 strata::Tensor bench_input(const std::string& name, const std::vector<int64_t>& dims) {
-  if (name.rfind("efficientnet", 0) == 0 || name.rfind("mobilenetv3", 0) == 0)
+  if (name.rfind("efficientnet", 0) == 0 || name.rfind("mobilenetv3", 0) == 0 ||
+      name.rfind("convnext", 0) == 0)
     return strata::Tensor::random_uniform(dims, 7, 0.0f, 255.0f);
   if (name != "text_cnn" && name != "bilstm" && name != "transformer")
     return strata::Tensor::random_uniform(dims, 7);

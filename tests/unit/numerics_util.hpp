@@ -62,6 +62,26 @@ inline strata::Tensor random_input(std::vector<int64_t> dims, uint64_t seed) {
   return strata::Tensor::random_uniform(std::move(dims), seed, -1.0f, 1.0f);
 }
 
+/// The sanitizers' light mode for whole applications (STRATA_SANITIZED builds): runs `model` once fused and
+/// once unfused, with the weights it has, on a random input of `input`'s shape, and returns true, so the
+/// test returns without its oracle; in the plain build it runs nothing and returns false. The sanitizers
+/// still see every kernel and buffer of both plans; the numbers are the plain build's to check. (Calibrating
+/// InceptionResNetV2's 204 batch norms alone, each on the network before it, took minutes under them.)
+inline bool sanitized_smoke_run(const strata::Model& model, std::vector<int64_t> input) {
+#ifdef STRATA_SANITIZED
+  const strata::Tensor x = random_input(std::move(input), 1);
+  for (bool fuse : {true, false}) {
+    const strata::Tensor y = model.compile({.fuse = fuse}).predict(x);
+    CHECK(y.dims().front() == x.dims().front());
+  }
+  return true;
+#else
+  (void)model;
+  (void)input;
+  return false;
+#endif
+}
+
 /// Compares the fused and the unfused oneDNN plans with the reference executor, each output separately,
 /// and fails with the plans in the message when either differs by more than `tolerance`. `num_threads` as
 /// in CompileOptions: the long sweeps pass 1, because on a shared, busy machine every primitive's closing
@@ -129,6 +149,32 @@ inline void randomize_like_trained(const strata::Model& model, uint64_t seed, co
       variance.data()[c] =
           static_cast<float>(std::max(squares[c] / rows - m * m, normalization ? 1e-12 : 1e-3));
     }
+    layer.set_weights(w);
+  }
+}
+
+/// randomize_like_trained for a ConvNeXt, then every layer normalization's gamma in [0.5, 1.5], as training
+/// leaves it: at randomize_like_trained's +-0.2 for vectors, the five normalizations on the path from the
+/// input to the head (stem, three downsamplings, head) each shrink the input's share of the output against
+/// their beta, and a perturbed input moved the logits by under 1% of their scale. The stem and
+/// downsampling normalizations sit in nested Sequentials, found by Keras's names, whose weights come in
+/// Keras's order: the stem's kernel, bias, gamma, beta; a downsampling block's gamma, beta, kernel, bias.
+inline void randomize_convnext_like_trained(const strata::Model& model, uint64_t seed,
+                                            const strata::Tensor& sample) {
+  randomize_like_trained(model, seed, sample);
+  const auto ends_with = [](const std::string& s, const std::string& tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  uint64_t next = seed + 1000;
+  for (strata::Layer layer : model.layers()) {
+    std::vector<strata::Tensor> w = layer.get_weights();
+    size_t gamma = w.size();
+    if (layer.class_name() == "LayerNormalization") gamma = 0;
+    if (layer.class_name() == "Sequential" && ends_with(layer.name(), "_stem")) gamma = 2;
+    if (layer.class_name() == "Sequential" && layer.name().find("_downsampling_block_") != std::string::npos)
+      gamma = 0;
+    if (gamma >= w.size()) continue;
+    w[gamma] = strata::Tensor::random_uniform(w[gamma].dims(), next++, 0.5f, 1.5f);
     layer.set_weights(w);
   }
 }

@@ -109,12 +109,8 @@ TEST_CASE("The EfficientNetV2 family has Keras's parameter counts and preprocess
 }
 
 TEST_CASE("The EfficientNetV2s refuse bad options with the model's name", "[applications][errors]") {
-  using Builder = strata::Model (*)(apps::EfficientNetV2Options);
-  for (const auto& [name, build] : std::vector<std::pair<std::string, Builder>>{
-           {"EfficientNetV2B0", apps::EfficientNetV2B0}, {"EfficientNetV2L", apps::EfficientNetV2L}}) {
-    check_common_option_errors(name, build);
-    CHECK_THROWS_WITH(build({.input_shape = {16, 16, 3}}), Catch::Contains("[" + name + "]"));
-  }
+  check_common_option_errors("EfficientNetV2B0", apps::EfficientNetV2B0);
+  check_common_option_errors("EfficientNetV2L", apps::EfficientNetV2L);
   const strata::Tensor images({1, 1, 2, 3}, {10.0f, 20.0f, 30.0f, 0.0f, 255.0f, 128.0f});
   CHECK(apps::efficientnet_v2::preprocess_input(images) == images);
 }

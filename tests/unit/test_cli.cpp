@@ -310,7 +310,8 @@ TEST_CASE("strata's usage mistakes exit 2 with a message naming the mistake", "[
                 "efficientnetb0, efficientnetb1, "
                 "efficientnetb2, efficientnetb3, efficientnetb4, efficientnetb5, efficientnetb6, "
                 "efficientnetb7, efficientnetv2b0, efficientnetv2b1, efficientnetv2b2, efficientnetv2b3, "
-                "efficientnetv2s, efficientnetv2m, efficientnetv2l), seed, seed2 or a model file)"},
+                "efficientnetv2s, efficientnetv2m, efficientnetv2l, convnext_tiny, convnext_small, "
+                "convnext_base, convnext_large, convnext_xlarge), seed, seed2 or a model file)"},
            Case{"summary resnet50 --alpha 0.5", "option '--alpha' does not apply to model 'resnet50'"},
            Case{"summary seed --frob", "unknown option '--frob' (see 'strata summary --help')"},
            Case{"summary seed -x", "unknown option '-x'"},
@@ -325,7 +326,7 @@ TEST_CASE("strata's usage mistakes exit 2 with a message naming the mistake", "[
                 "option '--preprocess' expects an application (vgg16, vgg19, resnet50,"},
            Case{"predict seed --input x.npy --output y.npy --preprocess resnet_v3",
                 "or a Keras module (resnet, resnet_v2, densenet, efficientnet, efficientnet_v2, "
-                "mobilenet_v3), "
+                "convnext, mobilenet_v3), "
                 "received "
                 "'resnet_v3'"},
            Case{"export seed", "missing MODEL and OUT.onnx"},

@@ -264,6 +264,11 @@ std::vector<Example> examples() {
       {L::Concatenate({.axis = 1, .name = "cat"}), {4, 2}, 2, R"({"name": "cat", $base, "axis": 1})"},
       // keras.src.applications.inception_resnet_v2's class: the base keys and its scale.
       {L::CustomScaleLayer(0.17, {.name = "scaled"}), {4}, 2, R"({"name": "scaled", $base, "scale": 0.17})"},
+      // keras.src.applications.convnext's class: the base keys, its initial value and width.
+      {L::LayerScale(0.5, 4, {.name = "ls"}),
+       {4},
+       1,
+       R"({"name": "ls", $base, "init_values": 0.5, "projection_dim": 4})"},
       {L::Flatten({.name = "flat"}), {4, 2}, 1, R"({"name": "flat", $base, "data_format": "channels_last"})"},
       {L::Reshape({4, -1}, {.name = "rs"}), {4, 2}, 1, R"({"name": "rs", $base, "target_shape": [4, -1]})"},
       {L::ZeroPadding2D({{1, 2}, {3, 4}}, {.name = "zp"}),

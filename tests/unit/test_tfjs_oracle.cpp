@@ -1,9 +1,10 @@
 // Whole networks against the independent oracle, TensorFlow.js's Layers API (tfjs_oracle.hpp): the seed
 // notebook's residual blocks, ResNet50, ResNet50V2, VGG16, MobileNetV2, DenseNet121, InceptionV3, MobileNet,
-// InceptionResNetV2, Xception, EfficientNetB0, EfficientNetV2B0 and S, and MobileNetV3 as Keras defines them,
-// each run by tfjs from its Keras config and weights. Weights have realistic statistics (kernels at Keras's
-// scale; batch-norm moments calibrated on sample inputs, as a trained network has), and every test shows it
-// can fail: a perturbed input moves the output by at least 100 times the tolerance.
+// InceptionResNetV2, Xception, EfficientNetB0, EfficientNetV2B0 and S, ConvNeXtTiny and MobileNetV3 as Keras
+// defines them, each run by tfjs from its Keras config and weights. Weights have realistic statistics
+// (kernels at Keras's scale; batch-norm moments calibrated on sample inputs, as a trained network has), and
+// every test shows it can fail: a perturbed input moves the output by at least 100 times the tolerance.
+// Under the sanitizers the applications only run, fused and unfused (sanitized_smoke_run).
 #include <cmath>
 
 #include "dcgan_models.hpp"
@@ -62,6 +63,7 @@ TEST_CASE("ResNet50 equals tfjs, batch norms calibrated", "[tfjs][numerics][appl
   // 64x64 keeps tfjs's pure JavaScript kernels to a few seconds; every stage still has 2x2 or more pixels.
   strata::Model model =
       strata::applications::ResNet50({.include_top = false, .input_shape = {64, 64, 3}, .pooling = "avg"});
+  if (sanitized_smoke_run(model, {2, 64, 64, 3})) return;
   randomize_like_trained(model, 11, random_input({4, 64, 64, 3}, 3));
   check_against_tfjs(model, random_input({2, 64, 64, 3}, 5), 50 * float32_tolerance(4608));
 }
@@ -70,6 +72,7 @@ TEST_CASE("ResNet50V2 equals tfjs, batch norms calibrated", "[tfjs][numerics][ap
   // The pre-activation blocks, the unnamed 1x1 strided max poolings of the shortcuts, post_bn.
   strata::Model model =
       strata::applications::ResNet50V2({.include_top = false, .input_shape = {64, 64, 3}, .pooling = "avg"});
+  if (sanitized_smoke_run(model, {2, 64, 64, 3})) return;
   randomize_like_trained(model, 12, random_input({4, 64, 64, 3}, 13));
   check_against_tfjs(model, random_input({2, 64, 64, 3}, 14), 50 * float32_tolerance(4608));
 }
@@ -78,6 +81,7 @@ TEST_CASE("VGG16 equals tfjs", "[tfjs][numerics][applications]") {
   // With its top at 32x32: flatten (512 values), fc1, fc2 (4096 each), 10 classes' logits.
   strata::Model model = strata::applications::VGG16(
       {.input_shape = {32, 32, 3}, .classes = 10, .classifier_activation = "linear"});
+  if (sanitized_smoke_run(model, {2, 32, 32, 3})) return;
   randomize_like_trained(model, 15, random_input({4, 32, 32, 3}, 16));
   // Measured 2.6e-6; a perturbed input moves the logits by 0.036 of their scale.
   check_against_tfjs(model, random_input({2, 32, 32, 3}, 17), 2 * float32_tolerance(4608));
@@ -86,6 +90,7 @@ TEST_CASE("VGG16 equals tfjs", "[tfjs][numerics][applications]") {
 TEST_CASE("MobileNetV2 equals tfjs, batch norms calibrated", "[tfjs][numerics][applications]") {
   strata::Model model = strata::applications::MobileNetV2(
       {.input_shape = {96, 96, 3}, .classes = 10, .classifier_activation = "linear"});
+  if (sanitized_smoke_run(model, {2, 96, 96, 3})) return;
   randomize_like_trained(model, 21, random_input({4, 96, 96, 3}, 4));
   check_against_tfjs(model, random_input({2, 96, 96, 3}, 6), 50 * float32_tolerance(1280));
 }
@@ -94,6 +99,7 @@ TEST_CASE("DenseNet121 equals tfjs, batch norms calibrated", "[tfjs][numerics][a
   // 64x64: the dense blocks' concatenations, batch norms on them, average-pooled transitions; conv5 at 2x2.
   strata::Model model =
       strata::applications::DenseNet121({.include_top = false, .input_shape = {64, 64, 3}, .pooling = "avg"});
+  if (sanitized_smoke_run(model, {2, 64, 64, 3})) return;
   randomize_like_trained(model, 22, random_input({4, 64, 64, 3}, 23));
   // Measured 9.4e-6; a perturbed input moves the output by 0.88 of its scale.
   check_against_tfjs(model, random_input({2, 64, 64, 3}, 24), 50 * float32_tolerance(1152));
@@ -104,6 +110,7 @@ TEST_CASE("InceptionV3 equals tfjs, batch norms calibrated", "[tfjs][numerics][a
   // convolutions, "same" average poolings (padding not counted), every mixed block.
   strata::Model model = strata::applications::InceptionV3(
       {.input_shape = {75, 75, 3}, .classes = 10, .classifier_activation = "linear"});
+  if (sanitized_smoke_run(model, {2, 75, 75, 3})) return;
   randomize_like_trained(model, 25, random_input({4, 75, 75, 3}, 26));
   // Measured 9.5e-6; a perturbed input moves the logits by 0.40 of their scale.
   check_against_tfjs(model, random_input({2, 75, 75, 3}, 27), 50 * float32_tolerance(9 * 448));
@@ -118,6 +125,7 @@ TEST_CASE("MobileNet equals tfjs, batch norms calibrated", "[tfjs][numerics][app
                                                          .depth_multiplier = 2,
                                                          .include_top = false,
                                                          .pooling = "avg"});
+  if (sanitized_smoke_run(model, {2, 64, 64, 3})) return;
   randomize_like_trained(model, 28, random_input({4, 64, 64, 3}, 29));
   // Measured 1.4e-5; a perturbed input moves the output by 0.76 of its scale.
   check_against_tfjs(model, random_input({2, 64, 64, 3}, 30), 50 * float32_tolerance(1536));
@@ -128,6 +136,7 @@ TEST_CASE("Xception equals tfjs, batch norms calibrated", "[tfjs][numerics][appl
   // shortcuts and "same" max poolings of the entry and exit blocks, the eight identity middle blocks.
   strata::Model model = strata::applications::Xception(
       {.input_shape = {71, 71, 3}, .classes = 10, .classifier_activation = "linear"});
+  if (sanitized_smoke_run(model, {2, 71, 71, 3})) return;
   randomize_like_trained(model, 31, random_input({4, 71, 71, 3}, 32));
   // Measured 2.7e-6; a perturbed input moves the logits by 0.18 of their scale, so the budget is 20 depths.
   check_against_tfjs(model, random_input({2, 71, 71, 3}, 33), 20 * float32_tolerance(1536));
@@ -139,6 +148,7 @@ TEST_CASE("InceptionResNetV2 equals tfjs, batch norms calibrated", "[tfjs][numer
   // run_tfjs.js's KerasCustomScaleLayer), the reductions' valid strided convolutions and max poolings.
   strata::Model model = strata::applications::InceptionResNetV2(
       {.input_shape = {75, 75, 3}, .classes = 10, .classifier_activation = "linear"});
+  if (sanitized_smoke_run(model, {2, 75, 75, 3})) return;
   randomize_like_trained(model, 37, random_input({4, 75, 75, 3}, 38));
   // Measured 1.2e-5; a perturbed input moves the logits by 0.39 of their scale.
   check_against_tfjs(model, random_input({2, 75, 75, 3}, 39), 50 * float32_tolerance(2080));
@@ -151,6 +161,7 @@ TEST_CASE("EfficientNetB0 equals tfjs, normalization and batch norms calibrated"
   // asymmetric paddings, the shortcuts' per-sample dropouts, the top's dropout.
   strata::Model model = strata::applications::EfficientNetB0(
       {.input_shape = {64, 64, 3}, .classes = 10, .classifier_activation = "linear"});
+  if (sanitized_smoke_run(model, {2, 64, 64, 3})) return;
   randomize_like_trained(model, 34, random_input({4, 64, 64, 3}, 35));
   // Measured 4.4e-6; a perturbed input moves the logits by 1.06 of their scale.
   check_against_tfjs(model, random_input({2, 64, 64, 3}, 36), 50 * float32_tolerance(1152));
@@ -165,14 +176,33 @@ TEST_CASE("EfficientNetV2B0 and EfficientNetV2S equal tfjs, batch norms calibrat
   // normalization is calibrated on them.
   strata::Model b0 = strata::applications::EfficientNetV2B0(
       {.input_shape = {64, 64, 3}, .classes = 10, .classifier_activation = ""});
+  strata::Model s = strata::applications::EfficientNetV2S(
+      {.input_shape = {96, 96, 3}, .classes = 10, .classifier_activation = ""});
+  if (sanitized_smoke_run(b0, {2, 64, 64, 3}) && sanitized_smoke_run(s, {2, 96, 96, 3})) return;
   randomize_like_trained(b0, 50, random_input({4, 64, 64, 3}, 51));
   // Measured 1.2e-4; a perturbed input moves the logits by 0.42 of their scale.
   check_against_tfjs(b0, random_input({2, 64, 64, 3}, 52), 50 * float32_tolerance(1152));
-  strata::Model s = strata::applications::EfficientNetV2S(
-      {.input_shape = {96, 96, 3}, .classes = 10, .classifier_activation = ""});
   randomize_like_trained(s, 53, random_input({4, 96, 96, 3}, 54));
   // Measured 1.9e-4; a perturbed input moves the logits by 0.33 of their scale.
   check_against_tfjs(s, random_input({2, 96, 96, 3}, 55), 50 * float32_tolerance(1536));
+}
+
+TEST_CASE("ConvNeXtTiny equals tfjs", "[tfjs][numerics][applications]") {
+  // The nested stem and downsampling Sequentials, the 7x7 convolutions with a group per channel
+  // (run_tfjs.js's KerasGroupedConv2D), layer normalizations, Dense on 4D maps, exact gelu, LayerScale
+  // (KerasLayerScale) and the residual sums as Keras's add ops; the head. 64x64: the last stage sees 2x2
+  // pixels. Without its normalization, whose ImageNet statistics would turn the test's inputs in [-1, 1) into
+  // a nearly constant image (a perturbed input then moved the logits by 3e-4 of their scale); the
+  // Normalization layer runs against tfjs in EfficientNetB0's and EfficientNetV2B0's tests. Its logits follow
+  // the input about linearly, so the budget is 5 depths, as in test_applications_convnext. Measured 1.7e-6; a
+  // perturbed input moves the logits by 0.16 of their scale.
+  strata::Model model = strata::applications::ConvNeXtTiny({.include_preprocessing = false,
+                                                            .input_shape = {64, 64, 3},
+                                                            .classes = 10,
+                                                            .classifier_activation = ""});
+  if (sanitized_smoke_run(model, {2, 64, 64, 3})) return;
+  randomize_convnext_like_trained(model, 56, random_input({4, 64, 64, 3}, 57));
+  check_against_tfjs(model, random_input({2, 64, 64, 3}, 58), 5 * float32_tolerance(4 * 768));
 }
 
 TEST_CASE("MobileNetV3Small and MobileNetV3Large equal tfjs, batch norms calibrated",
@@ -204,6 +234,7 @@ TEST_CASE("MobileNetV3Small and MobileNetV3Large equal tfjs, batch norms calibra
   for (const Case& c : cases) {
     INFO(c.what);
     strata::Model model = c.build();
+    if (sanitized_smoke_run(model, {2, 64, 64, 3})) continue;
     randomize_like_trained(model, seed, random_input({4, 64, 64, 3}, seed + 1));
     check_against_tfjs(model, random_input({2, 64, 64, 3}, seed + 2), 50 * float32_tolerance(1280));
     seed += 10;

@@ -82,6 +82,12 @@ namespace efficientnet_v2 {
 Tensor preprocess_input(const Tensor& images);
 }  // namespace efficientnet_v2
 
+namespace convnext {
+/// `keras.applications.convnext.preprocess_input`: the images unchanged (a copy), since the ConvNeXts
+/// normalize their pixels inside the model (`include_preprocessing`), as Keras's does.
+Tensor preprocess_input(const Tensor& images);
+}  // namespace convnext
+
 namespace xception {
 /// `keras.applications.xception.preprocess_input`: the "tf" mode, as resnet_v2's. Throws ShapeError for a
 /// non-NHWC input.
