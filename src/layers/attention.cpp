@@ -47,9 +47,9 @@ const detail::LayerSchema<AdditiveAttentionArgs>& additive_attention_schema() {
 
 // Which of Keras's call arguments a call passes; the node's inputs are query, value, [key], [query_mask],
 // [value_mask] in that order.
-struct CallFlags {
+struct AttentionCallFlags {
   bool key = false, query_mask = false, value_mask = false, causal = false, scores = false;
-  friend bool operator==(const CallFlags&, const CallFlags&) = default;
+  friend bool operator==(const AttentionCallFlags&, const AttentionCallFlags&) = default;
   size_t inputs() const { return 2u + key + query_mask + value_mask; }
 };
 
@@ -78,7 +78,7 @@ class ScoreAttentionImpl : public detail::ConfiguredLayer<detail::OptionsArgs<Op
   /// Held across set_call and the call, so that concurrent calls of one layer do not mix their options.
   std::mutex call_mutex;
 
-  void set_call(const CallFlags& flags) {
+  void set_call(const AttentionCallFlags& flags) {
     if (called_ && flags != flags_) {
       throw ValueError(fmt::format(
           "{} Expected the same key, masks, use_causal_mask and return_attention_scores as in the first "
@@ -89,7 +89,7 @@ class ScoreAttentionImpl : public detail::ConfiguredLayer<detail::OptionsArgs<Op
   }
 
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {
-    const CallFlags& f = pending_;
+    const AttentionCallFlags& f = pending_;
     if (inputs.size() != f.inputs()) {
       throw ValueError(fmt::format(
           "{} Expected [query, value] or [query, value, key] and the masks given, {} tensor(s); received {}",
@@ -136,7 +136,7 @@ class ScoreAttentionImpl : public detail::ConfiguredLayer<detail::OptionsArgs<Op
 
   std::vector<DType> compute_output_dtypes(const std::vector<DType>& inputs, size_t outputs) const override {
     // Masks may be of any type (Keras casts them to bool); the rest are float32.
-    const CallFlags& f = pending_;
+    const AttentionCallFlags& f = pending_;
     std::vector<DType> floats(inputs.begin(), inputs.begin() + 2 + (f.key ? 1 : 0));
     detail::expect_float_inputs(this->prefix(), floats);
     return std::vector<DType>(outputs, DType::kFloat32);
@@ -292,7 +292,7 @@ class ScoreAttentionImpl : public detail::ConfiguredLayer<detail::OptionsArgs<Op
           "Received length: {}",
           this->prefix(), given.size()));
     }
-    CallFlags flags;
+    AttentionCallFlags flags;
     flags.key = given.size() == 3;
     flags.causal = detail::config_flag(*this, call, "use_causal_mask", false);
     flags.scores = detail::config_flag(*this, call, "return_attention_scores", false);
@@ -445,7 +445,7 @@ class ScoreAttentionImpl : public detail::ConfiguredLayer<detail::OptionsArgs<Op
     return out;
   }
 
-  CallFlags pending_, flags_;
+  AttentionCallFlags pending_, flags_;
   bool called_ = false;
 };
 
@@ -468,8 +468,8 @@ std::vector<SymbolicTensor> call_attention(const std::shared_ptr<detail::LayerIm
   const bool fill = !masks.query_mask && !masks.value_mask;
   const SymbolicTensor query_mask = fill && inputs[0] ? inputs[0].mask() : masks.query_mask;
   const SymbolicTensor value_mask = fill && inputs[1] ? inputs[1].mask() : masks.value_mask;
-  const CallFlags flags{inputs.size() == 3, static_cast<bool>(query_mask), static_cast<bool>(value_mask),
-                        masks.use_causal_mask, scores};
+  const AttentionCallFlags flags{inputs.size() == 3, static_cast<bool>(query_mask),
+                                 static_cast<bool>(value_mask), masks.use_causal_mask, scores};
   if (query_mask) inputs.push_back(query_mask);
   if (value_mask) inputs.push_back(value_mask);
   const std::lock_guard lock(self.call_mutex);

@@ -74,6 +74,13 @@ void expect_positive_axes(const std::string& where, const char* what, const std:
 
 }  // namespace
 
+void expect_depth_multiplier(const std::string& where, int depth_multiplier) {
+  if (depth_multiplier <= 0) {
+    throw ValueError(
+        fmt::format("{} Expected a positive depth_multiplier, received {}", where, depth_multiplier));
+  }
+}
+
 void check_filters(const std::string& where, int filters, int groups) {
   if (filters <= 0)
     throw ValueError(fmt::format("{} Expected a positive filters, received {}", where, filters));

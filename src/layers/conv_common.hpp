@@ -63,6 +63,9 @@ ir::ValueId emit_conv(ir::Graph& graph, const Node& node, ir::ValueId input, con
 /// divisible by groups.
 void check_filters(const std::string& where, int filters, int groups);
 
+/// Throws ValueError, prefixed with `where`, for a depth multiplier of zero or less (the depthwise layers).
+void expect_depth_multiplier(const std::string& where, int depth_multiplier);
+
 /// Throws ShapeError, prefixed with `where`, when the input's channels are not divisible by groups.
 void check_grouped_channels(const std::string& where, const Shape& input, int64_t channels, int groups);
 

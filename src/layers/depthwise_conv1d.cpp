@@ -73,13 +73,6 @@ const detail::LayerSchema<SeparableConv1DArgs>& separable_conv1d_schema() {
   return schema;
 }
 
-void expect_depth_multiplier(const std::string& where, int depth_multiplier) {
-  if (depth_multiplier <= 0) {
-    throw ValueError(
-        fmt::format("{} Expected a positive depth_multiplier, received {}", where, depth_multiplier));
-  }
-}
-
 // The depthwise step of both layers: a 1-axis convolution with one group per input channel. Keras's
 // (k, channels, dm) kernel is the grouped (k, 1, channels * dm) one: the same bytes under other dims.
 ir::ValueId emit_depthwise(ir::Graph& graph, const detail::Node& node, ir::ValueId input,
@@ -100,7 +93,7 @@ class DepthwiseConv1DImpl : public detail::ConfiguredLayer<DepthwiseConv1DArgs> 
     const std::string where = prefix();
     axes_ =
         detail::make_conv_axes(where, {args_.kernel_size}, {o.strides}, {o.dilation_rate}, o.padding, false);
-    expect_depth_multiplier(where, o.depth_multiplier);
+    detail::expect_depth_multiplier(where, o.depth_multiplier);
     activation_ = detail::parse_activation(o.activation, where);
     detail::check_initializer(o.depthwise_initializer, where);
     detail::check_initializer(o.bias_initializer, where);
@@ -160,7 +153,7 @@ class SeparableConv1DImpl : public detail::ConfiguredLayer<SeparableConv1DArgs> 
     detail::check_filters(where, args_.filters, 1);
     axes_ =
         detail::make_conv_axes(where, {args_.kernel_size}, {o.strides}, {o.dilation_rate}, o.padding, false);
-    expect_depth_multiplier(where, o.depth_multiplier);
+    detail::expect_depth_multiplier(where, o.depth_multiplier);
     activation_ = detail::parse_activation(o.activation, where);
     detail::check_initializer(o.depthwise_initializer, where);
     detail::check_initializer(o.pointwise_initializer, where);

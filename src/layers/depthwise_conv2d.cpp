@@ -87,12 +87,6 @@ std::shared_ptr<const Tensor> as_grouped_kernel(const Tensor& depthwise) {
   return std::make_shared<const Tensor>(std::vector<int64_t>{d[0], d[1], 1, d[2] * d[3]}, depthwise.values());
 }
 
-void expect_depth_multiplier(const std::string& where, int depth_multiplier) {
-  if (depth_multiplier <= 0) {
-    throw ValueError(fmt::format("{} Expected a positive depth_multiplier, received {}", where, depth_multiplier));
-  }
-}
-
 class DepthwiseConv2DImpl : public detail::ConfiguredLayer<DepthwiseConv2DArgs> {
  public:
   explicit DepthwiseConv2DImpl(DepthwiseConv2DArgs args)
@@ -101,7 +95,7 @@ class DepthwiseConv2DImpl : public detail::ConfiguredLayer<DepthwiseConv2DArgs> 
     const Size2 kernel_size = args_.kernel_size;
     const std::string where = prefix();
     window_ = detail::make_conv_window(where, kernel_size, o.strides, o.dilation_rate, o.padding);
-    expect_depth_multiplier(where, o.depth_multiplier);
+    detail::expect_depth_multiplier(where, o.depth_multiplier);
     activation_ = detail::parse_activation(o.activation, where);
     detail::check_initializer(o.depthwise_initializer, where);
     detail::check_initializer(o.bias_initializer, where);
@@ -166,7 +160,7 @@ class SeparableConv2DImpl : public detail::ConfiguredLayer<SeparableConv2DArgs> 
     const std::string where = prefix();
     if (filters <= 0) throw ValueError(fmt::format("{} Expected a positive filters, received {}", where, filters));
     window_ = detail::make_conv_window(where, kernel_size, o.strides, o.dilation_rate, o.padding);
-    expect_depth_multiplier(where, o.depth_multiplier);
+    detail::expect_depth_multiplier(where, o.depth_multiplier);
     activation_ = detail::parse_activation(o.activation, where);
     detail::check_initializer(o.depthwise_initializer, where);
     detail::check_initializer(o.pointwise_initializer, where);

@@ -17,6 +17,9 @@
 
 namespace strata::detail {
 
+/// The module Keras 3 writes for the operations of keras.ops that numpy names (`x + y`, ops.transpose, ...).
+inline constexpr const char* kNumpy = "keras.src.ops.numpy";
+
 /// One positional argument of an op call, in Keras's order: a tensor (the call's next input) or a number.
 struct OpArgument {
   std::optional<double> number;  ///< unset for a tensor

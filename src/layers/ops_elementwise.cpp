@@ -17,7 +17,6 @@
 namespace strata::detail {
 namespace {
 
-constexpr const char* kNumpy = "keras.src.ops.numpy";
 constexpr const char* kNn = "keras.src.ops.nn";
 constexpr const char* kMath = "keras.src.ops.math";
 constexpr float kInfinity = std::numeric_limits<float>::infinity();

@@ -16,8 +16,6 @@
 namespace strata::detail {
 namespace {
 
-constexpr const char* kNumpy = "keras.src.ops.numpy";
-
 // Transposes and concatenations run as oneDNN reorders and concats, which move float32, int32 and bool
 // (u8) elements; oneDNN 2.6 has no 64-bit integers.
 DType movable(const OpLayer& op, DType type) {

@@ -12,7 +12,6 @@
 namespace strata::detail {
 namespace {
 
-constexpr const char* kNumpy = "keras.src.ops.numpy";
 constexpr const char* kCore = "keras.src.ops.core";
 
 using Kind = ir::ElementwiseOp::Kind;

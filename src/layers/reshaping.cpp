@@ -14,6 +14,8 @@
 namespace strata::layers {
 namespace {
 
+using detail::plus;
+
 struct ZeroPadding2DArgs {
   Margins2D padding = 1;
   LayerOptions options;
@@ -120,8 +122,6 @@ void expect_non_negative(const std::string& where, const char* what, const Margi
     throw ValueError(fmt::format("{} Expected a non-negative {}, received {}", where, what, m.to_string()));
   }
 }
-
-Dim plus(const Dim& d, int64_t delta) { return d ? Dim(*d + delta) : None; }
 
 class ZeroPadding2DImpl : public detail::ConfiguredLayer<ZeroPadding2DArgs> {
  public:

@@ -5,10 +5,13 @@
 #include "graph/node.hpp"
 #include "layers/configured_layer.hpp"
 #include "layers/layer_registry.hpp"
+#include "layers/window_geometry.hpp"
 #include "strata/error.hpp"
 
 namespace strata::layers {
 namespace {
+
+using detail::plus;
 
 struct ZeroPadding1DArgs {
   Margins1D padding = 1;
@@ -46,10 +49,6 @@ void expect_non_negative(const std::string& where, const char* what, const Margi
   if (m.before() < 0 || m.after() < 0) {
     throw ValueError(fmt::format("{} Expected a non-negative {}, received {}", where, what, m.to_string()));
   }
-}
-
-Dim plus(const Dim& d, int64_t delta) {
-  return d ? Dim(*d + delta) : None;
 }
 
 ir::SpatialPadding to_padding(const Margins1D& m) {

@@ -10,6 +10,11 @@
 
 namespace strata::detail {
 
+/// `d` grown by `delta` (shrunk when negative): padding's and cropping's output sizes. Unknown stays unknown.
+inline Dim plus(const Dim& d, int64_t delta) {
+  return d ? Dim(*d + delta) : None;
+}
+
 /// Keras's padding modes. kCausal (Conv1D only) pads only before: output t sees inputs up to t.
 enum class Padding { kValid, kSame, kCausal };
 
