@@ -36,19 +36,26 @@ TEST_CASE("LayerScale multiplies the last axis by gamma", "[layer_scale][numeric
 }
 
 TEST_CASE("LayerScale after a Dense folds into it", "[layer_scale][fusion]") {
-  // ConvNeXt's branch: Dense, gelu, Dense, LayerScale, then the residual sum with the block's input.
+  // ConvNeXt's branch: Dense, gelu, Dense, LayerScale, then the residual sum with the block's input, which
+  // becomes the second Dense's sum post-op.
   strata::clear_session();
   auto in = strata::Input({6, 6, 16});
-  auto x = L::Dense(64, {.name = "pw1"})(in);
+  auto block_input = L::Conv2D(16, 3, {.padding = "same"})(in);
+  auto x = L::Dense(64, {.name = "pw1"})(block_input);
   x = L::Activation("gelu")(x);
   x = L::Dense(16, {.name = "pw2"})(x);
   x = L::LayerScale(1e-6, 16, {.name = "ls"})(x);
-  const strata::Model model(in, in + x);
+  const strata::Model model(in, block_input + x);
   randomize_like_trained(model, 9, random_input({4, 6, 6, 16}, 10));
   const std::string plan = model.compile().plan_string(1);
   INFO(plan);
   CHECK(plan.find("batch_norm") == std::string::npos);
-  check_against_reference(model, {random_input({2, 6, 6, 16}, 11)}, 8 * float32_tolerance(64));
+  // On an image the Dense layers run as 1x1 convolutions: the first with its gelu, the second with the
+  // residual sum.
+  CHECK(plan.find("dense + gelu") != std::string::npos);
+  CHECK(plan.find("dense + sum") != std::string::npos);
+  CHECK(plan.find(" add ") == std::string::npos);
+  check_against_reference(model, {random_input({2, 6, 6, 16}, 11)}, 8 * float32_tolerance(9 * 16 + 64));
   CHECK(sensitivity(model, random_input({2, 6, 6, 16}, 11)) > 0.05);
 }
 

@@ -14,13 +14,17 @@ bool can_fuse(const Graph& graph, const std::vector<std::vector<int>>& readers, 
   const int p = producers[branch];
   if (p < 0 || producers[other] < 0) return false;  // never overwrite a model input
   const Op& conv = graph.ops[p];
-  if (!std::holds_alternative<ConvOp>(conv.attrs)) return false;
+  // A Dense on an image runs as a 1x1 convolution in the oneDNN backend, which takes the sum post-op.
+  const bool dense_on_image =
+      std::holds_alternative<DenseOp>(conv.attrs) && graph.values[conv.inputs[0]].dims.size() == 4;
+  if (!std::holds_alternative<ConvOp>(conv.attrs) && !dense_on_image) return false;
   // A 1x1 conv with padding (a ZeroPadding2D folded into it) given sum + eltwise post-ops crashes inside
   // oneDNN 2.6's brgconv kernel (random graph seed 1380: zero padding (1, 0), 1x1 stride-2 shortcut, add,
   // relu). Such convs are rare; the add stays a separate op for them.
-  if (const auto& c = std::get<ConvOp>(conv.attrs);
-      std::all_of(c.window.size.begin(), c.window.size.end(), [](int k) { return k == 1; }) &&
-      !c.window.padding.is_zero()) {
+  if (const auto* c = std::get_if<ConvOp>(&conv.attrs);
+      c != nullptr &&
+      std::all_of(c->window.size.begin(), c->window.size.end(), [](int k) { return k == 1; }) &&
+      !c->window.padding.is_zero()) {
     return false;
   }
   if (std::any_of(conv.post_ops.begin(), conv.post_ops.end(), [](const PostOp& po) { return po.kind == PostOp::Kind::kSum; })) {

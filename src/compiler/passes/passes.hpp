@@ -55,8 +55,9 @@ using DepthwiseFusionCheck = std::function<bool(const Graph&, const Op& pointwis
 /// same numbers up to float32 rounding, one op fewer per fusion.
 void fuse_depthwise(Graph& graph, const DepthwiseFusionCheck& accepts);
 
-/// fuse_residual_adds.cpp: folds `add(a, b)` into the conv producing `b` as a `sum` post-op that writes in
-/// place into `a`'s buffer, when that is legal: `b` is read only by the add, `a` is not a model input or
+/// fuse_residual_adds.cpp: folds `add(a, b)` into the conv (or Dense on an image, which the oneDNN backend
+/// runs as a 1x1 convolution) producing `b` as a `sum` post-op that writes in place into `a`'s buffer, when
+/// that is legal: `b` is read only by the add, `a` is not a model input or
 /// output, has the add's shape, and no op reads `a` after the add. The conv may move later in the op order
 /// (to the add's place) so that `a` exists when it runs; that never breaks a dependency.
 void fuse_residual_adds(Graph& graph, const PostOpCheck& accepts);
