@@ -1,6 +1,8 @@
 #include "core/finite.hpp"
 
+#include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace strata::detail {
 
@@ -20,6 +22,10 @@ bool all_finite(const float* data, int64_t count) {
     if (any) return false;
   }
   return true;
+}
+
+float narrow_to_float(double value) {
+  return std::fabs(value) <= std::numeric_limits<float>::max() ? static_cast<float>(value) : 0.0f;
 }
 
 }  // namespace strata::detail

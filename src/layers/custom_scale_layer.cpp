@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 
+#include "core/finite.hpp"
 #include "graph/node.hpp"
 #include "layers/configured_layer.hpp"
 #include "layers/layer_registry.hpp"
@@ -34,7 +35,8 @@ const detail::LayerSchema<CustomScaleArgs>& custom_scale_schema() {
 
 class CustomScaleImpl : public detail::ConfiguredLayer<CustomScaleArgs> {
  public:
-  // `requested` is the scale as the caller gave it, before it became a float32 (1e39 becomes inf).
+  // `requested` is the scale as the caller gave it, before narrow_to_float made it a float32 (1e39 does not
+  // fit).
   CustomScaleImpl(CustomScaleArgs args, double requested)
       : ConfiguredLayer(custom_scale_schema(), std::move(args)) {
     if (!std::isfinite(requested) || std::fabs(requested) > std::numeric_limits<float>::max()) {
@@ -124,8 +126,8 @@ class CustomScaleImpl : public detail::ConfiguredLayer<CustomScaleArgs> {
 }  // namespace
 
 CustomScaleLayer::CustomScaleLayer(double scale, LayerOptions options) {
-  impl_ = std::make_shared<CustomScaleImpl>(CustomScaleArgs{static_cast<float>(scale), std::move(options)},
-                                            scale);
+  impl_ = std::make_shared<CustomScaleImpl>(
+      CustomScaleArgs{detail::narrow_to_float(scale), std::move(options)}, scale);
 }
 
 SymbolicTensor CustomScaleLayer::operator()(const std::vector<SymbolicTensor>& inputs) const {

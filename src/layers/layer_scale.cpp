@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 
+#include "core/finite.hpp"
 #include "graph/node.hpp"
 #include "layers/configured_layer.hpp"
 #include "layers/layer_registry.hpp"
@@ -35,7 +36,8 @@ const detail::LayerSchema<LayerScaleArgs>& layer_scale_schema() {
 
 class LayerScaleImpl : public detail::ConfiguredLayer<LayerScaleArgs> {
  public:
-  // `requested` is init_values as the caller gave it, before it became a float32 (1e39 becomes inf).
+  // `requested` is init_values as the caller gave it, before narrow_to_float made it a float32 (1e39 does not
+  // fit).
   LayerScaleImpl(LayerScaleArgs args, double requested)
       : ConfiguredLayer(layer_scale_schema(), std::move(args)) {
     if (!std::isfinite(requested) || std::fabs(requested) > std::numeric_limits<float>::max()) {
@@ -104,7 +106,7 @@ class LayerScaleImpl : public detail::ConfiguredLayer<LayerScaleArgs> {
 
 LayerScale::LayerScale(double init_values, int projection_dim, LayerOptions options) {
   impl_ = std::make_shared<LayerScaleImpl>(
-      LayerScaleArgs{static_cast<float>(init_values), projection_dim, std::move(options)}, init_values);
+      LayerScaleArgs{detail::narrow_to_float(init_values), projection_dim, std::move(options)}, init_values);
 }
 
 SymbolicTensor LayerScale::operator()(const SymbolicTensor& input) const {

@@ -143,7 +143,7 @@ function adapt(layer) {
       break;
     case 'Conv2D':
       if (c.groups !== 1) {
-        if (!(c.activation in ACTIVATIONS)) refuse(layer, `the harness's grouped convolution has no ${c.activation}`);
+        if (!Object.prototype.hasOwnProperty.call(ACTIVATIONS, c.activation)) refuse(layer, `the harness's grouped convolution has no ${c.activation}`);
         layer.class_name = 'KerasGroupedConv2D';
         break;
       }
@@ -209,7 +209,7 @@ function adapt(layer) {
       break;
     case 'Conv1DTranspose':
     case 'Conv2DTranspose':
-      if (!(c.activation in ACTIVATIONS)) refuse(layer, `the harness's transposed convolution has no ${c.activation}`);
+      if (!Object.prototype.hasOwnProperty.call(ACTIVATIONS, c.activation)) refuse(layer, `the harness's transposed convolution has no ${c.activation}`);
       layer.class_name = 'KerasConvTranspose';
       break;
     case 'DepthwiseConv2D':
@@ -270,7 +270,7 @@ function adapt(layer) {
       layer.class_name = 'KerasDot';
       break;
     case 'EinsumDense':
-      if (!(c.activation in ACTIVATIONS)) refuse(layer, `the harness's EinsumDense has no ${c.activation}`);
+      if (!Object.prototype.hasOwnProperty.call(ACTIVATIONS, c.activation)) refuse(layer, `the harness's EinsumDense has no ${c.activation}`);
       layer.class_name = 'KerasEinsumDense';
       break;
     case 'CategoryEncoding':

@@ -67,6 +67,20 @@ TEST_CASE("bfloat16 plans agree with the float32 reference", "[bfloat16]") {
   CHECK(max_relative_error(inverted.compile({.precision = "bfloat16"}).predict(xi),
                            inverted.compile({.backend = "reference"}).predict(xi)) < bf16_tolerance(3));
   unsetenv("STRATA_DEPTHWISE_FUSION");
+
+  // ConvNeXt's pointwise pair: Dense layers on an image run as 1x1 convolutions, the residual sum fused.
+  auto cn_in = strata::Input({7, 7, 16});
+  auto cn_x = L::Conv2D(16, 3, {.padding = "same"})(cn_in);
+  auto cn_b = L::Dense(16)(L::Dense(64, {.activation = "gelu"})(cn_x));
+  strata::Model pointwise(cn_in, cn_x + cn_b);
+  randomize_weights_keeping_scale(pointwise, 9);
+  const std::string pointwise_plan = pointwise.compile({.precision = "bfloat16"}).plan_string(2);
+  INFO(pointwise_plan);
+  CHECK(pointwise_plan.find("dense + gelu") != std::string::npos);
+  CHECK(pointwise_plan.find("dense + sum") != std::string::npos);
+  const auto xp = random_input({2, 7, 7, 16}, 10);
+  CHECK(max_relative_error(pointwise.compile({.precision = "bfloat16"}).predict(xp),
+                           pointwise.compile({.backend = "reference"}).predict(xp)) < bf16_tolerance(64));
 }
 
 TEST_CASE("precision errors", "[bfloat16][errors]") {

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "backend/onednn/convolution_rules.hpp"
 #include "backend/onednn/plan_builder.hpp"
@@ -127,8 +128,10 @@ void PlanBuilder::add_conv(const ir::Op& op, const ir::ConvOp& c) {
 // apply the post-ops (gelu, a residual sum) to each block of results in registers, where the inner product's
 // gemm writes its whole result and then passes over it again. Measured on ConvNeXtTiny at batch 1 on an AMD
 // EPYC Zen 3 (AVX2), runs alternating: 151-161 ms against 169-191 ms as inner products on one thread, 77-90
-// against 99-109 ms on two. The kernel is Keras's (in, out), which is hwio for a 1x1 window: no copy.
-void PlanBuilder::add_dense_as_conv(const ir::Op& op, const ir::DenseOp& d) {
+// against 99-109 ms on two. Returns false, adding no step, when oneDNN has only its reference kernel for it.
+// The kernel is Keras's (in, out), which is hwio for a 1x1 window: the reorder reads it as it is, with no
+// transposed copy first.
+bool PlanBuilder::add_dense_as_conv(const ir::Op& op, const ir::DenseOp& d) {
   const memory::desc src = desc_of(op.inputs[0]), dst = desc_of(op.output());
   const int64_t in = d.kernel->dims()[0], out = d.kernel->dims()[1];
   const memory::desc weights_any({out, in, 1, 1}, src.data_type(), tag::any);
@@ -139,6 +142,9 @@ void PlanBuilder::add_dense_as_conv(const ir::Op& op, const ir::DenseOp& d) {
                                        {1, 1}, {0, 0}, {0, 0}, {0, 0});
   const dnnl::convolution_forward::primitive_desc pd(
       desc, attributes(op, graph_.values[op.output()].dtype, &graph_), engine_);
+  // A CPU, type or post-op chain without a jit 1x1 kernel: the inner product (which takes the same post-ops,
+  // the sum included) is the faster of the two there.
+  if (std::string_view(pd.impl_info_str()).rfind("ref", 0) == 0) return false;
   Step step = conv_step(op, pd);
   const memory::desc keras_weights({out, in, 1, 1}, memory::data_type::f32, tag::hwio);
   step.constants.emplace_back(DNNL_ARG_WEIGHTS,
@@ -147,6 +153,7 @@ void PlanBuilder::add_dense_as_conv(const ir::Op& op, const ir::DenseOp& d) {
   finish_step(step, pd, op,
               fmt::format("{} -> {}; {}", layout_name(pd.src_desc()), layout_name(pd.dst_desc()),
                           layout_name(pd.weights_desc())));
+  return true;
 }
 
 }  // namespace strata::onednn

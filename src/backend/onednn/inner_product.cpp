@@ -9,11 +9,9 @@ namespace strata::onednn {
 
 void PlanBuilder::add_dense(const ir::Op& op, const ir::DenseOp& d) {
   const auto& src_dims = graph_.values[op.inputs[0]].dims;
-  // On an image (batch, height, width, channels) it is a 1x1 convolution (convolution.cpp).
-  if (src_dims.size() == 4) {
-    add_dense_as_conv(op, d);
-    return;
-  }
+  // On an image (batch, height, width, channels) it is a 1x1 convolution (convolution.cpp), unless oneDNN
+  // has only its reference kernel for that.
+  if (src_dims.size() == 4 && add_dense_as_conv(op, d)) return;
   const int64_t in = d.kernel->dims()[0], out = d.kernel->dims()[1];
   const int64_t rows = element_count(src_dims) / in;
   // Keras applies Dense to the last axis: any leading dims are rows of one matrix product.

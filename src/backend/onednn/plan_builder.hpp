@@ -65,7 +65,7 @@ class PlanBuilder {
 
   // convolution.cpp
   void add_conv(const Op& op, const ir::ConvOp& c);
-  void add_dense_as_conv(const Op& op, const ir::DenseOp& d);
+  bool add_dense_as_conv(const Op& op, const ir::DenseOp& d);
   Step conv_step(const Op& op, const dnnl::convolution_forward::primitive_desc& pd);
   // transposed_convolution.cpp
   void add_transposed_conv(const Op& op, const ir::TransposedConvOp& t);
