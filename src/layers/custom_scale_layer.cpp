@@ -17,6 +17,7 @@
 #include "graph/node.hpp"
 #include "layers/configured_layer.hpp"
 #include "layers/layer_registry.hpp"
+#include "layers/scale_as_batch_norm.hpp"
 #include "strata/error.hpp"
 
 namespace strata::layers {
@@ -81,13 +82,7 @@ class CustomScaleImpl : public detail::ConfiguredLayer<CustomScaleArgs> {
     }
     ir::ValueId branch = inputs[1];
     if (args_.scale != 1.0f) {
-      // (b - 0) / sqrt(1 + 0) * scale is exactly b * scale.
-      const Constants& c = constants(dims.back());
-      ir::BatchNormOp bn;
-      bn.gamma = c.gamma;
-      bn.mean = c.mean;
-      bn.variance = c.variance;
-      bn.epsilon = 0.0f;
+      const ir::BatchNormOp bn = detail::scale_as_batch_norm(scales(dims.back()));
       const ir::ValueId scaled = graph.add_value(dims, name() + ".scaled");
       graph.ops.push_back(ir::Op{bn, {branch}, {scaled}, {}, {name()}});
       branch = scaled;
@@ -99,28 +94,20 @@ class CustomScaleImpl : public detail::ConfiguredLayer<CustomScaleArgs> {
   }
 
  private:
-  struct Constants {
-    std::shared_ptr<const Tensor> gamma, mean, variance;
-  };
-
-  // The same tensors for every plan (one per input shape): fold_batch_norm caches the folded scale, and the
-  // oneDNN backend the reordered kernel, by these tensors' identity, so new ones per plan would give each
-  // plan its own copy of every projection kernel.
-  const Constants& constants(int64_t channels) const {
+  // The scale as one tensor per channel count, the same for every plan (one per input shape): see
+  // scale_as_batch_norm.
+  std::shared_ptr<const Tensor> scales(int64_t channels) const {
     const std::lock_guard<std::mutex> lock(mutex_);
-    auto it = constants_.find(channels);
-    if (it == constants_.end()) {
-      auto filled = [channels](float v) {
-        return std::make_shared<const Tensor>(std::vector<int64_t>{channels},
-                                              std::vector<float>(static_cast<size_t>(channels), v));
-      };
-      it = constants_.emplace(channels, Constants{filled(args_.scale), filled(0.0f), filled(1.0f)}).first;
+    std::shared_ptr<const Tensor>& slot = scales_[channels];
+    if (!slot) {
+      slot = std::make_shared<const Tensor>(std::vector<int64_t>{channels},
+                                            std::vector<float>(static_cast<size_t>(channels), args_.scale));
     }
-    return it->second;
+    return slot;
   }
 
   mutable std::mutex mutex_;
-  mutable std::map<int64_t, Constants> constants_;
+  mutable std::map<int64_t, std::shared_ptr<const Tensor>> scales_;
 };
 
 }  // namespace

@@ -10,12 +10,12 @@
 #include <cmath>
 #include <limits>
 #include <memory>
-#include <mutex>
 
 #include "core/finite.hpp"
 #include "graph/node.hpp"
 #include "layers/configured_layer.hpp"
 #include "layers/layer_registry.hpp"
+#include "layers/scale_as_batch_norm.hpp"
 #include "strata/error.hpp"
 
 namespace strata::layers {
@@ -74,32 +74,11 @@ class LayerScaleImpl : public detail::ConfiguredLayer<LayerScaleArgs> {
 
   std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&,
                                  const std::vector<ir::ValueId>& inputs) const override {
-    // (x - 0) / sqrt(1 + 0) * gamma is exactly x * gamma.
-    ir::BatchNormOp bn;
-    bn.gamma = variables()[0].tensor();
-    bn.mean = constant(0.0f, mean_);
-    bn.variance = constant(1.0f, variance_);
-    bn.epsilon = 0.0f;
+    const ir::BatchNormOp bn = detail::scale_as_batch_norm(variables()[0].tensor());
     const ir::ValueId out = graph.add_value(graph.values[inputs[0]].dims, name());
     graph.ops.push_back(ir::Op{bn, {inputs[0]}, {out}, {}, {name()}});
     return {out};
   }
-
- private:
-  // The same tensors for every plan (one per input shape): the backend caches the folded kernels by the
-  // identity of these tensors, so new ones per plan would give each plan its own copy of every kernel.
-  std::shared_ptr<const Tensor> constant(float value, std::shared_ptr<const Tensor>& slot) const {
-    const std::lock_guard<std::mutex> lock(mutex_);
-    if (!slot) {
-      slot = std::make_shared<const Tensor>(
-          std::vector<int64_t>{args_.projection_dim},
-          std::vector<float>(static_cast<size_t>(args_.projection_dim), value));
-    }
-    return slot;
-  }
-
-  mutable std::mutex mutex_;
-  mutable std::shared_ptr<const Tensor> mean_, variance_;
 };
 
 }  // namespace
