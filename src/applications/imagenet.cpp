@@ -150,6 +150,10 @@ Tensor mobilenet_v2::preprocess_input(const Tensor& images) {
   return tf_mode(images, "mobilenet_v2::preprocess_input");
 }
 
+Tensor nasnet::preprocess_input(const Tensor& images) {
+  return tf_mode(images, "nasnet::preprocess_input");
+}
+
 Tensor xception::preprocess_input(const Tensor& images) {
   return tf_mode(images, "xception::preprocess_input");
 }

@@ -162,6 +162,10 @@ const Application kApplications[] = {
      efficientnet_v2<apps::EfficientNetV2M>, apps::efficientnet_v2::preprocess_input, false},
     {"efficientnetv2l", "Keras's EfficientNetV2L (119.0 M, 480x480x3 by default; takes pixels in [0, 255])",
      efficientnet_v2<apps::EfficientNetV2L>, apps::efficientnet_v2::preprocess_input, false},
+    {"nasnetmobile", "Keras's NASNetMobile (5.3 M, 224x224x3 by default, at least 32x32)",
+     plain<apps::NASNetMobile>, apps::nasnet::preprocess_input, false},
+    {"nasnetlarge", "Keras's NASNetLarge (88.9 M, 331x331x3 by default, at least 32x32)",
+     plain<apps::NASNetLarge>, apps::nasnet::preprocess_input, false},
     {"convnext_tiny", "Keras's ConvNeXtTiny (28.6 M, 224x224x3 by default; takes pixels in [0, 255])",
      convnext<apps::ConvNeXtTiny>, apps::convnext::preprocess_input, false},
     {"convnext_small", "Keras's ConvNeXtSmall (50.2 M, 224x224x3 by default; takes pixels in [0, 255])",
@@ -279,6 +283,7 @@ const PreprocessModule kPreprocessModules[] = {
     {"efficientnet_v2", apps::efficientnet_v2::preprocess_input},
     {"convnext", apps::convnext::preprocess_input},
     {"mobilenet_v3", apps::mobilenet_v3::preprocess_input},
+    {"nasnet", apps::nasnet::preprocess_input},
 };
 
 using Preprocess = strata::Tensor (*)(const strata::Tensor& images);

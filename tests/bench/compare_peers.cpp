@@ -99,13 +99,28 @@ strata::Model with_seeded_weights(strata::Model model, uint64_t seed) {
   return model;
 }
 
-const std::vector<std::string> kModels{"seed_block_1",     "seed_block_2",    "resnet50",
-                                       "mobilenet_v2",     "vgg16",           "resnet50v2",
-                                       "densenet121",      "inception_v3",    "inception_resnet_v2",
-                                       "mobilenet",        "xception",        "efficientnetb0",
-                                       "efficientnetv2b0", "convnext_tiny",   "mobilenetv3small",
-                                       "mobilenetv3large", "dcgan_generator", "unet",
-                                       "text_cnn",         "bilstm",          "transformer"};
+const std::vector<std::string> kModels{"seed_block_1",
+                                       "seed_block_2",
+                                       "resnet50",
+                                       "mobilenet_v2",
+                                       "vgg16",
+                                       "resnet50v2",
+                                       "densenet121",
+                                       "inception_v3",
+                                       "inception_resnet_v2",
+                                       "mobilenet",
+                                       "xception",
+                                       "efficientnetb0",
+                                       "efficientnetv2b0",
+                                       "convnext_tiny",
+                                       "nasnetmobile",
+                                       "mobilenetv3small",
+                                       "mobilenetv3large",
+                                       "dcgan_generator",
+                                       "unet",
+                                       "text_cnn",
+                                       "bilstm",
+                                       "transformer"};
 
 // Deterministic: the same seeded weights in every process, so the exported ONNX file and a serving
 // process hold identical weights.
@@ -131,6 +146,7 @@ strata::Model build(const std::string& name) {
   if (name == "efficientnetv2b0")
     return strata::applications::EfficientNetV2B0({.classifier_activation = "linear"});
   if (name == "convnext_tiny") return strata::applications::ConvNeXtTiny({.classifier_activation = "linear"});
+  if (name == "nasnetmobile") return strata::applications::NASNetMobile({.classifier_activation = "linear"});
   if (name == "mobilenetv3small")
     return strata::applications::MobileNetV3Small(
         {.input_shape = {224, 224, 3}, .classifier_activation = ""});

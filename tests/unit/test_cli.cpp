@@ -144,6 +144,10 @@ TEST_CASE("strata summary prints Keras's table", "[cli]") {
              Contains("Model: \"mobilenet_0.50_128\""));
   CHECK_THAT(strata_cli("summary resnet152v2 --classes 7").out, Contains("(None, 7)"));
   CHECK_THAT(strata_cli("summary xception").out, Contains("Total params: 22,910,480"));
+  CHECK_THAT(strata_cli("summary nasnetmobile").out,
+             Contains("Model: \"nasnet_mobile\"") && Contains("Total params: 5,326,716"));
+  CHECK_THAT(strata_cli("summary nasnetlarge --no-top").err,
+             Contains("[NASNetLarge] needs a known input height and width"));
   CHECK_THAT(strata_cli("summary efficientnetb0").out,
              Contains("Model: \"efficientnetb0\"") && Contains("Total params: 5,330,571"));
   CHECK_THAT(strata_cli("summary mobilenetv3large --alpha 0.75 --line-length 120").out,
@@ -302,16 +306,18 @@ TEST_CASE("strata's usage mistakes exit 2 with a message naming the mistake", "[
   for (const Case& c : {
            Case{"frobnicate", "strata: error: unknown command 'frobnicate'"},
            Case{"summary", "strata summary: error: missing MODEL"},
-           Case{"summary alexnet",
-                "unknown model 'alexnet' (expected an application (vgg16, vgg19, resnet50, resnet101, "
-                "resnet152, resnet50v2, resnet101v2, resnet152v2, densenet121, densenet169, densenet201, "
-                "inception_v3, inception_resnet_v2, xception, mobilenet, mobilenet_v2, mobilenetv3small, "
-                "mobilenetv3large, "
-                "efficientnetb0, efficientnetb1, "
-                "efficientnetb2, efficientnetb3, efficientnetb4, efficientnetb5, efficientnetb6, "
-                "efficientnetb7, efficientnetv2b0, efficientnetv2b1, efficientnetv2b2, efficientnetv2b3, "
-                "efficientnetv2s, efficientnetv2m, efficientnetv2l, convnext_tiny, convnext_small, "
-                "convnext_base, convnext_large, convnext_xlarge), seed, seed2 or a model file)"},
+           Case{
+               "summary alexnet",
+               "unknown model 'alexnet' (expected an application (vgg16, vgg19, resnet50, resnet101, "
+               "resnet152, resnet50v2, resnet101v2, resnet152v2, densenet121, densenet169, densenet201, "
+               "inception_v3, inception_resnet_v2, xception, mobilenet, mobilenet_v2, mobilenetv3small, "
+               "mobilenetv3large, "
+               "efficientnetb0, efficientnetb1, "
+               "efficientnetb2, efficientnetb3, efficientnetb4, efficientnetb5, efficientnetb6, "
+               "efficientnetb7, efficientnetv2b0, efficientnetv2b1, efficientnetv2b2, efficientnetv2b3, "
+               "efficientnetv2s, efficientnetv2m, efficientnetv2l, nasnetmobile, nasnetlarge, convnext_tiny, "
+               "convnext_small, convnext_base, convnext_large, convnext_xlarge), seed, seed2 or a model "
+               "file)"},
            Case{"summary resnet50 --alpha 0.5", "option '--alpha' does not apply to model 'resnet50'"},
            Case{"summary seed --frob", "unknown option '--frob' (see 'strata summary --help')"},
            Case{"summary seed -x", "unknown option '-x'"},
@@ -326,7 +332,7 @@ TEST_CASE("strata's usage mistakes exit 2 with a message naming the mistake", "[
                 "option '--preprocess' expects an application (vgg16, vgg19, resnet50,"},
            Case{"predict seed --input x.npy --output y.npy --preprocess resnet_v3",
                 "or a Keras module (resnet, resnet_v2, densenet, efficientnet, efficientnet_v2, "
-                "convnext, mobilenet_v3), "
+                "convnext, mobilenet_v3, nasnet), "
                 "received "
                 "'resnet_v3'"},
            Case{"export seed", "missing MODEL and OUT.onnx"},

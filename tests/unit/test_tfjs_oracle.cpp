@@ -1,10 +1,11 @@
 // Whole networks against the independent oracle, TensorFlow.js's Layers API (tfjs_oracle.hpp): the seed
 // notebook's residual blocks, ResNet50, ResNet50V2, VGG16, MobileNetV2, DenseNet121, InceptionV3, MobileNet,
-// InceptionResNetV2, Xception, EfficientNetB0, EfficientNetV2B0 and S, ConvNeXtTiny and MobileNetV3 as Keras
-// defines them, each run by tfjs from its Keras config and weights. Weights have realistic statistics
-// (kernels at Keras's scale; batch-norm moments calibrated on sample inputs, as a trained network has), and
-// every test shows it can fail: a perturbed input moves the output by at least 100 times the tolerance.
-// Under the sanitizers the applications only run, fused and unfused (sanitized_smoke_run).
+// InceptionResNetV2, Xception, EfficientNetB0, EfficientNetV2B0 and S, ConvNeXtTiny, NASNetMobile and
+// MobileNetV3 as Keras defines them, each run by tfjs from its Keras config and weights. Weights have
+// realistic statistics (kernels at Keras's scale; batch-norm moments calibrated on sample inputs, as a
+// trained network has), and every test shows it can fail: a perturbed input moves the output by at least 100
+// times the tolerance. Under the sanitizers the applications only run, fused and unfused
+// (sanitized_smoke_run).
 #include <cmath>
 
 #include "dcgan_models.hpp"
@@ -203,6 +204,18 @@ TEST_CASE("ConvNeXtTiny equals tfjs", "[tfjs][numerics][applications]") {
   if (sanitized_smoke_run(model, {2, 64, 64, 3})) return;
   randomize_convnext_like_trained(model, 56, random_input({4, 64, 64, 3}, 57));
   check_against_tfjs(model, random_input({2, 64, 64, 3}, 58), 5 * float32_tolerance(4 * 768));
+}
+
+TEST_CASE("NASNetMobile equals tfjs, batch norms calibrated", "[tfjs][numerics][applications]") {
+  // With its top, 64x64: the cells' separable convolution blocks (strided ones after Keras's correct_pad
+  // padding), 3x3 average and max poolings, the previous cell's adjustment by two strided 1x1 paths, the
+  // second shifted a pixel by zero padding and cropping, the projections, and the concatenations.
+  strata::Model model = strata::applications::NASNetMobile(
+      {.input_shape = {64, 64, 3}, .classes = 10, .classifier_activation = ""});
+  if (sanitized_smoke_run(model, {2, 64, 64, 3})) return;
+  randomize_like_trained(model, 59, random_input({4, 64, 64, 3}, 60));
+  // Measured 6.9e-6; a perturbed input moves the logits by 0.66 of their scale.
+  check_against_tfjs(model, random_input({2, 64, 64, 3}, 61), 50 * float32_tolerance(1056));
 }
 
 TEST_CASE("MobileNetV3Small and MobileNetV3Large equal tfjs, batch norms calibrated",

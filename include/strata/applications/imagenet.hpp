@@ -88,6 +88,12 @@ namespace convnext {
 Tensor preprocess_input(const Tensor& images);
 }  // namespace convnext
 
+namespace nasnet {
+/// `keras.applications.nasnet.preprocess_input`: the "tf" mode, as resnet_v2's. Throws ShapeError for a
+/// non-NHWC input.
+Tensor preprocess_input(const Tensor& images);
+}  // namespace nasnet
+
 namespace xception {
 /// `keras.applications.xception.preprocess_input`: the "tf" mode, as resnet_v2's. Throws ShapeError for a
 /// non-NHWC input.
