@@ -70,6 +70,9 @@ ir::Graph compile_program(const FunctionalImpl& model, const std::vector<std::ve
     log.after("fold_zero_padding", graph);
     ir::fold_batch_norm(graph);
     log.after("fold_batch_norm", graph);
+    // Before the fusions: once an activation is a post-op, its duplicates can no longer be seen.
+    ir::merge_duplicate_ops(graph);
+    log.after("merge_duplicate_ops", graph);
   }
   // Before the fusions, so that they only join ops of one type (a sum post-op writes in place).
   if (options.precision == "bfloat16") {

@@ -38,6 +38,14 @@ void fold_batch_norm(Graph& graph);
 /// numbers.
 void fold_zero_padding(Graph& graph);
 
+/// merge_duplicate_ops.cpp: of two element-wise activations, or two poolings, with the same attributes
+/// reading the same value into values of the same dims and type (and no post-ops), keeps the first and makes
+/// the second's readers, and the values viewing its buffer, use its result (NASNet's cells apply one relu to
+/// a tensor once per separable branch, up to three times, and pool one tensor twice alike). A model output
+/// is never merged away. Guarantees the same numbers, one op fewer per merge; the kept op lists both ops'
+/// layers.
+void merge_duplicate_ops(Graph& graph);
+
 /// Whether a backend computes a post-op chain correctly; fusion passes never build a chain it refuses.
 using PostOpCheck = std::function<bool(const std::vector<PostOp>&)>;
 
