@@ -33,7 +33,9 @@ struct CompileOptions {
   /// float32 inputs and outputs at the model's boundary. bfloat16 needs a CPU with native bfloat16
   /// (AVX512-BF16); elsewhere compile throws ValueError rather than run an emulation slower than float32.
   std::string precision = "float32";
-  /// Whether to run the fusion passes (activations, residual adds). Off gives one primitive per op.
+  /// Whether to run the folding, merging and fusion passes (batch norms and paddings folded into
+  /// convolutions, repeated activations and poolings of one value merged, activations and residual adds
+  /// fused). Off gives one primitive per op.
   bool fuse = true;
   /// Print the IR after each compiler pass to stderr. Also switched on by the environment variable
   /// `STRATA_DUMP_IR=1`.

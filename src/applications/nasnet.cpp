@@ -171,8 +171,8 @@ struct NASNetConfig {
 // Keras's NASNet (filter_multiplier 2, the only value its two models use).
 Model nasnet(ApplicationOptions options, const NASNetConfig& config) {
   const std::string where = std::string("[") + config.keras_class + "]";
-  std::vector<Dim> input_shape = detail::check_application_options(options, config.keras_class, "nasnet",
-                                                                   config.default_size, /*min_size=*/32);
+  std::vector<Dim> input_shape = detail::check_application_options(
+      options, config.keras_class, config.default_name, config.default_size, /*min_size=*/32);
   if (!input_shape[0] || !input_shape[1]) {
     throw ValueError(where + " needs a known input height and width: its cells compare the widths of their " +
                      "two inputs to choose how to adjust them (Keras's _adjust_block); got input_shape " +

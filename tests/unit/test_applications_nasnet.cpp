@@ -75,6 +75,21 @@ TEST_CASE("NASNetMobile has Keras's parameter counts, names and shapes", "[appli
   CHECK(model.get_layer("normal_concat_8").output().shape() == Shape({None, 14, 14, 528}));
   CHECK(model.get_layer("reduction_concat_reduce_8").output().shape() == Shape({None, 7, 7, 704}));
   CHECK(model.get_layer("normal_concat_12").output().shape() == Shape({None, 7, 7, 1056}));
+  // Creation order, which numbers the unnamed layers: the cell's relu, then the separable block's relu of
+  // h, its second relu, then the relu of p (the stem's output) for the block on the right.
+  const auto input_of = [&](const std::string& layer) {
+    return model.get_layer(layer).input().layer().name();
+  };
+  CHECK(input_of("activation") == "stem_bn1");
+  CHECK(input_of("activation_1") == "reduction_bn_1_stem_1");
+  CHECK(input_of("activation_2") == "separable_conv_1_bn_reduction_left1_stem_1");
+  CHECK(input_of("activation_3") == "stem_bn1");
+  CHECK(input_of("zero_padding2d") == "adjust_relu_1_stem_2");
+  CHECK(input_of("cropping2d") == "zero_padding2d");
+  // Without skip_reduction the cell after a reduction adjusts the reduction's own input (the last normal
+  // cell's output), not the one before it.
+  CHECK(input_of("adjust_relu_1_5") == "normal_concat_3");
+  CHECK(input_of("adjust_relu_1_9") == "normal_concat_8");
   CHECK(model.get_layer("separable_conv_1_bn_normal_left1_0").get_weights().size() == 4);
   CHECK(model.get_layer("separable_conv_1_normal_left1_0").get_weights().size() == 2);
 
@@ -109,7 +124,10 @@ TEST_CASE("NASNetLarge has Keras's parameter counts", "[applications][nasnet]") 
   CHECK(model.layers().size() == 1041);
   CHECK(model.input().shape() == Shape({None, 331, 331, 3}));
   CHECK(model.get_layer("normal_concat_5").output().shape() == Shape({None, 42, 42, 1008}));
-  // skip_reduction: the cell after a reduction adjusts the reduction's previous input, twice as wide.
+  // skip_reduction: the cell after a reduction adjusts the reduction's previous input (the output of the
+  // normal cell before the last), not the reduction's own input.
+  CHECK(model.get_layer("adjust_relu_1_7").input().layer().name() == "normal_concat_4");
+  CHECK(model.get_layer("adjust_relu_1_13").input().layer().name() == "normal_concat_11");
   CHECK(model.get_layer("adjust_bn_7").output().shape() == Shape({None, 21, 21, 336}));
   CHECK(model.get_layer("normal_concat_18").output().shape() == Shape({None, 11, 11, 4032}));
   CHECK(has_layer(layer_names(model), "activation_259"));

@@ -120,6 +120,50 @@ TEST_CASE("merge_duplicate_ops makes the duplicate's views views of the kept val
   check_against_reference(model, {random_input({2, 5, 5, 4}, 5)}, float32_tolerance(25));
 }
 
+TEST_CASE("Three merged relus, and a merged pooling that two residual sums read", "[pass][merge][numerics]") {
+  // NASNet's reduction cell: one max pooling of h is summed with two branches. Once merged, the pooling's
+  // buffer is read after the first sum, which must then not write into it in place.
+  strata::clear_session();
+  auto in = strata::Input({8, 8, 4});
+  auto h = L::Conv2D(6, 1)(in);
+  std::vector<strata::SymbolicTensor> relus;
+  for (int i = 0; i < 3; ++i) relus.push_back(L::Activation("relu")(h));
+  auto c1 = L::Conv2D(6, 3, {.padding = "same"})(relus[0]);
+  auto c2 = L::Conv2D(6, 3, {.padding = "same"})(relus[1]);
+  auto c3 = L::Conv2D(6, 1)(relus[2]);
+  auto m1 = L::MaxPooling2D(3, {.strides = 1, .padding = "same"})(h);
+  auto m2 = L::MaxPooling2D(3, {.strides = 1, .padding = "same"})(h);
+  const strata::Model model(in, L::Concatenate()({L::add({m1, c1}), L::add({m2, c2}), c3}));
+  ir::Graph graph = lowered(model, {{2, 8, 8, 4}});
+  ir::merge_duplicate_ops(graph);
+  INFO(graph.to_string());
+  CHECK(count_kind(graph, "relu") == 1);
+  CHECK(count_kind(graph, "max_pool") == 1);
+  randomize_weights(model, 9);
+  const strata::Tensor x = random_input({2, 8, 8, 4}, 10);
+  check_against_reference(model, {x}, 3 * float32_tolerance(3 * 3 * 6));
+  if (native_bfloat16()) {
+    // The precision pass runs after the merge: the shared values get one type for all their readers.
+    const strata::Tensor bf16 = model.compile({.precision = "bfloat16"}).predict(x);
+    CHECK(max_relative_error(bf16, model.compile({.backend = "reference"}).predict(x)) < 3 * 2.0 / 256.0);
+  }
+}
+
+TEST_CASE("A duplicate's view can be a model output", "[pass][merge][numerics]") {
+  // The second global pooling (no keepdims: a pooling and a reshape viewing it) is merged into the first;
+  // its reshape, a model output, then views the kept pooling's buffer.
+  strata::clear_session();
+  auto image = strata::Input({4, 4, 3});
+  auto kept = L::Flatten()(L::GlobalAveragePooling2D({.keepdims = true})(image));
+  auto viewed = L::GlobalAveragePooling2D()(image);
+  const strata::Model model(image, std::vector<strata::SymbolicTensor>{L::Dense(2)(kept), viewed});
+  ir::Graph graph = lowered(model, {{2, 4, 4, 3}});
+  ir::merge_duplicate_ops(graph);
+  CHECK(count_kind(graph, "avg_pool") == 1);
+  randomize_weights(model, 11);
+  check_against_reference(model, {random_input({2, 4, 4, 3}, 12)}, float32_tolerance(16));
+}
+
 TEST_CASE("A cell with merged relus and poolings computes what the reference does",
           "[pass][merge][numerics]") {
   const strata::Model model = cell();

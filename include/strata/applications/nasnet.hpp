@@ -12,11 +12,12 @@ namespace strata::applications {
 /// reduction cells, then three stacks of four normal cells separated by reduction cells (44, 88 and 176
 /// filters), each cell combining its input with the previous cell's through relu, separable convolution and
 /// batch-norm blocks, 3x3 poolings and sums, concatenated; the previous cell's output is adjusted to the
-/// current one's size by two half-pixel-shifted strided 1x1 paths (`adjust_*`) or a 1x1 projection. Keras's
-/// names (`stem_conv1`, `normal_conv_1_0`, `separable_conv_1_normal_left1_0`, `reduction_concat_reduce_4`,
-/// ...; the relus, the shifted path's padding and cropping, and one sum per reduction cell unnamed, so
-/// `activation[_N]`, `zero_padding2d[_N]`, `cropping2d[_N]`, `add[_N]`), 5,326,716 parameters with the top.
-/// Default input 224x224; without the top the default is 224x224 too, as Keras's. At least 32x32, and
+/// current one's size by two strided 1x1 paths, the second shifted by a pixel (`adjust_*`), or a 1x1
+/// projection. Keras's names (`stem_conv1`, `normal_conv_1_0`, `separable_conv_1_normal_left1_0`,
+/// `reduction_concat_reduce_4`, ...; the relus, the shifted paths' padding, cropping and concatenation, one
+/// sum per reduction cell and the top's pooling unnamed, so `activation[_N]`, `zero_padding2d[_N]`,
+/// `cropping2d[_N]`, `concatenate[_N]`, `add[_N]`, `global_average_pooling2d`), 5,326,716 parameters with the
+/// top. Default input 224x224; without the top the default is 224x224 too, as Keras's. At least 32x32, and
 /// the height and width must be known (the cells compare their inputs' widths to choose the adjustment).
 /// Inputs are scaled to [-1, 1] (`nasnet::preprocess_input`). Throws ValueError for bad options (an input
 /// smaller than 32x32 or of unknown size, 3 channels required, unknown pooling, `weights` "imagenet"), and

@@ -1,5 +1,6 @@
 // Common subexpressions of the kinds Keras models repeat: element-wise activations and poolings.
 #include <algorithm>
+#include <string>
 
 #include "compiler/passes/passes.hpp"
 
@@ -33,7 +34,7 @@ void merge_duplicate_ops(Graph& graph) {
     const Op& op = graph.ops[i];
     const bool candidate =
         std::holds_alternative<ActivationOp>(op.attrs) || std::holds_alternative<PoolOp>(op.attrs);
-    // A model output keeps its own value: two outputs may not share one buffer.
+    // A model output keeps its own op, so that the output stays the value the model names.
     if (!candidate || op.inputs.size() != 1 || op.outputs.size() != 1 || graph.is_output(op.output()))
       continue;
     const auto first = std::find_if(graph.ops.begin(), graph.ops.begin() + static_cast<long>(i),
@@ -51,7 +52,12 @@ void merge_duplicate_ops(Graph& graph) {
     for (Value& value : graph.values) {
       if (value.in_place_of == duplicate) value.in_place_of = kept;
     }
-    first->layers.insert(first->layers.end(), op.layers.begin(), op.layers.end());
+    for (const std::string& layer : op.layers) {
+      // A shared layer called twice on one tensor is named once.
+      if (std::find(first->layers.begin(), first->layers.end(), layer) == first->layers.end()) {
+        first->layers.push_back(layer);
+      }
+    }
     graph.ops.erase(graph.ops.begin() + static_cast<long>(i));
     --i;
   }
