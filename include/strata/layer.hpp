@@ -57,6 +57,10 @@ class Layer {
   /// The input of the layer's first call; for a model, the input it was built with. Throws GraphError as
   /// `output()` does.
   SymbolicTensor input() const;
+  /// The inputs of the layer's first call, one or several (Keras's `layer.input`, a list for a merge layer);
+  /// for a model, the inputs it was built with. A call's mask argument is not among them. Throws GraphError
+  /// as `output()` does.
+  std::vector<SymbolicTensor> inputs() const;
   /// Keras's `layer.get_config()` as JSON text: the keys Keras 3 writes for this class, in Keras's
   /// spelling (`{"name": "conv1", "trainable": true, "dtype": {...DTypePolicy...}, "filters": 32, ...}`).
   /// `layer_from_config(class_name(), get_config())` makes an equal layer. Throws ValueError for a model

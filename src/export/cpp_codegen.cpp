@@ -313,6 +313,7 @@ class Generator {
       }
     }
     std::map<const LayerImpl*, std::string> declared;
+    std::set<const Node*> renamed;  // the automatic mask ops given the model's names
     while (!pending.empty()) {
       // A layer's calls keep their order (its node indices, the summary's "Connected to").
       const auto ready = std::find_if(pending.begin(), pending.end(), [&](const Node* node) {
@@ -349,7 +350,7 @@ class Generator {
         callee = layer.cpp_constructor();
       }
       std::vector<std::string> inputs;
-      for (const SymbolicTensor& t : node.inputs) inputs.push_back(ref(t));
+      for (const SymbolicTensor& t : node.call_inputs()) inputs.push_back(ref(t));
       const std::string call = dynamic_cast<const FunctionalImpl*>(&layer) != nullptr
                                    ? nested_call(node, callee, inputs)
                                    : layer.cpp_call(node, callee, inputs);
@@ -370,14 +371,21 @@ class Generator {
         const std::string expression = tensor.at({&node, static_cast<int>(i)}) + ".mask()";
         tensor[{mask.node().get(), mask.index()}] = expression;
         // The call makes the mask's ops with automatic names: they get the model's, as the ops the code
-        // writes out do (an op of one input is reached through it: `x.mask().layer().input()`).
-        std::string reach = expression;
-        for (const Node* op = mask.node().get(); op != nullptr && remade.contains(op);) {
+        // writes out do, each reached from the mask through the ops' inputs (`x.mask().layer().input()`,
+        // `.layer().inputs()[1]` for an op of several).
+        std::vector<std::pair<const Node*, std::string>> reach{{mask.node().get(), expression}};
+        while (!reach.empty()) {
+          const auto [op, expr] = reach.back();
+          reach.pop_back();
+          if (!remade.contains(op) || !renamed.insert(op).second) continue;
           out += statement("  strata::ops::named(",
-                           fmt::format("{}, {}", string_literal(op->layer->name()), reach), ");");
-          if (op->inputs.size() != 1 || !op->inputs[0].node()->automatic_mask) break;
-          reach += ".layer().input()";
-          op = op->inputs[0].node().get();
+                           fmt::format("{}, {}", string_literal(op->layer->name()), expr), ");");
+          for (size_t k = op->inputs.size(); k-- > 0;) {
+            if (!op->inputs[k].node()->automatic_mask) continue;
+            reach.emplace_back(op->inputs[k].node().get(),
+                               op->inputs.size() == 1 ? expr + ".layer().input()"
+                                                      : fmt::format("{}.layer().inputs()[{}]", expr, k));
+          }
         }
       }
     }

@@ -3,11 +3,12 @@
 
 #include <fmt/format.h>
 
+#include <sys/wait.h>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
-#include <sys/wait.h>
+#include <set>
 
 #include "graph/functional.hpp"
 #include "strata/error.hpp"
@@ -49,8 +50,12 @@ class DotWriter {
 
   // Returns, for each output index of `model`'s calls, the DOT node that produces it.
   void write(const detail::FunctionalImpl& model, const std::string& indent, std::string& dot) {
+    // The mask ops a model computes but does not list among its layers (Keras's graph has no edge to them).
+    std::set<const detail::LayerImpl*> listed;
+    for (const auto& layer : model.layers()) listed.insert(layer.get());
     for (const auto& node : model.nodes()) {
       const detail::LayerImpl& layer = *node->layer;
+      if (!listed.contains(&layer)) continue;
       const auto* nested = dynamic_cast<const detail::FunctionalImpl*>(&layer);
       if (nested != nullptr && options_.expand_nested) {
         dot += fmt::format("{}subgraph cluster_{} {{\n{}  label=\"{}\";\n", indent, id_of(node.get()), indent,
@@ -69,7 +74,7 @@ class DotWriter {
       std::string rows = fmt::format("<tr><td colspan=\"2\"><b>{}</b></td></tr>", escape_html(label));
       if (options_.show_shapes) {
         std::vector<Shape> in;
-        for (const SymbolicTensor& t : node->inputs) in.push_back(t.shape());
+        for (const SymbolicTensor& t : node->call_inputs()) in.push_back(t.shape());
         rows += fmt::format("<tr><td>Input shape: {}</td><td>Output shape: {}</td></tr>",
                             escape_html(in.empty() ? node->output_shapes.front().to_string() : shapes_text(in)),
                             escape_html(shapes_text(node->output_shapes)));
@@ -77,7 +82,10 @@ class DotWriter {
       if (options_.show_dtype) rows += "<tr><td colspan=\"2\">Output dtype: float32</td></tr>";
       dot += fmt::format("{}{} [label=<<table border=\"0\" cellborder=\"1\" cellspacing=\"0\">{}</table>>];\n", indent,
                          id_of(node.get()), rows);
-      for (const SymbolicTensor& t : node->inputs) edges_.emplace_back(source(t.node().get()), id_of(node.get()));
+      for (const SymbolicTensor& t : node->call_inputs()) {
+        if (listed.contains(t.node()->layer.get()))
+          edges_.emplace_back(source(t.node().get()), id_of(node.get()));
+      }
     }
   }
 

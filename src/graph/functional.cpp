@@ -151,6 +151,26 @@ void FunctionalImpl::map_graph() {
     return post_order[a.get()] < post_order[b.get()];
   });
 
+  // A mask op that only a hidden mask input reads (Keras's Multiply reads its inputs' masks inside its call,
+  // so Keras's graph has no edge to them) is computed but is no layer of the model: not in its summary,
+  // config or generated code, as in Keras.
+  {
+    std::set<const Node*> visible;
+    std::vector<const Node*> stack;
+    for (const SymbolicTensor& out : outputs_) stack.push_back(out.node().get());
+    while (!stack.empty()) {
+      const Node* node = stack.back();
+      stack.pop_back();
+      if (!visible.insert(node).second || node->is_input()) continue;
+      for (const SymbolicTensor& parent : node->call_inputs()) stack.push_back(parent.node().get());
+    }
+    std::erase_if(layers, [&](const std::shared_ptr<LayerImpl>& layer) {
+      return std::all_of(order.begin(), order.end(), [&](const auto& node) {
+        return node->layer != layer || (node->automatic_mask && !visible.contains(node.get()));
+      });
+    });
+  }
+
   // Keras's Sequential lists the layers added to it: not the mask ops their calls make (Embedding's
   // not_equal), which stay in the graph and are made again when it is rebuilt.
   if (class_name() == "Sequential") {

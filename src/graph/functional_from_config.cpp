@@ -70,6 +70,32 @@ void rename_keras2_activations(json& value) {
   }
 }
 
+// A config's mask op that a call's automatic one took over (canonical_mask) may have other readers (an op
+// on the mask as well as the LSTM that uses it): they, and the outputs, read the automatic op instead, so
+// that the computation is in the model once, under the config's names.
+void read_canonical_twins(std::vector<SymbolicTensor>& outputs) {
+  const auto twin_of = [](SymbolicTensor& t) {
+    if (!t) return;
+    if (const std::shared_ptr<Node> twin = t.node()->canonical_twin.lock())
+      t = SymbolicTensor(twin, t.index());
+  };
+  std::set<const Node*> seen;
+  std::vector<std::shared_ptr<Node>> stack;
+  for (SymbolicTensor& t : outputs) {
+    twin_of(t);
+    if (t) stack.push_back(t.node());
+  }
+  while (!stack.empty()) {
+    const std::shared_ptr<Node> node = stack.back();
+    stack.pop_back();
+    if (!seen.insert(node.get()).second) continue;
+    for (SymbolicTensor& t : node->inputs) {
+      twin_of(t);
+      stack.push_back(t.node());
+    }
+  }
+}
+
 // A Keras 3 `__keras_tensor__` object's history, or a Keras 2 reference `[layer, node, tensor]`.
 struct TensorRef {
   std::string layer;
@@ -363,8 +389,9 @@ class Reader {
     }
     const std::vector<SymbolicTensor> inputs =
         endpoints(member(config, "input_layers", model_where), entries, model_where + ", input_layers");
-    const std::vector<SymbolicTensor> outputs =
+    std::vector<SymbolicTensor> outputs =
         endpoints(member(config, "output_layers", model_where), entries, model_where + ", output_layers");
+    read_canonical_twins(outputs);
     Model model(inputs, outputs, name);
     if (config.contains("trainable") && config["trainable"].is_boolean())
       model.set_trainable(config["trainable"]);

@@ -28,6 +28,11 @@ struct Node {
   /// average pooling...), given explicitly or taken from the first input's mask. Shape rules, builds and
   /// configs see the other inputs as the call's arguments; lowering gets the mask's value last.
   bool mask_input = false;
+  /// How many inputs after the call's own are the masks of its arguments that carry one, in argument order:
+  /// a layer whose arithmetic reads them (Keras's Multiply reads get_keras_mask inside call) gets their
+  /// values when lowered. They are no arguments of the call: configs, summaries, plots and generated C++
+  /// leave them out, and a call on the same tensors finds them again.
+  int hidden_masks = 0;
   /// Keras's `_keras_mask` of each output (an empty handle where there is none): made by the layer's
   /// compute_masks after the call, from ops recorded in the graph as Keras's compute_mask records them.
   std::vector<SymbolicTensor> output_masks;
@@ -37,13 +42,20 @@ struct Node {
   /// An automatic mask op that a loaded config's op of the same computation was merged into
   /// (canonical_mask), taking its name: another config op may not claim it too.
   bool claimed_by_config = false;
+  /// For a config's op whose computation an automatic mask op took over (canonical_mask), that op: the
+  /// loader points the config op's other readers at it, so one computation is in the model once.
+  std::weak_ptr<Node> canonical_twin;
 
-  /// The inputs that are the call's arguments: all but the mask.
+  /// The inputs that are the call's arguments: all but the mask argument and the hidden masks.
   std::vector<SymbolicTensor> arguments() const {
-    return {inputs.begin(), inputs.end() - (mask_input ? 1 : 0)};
+    return {inputs.begin(), inputs.end() - hidden_masks - (mask_input ? 1 : 0)};
   }
+  /// What the call was given: the arguments and the mask argument, without the hidden masks.
+  std::vector<SymbolicTensor> call_inputs() const { return {inputs.begin(), inputs.end() - hidden_masks}; }
   /// The mask argument, or an empty handle.
-  SymbolicTensor mask() const { return mask_input ? inputs.back() : SymbolicTensor(); }
+  SymbolicTensor mask() const {
+    return mask_input ? inputs[inputs.size() - 1 - hidden_masks] : SymbolicTensor();
+  }
 
   /// An Input's node: no inputs, and not an op made from numbers alone (ops::arange).
   bool is_input() const { return inputs.empty() && !layer->takes_no_inputs(); }

@@ -221,7 +221,7 @@ std::string connected_to(const FunctionalImpl& model, const LayerImpl& layer) {
   for (const auto& weak : layer.inbound_nodes) {
     auto node = weak.lock();
     if (!node || !model.contains(node.get())) continue;
-    for (const SymbolicTensor& t : node->inputs) parts.push_back(t.name());
+    for (const SymbolicTensor& t : node->call_inputs()) parts.push_back(t.name());
   }
   if (parts.empty()) return "-";
   return fmt::format("{}", fmt::join(parts, ", "));

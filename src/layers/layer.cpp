@@ -138,6 +138,13 @@ SymbolicTensor Layer::input() const {
   return node->inputs.front();
 }
 
+std::vector<SymbolicTensor> Layer::inputs() const {
+  if (const auto* own = own_tensors(impl_, /*outputs=*/false)) return *own;
+  auto node = first_call(impl_, "input");
+  if (node->is_input()) return {SymbolicTensor(node, 0)};
+  return node->arguments();
+}
+
 bool Layer::trainable() const { return checked(impl_).trainable; }
 
 void Layer::set_trainable(bool trainable) {
@@ -277,6 +284,13 @@ std::vector<SymbolicTensor> call_layer(const std::shared_ptr<LayerImpl>& impl,
   if (mask) {
     node->inputs.push_back(mask);
     node->mask_input = true;
+  }
+  if (layer.reads_input_masks()) {
+    for (const SymbolicTensor& t : inputs) {
+      if (!t.mask()) continue;
+      node->inputs.push_back(t.mask());
+      ++node->hidden_masks;
+    }
   }
   node->output_shapes = std::move(output_shapes);
   node->output_dtypes = std::move(output_dtypes);

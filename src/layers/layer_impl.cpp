@@ -123,6 +123,7 @@ void take_names(const SymbolicTensor& own, const SymbolicTensor& given) {
   if (own == given || !own.node()->automatic_mask) return;
   own.node()->layer->rename(given.node()->layer->name());
   own.node()->claimed_by_config = true;
+  given.node()->canonical_twin = own.node();
   for (size_t i = 0; i < own.node()->inputs.size(); ++i)
     take_names(own.node()->inputs[i], given.node()->inputs[i]);
 }

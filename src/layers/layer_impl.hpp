@@ -155,6 +155,10 @@ class LayerImpl {
   /// ValueError naming the layer when it cannot use it as Keras would (the Softmax layer; TimeDistributed
   /// around a layer that takes a mask). Does nothing by default.
   virtual void check_mask(const SymbolicTensor& /*mask*/) const {}
+  /// True for a layer whose arithmetic reads its inputs' masks although its call takes no `mask` (Keras's
+  /// Multiply counts a masked element as 1): call_layer appends those masks as hidden inputs (Node::
+  /// hidden_masks), so lowering gets their values.
+  virtual bool reads_input_masks() const { return false; }
   /// True for a model or subclassed layer called as a layer: Keras's tensors carry their masks into its
   /// call, which strata does not, so call_layer refuses masked inputs.
   virtual bool holds_graph() const { return false; }

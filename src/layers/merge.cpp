@@ -43,19 +43,15 @@ class ElementwiseMergeImpl : public detail::ConfiguredLayer<MergeArgs> {
   ElementwiseMergeImpl(Kind kind, MergeArgs args)
       : ConfiguredLayer(merge_schema(kind), std::move(args)), kind_(kind) {}
 
-  // Keras's Merge.compute_mask: the masks' logical_or when every input has one, else none. Keras's Multiply
-  // also changes its values where an input is masked (a masked element counts as 1), which strata does not
-  // compute: refused rather than multiplied plainly.
+  // Keras's Multiply reads its inputs' masks inside call.
+  bool reads_input_masks() const override { return kind_ == Kind::kMultiply; }
+
+  // Keras's Merge.compute_mask: the masks' logical_or when every input has one, else none.
   std::vector<SymbolicTensor> compute_masks(const detail::Node& node) const override {
+    const std::vector<SymbolicTensor> arguments = node.arguments();
+    if (kind_ == Kind::kMultiply) check_masks(arguments);
     std::vector<SymbolicTensor> masks;
-    for (const SymbolicTensor& t : node.inputs) masks.push_back(t.mask());
-    const bool any = std::any_of(masks.begin(), masks.end(), [](const auto& m) { return bool(m); });
-    if (any && kind_ == Kind::kMultiply) {
-      throw ValueError(fmt::format(
-          "{} An input carries a mask; Keras's Multiply then counts masked elements as 1, which strata does "
-          "not compute yet. Multiply tensors without masks (ops::multiply ignores them)",
-          prefix()));
-    }
+    for (const SymbolicTensor& t : arguments) masks.push_back(t.mask());
     if (!std::all_of(masks.begin(), masks.end(), [](const auto& m) { return bool(m); })) return {};
     SymbolicTensor out = masks.front();
     for (size_t i = 1; i < masks.size(); ++i) out = ops::logical_or(out, masks[i]);
@@ -96,18 +92,21 @@ class ElementwiseMergeImpl : public detail::ConfiguredLayer<MergeArgs> {
     return {Shape(dims)};
   }
 
-  std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node&,
+  std::vector<ir::ValueId> lower(ir::Graph& graph, const detail::Node& node,
                                  const std::vector<ir::ValueId>& given) const override {
+    const size_t arguments = given.size() - static_cast<size_t>(node.hidden_masks);
     // Keras expands a lower-rank input at axis 1 until the ranks agree, so the batch axes line up and the
     // other axes align from the right, as the shape rule assumes; BinaryOp aligns whole shapes from the right.
     size_t rank = 0;
-    for (ir::ValueId v : given) rank = std::max(rank, graph.values[v].dims.size());
+    for (size_t i = 0; i < arguments; ++i) rank = std::max(rank, graph.values[given[i]].dims.size());
     std::vector<ir::ValueId> inputs;
-    for (ir::ValueId v : given) {
-      std::vector<int64_t> dims = graph.values[v].dims;
+    for (size_t i = 0; i < arguments; ++i) {
+      std::vector<int64_t> dims = graph.values[given[i]].dims;
       dims.insert(dims.begin() + 1, rank - dims.size(), 1);
-      inputs.push_back(detail::emit_reshape(graph, v, std::move(dims), name()));
+      inputs.push_back(detail::emit_reshape(graph, given[i], std::move(dims), name()));
     }
+    std::vector<ir::ValueId> keeps;
+    if (node.hidden_masks > 0) keeps = mask_inputs(graph, node, given, inputs);
     ir::ValueId acc = inputs[0];
     for (size_t i = 1; i < inputs.size(); ++i) {
       auto dims = detail::broadcast_dims(graph.values[acc].dims, graph.values[inputs[i]].dims);
@@ -126,10 +125,68 @@ class ElementwiseMergeImpl : public detail::ConfiguredLayer<MergeArgs> {
           detail::Activation::affine(1.0f / static_cast<float>(inputs.size()), 0.0f);
       acc = detail::emit_activation(graph, acc, scale, name());
     }
+    if (!keeps.empty() && keeps.size() == inputs.size()) {
+      // Every input masked: the product is 0 where all of them are masked, as Keras's Multiply sets it.
+      ir::ValueId any = keeps.front();
+      for (size_t i = 1; i < keeps.size(); ++i) {
+        any = detail::emit_elementwise(graph, ir::ElementwiseOp::Kind::kLogicalOr, {{any, keeps[i]}, {}},
+                                       DType::kBool, name(), prefix());
+      }
+      acc = detail::emit_elementwise(graph, ir::ElementwiseOp::Kind::kWhere,
+                                     detail::ElementwiseOperands{{any, acc}, {{2, 0.0, true, 0}}},
+                                     tensor_dtype_of(graph.values[acc].dtype), name(), prefix());
+    }
     return {acc};
   }
 
  private:
+  // Keras's Multiply broadcasts each mask over its input's last axis (after the rank expansion), so a mask
+  // must have the input's shape without that axis.
+  void check_masks(const std::vector<SymbolicTensor>& arguments) const {
+    int rank = 0;
+    for (const SymbolicTensor& t : arguments) rank = std::max(rank, t.shape().rank());
+    for (const SymbolicTensor& t : arguments) {
+      const SymbolicTensor mask = t.mask();
+      if (!mask) continue;
+      const Shape& x = t.shape();
+      const Shape& m = mask.shape();
+      bool ok = x.rank() == rank && m.rank() == rank - 1;
+      for (int d = 0; ok && d < m.rank(); ++d) ok = !m[d] || !x[d] || *m[d] == *x[d];
+      if (!ok) {
+        throw ShapeError(fmt::format(
+            "{} Input {} carries a mask of shape {}; Keras's Multiply broadcasts a mask over its input's "
+            "last "
+            "axis, so it expects the mask of an input of the highest rank ({}) to have that input's shape "
+            "without its last axis (input shape {})",
+            prefix(), t.name(), m.to_string(), rank, x.to_string()));
+      }
+    }
+  }
+
+  // Keras's Multiply: where(mask, x, 1) for each masked input. Returns the masks (bool, with a last axis of
+  // 1) in input order.
+  std::vector<ir::ValueId> mask_inputs(ir::Graph& graph, const detail::Node& node,
+                                       const std::vector<ir::ValueId>& given,
+                                       std::vector<ir::ValueId>& inputs) const {
+    std::vector<ir::ValueId> keeps;
+    size_t next = inputs.size();
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      if (!node.inputs[i].mask()) continue;
+      std::vector<int64_t> dims = graph.values[inputs[i]].dims;
+      dims.back() = 1;
+      const ir::ValueId mask = given.at(next++);
+      detail::expect_mask_dims(graph, mask, {dims.begin(), dims.end() - 1}, prefix(), "mask");
+      const ir::ValueId keep = detail::emit_reshape(
+          graph, detail::emit_cast(graph, mask, DType::kBool, name()), std::move(dims), name());
+      const DType type = tensor_dtype_of(graph.values[inputs[i]].dtype);
+      inputs[i] = detail::emit_elementwise(
+          graph, ir::ElementwiseOp::Kind::kWhere,
+          detail::ElementwiseOperands{{keep, inputs[i]}, {{2, 1.0, true, 1}}}, type, name(), prefix());
+      keeps.push_back(keep);
+    }
+    return keeps;
+  }
+
   ir::BinaryOp::Kind binary_kind() const {
     switch (kind_) {
       case Kind::kSubtract:
@@ -155,19 +212,42 @@ class ConcatenateImpl : public detail::ConfiguredLayer<ConcatenateArgs> {
   explicit ConcatenateImpl(ConcatenateArgs args)
       : ConfiguredLayer(concatenate_schema(), std::move(args)), axis_(args_.options.axis) {}
 
-  // Keras's Concatenate.compute_mask joins the masks (all-true ones for unmasked inputs) with ops strata
-  // lacks (ones_like, broadcasting logical_or): refused rather than dropped.
+  // Keras's Concatenate.compute_mask: each input's mask broadcast over its last axis (all true for an input
+  // without one), joined along the axis, then any() over the last axis. Joined along the last axis, that is
+  // the inputs' masks or'ed together.
   std::vector<SymbolicTensor> compute_masks(const detail::Node& node) const override {
-    for (const SymbolicTensor& t : node.inputs) {
-      if (t.mask()) {
-        throw ValueError(
-            fmt::format("{} Input {} carries a mask (from {}); Keras's Concatenate joins the masks, which "
-                        "strata does not "
-                        "do yet",
-                        prefix(), t.name(), t.mask().name()));
+    const std::vector<SymbolicTensor> arguments = node.arguments();
+    if (std::none_of(arguments.begin(), arguments.end(), [](const auto& t) { return bool(t.mask()); }))
+      return {};
+    const int rank = arguments.front().shape().rank();
+    const int axis = axis_ < 0 ? axis_ + rank : axis_;
+    std::vector<SymbolicTensor> parts;
+    for (const SymbolicTensor& t : arguments) {
+      const SymbolicTensor mask = t.mask();
+      if (!mask) {
+        // ones_like(t) reduced over its last axis: true, made from `t` so that it has its shape (and false
+        // for an empty last axis, as Keras's any() of nothing).
+        parts.push_back(ops::any(ops::logical_or(ops::equal(t, 0), ops::not_equal(t, 0)), -1));
+        continue;
       }
+      const Shape& x = t.shape();
+      const Shape& m = mask.shape();
+      bool ok = m.rank() == rank - 1 || m.rank() == rank;
+      for (int d = 0; ok && d < rank - 1; ++d) ok = !m[d] || !x[d] || *m[d] == *x[d];
+      if (!ok) {
+        throw ShapeError(
+            fmt::format("{} Input {} carries a mask of shape {}; Keras's Concatenate expects the "
+                        "input's shape ({}) or that shape without its last axis",
+                        prefix(), t.name(), m.to_string(), x.to_string()));
+      }
+      parts.push_back(m.rank() == rank ? ops::any(mask, -1) : mask);
     }
-    return {};
+    if (axis == rank - 1) {
+      SymbolicTensor out = parts.front();
+      for (size_t i = 1; i < parts.size(); ++i) out = ops::logical_or(out, parts[i]);
+      return {out};
+    }
+    return {ops::concatenate(parts, axis)};
   }
 
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& inputs) const override {

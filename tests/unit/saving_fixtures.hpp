@@ -84,7 +84,8 @@ inline strata::Model attention_layers_model() {
 
 /// A model of Keras's masks: Embedding(mask_zero) into a Dense that keeps the mask, self-attention and
 /// average pooling that use it, a Bidirectional LSTM that skips masked steps (its output carries no mask),
-/// and Masking before an LSTM. Int32 ids below 10, as the code generator's test feeds them.
+/// Masking before an LSTM, and a masked Multiply joined along the steps with an unmasked sequence (whose
+/// steps Concatenate's mask keeps). Int32 ids below 10, as the code generator's test feeds them.
 inline strata::Model masked_sequence_model() {
   namespace L = strata::layers;
   auto ids = strata::Input({6}, {.name = "ids", .dtype = "int32"});
@@ -96,7 +97,10 @@ inline strata::Model masked_sequence_model() {
   auto both = L::Bidirectional(L::LSTM(3, {.return_sequences = true}), {.name = "both"})(e);
   auto last = L::GRU(4, {.name = "gru"})(both);
   auto masked = L::LSTM(2, {.name = "masked_lstm"})(L::Masking({.name = "masking"})(x));
-  return strata::Model({ids, x}, {pooled, last, masked}, "masked_sequence");
+  auto gated = L::Multiply({.name = "gate"})({d, e});
+  auto joined = L::Concatenate({.axis = 1, .name = "join"})({gated, L::Dense(8, {.name = "lift"})(x)});
+  auto joined_pool = L::GlobalAveragePooling1D({.name = "joined_pool"})(joined);
+  return strata::Model({ids, x}, {pooled, last, masked, joined_pool}, "masked_sequence");
 }
 
 /// A model of keras.ops calls (fifteen kinds, numbers on either side, a -inf operand, int32 ids) between

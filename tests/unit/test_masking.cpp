@@ -124,13 +124,17 @@ TEST_CASE("masks Keras's layers would use differently are refused, not ignored",
   auto ids = strata::Input({6});
   const auto e = L::Embedding(20, 4, {.mask_zero = true})(ids);
   auto plain = strata::Input({6, 4});
-  CHECK_THROWS_MATCHES(L::Multiply()({e, plain}), strata::ValueError, MessageThat(Contains("Multiply")));
-  CHECK_THROWS_MATCHES(L::Concatenate()({e, plain}), strata::ValueError,
-                       MessageThat(Contains("Concatenate joins the masks")));
   CHECK_THROWS_MATCHES(L::Softmax()(e), strata::ValueError, MessageThat(Contains("Softmax applies it")));
-  // A failed call leaves the layer uncalled.
-  L::Multiply multiply;
-  CHECK_THROWS_AS(multiply({e, plain}), strata::ValueError);
+  // Keras's Multiply broadcasts a mask over its input's last axis: a masked input of lower rank (expanded at
+  // axis 1) cannot be. A failed call leaves the layer uncalled.
+  auto vector = strata::Input({4});
+  const auto masked_vector = L::Masking()(vector);
+  REQUIRE(masked_vector.mask());
+  L::Multiply multiply({.name = "gate"});
+  CHECK_THROWS_MATCHES(
+      multiply({masked_vector, plain}), strata::ShapeError,
+      MessageThat(Contains("[gate (Multiply)]") && Contains("carries a mask of shape (None,)") &&
+                  Contains("input shape (None, 4)")));
   CHECK_THROWS_AS(multiply.output(), strata::GraphError);
 
   // A model called as a layer would see the mask in Keras; strata refuses.
@@ -331,6 +335,95 @@ TEST_CASE("GlobalAveragePooling1D averages the kept steps of a mask", "[masking]
   }
 }
 
+TEST_CASE("Multiply and Concatenate use their inputs' masks as Keras 3 does", "[masking][merge]") {
+  strata::clear_session();
+  auto ids1 = strata::Input({5});
+  auto ids2 = strata::Input({5});
+  auto plain = strata::Input({5, 3});
+  L::Embedding embedding1(10, 3, {.mask_zero = true}), embedding2(10, 3, {.mask_zero = true});
+  const auto e1 = embedding1(ids1);
+  const auto e2 = embedding2(ids2);
+  const auto both = L::Multiply({.name = "both"})({e1, e2});
+  const auto one = L::Multiply({.name = "one"})({e1, plain});
+  const auto features = L::Concatenate()({e1, e2});
+  const auto steps = L::Concatenate({.axis = 1})({e1, plain});
+  const auto features_plain = L::Concatenate()({e1, plain});
+  // Keras's masks: the logical_or when every input has one; Concatenate's joins them (all true for an
+  // unmasked input), along the steps or, along the features, or'ed.
+  REQUIRE(both.mask());
+  CHECK_FALSE(one.mask());
+  REQUIRE(features.mask());
+  REQUIRE(steps.mask());
+  CHECK(steps.mask().shape() == strata::Shape({strata::None, 10}));
+  REQUIRE(features_plain.mask());
+  // Multiply reads the masks inside its call: lowering gets them, the call's arguments stay the tensors.
+  CHECK(both.layer().impl()->inbound_nodes.front().lock()->hidden_masks == 2);
+  CHECK(one.layer().impl()->inbound_nodes.front().lock()->hidden_masks == 1);
+  const auto as_float = [](const strata::SymbolicTensor& m) { return ops::cast(m, "float32"); };
+  strata::Model model({ids1, ids2, plain},
+                      {both, one, as_float(both.mask()), as_float(features.mask()), as_float(steps.mask()),
+                       as_float(features_plain.mask()), L::GlobalAveragePooling1D()(steps)});
+  randomize_weights(model, 7);
+  const Tensor table1 = embedding1.get_weights()[0];
+  const Tensor table2 = embedding2.get_weights()[0];
+  const Tensor in1({2, 5}, std::vector<float>{1, 0, 3, 0, 4,  //
+                                              0, 0, 2, 9, 0});
+  const Tensor in2({2, 5}, std::vector<float>{5, 0, 0, 6, 0,  //
+                                              0, 7, 0, 8, 0});
+  const Tensor in3 = Tensor::random_uniform({2, 5, 3}, 8, -1.0f, 1.0f);
+  // Worked out here from the tables, as Keras's Multiply computes it: a masked element counts as 1, and the
+  // product is 0 where every input is masked.
+  std::vector<float> want_both, want_one, want_or, want_steps, want_pool;
+  for (int64_t r = 0; r < 2; ++r) {
+    std::vector<double> sum(3, 0.0);
+    int kept = 0;
+    for (int64_t t = 0; t < 5; ++t) {
+      const auto a = static_cast<int64_t>(in1.data()[r * 5 + t]);
+      const auto b = static_cast<int64_t>(in2.data()[r * 5 + t]);
+      for (int64_t c = 0; c < 3; ++c) {
+        const float x1 = a != 0 ? table1.data()[a * 3 + c] : 1.0f;
+        const float x2 = b != 0 ? table2.data()[b * 3 + c] : 1.0f;
+        want_both.push_back(a != 0 || b != 0 ? x1 * x2 : 0.0f);
+        want_one.push_back(x1 * in3.data()[(r * 5 + t) * 3 + c]);
+        if (a != 0) sum[c] += table1.data()[a * 3 + c];
+      }
+      want_or.push_back(a != 0 || b != 0 ? 1.0f : 0.0f);
+      want_steps.push_back(a != 0 ? 1.0f : 0.0f);
+      kept += a != 0;
+    }
+    for (int64_t t = 0; t < 5; ++t) {
+      want_steps.push_back(1.0f);
+      for (int64_t c = 0; c < 3; ++c) sum[c] += in3.data()[(r * 5 + t) * 3 + c];
+    }
+    for (int64_t c = 0; c < 3; ++c) want_pool.push_back(static_cast<float>(sum[c] / (kept + 5)));
+  }
+  for (const char* backend : {"onednn", "reference"}) {
+    INFO(backend);
+    const std::vector<Tensor> got =
+        model.compile({.backend = backend}).predict(std::vector<Tensor>{in1, in2, in3});
+    CHECK(max_relative_error(got[0], Tensor({2, 5, 3}, want_both)) <= 1e-6);
+    CHECK(max_relative_error(got[1], Tensor({2, 5, 3}, want_one)) <= 1e-6);
+    CHECK(got[2].values() == want_or);
+    CHECK(got[3].values() == want_or);
+    CHECK(got[4].values() == want_steps);
+    CHECK(got[5].values() == std::vector<float>(10, 1.0f));
+    CHECK(max_relative_error(got[6], Tensor({2, 3}, want_pool)) <= 1e-6);
+  }
+
+  // The masks are no arguments of Multiply's call: Keras's graph has no edge to them, so a model that
+  // computes them only for it does not list them (no rows, no config entries); the config gives the same
+  // model back.
+  const std::string alone = strata::Model({ids1, ids2}, both).summary_string({.line_length = 160});
+  CHECK_THAT(alone, Contains("embedding[0][0],") && Contains("embedding_1[0][0]") && !Contains("NotEqual"));
+  const std::string summary = model.summary_string();
+  strata::Model from_json = strata::model_from_json(model.to_json());
+  from_json.set_weights(model.get_weights());
+  CHECK(from_json.summary_string() == summary);
+  const std::vector<Tensor> expected = model.predict(std::vector<Tensor>{in1, in2, in3});
+  const std::vector<Tensor> again = from_json.predict(std::vector<Tensor>{in1, in2, in3});
+  for (size_t k = 0; k < expected.size(); ++k) CHECK(again[k].values() == expected[k].values());
+}
+
 TEST_CASE("ops::any and ops::all reduce any type to bool", "[masking][ops]") {
   strata::clear_session();
   auto x = strata::Input({2, 3});
@@ -373,6 +466,24 @@ TEST_CASE("a masked model survives its config, a .keras file and generated C++ u
   CHECK_THAT(cpp, Contains("mask_zero = true"));
   // The calls make the mask ops again; the code only names them as the model does.
   CHECK_THAT(cpp, !Contains("ops::not_equal(") && Contains("embedding.mask());"));
+}
+
+TEST_CASE("a mask read by a layer and by an op is one computation after its config", "[masking][saving]") {
+  strata::clear_session();
+  auto ids = strata::Input({5});
+  const auto e = L::Embedding(10, 3, {.mask_zero = true})(ids);
+  strata::Model model(ids, {L::LSTM(2)(e), ops::cast(e.mask(), "float32")});
+  randomize_weights(model, 3);
+  // The config's not_equal (the LSTM's mask keyword and the cast's input) is the one the Embedding's call
+  // makes again: both read it, so the loaded model has it once (once two layers took one name).
+  strata::Model from_json = strata::model_from_json(model.to_json());
+  from_json.set_weights(model.get_weights());
+  CHECK(from_json.summary_string() == model.summary_string());
+  const Tensor input({2, 5}, std::vector<float>{1, 0, 3, 0, 4, 0, 0, 2, 9, 0});
+  const std::vector<Tensor> expected = model.predict(std::vector<Tensor>{input});
+  const std::vector<Tensor> got = from_json.predict(std::vector<Tensor>{input});
+  CHECK(got[0].values() == expected[0].values());
+  CHECK(got[1].values() == std::vector<float>{1, 0, 1, 0, 1, 0, 0, 1, 1, 0});
 }
 
 TEST_CASE("the attention layers take their inputs' masks, as Keras fills them in",

@@ -336,12 +336,21 @@ TEST_CASE("Layer::output() and input() give the first call's tensors", "[model][
   auto sum = add({y, y});
   CHECK(sum.layer().output() == sum);
   REQUIRE_THROWS_MATCHES(sum.layer().input(), strata::GraphError, MessageThat(Contains("2 inputs")));
+  // inputs() gives them all, the mask argument of a masked call left out.
+  CHECK(sum.layer().inputs() == std::vector<strata::SymbolicTensor>{y, y});
+  CHECK(conv.inputs() == std::vector<strata::SymbolicTensor>{in});
+  CHECK(in.layer().inputs() == std::vector<strata::SymbolicTensor>{in});
+  auto steps = strata::Input({5, 3});
+  auto masked = strata::layers::Masking()(steps);
+  auto last = strata::layers::LSTM(2)(masked);
+  CHECK(last.layer().inputs() == std::vector<strata::SymbolicTensor>{masked});
 
   // A layer never called has neither.
   Conv2D idle(4, 3, {.name = "idle"});
   REQUIRE_THROWS_MATCHES(idle.output(), strata::GraphError,
                          MessageThat(Contains("[idle (Conv2D)]") && Contains("never been called")));
   REQUIRE_THROWS_MATCHES(idle.input(), strata::GraphError, MessageThat(Contains("never been called")));
+  REQUIRE_THROWS_MATCHES(idle.inputs(), strata::GraphError, MessageThat(Contains("never been called")));
   // An empty handle is a ValueError.
   REQUIRE_THROWS_AS(strata::Layer().output(), strata::ValueError);
   REQUIRE_THROWS_AS(strata::Layer().name(), strata::ValueError);

@@ -267,6 +267,10 @@ class GraphGenerator {
     SymbolicTensor seq = L::Reshape({steps, x.c})(x.tensor);
     const bool masked = chance(0.4);
     if (masked) seq = L::Masking()(L::ReLU()(seq));
+    // A masked Multiply (its masked elements count as 1, the product 0 where both are masked) into the
+    // layer, which reads the merged mask.
+    const bool gated = masked && chance(0.4);
+    if (gated) seq = L::Multiply()({seq, L::Dense(x.c)(seq)});
     const int units = uniform(1, 6);
     const bool both = chance(0.3);
     const bool backwards = !both && chance(0.3);
@@ -300,7 +304,7 @@ class GraphGenerator {
       if (backwards) what += " go_backwards";
     }
     push(L::Reshape({x.h, x.w, c})(y), x, steps * (x.c + units),
-         (masked ? "masked " : "") + what + " over the pixels");
+         (masked ? "masked " : "") + std::string(gated ? "gated " : "") + what + " over the pixels");
   }
 
   std::string random_activation() {
