@@ -246,6 +246,8 @@ struct DenseOp {
 /// element multiplied by the scale of its output channel (the last axis), rounded once to float32.
 std::shared_ptr<const Tensor> effective_kernel(const std::shared_ptr<const Tensor>& kernel,
                                                const std::shared_ptr<const Tensor>& scale);
+/// Writes effective_kernel's values for a non-null `scale` into `out` (kernel.size() floats), bit for bit.
+void scale_kernel_into(const Tensor& kernel, const Tensor& scale, float* out);
 
 /// Batch normalization at inference over the last axis, with Keras's variables. Any of gamma and beta may be
 /// null (scale or center off).

@@ -289,6 +289,22 @@ TEST_CASE("NaN weights give Keras's NaN, not relu's 0", "[numerics][nan][weights
   }
 }
 
+TEST_CASE("weights that turn NaN after a first plan are seen by the next plan", "[numerics][nan][weights]") {
+  // Whether a weight is finite is remembered per weight tensor: new weights are new tensors.
+  auto in = strata::Input({3});
+  const strata::Model model(in, L::Dense(2, {.activation = "relu"})(in));
+  const strata::Tensor x({1, 3}, {-1, -1, -1});
+  model.layers()[1].set_weights({strata::Tensor({3, 2}, {1, 1, 1, 1, 1, 1}), strata::Tensor({2}, {0, 0})});
+  check_values(model.compile().predict(x), {0.0f, 0.0f});
+  model.layers()[1].set_weights(
+      {strata::Tensor({3, 2}, {1, 1, 1, std::numeric_limits<float>::quiet_NaN(), 1, 1}),
+       strata::Tensor({2}, {0, 0})});
+  check_values(model.compile().predict(x), {0.0f, std::numeric_limits<float>::quiet_NaN()});
+  REQUIRE_THROWS_AS(model.compile({.non_finite = "error"}).predict(x), strata::ValueError);
+  model.layers()[1].set_weights({strata::Tensor({3, 2}, {1, 1, 1, 1, 1, 1}), strata::Tensor({2}, {0, 0})});
+  check_values(model.compile({.non_finite = "error"}).predict(x), {0.0f, 0.0f});
+}
+
 TEST_CASE("values of rank 5 up to oneDNN's 12 match the reference; rank 13 is refused by name",
           "[numerics][rank]") {
   // Batch normalization of rank 5 (tfjs, the outside oracle for the other layers of rank 5 and 6 in

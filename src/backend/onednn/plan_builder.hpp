@@ -131,6 +131,8 @@ class PlanBuilder {
   /// primitive chose, sharing the copy with other plans that choose the same (onednn::reordered_weights).
   memory reorder_constant(const std::shared_ptr<const Tensor>& source, const memory::desc& source_desc,
                           const memory::desc& wanted, const std::shared_ptr<const Tensor>& scale = nullptr);
+  /// A buffer for a reordered weight: large ones on transparent huge pages.
+  std::shared_ptr<memory> constant_memory(const memory::desc& desc) const;
   /// Activations stay NHWC end to end: throws InternalError when a primitive chose another layout.
   void check_layout(const memory::desc& chosen, const memory::desc& wanted, const Op& op,
                     const char* what) const;
@@ -139,6 +141,8 @@ class PlanBuilder {
   dnnl::engine engine_;
   std::vector<Step> steps_;
   std::vector<Reordered> weights_;
+  /// reorder_constant's scaled kernels, one at a time.
+  std::vector<float> scaled_;
 };
 
 /// The float32 (or bfloat16 as bytes) data of the value at `offset` in `arena`.
