@@ -99,28 +99,12 @@ strata::Model with_seeded_weights(strata::Model model, uint64_t seed) {
   return model;
 }
 
-const std::vector<std::string> kModels{"seed_block_1",
-                                       "seed_block_2",
-                                       "resnet50",
-                                       "mobilenet_v2",
-                                       "vgg16",
-                                       "resnet50v2",
-                                       "densenet121",
-                                       "inception_v3",
-                                       "inception_resnet_v2",
-                                       "mobilenet",
-                                       "xception",
-                                       "efficientnetb0",
-                                       "efficientnetv2b0",
-                                       "convnext_tiny",
-                                       "nasnetmobile",
-                                       "mobilenetv3small",
-                                       "mobilenetv3large",
-                                       "dcgan_generator",
-                                       "unet",
-                                       "text_cnn",
-                                       "bilstm",
-                                       "transformer"};
+const std::vector<std::string> kModels{
+    "seed_block_1", "seed_block_2",     "resnet50",         "mobilenet_v2",        "vgg16",
+    "resnet50v2",   "densenet121",      "inception_v3",     "inception_resnet_v2", "mobilenet",
+    "xception",     "efficientnetb0",   "efficientnetv2b0", "convnext_tiny",       "nasnetmobile",
+    "nasnetlarge",  "mobilenetv3small", "mobilenetv3large", "dcgan_generator",     "unet",
+    "text_cnn",     "bilstm",           "transformer"};
 
 // Deterministic: the same seeded weights in every process, so the exported ONNX file and a serving
 // process hold identical weights.
@@ -147,6 +131,7 @@ strata::Model build(const std::string& name) {
     return strata::applications::EfficientNetV2B0({.classifier_activation = "linear"});
   if (name == "convnext_tiny") return strata::applications::ConvNeXtTiny({.classifier_activation = "linear"});
   if (name == "nasnetmobile") return strata::applications::NASNetMobile({.classifier_activation = "linear"});
+  if (name == "nasnetlarge") return strata::applications::NASNetLarge({.classifier_activation = "linear"});
   if (name == "mobilenetv3small")
     return strata::applications::MobileNetV3Small(
         {.input_shape = {224, 224, 3}, .classifier_activation = ""});
@@ -174,6 +159,7 @@ std::vector<int64_t> image_dims(const std::string& name) {
   if (name == "unet") return {160, 160, 3};
   if (name == "inception_v3" || name == "inception_resnet_v2" || name == "xception")
     return {299, 299, 3};                // Keras's default size
+  if (name == "nasnetlarge") return {331, 331, 3};
   if (name == "text_cnn") return {500};  // keras-io's sequence length
   if (name == "bilstm" || name == "transformer") return {200};  // keras-io's maxlen
   return {224, 224, 3};
