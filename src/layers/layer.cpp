@@ -285,6 +285,11 @@ std::vector<SymbolicTensor> call_layer(const std::shared_ptr<LayerImpl>& impl,
     node->inputs.push_back(mask);
     node->mask_input = true;
   }
+  // Readers of Node::mask() find the mask argument before the hidden masks; no layer has both yet, and the
+  // code that takes `inputs.back()` for the mask argument relies on it.
+  if (layer.reads_input_masks() && layer.takes_mask()) {
+    throw InternalError(fmt::format("{} takes a mask argument and reads its inputs' masks", layer.prefix()));
+  }
   if (layer.reads_input_masks()) {
     for (const SymbolicTensor& t : inputs) {
       if (!t.mask()) continue;

@@ -97,6 +97,9 @@ void PlanBuilder::add(const ir::Op& op) {
   } catch (const dnnl::error& e) {
     throw InternalError(fmt::format("onednn: could not create the primitive for {} ({}): {}",
                                     fmt::join(op.layers, ", "), ir::post_op_chain(graph_, op), e.what()));
+  } catch (const std::bad_alloc&) {
+    throw ResourceError(fmt::format("onednn: could not allocate memory while building the step of {} ({})",
+                                    fmt::join(op.layers, ", "), ir::post_op_chain(graph_, op)));
   }
   if (steps_.size() > first) steps_[first].flops = ir::op_flops(graph_, op);
 }
@@ -134,15 +137,18 @@ std::shared_ptr<memory> PlanBuilder::constant_memory(const memory::desc& desc) c
   void* raw = std::aligned_alloc(kHuge, rounded);
   if (raw == nullptr) throw std::bad_alloc();
   ::madvise(raw, rounded, MADV_HUGEPAGE);
+  memory* handle = nullptr;
   try {
-    return std::shared_ptr<memory>(new memory(desc, engine_, raw), [raw](memory* m) {
-      delete m;
-      std::free(raw);
-    });
+    handle = new memory(desc, engine_, raw);
   } catch (...) {
     std::free(raw);
     throw;
   }
+  // Should the control block fail to allocate, shared_ptr calls the deleter itself.
+  return std::shared_ptr<memory>(handle, [raw](memory* m) {
+    delete m;
+    std::free(raw);
+  });
 }
 
 // Plans for other input shapes (and other models built from the same weights) usually choose the same
