@@ -97,6 +97,10 @@ ir::Graph compile_program(const FunctionalImpl& model, const std::vector<std::ve
     // activation after the binary op is already its post-op, and moves with it).
     ir::fuse_binary_operands(graph, options.num_threads, accepts, rules.fuses_binary);
     log.after("fuse_binary_operands", graph);
+    // With the post-ops known (a strided shortcut carries the residual sum), before the layouts are chosen
+    // for the convolution it leaves.
+    ir::subsample_strided_pointwise(graph, rules.prefers_subsampling);
+    log.after("subsample_strided_pointwise", graph);
   }
   // After the fusions: a convolution's post-ops decide whether oneDNN has a Winograd kernel for it, and a
   // fused depthwise convolution needs the blocked layout.

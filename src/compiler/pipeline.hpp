@@ -21,6 +21,7 @@ struct BackendRules {
   ir::BinaryFusionCheck fuses_binary;        ///< fuse_binary_operands
   ir::WinogradCheck prefers_winograd;        ///< choose_layouts
   ir::BlockedCheck runs_blocked;             ///< choose_layouts
+  ir::SubsampleCheck prefers_subsampling;    ///< subsample_strided_pointwise
   /// The most dimensions a value may have (a batch and any others); compile_program refuses more.
   size_t max_rank = SIZE_MAX;
 };

@@ -1,6 +1,7 @@
 // MaxPooling2D and AveragePooling2D on the oneDNN backend equal the reference executor: pool sizes, strides,
 // valid and same padding with odd and even sizes. Average pooling leaves padded cells out of the divisor and
 // max pooling never sees a padded zero, both checked against hand-computed values.
+#include <cstdlib>
 #include <string>
 
 #include "numerics_util.hpp"
@@ -68,6 +69,29 @@ TEST_CASE("asymmetric pools, strides and inputs", "[pooling][numerics]") {
     // A pool as large as the input (global pooling), and over many channels (oneDNN's vectorized paths).
     check({max, 7, 5, 16, {7, 5}, {}}, seed++, 0);
     check({max, 9, 9, 64, 3, {.strides = 2, .padding = "same"}}, seed++, 0);
+  }
+}
+
+// On CPUs with AVX2 the oneDNN backend pools NHWC maps in strata's own loop (backend/pool_kernel.hpp): whole
+// blocks of 32 channels, then of 8, then the rest under a mask, and the rows split over the threads from
+// 32,768 output values up. Channel counts that take every path, on 1 and 2 threads.
+TEST_CASE("pooling over channels in blocks of 32, 8 and the rest, on one and two threads",
+          "[pooling][numerics]") {
+  uint64_t seed = 2000;
+  for (bool max : {true, false}) {
+    for (int64_t channels : {int64_t{8}, int64_t{45}, int64_t{77}}) {
+      for (int threads : {1, 2}) {
+        check({max, 33, 31, channels, 3, {.strides = 1, .padding = "same"}}, seed++, threads);
+        check({max, 33, 31, channels, {2, 3}, {.strides = 2, .padding = "valid"}}, seed++, threads);
+      }
+    }
+  }
+  if (__builtin_cpu_supports("avx2") && std::getenv("STRATA_POOL_KERNEL") == nullptr) {
+    auto inputs = strata::Input({9, 9, 45});
+    const strata::Model model(inputs, L::MaxPooling2D(3, {.strides = 2})(inputs));
+    const std::string plan = model.compile().plan_string(1);
+    INFO(plan);
+    CHECK(plan.find("max_pool               strata:cpp") != std::string::npos);
   }
 }
 

@@ -16,6 +16,12 @@ bool onednn_prefers_winograd(const ir::Graph& graph, const ir::Op& op);
 /// real (not ref:) kernel for it in that layout on this CPU.
 bool onednn_runs_blocked(const ir::Graph& graph, const ir::Op& op);
 
+/// Whether the oneDNN backend should run the strided 1x1 convolution `op` (ir::is_strided_pointwise) as a
+/// subsampling and a unit-stride convolution (the compiler's subsample_strided_pointwise pass asks): float32,
+/// and oneDNN has its jit_1x1 kernel for the unit-stride convolution with these post-ops on this CPU but not
+/// for the strided one (oneDNN 2.6 takes jit_1x1 for a strided NHWC convolution only on even sizes).
+bool onednn_prefers_subsampling(const ir::Graph& graph, const ir::Op& op);
+
 /// Whether the oneDNN backend runs the 1x1 convolution `pointwise` and the 3x3 depthwise convolution reading
 /// its result as one primitive (a depthwise post-op, in the kBlocked16 layout): oneDNN has a kernel for it on
 /// this CPU with both ops' post-ops, the depthwise padding is the one oneDNN applies, and the 1x1 result is

@@ -260,8 +260,8 @@ void check_precision_support(const std::string& precision) {
 }
 
 BackendRules onednn_rules() {
-  return {onednn_accepts_post_ops, onednn_fuses_depthwise, onednn_fuses_binary,
-          onednn_prefers_winograd, onednn_runs_blocked,    onednn::kMaxRank};
+  return {onednn_accepts_post_ops, onednn_fuses_depthwise,     onednn_fuses_binary, onednn_prefers_winograd,
+          onednn_runs_blocked,     onednn_prefers_subsampling, onednn::kMaxRank};
 }
 
 std::unique_ptr<Executor> make_onednn_executor(const ir::Graph& graph, const CompileOptions& options) {

@@ -89,6 +89,21 @@ void fuse_binary_operands(Graph& graph, int threads, const PostOpCheck& accepts,
 /// type differs from what its reader takes. Guarantees: every op reads the types it runs in; outputs are float32.
 void choose_precision(Graph& graph);
 
+/// Whether `op` is a 1x1 convolution over two spatial axes with a stride above 1, no padding, no groups and
+/// no fused depthwise convolution, reading a value in the plain layout: what subsample_strided_pointwise
+/// may rewrite.
+bool is_strided_pointwise(const Graph& graph, const Op& op);
+
+/// Whether a backend runs this strided 1x1 convolution (is_strided_pointwise), with its post-ops, faster as a
+/// subsampling of its input and the same convolution with unit strides.
+using SubsampleCheck = std::function<bool(const Graph&, const Op&)>;
+
+/// subsample_strided_pointwise.cpp: turns each strided 1x1 convolution (is_strided_pointwise) that `prefers`
+/// picks into a subsampling of its input, a 1x1 max pooling with the convolution's strides, which copies the
+/// cells the convolution reads, and the same convolution, post-ops included, with unit strides on the copy.
+/// Guarantees the same numbers, one op more per rewrite.
+void subsample_strided_pointwise(Graph& graph, const SubsampleCheck& prefers);
+
 /// Whether a backend should run this convolution, with its post-ops, as a Winograd convolution: it can, and
 /// it measured faster there, layout conversions included.
 using WinogradCheck = std::function<bool(const Graph&, const Op&)>;
