@@ -1,16 +1,17 @@
 #pragma once
-// Keras's swish (silu), x * sigmoid(x), in strata's own AVX-512 loop. oneDNN 2.6's swish is latency-bound on
-// the CPUs measured (one vector's exp and division at a time): as a standalone primitive it took 1.1 ns a
-// value on Zen 4 and as a convolution's post-op 0.62 ns, where this loop takes 0.36-0.42 ns. The plan builder
-// uses it where `swish_kernel_supported()`: for a swish step, and after a convolution whose last post-op
-// would be swish (docs/compiler.md, "Swish").
+// Keras's swish (silu), x * sigmoid(x), in strata's own AVX-512 or AVX2 loop. oneDNN 2.6's swish is
+// latency-bound on the CPUs measured (one vector's exp and division at a time): as a standalone primitive it
+// took 1.1 ns a value on Zen 4 and as a convolution's post-op 0.62 ns, where the AVX-512 loop takes 0.36-0.42
+// ns; on Zen 3 (AVX2) the loop took EfficientNetV2B0 at batch 8 from 1.13 to 1.03 of ONNX Runtime's time. The
+// plan builder uses it where `swish_kernel_supported()`: for a swish step, and after a convolution whose last
+// post-op would be swish (docs/compiler.md, "Swish").
 
 #include <cstdint>
 
 namespace strata::detail {
 
-/// Whether `swish_kernel` can run here: an x86-64 CPU with AVX-512F, and STRATA_SWISH_KERNEL not set to
-/// "onednn" (which keeps oneDNN's swish everywhere, for comparisons).
+/// Whether `swish_kernel` can run here: an x86-64 CPU with AVX-512F, or with AVX2 and FMA, and
+/// STRATA_SWISH_KERNEL not set to "onednn" (which keeps oneDNN's swish everywhere, for comparisons).
 bool swish_kernel_supported();
 
 /// dst[i] = src[i] / (1 + exp(-src[i])) for i < count, on the plan's threads when the count is large; src
