@@ -132,6 +132,41 @@ void FunctionalImpl::map_graph() {
     }
   }
 
+  // The nodes Keras's graph holds: those the outputs reach through call inputs, hidden mask inputs left out.
+  std::set<const Node*> visible;
+  {
+    std::vector<const Node*> stack;
+    for (const SymbolicTensor& out : outputs_) stack.push_back(out.node().get());
+    while (!stack.empty()) {
+      const Node* node = stack.back();
+      stack.pop_back();
+      if (!visible.insert(node).second || node->is_input()) continue;
+      for (const SymbolicTensor& parent : node->call_inputs()) stack.push_back(parent.node().get());
+    }
+  }
+  // The layers' order, which summaries, configs and weight lists show, is Keras's: its depths count only the
+  // edges its graph has, so a mask op that a Multiply reads deep in the graph keeps the depth its visible
+  // readers give it. Lowering keeps the order over every input (below), which runs each node after them all.
+  std::map<const LayerImpl*, int> listed_depth;
+  {
+    std::map<const Node*, int> depth_of;
+    for (auto it = walk.decreasing_depth.rbegin(); it != walk.decreasing_depth.rend(); ++it) {
+      const Node* node = it->get();
+      if (!visible.contains(node)) continue;
+      int depth = std::max(depth_of[node], listed_depth[node->layer.get()]);
+      listed_depth[node->layer.get()] = depth;
+      if (walk.is_model_input(SymbolicTensor(*it, 0)) && node->is_input()) continue;
+      for (const SymbolicTensor& parent : node->call_inputs()) {
+        int& d = depth_of[parent.node().get()];
+        d = std::max(d, depth + 1);
+      }
+    }
+  }
+  const auto depth_for_listing = [&](const LayerImpl* layer) {
+    const auto found = listed_depth.find(layer);
+    return found != listed_depth.end() ? found->second : layer_depth[layer];
+  };
+
   std::vector<std::shared_ptr<LayerImpl>> layers;
   std::vector<std::shared_ptr<Node>> order = walk.decreasing_depth;
   std::set<const LayerImpl*> seen;
@@ -139,7 +174,7 @@ void FunctionalImpl::map_graph() {
     if (seen.insert(node->layer.get()).second) layers.push_back(node->layer);
   }
   std::stable_sort(layers.begin(), layers.end(), [&](const auto& a, const auto& b) {
-    const int da = layer_depth[a.get()], db = layer_depth[b.get()];
+    const int da = depth_for_listing(a.get()), db = depth_for_listing(b.get());
     if (da != db) return da > db;
     return walk.layer_index[a.get()] < walk.layer_index[b.get()];
   });
@@ -154,22 +189,11 @@ void FunctionalImpl::map_graph() {
   // A mask op that only a hidden mask input reads (Keras's Multiply reads its inputs' masks inside its call,
   // so Keras's graph has no edge to them) is computed but is no layer of the model: not in its summary,
   // config or generated code, as in Keras.
-  {
-    std::set<const Node*> visible;
-    std::vector<const Node*> stack;
-    for (const SymbolicTensor& out : outputs_) stack.push_back(out.node().get());
-    while (!stack.empty()) {
-      const Node* node = stack.back();
-      stack.pop_back();
-      if (!visible.insert(node).second || node->is_input()) continue;
-      for (const SymbolicTensor& parent : node->call_inputs()) stack.push_back(parent.node().get());
-    }
-    std::erase_if(layers, [&](const std::shared_ptr<LayerImpl>& layer) {
-      return std::all_of(order.begin(), order.end(), [&](const auto& node) {
-        return node->layer != layer || (node->automatic_mask && !visible.contains(node.get()));
-      });
+  std::erase_if(layers, [&](const std::shared_ptr<LayerImpl>& layer) {
+    return std::all_of(order.begin(), order.end(), [&](const auto& node) {
+      return node->layer != layer || (node->automatic_mask && !visible.contains(node.get()));
     });
-  }
+  });
 
   // Keras's Sequential lists the layers added to it: not the mask ops their calls make (Embedding's
   // not_equal), which stay in the graph and are made again when it is rebuilt.

@@ -424,6 +424,29 @@ TEST_CASE("Multiply and Concatenate use their inputs' masks as Keras 3 does", "[
   for (size_t k = 0; k < expected.size(); ++k) CHECK(again[k].values() == expected[k].values());
 }
 
+TEST_CASE("a mask a Multiply reads deep in the graph keeps Keras's place in the layer list",
+          "[masking][merge][summary]") {
+  // The not_equal of the Embedding's mask is read by the LSTM (a call argument: depth 1) and, hidden, by a
+  // Multiply two layers before an output (depth 3 if that edge counted). Keras's graph has only the first
+  // edge: its depths (a node one deeper than its deepest reader, a tie kept in the order met walking back
+  // from the outputs: lstm, embedding, ids, not_equal, dense_b, dense_a, gate, plain) put not_equal at
+  // depth 1, after the gate, with dense_a.
+  strata::clear_session();
+  auto ids = strata::Input({5}, "ids");
+  auto plain = strata::Input({5, 3}, "plain");
+  const auto e = L::Embedding(10, 3, {.mask_zero = true, .name = "embedding"})(ids);
+  const auto gated = L::Multiply({.name = "gate"})({e, plain});
+  const auto tail = L::Dense(2, {.name = "dense_b"})(L::Dense(3, {.name = "dense_a"})(gated));
+  const strata::Model model({ids, plain}, {L::LSTM(2, {.name = "lstm"})(e), tail});
+  std::vector<std::string> names;
+  for (const strata::Layer& layer : model.layers()) names.push_back(layer.name());
+  CHECK(names == std::vector<std::string>{"ids", "embedding", "plain", "gate", "not_equal", "dense_a", "lstm",
+                                          "dense_b"});
+  // The weights follow the layers; the computation is unchanged, and the listing survives the config.
+  const strata::Model from_json = strata::model_from_json(model.to_json());
+  CHECK(from_json.summary_string() == model.summary_string());
+}
+
 TEST_CASE("ops::any and ops::all reduce any type to bool", "[masking][ops]") {
   strata::clear_session();
   auto x = strata::Input({2, 3});
