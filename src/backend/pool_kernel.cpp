@@ -105,7 +105,10 @@ bool pool_kernel_supported() {
 #if STRATA_POOL_AVX2
   static const bool supported = [] {
     const char* choice = std::getenv("STRATA_POOL_KERNEL");
-    return __builtin_cpu_supports("avx2") && !(choice != nullptr && std::strcmp(choice, "onednn") == 0);
+    // Measured against oneDNN's jit:avx2 pooling only: CPUs with AVX-512 keep oneDNN's jit:avx512_core
+    // pooling until the loop is measured there.
+    return __builtin_cpu_supports("avx2") && !__builtin_cpu_supports("avx512f") &&
+           !(choice != nullptr && std::strcmp(choice, "onednn") == 0);
   }();
   return supported;
 #else

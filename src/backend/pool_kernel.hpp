@@ -9,8 +9,9 @@
 
 namespace strata::detail {
 
-/// Whether `pool_kernel` can run here: an x86-64 CPU with AVX2, and STRATA_POOL_KERNEL not set to "onednn"
-/// (which keeps oneDNN's pooling everywhere, for comparisons).
+/// Whether the plans use `pool_kernel` here: an x86-64 CPU with AVX2 and without AVX-512 (where it was
+/// measured; AVX-512 CPUs keep oneDNN's pooling until it is measured there), and STRATA_POOL_KERNEL not set
+/// to "onednn" (which keeps oneDNN's pooling everywhere, for comparisons).
 bool pool_kernel_supported();
 
 /// The largest window `pool_kernel` takes, in cells (its cell pointers live on the stack).
@@ -27,7 +28,7 @@ struct PoolShape {
 };
 
 /// dst = the pooling of src, both dense NHWC, on the plan's threads when the output is large. A window
-/// holding a NaN gives NaN for the maximum as for the average. Call only where pool_kernel_supported(), with
+/// holding a NaN gives NaN for the maximum as for the average. Call only on a CPU with AVX2, with
 /// windows of at most kPoolKernelMaxCells cells that each overlap the map (as TensorFlow's padding
 /// guarantees).
 void pool_kernel(const PoolShape& shape, const float* src, float* dst);

@@ -14,28 +14,31 @@ namespace strata::detail {
 namespace {
 
 // x / (1 + exp(-x)): one division rather than a reciprocal and a product (measured faster on Zen 4 than
-// rcp14 with a Newton step, and exact). Whole vectors, then the tail under a mask.
+// rcp14 with a Newton step, and exact). Below x = -88, where exp(-x) is held at exp(88), x / (1 + e^88)
+// would no longer be tiny for large |x| (-0.6 at -1e38): there swish is x * sigmoid(x) = x * 0, -0 (NaN for
+// -inf), as Keras computes it.
+STRATA_AVX512 inline __m512 swish16(__m512 x) {
+  const __m512 e = exp16(_mm512_sub_ps(_mm512_setzero_ps(), x));
+  const __m512 y = _mm512_div_ps(x, _mm512_add_ps(_mm512_set1_ps(1.0f), e));
+  const __mmask16 far = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-88.0f), _CMP_LT_OQ);
+  return _mm512_mask_mul_ps(y, far, x, _mm512_setzero_ps());
+}
+
+// Whole vectors, then the tail under a mask.
 STRATA_AVX512 void swish_range(const float* src, float* dst, int64_t begin, int64_t end) {
-  const __m512 one = _mm512_set1_ps(1.0f);
   int64_t i = begin;
-  for (; i + 16 <= end; i += 16) {
-    const __m512 x = _mm512_loadu_ps(src + i);
-    const __m512 e = exp16(_mm512_sub_ps(_mm512_setzero_ps(), x));
-    _mm512_storeu_ps(dst + i, _mm512_div_ps(x, _mm512_add_ps(one, e)));
-  }
+  for (; i + 16 <= end; i += 16) _mm512_storeu_ps(dst + i, swish16(_mm512_loadu_ps(src + i)));
   if (i < end) {
     const auto mask = static_cast<__mmask16>((1u << (end - i)) - 1u);
-    const __m512 x = _mm512_maskz_loadu_ps(mask, src + i);
-    const __m512 e = exp16(_mm512_sub_ps(_mm512_setzero_ps(), x));
-    _mm512_mask_storeu_ps(dst + i, mask, _mm512_div_ps(x, _mm512_add_ps(one, e)));
+    _mm512_mask_storeu_ps(dst + i, mask, swish16(_mm512_maskz_loadu_ps(mask, src + i)));
   }
 }
 
 #define STRATA_AVX2_FMA __attribute__((target("avx2,fma")))
 
 // exp16's steps on 8 lanes. AVX2 has no scalef: 2^n is built in the exponent bits, exact for n in
-// [-126, 127]; at n = -127 (x below -87.3) it gives 0 for e^x < 1.2e-38, where swish's 1 + exp(-x) or
-// x * e^x is the same float either way.
+// [-126, 127]; at n = -127 (x below about -87.7) it gives 0 for e^x < 1.2e-38, where swish's 1 + exp(-x) is
+// the same float either way.
 STRATA_AVX2_FMA inline __m256 exp8(__m256 x) {
   x = _mm256_min_ps(_mm256_set1_ps(88.0f), _mm256_max_ps(_mm256_set1_ps(-88.0f), x));  // NaN stays NaN
   const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
@@ -53,20 +56,21 @@ STRATA_AVX2_FMA inline __m256 exp8(__m256 x) {
   return _mm256_mul_ps(p, _mm256_castsi256_ps(_mm256_slli_epi32(biased, 23)));
 }
 
+// swish16's steps on 8 lanes.
+STRATA_AVX2_FMA inline __m256 swish8(__m256 x) {
+  const __m256 e = exp8(_mm256_sub_ps(_mm256_setzero_ps(), x));
+  const __m256 y = _mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+  const __m256 far = _mm256_cmp_ps(x, _mm256_set1_ps(-88.0f), _CMP_LT_OQ);
+  return _mm256_blendv_ps(y, _mm256_mul_ps(x, _mm256_setzero_ps()), far);
+}
+
 STRATA_AVX2_FMA void swish_range_avx2(const float* src, float* dst, int64_t begin, int64_t end) {
-  const __m256 one = _mm256_set1_ps(1.0f);
   int64_t i = begin;
-  for (; i + 8 <= end; i += 8) {
-    const __m256 x = _mm256_loadu_ps(src + i);
-    const __m256 e = exp8(_mm256_sub_ps(_mm256_setzero_ps(), x));
-    _mm256_storeu_ps(dst + i, _mm256_div_ps(x, _mm256_add_ps(one, e)));
-  }
+  for (; i + 8 <= end; i += 8) _mm256_storeu_ps(dst + i, swish8(_mm256_loadu_ps(src + i)));
   if (i < end) {
     const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(end - i)),
                                             _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-    const __m256 x = _mm256_maskload_ps(src + i, mask);
-    const __m256 e = exp8(_mm256_sub_ps(_mm256_setzero_ps(), x));
-    _mm256_maskstore_ps(dst + i, mask, _mm256_div_ps(x, _mm256_add_ps(one, e)));
+    _mm256_maskstore_ps(dst + i, mask, swish8(_mm256_maskload_ps(src + i, mask)));
   }
 }
 
@@ -89,6 +93,17 @@ bool swish_kernel_supported() {
   return supported;
 #else
   return false;
+#endif
+}
+
+void swish_kernel_avx2(const float* src, float* dst, int64_t count) {
+#if STRATA_X86_64
+  swish_range_avx2(src, dst, 0, count);
+#else
+  (void)src;
+  (void)dst;
+  (void)count;
+  throw InternalError("swish_kernel_avx2: not an x86-64 build");
 #endif
 }
 

@@ -15,9 +15,13 @@ namespace strata::detail {
 bool swish_kernel_supported();
 
 /// dst[i] = src[i] / (1 + exp(-src[i])) for i < count, on the plan's threads when the count is large; src
-/// may equal dst. Within 3 ulp of the exact value for x above -87; below, where swish is smaller than 1e-36
-/// in magnitude, exp(-x) is held at exp(88) and the error stays below 1e-35. NaN stays NaN. Call only where
-/// swish_kernel_supported().
+/// may equal dst. Within 3 ulp of the exact value for x above -87; from -87 to -88, where swish is smaller
+/// than 1e-36 in magnitude, the error stays below 1e-35; below -88 the result is x * 0 (-0, and NaN for
+/// -inf), Keras's x * sigmoid(x). NaN stays NaN. Call only where swish_kernel_supported().
 void swish_kernel(const float* src, float* dst, int64_t count);
+
+/// swish_kernel's AVX2 loop on the calling thread, whatever the CPU's widest vectors: for tests, which run it
+/// on AVX-512 machines too. Call only on a CPU with AVX2 and FMA.
+void swish_kernel_avx2(const float* src, float* dst, int64_t count);
 
 }  // namespace strata::detail

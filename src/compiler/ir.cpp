@@ -353,10 +353,13 @@ std::string op_kind_name(const Op& op) {
     std::string operator()(const ConvOp&) const { return "conv"; }
     std::string operator()(const TransposedConvOp&) const { return "conv_transpose"; }
     std::string operator()(const PoolOp& p) const {
-      // A one-cell window copies every stride-th cell (subsample_strided_pointwise makes them).
-      const bool one_cell =
-          std::all_of(p.window.size.begin(), p.window.size.end(), [](int s) { return s == 1; });
-      if (one_cell && p.window.padding.is_zero()) return "subsample";
+      // A one-cell max pooling with a stride copies every stride-th cell (subsample_strided_pointwise makes
+      // them; a whole-map average of a 1x1 map stays avg_pool).
+      const auto one = [](int s) { return s == 1; };
+      const bool one_cell = std::all_of(p.window.size.begin(), p.window.size.end(), one);
+      const bool strided = !std::all_of(p.window.strides.begin(), p.window.strides.end(), one);
+      if (p.kind == PoolOp::Kind::kMax && one_cell && strided && p.window.padding.is_zero())
+        return "subsample";
       return p.kind == PoolOp::Kind::kMax ? "max_pool" : "avg_pool";
     }
     std::string operator()(const ActivationOp& a) const { return detail::activation_name(a.activation); }

@@ -21,6 +21,9 @@ struct GraphWalk {
   std::set<const Node*> in_progress;
   std::vector<std::shared_ptr<Node>> decreasing_depth;  // post-order: parents before children
   std::map<const LayerImpl*, int> layer_index;          // order first met walking back from the outputs
+  // Keras's own walk: the call's inputs only, not the masks a layer reads inside its call
+  // (Node::hidden_masks).
+  bool call_inputs_only = false;
 
   bool is_model_input(const SymbolicTensor& t) const {
     return std::any_of(model_inputs.begin(), model_inputs.end(), [&](const auto& x) { return same_tensor(x, t); });
@@ -45,7 +48,9 @@ struct GraphWalk {
     layer_index.emplace(node->layer.get(), static_cast<int>(layer_index.size()));
     in_progress.insert(node.get());
     if (!is_model_input(tensor)) {
-      for (const SymbolicTensor& parent : node->inputs) visit(parent, node.get());
+      for (const SymbolicTensor& parent : call_inputs_only ? node->call_inputs() : node->inputs) {
+        visit(parent, node.get());
+      }
     }
     in_progress.erase(node.get());
     finished.insert(node.get());
@@ -132,39 +137,40 @@ void FunctionalImpl::map_graph() {
     }
   }
 
-  // The nodes Keras's graph holds: those the outputs reach through call inputs, hidden mask inputs left out.
-  std::set<const Node*> visible;
-  {
-    std::vector<const Node*> stack;
-    for (const SymbolicTensor& out : outputs_) stack.push_back(out.node().get());
-    while (!stack.empty()) {
-      const Node* node = stack.back();
-      stack.pop_back();
-      if (!visible.insert(node).second || node->is_input()) continue;
-      for (const SymbolicTensor& parent : node->call_inputs()) stack.push_back(parent.node().get());
-    }
-  }
-  // The layers' order, which summaries, configs and weight lists show, is Keras's: its depths count only the
-  // edges its graph has, so a mask op that a Multiply reads deep in the graph keeps the depth its visible
-  // readers give it. Lowering keeps the order over every input (below), which runs each node after them all.
+  // The layers' order, which summaries, configs and weight lists show, is Keras's: its walk, depths and ties
+  // follow only the edges its graph has (the call's inputs), so a mask op that a Multiply reads deep in the
+  // graph keeps the place its visible readers give it. Lowering keeps the order over every input (below),
+  // which runs each node after them all.
+  GraphWalk listing{inputs_, where, {}, {}, {}, {}, true};
+  for (const SymbolicTensor& out : outputs_) listing.visit(out, nullptr);
+  const std::set<const Node*> visible = [&] {
+    std::set<const Node*> nodes;
+    for (const auto& node : listing.decreasing_depth) nodes.insert(node.get());
+    return nodes;
+  }();
   std::map<const LayerImpl*, int> listed_depth;
   {
     std::map<const Node*, int> depth_of;
-    for (auto it = walk.decreasing_depth.rbegin(); it != walk.decreasing_depth.rend(); ++it) {
+    for (auto it = listing.decreasing_depth.rbegin(); it != listing.decreasing_depth.rend(); ++it) {
       const Node* node = it->get();
-      if (!visible.contains(node)) continue;
-      int depth = std::max(depth_of[node], listed_depth[node->layer.get()]);
+      const int depth = std::max(depth_of[node], listed_depth[node->layer.get()]);
       listed_depth[node->layer.get()] = depth;
-      if (walk.is_model_input(SymbolicTensor(*it, 0)) && node->is_input()) continue;
+      if (listing.is_model_input(SymbolicTensor(*it, 0)) && node->is_input()) continue;
       for (const SymbolicTensor& parent : node->call_inputs()) {
         int& d = depth_of[parent.node().get()];
         d = std::max(d, depth + 1);
       }
     }
   }
+  // Layers only hidden edges reach (removed below, unless the user made them) and unused inputs keep the full
+  // walk's place.
   const auto depth_for_listing = [&](const LayerImpl* layer) {
     const auto found = listed_depth.find(layer);
     return found != listed_depth.end() ? found->second : layer_depth[layer];
+  };
+  const auto index_for_listing = [&](const LayerImpl* layer) {
+    const auto found = listing.layer_index.find(layer);
+    return found != listing.layer_index.end() ? found->second : walk.layer_index[layer];
   };
 
   std::vector<std::shared_ptr<LayerImpl>> layers;
@@ -176,7 +182,7 @@ void FunctionalImpl::map_graph() {
   std::stable_sort(layers.begin(), layers.end(), [&](const auto& a, const auto& b) {
     const int da = depth_for_listing(a.get()), db = depth_for_listing(b.get());
     if (da != db) return da > db;
-    return walk.layer_index[a.get()] < walk.layer_index[b.get()];
+    return index_for_listing(a.get()) < index_for_listing(b.get());
   });
   std::map<const Node*, int> post_order;
   for (size_t i = 0; i < order.size(); ++i) post_order[order[i].get()] = static_cast<int>(i);

@@ -445,6 +445,17 @@ TEST_CASE("a mask a Multiply reads deep in the graph keeps Keras's place in the 
   // The weights follow the layers; the computation is unchanged, and the listing survives the config.
   const strata::Model from_json = strata::model_from_json(model.to_json());
   CHECK(from_json.summary_string() == model.summary_string());
+
+  // Ties at one depth keep the order Keras's walk meets the layers in, which follows no hidden edge either:
+  // from the outputs (dense_b, y_dense, lstm) it meets not_equal last, through the LSTM, so at depth 1 it
+  // comes after x_dense, which the walk through the gate's hidden edge would have met later.
+  auto plain2 = strata::Input({3}, "plain2");
+  const auto y = L::Dense(2, {.name = "y_dense"})(L::Dense(2, {.name = "x_dense"})(plain2));
+  const strata::Model wider({ids, plain, plain2}, {tail, y, model.outputs()[0]});
+  names.clear();
+  for (const strata::Layer& layer : wider.layers()) names.push_back(layer.name());
+  CHECK(names == std::vector<std::string>{"ids", "embedding", "plain", "gate", "plain2", "dense_a", "x_dense",
+                                          "not_equal", "dense_b", "y_dense", "lstm"});
 }
 
 TEST_CASE("ops::any and ops::all reduce any type to bool", "[masking][ops]") {

@@ -1,9 +1,12 @@
 // MaxPooling2D and AveragePooling2D on the oneDNN backend equal the reference executor: pool sizes, strides,
 // valid and same padding with odd and even sizes. Average pooling leaves padded cells out of the divisor and
 // max pooling never sees a padded zero, both checked against hand-computed values.
-#include <cstdlib>
+#include <cmath>
+#include <limits>
 #include <string>
+#include <vector>
 
+#include "backend/pool_kernel.hpp"
 #include "numerics_util.hpp"
 
 using namespace strata_test;
@@ -86,12 +89,52 @@ TEST_CASE("pooling over channels in blocks of 32, 8 and the rest, on one and two
       }
     }
   }
-  if (__builtin_cpu_supports("avx2") && std::getenv("STRATA_POOL_KERNEL") == nullptr) {
+  if (strata::detail::pool_kernel_supported()) {
     auto inputs = strata::Input({9, 9, 45});
     const strata::Model model(inputs, L::MaxPooling2D(3, {.strides = 2})(inputs));
     const std::string plan = model.compile().plan_string(1);
     INFO(plan);
     CHECK(plan.find("max_pool               strata:cpp") != std::string::npos);
+  }
+}
+
+// NaN never reaches the loop through predict (a pass with non-finite inputs or weights runs the reference
+// kernels), but a value that overflows inside the network can: the loop itself keeps NaN, in whichever cell
+// and whichever channel path (a block of 32, of 8, the masked rest) it lies.
+TEST_CASE("strata's pooling loop keeps NaN in every cell and channel path", "[pooling][numerics][nan]") {
+  if (!__builtin_cpu_supports("avx2")) {
+    WARN("no AVX2 here: the plans keep oneDNN's pooling");
+    return;
+  }
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  constexpr int64_t kChannels = 45;  // 32 + 8 + 5
+  // A 2x2 map pooled by one 2x2 window: cell k holds k + 1 in every channel, then three NaNs.
+  std::vector<float> src(4 * kChannels);
+  for (int64_t cell = 0; cell < 4; ++cell) {
+    for (int64_t c = 0; c < kChannels; ++c) src[static_cast<size_t>(cell * kChannels + c)] = float(cell + 1);
+  }
+  src[0 * kChannels + 3] = nan;   // first cell, the 32-channel block
+  src[3 * kChannels + 35] = nan;  // last cell, the 8-channel block
+  src[2 * kChannels + 43] = nan;  // a middle cell, the masked rest
+  for (bool max : {true, false}) {
+    INFO((max ? "max" : "average"));
+    strata::detail::PoolShape shape;
+    shape.batch = 1;
+    shape.height = shape.width = 2;
+    shape.channels = kChannels;
+    shape.out_height = shape.out_width = 1;
+    shape.window_height = shape.window_width = 2;
+    shape.max = max;
+    std::vector<float> dst(kChannels, 0.0f);
+    strata::detail::pool_kernel(shape, src.data(), dst.data());
+    for (int64_t c = 0; c < kChannels; ++c) {
+      INFO("channel " << c);
+      if (c == 3 || c == 35 || c == 43) {
+        CHECK(std::isnan(dst[static_cast<size_t>(c)]));
+      } else {
+        CHECK(dst[static_cast<size_t>(c)] == (max ? 4.0f : 2.5f));
+      }
+    }
   }
 }
 
