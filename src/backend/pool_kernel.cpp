@@ -4,22 +4,14 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "backend/simd_math.hpp"
 #include "strata/error.hpp"
 #include "strata/parallel.hpp"
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#define STRATA_POOL_AVX2 1
-#else
-#define STRATA_POOL_AVX2 0
-#endif
-
 namespace strata::detail {
 
-#if STRATA_POOL_AVX2
+#if STRATA_X86_64
 namespace {
-
-#define STRATA_AVX2 __attribute__((target("avx2")))
 
 // Up to four vectors of channels at once (32 floats), their accumulators in registers while the window's
 // cells are read: each cell's channels are contiguous in NHWC.
@@ -102,7 +94,7 @@ STRATA_AVX2 void pool_rows(const PoolShape& s, const float* src, float* dst, int
 #endif
 
 bool pool_kernel_supported() {
-#if STRATA_POOL_AVX2
+#if STRATA_X86_64
   static const bool supported = [] {
     const char* choice = std::getenv("STRATA_POOL_KERNEL");
     // Measured against oneDNN's jit:avx2 pooling only: CPUs with AVX-512 keep oneDNN's jit:avx512_core
@@ -117,7 +109,7 @@ bool pool_kernel_supported() {
 }
 
 void pool_kernel(const PoolShape& shape, const float* src, float* dst) {
-#if STRATA_POOL_AVX2
+#if STRATA_X86_64
   if (shape.window_height * shape.window_width > kPoolKernelMaxCells) {
     throw InternalError("pool_kernel: a window of more than 64 cells");
   }

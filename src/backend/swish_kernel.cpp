@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "backend/avx512_math.hpp"
+#include "backend/simd_math.hpp"
 #include "strata/error.hpp"
 #include "strata/parallel.hpp"
 
@@ -32,28 +32,6 @@ STRATA_AVX512 void swish_range(const float* src, float* dst, int64_t begin, int6
     const auto mask = static_cast<__mmask16>((1u << (end - i)) - 1u);
     _mm512_mask_storeu_ps(dst + i, mask, swish16(_mm512_maskz_loadu_ps(mask, src + i)));
   }
-}
-
-#define STRATA_AVX2_FMA __attribute__((target("avx2,fma")))
-
-// exp16's steps on 8 lanes. AVX2 has no scalef: 2^n is built in the exponent bits, exact for n in
-// [-126, 127]; at n = -127 (x below about -87.7) it gives 0 for e^x < 1.2e-38, where swish's 1 + exp(-x) is
-// the same float either way.
-STRATA_AVX2_FMA inline __m256 exp8(__m256 x) {
-  x = _mm256_min_ps(_mm256_set1_ps(88.0f), _mm256_max_ps(_mm256_set1_ps(-88.0f), x));  // NaN stays NaN
-  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
-  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-  const __m256i biased = _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127));
-  return _mm256_mul_ps(p, _mm256_castsi256_ps(_mm256_slli_epi32(biased, 23)));
 }
 
 // swish16's steps on 8 lanes.

@@ -25,6 +25,27 @@ struct GraphWalk {
   // (Node::hidden_masks).
   bool call_inputs_only = false;
 
+  std::vector<SymbolicTensor> parents(const Node& node) const {
+    return call_inputs_only ? node.call_inputs() : node.inputs;
+  }
+
+  // Keras's depth assignment over the nodes walked: a node is one deeper than its deepest consumer; a layer
+  // is as deep as its deepest node.
+  void assign_depths(std::map<const Node*, int>& node_depth,
+                     std::map<const LayerImpl*, int>& layer_depth) const {
+    for (auto it = decreasing_depth.rbegin(); it != decreasing_depth.rend(); ++it) {
+      const Node* node = it->get();
+      const int depth = std::max(node_depth[node], layer_depth[node->layer.get()]);
+      layer_depth[node->layer.get()] = depth;
+      node_depth[node] = depth;
+      if (is_model_input(SymbolicTensor(*it, 0)) && node->is_input()) continue;
+      for (const SymbolicTensor& parent : parents(*node)) {
+        int& d = node_depth[parent.node().get()];
+        d = std::max(d, depth + 1);
+      }
+    }
+  }
+
   bool is_model_input(const SymbolicTensor& t) const {
     return std::any_of(model_inputs.begin(), model_inputs.end(), [&](const auto& x) { return same_tensor(x, t); });
   }
@@ -48,9 +69,7 @@ struct GraphWalk {
     layer_index.emplace(node->layer.get(), static_cast<int>(layer_index.size()));
     in_progress.insert(node.get());
     if (!is_model_input(tensor)) {
-      for (const SymbolicTensor& parent : call_inputs_only ? node->call_inputs() : node->inputs) {
-        visit(parent, node.get());
-      }
+      for (const SymbolicTensor& parent : parents(*node)) visit(parent, node.get());
     }
     in_progress.erase(node.get());
     finished.insert(node.get());
@@ -109,23 +128,9 @@ void FunctionalImpl::map_graph() {
   GraphWalk walk{inputs_, where, {}, {}, {}, {}};
   for (const SymbolicTensor& out : outputs_) walk.visit(out, nullptr);
 
-  // Keras's depth assignment: a node is one deeper than its deepest consumer; a layer is as deep as its
-  // deepest node.
   std::map<const Node*, int> node_depth;
   std::map<const LayerImpl*, int> layer_depth;
-  for (auto it = walk.decreasing_depth.rbegin(); it != walk.decreasing_depth.rend(); ++it) {
-    const Node* node = it->get();
-    int depth = node_depth.emplace(node, 0).first->second;
-    depth = std::max(depth, layer_depth[node->layer.get()]);
-    layer_depth[node->layer.get()] = depth;
-    node_depth[node] = depth;
-    if (!walk.is_model_input(SymbolicTensor(*it, 0)) || !node->is_input()) {
-      for (const SymbolicTensor& parent : node->inputs) {
-        int& d = node_depth[parent.node().get()];
-        d = std::max(d, depth + 1);
-      }
-    }
-  }
+  walk.assign_depths(node_depth, layer_depth);
   // Inputs the outputs do not need still belong to the model, at depth 0, ahead of the other depth-0 layers.
   for (const SymbolicTensor& in : inputs_) {
     const LayerImpl* layer = in.node()->layer.get();
@@ -143,24 +148,11 @@ void FunctionalImpl::map_graph() {
   // which runs each node after them all.
   GraphWalk listing{inputs_, where, {}, {}, {}, {}, true};
   for (const SymbolicTensor& out : outputs_) listing.visit(out, nullptr);
-  const std::set<const Node*> visible = [&] {
-    std::set<const Node*> nodes;
-    for (const auto& node : listing.decreasing_depth) nodes.insert(node.get());
-    return nodes;
-  }();
+  const std::set<const Node*>& visible = listing.finished;
   std::map<const LayerImpl*, int> listed_depth;
   {
-    std::map<const Node*, int> depth_of;
-    for (auto it = listing.decreasing_depth.rbegin(); it != listing.decreasing_depth.rend(); ++it) {
-      const Node* node = it->get();
-      const int depth = std::max(depth_of[node], listed_depth[node->layer.get()]);
-      listed_depth[node->layer.get()] = depth;
-      if (listing.is_model_input(SymbolicTensor(*it, 0)) && node->is_input()) continue;
-      for (const SymbolicTensor& parent : node->call_inputs()) {
-        int& d = depth_of[parent.node().get()];
-        d = std::max(d, depth + 1);
-      }
-    }
+    std::map<const Node*, int> listed_node_depth;
+    listing.assign_depths(listed_node_depth, listed_depth);
   }
   // Layers only hidden edges reach (removed below, unless the user made them) and unused inputs keep the full
   // walk's place.

@@ -16,7 +16,7 @@
 // The cell is x86-64 code; elsewhere own_cell_supports says no and the plan keeps oneDNN's primitive. Only
 // the functions marked STRATA_AVX512 use AVX-512 instructions; the library itself is built for the baseline
 // x86-64, and own_cell_supports checks the CPU before any of them runs.
-#include "backend/avx512_math.hpp"
+#include "backend/simd_math.hpp"
 
 namespace strata::onednn {
 namespace {
